@@ -1,0 +1,184 @@
+/**
+ * Standard Webhooks signatures (https://www.standardwebhooks.com/).
+ *
+ * The signed content is `${id}.${timestamp}.${body}`; `v1` signatures are HMAC-SHA256 under the
+ * base64-decoded part of a `whsec_` secret, `v1a` signatures are ed25519 under a `whsk_` seed
+ * (verified with the matching `whpk_` public key). A `webhook-signature` header holds one or more
+ * space-separated `version,base64` entries so that a sender can sign with several secrets during a
+ * rotation; a receiver accepts the message when any entry matches any of its secrets.
+ */
+import { createHmac, createPrivateKey, createPublicKey, randomBytes, sign as edSign, timingSafeEqual, verify as edVerify, type KeyObject } from 'node:crypto';
+import { WebhookVerificationError } from './errors.js';
+
+const SECRET_PREFIX = 'whsec_';
+const SIGNING_KEY_PREFIX = 'whsk_';
+const PUBLIC_KEY_PREFIX = 'whpk_';
+/** Default tolerance between the sender's timestamp and the receiver's clock, in seconds. */
+export const DEFAULT_TOLERANCE_SECONDS = 5 * 60;
+
+/**
+ * Creates a new `whsec_` secret of 32 random bytes.
+ *
+ * @example
+ * const secret = generateSecret(); // 'whsec_3q2+7w...'
+ */
+export function generateSecret(): string {
+  return SECRET_PREFIX + randomBytes(32).toString('base64');
+}
+
+/**
+ * Decodes a `whsec_` secret (the prefix is optional) into the HMAC key bytes.
+ *
+ * @example
+ * const key = decodeSecret('whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw');
+ */
+export function decodeSecret(secret: string): Buffer {
+  const raw = secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret;
+  const key = Buffer.from(raw, 'base64');
+  if (key.length === 0) throw new TypeError('webhook secret is empty or not base64');
+  return key;
+}
+
+function ed25519PrivateKey(secret: string): KeyObject {
+  const seed = Buffer.from(secret.slice(SIGNING_KEY_PREFIX.length), 'base64');
+  if (seed.length !== 32) throw new TypeError('a whsk_ signing key must hold a 32-byte ed25519 seed');
+  // PKCS#8 wrapping of a raw ed25519 seed (RFC 8410): fixed 16-byte prefix, then the seed.
+  const der = Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), seed]);
+  return createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+}
+
+function ed25519PublicKey(publicKey: string): KeyObject {
+  const raw = Buffer.from(publicKey.slice(PUBLIC_KEY_PREFIX.length), 'base64');
+  if (raw.length !== 32) throw new TypeError('a whpk_ public key must hold 32 bytes');
+  const der = Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), raw]);
+  return createPublicKey({ key: der, format: 'der', type: 'spki' });
+}
+
+/**
+ * The `whpk_` public key that verifies `v1a` signatures made with a `whsk_` signing key.
+ *
+ * @example
+ * const pub = publicKeyFor('whsk_VEVTVFNJR05JTkdLRVlET05PVFVTRVRISVNGT1JBTlk=');
+ */
+export function publicKeyFor(signingKey: string): string {
+  const jwk = createPublicKey(ed25519PrivateKey(signingKey)).export({ format: 'jwk' }) as { x: string };
+  return PUBLIC_KEY_PREFIX + Buffer.from(jwk.x, 'base64url').toString('base64');
+}
+
+function toBuffer(payload: string | Uint8Array): Buffer {
+  return typeof payload === 'string' ? Buffer.from(payload, 'utf8') : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+}
+
+/** What `sign` signs: the message id, its unix timestamp in seconds, and the exact body. */
+export interface SignInput {
+  /** A `whsec_` secret (HMAC, `v1`) or a `whsk_` key (ed25519, `v1a`). */
+  secret: string;
+  id: string;
+  /** Unix time in seconds. */
+  timestamp: number;
+  payload: string | Uint8Array;
+}
+
+/**
+ * Signs one message; returns a single `webhook-signature` entry (`v1,…` or `v1a,…`).
+ *
+ * @example
+ * const sig = sign({ secret, id: 'msg_1', timestamp: Math.floor(Date.now() / 1000), payload: body });
+ * // headers: { 'webhook-id': 'msg_1', 'webhook-timestamp': String(ts), 'webhook-signature': sig }
+ */
+export function sign(input: SignInput): string {
+  const { secret, id, timestamp, payload } = input;
+  if (!Number.isSafeInteger(timestamp)) throw new TypeError('timestamp must be whole unix seconds');
+  const content = Buffer.concat([Buffer.from(`${id}.${timestamp}.`, 'utf8'), toBuffer(payload)]);
+  if (secret.startsWith(SIGNING_KEY_PREFIX)) {
+    return 'v1a,' + edSign(null, content, ed25519PrivateKey(secret)).toString('base64');
+  }
+  return 'v1,' + createHmac('sha256', decodeSecret(secret)).update(content).digest('base64');
+}
+
+/** Headers as Node gives them (`IncomingHttpHeaders`), a fetch `Headers`, or a plain record. */
+export type HeaderSource =
+  | { get(name: string): string | null }
+  | Record<string, string | string[] | undefined>;
+
+export function readHeader(headers: HeaderSource, name: string): string | undefined {
+  if (typeof (headers as { get?: unknown }).get === 'function') {
+    return (headers as { get(name: string): string | null }).get(name) ?? undefined;
+  }
+  const record = headers as Record<string, string | string[] | undefined>;
+  let value = record[name];
+  if (value === undefined) {
+    const wanted = name.toLowerCase();
+    for (const key of Object.keys(record)) if (key.toLowerCase() === wanted) { value = record[key]; break; }
+  }
+  return Array.isArray(value) ? value.join(' ') : value;
+}
+
+export interface VerifySignatureOptions {
+  /** Seconds of clock difference accepted either way; default 300. */
+  toleranceSeconds?: number;
+  /** The receiver's clock in unix seconds; defaults to now. For tests. */
+  now?: number;
+}
+
+/**
+ * Checks the `webhook-*` headers of a raw body against one or several secrets (`whsec_…` for `v1`,
+ * `whpk_…` for `v1a`). Returns the message id and timestamp, or throws a `WebhookVerificationError`.
+ * It does not parse the body: `verify` in this package does that and returns a typed event.
+ *
+ * @example
+ * const { id } = verifySignature(rawBody, req.headers, [newSecret, oldSecret]);
+ */
+export function verifySignature(
+  payload: string | Uint8Array,
+  headers: HeaderSource,
+  secrets: string | readonly string[],
+  options: VerifySignatureOptions = {},
+): { id: string; timestamp: number } {
+  if (typeof payload !== 'string' && !(payload instanceof Uint8Array)) {
+    throw new WebhookVerificationError(
+      'body_type',
+      'the webhook body must be the raw request body as a string or bytes; it was handed over as a parsed ' +
+        (payload === null ? 'null' : typeof payload) + ', and a re-serialised body cannot be verified',
+    );
+  }
+  const id = readHeader(headers, 'webhook-id');
+  const ts = readHeader(headers, 'webhook-timestamp');
+  const sigHeader = readHeader(headers, 'webhook-signature');
+  if (!id || !ts || !sigHeader) {
+    const missing = [!id && 'webhook-id', !ts && 'webhook-timestamp', !sigHeader && 'webhook-signature'].filter(Boolean);
+    throw new WebhookVerificationError('headers', `missing required header(s): ${missing.join(', ')}`);
+  }
+  if (!/^\d{1,15}$/.test(ts)) throw new WebhookVerificationError('timestamp', 'webhook-timestamp is not unix seconds');
+  const timestamp = Number(ts);
+  const now = options.now ?? Math.floor(Date.now() / 1000);
+  const tolerance = options.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS;
+  if (Math.abs(now - timestamp) > tolerance) {
+    throw new WebhookVerificationError('timestamp', `webhook-timestamp is more than ${tolerance}s from the receiver's clock`);
+  }
+  const list = typeof secrets === 'string' ? [secrets] : secrets;
+  if (list.length === 0) throw new TypeError('verify needs at least one secret');
+  const content = Buffer.concat([Buffer.from(`${id}.${ts}.`, 'utf8'), toBuffer(payload)]);
+  const offered = sigHeader.split(' ').filter(Boolean).map((entry) => {
+    const comma = entry.indexOf(',');
+    return comma < 0 ? { version: '', value: '' } : { version: entry.slice(0, comma), value: entry.slice(comma + 1) };
+  });
+  for (const secret of list) {
+    if (secret.startsWith(PUBLIC_KEY_PREFIX)) {
+      const key = ed25519PublicKey(secret);
+      for (const o of offered) {
+        if (o.version !== 'v1a') continue;
+        const sig = Buffer.from(o.value, 'base64');
+        if (sig.length === 64 && edVerify(null, content, key, sig)) return { id, timestamp };
+      }
+      continue;
+    }
+    const expected = createHmac('sha256', decodeSecret(secret)).update(content).digest();
+    for (const o of offered) {
+      if (o.version !== 'v1') continue;
+      const sig = Buffer.from(o.value, 'base64');
+      if (sig.length === expected.length && timingSafeEqual(sig, expected)) return { id, timestamp };
+    }
+  }
+  throw new WebhookVerificationError('signature', 'no signature in webhook-signature matches the given secret(s)');
+}

@@ -1,0 +1,71 @@
+/**
+ * Every error payhook returns, in one table: a stable code, its HTTP status and what it means.
+ * A code is never reused for another meaning. `docs/errors.md` is this table in prose, and a test
+ * checks the two agree. Anything thrown that is not a `PayhookError` becomes an opaque
+ * `internal_error` 500 whose cause is logged, never returned.
+ */
+
+export const ERRORS = {
+  // request shape
+  invalid_json: { status: 400, message: 'The request body is not valid JSON.' },
+  validation_failed: { status: 400, message: 'The request does not match the schema: see details.' },
+  unknown_field: { status: 400, message: 'The request has a field this route does not take.' },
+  invalid_url: { status: 400, message: 'The URL is not an absolute http(s) URL.' },
+  invalid_cursor: { status: 400, message: 'The cursor is not one this API returned.' },
+  invalid_id: { status: 400, message: 'The id is not of the expected kind.' },
+  body_too_large: { status: 413, message: 'The request body is larger than the limit.' },
+  unsupported_media_type: { status: 415, message: 'Send the body as application/json.' },
+  // authentication and authorisation
+  unauthorized: { status: 401, message: 'A valid API key is required: Authorization: Bearer <key>.' },
+  forbidden: { status: 403, message: 'This key may not do that.' },
+  merchant_required: { status: 400, message: 'An admin key must name merchant_id for merchant resources.' },
+  // resources
+  not_found: { status: 404, message: 'No such route.' },
+  merchant_not_found: { status: 404, message: 'No such merchant.' },
+  endpoint_not_found: { status: 404, message: 'No such endpoint.' },
+  event_not_found: { status: 404, message: 'No such event.' },
+  delivery_not_found: { status: 404, message: 'No such delivery.' },
+  method_not_allowed: { status: 405, message: 'This route does not take that method.' },
+  idempotency_conflict: { status: 409, message: 'The idempotency key was used for a different event.' },
+  rate_limited: { status: 429, message: 'Too many requests.' },
+  // payments (the payment module)
+  order_not_found: { status: 404, message: 'No such order.' },
+  transaction_not_found: { status: 404, message: 'No such transaction.' },
+  invalid_amount: { status: 400, message: 'The amount must be a positive whole number of minor units.' },
+  unknown_currency: { status: 400, message: 'The currency is not an ISO 4217 code payhook knows.' },
+  card_invalid: { status: 400, message: 'The card number fails the Luhn check or is malformed.' },
+  card_expired: { status: 400, message: 'The card has expired.' },
+  order_not_payable: { status: 409, message: 'The order is already paid or cancelled.' },
+  duplicate_reference: { status: 409, message: 'An order with this reference already exists for the merchant.' },
+  transition_forbidden: { status: 409, message: 'The state machine does not allow this transition.' },
+  bank_signature_invalid: { status: 401, message: 'The bank notification signature does not match.' },
+  // server
+  shutting_down: { status: 503, message: 'payhook is shutting down; try again.' },
+  overloaded: { status: 503, message: 'payhook is overloaded; try again.' },
+  internal_error: { status: 500, message: 'Something went wrong on our side; it has been logged.' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+/**
+ * A failure with a stable code. `details` is safe to show the caller (never secrets or internals).
+ *
+ * @example
+ * throw new PayhookError('endpoint_not_found', undefined, { id });
+ */
+export class PayhookError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly details: unknown;
+  constructor(code: ErrorCode, message?: string, details?: unknown) {
+    super(message ?? ERRORS[code].message);
+    this.name = 'PayhookError';
+    this.code = code;
+    this.status = ERRORS[code].status;
+    this.details = details ?? null;
+  }
+}
+
+export function isPayhookError(err: unknown): err is PayhookError {
+  return err instanceof PayhookError;
+}

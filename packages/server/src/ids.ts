@@ -1,0 +1,72 @@
+/**
+ * Prefixed, time-ordered ids: `evt_`, `ep_`, `del_`, `att_`, `mer_`, `key_`, `ord_`, `txn_`, `pb_`.
+ *
+ * The part after the prefix is 26 characters of Crockford base32: 48 bits of milliseconds, then 80
+ * random bits (the ULID layout). Ids of one kind therefore sort by creation time, which lets every list
+ * page with the id itself as the cursor, and a prefix makes an id of one kind impossible to pass where
+ * another is expected without it showing.
+ */
+import { randomBytes } from 'node:crypto';
+
+export type IdPrefix = 'evt' | 'ep' | 'del' | 'att' | 'mer' | 'key' | 'ord' | 'txn' | 'pb' | 'bnk';
+
+const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+// Random bytes are drawn in blocks: one randomBytes() call per id cost ~1 µs of the ~3 µs an id took.
+let pool = Buffer.alloc(0);
+let poolOffset = 0;
+let lastMs = 0;
+let lastRandom = Buffer.alloc(10);
+
+function nextRandom(ms: number): Buffer {
+  // Monotonic within one millisecond: increment the previous random part, so ids made in the same
+  // millisecond by this process still sort in creation order.
+  if (ms === lastMs) {
+    for (let i = 9; i >= 0; i--) {
+      if (lastRandom[i] === 255) { lastRandom[i] = 0; continue; }
+      lastRandom[i]++;
+      break;
+    }
+    return lastRandom;
+  }
+  if (poolOffset + 10 > pool.length) { pool = randomBytes(4096); poolOffset = 0; }
+  lastRandom = Buffer.from(pool.subarray(poolOffset, poolOffset + 10));
+  poolOffset += 10;
+  lastMs = ms;
+  return lastRandom;
+}
+
+/** The 26-character time-ordered body of an id for time `ms`. */
+export function ulid(ms = Date.now()): string {
+  let out = '';
+  let t = ms;
+  for (let i = 0; i < 10; i++) { out = ALPHABET[t % 32] + out; t = Math.floor(t / 32); }
+  const r = nextRandom(ms);
+  // 80 bits -> 16 base32 characters, 5 bits at a time.
+  let acc = 0;
+  let bits = 0;
+  for (let i = 0; i < 10; i++) {
+    acc = (acc << 8) | r[i];
+    bits += 8;
+    while (bits >= 5) { out += ALPHABET[(acc >>> (bits - 5)) & 31]; bits -= 5; }
+    acc &= (1 << bits) - 1;
+  }
+  return out;
+}
+
+export function newId(prefix: IdPrefix, ms = Date.now()): string {
+  return `${prefix}_${ulid(ms)}`;
+}
+
+const ID_RE = /^[a-z]{2,4}_[0-9A-HJKMNP-TV-Z]{26}$/;
+/** True when `id` has the given prefix and a well-formed body. */
+export function isId(prefix: IdPrefix, id: string): boolean {
+  return id.startsWith(prefix + '_') && ID_RE.test(id);
+}
+
+/** The smallest id of a kind created at or after `ms`: a cursor for "since this time". */
+export function idFloor(prefix: IdPrefix, ms: number): string {
+  let out = '';
+  let t = ms;
+  for (let i = 0; i < 10; i++) { out = ALPHABET[t % 32] + out; t = Math.floor(t / 32); }
+  return `${prefix}_${out}0000000000000000`;
+}

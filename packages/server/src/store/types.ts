@@ -1,0 +1,279 @@
+/**
+ * The one storage contract of payhook. SQLite (embedded, the default) and PostgreSQL (scale-out)
+ * implement it; `store/contract.ts` is the behaviour suite both must pass.
+ *
+ * Only high-level operations cross this interface: no connection, statement or transaction types.
+ * Every operation that must be atomic (an event with its deliveries; a payment state change with its
+ * events) is one method, so an implementation can run it in one database transaction and callers cannot
+ * get it wrong. Times are unix milliseconds (integers) throughout.
+ */
+
+export type DeliveryStatus = 'pending' | 'succeeded' | 'failed' | 'cancelled';
+export type PayloadFormat = 'standard' | 'foloosi';
+
+/** Why an attempt failed; `null` for a success. */
+export type ErrorClass =
+  | 'timeout' | 'dns' | 'refused' | 'reset' | 'tls' | 'http_status' | 'redirect' | 'invalid_url' | 'blocked' | 'unknown';
+
+export interface Merchant {
+  id: string;
+  name: string;
+  createdAt: number;
+}
+
+export interface ApiKeyRecord {
+  id: string;
+  /** `null` for an admin key. */
+  merchantId: string | null;
+  /** A few leading characters of the key, safe to show (`sk_AbCd…`). */
+  prefix: string;
+  createdAt: number;
+}
+
+export interface Endpoint {
+  id: string;
+  merchantId: string;
+  url: string;
+  description: string;
+  /** `null` means every event type; otherwise exact names and `prefix.*` wildcards. */
+  eventTypes: string[] | null;
+  disabled: boolean;
+  /** Why the endpoint is disabled: `merchant` (by the API) or `gone` (it answered 410). */
+  disabledReason: string | null;
+  headers: Record<string, string>;
+  format: PayloadFormat;
+  /** Per-attempt timeout in ms; `null` uses the server default. */
+  timeoutMs: number | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface EndpointSecret {
+  secret: string;
+  createdAt: number;
+  /** `null` for the current secret; a rotated-out secret keeps signing until then. */
+  expiresAt: number | null;
+}
+
+export interface NewEndpoint {
+  id: string;
+  merchantId: string;
+  url: string;
+  description: string;
+  eventTypes: string[] | null;
+  disabled: boolean;
+  headers: Record<string, string>;
+  format: PayloadFormat;
+  timeoutMs: number | null;
+  secret: string;
+  now: number;
+}
+
+export type EndpointPatch = Partial<Pick<Endpoint, 'url' | 'description' | 'eventTypes' | 'disabled' | 'headers' | 'format' | 'timeoutMs'>>;
+
+export interface EventRecord {
+  id: string;
+  merchantId: string;
+  type: string;
+  /** The `data` member as the exact JSON text that was stored. */
+  data: string;
+  /** The Standard Webhooks envelope `{"id","type","timestamp","data"}`: the exact bytes sent and signed. */
+  body: string;
+  idempotencyKey: string | null;
+  createdAt: number;
+}
+
+export interface NewEvent {
+  id: string;
+  merchantId: string;
+  type: string;
+  data: string;
+  body: string;
+  idempotencyKey: string | null;
+  createdAt: number;
+}
+
+export interface AppendedEvent {
+  event: EventRecord;
+  /** False when the idempotency key matched an earlier event, which is returned instead. */
+  created: boolean;
+  /** Deliveries created for it (0 when no endpoint matched, or when not `created`). */
+  deliveries: number;
+}
+
+export interface Delivery {
+  id: string;
+  eventId: string;
+  endpointId: string;
+  merchantId: string;
+  eventType: string;
+  status: DeliveryStatus;
+  attempts: number;
+  nextAttemptAt: number | null;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface Attempt {
+  id: string;
+  deliveryId: string;
+  attemptNo: number;
+  startedAt: number;
+  durationMs: number;
+  statusCode: number | null;
+  responseBody: string | null;
+  errorClass: ErrorClass | null;
+  errorMessage: string | null;
+  /** When the delivery will be tried again after this attempt; `null` when it will not. */
+  nextRetryAt: number | null;
+}
+
+/** A delivery handed to a dispatcher with everything needed to send it, without another query. */
+export interface ClaimedDelivery {
+  id: string;
+  eventId: string;
+  eventType: string;
+  eventCreatedAt: number;
+  /** The event's `data` JSON text (for formats other than `standard`). */
+  data: string;
+  /** The standard envelope bytes. */
+  body: string;
+  attempts: number;
+  endpointId: string;
+  merchantId: string;
+  url: string;
+  headers: Record<string, string>;
+  format: PayloadFormat;
+  timeoutMs: number | null;
+}
+
+export interface ClaimOptions {
+  now: number;
+  limit: number;
+  /** The claim is this dispatcher's until `now + leaseMs`; after that any dispatcher may take it. */
+  leaseMs: number;
+  owner: string;
+  /** Endpoints this dispatcher cannot take more work for right now (at their in-flight limit). */
+  excludeEndpoints?: readonly string[];
+}
+
+/** The outcome of one attempt, recorded by `recordResults` in a batch. */
+export interface AttemptResult {
+  attemptId: string;
+  deliveryId: string;
+  owner: string;
+  /** The attempt number this was (1 for the first try). */
+  attemptNo: number;
+  startedAt: number;
+  durationMs: number;
+  statusCode: number | null;
+  responseBody: string | null;
+  errorClass: ErrorClass | null;
+  errorMessage: string | null;
+  /**
+   * What becomes of the delivery: `succeeded`; `retry` at `nextAttemptAt`; `failed` (retries
+   * exhausted, or the endpoint is gone).
+   */
+  outcome: 'succeeded' | 'retry' | 'failed';
+  nextAttemptAt: number | null;
+  /** Set when the endpoint answered 410 Gone: it is disabled and its pending deliveries fail. */
+  disableEndpoint?: boolean;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Pass as `cursor` to get the next page; `null` on the last page. */
+  nextCursor: string | null;
+}
+
+export interface ListOptions {
+  limit: number;
+  cursor?: string | null;
+}
+
+export interface EventFilter extends ListOptions {
+  merchantId: string;
+  types?: string[];
+  /** Only events created strictly after this event id (ids sort by time). */
+  afterId?: string;
+  beforeId?: string;
+  order?: 'asc' | 'desc';
+}
+
+export interface DeliveryFilter extends ListOptions {
+  merchantId: string;
+  endpointId?: string;
+  eventId?: string;
+  status?: DeliveryStatus;
+}
+
+export interface DeliveryCounts {
+  pending: number;
+  succeeded: number;
+  failed: number;
+  cancelled: number;
+}
+
+export interface Store {
+  readonly dialect: 'sqlite' | 'postgres';
+  /** Applies pending migrations; safe to call from several processes at once. */
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+
+  // settings: small key/value facts such as the admin key hash
+  getSetting(key: string): Promise<string | null>;
+  /** Sets the value only if the key has none yet; returns the value now stored. */
+  putSettingIfAbsent(key: string, value: string): Promise<string>;
+
+  // merchants and keys
+  createMerchant(merchant: Merchant, key: { id: string; hash: string; prefix: string }): Promise<void>;
+  getMerchant(id: string): Promise<Merchant | null>;
+  listMerchants(options: ListOptions): Promise<Page<Merchant>>;
+  createApiKey(key: { id: string; merchantId: string | null; hash: string; prefix: string; createdAt: number }): Promise<void>;
+  findApiKey(hash: string): Promise<ApiKeyRecord | null>;
+
+  // endpoints
+  createEndpoint(endpoint: NewEndpoint): Promise<Endpoint>;
+  getEndpoint(merchantId: string, id: string): Promise<Endpoint | null>;
+  listEndpoints(merchantId: string, options: ListOptions): Promise<Page<Endpoint>>;
+  /** Disabling through a patch cancels the endpoint's pending deliveries. */
+  updateEndpoint(merchantId: string, id: string, patch: EndpointPatch, now: number): Promise<Endpoint | null>;
+  /** Deletes the endpoint and cancels its pending deliveries; false when there was none. */
+  deleteEndpoint(merchantId: string, id: string, now: number): Promise<boolean>;
+  /** Secrets that sign at `now`: the current one first, then rotated-out ones not yet expired. */
+  getSigningSecrets(endpointId: string, now: number): Promise<EndpointSecret[]>;
+  /** Makes `secret` current; the previous current secret expires at `previousExpiresAt`. */
+  rotateSecret(merchantId: string, endpointId: string, secret: string, now: number, previousExpiresAt: number): Promise<boolean>;
+
+  // events
+  /**
+   * Stores events and, in the same transaction, one pending delivery per enabled endpoint of the event's
+   * merchant whose filter matches, due at `createdAt`. An event whose `idempotencyKey` was seen before
+   * for its merchant is not stored again: the earlier event is returned with `created: false`.
+   */
+  appendEvents(events: NewEvent[]): Promise<AppendedEvent[]>;
+  getEvent(merchantId: string, id: string): Promise<EventRecord | null>;
+  listEvents(filter: EventFilter): Promise<Page<EventRecord>>;
+  /** Removes events older than `before` whose deliveries are all finished; returns how many. */
+  pruneEvents(before: number, limit: number): Promise<number>;
+
+  // deliveries
+  /** Claims up to `limit` due pending deliveries of enabled endpoints, oldest due first. */
+  claimDue(options: ClaimOptions): Promise<ClaimedDelivery[]>;
+  /** Records attempts and applies their outcomes, all in one transaction. Results of claims the owner no longer holds are still logged as attempts. */
+  recordResults(results: AttemptResult[]): Promise<void>;
+  /** Gives claims back (shutdown): they become due again at once. */
+  releaseClaims(owner: string, deliveryIds: readonly string[]): Promise<void>;
+  /** The earliest `nextAttemptAt` of a pending delivery, or null: how long a dispatcher may sleep. */
+  nextDueAt(): Promise<number | null>;
+  getDelivery(merchantId: string, id: string): Promise<Delivery | null>;
+  listDeliveries(filter: DeliveryFilter): Promise<Page<Delivery>>;
+  listAttempts(merchantId: string, deliveryId: string): Promise<Attempt[]>;
+  /** Makes one delivery due now, whatever its status; false when it does not exist. */
+  retryDelivery(merchantId: string, id: string, now: number): Promise<Delivery | null>;
+  /** Makes every failed delivery of the endpoint created at or after `since` due now; returns how many. */
+  recoverEndpoint(merchantId: string, endpointId: string, since: number, now: number): Promise<number>;
+  countDeliveries(merchantId?: string): Promise<DeliveryCounts>;
+}

@@ -276,4 +276,11 @@ export interface Store {
   /** Makes every failed delivery of the endpoint created at or after `since` due now; returns how many. */
   recoverEndpoint(merchantId: string, endpointId: string, since: number, now: number): Promise<number>;
   countDeliveries(merchantId?: string): Promise<DeliveryCounts>;
+
+  /**
+   * Calls `listener` soon after deliveries become due now (new events, manual retries, recovery), in
+   * this process or, where the backend can tell, in another. Returns the unsubscribe function.
+   * Dispatchers use it to start at once instead of waiting for their next poll.
+   */
+  onDue(listener: () => void): () => void;
 }

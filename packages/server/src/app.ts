@@ -1,0 +1,112 @@
+/**
+ * One payhook process: the store, the API and the dispatcher, switched on by role (`api`,
+ * `dispatcher` or `all`), like svix's single binary. `createPayhook` builds it; `start` listens and
+ * dispatches; `stop` is the graceful shutdown SIGTERM runs.
+ */
+import pino, { type Logger } from 'pino';
+import type { FastifyInstance } from 'fastify';
+import type { Config } from './config.js';
+import type { AppContext } from './context.js';
+import { Dispatcher } from './delivery/dispatcher.js';
+import { EventIngestor } from './events/ingest.js';
+import { ensureAdminKey } from './merchants/keys.js';
+import { Authenticator } from './merchants/service.js';
+import { Metrics } from './metrics.js';
+import { openStore } from './store/open.js';
+import type { Store } from './store/types.js';
+import { VERSION } from './version.js';
+
+export interface Payhook extends AppContext {
+  /** The admin key, when this start created it (first start without PAYHOOK_ADMIN_KEY): shown once. */
+  createdAdminKey: string | null;
+  api: FastifyInstance | null;
+  /** The API's base URL once started. */
+  url: string | null;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface CreateOptions {
+  logger?: Logger;
+  /** Use this store instead of opening one from the config (tests, embedding). */
+  store?: Store;
+}
+
+export async function createPayhook(config: Config, options: CreateOptions = {}): Promise<Payhook> {
+  const logger = options.logger ?? pino({
+    level: config.logLevel,
+    // Authorization headers and secrets never reach a log line, whatever a future log call passes.
+    redact: { paths: ['req.headers.authorization', '*.secret', '*.apiKey', '*.api_key', '*.card', '*.number'], censor: '[redacted]' },
+  });
+  const store = options.store ?? (await openStore(config));
+  await store.migrate();
+  const admin = await ensureAdminKey(store, config.adminKey);
+  const metrics = new Metrics();
+  const auth = new Authenticator(store, admin.hash);
+  const ingestor = new EventIngestor(store, metrics);
+  const dispatcher = config.role === 'api' ? null : new Dispatcher({
+    store, logger, metrics,
+    policy: { schedule: config.retrySchedule, jitter: config.retryJitter },
+    timeoutMs: config.timeoutMs,
+    maxInFlight: config.maxInFlight,
+    maxInFlightPerEndpoint: config.maxInFlightPerEndpoint,
+    leaseMs: config.leaseMs,
+    pollIntervalMs: config.pollIntervalMs,
+    claimBatch: config.claimBatch,
+    userAgent: `payhook/${VERSION}`,
+    blockPrivateNetworks: config.blockPrivateNetworks,
+  });
+  const ctx: AppContext = { config, store, logger, metrics, ingestor, auth, dispatcher, version: VERSION };
+  const hooks = await loadModules(ctx);
+
+  let api: FastifyInstance | null = null;
+  if (config.role !== 'dispatcher') {
+    const { buildApi } = await import('./api/server.js');
+    api = await buildApi(ctx);
+  }
+
+  let pruneTimer: NodeJS.Timeout | null = null;
+  const app: Payhook = {
+    ...ctx,
+    createdAdminKey: admin.created,
+    api,
+    url: null,
+    async start() {
+      if (api) {
+        const address = await api.listen({ host: config.host, port: config.port });
+        app.url = address.replace('[::1]', 'localhost');
+      }
+      dispatcher?.start();
+      for (const h of hooks) await h.start?.();
+      if (dispatcher) {
+        const prune = () => store.pruneEvents(Date.now() - config.retentionDays * 86_400_000, 10_000)
+          .catch((err) => logger.warn({ err }, 'pruning old events failed'));
+        pruneTimer = setInterval(prune, 3_600_000);
+        pruneTimer.unref();
+      }
+    },
+    async stop() {
+      if (pruneTimer) clearInterval(pruneTimer);
+      // Stop accepting first, so nothing is accepted that this process would not see through.
+      if (api) await api.close();
+      for (const h of [...hooks].reverse()) await h.stop?.();
+      if (dispatcher) await dispatcher.stop(config.shutdownTimeoutMs);
+      await store.close();
+    },
+  };
+  return app;
+}
+
+/** A part of payhook with work of its own to start and stop (the payment module's workers). */
+export interface ModuleHooks {
+  start?(): Promise<void> | void;
+  stop?(): Promise<void> | void;
+}
+
+/**
+ * Modules that attach to a running payhook. Each is imported here by name so the wiring stays in one
+ * place; a module returns the hooks it needs started and stopped with the process.
+ */
+async function loadModules(_ctx: AppContext): Promise<ModuleHooks[]> {
+  return [];
+}

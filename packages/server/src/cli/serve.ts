@@ -1,0 +1,67 @@
+/** `payhook serve` and `payhook migrate`. */
+import type { Command } from 'commander';
+import { createPayhook } from '../app.js';
+import { ConfigError, loadConfig, type Config, type Role } from '../config.js';
+import { openStore } from '../store/open.js';
+
+interface ServeFlags { port?: string; host?: string; db?: string; databaseUrl?: string; role?: string }
+
+function configFrom(flags: ServeFlags): Config {
+  const env = { ...process.env };
+  if (flags.port !== undefined) env.PAYHOOK_PORT = flags.port;
+  if (flags.host !== undefined) env.PAYHOOK_HOST = flags.host;
+  if (flags.db !== undefined) env.PAYHOOK_DB = flags.db;
+  if (flags.databaseUrl !== undefined) env.PAYHOOK_DATABASE_URL = flags.databaseUrl;
+  if (flags.role !== undefined) env.PAYHOOK_ROLE = flags.role as Role;
+  return loadConfig(env);
+}
+
+function fail(err: unknown): never {
+  process.stderr.write(`payhook: ${err instanceof ConfigError ? err.message : (err as Error).message ?? String(err)}\n`);
+  process.exit(err instanceof ConfigError ? 2 : 1);
+}
+
+export function registerServe(program: Command): void {
+  program.command('serve')
+    .description('run the API and the dispatcher (every setting also reads PAYHOOK_* from the environment)')
+    .option('-p, --port <port>', 'API port (PAYHOOK_PORT, default 8080; 0 picks a free one)')
+    .option('--host <host>', 'address to listen on (PAYHOOK_HOST, default 127.0.0.1)')
+    .option('--db <path>', 'SQLite file (PAYHOOK_DB, default ./data/payhook.db)')
+    .option('--database-url <url>', 'postgres://… to use PostgreSQL instead (PAYHOOK_DATABASE_URL)')
+    .option('--role <role>', 'api, dispatcher or all (PAYHOOK_ROLE, default all)')
+    .action(async (flags: ServeFlags) => {
+      let config: Config;
+      try { config = configFrom(flags); } catch (err) { fail(err); }
+      const app = await createPayhook(config).catch(fail);
+      await app.start().catch(fail);
+      const where = config.databaseUrl ? 'PostgreSQL' : config.dbPath;
+      if (app.url) process.stdout.write(`payhook ${app.version} listening on ${app.url} (role ${config.role}, store ${where})\n`);
+      else process.stdout.write(`payhook ${app.version} dispatching (role ${config.role}, store ${where})\n`);
+      if (app.createdAdminKey) {
+        process.stdout.write(`\nAdmin key (shown once; keep it safe, or set PAYHOOK_ADMIN_KEY):\n  ${app.createdAdminKey}\n\n`);
+      }
+      let stopping = false;
+      const shutdown = (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        app.logger.info({ signal }, 'shutting down');
+        app.stop().then(() => process.exit(0), (err) => { app.logger.error({ err }, 'shutdown failed'); process.exit(1); });
+      };
+      process.on('SIGTERM', () => shutdown('SIGTERM'));
+      process.on('SIGINT', () => shutdown('SIGINT'));
+    });
+
+  program.command('migrate')
+    .description('apply database migrations and exit')
+    .option('--db <path>', 'SQLite file (PAYHOOK_DB)')
+    .option('--database-url <url>', 'postgres://… (PAYHOOK_DATABASE_URL)')
+    .action(async (flags: ServeFlags) => {
+      try {
+        const config = configFrom(flags);
+        const store = await openStore(config);
+        await store.migrate();
+        await store.close();
+        process.stdout.write('migrations applied\n');
+      } catch (err) { fail(err); }
+    });
+}

@@ -1,0 +1,112 @@
+/**
+ * Configuration: every setting has a default, an environment variable `PAYHOOK_*`, and (for `serve`) a
+ * CLI flag that wins over the environment. Invalid values fail at start with a message naming the
+ * variable, never later at request time.
+ */
+
+export type Role = 'api' | 'dispatcher' | 'all';
+
+export interface Config {
+  host: string;
+  port: number;
+  /** SQLite file path; used when `databaseUrl` is not set. */
+  dbPath: string;
+  /** `postgres://…` selects PostgreSQL. */
+  databaseUrl: string | null;
+  /** Fixed admin key; when null, one is generated on first start and printed once. */
+  adminKey: string | null;
+  role: Role;
+  /** Delays before retries 1..n, in ms. Its length is the number of retries after the first try. */
+  retrySchedule: number[];
+  /** ±fraction of jitter applied to each delay. */
+  retryJitter: number;
+  /** Default per-attempt timeout, ms (1,000–30,000). */
+  timeoutMs: number;
+  maxInFlight: number;
+  maxInFlightPerEndpoint: number;
+  /** How long a claim is held before another dispatcher may take it (must exceed the timeout). */
+  leaseMs: number;
+  /** How often an idle dispatcher looks for due work it was not woken for (retries, other processes). */
+  pollIntervalMs: number;
+  claimBatch: number;
+  /** How long a rotated-out secret keeps signing. */
+  secretOverlapMs: number;
+  bodyLimitBytes: number;
+  retentionDays: number;
+  /** Deadline for SIGTERM: in-flight requests get this long, then their claims are released. */
+  shutdownTimeoutMs: number;
+  logLevel: string;
+  sqliteSynchronous: 'NORMAL' | 'FULL';
+  /** Refuse to deliver to loopback, private and link-local addresses (SSRF protection). */
+  blockPrivateNetworks: boolean;
+}
+
+/** The default retry schedule: about three days in all. */
+export const DEFAULT_RETRY_SCHEDULE = ['5s', '5m', '30m', '2h', '5h', '10h', '14h', '20h', '24h'];
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** Parses `250ms`, `5s`, `30m`, `2h`, `1d`, or a bare number of milliseconds. */
+export function parseDuration(text: string, name: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/.exec(text);
+  if (!m) throw new ConfigError(`${name}: "${text}" is not a duration (examples: 250ms, 5s, 30m, 2h)`);
+  return Math.round(Number(m[1]) * UNITS[m[2] ?? 'ms']);
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) { super(message); this.name = 'ConfigError'; }
+}
+
+function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${name} must be a whole number from ${min} to ${max}; got "${raw}"`);
+  return n;
+}
+
+function duration(env: NodeJS.ProcessEnv, name: string, fallback: string, min: number, max: number): number {
+  const v = parseDuration(env[name] || fallback, name);
+  if (v < min || v > max) throw new ConfigError(`${name} must be from ${min}ms to ${max}ms; got "${env[name]}"`);
+  return v;
+}
+
+/** Reads the configuration from the environment, with `overrides` (CLI flags) on top. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
+  const role = (env.PAYHOOK_ROLE || 'all') as Role;
+  if (!['api', 'dispatcher', 'all'].includes(role)) throw new ConfigError(`PAYHOOK_ROLE must be api, dispatcher or all; got "${role}"`);
+  const schedule = (env.PAYHOOK_RETRY_SCHEDULE ? env.PAYHOOK_RETRY_SCHEDULE.split(',') : DEFAULT_RETRY_SCHEDULE)
+    .filter((s) => s.trim() !== '')
+    .map((s) => parseDuration(s, 'PAYHOOK_RETRY_SCHEDULE'));
+  const jitter = env.PAYHOOK_RETRY_JITTER === undefined ? 0.2 : Number(env.PAYHOOK_RETRY_JITTER);
+  if (!(jitter >= 0 && jitter < 1)) throw new ConfigError('PAYHOOK_RETRY_JITTER must be from 0 to below 1');
+  const sync = (env.PAYHOOK_SQLITE_SYNCHRONOUS || 'NORMAL').toUpperCase();
+  if (sync !== 'NORMAL' && sync !== 'FULL') throw new ConfigError('PAYHOOK_SQLITE_SYNCHRONOUS must be NORMAL or FULL');
+  const timeoutMs = duration(env, 'PAYHOOK_TIMEOUT', '15s', 1000, 30_000);
+  const config: Config = {
+    host: env.PAYHOOK_HOST || '127.0.0.1',
+    port: int(env, 'PAYHOOK_PORT', 8080, 0, 65535),
+    dbPath: env.PAYHOOK_DB || './data/payhook.db',
+    databaseUrl: env.PAYHOOK_DATABASE_URL || null,
+    adminKey: env.PAYHOOK_ADMIN_KEY || null,
+    role,
+    retrySchedule: schedule,
+    retryJitter: jitter,
+    timeoutMs,
+    maxInFlight: int(env, 'PAYHOOK_MAX_IN_FLIGHT', 512, 1, 100_000),
+    maxInFlightPerEndpoint: int(env, 'PAYHOOK_MAX_IN_FLIGHT_PER_ENDPOINT', 32, 1, 10_000),
+    leaseMs: duration(env, 'PAYHOOK_LEASE', '60s', 1000, 86_400_000),
+    pollIntervalMs: duration(env, 'PAYHOOK_POLL_INTERVAL', '1s', 10, 3_600_000),
+    claimBatch: int(env, 'PAYHOOK_CLAIM_BATCH', 500, 1, 10_000),
+    secretOverlapMs: duration(env, 'PAYHOOK_SECRET_OVERLAP', '24h', 0, 30 * 86_400_000),
+    bodyLimitBytes: int(env, 'PAYHOOK_BODY_LIMIT', 256 * 1024, 1024, 64 * 1024 * 1024),
+    retentionDays: int(env, 'PAYHOOK_RETENTION_DAYS', 30, 1, 3650),
+    shutdownTimeoutMs: duration(env, 'PAYHOOK_SHUTDOWN_TIMEOUT', '10s', 0, 600_000),
+    logLevel: env.PAYHOOK_LOG_LEVEL || 'info',
+    sqliteSynchronous: sync,
+    blockPrivateNetworks: env.PAYHOOK_BLOCK_PRIVATE_NETWORKS === 'true' || env.PAYHOOK_BLOCK_PRIVATE_NETWORKS === '1',
+    ...overrides,
+  };
+  if (config.leaseMs <= config.timeoutMs) throw new ConfigError('PAYHOOK_LEASE must be longer than PAYHOOK_TIMEOUT');
+  return config;
+}

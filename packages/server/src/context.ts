@@ -1,0 +1,20 @@
+/** What the API, the CLI and the payment module are handed: the running parts of one payhook process. */
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import type { Dispatcher } from './delivery/dispatcher.js';
+import type { EventIngestor } from './events/ingest.js';
+import type { Authenticator } from './merchants/service.js';
+import type { Metrics } from './metrics.js';
+import type { Store } from './store/types.js';
+
+export interface AppContext {
+  config: Config;
+  store: Store;
+  logger: Logger;
+  metrics: Metrics;
+  ingestor: EventIngestor;
+  auth: Authenticator;
+  /** Present when this process dispatches (role `dispatcher` or `all`). */
+  dispatcher: Dispatcher | null;
+  version: string;
+}

@@ -1,0 +1,309 @@
+/**
+ * The dispatcher: claims due deliveries in batches, sends them with bounded concurrency, and records
+ * the attempts in batches.
+ *
+ *   store.claimDue ──► per-endpoint queues ──► send (≤ maxInFlight overall, ≤ maxInFlightPerEndpoint
+ *        ▲                                        │     per endpoint)
+ *        │ wake: new events (store.onDue),        ▼
+ *        │ a finished send, the next due time   results ──► store.recordResults (one transaction per
+ *        └──────────────────────────────────────────────────  event-loop turn's worth of results)
+ *
+ * Isolation: an endpoint holds at most `2 × maxInFlightPerEndpoint` claims here (in flight plus
+ * queued), and a claim skips endpoints at that mark, so a thousand deliveries to a hanging endpoint
+ * occupy a bounded number of slots and every other endpoint keeps flowing.
+ *
+ * Crash safety: a claim is a lease in the database. Nothing here needs to survive a crash: deliveries
+ * this process held become due again when their lease ends, and a result not yet recorded simply means
+ * that attempt is made again (a duplicate only for a request in flight at the crash).
+ */
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { setImmediate as yieldToIo } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import { newId } from '../ids.js';
+import { render } from '../events/formats.js';
+import { dataOfEnvelope } from '../events/envelope.js';
+import type { AttemptResult, ClaimedDelivery, Store } from '../store/types.js';
+import type { Metrics } from '../metrics.js';
+import { HttpClient } from './http.js';
+import { decide, parseRetryAfter, type RetryPolicy } from './retry.js';
+import { Signer } from './signer.js';
+
+export interface DispatcherOptions {
+  store: Store;
+  logger: Logger;
+  metrics: Metrics;
+  policy: RetryPolicy;
+  timeoutMs: number;
+  maxInFlight: number;
+  maxInFlightPerEndpoint: number;
+  leaseMs: number;
+  pollIntervalMs: number;
+  claimBatch: number;
+  userAgent: string;
+  blockPrivateNetworks: boolean;
+  signer?: Signer;
+}
+
+const RESULT_BATCH = 512;
+
+export class Dispatcher {
+  readonly owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  readonly signer: Signer;
+  private readonly o: DispatcherOptions;
+  private readonly http: HttpClient;
+  private readonly queues = new Map<string, ClaimedDelivery[]>();
+  private readonly claimedByEndpoint = new Map<string, number>();
+  private readonly inFlightByEndpoint = new Map<string, number>();
+  private readonly inFlightSends = new Set<Promise<void>>();
+  private claimedCount = 0;
+  private inFlight = 0;
+  private results: AttemptResult[] = [];
+  private flushScheduled = false;
+  private flushing: Promise<void> | null = null;
+  private wakeUp: (() => void) | null = null;
+  private stopping = false;
+  private aborted = false;
+  private readonly abortedIds: string[] = [];
+  private loop: Promise<void> | null = null;
+  private unsubscribe: (() => void) | null = null;
+
+  constructor(options: DispatcherOptions) {
+    this.o = options;
+    this.signer = options.signer ?? new Signer(options.store);
+    this.http = new HttpClient({
+      connectionsPerOrigin: options.maxInFlightPerEndpoint,
+      blockPrivateNetworks: options.blockPrivateNetworks,
+      userAgent: options.userAgent,
+    });
+    options.metrics.gauges.set('payhook_dispatcher_in_flight', () => this.inFlight);
+    options.metrics.gauges.set('payhook_dispatcher_claimed', () => this.claimedCount);
+  }
+
+  private get maxClaimed(): number {
+    return this.o.maxInFlight * 2;
+  }
+
+  private get endpointAllowance(): number {
+    return this.o.maxInFlightPerEndpoint * 2;
+  }
+
+  start(): void {
+    if (this.loop) return;
+    this.unsubscribe = this.o.store.onDue(() => this.kick());
+    this.loop = this.run().catch((err) => this.o.logger.error({ err }, 'dispatcher loop stopped unexpectedly'));
+  }
+
+  /** Wakes the claim loop (new work may be due, or capacity was freed). */
+  kick(): void {
+    const w = this.wakeUp;
+    if (w) { this.wakeUp = null; w(); }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(() => { this.wakeUp = null; resolve(); }, ms);
+      this.wakeUp = () => { clearTimeout(t); resolve(); };
+    });
+  }
+
+  private saturatedEndpoints(): string[] {
+    const out: string[] = [];
+    for (const [ep, n] of this.claimedByEndpoint) if (n >= this.endpointAllowance) out.push(ep);
+    return out;
+  }
+
+  private async run(): Promise<void> {
+    let errorDelay = 100;
+    while (!this.stopping) {
+      const room = this.maxClaimed - this.claimedCount;
+      // Wait for a useful amount of room rather than claiming in dribs: each claim is a transaction.
+      if (room < Math.min(32, this.maxClaimed / 4)) { await this.sleep(this.o.pollIntervalMs); continue; }
+      let batch: ClaimedDelivery[];
+      const now = Date.now();
+      try {
+        batch = await this.o.store.claimDue({
+          now, limit: Math.min(room, this.o.claimBatch), leaseMs: this.o.leaseMs, owner: this.owner,
+          excludeEndpoints: this.saturatedEndpoints(),
+        });
+        errorDelay = 100;
+      } catch (err) {
+        this.o.logger.error({ err }, 'claiming deliveries failed; retrying');
+        await this.sleep(errorDelay);
+        errorDelay = Math.min(errorDelay * 2, 10_000);
+        continue;
+      }
+      if (batch.length > 0) {
+        this.o.metrics.counters.claims++;
+        this.o.metrics.counters.claimedDeliveries += batch.length;
+        this.accept(batch);
+        await yieldToIo(); // let sends and responses run between claims
+        continue;
+      }
+      let next: number | null = null;
+      try { next = await this.o.store.nextDueAt(); } catch { /* poll below */ }
+      // Due work we could not claim belongs to saturated endpoints: a finished send wakes us.
+      const wait = next === null || next <= now ? this.o.pollIntervalMs : Math.min(next - now, this.o.pollIntervalMs);
+      await this.sleep(Math.max(wait, 1));
+    }
+  }
+
+  private accept(batch: ClaimedDelivery[]): void {
+    const excess: string[] = [];
+    for (const d of batch) {
+      const n = (this.claimedByEndpoint.get(d.endpointId) ?? 0) + 1;
+      if (n > this.endpointAllowance) { excess.push(d.id); continue; }
+      this.claimedByEndpoint.set(d.endpointId, n);
+      this.claimedCount++;
+      let q = this.queues.get(d.endpointId);
+      if (!q) { q = []; this.queues.set(d.endpointId, q); }
+      q.push(d);
+    }
+    if (excess.length > 0) {
+      this.o.store.releaseClaims(this.owner, excess).catch((err) => this.o.logger.warn({ err }, 'releasing excess claims failed; their lease will expire'));
+    }
+    this.pumpAll();
+  }
+
+  private pumpAll(): void {
+    for (const ep of this.queues.keys()) {
+      if (this.inFlight >= this.o.maxInFlight) return;
+      this.pump(ep);
+    }
+  }
+
+  private pump(endpointId: string): void {
+    const q = this.queues.get(endpointId);
+    if (!q) return;
+    let active = this.inFlightByEndpoint.get(endpointId) ?? 0;
+    while (q.length > 0 && active < this.o.maxInFlightPerEndpoint && this.inFlight < this.o.maxInFlight) {
+      const d = q.shift()!;
+      active++;
+      this.inFlight++;
+      const p = this.send(d).finally(() => this.inFlightSends.delete(p));
+      this.inFlightSends.add(p);
+    }
+    this.inFlightByEndpoint.set(endpointId, active);
+    if (q.length === 0) this.queues.delete(endpointId);
+  }
+
+  private async send(d: ClaimedDelivery): Promise<void> {
+    const attemptNo = d.attempts + 1;
+    const startedAt = Date.now();
+    try {
+      const timestamp = Math.floor(startedAt / 1000);
+      const body = d.format === 'standard' ? d.body : render(d.format, {
+        eventId: d.eventId, eventType: d.eventType, eventCreatedAt: d.eventCreatedAt, body: d.body, data: d.data || dataOfEnvelope(d.body),
+      });
+      const signature = await this.signer.signature(d.endpointId, d.eventId, timestamp, body);
+      const headers: Record<string, string> = {
+        ...d.headers,
+        'content-type': 'application/json',
+        'user-agent': this.o.userAgent,
+        'webhook-id': d.eventId,
+        'webhook-timestamp': String(timestamp),
+        'webhook-signature': signature,
+      };
+      const res = await this.http.post(d.url, headers, body, d.timeoutMs ?? this.o.timeoutMs);
+      if (this.aborted) { this.abortedIds.push(d.id); return; }
+      const decision = decide(this.o.policy, attemptNo, res.statusCode, parseRetryAfter(res.retryAfter, Date.now()));
+      this.o.metrics.attempt(res.errorClass, res.durationMs);
+      const c = this.o.metrics.counters;
+      if (decision.outcome === 'succeeded') c.deliveriesSucceeded++;
+      else if (decision.outcome === 'failed') c.deliveriesFailed++;
+      else c.deliveriesRetried++;
+      this.results.push({
+        attemptId: newId('att', startedAt), deliveryId: d.id, owner: this.owner, attemptNo, startedAt,
+        durationMs: res.durationMs, statusCode: res.statusCode, responseBody: res.responseBody,
+        errorClass: res.errorClass, errorMessage: res.errorMessage, outcome: decision.outcome,
+        nextAttemptAt: decision.outcome === 'retry' ? Date.now() + decision.delayMs : null,
+        disableEndpoint: decision.outcome === 'failed' && decision.disableEndpoint,
+      });
+    } catch (err) {
+      // Preparing the request failed (no secret, a format that cannot render): an attempt that could
+      // not be made is logged and retried like any failure, never dropped.
+      this.o.logger.error({ err, delivery: d.id }, 'could not prepare a delivery');
+      const decision = decide(this.o.policy, attemptNo, null);
+      this.results.push({
+        attemptId: newId('att', startedAt), deliveryId: d.id, owner: this.owner, attemptNo, startedAt, durationMs: 0,
+        statusCode: null, responseBody: null, errorClass: 'unknown', errorMessage: 'payhook could not prepare the request',
+        outcome: decision.outcome === 'succeeded' ? 'retry' : decision.outcome,
+        nextAttemptAt: decision.outcome === 'retry' ? Date.now() + decision.delayMs : null,
+      });
+    } finally {
+      this.inFlight--;
+      this.inFlightByEndpoint.set(d.endpointId, (this.inFlightByEndpoint.get(d.endpointId) ?? 1) - 1);
+      const left = (this.claimedByEndpoint.get(d.endpointId) ?? 1) - 1;
+      if (left <= 0) { this.claimedByEndpoint.delete(d.endpointId); this.inFlightByEndpoint.delete(d.endpointId); }
+      else this.claimedByEndpoint.set(d.endpointId, left);
+      this.claimedCount--;
+      this.scheduleFlush();
+      this.pump(d.endpointId);
+      if (this.inFlight < this.o.maxInFlight && this.queues.size > 0) this.pumpAll();
+      this.kick();
+    }
+  }
+
+  private scheduleFlush(): void {
+    if (this.results.length >= RESULT_BATCH) { void this.flush(); return; }
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    // One flush per event-loop turn: every response that arrived in this turn shares a transaction.
+    setImmediate(() => { this.flushScheduled = false; void this.flush(); });
+  }
+
+  /** Writes buffered results. On a database error they stay buffered and are tried again. */
+  async flush(): Promise<void> {
+    while (this.flushing) await this.flushing;
+    if (this.results.length === 0) return;
+    const batch = this.results;
+    this.results = [];
+    this.flushing = (async () => {
+      try {
+        await this.o.store.recordResults(batch);
+        this.o.metrics.counters.resultFlushes++;
+      } catch (err) {
+        this.o.logger.error({ err, count: batch.length }, 'recording attempt results failed; will retry');
+        this.results = batch.concat(this.results);
+        setTimeout(() => this.scheduleFlush(), 500).unref();
+      }
+    })();
+    try { await this.flushing; } finally { this.flushing = null; }
+  }
+
+  /**
+   * Stops taking work, gives back queued claims, lets requests in flight finish until `deadlineMs`,
+   * then aborts the rest and gives their claims back too, and writes every recorded result.
+   */
+  async stop(deadlineMs: number): Promise<void> {
+    this.stopping = true;
+    this.unsubscribe?.();
+    this.kick();
+    await this.loop;
+    const queued: string[] = [];
+    for (const q of this.queues.values()) for (const d of q) queued.push(d.id);
+    this.queues.clear();
+    if (queued.length) await this.o.store.releaseClaims(this.owner, queued).catch((err) => this.o.logger.warn({ err }, 'releasing claims failed; their lease will expire'));
+    if (this.inFlightSends.size > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.allSettled([...this.inFlightSends]),
+        new Promise((r) => { timer = setTimeout(r, deadlineMs); }),
+      ]);
+      clearTimeout(timer);
+      if (this.inFlightSends.size > 0) {
+        this.aborted = true;
+        await this.http.destroy();
+        await Promise.allSettled([...this.inFlightSends]);
+      }
+    }
+    await this.flush();
+    if (this.abortedIds.length) await this.o.store.releaseClaims(this.owner, this.abortedIds).catch(() => {});
+    if (!this.aborted) await this.http.close();
+  }
+
+  /** For tests and metrics: the dispatcher's current load. */
+  stats(): { inFlight: number; claimed: number; bufferedResults: number } {
+    return { inFlight: this.inFlight, claimed: this.claimedCount, bufferedResults: this.results.length };
+  }
+}

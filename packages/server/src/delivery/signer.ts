@@ -1,0 +1,57 @@
+/**
+ * Signs outgoing webhooks with every valid secret of their endpoint (Standard Webhooks `v1`).
+ *
+ * Secrets are cached per endpoint with their decoded HMAC keys: reading and base64-decoding them for
+ * every delivery cost more than the HMAC itself. The cache lives `ttlMs` (other processes may rotate),
+ * is dropped at once when this process rotates, and an entry's rotated-out secret stops being used at
+ * its expiry even while cached.
+ */
+import { createHmac } from 'node:crypto';
+import { decodeSecret } from '@payhook/sdk';
+import type { Store } from '../store/types.js';
+
+interface CachedKeys {
+  keys: { key: Buffer; expiresAt: number | null }[];
+  loadedAt: number;
+}
+
+export class Signer {
+  private readonly cache = new Map<string, CachedKeys>();
+  private readonly loading = new Map<string, Promise<CachedKeys>>();
+
+  constructor(private readonly store: Store, private readonly ttlMs = 5_000) {}
+
+  invalidate(endpointId: string): void {
+    this.cache.delete(endpointId);
+  }
+
+  private async keysFor(endpointId: string, now: number): Promise<CachedKeys> {
+    const hit = this.cache.get(endpointId);
+    if (hit && now - hit.loadedAt < this.ttlMs) return hit;
+    let p = this.loading.get(endpointId);
+    if (!p) {
+      p = this.store.getSigningSecrets(endpointId, now).then((secrets) => {
+        const entry = { keys: secrets.map((s) => ({ key: decodeSecret(s.secret), expiresAt: s.expiresAt })), loadedAt: now };
+        this.cache.set(endpointId, entry);
+        return entry;
+      }).finally(() => this.loading.delete(endpointId));
+      this.loading.set(endpointId, p);
+    }
+    return p;
+  }
+
+  /** The `webhook-signature` header value for one attempt. */
+  async signature(endpointId: string, msgId: string, timestampSeconds: number, body: string): Promise<string> {
+    const now = timestampSeconds * 1000;
+    const { keys } = await this.keysFor(endpointId, Date.now());
+    const prefix = `${msgId}.${timestampSeconds}.`;
+    let out = '';
+    for (const k of keys) {
+      if (k.expiresAt !== null && k.expiresAt <= now) continue;
+      const sig = createHmac('sha256', k.key).update(prefix).update(body).digest('base64');
+      out = out ? `${out} v1,${sig}` : `v1,${sig}`;
+    }
+    if (!out) throw new Error(`endpoint ${endpointId} has no signing secret`);
+    return out;
+  }
+}

@@ -1,0 +1,119 @@
+/** Endpoints: validation of what a merchant may register, secrets and rotation. */
+import { generateSecret } from '@payhook/sdk';
+import { PayhookError } from '../errors.js';
+import { newId } from '../ids.js';
+import { isValidFilter } from '../events/filter.js';
+import { isKnownFormat, knownFormats } from '../events/formats.js';
+import type { Endpoint, EndpointPatch, EndpointSecret, PayloadFormat, Store } from '../store/types.js';
+
+/** Headers payhook sets itself; an endpoint's custom headers may not replace them. */
+const RESERVED_HEADERS = new Set([
+  'webhook-id', 'webhook-timestamp', 'webhook-signature', 'content-type', 'content-length', 'user-agent', 'host',
+  'connection', 'transfer-encoding', 'keep-alive', 'upgrade', 'te', 'trailer', 'expect',
+]);
+const HEADER_NAME_RE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const MAX_URL_LENGTH = 2048;
+
+export interface EndpointInput {
+  url?: unknown;
+  description?: unknown;
+  event_types?: unknown;
+  disabled?: unknown;
+  headers?: unknown;
+  format?: unknown;
+  timeout_ms?: unknown;
+}
+
+function fail(code: 'invalid_url' | 'validation_failed', message: string, field: string): never {
+  throw new PayhookError(code, message, { field });
+}
+
+export function validateUrl(value: unknown): string {
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_URL_LENGTH) fail('invalid_url', 'url must be an absolute http(s) URL of at most 2048 characters', 'url');
+  let u: URL;
+  try { u = new URL(value); } catch { fail('invalid_url', 'url is not a valid absolute URL', 'url'); }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') fail('invalid_url', 'url must use http or https', 'url');
+  if (u.username || u.password) fail('invalid_url', 'url must not carry credentials; use custom headers', 'url');
+  return u.toString();
+}
+
+/** Validates the fields present in `input` (a create when `full`, otherwise a patch). */
+export function parseEndpointInput(input: EndpointInput, full: boolean, defaultTimeoutMs: number | null = null): EndpointPatch {
+  const patch: EndpointPatch = {};
+  if (full || input.url !== undefined) patch.url = validateUrl(input.url);
+  if (input.description !== undefined) {
+    if (typeof input.description !== 'string' || input.description.length > 1024) fail('validation_failed', 'description must be a string of at most 1024 characters', 'description');
+    patch.description = input.description;
+  }
+  if (input.event_types !== undefined) {
+    const t = input.event_types;
+    if (t === null) patch.eventTypes = null;
+    else {
+      if (!Array.isArray(t) || t.length === 0 || t.length > 100) fail('validation_failed', 'event_types must be null or a list of 1 to 100 names', 'event_types');
+      for (const e of t) if (typeof e !== 'string' || !isValidFilter(e)) fail('validation_failed', `event_types: "${String(e)}" is not an event type or a prefix.* wildcard`, 'event_types');
+      patch.eventTypes = [...new Set(t as string[])];
+    }
+  }
+  if (input.disabled !== undefined) {
+    if (typeof input.disabled !== 'boolean') fail('validation_failed', 'disabled must be true or false', 'disabled');
+    patch.disabled = input.disabled;
+  }
+  if (input.headers !== undefined) {
+    const h = input.headers;
+    if (h === null || typeof h !== 'object' || Array.isArray(h)) fail('validation_failed', 'headers must be an object of strings', 'headers');
+    const out: Record<string, string> = {};
+    const entries = Object.entries(h as Record<string, unknown>);
+    if (entries.length > 20) fail('validation_failed', 'at most 20 custom headers', 'headers');
+    for (const [k, v] of entries) {
+      const name = k.toLowerCase();
+      if (!HEADER_NAME_RE.test(k)) fail('validation_failed', `headers: "${k}" is not a valid header name`, 'headers');
+      if (RESERVED_HEADERS.has(name)) fail('validation_failed', `headers: "${k}" is set by payhook and cannot be replaced`, 'headers');
+      if (typeof v !== 'string' || v.length > 4096 || /[\r\n\0]/.test(v)) fail('validation_failed', `headers: "${k}" must be a single-line string`, 'headers');
+      out[name] = v;
+    }
+    patch.headers = out;
+  }
+  if (input.format !== undefined) {
+    if (typeof input.format !== 'string' || !isKnownFormat(input.format)) fail('validation_failed', `format must be one of ${knownFormats().join(', ')}`, 'format');
+    patch.format = input.format as PayloadFormat;
+  }
+  if (input.timeout_ms !== undefined) {
+    const t = input.timeout_ms;
+    if (t !== null && (typeof t !== 'number' || !Number.isInteger(t) || t < 1000 || t > 30_000)) fail('validation_failed', 'timeout_ms must be null or a whole number from 1000 to 30000', 'timeout_ms');
+    patch.timeoutMs = t as number | null;
+  } else if (full) patch.timeoutMs = defaultTimeoutMs;
+  return patch;
+}
+
+export async function createEndpoint(store: Store, merchantId: string, input: EndpointInput, now = Date.now()): Promise<{ endpoint: Endpoint; secret: string }> {
+  const p = parseEndpointInput(input, true);
+  const secret = generateSecret();
+  const endpoint = await store.createEndpoint({
+    id: newId('ep', now), merchantId, url: p.url!, description: p.description ?? '', eventTypes: p.eventTypes ?? null,
+    disabled: p.disabled ?? false, headers: p.headers ?? {}, format: p.format ?? 'standard', timeoutMs: p.timeoutMs ?? null,
+    secret, now,
+  });
+  return { endpoint, secret };
+}
+
+export async function updateEndpoint(store: Store, merchantId: string, id: string, input: EndpointInput, now = Date.now()): Promise<Endpoint> {
+  const patch = parseEndpointInput(input, false);
+  const ep = await store.updateEndpoint(merchantId, id, patch, now);
+  if (!ep) throw new PayhookError('endpoint_not_found');
+  return ep;
+}
+
+/** Makes a new current secret; the previous one keeps signing for `overlapMs`. */
+export async function rotateSecret(store: Store, merchantId: string, id: string, overlapMs: number, now = Date.now()): Promise<string> {
+  const secret = generateSecret();
+  if (!(await store.rotateSecret(merchantId, id, secret, now, now + overlapMs))) throw new PayhookError('endpoint_not_found');
+  return secret;
+}
+
+export async function getSecrets(store: Store, merchantId: string, id: string, now = Date.now()): Promise<{ current: string; previous: EndpointSecret[] }> {
+  if (!(await store.getEndpoint(merchantId, id))) throw new PayhookError('endpoint_not_found');
+  const secrets = await store.getSigningSecrets(id, now);
+  const current = secrets.find((s) => s.expiresAt === null);
+  if (!current) throw new PayhookError('internal_error', 'endpoint has no current secret');
+  return { current: current.secret, previous: secrets.filter((s) => s.expiresAt !== null) };
+}

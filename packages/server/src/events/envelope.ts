@@ -1,0 +1,21 @@
+/**
+ * The Standard Webhooks envelope, `{"id","type","timestamp","data"}`, built once when an event is
+ * accepted. Those exact bytes are stored, signed and sent on every attempt, so a receiver's signature
+ * check never depends on how payhook would serialise the event today.
+ */
+
+const DATA_MARK = ',"data":';
+
+/** The envelope text for an event whose `data` is already serialised JSON. */
+export function buildEnvelope(id: string, type: string, createdAt: number, dataJson: string): string {
+  // Ids, types and ISO timestamps contain no characters JSON must escape (both are validated on the
+  // way in), so concatenation is exact and ~4x faster than JSON.stringify of the whole object.
+  return `{"id":"${id}","type":"${type}","timestamp":"${new Date(createdAt).toISOString()}"${DATA_MARK}${dataJson}}`;
+}
+
+/** The `data` JSON text inside an envelope built by `buildEnvelope`. */
+export function dataOfEnvelope(body: string): string {
+  const at = body.indexOf(DATA_MARK);
+  if (at < 0 || !body.endsWith('}')) throw new Error('not a payhook envelope');
+  return body.slice(at + DATA_MARK.length, -1);
+}

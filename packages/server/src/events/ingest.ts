@@ -1,0 +1,89 @@
+/**
+ * Accepting events. `EventIngestor.send` validates an event, builds its envelope once, and appends it
+ * with its deliveries. Concurrent calls are grouped: every event that arrives in the same event-loop
+ * turn is written in one transaction (group commit), so under load the cost of a commit is shared by
+ * many requests, while a lone request still commits at once (at the end of its own turn).
+ */
+import { PayhookError } from '../errors.js';
+import { newId } from '../ids.js';
+import type { Metrics } from '../metrics.js';
+import type { AppendedEvent, NewEvent, Store } from '../store/types.js';
+import { buildEnvelope } from './envelope.js';
+import { isValidEventType } from './filter.js';
+
+export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
+const MAX_GROUP = 1000;
+
+export interface SendEventInput {
+  merchantId: string;
+  type: unknown;
+  data: unknown;
+  idempotencyKey?: unknown;
+}
+
+export function validateEvent(input: SendEventInput, now: number): NewEvent {
+  if (typeof input.type !== 'string' || !isValidEventType(input.type)) {
+    throw new PayhookError('validation_failed', 'type must be dotted words of letters, digits and _ (at most 128 characters), like order.success', { field: 'type' });
+  }
+  if (input.data === null || typeof input.data !== 'object' || Array.isArray(input.data)) {
+    throw new PayhookError('validation_failed', 'data must be a JSON object', { field: 'data' });
+  }
+  const key = input.idempotencyKey;
+  if (key !== undefined && key !== null && (typeof key !== 'string' || key.length === 0 || key.length > MAX_IDEMPOTENCY_KEY_LENGTH)) {
+    throw new PayhookError('validation_failed', `idempotency_key must be a string of 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`, { field: 'idempotency_key' });
+  }
+  const id = newId('evt', now);
+  const data = JSON.stringify(input.data);
+  return {
+    id, merchantId: input.merchantId, type: input.type, data, body: buildEnvelope(id, input.type, now, data),
+    idempotencyKey: (key as string | undefined) ?? null, createdAt: now,
+  };
+}
+
+interface Waiting {
+  event: NewEvent;
+  resolve: (r: AppendedEvent) => void;
+  reject: (err: unknown) => void;
+}
+
+export class EventIngestor {
+  private queue: Waiting[] = [];
+  private scheduled = false;
+
+  constructor(private readonly store: Store, private readonly metrics: Metrics) {}
+
+  /** Accepts one event; resolves once it and its deliveries are committed. */
+  send(input: SendEventInput): Promise<AppendedEvent> {
+    const event = validateEvent(input, Date.now());
+    return new Promise<AppendedEvent>((resolve, reject) => {
+      this.queue.push({ event, resolve, reject });
+      if (this.queue.length >= MAX_GROUP) this.flush();
+      else if (!this.scheduled) { this.scheduled = true; setImmediate(() => this.flush()); }
+    }).then((r) => {
+      if (r.created) this.metrics.counters.eventsAccepted++;
+      else {
+        this.metrics.counters.eventsDeduplicated++;
+        if (r.event.type !== event.type || r.event.data !== event.data) {
+          throw new PayhookError('idempotency_conflict', 'this idempotency_key was used for an event with another type or data', { event_id: r.event.id });
+        }
+      }
+      return r;
+    });
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    const group = this.queue;
+    this.queue = [];
+    if (group.length === 0) return;
+    this.store.appendEvents(group.map((w) => w.event)).then(
+      (results) => results.forEach((r, i) => group[i].resolve(r)),
+      async () => {
+        // One bad event must not fail its neighbours: write each alone to find which one it was.
+        for (const w of group) {
+          try { w.resolve((await this.store.appendEvents([w.event]))[0]); } catch (err) { w.reject(err); }
+        }
+      },
+    );
+  }
+}

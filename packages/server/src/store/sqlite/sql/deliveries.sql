@@ -1,0 +1,96 @@
+-- name: delivery_insert
+-- @id, @event_id, @endpoint_id, @merchant_id, @event_type, @now (created and first due)
+INSERT INTO deliveries (id, event_id, endpoint_id, merchant_id, event_type, status, attempts, next_attempt_at,
+                        created_at, updated_at)
+VALUES (@id, @event_id, @endpoint_id, @merchant_id, @event_type, 'pending', 0, @now, @now, @now);
+
+-- name: claim_select
+-- @now, @limit, @exclude (JSON array of endpoint ids this dispatcher has no room for)
+-- Reads the due index in order; the joins fetch everything a send needs so a dispatcher makes no
+-- other query per delivery.
+SELECT d.id, d.event_id, d.event_type, d.attempts, d.endpoint_id, d.merchant_id,
+       e.body, e.created_at AS event_created_at,
+       p.url, p.headers, p.format, p.timeout_ms
+FROM deliveries d
+JOIN events e ON e.id = d.event_id
+JOIN endpoints p ON p.id = d.endpoint_id
+WHERE d.status = 'pending' AND d.next_attempt_at <= @now
+  AND d.endpoint_id NOT IN (SELECT value FROM json_each(@exclude))
+ORDER BY d.next_attempt_at
+LIMIT @limit;
+
+-- name: claim_mark
+-- @ids (JSON array), @owner, @until: the lease
+UPDATE deliveries SET lease_owner = @owner, next_attempt_at = @until
+WHERE id IN (SELECT value FROM json_each(@ids));
+
+-- name: attempt_insert
+-- one attempt's log row
+INSERT INTO attempts (id, delivery_id, merchant_id, attempt_no, started_at, duration_ms, status_code, response_body,
+                      error_class, error_message, next_retry_at)
+SELECT @id, @delivery_id, merchant_id, @attempt_no, @started_at, @duration_ms, @status_code, @response_body,
+       @error_class, @error_message, @next_retry_at
+FROM deliveries WHERE id = @delivery_id;
+
+-- name: delivery_apply_result
+-- @id, @owner, @status (succeeded | pending | failed), @next_attempt_at, @status_code, @error, @now
+-- Applies only while the owner still holds the claim: a result that arrives after its lease was taken
+-- over is logged as an attempt but does not overwrite the newer owner's state.
+UPDATE deliveries
+SET status = @status, attempts = attempts + 1, next_attempt_at = @next_attempt_at, lease_owner = NULL,
+    last_status_code = @status_code, last_error = @error, updated_at = @now
+WHERE id = @id AND status = 'pending' AND lease_owner = @owner;
+
+-- name: delivery_endpoint
+-- @id
+SELECT endpoint_id FROM deliveries WHERE id = @id;
+
+-- name: deliveries_fail_for_endpoint
+-- @endpoint_id, @error, @now: the endpoint is gone (410); its pending deliveries fail visibly
+UPDATE deliveries SET status = 'failed', next_attempt_at = NULL, lease_owner = NULL, last_error = @error, updated_at = @now
+WHERE endpoint_id = @endpoint_id AND status = 'pending';
+
+-- name: deliveries_cancel_for_endpoint
+-- @endpoint_id, @now: the merchant disabled or deleted the endpoint
+UPDATE deliveries SET status = 'cancelled', next_attempt_at = NULL, lease_owner = NULL, updated_at = @now
+WHERE endpoint_id = @endpoint_id AND status = 'pending';
+
+-- name: claims_release
+-- @owner, @ids (JSON array), @now: due again at once
+UPDATE deliveries SET lease_owner = NULL, next_attempt_at = @now
+WHERE id IN (SELECT value FROM json_each(@ids)) AND status = 'pending' AND lease_owner = @owner;
+
+-- name: next_due
+-- (no parameters)
+SELECT min(next_attempt_at) AS at FROM deliveries WHERE status = 'pending';
+
+-- name: delivery_get
+-- @merchant_id, @id
+SELECT * FROM deliveries WHERE id = @id AND merchant_id = @merchant_id;
+
+-- name: delivery_page
+-- @merchant_id, @before (cursor), @endpoint_id, @event_id, @status (each NULL for any), @limit
+SELECT * FROM deliveries
+WHERE merchant_id = @merchant_id AND id < @before
+  AND (@endpoint_id IS NULL OR endpoint_id = @endpoint_id)
+  AND (@event_id IS NULL OR event_id = @event_id)
+  AND (@status IS NULL OR status = @status)
+ORDER BY id DESC LIMIT @limit;
+
+-- name: attempt_list
+-- @merchant_id, @delivery_id: oldest first
+SELECT * FROM attempts WHERE delivery_id = @delivery_id AND merchant_id = @merchant_id ORDER BY attempt_no, id;
+
+-- name: delivery_retry_now
+-- @merchant_id, @id, @now: due now whatever its status (a manual retry of a finished delivery reopens it)
+UPDATE deliveries SET status = 'pending', next_attempt_at = @now, lease_owner = NULL, updated_at = @now
+WHERE id = @id AND merchant_id = @merchant_id AND lease_owner IS NULL;
+
+-- name: endpoint_recover
+-- @merchant_id, @endpoint_id, @since, @now: every failed delivery of the endpoint since a time, due now
+UPDATE deliveries SET status = 'pending', next_attempt_at = @now, updated_at = @now
+WHERE endpoint_id = @endpoint_id AND merchant_id = @merchant_id AND status = 'failed' AND created_at >= @since;
+
+-- name: delivery_counts
+-- @merchant_id (NULL for all)
+SELECT status, count(*) AS n FROM deliveries WHERE (@merchant_id IS NULL OR merchant_id = @merchant_id) GROUP BY status;

@@ -1,0 +1,51 @@
+-- name: endpoint_insert
+-- every column of a new endpoint
+INSERT INTO endpoints (id, merchant_id, url, description, event_types, disabled, disabled_reason, headers, format,
+                       timeout_ms, created_at, updated_at)
+VALUES (@id, @merchant_id, @url, @description, @event_types, @disabled, @disabled_reason, @headers, @format,
+        @timeout_ms, @created_at, @updated_at);
+
+-- name: endpoint_get
+-- @merchant_id, @id  (the merchant scopes every read: another merchant's endpoint is not found)
+SELECT * FROM endpoints WHERE id = @id AND merchant_id = @merchant_id AND deleted_at IS NULL;
+
+-- name: endpoint_page
+-- @merchant_id, @before (cursor), @limit
+SELECT * FROM endpoints
+WHERE merchant_id = @merchant_id AND deleted_at IS NULL AND id < @before
+ORDER BY id DESC LIMIT @limit;
+
+-- name: endpoint_update
+-- @id, @merchant_id and every mutable column
+UPDATE endpoints
+SET url = @url, description = @description, event_types = @event_types, disabled = @disabled,
+    disabled_reason = @disabled_reason, headers = @headers, format = @format, timeout_ms = @timeout_ms,
+    updated_at = @updated_at
+WHERE id = @id AND merchant_id = @merchant_id AND deleted_at IS NULL;
+
+-- name: endpoint_delete
+-- @merchant_id, @id, @now
+UPDATE endpoints SET deleted_at = @now, updated_at = @now
+WHERE id = @id AND merchant_id = @merchant_id AND deleted_at IS NULL;
+
+-- name: endpoint_disable_gone
+-- @id, @now: the endpoint answered 410 Gone
+UPDATE endpoints SET disabled = 1, disabled_reason = 'gone', updated_at = @now WHERE id = @id AND disabled = 0;
+
+-- name: endpoints_for_fanout
+-- @merchant_id: the endpoints a new event of this merchant may go to
+SELECT id, event_types FROM endpoints WHERE merchant_id = @merchant_id AND deleted_at IS NULL AND disabled = 0;
+
+-- name: secret_insert
+-- @endpoint_id, @secret, @created_at
+INSERT INTO endpoint_secrets (endpoint_id, secret, created_at, expires_at) VALUES (@endpoint_id, @secret, @created_at, NULL);
+
+-- name: secret_expire_current
+-- @endpoint_id, @expires_at: the current secret keeps signing until then
+UPDATE endpoint_secrets SET expires_at = @expires_at WHERE endpoint_id = @endpoint_id AND expires_at IS NULL;
+
+-- name: secrets_signing
+-- @endpoint_id, @now: the current secret first, then rotated-out ones still valid, newest first
+SELECT secret, created_at, expires_at FROM endpoint_secrets
+WHERE endpoint_id = @endpoint_id AND (expires_at IS NULL OR expires_at > @now)
+ORDER BY expires_at IS NOT NULL, seq DESC;

@@ -1,0 +1,55 @@
+-- name: event_insert
+-- @id, @merchant_id, @type, @body (the envelope), @idempotency_key (or NULL), @created_at
+INSERT INTO events (id, merchant_id, type, body, idempotency_key, created_at)
+VALUES (@id, @merchant_id, @type, @body, @idempotency_key, @created_at);
+
+-- name: event_by_idempotency_key
+-- @merchant_id, @idempotency_key
+SELECT * FROM events WHERE merchant_id = @merchant_id AND idempotency_key = @idempotency_key;
+
+-- name: event_get
+-- @merchant_id, @id
+SELECT * FROM events WHERE id = @id AND merchant_id = @merchant_id;
+
+-- Both pages read ids strictly between @lo and @hi (built from after/before/cursor by the caller).
+-- @types is a JSON array of names and prefix.* wildcards, or NULL for every type.
+
+-- name: event_page_asc
+-- @merchant_id, @lo, @hi, @types, @limit
+SELECT * FROM events
+WHERE merchant_id = @merchant_id AND id > @lo AND id < @hi
+  AND (@types IS NULL OR EXISTS (
+        SELECT 1 FROM json_each(@types) t
+        WHERE t.value = events.type
+           OR (substr(t.value, -2) = '.*'
+               AND substr(events.type, 1, length(t.value) - 1) = substr(t.value, 1, length(t.value) - 1))))
+ORDER BY id ASC LIMIT @limit;
+
+-- name: event_page_desc
+-- @merchant_id, @lo, @hi, @types, @limit
+SELECT * FROM events
+WHERE merchant_id = @merchant_id AND id > @lo AND id < @hi
+  AND (@types IS NULL OR EXISTS (
+        SELECT 1 FROM json_each(@types) t
+        WHERE t.value = events.type
+           OR (substr(t.value, -2) = '.*'
+               AND substr(events.type, 1, length(t.value) - 1) = substr(t.value, 1, length(t.value) - 1))))
+ORDER BY id DESC LIMIT @limit;
+
+-- name: events_prune
+-- @before, @limit: events older than @before none of whose deliveries is still pending
+DELETE FROM events WHERE id IN (
+  SELECT e.id FROM events e
+  WHERE e.created_at < @before
+    AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id AND d.status = 'pending')
+  LIMIT @limit);
+
+-- name: deliveries_prune_orphans
+-- @before: finished deliveries (and their attempts, below) of events that are gone
+DELETE FROM deliveries WHERE created_at < @before AND status <> 'pending'
+  AND NOT EXISTS (SELECT 1 FROM events e WHERE e.id = deliveries.event_id);
+
+-- name: attempts_prune_orphans
+-- @before: attempts of deliveries that are gone
+DELETE FROM attempts WHERE started_at < @before
+  AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.id = attempts.delivery_id);

@@ -1,0 +1,385 @@
+/**
+ * The embedded store: one SQLite file in WAL mode through better-sqlite3.
+ *
+ * better-sqlite3 is synchronous, and that is the point: a statement costs microseconds, with no
+ * round-trip, so every Store method does its work at once inside one `db.transaction` and returns a
+ * settled promise. WAL lets readers (the API) run beside the one writer, and `synchronous = NORMAL`
+ * keeps every commit safe against a crash of payhook itself (SIGKILL), syncing to disk at checkpoints
+ * rather than at every commit; `PAYHOOK_SQLITE_SYNCHRONOUS=FULL` trades throughput for power-loss safety.
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { newId } from '../../ids.js';
+import { matcherFor } from '../../events/filter.js';
+import { decodeCursor, ID_MAX, ID_MIN, toPage } from '../cursor.js';
+import { loadMigrations, loadSqlFiles } from '../sql-files.js';
+import {
+  toAttempt, toDelivery, toEndpoint, toEvent, toMerchant,
+  type AttemptRow, type DeliveryRow, type EndpointRow, type EventRow,
+} from './rows.js';
+import type {
+  AppendedEvent, ApiKeyRecord, Attempt, AttemptResult, ClaimedDelivery, ClaimOptions, Delivery, DeliveryCounts,
+  DeliveryFilter, Endpoint, EndpointPatch, EndpointSecret, EventFilter, EventRecord, ListOptions, Merchant,
+  NewEndpoint, NewEvent, Page, PayloadFormat, Store,
+} from '../types.js';
+
+const SQL = loadSqlFiles(new URL('./sql/', import.meta.url));
+const MIGRATIONS = loadMigrations(new URL('./migrations/', import.meta.url));
+
+export interface SqliteStoreOptions {
+  /** `:memory:` works for throwaway use; payhook itself always uses a file. */
+  path: string;
+  synchronous?: 'NORMAL' | 'FULL';
+}
+
+type Stmt = Database.Statement<unknown[], unknown>;
+
+export class SqliteStore implements Store {
+  readonly dialect = 'sqlite' as const;
+  /** The open database. Exposed for modules that keep their own tables in the same file (payments). */
+  readonly db: Database.Database;
+  private readonly stmts = new Map<string, Stmt>();
+  private readonly dueListeners = new Set<() => void>();
+
+  constructor(options: SqliteStoreOptions) {
+    if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+    this.db = new Database(options.path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
+    this.db.pragma('busy_timeout = 5000');
+    this.db.pragma('foreign_keys = ON');
+    // A larger page cache keeps the due index and recent rows in memory during a backlog drain.
+    this.db.pragma('cache_size = -65536');
+  }
+
+  /** A prepared statement from the sql/ files, prepared once. */
+  stmt(name: string): Stmt {
+    let s = this.stmts.get(name);
+    if (!s) {
+      const text = SQL[name];
+      if (!text) throw new Error(`unknown SQL statement ${name}`);
+      s = this.db.prepare(text);
+      this.stmts.set(name, s);
+    }
+    return s;
+  }
+
+  /** Runs `fn` in one write transaction (BEGIN IMMEDIATE, so two processes never interleave writes). */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+
+  async migrate(): Promise<void> {
+    this.migrateSync();
+  }
+
+  private migrateSync(): void {
+    this.db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+    this.transaction(() => {
+      const done = new Set((this.db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version));
+      for (const m of MIGRATIONS) {
+        if (done.has(m.version)) continue;
+        this.db.exec(m.sql);
+        this.db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, Date.now());
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+
+  onDue(listener: () => void): () => void {
+    this.dueListeners.add(listener);
+    return () => this.dueListeners.delete(listener);
+  }
+
+  /** Tells this process's dispatchers that work is due. Called after the transaction commits. */
+  notifyDue(): void {
+    for (const l of this.dueListeners) l();
+  }
+
+  // settings ---------------------------------------------------------------------------------------
+
+  async getSetting(key: string): Promise<string | null> {
+    const row = this.stmt('settings_get').get({ key }) as { value: string } | undefined;
+    return row?.value ?? null;
+  }
+
+  async putSettingIfAbsent(key: string, value: string): Promise<string> {
+    return this.transaction(() => {
+      this.stmt('settings_put_if_absent').run({ key, value });
+      return (this.stmt('settings_get').get({ key }) as { value: string }).value;
+    });
+  }
+
+  // merchants and keys -----------------------------------------------------------------------------
+
+  async createMerchant(m: Merchant, key: { id: string; hash: string; prefix: string }): Promise<void> {
+    this.transaction(() => {
+      this.stmt('merchant_insert').run({ id: m.id, name: m.name, created_at: m.createdAt });
+      this.stmt('api_key_insert').run({ id: key.id, merchant_id: m.id, hash: key.hash, prefix: key.prefix, created_at: m.createdAt });
+    });
+  }
+
+  async getMerchant(id: string): Promise<Merchant | null> {
+    const row = this.stmt('merchant_get').get({ id }) as Parameters<typeof toMerchant>[0] | undefined;
+    return row ? toMerchant(row) : null;
+  }
+
+  async listMerchants(o: ListOptions): Promise<Page<Merchant>> {
+    const rows = this.stmt('merchant_page').all({ before: decodeCursor(o.cursor) ?? ID_MAX, limit: o.limit + 1 }) as Parameters<typeof toMerchant>[0][];
+    return toPage(rows.map(toMerchant), o.limit);
+  }
+
+  async createApiKey(k: { id: string; merchantId: string | null; hash: string; prefix: string; createdAt: number }): Promise<void> {
+    this.stmt('api_key_insert').run({ id: k.id, merchant_id: k.merchantId, hash: k.hash, prefix: k.prefix, created_at: k.createdAt });
+  }
+
+  async findApiKey(hash: string): Promise<ApiKeyRecord | null> {
+    const r = this.stmt('api_key_find').get({ hash }) as { id: string; merchant_id: string | null; prefix: string; created_at: number } | undefined;
+    return r ? { id: r.id, merchantId: r.merchant_id, prefix: r.prefix, createdAt: r.created_at } : null;
+  }
+
+  // endpoints --------------------------------------------------------------------------------------
+
+  async createEndpoint(e: NewEndpoint): Promise<Endpoint> {
+    const row: EndpointRow = {
+      id: e.id, merchant_id: e.merchantId, url: e.url, description: e.description,
+      event_types: e.eventTypes === null ? null : JSON.stringify(e.eventTypes), disabled: e.disabled ? 1 : 0,
+      disabled_reason: e.disabled ? 'merchant' : null, headers: JSON.stringify(e.headers), format: e.format,
+      timeout_ms: e.timeoutMs, created_at: e.now, updated_at: e.now,
+    };
+    this.transaction(() => {
+      this.stmt('endpoint_insert').run(row);
+      this.stmt('secret_insert').run({ endpoint_id: e.id, secret: e.secret, created_at: e.now });
+    });
+    return toEndpoint(row);
+  }
+
+  async getEndpoint(merchantId: string, id: string): Promise<Endpoint | null> {
+    const row = this.stmt('endpoint_get').get({ merchant_id: merchantId, id }) as EndpointRow | undefined;
+    return row ? toEndpoint(row) : null;
+  }
+
+  async listEndpoints(merchantId: string, o: ListOptions): Promise<Page<Endpoint>> {
+    const rows = this.stmt('endpoint_page').all({ merchant_id: merchantId, before: decodeCursor(o.cursor) ?? ID_MAX, limit: o.limit + 1 }) as EndpointRow[];
+    return toPage(rows.map(toEndpoint), o.limit);
+  }
+
+  async updateEndpoint(merchantId: string, id: string, patch: EndpointPatch, now: number): Promise<Endpoint | null> {
+    return this.transaction(() => {
+      const row = this.stmt('endpoint_get').get({ merchant_id: merchantId, id }) as EndpointRow | undefined;
+      if (!row) return null;
+      const next: EndpointRow = { ...row, updated_at: now };
+      if (patch.url !== undefined) next.url = patch.url;
+      if (patch.description !== undefined) next.description = patch.description;
+      if (patch.eventTypes !== undefined) next.event_types = patch.eventTypes === null ? null : JSON.stringify(patch.eventTypes);
+      if (patch.headers !== undefined) next.headers = JSON.stringify(patch.headers);
+      if (patch.format !== undefined) next.format = patch.format as PayloadFormat;
+      if (patch.timeoutMs !== undefined) next.timeout_ms = patch.timeoutMs;
+      if (patch.disabled !== undefined) {
+        next.disabled = patch.disabled ? 1 : 0;
+        next.disabled_reason = patch.disabled ? (row.disabled ? row.disabled_reason : 'merchant') : null;
+      }
+      this.stmt('endpoint_update').run(next);
+      if (patch.disabled === true && !row.disabled) this.stmt('deliveries_cancel_for_endpoint').run({ endpoint_id: id, now });
+      return toEndpoint(next);
+    });
+  }
+
+  async deleteEndpoint(merchantId: string, id: string, now: number): Promise<boolean> {
+    return this.transaction(() => {
+      const changed = this.stmt('endpoint_delete').run({ merchant_id: merchantId, id, now }).changes > 0;
+      if (changed) this.stmt('deliveries_cancel_for_endpoint').run({ endpoint_id: id, now });
+      return changed;
+    });
+  }
+
+  async getSigningSecrets(endpointId: string, now: number): Promise<EndpointSecret[]> {
+    const rows = this.stmt('secrets_signing').all({ endpoint_id: endpointId, now }) as { secret: string; created_at: number; expires_at: number | null }[];
+    return rows.map((r) => ({ secret: r.secret, createdAt: r.created_at, expiresAt: r.expires_at }));
+  }
+
+  async rotateSecret(merchantId: string, endpointId: string, secret: string, now: number, previousExpiresAt: number): Promise<boolean> {
+    return this.transaction(() => {
+      if (!this.stmt('endpoint_get').get({ merchant_id: merchantId, id: endpointId })) return false;
+      this.stmt('secret_expire_current').run({ endpoint_id: endpointId, expires_at: previousExpiresAt });
+      this.stmt('secret_insert').run({ endpoint_id: endpointId, secret, created_at: now });
+      return true;
+    });
+  }
+
+  // events -----------------------------------------------------------------------------------------
+
+  async appendEvents(events: NewEvent[]): Promise<AppendedEvent[]> {
+    const out = this.transaction(() => this.appendEventsInTransaction(events));
+    if (out.some((a) => a.deliveries > 0)) this.notifyDue();
+    return out;
+  }
+
+  /**
+   * The outbox write: events and their deliveries. Must run inside `transaction()`; other modules that
+   * change state in this database (payments) call it there, so a state change and its events commit
+   * together or not at all. The caller calls `notifyDue()` after the commit.
+   */
+  appendEventsInTransaction(events: NewEvent[]): AppendedEvent[] {
+    const out: AppendedEvent[] = [];
+    const endpointsByMerchant = new Map<string, { id: string; event_types: string | null }[]>();
+    for (const e of events) {
+      if (e.idempotencyKey !== null) {
+        const prior = this.stmt('event_by_idempotency_key').get({ merchant_id: e.merchantId, idempotency_key: e.idempotencyKey }) as EventRow | undefined;
+        if (prior) { out.push({ event: toEvent(prior), created: false, deliveries: 0 }); continue; }
+      }
+      this.stmt('event_insert').run({ id: e.id, merchant_id: e.merchantId, type: e.type, body: e.body, idempotency_key: e.idempotencyKey, created_at: e.createdAt });
+      let endpoints = endpointsByMerchant.get(e.merchantId);
+      if (!endpoints) {
+        endpoints = this.stmt('endpoints_for_fanout').all({ merchant_id: e.merchantId }) as { id: string; event_types: string | null }[];
+        endpointsByMerchant.set(e.merchantId, endpoints);
+      }
+      let n = 0;
+      for (const ep of endpoints) {
+        if (!matcherFor(ep.event_types)(e.type)) continue;
+        this.stmt('delivery_insert').run({ id: newId('del', e.createdAt), event_id: e.id, endpoint_id: ep.id, merchant_id: e.merchantId, event_type: e.type, now: e.createdAt });
+        n++;
+      }
+      out.push({ event: { ...e }, created: true, deliveries: n });
+    }
+    return out;
+  }
+
+  async getEvent(merchantId: string, id: string): Promise<EventRecord | null> {
+    const row = this.stmt('event_get').get({ merchant_id: merchantId, id }) as EventRow | undefined;
+    return row ? toEvent(row) : null;
+  }
+
+  async listEvents(f: EventFilter): Promise<Page<EventRecord>> {
+    const order = f.order ?? 'desc';
+    const cursor = decodeCursor(f.cursor);
+    let lo = f.afterId ?? ID_MIN;
+    let hi = f.beforeId ?? ID_MAX;
+    if (cursor !== null) {
+      if (order === 'asc') lo = cursor > lo ? cursor : lo;
+      else hi = cursor < hi ? cursor : hi;
+    }
+    const rows = this.stmt(order === 'asc' ? 'event_page_asc' : 'event_page_desc').all({
+      merchant_id: f.merchantId, lo, hi, types: f.types && f.types.length ? JSON.stringify(f.types) : null, limit: f.limit + 1,
+    }) as EventRow[];
+    return toPage(rows.map(toEvent), f.limit);
+  }
+
+  async pruneEvents(before: number, limit: number): Promise<number> {
+    return this.transaction(() => {
+      const n = this.stmt('events_prune').run({ before, limit }).changes;
+      if (n > 0) {
+        this.stmt('deliveries_prune_orphans').run({ before });
+        this.stmt('attempts_prune_orphans').run({ before });
+      }
+      return n;
+    });
+  }
+
+  // deliveries -------------------------------------------------------------------------------------
+
+  async claimDue(o: ClaimOptions): Promise<ClaimedDelivery[]> {
+    return this.transaction(() => {
+      const rows = this.stmt('claim_select').all({ now: o.now, limit: o.limit, exclude: JSON.stringify(o.excludeEndpoints ?? []) }) as {
+        id: string; event_id: string; event_type: string; attempts: number; endpoint_id: string; merchant_id: string;
+        body: string; event_created_at: number; url: string; headers: string; format: string; timeout_ms: number | null;
+      }[];
+      if (rows.length === 0) return [];
+      this.stmt('claim_mark').run({ ids: JSON.stringify(rows.map((r) => r.id)), owner: o.owner, until: o.now + o.leaseMs });
+      const headerCache = new Map<string, Record<string, string>>();
+      return rows.map((r) => {
+        let headers = headerCache.get(r.headers);
+        if (!headers) { headers = JSON.parse(r.headers) as Record<string, string>; headerCache.set(r.headers, headers); }
+        return {
+          id: r.id, eventId: r.event_id, eventType: r.event_type, eventCreatedAt: r.event_created_at,
+          data: r.format === 'standard' ? '' : toEvent({ id: r.event_id, merchant_id: r.merchant_id, type: r.event_type, body: r.body, idempotency_key: null, created_at: r.event_created_at }).data,
+          body: r.body, attempts: r.attempts, endpointId: r.endpoint_id, merchantId: r.merchant_id, url: r.url,
+          headers, format: r.format as PayloadFormat, timeoutMs: r.timeout_ms,
+        };
+      });
+    });
+  }
+
+  async recordResults(results: AttemptResult[]): Promise<void> {
+    if (results.length === 0) return;
+    const now = Date.now();
+    this.transaction(() => {
+      for (const r of results) {
+        this.stmt('attempt_insert').run({
+          id: r.attemptId, delivery_id: r.deliveryId, attempt_no: r.attemptNo, started_at: r.startedAt, duration_ms: r.durationMs,
+          status_code: r.statusCode, response_body: r.responseBody, error_class: r.errorClass, error_message: r.errorMessage,
+          next_retry_at: r.outcome === 'retry' ? r.nextAttemptAt : null,
+        });
+        this.stmt('delivery_apply_result').run({
+          id: r.deliveryId, owner: r.owner,
+          status: r.outcome === 'retry' ? 'pending' : r.outcome,
+          next_attempt_at: r.outcome === 'retry' ? r.nextAttemptAt : null,
+          status_code: r.statusCode, error: r.errorMessage, now,
+        });
+        if (r.disableEndpoint) {
+          const row = this.stmt('delivery_endpoint').get({ id: r.deliveryId }) as { endpoint_id: string } | undefined;
+          if (row) {
+            this.stmt('endpoint_disable_gone').run({ id: row.endpoint_id, now });
+            this.stmt('deliveries_fail_for_endpoint').run({ endpoint_id: row.endpoint_id, error: 'endpoint disabled: it answered 410 Gone', now });
+          }
+        }
+      }
+    });
+  }
+
+  async releaseClaims(owner: string, ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    this.stmt('claims_release').run({ owner, ids: JSON.stringify(ids), now: Date.now() });
+    this.notifyDue();
+  }
+
+  async nextDueAt(): Promise<number | null> {
+    const row = this.stmt('next_due').get() as { at: number | null };
+    return row.at;
+  }
+
+  async getDelivery(merchantId: string, id: string): Promise<Delivery | null> {
+    const row = this.stmt('delivery_get').get({ merchant_id: merchantId, id }) as DeliveryRow | undefined;
+    return row ? toDelivery(row) : null;
+  }
+
+  async listDeliveries(f: DeliveryFilter): Promise<Page<Delivery>> {
+    const rows = this.stmt('delivery_page').all({
+      merchant_id: f.merchantId, before: decodeCursor(f.cursor) ?? ID_MAX, endpoint_id: f.endpointId ?? null,
+      event_id: f.eventId ?? null, status: f.status ?? null, limit: f.limit + 1,
+    }) as DeliveryRow[];
+    return toPage(rows.map(toDelivery), f.limit);
+  }
+
+  async listAttempts(merchantId: string, deliveryId: string): Promise<Attempt[]> {
+    return (this.stmt('attempt_list').all({ merchant_id: merchantId, delivery_id: deliveryId }) as AttemptRow[]).map(toAttempt);
+  }
+
+  async retryDelivery(merchantId: string, id: string, now: number): Promise<Delivery | null> {
+    const d = this.transaction(() => {
+      this.stmt('delivery_retry_now').run({ merchant_id: merchantId, id, now });
+      return this.stmt('delivery_get').get({ merchant_id: merchantId, id }) as DeliveryRow | undefined;
+    });
+    if (!d) return null;
+    this.notifyDue();
+    return toDelivery(d);
+  }
+
+  async recoverEndpoint(merchantId: string, endpointId: string, since: number, now: number): Promise<number> {
+    const n = this.stmt('endpoint_recover').run({ merchant_id: merchantId, endpoint_id: endpointId, since, now }).changes;
+    if (n > 0) this.notifyDue();
+    return n;
+  }
+
+  async countDeliveries(merchantId?: string): Promise<DeliveryCounts> {
+    const counts: DeliveryCounts = { pending: 0, succeeded: 0, failed: 0, cancelled: 0 };
+    for (const r of this.stmt('delivery_counts').all({ merchant_id: merchantId ?? null }) as { status: keyof DeliveryCounts; n: number }[]) {
+      counts[r.status] = r.n;
+    }
+    return counts;
+  }
+}

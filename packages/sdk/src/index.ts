@@ -1,5 +1,19 @@
-export { WebhookVerificationError, type WebhookVerificationReason } from './errors.js';
+/**
+ * @payhook/sdk: verify and handle payhook (Standard Webhooks) payment webhooks, and call payhook's
+ * management API. Zero runtime dependencies; uses `node:crypto`, so it runs on Node.js (20.11+) and
+ * runtimes that provide `node:crypto` (Bun, Deno, workers with Node compatibility).
+ */
+export {
+  DuplicateInFlightError, PayhookApiError, WebhookVerificationError, type WebhookVerificationReason,
+} from './errors.js';
 export {
   DEFAULT_TOLERANCE_SECONDS, decodeSecret, generateSecret, publicKeyFor, readHeader, sign, verifySignature,
-  type HeaderSource, type SignInput, type VerifySignatureOptions,
+  type HeaderSource, type RawBody, type SignInput, type VerifySignatureOptions,
 } from './signature.js';
+export { verify, type VerifyOptions } from './verify.js';
+export {
+  PAYMENT_EVENT_TYPES, isPaymentEvent,
+  type OrderCancelEvent, type OrderStatus, type OrderSuccessEvent, type PayhookEvent, type PaymentEvent,
+  type PaymentEventData, type PaymentEventType, type TransactionDelayedEvent, type TransactionFailedEvent,
+  type TransactionPaidBackEvent, type TransactionStatus, type TransactionSuccessEvent, type WebhookEvent,
+} from './events.js';

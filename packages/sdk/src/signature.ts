@@ -13,6 +13,8 @@ import { WebhookVerificationError } from './errors.js';
 const SECRET_PREFIX = 'whsec_';
 const SIGNING_KEY_PREFIX = 'whsk_';
 const PUBLIC_KEY_PREFIX = 'whpk_';
+/** At most this many `webhook-signature` entries are examined. */
+const MAX_SIGNATURES = 16;
 /** Default tolerance between the sender's timestamp and the receiver's clock, in seconds. */
 export const DEFAULT_TOLERANCE_SECONDS = 5 * 60;
 
@@ -65,8 +67,29 @@ export function publicKeyFor(signingKey: string): string {
   return PUBLIC_KEY_PREFIX + Buffer.from(jwk.x, 'base64url').toString('base64');
 }
 
-function toBuffer(payload: string | Uint8Array): Buffer {
-  return typeof payload === 'string' ? Buffer.from(payload, 'utf8') : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+/** A raw webhook body: the exact bytes received, as a string, bytes or an `ArrayBuffer`. */
+export type RawBody = string | Uint8Array | ArrayBuffer;
+
+function toBuffer(payload: RawBody): Buffer {
+  if (typeof payload === 'string') return Buffer.from(payload, 'utf8');
+  if (payload instanceof ArrayBuffer) return Buffer.from(payload);
+  return Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+}
+
+/** True for what `verify` accepts as a body; anything else was most likely parsed by a framework. */
+export function isRawBody(value: unknown): value is RawBody {
+  return typeof value === 'string' || value instanceof Uint8Array || value instanceof ArrayBuffer;
+}
+
+/** The error for a body that is not raw, with the fix spelled out: this is the most common integration bug. */
+export function bodyTypeError(value: unknown, hint = ''): WebhookVerificationError {
+  const kind = value === null ? 'null' : value === undefined ? 'undefined' : Array.isArray(value) ? 'array' : typeof value;
+  return new WebhookVerificationError(
+    'body_type',
+    `the webhook body must be the raw request body (a string or bytes), but it was handed over as ${kind === 'object' ? 'a parsed object' : kind}. ` +
+      'A body that a framework parsed (express.json(), Fastify\'s JSON parser, request.json()) and re-serialised ' +
+      'does not have the bytes that were signed, so it cannot be verified' + (hint ? `. ${hint}` : '. Pass the raw body instead.'),
+  );
 }
 
 /** What `sign` signs: the message id, its unix timestamp in seconds, and the exact body. */
@@ -76,7 +99,7 @@ export interface SignInput {
   id: string;
   /** Unix time in seconds. */
   timestamp: number;
-  payload: string | Uint8Array;
+  payload: RawBody;
 }
 
 /**
@@ -101,6 +124,14 @@ export type HeaderSource =
   | { get(name: string): string | null }
   | Record<string, string | string[] | undefined>;
 
+/**
+ * Reads one header, case-insensitively, from Node's `req.headers`, a fetch `Headers` or a plain record.
+ * A header sent several times (an array in Node) is joined with spaces, which is how several
+ * `webhook-signature` entries combine.
+ *
+ * @example
+ * const id = readHeader(req.headers, 'webhook-id'); // string | undefined
+ */
 export function readHeader(headers: HeaderSource, name: string): string | undefined {
   if (typeof (headers as { get?: unknown }).get === 'function') {
     return (headers as { get(name: string): string | null }).get(name) ?? undefined;
@@ -114,6 +145,7 @@ export function readHeader(headers: HeaderSource, name: string): string | undefi
   return Array.isArray(value) ? value.join(' ') : value;
 }
 
+/** Options of `verifySignature` and `verify`. */
 export interface VerifySignatureOptions {
   /** Seconds of clock difference accepted either way; default 300. */
   toleranceSeconds?: number;
@@ -130,18 +162,16 @@ export interface VerifySignatureOptions {
  * const { id } = verifySignature(rawBody, req.headers, [newSecret, oldSecret]);
  */
 export function verifySignature(
-  payload: string | Uint8Array,
+  payload: RawBody,
   headers: HeaderSource,
   secrets: string | readonly string[],
   options: VerifySignatureOptions = {},
 ): { id: string; timestamp: number } {
-  if (typeof payload !== 'string' && !(payload instanceof Uint8Array)) {
-    throw new WebhookVerificationError(
-      'body_type',
-      'the webhook body must be the raw request body as a string or bytes; it was handed over as a parsed ' +
-        (payload === null ? 'null' : typeof payload) + ', and a re-serialised body cannot be verified',
-    );
-  }
+  if (!isRawBody(payload)) throw bodyTypeError(payload);
+  const tolerance = options.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS;
+  if (!(tolerance >= 0)) throw new TypeError('toleranceSeconds must be a number >= 0');
+  const list = typeof secrets === 'string' ? [secrets] : secrets;
+  if (!Array.isArray(list) || list.length === 0) throw new TypeError('verify needs at least one secret');
   const id = readHeader(headers, 'webhook-id');
   const ts = readHeader(headers, 'webhook-timestamp');
   const sigHeader = readHeader(headers, 'webhook-signature');
@@ -152,14 +182,13 @@ export function verifySignature(
   if (!/^\d{1,15}$/.test(ts)) throw new WebhookVerificationError('timestamp', 'webhook-timestamp is not unix seconds');
   const timestamp = Number(ts);
   const now = options.now ?? Math.floor(Date.now() / 1000);
-  const tolerance = options.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS;
   if (Math.abs(now - timestamp) > tolerance) {
     throw new WebhookVerificationError('timestamp', `webhook-timestamp is more than ${tolerance}s from the receiver's clock`);
   }
-  const list = typeof secrets === 'string' ? [secrets] : secrets;
-  if (list.length === 0) throw new TypeError('verify needs at least one secret');
   const content = Buffer.concat([Buffer.from(`${id}.${ts}.`, 'utf8'), toBuffer(payload)]);
-  const offered = sigHeader.split(' ').filter(Boolean).map((entry) => {
+  // A sender signing with many secrets is legitimate during a rotation, but a header with hundreds of
+  // entries is not: cap the work an unauthenticated request can cause.
+  const offered = sigHeader.split(' ').filter(Boolean).slice(0, MAX_SIGNATURES).map((entry) => {
     const comma = entry.indexOf(',');
     return comma < 0 ? { version: '', value: '' } : { version: entry.slice(0, comma), value: entry.slice(comma + 1) };
   });
@@ -173,10 +202,12 @@ export function verifySignature(
       }
       continue;
     }
-    const expected = createHmac('sha256', decodeSecret(secret)).update(content).digest();
+    // Compare the base64 text, not decoded bytes: Node's base64 decoder skips characters it does not
+    // know, so decoding first would accept a mangled signature that happens to decode to the same bytes.
+    const expected = Buffer.from(createHmac('sha256', decodeSecret(secret)).update(content).digest('base64'), 'utf8');
     for (const o of offered) {
       if (o.version !== 'v1') continue;
-      const sig = Buffer.from(o.value, 'base64');
+      const sig = Buffer.from(o.value, 'utf8');
       if (sig.length === expected.length && timingSafeEqual(sig, expected)) return { id, timestamp };
     }
   }

@@ -72,7 +72,10 @@ export class Dispatcher {
     this.o = options;
     this.signer = options.signer ?? new Signer(options.store);
     this.http = new HttpClient({
-      connectionsPerOrigin: options.maxInFlightPerEndpoint,
+      // Not the per-endpoint limit: several endpoints can share an origin, and a hanging path must not
+      // hold the connections a healthy path on the same host needs. Per-endpoint limits are enforced
+      // here in the dispatcher; the pool only caps the total.
+      connectionsPerOrigin: options.maxInFlight,
       blockPrivateNetworks: options.blockPrivateNetworks,
       userAgent: options.userAgent,
     });

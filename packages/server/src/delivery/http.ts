@@ -1,8 +1,8 @@
 /**
  * Outbound HTTP for deliveries, on undici.
  *
- * One `Agent` holds a keep-alive connection pool per origin, capped at the per-endpoint in-flight
- * limit, so a merchant's server sees a steady few connections rather than one per webhook. Redirects
+ * One `Agent` holds a keep-alive connection pool per origin, so a merchant's server sees a steady set
+ * of reused connections rather than one per webhook. Redirects
  * are never followed. The response body is read up to 4 KiB for the attempt log; the rest of a small
  * body is drained so the connection can be reused, and a large one is dropped with its connection.
  */

@@ -1,0 +1,45 @@
+/** An in-process delivery engine on a fresh SQLite file, with a compressed retry schedule. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { Dispatcher, type DispatcherOptions } from '../../src/delivery/dispatcher.js';
+import { EventIngestor } from '../../src/events/ingest.js';
+import { createMerchant } from '../../src/merchants/service.js';
+import { Metrics } from '../../src/metrics.js';
+import { SqliteStore } from '../../src/store/sqlite/store.js';
+import type { Store } from '../../src/store/types.js';
+
+export interface Engine {
+  store: Store;
+  metrics: Metrics;
+  ingestor: EventIngestor;
+  dispatcher: Dispatcher;
+  merchantId: string;
+  dir: string;
+  close(): Promise<void>;
+}
+
+export async function startEngine(overrides: Partial<DispatcherOptions> = {}, store?: Store): Promise<Engine> {
+  const dir = mkdtempSync(join(tmpdir(), 'payhook-test-'));
+  const s = store ?? new SqliteStore({ path: join(dir, 'payhook.db') });
+  await s.migrate();
+  const metrics = new Metrics();
+  const { merchant } = await createMerchant(s, 'Test merchant');
+  const dispatcher = new Dispatcher({
+    store: s, logger: pino({ level: 'silent' }), metrics,
+    policy: { schedule: [30, 30, 30], jitter: 0 },
+    timeoutMs: 2000, maxInFlight: 64, maxInFlightPerEndpoint: 8, leaseMs: 10_000, pollIntervalMs: 25,
+    claimBatch: 100, userAgent: 'payhook/test', blockPrivateNetworks: false,
+    ...overrides,
+  });
+  dispatcher.start();
+  return {
+    store: s, metrics, ingestor: new EventIngestor(s, metrics), dispatcher, merchantId: merchant.id, dir,
+    async close() {
+      await dispatcher.stop(100);
+      await s.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -26,17 +26,26 @@ describe('bank simulator', () => {
     assert.equal(first.outcome, 'delayed');
     // A fresh simulator (payhook restarted) still resolves it: the state is in the reference.
     const other = new BankSimulator({ delayMs: 1000 });
-    const before = await other.enquire({ transactionId: 'txn_1', bankReference: first.bankReference, now: NOW + 999 });
+    const before = await other.enquire({ transactionId: 'txn_1', paymentReference: 'p', bankReference: first.bankReference, now: NOW + 999 });
     assert.equal(before.outcome, 'delayed');
-    const after = await other.enquire({ transactionId: 'txn_1', bankReference: first.bankReference, now: NOW + 1000 });
+    const after = await other.enquire({ transactionId: 'txn_1', paymentReference: 'p', bankReference: first.bankReference, now: NOW + 1000 });
     assert.equal(after.outcome, 'approved');
     const dd = await bank.authorise(req('4000000000002008'));
-    const ddAfter = await bank.enquire({ transactionId: 'txn_1', bankReference: dd.bankReference, now: NOW + 5000 });
+    const ddAfter = await bank.enquire({ transactionId: 'txn_1', paymentReference: 'p', bankReference: dd.bankReference, now: NOW + 5000 });
     assert.deepEqual([ddAfter.outcome, ddAfter.outcome === 'declined' && ddAfter.debited], ['declined', false]);
     const ddb = await bank.authorise(req('4000000000005001'));
-    const ddbAfter = await bank.enquire({ transactionId: 'txn_1', bankReference: ddb.bankReference, now: NOW + 5000 });
+    const ddbAfter = await bank.enquire({ transactionId: 'txn_1', paymentReference: 'p', bankReference: ddb.bankReference, now: NOW + 5000 });
     assert.deepEqual([ddbAfter.outcome, ddbAfter.outcome === 'declined' && ddbAfter.debited], ['declined', true]);
     assert.throws(() => new BankSimulator({ delayMs: -1 }), RangeError);
+  });
+
+  test('an enquiry without a bank reference finds the payment by reference, or declines one never seen', async () => {
+    const bank = new BankSimulator({ delayMs: 1000 });
+    await bank.authorise(req('4111111111111111'));
+    const found = await bank.enquire({ transactionId: 'txn_1', paymentReference: 'e8807a6b-4496-4b4d-a101-7eec0cf60754', bankReference: null, now: NOW });
+    assert.equal(found.outcome, 'approved');
+    const unknown = await bank.enquire({ transactionId: 'txn_2', paymentReference: 'never-seen', bankReference: null, now: NOW });
+    assert.deepEqual([unknown.outcome, unknown.outcome === 'declined' && unknown.debited], ['declined', false]);
   });
 
   test('a pay-back of the fails-twice card is confirmed on the third try, and moves money once per id', async () => {

@@ -1,0 +1,27 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { idFloor, isId, newId } from './ids.js';
+
+test('ids carry their prefix and a 26-character body', () => {
+  const id = newId('evt');
+  assert.match(id, /^evt_[0-9A-HJKMNP-TV-Z]{26}$/);
+  assert.ok(isId('evt', id));
+  assert.ok(!isId('ep', id), 'an event id is not an endpoint id');
+  assert.ok(!isId('evt', 'evt_short'));
+});
+
+test('ids sort in creation order, within one millisecond too', () => {
+  const ms = Date.now();
+  const ids = Array.from({ length: 1000 }, () => newId('del', ms));
+  assert.deepEqual([...ids].sort(), ids);
+  assert.equal(new Set(ids).size, 1000);
+  const later = newId('del', ms + 1);
+  assert.ok(later > ids[999]);
+});
+
+test('idFloor is below every id made at or after that time and above earlier ones', () => {
+  const t = Date.now();
+  const floor = idFloor('evt', t);
+  assert.ok(newId('evt', t) > floor);
+  assert.ok(newId('evt', t - 1) < floor);
+});

@@ -1,0 +1,35 @@
+#!/usr/bin/env node
+// `npm start`: builds payhook if its sources are newer than the build, then runs `payhook serve` on
+// ./data/payhook.db (override with PAYHOOK_DB, PAYHOOK_PORT, … or flags after `npm start --`).
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnSync, spawn } from 'node:child_process';
+
+const root = new URL('..', import.meta.url).pathname;
+
+function newest(dir) {
+  let t = 0;
+  if (!existsSync(dir)) return 0;
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    const s = statSync(p);
+    t = Math.max(t, s.isDirectory() ? newest(p) : s.mtimeMs);
+  }
+  return t;
+}
+
+const stale = ['sdk', 'server'].some((p) => {
+  const dist = join(root, 'packages', p, 'dist');
+  return !existsSync(dist) || newest(join(root, 'packages', p, 'src')) > newest(dist);
+});
+if (stale) {
+  console.log('building payhook…');
+  const r = spawnSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+}
+
+const args = process.argv.slice(2);
+const env = { ...process.env, PAYHOOK_DB: process.env.PAYHOOK_DB ?? join(root, 'data', 'payhook.db') };
+const child = spawn(process.execPath, [join(root, 'packages/server/dist/cli/main.js'), 'serve', ...args], { stdio: 'inherit', env });
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
+child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

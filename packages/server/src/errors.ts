@@ -39,6 +39,8 @@ export const ERRORS = {
   duplicate_reference: { status: 409, message: 'An order with this reference already exists for the merchant.' },
   transition_forbidden: { status: 409, message: 'The state machine does not allow this transition.' },
   bank_signature_invalid: { status: 401, message: 'The bank notification signature does not match.' },
+  payment_in_progress: { status: 409, message: 'Another payment attempt for this order is still pending or delayed.' },
+  notification_conflict: { status: 409, message: 'A bank notification with this id arrived before with a different body.' },
   // server
   shutting_down: { status: 503, message: 'payhook is shutting down; try again.' },
   overloaded: { status: 503, message: 'payhook is overloaded; try again.' },

@@ -1,0 +1,166 @@
+/**
+ * The payment module's storage contract. Like `Store`, only high-level operations cross it, and every
+ * operation that changes a status is one method that one database transaction carries out whole: the
+ * status change (checked against the state machine and compare-and-set on the status it read), the
+ * order's change, the per-order sequence, the pay-back row a debit owes, and the events with their
+ * deliveries (the transactional outbox). A failure anywhere inside leaves none of it.
+ *
+ * SQLite implements it in `payments/sqlite-store.ts` on the delivery store's database; a PostgreSQL
+ * twin implements the same methods on `store/postgres`.
+ */
+import type { ListOptions, Page } from '../store/types.js';
+import type { Order, Payback, Transaction } from './model.js';
+import type { PaymentEventType } from './events.js';
+import type { OrderStatus, TransactionEvent, TransactionStatus } from './state.js';
+
+export interface NewOrder {
+  id: string;
+  merchantId: string;
+  reference: string;
+  amount: number;
+  currency: string;
+  customerEmail: string | null;
+  customerMobile: string | null;
+  optional1: string | null;
+  optional2: string | null;
+  optional3: string | null;
+  now: number;
+}
+
+export interface NewTransaction {
+  id: string;
+  orderId: string;
+  merchantId: string;
+  transactionNo: string;
+  paymentReference: string;
+  cardLastFour: string;
+  now: number;
+  /**
+   * When to ask the bank about it if the checkout never records the bank's answer (payhook stopped
+   * mid-payment): the transaction is then settled by an enquiry, never left pending.
+   */
+  checkAt: number;
+}
+
+/** Where a change came from; recorded with refusals. */
+export type ChangeSource = 'checkout' | 'enquiry' | 'payback' | `notification:${string}`;
+
+/** One state-machine event applied to one transaction. */
+export interface TransactionChange {
+  transactionId: string;
+  /** `schedule_payback` is never passed: `decline_debited` implies it, in the same transaction. */
+  event: Exclude<TransactionEvent, 'schedule_payback'>;
+  bankMessage: string;
+  /** The bank's handle, when this answer brought it. */
+  bankReference?: string | null;
+  /** For `delay`: when to ask the bank again. */
+  nextCheckAt?: number | null;
+  /** For `decline_debited`: when the first pay-back try is due. */
+  paybackDueAt?: number;
+  source: ChangeSource;
+  now: number;
+}
+
+export interface EmittedEvent {
+  id: string;
+  type: PaymentEventType;
+  sequence: number;
+}
+
+export type ChangeResult =
+  | { result: 'applied'; transaction: Transaction; order: Order; events: EmittedEvent[]; payback: Payback | null }
+  /** The event restated what the transaction already was: nothing changed, nothing emitted. */
+  | { result: 'restated'; transaction: Transaction; order: Order }
+  /** The state machine forbade it; the refusal was recorded, nothing else changed. */
+  | { result: 'refused'; code: 'transition_forbidden'; from: TransactionStatus; event: TransactionEvent; transaction: Transaction; order: Order };
+
+export interface BankNotificationInput {
+  /** Id of the bank key that signed it. */
+  bankKey: string;
+  /** The bank's id for the notification: the idempotency key. */
+  notificationId: string;
+  /** SHA-256 of the body: the same id with another body is a conflict, not a duplicate. */
+  bodySha256: string;
+  paymentReference: string;
+  event: TransactionChange['event'];
+  bankMessage: string;
+  nextCheckAt?: number | null;
+  paybackDueAt?: number;
+  now: number;
+}
+
+export type NotificationResult =
+  | (ChangeResult & { duplicate: false })
+  /** Seen before: the stored outcome, nothing applied again. */
+  | { result: 'applied' | 'restated' | 'refused'; duplicate: true; transactionId: string | null; from: TransactionStatus | null; to: TransactionStatus | null; event: TransactionEvent }
+  | { result: 'unknown_transaction'; duplicate: false }
+  | { result: 'conflict'; duplicate: true };
+
+export interface ClaimedPayback {
+  payback: Payback;
+  transactionId: string;
+  bankReference: string | null;
+  paymentReference: string;
+}
+
+export interface PaymentEventLogEntry {
+  orderId: string;
+  sequence: number;
+  eventId: string;
+  type: PaymentEventType;
+  transactionId: string;
+  status: TransactionStatus;
+  orderStatus: OrderStatus;
+  createdAt: number;
+}
+
+export interface Refusal {
+  transactionId: string;
+  fromStatus: TransactionStatus;
+  event: TransactionEvent;
+  source: string;
+  createdAt: number;
+}
+
+export interface OrderFilter extends ListOptions {
+  merchantId: string;
+  status?: OrderStatus;
+}
+
+export interface PaymentStore {
+  /** Errors: `duplicate_reference`. */
+  createOrder(order: NewOrder): Promise<Order>;
+  getOrder(merchantId: string, id: string): Promise<Order | null>;
+  listOrders(filter: OrderFilter): Promise<Page<Order>>;
+  getTransaction(merchantId: string, id: string): Promise<Transaction | null>;
+  transactionsOfOrder(orderId: string): Promise<Transaction[]>;
+  /** The order's events in sequence order (the log outlives event retention). */
+  eventsOfOrder(orderId: string): Promise<PaymentEventLogEntry[]>;
+  paybackOf(transactionId: string): Promise<Payback | null>;
+  refusalsOf(transactionId: string): Promise<Refusal[]>;
+
+  /**
+   * Starts a payment attempt: a `pending` transaction for the order's full amount. Errors:
+   * `order_not_found`, `order_not_payable` (paid or cancelled), `payment_in_progress` (another attempt
+   * is pending or delayed).
+   */
+  startTransaction(txn: NewTransaction): Promise<Transaction>;
+  /** Applies one event to a transaction, atomically with its order change, events and pay-back. */
+  applyChange(change: TransactionChange): Promise<ChangeResult>;
+  /** Records a bank notification and applies it, in one transaction; the same notification again changes nothing. */
+  applyBankNotification(notification: BankNotificationInput): Promise<NotificationResult>;
+
+  /**
+   * Pending and delayed transactions whose enquiry is due, each moved `leaseMs` ahead so that another
+   * worker does not ask at the same time. An enquiry changes nothing at the bank, so a double is harmless.
+   */
+  claimChecks(options: { now: number; limit: number; leaseMs: number }): Promise<Transaction[]>;
+  /** Pay-backs due now, leased to `owner` until `now + leaseMs`; each claim counts as a try. */
+  claimDuePaybacks(options: { now: number; limit: number; leaseMs: number; owner: string }): Promise<ClaimedPayback[]>;
+  /** The bank refused or could not be reached: try again at `nextAttemptAt`. Ignored if no longer pending. */
+  recordPaybackFailure(input: { paybackId: string; message: string; nextAttemptAt: number; now: number }): Promise<void>;
+  /** The bank confirmed: pay-back confirmed, transaction `paid_back`, `transaction.paid_back` emitted, together. */
+  confirmPayback(input: { paybackId: string; bankMessage: string; source: ChangeSource; now: number }): Promise<ChangeResult>;
+  /** The earliest due enquiry or pay-back try, or null: how long the payment workers may sleep. */
+  nextWorkAt(): Promise<number | null>;
+}

@@ -56,7 +56,7 @@ describe('bank simulator', () => {
     assert.equal((await bank.payBack(pb)).outcome, 'failed');
     assert.equal((await bank.payBack(pb)).outcome, 'confirmed');
     assert.equal((await bank.payBack(pb)).outcome, 'confirmed');
-    assert.equal(bank.triesOf('pb_1'), 3);
+    assert.equal(bank.triesOf('pb_1'), 4);
     assert.deepEqual([...bank.paybacksByReference()], [[a.bankReference, 1]]);
   });
 

@@ -47,7 +47,12 @@ export type PayBackResult =
 
 export interface EnquiryRequest {
   transactionId: string;
-  bankReference: string;
+  paymentReference: string;
+  /**
+   * `null` when payhook never heard the bank's answer to the authorisation (it stopped mid-payment):
+   * the bank then looks the payment up by `paymentReference`, and a payment it never saw is declined.
+   */
+  bankReference: string | null;
   now: number;
 }
 
@@ -79,6 +84,7 @@ const MESSAGES = {
   debitedDeclined: 'declined after debit; pay-back scheduled',
   paybackConfirmed: 'pay-back confirmed',
   paybackFailed: 'pay-back rejected by issuer, try again',
+  unknown: 'no such authorisation',
 } as const;
 
 /**
@@ -100,6 +106,8 @@ export class BankSimulator implements BankAdapter {
   /** Tries per pay-back id, and the pay-backs that moved money (one entry per id). */
   private readonly tries = new Map<string, number>();
   private readonly confirmed = new Map<string, { bankReference: string; amount: number; transactionId: string }>();
+  /** Authorisations seen, by payment reference: what a real bank's enquiry-by-reference looks up. */
+  private readonly authorised = new Map<string, string>();
 
   constructor(options: SimulatorOptions = {}) {
     const delay = options.delayMs ?? DEFAULT_SIMULATOR_DELAY_MS;
@@ -115,22 +123,28 @@ export class BankSimulator implements BankAdapter {
     const delayed = scenario.startsWith('delay_');
     const decideAt = delayed ? request.now + this.delayMs : request.now;
     const bankReference = `sim.${scenario}.${decideAt}.${request.paymentReference}`;
+    this.authorised.set(request.paymentReference, bankReference);
     if (delayed) return { outcome: 'delayed', bankReference, message: MESSAGES.delayed };
     return decide(scenario, bankReference);
   }
 
   async enquire(request: EnquiryRequest): Promise<BankOutcome> {
-    const parsed = parseReference(request.bankReference);
-    if (!parsed) return { outcome: 'delayed', bankReference: request.bankReference, message: MESSAGES.delayed };
-    if (request.now < parsed.decideAt) return { outcome: 'delayed', bankReference: request.bankReference, message: MESSAGES.delayed };
-    return decide(parsed.scenario, request.bankReference);
+    const bankReference = request.bankReference ?? this.authorised.get(request.paymentReference) ?? null;
+    const parsed = bankReference === null ? null : parseReference(bankReference);
+    if (bankReference === null || !parsed) {
+      // Never authorised here: nothing was debited, so the payment is declined.
+      return { outcome: 'declined', bankReference: bankReference ?? `sim.unknown.${request.paymentReference}`, message: MESSAGES.unknown, debited: false };
+    }
+    if (request.now < parsed.decideAt) return { outcome: 'delayed', bankReference, message: MESSAGES.delayed };
+    return decide(parsed.scenario, bankReference);
   }
 
   async payBack(request: PayBackRequest): Promise<PayBackResult> {
-    if (this.confirmed.has(request.paybackId)) return { outcome: 'confirmed', message: MESSAGES.paybackConfirmed };
-    const scenario = parseReference(request.bankReference)?.scenario;
     const tries = (this.tries.get(request.paybackId) ?? 0) + 1;
     this.tries.set(request.paybackId, tries);
+    // The same pay-back id again after it went through: confirmed again, money not moved again.
+    if (this.confirmed.has(request.paybackId)) return { outcome: 'confirmed', message: MESSAGES.paybackConfirmed };
+    const scenario = parseReference(request.bankReference)?.scenario;
     if (scenario === 'debit_decline_payback_fails_twice' && tries <= this.paybackFailures) {
       return { outcome: 'failed', message: MESSAGES.paybackFailed };
     }
@@ -145,7 +159,7 @@ export class BankSimulator implements BankAdapter {
     return out;
   }
 
-  /** How many times a pay-back id was tried. */
+  /** How many times a pay-back id was sent, including repeats after it was confirmed. */
   triesOf(paybackId: string): number {
     return this.tries.get(paybackId) ?? 0;
   }

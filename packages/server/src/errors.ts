@@ -15,6 +15,7 @@ export const ERRORS = {
   invalid_id: { status: 400, message: 'The id is not of the expected kind.' },
   body_too_large: { status: 413, message: 'The request body is larger than the limit.' },
   unsupported_media_type: { status: 415, message: 'Send the body as application/json.' },
+  malformed_request: { status: 400, message: 'The request is malformed (its URL, headers or body framing).' },
   // authentication and authorisation
   unauthorized: { status: 401, message: 'A valid API key is required: Authorization: Bearer <key>.' },
   forbidden: { status: 403, message: 'This key may not do that.' },
@@ -26,6 +27,7 @@ export const ERRORS = {
   event_not_found: { status: 404, message: 'No such event.' },
   delivery_not_found: { status: 404, message: 'No such delivery.' },
   method_not_allowed: { status: 405, message: 'This route does not take that method.' },
+  endpoint_disabled: { status: 409, message: 'The endpoint is disabled or deleted; enable it before retrying its deliveries.' },
   idempotency_conflict: { status: 409, message: 'The idempotency key was used for a different event.' },
   rate_limited: { status: 429, message: 'Too many requests.' },
   // payments (the payment module)

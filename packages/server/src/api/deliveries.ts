@@ -1,0 +1,85 @@
+/** `/v1/deliveries`: one event to one endpoint, with its attempt log, and manual retry. */
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../context.js';
+import { PayhookError } from '../errors.js';
+import type { DeliveryStatus } from '../store/types.js';
+import { bearer, merchantOf } from './auth.js';
+import { checkCursor } from './paging.js';
+import { errorResponses, idParams, idSchema, pageOf, pageQuery, scopedQuery } from './schemas.js';
+import { attemptView, deliveryView, pageView } from './views.js';
+
+interface ListQuery {
+  merchant_id?: string;
+  endpoint_id?: string;
+  event_id?: string;
+  status?: DeliveryStatus;
+  limit: number;
+  cursor?: string;
+}
+
+type Id = { Params: { id: string }; Querystring: { merchant_id?: string } };
+
+export function registerDeliveryRoutes(app: FastifyInstance, ctx: AppContext): void {
+  const base = { config: { auth: 'merchant' as const } };
+  const params = idParams('del', 'delivery');
+
+  app.get<{ Querystring: ListQuery }>('/v1/deliveries', {
+    ...base,
+    schema: {
+      description: 'Lists the merchant\'s deliveries, newest first, optionally only those of one endpoint, one event or one status.',
+      tags: ['deliveries'], security: bearer,
+      querystring: scopedQuery({
+        endpoint_id: idSchema('ep', 'Only deliveries to this endpoint.'),
+        event_id: idSchema('evt', 'Only deliveries of this event.'),
+        status: { type: 'string', enum: ['pending', 'succeeded', 'failed', 'cancelled'], description: 'Only deliveries in this status.' },
+        ...pageQuery,
+      }),
+      response: { 200: { description: 'A page of deliveries.', ...pageOf('Delivery') }, ...errorResponses(404) },
+    },
+  }, async (request) => {
+    const merchantId = await merchantOf(ctx, request);
+    const q = request.query;
+    const page = await ctx.store.listDeliveries({
+      merchantId, endpointId: q.endpoint_id, eventId: q.event_id, status: q.status, limit: q.limit, cursor: checkCursor(q.cursor, 'del'),
+    });
+    return pageView(page, deliveryView);
+  });
+
+  app.get<Id>('/v1/deliveries/:id', {
+    ...base,
+    schema: {
+      description: 'One delivery with every attempt made for it (time, duration, status code, the first 4 KiB of the response, error class).',
+      tags: ['deliveries'], security: bearer, params, querystring: scopedQuery(),
+      response: { 200: { $ref: 'DeliveryWithAttempts#', description: 'The delivery and its attempts, oldest first.' }, ...errorResponses(404) },
+    },
+  }, async (request) => {
+    const merchantId = await merchantOf(ctx, request);
+    const delivery = await ctx.store.getDelivery(merchantId, request.params.id);
+    if (!delivery) throw new PayhookError('delivery_not_found');
+    const attempts = await ctx.store.listAttempts(merchantId, delivery.id);
+    return { ...deliveryView(delivery), attempts: attempts.map(attemptView) };
+  });
+
+  app.post<Id>('/v1/deliveries/:id/retry', {
+    ...base,
+    schema: {
+      description: 'Makes the delivery due now, whatever its status (a succeeded, failed or cancelled delivery is sent again). '
+        + 'A delivery whose attempt is in flight is left as it is. Its endpoint must exist and be enabled (409 endpoint_disabled otherwise).',
+      tags: ['deliveries'], security: bearer, params, querystring: scopedQuery(),
+      response: { 202: { $ref: 'Delivery#', description: 'The delivery, due now.' }, ...errorResponses(404, 409) },
+    },
+  }, async (request, reply) => {
+    const merchantId = await merchantOf(ctx, request);
+    const existing = await ctx.store.getDelivery(merchantId, request.params.id);
+    if (!existing) throw new PayhookError('delivery_not_found');
+    // A delivery of a deleted or disabled endpoint would otherwise be sent to an endpoint its
+    // merchant switched off.
+    const ep = await ctx.store.getEndpoint(merchantId, existing.endpointId);
+    if (!ep || ep.disabled) {
+      throw new PayhookError('endpoint_disabled', undefined, { endpoint_id: existing.endpointId, disabled_reason: ep ? ep.disabledReason : 'deleted' });
+    }
+    const delivery = await ctx.store.retryDelivery(merchantId, existing.id, Date.now());
+    if (!delivery) throw new PayhookError('delivery_not_found');
+    return reply.code(202).send(deliveryView(delivery));
+  });
+}

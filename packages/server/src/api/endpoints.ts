@@ -1,0 +1,160 @@
+/**
+ * `/v1/endpoints`: where a merchant's webhooks go, and their signing secrets.
+ *
+ * The JSON Schema checks shapes and types; `parseEndpointInput` (endpoints/service.ts) checks meaning
+ * (an absolute http(s) URL → `invalid_url`, header names payhook owns, known formats), so the API
+ * and any other caller of the service agree on what an endpoint may be.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../context.js';
+import { PayhookError } from '../errors.js';
+import { createEndpoint, getSecrets, rotateSecret, updateEndpoint, type EndpointInput } from '../endpoints/service.js';
+import { bearer, merchantOf } from './auth.js';
+import { checkCursor, parseTime } from './paging.js';
+import { errorResponses, idParams, pageOf, pageQuery, scopedQuery } from './schemas.js';
+import { endpointView, pageView, secretsView } from './views.js';
+
+const endpointFields = {
+  url: { type: 'string', description: 'Absolute http(s) URL, at most 2048 characters, without credentials.' },
+  description: { type: 'string', maxLength: 1024 },
+  event_types: {
+    type: ['array', 'null'], minItems: 1, maxItems: 100, items: { type: 'string' },
+    description: 'Exact event types and `prefix.*` wildcards; null or absent for every type.',
+  },
+  disabled: { type: 'boolean', description: 'A disabled endpoint gets no new deliveries; disabling cancels its pending ones.' },
+  headers: { type: 'object', additionalProperties: { type: 'string' }, maxProperties: 20, description: 'Custom headers (not the ones payhook sets).' },
+  format: { type: 'string', description: 'Payload format: `standard` (default) or a registered one such as `foloosi`.' },
+  timeout_ms: { type: ['integer', 'null'], minimum: 1000, maximum: 30000, description: 'Per-attempt timeout; null uses the server default.' },
+};
+
+type Id = { Params: { id: string }; Querystring: { merchant_id?: string } };
+
+export function registerEndpointRoutes(app: FastifyInstance, ctx: AppContext): void {
+  const base = { config: { auth: 'merchant' as const } };
+  const params = idParams('ep', 'endpoint');
+  const query = scopedQuery();
+
+  app.post<{ Body: EndpointInput; Querystring: { merchant_id?: string } }>('/v1/endpoints', {
+    ...base,
+    schema: {
+      description: 'Registers an endpoint. The response adds its signing secret (`secret`), the only time it comes with the endpoint; `GET /v1/endpoints/{id}/secret` shows it again.',
+      tags: ['endpoints'], security: bearer, querystring: query,
+      body: { type: 'object', additionalProperties: false, required: ['url'], properties: endpointFields },
+      response: {
+        201: { $ref: 'EndpointWithSecret#', description: 'The endpoint, with its signing secret.' },
+        ...errorResponses(404, 413, 415),
+      },
+    },
+  }, async (request, reply) => {
+    const merchantId = await merchantOf(ctx, request);
+    const { endpoint, secret } = await createEndpoint(ctx.store, merchantId, request.body);
+    return reply.code(201).send({ ...endpointView(endpoint), secret });
+  });
+
+  app.get<{ Querystring: { merchant_id?: string; limit: number; cursor?: string } }>('/v1/endpoints', {
+    ...base,
+    schema: {
+      description: 'Lists the merchant\'s endpoints, newest first.',
+      tags: ['endpoints'], security: bearer, querystring: scopedQuery(pageQuery),
+      response: { 200: { description: 'A page of endpoints.', ...pageOf('Endpoint') }, ...errorResponses(404) },
+    },
+  }, async (request) => {
+    const merchantId = await merchantOf(ctx, request);
+    const cursor = checkCursor(request.query.cursor, 'ep');
+    return pageView(await ctx.store.listEndpoints(merchantId, { limit: request.query.limit, cursor }), endpointView);
+  });
+
+  app.get<Id>('/v1/endpoints/:id', {
+    ...base,
+    schema: {
+      description: 'One endpoint.', tags: ['endpoints'], security: bearer, params, querystring: query,
+      response: { 200: { $ref: 'Endpoint#', description: 'The endpoint.' }, ...errorResponses(404) },
+    },
+  }, async (request) => {
+    const merchantId = await merchantOf(ctx, request);
+    const ep = await ctx.store.getEndpoint(merchantId, request.params.id);
+    if (!ep) throw new PayhookError('endpoint_not_found');
+    return endpointView(ep);
+  });
+
+  app.patch<Id & { Body: EndpointInput }>('/v1/endpoints/:id', {
+    ...base,
+    schema: {
+      description: 'Changes the fields given and leaves the others. `disabled: true` cancels the endpoint\'s pending deliveries; `disabled: false` re-enables one disabled by a 410.',
+      tags: ['endpoints'], security: bearer, params, querystring: query,
+      body: { type: 'object', additionalProperties: false, minProperties: 1, properties: endpointFields },
+      response: { 200: { $ref: 'Endpoint#', description: 'The endpoint as changed.' }, ...errorResponses(404, 413, 415) },
+    },
+  }, async (request) => {
+    const merchantId = await merchantOf(ctx, request);
+    return endpointView(await updateEndpoint(ctx.store, merchantId, request.params.id, request.body));
+  });
+
+  app.delete<Id>('/v1/endpoints/:id', {
+    ...base,
+    schema: {
+      description: 'Deletes the endpoint; its pending deliveries are cancelled. Its events and delivery log stay.',
+      tags: ['endpoints'], security: bearer, params, querystring: query,
+      response: { 204: { type: 'null', description: 'Deleted.' }, ...errorResponses(404) },
+    },
+  }, async (request, reply) => {
+    const merchantId = await merchantOf(ctx, request);
+    if (!(await ctx.store.deleteEndpoint(merchantId, request.params.id, Date.now()))) throw new PayhookError('endpoint_not_found');
+    ctx.dispatcher?.signer.invalidate(request.params.id);
+    return reply.code(204).send();
+  });
+
+  app.post<Id>('/v1/endpoints/:id/rotate-secret', {
+    ...base,
+    schema: {
+      description: `Makes a new signing secret. The previous one keeps signing too (every webhook carries both signatures) for the configured overlap (PAYHOOK_SECRET_OVERLAP, default 24 h), so a receiver can switch without losing a webhook.`,
+      tags: ['endpoints'], security: bearer, params, querystring: query,
+      response: { 200: { $ref: 'EndpointSecrets#', description: 'The new secret and those still signing.' }, ...errorResponses(404) },
+    },
+  }, async (request) => {
+    const merchantId = await merchantOf(ctx, request);
+    const now = Date.now();
+    await rotateSecret(ctx.store, merchantId, request.params.id, ctx.config.secretOverlapMs, now);
+    // This process signs with the new secret from the next attempt on; other processes within their cache TTL.
+    ctx.dispatcher?.signer.invalidate(request.params.id);
+    const { current, previous } = await getSecrets(ctx.store, merchantId, request.params.id, now);
+    return secretsView(current, previous);
+  });
+
+  app.get<Id>('/v1/endpoints/:id/secret', {
+    ...base,
+    schema: {
+      description: 'The endpoint\'s current signing secret and any rotated-out ones still signing.',
+      tags: ['endpoints'], security: bearer, params, querystring: query,
+      response: { 200: { $ref: 'EndpointSecrets#', description: 'The secrets.' }, ...errorResponses(404) },
+    },
+  }, async (request) => {
+    const merchantId = await merchantOf(ctx, request);
+    const { current, previous } = await getSecrets(ctx.store, merchantId, request.params.id);
+    return secretsView(current, previous);
+  });
+
+  app.post<Id & { Body: { since: string } }>('/v1/endpoints/:id/recover', {
+    ...base,
+    schema: {
+      description: 'Retries every failed delivery of this endpoint created at or after `since`, now. The endpoint must be enabled (409 endpoint_disabled otherwise).',
+      tags: ['endpoints'], security: bearer, params, querystring: query,
+      body: {
+        type: 'object', additionalProperties: false, required: ['since'],
+        properties: { since: { type: 'string', description: 'ISO 8601 time with a zone, such as 2026-11-27T00:00:00Z.' } },
+      },
+      response: {
+        202: { description: 'How many deliveries were made due.', type: 'object', required: ['recovered'], properties: { recovered: { type: 'integer' } } },
+        ...errorResponses(404, 409, 413, 415),
+      },
+    },
+  }, async (request, reply) => {
+    const merchantId = await merchantOf(ctx, request);
+    const since = parseTime(request.body.since, 'since');
+    const ep = await ctx.store.getEndpoint(merchantId, request.params.id);
+    if (!ep) throw new PayhookError('endpoint_not_found');
+    if (ep.disabled) throw new PayhookError('endpoint_disabled', undefined, { endpoint_id: ep.id, disabled_reason: ep.disabledReason });
+    const recovered = await ctx.store.recoverEndpoint(merchantId, ep.id, since, Date.now());
+    return reply.code(202).send({ recovered });
+  });
+}

@@ -1,0 +1,129 @@
+/**
+ * `/v1/events`: accepting events (each fans out to the merchant's matching endpoints in the same
+ * transaction) and reading them back, which is how a merchant that was down catches up.
+ *
+ * Events are answered as JSON text built around the stored `data` text (views.ts `eventJson`): the
+ * ingest route is the hot path, and parsing data only to serialise it again was pure cost.
+ */
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { AppContext } from '../context.js';
+import { PayhookError } from '../errors.js';
+import { idFloor, isId } from '../ids.js';
+import { isValidFilter } from '../events/filter.js';
+import { MAX_IDEMPOTENCY_KEY_LENGTH } from '../events/ingest.js';
+import { bearer, merchantOf } from './auth.js';
+import { checkCursor, parseTime } from './paging.js';
+import { errorResponses, idParams, pageOf, pageQuery, scopedQuery } from './schemas.js';
+import { eventJson, eventPageJson } from './views.js';
+
+interface ListQuery {
+  merchant_id?: string;
+  type?: string[];
+  after?: string;
+  before?: string;
+  order: 'asc' | 'desc';
+  limit: number;
+  cursor?: string;
+}
+
+const MAX_TYPE_FILTERS = 100;
+
+/** `?type=a&type=b,c.*` → `['a','b','c.*']`; `*` anywhere means no filter. */
+export function parseTypeFilter(values: string[] | undefined): string[] | undefined {
+  if (!values) return undefined;
+  const out = new Set<string>();
+  for (const v of values) {
+    for (const raw of v.split(',')) {
+      const t = raw.trim();
+      if (t === '') continue;
+      if (!isValidFilter(t)) throw new PayhookError('validation_failed', `type: "${t}" is not an event type or a prefix.* wildcard`, { field: 'type', reason: 'not an event type or prefix.* wildcard' });
+      out.add(t);
+    }
+  }
+  if (out.size > MAX_TYPE_FILTERS) throw new PayhookError('validation_failed', `type: at most ${MAX_TYPE_FILTERS} types`, { field: 'type', reason: 'too many types' });
+  if (out.size === 0 || out.has('*')) return undefined;
+  return [...out];
+}
+
+/** `after`/`before`: an event id, or an ISO time turned into the smallest event id of that millisecond. */
+function bound(value: string | undefined, field: 'after' | 'before'): string | undefined {
+  if (value === undefined) return undefined;
+  if (value.startsWith('evt_')) {
+    if (!isId('evt', value)) throw new PayhookError('invalid_id', `${field} is not a well-formed event id`, { field });
+    return value;
+  }
+  return idFloor('evt', parseTime(value, field));
+}
+
+function sendJson(reply: FastifyReply, status: number, json: string): FastifyReply {
+  return reply.code(status).type('application/json; charset=utf-8').send(json);
+}
+
+export function registerEventRoutes(app: FastifyInstance, ctx: AppContext): void {
+  const base = { config: { auth: 'merchant' as const } };
+
+  app.post<{ Body: { type: string; data: Record<string, unknown>; idempotency_key?: string }; Querystring: { merchant_id?: string } }>('/v1/events', {
+    ...base,
+    schema: {
+      description: 'Accepts an event: it is stored, and one delivery per enabled endpoint whose filter matches is created in the same transaction. '
+        + 'With an `idempotency_key` seen before for this merchant, nothing new is stored and the first event is returned with 200; the same key with another type or data is 409 idempotency_conflict.',
+      tags: ['events'], security: bearer, querystring: scopedQuery(),
+      body: {
+        type: 'object', additionalProperties: false, required: ['type', 'data'],
+        properties: {
+          type: { type: 'string', minLength: 1, maxLength: 128, description: 'Dotted words of letters, digits and `_`, such as `order.success`.' },
+          data: { type: 'object', description: 'Any JSON object; sent to endpoints as the envelope\'s `data`.' },
+          idempotency_key: { type: 'string', minLength: 1, maxLength: MAX_IDEMPOTENCY_KEY_LENGTH, description: 'Makes retries of this request safe: the same key returns the first event.' },
+        },
+      },
+      response: {
+        202: { $ref: 'Event#', description: 'Accepted: stored with its deliveries.' },
+        200: { $ref: 'Event#', description: 'The idempotency key was seen: the first event, unchanged.' },
+        ...errorResponses(404, 409, 413, 415),
+      },
+    },
+  }, async (request, reply) => {
+    const merchantId = await merchantOf(ctx, request);
+    const { type, data, idempotency_key: idempotencyKey } = request.body;
+    const r = await ctx.ingestor.send({ merchantId, type, data, idempotencyKey });
+    return sendJson(reply, r.created ? 202 : 200, eventJson(r.event));
+  });
+
+  app.get<{ Querystring: ListQuery }>('/v1/events', {
+    ...base,
+    schema: {
+      description: 'Lists the merchant\'s events, newest first by default. Filter by `type` (repeat it or separate with commas; exact types and `prefix.*`), '
+        + 'and by `after`/`before`: an event id (exclusive), or an ISO time (`after`: at or after it; `before`: strictly before it). Events are kept for the retention period (default 30 days).',
+      tags: ['events'], security: bearer,
+      querystring: scopedQuery({
+        type: { type: 'array', items: { type: 'string', maxLength: 4096 }, maxItems: 100, description: 'Event types or `prefix.*` wildcards; repeatable or comma-separated.' },
+        after: { type: 'string', maxLength: 64, description: 'An event id or an ISO 8601 time.' },
+        before: { type: 'string', maxLength: 64, description: 'An event id or an ISO 8601 time.' },
+        order: { type: 'string', enum: ['asc', 'desc'], default: 'desc', description: '`asc` (oldest first, for catching up) or `desc`.' },
+        ...pageQuery,
+      }),
+      response: { 200: { description: 'A page of events.', ...pageOf('Event') }, ...errorResponses(404) },
+    },
+  }, async (request, reply) => {
+    const merchantId = await merchantOf(ctx, request);
+    const q = request.query;
+    const page = await ctx.store.listEvents({
+      merchantId, types: parseTypeFilter(q.type), afterId: bound(q.after, 'after'), beforeId: bound(q.before, 'before'),
+      order: q.order, limit: q.limit, cursor: checkCursor(q.cursor, 'evt'),
+    });
+    return sendJson(reply, 200, eventPageJson(page));
+  });
+
+  app.get<{ Params: { id: string }; Querystring: { merchant_id?: string } }>('/v1/events/:id', {
+    ...base,
+    schema: {
+      description: 'One event.', tags: ['events'], security: bearer, params: idParams('evt', 'event'), querystring: scopedQuery(),
+      response: { 200: { $ref: 'Event#', description: 'The event.' }, ...errorResponses(404) },
+    },
+  }, async (request, reply) => {
+    const merchantId = await merchantOf(ctx, request);
+    const event = await ctx.store.getEvent(merchantId, request.params.id);
+    if (!event) throw new PayhookError('event_not_found');
+    return sendJson(reply, 200, eventJson(event));
+  });
+}

@@ -1,0 +1,65 @@
+/**
+ * Operations: `GET /healthz` for load balancers and orchestrators, `GET /metrics` for Prometheus.
+ *
+ * `/healthz` needs no key (a probe has none) and shows only aggregate counts, nothing of a merchant.
+ * `/metrics` needs the admin key: its figures span every merchant and show traffic volumes, which a
+ * scraper can be given with `authorization: { credentials: <admin key> }` in its scrape config.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../context.js';
+import { bearer } from './auth.js';
+import { errorResponses } from './schemas.js';
+
+const counts = {
+  type: 'object', required: ['pending', 'succeeded', 'failed', 'cancelled'],
+  properties: { pending: { type: 'integer' }, succeeded: { type: 'integer' }, failed: { type: 'integer' }, cancelled: { type: 'integer' } },
+};
+
+export function registerHealthRoutes(app: FastifyInstance, ctx: AppContext): void {
+  const health = {
+    type: 'object', required: ['status', 'version', 'role', 'store'],
+    properties: {
+      status: { type: 'string', enum: ['ok', 'unavailable'] },
+      version: { type: 'string' },
+      role: { type: 'string', enum: ['api', 'dispatcher', 'all'] },
+      store: { type: 'string', enum: ['sqlite', 'postgres'], description: 'The database in use.' },
+      deliveries: { ...counts, description: 'Deliveries by status, across all merchants (absent when the store did not answer).' },
+    },
+  };
+
+  app.get('/healthz', {
+    config: { auth: 'public' },
+    schema: {
+      description: 'Whether payhook can reach its database, with delivery counts. 200 when healthy, 503 when the store does not answer.',
+      tags: ['operations'],
+      response: { 200: { ...health, description: 'Healthy.' }, 503: { ...health, description: 'The store does not answer.' } },
+    },
+  }, async (request, reply) => {
+    const base = { version: ctx.version, role: ctx.config.role, store: ctx.store.dialect };
+    try {
+      return { status: 'ok', ...base, deliveries: await ctx.store.countDeliveries() };
+    } catch (err) {
+      request.log.error({ err }, 'health check: the store did not answer');
+      return reply.code(503).send({ status: 'unavailable', ...base });
+    }
+  });
+
+  app.get('/metrics', {
+    config: { auth: 'admin' },
+    schema: {
+      description: 'Counters, gauges and the attempt duration histogram in the Prometheus text format (admin key).',
+      tags: ['operations'], security: bearer,
+      response: {
+        200: { description: 'Prometheus text exposition format 0.0.4.', content: { 'text/plain': { schema: { type: 'string' } } } },
+        ...errorResponses(403),
+      },
+    },
+  }, async (_request, reply) => {
+    const c = await ctx.store.countDeliveries();
+    const text = ctx.metrics.render({
+      payhook_deliveries_pending: c.pending, payhook_deliveries_succeeded: c.succeeded,
+      payhook_deliveries_failed: c.failed, payhook_deliveries_cancelled: c.cancelled,
+    });
+    return reply.type('text/plain; version=0.0.4; charset=utf-8').send(text);
+  });
+}

@@ -1,0 +1,51 @@
+/** `/v1/merchants`: tenants, managed with the admin key only (a merchant key gets 403 forbidden). */
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../context.js';
+import { createMerchant } from '../merchants/service.js';
+import { bearer } from './auth.js';
+import { checkCursor } from './paging.js';
+import { errorResponses, pageOf, pageQuery } from './schemas.js';
+import { merchantView, pageView } from './views.js';
+
+export function registerMerchantRoutes(app: FastifyInstance, ctx: AppContext): void {
+  app.post<{ Body: { name: string } }>('/v1/merchants', {
+    config: { auth: 'admin' },
+    schema: {
+      description: 'Creates a merchant and its first API key. The key (`api_key`) is shown in this response only; payhook keeps just its hash.',
+      tags: ['merchants'],
+      security: bearer,
+      body: {
+        type: 'object', additionalProperties: false, required: ['name'],
+        properties: { name: { type: 'string', minLength: 1, maxLength: 200, pattern: '\\S', description: 'A name for people (not blank).' } },
+      },
+      response: {
+        201: {
+          description: 'The merchant, with its API key (shown once).',
+          type: 'object', required: ['id', 'name', 'created_at', 'api_key'],
+          properties: {
+            id: { type: 'string' }, name: { type: 'string' }, created_at: { type: 'string', format: 'date-time' },
+            api_key: { type: 'string', description: 'The merchant\'s key (`sk_…`): store it now, it is not shown again.' },
+          },
+        },
+        ...errorResponses(403, 413, 415),
+      },
+    },
+  }, async (request, reply) => {
+    const { merchant, apiKey } = await createMerchant(ctx.store, request.body.name.trim());
+    return reply.code(201).send({ ...merchantView(merchant), api_key: apiKey });
+  });
+
+  app.get<{ Querystring: { limit: number; cursor?: string } }>('/v1/merchants', {
+    config: { auth: 'admin' },
+    schema: {
+      description: 'Lists merchants, newest first.',
+      tags: ['merchants'],
+      security: bearer,
+      querystring: { type: 'object', additionalProperties: false, properties: { ...pageQuery } },
+      response: { 200: { description: 'A page of merchants.', ...pageOf('Merchant') }, ...errorResponses(403) },
+    },
+  }, async (request) => {
+    const cursor = checkCursor(request.query.cursor, 'mer');
+    return pageView(await ctx.store.listMerchants({ limit: request.query.limit, cursor }), merchantView);
+  });
+}

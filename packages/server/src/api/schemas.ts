@@ -1,0 +1,209 @@
+/**
+ * JSON Schemas shared by the routes. They do three jobs at once: Ajv validates requests with them,
+ * fast-json-stringify serialises responses with them, and @fastify/swagger turns them into
+ * `/openapi.json`. The resource schemas are registered once with an `$id` and referenced as
+ * `{ $ref: 'Endpoint#' }`, so they appear once in the document's `components.schemas`.
+ *
+ * Request schemas always say `additionalProperties: false`: an unknown field is an error
+ * (`unknown_field`), never silently dropped, so a typo such as `evnet_types` cannot pass unnoticed.
+ */
+import type { IdPrefix } from '../ids.js';
+
+type Schema = Record<string, unknown>;
+
+/** `{ type: [t, 'null'] }`: @fastify/swagger writes it as OpenAPI 3.1 allows. */
+const nullable = (type: string, extra: Schema = {}): Schema => ({ type: [type, 'null'], ...extra });
+const time = (description: string): Schema => ({ type: 'string', format: 'date-time', description });
+const nullableTime = (description: string): Schema => ({ type: ['string', 'null'], format: 'date-time', description });
+
+/** An id of one kind: the prefix and 26 characters of Crockford base32. */
+export function idPattern(prefix: IdPrefix): string {
+  return `^${prefix}_[0-9A-HJKMNP-TV-Z]{26}$`;
+}
+
+export function idSchema(prefix: IdPrefix, description: string): Schema {
+  return { type: 'string', pattern: idPattern(prefix), description, examples: [`${prefix}_01JDQ8Z0RX4YV6K3M2N5P7Q9S1`] };
+}
+
+/** `params` of `/…/{id}` routes. A malformed id or one of another kind is `400 invalid_id`. */
+export function idParams(prefix: IdPrefix, what: string): Schema {
+  return {
+    type: 'object', additionalProperties: false, required: ['id'],
+    properties: { id: idSchema(prefix, `The ${what} id (\`${prefix}_…\`).`) },
+  };
+}
+
+export const merchantIdQuery = {
+  merchant_id: idSchema('mer', 'Admin keys only: the merchant to act for. A merchant key may omit it or name itself.'),
+};
+
+/** The query of a merchant-scoped route: `merchant_id` plus the route's own parameters. */
+export function scopedQuery(properties: Schema = {}): Schema {
+  return { type: 'object', additionalProperties: false, properties: { ...merchantIdQuery, ...properties } };
+}
+
+export const pageQuery = {
+  limit: { type: 'integer', minimum: 1, maximum: 250, default: 50, description: 'Items per page (1–250).' },
+  cursor: { type: 'string', minLength: 1, maxLength: 200, description: 'The `next_cursor` of the previous page, as returned.' },
+};
+
+/** `{"data":[…], "next_cursor"}` for a list of `ref`. */
+export function pageOf(ref: string): Schema {
+  return {
+    type: 'object', required: ['data', 'next_cursor'],
+    properties: {
+      data: { type: 'array', items: { $ref: `${ref}#` } },
+      next_cursor: nullable('string', { description: 'Pass as `cursor` for the next page; null on the last page.' }),
+    },
+  };
+}
+
+export const errorSchema = {
+  $id: 'Error',
+  type: 'object',
+  description: 'Every error. `code` is stable (see docs/errors.md); `message` is for people; `details` says which field or value, when there is one.',
+  required: ['error'],
+  properties: {
+    error: {
+      type: 'object', required: ['code', 'message', 'details'],
+      properties: {
+        code: { type: 'string', examples: ['validation_failed'] },
+        message: { type: 'string' },
+        details: { description: 'Extra facts about the error, such as `{"field":"url"}`; null when there are none.' },
+      },
+    },
+  },
+};
+
+const merchantSchema = {
+  $id: 'Merchant',
+  type: 'object',
+  required: ['id', 'name', 'created_at'],
+  properties: {
+    id: idSchema('mer', 'Merchant id.'),
+    name: { type: 'string' },
+    created_at: time('When the merchant was created.'),
+  },
+};
+
+const endpointSchema = {
+  $id: 'Endpoint',
+  type: 'object',
+  required: ['id', 'merchant_id', 'url', 'description', 'event_types', 'disabled', 'disabled_reason', 'headers', 'format', 'timeout_ms', 'created_at', 'updated_at'],
+  properties: {
+    id: idSchema('ep', 'Endpoint id.'),
+    merchant_id: idSchema('mer', 'The merchant that owns it.'),
+    url: { type: 'string', description: 'Where webhooks are POSTed.' },
+    description: { type: 'string' },
+    event_types: nullable('array', { items: { type: 'string' }, description: 'Exact types and `prefix.*` wildcards; null for every type.' }),
+    disabled: { type: 'boolean' },
+    disabled_reason: nullable('string', { description: '`merchant` (disabled through the API) or `gone` (it answered 410).' }),
+    headers: { type: 'object', additionalProperties: { type: 'string' }, description: 'Custom headers sent with every webhook.' },
+    format: { type: 'string', description: 'Payload format: `standard` or another registered format such as `foloosi`.' },
+    timeout_ms: nullable('integer', { description: 'Per-attempt timeout; null uses the server default.' }),
+    created_at: time('When it was created.'),
+    updated_at: time('When it last changed.'),
+  },
+};
+
+const endpointWithSecretSchema = {
+  $id: 'EndpointWithSecret',
+  type: 'object',
+  required: [...endpointSchema.required, 'secret'],
+  properties: { ...endpointSchema.properties, secret: { type: 'string', description: 'The signing secret (`whsec_…`).' } },
+};
+
+const eventSchema = {
+  $id: 'Event',
+  type: 'object',
+  required: ['id', 'merchant_id', 'type', 'data', 'idempotency_key', 'created_at'],
+  properties: {
+    id: idSchema('evt', 'Event id; also the `webhook-id` header of its webhooks.'),
+    merchant_id: idSchema('mer', 'The merchant it belongs to.'),
+    type: { type: 'string', examples: ['order.success'] },
+    data: { type: 'object', additionalProperties: true, description: 'The event data, as sent.' },
+    idempotency_key: nullable('string'),
+    created_at: time('When it was accepted; the webhook envelope `timestamp`.'),
+  },
+};
+
+const deliverySchema = {
+  $id: 'Delivery',
+  type: 'object',
+  required: ['id', 'merchant_id', 'event_id', 'endpoint_id', 'event_type', 'status', 'attempt_count', 'next_attempt_at', 'last_status_code', 'last_error', 'created_at', 'updated_at'],
+  properties: {
+    id: idSchema('del', 'Delivery id.'),
+    merchant_id: idSchema('mer', 'The merchant it belongs to.'),
+    event_id: idSchema('evt', 'The event delivered.'),
+    endpoint_id: idSchema('ep', 'The endpoint it goes to.'),
+    event_type: { type: 'string' },
+    status: { type: 'string', enum: ['pending', 'succeeded', 'failed', 'cancelled'] },
+    attempt_count: { type: 'integer', description: 'Attempts made so far.' },
+    next_attempt_at: nullableTime('When it is tried next (pending only; while an attempt is in flight, the end of its lease).'),
+    last_status_code: nullable('integer'),
+    last_error: nullable('string'),
+    created_at: time('When the delivery was created (with its event).'),
+    updated_at: time('When its status last changed.'),
+  },
+};
+
+const attemptSchema = {
+  $id: 'Attempt',
+  type: 'object',
+  required: ['id', 'attempt', 'started_at', 'duration_ms', 'status_code', 'response_body', 'error_class', 'error_message', 'next_retry_at'],
+  properties: {
+    id: idSchema('att', 'Attempt id.'),
+    attempt: { type: 'integer', description: '1 for the first try.' },
+    started_at: time('When the request started.'),
+    duration_ms: { type: 'integer' },
+    status_code: nullable('integer', { description: 'The HTTP status, when a response came.' }),
+    response_body: nullable('string', { description: 'The first 4 KiB of the response body.' }),
+    error_class: nullable('string', { description: 'timeout, dns, refused, reset, tls, http_status, redirect, invalid_url, blocked or unknown; null on success.' }),
+    error_message: nullable('string'),
+    next_retry_at: nullableTime('When the delivery is tried again after this attempt; null when it is not.'),
+  },
+};
+
+const deliveryWithAttemptsSchema = {
+  $id: 'DeliveryWithAttempts',
+  type: 'object',
+  required: [...deliverySchema.required, 'attempts'],
+  properties: {
+    ...deliverySchema.properties,
+    attempts: { type: 'array', items: { $ref: 'Attempt#' }, description: 'Every attempt, oldest first.' },
+  },
+};
+
+const secretsSchema = {
+  $id: 'EndpointSecrets',
+  type: 'object',
+  required: ['secret', 'previous_secrets'],
+  properties: {
+    secret: { type: 'string', description: 'The current signing secret (`whsec_…`).' },
+    previous_secrets: {
+      type: 'array',
+      description: 'Rotated-out secrets that still sign, until `expires_at`.',
+      items: { type: 'object', required: ['secret', 'expires_at'], properties: { secret: { type: 'string' }, expires_at: time('When it stops signing.') } },
+    },
+  },
+};
+
+/** Every schema with an `$id`, registered once with `app.addSchema`. */
+export const sharedSchemas = [errorSchema, merchantSchema, endpointSchema, endpointWithSecretSchema, eventSchema, deliverySchema, attemptSchema, deliveryWithAttemptsSchema, secretsSchema];
+
+/** The error responses a route can give, each `{"error":{…}}`. */
+export function errorResponses(...statuses: number[]): Record<number, Schema> {
+  const out: Record<number, Schema> = {};
+  for (const s of [...new Set([400, 401, ...statuses])]) out[s] = { $ref: 'Error#', description: ERROR_DESCRIPTIONS[s] ?? 'Error.' };
+  return out;
+}
+
+const ERROR_DESCRIPTIONS: Record<number, string> = {
+  400: 'Bad input: invalid_json, unknown_field, validation_failed, invalid_id, invalid_url, invalid_cursor, merchant_required.',
+  401: 'unauthorized: missing or wrong API key.',
+  403: 'forbidden: this key may not do that.',
+  404: 'Not found (another merchant\'s object looks the same as none).',
+  409: 'Conflict.',
+  413: 'body_too_large.',
+  415: 'unsupported_media_type: send application/json.',
+};

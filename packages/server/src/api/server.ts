@@ -1,0 +1,108 @@
+/**
+ * The management API: Fastify with one file a resource (like svix's `v1/endpoints/`), each exporting
+ * a function that registers its routes. This file sets up what every route shares: validation,
+ * authentication, errors and the OpenAPI document.
+ *
+ * Validation uses two Ajv instances (fastify's documented way to differ by request part):
+ * - bodies: no type coercion (`"5"` is not a number, `"true"` is not a boolean) and no removal of
+ *   unknown fields, which every schema forbids with `additionalProperties: false` (→ `unknown_field`);
+ * - query strings and path parameters: coercion on, since everything in a URL arrives as text, and
+ *   `coerceTypes: 'array'` so `?type=a&type=b` and `?type=a` both arrive as a list.
+ */
+import Fastify, { LogController, type FastifyInstance, type FastifySchema } from 'fastify';
+import swagger from '@fastify/swagger';
+import { Ajv, type Options as AjvOptions } from 'ajv';
+import type { AppContext } from '../context.js';
+import { registerAuth } from './auth.js';
+import { errorHandler, notFoundHandler, routePattern } from './errors.js';
+import { sharedSchemas } from './schemas.js';
+import { registerMerchantRoutes } from './merchants.js';
+import { registerEndpointRoutes } from './endpoints.js';
+import { registerEventRoutes } from './events.js';
+import { registerDeliveryRoutes } from './deliveries.js';
+import { registerHealthRoutes } from './health.js';
+
+const AJV_COMMON: AjvOptions = { removeAdditional: false, useDefaults: true, allErrors: false, allowUnionTypes: true, strict: true };
+
+export async function buildApi(ctx: AppContext): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: ctx.logger,
+    bodyLimit: ctx.config.bodyLimitBytes,
+    // One log line per request at info level would cost more than the ingest work itself at
+    // thousands of events a second; errors are logged by the error handler, requests at debug.
+    logController: new LogController({ disableRequestLogging: true }),
+    routerOptions: { ignoreTrailingSlash: true },
+  }) as unknown as FastifyInstance;
+
+  const bodyAjv = new Ajv({ ...AJV_COMMON, coerceTypes: false });
+  const urlAjv = new Ajv({ ...AJV_COMMON, coerceTypes: 'array' });
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv : urlAjv).compile(schema));
+
+  // JSON is the only body this API takes: fastify's text/plain parser goes, so any other content type
+  // is 415. An empty body with content-type JSON is no body (curl -X POST -H 'content-type:
+  // application/json' on a route that takes none); anything else goes through fastify's own parser,
+  // which refuses __proto__ and constructor keys. Its error loses JSON.parse's reason; we keep it.
+  const jsonParser = app.getDefaultJsonParser('error', 'error');
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text.trim() === '') { done(null, undefined); return; }
+    jsonParser(request, text, (err, value) => {
+      if (err) {
+        try { JSON.parse(text); err.cause = new Error('__proto__ and constructor keys are not allowed'); } catch (cause) { err.cause = cause; }
+      }
+      done(err, value);
+    });
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.debug({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+  });
+
+  for (const s of sharedSchemas) app.addSchema(s);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'payhook',
+        version: ctx.version,
+        description: 'Signed, retried webhooks for a payment module. Errors are `{"error":{"code","message","details"}}` with the codes of docs/errors.md.',
+      },
+      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'An API key: the admin key (`ak_…`) or a merchant key (`sk_…`).' } } },
+      tags: [
+        { name: 'merchants', description: 'Tenants (admin key only).' },
+        { name: 'endpoints', description: 'Where a merchant\'s webhooks go, with their signing secrets.' },
+        { name: 'events', description: 'What happened; each event fans out to the matching endpoints.' },
+        { name: 'deliveries', description: 'One event to one endpoint, with its attempts.' },
+        { name: 'operations', description: 'Health, metrics and this document.' },
+      ],
+    },
+    // Shared schemas become components.schemas under their own names (Endpoint, Event, …).
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+  });
+
+  registerAuth(app, ctx);
+  const routes: { method: string; pattern: RegExp }[] = [];
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    for (const m of methods) if (m !== 'HEAD') routes.push({ method: m, pattern: routePattern(route.url) });
+  });
+  app.setErrorHandler(errorHandler(ctx.config.bodyLimitBytes));
+  app.setNotFoundHandler(notFoundHandler(routes));
+
+  registerMerchantRoutes(app, ctx);
+  registerEndpointRoutes(app, ctx);
+  registerEventRoutes(app, ctx);
+  registerDeliveryRoutes(app, ctx);
+  registerHealthRoutes(app, ctx);
+  app.get('/openapi.json', {
+    config: { auth: 'public' },
+    schema: {
+      description: 'This API as an OpenAPI 3.1 document, generated from the route schemas.',
+      tags: ['operations'],
+      response: { 200: { type: 'object', additionalProperties: true, description: 'The OpenAPI document.' } },
+    } as FastifySchema,
+  }, async () => app.swagger());
+
+  await app.ready();
+  return app;
+}

@@ -1,0 +1,58 @@
+/**
+ * Store records as the API shows them: snake_case, ISO 8601 times, ids as they are. One function a
+ * resource, so every route shows a resource the same way.
+ */
+import type { Attempt, Delivery, Endpoint, EndpointSecret, EventRecord, Merchant, Page } from '../store/types.js';
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+const isoOrNull = (ms: number | null): string | null => (ms === null ? null : iso(ms));
+
+export function merchantView(m: Merchant) {
+  return { id: m.id, name: m.name, created_at: iso(m.createdAt) };
+}
+
+export function endpointView(e: Endpoint) {
+  return {
+    id: e.id, merchant_id: e.merchantId, url: e.url, description: e.description, event_types: e.eventTypes,
+    disabled: e.disabled, disabled_reason: e.disabledReason, headers: e.headers, format: e.format,
+    timeout_ms: e.timeoutMs, created_at: iso(e.createdAt), updated_at: iso(e.updatedAt),
+  };
+}
+
+/**
+ * An event as JSON text. The event's `data` is stored as JSON text already; splicing it in (ids, types
+ * and times need no escaping beyond what JSON.stringify gives them) saves parsing and re-serialising
+ * it on the ingest path, and shows the data exactly as stored.
+ */
+export function eventJson(e: EventRecord): string {
+  return `{"id":"${e.id}","merchant_id":"${e.merchantId}","type":${JSON.stringify(e.type)},"data":${e.data},`
+    + `"idempotency_key":${e.idempotencyKey === null ? 'null' : JSON.stringify(e.idempotencyKey)},"created_at":"${iso(e.createdAt)}"}`;
+}
+
+export function eventPageJson(page: Page<EventRecord>): string {
+  return `{"data":[${page.items.map(eventJson).join(',')}],"next_cursor":${page.nextCursor === null ? 'null' : JSON.stringify(page.nextCursor)}}`;
+}
+
+export function deliveryView(d: Delivery) {
+  return {
+    id: d.id, merchant_id: d.merchantId, event_id: d.eventId, endpoint_id: d.endpointId, event_type: d.eventType,
+    status: d.status, attempt_count: d.attempts, next_attempt_at: isoOrNull(d.nextAttemptAt),
+    last_status_code: d.lastStatusCode, last_error: d.lastError, created_at: iso(d.createdAt), updated_at: iso(d.updatedAt),
+  };
+}
+
+export function attemptView(a: Attempt) {
+  return {
+    id: a.id, attempt: a.attemptNo, started_at: iso(a.startedAt), duration_ms: a.durationMs, status_code: a.statusCode,
+    response_body: a.responseBody, error_class: a.errorClass, error_message: a.errorMessage, next_retry_at: isoOrNull(a.nextRetryAt),
+  };
+}
+
+export function secretsView(current: string, previous: EndpointSecret[]) {
+  return { secret: current, previous_secrets: previous.map((s) => ({ secret: s.secret, expires_at: iso(s.expiresAt ?? 0) })) };
+}
+
+/** `{"data":[…], "next_cursor"}`. */
+export function pageView<T, V>(page: Page<T>, view: (item: T) => V) {
+  return { data: page.items.map(view), next_cursor: page.nextCursor };
+}

@@ -1,0 +1,155 @@
+/** Contract cases: claiming due deliveries (order, limit, leases, exclusions) and concurrent claimers. */
+import assert from 'node:assert/strict';
+import type { Case } from './fixtures.js';
+import { claimAll, newEndpoint, newEvent, newMerchant, resultFor, sorted } from './fixtures.js';
+
+export function claimCases(test: Case): void {
+  test('claimDue: only due deliveries, oldest first, up to the limit, with everything a send needs', async (store) => {
+    const a = await newMerchant(store);
+    const t0 = Date.now();
+    const ep = await newEndpoint(store, a, { url: 'https://r.test/a', headers: { 'x-a': '1' }, format: 'foloosi', timeoutMs: 3000 });
+    const events = [newEvent(a, 'order.success', t0 + 30, null, { i: 3 }), newEvent(a, 'order.success', t0 + 10, null, { i: 1 }), newEvent(a, 'order.success', t0 + 20, null, { i: 2 }), newEvent(a, 'order.success', t0 + 5000)];
+    await store.appendEvents(events);
+    assert.deepEqual(await store.claimDue({ now: t0 + 5, limit: 10, leaseMs: 1000, owner: 'w' }), [], 'nothing is due yet');
+    const two = await store.claimDue({ now: t0 + 100, limit: 2, leaseMs: 1000, owner: 'w' });
+    assert.deepEqual(two.map((c) => c.eventId), [events[1].id, events[2].id]);
+    const c = two[0];
+    assert.equal(c.eventType, 'order.success');
+    assert.equal(c.eventCreatedAt, t0 + 10);
+    assert.equal(c.body, events[1].body);
+    assert.ok(c.data === '' || c.data === events[1].data, 'data is either left for the dispatcher or exact');
+    assert.equal(c.attempts, 0);
+    assert.equal(c.endpointId, ep.id);
+    assert.equal(c.merchantId, a);
+    assert.equal(c.url, 'https://r.test/a');
+    assert.deepEqual(c.headers, { 'x-a': '1' });
+    assert.equal(c.format, 'foloosi');
+    assert.equal(c.timeoutMs, 3000);
+    assert.ok(c.id.startsWith('del_'));
+    const rest = await store.claimDue({ now: t0 + 100, limit: 10, leaseMs: 1000, owner: 'w' });
+    assert.deepEqual(rest.map((x) => x.eventId), [events[0].id], 'the future one is not due');
+  });
+
+  test('claimDue: a claim is held until its lease ends, then any owner may take it', async (store) => {
+    const a = await newMerchant(store);
+    const t0 = Date.now();
+    await newEndpoint(store, a);
+    await store.appendEvents([newEvent(a, 'order.success', t0)]);
+    const [c] = await store.claimDue({ now: t0, limit: 10, leaseMs: 1000, owner: 'first' });
+    assert.ok(c);
+    const leased = await store.getDelivery(a, c.id);
+    assert.equal(leased?.status, 'pending');
+    assert.equal(leased?.nextAttemptAt, null, 'a leased delivery shows no next attempt time');
+    assert.deepEqual(await store.claimDue({ now: t0 + 999, limit: 10, leaseMs: 1000, owner: 'second' }), []);
+    assert.equal(await store.nextDueAt(), t0 + 1000, 'the lease end is when it is due again');
+    const [again] = await store.claimDue({ now: t0 + 1000, limit: 10, leaseMs: 1000, owner: 'second' });
+    assert.equal(again?.id, c.id);
+    assert.equal(again.attempts, 0);
+  });
+
+  test('claimDue: skips excluded endpoints', async (store) => {
+    const a = await newMerchant(store);
+    const t0 = Date.now();
+    const busy = await newEndpoint(store, a);
+    const idle = await newEndpoint(store, a);
+    await store.appendEvents([newEvent(a, 'x.y', t0), newEvent(a, 'x.y', t0 + 1)]);
+    const got = await store.claimDue({ now: t0 + 10, limit: 10, leaseMs: 1000, owner: 'w', excludeEndpoints: [busy.id] });
+    assert.equal(got.length, 2);
+    assert.deepEqual(new Set(got.map((c) => c.endpointId)), new Set([idle.id]));
+    assert.equal((await store.claimDue({ now: t0 + 10, limit: 10, leaseMs: 1000, owner: 'w', excludeEndpoints: [] })).length, 2);
+  });
+
+  test('claimDue: deliveries of a disabled endpoint are not claimed until it is enabled again', async (store) => {
+    const a = await newMerchant(store);
+    const t0 = Date.now();
+    const ep = await newEndpoint(store, a);
+    await store.appendEvents([newEvent(a, 'x.y', t0)]);
+    await store.updateEndpoint(a, ep.id, { disabled: true }, t0 + 1);
+    const [d] = (await store.listDeliveries({ merchantId: a, limit: 10 })).items;
+    assert.equal(d.status, 'cancelled');
+    const retried = await store.retryDelivery(a, d.id, t0 + 2);
+    assert.equal(retried?.status, 'pending', 'a manual retry reopens it');
+    assert.deepEqual(await store.claimDue({ now: t0 + 10, limit: 10, leaseMs: 1000, owner: 'w' }), [], 'but a disabled endpoint gets nothing');
+    await store.updateEndpoint(a, ep.id, { disabled: false }, t0 + 3);
+    assert.deepEqual((await store.claimDue({ now: t0 + 10, limit: 10, leaseMs: 1000, owner: 'w' })).map((c) => c.id), [d.id]);
+  });
+
+  test('claimDue: concurrent claimers never get the same delivery', async (store) => {
+    const a = await newMerchant(store);
+    const t0 = Date.now();
+    for (let i = 0; i < 3; i++) await newEndpoint(store, a);
+    await store.appendEvents(Array.from({ length: 100 }, (_, i) => newEvent(a, 'x.y', t0 + i)));
+    const batches = await Promise.all(Array.from({ length: 24 }, (_, i) =>
+      store.claimDue({ now: t0 + 1000, limit: 10, leaseMs: 60_000, owner: `w${i}` })));
+    const ids = batches.flat().map((c) => c.id);
+    assert.equal(new Set(ids).size, ids.length, 'no delivery was handed to two claimers');
+    const rest = await claimAll(store, t0 + 1000, 'last');
+    const every = [...ids, ...rest.map((c) => c.id)];
+    assert.equal(every.length, 300);
+    assert.equal(new Set(every).size, 300);
+  });
+
+  test('releaseClaims: the owner’s claims are due again at once; others’ are untouched', async (store) => {
+    const a = await newMerchant(store);
+    const t0 = Date.now();
+    await newEndpoint(store, a);
+    await store.appendEvents([newEvent(a, 'x.y', t0), newEvent(a, 'x.y', t0 + 1)]);
+    const [mine] = await store.claimDue({ now: t0 + 1, limit: 1, leaseMs: 600_000, owner: 'mine' });
+    const [theirs] = await store.claimDue({ now: t0 + 1, limit: 1, leaseMs: 600_000, owner: 'theirs' });
+    await store.releaseClaims('mine', [mine.id, theirs.id]);
+    await store.releaseClaims('mine', []);
+    const later = Date.now() + 1;
+    const again = await store.claimDue({ now: later, limit: 10, leaseMs: 1000, owner: 'next' });
+    assert.deepEqual(again.map((c) => c.id), [mine.id]);
+    assert.equal(again[0].attempts, 0, 'a release is not an attempt');
+  });
+
+  test('nextDueAt: the earliest due time of a pending delivery, or null', async (store) => {
+    assert.equal(await store.nextDueAt(), null);
+    const a = await newMerchant(store);
+    const t0 = Date.now();
+    await newEndpoint(store, a);
+    await store.appendEvents([newEvent(a, 'x.y', t0 + 50), newEvent(a, 'x.y', t0 + 20)]);
+    assert.equal(await store.nextDueAt(), t0 + 20);
+    const claimed = await claimAll(store, t0 + 100, 'w', 5000);
+    assert.equal(await store.nextDueAt(), t0 + 5100);
+    await store.recordResults(claimed.map((c) => resultFor(c, 'w', 'succeeded')));
+    assert.equal(await store.nextDueAt(), null);
+  });
+
+  test('getDelivery and listDeliveries: scoped to the merchant, filtered, paged newest first', async (store) => {
+    const a = await newMerchant(store);
+    const b = await newMerchant(store);
+    const t0 = Date.now();
+    const e1 = await newEndpoint(store, a);
+    const e2 = await newEndpoint(store, a, { eventTypes: ['order.*'] });
+    await newEndpoint(store, b);
+    const events = Array.from({ length: 4 }, (_, i) => newEvent(a, i % 2 ? 'order.success' : 'refund.done', t0 + i));
+    await store.appendEvents(events);
+    await store.appendEvents([newEvent(b, 'order.success', t0)]);
+    const page = async (f: { endpointId?: string; eventId?: string; status?: 'pending' | 'succeeded' }, limit: number) => {
+      const out: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const p = await store.listDeliveries({ merchantId: a, ...f, limit, cursor });
+        out.push(...p.items.map((d) => d.id));
+        cursor = p.nextCursor;
+      } while (cursor !== null);
+      return out;
+    };
+    const every = await page({}, 2);
+    assert.equal(every.length, 6);
+    assert.deepEqual(every, [...every].sort().reverse(), 'newest first');
+    assert.equal((await page({ endpointId: e1.id }, 3)).length, 4);
+    assert.equal((await page({ endpointId: e2.id }, 3)).length, 2);
+    assert.equal((await page({ eventId: events[1].id }, 3)).length, 2);
+    assert.equal((await page({ eventId: events[1].id, endpointId: e2.id }, 3)).length, 1);
+    const [c] = await store.claimDue({ now: t0 + 100, limit: 1, leaseMs: 1000, owner: 'w' });
+    await store.recordResults([resultFor(c, 'w', 'succeeded')]);
+    assert.deepEqual(await page({ status: 'succeeded' }, 3), [c.id]);
+    assert.equal((await page({ status: 'pending' }, 3)).length, 5);
+    assert.equal((await store.getDelivery(a, c.id))?.status, 'succeeded');
+    assert.equal(await store.getDelivery(b, c.id), null);
+    assert.deepEqual(await store.listAttempts(b, c.id), [], "another merchant's attempts are not listed");
+  });
+}

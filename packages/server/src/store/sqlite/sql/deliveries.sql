@@ -15,6 +15,7 @@ FROM deliveries d
 JOIN events e ON e.id = d.event_id
 JOIN endpoints p ON p.id = d.endpoint_id
 WHERE d.status = 'pending' AND d.next_attempt_at <= @now
+  AND p.disabled = 0 AND p.deleted_at IS NULL
   AND d.endpoint_id NOT IN (SELECT value FROM json_each(@exclude))
 ORDER BY d.next_attempt_at
 LIMIT @limit;

@@ -46,6 +46,10 @@ export interface DispatcherOptions {
 }
 
 const RESULT_BATCH = 512;
+/** An endpoint whose requests average below this (EWMA) counts as fast. */
+const FAST_ENDPOINT_MS = 1000;
+/** A queued claim is sent only while its lease has at least the timeout plus this margin left. */
+const LEASE_MARGIN_MS = 5000;
 
 export class Dispatcher {
   readonly owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
@@ -56,6 +60,10 @@ export class Dispatcher {
   private readonly claimedByEndpoint = new Map<string, number>();
   private readonly inFlightByEndpoint = new Map<string, number>();
   private readonly inFlightSends = new Set<Promise<void>>();
+  /** Exponentially weighted average request duration per endpoint, in ms. */
+  private readonly latency = new Map<string, number>();
+  /** When each queued delivery's lease ends. */
+  private readonly leaseEnds = new Map<string, number>();
   private claimedCount = 0;
   private inFlight = 0;
   private results: AttemptResult[] = [];
@@ -87,8 +95,16 @@ export class Dispatcher {
     return this.o.maxInFlight * 2;
   }
 
-  private get endpointAllowance(): number {
-    return this.o.maxInFlightPerEndpoint * 2;
+  /**
+   * How many claims one endpoint may hold here. A slow or unknown endpoint gets twice its in-flight
+   * limit, so a hanging one occupies little; an endpoint that answers fast gets a whole claim batch,
+   * so a busy healthy endpoint is fed without claiming in dribs. (Measured: with a fixed 2 × limit, a
+   * single fast endpoint spent a fifth of the dispatcher's time claiming and giving back excess.)
+   */
+  private allowance(endpointId: string): number {
+    const base = this.o.maxInFlightPerEndpoint * 2;
+    const avg = this.latency.get(endpointId);
+    return avg !== undefined && avg < FAST_ENDPOINT_MS ? Math.max(base, this.o.claimBatch) : base;
   }
 
   start(): void {
@@ -112,7 +128,7 @@ export class Dispatcher {
 
   private saturatedEndpoints(): string[] {
     const out: string[] = [];
-    for (const [ep, n] of this.claimedByEndpoint) if (n >= this.endpointAllowance) out.push(ep);
+    for (const [ep, n] of this.claimedByEndpoint) if (n >= this.allowance(ep)) out.push(ep);
     return out;
   }
 
@@ -139,7 +155,7 @@ export class Dispatcher {
       if (batch.length > 0) {
         this.o.metrics.counters.claims++;
         this.o.metrics.counters.claimedDeliveries += batch.length;
-        this.accept(batch);
+        this.accept(batch, now + this.o.leaseMs);
         await yieldToIo(); // let sends and responses run between claims
         continue;
       }
@@ -151,11 +167,12 @@ export class Dispatcher {
     }
   }
 
-  private accept(batch: ClaimedDelivery[]): void {
+  private accept(batch: ClaimedDelivery[], leaseEnd: number): void {
     const excess: string[] = [];
     for (const d of batch) {
       const n = (this.claimedByEndpoint.get(d.endpointId) ?? 0) + 1;
-      if (n > this.endpointAllowance) { excess.push(d.id); continue; }
+      if (n > this.allowance(d.endpointId)) { excess.push(d.id); continue; }
+      this.leaseEnds.set(d.id, leaseEnd);
       this.claimedByEndpoint.set(d.endpointId, n);
       this.claimedCount++;
       let q = this.queues.get(d.endpointId);
@@ -179,8 +196,14 @@ export class Dispatcher {
     const q = this.queues.get(endpointId);
     if (!q) return;
     let active = this.inFlightByEndpoint.get(endpointId) ?? 0;
+    const expiring: ClaimedDelivery[] = [];
     while (q.length > 0 && active < this.o.maxInFlightPerEndpoint && this.inFlight < this.o.maxInFlight) {
       const d = q.shift()!;
+      // A claim that waited so long that its lease could end mid-request is given back rather than
+      // sent: another dispatcher may take it once the lease ends, and two sends must not overlap.
+      const leaseEnd = this.leaseEnds.get(d.id) ?? 0;
+      this.leaseEnds.delete(d.id);
+      if (leaseEnd - Date.now() < (d.timeoutMs ?? this.o.timeoutMs) + LEASE_MARGIN_MS) { expiring.push(d); continue; }
       active++;
       this.inFlight++;
       const p = this.send(d).finally(() => this.inFlightSends.delete(p));
@@ -188,6 +211,20 @@ export class Dispatcher {
     }
     this.inFlightByEndpoint.set(endpointId, active);
     if (q.length === 0) this.queues.delete(endpointId);
+    if (expiring.length > 0) this.giveBack(expiring);
+  }
+
+  private giveBack(claims: ClaimedDelivery[]): void {
+    for (const d of claims) this.unclaim(d.endpointId);
+    this.o.store.releaseClaims(this.owner, claims.map((d) => d.id))
+      .catch((err) => this.o.logger.warn({ err }, 'giving back claims failed; their lease will expire'));
+  }
+
+  private unclaim(endpointId: string): void {
+    const left = (this.claimedByEndpoint.get(endpointId) ?? 1) - 1;
+    if (left <= 0) { this.claimedByEndpoint.delete(endpointId); if (!this.inFlightByEndpoint.get(endpointId)) this.inFlightByEndpoint.delete(endpointId); }
+    else this.claimedByEndpoint.set(endpointId, left);
+    this.claimedCount--;
   }
 
   private async send(d: ClaimedDelivery): Promise<void> {
@@ -209,6 +246,10 @@ export class Dispatcher {
       };
       const res = await this.http.post(d.url, headers, body, d.timeoutMs ?? this.o.timeoutMs);
       if (this.aborted) { this.abortedIds.push(d.id); return; }
+      const prev = this.latency.get(d.endpointId);
+      const took = res.errorClass === 'timeout' ? Math.max(res.durationMs, FAST_ENDPOINT_MS) : res.durationMs;
+      this.latency.set(d.endpointId, prev === undefined ? took : prev * 0.8 + took * 0.2);
+      if (this.latency.size > 100_000) this.latency.clear();
       const decision = decide(this.o.policy, attemptNo, res.statusCode, parseRetryAfter(res.retryAfter, Date.now()));
       this.o.metrics.attempt(res.errorClass, res.durationMs);
       const c = this.o.metrics.counters;
@@ -236,10 +277,7 @@ export class Dispatcher {
     } finally {
       this.inFlight--;
       this.inFlightByEndpoint.set(d.endpointId, (this.inFlightByEndpoint.get(d.endpointId) ?? 1) - 1);
-      const left = (this.claimedByEndpoint.get(d.endpointId) ?? 1) - 1;
-      if (left <= 0) { this.claimedByEndpoint.delete(d.endpointId); this.inFlightByEndpoint.delete(d.endpointId); }
-      else this.claimedByEndpoint.set(d.endpointId, left);
-      this.claimedCount--;
+      this.unclaim(d.endpointId);
       this.scheduleFlush();
       this.pump(d.endpointId);
       if (this.inFlight < this.o.maxInFlight && this.queues.size > 0) this.pumpAll();
@@ -286,6 +324,7 @@ export class Dispatcher {
     const queued: string[] = [];
     for (const q of this.queues.values()) for (const d of q) queued.push(d.id);
     this.queues.clear();
+    this.leaseEnds.clear();
     if (queued.length) await this.o.store.releaseClaims(this.owner, queued).catch((err) => this.o.logger.warn({ err }, 'releasing claims failed; their lease will expire'));
     if (this.inFlightSends.size > 0) {
       let timer: NodeJS.Timeout | undefined;

@@ -17,3 +17,9 @@ export {
   type PaymentEventData, type PaymentEventType, type TransactionDelayedEvent, type TransactionFailedEvent,
   type TransactionPaidBackEvent, type TransactionStatus, type TransactionSuccessEvent, type WebhookEvent,
 } from './events.js';
+export {
+  createIdempotency, type ClaimState, type Idempotency, type IdempotencyOptions, type IdempotencyStore, type RunResult,
+} from './idempotency/index.js';
+export { memoryIdempotencyStore, type MemoryIdempotencyStoreOptions } from './idempotency/memory.js';
+export { sqliteIdempotencyStore, type SqliteIdempotencyStoreOptions } from './idempotency/sqlite.js';
+export type { SqliteDatabaseLike, SqliteStatementLike } from './sqlite.js';

@@ -23,3 +23,8 @@ export {
 export { memoryIdempotencyStore, type MemoryIdempotencyStoreOptions } from './idempotency/memory.js';
 export { sqliteIdempotencyStore, type SqliteIdempotencyStoreOptions } from './idempotency/sqlite.js';
 export type { SqliteDatabaseLike, SqliteStatementLike } from './sqlite.js';
+export {
+  createOrdering, memorySequenceStore,
+  type ApplyResult, type Ordering, type OrderingOptions, type SequenceStore, type SequencedEvent,
+} from './ordering/index.js';
+export { sqliteSequenceStore, type SqliteSequenceStoreOptions } from './ordering/sqlite.js';

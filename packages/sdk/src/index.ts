@@ -28,3 +28,11 @@ export {
   type ApplyResult, type Ordering, type OrderingOptions, type SequenceStore, type SequencedEvent,
 } from './ordering/index.js';
 export { sqliteSequenceStore, type SqliteSequenceStoreOptions } from './ordering/sqlite.js';
+export { readRawBody, verifyNodeRequest, type NodeRequestLike, type RawBodyOptions } from './adapters/node.js';
+export { expressWebhook, type ExpressWebhookHandler, type NodeResponseLike } from './adapters/express.js';
+export {
+  fastifyRawBody, fastifyWebhook, verifyFastifyRequest,
+  type FastifyInstanceLike, type FastifyReplyLike, type FastifyRequestLike, type FastifyWebhookOptions,
+} from './adapters/fastify.js';
+export { fetchWebhook, verifyRequest, type RequestLike } from './adapters/fetch.js';
+export type { WebhookHandlerOptions } from './adapters/shared.js';

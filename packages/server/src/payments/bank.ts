@@ -159,6 +159,13 @@ export class BankSimulator implements BankAdapter {
     return out;
   }
 
+  /** Pay-backs that moved money, by transaction id. */
+  paybacksByTransaction(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const p of this.confirmed.values()) out.set(p.transactionId, (out.get(p.transactionId) ?? 0) + 1);
+    return out;
+  }
+
   /** How many times a pay-back id was sent, including repeats after it was confirmed. */
   triesOf(paybackId: string): number {
     return this.tries.get(paybackId) ?? 0;

@@ -14,7 +14,7 @@
  */
 import type { Logger } from 'pino';
 import { newId } from '../ids.js';
-import type { BankAdapter } from './bank.js';
+import type { BankAdapter, PayBackResult } from './bank.js';
 import { changeOfOutcome } from './service.js';
 import type { PaymentStore } from './store-types.js';
 
@@ -76,23 +76,28 @@ export class PaymentWorkers {
     const due = await this.o.store.claimDuePaybacks({ now, limit: this.o.batch ?? 100, leaseMs: this.o.paybackLeaseMs, owner: this.owner });
     let confirmed = 0;
     for (const { payback, transactionId, bankReference } of due) {
-      let message: string;
+      let answer: PayBackResult;
       try {
-        const r = await this.o.bank.payBack({
+        answer = await this.o.bank.payBack({
           paybackId: payback.id, transactionId, bankReference: bankReference ?? '', amount: payback.amount, currency: payback.currency, now,
         });
-        if (r.outcome === 'confirmed') {
-          await this.o.store.confirmPayback({ paybackId: payback.id, bankMessage: r.message, source: 'payback', now: this.now() });
-          confirmed++;
-          continue;
-        }
-        message = r.message;
       } catch (err) {
-        message = 'bank unreachable';
+        answer = { outcome: 'failed', message: 'bank unreachable' };
         this.o.logger?.warn({ err, payback_id: payback.id }, 'pay-back try failed');
       }
+      if (answer.outcome === 'confirmed') {
+        try {
+          await this.o.store.confirmPayback({ paybackId: payback.id, bankMessage: answer.message, source: 'payback', now: this.now() });
+          confirmed++;
+        } catch (err) {
+          // The bank paid back but the record failed: the lease ends, the same id is sent again, and
+          // the bank confirms it again without paying twice.
+          this.o.logger?.error({ err, payback_id: payback.id }, 'recording a confirmed pay-back failed; retried after the lease');
+        }
+        continue;
+      }
       const at = this.now();
-      await this.o.store.recordPaybackFailure({ paybackId: payback.id, message, nextAttemptAt: at + paybackDelay(this.o.paybackSchedule, payback.attempts), now: at });
+      await this.o.store.recordPaybackFailure({ paybackId: payback.id, message: answer.message, nextAttemptAt: at + paybackDelay(this.o.paybackSchedule, payback.attempts), now: at });
     }
     return confirmed;
   }

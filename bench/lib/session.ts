@@ -1,0 +1,70 @@
+/**
+ * What every scenario does around one run of one system: point the receiver at fresh endpoints, start a
+ * host process for the system, create it, tell the receiver the secrets it signs with, start it, and
+ * afterwards close it and the host whatever happened.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ChildRpc } from './rpc.js';
+import type { LoadedSystem } from './systems.js';
+import { makeRunId, makeSecret } from './workload.js';
+import type { CreateArgs } from './host.js';
+import type { EndpointSpec } from '../receiver/receiver.js';
+import type { BenchEndpoint, ScenarioName } from '../systems/types.js';
+import type { Settings } from './settings.js';
+
+const HOST_ENTRY = new URL('./host.ts', import.meta.url).pathname;
+
+export interface Session {
+  host: ChildRpc;
+  receiver: ChildRpc;
+  endpoints: BenchEndpoint[];
+  runId: string;
+}
+
+export interface SessionSpec {
+  scenario: ScenarioName;
+  /** One entry per endpoint: whether it hangs. */
+  hangs: boolean[];
+  timeoutMs?: number;
+  /** Leave the system created but not started (the backlog scenario starts it itself). */
+  noStart?: boolean;
+}
+
+export async function withSession<T>(
+  receiver: ChildRpc, loaded: LoadedSystem, settings: Settings, spec: SessionSpec, fn: (session: Session) => Promise<T>,
+): Promise<T> {
+  const runId = makeRunId();
+  const secrets = spec.hangs.map(() => makeSecret());
+  const urls = await receiver.call<string[]>('configure', spec.hangs.map((hang, i) => ({ hang, secret: secrets[i] } satisfies EndpointSpec)));
+  const endpoints = urls.map((url, index) => ({ index, url, secret: secrets[index], hangs: spec.hangs[index] }));
+  const tmpDir = mkdtempSync(join(tmpdir(), `payhook-bench-${runId}-`));
+  const host = await ChildRpc.start(HOST_ENTRY, `host ${loaded.system.id}`, { profile: true });
+  try {
+    const args: CreateArgs = {
+      file: loaded.file,
+      systemId: loaded.system.id,
+      options: {
+        scenario: spec.scenario, runId, endpoints, tmpDir,
+        concurrency: settings.concurrency,
+        timeoutMs: spec.timeoutMs ?? settings.timeoutMs,
+        retryDelayMs: settings.retryDelayMs,
+        postgresUrl: settings.postgresUrl,
+        redis: settings.redis,
+      },
+    };
+    const { secrets: own } = await host.call<{ secrets: string[] | null }>('create', args);
+    if (own) {
+      if (own.length !== endpoints.length) throw new Error(`${loaded.system.id} returned ${own.length} secrets for ${endpoints.length} endpoints`);
+      await receiver.call('setSecrets', own);
+    }
+    await receiver.call('reset');
+    if (!spec.noStart) await host.call('start');
+    return await fn({ host, receiver, endpoints, runId });
+  } finally {
+    await host.call('close').catch(() => {});
+    await host.stop();
+    rmSync(tmpDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,38 @@
+/** Every knob of a bench run, in one place; the results print them. `--quick` shrinks the counts. */
+import { DEFAULT_POSTGRES_URL } from './postgres.js';
+
+export interface Settings {
+  quick: boolean;
+  /** HTTP requests in flight, the same for every system. */
+  concurrency: number;
+  /** Per-attempt timeout where nothing hangs, ms. */
+  timeoutMs: number;
+  retryDelayMs: number;
+  postgresUrl: string;
+  redis: { host: string; port: number };
+  /** Receiver checks the signature of one request in this many (and the first per endpoint). */
+  sampleEvery: number;
+  throughput: { events: number; endpointCounts: number[]; chunk: number };
+  latency: { rate: number; durationMs: number; warmupMs: number };
+  isolation: { events: number; endpoints: number; hanging: number; timeoutMs: number };
+  backlog: { events: number; endpoints: number; ingestRate: number; idleMs: number };
+  ingest: { connections: number; durationMs: number; warmupMs: number };
+}
+
+export function makeSettings(quick: boolean, overrides: { concurrency?: number; events?: number }): Settings {
+  const events = (full: number, small: number) => overrides.events ?? (quick ? small : full);
+  return {
+    quick,
+    concurrency: overrides.concurrency ?? 50,
+    timeoutMs: 15_000,
+    retryDelayMs: 1000,
+    postgresUrl: process.env.BENCH_POSTGRES_URL ?? DEFAULT_POSTGRES_URL,
+    redis: { host: '127.0.0.1', port: 6379 },
+    sampleEvery: 50,
+    throughput: { events: events(100_000, 5_000), endpointCounts: [1, 10], chunk: 1000 },
+    latency: { rate: 2000, durationMs: quick ? 5_000 : 30_000, warmupMs: quick ? 1_000 : 3_000 },
+    isolation: { events: events(100_000, 5_000), endpoints: 50, hanging: 10, timeoutMs: quick ? 1_000 : 5_000 },
+    backlog: { events: events(1_000_000, 20_000), endpoints: 1, ingestRate: 200, idleMs: quick ? 1_000 : 3_000 },
+    ingest: { connections: 50, durationMs: quick ? 3_000 : 10_000, warmupMs: quick ? 500 : 2_000 },
+  };
+}

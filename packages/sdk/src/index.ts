@@ -36,3 +36,5 @@ export {
 } from './adapters/fastify.js';
 export { fetchWebhook, verifyRequest, type RequestLike } from './adapters/fetch.js';
 export type { WebhookHandlerOptions } from './adapters/shared.js';
+export { PayhookClient, type PayhookClientOptions } from './client/index.js';
+export type * from './client/types.js';

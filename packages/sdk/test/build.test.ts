@@ -37,7 +37,7 @@ const headers = { 'webhook-id': 'evt_1', 'webhook-timestamp': String(ts), 'webho
 const got = sdk.verify(body, headers, secret);
 let reason = null;
 try { sdk.verify(JSON.parse(body), headers, secret); } catch (e) { reason = e instanceof sdk.WebhookVerificationError ? e.reason : String(e); }
-console.log(JSON.stringify({ paid: sdk.isPaymentEvent(got, 'order.success'), reason, exports: Object.keys(sdk).length, verifyFn: typeof sdk.verify }));
+console.log(JSON.stringify({ paid: sdk.isPaymentEvent(got, 'order.success'), reason, exports: Object.keys(sdk).length, verifyFn: typeof sdk.verify, client: typeof sdk.PayhookClient }));
 `;
 
 function runNode(file: string) {
@@ -49,7 +49,7 @@ function runNode(file: string) {
 test("require('@payhook/sdk') works from a CommonJS file", () => {
   writeFileSync(join(tmp, 'check.cjs'), roundTrip("const sdk = require('@payhook/sdk');"));
   const out = runNode(join(tmp, 'check.cjs'));
-  assert.deepEqual({ ...out, exports: out.exports > 10 }, { paid: true, reason: 'body_type', exports: true, verifyFn: 'function' });
+  assert.deepEqual({ ...out, exports: out.exports > 20 }, { paid: true, reason: 'body_type', exports: true, verifyFn: 'function', client: 'function' });
 });
 
 test("import '@payhook/sdk' works from an ES module", () => {

@@ -1,0 +1,241 @@
+/**
+ * A typed client for payhook's management API, on the global `fetch` (or one you pass in).
+ *
+ * The part a merchant needs most is catch-up: after downtime, `events.iterate({ after })` walks every
+ * event since the last one handled, oldest first, through the same handler as webhooks (with the same
+ * idempotency, so events that did arrive are skipped).
+ */
+import { PayhookApiError } from '../errors.js';
+import type {
+  ApiEvent, CreateEndpointInput, CreateOrderInput, Delivery, DeliveryDetail, DeliveryListParams, Endpoint,
+  EndpointSecret, EventListParams, ListParams, Order, OrderListParams, Page, PayOrderInput, SendEventInput,
+  Transaction, UpdateEndpointInput,
+} from './types.js';
+
+/**
+ * Options of `PayhookClient`.
+ *
+ * @example
+ * new PayhookClient({ baseUrl: 'http://localhost:8080', apiKey: process.env.PAYHOOK_API_KEY! });
+ */
+export interface PayhookClientOptions {
+  /** The API's origin, e.g. `https://payhook.example.com` (a trailing `/` is fine). */
+  baseUrl: string;
+  /** A merchant key (`sk_…`), or the admin key together with `merchantId`. */
+  apiKey: string;
+  /** A `fetch` implementation; default the global one. */
+  fetch?: typeof fetch;
+  /** With the admin key: the merchant to act for (sent as `merchant_id`). */
+  merchantId?: string;
+  /** Per-request timeout in ms; default 30,000. */
+  timeoutMs?: number;
+}
+
+type Query = Record<string, string | number | boolean | undefined | null>;
+
+const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+/** The smallest event id created at `ms` (ids are ULIDs after their prefix, time first). */
+function eventIdFloor(ms: number): string {
+  let out = '';
+  let t = Math.max(0, Math.floor(ms));
+  for (let i = 0; i < 10; i++) { out = ALPHABET[t % 32] + out; t = Math.floor(t / 32); }
+  return `evt_${out}0000000000000000`;
+}
+
+/** API events carry `created_at`; give them the envelope's `timestamp` too, so webhook handlers take them. */
+function normaliseEvent(e: ApiEvent): ApiEvent {
+  const raw = e as ApiEvent & { timestamp?: string };
+  return raw.timestamp ? e : ({ ...e, timestamp: e.created_at } as ApiEvent);
+}
+
+const seg = (id: string): string => {
+  if (typeof id !== 'string' || id === '') throw new TypeError('an id is required');
+  return encodeURIComponent(id);
+};
+
+/**
+ * The payhook management API client.
+ *
+ * @example
+ * import { PayhookClient } from '@payhook/sdk';
+ * const payhook = new PayhookClient({ baseUrl: 'http://localhost:8080', apiKey: process.env.PAYHOOK_API_KEY! });
+ * const endpoint = await payhook.endpoints.create({ url: 'https://shop.example/webhooks', event_types: ['order.*'] });
+ * const { secret } = await payhook.endpoints.getSecret(endpoint.id);
+ * for await (const event of payhook.events.iterate({ after: lastSeenEventId, types: ['order.*'] })) await handle(event);
+ */
+export class PayhookClient {
+  readonly #baseUrl: string;
+  readonly #apiKey: string;
+  readonly #fetch: typeof fetch;
+  readonly #merchantId: string | undefined;
+  readonly #timeoutMs: number;
+
+  constructor(options: PayhookClientOptions) {
+    if (!options || typeof options.baseUrl !== 'string' || !/^https?:\/\//.test(options.baseUrl)) {
+      throw new TypeError('PayhookClient needs baseUrl, an http(s) URL');
+    }
+    if (typeof options.apiKey !== 'string' || options.apiKey === '') throw new TypeError('PayhookClient needs apiKey');
+    const f = options.fetch ?? globalThis.fetch;
+    if (typeof f !== 'function') throw new TypeError('no fetch available: pass options.fetch');
+    this.#baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.#apiKey = options.apiKey;
+    this.#fetch = f;
+    this.#merchantId = options.merchantId;
+    this.#timeoutMs = options.timeoutMs ?? 30_000;
+  }
+
+  /**
+   * Sends one request to the API and returns its parsed JSON; a non-2xx answer throws `PayhookApiError`.
+   * The resource methods are built on it; use it for routes they do not cover.
+   *
+   * @example
+   * const health = await client.request<{ ok: boolean }>('GET', '/healthz');
+   */
+  async request<T>(method: string, path: string, options: { query?: Query; body?: unknown } = {}): Promise<T> {
+    const url = new URL(this.#baseUrl + path);
+    const query = { ...options.query, merchant_id: this.#merchantId };
+    for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== null) url.searchParams.set(k, String(v));
+    const headers: Record<string, string> = { authorization: `Bearer ${this.#apiKey}`, accept: 'application/json' };
+    let body: string | undefined;
+    if (options.body !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(options.body);
+    }
+    let res: Response;
+    try {
+      res = await this.#fetch(url, { method, headers, body, signal: AbortSignal.timeout(this.#timeoutMs) });
+    } catch (err) {
+      const timedOut = (err as { name?: string })?.name === 'TimeoutError';
+      throw new PayhookApiError(
+        timedOut ? 'timeout' : 'network_error', 0,
+        timedOut ? `${method} ${path} timed out after ${this.#timeoutMs} ms` : `${method} ${path} failed: ${(err as Error)?.message ?? err}`,
+        null, { cause: err },
+      );
+    }
+    const text = await res.text();
+    let json: unknown;
+    if (text !== '') {
+      try { json = JSON.parse(text); } catch { json = undefined; }
+    }
+    if (!res.ok) {
+      const e = (json as { error?: { code?: unknown; message?: unknown; details?: unknown } } | undefined)?.error;
+      if (e && typeof e.code === 'string') {
+        throw new PayhookApiError(e.code, res.status, typeof e.message === 'string' ? e.message : e.code, e.details ?? null);
+      }
+      throw new PayhookApiError(`http_${res.status}`, res.status, `${method} ${path} answered ${res.status} without a payhook error body`, text.slice(0, 500));
+    }
+    if (text === '') return undefined as T;
+    if (json === undefined) throw new PayhookApiError('invalid_response', res.status, `${method} ${path} answered ${res.status} with a body that is not JSON`);
+    return json as T;
+  }
+
+  /**
+   * Events: send, read, list, and iterate for catch-up.
+   *
+   * @example
+   * const page = await client.events.list({ types: ['order.success'], limit: 100 });
+   */
+  readonly events = {
+    /** Lists events, newest first unless `order: 'asc'`. @example await client.events.list({ after: lastId, order: 'asc' }); */
+    list: async (params: EventListParams = {}): Promise<Page<ApiEvent>> => {
+      const page = await this.request<Page<ApiEvent>>('GET', '/v1/events', { query: this.#eventQuery(params) });
+      return { ...page, data: page.data.map(normaliseEvent) };
+    },
+    /**
+     * Every event matching the filters, page after page, oldest first unless `order` says otherwise.
+     * Stop whenever you like (`break`); resume later with `after` set to the last id you handled.
+     *
+     * @example
+     * let last = await loadCheckpoint();
+     * for await (const event of client.events.iterate({ after: last, types: ['order.*'] })) {
+     *   await idempotency.run(event.id, () => handle(event));
+     *   await saveCheckpoint((last = event.id));
+     * }
+     */
+    iterate: (params: Omit<EventListParams, 'cursor'> = {}): AsyncIterableIterator<ApiEvent> => {
+      return this.#paginate((cursor) => this.events.list({ order: 'asc', ...params, cursor }));
+    },
+    /** One event. @example const e = await client.events.get('evt_01J…'); */
+    get: async (id: string): Promise<ApiEvent> => normaliseEvent(await this.request<ApiEvent>('GET', `/v1/events/${seg(id)}`)),
+    /** Creates an event; payhook delivers it to every matching endpoint. @example await client.events.send({ type: 'ping', data: {} }); */
+    send: async (input: SendEventInput): Promise<ApiEvent> => normaliseEvent(await this.request<ApiEvent>('POST', '/v1/events', { body: input })),
+  };
+
+  /**
+   * Endpoints: where webhooks go, with their signing secrets.
+   *
+   * @example
+   * const ep = await client.endpoints.create({ url: 'https://shop.example/webhooks' });
+   */
+  readonly endpoints = {
+    /** @example const { data } = await client.endpoints.list(); */
+    list: (params: ListParams = {}): Promise<Page<Endpoint>> => this.request('GET', '/v1/endpoints', { query: { ...params } }),
+    /** The response may include the new endpoint's `secret`. @example await client.endpoints.create({ url, event_types: ['order.*'] }); */
+    create: (input: CreateEndpointInput): Promise<Endpoint & { secret?: string }> => this.request('POST', '/v1/endpoints', { body: input }),
+    /** @example await client.endpoints.get('ep_01J…'); */
+    get: (id: string): Promise<Endpoint> => this.request('GET', `/v1/endpoints/${seg(id)}`),
+    /** @example await client.endpoints.update('ep_01J…', { event_types: ['order.*'] }); */
+    update: (id: string, patch: UpdateEndpointInput): Promise<Endpoint> => this.request('PATCH', `/v1/endpoints/${seg(id)}`, { body: patch }),
+    /** Deletes the endpoint; its pending deliveries are cancelled. @example await client.endpoints.delete('ep_01J…'); */
+    delete: async (id: string): Promise<void> => { await this.request('DELETE', `/v1/endpoints/${seg(id)}`); },
+    /** A new secret; the old one keeps signing for a grace period. @example const { secret } = await client.endpoints.rotateSecret(id); */
+    rotateSecret: (id: string): Promise<EndpointSecret> => this.request('POST', `/v1/endpoints/${seg(id)}/rotate-secret`),
+    /** @example const { secret } = await client.endpoints.getSecret('ep_01J…'); */
+    getSecret: (id: string): Promise<EndpointSecret> => this.request('GET', `/v1/endpoints/${seg(id)}/secret`),
+  };
+
+  /**
+   * Deliveries: one per event and endpoint, with their attempts.
+   *
+   * @example
+   * const failed = await client.deliveries.list({ status: 'failed' });
+   */
+  readonly deliveries = {
+    /** @example await client.deliveries.list({ endpoint_id: 'ep_01J…', status: 'failed' }); */
+    list: (params: DeliveryListParams = {}): Promise<Page<Delivery>> => this.request('GET', '/v1/deliveries', { query: { ...params } }),
+    /** @example const d = await client.deliveries.get('del_01J…'); */
+    get: (id: string): Promise<DeliveryDetail> => this.request('GET', `/v1/deliveries/${seg(id)}`),
+    /** Makes the delivery due now, whatever its status. @example await client.deliveries.retry('del_01J…'); */
+    retry: (id: string): Promise<Delivery> => this.request('POST', `/v1/deliveries/${seg(id)}/retry`),
+  };
+
+  /**
+   * Orders of the payment module.
+   *
+   * @example
+   * const order = await client.orders.create({ reference: 'A-1001', amount: 10000, currency: 'AED' });
+   * const txn = await client.orders.pay(order.id, { number: '4111111111111111', expiry: '12/30', cvc: '123' });
+   */
+  readonly orders = {
+    /** @example await client.orders.create({ reference: 'A-1001', amount: 10000, currency: 'AED' }); */
+    create: (input: CreateOrderInput): Promise<Order> => this.request('POST', '/v1/orders', { body: input }),
+    /** With its transactions and events. @example await client.orders.get('ord_01J…'); */
+    get: (id: string): Promise<Order> => this.request('GET', `/v1/orders/${seg(id)}`),
+    /** @example await client.orders.list({ status: 'open' }); */
+    list: (params: OrderListParams = {}): Promise<Page<Order>> => this.request('GET', '/v1/orders', { query: { ...params } }),
+    /** Pays with a card; the transaction says `success`, `delayed` or `failed` at once. @example await client.orders.pay(id, card); */
+    pay: (id: string, card: PayOrderInput): Promise<Transaction> => this.request('POST', `/v1/orders/${seg(id)}/transactions`, { body: card }),
+  };
+
+  #eventQuery(params: EventListParams): Query {
+    const after = params.after instanceof Date ? eventIdFloor(params.after.getTime()) : params.after;
+    return {
+      after,
+      types: params.types && params.types.length > 0 ? params.types.join(',') : undefined,
+      limit: params.limit,
+      cursor: params.cursor,
+      order: params.order,
+    };
+  }
+
+  async *#paginate<T>(fetchPage: (cursor: string | undefined) => Promise<Page<T>>): AsyncIterableIterator<T> {
+    let cursor: string | undefined;
+    for (;;) {
+      const page = await fetchPage(cursor);
+      yield* page.data;
+      if (!page.next_cursor || page.data.length === 0) return;
+      cursor = page.next_cursor;
+    }
+  }
+}

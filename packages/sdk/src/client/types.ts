@@ -1,0 +1,286 @@
+/**
+ * The JSON shapes of payhook's management API (snake_case, as on the wire). Times are ISO 8601 strings,
+ * amounts integer minor units, ids prefixed.
+ */
+import type { PayhookEvent, OrderStatus, TransactionStatus } from '../events.js';
+
+/**
+ * One page of a list: `next_cursor` is `null` on the last page.
+ *
+ * @example
+ * const page: Page<ApiEvent> = await client.events.list({ limit: 100 });
+ * if (page.next_cursor) await client.events.list({ cursor: page.next_cursor });
+ */
+export interface Page<T> {
+  data: T[];
+  next_cursor: string | null;
+}
+
+/**
+ * Paging options of every list.
+ *
+ * @example
+ * await client.endpoints.list({ limit: 250 });
+ */
+export interface ListParams {
+  /** 1–250, default 50. */
+  limit?: number;
+  cursor?: string;
+}
+
+/**
+ * An event as the API returns it: the webhook envelope (`id`, `type`, `timestamp`, `data`, typed like
+ * `verify`'s result, so one handler serves webhooks and catch-up) plus API fields.
+ *
+ * @example
+ * for await (const e of client.events.iterate({ after: lastSeenId })) if (isPaymentEvent(e)) apply(e);
+ */
+export type ApiEvent = PayhookEvent & {
+  created_at: string;
+  idempotency_key?: string | null;
+};
+
+/**
+ * Filters of `events.list` and `events.iterate`.
+ *
+ * @example
+ * await client.events.list({ after: 'evt_01J…', types: ['order.success', 'order.cancel'], order: 'asc' });
+ */
+export interface EventListParams extends ListParams {
+  /**
+   * Only events created after this point: an event id (strictly after it: pass the last id you
+   * processed), or a `Date` (events from that millisecond on; event ids are time-ordered).
+   */
+  after?: string | Date;
+  /** Event types to include (exact names, or `prefix.*`). */
+  types?: readonly string[];
+  /** `asc` (oldest first, what catch-up wants) or `desc`. */
+  order?: 'asc' | 'desc';
+}
+
+/**
+ * The body of `events.send`.
+ *
+ * @example
+ * await client.events.send({ type: 'invoice.created', data: { invoice_id: 'inv_1' }, idempotency_key: 'inv_1' });
+ */
+export interface SendEventInput {
+  type: string;
+  /** A JSON object. */
+  data: object;
+  /** The same key again returns the first event instead of creating another. */
+  idempotency_key?: string;
+}
+
+/**
+ * A webhook endpoint of the merchant.
+ *
+ * @example
+ * const ep: Endpoint = await client.endpoints.get('ep_01J…');
+ */
+export interface Endpoint {
+  id: string;
+  url: string;
+  description: string;
+  /** `null`: every event type. */
+  event_types: string[] | null;
+  disabled: boolean;
+  disabled_reason: string | null;
+  headers: Record<string, string>;
+  format: 'standard' | 'foloosi';
+  timeout_ms: number | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/**
+ * The body of `endpoints.create`.
+ *
+ * @example
+ * await client.endpoints.create({ url: 'https://shop.example/webhooks', event_types: ['order.*'] });
+ */
+export interface CreateEndpointInput {
+  url: string;
+  description?: string;
+  event_types?: string[] | null;
+  disabled?: boolean;
+  headers?: Record<string, string>;
+  format?: 'standard' | 'foloosi';
+  timeout_ms?: number | null;
+}
+
+/**
+ * The body of `endpoints.update`: any subset of the creatable fields.
+ *
+ * @example
+ * await client.endpoints.update('ep_01J…', { disabled: true });
+ */
+export type UpdateEndpointInput = Partial<CreateEndpointInput>;
+
+/**
+ * An endpoint's signing secret (what `getSecret` and `rotateSecret` return).
+ *
+ * @example
+ * const { secret } = await client.endpoints.getSecret('ep_01J…'); // 'whsec_…'
+ */
+export interface EndpointSecret {
+  secret: string;
+  [key: string]: unknown;
+}
+
+/**
+ * Status of a delivery of one event to one endpoint.
+ *
+ * @example
+ * await client.deliveries.list({ status: 'failed' as DeliveryStatus });
+ */
+export type DeliveryStatus = 'pending' | 'succeeded' | 'failed' | 'cancelled';
+
+/**
+ * One event's delivery to one endpoint.
+ *
+ * @example
+ * const d: Delivery = (await client.deliveries.list({ event_id })).data[0];
+ */
+export interface Delivery {
+  id: string;
+  event_id: string;
+  endpoint_id: string;
+  event_type: string;
+  status: DeliveryStatus;
+  /** How many attempts were made. */
+  attempts: number;
+  next_attempt_at: string | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/**
+ * One HTTP try of a delivery.
+ *
+ * @example
+ * for (const a of (await client.deliveries.get(id)).attempt_log ?? []) console.log(a.status_code);
+ */
+export interface Attempt {
+  id: string;
+  attempt_no: number;
+  started_at: string;
+  duration_ms: number;
+  status_code: number | null;
+  response_body: string | null;
+  error_class: string | null;
+  error_message: string | null;
+  next_retry_at: string | null;
+}
+
+/**
+ * A delivery with its attempts, as `deliveries.get` returns it.
+ *
+ * @example
+ * const d: DeliveryDetail = await client.deliveries.get('del_01J…');
+ */
+export interface DeliveryDetail extends Delivery {
+  attempt_log?: Attempt[];
+  [key: string]: unknown;
+}
+
+/**
+ * Filters of `deliveries.list`.
+ *
+ * @example
+ * await client.deliveries.list({ endpoint_id: 'ep_01J…', status: 'failed' });
+ */
+export interface DeliveryListParams extends ListParams {
+  endpoint_id?: string;
+  event_id?: string;
+  status?: DeliveryStatus;
+}
+
+/**
+ * A payment attempt on an order.
+ *
+ * @example
+ * const txn: Transaction = await client.orders.pay('ord_01J…', { number: '4111111111111111', expiry: '12/30', cvc: '123' });
+ */
+export interface Transaction {
+  id: string;
+  order_id: string;
+  transaction_no: string;
+  payment_reference: string;
+  status: 'pending' | TransactionStatus;
+  amount: number;
+  currency: string;
+  card_last_four: string | null;
+  bank_message: string | null;
+  created_at: string;
+  [key: string]: unknown;
+}
+
+/**
+ * An order (with its transactions and events when fetched one by one).
+ *
+ * @example
+ * const order: Order = await client.orders.get('ord_01J…');
+ */
+export interface Order {
+  id: string;
+  reference: string;
+  amount: number;
+  amount_decimal: string;
+  currency: string;
+  status: OrderStatus;
+  customer_email: string | null;
+  customer_mobile: string | null;
+  optional1: string | null;
+  optional2: string | null;
+  optional3: string | null;
+  created_at: string;
+  updated_at: string;
+  transactions?: Transaction[];
+  events?: ApiEvent[];
+  [key: string]: unknown;
+}
+
+/**
+ * The body of `orders.create`.
+ *
+ * @example
+ * await client.orders.create({ reference: 'A-1001', amount: 10000, currency: 'AED' });
+ */
+export interface CreateOrderInput {
+  reference: string;
+  /** Integer minor units. */
+  amount: number;
+  currency: string;
+  customer_email?: string;
+  customer_mobile?: string;
+  optional1?: string;
+  optional2?: string;
+  optional3?: string;
+}
+
+/**
+ * The body of `orders.pay`: a card. Only the last four digits are ever stored by payhook.
+ *
+ * @example
+ * await client.orders.pay(order.id, { number: '4111111111111111', expiry: '12/30', cvc: '123' });
+ */
+export interface PayOrderInput {
+  number: string;
+  /** `MM/YY`. */
+  expiry: string;
+  cvc: string;
+}
+
+/**
+ * Filters of `orders.list`.
+ *
+ * @example
+ * await client.orders.list({ status: 'paid' });
+ */
+export interface OrderListParams extends ListParams {
+  status?: OrderStatus;
+  reference?: string;
+}

@@ -1,0 +1,144 @@
+// A small, real payhook-shaped API for the client tests: node:http, in memory, with the documented
+// JSON shapes (snake_case, `{data, next_cursor}` lists, `{error:{code,message,details}}` errors).
+// The real API is tested against the client elsewhere; this pins down what the client sends and parses.
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import { paymentData } from './helpers.js';
+
+export interface Recorded { method: string; path: string; query: Record<string, string>; body: unknown; auth: string | undefined }
+
+const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+let seq = 0;
+/** Time-ordered ids like the server's (ULID after the prefix); the counter stands in for randomness. */
+export function id(prefix: string, ms = Date.now()): string {
+  let t = ms;
+  let time = '';
+  for (let i = 0; i < 10; i++) { time = ALPHABET[t % 32] + time; t = Math.floor(t / 32); }
+  return `${prefix}_${time}${String(++seq).padStart(16, '0')}`;
+}
+
+export function createApiServer(apiKey: string) {
+  const requests: Recorded[] = [];
+  const events: any[] = [];
+  const endpoints = new Map<string, any>();
+  const secrets = new Map<string, string>();
+  const deliveries = new Map<string, any>();
+  const orders = new Map<string, any>();
+
+  const iso = (ms = Date.now()) => new Date(ms).toISOString();
+  const fail = (res: ServerResponse, status: number, code: string, message: string, details: unknown = null) =>
+    send(res, status, { error: { code, message, details } });
+  function send(res: ServerResponse, status: number, body?: unknown) {
+    if (body === undefined) { res.writeHead(status).end(); return; }
+    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+  }
+  function page<T extends { id: string }>(items: T[], q: Record<string, string>) {
+    const limit = Math.min(250, Math.max(1, Number(q.limit ?? 50)));
+    const start = q.cursor ? items.findIndex((x) => x.id === q.cursor) + 1 : 0;
+    const data = items.slice(start, start + limit);
+    return { data, next_cursor: start + limit < items.length ? data.at(-1)!.id : null };
+  }
+  const matches = (type: string, filter: string) => (filter.endsWith('.*') ? type.startsWith(filter.slice(0, -1)) : type === filter);
+
+  function addEvent(type: string, data: object, idempotencyKey: string | null = null, ms = Date.now()) {
+    const e = { id: id('evt', ms), type, data, created_at: iso(ms), idempotency_key: idempotencyKey };
+    events.push(e);
+    events.sort((a, b) => (a.id < b.id ? -1 : 1));
+    return e;
+  }
+
+  async function route(req: IncomingMessage, res: ServerResponse) {
+    const url = new URL(req.url!, 'http://x');
+    const query = Object.fromEntries(url.searchParams);
+    let text = '';
+    for await (const chunk of req) text += chunk;
+    const body = text ? JSON.parse(text) : undefined;
+    requests.push({ method: req.method!, path: url.pathname, query, body, auth: req.headers.authorization });
+    if (url.pathname === '/broken') return res.writeHead(502, { 'content-type': 'text/html' }).end('<h1>Bad gateway</h1>');
+    if (url.pathname === '/hang') return; // never answers
+    if (req.headers.authorization !== `Bearer ${apiKey}`) return fail(res, 401, 'unauthorized', 'A valid API key is required: Authorization: Bearer <key>.');
+    const parts = url.pathname.split('/').filter(Boolean); // ['v1', resource, id?, action?]
+    const [, resource, rid, action] = parts;
+    const m = req.method;
+
+    if (resource === 'events') {
+      if (m === 'POST' && !rid) {
+        const prior = body.idempotency_key && events.find((e) => e.idempotency_key === body.idempotency_key);
+        if (prior) return send(res, 200, prior);
+        return send(res, 202, addEvent(body.type, body.data, body.idempotency_key ?? null));
+      }
+      if (m === 'GET' && !rid) {
+        let list = events.filter((e) => !query.after || e.id > query.after);
+        if (query.types) list = list.filter((e) => query.types.split(',').some((t) => matches(e.type, t)));
+        if (query.order !== 'asc') list = [...list].reverse();
+        return send(res, 200, page(list, query));
+      }
+      const e = events.find((x) => x.id === rid);
+      return e ? send(res, 200, e) : fail(res, 404, 'event_not_found', 'No such event.');
+    }
+    if (resource === 'endpoints') {
+      if (m === 'POST' && !rid) {
+        const ep = { id: id('ep'), url: body.url, description: body.description ?? '', event_types: body.event_types ?? null,
+          disabled: false, disabled_reason: null, headers: body.headers ?? {}, format: body.format ?? 'standard', timeout_ms: null,
+          created_at: iso(), updated_at: iso() };
+        endpoints.set(ep.id, ep);
+        secrets.set(ep.id, 'whsec_' + Buffer.alloc(32, endpoints.size).toString('base64'));
+        return send(res, 201, { ...ep, secret: secrets.get(ep.id) });
+      }
+      if (m === 'GET' && !rid) return send(res, 200, page([...endpoints.values()], query));
+      const ep = endpoints.get(rid);
+      if (!ep) return fail(res, 404, 'endpoint_not_found', 'No such endpoint.', { id: rid });
+      if (m === 'GET' && !action) return send(res, 200, ep);
+      if (m === 'PATCH') { Object.assign(ep, body, { updated_at: iso() }); return send(res, 200, ep); }
+      if (m === 'DELETE') { endpoints.delete(rid); return send(res, 204); }
+      if (m === 'POST' && action === 'rotate-secret') {
+        secrets.set(rid, 'whsec_' + Buffer.alloc(32, 200 + endpoints.size).toString('base64'));
+        return send(res, 200, { secret: secrets.get(rid) });
+      }
+      if (m === 'GET' && action === 'secret') return send(res, 200, { secret: secrets.get(rid) });
+    }
+    if (resource === 'deliveries') {
+      if (m === 'GET' && !rid) {
+        const list = [...deliveries.values()].filter((d) => (!query.status || d.status === query.status)
+          && (!query.endpoint_id || d.endpoint_id === query.endpoint_id) && (!query.event_id || d.event_id === query.event_id));
+        return send(res, 200, page(list, query));
+      }
+      const d = deliveries.get(rid);
+      if (!d) return fail(res, 404, 'delivery_not_found', 'No such delivery.');
+      if (m === 'GET') return send(res, 200, { ...d, attempt_log: [{ id: id('att'), attempt_no: 1, started_at: iso(), duration_ms: 12, status_code: 500, response_body: 'oops', error_class: 'http_status', error_message: null, next_retry_at: null }] });
+      if (m === 'POST' && action === 'retry') { d.status = 'pending'; d.next_attempt_at = iso(); return send(res, 200, d); }
+    }
+    if (resource === 'orders') {
+      if (m === 'POST' && !rid) {
+        if (!Number.isSafeInteger(body.amount) || body.amount <= 0) return fail(res, 400, 'invalid_amount', 'The amount must be a positive whole number of minor units.', { field: 'amount' });
+        const o = { id: id('ord'), reference: body.reference, amount: body.amount, amount_decimal: (body.amount / 100).toFixed(2), currency: body.currency,
+          status: 'open', customer_email: body.customer_email ?? null, customer_mobile: null, optional1: null, optional2: null, optional3: null,
+          created_at: iso(), updated_at: iso(), transactions: [] as any[] };
+        orders.set(o.id, o);
+        return send(res, 201, o);
+      }
+      if (m === 'GET' && !rid) return send(res, 200, page([...orders.values()].filter((o) => !query.status || o.status === query.status), query));
+      const o = orders.get(rid);
+      if (!o) return fail(res, 404, 'order_not_found', 'No such order.');
+      if (m === 'GET') return send(res, 200, o);
+      if (m === 'POST' && action === 'transactions') {
+        if (o.status !== 'open') return fail(res, 409, 'order_not_payable', 'The order is already paid or cancelled.');
+        const approved = body.number === '4111111111111111';
+        const txn = { id: id('txn'), order_id: o.id, transaction_no: 'FLN' + seq, payment_reference: '00000000-0000-4000-8000-000000000000',
+          status: approved ? 'success' : 'failed', amount: o.amount, currency: o.currency, card_last_four: body.number.slice(-4),
+          bank_message: approved ? 'approved' : 'declined', created_at: iso() };
+        o.transactions.push(txn);
+        o.status = approved ? 'paid' : 'cancelled';
+        const data = paymentData({ order_id: o.id, transaction_id: txn.id, reference: o.reference, sequence: o.transactions.length * 2, order_status: o.status, status: txn.status as 'success' });
+        addEvent(approved ? 'transaction.success' : 'transaction.failed', { ...data, sequence: data.sequence - 1 });
+        addEvent(approved ? 'order.success' : 'order.cancel', data);
+        return send(res, 201, txn);
+      }
+    }
+    return fail(res, 404, 'not_found', 'No such route.');
+  }
+
+  const server = http.createServer((req, res) => {
+    route(req, res).catch((err) => fail(res, 500, 'internal_error', String(err)));
+  });
+  return { server, requests, events, deliveries, addEvent };
+}

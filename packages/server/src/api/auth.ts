@@ -20,6 +20,8 @@ export type AuthLevel = 'public' | 'admin' | 'merchant';
 declare module 'fastify' {
   interface FastifyContextConfig {
     auth?: AuthLevel;
+    /** The route's body schema takes no fields and the body may be left out (see `noFieldsBody`). */
+    optionalBody?: boolean;
   }
   interface FastifyRequest {
     principal: Principal | null;

@@ -5,7 +5,7 @@ import { PayhookError } from '../errors.js';
 import type { DeliveryStatus } from '../store/types.js';
 import { bearer, merchantOf } from './auth.js';
 import { checkCursor } from './paging.js';
-import { errorResponses, idParams, idSchema, pageOf, pageQuery, scopedQuery } from './schemas.js';
+import { errorResponses, idParams, idSchema, noFieldsBody, pageOf, pageQuery, scopedQuery } from './schemas.js';
 import { attemptView, deliveryView, pageView } from './views.js';
 
 interface ListQuery {
@@ -61,12 +61,12 @@ export function registerDeliveryRoutes(app: FastifyInstance, ctx: AppContext): v
   });
 
   app.post<Id>('/v1/deliveries/:id/retry', {
-    ...base,
+    config: { auth: 'merchant', optionalBody: true },
     schema: {
       description: 'Makes the delivery due now, whatever its status (a succeeded, failed or cancelled delivery is sent again). '
         + 'A delivery whose attempt is in flight is left as it is. Its endpoint must exist and be enabled (409 endpoint_disabled otherwise).',
-      tags: ['deliveries'], security: bearer, params, querystring: scopedQuery(),
-      response: { 202: { $ref: 'Delivery#', description: 'The delivery, due now.' }, ...errorResponses(404, 409) },
+      tags: ['deliveries'], security: bearer, params, querystring: scopedQuery(), body: noFieldsBody,
+      response: { 202: { $ref: 'Delivery#', description: 'The delivery, due now.' }, ...errorResponses(404, 409, 413, 415) },
     },
   }, async (request, reply) => {
     const merchantId = await merchantOf(ctx, request);

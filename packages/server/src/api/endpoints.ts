@@ -11,7 +11,7 @@ import { PayhookError } from '../errors.js';
 import { createEndpoint, getSecrets, rotateSecret, updateEndpoint, type EndpointInput } from '../endpoints/service.js';
 import { bearer, merchantOf } from './auth.js';
 import { checkCursor, parseTime } from './paging.js';
-import { errorResponses, idParams, pageOf, pageQuery, scopedQuery } from './schemas.js';
+import { errorResponses, idParams, noFieldsBody, pageOf, pageQuery, scopedQuery } from './schemas.js';
 import { endpointView, pageView, secretsView } from './views.js';
 
 const endpointFields = {
@@ -105,11 +105,11 @@ export function registerEndpointRoutes(app: FastifyInstance, ctx: AppContext): v
   });
 
   app.post<Id>('/v1/endpoints/:id/rotate-secret', {
-    ...base,
+    config: { auth: 'merchant', optionalBody: true },
     schema: {
       description: `Makes a new signing secret. The previous one keeps signing too (every webhook carries both signatures) for the configured overlap (PAYHOOK_SECRET_OVERLAP, default 24 h), so a receiver can switch without losing a webhook.`,
-      tags: ['endpoints'], security: bearer, params, querystring: query,
-      response: { 200: { $ref: 'EndpointSecrets#', description: 'The new secret and those still signing.' }, ...errorResponses(404) },
+      tags: ['endpoints'], security: bearer, params, querystring: query, body: noFieldsBody,
+      response: { 200: { $ref: 'EndpointSecrets#', description: 'The new secret and those still signing.' }, ...errorResponses(404, 413, 415) },
     },
   }, async (request) => {
     const merchantId = await merchantOf(ctx, request);

@@ -8,7 +8,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.js';
 import { bearer } from './auth.js';
-import { errorResponses } from './schemas.js';
+import { errorResponses, noQuery } from './schemas.js';
 
 const counts = {
   type: 'object', required: ['pending', 'succeeded', 'failed', 'cancelled'],
@@ -31,7 +31,7 @@ export function registerHealthRoutes(app: FastifyInstance, ctx: AppContext): voi
     config: { auth: 'public' },
     schema: {
       description: 'Whether payhook can reach its database, with delivery counts. 200 when healthy, 503 when the store does not answer.',
-      tags: ['operations'],
+      tags: ['operations'], querystring: noQuery,
       response: { 200: { ...health, description: 'Healthy.' }, 503: { ...health, description: 'The store does not answer.' } },
     },
   }, async (request, reply) => {
@@ -48,7 +48,7 @@ export function registerHealthRoutes(app: FastifyInstance, ctx: AppContext): voi
     config: { auth: 'admin' },
     schema: {
       description: 'Counters, gauges and the attempt duration histogram in the Prometheus text format (admin key).',
-      tags: ['operations'], security: bearer,
+      tags: ['operations'], security: bearer, querystring: noQuery,
       response: {
         200: { description: 'Prometheus text exposition format 0.0.4.', content: { 'text/plain': { schema: { type: 'string' } } } },
         ...errorResponses(403),

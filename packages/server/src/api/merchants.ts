@@ -4,7 +4,7 @@ import type { AppContext } from '../context.js';
 import { createMerchant } from '../merchants/service.js';
 import { bearer } from './auth.js';
 import { checkCursor } from './paging.js';
-import { errorResponses, pageOf, pageQuery } from './schemas.js';
+import { errorResponses, noQuery, pageOf, pageQuery } from './schemas.js';
 import { merchantView, pageView } from './views.js';
 
 export function registerMerchantRoutes(app: FastifyInstance, ctx: AppContext): void {
@@ -14,6 +14,7 @@ export function registerMerchantRoutes(app: FastifyInstance, ctx: AppContext): v
       description: 'Creates a merchant and its first API key. The key (`api_key`) is shown in this response only; payhook keeps just its hash.',
       tags: ['merchants'],
       security: bearer,
+      querystring: noQuery,
       body: {
         type: 'object', additionalProperties: false, required: ['name'],
         properties: { name: { type: 'string', minLength: 1, maxLength: 200, pattern: '\\S', description: 'A name for people (not blank).' } },

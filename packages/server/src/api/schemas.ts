@@ -33,6 +33,16 @@ export function idParams(prefix: IdPrefix, what: string): Schema {
   };
 }
 
+/**
+ * The body of an action route that takes no fields (rotate-secret, retry): none at all, or `{}`.
+ * Routes using it set `config.optionalBody`, so a missing body counts as `{}`; a field sent anyway
+ * is `unknown_field` rather than silently ignored (`{"overlap":"1h"}` does not do what it seems).
+ */
+export const noFieldsBody = { type: 'object', additionalProperties: false, properties: {}, description: 'No fields: send no body, or `{}`.' };
+
+/** The query of a route that takes no parameters: any is `unknown_field`, like a body field. */
+export const noQuery = { type: 'object', additionalProperties: false, properties: {} };
+
 export const merchantIdQuery = {
   merchant_id: idSchema('mer', 'Admin keys only: the merchant to act for. A merchant key may omit it or name itself.'),
 };

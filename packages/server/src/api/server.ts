@@ -15,12 +15,26 @@ import { Ajv, type Options as AjvOptions } from 'ajv';
 import type { AppContext } from '../context.js';
 import { registerAuth } from './auth.js';
 import { errorHandler, notFoundHandler, routePattern } from './errors.js';
-import { sharedSchemas } from './schemas.js';
+import { noQuery, sharedSchemas } from './schemas.js';
 import { registerMerchantRoutes } from './merchants.js';
 import { registerEndpointRoutes } from './endpoints.js';
 import { registerEventRoutes } from './events.js';
 import { registerDeliveryRoutes } from './deliveries.js';
 import { registerHealthRoutes } from './health.js';
+
+/** A route as registered: what the 405 handler matches against, and what tests check the OpenAPI document against. */
+export interface RouteEntry {
+  method: string;
+  url: string;
+  pattern: RegExp;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route of the API (HEAD excepted), in registration order. */
+    payhookRoutes: RouteEntry[];
+  }
+}
 
 const AJV_COMMON: AjvOptions = { removeAdditional: false, useDefaults: true, allErrors: false, allowUnionTypes: true, strict: true };
 
@@ -81,10 +95,14 @@ export async function buildApi(ctx: AppContext): Promise<FastifyInstance> {
   });
 
   registerAuth(app, ctx);
-  const routes: { method: string; pattern: RegExp }[] = [];
+  app.addHook('preValidation', async (request) => {
+    if (request.body === undefined && request.routeOptions.config.optionalBody) request.body = {};
+  });
+  const routes: RouteEntry[] = [];
+  app.decorate('payhookRoutes', routes);
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
-    for (const m of methods) if (m !== 'HEAD') routes.push({ method: m, pattern: routePattern(route.url) });
+    for (const m of methods) if (m !== 'HEAD') routes.push({ method: m, url: route.url, pattern: routePattern(route.url) });
   });
   app.setErrorHandler(errorHandler(ctx.config.bodyLimitBytes));
   app.setNotFoundHandler(notFoundHandler(routes));
@@ -98,7 +116,7 @@ export async function buildApi(ctx: AppContext): Promise<FastifyInstance> {
     config: { auth: 'public' },
     schema: {
       description: 'This API as an OpenAPI 3.1 document, generated from the route schemas.',
-      tags: ['operations'],
+      tags: ['operations'], querystring: noQuery,
       response: { 200: { type: 'object', additionalProperties: true, description: 'The OpenAPI document.' } },
     } as FastifySchema,
   }, async () => app.swagger());

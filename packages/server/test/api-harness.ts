@@ -1,0 +1,95 @@
+/**
+ * A real payhook for API tests: a SQLite file in a temp dir, the API on a free port, real fetch.
+ * `world()` adds two merchants, each with an endpoint (to a real receiver), an event and its delivery,
+ * so tests can check what one tenant may do with the other's objects.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createPayhook, type Payhook } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
+import { Receiver, eventually } from './helpers/receiver.js';
+
+export const ADMIN_KEY = 'ak_test_admin_key_for_api_tests';
+
+export interface CallOptions {
+  key?: string | null;
+  /** A value to send as JSON. */
+  body?: unknown;
+  /** Bytes to send as they are (with `contentType`, default application/json). */
+  raw?: string;
+  contentType?: string | null;
+  headers?: Record<string, string>;
+}
+
+export interface Reply<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+  text: string;
+}
+
+export class Harness {
+  private constructor(readonly app: Payhook, readonly dir: string) {}
+
+  static async start(env: Record<string, string> = {}): Promise<Harness> {
+    const dir = mkdtempSync(join(tmpdir(), 'payhook-api-'));
+    const config = loadConfig({ PAYHOOK_ADMIN_KEY: ADMIN_KEY, PAYHOOK_LOG_LEVEL: 'silent', ...env }, { port: 0, dbPath: join(dir, 'payhook.db') });
+    const app = await createPayhook(config);
+    await app.start();
+    return new Harness(app, dir);
+  }
+
+  get url(): string {
+    return this.app.url!;
+  }
+
+  async call<T = any>(method: string, path: string, o: CallOptions = {}): Promise<Reply<T>> {
+    const headers: Record<string, string> = { ...o.headers };
+    const key = o.key === undefined ? ADMIN_KEY : o.key;
+    if (key !== null) headers.authorization = `Bearer ${key}`;
+    let payload: string | undefined;
+    if (o.raw !== undefined) payload = o.raw;
+    else if (o.body !== undefined) payload = JSON.stringify(o.body);
+    if (payload !== undefined && o.contentType !== null) headers['content-type'] = o.contentType ?? 'application/json';
+    const res = await fetch(this.url + path, { method, headers, body: payload });
+    const text = await res.text();
+    let body: unknown = null;
+    try { body = text ? JSON.parse(text) : null; } catch { body = text; }
+    return { status: res.status, headers: res.headers, body: body as T, text };
+  }
+
+  async close(): Promise<void> {
+    await this.app.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+export interface Tenant {
+  id: string;
+  key: string;
+  endpointId: string;
+  eventId: string;
+  deliveryId: string;
+}
+
+/** Two merchants with an endpoint, an event and a delivered delivery each. */
+export async function world(h: Harness, receiver: Receiver): Promise<{ a: Tenant; b: Tenant }> {
+  const make = async (name: string): Promise<Tenant> => {
+    const m = await h.call('POST', '/v1/merchants', { body: { name } });
+    if (m.status !== 201) throw new Error(`merchant: ${m.text}`);
+    const key = m.body.api_key as string;
+    const ep = await h.call('POST', '/v1/endpoints', { key, body: { url: `${receiver.url}/${name}` } });
+    if (ep.status !== 201) throw new Error(`endpoint: ${ep.text}`);
+    const ev = await h.call('POST', '/v1/events', { key, body: { type: 'order.success', data: { merchant: name } } });
+    if (ev.status !== 202) throw new Error(`event: ${ev.text}`);
+    const del = await h.call('GET', `/v1/deliveries?event_id=${ev.body.id}`, { key });
+    return { id: m.body.id, key, endpointId: ep.body.id, eventId: ev.body.id, deliveryId: del.body.data[0].id };
+  };
+  const a = await make('alpha');
+  const b = await make('beta');
+  await receiver.waitFor(() => receiver.for('/alpha').length > 0 && receiver.for('/beta').length > 0, 10_000, 'both webhooks');
+  return { a, b };
+}
+
+export { Receiver, eventually };

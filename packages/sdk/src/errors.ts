@@ -6,6 +6,9 @@
  * - `signature`: no signature in `webhook-signature` matches any of the given secrets.
  * - `payload`: the signature is valid but the body is not a JSON event envelope.
  * - `body_type`: the body was handed over as a parsed object rather than the raw string or bytes.
+ *
+ * @example
+ * if (err instanceof WebhookVerificationError && err.reason === 'timestamp') console.warn('check the server clock');
  */
 export type WebhookVerificationReason = 'headers' | 'timestamp' | 'signature' | 'payload' | 'body_type';
 

@@ -15,7 +15,12 @@ const SIGNING_KEY_PREFIX = 'whsk_';
 const PUBLIC_KEY_PREFIX = 'whpk_';
 /** At most this many `webhook-signature` entries are examined. */
 const MAX_SIGNATURES = 16;
-/** Default tolerance between the sender's timestamp and the receiver's clock, in seconds. */
+/**
+ * Default tolerance between the sender's timestamp and the receiver's clock, in seconds (5 minutes).
+ *
+ * @example
+ * verify(rawBody, headers, secret, { toleranceSeconds: 2 * DEFAULT_TOLERANCE_SECONDS });
+ */
 export const DEFAULT_TOLERANCE_SECONDS = 5 * 60;
 
 /**
@@ -67,7 +72,12 @@ export function publicKeyFor(signingKey: string): string {
   return PUBLIC_KEY_PREFIX + Buffer.from(jwk.x, 'base64url').toString('base64');
 }
 
-/** A raw webhook body: the exact bytes received, as a string, bytes or an `ArrayBuffer`. */
+/**
+ * A raw webhook body: the exact bytes received, as a string, bytes or an `ArrayBuffer`.
+ *
+ * @example
+ * const body: RawBody = await request.arrayBuffer();
+ */
 export type RawBody = string | Uint8Array | ArrayBuffer;
 
 function toBuffer(payload: RawBody): Buffer {
@@ -92,7 +102,12 @@ export function bodyTypeError(value: unknown, hint = ''): WebhookVerificationErr
   );
 }
 
-/** What `sign` signs: the message id, its unix timestamp in seconds, and the exact body. */
+/**
+ * What `sign` signs: the message id, its unix timestamp in seconds, and the exact body.
+ *
+ * @example
+ * const input: SignInput = { secret: generateSecret(), id: 'evt_1', timestamp: 1614265330, payload: '{}' };
+ */
 export interface SignInput {
   /** A `whsec_` secret (HMAC, `v1`) or a `whsk_` key (ed25519, `v1a`). */
   secret: string;
@@ -119,7 +134,12 @@ export function sign(input: SignInput): string {
   return 'v1,' + createHmac('sha256', decodeSecret(secret)).update(content).digest('base64');
 }
 
-/** Headers as Node gives them (`IncomingHttpHeaders`), a fetch `Headers`, or a plain record. */
+/**
+ * Headers as Node gives them (`IncomingHttpHeaders`), a fetch `Headers`, or a plain record.
+ *
+ * @example
+ * const headers: HeaderSource = new Headers({ 'webhook-id': 'evt_1' });
+ */
 export type HeaderSource =
   | { get(name: string): string | null }
   | Record<string, string | string[] | undefined>;
@@ -145,7 +165,12 @@ export function readHeader(headers: HeaderSource, name: string): string | undefi
   return Array.isArray(value) ? value.join(' ') : value;
 }
 
-/** Options of `verifySignature` and `verify`. */
+/**
+ * Options of `verifySignature` and `verify`.
+ *
+ * @example
+ * const options: VerifySignatureOptions = { toleranceSeconds: 600, now: Math.floor(Date.now() / 1000) };
+ */
 export interface VerifySignatureOptions {
   /** Seconds of clock difference accepted either way; default 300. */
   toleranceSeconds?: number;

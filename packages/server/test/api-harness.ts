@@ -88,7 +88,10 @@ export async function world(h: Harness, receiver: Receiver): Promise<{ a: Tenant
   };
   const a = await make('alpha');
   const b = await make('beta');
-  await receiver.waitFor(() => receiver.for('/alpha').length > 0 && receiver.for('/beta').length > 0, 10_000, 'both webhooks');
+  // Delivered and recorded: the receiver got both webhooks and the store says so.
+  for (const t of [a, b]) {
+    await eventually(async () => (await h.call('GET', `/v1/deliveries/${t.deliveryId}`, { key: t.key })).body.status === 'succeeded', 10_000, 'delivery succeeded');
+  }
   return { a, b };
 }
 

@@ -67,7 +67,7 @@ export function registerEndpointRoutes(app: FastifyInstance, ctx: AppContext): v
   app.get<Id>('/v1/endpoints/:id', {
     ...base,
     schema: {
-      description: 'One endpoint.', tags: ['endpoints'], security: bearer, params, querystring: query,
+      description: 'One endpoint of the merchant, by its id (its secret is at /secret).', tags: ['endpoints'], security: bearer, params, querystring: query,
       response: { 200: { $ref: 'Endpoint#', description: 'The endpoint.' }, ...errorResponses(404) },
     },
   }, async (request) => {

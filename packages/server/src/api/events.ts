@@ -117,7 +117,7 @@ export function registerEventRoutes(app: FastifyInstance, ctx: AppContext): void
   app.get<{ Params: { id: string }; Querystring: { merchant_id?: string } }>('/v1/events/:id', {
     ...base,
     schema: {
-      description: 'One event.', tags: ['events'], security: bearer, params: idParams('evt', 'event'), querystring: scopedQuery(),
+      description: 'One event of the merchant, by its id, with its data as sent.', tags: ['events'], security: bearer, params: idParams('evt', 'event'), querystring: scopedQuery(),
       response: { 200: { $ref: 'Event#', description: 'The event.' }, ...errorResponses(404) },
     },
   }, async (request, reply) => {

@@ -27,6 +27,8 @@ export interface RouteEntry {
   method: string;
   url: string;
   pattern: RegExp;
+  /** What the route needs (`config.auth`): public, admin or merchant. */
+  auth: string;
 }
 
 declare module 'fastify' {
@@ -102,7 +104,8 @@ export async function buildApi(ctx: AppContext): Promise<FastifyInstance> {
   app.decorate('payhookRoutes', routes);
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
-    for (const m of methods) if (m !== 'HEAD') routes.push({ method: m, url: route.url, pattern: routePattern(route.url) });
+    const auth = (route.config as { auth?: string } | undefined)?.auth ?? 'public';
+    for (const m of methods) if (m !== 'HEAD') routes.push({ method: m, url: route.url, pattern: routePattern(route.url), auth });
   });
   app.setErrorHandler(errorHandler(ctx.config.bodyLimitBytes));
   app.setNotFoundHandler(notFoundHandler(routes));

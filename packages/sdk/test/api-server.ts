@@ -1,6 +1,6 @@
-// A small, real payhook-shaped API for the client tests: node:http, in memory, with the documented
-// JSON shapes (snake_case, `{data, next_cursor}` lists, `{error:{code,message,details}}` errors).
-// The real API is tested against the client elsewhere; this pins down what the client sends and parses.
+// A small, real payhook-shaped API for the client tests: node:http, in memory, with the shapes of
+// packages/server/src/api (snake_case, `{data, next_cursor}` lists, `{error:{code,message,details}}`
+// errors, unknown query parameters refused). It pins down what the client sends and parses.
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { paymentData } from './helpers.js';
 
@@ -16,13 +16,28 @@ export function id(prefix: string, ms = Date.now()): string {
   return `${prefix}_${time}${String(++seq).padStart(16, '0')}`;
 }
 
+const ALLOWED_QUERY: Record<string, string[]> = {
+  events: ['type', 'after', 'before', 'order'],
+  deliveries: ['endpoint_id', 'event_id', 'status'],
+  orders: ['status'],
+};
+
+/** `after`/`before`: an event id, or an ISO time meaning the smallest id of that millisecond. */
+function bound(value: string | undefined): string | undefined {
+  if (value === undefined || value.startsWith('evt_')) return value;
+  return id('evt', Date.parse(value)).slice(0, 14) + '0'.repeat(16);
+}
+
 export function createApiServer(apiKey: string) {
   const requests: Recorded[] = [];
   const events: any[] = [];
   const endpoints = new Map<string, any>();
   const secrets = new Map<string, string>();
+  const previous = new Map<string, string>();
   const deliveries = new Map<string, any>();
   const orders = new Map<string, any>();
+  const transactions = new Map<string, any[]>();
+  const history = new Map<string, any[]>();
 
   const iso = (ms = Date.now()) => new Date(ms).toISOString();
   const fail = (res: ServerResponse, status: number, code: string, message: string, details: unknown = null) =>
@@ -40,7 +55,7 @@ export function createApiServer(apiKey: string) {
   const matches = (type: string, filter: string) => (filter.endsWith('.*') ? type.startsWith(filter.slice(0, -1)) : type === filter);
 
   function addEvent(type: string, data: object, idempotencyKey: string | null = null, ms = Date.now()) {
-    const e = { id: id('evt', ms), type, data, created_at: iso(ms), idempotency_key: idempotencyKey };
+    const e = { id: id('evt', ms), merchant_id: 'mer_1', type, data, idempotency_key: idempotencyKey, created_at: iso(ms) };
     events.push(e);
     events.sort((a, b) => (a.id < b.id ? -1 : 1));
     return e;
@@ -59,6 +74,9 @@ export function createApiServer(apiKey: string) {
     const parts = url.pathname.split('/').filter(Boolean); // ['v1', resource, id?, action?]
     const [, resource, rid, action] = parts;
     const m = req.method;
+    const allowed = ['merchant_id', ...(m === 'GET' && !rid ? ['limit', 'cursor'] : []), ...((m === 'GET' && !rid && ALLOWED_QUERY[resource]) || [])];
+    const unknown = Object.keys(query).filter((k) => !allowed.includes(k));
+    if (unknown.length > 0) return fail(res, 400, 'validation_failed', `unknown query parameter ${unknown[0]}`, { field: unknown[0] });
 
     if (resource === 'events') {
       if (m === 'POST' && !rid) {
@@ -67,8 +85,10 @@ export function createApiServer(apiKey: string) {
         return send(res, 202, addEvent(body.type, body.data, body.idempotency_key ?? null));
       }
       if (m === 'GET' && !rid) {
-        let list = events.filter((e) => !query.after || e.id > query.after);
-        if (query.types) list = list.filter((e) => query.types.split(',').some((t) => matches(e.type, t)));
+        const after = bound(query.after);
+        const before = bound(query.before);
+        let list = events.filter((e) => (!after || e.id > after) && (!before || e.id < before));
+        if (query.type) list = list.filter((e) => query.type.split(',').some((t) => matches(e.type, t)));
         if (query.order !== 'asc') list = [...list].reverse();
         return send(res, 200, page(list, query));
       }
@@ -77,7 +97,7 @@ export function createApiServer(apiKey: string) {
     }
     if (resource === 'endpoints') {
       if (m === 'POST' && !rid) {
-        const ep = { id: id('ep'), url: body.url, description: body.description ?? '', event_types: body.event_types ?? null,
+        const ep = { id: id('ep'), merchant_id: 'mer_1', url: body.url, description: body.description ?? '', event_types: body.event_types ?? null,
           disabled: false, disabled_reason: null, headers: body.headers ?? {}, format: body.format ?? 'standard', timeout_ms: null,
           created_at: iso(), updated_at: iso() };
         endpoints.set(ep.id, ep);
@@ -90,11 +110,14 @@ export function createApiServer(apiKey: string) {
       if (m === 'GET' && !action) return send(res, 200, ep);
       if (m === 'PATCH') { Object.assign(ep, body, { updated_at: iso() }); return send(res, 200, ep); }
       if (m === 'DELETE') { endpoints.delete(rid); return send(res, 204); }
+      const secretsView = () => ({ secret: secrets.get(rid), previous_secrets: previous.has(rid) ? [{ secret: previous.get(rid), expires_at: iso(Date.now() + 86_400_000) }] : [] });
       if (m === 'POST' && action === 'rotate-secret') {
+        previous.set(rid, secrets.get(rid)!);
         secrets.set(rid, 'whsec_' + Buffer.alloc(32, 200 + endpoints.size).toString('base64'));
-        return send(res, 200, { secret: secrets.get(rid) });
+        return send(res, 200, secretsView());
       }
-      if (m === 'GET' && action === 'secret') return send(res, 200, { secret: secrets.get(rid) });
+      if (m === 'GET' && action === 'secret') return send(res, 200, secretsView());
+      if (m === 'POST' && action === 'recover') return send(res, 202, { recovered: Number.isNaN(Date.parse(body.since)) ? -1 : 3 });
     }
     if (resource === 'deliveries') {
       if (m === 'GET' && !rid) {
@@ -104,34 +127,40 @@ export function createApiServer(apiKey: string) {
       }
       const d = deliveries.get(rid);
       if (!d) return fail(res, 404, 'delivery_not_found', 'No such delivery.');
-      if (m === 'GET') return send(res, 200, { ...d, attempt_log: [{ id: id('att'), attempt_no: 1, started_at: iso(), duration_ms: 12, status_code: 500, response_body: 'oops', error_class: 'http_status', error_message: null, next_retry_at: null }] });
-      if (m === 'POST' && action === 'retry') { d.status = 'pending'; d.next_attempt_at = iso(); return send(res, 200, d); }
+      if (m === 'GET') return send(res, 200, { ...d, attempts: [{ id: id('att'), attempt: 1, started_at: iso(), duration_ms: 12, status_code: 500, response_body: 'oops', error_class: 'http_status', error_message: null, next_retry_at: null }] });
+      if (m === 'POST' && action === 'retry') { d.status = 'pending'; d.next_attempt_at = iso(); return send(res, 202, d); }
     }
     if (resource === 'orders') {
       if (m === 'POST' && !rid) {
         if (!Number.isSafeInteger(body.amount) || body.amount <= 0) return fail(res, 400, 'invalid_amount', 'The amount must be a positive whole number of minor units.', { field: 'amount' });
-        const o = { id: id('ord'), reference: body.reference, amount: body.amount, amount_decimal: (body.amount / 100).toFixed(2), currency: body.currency,
+        const o = { id: id('ord'), merchant_id: 'mer_1', sequence: 0, reference: body.reference, amount: body.amount, amount_decimal: (body.amount / 100).toFixed(2), currency: body.currency,
           status: 'open', customer_email: body.customer_email ?? null, customer_mobile: null, optional1: null, optional2: null, optional3: null,
-          created_at: iso(), updated_at: iso(), transactions: [] as any[] };
+          created_at: iso(), updated_at: iso() };
         orders.set(o.id, o);
+        transactions.set(o.id, []);
+        history.set(o.id, []);
         return send(res, 201, o);
       }
       if (m === 'GET' && !rid) return send(res, 200, page([...orders.values()].filter((o) => !query.status || o.status === query.status), query));
       const o = orders.get(rid);
       if (!o) return fail(res, 404, 'order_not_found', 'No such order.');
-      if (m === 'GET') return send(res, 200, o);
+      if (m === 'GET') return send(res, 200, { ...o, transactions: transactions.get(rid), events: history.get(rid) });
       if (m === 'POST' && action === 'transactions') {
         if (o.status !== 'open') return fail(res, 409, 'order_not_payable', 'The order is already paid or cancelled.');
-        const approved = body.number === '4111111111111111';
-        const txn = { id: id('txn'), order_id: o.id, transaction_no: 'FLN' + seq, payment_reference: '00000000-0000-4000-8000-000000000000',
-          status: approved ? 'success' : 'failed', amount: o.amount, currency: o.currency, card_last_four: body.number.slice(-4),
-          bank_message: approved ? 'approved' : 'declined', created_at: iso() };
-        o.transactions.push(txn);
+        if (Object.keys(body).join() !== 'card') return fail(res, 400, 'unknown_field', 'The request has a field this route does not take.');
+        const approved = body.card.number === '4111111111111111';
+        const txn = { id: id('txn'), order_id: o.id, merchant_id: 'mer_1', transaction_no: 'FLN' + seq, payment_reference: '00000000-0000-4000-8000-000000000000',
+          status: approved ? 'success' : 'failed', amount: o.amount, amount_decimal: o.amount_decimal, currency: o.currency,
+          card_last_four: body.card.number.slice(-4), bank_message: approved ? 'approved' : 'declined', debited: false, payback: null,
+          created_at: iso(), updated_at: iso() };
+        transactions.get(o.id)!.push(txn);
         o.status = approved ? 'paid' : 'cancelled';
-        const data = paymentData({ order_id: o.id, transaction_id: txn.id, reference: o.reference, sequence: o.transactions.length * 2, order_status: o.status, status: txn.status as 'success' });
-        addEvent(approved ? 'transaction.success' : 'transaction.failed', { ...data, sequence: data.sequence - 1 });
-        addEvent(approved ? 'order.success' : 'order.cancel', data);
-        return send(res, 201, txn);
+        for (const type of approved ? ['transaction.success', 'order.success'] : ['transaction.failed', 'order.cancel']) {
+          o.sequence++;
+          const e = addEvent(type, paymentData({ order_id: o.id, transaction_id: txn.id, reference: o.reference, sequence: o.sequence, order_status: o.status, status: txn.status as 'success' }));
+          history.get(o.id)!.push({ event_id: e.id, type, sequence: o.sequence, transaction_id: txn.id, status: txn.status, order_status: o.status, created_at: e.created_at });
+        }
+        return send(res, 201, { outcome: txn.status, transaction: txn, order: o });
       }
     }
     return fail(res, 404, 'not_found', 'No such route.');

@@ -38,19 +38,15 @@ describe('events', () => {
     assert.equal(again.id, sent.id);
     assert.deepEqual(await client.events.get(sent.id), sent);
     const page = await client.events.list({ types: ['invoice.*'], limit: 10 });
-    assert.deepEqual(last().query, { types: 'invoice.*', limit: '10' });
+    assert.deepEqual(last().query, { type: 'invoice.*', limit: '10' });
     assert.deepEqual(page.data.map((e) => e.id), [sent.id]);
     assert.equal(page.next_cursor, null);
   });
 
-  test('after a Date becomes the smallest event id of that millisecond', async () => {
-    await client.events.list({ after: new Date(0) });
-    assert.equal(last().query.after, 'evt_00000000000000000000000000');
+  test('after and before take an event id or a Date (sent as ISO 8601)', async () => {
     const ms = Date.UTC(2026, 10, 27, 5, 29, 26, 123);
-    await client.events.list({ after: new Date(ms) });
-    const floor = last().query.after;
-    assert.equal(floor.length, 30);
-    assert.ok(floor <= id('evt', ms) && id('evt', ms - 1) < floor);
+    await client.events.list({ after: new Date(ms), before: 'evt_01JDTEST0000000000000000AA', order: 'desc' });
+    assert.deepEqual(last().query, { after: '2026-11-27T05:29:26.123Z', before: 'evt_01JDTEST0000000000000000AA', order: 'desc' });
   });
 
   test('iterate: catch-up across pages, oldest first, resumable from the last id handled', async () => {
@@ -80,12 +76,18 @@ describe('endpoints', () => {
     const updated = await client.endpoints.update(ep.id, { description: 'shop', disabled: true });
     assert.deepEqual(last(), { method: 'PATCH', path: `/v1/endpoints/${ep.id}`, query: {}, body: { description: 'shop', disabled: true }, auth: `Bearer ${KEY}` });
     assert.equal(updated.disabled, true);
-    const { secret: before } = await client.endpoints.getSecret(ep.id);
+    const { secret: before, previous_secrets } = await client.endpoints.getSecret(ep.id);
     assert.equal(before, ep.secret);
+    assert.deepEqual(previous_secrets, []);
     const rotated = await client.endpoints.rotateSecret(ep.id);
     assert.equal(last().method, 'POST');
     assert.notEqual(rotated.secret, before);
-    assert.equal((await client.endpoints.getSecret(ep.id)).secret, rotated.secret);
+    const now = await client.endpoints.getSecret(ep.id);
+    assert.equal(now.secret, rotated.secret);
+    // During the grace period, verify with every secret that still signs.
+    assert.deepEqual([now.secret, ...now.previous_secrets.map((p) => p.secret)], [rotated.secret, before]);
+    assert.deepEqual(await client.endpoints.recover(ep.id, new Date(0)), { recovered: 3 });
+    assert.deepEqual(last().body, { since: '1970-01-01T00:00:00.000Z' });
     assert.ok((await client.endpoints.list({ limit: 250 })).data.some((e) => e.id === ep.id));
     assert.equal(await client.endpoints.delete(ep.id), undefined);
     await assert.rejects(client.endpoints.get(ep.id), (e: unknown) => {
@@ -105,14 +107,15 @@ describe('endpoints', () => {
 
 describe('deliveries', () => {
   test('list with filters, get with attempts, retry', async () => {
-    const d = { id: id('del'), event_id: 'evt_a', endpoint_id: 'ep_a', event_type: 'order.success', status: 'failed', attempts: 9,
+    const d = { id: id('del'), merchant_id: 'mer_1', event_id: 'evt_a', endpoint_id: 'ep_a', event_type: 'order.success', status: 'failed', attempt_count: 9,
       next_attempt_at: null, last_status_code: 500, last_error: 'http_status', created_at: new Date().toISOString(), updated_at: new Date().toISOString() };
     api.deliveries.set(d.id, d);
     const page = await client.deliveries.list({ endpoint_id: 'ep_a', status: 'failed' });
     assert.deepEqual(last().query, { endpoint_id: 'ep_a', status: 'failed' });
     assert.deepEqual(page.data.map((x) => x.id), [d.id]);
     const detail = await client.deliveries.get(d.id);
-    assert.equal(detail.attempt_log?.[0].status_code, 500);
+    assert.equal(detail.attempt_count, 9);
+    assert.deepEqual(detail.attempts.map((a) => [a.attempt, a.status_code]), [[1, 500]]);
     const retried = await client.deliveries.retry(d.id);
     assert.equal(retried.status, 'pending');
     await assert.rejects(client.deliveries.retry('del_missing'), apiError('delivery_not_found', 404));
@@ -123,13 +126,18 @@ describe('orders', () => {
   test('create, pay, get with transactions, list; the payment events are typed for catch-up', async () => {
     const order = await client.orders.create({ reference: 'A-1001', amount: 10000, currency: 'AED', customer_email: 'c@example.com' });
     assert.equal(order.status, 'open');
-    const txn = await client.orders.pay(order.id, { number: '4111111111111111', expiry: '12/30', cvc: '123' });
-    assert.deepEqual(last().body, { number: '4111111111111111', expiry: '12/30', cvc: '123' });
+    const paid = await client.orders.pay(order.id, { number: '4111111111111111', expiry: '12/30', cvc: '123' });
+    assert.deepEqual(last().body, { card: { number: '4111111111111111', expiry: '12/30', cvc: '123' } });
     assert.equal(last().path, `/v1/orders/${order.id}/transactions`);
-    assert.equal(txn.status, 'success');
+    assert.equal(paid.outcome, 'success');
+    assert.equal(paid.order.status, 'paid');
+    const txn = paid.transaction;
+    assert.equal(txn.card_last_four, '1111');
     const got = await client.orders.get(order.id);
     assert.equal(got.status, 'paid');
+    assert.equal(got.sequence, 2);
     assert.equal(got.transactions?.[0].id, txn.id);
+    assert.deepEqual(got.events?.map((e) => [e.type, e.sequence]), [['transaction.success', 1], ['order.success', 2]]);
     assert.ok((await client.orders.list({ status: 'paid' })).data.some((o) => o.id === order.id));
     await assert.rejects(client.orders.pay(order.id, { number: '4111111111111111', expiry: '12/30', cvc: '123' }), apiError('order_not_payable', 409));
     await assert.rejects(client.orders.create({ reference: 'x', amount: 1.5, currency: 'AED' }), apiError('invalid_amount', 400));

@@ -7,9 +7,9 @@
  */
 import { PayhookApiError } from '../errors.js';
 import type {
-  ApiEvent, CreateEndpointInput, CreateOrderInput, Delivery, DeliveryDetail, DeliveryListParams, Endpoint,
-  EndpointSecret, EventListParams, ListParams, Order, OrderListParams, Page, PayOrderInput, SendEventInput,
-  Transaction, UpdateEndpointInput,
+  ApiEvent, Card, CreateEndpointInput, CreateOrderInput, Delivery, DeliveryDetail, DeliveryListParams, Endpoint,
+  EndpointSecrets, EventListParams, ListParams, Order, OrderListParams, Page, PayResult, SendEventInput,
+  UpdateEndpointInput,
 } from './types.js';
 
 /**
@@ -32,16 +32,6 @@ export interface PayhookClientOptions {
 }
 
 type Query = Record<string, string | number | boolean | undefined | null>;
-
-const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
-
-/** The smallest event id created at `ms` (ids are ULIDs after their prefix, time first). */
-function eventIdFloor(ms: number): string {
-  let out = '';
-  let t = Math.max(0, Math.floor(ms));
-  for (let i = 0; i < 10; i++) { out = ALPHABET[t % 32] + out; t = Math.floor(t / 32); }
-  return `evt_${out}0000000000000000`;
-}
 
 /** API events carry `created_at`; give them the envelope's `timestamp` too, so webhook handlers take them. */
 function normaliseEvent(e: ApiEvent): ApiEvent {
@@ -171,8 +161,8 @@ export class PayhookClient {
   readonly endpoints = {
     /** @example const { data } = await client.endpoints.list(); */
     list: (params: ListParams = {}): Promise<Page<Endpoint>> => this.request('GET', '/v1/endpoints', { query: { ...params } }),
-    /** The response may include the new endpoint's `secret`. @example await client.endpoints.create({ url, event_types: ['order.*'] }); */
-    create: (input: CreateEndpointInput): Promise<Endpoint & { secret?: string }> => this.request('POST', '/v1/endpoints', { body: input }),
+    /** Answers with the new endpoint's `secret` too. @example const { id, secret } = await client.endpoints.create({ url, event_types: ['order.*'] }); */
+    create: (input: CreateEndpointInput): Promise<Endpoint & { secret: string }> => this.request('POST', '/v1/endpoints', { body: input }),
     /** @example await client.endpoints.get('ep_01J…'); */
     get: (id: string): Promise<Endpoint> => this.request('GET', `/v1/endpoints/${seg(id)}`),
     /** @example await client.endpoints.update('ep_01J…', { event_types: ['order.*'] }); */
@@ -180,9 +170,15 @@ export class PayhookClient {
     /** Deletes the endpoint; its pending deliveries are cancelled. @example await client.endpoints.delete('ep_01J…'); */
     delete: async (id: string): Promise<void> => { await this.request('DELETE', `/v1/endpoints/${seg(id)}`); },
     /** A new secret; the old one keeps signing for a grace period. @example const { secret } = await client.endpoints.rotateSecret(id); */
-    rotateSecret: (id: string): Promise<EndpointSecret> => this.request('POST', `/v1/endpoints/${seg(id)}/rotate-secret`),
+    rotateSecret: (id: string): Promise<EndpointSecrets> => this.request('POST', `/v1/endpoints/${seg(id)}/rotate-secret`),
     /** @example const { secret } = await client.endpoints.getSecret('ep_01J…'); */
-    getSecret: (id: string): Promise<EndpointSecret> => this.request('GET', `/v1/endpoints/${seg(id)}/secret`),
+    getSecret: (id: string): Promise<EndpointSecrets> => this.request('GET', `/v1/endpoints/${seg(id)}/secret`),
+    /**
+     * Makes every failed delivery of the endpoint since `since` due again (after fixing a broken receiver).
+     * @example const { recovered } = await client.endpoints.recover('ep_01J…', new Date(Date.now() - 86_400_000));
+     */
+    recover: (id: string, since: Date | string): Promise<{ recovered: number }> =>
+      this.request('POST', `/v1/endpoints/${seg(id)}/recover`, { body: { since: since instanceof Date ? since.toISOString() : since } }),
   };
 
   /**
@@ -196,7 +192,7 @@ export class PayhookClient {
     list: (params: DeliveryListParams = {}): Promise<Page<Delivery>> => this.request('GET', '/v1/deliveries', { query: { ...params } }),
     /** @example const d = await client.deliveries.get('del_01J…'); */
     get: (id: string): Promise<DeliveryDetail> => this.request('GET', `/v1/deliveries/${seg(id)}`),
-    /** Makes the delivery due now, whatever its status. @example await client.deliveries.retry('del_01J…'); */
+    /** Makes the delivery due now, whatever its status (answered 202). @example await client.deliveries.retry('del_01J…'); */
     retry: (id: string): Promise<Delivery> => this.request('POST', `/v1/deliveries/${seg(id)}/retry`),
   };
 
@@ -215,14 +211,15 @@ export class PayhookClient {
     /** @example await client.orders.list({ status: 'open' }); */
     list: (params: OrderListParams = {}): Promise<Page<Order>> => this.request('GET', '/v1/orders', { query: { ...params } }),
     /** Pays with a card; the transaction says `success`, `delayed` or `failed` at once. @example await client.orders.pay(id, card); */
-    pay: (id: string, card: PayOrderInput): Promise<Transaction> => this.request('POST', `/v1/orders/${seg(id)}/transactions`, { body: card }),
+    pay: (id: string, card: Card): Promise<PayResult> => this.request('POST', `/v1/orders/${seg(id)}/transactions`, { body: { card } }),
   };
 
   #eventQuery(params: EventListParams): Query {
-    const after = params.after instanceof Date ? eventIdFloor(params.after.getTime()) : params.after;
+    const bound = (v: string | Date | undefined) => (v instanceof Date ? v.toISOString() : v);
     return {
-      after,
-      types: params.types && params.types.length > 0 ? params.types.join(',') : undefined,
+      after: bound(params.after),
+      before: bound(params.before),
+      type: params.types && params.types.length > 0 ? params.types.join(',') : undefined,
       limit: params.limit,
       cursor: params.cursor,
       order: params.order,

@@ -36,8 +36,9 @@ export interface ListParams {
  * for await (const e of client.events.iterate({ after: lastSeenId })) if (isPaymentEvent(e)) apply(e);
  */
 export type ApiEvent = PayhookEvent & {
+  merchant_id: string;
   created_at: string;
-  idempotency_key?: string | null;
+  idempotency_key: string | null;
 };
 
 /**
@@ -49,10 +50,12 @@ export type ApiEvent = PayhookEvent & {
 export interface EventListParams extends ListParams {
   /**
    * Only events created after this point: an event id (strictly after it: pass the last id you
-   * processed), or a `Date` (events from that millisecond on; event ids are time-ordered).
+   * processed), or a `Date` (events created at or after it).
    */
   after?: string | Date;
-  /** Event types to include (exact names, or `prefix.*`). */
+  /** Only events created before this point: an event id (exclusive) or a `Date`. */
+  before?: string | Date;
+  /** Event types to include (exact names, or `prefix.*`); sent as `type=a,b`. */
   types?: readonly string[];
   /** `asc` (oldest first, what catch-up wants) or `desc`. */
   order?: 'asc' | 'desc';
@@ -80,6 +83,7 @@ export interface SendEventInput {
  */
 export interface Endpoint {
   id: string;
+  merchant_id: string;
   url: string;
   description: string;
   /** `null`: every event type. */
@@ -87,7 +91,8 @@ export interface Endpoint {
   disabled: boolean;
   disabled_reason: string | null;
   headers: Record<string, string>;
-  format: 'standard' | 'foloosi';
+  /** `standard` (the envelope) or another registered format such as `foloosi`. */
+  format: string;
   timeout_ms: number | null;
   created_at: string;
   updated_at: string;
@@ -105,7 +110,7 @@ export interface CreateEndpointInput {
   event_types?: string[] | null;
   disabled?: boolean;
   headers?: Record<string, string>;
-  format?: 'standard' | 'foloosi';
+  format?: string;
   timeout_ms?: number | null;
 }
 
@@ -118,14 +123,16 @@ export interface CreateEndpointInput {
 export type UpdateEndpointInput = Partial<CreateEndpointInput>;
 
 /**
- * An endpoint's signing secret (what `getSecret` and `rotateSecret` return).
+ * An endpoint's signing secrets (what `getSecret` and `rotateSecret` return): the current one, and
+ * rotated-out ones that keep signing until they expire. Verify with all of them during a rotation.
  *
  * @example
- * const { secret } = await client.endpoints.getSecret('ep_01J…'); // 'whsec_…'
+ * const { secret, previous_secrets } = await client.endpoints.getSecret('ep_01J…');
+ * const secrets = [secret, ...previous_secrets.map((p) => p.secret)];
  */
-export interface EndpointSecret {
+export interface EndpointSecrets {
   secret: string;
-  [key: string]: unknown;
+  previous_secrets: { secret: string; expires_at: string }[];
 }
 
 /**
@@ -144,12 +151,13 @@ export type DeliveryStatus = 'pending' | 'succeeded' | 'failed' | 'cancelled';
  */
 export interface Delivery {
   id: string;
+  merchant_id: string;
   event_id: string;
   endpoint_id: string;
   event_type: string;
   status: DeliveryStatus;
   /** How many attempts were made. */
-  attempts: number;
+  attempt_count: number;
   next_attempt_at: string | null;
   last_status_code: number | null;
   last_error: string | null;
@@ -161,11 +169,12 @@ export interface Delivery {
  * One HTTP try of a delivery.
  *
  * @example
- * for (const a of (await client.deliveries.get(id)).attempt_log ?? []) console.log(a.status_code);
+ * for (const a of (await client.deliveries.get(id)).attempts) console.log(a.status_code);
  */
 export interface Attempt {
   id: string;
-  attempt_no: number;
+  /** 1 for the first try. */
+  attempt: number;
   started_at: string;
   duration_ms: number;
   status_code: number | null;
@@ -182,8 +191,7 @@ export interface Attempt {
  * const d: DeliveryDetail = await client.deliveries.get('del_01J…');
  */
 export interface DeliveryDetail extends Delivery {
-  attempt_log?: Attempt[];
-  [key: string]: unknown;
+  attempts: Attempt[];
 }
 
 /**
@@ -207,15 +215,52 @@ export interface DeliveryListParams extends ListParams {
 export interface Transaction {
   id: string;
   order_id: string;
+  merchant_id: string;
   transaction_no: string;
   payment_reference: string;
   status: 'pending' | TransactionStatus;
   amount: number;
+  amount_decimal: string;
   currency: string;
   card_last_four: string | null;
   bank_message: string | null;
+  /** Whether the issuer debited the card (a failed payment that debited is paid back automatically). */
+  debited: boolean;
+  payback: Payback | null;
   created_at: string;
-  [key: string]: unknown;
+  updated_at: string;
+}
+
+/**
+ * The pay-back of a debit taken for a failed payment.
+ *
+ * @example
+ * if (txn.payback?.status === 'confirmed') notifyRefunded(order);
+ */
+export interface Payback {
+  id: string;
+  status: 'pending' | 'confirmed';
+  attempts: number;
+  next_attempt_at: string | null;
+  last_error: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/**
+ * One entry of an order's event history, as `orders.get` lists it.
+ *
+ * @example
+ * const types = (await client.orders.get(id)).events?.map((e: OrderEventEntry) => e.type);
+ */
+export interface OrderEventEntry {
+  event_id: string;
+  type: string;
+  sequence: number;
+  transaction_id: string | null;
+  status: string | null;
+  order_status: OrderStatus;
+  created_at: string;
 }
 
 /**
@@ -226,6 +271,7 @@ export interface Transaction {
  */
 export interface Order {
   id: string;
+  merchant_id: string;
   reference: string;
   amount: number;
   amount_decimal: string;
@@ -236,11 +282,14 @@ export interface Order {
   optional1: string | null;
   optional2: string | null;
   optional3: string | null;
+  /** Sequence of the order's latest event (0 before the first). */
+  sequence: number;
   created_at: string;
   updated_at: string;
+  /** Present on `orders.get`. */
   transactions?: Transaction[];
-  events?: ApiEvent[];
-  [key: string]: unknown;
+  /** Present on `orders.get`. */
+  events?: OrderEventEntry[];
 }
 
 /**
@@ -254,24 +303,37 @@ export interface CreateOrderInput {
   /** Integer minor units. */
   amount: number;
   currency: string;
-  customer_email?: string;
-  customer_mobile?: string;
-  optional1?: string;
-  optional2?: string;
-  optional3?: string;
+  customer_email?: string | null;
+  customer_mobile?: string | null;
+  optional1?: string | null;
+  optional2?: string | null;
+  optional3?: string | null;
 }
 
 /**
- * The body of `orders.pay`: a card. Only the last four digits are ever stored by payhook.
+ * The card `orders.pay` pays with (sent as `{ card }`). payhook keeps only its last four digits.
  *
  * @example
  * await client.orders.pay(order.id, { number: '4111111111111111', expiry: '12/30', cvc: '123' });
  */
-export interface PayOrderInput {
+export interface Card {
+  /** 12–19 digits, spaces and dashes allowed. */
   number: string;
-  /** `MM/YY`. */
+  /** `MM/YY` or `MM/YYYY`. */
   expiry: string;
   cvc: string;
+}
+
+/**
+ * What paying answers at once: `success`, `delayed` (settles later, by event) or `failed`.
+ *
+ * @example
+ * const { outcome, transaction, order } = await client.orders.pay(id, card);
+ */
+export interface PayResult {
+  outcome: 'success' | 'delayed' | 'failed';
+  transaction: Transaction;
+  order: Order;
 }
 
 /**
@@ -282,5 +344,4 @@ export interface PayOrderInput {
  */
 export interface OrderListParams extends ListParams {
   status?: OrderStatus;
-  reference?: string;
 }

@@ -126,7 +126,7 @@ export function claimCases(test: Case): void {
     await newEndpoint(store, b);
     const events = Array.from({ length: 4 }, (_, i) => newEvent(a, i % 2 ? 'order.success' : 'refund.done', t0 + i));
     await store.appendEvents(events);
-    await store.appendEvents([newEvent(b, 'order.success', t0)]);
+    await store.appendEvents([newEvent(b, 'order.success', t0 + 50)]);
     const page = async (f: { endpointId?: string; eventId?: string; status?: 'pending' | 'succeeded' }, limit: number) => {
       const out: string[] = [];
       let cursor: string | null = null;

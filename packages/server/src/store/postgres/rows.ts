@@ -1,0 +1,87 @@
+/**
+ * Row shapes of the PostgreSQL tables and their mapping to the Store's records. Unlike SQLite's, the
+ * driver already hands back booleans, `text[]` as arrays, jsonb as objects and (with db.ts's parser)
+ * bigint as numbers.
+ */
+import { dataOfEnvelope } from '../../events/envelope.js';
+import type { Attempt, Delivery, Endpoint, ErrorClass, EventRecord, Merchant, PayloadFormat } from '../types.js';
+
+export interface EndpointRow {
+  id: string; merchant_id: string; url: string; description: string; event_types: string[] | null;
+  disabled: boolean; disabled_reason: string | null; headers: Record<string, string>; format: string;
+  timeout_ms: number | null; created_at: number; updated_at: number; deleted_at?: number | null;
+}
+export interface EventRow {
+  id: string; merchant_id: string; type: string; body: string; idempotency_key: string | null; created_at: number;
+}
+export interface DeliveryRow {
+  id: string; event_id: string; endpoint_id: string; merchant_id: string; event_type: string; status: string;
+  attempts: number; next_attempt_at: number | null; lease_owner: string | null; last_status_code: number | null;
+  last_error: string | null; created_at: number; updated_at: number;
+}
+export interface AttemptRow {
+  id: string; delivery_id: string; attempt_no: number; started_at: number; duration_ms: number;
+  status_code: number | null; response_body: string | null; error_class: string | null; error_message: string | null;
+  next_retry_at: number | null;
+}
+export interface ClaimRow {
+  id: string; event_id: string; event_type: string; attempts: number; endpoint_id: string; merchant_id: string;
+  body: string; event_created_at: number; url: string; headers: string; format: string; timeout_ms: number | null;
+}
+
+export const toMerchant = (r: { id: string; name: string; created_at: number }): Merchant =>
+  ({ id: r.id, name: r.name, createdAt: r.created_at });
+
+export const toEndpoint = (r: EndpointRow): Endpoint => ({
+  id: r.id,
+  merchantId: r.merchant_id,
+  url: r.url,
+  description: r.description,
+  eventTypes: r.event_types,
+  disabled: r.disabled,
+  disabledReason: r.disabled_reason,
+  headers: r.headers,
+  format: r.format as PayloadFormat,
+  timeoutMs: r.timeout_ms,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+export const toEvent = (r: EventRow): EventRecord => ({
+  id: r.id,
+  merchantId: r.merchant_id,
+  type: r.type,
+  data: dataOfEnvelope(r.body),
+  body: r.body,
+  idempotencyKey: r.idempotency_key,
+  createdAt: r.created_at,
+});
+
+export const toDelivery = (r: DeliveryRow): Delivery => ({
+  id: r.id,
+  eventId: r.event_id,
+  endpointId: r.endpoint_id,
+  merchantId: r.merchant_id,
+  eventType: r.event_type,
+  status: r.status as Delivery['status'],
+  attempts: r.attempts,
+  // A leased delivery's next_attempt_at is its lease end, an internal detail: show it as in flight (null).
+  nextAttemptAt: r.status === 'pending' && r.lease_owner === null ? r.next_attempt_at : null,
+  lastStatusCode: r.last_status_code,
+  lastError: r.last_error,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+export const toAttempt = (r: AttemptRow): Attempt => ({
+  id: r.id,
+  deliveryId: r.delivery_id,
+  attemptNo: r.attempt_no,
+  startedAt: r.started_at,
+  durationMs: r.duration_ms,
+  statusCode: r.status_code,
+  responseBody: r.response_body,
+  errorClass: r.error_class as ErrorClass | null,
+  errorMessage: r.error_message,
+  nextRetryAt: r.next_retry_at,
+});

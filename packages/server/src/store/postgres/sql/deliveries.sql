@@ -1,0 +1,160 @@
+-- name: claim
+-- @now, @limit, @owner, @until (the lease end), @exclude (endpoint ids this dispatcher has no room for)
+--
+-- One statement. `due` locks the oldest due deliveries of enabled endpoints that no other claimer has
+-- locked (SKIP LOCKED: concurrent claimers take disjoint sets and never wait on each other; a row a
+-- claimer committed meanwhile is re-checked against the lease and dropped). MATERIALIZED keeps the
+-- LIMIT applied once, whatever plan the UPDATE gets. The UPDATE leases them, and the outer query joins
+-- each to its event and endpoint so a dispatcher makes no other query per delivery.
+WITH due AS MATERIALIZED (
+  SELECT d.id, d.next_attempt_at
+  FROM deliveries d
+  JOIN endpoints p ON p.id = d.endpoint_id
+  WHERE d.status = 'pending' AND d.next_attempt_at <= @now
+    AND NOT p.disabled AND p.deleted_at IS NULL
+    AND d.endpoint_id <> ALL (@exclude::text[])
+  ORDER BY d.next_attempt_at, d.id
+  LIMIT @limit
+  FOR UPDATE OF d SKIP LOCKED
+),
+claimed AS (
+  UPDATE deliveries d SET lease_owner = @owner, next_attempt_at = @until
+  FROM due WHERE d.id = due.id
+  RETURNING d.id, d.event_id, d.event_type, d.attempts, d.endpoint_id, d.merchant_id, due.next_attempt_at AS due_at
+)
+SELECT c.id, c.event_id, c.event_type, c.attempts, c.endpoint_id, c.merchant_id,
+       e.body, e.created_at AS event_created_at,
+       p.url, p.headers::text AS headers, p.format, p.timeout_ms
+FROM claimed c
+JOIN events e ON e.id = c.event_id
+JOIN endpoints p ON p.id = c.endpoint_id
+ORDER BY c.due_at, c.id;
+
+-- name: results_record
+-- Parallel arrays, one element an attempt: @attempt_ids, @delivery_ids, @owners, @attempt_nos,
+-- @started_ats, @durations, @status_codes, @response_bodies, @error_classes, @error_messages,
+-- @statuses (succeeded | pending | failed), @next_attempt_ats; @now.
+--
+-- One INSERT logs every attempt and one UPDATE applies every outcome. An outcome applies only while
+-- its owner still holds the claim: a result that arrives after its lease was taken over is logged but
+-- does not overwrite the newer owner's state. An attempt id seen before is neither logged nor applied
+-- again, so replaying a batch whose COMMIT was lost changes nothing. Should one delivery appear twice,
+-- its first result applies (the second finds the claim released), as in SQLite.
+WITH input AS (
+  SELECT * FROM unnest(@attempt_ids::text[], @delivery_ids::text[], @owners::text[], @attempt_nos::int[],
+                       @started_ats::bigint[], @durations::int[], @status_codes::int[], @response_bodies::text[],
+                       @error_classes::text[], @error_messages::text[], @statuses::text[], @next_attempt_ats::bigint[])
+         WITH ORDINALITY AS t (attempt_id, delivery_id, owner, attempt_no, started_at, duration_ms, status_code,
+                               response_body, error_class, error_message, status, next_attempt_at, ord)
+),
+logged AS (
+  INSERT INTO attempts (id, delivery_id, merchant_id, attempt_no, started_at, duration_ms, status_code, response_body,
+                        error_class, error_message, next_retry_at)
+  SELECT i.attempt_id, i.delivery_id, d.merchant_id, i.attempt_no, i.started_at, i.duration_ms, i.status_code,
+         i.response_body, i.error_class, i.error_message, CASE WHEN i.status = 'pending' THEN i.next_attempt_at END
+  FROM input i JOIN deliveries d ON d.id = i.delivery_id
+  ORDER BY i.ord
+  ON CONFLICT (id) DO NOTHING
+  RETURNING id
+),
+applied AS (
+  UPDATE deliveries d
+  SET status = r.status, attempts = d.attempts + 1, next_attempt_at = r.next_attempt_at, lease_owner = NULL,
+      last_status_code = r.status_code, last_error = r.error_message, updated_at = @now
+  FROM (SELECT DISTINCT ON (i.delivery_id) i.* FROM input i JOIN logged l ON l.id = i.attempt_id
+        ORDER BY i.delivery_id, i.ord) AS r
+  WHERE d.id = r.delivery_id AND d.status = 'pending' AND d.lease_owner = r.owner
+  RETURNING d.id
+)
+SELECT (SELECT count(*)::int FROM logged) AS logged, (SELECT count(*)::int FROM applied) AS applied;
+
+-- name: merchants_of_deliveries
+-- @ids
+SELECT DISTINCT merchant_id FROM deliveries WHERE id = ANY (@ids::text[]) ORDER BY merchant_id;
+
+-- name: endpoints_disable_gone
+-- @ids (deliveries whose endpoint answered 410 Gone), @error, @now: each such endpoint is disabled
+-- and its pending deliveries fail visibly. The caller holds those merchants' endpoint locks.
+WITH gone AS (
+  SELECT DISTINCT endpoint_id FROM deliveries WHERE id = ANY (@ids::text[])
+),
+disabled AS (
+  UPDATE endpoints p SET disabled = true, disabled_reason = 'gone', updated_at = @now
+  FROM gone WHERE p.id = gone.endpoint_id AND NOT p.disabled
+)
+UPDATE deliveries d SET status = 'failed', next_attempt_at = NULL, lease_owner = NULL, last_error = @error, updated_at = @now
+FROM gone WHERE d.endpoint_id = gone.endpoint_id AND d.status = 'pending';
+
+-- name: deliveries_cancel_for_endpoint
+-- @endpoint_id, @now: the merchant disabled or deleted the endpoint
+UPDATE deliveries SET status = 'cancelled', next_attempt_at = NULL, lease_owner = NULL, updated_at = @now
+WHERE endpoint_id = @endpoint_id AND status = 'pending';
+
+-- name: claims_release
+-- @owner, @ids, @now (due again at once), @channel (NOTIFY, or NULL)
+WITH released AS (
+  UPDATE deliveries SET lease_owner = NULL, next_attempt_at = @now
+  WHERE id = ANY (@ids::text[]) AND status = 'pending' AND lease_owner = @owner
+  RETURNING id
+)
+SELECT count(*)::int AS n,
+       (SELECT count(*) FROM (SELECT pg_notify(@channel, '')
+                              WHERE @channel::text IS NOT NULL AND EXISTS (SELECT 1 FROM released)) AS woken) AS notified
+FROM released;
+
+-- name: notify_due
+-- @channel: a wake-up sent on its own, after the commits it stands for (see NotifyCoalescer)
+SELECT pg_notify(@channel, '');
+
+-- name: next_due
+-- (no parameters)
+SELECT min(next_attempt_at) AS at FROM deliveries WHERE status = 'pending';
+
+-- name: delivery_get
+-- @merchant_id, @id
+SELECT * FROM deliveries WHERE id = @id AND merchant_id = @merchant_id;
+
+-- name: delivery_page
+-- @merchant_id, @before (cursor), @endpoint_id, @event_id, @status (each NULL for any), @limit
+SELECT * FROM deliveries
+WHERE merchant_id = @merchant_id AND id < @before
+  AND (@endpoint_id::text IS NULL OR endpoint_id = @endpoint_id)
+  AND (@event_id::text IS NULL OR event_id = @event_id)
+  AND (@status::text IS NULL OR status = @status)
+ORDER BY id DESC LIMIT @limit;
+
+-- name: attempt_list
+-- @merchant_id, @delivery_id: oldest first
+SELECT * FROM attempts WHERE delivery_id = @delivery_id AND merchant_id = @merchant_id ORDER BY attempt_no, id;
+
+-- name: delivery_retry_now
+-- @merchant_id, @id, @now, @channel: due now whatever its status (a manual retry of a finished
+-- delivery reopens it); one in flight keeps its claim. Returns the row as it is afterwards.
+WITH reopened AS (
+  UPDATE deliveries SET status = 'pending', next_attempt_at = @now, lease_owner = NULL, updated_at = @now
+  WHERE id = @id AND merchant_id = @merchant_id AND lease_owner IS NULL
+  RETURNING *
+),
+woken AS (
+  SELECT pg_notify(@channel, '') WHERE @channel::text IS NOT NULL AND EXISTS (SELECT 1 FROM reopened)
+)
+SELECT *, (SELECT count(*) FROM woken) AS notified FROM reopened
+UNION ALL
+SELECT *, 0 FROM deliveries WHERE id = @id AND merchant_id = @merchant_id AND NOT EXISTS (SELECT 1 FROM reopened);
+
+-- name: endpoint_recover
+-- @merchant_id, @endpoint_id, @since, @now, @channel: every failed delivery of the endpoint since a
+-- time, due now
+WITH recovered AS (
+  UPDATE deliveries SET status = 'pending', next_attempt_at = @now, updated_at = @now
+  WHERE endpoint_id = @endpoint_id AND merchant_id = @merchant_id AND status = 'failed' AND created_at >= @since
+  RETURNING id
+)
+SELECT count(*)::int AS n,
+       (SELECT count(*) FROM (SELECT pg_notify(@channel, '')
+                              WHERE @channel::text IS NOT NULL AND EXISTS (SELECT 1 FROM recovered)) AS woken) AS notified
+FROM recovered;
+
+-- name: delivery_counts
+-- @merchant_id (NULL for all)
+SELECT status, count(*)::int AS n FROM deliveries WHERE (@merchant_id::text IS NULL OR merchant_id = @merchant_id) GROUP BY status;

@@ -1,0 +1,58 @@
+-- name: endpoint_insert
+-- every column of a new endpoint, and its first signing secret (@secret): one statement
+WITH endpoint AS (
+  INSERT INTO endpoints (id, merchant_id, url, description, event_types, disabled, disabled_reason, headers, format,
+                         timeout_ms, created_at, updated_at)
+  VALUES (@id, @merchant_id, @url, @description, @event_types::text[], @disabled, @disabled_reason, @headers::jsonb,
+          @format, @timeout_ms, @created_at, @updated_at)
+  RETURNING id
+)
+INSERT INTO endpoint_secrets (endpoint_id, secret, created_at, expires_at)
+SELECT endpoint.id, @secret, @created_at, NULL FROM endpoint;
+
+-- name: endpoint_get
+-- @merchant_id, @id  (the merchant scopes every read: another merchant's endpoint is not found)
+SELECT * FROM endpoints WHERE id = @id AND merchant_id = @merchant_id AND deleted_at IS NULL;
+
+-- name: endpoint_get_for_update
+-- @merchant_id, @id: the row, locked until the transaction ends (patches and rotations read-modify-write)
+SELECT * FROM endpoints WHERE id = @id AND merchant_id = @merchant_id AND deleted_at IS NULL FOR UPDATE;
+
+-- name: endpoint_page
+-- @merchant_id, @before (cursor), @limit
+SELECT * FROM endpoints
+WHERE merchant_id = @merchant_id AND deleted_at IS NULL AND id < @before
+ORDER BY id DESC LIMIT @limit;
+
+-- name: endpoint_update
+-- @id, @merchant_id and every mutable column
+UPDATE endpoints
+SET url = @url, description = @description, event_types = @event_types::text[], disabled = @disabled,
+    disabled_reason = @disabled_reason, headers = @headers::jsonb, format = @format, timeout_ms = @timeout_ms,
+    updated_at = @updated_at
+WHERE id = @id AND merchant_id = @merchant_id AND deleted_at IS NULL;
+
+-- name: endpoint_delete
+-- @merchant_id, @id, @now
+UPDATE endpoints SET deleted_at = @now, updated_at = @now
+WHERE id = @id AND merchant_id = @merchant_id AND deleted_at IS NULL
+RETURNING id;
+
+-- name: secret_rotate
+-- @endpoint_id, @secret, @now, @expires_at: the current secret keeps signing until @expires_at and
+-- @secret becomes current. Runs after endpoint_get_for_update in the same transaction, so a concurrent
+-- rotation has committed (and is seen here) or waits.
+-- Reading `expired` first makes the expiry happen before the insert (an unread data-modifying CTE
+-- runs last), so the one-current-secret index never sees two.
+WITH expired AS (
+  UPDATE endpoint_secrets SET expires_at = @expires_at WHERE endpoint_id = @endpoint_id AND expires_at IS NULL
+  RETURNING 1
+)
+INSERT INTO endpoint_secrets (endpoint_id, secret, created_at, expires_at)
+SELECT @endpoint_id, @secret, @now, NULL FROM (SELECT count(*) FROM expired) AS done;
+
+-- name: secrets_signing
+-- @endpoint_id, @now: the current secret first, then rotated-out ones still valid, newest first
+SELECT secret, created_at, expires_at FROM endpoint_secrets
+WHERE endpoint_id = @endpoint_id AND (expires_at IS NULL OR expires_at > @now)
+ORDER BY expires_at IS NOT NULL, seq DESC;

@@ -1,0 +1,106 @@
+-- name: events_append
+-- Parallel arrays, one element an event: @ids, @merchant_ids, @types, @bodies, @idempotency_keys (NULL
+-- elements for none), @created_ats, @delivery_prefixes (`del_` and the 10 time characters of a
+-- delivery id made at the event's time); @channel: NOTIFY channel, or NULL to leave the wake-up to the
+-- caller.
+--
+-- The whole outbox write in one statement: the events, and for each one that is new a pending delivery
+-- per enabled endpoint of its merchant whose filter matches, due at once. `ON CONFLICT DO NOTHING` with
+-- no target skips both an idempotency key seen before (a row another transaction is inserting is
+-- waited for) and an event id already stored, which makes a retry after a lost COMMIT harmless. A
+-- repeated key within the batch keeps the first (rows are inserted in input order). The caller holds
+-- the merchants' shared endpoint locks, so a concurrent disable cannot miss deliveries made here.
+--
+-- Returns one row an input event, in input order: whether it was inserted and how many deliveries.
+WITH input AS (
+  SELECT * FROM unnest(@ids::text[], @merchant_ids::text[], @types::text[], @bodies::text[],
+                       @idempotency_keys::text[], @created_ats::bigint[], @delivery_prefixes::text[])
+         WITH ORDINALITY AS t (id, merchant_id, type, body, idempotency_key, created_at, delivery_prefix, ord)
+),
+inserted AS (
+  INSERT INTO events (id, merchant_id, type, body, idempotency_key, created_at)
+  SELECT id, merchant_id, type, body, idempotency_key, created_at FROM input ORDER BY ord
+  ON CONFLICT DO NOTHING
+  RETURNING id
+),
+fanned_out AS (
+  INSERT INTO deliveries (id, event_id, endpoint_id, merchant_id, event_type, status, attempts, next_attempt_at,
+                          created_at, updated_at)
+  -- The random half of the id: 8 bytes of a v4 UUID as 16 upper-case hex digits (valid Crockford base32).
+  SELECT i.delivery_prefix || upper(encode(substr(uuid_send(gen_random_uuid()), 9, 8), 'hex')),
+         i.id, p.id, i.merchant_id, i.type, 'pending', 0, i.created_at, i.created_at, i.created_at
+  FROM inserted n
+  JOIN input i ON i.id = n.id
+  JOIN endpoints p ON p.merchant_id = i.merchant_id AND NOT p.disabled AND p.deleted_at IS NULL
+  WHERE event_type_matches(p.event_types, i.type)
+  RETURNING event_id
+),
+per_event AS (
+  SELECT event_id, count(*)::int AS deliveries FROM fanned_out GROUP BY event_id
+)
+SELECT i.ord::int AS ord, n.id IS NOT NULL AS created, coalesce(c.deliveries, 0) AS deliveries,
+       (SELECT count(*) FROM (SELECT pg_notify(@channel, '')
+                              WHERE @channel::text IS NOT NULL AND EXISTS (SELECT 1 FROM fanned_out)) AS woken) AS notified
+FROM input i
+LEFT JOIN inserted n ON n.id = i.id
+LEFT JOIN per_event c ON c.event_id = i.id
+ORDER BY i.ord;
+
+-- name: events_resolve
+-- @ids, @merchant_ids, @idempotency_keys (parallel arrays): the stored event for each input that
+-- events_append did not insert, found by its own id (a retried append that had committed) or by its
+-- idempotency key; `delivery_count` says how many deliveries it has (for the first case)
+SELECT i.ord::int AS ord, e.*, e.id = i.id AS same_id,
+       (SELECT count(*)::int FROM deliveries d WHERE d.event_id = e.id) AS delivery_count
+FROM unnest(@ids::text[], @merchant_ids::text[], @idempotency_keys::text[]) WITH ORDINALITY AS i (id, merchant_id, idempotency_key, ord)
+JOIN LATERAL (
+  SELECT * FROM events e
+  WHERE e.id = i.id OR (e.merchant_id = i.merchant_id AND e.idempotency_key = i.idempotency_key)
+  ORDER BY e.id = i.id DESC
+  LIMIT 1
+) e ON true;
+
+-- name: event_get
+-- @merchant_id, @id
+SELECT * FROM events WHERE id = @id AND merchant_id = @merchant_id;
+
+-- Both pages read ids strictly between @lo and @hi (built from after/before/cursor by the caller).
+-- @types is an array of names and prefix.* wildcards, or NULL for every type.
+
+-- name: event_page_asc
+-- @merchant_id, @lo, @hi, @types, @limit
+SELECT * FROM events
+WHERE merchant_id = @merchant_id AND id > @lo AND id < @hi
+  AND (@types::text[] IS NULL OR event_type_matches(@types::text[], type))
+ORDER BY id ASC LIMIT @limit;
+
+-- name: event_page_desc
+-- @merchant_id, @lo, @hi, @types, @limit
+SELECT * FROM events
+WHERE merchant_id = @merchant_id AND id > @lo AND id < @hi
+  AND (@types::text[] IS NULL OR event_type_matches(@types::text[], type))
+ORDER BY id DESC LIMIT @limit;
+
+-- name: events_prune
+-- @before, @limit: events older than @before none of whose deliveries is still pending, with their
+-- deliveries and those deliveries' attempts, in one statement. Every delivery of a removed event goes,
+-- whatever its status: one reopened by a manual retry after the check would otherwise be left pending
+-- without its event.
+WITH old AS (
+  SELECT e.id FROM events e
+  WHERE e.created_at < @before
+    AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id AND d.status = 'pending')
+  ORDER BY e.created_at
+  LIMIT @limit
+  FOR UPDATE SKIP LOCKED
+),
+removed_events AS (
+  DELETE FROM events e USING old WHERE e.id = old.id RETURNING e.id
+),
+removed_deliveries AS (
+  DELETE FROM deliveries d USING removed_events r WHERE d.event_id = r.id RETURNING d.id
+),
+removed_attempts AS (
+  DELETE FROM attempts a USING removed_deliveries r WHERE a.delivery_id = r.id
+)
+SELECT count(*)::int AS n FROM removed_events;

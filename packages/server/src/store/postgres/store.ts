@@ -1,0 +1,402 @@
+/**
+ * The scale-out store: many API processes and dispatchers on one PostgreSQL (13 or newer), through a
+ * `pg` pool. Same contract and behaviour as the SQLite store (store/contract.ts runs against both).
+ *
+ * Each Store operation is one statement where it can be (claims, results, appends are one statement
+ * each, arrays passed with `unnest`), and every statement lives in `sql/*.sql`. Two things SQLite gets
+ * from its single writer need saying here:
+ * - Concurrent claimers: `FOR UPDATE SKIP LOCKED` hands each a disjoint set (sql/deliveries.sql).
+ * - Appends vs. disabling an endpoint: an append holds a shared advisory lock on its merchant's
+ *   endpoints for its transaction; disabling, deleting, and a 410 Gone take it exclusively, so their
+ *   cancellation sees every delivery an append made, and no append reads an endpoint mid-change. The
+ *   locks live in memory (no row writes), so concurrent appends do not slow each other down.
+ */
+import { idFloor } from '../../ids.js';
+import { decodeCursor, ID_MAX, ID_MIN, toPage } from '../cursor.js';
+import type {
+  AppendedEvent, ApiKeyRecord, Attempt, AttemptResult, ClaimedDelivery, ClaimOptions, Delivery, DeliveryCounts,
+  DeliveryFilter, Endpoint, EndpointPatch, EndpointSecret, EventFilter, EventRecord, ListOptions, Merchant,
+  NewEndpoint, NewEvent, Page, PayloadFormat, Store,
+} from '../types.js';
+import { Db, lockKey, type Tx } from './db.js';
+import { migrate } from './migrate.js';
+import {
+  toAttempt, toDelivery, toEndpoint, toEvent, toMerchant,
+  type AttemptRow, type ClaimRow, type DeliveryRow, type EndpointRow, type EventRow,
+} from './rows.js';
+import { loadStatements } from './statements.js';
+import { Wakeups } from './wakeups.js';
+
+const STATEMENTS = loadStatements(new URL('./sql/', import.meta.url));
+const SCHEMA_RE = /^[a-z_][a-z0-9_]{0,47}$/;
+const GONE_ERROR = 'endpoint disabled: it answered 410 Gone';
+
+export interface PostgresStoreOptions {
+  /** `postgres://user:pass@host:5432/db`. */
+  connectionString: string;
+  /** Schema holding payhook's tables (created by `migrate`). Default `PAYHOOK_DATABASE_SCHEMA` or `payhook`. */
+  schema?: string;
+  /** Connections in the pool. Default `PAYHOOK_DATABASE_POOL_SIZE` or 10. */
+  poolSize?: number;
+  /** How long an operation waits for a free connection before failing (back-pressure). Default 10 s. */
+  connectionTimeoutMs?: number;
+  /** Session connection for LISTEN when `connectionString` goes through a transaction pooler. */
+  listenConnectionString?: string;
+  /** Named prepared statements (default true; turn off behind pgbouncer < 1.21 in transaction mode). */
+  preparedStatements?: boolean;
+  /** At most one cross-process NOTIFY per this many ms (default 20). */
+  notifyWindowMs?: number;
+  /** Connection trouble that was handled (dropped idle connection, LISTEN reconnect). Default: stderr, rate-limited. */
+  onError?: (err: Error, context: string) => void;
+}
+
+export class PostgresStore implements Store {
+  readonly dialect = 'postgres' as const;
+  readonly schema: string;
+  /** The pool and transaction runner, for modules with tables of their own in this schema (payments). */
+  readonly db: Db;
+  private readonly wakeups: Wakeups;
+
+  constructor(options: PostgresStoreOptions) {
+    const env = process.env;
+    this.schema = options.schema ?? (env.PAYHOOK_DATABASE_SCHEMA || 'payhook');
+    if (!SCHEMA_RE.test(this.schema)) {
+      throw new Error(`PostgreSQL schema "${this.schema}" must be 1-48 lower-case letters, digits and _, not starting with a digit`);
+    }
+    const poolSize = options.poolSize ?? (env.PAYHOOK_DATABASE_POOL_SIZE ? Number(env.PAYHOOK_DATABASE_POOL_SIZE) : 10);
+    if (!Number.isInteger(poolSize) || poolSize < 1 || poolSize > 1000) throw new Error(`PostgreSQL pool size must be 1-1000; got ${poolSize}`);
+    const onError = options.onError ?? stderrReporter();
+    this.db = new Db({
+      connectionString: options.connectionString, schema: this.schema, poolSize,
+      connectionTimeoutMs: options.connectionTimeoutMs ?? 10_000, preparedStatements: options.preparedStatements ?? true, onError,
+    }, STATEMENTS);
+    this.wakeups = new Wakeups({
+      db: this.db, channel: `payhook_due_${this.schema}`, windowMs: options.notifyWindowMs ?? 20, onError,
+      listenConnectionString: options.listenConnectionString ?? env.PAYHOOK_DATABASE_LISTEN_URL ?? options.connectionString,
+    });
+  }
+
+  async migrate(): Promise<void> {
+    await migrate(this.db.pool, this.schema);
+  }
+
+  async close(): Promise<void> {
+    await this.wakeups.close();
+    await this.db.close();
+  }
+
+  onDue(listener: () => void): () => void {
+    return this.wakeups.subscribe(listener);
+  }
+
+  /** The advisory lock that orders appends (shared) against endpoint disabling (exclusive), per merchant. */
+  endpointLock(merchantId: string): number {
+    return lockKey(`endpoints:${this.schema}:${merchantId}`);
+  }
+
+  // settings ---------------------------------------------------------------------------------------
+
+  async getSetting(key: string): Promise<string | null> {
+    const [row] = await this.db.run<{ value: string }>('settings_get', { key }, { idempotent: true });
+    return row?.value ?? null;
+  }
+
+  async putSettingIfAbsent(key: string, value: string): Promise<string> {
+    for (;;) {
+      const [row] = await this.db.run<{ value: string }>('settings_put_if_absent', { key, value }, { idempotent: true });
+      if (row) return row.value;
+      // Another transaction inserted the key after this statement's snapshot: read it on the next pass.
+    }
+  }
+
+  // merchants and keys -----------------------------------------------------------------------------
+
+  async createMerchant(m: Merchant, key: { id: string; hash: string; prefix: string }): Promise<void> {
+    await this.db.run('merchant_insert', { id: m.id, name: m.name, created_at: m.createdAt, key_id: key.id, hash: key.hash, prefix: key.prefix }, { idempotent: false });
+  }
+
+  async getMerchant(id: string): Promise<Merchant | null> {
+    const [row] = await this.db.run<{ id: string; name: string; created_at: number }>('merchant_get', { id }, { idempotent: true });
+    return row ? toMerchant(row) : null;
+  }
+
+  async listMerchants(o: ListOptions): Promise<Page<Merchant>> {
+    const rows = await this.db.run<{ id: string; name: string; created_at: number }>('merchant_page', { before: decodeCursor(o.cursor) ?? ID_MAX, limit: o.limit + 1 }, { idempotent: true });
+    return toPage(rows.map(toMerchant), o.limit);
+  }
+
+  async createApiKey(k: { id: string; merchantId: string | null; hash: string; prefix: string; createdAt: number }): Promise<void> {
+    await this.db.run('api_key_insert', { id: k.id, merchant_id: k.merchantId, hash: k.hash, prefix: k.prefix, created_at: k.createdAt }, { idempotent: false });
+  }
+
+  async findApiKey(hash: string): Promise<ApiKeyRecord | null> {
+    const [r] = await this.db.run<{ id: string; merchant_id: string | null; prefix: string; created_at: number }>('api_key_find', { hash }, { idempotent: true });
+    return r ? { id: r.id, merchantId: r.merchant_id, prefix: r.prefix, createdAt: r.created_at } : null;
+  }
+
+  // endpoints --------------------------------------------------------------------------------------
+
+  async createEndpoint(e: NewEndpoint): Promise<Endpoint> {
+    const row: EndpointRow = {
+      id: e.id, merchant_id: e.merchantId, url: e.url, description: e.description, event_types: e.eventTypes,
+      disabled: e.disabled, disabled_reason: e.disabled ? 'merchant' : null, headers: { ...e.headers }, format: e.format,
+      timeout_ms: e.timeoutMs, created_at: e.now, updated_at: e.now,
+    };
+    await this.db.run('endpoint_insert', { ...endpointArgs(row), secret: e.secret }, { idempotent: false });
+    return toEndpoint(row);
+  }
+
+  async getEndpoint(merchantId: string, id: string): Promise<Endpoint | null> {
+    const [row] = await this.db.run<EndpointRow>('endpoint_get', { merchant_id: merchantId, id }, { idempotent: true });
+    return row ? toEndpoint(row) : null;
+  }
+
+  async listEndpoints(merchantId: string, o: ListOptions): Promise<Page<Endpoint>> {
+    const rows = await this.db.run<EndpointRow>('endpoint_page', { merchant_id: merchantId, before: decodeCursor(o.cursor) ?? ID_MAX, limit: o.limit + 1 }, { idempotent: true });
+    return toPage(rows.map(toEndpoint), o.limit);
+  }
+
+  async updateEndpoint(merchantId: string, id: string, patch: EndpointPatch, now: number): Promise<Endpoint | null> {
+    return this.db.transaction(async (tx) => {
+      const [row] = await tx.run<EndpointRow>('endpoint_get_for_update', { merchant_id: merchantId, id });
+      if (!row) return null;
+      const next: EndpointRow = { ...row, updated_at: now };
+      if (patch.url !== undefined) next.url = patch.url;
+      if (patch.description !== undefined) next.description = patch.description;
+      if (patch.eventTypes !== undefined) next.event_types = patch.eventTypes;
+      if (patch.headers !== undefined) next.headers = { ...patch.headers };
+      if (patch.format !== undefined) next.format = patch.format as PayloadFormat;
+      if (patch.timeoutMs !== undefined) next.timeout_ms = patch.timeoutMs;
+      if (patch.disabled !== undefined) {
+        next.disabled = patch.disabled;
+        next.disabled_reason = patch.disabled ? (row.disabled ? row.disabled_reason : 'merchant') : null;
+      }
+      await tx.run('endpoint_update', endpointArgs(next));
+      if (patch.disabled === true && !row.disabled) await tx.run('deliveries_cancel_for_endpoint', { endpoint_id: id, now });
+      return toEndpoint(next);
+    }, { idempotent: true, lock: patch.disabled === true ? { exclusive: [this.endpointLock(merchantId)] } : undefined });
+  }
+
+  async deleteEndpoint(merchantId: string, id: string, now: number): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      const deleted = await tx.run('endpoint_delete', { merchant_id: merchantId, id, now });
+      if (deleted.length > 0) await tx.run('deliveries_cancel_for_endpoint', { endpoint_id: id, now });
+      return deleted.length > 0;
+    }, { idempotent: false, lock: { exclusive: [this.endpointLock(merchantId)] } });
+  }
+
+  async getSigningSecrets(endpointId: string, now: number): Promise<EndpointSecret[]> {
+    const rows = await this.db.run<{ secret: string; created_at: number; expires_at: number | null }>('secrets_signing', { endpoint_id: endpointId, now }, { idempotent: true });
+    return rows.map((r) => ({ secret: r.secret, createdAt: r.created_at, expiresAt: r.expires_at }));
+  }
+
+  async rotateSecret(merchantId: string, endpointId: string, secret: string, now: number, previousExpiresAt: number): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      const [row] = await tx.run('endpoint_get_for_update', { merchant_id: merchantId, id: endpointId });
+      if (!row) return false;
+      await tx.run('secret_rotate', { endpoint_id: endpointId, secret, now, expires_at: previousExpiresAt });
+      return true;
+    }, { idempotent: false });
+  }
+
+  // events -----------------------------------------------------------------------------------------
+
+  async appendEvents(events: NewEvent[]): Promise<AppendedEvent[]> {
+    if (events.length === 0) return [];
+    const channel = this.wakeups.channelForTransaction();
+    const lock = { shared: [...new Set(events.map((e) => e.merchantId))].map((m) => this.endpointLock(m)) };
+    const { out, notified } = await this.db.transaction((tx) => this.appendEventsIn(tx, events, channel), { idempotent: true, lock });
+    if (out.some((a) => a.deliveries > 0)) this.wakeups.madeDue(notified);
+    return out;
+  }
+
+  /**
+   * The outbox write, inside a transaction the caller runs with `lock: { shared: [endpointLock(m)] }`
+   * for each merchant (payments do, so a state change and its events commit together). The caller
+   * passes `channel` from the store's wake-ups; `notified` tells whether NOTIFY went out with it.
+   */
+  async appendEventsIn(tx: Tx, events: NewEvent[], channel: string | null): Promise<{ out: AppendedEvent[]; notified: boolean }> {
+    const rows = await tx.run<{ ord: number; created: boolean; deliveries: number; notified: number }>('events_append', {
+      ids: events.map((e) => e.id), merchant_ids: events.map((e) => e.merchantId), types: events.map((e) => e.type),
+      bodies: events.map((e) => e.body), idempotency_keys: events.map((e) => e.idempotencyKey),
+      created_ats: events.map((e) => e.createdAt), delivery_prefixes: events.map((e) => idFloor('del', e.createdAt).slice(0, 14)),
+      channel,
+    });
+    const out: (AppendedEvent | null)[] = rows.map((r, i) => (r.created ? { event: { ...events[i] }, created: true, deliveries: r.deliveries } : null));
+    const unresolved: number[] = [];
+    for (let i = 0; i < events.length; i++) {
+      if (out[i]) continue;
+      const e = events[i];
+      // A key repeated within the batch: the first event with it is the one that was stored.
+      const j = e.idempotencyKey === null ? -1 : events.findIndex((x, k) => k < i && out[k]?.created && x.merchantId === e.merchantId && x.idempotencyKey === e.idempotencyKey);
+      if (j >= 0) out[i] = { event: out[j]!.event, created: false, deliveries: 0 };
+      else unresolved.push(i);
+    }
+    if (unresolved.length > 0) {
+      const found = await tx.run<EventRow & { ord: number; same_id: boolean; delivery_count: number }>('events_resolve', {
+        ids: unresolved.map((i) => events[i].id), merchant_ids: unresolved.map((i) => events[i].merchantId),
+        idempotency_keys: unresolved.map((i) => events[i].idempotencyKey),
+      });
+      for (const r of found) {
+        const i = unresolved[r.ord - 1];
+        // The same id: this very event, stored by an earlier try whose COMMIT reply was lost.
+        out[i] = r.same_id ? { event: { ...events[i] }, created: true, deliveries: r.delivery_count } : { event: toEvent(r), created: false, deliveries: 0 };
+      }
+    }
+    const missing = out.findIndex((a) => a === null);
+    if (missing >= 0) throw new Error(`event ${events[missing].id} was neither stored nor found by its idempotency key`);
+    return { out: out as AppendedEvent[], notified: rows.some((r) => r.notified > 0) };
+  }
+
+  async getEvent(merchantId: string, id: string): Promise<EventRecord | null> {
+    const [row] = await this.db.run<EventRow>('event_get', { merchant_id: merchantId, id }, { idempotent: true });
+    return row ? toEvent(row) : null;
+  }
+
+  async listEvents(f: EventFilter): Promise<Page<EventRecord>> {
+    const order = f.order ?? 'desc';
+    const cursor = decodeCursor(f.cursor);
+    let lo = f.afterId ?? ID_MIN;
+    let hi = f.beforeId ?? ID_MAX;
+    if (cursor !== null) {
+      if (order === 'asc') lo = cursor > lo ? cursor : lo;
+      else hi = cursor < hi ? cursor : hi;
+    }
+    const rows = await this.db.run<EventRow>(order === 'asc' ? 'event_page_asc' : 'event_page_desc', {
+      merchant_id: f.merchantId, lo, hi, types: f.types && f.types.length ? f.types : null, limit: f.limit + 1,
+    }, { idempotent: true });
+    return toPage(rows.map(toEvent), f.limit);
+  }
+
+  async pruneEvents(before: number, limit: number): Promise<number> {
+    const [row] = await this.db.run<{ n: number }>('events_prune', { before, limit }, { idempotent: true });
+    return row.n;
+  }
+
+  // deliveries -------------------------------------------------------------------------------------
+
+  async claimDue(o: ClaimOptions): Promise<ClaimedDelivery[]> {
+    // Retried after a lost reply too: rows that claim took stay leased to this owner until the lease
+    // ends, then go out as usual; nothing is lost, at worst a delivery waits one lease.
+    const rows = await this.db.run<ClaimRow>('claim', {
+      now: o.now, limit: o.limit, owner: o.owner, until: o.now + o.leaseMs, exclude: o.excludeEndpoints ?? [],
+    }, { idempotent: true });
+    const headerCache = new Map<string, Record<string, string>>();
+    return rows.map((r) => {
+      let headers = headerCache.get(r.headers);
+      if (!headers) { headers = JSON.parse(r.headers) as Record<string, string>; headerCache.set(r.headers, headers); }
+      return {
+        id: r.id, eventId: r.event_id, eventType: r.event_type, eventCreatedAt: r.event_created_at,
+        data: r.format === 'standard' ? '' : toEvent({ id: r.event_id, merchant_id: r.merchant_id, type: r.event_type, body: r.body, idempotency_key: null, created_at: r.event_created_at }).data,
+        body: r.body, attempts: r.attempts, endpointId: r.endpoint_id, merchantId: r.merchant_id, url: r.url,
+        headers, format: r.format as PayloadFormat, timeoutMs: r.timeout_ms,
+      };
+    });
+  }
+
+  async recordResults(results: AttemptResult[]): Promise<void> {
+    if (results.length === 0) return;
+    const args = resultArgs(results, Date.now());
+    const gone = results.filter((r) => r.disableEndpoint).map((r) => r.deliveryId);
+    if (gone.length === 0) {
+      await this.db.run('results_record', args, { idempotent: true });
+      return;
+    }
+    // Rare: an endpoint answered 410. Its merchant's endpoint lock comes first, before any row lock.
+    const merchants = await this.db.run<{ merchant_id: string }>('merchants_of_deliveries', { ids: gone }, { idempotent: true });
+    await this.db.transaction(async (tx) => {
+      await tx.run('results_record', args);
+      await tx.run('endpoints_disable_gone', { ids: gone, error: GONE_ERROR, now: args.now });
+    }, { idempotent: true, lock: { exclusive: merchants.map((m) => this.endpointLock(m.merchant_id)) } });
+  }
+
+  async releaseClaims(owner: string, ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    const [row] = await this.db.run<{ n: number; notified: number }>('claims_release', {
+      owner, ids: [...ids], now: Date.now(), channel: this.wakeups.channelForTransaction(),
+    }, { idempotent: true });
+    if (row.n > 0) this.wakeups.madeDue(row.notified > 0);
+  }
+
+  async nextDueAt(): Promise<number | null> {
+    const [row] = await this.db.run<{ at: number | null }>('next_due', {}, { idempotent: true });
+    return row.at;
+  }
+
+  async getDelivery(merchantId: string, id: string): Promise<Delivery | null> {
+    const [row] = await this.db.run<DeliveryRow>('delivery_get', { merchant_id: merchantId, id }, { idempotent: true });
+    return row ? toDelivery(row) : null;
+  }
+
+  async listDeliveries(f: DeliveryFilter): Promise<Page<Delivery>> {
+    const rows = await this.db.run<DeliveryRow>('delivery_page', {
+      merchant_id: f.merchantId, before: decodeCursor(f.cursor) ?? ID_MAX, endpoint_id: f.endpointId ?? null,
+      event_id: f.eventId ?? null, status: f.status ?? null, limit: f.limit + 1,
+    }, { idempotent: true });
+    return toPage(rows.map(toDelivery), f.limit);
+  }
+
+  async listAttempts(merchantId: string, deliveryId: string): Promise<Attempt[]> {
+    return (await this.db.run<AttemptRow>('attempt_list', { merchant_id: merchantId, delivery_id: deliveryId }, { idempotent: true })).map(toAttempt);
+  }
+
+  async retryDelivery(merchantId: string, id: string, now: number): Promise<Delivery | null> {
+    const [row] = await this.db.run<DeliveryRow & { notified: number }>('delivery_retry_now', {
+      merchant_id: merchantId, id, now, channel: this.wakeups.channelForTransaction(),
+    }, { idempotent: true });
+    if (!row) return null;
+    if (row.status === 'pending' && row.lease_owner === null) this.wakeups.madeDue(row.notified > 0);
+    return toDelivery(row);
+  }
+
+  async recoverEndpoint(merchantId: string, endpointId: string, since: number, now: number): Promise<number> {
+    const [row] = await this.db.run<{ n: number; notified: number }>('endpoint_recover', {
+      merchant_id: merchantId, endpoint_id: endpointId, since, now, channel: this.wakeups.channelForTransaction(),
+    }, { idempotent: true });
+    if (row.n > 0) this.wakeups.madeDue(row.notified > 0);
+    return row.n;
+  }
+
+  async countDeliveries(merchantId?: string): Promise<DeliveryCounts> {
+    const counts: DeliveryCounts = { pending: 0, succeeded: 0, failed: 0, cancelled: 0 };
+    const rows = await this.db.run<{ status: keyof DeliveryCounts; n: number }>('delivery_counts', { merchant_id: merchantId ?? null }, { idempotent: true });
+    for (const r of rows) counts[r.status] = r.n;
+    return counts;
+  }
+
+  /** For tests: the LISTEN connection, once a listener subscribed. */
+  get dueListener() {
+    return this.wakeups.listening;
+  }
+}
+
+function endpointArgs(r: EndpointRow): Record<string, unknown> {
+  return {
+    id: r.id, merchant_id: r.merchant_id, url: r.url, description: r.description, event_types: r.event_types,
+    disabled: r.disabled, disabled_reason: r.disabled_reason, headers: JSON.stringify(r.headers), format: r.format,
+    timeout_ms: r.timeout_ms, created_at: r.created_at, updated_at: r.updated_at,
+  };
+}
+
+function resultArgs(results: AttemptResult[], now: number) {
+  return {
+    attempt_ids: results.map((r) => r.attemptId), delivery_ids: results.map((r) => r.deliveryId), owners: results.map((r) => r.owner),
+    attempt_nos: results.map((r) => r.attemptNo), started_ats: results.map((r) => r.startedAt), durations: results.map((r) => r.durationMs),
+    status_codes: results.map((r) => r.statusCode), response_bodies: results.map((r) => r.responseBody),
+    error_classes: results.map((r) => r.errorClass), error_messages: results.map((r) => r.errorMessage),
+    statuses: results.map((r) => (r.outcome === 'retry' ? 'pending' : r.outcome)),
+    next_attempt_ats: results.map((r) => (r.outcome === 'retry' ? r.nextAttemptAt : null)),
+    now,
+  };
+}
+
+/** Handled connection trouble, to stderr, at most once every 5 s (a restart would otherwise flood it). */
+function stderrReporter(): (err: Error, context: string) => void {
+  let last = 0;
+  return (err, context) => {
+    const now = Date.now();
+    if (now - last < 5000) return;
+    last = now;
+    process.stderr.write(`payhook: ${context}: ${err.message}\n`);
+  };
+}

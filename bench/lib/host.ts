@@ -19,7 +19,14 @@ export interface CreateArgs {
 export interface ProduceArgs { count: number; offset: number; chunk: number; endpointCount: number }
 export interface ProduceResult { firstAcceptAt: number; lastAcceptAt: number }
 
-export interface SteadyArgs { rate: number; durationMs: number | null; offset: number; endpointCount: number }
+export interface SteadyArgs {
+  rate: number;
+  durationMs: number | null;
+  offset: number;
+  endpointCount: number;
+  /** How long to wait, after the last offer, for outstanding accepts to settle. */
+  settleMs: number;
+}
 export interface SteadyResult {
   startedAt: number;
   /** Events whose accept resolved. */
@@ -76,7 +83,8 @@ async function runSteady(args: SteadyArgs, control: { stop: boolean }): Promise<
     }
     await sleep(1);
   }
-  for (let waited = 0; outstanding > 0 && waited < 60_000; waited += 10) await sleep(10);
+  for (let waited = 0; outstanding > 0 && waited < args.settleMs; waited += 10) await sleep(10);
+  failed += outstanding; // never settled: counted as failed accepts
   const sorted = Float64Array.from(times).sort();
   return {
     startedAt, accepted: times.length, failed, skipped,

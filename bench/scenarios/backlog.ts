@@ -7,7 +7,7 @@
 import { lineChart } from '../lib/svg.js';
 import { now } from '../lib/clock.js';
 import { withSession } from '../lib/session.js';
-import type { MemoryResult, ProduceResult, SteadyResult } from '../lib/host.js';
+import type { MemoryResult, ProduceResult, SteadyArgs, SteadyResult } from '../lib/host.js';
 import type { Row } from '../lib/report.js';
 import type { ReceiverStats } from '../receiver/receiver.js';
 import { checkArrivals, deadlineMs, failedRow, MB, type Scenario } from './context.js';
@@ -23,7 +23,7 @@ export const backlog: Scenario = async ({ settings, receiver, systems, log }) =>
       rows.push(await withSession(receiver, loaded, settings, { scenario: 'backlog', hangs: Array(endpoints).fill(false) }, async ({ host }) => {
         const problems: string[] = [];
         // 1. Ingest latency while idle (receiver up, nothing queued).
-        await host.call('steadyStart', { rate: ingestRate, durationMs: idleMs, offset: 0, endpointCount: endpoints });
+        await host.call('steadyStart', { rate: ingestRate, durationMs: idleMs, offset: 0, endpointCount: endpoints, settleMs: 30_000 } satisfies SteadyArgs);
         const idle = await host.call<SteadyResult>('steadyStop', { wait: true });
         if (!(await receiver.call<boolean>('waitFor', { count: idle.accepted, timeoutMs: 30_000 }))) problems.push('idle-phase deliveries did not all arrive');
         // 2. Receiver down; queue the backlog.
@@ -34,7 +34,7 @@ export const backlog: Scenario = async ({ settings, receiver, systems, log }) =>
         await receiver.call('startTimeline', 250);
         const upAt = now();
         await receiver.call('up');
-        await host.call('steadyStart', { rate: ingestRate, durationMs: null, offset: 20_000_000, endpointCount: endpoints });
+        await host.call('steadyStart', { rate: ingestRate, durationMs: null, offset: 20_000_000, endpointCount: endpoints, settleMs: 30_000 } satisfies SteadyArgs);
         const drained = await receiver.call<boolean>('waitFor', { count: idle.accepted + n, timeoutMs: deadlineMs(n) });
         const drainedAt = now();
         const during = await host.call<SteadyResult>('steadyStop', { wait: false });

@@ -6,7 +6,7 @@
  */
 import { lineChart } from '../lib/svg.js';
 import { withSession } from '../lib/session.js';
-import type { SteadyResult } from '../lib/host.js';
+import type { SteadyArgs, SteadyResult } from '../lib/host.js';
 import type { Row } from '../lib/report.js';
 import type { LatencySummary, ReceiverStats } from '../receiver/receiver.js';
 import { checkArrivals, failedRow, type Scenario } from './context.js';
@@ -20,9 +20,11 @@ export const latency: Scenario = async ({ settings, receiver, systems, log }) =>
     log(`latency: ${id}, ${rate}/s for ${durationMs / 1000} s`);
     try {
       rows.push(await withSession(receiver, loaded, settings, { scenario: 'latency', hangs: [false] }, async ({ host }) => {
-        await host.call('steadyStart', { rate, durationMs, offset: 0, endpointCount: 1 });
+        // A system that cannot keep up would make everyone wait for its queue to empty: bounded.
+        const patienceMs = settings.quick ? 10_000 : 60_000;
+        await host.call('steadyStart', { rate, durationMs, offset: 0, endpointCount: 1, settleMs: patienceMs } satisfies SteadyArgs);
         const produced = await host.call<SteadyResult>('steadyStop', { wait: true });
-        await receiver.call('waitFor', { count: produced.accepted, timeoutMs: 30_000 });
+        await receiver.call('waitFor', { count: produced.accepted, timeoutMs: patienceMs });
         const stats = await receiver.call<ReceiverStats>('stats');
         const summary = await receiver.call<LatencySummary>('latency', produced.startedAt + warmupMs);
         const problems: string[] = [];
@@ -37,6 +39,7 @@ export const latency: Scenario = async ({ settings, receiver, systems, log }) =>
           values: {
             events: produced.accepted,
             rate: produced.accepted / (durationMs / 1000),
+            delivered_per_s: stats.unique / (((stats.lastNewArrival ?? NaN) - produced.startedAt) / 1000),
             p50_ms: summary.p50, p90_ms: summary.p90, p99_ms: summary.p99, p999_ms: summary.p999, max_ms: summary.max,
             accept_p99_ms: produced.acceptMs.p99,
           },
@@ -53,6 +56,7 @@ export const latency: Scenario = async ({ settings, receiver, systems, log }) =>
     columns: [
       { key: 'events', label: 'events' },
       { key: 'rate', label: 'offered/s' },
+      { key: 'delivered_per_s', label: 'delivered/s' },
       { key: 'p50_ms', label: 'p50 ms', digits: 2, better: 'lower' },
       { key: 'p90_ms', label: 'p90 ms', digits: 2, better: 'lower' },
       { key: 'p99_ms', label: 'p99 ms', digits: 2, better: 'lower' },
@@ -65,6 +69,7 @@ export const latency: Scenario = async ({ settings, receiver, systems, log }) =>
     notes: [
       `${rate} events/s for ${durationMs / 1000} s, one accept call per event (BullMQ \`add\`, graphile-worker \`addJob\`, payhook \`POST /v1/events\`), one endpoint.`,
       `Latency = arrival at the receiver − the producer's clock just before the accept call (both processes read performance.timeOrigin + performance.now()). The first ${warmupMs / 1000} s are excluded from the percentiles.`,
+      'delivered/s below offered/s means the system could not keep up: its latency is then mostly time spent queued.',
       'For latency the ratios are payhook ÷ other with lower being better: below 1× means payhook is faster.',
     ],
     plots: spectra.length ? [{

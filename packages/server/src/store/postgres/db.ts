@@ -24,6 +24,8 @@ export interface DbOptions {
   connectionTimeoutMs: number;
   /** Named prepared statements per connection (off behind pgbouncer < 1.21 in transaction mode). */
   preparedStatements: boolean;
+  /** Shown in pg_stat_activity (operators find payhook's sessions by it; tests terminate their own). */
+  applicationName: string;
   onError: (err: Error, context: string) => void;
 }
 
@@ -83,7 +85,7 @@ export class Db {
       connectionTimeoutMillis: options.connectionTimeoutMs,
       idleTimeoutMillis: 30_000,
       keepAlive: true,
-      application_name: 'payhook',
+      application_name: options.applicationName,
       types,
     });
     this.pool.on('error', (err) => options.onError(err, 'idle database connection failed; it was dropped'));

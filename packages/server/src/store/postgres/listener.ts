@@ -16,6 +16,7 @@ import { quoteIdent } from './db.js';
 export interface ListenerOptions {
   connectionString: string;
   channel: string;
+  applicationName: string;
   onNotify: () => void;
   onError: (err: Error, context: string) => void;
   /** How often to check that a quiet connection is still alive (a half-open TCP never errors). */
@@ -49,7 +50,7 @@ export class DueListener {
   private async connect(): Promise<void> {
     this.retryTimer = null;
     if (!this.running) return;
-    const client = new pg.Client({ connectionString: this.o.connectionString, keepAlive: true, application_name: 'payhook-listen' });
+    const client = new pg.Client({ connectionString: this.o.connectionString, keepAlive: true, application_name: this.o.applicationName });
     let failed = false;
     const fail = (err: Error | undefined, context: string) => {
       if (failed) return;

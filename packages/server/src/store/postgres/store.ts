@@ -46,6 +46,8 @@ export interface PostgresStoreOptions {
   preparedStatements?: boolean;
   /** At most one cross-process NOTIFY per this many ms (default 20). */
   notifyWindowMs?: number;
+  /** `application_name` of the pool's sessions (the LISTEN session adds `:listen`). Default `payhook`. */
+  applicationName?: string;
   /** Connection trouble that was handled (dropped idle connection, LISTEN reconnect). Default: stderr, rate-limited. */
   onError?: (err: Error, context: string) => void;
 }
@@ -66,12 +68,14 @@ export class PostgresStore implements Store {
     const poolSize = options.poolSize ?? (env.PAYHOOK_DATABASE_POOL_SIZE ? Number(env.PAYHOOK_DATABASE_POOL_SIZE) : 10);
     if (!Number.isInteger(poolSize) || poolSize < 1 || poolSize > 1000) throw new Error(`PostgreSQL pool size must be 1-1000; got ${poolSize}`);
     const onError = options.onError ?? stderrReporter();
+    const applicationName = options.applicationName ?? 'payhook';
     this.db = new Db({
       connectionString: options.connectionString, schema: this.schema, poolSize,
-      connectionTimeoutMs: options.connectionTimeoutMs ?? 10_000, preparedStatements: options.preparedStatements ?? true, onError,
+      connectionTimeoutMs: options.connectionTimeoutMs ?? 10_000, preparedStatements: options.preparedStatements ?? true,
+      applicationName, onError,
     }, STATEMENTS);
     this.wakeups = new Wakeups({
-      db: this.db, channel: `payhook_due_${this.schema}`, windowMs: options.notifyWindowMs ?? 20, onError,
+      db: this.db, channel: `payhook_due_${this.schema}`, windowMs: options.notifyWindowMs ?? 20, applicationName, onError,
       listenConnectionString: options.listenConnectionString ?? env.PAYHOOK_DATABASE_LISTEN_URL ?? options.connectionString,
     });
   }

@@ -26,7 +26,7 @@ export class TestSchemas {
   store(options: Partial<PostgresStoreOptions> = {}): PostgresStore {
     const schema = options.schema ?? randomSchema();
     this.made.add(schema);
-    return new PostgresStore({ connectionString: TEST_DATABASE_URL, onError: () => {}, ...options, schema });
+    return new PostgresStore({ connectionString: TEST_DATABASE_URL, onError: () => {}, applicationName: `payhook-${schema}`, ...options, schema });
   }
 
   /**
@@ -76,4 +76,16 @@ export async function admin<T extends pg.QueryResultRow = pg.QueryResultRow>(sql
   } finally {
     await client.end();
   }
+}
+
+/**
+ * Kills every session of a store (`pg_terminate_backend`), as a server restart or a network cut
+ * would, without touching anyone else's: they are found by the application name test stores carry.
+ * Returns how many were killed.
+ */
+export async function terminateSessions(applicationNamePrefix: string): Promise<number> {
+  const rows = await admin<{ ok: boolean }>(
+    'SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE application_name LIKE $1 AND pid <> pg_backend_pid()',
+    [`${applicationNamePrefix.replace(/[%_\\]/g, '\\$&')}%`]);
+  return rows.filter((r) => r.ok).length;
 }

@@ -19,6 +19,7 @@ export interface WakeupOptions {
   /** Where to LISTEN: a session connection (the direct URL when the pool goes through pgbouncer). */
   listenConnectionString: string;
   windowMs: number;
+  applicationName: string;
   onError: (err: Error, context: string) => void;
 }
 
@@ -38,6 +39,7 @@ export class Wakeups {
     if (!this.listener && !this.closed) {
       this.listener = new DueListener({
         connectionString: this.o.listenConnectionString, channel: this.o.channel, onError: this.o.onError,
+        applicationName: `${this.o.applicationName}:listen`,
         onNotify: () => this.callListeners(),
       });
       this.listener.start();

@@ -6,7 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { Harness, Receiver, eventually } from './api-harness.js';
+import { Harness, Receiver, eventually, type Reply } from './api-harness.js';
 
 function signatureFor(secret: string, id: string, timestamp: string, body: string): string {
   const key = Buffer.from(secret.slice('whsec_'.length), 'base64');
@@ -166,7 +166,7 @@ describe('deliveries API', () => {
     const ids: string[] = [];
     let cursor: string | null = null;
     do {
-      const r = await h.call('GET', `/v1/deliveries?endpoint_id=${ep.id}&limit=2${cursor ? `&cursor=${cursor}` : ''}`, { key });
+      const r: Reply = await h.call('GET', `/v1/deliveries?endpoint_id=${ep.id}&limit=2${cursor ? `&cursor=${cursor}` : ''}`, { key });
       ids.push(...r.body.data.map((d: { id: string }) => d.id));
       cursor = r.body.next_cursor;
     } while (cursor);

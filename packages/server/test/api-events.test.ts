@@ -1,7 +1,7 @@
 /** `/v1/events` through the API: idempotency, data round trips, filters, ordering and paging. */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Harness } from './api-harness.js';
+import { Harness, type Reply } from './api-harness.js';
 
 describe('events API', () => {
   let h: Harness;
@@ -93,7 +93,7 @@ describe('events API', () => {
         let cursor: string | null = null;
         let pages = 0;
         do {
-          const r = await h.call('GET', `/v1/events?type=list.*&order=${order}&limit=3${cursor ? `&cursor=${cursor}` : ''}`, { key });
+          const r: Reply = await h.call('GET', `/v1/events?type=list.*&order=${order}&limit=3${cursor ? `&cursor=${cursor}` : ''}`, { key });
           assert.equal(r.status, 200, r.text);
           seen.push(...r.body.data.map((e: { type: string }) => e.type));
           cursor = r.body.next_cursor;

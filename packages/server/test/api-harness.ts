@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Logger } from 'pino';
 import { createPayhook, type Payhook } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { Receiver, eventually } from './helpers/receiver.js';
@@ -32,10 +33,10 @@ export interface Reply<T = any> {
 export class Harness {
   private constructor(readonly app: Payhook, readonly dir: string) {}
 
-  static async start(env: Record<string, string> = {}): Promise<Harness> {
+  static async start(env: Record<string, string> = {}, logger?: Logger): Promise<Harness> {
     const dir = mkdtempSync(join(tmpdir(), 'payhook-api-'));
     const config = loadConfig({ PAYHOOK_ADMIN_KEY: ADMIN_KEY, PAYHOOK_LOG_LEVEL: 'silent', ...env }, { port: 0, dbPath: join(dir, 'payhook.db') });
-    const app = await createPayhook(config);
+    const app = await createPayhook(config, { logger });
     await app.start();
     return new Harness(app, dir);
   }

@@ -48,7 +48,7 @@ export interface DispatcherOptions {
 const RESULT_BATCH = 512;
 /** An endpoint whose requests average below this (EWMA) counts as fast. */
 const FAST_ENDPOINT_MS = 1000;
-/** A queued claim is sent only while its lease has at least the timeout plus this margin left. */
+/** A queued claim is sent only while its lease has at least the timeout plus this margin left (or half the slack, if less). */
 const LEASE_MARGIN_MS = 5000;
 
 export class Dispatcher {
@@ -203,7 +203,10 @@ export class Dispatcher {
       // sent: another dispatcher may take it once the lease ends, and two sends must not overlap.
       const leaseEnd = this.leaseEnds.get(d.id) ?? 0;
       this.leaseEnds.delete(d.id);
-      if (leaseEnd - Date.now() < (d.timeoutMs ?? this.o.timeoutMs) + LEASE_MARGIN_MS) { expiring.push(d); continue; }
+      // The margin is at most half the slack between lease and timeout, so a fresh claim always passes.
+      const timeout = d.timeoutMs ?? this.o.timeoutMs;
+      const margin = Math.min(LEASE_MARGIN_MS, Math.max(0, this.o.leaseMs - timeout) / 2);
+      if (leaseEnd - Date.now() < timeout + margin) { expiring.push(d); continue; }
       active++;
       this.inFlight++;
       const p = this.send(d).finally(() => this.inFlightSends.delete(p));

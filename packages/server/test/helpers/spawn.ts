@@ -1,0 +1,37 @@
+/** Runs `payhook` as a child process from the sources (as `npx payhook` does before a build). */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const CLI = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+
+export interface Running {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export function runPayhook(args: string[], env: Record<string, string>): Running {
+  const child = spawn(process.execPath, ['--conditions=development', '--import', 'tsx', CLI, ...args], {
+    env: { ...process.env, PAYHOOK_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (c: Buffer) => { out += c.toString(); });
+  child.stderr!.on('data', (c: Buffer) => { out += c.toString(); });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.on('exit', (code, signal) => resolve({ code, signal }));
+  });
+  return { child, output: () => out, exited };
+}
+
+/** Resolves when the child has printed `pattern`. */
+export async function waitForOutput(r: Running, pattern: RegExp, ms = 30_000): Promise<RegExpMatchArray> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const m = r.output().match(pattern);
+    if (m) return m;
+    if (r.child.exitCode !== null) throw new Error(`payhook exited early:\n${r.output()}`);
+    if (Date.now() > until) throw new Error(`payhook did not print ${pattern}:\n${r.output()}`);
+    await new Promise((res) => setTimeout(res, 25));
+  }
+}

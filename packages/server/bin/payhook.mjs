@@ -10,6 +10,8 @@ if (existsSync(fileURLToPath(built)) && !process.env.PAYHOOK_FROM_SOURCE) {
   await import(built.href);
 } else {
   const src = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
-  const r = spawnSync(process.execPath, ['--conditions=development', '--import', 'tsx', src, ...process.argv.slice(2)], { stdio: 'inherit' });
+  // tsx is resolved from this file, not from the working directory, so this works from any folder.
+  const tsx = import.meta.resolve('tsx');
+  const r = spawnSync(process.execPath, ['--conditions=development', '--import', tsx, src, ...process.argv.slice(2)], { stdio: 'inherit' });
   process.exit(r.status ?? 1);
 }

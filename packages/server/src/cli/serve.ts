@@ -1,8 +1,9 @@
-/** `payhook serve` and `payhook migrate`. */
+/**
+ * `payhook serve` and `payhook migrate`. The server itself is imported only when one of them runs,
+ * so the thin API commands start without loading Fastify, the store and the dispatcher.
+ */
 import type { Command } from 'commander';
-import { createPayhook } from '../app.js';
 import { ConfigError, loadConfig, type Config, type Role } from '../config.js';
-import { openStore } from '../store/open.js';
 
 interface ServeFlags { port?: string; host?: string; db?: string; databaseUrl?: string; role?: string }
 
@@ -32,6 +33,7 @@ export function registerServe(program: Command): void {
     .action(async (flags: ServeFlags) => {
       let config: Config;
       try { config = configFrom(flags); } catch (err) { fail(err); }
+      const { createPayhook } = await import('../app.js');
       const app = await createPayhook(config).catch(fail);
       await app.start().catch(fail);
       const where = config.databaseUrl ? 'PostgreSQL' : config.dbPath;
@@ -58,6 +60,7 @@ export function registerServe(program: Command): void {
     .action(async (flags: ServeFlags) => {
       try {
         const config = configFrom(flags);
+        const { openStore } = await import('../store/open.js');
         const store = await openStore(config);
         await store.migrate();
         await store.close();

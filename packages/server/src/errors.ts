@@ -43,6 +43,7 @@ export const ERRORS = {
   bank_signature_invalid: { status: 401, message: 'The bank notification signature does not match.' },
   payment_in_progress: { status: 409, message: 'Another payment attempt for this order is still pending or delayed.' },
   notification_conflict: { status: 409, message: 'A bank notification with this id arrived before with a different body.' },
+  payments_unavailable: { status: 503, message: 'The payment module is not available on this storage backend yet.' },
   // server
   shutting_down: { status: 503, message: 'payhook is shutting down; try again.' },
   overloaded: { status: 503, message: 'payhook is overloaded; try again.' },

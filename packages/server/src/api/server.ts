@@ -21,6 +21,7 @@ import { registerEndpointRoutes } from './endpoints.js';
 import { registerEventRoutes } from './events.js';
 import { registerDeliveryRoutes } from './deliveries.js';
 import { registerHealthRoutes } from './health.js';
+import { registerPaymentRoutes } from './payments.js';
 
 /** A route as registered: what the 405 handler matches against, and what tests check the OpenAPI document against. */
 export interface RouteEntry {
@@ -89,6 +90,7 @@ export async function buildApi(ctx: AppContext): Promise<FastifyInstance> {
         { name: 'endpoints', description: 'Where a merchant\'s webhooks go, with their signing secrets.' },
         { name: 'events', description: 'What happened; each event fans out to the matching endpoints.' },
         { name: 'deliveries', description: 'One event to one endpoint, with its attempts.' },
+        { name: 'payments', description: 'Orders, card payments and bank notifications: the payment module, which emits transaction.* and order.* events.' },
         { name: 'operations', description: 'Health, metrics and this document.' },
       ],
     },
@@ -114,6 +116,7 @@ export async function buildApi(ctx: AppContext): Promise<FastifyInstance> {
   registerEndpointRoutes(app, ctx);
   registerEventRoutes(app, ctx);
   registerDeliveryRoutes(app, ctx);
+  registerPaymentRoutes(app, ctx);
   registerHealthRoutes(app, ctx);
   app.get('/openapi.json', {
     config: { auth: 'public' },

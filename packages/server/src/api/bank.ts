@@ -1,0 +1,65 @@
+/**
+ * `POST /v1/bank/notifications`: where an acquirer reports a clearance it decided later. Not an API
+ * key route: the bank signs the body with its own key (`bank-key` and `bank-signature` headers, see
+ * payments/notifications.ts), so this route reads the body as raw bytes, the exact bytes that were
+ * signed, in a plugin of its own with its own body parser.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../context.js';
+import { paymentsOf } from '../payments/module.js';
+import { errorResponses } from './schemas.js';
+
+const notificationBody = {
+  type: 'object', additionalProperties: false, required: ['id', 'payment_reference', 'status'],
+  properties: {
+    id: { type: 'string', minLength: 1, maxLength: 200, description: 'The bank\'s id for this notification: the same id again changes nothing.' },
+    payment_reference: { type: 'string', description: 'The transaction\'s payment reference (UUID).' },
+    status: { type: 'string', enum: ['approved', 'declined', 'delayed', 'paid_back'] },
+    debited: { type: 'boolean', description: 'With `declined`: the issuer debited the customer; payhook pays it back.' },
+    message: { type: 'string', maxLength: 500, description: 'The bank\'s message, passed on as `bank_message`.' },
+  },
+};
+
+export function registerBankRoutes(app: FastifyInstance, ctx: AppContext): void {
+  void app.register(async (scope) => {
+    scope.removeContentTypeParser('application/json');
+    scope.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+    scope.post<{ Body: Buffer; Headers: { 'bank-key'?: string; 'bank-signature'?: string } }>('/v1/bank/notifications', {
+      config: { auth: 'public' },
+      // The body schema documents the route; the service validates the bytes after checking their signature.
+      validatorCompiler: () => () => true,
+      schema: {
+        description: 'A bank notification, signed: `bank-key: <key id>` and `bank-signature: sha256=<hex HMAC-SHA256 of the body>`. '
+          + 'Answers 200 with `result` `applied` or `restated` (nothing new), `duplicate: true` when the id was seen before; '
+          + '409 transition_forbidden when the state machine refuses it (recorded; the same notification again gets the same answer); '
+          + '409 notification_conflict for a known id with another body; 401 bank_signature_invalid; 404 transaction_not_found.',
+        tags: ['payments'],
+        querystring: { type: 'object', additionalProperties: false, properties: {} },
+        headers: {
+          type: 'object',
+          properties: {
+            'bank-key': { type: 'string', description: 'Id of the bank key that signed the body.' },
+            'bank-signature': { type: 'string', description: '`sha256=` and the hex HMAC-SHA256 of the exact body under that key\'s secret.' },
+          },
+        },
+        body: notificationBody,
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              result: { type: 'string', enum: ['applied', 'restated'] },
+              duplicate: { type: 'boolean' },
+              transaction_id: { type: ['string', 'null'] },
+              status: { type: ['string', 'null'], description: 'The transaction status now.' },
+            },
+          },
+          ...errorResponses(404, 409, 413, 415),
+        },
+      },
+    }, async (request) => {
+      const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+      const r = await paymentsOf(ctx).service.receiveNotification(request.headers['bank-key'], request.headers['bank-signature'], body);
+      return { result: r.result, duplicate: r.duplicate, transaction_id: r.transactionId, status: r.status };
+    });
+  });
+}

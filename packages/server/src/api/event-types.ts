@@ -1,0 +1,31 @@
+/** `GET /v1/event-types`: the event types payhook itself emits, with the JSON Schema of their `data`. */
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../context.js';
+import { PAYMENT_EVENT_DOCS } from '../payments/event-schemas.js';
+
+export function registerEventTypeRoutes(app: FastifyInstance, _ctx: AppContext): void {
+  app.get('/v1/event-types', {
+    config: { auth: 'public' },
+    schema: {
+      description: 'The event types payhook emits (the payment module\'s), each with a description and the JSON Schema of its `data`. '
+        + 'Merchants may also send events of their own types through POST /v1/events.',
+      tags: ['events'],
+      querystring: { type: 'object', additionalProperties: false, properties: {} },
+      response: {
+        200: {
+          type: 'object',
+          properties: {
+            data: {
+              type: 'array',
+              items: {
+                type: 'object',
+                properties: { type: { type: 'string' }, description: { type: 'string' }, schema: { type: 'object', additionalProperties: true } },
+              },
+            },
+            next_cursor: { type: 'null' },
+          },
+        },
+      },
+    },
+  }, async () => ({ data: PAYMENT_EVENT_DOCS, next_cursor: null }));
+}

@@ -1,0 +1,125 @@
+/**
+ * `/v1/orders`: orders and paying them. Paying answers at once with `success`, `delayed` or `failed`,
+ * as a checkout needs; what happens later (a delayed payment settling, a pay-back) arrives as events.
+ * The card is validated (Luhn, expiry), sent to the bank and forgotten beyond its last four digits.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../context.js';
+import { PayhookError } from '../errors.js';
+import { paymentsOf } from '../payments/module.js';
+import type { OrderStatus } from '../payments/state.js';
+import { bearer, merchantOf } from './auth.js';
+import { checkCursor } from './paging.js';
+import { errorResponses, idParams, pageOf, pageQuery, scopedQuery } from './schemas.js';
+import { orderEventView, orderView, transactionView } from './payment-views.js';
+
+const text = (max: number, description: string) => ({ type: ['string', 'null'], maxLength: max, description });
+
+const orderBody = {
+  type: 'object', additionalProperties: false, required: ['reference', 'amount', 'currency'],
+  properties: {
+    reference: { type: 'string', minLength: 1, maxLength: 100, description: 'Your own order reference; unique per merchant (409 duplicate_reference).' },
+    // A number, not an integer, in the schema: a negative or fractional amount gets its own code
+    // (invalid_amount) from the service rather than a generic validation_failed.
+    amount: { type: 'number', description: 'Integer minor units of `currency`: 10000 is AED 100.00, JPY 100 is 100.', examples: [10000] },
+    currency: { type: 'string', maxLength: 8, description: 'ISO 4217 code (unknown_currency otherwise).', examples: ['AED'] },
+    customer_email: text(254, 'Customer e-mail, returned in every event.'),
+    customer_mobile: text(32, 'Customer mobile, returned in every event.'),
+    optional1: text(255, 'Free field, returned in every event.'),
+    optional2: text(255, 'Free field, returned in every event.'),
+    optional3: text(255, 'Free field, returned in every event.'),
+  },
+};
+
+const payBody = {
+  type: 'object', additionalProperties: false, required: ['card'],
+  properties: {
+    card: {
+      type: 'object', additionalProperties: false, required: ['number', 'expiry', 'cvc'],
+      description: 'The card. Test cards: docs/payments.md.',
+      properties: {
+        number: { type: 'string', maxLength: 32, description: '12–19 digits, spaces and dashes allowed; must pass the Luhn check.', examples: ['4111 1111 1111 1111'] },
+        expiry: { type: 'string', maxLength: 16, description: 'MM/YY or MM/YYYY.', examples: ['12/30'] },
+        cvc: { type: 'string', maxLength: 8, description: '3 or 4 digits.', examples: ['123'] },
+      },
+    },
+  },
+};
+
+interface OrderBody {
+  reference: string; amount: number; currency: string; customer_email?: string | null; customer_mobile?: string | null;
+  optional1?: string | null; optional2?: string | null; optional3?: string | null;
+}
+
+export function registerOrderRoutes(app: FastifyInstance, ctx: AppContext): void {
+  const base = { config: { auth: 'merchant' as const } };
+
+  app.post<{ Body: OrderBody; Querystring: { merchant_id?: string } }>('/v1/orders', {
+    ...base,
+    schema: {
+      description: 'Creates an open order. Errors: invalid_amount (not a positive whole number of minor units), unknown_currency, duplicate_reference.',
+      tags: ['payments'], security: bearer, querystring: scopedQuery(), body: orderBody,
+      response: { 201: { $ref: 'Order#', description: 'The order, open.' }, ...errorResponses(404, 409, 413, 415) },
+    },
+  }, async (request, reply) => {
+    const merchantId = await merchantOf(ctx, request);
+    const order = await paymentsOf(ctx).service.createOrder(merchantId, request.body);
+    return reply.code(201).send(orderView(order));
+  });
+
+  app.get<{ Querystring: { merchant_id?: string; status?: OrderStatus; limit: number; cursor?: string } }>('/v1/orders', {
+    ...base,
+    schema: {
+      description: 'Lists the merchant\'s orders, newest first; filter by `status`.',
+      tags: ['payments'], security: bearer,
+      querystring: scopedQuery({ status: { type: 'string', enum: ['open', 'paid', 'cancelled'] }, ...pageQuery }),
+      response: { 200: { description: 'A page of orders.', ...pageOf('Order') }, ...errorResponses(404) },
+    },
+  }, async (request) => {
+    const merchantId = await merchantOf(ctx, request);
+    const q = request.query;
+    const page = await paymentsOf(ctx).store.listOrders({ merchantId, status: q.status, limit: q.limit, cursor: checkCursor(q.cursor, 'ord') });
+    return { data: page.items.map(orderView), next_cursor: page.nextCursor };
+  });
+
+  app.get<{ Params: { id: string }; Querystring: { merchant_id?: string } }>('/v1/orders/:id', {
+    ...base,
+    schema: {
+      description: 'One order with its transactions (oldest first) and the events it emitted (in sequence order).',
+      tags: ['payments'], security: bearer, params: idParams('ord', 'order'), querystring: scopedQuery(),
+      response: { 200: { $ref: 'OrderDetail#', description: 'The order.' }, ...errorResponses(404) },
+    },
+  }, async (request) => {
+    const merchantId = await merchantOf(ctx, request);
+    const { store } = paymentsOf(ctx);
+    const order = await store.getOrder(merchantId, request.params.id);
+    if (!order) throw new PayhookError('order_not_found', undefined, { id: request.params.id });
+    const txns = await store.transactionsOfOrder(order.id);
+    const transactions = await Promise.all(txns.map(async (t) => transactionView(t, await store.paybackOf(t.id))));
+    const events = (await store.eventsOfOrder(order.id)).map(orderEventView);
+    return { ...orderView(order), transactions, events };
+  });
+
+  app.post<{ Params: { id: string }; Querystring: { merchant_id?: string }; Body: { card: { number: string; expiry: string; cvc: string } } }>('/v1/orders/:id/transactions', {
+    ...base,
+    schema: {
+      description: 'Pays the order with a card and answers at once: `outcome` is `success`, `delayed` (the bank decides later; events follow) '
+        + 'or `failed` (the order is cancelled; when the issuer debited anyway, `transaction.status` is `payback_pending` and the pay-back is automatic). '
+        + 'Errors: card_invalid, card_expired, order_not_found, order_not_payable (paid or cancelled), payment_in_progress.',
+      tags: ['payments'], security: bearer, params: idParams('ord', 'order'), querystring: scopedQuery(), body: payBody,
+      response: {
+        201: {
+          type: 'object', description: 'The attempt, with the bank\'s answer.',
+          properties: { outcome: { type: 'string', enum: ['success', 'delayed', 'failed'] }, transaction: { $ref: 'Transaction#' }, order: { $ref: 'Order#' } },
+        },
+        ...errorResponses(404, 409, 413, 415),
+      },
+    },
+  }, async (request, reply) => {
+    const merchantId = await merchantOf(ctx, request);
+    const { service, store } = paymentsOf(ctx);
+    const r = await service.pay(merchantId, request.params.id, request.body.card);
+    const payback = r.transaction.debited ? await store.paybackOf(r.transaction.id) : null;
+    return reply.code(201).send({ outcome: r.outcome, transaction: transactionView(r.transaction, payback), order: orderView(r.order) });
+  });
+}

@@ -1,0 +1,132 @@
+/**
+ * The payment module's resources as the API shows them (snake_case, ISO times, amounts as integer minor
+ * units and as an exact decimal string) and their response schemas, kept together so a field cannot be
+ * added to one and forgotten in the other.
+ */
+import { toDecimalString } from '../payments/currencies.js';
+import type { Order, Payback, Transaction } from '../payments/model.js';
+import type { PaymentEventLogEntry } from '../payments/store-types.js';
+import { idSchema } from './schemas.js';
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+type Schema = Record<string, unknown>;
+const nullable = (type: string, description: string): Schema => ({ type: [type, 'null'], description });
+const time = (description: string): Schema => ({ type: 'string', format: 'date-time', description });
+
+export function orderView(o: Order) {
+  return {
+    id: o.id, merchant_id: o.merchantId, reference: o.reference, amount: o.amount,
+    amount_decimal: toDecimalString(o.amount, o.currency), currency: o.currency,
+    customer_email: o.customerEmail, customer_mobile: o.customerMobile,
+    optional1: o.optional1, optional2: o.optional2, optional3: o.optional3,
+    status: o.status, sequence: o.sequence, created_at: iso(o.createdAt), updated_at: iso(o.updatedAt),
+  };
+}
+
+export function paybackView(p: Payback) {
+  return {
+    id: p.id, status: p.status, attempts: p.attempts,
+    next_attempt_at: p.status === 'pending' && p.nextAttemptAt !== null ? iso(p.nextAttemptAt) : null,
+    last_error: p.lastError, created_at: iso(p.createdAt), updated_at: iso(p.updatedAt),
+  };
+}
+
+export function transactionView(t: Transaction, payback: Payback | null) {
+  return {
+    id: t.id, order_id: t.orderId, merchant_id: t.merchantId, transaction_no: t.transactionNo,
+    payment_reference: t.paymentReference, amount: t.amount, amount_decimal: toDecimalString(t.amount, t.currency),
+    currency: t.currency, card_last_four: t.cardLastFour, status: t.status, bank_message: t.bankMessage,
+    debited: t.debited, payback: payback ? paybackView(payback) : null, created_at: iso(t.createdAt), updated_at: iso(t.updatedAt),
+  };
+}
+
+export function orderEventView(e: PaymentEventLogEntry) {
+  return {
+    event_id: e.eventId, type: e.type, sequence: e.sequence, transaction_id: e.transactionId,
+    status: e.status, order_status: e.orderStatus, created_at: iso(e.createdAt),
+  };
+}
+
+const orderProperties: Schema = {
+  id: idSchema('ord', 'Order id.'),
+  merchant_id: idSchema('mer', 'The merchant that owns it.'),
+  reference: { type: 'string', description: 'The merchant\'s own reference, unique per merchant.' },
+  amount: { type: 'integer', description: 'Integer minor units of `currency`.' },
+  amount_decimal: { type: 'string', description: 'The exact decimal amount ("100.00").' },
+  currency: { type: 'string', description: 'ISO 4217 code.' },
+  customer_email: nullable('string', 'Customer e-mail.'),
+  customer_mobile: nullable('string', 'Customer mobile.'),
+  optional1: nullable('string', 'Free field, returned in every event.'),
+  optional2: nullable('string', 'Free field, returned in every event.'),
+  optional3: nullable('string', 'Free field, returned in every event.'),
+  status: { type: 'string', enum: ['open', 'paid', 'cancelled'] },
+  sequence: { type: 'integer', description: 'Sequence of the order\'s latest event (0 before the first).' },
+  created_at: time('When it was created.'),
+  updated_at: time('When it last changed.'),
+};
+
+const paybackSchema: Schema = {
+  type: ['object', 'null'],
+  description: 'The pay-back of a debit taken for a failed payment; null when nothing was debited.',
+  properties: {
+    id: idSchema('pb', 'Pay-back id: also the idempotency key every try sends to the bank.'),
+    status: { type: 'string', enum: ['pending', 'confirmed'] },
+    attempts: { type: 'integer', description: 'Tries sent to the bank so far.' },
+    next_attempt_at: { type: ['string', 'null'], format: 'date-time', description: 'When the next try is due, while pending.' },
+    last_error: nullable('string', 'What the bank said to the last failed try.'),
+    created_at: time('When the debit was found and the pay-back scheduled.'),
+    updated_at: time('When it last changed.'),
+  },
+};
+
+export const transactionSchema: Schema = {
+  $id: 'Transaction',
+  type: 'object',
+  description: 'One payment attempt on an order.',
+  properties: {
+    id: idSchema('txn', 'Transaction id.'),
+    order_id: idSchema('ord', 'The order it pays.'),
+    merchant_id: idSchema('mer', 'The merchant that owns it.'),
+    transaction_no: { type: 'string', description: 'Human transaction number (`FLN…`).' },
+    payment_reference: { type: 'string', description: 'UUID the customer and the bank can quote; bank notifications name it.' },
+    amount: { type: 'integer' },
+    amount_decimal: { type: 'string' },
+    currency: { type: 'string' },
+    card_last_four: { type: 'string', description: 'All payhook keeps of the card.' },
+    status: { type: 'string', enum: ['pending', 'delayed', 'success', 'failed', 'payback_pending', 'paid_back'] },
+    bank_message: { type: 'string' },
+    debited: { type: 'boolean', description: 'The issuer debited the customer although the payment failed.' },
+    payback: paybackSchema,
+    created_at: time('When the attempt started.'),
+    updated_at: time('When it last changed.'),
+  },
+};
+
+export const orderSchema: Schema = { $id: 'Order', type: 'object', description: 'An order a customer pays.', properties: orderProperties };
+
+export const orderDetailSchema: Schema = {
+  $id: 'OrderDetail',
+  type: 'object',
+  description: 'An order with its transactions and the events it emitted, in sequence order.',
+  properties: {
+    ...orderProperties,
+    transactions: { type: 'array', items: { $ref: 'Transaction#' } },
+    events: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          event_id: idSchema('evt', 'The event (GET /v1/events/{id}; kept for the retention period).'),
+          type: { type: 'string' },
+          sequence: { type: 'integer' },
+          transaction_id: idSchema('txn', 'The transaction it is about.'),
+          status: { type: 'string' },
+          order_status: { type: 'string' },
+          created_at: time('When it was emitted.'),
+        },
+      },
+    },
+  },
+};
+
+export const paymentSchemas = [transactionSchema, orderSchema, orderDetailSchema];

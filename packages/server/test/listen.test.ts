@@ -1,0 +1,175 @@
+/**
+ * `GET /v1/listen` against a real payhook: the stream starts from now, carries each event's id, type and
+ * envelope (the bytes a webhook carries), filters by type, resumes after an id, stays within the tenant,
+ * sees events accepted by another process on the same database and events that committed late, sends
+ * heartbeats, and is cleaned up when the client goes or the server stops.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createPayhook, type Payhook } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
+import { buildEnvelope } from '../src/events/envelope.js';
+import { newId } from '../src/ids.js';
+import { openListenStreams } from '../src/api/listen.js';
+import { ADMIN_KEY, Harness, Receiver, eventually, world, type Tenant } from './api-harness.js';
+import { openStream, type OpenStream } from './helpers/sse.js';
+
+// Read when the route is registered: heartbeats every 100 ms, so the test sees some without waiting 15 s.
+process.env.PAYHOOK_LISTEN_HEARTBEAT = '100ms';
+
+describe('GET /v1/listen', () => {
+  let h: Harness;
+  let receiver: Receiver;
+  let a: Tenant;
+  let b: Tenant;
+  const open: OpenStream[] = [];
+
+  const listen = async (key: string, query = '', headers: Record<string, string> = {}) => {
+    const s = await openStream(h.url, key, query, headers);
+    open.push(s);
+    assert.equal(s.status, 200);
+    await s.waitFor((x) => x.messages.some((m) => m.comment === 'listening'), 'the stream to open');
+    return s;
+  };
+  const send = async (t: Tenant, type: string, data: Record<string, unknown> = {}) => {
+    const r = await h.call('POST', '/v1/events', { key: t.key, body: { type, data } });
+    assert.equal(r.status, 202, r.text);
+    return r.body as { id: string; type: string; created_at: string; data: Record<string, unknown> };
+  };
+  const has = (id: string) => (s: OpenStream) => s.events().some((m) => m.id === id);
+
+  before(async () => {
+    receiver = await new Receiver().start();
+    h = await Harness.start({ PAYHOOK_POLL_INTERVAL: '50ms' });
+    ({ a, b } = await world(h, receiver));
+  });
+  after(async () => {
+    for (const s of open) s.close();
+    await h?.close();
+    await receiver?.close();
+  });
+
+  test('starts from now; each message is the event id, its type and the envelope a webhook carries', async () => {
+    const earlier = await send(a, 'order.success', { n: 0 });
+    const s = await listen(a.key);
+    assert.match(s.headers.get('content-type') ?? '', /^text\/event-stream/);
+    const e = await send(a, 'order.success', { n: 1, text: 'line\nbreak "quoted"' });
+    await s.waitFor(has(e.id), 'the event');
+    const events = s.events();
+    assert.equal(events.some((m) => m.id === earlier.id), false, 'an event from before the stream opened is not sent');
+    const msg = events.find((m) => m.id === e.id)!;
+    assert.equal(msg.event, 'order.success');
+    assert.deepEqual(JSON.parse(msg.data), { id: e.id, type: 'order.success', timestamp: e.created_at, data: e.data });
+    await receiver.waitFor(() => receiver.for('/alpha').some((r) => r.headers['webhook-id'] === e.id), 10_000, 'the webhook');
+    const webhook = receiver.for('/alpha').find((r) => r.headers['webhook-id'] === e.id)!;
+    assert.equal(msg.data, webhook.body, 'the same bytes as the webhook');
+  });
+
+  test('types: only matching events, exact or prefix.*', async () => {
+    const s = await listen(a.key, '?types=order.*,transaction.success');
+    const skipped = [await send(a, 'transaction.failed'), await send(a, 'other.thing'), await send(a, 'orders.x')];
+    const wanted = [await send(a, 'transaction.success'), await send(a, 'order.cancel')];
+    await s.waitFor(has(wanted[1].id), 'order.cancel');
+    assert.deepEqual(s.events().map((m) => m.id), wanted.map((e) => e.id), 'in order, and nothing else');
+    assert.equal(s.events().some((m) => skipped.some((e) => e.id === m.id)), false);
+  });
+
+  test('resumes after an event id, from the query or the Last-Event-ID header', async () => {
+    const sent = [await send(a, 'order.success', { n: 1 }), await send(a, 'order.success', { n: 2 }), await send(a, 'order.success', { n: 3 })];
+    const s = await listen(a.key, `?after=${sent[0].id}`);
+    await s.waitFor(has(sent[2].id), 'the third event');
+    assert.deepEqual(s.events().map((m) => m.id).slice(0, 2), [sent[1].id, sent[2].id]);
+    const t = await listen(a.key, '', { 'last-event-id': sent[1].id });
+    await t.waitFor(has(sent[2].id), 'the third event');
+    assert.equal(t.events()[0].id, sent[2].id);
+  });
+
+  test('a merchant sees only its own events; the admin names the merchant', async () => {
+    const mine = await listen(a.key);
+    const asAdmin = await listen(ADMIN_KEY, `?merchant_id=${b.id}`);
+    const theirs = await send(b, 'order.success');
+    const own = await send(a, 'order.success');
+    await mine.waitFor(has(own.id), 'A\'s event');
+    await asAdmin.waitFor(has(theirs.id), 'B\'s event for the admin');
+    assert.equal(mine.events().some((m) => m.id === theirs.id), false);
+    assert.equal(asAdmin.events().some((m) => m.id === own.id), false);
+  });
+
+  test('an event that commits after a later one was streamed is still sent (look-back)', async () => {
+    const s = await listen(a.key);
+    await sleep(20); // so the late id below is after the stream's start
+    const lateMs = Date.now();
+    await sleep(5);
+    const later = await send(a, 'order.success', { n: 'later' });
+    await s.waitFor(has(later.id), 'the later event');
+    // As if its transaction had been slow: an id older than one already streamed becomes visible now.
+    const id = newId('evt', lateMs);
+    const data = JSON.stringify({ n: 'late' });
+    await h.app.store.appendEvents([{ id, merchantId: a.id, type: 'order.late', data, body: buildEnvelope(id, 'order.late', lateMs, data), idempotencyKey: null, createdAt: lateMs }]);
+    await s.waitFor(has(id), 'the late event');
+    assert.equal(s.events().filter((m) => m.id === later.id).length, 1, 'the look-back does not send an event twice');
+  });
+
+  test('heartbeat comments keep an idle stream alive', async () => {
+    const s = await listen(a.key, '?types=nothing.matches');
+    await s.waitFor((x) => x.messages.filter((m) => m.comment === 'heartbeat').length >= 2, 'two heartbeats');
+    assert.equal(s.events().length, 0);
+  });
+
+  test('a client that disconnects is cleaned up', async () => {
+    const before = openListenStreams(h.app.store);
+    const s = await openStream(h.url, a.key);
+    await s.waitFor((x) => x.messages.length > 0, 'the stream to open');
+    assert.equal(openListenStreams(h.app.store), before + 1);
+    s.close();
+    await eventually(() => openListenStreams(h.app.store) === before, 10_000, 'the stream to be closed on the server');
+  });
+
+  test('bad input is a JSON error before any stream', async () => {
+    const cases: [string, Record<string, string>, number, string][] = [
+      ['?types=bad..type', {}, 400, 'validation_failed'],
+      ['?after=nonsense', {}, 400, 'invalid_id'],
+      [`?after=${newId('del')}`, {}, 400, 'invalid_id'],
+      ['', { 'last-event-id': 'garbage' }, 400, 'invalid_id'],
+      ['?type=order.success', {}, 400, 'unknown_field'],
+    ];
+    for (const [query, headers, status, code] of cases) {
+      const r = await h.call('GET', `/v1/listen${query}`, { key: a.key, headers });
+      assert.equal(r.status, status, query);
+      assert.equal(r.body.error.code, code, query);
+    }
+    assert.equal((await h.call('GET', '/v1/listen', { key: null })).status, 401);
+  });
+
+  describe('with a second payhook process on the same database', () => {
+    let other: Payhook;
+    let stopped = false;
+    before(async () => {
+      const config = loadConfig({ PAYHOOK_ADMIN_KEY: ADMIN_KEY, PAYHOOK_LOG_LEVEL: 'silent', PAYHOOK_ROLE: 'api', PAYHOOK_POLL_INTERVAL: '50ms' }, { port: 0, dbPath: h.app.config.dbPath });
+      other = await createPayhook(config);
+      await other.start();
+    });
+    after(async () => { if (!stopped) await other?.stop(); });
+
+    test('events accepted by the other process arrive (the stream polls the table)', async () => {
+      const s = await listen(a.key);
+      const r = await fetch(`${other.url}/v1/events`, {
+        method: 'POST', headers: { authorization: `Bearer ${a.key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ type: 'order.success', data: { via: 'other' } }),
+      });
+      assert.equal(r.status, 202);
+      const e = await r.json() as { id: string };
+      await s.waitFor(has(e.id), 'the event from the other process');
+    });
+
+    test('stopping a server ends its streams instead of waiting for them', async () => {
+      const s = await openStream(other.url!, a.key);
+      await s.waitFor((x) => x.messages.length > 0, 'the stream to open');
+      stopped = true;
+      await other.stop();
+      await s.ended;
+      assert.equal(openListenStreams(other.store), 0);
+    });
+  });
+});

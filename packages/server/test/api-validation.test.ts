@@ -43,6 +43,7 @@ const ROUTES: Route[] = [
   { method: 'GET', path: '/v1/deliveries', auth: 'merchant', list: 'del' },
   { method: 'GET', path: '/v1/deliveries/{del}', auth: 'merchant', id: 'del' },
   { method: 'POST', path: '/v1/deliveries/{del}/retry', auth: 'merchant', id: 'del', body: {} },
+  { method: 'GET', path: '/v1/listen', auth: 'merchant' },
   { method: 'GET', path: '/healthz', auth: 'public' },
   { method: 'GET', path: '/metrics', auth: 'admin' },
   { method: 'GET', path: '/openapi.json', auth: 'public' },

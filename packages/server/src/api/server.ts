@@ -21,6 +21,7 @@ import { registerEndpointRoutes } from './endpoints.js';
 import { registerEventRoutes } from './events.js';
 import { registerDeliveryRoutes } from './deliveries.js';
 import { registerHealthRoutes } from './health.js';
+import { registerListenRoutes } from './listen.js';
 import { registerPaymentRoutes } from './payments.js';
 
 /** A route as registered: what the 405 handler matches against, and what tests check the OpenAPI document against. */
@@ -116,6 +117,7 @@ export async function buildApi(ctx: AppContext): Promise<FastifyInstance> {
   registerEndpointRoutes(app, ctx);
   registerEventRoutes(app, ctx);
   registerDeliveryRoutes(app, ctx);
+  registerListenRoutes(app, ctx);
   registerPaymentRoutes(app, ctx);
   registerHealthRoutes(app, ctx);
   app.get('/openapi.json', {

@@ -8,10 +8,12 @@ import { registerDeliveryCommands } from './deliveries.js';
 import { registerEndpointCommands } from './endpoints.js';
 import { registerEventCommands } from './events.js';
 import { registerMerchantCommands } from './merchants.js';
+import { registerPaymentCommands } from './payments.js';
 
 export function registerApiCommands(program: Command): void {
   registerMerchantCommands(program);
   registerEndpointCommands(program);
   registerEventCommands(program);
   registerDeliveryCommands(program);
+  registerPaymentCommands(program);
 }

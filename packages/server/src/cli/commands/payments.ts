@@ -1,0 +1,97 @@
+/**
+ * `payhook orders create|list|show` and `payhook pay <order> --card …`: the payment module from a
+ * terminal, for trying the test cards (docs/payments.md). Amounts are typed as people write them
+ * ("100.00") and sent as the API wants them (integer minor units), converted exactly for the currency.
+ */
+import type { Command } from 'commander';
+import { isPayhookError } from '../../errors.js';
+import { parseDecimal } from '../../payments/currencies.js';
+import { action, clientFor, parsePositiveInt, printJson, printMore, printTable, UsageError, withClientOptions, type CommonFlags, type PageOf } from './shared.js';
+
+interface Order {
+  id: string; reference: string; amount: number; amount_decimal: string; currency: string; status: string; sequence: number; created_at: string;
+  transactions?: Transaction[]; events?: { event_id: string; type: string; sequence: number; status: string; created_at: string }[];
+}
+interface Transaction {
+  id: string; transaction_no: string; status: string; card_last_four: string; bank_message: string;
+  payback: { id: string; status: string; attempts: number } | null;
+}
+
+interface CreateFlags extends CommonFlags {
+  reference: string; amount: string; currency: string; email?: string; mobile?: string; optional1?: string; optional2?: string; optional3?: string;
+}
+
+/** "100.00" AED → 10000; a precision the currency lacks or an unknown code is a usage error, not a rounding. */
+export function minorUnits(amount: string, currency: string): number {
+  try {
+    const minor = parseDecimal(amount, currency.toUpperCase());
+    if (minor <= 0n || minor > BigInt(Number.MAX_SAFE_INTEGER)) throw new UsageError('--amount must be positive');
+    return Number(minor);
+  } catch (err) {
+    if (isPayhookError(err)) throw new UsageError(`--amount ${amount} ${currency}: ${err.message}`);
+    throw err;
+  }
+}
+
+export function registerPaymentCommands(program: Command): void {
+  const orders = program.command('orders').description('orders of the payment module');
+
+  withClientOptions(orders.command('create').description('create an open order'))
+    .requiredOption('--reference <ref>', 'your own order reference (unique per merchant)')
+    .requiredOption('--amount <decimal>', 'the amount in major units, as written: 100.00 (AED), 500 (JPY), 1.250 (KWD)')
+    .requiredOption('--currency <code>', 'ISO 4217 code, such as AED')
+    .option('--email <email>', 'customer e-mail')
+    .option('--mobile <mobile>', 'customer mobile')
+    .option('--optional1 <text>', 'free field returned in every event')
+    .option('--optional2 <text>', 'free field returned in every event')
+    .option('--optional3 <text>', 'free field returned in every event')
+    .action(action(async (flags: CreateFlags) => {
+      const body: Record<string, unknown> = {
+        reference: flags.reference, amount: minorUnits(flags.amount, flags.currency), currency: flags.currency.toUpperCase(),
+      };
+      if (flags.email !== undefined) body.customer_email = flags.email;
+      if (flags.mobile !== undefined) body.customer_mobile = flags.mobile;
+      for (const k of ['optional1', 'optional2', 'optional3'] as const) if (flags[k] !== undefined) body[k] = flags[k];
+      const { body: o } = await clientFor(flags).request<Order>('POST', '/v1/orders', { body });
+      if (flags.json) return printJson(o);
+      process.stdout.write(`Created order ${o.id} (${o.reference}): ${o.amount_decimal} ${o.currency}, ${o.status}\n`);
+    }));
+
+  withClientOptions(orders.command('list').description('list orders, newest first'))
+    .option('--status <status>', 'open, paid or cancelled')
+    .option('--limit <n>', 'how many (1-250)', '50')
+    .option('--cursor <cursor>', 'the next page, as printed after the previous one')
+    .action(action(async (flags: CommonFlags & { status?: string; limit: string; cursor?: string }) => {
+      const limit = parsePositiveInt(flags.limit, '--limit');
+      const { body } = await clientFor(flags).request<PageOf<Order>>('GET', '/v1/orders', { query: { status: flags.status, limit, cursor: flags.cursor } });
+      if (flags.json) return printJson(body);
+      printTable(['ID', 'REFERENCE', 'AMOUNT', 'STATUS', 'CREATED'], body.data.map((o) => [o.id, o.reference, `${o.amount_decimal} ${o.currency}`, o.status, o.created_at]));
+      printMore(body);
+    }));
+
+  withClientOptions(orders.command('show <order>').description('an order with its transactions and events'))
+    .action(action(async (id: string, flags: CommonFlags) => {
+      const { body: o } = await clientFor(flags).request<Order>('GET', `/v1/orders/${encodeURIComponent(id)}`);
+      if (flags.json) return printJson(o);
+      process.stdout.write(`Order ${o.id} (${o.reference}): ${o.amount_decimal} ${o.currency}, ${o.status}\n\nTransactions:\n`);
+      printTable(['ID', 'NUMBER', 'CARD', 'STATUS', 'BANK', 'PAY-BACK'], (o.transactions ?? []).map((t) => [
+        t.id, t.transaction_no, `…${t.card_last_four}`, t.status, t.bank_message, t.payback ? `${t.payback.status} (${t.payback.attempts} tries)` : null,
+      ]));
+      process.stdout.write('\nEvents:\n');
+      printTable(['SEQ', 'TYPE', 'STATUS', 'EVENT', 'AT'], (o.events ?? []).map((e) => [e.sequence, e.type, e.status, e.event_id, e.created_at]));
+    }));
+
+  withClientOptions(program.command('pay <order>').description('pay an order with a card; answers success, delayed or failed at once'))
+    .requiredOption('--card <number>', 'card number (test cards: docs/payments.md), such as 4111111111111111')
+    .option('--expiry <MM/YY>', 'card expiry', '12/30')
+    .option('--cvc <cvc>', 'card cvc', '123')
+    .action(action(async (id: string, flags: CommonFlags & { card: string; expiry: string; cvc: string }) => {
+      const { body } = await clientFor(flags).request<{ outcome: string; transaction: Transaction; order: Order }>(
+        'POST', `/v1/orders/${encodeURIComponent(id)}/transactions`, { body: { card: { number: flags.card, expiry: flags.expiry, cvc: flags.cvc } } });
+      if (flags.json) return printJson(body);
+      const t = body.transaction;
+      process.stdout.write(`${body.outcome}: ${t.id} (${t.transaction_no}), card …${t.card_last_four}, bank: ${t.bank_message}\n`);
+      process.stdout.write(`Order ${body.order.id} is ${body.order.status}`);
+      process.stdout.write(t.payback ? `; the issuer debited the card, pay-back ${t.payback.id} is ${t.payback.status}\n` : '\n');
+    }));
+}

@@ -238,7 +238,8 @@ export class Dispatcher {
       const body = d.format === 'standard' ? d.body : render(d.format, {
         eventId: d.eventId, eventType: d.eventType, eventCreatedAt: d.eventCreatedAt, body: d.body, data: d.data || dataOfEnvelope(d.body),
       });
-      const signature = await this.signer.signature(d.endpointId, d.eventId, timestamp, body);
+      const sig = this.signer.signature(d.endpointId, d.eventId, timestamp, body);
+      const signature = typeof sig === 'string' ? sig : await sig;
       const headers: Record<string, string> = {
         ...d.headers,
         'content-type': 'application/json',

@@ -99,7 +99,14 @@ export class HttpClient {
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
       });
-      const responseBody = await readExcerpt(res.body);
+      const length = Number(res.headers['content-length']);
+      // Most receivers answer with a short body and a content-length: read it in one go (one promise)
+      // instead of iterating the stream chunk by chunk.
+      const responseBody = length === 0
+        ? (await res.body.dump(), null)
+        : length > 0 && length <= DRAIN_LIMIT_BYTES
+          ? excerpt(await res.body.text())
+          : await readExcerpt(res.body);
       const ra = res.headers['retry-after'];
       return done({
         statusCode: res.statusCode,
@@ -122,6 +129,12 @@ export class HttpClient {
   async destroy(): Promise<void> {
     await this.agent.destroy();
   }
+}
+
+function excerpt(text: string): string | null {
+  if (text.length === 0) return null;
+  const buf = Buffer.from(text, 'utf8');
+  return buf.length <= RESPONSE_EXCERPT_BYTES ? text : buf.subarray(0, RESPONSE_EXCERPT_BYTES).toString('utf8');
 }
 
 async function readExcerpt(body: AsyncIterable<Buffer> & { destroy(err?: Error): void }): Promise<string | null> {

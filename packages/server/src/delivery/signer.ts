@@ -40,10 +40,19 @@ export class Signer {
     return p;
   }
 
-  /** The `webhook-signature` header value for one attempt. */
-  async signature(endpointId: string, msgId: string, timestampSeconds: number, body: string): Promise<string> {
+  /**
+   * The `webhook-signature` header value for one attempt: synchronously (a string) when the endpoint's
+   * keys are cached, which is nearly always, so the hot path awaits nothing.
+   */
+  signature(endpointId: string, msgId: string, timestampSeconds: number, body: string): string | Promise<string> {
+    const wallNow = Date.now();
+    const hit = this.cache.get(endpointId);
+    if (hit && wallNow - hit.loadedAt < this.ttlMs) return this.sign(hit, endpointId, msgId, timestampSeconds, body);
+    return this.keysFor(endpointId, wallNow).then((keys) => this.sign(keys, endpointId, msgId, timestampSeconds, body));
+  }
+
+  private sign({ keys }: CachedKeys, endpointId: string, msgId: string, timestampSeconds: number, body: string): string {
     const now = timestampSeconds * 1000;
-    const { keys } = await this.keysFor(endpointId, Date.now());
     const prefix = `${msgId}.${timestampSeconds}.`;
     let out = '';
     for (const k of keys) {

@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { registerDeliveryCommands } from './deliveries.js';
 import { registerEndpointCommands } from './endpoints.js';
 import { registerEventCommands } from './events.js';
+import { registerListenCommand } from './listen.js';
 import { registerMerchantCommands } from './merchants.js';
 import { registerPaymentCommands } from './payments.js';
 
@@ -16,4 +17,5 @@ export function registerApiCommands(program: Command): void {
   registerEventCommands(program);
   registerDeliveryCommands(program);
   registerPaymentCommands(program);
+  registerListenCommand(program);
 }

@@ -9,6 +9,7 @@ import { registerEndpointCommands } from './endpoints.js';
 import { registerEventCommands } from './events.js';
 import { registerListenCommand } from './listen.js';
 import { registerMerchantCommands } from './merchants.js';
+import { registerTriggerCommand } from './trigger.js';
 import { registerPaymentCommands } from './payments.js';
 
 export function registerApiCommands(program: Command): void {
@@ -18,4 +19,5 @@ export function registerApiCommands(program: Command): void {
   registerDeliveryCommands(program);
   registerPaymentCommands(program);
   registerListenCommand(program);
+  registerTriggerCommand(program);
 }

@@ -1,0 +1,74 @@
+/**
+ * Scale-out end to end: `payhook serve --database-url postgres://… --role api` and `--role dispatcher`
+ * as two processes on one schema. Events go in through the API process's HTTP API and come out of the
+ * dispatcher process, signed, at a real receiver. (That a NOTIFY from one process wakes another is
+ * shown at the store level in postgres.test.ts; here the dispatcher also polls, at the default 1 s.)
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Webhook } from 'standardwebhooks';
+import { Receiver } from '../../../test/helpers/receiver.js';
+import { runPayhook, waitForOutput, type Running } from '../../../test/helpers/spawn.js';
+import { randomSchema, TestSchemas, TEST_DATABASE_URL } from './test-db.js';
+
+const schemas = new TestSchemas();
+const ADMIN = 'ak_serve_test_admin_key';
+let rx: Receiver;
+const running: Running[] = [];
+before(async () => { rx = await new Receiver().start(); });
+after(async () => {
+  for (const r of running) if (r.child.exitCode === null) r.child.kill('SIGKILL');
+  await rx.close();
+  await schemas.dropAll();
+});
+
+async function call(base: string, key: string, method: string, path: string, body?: unknown): Promise<any> {
+  const res = await fetch(base + path, {
+    method, headers: { authorization: `Bearer ${key}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+  return JSON.parse(text);
+}
+
+test('an API process and a dispatcher process on one PostgreSQL deliver every event, signed', { timeout: 90_000 }, async () => {
+  const schema = randomSchema();
+  const migrated = schemas.store({ schema });
+  await migrated.migrate();
+  await migrated.close();
+  const env = { PAYHOOK_DATABASE_SCHEMA: schema, PAYHOOK_ADMIN_KEY: ADMIN };
+  const api = runPayhook(['serve', '--database-url', TEST_DATABASE_URL, '--role', 'api', '--port', '0'], env);
+  const dispatcher = runPayhook(['serve', '--database-url', TEST_DATABASE_URL, '--role', 'dispatcher'], env);
+  running.push(api, dispatcher);
+  const [, base] = await waitForOutput(api, /listening on (http:\/\/\S+) \(role api, store PostgreSQL\)/);
+  await waitForOutput(dispatcher, /dispatching \(role dispatcher, store PostgreSQL\)/);
+
+  const merchant = await call(base, ADMIN, 'POST', '/v1/merchants', { name: 'Scale-out shop' });
+  const endpoint = await call(base, merchant.api_key, 'POST', '/v1/endpoints', { url: `${rx.url}/serve`, event_types: ['order.*'] });
+  const ids: string[] = [];
+  for (let i = 0; i < 20; i++) {
+    const e = await call(base, merchant.api_key, 'POST', '/v1/events', { type: i % 2 ? 'order.success' : 'order.cancel', data: { n: i } });
+    ids.push(e.id);
+  }
+  await call(base, merchant.api_key, 'POST', '/v1/events', { type: 'refund.done', data: {} });
+  await rx.waitFor(() => ids.every((id) => rx.for('/serve').some((r) => r.headers['webhook-id'] === id)), 20_000, 'every event at the receiver');
+  assert.equal(rx.for('/serve').length, 20, 'the filtered-out event was not sent');
+
+  const wh = new Webhook(endpoint.secret);
+  for (const r of rx.for('/serve')) {
+    const verified = wh.verify(r.body, {
+      'webhook-id': String(r.headers['webhook-id']), 'webhook-timestamp': String(r.headers['webhook-timestamp']),
+      'webhook-signature': String(r.headers['webhook-signature']),
+    }) as { id: string };
+    assert.equal(verified.id, r.headers['webhook-id']);
+  }
+  const page = await call(base, merchant.api_key, 'GET', `/v1/deliveries?endpoint_id=${endpoint.id}&limit=50`);
+  assert.equal(page.data.length, 20);
+  assert.ok(page.data.every((d: { status: string }) => d.status === 'succeeded'));
+
+  api.child.kill('SIGTERM');
+  dispatcher.child.kill('SIGTERM');
+  assert.equal((await api.exited).code, 0);
+  assert.equal((await dispatcher.exited).code, 0);
+});

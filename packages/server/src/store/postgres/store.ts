@@ -40,9 +40,12 @@ export interface PostgresStoreOptions {
   poolSize?: number;
   /** How long an operation waits for a free connection before failing (back-pressure). Default 10 s. */
   connectionTimeoutMs?: number;
-  /** Session connection for LISTEN when `connectionString` goes through a transaction pooler. */
+  /** Session connection for LISTEN when `connectionString` goes through a transaction pooler (`PAYHOOK_DATABASE_LISTEN_URL`). */
   listenConnectionString?: string;
-  /** Named prepared statements (default true; turn off behind pgbouncer < 1.21 in transaction mode). */
+  /**
+   * Named prepared statements, parsed and planned once per connection (default true, or
+   * `PAYHOOK_DATABASE_PREPARED_STATEMENTS=false`: needed behind pgbouncer < 1.21 in transaction mode).
+   */
   preparedStatements?: boolean;
   /** At most one cross-process NOTIFY per this many ms (default 20). */
   notifyWindowMs?: number;
@@ -71,7 +74,8 @@ export class PostgresStore implements Store {
     const applicationName = options.applicationName ?? 'payhook';
     this.db = new Db({
       connectionString: options.connectionString, schema: this.schema, poolSize,
-      connectionTimeoutMs: options.connectionTimeoutMs ?? 10_000, preparedStatements: options.preparedStatements ?? true,
+      connectionTimeoutMs: options.connectionTimeoutMs ?? 10_000,
+      preparedStatements: options.preparedStatements ?? env.PAYHOOK_DATABASE_PREPARED_STATEMENTS !== 'false',
       applicationName, onError,
     }, STATEMENTS);
     this.wakeups = new Wakeups({

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // `npm start`: builds payhook if its sources are newer than the build, then runs `payhook serve` on
 // ./data/payhook.db (override with PAYHOOK_DB, PAYHOOK_PORT, … or flags after `npm start --`).
+// `npm start -- --demo` runs payhook with the example shop wired in as a demo merchant instead
+// (examples/shop/src/demo.ts, from the sources, so no build; the shop on PORT, default 3000).
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync, spawn } from 'node:child_process';
@@ -22,7 +24,8 @@ const stale = ['sdk', 'server'].some((p) => {
   const dist = join(root, 'packages', p, 'dist');
   return !existsSync(dist) || newest(join(root, 'packages', p, 'src')) > newest(dist);
 });
-if (stale) {
+const demo = process.argv.includes('--demo');
+if (stale && !demo) {
   console.log('building payhook…');
   const r = spawnSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
   if (r.status !== 0) process.exit(r.status ?? 1);
@@ -30,6 +33,9 @@ if (stale) {
 
 const args = process.argv.slice(2);
 const env = { ...process.env, PAYHOOK_DB: process.env.PAYHOOK_DB ?? join(root, 'data', 'payhook.db') };
-const child = spawn(process.execPath, [join(root, 'packages/server/dist/cli/main.js'), 'serve', ...args], { stdio: 'inherit', env });
+const command = demo
+  ? ['--conditions=development', '--import', import.meta.resolve('tsx'), join(root, 'examples/shop/src/demo.ts')]
+  : [join(root, 'packages/server/dist/cli/main.js'), 'serve', ...args];
+const child = spawn(process.execPath, command, { stdio: 'inherit', env });
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

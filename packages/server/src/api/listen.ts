@@ -88,7 +88,8 @@ class ListenStream {
   start(): void {
     this.o.res.on('close', () => this.close());
     this.unsubscribe = this.o.store.onDue(() => this.wake());
-    this.heartbeat = setInterval(() => { if (!this.closed) this.o.res.write(': heartbeat\n\n'); }, this.o.heartbeatMs);
+    // A reader that is not keeping up has data coming anyway: no heartbeat piles up behind it.
+    this.heartbeat = setInterval(() => { if (!this.closed && !this.o.res.writableNeedDrain) this.o.res.write(': heartbeat\n\n'); }, this.o.heartbeatMs);
     this.wake();
   }
 

@@ -32,7 +32,7 @@ async function call(base: string, key: string, method: string, path: string, bod
   return JSON.parse(text);
 }
 
-test('an API process and a dispatcher process on one PostgreSQL deliver every event, signed', { timeout: 90_000 }, async () => {
+test('an API process and a dispatcher process on one PostgreSQL deliver every event, signed, payments included', { timeout: 90_000 }, async () => {
   const schema = randomSchema();
   const migrated = schemas.store({ schema });
   await migrated.migrate();
@@ -66,6 +66,15 @@ test('an API process and a dispatcher process on one PostgreSQL deliver every ev
   const page = await call(base, merchant.api_key, 'GET', `/v1/deliveries?endpoint_id=${endpoint.id}&limit=50`);
   assert.equal(page.data.length, 20);
   assert.ok(page.data.every((d: { status: string }) => d.status === 'succeeded'));
+
+  // The payment module on the same database: a payment's events go out through the same outbox.
+  await call(base, merchant.api_key, 'POST', '/v1/endpoints', { url: `${rx.url}/serve-pay`, event_types: ['transaction.*'] });
+  const order = await call(base, merchant.api_key, 'POST', '/v1/orders', { reference: 'INV-PG-1', amount: 10000, currency: 'AED' });
+  const paid = await call(base, merchant.api_key, 'POST', `/v1/orders/${order.id}/transactions`, { card: { number: '4111111111111111', expiry: '12/30', cvc: '123' } });
+  assert.equal(paid.outcome, 'success');
+  await rx.waitFor(() => rx.for('/serve-pay').length === 1, 20_000, 'transaction.success at the receiver');
+  assert.equal(JSON.parse(rx.for('/serve-pay')[0].body).type, 'transaction.success');
+  await rx.waitFor(() => rx.for('/serve').length === 21, 20_000, 'order.success at the order.* endpoint');
 
   api.child.kill('SIGTERM');
   dispatcher.child.kill('SIGTERM');

@@ -20,6 +20,7 @@ import type {
 } from '../types.js';
 import { Db, lockKey, type Tx } from './db.js';
 import { migrate } from './migrate.js';
+import { PostgresPaymentStore, type PostgresPaymentStoreOptions } from './payment-store.js';
 import {
   toAttempt, toDelivery, toEndpoint, toEvent, toMerchant,
   type AttemptRow, type ClaimRow, type DeliveryRow, type EndpointRow, type EventRow,
@@ -95,6 +96,21 @@ export class PostgresStore implements Store {
 
   onDue(listener: () => void): () => void {
     return this.wakeups.subscribe(listener);
+  }
+
+  /** The payment module's store on this database (its tables come with migration 0002). */
+  paymentStore(options: PostgresPaymentStoreOptions = {}): PostgresPaymentStore {
+    return new PostgresPaymentStore(this, options);
+  }
+
+  /** For a transaction that may make deliveries due: the NOTIFY channel to use, or null (coalesced). */
+  channelForTransaction(): string | null {
+    return this.wakeups.channelForTransaction();
+  }
+
+  /** After such a transaction committed and made deliveries due; `notified`: it sent NOTIFY itself. */
+  madeDue(notified: boolean): void {
+    this.wakeups.madeDue(notified);
   }
 
   /** The advisory lock that orders appends (shared) against endpoint disabling (exclusive), per merchant. */
@@ -211,7 +227,7 @@ export class PostgresStore implements Store {
 
   async appendEvents(events: NewEvent[]): Promise<AppendedEvent[]> {
     if (events.length === 0) return [];
-    const channel = this.wakeups.channelForTransaction();
+    const channel = this.channelForTransaction();
     const lock = { shared: [...new Set(events.map((e) => e.merchantId))].map((m) => this.endpointLock(m)) };
     const { out, notified } = await this.db.transaction((tx) => this.appendEventsIn(tx, events, channel), { idempotent: true, lock });
     if (out.some((a) => a.deliveries > 0)) this.wakeups.madeDue(notified);

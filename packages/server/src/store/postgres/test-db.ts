@@ -13,7 +13,10 @@ export const TEST_DATABASE_URL = process.env.PAYHOOK_TEST_DATABASE_URL
   || 'postgres://postgres@127.0.0.1:5432/test?options=-c%20synchronous_commit%3Doff';
 
 /** Every table the migrations make, emptied between tests that share a schema. */
-const TABLES = ['attempts', 'deliveries', 'events', 'endpoint_secrets', 'endpoints', 'api_keys', 'merchants', 'settings'];
+const TABLES = [
+  'payment_events', 'payment_refusals', 'bank_notifications', 'paybacks', 'transactions', 'orders',
+  'attempts', 'deliveries', 'events', 'endpoint_secrets', 'endpoints', 'api_keys', 'merchants', 'settings',
+];
 
 export function randomSchema(): string {
   return `t_${randomBytes(6).toString('hex')}`;

@@ -12,6 +12,7 @@ import type { AppContext } from '../context.js';
 import { PayhookError } from '../errors.js';
 import { registerFormat } from '../events/formats.js';
 import { SqliteStore } from '../store/sqlite/store.js';
+import type { PostgresStore } from '../store/postgres/store.js';
 import type { BankAdapter } from './bank.js';
 import { BankSimulator } from './bank.js';
 import { loadPaymentConfig, type PaymentConfig } from './config.js';
@@ -47,6 +48,7 @@ export function paymentsOf(ctx: Pick<AppContext, 'store'>): PaymentModule {
 
 /** The PaymentStore for a delivery store; null for a backend the module does not support yet. */
 export function paymentStoreFor(store: AppContext['store']): PaymentStore | null {
+  if (store.dialect === 'postgres') return (store as PostgresStore).paymentStore(); // type-only import: pg stays lazy
   return store instanceof SqliteStore ? new SqlitePaymentStore(store) : null;
 }
 

@@ -1,23 +1,29 @@
-/** The delivery engine end to end, in process: a real SQLite file, a real dispatcher, a real receiver. */
+/**
+ * The delivery engine end to end, in process: a real store (SQLite file or PostgreSQL schema), a real
+ * dispatcher, a real receiver. `delivery.sqlite.test.ts` and `delivery.postgres.test.ts` run it.
+ */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { Webhook as SvixWebhook } from 'svix';
 import { verifySignature } from '@payhook/sdk';
-import { createEndpoint, getSecrets, rotateSecret } from '../src/endpoints/service.js';
-import { eventually, Receiver } from './helpers/receiver.js';
-import { startEngine, type Engine } from './helpers/engine.js';
+import { createEndpoint, getSecrets, rotateSecret } from '../../src/endpoints/service.js';
+import { eventually, Receiver } from '../helpers/receiver.js';
+import { startEngine, type Engine } from '../helpers/engine.js';
+import type { Store } from '../../src/store/types.js';
 
+export function runDeliverySuite(newStore: () => Promise<Store | undefined>, cleanup: () => Promise<void> = async () => {}): void {
 let engine: Engine;
 let rx: Receiver;
 
 before(async () => {
-  engine = await startEngine();
+  engine = await startEngine({}, await newStore());
   rx = await new Receiver().start();
 });
 after(async () => {
   await engine.close();
   await rx.close();
+  await cleanup();
 });
 
 async function endpoint(path: string, extra: Record<string, unknown> = {}) {
@@ -230,3 +236,4 @@ describe('isolation', () => {
     await engine.store.updateEndpoint(engine.merchantId, stuck.endpoint.id, { disabled: true }, Date.now());
   });
 });
+}

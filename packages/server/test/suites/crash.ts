@@ -1,21 +1,30 @@
 /**
  * Crash safety of `payhook serve`: killed with SIGKILL mid-run and started again, it loses no event and
  * leaves no delivery stuck; stopped with SIGTERM, it finishes or gives back what it holds and exits 0.
- * Events are appended through a second connection to the same SQLite file (WAL allows it), so the
- * child runs as a pure dispatcher and every request it makes is real.
+ * Events are appended through a second connection to the same database (for SQLite, WAL allows it), so
+ * the child runs as a pure dispatcher and every request it makes is real. `crash.sqlite.test.ts` and
+ * `crash.postgres.test.ts` run it on each backend.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createEndpoint } from '../src/endpoints/service.js';
-import { createMerchant } from '../src/merchants/service.js';
-import { EventIngestor } from '../src/events/ingest.js';
-import { Metrics } from '../src/metrics.js';
-import { SqliteStore } from '../src/store/sqlite/store.js';
-import { eventually, Receiver } from './helpers/receiver.js';
-import { runPayhook, waitForOutput } from './helpers/spawn.js';
+import { createEndpoint } from '../../src/endpoints/service.js';
+import { createMerchant } from '../../src/merchants/service.js';
+import { EventIngestor } from '../../src/events/ingest.js';
+import { Metrics } from '../../src/metrics.js';
+import type { Store } from '../../src/store/types.js';
+import { eventually, Receiver } from '../helpers/receiver.js';
+import { runPayhook, waitForOutput } from '../helpers/spawn.js';
+
+/** A backend for the suite: a fresh store named `name`, and the environment that points `serve` at it. */
+export interface CrashBackend {
+  open(name: string, dir: string): Promise<{ store: Store; env: Record<string, string> }>;
+  cleanup(): Promise<void>;
+}
+
+export function runCrashSuite(backend: CrashBackend): void {
 
 let dir: string;
 let rx: Receiver;
@@ -26,31 +35,31 @@ before(async () => {
 after(async () => {
   await rx.close();
   rmSync(dir, { recursive: true, force: true });
+  await backend.cleanup();
 });
 
 async function setup(dbName: string, path: string, timeoutMs?: number) {
-  const db = join(dir, dbName);
-  const store = new SqliteStore({ path: db });
+  const { store, env } = await backend.open(dbName, dir);
   await store.migrate();
   const { merchant } = await createMerchant(store, 'crash test');
   await createEndpoint(store, merchant.id, { url: rx.url + path, ...(timeoutMs ? { timeout_ms: timeoutMs } : {}) });
-  return { db, store, merchantId: merchant.id, ingestor: new EventIngestor(store, new Metrics()) };
+  return { env, store, merchantId: merchant.id, ingestor: new EventIngestor(store, new Metrics()) };
 }
 
-const serveEnv = (db: string) => ({
-  PAYHOOK_DB: db, PAYHOOK_ROLE: 'dispatcher', PAYHOOK_ADMIN_KEY: 'ak_test', PAYHOOK_LEASE: '2s',
+const serveEnv = (env: Record<string, string>) => ({
+  ...env, PAYHOOK_ROLE: 'dispatcher', PAYHOOK_ADMIN_KEY: 'ak_test', PAYHOOK_LEASE: '2s',
   PAYHOOK_POLL_INTERVAL: '50ms', PAYHOOK_RETRY_SCHEDULE: '100ms,100ms,100ms', PAYHOOK_TIMEOUT: '1s',
 });
 
 test('SIGKILL mid-run, then a restart: every event arrives at least once and nothing is left pending', { timeout: 300_000 }, async () => {
-  const { db, store, merchantId, ingestor } = await setup('kill.db', '/crash');
+  const { env, store, merchantId, ingestor } = await setup('kill', '/crash');
   const total = 3000;
   const ids: string[] = [];
   for (let i = 0; i < total; i += 100) {
     const batch = await Promise.all(Array.from({ length: Math.min(100, total - i) }, (_, k) => ingestor.send({ merchantId, type: 'order.success', data: { n: i + k } })));
     ids.push(...batch.map((b) => b.event.id));
   }
-  const first = runPayhook(['serve'], serveEnv(db));
+  const first = runPayhook(['serve'], serveEnv(env));
   await waitForOutput(first, /dispatching/, 120_000);
   // Kill it part-way through: after some deliveries arrived, well before all did.
   await rx.waitFor(() => rx.for('/crash').length >= 300, 120_000, 'first deliveries');
@@ -60,7 +69,7 @@ test('SIGKILL mid-run, then a restart: every event arrives at least once and not
   const beforeRestart = new Set(rx.for('/crash').map((r) => r.headers['webhook-id']));
   assert.ok(beforeRestart.size < total, 'the kill came before the run finished');
 
-  const second = runPayhook(['serve'], serveEnv(db));
+  const second = runPayhook(['serve'], serveEnv(env));
   await waitForOutput(second, /dispatching/, 120_000);
   await rx.waitFor(() => new Set(rx.for('/crash').map((r) => r.headers['webhook-id'])).size === total, 120_000, 'every event after restart');
   const counts = await eventually(async () => {
@@ -78,9 +87,9 @@ test('SIGKILL mid-run, then a restart: every event arrives at least once and not
 
 test('SIGTERM with requests hanging: exits 0 within the deadline and gives the claims back', { timeout: 180_000 }, async () => {
   rx.on('/slow', { kind: 'hang' });
-  const { db, store, merchantId, ingestor } = await setup('term.db', '/slow', 30_000);
+  const { env, store, merchantId, ingestor } = await setup('term', '/slow', 30_000);
   for (let i = 0; i < 20; i++) await ingestor.send({ merchantId, type: 'order.success', data: { n: i } });
-  const run = runPayhook(['serve'], { ...serveEnv(db), PAYHOOK_TIMEOUT: '30s', PAYHOOK_LEASE: '5m', PAYHOOK_SHUTDOWN_TIMEOUT: '500ms' });
+  const run = runPayhook(['serve'], { ...serveEnv(env), PAYHOOK_TIMEOUT: '30s', PAYHOOK_LEASE: '5m', PAYHOOK_SHUTDOWN_TIMEOUT: '500ms' });
   await waitForOutput(run, /dispatching/, 120_000);
   await rx.waitFor(() => rx.for('/slow').length >= 1, 30_000, 'a hanging request');
   run.child.kill('SIGTERM');
@@ -95,3 +104,4 @@ test('SIGTERM with requests hanging: exits 0 within the deadline and gives the c
   }
   await store.close();
 });
+}

@@ -1,0 +1,12 @@
+/** Crash safety on PostgreSQL: the child dispatcher and the test share one fresh schema. */
+import { randomSchema, TestSchemas, TEST_DATABASE_URL } from '../src/store/postgres/test-db.js';
+import { runCrashSuite } from './suites/crash.js';
+
+const schemas = new TestSchemas();
+runCrashSuite({
+  async open() {
+    const schema = randomSchema();
+    return { store: schemas.store({ schema }), env: { PAYHOOK_DATABASE_URL: TEST_DATABASE_URL, PAYHOOK_DATABASE_SCHEMA: schema } };
+  },
+  cleanup: () => schemas.dropAll(),
+});

@@ -12,6 +12,7 @@ import { computeRatios, describeMachine, writeReport } from './lib/report.js';
 import { ChildRpc } from './lib/rpc.js';
 import { makeSettings } from './lib/settings.js';
 import { loadSystems, type LoadedSystem } from './lib/systems.js';
+import { stopSpareHost } from './lib/session.js';
 import { withClient } from './lib/postgres.js';
 import type { ScenarioName } from './systems/types.js';
 import type { Scenario } from './scenarios/context.js';
@@ -34,7 +35,8 @@ const USAGE = `usage: npm run bench [-- options]
   --no-write            print the figures, do not write bench/results
   --help`;
 
-const log = (message: string) => process.stderr.write(message + '\n');
+const startedAt = Date.now();
+const log = (message: string) => process.stderr.write(`[${((Date.now() - startedAt) / 1000).toFixed(1).padStart(5)} s] ${message}\n`);
 
 async function serverVersions(settings: ReturnType<typeof makeSettings>) {
   let redis: string | null = null, postgres: string | null = null;
@@ -111,6 +113,7 @@ async function main(): Promise<void> {
       log(`  wrote ${files.map((f) => `bench/results/${f}`).join(', ')}`);
     }
   } finally {
+    await stopSpareHost();
     await receiver.stop(5000);
   }
 }

@@ -72,8 +72,10 @@ export function describeMachine(): Machine {
 export function computeRatios(outcome: ScenarioOutcome, systems: readonly BenchSystem[]): Ratio[] {
   const role = new Map(systems.map((s) => [s.id, s.role]));
   const ratios: Ratio[] = [];
-  for (const subject of outcome.rows.filter((r) => role.get(r.system) === 'subject')) {
-    for (const other of outcome.rows.filter((r) => r.variant === subject.variant && role.get(r.system) !== 'subject')) {
+  // Only complete runs are compared: a run that lost work has no meaningful figure.
+  const valid = outcome.rows.filter((r) => r.valid);
+  for (const subject of valid.filter((r) => role.get(r.system) === 'subject')) {
+    for (const other of valid.filter((r) => r.variant === subject.variant && role.get(r.system) !== 'subject')) {
       for (const metric of outcome.ratioMetrics) {
         const a = subject.values[metric], b = other.values[metric];
         if (a == null || b == null || !Number.isFinite(a) || !Number.isFinite(b) || b === 0) continue;
@@ -133,8 +135,12 @@ export function renderMarkdown(r: ReportInput): string {
   if (r.ratios.length === 0) {
     lines.push('No payhook run in this scenario yet (add `bench/systems/payhook.ts`), so no ratios: the table above is the baselines alone.', '');
   } else {
+    const better = new Map(outcome.columns.map((c) => [c.key, c.better]));
     lines.push('| payhook run | versus | variant | metric | ratio |', '| --- | --- | --- | --- | ---: |');
-    for (const x of r.ratios) lines.push(`| ${x.subject} | ${x.versus} | ${x.variant || '–'} | ${x.metric} | ${x.value.toFixed(2)}× |`);
+    for (const x of r.ratios) {
+      const hint = better.get(x.metric) === 'lower' ? ' (lower is better)' : '';
+      lines.push(`| ${x.subject} | ${x.versus} | ${x.variant || '–'} | ${x.metric}${hint} | ${x.value.toFixed(2)}× |`);
+    }
     lines.push('');
   }
   for (const plot of outcome.plots) lines.push(`![${plot.name}](${plot.name})`, '');

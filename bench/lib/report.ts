@@ -3,7 +3,7 @@
  * figures, the ratios of payhook to every other system, the machine and every setting.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import type { Settings } from './settings.js';
 import type { BenchSystem, ScenarioName } from '../systems/types.js';
@@ -50,6 +50,23 @@ export interface Machine {
   redis: string | null;
   postgres: string | null;
   commit: string | null;
+  /**
+   * Cost of one write(2) to /dev/null, ns. Virtual machines differ most in syscall cost, and every
+   * delivery makes several (socket writes and reads at both ends): it explains much of the difference
+   * between this machine's absolute figures and another's.
+   */
+  syscallNs: number;
+}
+
+function syscallCost(): number {
+  const fd = openSync('/dev/null', 'w');
+  const byte = Buffer.from('x');
+  const n = 20_000;
+  const t = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) writeSync(fd, byte);
+  const ns = Number(process.hrtime.bigint() - t) / n;
+  closeSync(fd);
+  return Math.round(ns);
 }
 
 export function describeMachine(): Machine {
@@ -66,6 +83,7 @@ export function describeMachine(): Machine {
     redis: null,
     postgres: null,
     commit,
+    syscallNs: syscallCost(),
   };
 }
 
@@ -152,7 +170,7 @@ export function renderMarkdown(r: ReportInput): string {
   for (const s of r.systems) lines.push(`- **${s.id}**, ${s.role}: ${s.label}${s.notes ? `. ${s.notes}` : ''}.`);
   lines.push('', '## Machine', '');
   lines.push(`- ${machine.cores} cores, ${machine.cpuModel}, ${machine.memoryGiB} GiB memory`);
-  lines.push(`- Node ${machine.node}, ${machine.os}`);
+  lines.push(`- Node ${machine.node}, ${machine.os}; one write(2) to /dev/null takes ${machine.syscallNs} ns (bare metal: a few hundred)`);
   lines.push(`- Redis ${machine.redis ?? 'not reached'}, PostgreSQL ${machine.postgres ?? 'not reached'}`);
   lines.push(`- payhook commit ${machine.commit ?? 'unknown'}`);
   lines.push('', '## Settings', '', '```json', JSON.stringify(settings, null, 2), '```', '');

@@ -1,12 +1,26 @@
-/** The Store contract on PostgreSQL: one schema for the file, emptied before each case, dropped at the end. */
+/**
+ * The Store contract on PostgreSQL: one schema and one store for the file, emptied before each case
+ * and dropped at the end. Sharing the store keeps its pool's connections warm between cases: with a new
+ * pool per case, starting server backends took half of the file's time (9 s → 5 s).
+ */
 import { after } from 'node:test';
 import { runStoreContract } from '../contract.js';
+import type { PostgresStore } from './store.js';
 import { TestSchemas } from './test-db.js';
 
 const schemas = new TestSchemas();
-after(() => schemas.dropAll());
+let shared: PostgresStore | undefined;
+after(async () => {
+  await shared?.close();
+  await schemas.dropAll();
+});
 
 runStoreContract({
   name: 'postgres',
-  newStore: () => schemas.reused({ poolSize: 8 }),
+  newStore: async () => {
+    const schema = await schemas.emptyShared();
+    shared ??= schemas.store({ schema, poolSize: 8 });
+    // The contract closes each case's store; the shared one stays open until the file ends.
+    return new Proxy(shared, { get: (target, key) => (key === 'close' ? async () => {} : Reflect.get(target, key, target)) });
+  },
 });

@@ -192,3 +192,14 @@ export function lockKey(name: string): number {
   }
   return h | 0;
 }
+
+/** Handled connection trouble, to stderr, at most once every 5 s (a restart would otherwise flood it). */
+export function stderrReporter(): (err: Error, context: string) => void {
+  let last = 0;
+  return (err, context) => {
+    const now = Date.now();
+    if (now - last < 5000) return;
+    last = now;
+    process.stderr.write(`payhook: ${context}: ${err.message}\n`);
+  };
+}

@@ -50,7 +50,11 @@ export class DueListener {
   private async connect(): Promise<void> {
     this.retryTimer = null;
     if (!this.running) return;
-    const client = new pg.Client({ connectionString: this.o.connectionString, keepAlive: true, application_name: this.o.applicationName });
+    const client = new pg.Client({
+      connectionString: this.o.connectionString, keepAlive: true, application_name: this.o.applicationName,
+      // A connect that hangs (a dead host, a black-holed route) must fail, or reconnecting would stop here.
+      connectionTimeoutMillis: 10_000,
+    });
     let failed = false;
     const fail = (err: Error | undefined, context: string) => {
       if (failed) return;

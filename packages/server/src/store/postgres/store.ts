@@ -11,15 +11,15 @@
  *   cancellation sees every delivery an append made, and no append reads an endpoint mid-change. The
  *   locks live in memory (no row writes), so concurrent appends do not slow each other down.
  */
-import { idFloor } from '../../ids.js';
 import { decodeCursor, ID_MAX, ID_MIN, toPage } from '../cursor.js';
 import type {
   AppendedEvent, ApiKeyRecord, Attempt, AttemptResult, ClaimedDelivery, ClaimOptions, Delivery, DeliveryCounts,
   DeliveryFilter, Endpoint, EndpointPatch, EndpointSecret, EventFilter, EventRecord, ListOptions, Merchant,
   NewEndpoint, NewEvent, Page, PayloadFormat, Store,
 } from '../types.js';
-import { Db, lockKey, type Tx } from './db.js';
+import { Db, lockKey, stderrReporter, type Tx } from './db.js';
 import { migrate } from './migrate.js';
+import { appendEventsIn } from './outbox.js';
 import { PostgresPaymentStore, type PostgresPaymentStoreOptions } from './payment-store.js';
 import {
   toAttempt, toDelivery, toEndpoint, toEvent, toMerchant,
@@ -126,11 +126,12 @@ export class PostgresStore implements Store {
   }
 
   async putSettingIfAbsent(key: string, value: string): Promise<string> {
-    for (;;) {
+    for (let pass = 0; pass < 3; pass++) {
       const [row] = await this.db.run<{ value: string }>('settings_put_if_absent', { key, value }, { idempotent: true });
       if (row) return row.value;
       // Another transaction inserted the key after this statement's snapshot: read it on the next pass.
     }
+    throw new Error(`setting ${key} is neither stored nor insertable`);
   }
 
   // merchants and keys -----------------------------------------------------------------------------
@@ -237,39 +238,10 @@ export class PostgresStore implements Store {
   /**
    * The outbox write, inside a transaction the caller runs with `lock: { shared: [endpointLock(m)] }`
    * for each merchant (payments do, so a state change and its events commit together). The caller
-   * passes `channel` from the store's wake-ups; `notified` tells whether NOTIFY went out with it.
+   * passes `channel` from `channelForTransaction()`; `notified` tells whether NOTIFY went out with it.
    */
-  async appendEventsIn(tx: Tx, events: NewEvent[], channel: string | null): Promise<{ out: AppendedEvent[]; notified: boolean }> {
-    const rows = await tx.run<{ ord: number; created: boolean; deliveries: number; notified: number }>('events_append', {
-      ids: events.map((e) => e.id), merchant_ids: events.map((e) => e.merchantId), types: events.map((e) => e.type),
-      bodies: events.map((e) => e.body), idempotency_keys: events.map((e) => e.idempotencyKey),
-      created_ats: events.map((e) => e.createdAt), delivery_prefixes: events.map((e) => idFloor('del', e.createdAt).slice(0, 14)),
-      channel,
-    });
-    const out: (AppendedEvent | null)[] = rows.map((r, i) => (r.created ? { event: { ...events[i] }, created: true, deliveries: r.deliveries } : null));
-    const unresolved: number[] = [];
-    for (let i = 0; i < events.length; i++) {
-      if (out[i]) continue;
-      const e = events[i];
-      // A key repeated within the batch: the first event with it is the one that was stored.
-      const j = e.idempotencyKey === null ? -1 : events.findIndex((x, k) => k < i && out[k]?.created && x.merchantId === e.merchantId && x.idempotencyKey === e.idempotencyKey);
-      if (j >= 0) out[i] = { event: out[j]!.event, created: false, deliveries: 0 };
-      else unresolved.push(i);
-    }
-    if (unresolved.length > 0) {
-      const found = await tx.run<EventRow & { ord: number; same_id: boolean; delivery_count: number }>('events_resolve', {
-        ids: unresolved.map((i) => events[i].id), merchant_ids: unresolved.map((i) => events[i].merchantId),
-        idempotency_keys: unresolved.map((i) => events[i].idempotencyKey),
-      });
-      for (const r of found) {
-        const i = unresolved[r.ord - 1];
-        // The same id: this very event, stored by an earlier try whose COMMIT reply was lost.
-        out[i] = r.same_id ? { event: { ...events[i] }, created: true, deliveries: r.delivery_count } : { event: toEvent(r), created: false, deliveries: 0 };
-      }
-    }
-    const missing = out.findIndex((a) => a === null);
-    if (missing >= 0) throw new Error(`event ${events[missing].id} was neither stored nor found by its idempotency key`);
-    return { out: out as AppendedEvent[], notified: rows.some((r) => r.notified > 0) };
+  appendEventsIn(tx: Tx, events: NewEvent[], channel: string | null): Promise<{ out: AppendedEvent[]; notified: boolean }> {
+    return appendEventsIn(tx, events, channel);
   }
 
   async getEvent(merchantId: string, id: string): Promise<EventRecord | null> {
@@ -411,16 +383,5 @@ function resultArgs(results: AttemptResult[], now: number) {
     statuses: results.map((r) => (r.outcome === 'retry' ? 'pending' : r.outcome)),
     next_attempt_ats: results.map((r) => (r.outcome === 'retry' ? r.nextAttemptAt : null)),
     now,
-  };
-}
-
-/** Handled connection trouble, to stderr, at most once every 5 s (a restart would otherwise flood it). */
-function stderrReporter(): (err: Error, context: string) => void {
-  let last = 0;
-  return (err, context) => {
-    const now = Date.now();
-    if (now - last < 5000) return;
-    last = now;
-    process.stderr.write(`payhook: ${context}: ${err.message}\n`);
   };
 }

@@ -70,6 +70,8 @@ export class Dispatcher {
   private flushScheduled = false;
   private flushing: Promise<void> | null = null;
   private wakeUp: (() => void) | null = null;
+  private workSignal = false;
+  private wakeOnCompletion = false;
   private stopping = false;
   private aborted = false;
   private readonly abortedIds: string[] = [];
@@ -113,16 +115,33 @@ export class Dispatcher {
     this.loop = this.run().catch((err) => this.o.logger.error({ err }, 'dispatcher loop stopped unexpectedly'));
   }
 
-  /** Wakes the claim loop (new work may be due, or capacity was freed). */
+  /**
+   * New work may be due (new events, a manual retry, a release): wake the claim loop. A kick that
+   * arrives while the loop is busy (between its claim and its next sleep) is remembered, so the next
+   * sleep returns at once: without that, an event accepted during that gap waited a whole poll interval.
+   */
   kick(): void {
+    this.workSignal = true;
+    this.wake();
+  }
+
+  /** A send finished: wake the loop only if it is waiting for room (or for a saturated endpoint). */
+  private onCompletion(): void {
+    if (this.wakeOnCompletion) this.wake();
+  }
+
+  private wake(): void {
     const w = this.wakeUp;
     if (w) { this.wakeUp = null; w(); }
   }
 
-  private sleep(ms: number): Promise<void> {
+  private sleep(ms: number, wakeOnCompletion: boolean): Promise<void> {
+    if (this.workSignal) { this.workSignal = false; return Promise.resolve(); }
+    this.wakeOnCompletion = wakeOnCompletion;
     return new Promise((resolve) => {
-      const t = setTimeout(() => { this.wakeUp = null; resolve(); }, ms);
-      this.wakeUp = () => { clearTimeout(t); resolve(); };
+      const done = () => { this.wakeUp = null; this.wakeOnCompletion = false; resolve(); };
+      const t = setTimeout(done, ms);
+      this.wakeUp = () => { clearTimeout(t); done(); };
     });
   }
 
@@ -137,7 +156,8 @@ export class Dispatcher {
     while (!this.stopping) {
       const room = this.maxClaimed - this.claimedCount;
       // Wait for a useful amount of room rather than claiming in dribs: each claim is a transaction.
-      if (room < Math.min(32, this.maxClaimed / 4)) { await this.sleep(this.o.pollIntervalMs); continue; }
+      if (room < Math.min(32, this.maxClaimed / 4)) { await this.sleep(this.o.pollIntervalMs, true); continue; }
+      this.workSignal = false; // this claim sees everything committed so far
       let batch: ClaimedDelivery[];
       const now = Date.now();
       try {
@@ -148,7 +168,7 @@ export class Dispatcher {
         errorDelay = 100;
       } catch (err) {
         this.o.logger.error({ err }, 'claiming deliveries failed; retrying');
-        await this.sleep(errorDelay);
+        await this.sleep(errorDelay, false);
         errorDelay = Math.min(errorDelay * 2, 10_000);
         continue;
       }
@@ -163,7 +183,7 @@ export class Dispatcher {
       try { next = await this.o.store.nextDueAt(); } catch { /* poll below */ }
       // Due work we could not claim belongs to saturated endpoints: a finished send wakes us.
       const wait = next === null || next <= now ? this.o.pollIntervalMs : Math.min(next - now, this.o.pollIntervalMs);
-      await this.sleep(Math.max(wait, 1));
+      await this.sleep(Math.max(wait, 1), next !== null && next <= now);
     }
   }
 
@@ -285,7 +305,7 @@ export class Dispatcher {
       this.scheduleFlush();
       this.pump(d.endpointId);
       if (this.inFlight < this.o.maxInFlight && this.queues.size > 0) this.pumpAll();
-      this.kick();
+      this.onCompletion();
     }
   }
 

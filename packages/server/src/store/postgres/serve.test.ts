@@ -1,8 +1,8 @@
 /**
  * Scale-out end to end: `payhook serve --database-url postgres://… --role api` and `--role dispatcher`
  * as two processes on one schema. Events go in through the API process's HTTP API and come out of the
- * dispatcher process, signed, at a real receiver. (That a NOTIFY from one process wakes another is
- * shown at the store level in postgres.test.ts; here the dispatcher also polls, at the default 1 s.)
+ * dispatcher process, signed, at a real receiver. The dispatcher polls only every 30 s and the waits
+ * here are 20 s, so what arrives was woken by the API process's NOTIFY.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -32,14 +32,14 @@ async function call(base: string, key: string, method: string, path: string, bod
   return JSON.parse(text);
 }
 
-test('an API process and a dispatcher process on one PostgreSQL deliver every event, signed, payments included', { timeout: 90_000 }, async () => {
+test('an API process and a dispatcher process on one PostgreSQL: every event delivered, signed, woken by NOTIFY, payments included', { timeout: 90_000 }, async () => {
   const schema = randomSchema();
   const migrated = schemas.store({ schema });
   await migrated.migrate();
   await migrated.close();
   const env = { PAYHOOK_DATABASE_SCHEMA: schema, PAYHOOK_ADMIN_KEY: ADMIN };
   const api = runPayhook(['serve', '--database-url', TEST_DATABASE_URL, '--role', 'api', '--port', '0'], env);
-  const dispatcher = runPayhook(['serve', '--database-url', TEST_DATABASE_URL, '--role', 'dispatcher'], env);
+  const dispatcher = runPayhook(['serve', '--database-url', TEST_DATABASE_URL, '--role', 'dispatcher'], { ...env, PAYHOOK_POLL_INTERVAL: '30s' });
   running.push(api, dispatcher);
   const [, base] = await waitForOutput(api, /listening on (http:\/\/\S+) \(role api, store PostgreSQL\)/);
   await waitForOutput(dispatcher, /dispatching \(role dispatcher, store PostgreSQL\)/);

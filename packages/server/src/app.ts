@@ -38,7 +38,7 @@ export async function createPayhook(config: Config, options: CreateOptions = {})
     // Authorization headers and secrets never reach a log line, whatever a future log call passes.
     redact: { paths: ['req.headers.authorization', '*.secret', '*.apiKey', '*.api_key', '*.card', '*.number'], censor: '[redacted]' },
   });
-  const store = options.store ?? (await openStore(config));
+  const store = options.store ?? (await openStore(config, logger));
   await store.migrate();
   const admin = await ensureAdminKey(store, config.adminKey);
   const metrics = new Metrics();

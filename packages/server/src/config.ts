@@ -13,6 +13,14 @@ export interface Config {
   dbPath: string;
   /** `postgres://…` selects PostgreSQL. */
   databaseUrl: string | null;
+  /** PostgreSQL schema holding payhook's tables. */
+  databaseSchema: string;
+  /** PostgreSQL connections per process. */
+  databasePoolSize: number;
+  /** A session (not transaction-pooled) connection for LISTEN, when `databaseUrl` goes through pgbouncer. */
+  databaseListenUrl: string | null;
+  /** Named prepared statements on PostgreSQL (off behind pgbouncer < 1.21 in transaction mode). */
+  databasePreparedStatements: boolean;
   /** Fixed admin key; when null, one is generated on first start and printed once. */
   adminKey: string | null;
   role: Role;
@@ -88,6 +96,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     port: int(env, 'PAYHOOK_PORT', 8080, 0, 65535),
     dbPath: env.PAYHOOK_DB || './data/payhook.db',
     databaseUrl: env.PAYHOOK_DATABASE_URL || null,
+    databaseSchema: env.PAYHOOK_DATABASE_SCHEMA || 'payhook',
+    databasePoolSize: int(env, 'PAYHOOK_DATABASE_POOL_SIZE', 10, 1, 1000),
+    databaseListenUrl: env.PAYHOOK_DATABASE_LISTEN_URL || null,
+    databasePreparedStatements: env.PAYHOOK_DATABASE_PREPARED_STATEMENTS !== 'false',
     adminKey: env.PAYHOOK_ADMIN_KEY || null,
     role,
     retrySchedule: schedule,
@@ -107,6 +119,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     blockPrivateNetworks: env.PAYHOOK_BLOCK_PRIVATE_NETWORKS === 'true' || env.PAYHOOK_BLOCK_PRIVATE_NETWORKS === '1',
     ...overrides,
   };
+  if (!/^[a-z_][a-z0-9_]{0,47}$/.test(config.databaseSchema)) throw new ConfigError('PAYHOOK_DATABASE_SCHEMA must be 1-48 lower-case letters, digits and _, not starting with a digit');
   if (config.leaseMs <= config.timeoutMs) throw new ConfigError('PAYHOOK_LEASE must be longer than PAYHOOK_TIMEOUT');
   return config;
 }

@@ -8,9 +8,13 @@
  *        │ a finished send, the next due time   results ──► store.recordResults (one transaction per
  *        └──────────────────────────────────────────────────  event-loop turn's worth of results)
  *
- * Isolation: an endpoint holds at most `2 × maxInFlightPerEndpoint` claims here (in flight plus
- * queued), and a claim skips endpoints at that mark, so a thousand deliveries to a hanging endpoint
- * occupy a bounded number of slots and every other endpoint keeps flowing.
+ * Isolation: each endpoint has a concurrency limit that adapts (AIMD, as TCP does): it starts at 2,
+ * grows by one with every quick answer up to `maxInFlightPerEndpoint`, and halves with every timeout
+ * or connection failure, down to 1. A hanging endpoint therefore ends up holding one request, not
+ * dozens, however many of its deliveries are due. An endpoint holds at most twice its limit in claims
+ * here (in flight plus queued; a whole claim batch for a fast one), and a claim skips endpoints at that
+ * mark, so a thousand deliveries to a hanging endpoint occupy a bounded number of slots and every
+ * other endpoint keeps flowing.
  *
  * Crash safety: a claim is a lease in the database. Nothing here needs to survive a crash: deliveries
  * this process held become due again when their lease ends, and a result not yet recorded simply means
@@ -46,6 +50,8 @@ export interface DispatcherOptions {
 }
 
 const RESULT_BATCH = 512;
+/** Where an endpoint's adaptive concurrency limit starts. */
+const INITIAL_ENDPOINT_LIMIT = 2;
 /** An endpoint whose requests average below this (EWMA) counts as fast. */
 const FAST_ENDPOINT_MS = 1000;
 /** A queued claim is sent only while its lease has at least the timeout plus this margin left (or half the slack, if less). */
@@ -62,6 +68,8 @@ export class Dispatcher {
   private readonly inFlightSends = new Set<Promise<void>>();
   /** Exponentially weighted average request duration per endpoint, in ms. */
   private readonly latency = new Map<string, number>();
+  /** The adaptive concurrency limit per endpoint (see the header). */
+  private readonly limits = new Map<string, number>();
   /** When each queued delivery's lease ends. */
   private readonly leaseEnds = new Map<string, number>();
   private claimedCount = 0;
@@ -104,7 +112,7 @@ export class Dispatcher {
    * single fast endpoint spent a fifth of the dispatcher's time claiming and giving back excess.)
    */
   private allowance(endpointId: string): number {
-    const base = this.o.maxInFlightPerEndpoint * 2;
+    const base = this.limitOf(endpointId) * 2;
     const avg = this.latency.get(endpointId);
     return avg !== undefined && avg < FAST_ENDPOINT_MS ? Math.max(base, this.o.claimBatch) : base;
   }
@@ -143,6 +151,20 @@ export class Dispatcher {
       const t = setTimeout(done, ms);
       this.wakeUp = () => { clearTimeout(t); done(); };
     });
+  }
+
+  private limitOf(endpointId: string): number {
+    return this.limits.get(endpointId) ?? Math.min(INITIAL_ENDPOINT_LIMIT, this.o.maxInFlightPerEndpoint);
+  }
+
+  /** AIMD: +1 for a quick answer, halved for a timeout or a connection that failed. */
+  private adapt(endpointId: string, errorClass: string | null, durationMs: number): void {
+    const limit = this.limitOf(endpointId);
+    const struggling = errorClass === 'timeout' || errorClass === 'refused' || errorClass === 'reset' ||
+      errorClass === 'dns' || errorClass === 'tls' || durationMs >= FAST_ENDPOINT_MS;
+    const next = struggling ? Math.max(1, Math.floor(limit / 2)) : Math.min(this.o.maxInFlightPerEndpoint, limit + 1);
+    if (this.limits.size > 100_000) this.limits.clear();
+    this.limits.set(endpointId, next);
   }
 
   private saturatedEndpoints(): string[] {
@@ -217,7 +239,8 @@ export class Dispatcher {
     if (!q) return;
     let active = this.inFlightByEndpoint.get(endpointId) ?? 0;
     const expiring: ClaimedDelivery[] = [];
-    while (q.length > 0 && active < this.o.maxInFlightPerEndpoint && this.inFlight < this.o.maxInFlight) {
+    const limit = this.limitOf(endpointId);
+    while (q.length > 0 && active < limit && this.inFlight < this.o.maxInFlight) {
       const d = q.shift()!;
       // A claim that waited so long that its lease could end mid-request is given back rather than
       // sent: another dispatcher may take it once the lease ends, and two sends must not overlap.
@@ -274,6 +297,7 @@ export class Dispatcher {
       const took = res.errorClass === 'timeout' ? Math.max(res.durationMs, FAST_ENDPOINT_MS) : res.durationMs;
       this.latency.set(d.endpointId, prev === undefined ? took : prev * 0.8 + took * 0.2);
       if (this.latency.size > 100_000) this.latency.clear();
+      this.adapt(d.endpointId, res.errorClass, res.durationMs);
       const decision = decide(this.o.policy, attemptNo, res.statusCode, parseRetryAfter(res.retryAfter, Date.now()));
       this.o.metrics.attempt(res.errorClass, res.durationMs);
       const c = this.o.metrics.counters;

@@ -231,7 +231,9 @@ describe('isolation', () => {
     for (let i = 0; i < 30; i++) await send('healthy.event', { i });
     // Every healthy event arrives while the stuck endpoint is still holding its first requests open.
     await rx.waitFor(() => rx.for('/healthy').length === 30, 10_000, 'healthy deliveries');
-    assert.ok((rx.peakConcurrency.get('/stuck') ?? 0) <= 8, 'never more than maxInFlightPerEndpoint at once');
+    // Its adaptive limit only shrinks on timeouts, so it never reaches maxInFlightPerEndpoint (8 here).
+    const peak = rx.peakConcurrency.get('/stuck') ?? 0;
+    assert.ok(peak >= 1 && peak < 8, `a hanging endpoint held ${peak} requests at once`);
     assert.ok(stuck.endpoint.id && healthy.endpoint.id);
     await engine.store.updateEndpoint(engine.merchantId, stuck.endpoint.id, { disabled: true }, Date.now());
   });

@@ -8,7 +8,7 @@
  *        │ a finished send, the next due time   results ──► store.recordResults (one transaction per
  *        └──────────────────────────────────────────────────  event-loop turn's worth of results)
  *
- * Isolation: each endpoint has a concurrency limit that adapts (AIMD, as TCP does): it starts at 2,
+ * Isolation: each endpoint has a concurrency limit that adapts (AIMD, as TCP does): it starts at 1,
  * grows by one with every quick answer up to `maxInFlightPerEndpoint`, and halves with every timeout
  * or connection failure, down to 1. A hanging endpoint therefore ends up holding one request, not
  * dozens, however many of its deliveries are due. An endpoint holds at most twice its limit in claims
@@ -51,7 +51,7 @@ export interface DispatcherOptions {
 
 const RESULT_BATCH = 512;
 /** Where an endpoint's adaptive concurrency limit starts. */
-const INITIAL_ENDPOINT_LIMIT = 2;
+const INITIAL_ENDPOINT_LIMIT = 1;
 /** An endpoint whose requests average below this (EWMA) counts as fast. */
 const FAST_ENDPOINT_MS = 1000;
 /** A queued claim is sent only while its lease has at least the timeout plus this margin left (or half the slack, if less). */

@@ -151,6 +151,20 @@ export function eventCases(test: Case): void {
     assert.deepEqual(await allEvents(store, { merchantId: a, types: [] }, 10), [...ids].reverse(), 'an empty type list filters nothing');
   });
 
+  test('listEvents: a `*` in the type filter matches every type, alone or beside other names', async (store) => {
+    const a = await newMerchant(store);
+    const t0 = Date.now();
+    const events = ['order.success', 'transaction.failed', 'transaction', 'refund.card.x'].map((type, i) => newEvent(a, type, t0 + i));
+    await store.appendEvents(events);
+    await store.appendEvents([newEvent(await newMerchant(store), 'order.success', t0)]);
+    const ids = events.map((e) => e.id);
+    assert.deepEqual(await allEvents(store, { merchantId: a, order: 'asc', types: ['*'] }, 3), ids);
+    assert.deepEqual(await allEvents(store, { merchantId: a, order: 'desc', types: ['*'] }, 3), [...ids].reverse());
+    assert.deepEqual(await allEvents(store, { merchantId: a, order: 'asc', types: ['nothing.here', '*'] }, 10), ids);
+    assert.deepEqual(await allEvents(store, { merchantId: a, order: 'asc', types: ['*'], afterId: ids[1] }, 10), ids.slice(2));
+    assert.deepEqual(await allEvents(store, { merchantId: a, order: 'asc', types: ['order.*'] }, 10), [ids[0]], 'only a whole `*` is every type');
+  });
+
   test('pruneEvents: removes old events whose deliveries are all finished, with their deliveries and attempts', async (store) => {
     const a = await newMerchant(store);
     await newEndpoint(store, a);

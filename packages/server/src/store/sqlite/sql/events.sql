@@ -12,7 +12,8 @@ SELECT * FROM events WHERE merchant_id = @merchant_id AND idempotency_key = @ide
 SELECT * FROM events WHERE id = @id AND merchant_id = @merchant_id;
 
 -- Both pages read ids strictly between @lo and @hi (built from after/before/cursor by the caller).
--- @types is a JSON array of names and prefix.* wildcards, or NULL for every type.
+-- @types is a JSON array of names, prefix.* wildcards and `*` (every type, as in PostgreSQL's
+-- event_type_matches and endpoint filters), or NULL for every type.
 
 -- name: event_page_asc
 -- @merchant_id, @lo, @hi, @types, @limit
@@ -20,7 +21,7 @@ SELECT * FROM events
 WHERE merchant_id = @merchant_id AND id > @lo AND id < @hi
   AND (@types IS NULL OR EXISTS (
         SELECT 1 FROM json_each(@types) t
-        WHERE t.value = events.type
+        WHERE t.value = '*' OR t.value = events.type
            OR (substr(t.value, -2) = '.*'
                AND substr(events.type, 1, length(t.value) - 1) = substr(t.value, 1, length(t.value) - 1))))
 ORDER BY id ASC LIMIT @limit;
@@ -31,7 +32,7 @@ SELECT * FROM events
 WHERE merchant_id = @merchant_id AND id > @lo AND id < @hi
   AND (@types IS NULL OR EXISTS (
         SELECT 1 FROM json_each(@types) t
-        WHERE t.value = events.type
+        WHERE t.value = '*' OR t.value = events.type
            OR (substr(t.value, -2) = '.*'
                AND substr(events.type, 1, length(t.value) - 1) = substr(t.value, 1, length(t.value) - 1))))
 ORDER BY id DESC LIMIT @limit;

@@ -1,59 +1,135 @@
 /**
- * A payment module on a real SQLite file in a temp folder, with a merchant, one endpoint taking every
- * event, the bank simulator and a clock the test moves. `restart()` closes the database and opens it
- * again with a new store, service and workers (the bank, like a real one, stays up). Used by the
- * payment tests only.
+ * A payment module on a real database, with a merchant, one endpoint taking every event, the bank
+ * simulator and a clock the test moves. `backend` picks the database: a SQLite file in a temp folder
+ * (the default), or a schema of the local PostgreSQL (store/postgres/test-db.ts). `restart()` closes
+ * the store and opens it again on the same file or schema, with a new service and workers (the bank,
+ * like a real one, stays up). Used by the payment tests only; payments/suites/ run on both backends.
+ *
+ * On PostgreSQL every kit of a test file gets the file's one schema, emptied first: migrating a new
+ * schema costs ~300 ms here, emptying it a few ms, and a file's tests run one after another. A suite
+ * that opens PostgreSQL kits calls `dropPaymentSchemas` in its `after`.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { newId } from '../ids.js';
+import type { PostgresPaymentStoreOptions } from '../store/postgres/payment-store.js';
+import type { PostgresStore } from '../store/postgres/store.js';
+import { TestSchemas } from '../store/postgres/test-db.js';
 import { SqliteStore } from '../store/sqlite/store.js';
+import type { Store } from '../store/types.js';
 import { BankSimulator } from './bank.js';
 import { PaymentService } from './service.js';
 import { SqlitePaymentStore, type SqlitePaymentStoreOptions } from './sqlite-store.js';
+import type { PaymentStore } from './store-types.js';
 import { PaymentWorkers } from './workers.js';
 
 export const T0 = Date.UTC(2026, 10, 27, 5, 29, 26, 123);
 export const BANK_KEY = { id: 'acquirer', secret: 'bank-secret-0123456789abcdef' };
 
-export interface PaymentKitOptions extends SqlitePaymentStoreOptions {
+export type PaymentBackend = 'sqlite' | 'postgres';
+
+/**
+ * Test hooks thrown from inside a state change's database transaction. Both stores take the same
+ * `faults` and call them at the same two points (after the state, after the events), inside the
+ * transaction, so a throw rolls the whole change back on either.
+ */
+export type PaymentStoreFaults = SqlitePaymentStoreOptions & PostgresPaymentStoreOptions;
+
+export interface PaymentKitOptions extends PaymentStoreFaults {
+  backend?: PaymentBackend;
   delayMs?: number;
   paybackSchedule?: number[];
 }
 
 export interface PaymentKit {
-  dir: string;
-  path: string;
+  backend: PaymentBackend;
   clock: { now: number };
   bank: BankSimulator;
-  store: SqliteStore;
-  payments: SqlitePaymentStore;
+  store: Store;
+  payments: PaymentStore;
   service: PaymentService;
   workers: PaymentWorkers;
   merchantId: string;
   endpointId: string;
   /** Closes and reopens the database (a payhook restart); the bank and the clock carry on. */
-  restart(options?: SqlitePaymentStoreOptions): Promise<void>;
+  restart(options?: PaymentStoreFaults): Promise<void>;
   /** Event types of the merchant, oldest first, with their data. */
   events(): Promise<{ type: string; data: Record<string, unknown> }[]>;
   deliveries(): Promise<number>;
+  /**
+   * Everything the database holds, as text, to show what is never stored. SQLite: every byte of the
+   * file and its WAL. PostgreSQL: every row of every table in the kit's schema (the server's own files
+   * are out of reach, and hold nothing the rows do not).
+   */
+  storedText(): Promise<string>;
   close(): Promise<void>;
 }
 
 export const KIT_TIMING = { checkIntervalMs: 1000, pendingCheckMs: 5000, paybackLeaseMs: 30_000, pollIntervalMs: 50 };
 
-export async function openPaymentKit(options: PaymentKitOptions = {}): Promise<PaymentKit> {
+/** How one backend opens, reopens and tears down the delivery store and its payment store. */
+interface Backing {
+  open(): Store;
+  paymentsOf(store: Store, faults: PaymentStoreFaults): PaymentStore;
+  storedText(store: Store): Promise<string>;
+  remove(): void;
+}
+
+let schemas: TestSchemas | undefined;
+
+/** Drops the PostgreSQL schemas this test file's kits used (call in `after`). */
+export async function dropPaymentSchemas(): Promise<void> {
+  await schemas?.dropAll();
+  schemas = undefined;
+}
+
+async function backing(backend: PaymentBackend): Promise<Backing> {
+  if (backend === 'postgres') {
+    schemas ??= new TestSchemas();
+    const schema = await schemas.emptyShared();
+    const pgStore = (s: Store) => s as PostgresStore;
+    return {
+      // A small pool: a kit's operations run one at a time, besides the workers loop.
+      open: () => schemas!.store({ schema, poolSize: 4 }),
+      paymentsOf: (s, faults) => pgStore(s).paymentStore(faults),
+      async storedText(s) {
+        const db = pgStore(s).db.pool;
+        const tables = await db.query<{ name: string }>('SELECT table_name AS name FROM information_schema.tables WHERE table_schema = $1', [schema]);
+        let text = '';
+        for (const { name } of tables.rows) {
+          const rows = await db.query<{ row: string }>(`SELECT t::text AS row FROM "${schema}"."${name}" t`);
+          text += rows.rows.map((r) => r.row).join('\n');
+        }
+        return text;
+      },
+      remove: () => {},
+    };
+  }
   const dir = mkdtempSync(join(tmpdir(), 'payhook-payments-'));
   const path = join(dir, 'payhook.db');
+  return {
+    open: () => new SqliteStore({ path }),
+    paymentsOf: (s, faults) => new SqlitePaymentStore(s as SqliteStore, faults),
+    async storedText() {
+      // Read while open, before a checkpoint folds the WAL into the file.
+      return [path, path + '-wal'].filter((f) => existsSync(f)).map((f) => readFileSync(f).toString('latin1')).join('');
+    },
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+export async function openPaymentKit(options: PaymentKitOptions = {}): Promise<PaymentKit> {
+  const backend = options.backend ?? 'sqlite';
+  const db = await backing(backend);
   const clock = { now: T0 };
   const bank = new BankSimulator({ delayMs: options.delayMs ?? 3000 });
   const schedule = options.paybackSchedule ?? [1000, 2000, 4000];
   const merchantId = newId('mer', T0);
   const endpointId = newId('ep', T0);
 
-  const build = (store: SqliteStore, faults: SqlitePaymentStoreOptions) => {
-    const payments = new SqlitePaymentStore(store, faults);
+  const build = (store: Store, faults: PaymentStoreFaults) => {
+    const payments = db.paymentsOf(store, faults);
     const service = new PaymentService({
       store: payments, bank, bankKeys: new Map([[BANK_KEY.id, BANK_KEY.secret]]), clock: () => clock.now,
       checkIntervalMs: KIT_TIMING.checkIntervalMs, pendingCheckMs: KIT_TIMING.pendingCheckMs,
@@ -65,7 +141,7 @@ export async function openPaymentKit(options: PaymentKitOptions = {}): Promise<P
     return { payments, service, workers };
   };
 
-  const store = new SqliteStore({ path });
+  const store = db.open();
   await store.migrate();
   await store.createMerchant({ id: merchantId, name: 'Shop', createdAt: T0 }, { id: newId('key', T0), hash: `hash-${merchantId}`, prefix: 'sk_test' });
   await store.createEndpoint({
@@ -74,12 +150,12 @@ export async function openPaymentKit(options: PaymentKitOptions = {}): Promise<P
   });
 
   const kit: PaymentKit = {
-    dir, path, clock, bank, store, merchantId, endpointId,
-    ...build(store, options),
+    backend, clock, bank, store, merchantId, endpointId,
+    ...build(store, { faults: options.faults }),
     async restart(faults = {}) {
       await kit.workers.stop();
       await kit.store.close();
-      kit.store = new SqliteStore({ path });
+      kit.store = db.open();
       await kit.store.migrate();
       Object.assign(kit, build(kit.store, faults));
     },
@@ -97,10 +173,11 @@ export async function openPaymentKit(options: PaymentKitOptions = {}): Promise<P
       const c = await kit.store.countDeliveries(merchantId);
       return c.pending + c.succeeded + c.failed + c.cancelled;
     },
+    storedText: () => db.storedText(kit.store),
     async close() {
       await kit.workers.stop();
       await kit.store.close();
-      rmSync(dir, { recursive: true, force: true });
+      db.remove();
     },
   };
   return kit;

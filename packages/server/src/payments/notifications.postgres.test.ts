@@ -1,0 +1,3 @@
+import { runNotificationSuite } from './suites/notifications.js';
+
+runNotificationSuite('postgres');

@@ -1,0 +1,3 @@
+import { runOutboxSuite } from './suites/outbox.js';
+
+runOutboxSuite('postgres');

@@ -1,0 +1,3 @@
+import { runPaymentServiceSuite } from './suites/service.js';
+
+runPaymentServiceSuite('postgres');

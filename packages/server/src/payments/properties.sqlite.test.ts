@@ -1,0 +1,3 @@
+import { runPaymentPropertiesSuite } from './suites/properties.js';
+
+runPaymentPropertiesSuite('sqlite');

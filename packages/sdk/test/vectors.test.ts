@@ -1,15 +1,23 @@
 // Every case of the shared Standard Webhooks vectors, against sign, verifySignature and verify.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { publicKeyFor, sign, verify, verifySignature, WebhookVerificationError } from '@payhook/sdk';
 
-// packages/sdk/test/ -> repository root is three levels up, and shared/ sits beside the repository.
-const vectorsUrl = new URL('../../../../shared/vectors/standard-webhooks.json', import.meta.url);
+// The vectors come from shared/, beside the repository (packages/sdk/test/ -> the repository root is
+// three levels up). A copy is kept in fixtures/ so the suite also runs where shared/ is absent; when
+// both are there, the copy must be identical.
+const sharedUrl = new URL('../../../../shared/vectors/standard-webhooks.json', import.meta.url);
+const fixtureUrl = new URL('./fixtures/standard-webhooks.json', import.meta.url);
+const vectorsUrl = existsSync(sharedUrl) ? sharedUrl : fixtureUrl;
 const vectors = JSON.parse(readFileSync(vectorsUrl, 'utf8')) as {
   sign: { name: string; secret: string; public_key?: string; id: string; timestamp: number; payload: string; signature: string }[];
   verify: { name: string; secret: string; headers: Record<string, string>; payload: string; now: number; ok: boolean; error?: string }[];
 };
+
+test('the vectors in fixtures/ are the shared ones', { skip: existsSync(sharedUrl) ? false : 'shared/ is not beside this checkout' }, () => {
+  assert.deepEqual(JSON.parse(readFileSync(fixtureUrl, 'utf8')), JSON.parse(readFileSync(sharedUrl, 'utf8')));
+});
 
 test('the vector file has both sign and verify cases', () => {
   assert.ok(vectors.sign.length >= 2);

@@ -22,7 +22,9 @@ const filters = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const selected = files.filter((f) => filters.length === 0 || filters.some((w) => f.includes(w))).sort();
 if (selected.length === 0) { console.error('no test files matched'); process.exit(1); }
 const result = spawnSync(process.execPath, [
-  '--conditions=development', '--import', 'tsx', '--test', '--test-concurrency=2',
+  // --test-force-exit: a file whose tests are done ends even if a failed test left a handle open, so a
+  // failure can never hang the run until CI's time limit.
+  '--conditions=development', '--import', 'tsx', '--test', '--test-concurrency=2', '--test-force-exit',
   ...process.argv.slice(2).filter((a) => a.startsWith('-')),
   ...selected,
 ], { stdio: 'inherit', cwd: root, env: { ...process.env, PAYHOOK_LOG_LEVEL: process.env.PAYHOOK_LOG_LEVEL ?? 'silent' } });

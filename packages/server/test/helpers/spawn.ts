@@ -1,6 +1,14 @@
 /** Runs `payhook` as a child process from the sources (as `npx payhook` does before a build). */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { after } from 'node:test';
 import { fileURLToPath } from 'node:url';
+
+// Every child still running when the test file ends is killed: a test that fails half-way must not
+// leave a payhook running (it would keep the file's process, and so the whole test run, alive).
+const children = new Set<ChildProcess>();
+after(() => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+});
 
 const CLI = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 
@@ -15,6 +23,8 @@ export function runPayhook(args: string[], env: Record<string, string>): Running
     env: { ...process.env, PAYHOOK_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  children.add(child);
+  child.on('exit', () => children.delete(child));
   let out = '';
   child.stdout!.on('data', (c: Buffer) => { out += c.toString(); });
   child.stderr!.on('data', (c: Buffer) => { out += c.toString(); });

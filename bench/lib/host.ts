@@ -155,7 +155,12 @@ serveRpc({
 });
 
 // The orchestrator is gone (Ctrl-C, crash): clean up what the system created, then leave.
-const leave = () => { void Promise.resolve(instance?.close()).finally(() => process.exit(1)); };
+const leave = () => {
+  void Promise.resolve()
+    .then(() => instance?.close())
+    .catch((error) => process.stderr.write(`host: cleaning up after the orchestrator left failed: ${(error as Error).message}\n`))
+    .finally(() => process.exit(1));
+};
 process.on('disconnect', leave);
 process.on('SIGTERM', leave);
 process.on('SIGINT', () => { /* the orchestrator decides */ });

@@ -31,3 +31,23 @@ export async function dropSchema(url: string, schema: string): Promise<void> {
 }
 
 export const DEFAULT_POSTGRES_URL = 'postgres://postgres@127.0.0.1:5432/test';
+
+/**
+ * Drops schemas named `<prefix><runId>` left by runs that were killed before they could clean up
+ * (runIds start with the run's start time in base 36). Only schemas older than `olderThanMs` go, so a
+ * bench running at the same time against the same database keeps its own.
+ */
+export async function dropStaleSchemas(url: string, prefix: string, olderThanMs = 6 * 3_600_000): Promise<string[]> {
+  return withClient(url, async (client) => {
+    const { rows } = await client.query<{ nspname: string }>('select nspname from pg_namespace where starts_with(nspname, $1)', [prefix]);
+    const dropped: string[] = [];
+    for (const { nspname } of rows) {
+      const runId = nspname.slice(prefix.length);
+      const startedAt = parseInt(runId.slice(0, -6), 36);
+      if (!/^[a-z0-9]+$/.test(runId) || !Number.isFinite(startedAt) || Date.now() - startedAt < olderThanMs) continue;
+      await client.query(`drop schema if exists ${nspname} cascade`);
+      dropped.push(nspname);
+    }
+    return dropped;
+  });
+}

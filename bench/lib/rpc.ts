@@ -78,7 +78,8 @@ export function serveRpc(handlers: Record<string, (args: any) => unknown>): void
     } catch (error) {
       response = { rpc: message.rpc, ok: false, error: (error as Error).stack ?? String(error) };
     }
-    process.send!(response);
+    // The parent may be gone (interrupted run): then there is nobody to answer.
+    if (process.connected) process.send!(response, undefined, undefined, () => {});
   });
-  process.send!({ ready: true });
+  if (process.connected) process.send!({ ready: true }, undefined, undefined, () => {});
 }

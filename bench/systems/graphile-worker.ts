@@ -5,7 +5,7 @@
  * `webhook_attempts` table with `helpers.query`, as an application using it would.
  */
 import { Logger, makeWorkerUtils, run, type Runner, type WorkerUtils } from 'graphile-worker';
-import { dropSchema, postgresUnavailable, withClient, DEFAULT_POSTGRES_URL } from '../lib/postgres.js';
+import { dropSchema, dropStaleSchemas, postgresUnavailable, withClient, DEFAULT_POSTGRES_URL } from '../lib/postgres.js';
 import { packageVersion } from '../lib/versions.js';
 import { WebhookSender } from '../lib/webhook.js';
 import type { BenchEvent, BenchSystem, SystemInstance, SystemOptions } from './types.js';
@@ -26,6 +26,7 @@ class GraphileInstance implements SystemInstance {
 
   async init(): Promise<void> {
     const { postgresUrl: connectionString } = this.options;
+    await dropStaleSchemas(connectionString, 'bench_gw_');
     this.utils = await makeWorkerUtils({ connectionString, schema: this.schema, logger: silent });
     await this.utils.migrate();
     await withClient(connectionString, (c) => c.query(

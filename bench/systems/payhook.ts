@@ -18,7 +18,7 @@ import { Pool } from 'undici';
 import { createPayhook, type Payhook } from '../../packages/server/src/app.js';
 import { loadConfig } from '../../packages/server/src/config.js';
 import type { Store } from '../../packages/server/src/store/types.js';
-import { dropSchema, postgresUnavailable, DEFAULT_POSTGRES_URL } from '../lib/postgres.js';
+import { dropSchema, dropStaleSchemas, postgresUnavailable, DEFAULT_POSTGRES_URL } from '../lib/postgres.js';
 import { packageVersion } from '../lib/versions.js';
 import type { BenchEvent, BenchSystem, IngestTarget, ScenarioName, SystemInstance, SystemOptions } from './types.js';
 
@@ -100,6 +100,7 @@ async function createInstance(options: SystemOptions, dialect: 'sqlite' | 'postg
   let cleanup = async () => {};
   if (dialect === 'postgres') {
     const { PostgresStore } = await import('../../packages/server/src/store/postgres/store.js');
+    await dropStaleSchemas(options.postgresUrl, 'bench_ph_');
     const schema = `bench_ph_${options.runId}`;
     store = new PostgresStore({ connectionString: options.postgresUrl, schema });
     cleanup = () => dropSchema(options.postgresUrl, schema);

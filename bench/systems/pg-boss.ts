@@ -7,7 +7,7 @@
  * (a batch's per-job output is not stored by pg-boss); failed deliveries are failed explicitly.
  */
 import PgBoss from 'pg-boss';
-import { dropSchema, postgresUnavailable, DEFAULT_POSTGRES_URL } from '../lib/postgres.js';
+import { dropSchema, dropStaleSchemas, postgresUnavailable, DEFAULT_POSTGRES_URL } from '../lib/postgres.js';
 import { packageVersion } from '../lib/versions.js';
 import { WebhookSender } from '../lib/webhook.js';
 import type { BenchEvent, BenchSystem, SystemInstance, SystemOptions } from './types.js';
@@ -30,6 +30,7 @@ class PgBossInstance implements SystemInstance {
   }
 
   async init(): Promise<void> {
+    await dropStaleSchemas(this.options.postgresUrl, 'bench_pgb_');
     await this.boss.start();
     await this.boss.createQueue(this.queue, {
       name: this.queue,

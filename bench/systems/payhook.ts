@@ -22,7 +22,8 @@ import { dropSchema, dropStaleSchemas, postgresUnavailable, DEFAULT_POSTGRES_URL
 import { packageVersion } from '../lib/versions.js';
 import type { BenchEvent, BenchSystem, IngestTarget, ScenarioName, SystemInstance, SystemOptions } from './types.js';
 
-const VERSION = (() => { try { return packageVersion('payhook'); } catch { return '?'; } })();
+const VERSION = packageVersion('payhook');
+const PER_ENDPOINT = loadConfig({}).maxInFlightPerEndpoint;
 
 class PayhookInstance implements SystemInstance {
   secrets: string[] = [];
@@ -119,7 +120,7 @@ export const systems: BenchSystem[] = [
     label: `payhook ${VERSION} (SQLite)`,
     role: 'subject',
     scenarios: SCENARIOS,
-    notes: 'API and dispatcher in one process, payhook defaults except maxInFlight = the run\'s concurrency; bulk accepts through the in-process ingestor, single accepts through POST /v1/events',
+    notes: `API and dispatcher in one process, payhook defaults (so at most ${PER_ENDPOINT} requests in flight per endpoint) except maxInFlight = the run's concurrency, the timeout and a constant retry delay; bulk accepts through the in-process ingestor, single accepts through POST /v1/events`,
     create: (options) => createInstance(options, 'sqlite'),
   },
   {

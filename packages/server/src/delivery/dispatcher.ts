@@ -14,7 +14,9 @@
  * dozens, however many of its deliveries are due. An endpoint holds at most twice its limit in claims
  * here (in flight plus queued; a whole claim batch for a fast one), and a claim skips endpoints at that
  * mark, so a thousand deliveries to a hanging endpoint occupy a bounded number of slots and every
- * other endpoint keeps flowing.
+ * other endpoint keeps flowing. An endpoint that keeps failing at a limit of 1 is also held back in the
+ * store (`deferEndpoint`: its unclaimed due deliveries wait 5 s, doubling to 60 s while it keeps
+ * failing), so its backlog does not sit at the head of the due queue for every claim to step over.
  *
  * Crash safety: a claim is a lease in the database. Nothing here needs to survive a crash: deliveries
  * this process held become due again when their lease ends, and a result not yet recorded simply means
@@ -50,6 +52,9 @@ export interface DispatcherOptions {
 }
 
 const RESULT_BATCH = 512;
+/** How long a failing endpoint's waiting deliveries are held back: doubling from the first to the last. */
+const DEFER_FIRST_MS = 5_000;
+const DEFER_MAX_MS = 60_000;
 /** Where an endpoint's adaptive concurrency limit starts. */
 const INITIAL_ENDPOINT_LIMIT = 1;
 /** An endpoint whose requests average below this (EWMA) counts as fast. */
@@ -70,6 +75,8 @@ export class Dispatcher {
   private readonly latency = new Map<string, number>();
   /** The adaptive concurrency limit per endpoint (see the header). */
   private readonly limits = new Map<string, number>();
+  /** Endpoints held back in the store: until when, and the hold to use next time. */
+  private readonly deferred = new Map<string, { until: number; nextMs: number }>();
   /** When each queued delivery's lease ends. */
   private readonly leaseEnds = new Map<string, number>();
   private claimedCount = 0;
@@ -165,6 +172,25 @@ export class Dispatcher {
     const next = struggling ? Math.max(1, Math.floor(limit / 2)) : Math.min(this.o.maxInFlightPerEndpoint, limit + 1);
     if (this.limits.size > 100_000) this.limits.clear();
     this.limits.set(endpointId, next);
+    const failed = errorClass === 'timeout' || errorClass === 'refused' || errorClass === 'reset' || errorClass === 'dns' || errorClass === 'tls';
+    if (failed && limit === 1) this.holdBack(endpointId);
+    else if (!failed && errorClass !== 'http_status') this.deferred.delete(endpointId);
+  }
+
+  /**
+   * Makes a failing endpoint's waiting deliveries wait in the store. The few claims queued here for it
+   * (at most twice its limit of 1) stay queued: they go out one at a time as its probes.
+   */
+  private holdBack(endpointId: string): void {
+    const now = Date.now();
+    const prev = this.deferred.get(endpointId);
+    if (prev && prev.until > now) return; // already held back; its probe is what just failed
+    const holdMs = prev ? prev.nextMs : DEFER_FIRST_MS;
+    const until = now + holdMs;
+    if (this.deferred.size > 100_000) this.deferred.clear();
+    this.deferred.set(endpointId, { until, nextMs: Math.min(holdMs * 2, DEFER_MAX_MS) });
+    this.o.store.deferEndpoint(endpointId, until)
+      .catch((err) => this.o.logger.warn({ err, endpoint: endpointId }, 'holding back a failing endpoint failed; it is only slowed'));
   }
 
   private saturatedEndpoints(): string[] {

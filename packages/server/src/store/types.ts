@@ -266,6 +266,14 @@ export interface Store {
   recordResults(results: AttemptResult[]): Promise<void>;
   /** Gives claims back (shutdown): they become due again at once. */
   releaseClaims(owner: string, deliveryIds: readonly string[]): Promise<void>;
+  /**
+   * Holds back an endpoint that is failing (its requests time out or cannot connect): its pending
+   * deliveries that are due before `until` and not claimed become due at `until`. Not an attempt;
+   * nothing is lost or reordered within the endpoint. Returns how many moved. The dispatcher calls it so
+   * that thousands of due deliveries of a dead endpoint do not sit at the head of the due queue, where
+   * every claim would have to step over them.
+   */
+  deferEndpoint(endpointId: string, until: number): Promise<number>;
   /** The earliest `nextAttemptAt` of a pending delivery, or null: how long a dispatcher may sleep. */
   nextDueAt(): Promise<number | null>;
   getDelivery(merchantId: string, id: string): Promise<Delivery | null>;

@@ -104,6 +104,24 @@ export function claimCases(test: Case): void {
     assert.equal(again[0].attempts, 0, 'a release is not an attempt');
   });
 
+  test('deferEndpoint: that endpoint\u2019s unclaimed due deliveries wait; claimed ones and other endpoints are untouched', async (store) => {
+    const a = await newMerchant(store);
+    const t0 = Date.now();
+    const dead = await newEndpoint(store, a, { eventTypes: ['dead.*'] });
+    const live = await newEndpoint(store, a, { eventTypes: ['live.*'] });
+    await store.appendEvents([newEvent(a, 'dead.x', t0), newEvent(a, 'dead.x', t0 + 1), newEvent(a, 'dead.x', t0 + 2), newEvent(a, 'live.x', t0 + 3)]);
+    const [inFlight] = await store.claimDue({ now: t0 + 10, limit: 1, leaseMs: 600_000, owner: 'w' });
+    assert.equal(inFlight.endpointId, dead.id);
+    const until = t0 + 60_000;
+    assert.equal(await store.deferEndpoint(dead.id, until), 2);
+    const now = await store.claimDue({ now: t0 + 10, limit: 10, leaseMs: 600_000, owner: 'x' });
+    assert.deepEqual(now.map((c) => c.endpointId), [live.id], 'only the other endpoint is due now');
+    const later = await store.claimDue({ now: until, limit: 10, leaseMs: 1000, owner: 'y' });
+    assert.equal(later.length, 2, 'the deferred ones are due at until');
+    assert.ok(later.every((c) => c.endpointId === dead.id && c.attempts === 0), 'a deferral is not an attempt');
+    assert.equal(await store.deferEndpoint(dead.id, until - 1), 0, 'never brought forward');
+  });
+
   test('nextDueAt: the earliest due time of a pending delivery, or null', async (store) => {
     assert.equal(await store.nextDueAt(), null);
     const a = await newMerchant(store);

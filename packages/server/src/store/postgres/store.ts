@@ -314,6 +314,11 @@ export class PostgresStore implements Store {
     if (row.n > 0) this.wakeups.madeDue(row.notified > 0);
   }
 
+  async deferEndpoint(endpointId: string, until: number): Promise<number> {
+    const [row] = await this.db.run<{ n: number }>('endpoint_defer', { endpoint_id: endpointId, until }, { idempotent: true });
+    return row.n;
+  }
+
   async nextDueAt(): Promise<number | null> {
     const [row] = await this.db.run<{ at: number | null }>('next_due', {}, { idempotent: true });
     return row.at;

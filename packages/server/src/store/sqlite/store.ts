@@ -337,6 +337,10 @@ export class SqliteStore implements Store {
     this.notifyDue();
   }
 
+  async deferEndpoint(endpointId: string, until: number): Promise<number> {
+    return this.stmt('endpoint_defer').run({ endpoint_id: endpointId, until }).changes;
+  }
+
   async nextDueAt(): Promise<number | null> {
     const row = this.stmt('next_due').get() as { at: number | null };
     return row.at;

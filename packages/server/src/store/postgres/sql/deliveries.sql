@@ -109,6 +109,19 @@ SELECT count(*)::int AS n,
                               WHERE @channel::text IS NOT NULL AND EXISTS (SELECT 1 FROM released)) AS woken) AS notified
 FROM released;
 
+-- name: endpoint_defer
+-- @endpoint_id, @until: the endpoint's unclaimed due deliveries wait until @until (see Store.deferEndpoint).
+-- Rows another claimer holds locked are skipped, not waited for: they are being claimed, so not waiting.
+WITH moved AS (
+  UPDATE deliveries SET next_attempt_at = @until
+  WHERE id IN (
+    SELECT id FROM deliveries
+    WHERE endpoint_id = @endpoint_id AND status = 'pending' AND lease_owner IS NULL AND next_attempt_at < @until
+    FOR UPDATE SKIP LOCKED)
+  RETURNING 1
+)
+SELECT count(*)::int AS n FROM moved;
+
 -- name: notify_due
 -- @channel: a wake-up sent on its own, after the commits it stands for (see NotifyCoalescer)
 SELECT pg_notify(@channel, '');

@@ -61,6 +61,11 @@ WHERE endpoint_id = @endpoint_id AND status = 'pending';
 UPDATE deliveries SET lease_owner = NULL, next_attempt_at = @now
 WHERE id IN (SELECT value FROM json_each(@ids)) AND status = 'pending' AND lease_owner = @owner;
 
+-- name: endpoint_defer
+-- @endpoint_id, @until: the endpoint's unclaimed due deliveries wait until @until (see Store.deferEndpoint)
+UPDATE deliveries SET next_attempt_at = @until
+WHERE endpoint_id = @endpoint_id AND status = 'pending' AND lease_owner IS NULL AND next_attempt_at < @until;
+
 -- name: next_due
 -- (no parameters)
 SELECT min(next_attempt_at) AS at FROM deliveries WHERE status = 'pending';

@@ -1,5 +1,6 @@
 /**
- * A real payhook for API tests: a SQLite file in a temp dir, the API on a free port, real fetch.
+ * A real payhook for API tests: a SQLite file in a temp dir (or, with PAYHOOK_TEST_BACKEND=postgres, a
+ * fresh schema on the local PostgreSQL, dropped at close), the API on a free port, real fetch.
  * `world()` adds two merchants, each with an endpoint (to a real receiver), an event and its delivery,
  * so tests can check what one tenant may do with the other's objects.
  */
@@ -9,6 +10,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { createPayhook, type Payhook } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
+import { admin, randomSchema, TEST_DATABASE_URL } from '../src/store/postgres/test-db.js';
 import { Receiver, eventually } from './helpers/receiver.js';
 
 export const ADMIN_KEY = 'ak_test_admin_key_for_api_tests';
@@ -31,14 +33,16 @@ export interface Reply<T = any> {
 }
 
 export class Harness {
-  private constructor(readonly app: Payhook, readonly dir: string) {}
+  private constructor(readonly app: Payhook, readonly dir: string, private readonly schema: string | null) {}
 
   static async start(env: Record<string, string> = {}, logger?: Logger): Promise<Harness> {
     const dir = mkdtempSync(join(tmpdir(), 'payhook-api-'));
-    const config = loadConfig({ PAYHOOK_ADMIN_KEY: ADMIN_KEY, PAYHOOK_LOG_LEVEL: 'silent', ...env }, { port: 0, dbPath: join(dir, 'payhook.db') });
+    const schema = process.env.PAYHOOK_TEST_BACKEND === 'postgres' ? randomSchema() : null;
+    const backend = schema ? { PAYHOOK_DATABASE_URL: TEST_DATABASE_URL, PAYHOOK_DATABASE_SCHEMA: schema } : {};
+    const config = loadConfig({ PAYHOOK_ADMIN_KEY: ADMIN_KEY, PAYHOOK_LOG_LEVEL: 'silent', ...backend, ...env }, { port: 0, dbPath: join(dir, 'payhook.db') });
     const app = await createPayhook(config, { logger });
     await app.start();
-    return new Harness(app, dir);
+    return new Harness(app, dir, schema);
   }
 
   get url(): string {
@@ -63,6 +67,7 @@ export class Harness {
   async close(): Promise<void> {
     await this.app.stop();
     rmSync(this.dir, { recursive: true, force: true });
+    if (this.schema) await admin(`DROP SCHEMA IF EXISTS "${this.schema}" CASCADE`);
   }
 }
 

@@ -155,7 +155,7 @@ describe('admin and merchant keys', () => {
     const health = await h.call('GET', '/healthz', { key: null });
     assert.equal(health.status, 200);
     assert.equal(health.body.status, 'ok');
-    assert.equal(health.body.store, 'sqlite');
+    assert.equal(health.body.store, process.env.PAYHOOK_TEST_BACKEND === 'postgres' ? 'postgres' : 'sqlite');
     assert.equal(health.body.deliveries.succeeded, 2);
     assert.equal((await h.call('GET', '/metrics', { key: null })).status, 401);
     const metrics = await h.call('GET', '/metrics');

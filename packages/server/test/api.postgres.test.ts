@@ -1,0 +1,11 @@
+/**
+ * The API's end-to-end suites again, on PostgreSQL: the same files, with the harness putting each
+ * payhook on a fresh schema of the local server (PAYHOOK_TEST_BACKEND=postgres, see api-harness.ts).
+ * The validation, OpenAPI and CLI files are left to the SQLite run: they test the HTTP layer, which
+ * does not change with the store.
+ */
+process.env.PAYHOOK_TEST_BACKEND = 'postgres';
+await import('./api-tenancy.test.js');
+await import('./api-events.test.js');
+await import('./api-deliveries.test.js');
+await import('./api-payments.test.js');

@@ -24,10 +24,6 @@ export interface AttemptRow {
   status_code: number | null; response_body: string | null; error_class: string | null; error_message: string | null;
   next_retry_at: number | null;
 }
-export interface ClaimRow {
-  id: string; event_id: string; event_type: string; attempts: number; endpoint_id: string; merchant_id: string;
-  body: string; event_created_at: number; url: string; headers: string; format: string; timeout_ms: number | null;
-}
 
 export const toMerchant = (r: { id: string; name: string; created_at: number }): Merchant =>
   ({ id: r.id, name: r.name, createdAt: r.created_at });

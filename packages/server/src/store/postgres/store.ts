@@ -11,6 +11,7 @@
  *   cancellation sees every delivery an append made, and no append reads an endpoint mid-change. The
  *   locks live in memory (no row writes), so concurrent appends do not slow each other down.
  */
+import { toClaimedDeliveries, type ClaimRow } from '../claimed.js';
 import { decodeCursor, ID_MAX, ID_MIN, toPage } from '../cursor.js';
 import type {
   AppendedEvent, ApiKeyRecord, Attempt, AttemptResult, ClaimedDelivery, ClaimOptions, Delivery, DeliveryCounts,
@@ -23,7 +24,7 @@ import { appendEventsIn } from './outbox.js';
 import { PostgresPaymentStore, type PostgresPaymentStoreOptions } from './payment-store.js';
 import {
   toAttempt, toDelivery, toEndpoint, toEvent, toMerchant,
-  type AttemptRow, type ClaimRow, type DeliveryRow, type EndpointRow, type EventRow,
+  type AttemptRow, type DeliveryRow, type EndpointRow, type EventRow,
 } from './rows.js';
 import { loadStatements } from './statements.js';
 import { Wakeups } from './wakeups.js';
@@ -277,17 +278,7 @@ export class PostgresStore implements Store {
     const rows = await this.db.run<ClaimRow>('claim', {
       now: o.now, limit: o.limit, owner: o.owner, until: o.now + o.leaseMs, exclude: o.excludeEndpoints ?? [],
     }, { idempotent: true });
-    const headerCache = new Map<string, Record<string, string>>();
-    return rows.map((r) => {
-      let headers = headerCache.get(r.headers);
-      if (!headers) { headers = JSON.parse(r.headers) as Record<string, string>; headerCache.set(r.headers, headers); }
-      return {
-        id: r.id, eventId: r.event_id, eventType: r.event_type, eventCreatedAt: r.event_created_at,
-        data: r.format === 'standard' ? '' : toEvent({ id: r.event_id, merchant_id: r.merchant_id, type: r.event_type, body: r.body, idempotency_key: null, created_at: r.event_created_at }).data,
-        body: r.body, attempts: r.attempts, endpointId: r.endpoint_id, merchantId: r.merchant_id, url: r.url,
-        headers, format: r.format as PayloadFormat, timeoutMs: r.timeout_ms,
-      };
-    });
+    return toClaimedDeliveries(rows);
   }
 
   async recordResults(results: AttemptResult[]): Promise<void> {

@@ -12,6 +12,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { newId } from '../../ids.js';
 import { matcherFor } from '../../events/filter.js';
+import { toClaimedDeliveries, type ClaimRow } from '../claimed.js';
 import { decodeCursor, ID_MAX, ID_MIN, toPage } from '../cursor.js';
 import { loadMigrations, loadSqlFiles } from '../sql-files.js';
 import {
@@ -284,23 +285,10 @@ export class SqliteStore implements Store {
 
   async claimDue(o: ClaimOptions): Promise<ClaimedDelivery[]> {
     return this.transaction(() => {
-      const rows = this.stmt('claim_select').all({ now: o.now, limit: o.limit, exclude: JSON.stringify(o.excludeEndpoints ?? []) }) as {
-        id: string; event_id: string; event_type: string; attempts: number; endpoint_id: string; merchant_id: string;
-        body: string; event_created_at: number; url: string; headers: string; format: string; timeout_ms: number | null;
-      }[];
+      const rows = this.stmt('claim_select').all({ now: o.now, limit: o.limit, exclude: JSON.stringify(o.excludeEndpoints ?? []) }) as ClaimRow[];
       if (rows.length === 0) return [];
       this.stmt('claim_mark').run({ ids: JSON.stringify(rows.map((r) => r.id)), owner: o.owner, until: o.now + o.leaseMs });
-      const headerCache = new Map<string, Record<string, string>>();
-      return rows.map((r) => {
-        let headers = headerCache.get(r.headers);
-        if (!headers) { headers = JSON.parse(r.headers) as Record<string, string>; headerCache.set(r.headers, headers); }
-        return {
-          id: r.id, eventId: r.event_id, eventType: r.event_type, eventCreatedAt: r.event_created_at,
-          data: r.format === 'standard' ? '' : toEvent({ id: r.event_id, merchant_id: r.merchant_id, type: r.event_type, body: r.body, idempotency_key: null, created_at: r.event_created_at }).data,
-          body: r.body, attempts: r.attempts, endpointId: r.endpoint_id, merchantId: r.merchant_id, url: r.url,
-          headers, format: r.format as PayloadFormat, timeoutMs: r.timeout_ms,
-        };
-      });
+      return toClaimedDeliveries(rows);
     });
   }
 

@@ -1,0 +1,27 @@
+/**
+ * A claim query's rows as the dispatcher's `ClaimedDelivery`s: the same mapping for both backends,
+ * whose claim statements return the same columns.
+ */
+import { dataOfEnvelope } from '../events/envelope.js';
+import type { ClaimedDelivery, PayloadFormat } from './types.js';
+
+export interface ClaimRow {
+  id: string; event_id: string; event_type: string; attempts: number; endpoint_id: string; merchant_id: string;
+  body: string; event_created_at: number; url: string; headers: string; format: string; timeout_ms: number | null;
+}
+
+export function toClaimedDeliveries(rows: readonly ClaimRow[]): ClaimedDelivery[] {
+  // Endpoints repeat across a batch: parse each distinct headers text once.
+  const headerCache = new Map<string, Record<string, string>>();
+  return rows.map((r) => {
+    let headers = headerCache.get(r.headers);
+    if (!headers) { headers = JSON.parse(r.headers) as Record<string, string>; headerCache.set(r.headers, headers); }
+    return {
+      id: r.id, eventId: r.event_id, eventType: r.event_type, eventCreatedAt: Number(r.event_created_at),
+      // Only formats other than `standard` render from the data; the standard body is sent as stored.
+      data: r.format === 'standard' ? '' : dataOfEnvelope(r.body),
+      body: r.body, attempts: Number(r.attempts), endpointId: r.endpoint_id, merchantId: r.merchant_id, url: r.url,
+      headers, format: r.format as PayloadFormat, timeoutMs: r.timeout_ms === null ? null : Number(r.timeout_ms),
+    };
+  });
+}

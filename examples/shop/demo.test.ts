@@ -70,7 +70,12 @@ describe('npm start -- --demo', () => {
       assert.ok(Date.now() < until, `the order did not turn paid:\n${first.output()}`);
       await new Promise((r) => setTimeout(r, 50));
     }
-    assert.match(first.output(), new RegExp(`webhook order\\.success\\s+evt_\\w+\\s+${orderId} #2: applied, order paid`));
+    // The page turns paid on transaction.success (#1); order.success (#2) follows it: wait for its line.
+    const orderSuccess = new RegExp(`webhook order\\.success\\s+evt_\\w+\\s+${orderId} #2: applied, order paid`);
+    while (!orderSuccess.test(first.output())) {
+      assert.ok(Date.now() < until, `order.success did not arrive:\n${first.output()}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
 
     first.child.kill('SIGINT');
     assert.equal(await first.exited, 0, first.output());

@@ -15,8 +15,11 @@ const config = resolve(process.argv[3] ?? join(pkgDir, 'tsconfig.json'));
 const tsc = join(createRequire(import.meta.url).resolve('typescript/package.json'), '..', 'bin', 'tsc');
 
 rmSync(outDir, { recursive: true, force: true });
-const r = spawnSync(process.execPath, [tsc, '-p', config, '--outDir', outDir, '--tsBuildInfoFile', join(outDir, '.tsbuildinfo')],
-  { stdio: 'inherit', cwd: pkgDir });
+const r = spawnSync(
+  process.execPath,
+  [tsc, '-p', config, '--outDir', outDir, '--tsBuildInfoFile', join(outDir, '.tsbuildinfo')],
+  { stdio: 'inherit', cwd: pkgDir },
+);
 if (r.status !== 0) process.exit(r.status ?? 1);
 
 // Assets: every .sql file. Test fixtures (a `fixtures/` folder) stay out.
@@ -24,8 +27,9 @@ const src = join(pkgDir, 'src');
 function copyAssets(rel) {
   for (const name of readdirSync(join(src, rel))) {
     const r = join(rel, name);
-    if (statSync(join(src, r)).isDirectory()) { if (name !== 'fixtures') copyAssets(r); }
-    else if (name.endsWith('.sql')) cpSync(join(src, r), join(outDir, r));
+    if (statSync(join(src, r)).isDirectory()) {
+      if (name !== 'fixtures') copyAssets(r);
+    } else if (name.endsWith('.sql')) cpSync(join(src, r), join(outDir, r));
   }
 }
 copyAssets('');

@@ -28,15 +28,18 @@ before(() => {
   // takes them from the SDK just built, so the check needs no earlier build. (Type roots are looked up
   // from the config's folder, so they are named.)
   const config = join(tmp, 'tsconfig.server.json');
-  writeFileSync(config, JSON.stringify({
-    extends: join(serverDir, 'tsconfig.json'),
-    compilerOptions: {
-      composite: false,
-      rootDir: join(serverDir, 'src'),
-      typeRoots: [join(serverDir, '..', '..', 'node_modules', '@types')],
-      paths: { '@payhook/sdk': [join(tmp, 'sdk', 'esm', 'index.d.ts')] },
-    },
-  }));
+  writeFileSync(
+    config,
+    JSON.stringify({
+      extends: join(serverDir, 'tsconfig.json'),
+      compilerOptions: {
+        composite: false,
+        rootDir: join(serverDir, 'src'),
+        typeRoots: [join(serverDir, '..', '..', 'node_modules', '@types')],
+        paths: { '@payhook/sdk': [join(tmp, 'sdk', 'esm', 'index.d.ts')] },
+      },
+    }),
+  );
   build(join(serverDir, 'scripts', 'build.mjs'), join(tmp, 'server'), config);
 });
 
@@ -57,18 +60,35 @@ function testCodeIn(dir: string): string[] {
     const parts = rel.split(sep);
     const name = parts[parts.length - 1];
     if (TEST_NAME.test(name)) found.push(`${rel}: a test file by its name`);
-    else if (parts.slice(0, -1).some((p) => TEST_FOLDER.has(p))) found.push(`${rel}: in a test folder (${parts.slice(0, -1).filter((p) => TEST_FOLDER.has(p)).join('/')})`);
-    else if (/\.(js|cjs|mjs|ts)$/.test(name) && TEST_IMPORT.test(readFileSync(file, 'utf8'))) found.push(`${rel}: imports ${readFileSync(file, 'utf8').match(TEST_IMPORT)![1]}`);
+    else if (parts.slice(0, -1).some((p) => TEST_FOLDER.has(p)))
+      found.push(
+        `${rel}: in a test folder (${parts
+          .slice(0, -1)
+          .filter((p) => TEST_FOLDER.has(p))
+          .join('/')})`,
+      );
+    else if (/\.(js|cjs|mjs|ts)$/.test(name) && TEST_IMPORT.test(readFileSync(file, 'utf8')))
+      found.push(`${rel}: imports ${readFileSync(file, 'utf8').match(TEST_IMPORT)![1]}`);
   }
   return found;
 }
 
-for (const [pkg, out] of [['packages/sdk/dist', 'sdk'], ['packages/server/dist', 'server']] as const) {
+for (const [pkg, out] of [
+  ['packages/sdk/dist', 'sdk'],
+  ['packages/server/dist', 'server'],
+] as const) {
   test(`${pkg} ships no test code`, () => {
     const files = walk(join(tmp, out));
-    assert.ok(files.some((f) => f.endsWith('index.js')), `the build produced ${pkg} (${files.length} files)`);
+    assert.ok(
+      files.some((f) => f.endsWith('index.js')),
+      `the build produced ${pkg} (${files.length} files)`,
+    );
     const found = testCodeIn(join(tmp, out));
-    assert.deepEqual(found, [], `${pkg} would ship test code (move it under test/, or out of the build):\n  ${found.join('\n  ')}`);
+    assert.deepEqual(
+      found,
+      [],
+      `${pkg} would ship test code (move it under test/, or out of the build):\n  ${found.join('\n  ')}`,
+    );
   });
 }
 
@@ -90,6 +110,13 @@ test('the check recognises test code', () => {
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, body);
   }
-  const flagged = testCodeIn(dir).map((line) => line.slice(0, line.indexOf(':')).split(sep).join('/')).sort();
-  assert.deepEqual(flagged, Object.keys(files).filter((f) => f !== 'ids.js').sort());
+  const flagged = testCodeIn(dir)
+    .map((line) => line.slice(0, line.indexOf(':')).split(sep).join('/'))
+    .sort();
+  assert.deepEqual(
+    flagged,
+    Object.keys(files)
+      .filter((f) => f !== 'ids.js')
+      .sort(),
+  );
 });

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { createPayhook, type Payhook } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
-import { admin, randomSchema, TEST_DATABASE_URL } from '../src/store/postgres/test-db.js';
+import { admin, randomSchema, TEST_DATABASE_URL } from './helpers/test-db.js';
 import { Receiver, eventually } from './helpers/receiver.js';
 
 export const ADMIN_KEY = 'ak_test_admin_key_for_api_tests';

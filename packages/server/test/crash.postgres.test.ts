@@ -1,5 +1,5 @@
 /** Crash safety on PostgreSQL: the child dispatcher and the test share one fresh schema. */
-import { randomSchema, TestSchemas, TEST_DATABASE_URL } from '../src/store/postgres/test-db.js';
+import { randomSchema, TestSchemas, TEST_DATABASE_URL } from './helpers/test-db.js';
 import { runCrashSuite } from './suites/crash.js';
 
 const schemas = new TestSchemas();

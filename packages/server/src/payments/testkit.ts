@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { newId } from '../ids.js';
 import type { PostgresPaymentStoreOptions } from '../store/postgres/payment-store.js';
 import type { PostgresStore } from '../store/postgres/store.js';
-import { TestSchemas } from '../store/postgres/test-db.js';
+import { TestSchemas } from '../../test/helpers/test-db.js';
 import { SqliteStore } from '../store/sqlite/store.js';
 import type { Store } from '../store/types.js';
 import { BankSimulator } from './bank.js';

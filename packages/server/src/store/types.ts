@@ -1,6 +1,6 @@
 /**
  * The one storage contract of payhook. SQLite (embedded, the default) and PostgreSQL (scale-out)
- * implement it; `store/contract.ts` is the behaviour suite both must pass.
+ * implement it; `test/suites/store-contract.ts` is the behaviour suite both must pass.
  *
  * Only high-level operations cross this interface: no connection, statement or transaction types.
  * Every operation that must be atomic (an event with its deliveries; a payment state change with its

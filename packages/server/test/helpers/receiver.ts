@@ -91,8 +91,11 @@ export class Receiver {
   }
 }
 
-/** Polls `fn` until it returns a truthy value (for state that changes in the database, not at the receiver). */
-export async function eventually<T>(fn: () => Promise<T> | T, ms = 10_000, what = 'condition'): Promise<T> {
+/**
+ * Polls `fn` until it returns a truthy value (for state that changes in the database, not at the receiver).
+ * A `null` or `undefined` never comes back, so the result's type drops them: `fn` may return `x | null`.
+ */
+export async function eventually<T>(fn: () => Promise<T> | T, ms = 10_000, what = 'condition'): Promise<NonNullable<T>> {
   const until = Date.now() + ms;
   for (;;) {
     const v = await fn();

@@ -14,8 +14,8 @@ import { Metrics } from '../../metrics.js';
 import { eventually, Receiver } from '../../../test/helpers/receiver.js';
 import { startEngine } from '../../../test/helpers/engine.js';
 import { runPayhook, waitForOutput } from '../../../test/helpers/spawn.js';
-import { claimAll, newEndpoint, newEvent, newMerchant } from '../contract/fixtures.js';
-import { admin, randomSchema, terminateSessions, TestSchemas, TEST_DATABASE_URL } from './test-db.js';
+import { claimAll, newEndpoint, newEvent, newMerchant } from '../../../test/suites/store-contract/fixtures.js';
+import { admin, randomSchema, terminateSessions, TestSchemas, TEST_DATABASE_URL } from '../../../test/helpers/test-db.js';
 
 const schemas = new TestSchemas();
 let rx: Receiver;

@@ -14,7 +14,7 @@ import { PaymentWorkers } from '../../payments/workers.js';
 import { CARDS, card, KIT_TIMING, T0 } from '../../payments/testkit.js';
 import type { PostgresPaymentStoreOptions, PostgresPaymentStore } from './payment-store.js';
 import type { PostgresStore } from './store.js';
-import { TestSchemas } from './test-db.js';
+import { TestSchemas } from '../../../test/helpers/test-db.js';
 
 const schemas = new TestSchemas();
 after(() => schemas.dropAll());

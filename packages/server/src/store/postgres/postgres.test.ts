@@ -2,10 +2,10 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { newEndpoint, newEvent, newMerchant, nextDue } from '../contract/fixtures.js';
+import { newEndpoint, newEvent, newMerchant, nextDue } from '../../../test/suites/store-contract/fixtures.js';
 import { checkServerVersion, migrationNames, UnsupportedServerError } from './migrate.js';
 import { PostgresStore } from './store.js';
-import { admin, randomSchema, terminateSessions, TestSchemas, TEST_DATABASE_URL } from './test-db.js';
+import { admin, randomSchema, terminateSessions, TestSchemas, TEST_DATABASE_URL } from '../../../test/helpers/test-db.js';
 
 const schemas = new TestSchemas();
 after(() => schemas.dropAll());

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { Webhook } from 'standardwebhooks';
 import { Receiver } from '../../../test/helpers/receiver.js';
 import { runPayhook, waitForOutput, type Running } from '../../../test/helpers/spawn.js';
-import { randomSchema, TestSchemas, TEST_DATABASE_URL } from './test-db.js';
+import { randomSchema, TestSchemas, TEST_DATABASE_URL } from '../../../test/helpers/test-db.js';
 
 const schemas = new TestSchemas();
 const ADMIN = 'ak_serve_test_admin_key';

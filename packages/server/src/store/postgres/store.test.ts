@@ -4,9 +4,9 @@
  * pool per case, starting server backends took half of the file's time (9 s → 5 s).
  */
 import { after } from 'node:test';
-import { runStoreContract } from '../contract.js';
+import { runStoreContract } from '../../../test/suites/store-contract.js';
 import type { PostgresStore } from './store.js';
-import { TestSchemas } from './test-db.js';
+import { TestSchemas } from '../../../test/helpers/test-db.js';
 
 const schemas = new TestSchemas();
 let shared: PostgresStore | undefined;

@@ -1,6 +1,6 @@
 /**
  * The scale-out store: many API processes and dispatchers on one PostgreSQL (13 or newer), through a
- * `pg` pool. Same contract and behaviour as the SQLite store (store/contract.ts runs against both).
+ * `pg` pool. Same contract and behaviour as the SQLite store (test/suites/store-contract.ts runs against both).
  *
  * Each Store operation is one statement where it can be (claims, results, appends are one statement
  * each, arrays passed with `unnest`), and every statement lives in `sql/*.sql`. Two things SQLite gets

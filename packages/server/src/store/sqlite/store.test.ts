@@ -3,7 +3,7 @@ import { after } from 'node:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runStoreContract } from '../contract.js';
+import { runStoreContract } from '../../../test/suites/store-contract.js';
 import { SqliteStore } from './store.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'payhook-sqlite-contract-'));

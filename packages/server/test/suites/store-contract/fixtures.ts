@@ -4,9 +4,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { TestContext } from 'node:test';
-import { buildEnvelope } from '../../events/envelope.js';
-import { newId } from '../../ids.js';
-import type { AttemptResult, ClaimedDelivery, Endpoint, NewEndpoint, NewEvent, Store } from '../types.js';
+import { buildEnvelope } from '../../../src/events/envelope.js';
+import { newId } from '../../../src/ids.js';
+import type { AttemptResult, ClaimedDelivery, Endpoint, NewEndpoint, NewEvent, Store } from '../../../src/store/types.js';
 
 export interface ContractOptions {
   /** Shown in the suite's name (`sqlite`, `postgres`). */

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { PostgresStore, type PostgresStoreOptions } from './store.js';
+import { PostgresStore, type PostgresStoreOptions } from '../../src/store/postgres/store.js';
 
 // Tests do not need their commits on disk before the reply (the server is not crashed under them), and
 // on a loaded CI disk a flushed commit costs 5-10 ms: `synchronous_commit=off` for test sessions only.

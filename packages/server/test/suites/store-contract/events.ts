@@ -1,7 +1,7 @@
 /** Contract cases: appending events (fan-out, filters, idempotency), reading and listing them, pruning. */
 import assert from 'node:assert/strict';
-import { newId } from '../../ids.js';
-import type { EventFilter, Store } from '../types.js';
+import { newId } from '../../../src/ids.js';
+import type { EventFilter, Store } from '../../../src/store/types.js';
 import type { Case } from './fixtures.js';
 import { claimAll, newEndpoint, newEvent, newMerchant, nextDue, resultFor, sorted } from './fixtures.js';
 

@@ -10,14 +10,14 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { Store } from './types.js';
-import { accountCases } from './contract/accounts.js';
-import { claimCases } from './contract/claims.js';
-import { eventCases } from './contract/events.js';
-import type { Case, ContractOptions } from './contract/fixtures.js';
-import { resultCases } from './contract/results.js';
+import type { Store } from '../../src/store/types.js';
+import { accountCases } from './store-contract/accounts.js';
+import { claimCases } from './store-contract/claims.js';
+import { eventCases } from './store-contract/events.js';
+import type { Case, ContractOptions } from './store-contract/fixtures.js';
+import { resultCases } from './store-contract/results.js';
 
-export type { ContractOptions } from './contract/fixtures.js';
+export type { ContractOptions } from './store-contract/fixtures.js';
 
 export function runStoreContract(options: ContractOptions): void {
   const skip = options.skip ?? {};

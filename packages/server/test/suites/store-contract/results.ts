@@ -1,6 +1,6 @@
 /** Contract cases: recording attempt results, leases taken over, 410 Gone, manual retry, recovery, counts. */
 import assert from 'node:assert/strict';
-import { newId } from '../../ids.js';
+import { newId } from '../../../src/ids.js';
 import type { Case } from './fixtures.js';
 import { claimAll, newEndpoint, newEvent, newMerchant, resultFor } from './fixtures.js';
 

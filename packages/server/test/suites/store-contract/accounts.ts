@@ -1,6 +1,6 @@
 /** Contract cases: settings, merchants and keys, endpoints (CRUD, merchant scoping) and secrets. */
 import assert from 'node:assert/strict';
-import { newId } from '../../ids.js';
+import { newId } from '../../../src/ids.js';
 import type { Case } from './fixtures.js';
 import { claimAll, newEndpoint, newEvent, newMerchant, randomHash, secret } from './fixtures.js';
 

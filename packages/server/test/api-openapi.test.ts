@@ -77,7 +77,8 @@ describe('OpenAPI document', () => {
     const documented = Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`)).sort();
     const served = routes.filter((r) => r.documented).map((r) => `${r.method} ${r.url.replace(/:(\w+)/g, '{$1}')}`).sort();
     assert.deepEqual(documented, served, 'nothing documented that is not served');
-    assert.deepEqual(routes.filter((r) => !r.documented).map((r) => `${r.method} ${r.url}`), [], 'every route is documented');
+    // Only the reference page stays out of the document: it serves a web page, not the API.
+    assert.deepEqual(routes.filter((r) => !r.documented).map((r) => `${r.method} ${r.url}`), ['GET /docs', 'GET /docs/redoc.standalone.js']);
   });
 
   test('every operation has a unique resource.verb operationId, a summary and declared tags', () => {

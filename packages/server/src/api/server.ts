@@ -17,6 +17,7 @@ import { noKey, registerAuth } from './auth.js';
 import { errorHandler, notFoundHandler, routePattern } from './errors.js';
 import { noQuery, publicErrorResponses, sharedSchemas } from './schemas.js';
 import { openapiOptions } from './openapi.js';
+import { registerDocsRoutes } from './docs.js';
 import { registerMerchantRoutes } from './merchants.js';
 import { registerEndpointRoutes } from './endpoints.js';
 import { registerEventRoutes } from './events.js';
@@ -109,7 +110,8 @@ export async function buildApi(ctx: AppContext): Promise<FastifyInstance> {
     schema: {
       operationId: 'openapi.get',
       summary: 'Get this OpenAPI document',
-      description: 'This API as an OpenAPI 3.1 document, generated from the route schemas. `openapi-typescript` turns it into types for a typed client (docs/api.md).',
+      description: 'This API as an OpenAPI 3.1 document, generated from the route schemas. `GET /docs` renders it as a reference page; '
+        + '`openapi-typescript` turns it into types for a typed client (docs/api.md).',
       tags: ['operations'], security: noKey, querystring: noQuery,
       response: {
         200: { type: 'object', additionalProperties: true, description: 'The OpenAPI document.', examples: [{ openapi: '3.1.0', info: { title: 'payhook', version: ctx.version }, paths: {} }] },
@@ -117,6 +119,7 @@ export async function buildApi(ctx: AppContext): Promise<FastifyInstance> {
       },
     } as FastifySchema,
   }, async () => app.swagger());
+  registerDocsRoutes(app);
 
   await app.ready();
   return app;

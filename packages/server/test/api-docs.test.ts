@@ -2,14 +2,18 @@
  * `GET /docs`, the API reference page, in a real browser (Debian's Chromium, driven by playwright-core)
  * against a real payhook on loopback: the operations render from `/openapi.json` (summaries, and the
  * operationId anchors links point to), and no request leaves loopback: the page and Redoc's bundle come
- * from payhook itself. Skipped only where /usr/bin/chromium is missing (.ci/run installs it).
+ * from payhook itself. Skipped only where /usr/bin/chromium is missing (.ci/run installs it). And
+ * `payhook serve` prints the page's address in its banner.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { redocBundle } from '../src/api/docs.js';
 import { Harness } from './api-harness.js';
+import { runPayhook, waitForOutput } from './helpers/spawn.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing (apt-get install chromium)`;
@@ -91,4 +95,21 @@ describe('GET /docs', { skip }, () => {
       await context.close();
     }
   });
+});
+
+test('payhook serve prints the reference page\'s address, and the page is there', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'payhook-docs-serve-'));
+  try {
+    const running = runPayhook(['serve', '--port', '0', '--db', join(dir, 'payhook.db')], { PAYHOOK_ADMIN_KEY: 'ak_docs_banner_test_key' });
+    const [, base] = await waitForOutput(running, /listening on (http:\/\/\S+) /);
+    const [, docs] = await waitForOutput(running, /^API reference: (\S+)$/m);
+    assert.equal(docs, `${base}/docs`);
+    const res = await fetch(docs);
+    assert.equal(res.status, 200);
+    assert.match(await res.text(), /<redoc spec-url="\/openapi\.json"/);
+    running.child.kill('SIGTERM');
+    assert.equal((await running.exited).code, 0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

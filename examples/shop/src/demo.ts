@@ -79,6 +79,7 @@ async function main(): Promise<void> {
   say(`  payhook   ${payhook.url}   (${demo.created ? 'created' : 'reusing'} demo merchant ${demo.merchant_id}; its key and endpoint secret are in ${where})`);
   say(`  shop      ${shopUrl}   <- open it and buy something with a test card`);
   say(`  webhooks  payhook -> ${shopUrl}/webhooks (endpoint ${demo.endpoint_id})`);
+  say(`  API docs  ${payhook.url}/docs`);
   if (payhook.createdAdminKey) say(`\n  admin key (shown once; keep it, or set PAYHOOK_ADMIN_KEY): ${payhook.createdAdminKey}`);
   say(`\n  From another terminal: npx payhook trigger order.success --url ${payhook.url} --api-key <api_key in ${where}>`);
   say('  Ctrl-C stops both.\n');

@@ -47,6 +47,8 @@ const ROUTES: Route[] = [
   { method: 'GET', path: '/healthz', auth: 'public' },
   { method: 'GET', path: '/metrics', auth: 'admin' },
   { method: 'GET', path: '/openapi.json', auth: 'public' },
+  { method: 'GET', path: '/docs', auth: 'public' },
+  { method: 'GET', path: '/docs/redoc.standalone.js', auth: 'public' },
 ];
 
 interface Case {

@@ -49,3 +49,6 @@ export function merchantOf(ctx: AppContext, request: FastifyRequest): Promise<st
 
 /** The OpenAPI `security` of a route that needs a key. */
 export const bearer = [{ bearerAuth: [] }];
+
+/** The OpenAPI `security` of a public route: explicitly none, so no tool sends a key it does not need. */
+export const noKey: [] = [];

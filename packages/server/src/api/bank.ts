@@ -29,11 +29,15 @@ export function registerBankRoutes(app: FastifyInstance, ctx: AppContext): void 
       // The body schema documents the route; the service validates the bytes after checking their signature.
       validatorCompiler: () => () => true,
       schema: {
+        operationId: 'bankNotifications.receive',
+        summary: 'Receive a bank notification',
         description: 'A bank notification, signed: `bank-key: <key id>` and `bank-signature: sha256=<hex HMAC-SHA256 of the body>`. '
           + 'Answers 200 with `result` `applied` or `restated` (nothing new), `duplicate: true` when the id was seen before; '
           + '409 transition_forbidden when the state machine refuses it (recorded; the same notification again gets the same answer); '
           + '409 notification_conflict for a known id with another body; 401 bank_signature_invalid; 404 transaction_not_found.',
         tags: ['payments'],
+        // No API key: the bank signs the body (bank-key and bank-signature headers).
+        security: [],
         querystring: { type: 'object', additionalProperties: false, properties: {} },
         headers: {
           type: 'object',
@@ -42,18 +46,20 @@ export function registerBankRoutes(app: FastifyInstance, ctx: AppContext): void 
             'bank-signature': { type: 'string', description: '`sha256=` and the hex HMAC-SHA256 of the exact body under that key\'s secret.' },
           },
         },
-        body: notificationBody,
+        body: { ...notificationBody, examples: [{ id: 'ntf-20261201-0001', payment_reference: '5f0c2b1e-8d4a-4c7e-9b3f-2a6d8e1c4f70', status: 'approved', message: 'cleared' }] },
         response: {
           200: {
             type: 'object',
+            description: 'Taken: `applied` (the transaction changed) or `restated` (nothing new); `duplicate` when the id was seen before.',
             properties: {
               result: { type: 'string', enum: ['applied', 'restated'] },
               duplicate: { type: 'boolean' },
               transaction_id: { type: ['string', 'null'] },
               status: { type: ['string', 'null'], description: 'The transaction status now.' },
             },
+            examples: [{ result: 'applied', duplicate: false, transaction_id: 'txn_01JDQ9C4P5Q6R7S8T9V0W1X2Y3', status: 'success' }],
           },
-          ...errorResponses(404, 409, 413, 415),
+          ...errorResponses('validation_failed', 'bank_signature_invalid', 'transaction_not_found', 'transition_forbidden', 'notification_conflict', 413, 415),
         },
       },
     }, async (request) => {

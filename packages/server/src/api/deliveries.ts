@@ -5,7 +5,8 @@ import { PayhookError } from '../errors.js';
 import type { DeliveryStatus } from '../store/types.js';
 import { bearer, merchantOf } from './auth.js';
 import { checkCursor } from './paging.js';
-import { errorResponses, idParams, idSchema, noFieldsBody, pageOf, pageQuery, scopedQuery } from './schemas.js';
+import { SCOPED_ERRORS, errorResponses, idParams, idSchema, noFieldsBody, pageOf, pageQuery, refResponse, scopedQuery } from './schemas.js';
+import { deliveryExample } from './examples.js';
 import { attemptView, deliveryView, pageView } from './views.js';
 
 interface ListQuery {
@@ -26,6 +27,8 @@ export function registerDeliveryRoutes(app: FastifyInstance, ctx: AppContext): v
   app.get<{ Querystring: ListQuery }>('/v1/deliveries', {
     ...base,
     schema: {
+      operationId: 'deliveries.list',
+      summary: 'List deliveries',
       description: 'Lists the merchant\'s deliveries, newest first, optionally only those of one endpoint, one event or one status.',
       tags: ['deliveries'], security: bearer,
       querystring: scopedQuery({
@@ -34,7 +37,7 @@ export function registerDeliveryRoutes(app: FastifyInstance, ctx: AppContext): v
         status: { type: 'string', enum: ['pending', 'succeeded', 'failed', 'cancelled'], description: 'Only deliveries in this status.' },
         ...pageQuery,
       }),
-      response: { 200: { description: 'A page of deliveries.', ...pageOf('Delivery') }, ...errorResponses(404) },
+      response: { 200: { description: 'A page of deliveries.', ...pageOf('Delivery') }, ...errorResponses(...SCOPED_ERRORS, 'invalid_cursor') },
     },
   }, async (request) => {
     const merchantId = await merchantOf(ctx, request);
@@ -48,9 +51,11 @@ export function registerDeliveryRoutes(app: FastifyInstance, ctx: AppContext): v
   app.get<Id>('/v1/deliveries/:id', {
     ...base,
     schema: {
+      operationId: 'deliveries.get',
+      summary: 'Get a delivery with its attempts',
       description: 'One delivery with every attempt made for it (time, duration, status code, the first 4 KiB of the response, error class).',
       tags: ['deliveries'], security: bearer, params, querystring: scopedQuery(),
-      response: { 200: { $ref: 'DeliveryWithAttempts#', description: 'The delivery and its attempts, oldest first.' }, ...errorResponses(404) },
+      response: { 200: { $ref: 'DeliveryWithAttempts#', description: 'The delivery and its attempts, oldest first.' }, ...errorResponses(...SCOPED_ERRORS, 'delivery_not_found') },
     },
   }, async (request) => {
     const merchantId = await merchantOf(ctx, request);
@@ -63,10 +68,15 @@ export function registerDeliveryRoutes(app: FastifyInstance, ctx: AppContext): v
   app.post<Id>('/v1/deliveries/:id/retry', {
     config: { auth: 'merchant', optionalBody: true },
     schema: {
+      operationId: 'deliveries.retry',
+      summary: 'Retry a delivery now',
       description: 'Makes the delivery due now, whatever its status (a succeeded, failed or cancelled delivery is sent again). '
         + 'A delivery whose attempt is in flight is left as it is. Its endpoint must exist and be enabled (409 endpoint_disabled otherwise).',
       tags: ['deliveries'], security: bearer, params, querystring: scopedQuery(), body: noFieldsBody,
-      response: { 202: { $ref: 'Delivery#', description: 'The delivery, due now.' }, ...errorResponses(404, 409, 413, 415) },
+      response: {
+        202: refResponse('Delivery', 'The delivery, due now.', { ...deliveryExample, status: 'pending', next_attempt_at: '2026-12-01T12:00:00.000Z', updated_at: '2026-12-01T12:00:00.000Z' }),
+        ...errorResponses(...SCOPED_ERRORS, 'delivery_not_found', 'endpoint_disabled', 413, 415),
+      },
     },
   }, async (request, reply) => {
     const merchantId = await merchantOf(ctx, request);

@@ -11,7 +11,8 @@ import { PayhookError } from '../errors.js';
 import { createEndpoint, getSecrets, rotateSecret, updateEndpoint, type EndpointInput } from '../endpoints/service.js';
 import { bearer, merchantOf } from './auth.js';
 import { checkCursor, parseTime } from './paging.js';
-import { errorResponses, idParams, noFieldsBody, pageOf, pageQuery, scopedQuery } from './schemas.js';
+import { SCOPED_ERRORS, errorResponses, idParams, noFieldsBody, pageOf, pageQuery, refResponse, scopedQuery } from './schemas.js';
+import { endpointExample } from './examples.js';
 import { endpointView, pageView, secretsView } from './views.js';
 
 const endpointFields = {
@@ -37,12 +38,17 @@ export function registerEndpointRoutes(app: FastifyInstance, ctx: AppContext): v
   app.post<{ Body: EndpointInput; Querystring: { merchant_id?: string } }>('/v1/endpoints', {
     ...base,
     schema: {
+      operationId: 'endpoints.create',
+      summary: 'Create an endpoint',
       description: 'Registers an endpoint. The response adds its signing secret (`secret`), the only time it comes with the endpoint; `GET /v1/endpoints/{id}/secret` shows it again.',
       tags: ['endpoints'], security: bearer, querystring: query,
-      body: { type: 'object', additionalProperties: false, required: ['url'], properties: endpointFields },
+      body: {
+        type: 'object', additionalProperties: false, required: ['url'], properties: endpointFields,
+        examples: [{ url: 'https://shop.example.com/webhooks/payhook', description: 'Order events for the shop', event_types: ['order.*'], headers: { 'x-shop': 'corner' } }],
+      },
       response: {
         201: { $ref: 'EndpointWithSecret#', description: 'The endpoint, with its signing secret.' },
-        ...errorResponses(404, 413, 415),
+        ...errorResponses('invalid_url', ...SCOPED_ERRORS, 413, 415),
       },
     },
   }, async (request, reply) => {
@@ -54,9 +60,11 @@ export function registerEndpointRoutes(app: FastifyInstance, ctx: AppContext): v
   app.get<{ Querystring: { merchant_id?: string; limit: number; cursor?: string } }>('/v1/endpoints', {
     ...base,
     schema: {
+      operationId: 'endpoints.list',
+      summary: 'List endpoints',
       description: 'Lists the merchant\'s endpoints, newest first.',
       tags: ['endpoints'], security: bearer, querystring: scopedQuery(pageQuery),
-      response: { 200: { description: 'A page of endpoints.', ...pageOf('Endpoint') }, ...errorResponses(404) },
+      response: { 200: { description: 'A page of endpoints.', ...pageOf('Endpoint') }, ...errorResponses(...SCOPED_ERRORS, 'invalid_cursor') },
     },
   }, async (request) => {
     const merchantId = await merchantOf(ctx, request);
@@ -67,8 +75,10 @@ export function registerEndpointRoutes(app: FastifyInstance, ctx: AppContext): v
   app.get<Id>('/v1/endpoints/:id', {
     ...base,
     schema: {
+      operationId: 'endpoints.get',
+      summary: 'Get an endpoint',
       description: 'One endpoint of the merchant, by its id (its secret is at /secret).', tags: ['endpoints'], security: bearer, params, querystring: query,
-      response: { 200: { $ref: 'Endpoint#', description: 'The endpoint.' }, ...errorResponses(404) },
+      response: { 200: { $ref: 'Endpoint#', description: 'The endpoint.' }, ...errorResponses(...SCOPED_ERRORS, 'endpoint_not_found') },
     },
   }, async (request) => {
     const merchantId = await merchantOf(ctx, request);
@@ -80,10 +90,15 @@ export function registerEndpointRoutes(app: FastifyInstance, ctx: AppContext): v
   app.patch<Id & { Body: EndpointInput }>('/v1/endpoints/:id', {
     ...base,
     schema: {
+      operationId: 'endpoints.update',
+      summary: 'Update an endpoint',
       description: 'Changes the fields given and leaves the others. `disabled: true` cancels the endpoint\'s pending deliveries; `disabled: false` re-enables one disabled by a 410.',
       tags: ['endpoints'], security: bearer, params, querystring: query,
-      body: { type: 'object', additionalProperties: false, minProperties: 1, properties: endpointFields },
-      response: { 200: { $ref: 'Endpoint#', description: 'The endpoint as changed.' }, ...errorResponses(404, 413, 415) },
+      body: { type: 'object', additionalProperties: false, minProperties: 1, properties: endpointFields, examples: [{ event_types: ['order.*', 'transaction.*'] }] },
+      response: {
+        200: refResponse('Endpoint', 'The endpoint as changed.', { ...endpointExample, event_types: ['order.*', 'transaction.*'], updated_at: '2026-12-01T11:00:00.000Z' }),
+        ...errorResponses('invalid_url', ...SCOPED_ERRORS, 'endpoint_not_found', 413, 415),
+      },
     },
   }, async (request) => {
     const merchantId = await merchantOf(ctx, request);
@@ -93,9 +108,11 @@ export function registerEndpointRoutes(app: FastifyInstance, ctx: AppContext): v
   app.delete<Id>('/v1/endpoints/:id', {
     ...base,
     schema: {
+      operationId: 'endpoints.delete',
+      summary: 'Delete an endpoint',
       description: 'Deletes the endpoint; its pending deliveries are cancelled. Its events and delivery log stay.',
       tags: ['endpoints'], security: bearer, params, querystring: query,
-      response: { 204: { type: 'null', description: 'Deleted.' }, ...errorResponses(404) },
+      response: { 204: { type: 'null', description: 'Deleted.' }, ...errorResponses(...SCOPED_ERRORS, 'endpoint_not_found') },
     },
   }, async (request, reply) => {
     const merchantId = await merchantOf(ctx, request);
@@ -107,9 +124,11 @@ export function registerEndpointRoutes(app: FastifyInstance, ctx: AppContext): v
   app.post<Id>('/v1/endpoints/:id/rotate-secret', {
     config: { auth: 'merchant', optionalBody: true },
     schema: {
+      operationId: 'endpoints.rotateSecret',
+      summary: 'Rotate an endpoint\'s signing secret',
       description: `Makes a new signing secret. The previous one keeps signing too (every webhook carries both signatures) for the configured overlap (PAYHOOK_SECRET_OVERLAP, default 24 h), so a receiver can switch without losing a webhook.`,
       tags: ['endpoints'], security: bearer, params, querystring: query, body: noFieldsBody,
-      response: { 200: { $ref: 'EndpointSecrets#', description: 'The new secret and those still signing.' }, ...errorResponses(404, 413, 415) },
+      response: { 200: { $ref: 'EndpointSecrets#', description: 'The new secret and those still signing.' }, ...errorResponses(...SCOPED_ERRORS, 'endpoint_not_found', 413, 415) },
     },
   }, async (request) => {
     const merchantId = await merchantOf(ctx, request);
@@ -124,9 +143,11 @@ export function registerEndpointRoutes(app: FastifyInstance, ctx: AppContext): v
   app.get<Id>('/v1/endpoints/:id/secret', {
     ...base,
     schema: {
+      operationId: 'endpoints.getSecret',
+      summary: 'Get an endpoint\'s signing secrets',
       description: 'The endpoint\'s current signing secret and any rotated-out ones still signing.',
       tags: ['endpoints'], security: bearer, params, querystring: query,
-      response: { 200: { $ref: 'EndpointSecrets#', description: 'The secrets.' }, ...errorResponses(404) },
+      response: { 200: { $ref: 'EndpointSecrets#', description: 'The secrets.' }, ...errorResponses(...SCOPED_ERRORS, 'endpoint_not_found') },
     },
   }, async (request) => {
     const merchantId = await merchantOf(ctx, request);
@@ -137,15 +158,18 @@ export function registerEndpointRoutes(app: FastifyInstance, ctx: AppContext): v
   app.post<Id & { Body: { since: string } }>('/v1/endpoints/:id/recover', {
     ...base,
     schema: {
+      operationId: 'endpoints.recover',
+      summary: 'Retry an endpoint\'s failed deliveries',
       description: 'Retries every failed delivery of this endpoint created at or after `since`, now. The endpoint must be enabled (409 endpoint_disabled otherwise).',
       tags: ['endpoints'], security: bearer, params, querystring: query,
       body: {
         type: 'object', additionalProperties: false, required: ['since'],
         properties: { since: { type: 'string', description: 'ISO 8601 time with a zone, such as 2026-11-27T00:00:00Z.' } },
+        examples: [{ since: '2026-11-27T00:00:00Z' }],
       },
       response: {
-        202: { description: 'How many deliveries were made due.', type: 'object', required: ['recovered'], properties: { recovered: { type: 'integer' } } },
-        ...errorResponses(404, 409, 413, 415),
+        202: { description: 'How many deliveries were made due.', type: 'object', required: ['recovered'], properties: { recovered: { type: 'integer' } }, examples: [{ recovered: 12 }] },
+        ...errorResponses(...SCOPED_ERRORS, 'endpoint_not_found', 'endpoint_disabled', 413, 415),
       },
     },
   }, async (request, reply) => {

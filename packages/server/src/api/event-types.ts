@@ -2,14 +2,18 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.js';
 import { PAYMENT_EVENT_DOCS } from '../payments/event-schemas.js';
+import { noKey } from './auth.js';
+import { publicErrorResponses } from './schemas.js';
 
 export function registerEventTypeRoutes(app: FastifyInstance, _ctx: AppContext): void {
   app.get('/v1/event-types', {
     config: { auth: 'public' },
     schema: {
+      operationId: 'eventTypes.list',
+      summary: 'List the event types payhook emits',
       description: 'The event types payhook emits (the payment module\'s), each with a description and the JSON Schema of its `data`. '
         + 'Merchants may also send events of their own types through POST /v1/events.',
-      tags: ['events'],
+      tags: ['events'], security: noKey,
       querystring: { type: 'object', additionalProperties: false, properties: {} },
       response: {
         200: {
@@ -24,7 +28,9 @@ export function registerEventTypeRoutes(app: FastifyInstance, _ctx: AppContext):
             },
             next_cursor: { type: 'null' },
           },
+          examples: [{ data: [PAYMENT_EVENT_DOCS[0]], next_cursor: null }],
         },
+        ...publicErrorResponses(),
       },
     },
   }, async () => ({ data: PAYMENT_EVENT_DOCS, next_cursor: null }));

@@ -13,7 +13,8 @@ import { isValidFilter } from '../events/filter.js';
 import { MAX_IDEMPOTENCY_KEY_LENGTH } from '../events/ingest.js';
 import { bearer, merchantOf } from './auth.js';
 import { checkCursor, parseTime } from './paging.js';
-import { errorResponses, idParams, pageOf, pageQuery, scopedQuery } from './schemas.js';
+import { SCOPED_ERRORS, errorResponses, idParams, pageOf, pageQuery, scopedQuery } from './schemas.js';
+import { eventExample } from './examples.js';
 import { eventJson, eventPageJson } from './views.js';
 
 interface ListQuery {
@@ -65,6 +66,8 @@ export function registerEventRoutes(app: FastifyInstance, ctx: AppContext): void
   app.post<{ Body: { type: string; data: Record<string, unknown>; idempotency_key?: string }; Querystring: { merchant_id?: string } }>('/v1/events', {
     ...base,
     schema: {
+      operationId: 'events.create',
+      summary: 'Send an event',
       description: 'Accepts an event: it is stored, and one delivery per enabled endpoint whose filter matches is created in the same transaction. '
         + 'With an `idempotency_key` seen before for this merchant, nothing new is stored and the first event is returned with 200; the same key with another type or data is 409 idempotency_conflict.',
       tags: ['events'], security: bearer, querystring: scopedQuery(),
@@ -72,14 +75,15 @@ export function registerEventRoutes(app: FastifyInstance, ctx: AppContext): void
         type: 'object', additionalProperties: false, required: ['type', 'data'],
         properties: {
           type: { type: 'string', minLength: 1, maxLength: 128, description: 'Dotted words of letters, digits and `_`, such as `order.success`.' },
-          data: { type: 'object', description: 'Any JSON object; sent to endpoints as the envelope\'s `data`.' },
+          data: { type: 'object', additionalProperties: true, description: 'Any JSON object; sent to endpoints as the envelope\'s `data`.' },
           idempotency_key: { type: 'string', minLength: 1, maxLength: MAX_IDEMPOTENCY_KEY_LENGTH, description: 'Makes retries of this request safe: the same key returns the first event.' },
         },
+        examples: [{ type: eventExample.type, data: eventExample.data, idempotency_key: eventExample.idempotency_key }],
       },
       response: {
         202: { $ref: 'Event#', description: 'Accepted: stored with its deliveries.' },
         200: { $ref: 'Event#', description: 'The idempotency key was seen: the first event, unchanged.' },
-        ...errorResponses(404, 409, 413, 415),
+        ...errorResponses(...SCOPED_ERRORS, 'idempotency_conflict', 413, 415),
       },
     },
   }, async (request, reply) => {
@@ -92,6 +96,8 @@ export function registerEventRoutes(app: FastifyInstance, ctx: AppContext): void
   app.get<{ Querystring: ListQuery }>('/v1/events', {
     ...base,
     schema: {
+      operationId: 'events.list',
+      summary: 'List events',
       description: 'Lists the merchant\'s events, newest first by default. Filter by `type` (repeat it or separate with commas; exact types and `prefix.*`), '
         + 'and by `after`/`before`: an event id (exclusive), or an ISO time (`after`: at or after it; `before`: strictly before it). Events are kept for the retention period (default 30 days).',
       tags: ['events'], security: bearer,
@@ -102,7 +108,7 @@ export function registerEventRoutes(app: FastifyInstance, ctx: AppContext): void
         order: { type: 'string', enum: ['asc', 'desc'], default: 'desc', description: '`asc` (oldest first, for catching up) or `desc`.' },
         ...pageQuery,
       }),
-      response: { 200: { description: 'A page of events.', ...pageOf('Event') }, ...errorResponses(404) },
+      response: { 200: { description: 'A page of events.', ...pageOf('Event') }, ...errorResponses(...SCOPED_ERRORS, 'invalid_cursor') },
     },
   }, async (request, reply) => {
     const merchantId = await merchantOf(ctx, request);
@@ -117,8 +123,10 @@ export function registerEventRoutes(app: FastifyInstance, ctx: AppContext): void
   app.get<{ Params: { id: string }; Querystring: { merchant_id?: string } }>('/v1/events/:id', {
     ...base,
     schema: {
+      operationId: 'events.get',
+      summary: 'Get an event',
       description: 'One event of the merchant, by its id, with its data as sent.', tags: ['events'], security: bearer, params: idParams('evt', 'event'), querystring: scopedQuery(),
-      response: { 200: { $ref: 'Event#', description: 'The event.' }, ...errorResponses(404) },
+      response: { 200: { $ref: 'Event#', description: 'The event.' }, ...errorResponses(...SCOPED_ERRORS, 'event_not_found') },
     },
   }, async (request, reply) => {
     const merchantId = await merchantOf(ctx, request);

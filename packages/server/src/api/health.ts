@@ -7,8 +7,8 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.js';
-import { bearer } from './auth.js';
-import { errorResponses, noQuery } from './schemas.js';
+import { bearer, noKey } from './auth.js';
+import { errorResponses, noQuery, publicErrorResponses } from './schemas.js';
 
 const counts = {
   type: 'object', required: ['pending', 'succeeded', 'failed', 'cancelled'],
@@ -30,9 +30,15 @@ export function registerHealthRoutes(app: FastifyInstance, ctx: AppContext): voi
   app.get('/healthz', {
     config: { auth: 'public' },
     schema: {
+      operationId: 'health.get',
+      summary: 'Check health',
       description: 'Whether payhook can reach its database, with delivery counts. 200 when healthy, 503 when the store does not answer.',
-      tags: ['operations'], querystring: noQuery,
-      response: { 200: { ...health, description: 'Healthy.' }, 503: { ...health, description: 'The store does not answer.' } },
+      tags: ['operations'], security: noKey, querystring: noQuery,
+      response: {
+        200: { ...health, description: 'Healthy.', examples: [{ status: 'ok', version: ctx.version, role: 'all', store: 'sqlite', deliveries: { pending: 3, succeeded: 1520, failed: 2, cancelled: 0 } }] },
+        503: { ...health, description: 'The store does not answer.', examples: [{ status: 'unavailable', version: ctx.version, role: 'all', store: 'postgres' }] },
+        ...publicErrorResponses(),
+      },
     },
   }, async (request, reply) => {
     const base = { version: ctx.version, role: ctx.config.role, store: ctx.store.dialect };
@@ -47,10 +53,15 @@ export function registerHealthRoutes(app: FastifyInstance, ctx: AppContext): voi
   app.get('/metrics', {
     config: { auth: 'admin' },
     schema: {
+      operationId: 'metrics.get',
+      summary: 'Get Prometheus metrics',
       description: 'Counters, gauges and the attempt duration histogram in the Prometheus text format (admin key).',
       tags: ['operations'], security: bearer, querystring: noQuery,
       response: {
-        200: { description: 'Prometheus text exposition format 0.0.4.', content: { 'text/plain': { schema: { type: 'string' } } } },
+        200: {
+          description: 'Prometheus text exposition format 0.0.4.',
+          content: { 'text/plain': { schema: { type: 'string' }, example: '# HELP payhook_events_accepted_total Events accepted by the API or the payment module.\n# TYPE payhook_events_accepted_total counter\npayhook_events_accepted_total 1525\n# TYPE payhook_deliveries_pending gauge\npayhook_deliveries_pending 3\n' } },
+        },
         ...errorResponses(403),
       },
     },

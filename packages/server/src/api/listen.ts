@@ -34,7 +34,11 @@ import { idFloor, isId } from '../ids.js';
 import type { EventRecord, Store } from '../store/types.js';
 import { bearer, merchantOf } from './auth.js';
 import { parseTypeFilter } from './events.js';
-import { errorResponses, scopedQuery } from './schemas.js';
+import { EXAMPLE_IDS, eventExample } from './examples.js';
+import { SCOPED_ERRORS, errorResponses, scopedQuery } from './schemas.js';
+
+/** The envelope of `eventExample`, as `data:` carries it. */
+const listenEnvelope = { id: eventExample.id, type: eventExample.type, timestamp: eventExample.created_at, data: eventExample.data };
 
 /** Events read per query. */
 const PAGE = 100;
@@ -185,6 +189,8 @@ export function registerListenRoutes(app: FastifyInstance, ctx: AppContext): voi
   app.get<{ Querystring: ListenQuery }>('/v1/listen', {
     config: { auth: 'merchant' },
     schema: {
+      operationId: 'events.listen',
+      summary: 'Stream events as they are accepted (Server-Sent Events)',
       description: 'Streams the merchant\'s events as Server-Sent Events as they are accepted, for a machine payhook cannot reach (`payhook listen`). '
         + 'Each message has `id:` (the event id), `event:` (its type) and `data:` (the standard webhook envelope, whose `timestamp` is when it was accepted). '
         + 'Starts from now, or after `after` (or the `Last-Event-ID` header) to resume; `: heartbeat` comments every 15 s. Nothing is retried or recorded.',
@@ -194,8 +200,11 @@ export function registerListenRoutes(app: FastifyInstance, ctx: AppContext): voi
         after: { type: 'string', maxLength: 64, description: 'An event id: stream the events after it (resume). Default: only events accepted from now on.' },
       }),
       response: {
-        200: { description: 'A `text/event-stream` that stays open until the client disconnects.', content: { 'text/event-stream': { schema: { type: 'string' } } } },
-        ...errorResponses(404),
+        200: {
+          description: 'A `text/event-stream` that stays open until the client disconnects.',
+          content: { 'text/event-stream': { schema: { type: 'string' }, example: `retry: 2000\n: listening\n\nid: ${EXAMPLE_IDS.event}\nevent: order.success\ndata: ${JSON.stringify(listenEnvelope)}\n\n: heartbeat\n\n` } },
+        },
+        ...errorResponses(...SCOPED_ERRORS),
       },
     },
   }, async (request, reply) => {

@@ -4,6 +4,7 @@ import type { AppContext } from '../context.js';
 import { createMerchant } from '../merchants/service.js';
 import { bearer } from './auth.js';
 import { checkCursor } from './paging.js';
+import { EXAMPLE_IDS } from './examples.js';
 import { errorResponses, noQuery, pageOf, pageQuery } from './schemas.js';
 import { merchantView, pageView } from './views.js';
 
@@ -11,6 +12,8 @@ export function registerMerchantRoutes(app: FastifyInstance, ctx: AppContext): v
   app.post<{ Body: { name: string } }>('/v1/merchants', {
     config: { auth: 'admin' },
     schema: {
+      operationId: 'merchants.create',
+      summary: 'Create a merchant',
       description: 'Creates a merchant and its first API key. The key (`api_key`) is shown in this response only; payhook keeps just its hash.',
       tags: ['merchants'],
       security: bearer,
@@ -18,6 +21,7 @@ export function registerMerchantRoutes(app: FastifyInstance, ctx: AppContext): v
       body: {
         type: 'object', additionalProperties: false, required: ['name'],
         properties: { name: { type: 'string', minLength: 1, maxLength: 200, pattern: '\\S', description: 'A name for people (not blank).' } },
+        examples: [{ name: 'Corner Shop' }],
       },
       response: {
         201: {
@@ -27,6 +31,7 @@ export function registerMerchantRoutes(app: FastifyInstance, ctx: AppContext): v
             id: { type: 'string' }, name: { type: 'string' }, created_at: { type: 'string', format: 'date-time' },
             api_key: { type: 'string', description: 'The merchant\'s key (`sk_…`): store it now, it is not shown again.' },
           },
+          examples: [{ id: EXAMPLE_IDS.merchant, name: 'Corner Shop', created_at: '2026-12-01T10:00:00.000Z', api_key: 'sk_Zr6Nq2xVb8KpT4mYc1HwJd9sLf3Ga7Ue5RoQiXnB0tE' }],
         },
         ...errorResponses(403, 413, 415),
       },
@@ -39,11 +44,13 @@ export function registerMerchantRoutes(app: FastifyInstance, ctx: AppContext): v
   app.get<{ Querystring: { limit: number; cursor?: string } }>('/v1/merchants', {
     config: { auth: 'admin' },
     schema: {
+      operationId: 'merchants.list',
+      summary: 'List merchants',
       description: 'Lists merchants, newest first.',
       tags: ['merchants'],
       security: bearer,
       querystring: { type: 'object', additionalProperties: false, properties: { ...pageQuery } },
-      response: { 200: { description: 'A page of merchants.', ...pageOf('Merchant') }, ...errorResponses(403) },
+      response: { 200: { description: 'A page of merchants.', ...pageOf('Merchant') }, ...errorResponses('invalid_cursor', 403) },
     },
   }, async (request) => {
     const cursor = checkCursor(request.query.cursor, 'mer');

@@ -57,9 +57,15 @@ export function registerOrderRoutes(app: FastifyInstance, ctx: AppContext): void
   app.post<{ Body: OrderBody; Querystring: { merchant_id?: string } }>('/v1/orders', {
     ...base,
     schema: {
+      operationId: 'orders.create',
+      summary: 'Create an order',
       description: 'Creates an open order. Errors: invalid_amount (not a positive whole number of minor units), unknown_currency, duplicate_reference.',
-      tags: ['payments'], security: bearer, querystring: scopedQuery(), body: orderBody,
-      response: { 201: { $ref: 'Order#', description: 'The order, open.' }, ...errorResponses(404, 409, 413, 415) },
+      tags: ['payments'], security: bearer, querystring: scopedQuery(),
+      body: { ...orderBody, examples: [{ reference: 'INV-1001', amount: 10000, currency: 'AED', customer_email: 'customer@example.com' }] },
+      response: {
+        201: { $ref: 'Order#', description: 'The order, open.' },
+        ...errorResponses('invalid_amount', 'unknown_currency', 'merchant_required', 'merchant_not_found', 'duplicate_reference', 413, 415),
+      },
     },
   }, async (request, reply) => {
     const merchantId = await merchantOf(ctx, request);
@@ -70,10 +76,12 @@ export function registerOrderRoutes(app: FastifyInstance, ctx: AppContext): void
   app.get<{ Querystring: { merchant_id?: string; status?: OrderStatus; limit: number; cursor?: string } }>('/v1/orders', {
     ...base,
     schema: {
+      operationId: 'orders.list',
+      summary: 'List orders',
       description: 'Lists the merchant\'s orders, newest first; filter by `status`.',
       tags: ['payments'], security: bearer,
       querystring: scopedQuery({ status: { type: 'string', enum: ['open', 'paid', 'cancelled'] }, ...pageQuery }),
-      response: { 200: { description: 'A page of orders.', ...pageOf('Order') }, ...errorResponses(404) },
+      response: { 200: { description: 'A page of orders.', ...pageOf('Order') }, ...errorResponses('merchant_required', 'merchant_not_found', 'invalid_cursor') },
     },
   }, async (request) => {
     const merchantId = await merchantOf(ctx, request);
@@ -85,9 +93,11 @@ export function registerOrderRoutes(app: FastifyInstance, ctx: AppContext): void
   app.get<{ Params: { id: string }; Querystring: { merchant_id?: string } }>('/v1/orders/:id', {
     ...base,
     schema: {
+      operationId: 'orders.get',
+      summary: 'Get an order with its transactions and events',
       description: 'One order with its transactions (oldest first) and the events it emitted (in sequence order).',
       tags: ['payments'], security: bearer, params: idParams('ord', 'order'), querystring: scopedQuery(),
-      response: { 200: { $ref: 'OrderDetail#', description: 'The order.' }, ...errorResponses(404) },
+      response: { 200: { $ref: 'OrderDetail#', description: 'The order.' }, ...errorResponses('merchant_required', 'merchant_not_found', 'order_not_found') },
     },
   }, async (request) => {
     const merchantId = await merchantOf(ctx, request);
@@ -103,6 +113,8 @@ export function registerOrderRoutes(app: FastifyInstance, ctx: AppContext): void
   app.post<{ Params: { id: string }; Querystring: { merchant_id?: string }; Body: { card: { number: string; expiry: string; cvc: string } } }>('/v1/orders/:id/transactions', {
     ...base,
     schema: {
+      operationId: 'orders.pay',
+      summary: 'Pay an order by card',
       description: 'Pays the order with a card and answers at once: `outcome` is `success`, `delayed` (the bank decides later; events follow) '
         + 'or `failed` (the order is cancelled; when the issuer debited anyway, `transaction.status` is `payback_pending` and the pay-back is automatic). '
         + 'Errors: card_invalid, card_expired, order_not_found, order_not_payable (paid or cancelled), payment_in_progress.',
@@ -111,8 +123,13 @@ export function registerOrderRoutes(app: FastifyInstance, ctx: AppContext): void
         201: {
           type: 'object', description: 'The attempt, with the bank\'s answer.',
           properties: { outcome: { type: 'string', enum: ['success', 'delayed', 'failed'] }, transaction: { $ref: 'Transaction#' }, order: { $ref: 'Order#' } },
+          examples: [{
+            outcome: 'success',
+            transaction: { id: 'txn_01JDQ9C4P5Q6R7S8T9V0W1X2Y3', order_id: 'ord_01JDQ9C1D2E3F4G5H6J7K8M9N0', merchant_id: 'mer_01JDQ8Z0RX4YV6K3M2N5P7Q9S1', transaction_no: 'FLNIAREC6747d2a03f1c2', payment_reference: '5f0c2b1e-8d4a-4c7e-9b3f-2a6d8e1c4f70', amount: 10000, amount_decimal: '100.00', currency: 'AED', card_last_four: '1111', status: 'success', bank_message: 'approved', debited: false, payback: null, created_at: '2026-12-01T10:04:59.870Z', updated_at: '2026-12-01T10:05:00.000Z' },
+            order: { id: 'ord_01JDQ9C1D2E3F4G5H6J7K8M9N0', merchant_id: 'mer_01JDQ8Z0RX4YV6K3M2N5P7Q9S1', reference: 'INV-1001', amount: 10000, amount_decimal: '100.00', currency: 'AED', customer_email: 'customer@example.com', customer_mobile: null, optional1: null, optional2: null, optional3: null, status: 'paid', sequence: 2, created_at: '2026-12-01T10:02:00.000Z', updated_at: '2026-12-01T10:05:00.000Z' },
+          }],
         },
-        ...errorResponses(404, 409, 413, 415),
+        ...errorResponses('card_invalid', 'card_expired', 'merchant_required', 'merchant_not_found', 'order_not_found', 'order_not_payable', 'payment_in_progress', 413, 415),
       },
     },
   }, async (request, reply) => {

@@ -100,9 +100,13 @@ export const transactionSchema: Schema = {
     created_at: time('When the attempt started.'),
     updated_at: time('When it last changed.'),
   },
+  examples: [{ id: 'txn_01JDQ9C4P5Q6R7S8T9V0W1X2Y3', order_id: 'ord_01JDQ9C1D2E3F4G5H6J7K8M9N0', merchant_id: 'mer_01JDQ8Z0RX4YV6K3M2N5P7Q9S1', transaction_no: 'FLNIAREC6747d2a03f1c2', payment_reference: '5f0c2b1e-8d4a-4c7e-9b3f-2a6d8e1c4f70', amount: 10000, amount_decimal: '100.00', currency: 'AED', card_last_four: '1111', status: 'success', bank_message: 'approved', debited: false, payback: null, created_at: '2026-12-01T10:04:59.870Z', updated_at: '2026-12-01T10:05:00.000Z' }],
 };
 
-export const orderSchema: Schema = { $id: 'Order', type: 'object', description: 'An order a customer pays.', properties: orderProperties };
+export const orderSchema: Schema = {
+  $id: 'Order', type: 'object', description: 'An order a customer pays.', properties: orderProperties,
+  examples: [{ id: 'ord_01JDQ9C1D2E3F4G5H6J7K8M9N0', merchant_id: 'mer_01JDQ8Z0RX4YV6K3M2N5P7Q9S1', reference: 'INV-1001', amount: 10000, amount_decimal: '100.00', currency: 'AED', customer_email: 'customer@example.com', customer_mobile: null, optional1: null, optional2: null, optional3: null, status: 'open', sequence: 0, created_at: '2026-12-01T10:02:00.000Z', updated_at: '2026-12-01T10:02:00.000Z' }],
+};
 
 export const orderDetailSchema: Schema = {
   $id: 'OrderDetail',
@@ -127,6 +131,14 @@ export const orderDetailSchema: Schema = {
       },
     },
   },
+  examples: [{
+    id: 'ord_01JDQ9C1D2E3F4G5H6J7K8M9N0', merchant_id: 'mer_01JDQ8Z0RX4YV6K3M2N5P7Q9S1', reference: 'INV-1001', amount: 10000, amount_decimal: '100.00', currency: 'AED', customer_email: 'customer@example.com', customer_mobile: null, optional1: null, optional2: null, optional3: null, status: 'paid', sequence: 2, created_at: '2026-12-01T10:02:00.000Z', updated_at: '2026-12-01T10:05:00.000Z',
+    transactions: [{ id: 'txn_01JDQ9C4P5Q6R7S8T9V0W1X2Y3', order_id: 'ord_01JDQ9C1D2E3F4G5H6J7K8M9N0', merchant_id: 'mer_01JDQ8Z0RX4YV6K3M2N5P7Q9S1', transaction_no: 'FLNIAREC6747d2a03f1c2', payment_reference: '5f0c2b1e-8d4a-4c7e-9b3f-2a6d8e1c4f70', amount: 10000, amount_decimal: '100.00', currency: 'AED', card_last_four: '1111', status: 'success', bank_message: 'approved', debited: false, payback: null, created_at: '2026-12-01T10:04:59.870Z', updated_at: '2026-12-01T10:05:00.000Z' }],
+    events: [
+      { event_id: 'evt_01JDQ9C5A1B2C3D4E5F6G7H8J9', type: 'transaction.success', sequence: 1, transaction_id: 'txn_01JDQ9C4P5Q6R7S8T9V0W1X2Y3', status: 'success', order_status: 'paid', created_at: '2026-12-01T10:05:00.000Z' },
+      { event_id: 'evt_01JDQ9B7X2M4N6P8R0S2T4V6W8', type: 'order.success', sequence: 2, transaction_id: 'txn_01JDQ9C4P5Q6R7S8T9V0W1X2Y3', status: 'success', order_status: 'paid', created_at: '2026-12-01T10:05:00.000Z' },
+    ],
+  }],
 };
 
 export const paymentSchemas = [transactionSchema, orderSchema, orderDetailSchema];

@@ -7,7 +7,12 @@
  * Request schemas always say `additionalProperties: false`: an unknown field is an error
  * (`unknown_field`), never silently dropped, so a typo such as `evnet_types` cannot pass unnoticed.
  */
+import { ERRORS, type ErrorCode } from '../errors.js';
 import type { IdPrefix } from '../ids.js';
+import {
+  attemptExample, deliveryExample, deliveryWithAttemptsExample, endpointExample, endpointWithSecretExample, eventExample,
+  merchantExample, secretsExample,
+} from './examples.js';
 
 type Schema = Record<string, unknown>;
 
@@ -87,6 +92,7 @@ export const errorSchema = {
 
 const merchantSchema = {
   $id: 'Merchant',
+  examples: [merchantExample],
   type: 'object',
   required: ['id', 'name', 'created_at'],
   properties: {
@@ -98,6 +104,7 @@ const merchantSchema = {
 
 const endpointSchema = {
   $id: 'Endpoint',
+  examples: [endpointExample],
   type: 'object',
   required: ['id', 'merchant_id', 'url', 'description', 'event_types', 'disabled', 'disabled_reason', 'headers', 'format', 'timeout_ms', 'created_at', 'updated_at'],
   properties: {
@@ -118,6 +125,7 @@ const endpointSchema = {
 
 const endpointWithSecretSchema = {
   $id: 'EndpointWithSecret',
+  examples: [endpointWithSecretExample],
   type: 'object',
   required: [...endpointSchema.required, 'secret'],
   properties: { ...endpointSchema.properties, secret: { type: 'string', description: 'The signing secret (`whsec_…`).' } },
@@ -125,6 +133,7 @@ const endpointWithSecretSchema = {
 
 const eventSchema = {
   $id: 'Event',
+  examples: [eventExample],
   type: 'object',
   required: ['id', 'merchant_id', 'type', 'data', 'idempotency_key', 'created_at'],
   properties: {
@@ -139,6 +148,7 @@ const eventSchema = {
 
 const deliverySchema = {
   $id: 'Delivery',
+  examples: [deliveryExample],
   type: 'object',
   required: ['id', 'merchant_id', 'event_id', 'endpoint_id', 'event_type', 'status', 'attempt_count', 'next_attempt_at', 'last_status_code', 'last_error', 'created_at', 'updated_at'],
   properties: {
@@ -159,6 +169,7 @@ const deliverySchema = {
 
 const attemptSchema = {
   $id: 'Attempt',
+  examples: [attemptExample],
   type: 'object',
   required: ['id', 'attempt', 'started_at', 'duration_ms', 'status_code', 'response_body', 'error_class', 'error_message', 'next_retry_at'],
   properties: {
@@ -176,6 +187,7 @@ const attemptSchema = {
 
 const deliveryWithAttemptsSchema = {
   $id: 'DeliveryWithAttempts',
+  examples: [deliveryWithAttemptsExample],
   type: 'object',
   required: [...deliverySchema.required, 'attempts'],
   properties: {
@@ -186,6 +198,7 @@ const deliveryWithAttemptsSchema = {
 
 const secretsSchema = {
   $id: 'EndpointSecrets',
+  examples: [secretsExample],
   type: 'object',
   required: ['secret', 'previous_secrets'],
   properties: {
@@ -198,22 +211,76 @@ const secretsSchema = {
   },
 };
 
+/**
+ * A JSON response of a shared schema with an example of its own, for when the component's example
+ * does not fit the route. In the media-type form, since the OpenAPI generator drops what stands
+ * beside a `$ref`; fastify serialises the JSON reply with this schema all the same.
+ */
+export function refResponse(ref: string, description: string, example: unknown): Schema {
+  return { description, content: { 'application/json': { schema: { $ref: `${ref}#` }, example } } };
+}
+
 /** Every schema with an `$id`, registered once with `app.addSchema`. */
 export const sharedSchemas = [errorSchema, merchantSchema, endpointSchema, endpointWithSecretSchema, eventSchema, deliverySchema, attemptSchema, deliveryWithAttemptsSchema, secretsSchema];
 
-/** The error responses a route can give, each `{"error":{…}}`. */
-export function errorResponses(...statuses: number[]): Record<number, Schema> {
-  const out: Record<number, Schema> = {};
-  for (const s of [...new Set([400, 401, ...statuses])]) out[s] = { $ref: 'Error#', description: ERROR_DESCRIPTIONS[s] ?? 'Error.' };
-  return out;
+/**
+ * What `errorResponses` takes: an error code (its status comes from `ERRORS`), or one of the statuses
+ * that stand for fixed codes (400 the generic bad-input codes, 401 `unauthorized`, 403 `forbidden`,
+ * 413 `body_too_large`, 415 `unsupported_media_type`, 429 `rate_limited`).
+ */
+export type ErrorItem = ErrorCode | keyof typeof STATUS_CODES;
+
+const STATUS_CODES = {
+  400: ['validation_failed', 'unknown_field', 'invalid_json', 'invalid_id', 'malformed_request'],
+  401: ['unauthorized'],
+  403: ['forbidden'],
+  413: ['body_too_large'],
+  415: ['unsupported_media_type'],
+  429: ['rate_limited'],
+} satisfies Record<number, ErrorCode[]>;
+
+/** The codes every merchant-scoped route can answer, whatever it does (see auth.ts). */
+export const SCOPED_ERRORS = ['merchant_required', 'merchant_not_found'] as const satisfies readonly ErrorCode[];
+
+const GENERIC_400_EXAMPLE = { code: 'unknown_field', message: 'unknown query parameter "bogus"', details: { field: 'bogus', in: 'querystring' } };
+
+/**
+ * The error responses of a route that needs an API key: 400 and 401 always, plus the codes and
+ * statuses given. Each status lists its codes with their meaning (from `ERRORS`, the one table) and
+ * carries an example, so the document says which codes a route can answer, not just which statuses.
+ * A route that names codes of status 401 itself (the bank's signature) gets those instead of
+ * `unauthorized`.
+ *
+ * @example
+ * response: { 200: { $ref: 'Endpoint#' }, ...errorResponses(...SCOPED_ERRORS, 'endpoint_not_found') }
+ */
+export function errorResponses(...items: ErrorItem[]): Record<number, Schema> {
+  const own401 = items.some((i) => typeof i === 'string' && ERRORS[i].status === 401);
+  return publicErrorResponses(...(own401 ? [] : [401 as const]), ...items);
 }
 
-const ERROR_DESCRIPTIONS: Record<number, string> = {
-  400: 'Bad input: invalid_json, unknown_field, validation_failed, invalid_id, invalid_url, invalid_cursor, merchant_required.',
-  401: 'unauthorized: missing or wrong API key.',
-  403: 'forbidden: this key may not do that.',
-  404: 'Not found (another merchant\'s object looks the same as none).',
-  409: 'Conflict.',
-  413: 'body_too_large.',
-  415: 'unsupported_media_type: send application/json.',
-};
+/** The error responses of a route that takes no key: 400 always, plus the codes and statuses given. */
+export function publicErrorResponses(...items: ErrorItem[]): Record<number, Schema> {
+  const named = new Map<number, ErrorCode[]>([[400, []]]);
+  for (const item of items) {
+    const status = typeof item === 'number' ? item : ERRORS[item].status;
+    const codes = typeof item === 'number' ? STATUS_CODES[item] : [item];
+    named.set(status, [...new Set([...(named.get(status) ?? []), ...codes])]);
+  }
+  const out: Record<number, Schema> = {};
+  for (const status of [...named.keys()].sort((a, b) => a - b)) {
+    const own = named.get(status)!;
+    // 400 lists the route's own codes first (invalid_url, card_invalid, …), then the generic ones.
+    const codes = status === 400 ? [...new Set([...own, ...STATUS_CODES[400]])] : own;
+    // The example shows the first code the route named; a route that named none of status 400 shows
+    // the unknown query parameter every route refuses.
+    const example = own.length === 0 ? GENERIC_400_EXAMPLE : { code: own[0], message: ERRORS[own[0]].message, details: null };
+    // The media-type form, because the OpenAPI generator drops what stands beside a `$ref` (the
+    // example); fastify serialises errors with this schema all the same (sendError's type is JSON).
+    out[status] = {
+      description: (status === 400 ? 'Bad input (`error.code` says which kind). ' : '') + codes.map((c) => `\`${c}\`: ${ERRORS[c].message}`).join(' '),
+      content: { 'application/json': { schema: { $ref: 'Error#' }, example: { error: example } } },
+    };
+  }
+  return out;
+}

@@ -13,9 +13,11 @@ import Fastify, { LogController, type FastifyInstance, type FastifySchema } from
 import swagger from '@fastify/swagger';
 import { Ajv, type Options as AjvOptions } from 'ajv';
 import type { AppContext } from '../context.js';
-import { registerAuth } from './auth.js';
+import { noKey, registerAuth } from './auth.js';
 import { errorHandler, notFoundHandler, routePattern } from './errors.js';
-import { noQuery, sharedSchemas } from './schemas.js';
+import { noQuery, publicErrorResponses, sharedSchemas } from './schemas.js';
+import { openapiOptions } from './openapi.js';
+import { registerDocsRoutes } from './docs.js';
 import { registerMerchantRoutes } from './merchants.js';
 import { registerEndpointRoutes } from './endpoints.js';
 import { registerEventRoutes } from './events.js';
@@ -31,6 +33,8 @@ export interface RouteEntry {
   pattern: RegExp;
   /** What the route needs (`config.auth`): public, admin or merchant. */
   auth: string;
+  /** Whether `/openapi.json` lists it: false for the routes that serve the reference page (`schema.hide`). */
+  documented: boolean;
 }
 
 declare module 'fastify' {
@@ -77,27 +81,7 @@ export async function buildApi(ctx: AppContext): Promise<FastifyInstance> {
   });
 
   for (const s of sharedSchemas) app.addSchema(s);
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'payhook',
-        version: ctx.version,
-        description: 'Signed, retried webhooks for a payment module. Errors are `{"error":{"code","message","details"}}` with the codes of docs/errors.md.',
-      },
-      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'An API key: the admin key (`ak_…`) or a merchant key (`sk_…`).' } } },
-      tags: [
-        { name: 'merchants', description: 'Tenants (admin key only).' },
-        { name: 'endpoints', description: 'Where a merchant\'s webhooks go, with their signing secrets.' },
-        { name: 'events', description: 'What happened; each event fans out to the matching endpoints.' },
-        { name: 'deliveries', description: 'One event to one endpoint, with its attempts.' },
-        { name: 'payments', description: 'Orders, card payments and bank notifications: the payment module, which emits transaction.* and order.* events.' },
-        { name: 'operations', description: 'Health, metrics and this document.' },
-      ],
-    },
-    // Shared schemas become components.schemas under their own names (Endpoint, Event, …).
-    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
-  });
+  await app.register(swagger, openapiOptions(ctx.version));
 
   registerAuth(app, ctx);
   app.addHook('preValidation', async (request) => {
@@ -108,7 +92,8 @@ export async function buildApi(ctx: AppContext): Promise<FastifyInstance> {
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     const auth = (route.config as { auth?: string } | undefined)?.auth ?? 'public';
-    for (const m of methods) if (m !== 'HEAD') routes.push({ method: m, url: route.url, pattern: routePattern(route.url), auth });
+    const documented = (route.schema as { hide?: boolean } | undefined)?.hide !== true;
+    for (const m of methods) if (m !== 'HEAD') routes.push({ method: m, url: route.url, pattern: routePattern(route.url), auth, documented });
   });
   app.setErrorHandler(errorHandler(ctx.config.bodyLimitBytes));
   app.setNotFoundHandler(notFoundHandler(routes));
@@ -123,11 +108,18 @@ export async function buildApi(ctx: AppContext): Promise<FastifyInstance> {
   app.get('/openapi.json', {
     config: { auth: 'public' },
     schema: {
-      description: 'This API as an OpenAPI 3.1 document, generated from the route schemas.',
-      tags: ['operations'], querystring: noQuery,
-      response: { 200: { type: 'object', additionalProperties: true, description: 'The OpenAPI document.' } },
+      operationId: 'openapi.get',
+      summary: 'Get this OpenAPI document',
+      description: 'This API as an OpenAPI 3.1 document, generated from the route schemas. `GET /docs` renders it as a reference page; '
+        + '`openapi-typescript` turns it into types for a typed client (docs/api.md).',
+      tags: ['operations'], security: noKey, querystring: noQuery,
+      response: {
+        200: { type: 'object', additionalProperties: true, description: 'The OpenAPI document.', examples: [{ openapi: '3.1.0', info: { title: 'payhook', version: ctx.version }, paths: {} }] },
+        ...publicErrorResponses(),
+      },
     } as FastifySchema,
   }, async () => app.swagger());
+  registerDocsRoutes(app);
 
   await app.ready();
   return app;

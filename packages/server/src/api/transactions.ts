@@ -11,8 +11,10 @@ export function registerTransactionRoutes(app: FastifyInstance, ctx: AppContext)
   app.get<{ Params: { id: string }; Querystring: { merchant_id?: string } }>('/v1/transactions/:id', {
     config: { auth: 'merchant' },
     schema: {
+      operationId: 'transactions.get',
+      summary: 'Get a transaction',
       description: 'One transaction.', tags: ['payments'], security: bearer, params: idParams('txn', 'transaction'), querystring: scopedQuery(),
-      response: { 200: { $ref: 'Transaction#', description: 'The transaction.' }, ...errorResponses(404) },
+      response: { 200: { $ref: 'Transaction#', description: 'The transaction.' }, ...errorResponses('merchant_required', 'merchant_not_found', 'transaction_not_found') },
     },
   }, async (request) => {
     const merchantId = await merchantOf(ctx, request);

@@ -37,7 +37,7 @@ export function registerServe(program: Command): void {
       const app = await createPayhook(config).catch(fail);
       await app.start().catch(fail);
       const where = config.databaseUrl ? 'PostgreSQL' : config.dbPath;
-      if (app.url) process.stdout.write(`payhook ${app.version} listening on ${app.url} (role ${config.role}, store ${where})\n`);
+      if (app.url) process.stdout.write(`payhook ${app.version} listening on ${app.url} (role ${config.role}, store ${where})\nAPI reference: ${app.url}/docs\n`);
       else process.stdout.write(`payhook ${app.version} dispatching (role ${config.role}, store ${where})\n`);
       if (app.createdAdminKey) {
         process.stdout.write(`\nAdmin key (shown once; keep it safe, or set PAYHOOK_ADMIN_KEY):\n  ${app.createdAdminKey}\n\n`);

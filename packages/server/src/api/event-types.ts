@@ -1,9 +1,12 @@
-/** `GET /v1/event-types`: the event types payhook itself emits, with the JSON Schema of their `data`. */
+/**
+ * `GET /v1/event-types`: the event types payhook itself emits (its modules' `eventTypes`: the payment
+ * module's), with the JSON Schema of their `data`.
+ */
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.js';
-import { PAYMENT_EVENT_DOCS } from '../payments/event-schemas.js';
 
-export function registerEventTypeRoutes(app: FastifyInstance, _ctx: AppContext): void {
+export function registerEventTypeRoutes(app: FastifyInstance, ctx: AppContext): void {
+  const data = [...ctx.modules.values()].flatMap((m) => m.eventTypes ?? []);
   app.get('/v1/event-types', {
     config: { auth: 'public' },
     schema: {
@@ -27,5 +30,5 @@ export function registerEventTypeRoutes(app: FastifyInstance, _ctx: AppContext):
         },
       },
     },
-  }, async () => ({ data: PAYMENT_EVENT_DOCS, next_cursor: null }));
+  }, async () => ({ data, next_cursor: null }));
 }

@@ -13,8 +13,9 @@ import Fastify, { LogController, type FastifyInstance, type FastifySchema } from
 import swagger from '@fastify/swagger';
 import { Ajv, type Options as AjvOptions } from 'ajv';
 import type { AppContext } from '../context.js';
-import { registerAuth } from './auth.js';
+import { merchantOf, registerAuth } from './auth.js';
 import { errorHandler, notFoundHandler, routePattern } from './errors.js';
+import { registerEventTypeRoutes } from './event-types.js';
 import { noQuery, sharedSchemas } from './schemas.js';
 import { registerMerchantRoutes } from './merchants.js';
 import { registerEndpointRoutes } from './endpoints.js';
@@ -22,7 +23,6 @@ import { registerEventRoutes } from './events.js';
 import { registerDeliveryRoutes } from './deliveries.js';
 import { registerHealthRoutes } from './health.js';
 import { registerListenRoutes } from './listen.js';
-import { registerPaymentRoutes } from './payments.js';
 
 /** A route as registered: what the 405 handler matches against, and what tests check the OpenAPI document against. */
 export interface RouteEntry {
@@ -91,7 +91,7 @@ export async function buildApi(ctx: AppContext): Promise<FastifyInstance> {
         { name: 'endpoints', description: 'Where a merchant\'s webhooks go, with their signing secrets.' },
         { name: 'events', description: 'What happened; each event fans out to the matching endpoints.' },
         { name: 'deliveries', description: 'One event to one endpoint, with its attempts.' },
-        { name: 'payments', description: 'Orders, card payments and bank notifications: the payment module, which emits transaction.* and order.* events.' },
+        ...[...ctx.modules.values()].flatMap((m) => m.apiTags ?? []),
         { name: 'operations', description: 'Health, metrics and this document.' },
       ],
     },
@@ -118,7 +118,9 @@ export async function buildApi(ctx: AppContext): Promise<FastifyInstance> {
   registerEventRoutes(app, ctx);
   registerDeliveryRoutes(app, ctx);
   registerListenRoutes(app, ctx);
-  registerPaymentRoutes(app, ctx);
+  // The modules' routes come here, in the order the modules were given (see PayhookModule.routes).
+  for (const m of ctx.modules.values()) m.routes?.(app, { merchantOf: (request) => merchantOf(ctx, request) });
+  registerEventTypeRoutes(app, ctx);
   registerHealthRoutes(app, ctx);
   app.get('/openapi.json', {
     config: { auth: 'public' },

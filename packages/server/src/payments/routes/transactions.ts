@@ -1,13 +1,11 @@
 /** `/v1/transactions/{id}`: one payment attempt, with its pay-back when the issuer debited a failed payment. */
 import type { FastifyInstance } from 'fastify';
-import type { AppContext } from '../context.js';
-import { PayhookError } from '../errors.js';
-import { paymentsOf } from '../payments/module.js';
-import { bearer, merchantOf } from './auth.js';
-import { errorResponses, idParams, scopedQuery } from './schemas.js';
-import { transactionView } from './payment-views.js';
+import { bearer, errorResponses, idParams, scopedQuery, type RouteContext } from '../../module-api.js';
+import { paymentError } from '../errors.js';
+import type { RouteParts } from './parts.js';
+import { transactionView } from './views.js';
 
-export function registerTransactionRoutes(app: FastifyInstance, ctx: AppContext): void {
+export function registerTransactionRoutes(app: FastifyInstance, ctx: RouteContext, { store }: RouteParts): void {
   app.get<{ Params: { id: string }; Querystring: { merchant_id?: string } }>('/v1/transactions/:id', {
     config: { auth: 'merchant' },
     schema: {
@@ -15,10 +13,9 @@ export function registerTransactionRoutes(app: FastifyInstance, ctx: AppContext)
       response: { 200: { $ref: 'Transaction#', description: 'The transaction.' }, ...errorResponses(404) },
     },
   }, async (request) => {
-    const merchantId = await merchantOf(ctx, request);
-    const { store } = paymentsOf(ctx);
+    const merchantId = await ctx.merchantOf(request);
     const txn = await store.getTransaction(merchantId, request.params.id);
-    if (!txn) throw new PayhookError('transaction_not_found', undefined, { id: request.params.id });
+    if (!txn) throw paymentError('transaction_not_found', undefined, { id: request.params.id });
     return transactionView(txn, await store.paybackOf(txn.id));
   });
 }

@@ -1,13 +1,12 @@
 /**
  * `POST /v1/bank/notifications`: where an acquirer reports a clearance it decided later. Not an API
  * key route: the bank signs the body with its own key (`bank-key` and `bank-signature` headers, see
- * payments/notifications.ts), so this route reads the body as raw bytes, the exact bytes that were
+ * notifications.ts), so this route reads the body as raw bytes, the exact bytes that were
  * signed, in a plugin of its own with its own body parser.
  */
 import type { FastifyInstance } from 'fastify';
-import type { AppContext } from '../context.js';
-import { paymentsOf } from '../payments/module.js';
-import { errorResponses } from './schemas.js';
+import { errorResponses } from '../../module-api.js';
+import type { RouteParts } from './parts.js';
 
 const notificationBody = {
   type: 'object', additionalProperties: false, required: ['id', 'payment_reference', 'status'],
@@ -20,7 +19,7 @@ const notificationBody = {
   },
 };
 
-export function registerBankRoutes(app: FastifyInstance, ctx: AppContext): void {
+export function registerBankRoutes(app: FastifyInstance, { service }: RouteParts): void {
   void app.register(async (scope) => {
     scope.removeContentTypeParser('application/json');
     scope.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
@@ -58,7 +57,7 @@ export function registerBankRoutes(app: FastifyInstance, ctx: AppContext): void 
       },
     }, async (request) => {
       const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-      const r = await paymentsOf(ctx).service.receiveNotification(request.headers['bank-key'], request.headers['bank-signature'], body);
+      const r = await service.receiveNotification(request.headers['bank-key'], request.headers['bank-signature'], body);
       return { result: r.result, duplicate: r.duplicate, transaction_id: r.transactionId, status: r.status };
     });
   });

@@ -4,14 +4,11 @@
  * The card is validated (Luhn, expiry), sent to the bank and forgotten beyond its last four digits.
  */
 import type { FastifyInstance } from 'fastify';
-import type { AppContext } from '../context.js';
-import { PayhookError } from '../errors.js';
-import { paymentsOf } from '../payments/module.js';
-import type { OrderStatus } from '../payments/state.js';
-import { bearer, merchantOf } from './auth.js';
-import { checkCursor } from './paging.js';
-import { errorResponses, idParams, pageOf, pageQuery, scopedQuery } from './schemas.js';
-import { orderEventView, orderView, transactionView } from './payment-views.js';
+import { bearer, checkCursor, errorResponses, idParams, pageOf, pageQuery, scopedQuery, type RouteContext } from '../../module-api.js';
+import { paymentError } from '../errors.js';
+import type { OrderStatus } from '../state.js';
+import type { RouteParts } from './parts.js';
+import { orderEventView, orderView, transactionView } from './views.js';
 
 const text = (max: number, description: string) => ({ type: ['string', 'null'], maxLength: max, description });
 
@@ -51,7 +48,7 @@ interface OrderBody {
   optional1?: string | null; optional2?: string | null; optional3?: string | null;
 }
 
-export function registerOrderRoutes(app: FastifyInstance, ctx: AppContext): void {
+export function registerOrderRoutes(app: FastifyInstance, ctx: RouteContext, { service, store }: RouteParts): void {
   const base = { config: { auth: 'merchant' as const } };
 
   app.post<{ Body: OrderBody; Querystring: { merchant_id?: string } }>('/v1/orders', {
@@ -62,8 +59,8 @@ export function registerOrderRoutes(app: FastifyInstance, ctx: AppContext): void
       response: { 201: { $ref: 'Order#', description: 'The order, open.' }, ...errorResponses(404, 409, 413, 415) },
     },
   }, async (request, reply) => {
-    const merchantId = await merchantOf(ctx, request);
-    const order = await paymentsOf(ctx).service.createOrder(merchantId, request.body);
+    const merchantId = await ctx.merchantOf(request);
+    const order = await service.createOrder(merchantId, request.body);
     return reply.code(201).send(orderView(order));
   });
 
@@ -76,9 +73,9 @@ export function registerOrderRoutes(app: FastifyInstance, ctx: AppContext): void
       response: { 200: { description: 'A page of orders.', ...pageOf('Order') }, ...errorResponses(404) },
     },
   }, async (request) => {
-    const merchantId = await merchantOf(ctx, request);
+    const merchantId = await ctx.merchantOf(request);
     const q = request.query;
-    const page = await paymentsOf(ctx).store.listOrders({ merchantId, status: q.status, limit: q.limit, cursor: checkCursor(q.cursor, 'ord') });
+    const page = await store.listOrders({ merchantId, status: q.status, limit: q.limit, cursor: checkCursor(q.cursor, 'ord') });
     return { data: page.items.map(orderView), next_cursor: page.nextCursor };
   });
 
@@ -90,10 +87,9 @@ export function registerOrderRoutes(app: FastifyInstance, ctx: AppContext): void
       response: { 200: { $ref: 'OrderDetail#', description: 'The order.' }, ...errorResponses(404) },
     },
   }, async (request) => {
-    const merchantId = await merchantOf(ctx, request);
-    const { store } = paymentsOf(ctx);
+    const merchantId = await ctx.merchantOf(request);
     const order = await store.getOrder(merchantId, request.params.id);
-    if (!order) throw new PayhookError('order_not_found', undefined, { id: request.params.id });
+    if (!order) throw paymentError('order_not_found', undefined, { id: request.params.id });
     const txns = await store.transactionsOfOrder(order.id);
     const transactions = await Promise.all(txns.map(async (t) => transactionView(t, await store.paybackOf(t.id))));
     const events = (await store.eventsOfOrder(order.id)).map(orderEventView);
@@ -116,8 +112,7 @@ export function registerOrderRoutes(app: FastifyInstance, ctx: AppContext): void
       },
     },
   }, async (request, reply) => {
-    const merchantId = await merchantOf(ctx, request);
-    const { service, store } = paymentsOf(ctx);
+    const merchantId = await ctx.merchantOf(request);
     const r = await service.pay(merchantId, request.params.id, request.body.card);
     const payback = r.transaction.debited ? await store.paybackOf(r.transaction.id) : null;
     return reply.code(201).send({ outcome: r.outcome, transaction: transactionView(r.transaction, payback), order: orderView(r.order) });

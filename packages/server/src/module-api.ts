@@ -20,7 +20,7 @@ export type {
 } from './store/module-port.js';
 export { loadMigrations, loadSqlFiles } from './store/sql-files.js';
 export type { AppendedEvent, ListOptions, NewEvent, Page } from './store/types.js';
-export { buildEnvelope } from './events/envelope.js';
+export { buildEnvelope } from './store/envelope.js';
 
 // Errors: the core's codes (`validation_failed`, …) and a module's own table.
 export { isPayhookError, moduleErrors, PayhookError, type ErrorDefinition, type ErrorTable } from './errors.js';

@@ -28,7 +28,7 @@ import { setImmediate as yieldToIo } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { newId } from '../ids.js';
 import { FormatRegistry } from '../events/formats.js';
-import { dataOfEnvelope } from '../events/envelope.js';
+import { dataOfEnvelope } from '../store/envelope.js';
 import type { AttemptResult, ClaimedDelivery, Store } from '../store/types.js';
 import type { Metrics } from '../metrics.js';
 import { HttpClient } from './http.js';

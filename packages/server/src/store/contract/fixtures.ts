@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { TestContext } from 'node:test';
-import { buildEnvelope } from '../../events/envelope.js';
+import { buildEnvelope } from '../envelope.js';
 import { newId } from '../../ids.js';
 import type { AttemptResult, ClaimedDelivery, Endpoint, NewEndpoint, NewEvent, Store } from '../types.js';
 

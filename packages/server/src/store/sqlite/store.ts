@@ -11,7 +11,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { newId } from '../../ids.js';
-import { matcherFor } from '../../events/filter.js';
+import { matcherFor } from '../fanout.js';
 import { toClaimedDeliveries, type ClaimRow } from '../claimed.js';
 import { decodeCursor, ID_MAX, ID_MIN, toPage } from '../cursor.js';
 import { addStatements, checkOwn, migrationsInOrder, type ModuleMigrations, type ModuleStatements, type Params, type SqliteModuleStore, type SqliteOutboxTx } from '../module-port.js';

@@ -22,7 +22,7 @@ import type {
   DeliveryFilter, Endpoint, EndpointPatch, EndpointSecret, EventFilter, EventRecord, ListOptions, Merchant,
   NewEndpoint, NewEvent, Page, Store,
 } from '../types.js';
-import { Db, LOCK_SPACE, lockKey, stderrReporter, type Tx } from './db.js';
+import { Db, LOCK_SPACE, lockKey, stderrReporter } from './db.js';
 import { CORE_MIGRATIONS, migrate } from './migrate.js';
 import { appendEventsIn } from './outbox.js';
 import {

@@ -29,7 +29,7 @@ export { isPayhookError, moduleErrors, PayhookError, type ErrorDefinition, type 
 export type { RenderInput, Renderer } from './events/formats.js';
 
 // Ids, cursors and paging.
-export { idFloor, isId, newId, type IdPrefix } from './ids.js';
+export { newId, type IdPrefix } from './ids.js';
 export { decodeCursor, ID_MAX, toPage } from './store/cursor.js';
 
 // Configuration parsing, for a module's settings (read by the composition root, handed to the module).

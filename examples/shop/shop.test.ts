@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PayhookClient, sign, type PaymentEventData } from '@payhook/sdk';
-import { createMerchant, createPayhook, loadConfig, type Payhook } from 'payhook';
+import { createMerchant, createPayhook, defaultModules, loadConfig, type Payhook } from 'payhook';
 import { createShop } from './src/app.js';
 import { ShopDb } from './src/db.js';
 
@@ -42,7 +42,8 @@ describe('example shop', () => {
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'payhook-shop-'));
-    payhook = await createPayhook(loadConfig({ PAYHOOK_ADMIN_KEY: 'ak_shop_test_admin', PAYHOOK_LOG_LEVEL: 'silent', PAYHOOK_POLL_INTERVAL: '50ms' }, { port: 0, dbPath: join(dir, 'payhook.db') }));
+    const env = { PAYHOOK_ADMIN_KEY: 'ak_shop_test_admin', PAYHOOK_LOG_LEVEL: 'silent', PAYHOOK_POLL_INTERVAL: '50ms' };
+    payhook = await createPayhook(loadConfig(env, { port: 0, dbPath: join(dir, 'payhook.db') }), { modules: defaultModules({ ...process.env, ...env }) });
     await payhook.start();
     const { apiKey } = await createMerchant(payhook.store, 'Corner Shop');
     client = new PayhookClient({ baseUrl: payhook.url!, apiKey });

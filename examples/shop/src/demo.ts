@@ -15,7 +15,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join, relative } from 'node:path';
 import { PayhookApiError, PayhookClient } from '@payhook/sdk';
-import { createMerchant, createPayhook, loadConfig, type Payhook } from 'payhook';
+import { createMerchant, createPayhook, defaultModules, loadConfig, type Payhook } from 'payhook';
 import { createShop } from './app.js';
 import { ShopDb } from './db.js';
 
@@ -57,10 +57,12 @@ async function demoMerchant(payhook: Payhook, statePath: string, webhookUrl: str
 
 async function main(): Promise<void> {
   // payhook's own log lines are for operators; the demo prints what a visitor needs instead.
-  const config = loadConfig({ ...process.env, PAYHOOK_LOG_LEVEL: process.env.PAYHOOK_LOG_LEVEL || 'warn' });
+  const env = { ...process.env, PAYHOOK_LOG_LEVEL: process.env.PAYHOOK_LOG_LEVEL || 'warn' };
+  const config = loadConfig(env);
   const dataDir = dirname(config.dbPath);
   mkdirSync(dataDir, { recursive: true });
-  const payhook = await createPayhook(config);
+  // The payment module, as `payhook serve` runs it: the shop takes card payments through it.
+  const payhook = await createPayhook(config, { modules: defaultModules(env) });
   await payhook.start();
 
   // The shop's port first, so the endpoint points at the right place even with PORT=0.

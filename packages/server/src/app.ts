@@ -1,17 +1,19 @@
 /**
  * One payhook process: the store, the API and the dispatcher, switched on by role (`api`,
- * `dispatcher` or `all`), like svix's single binary. `createPayhook` builds it; `start` listens and
- * dispatches; `stop` is the graceful shutdown SIGTERM runs.
+ * `dispatcher` or `all`), like svix's single binary, with the modules it is handed (modules.ts).
+ * `createPayhook` builds it; `start` listens and dispatches; `stop` is the graceful shutdown SIGTERM runs.
  */
 import pino, { type Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import type { AppContext } from './context.js';
 import { Dispatcher } from './delivery/dispatcher.js';
+import { FormatRegistry } from './events/formats.js';
 import { EventIngestor } from './events/ingest.js';
 import { ensureAdminKey } from './merchants/keys.js';
 import { Authenticator } from './merchants/service.js';
 import { Metrics } from './metrics.js';
+import { checkModules, type PayhookModule } from './modules.js';
 import { openStore } from './store/open.js';
 import type { Store } from './store/types.js';
 import { VERSION } from './version.js';
@@ -30,6 +32,11 @@ export interface CreateOptions {
   logger?: Logger;
   /** Use this store instead of opening one from the config (tests, embedding). */
   store?: Store;
+  /**
+   * The modules of this process (none by default). `payhook serve` runs `defaultModules()`
+   * (default-modules.ts): the payment module.
+   */
+  modules?: readonly PayhookModule[];
 }
 
 export async function createPayhook(config: Config, options: CreateOptions = {}): Promise<Payhook> {
@@ -38,8 +45,11 @@ export async function createPayhook(config: Config, options: CreateOptions = {})
     // Authorization headers and secrets never reach a log line, whatever a future log call passes.
     redact: { paths: ['req.headers.authorization', '*.secret', '*.apiKey', '*.api_key', '*.card', '*.number'], censor: '[redacted]' },
   });
+  const modules = checkModules(options.modules ?? []);
+  const formats = new FormatRegistry();
+  for (const m of modules.values()) for (const [name, renderer] of Object.entries(m.formats ?? {})) formats.register(name, renderer);
   const store = options.store ?? (await openStore(config, logger));
-  await store.migrate();
+  await store.migrate([...modules.values()].flatMap((m) => (m.migrations ? [m.migrations] : [])));
   const admin = await ensureAdminKey(store, config.adminKey);
   const metrics = new Metrics();
   const auth = new Authenticator(store, admin.hash);
@@ -55,9 +65,11 @@ export async function createPayhook(config: Config, options: CreateOptions = {})
     claimBatch: config.claimBatch,
     userAgent: `payhook/${VERSION}`,
     blockPrivateNetworks: config.blockPrivateNetworks,
+    formats,
   });
-  const ctx: AppContext = { config, store, logger, metrics, ingestor, auth, dispatcher, version: VERSION };
-  const hooks = await loadModules(ctx);
+  const ctx: AppContext = { config, store, logger, metrics, ingestor, auth, dispatcher, formats, modules, version: VERSION };
+  for (const m of modules.values()) await m.attach?.({ store, logger, role: config.role });
+  const hooks = [...modules.values()];
 
   let api: FastifyInstance | null = null;
   if (config.role !== 'dispatcher') {
@@ -95,19 +107,4 @@ export async function createPayhook(config: Config, options: CreateOptions = {})
     },
   };
   return app;
-}
-
-/** A part of payhook with work of its own to start and stop (the payment module's workers). */
-export interface ModuleHooks {
-  start?(): Promise<void> | void;
-  stop?(): Promise<void> | void;
-}
-
-/**
- * Modules that attach to a running payhook. Each is imported here by name so the wiring stays in one
- * place; a module returns the hooks it needs started and stopped with the process.
- */
-async function loadModules(ctx: AppContext): Promise<ModuleHooks[]> {
-  const { attachPayments } = await import('./payments/module.js');
-  return [await attachPayments(ctx)];
 }

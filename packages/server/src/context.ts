@@ -1,10 +1,12 @@
-/** What the API, the CLI and the payment module are handed: the running parts of one payhook process. */
+/** What the API and the CLI are handed: the running parts of one payhook process. Modules get less (modules.ts). */
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import type { Dispatcher } from './delivery/dispatcher.js';
+import type { FormatRegistry } from './events/formats.js';
 import type { EventIngestor } from './events/ingest.js';
 import type { Authenticator } from './merchants/service.js';
 import type { Metrics } from './metrics.js';
+import type { ModuleRegistry } from './modules.js';
 import type { Store } from './store/types.js';
 
 export interface AppContext {
@@ -16,5 +18,9 @@ export interface AppContext {
   auth: Authenticator;
   /** Present when this process dispatches (role `dispatcher` or `all`). */
   dispatcher: Dispatcher | null;
+  /** This process's payload formats: `standard` and those its modules added. */
+  formats: FormatRegistry;
+  /** The modules this process was created with, by name. */
+  modules: ModuleRegistry;
   version: string;
 }

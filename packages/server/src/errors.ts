@@ -1,9 +1,20 @@
 /**
- * Every error payhook returns, in one table: a stable code, its HTTP status and what it means.
- * A code is never reused for another meaning. `docs/errors.md` is this table in prose, and a test
- * checks the two agree. Anything thrown that is not a `PayhookError` becomes an opaque
- * `internal_error` 500 whose cause is logged, never returned.
+ * Every error the core of payhook returns, in one table: a stable code, its HTTP status and what it
+ * means. A module brings its own table (`PayhookModule.errorCodes`, such as the payment module's
+ * `payments/errors.ts`); `createPayhook` refuses a module code that is already taken, so a code is never
+ * reused for another meaning. `docs/errors.md` lists the core's codes and every module's, and a test
+ * checks they agree. Anything thrown that is not a `PayhookError` becomes an opaque `internal_error` 500
+ * whose cause is logged, never returned.
  */
+
+/** What a code means: its HTTP status and the message returned when the thrower gives none. */
+export interface ErrorDefinition {
+  status: number;
+  message: string;
+}
+
+/** A table of error codes, as the core's `ERRORS` and each module's `errorCodes`. */
+export type ErrorTable = Readonly<Record<string, ErrorDefinition>>;
 
 export const ERRORS = {
   // request shape
@@ -30,26 +41,13 @@ export const ERRORS = {
   endpoint_disabled: { status: 409, message: 'The endpoint is disabled or deleted; enable it before retrying its deliveries.' },
   idempotency_conflict: { status: 409, message: 'The idempotency key was used for a different event.' },
   rate_limited: { status: 429, message: 'Too many requests.' },
-  // payments (the payment module)
-  order_not_found: { status: 404, message: 'No such order.' },
-  transaction_not_found: { status: 404, message: 'No such transaction.' },
-  invalid_amount: { status: 400, message: 'The amount must be a positive whole number of minor units.' },
-  unknown_currency: { status: 400, message: 'The currency is not an ISO 4217 code payhook knows.' },
-  card_invalid: { status: 400, message: 'The card number fails the Luhn check or is malformed.' },
-  card_expired: { status: 400, message: 'The card has expired.' },
-  order_not_payable: { status: 409, message: 'The order is already paid or cancelled.' },
-  duplicate_reference: { status: 409, message: 'An order with this reference already exists for the merchant.' },
-  transition_forbidden: { status: 409, message: 'The state machine does not allow this transition.' },
-  bank_signature_invalid: { status: 401, message: 'The bank notification signature does not match.' },
-  payment_in_progress: { status: 409, message: 'Another payment attempt for this order is still pending or delayed.' },
-  notification_conflict: { status: 409, message: 'A bank notification with this id arrived before with a different body.' },
-  payments_unavailable: { status: 503, message: 'The payment module is not available on this storage backend yet.' },
   // server
   shutting_down: { status: 503, message: 'payhook is shutting down; try again.' },
   overloaded: { status: 503, message: 'payhook is overloaded; try again.' },
   internal_error: { status: 500, message: 'Something went wrong on our side; it has been logged.' },
-} as const satisfies Record<string, { status: number; message: string }>;
+} as const satisfies ErrorTable;
 
+/** A code of the core's table. A module's codes are strings of its own table (see `moduleErrors`). */
 export type ErrorCode = keyof typeof ERRORS;
 
 /**
@@ -59,16 +57,32 @@ export type ErrorCode = keyof typeof ERRORS;
  * throw new PayhookError('endpoint_not_found', undefined, { id });
  */
 export class PayhookError extends Error {
-  readonly code: ErrorCode;
+  readonly code: string;
   readonly status: number;
   readonly details: unknown;
-  constructor(code: ErrorCode, message?: string, details?: unknown) {
-    super(message ?? ERRORS[code].message);
+  constructor(code: ErrorCode, message?: string, details?: unknown);
+  /** A module's code, with its definition from the module's table (use `moduleErrors`). */
+  constructor(code: string, message: string | undefined, details: unknown, definition: ErrorDefinition);
+  constructor(code: string, message?: string, details?: unknown, definition?: ErrorDefinition) {
+    const def = definition ?? (ERRORS as ErrorTable)[code];
+    if (!def) throw new Error(`unknown error code ${code}`);
+    super(message ?? def.message);
     this.name = 'PayhookError';
     this.code = code;
-    this.status = ERRORS[code].status;
+    this.status = def.status;
     this.details = details ?? null;
   }
+}
+
+/**
+ * The error constructor of a module's table: its codes, typed, each with its status and message.
+ *
+ * @example
+ * const paymentError = moduleErrors({ order_not_found: { status: 404, message: 'No such order.' } });
+ * throw paymentError('order_not_found', undefined, { id });
+ */
+export function moduleErrors<T extends ErrorTable>(table: T): (code: keyof T & string, message?: string, details?: unknown) => PayhookError {
+  return (code, message, details) => new PayhookError(code, message, details, table[code]);
 }
 
 export function isPayhookError(err: unknown): err is PayhookError {

@@ -4,13 +4,17 @@
  * behind a command line.
  *
  * @example
- * import { createPayhook, loadConfig, createMerchant } from 'payhook';
- * const payhook = await createPayhook(loadConfig(process.env, { port: 0, dbPath: './data/payhook.db' }));
+ * import { createPayhook, defaultModules, loadConfig, createMerchant } from 'payhook';
+ * const config = loadConfig(process.env, { port: 0, dbPath: './data/payhook.db' });
+ * const payhook = await createPayhook(config, { modules: defaultModules(process.env) });
  * await payhook.start();                                   // payhook.url: the API's base URL
  * const { merchant, apiKey } = await createMerchant(payhook.store, 'Corner Shop');
  * // … later
  * await payhook.stop();
  */
 export { createPayhook, type CreateOptions, type Payhook } from './app.js';
+// The modules `payhook serve` runs (the payment module); without them, a payhook has no payment routes.
+export { defaultModules, type DefaultModuleOptions } from './default-modules.js';
+export type { PayhookModule } from './modules.js';
 export { ConfigError, loadConfig, type Config, type Role } from './config.js';
 export { createMerchant } from './merchants/service.js';

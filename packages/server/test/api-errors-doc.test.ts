@@ -1,11 +1,15 @@
 /**
- * docs/errors.md is the ERRORS table in prose: it must list exactly the codes of
- * packages/server/src/errors.ts, each once and with its status, so the published table cannot drift.
+ * docs/errors.md is the error tables in prose: it must list exactly the codes of
+ * packages/server/src/errors.ts and of the modules `payhook serve` runs (the payment module's
+ * payments/errors.ts), each once and with its status, so the published table cannot drift.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { ERRORS } from '../src/errors.js';
+import { defaultModules } from '../src/default-modules.js';
+import { ERRORS, type ErrorTable } from '../src/errors.js';
+
+const TABLE: ErrorTable = Object.assign({}, ERRORS, ...defaultModules({}).map((m) => m.errorCodes ?? {}));
 
 const doc = readFileSync(new URL('../../../docs/errors.md', import.meta.url), 'utf8');
 
@@ -19,18 +23,18 @@ function documented(): { code: string; status: number; meaning: string }[] {
   return rows;
 }
 
-test('docs/errors.md lists every code of ERRORS, and no other', () => {
+test('docs/errors.md lists every code of the core and the default modules, and no other', () => {
   const rows = documented();
   const codes = rows.map((r) => r.code);
-  assert.deepEqual([...codes].sort(), Object.keys(ERRORS).sort(), 'add a row to docs/errors.md for each new code (or remove the stale one)');
+  assert.deepEqual([...codes].sort(), Object.keys(TABLE).sort(), 'add a row to docs/errors.md for each new code (or remove the stale one)');
   assert.equal(new Set(codes).size, codes.length, 'each code once');
 });
 
-test('docs/errors.md gives each code the status ERRORS gives it, and a meaning', () => {
+test('docs/errors.md gives each code the status its table gives it, and a meaning', () => {
   for (const r of documented()) {
-    const e = ERRORS[r.code as keyof typeof ERRORS];
+    const e = TABLE[r.code];
     assert.ok(e, r.code);
-    assert.equal(r.status, e.status, `${r.code}: docs say ${r.status}, errors.ts says ${e.status}`);
+    assert.equal(r.status, e.status, `${r.code}: docs say ${r.status}, the table says ${e.status}`);
     assert.ok(r.meaning.length > 10, `${r.code} has a meaning`);
   }
 });

@@ -1,6 +1,7 @@
 /**
  * A real payhook for API tests: a SQLite file in a temp dir (or, with PAYHOOK_TEST_BACKEND=postgres, a
- * fresh schema on the local PostgreSQL, dropped at close), the API on a free port, real fetch.
+ * fresh schema on the local PostgreSQL, dropped at close), with the modules `payhook serve` runs (the
+ * payment module, configured from the process environment and `env`), the API on a free port, real fetch.
  * `world()` adds two merchants, each with an endpoint (to a real receiver), an event and its delivery,
  * so tests can check what one tenant may do with the other's objects.
  */
@@ -10,6 +11,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { createPayhook, type Payhook } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
+import { defaultModules } from '../src/default-modules.js';
 import { admin, randomSchema, TEST_DATABASE_URL } from './helpers/test-db.js';
 import { Receiver, eventually } from './helpers/receiver.js';
 
@@ -40,7 +42,7 @@ export class Harness {
     const schema = process.env.PAYHOOK_TEST_BACKEND === 'postgres' ? randomSchema() : null;
     const backend = schema ? { PAYHOOK_DATABASE_URL: TEST_DATABASE_URL, PAYHOOK_DATABASE_SCHEMA: schema } : {};
     const config = loadConfig({ PAYHOOK_ADMIN_KEY: ADMIN_KEY, PAYHOOK_LOG_LEVEL: 'silent', ...backend, ...env }, { port: 0, dbPath: join(dir, 'payhook.db') });
-    const app = await createPayhook(config, { logger });
+    const app = await createPayhook(config, { logger, modules: defaultModules({ ...process.env, ...env }) });
     await app.start();
     return new Harness(app, dir, schema);
   }

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createPayhook, type Payhook } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
-import { buildEnvelope } from '../src/events/envelope.js';
+import { buildEnvelope } from '../src/store/envelope.js';
 import { newId } from '../src/ids.js';
 import { openListenStreams } from '../src/api/listen.js';
 import { ADMIN_KEY, Harness, Receiver, eventually, world, type Tenant } from './api-harness.js';

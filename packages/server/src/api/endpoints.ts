@@ -53,7 +53,7 @@ export function registerEndpointRoutes(app: FastifyInstance, ctx: AppContext): v
     },
   }, async (request, reply) => {
     const merchantId = await merchantOf(ctx, request);
-    const { endpoint, secret } = await createEndpoint(ctx.store, merchantId, request.body);
+    const { endpoint, secret } = await createEndpoint(ctx.store, merchantId, request.body, Date.now(), ctx.formats);
     return reply.code(201).send({ ...endpointView(endpoint), secret });
   });
 
@@ -102,7 +102,7 @@ export function registerEndpointRoutes(app: FastifyInstance, ctx: AppContext): v
     },
   }, async (request) => {
     const merchantId = await merchantOf(ctx, request);
-    return endpointView(await updateEndpoint(ctx.store, merchantId, request.params.id, request.body));
+    return endpointView(await updateEndpoint(ctx.store, merchantId, request.params.id, request.body, Date.now(), ctx.formats));
   });
 
   app.delete<Id>('/v1/endpoints/:id', {

@@ -11,7 +11,8 @@ import { ERRORS, isPayhookError, type ErrorCode } from '../errors.js';
 
 export interface ApiError {
   status: number;
-  code: ErrorCode;
+  /** A core code (`ErrorCode`) or a module's. */
+  code: string;
   message: string;
   details: unknown;
 }

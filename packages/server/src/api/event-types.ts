@@ -1,11 +1,14 @@
-/** `GET /v1/event-types`: the event types payhook itself emits, with the JSON Schema of their `data`. */
+/**
+ * `GET /v1/event-types`: the event types payhook itself emits (its modules' `eventTypes`: the payment
+ * module's), with the JSON Schema of their `data`.
+ */
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.js';
-import { PAYMENT_EVENT_DOCS } from '../payments/event-schemas.js';
 import { noKey } from './auth.js';
 import { publicErrorResponses } from './schemas.js';
 
-export function registerEventTypeRoutes(app: FastifyInstance, _ctx: AppContext): void {
+export function registerEventTypeRoutes(app: FastifyInstance, ctx: AppContext): void {
+  const data = [...ctx.modules.values()].flatMap((m) => m.eventTypes ?? []);
   app.get('/v1/event-types', {
     config: { auth: 'public' },
     schema: {
@@ -28,10 +31,10 @@ export function registerEventTypeRoutes(app: FastifyInstance, _ctx: AppContext):
             },
             next_cursor: { type: 'null' },
           },
-          examples: [{ data: [PAYMENT_EVENT_DOCS[0]], next_cursor: null }],
+          examples: [{ data: data.slice(0, 1), next_cursor: null }],
         },
         ...publicErrorResponses(),
       },
     },
-  }, async () => ({ data: PAYMENT_EVENT_DOCS, next_cursor: null }));
+  }, async () => ({ data, next_cursor: null }));
 }

@@ -16,12 +16,12 @@ export const TAGS = [
   { name: 'endpoints', description: 'Where a merchant\'s webhooks go: a URL, the event types it wants, and its signing secrets.' },
   { name: 'events', description: 'What happened. Each accepted event fans out to the merchant\'s matching endpoints as deliveries, in the same transaction.' },
   { name: 'deliveries', description: 'One event to one endpoint, with every attempt made for it; retried with backoff for about three days, and by hand.' },
-  { name: 'payments', description: 'The payment module: orders, card payments and bank notifications. It emits the `transaction.*` and `order.*` events.' },
   { name: 'operations', description: 'Health, metrics and this document, for load balancers, Prometheus and tools.' },
 ];
 
 /** The options of @fastify/swagger for this API. */
-export function openapiOptions(version: string): SwaggerOptions {
+/** `moduleTags`: the tags the process's modules add (the payment module's `payments`), before `operations`. */
+export function openapiOptions(version: string, moduleTags: { name: string; description: string }[] = []): SwaggerOptions {
   return {
     openapi: {
       openapi: '3.1.0',
@@ -43,7 +43,7 @@ export function openapiOptions(version: string): SwaggerOptions {
           bearerAuth: { type: 'http', scheme: 'bearer', description: 'An API key: the admin key (`ak_…`) or a merchant key (`sk_…`).' },
         },
       },
-      tags: TAGS,
+      tags: [...TAGS.slice(0, -1), ...moduleTags, ...TAGS.slice(-1)],
     },
     // Shared schemas become components.schemas under their own names (Endpoint, Event, …).
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },

@@ -228,7 +228,12 @@ export const sharedSchemas = [errorSchema, merchantSchema, endpointSchema, endpo
  * that stand for fixed codes (400 the generic bad-input codes, 401 `unauthorized`, 403 `forbidden`,
  * 413 `body_too_large`, 415 `unsupported_media_type`, 429 `rate_limited`).
  */
-export type ErrorItem = ErrorCode | keyof typeof STATUS_CODES;
+/** A module's code, with its definition from the module's own table (see `moduleErrors`). */
+export interface ModuleErrorRef { code: string; status: number; message: string }
+export type ErrorItem = ErrorCode | keyof typeof STATUS_CODES | ModuleErrorRef;
+
+const definitionOf = (item: ErrorCode | ModuleErrorRef): { code: string; status: number; message: string } =>
+  typeof item === 'string' ? { code: item, ...ERRORS[item] } : item;
 
 const STATUS_CODES = {
   400: ['validation_failed', 'unknown_field', 'invalid_json', 'invalid_id', 'malformed_request'],
@@ -255,16 +260,19 @@ const GENERIC_400_EXAMPLE = { code: 'unknown_field', message: 'unknown query par
  * response: { 200: { $ref: 'Endpoint#' }, ...errorResponses(...SCOPED_ERRORS, 'endpoint_not_found') }
  */
 export function errorResponses(...items: ErrorItem[]): Record<number, Schema> {
-  const own401 = items.some((i) => typeof i === 'string' && ERRORS[i].status === 401);
+  const own401 = items.some((i) => typeof i !== 'number' && definitionOf(i).status === 401);
   return publicErrorResponses(...(own401 ? [] : [401 as const]), ...items);
 }
 
 /** The error responses of a route that takes no key: 400 always, plus the codes and statuses given. */
 export function publicErrorResponses(...items: ErrorItem[]): Record<number, Schema> {
-  const named = new Map<number, ErrorCode[]>([[400, []]]);
+  const messages = new Map<string, string>(Object.entries(ERRORS).map(([c, d]) => [c, d.message]));
+  const named = new Map<number, string[]>([[400, []]]);
   for (const item of items) {
-    const status = typeof item === 'number' ? item : ERRORS[item].status;
-    const codes = typeof item === 'number' ? STATUS_CODES[item] : [item];
+    const def = typeof item === 'number' ? null : definitionOf(item);
+    if (def) messages.set(def.code, def.message);
+    const status = def ? def.status : (item as keyof typeof STATUS_CODES);
+    const codes: string[] = def ? [def.code] : STATUS_CODES[item as keyof typeof STATUS_CODES];
     named.set(status, [...new Set([...(named.get(status) ?? []), ...codes])]);
   }
   const out: Record<number, Schema> = {};
@@ -274,11 +282,11 @@ export function publicErrorResponses(...items: ErrorItem[]): Record<number, Sche
     const codes = status === 400 ? [...new Set([...own, ...STATUS_CODES[400]])] : own;
     // The example shows the first code the route named; a route that named none of status 400 shows
     // the unknown query parameter every route refuses.
-    const example = own.length === 0 ? GENERIC_400_EXAMPLE : { code: own[0], message: ERRORS[own[0]].message, details: null };
+    const example = own.length === 0 ? GENERIC_400_EXAMPLE : { code: own[0], message: messages.get(own[0]), details: null };
     // The media-type form, because the OpenAPI generator drops what stands beside a `$ref` (the
     // example); fastify serialises errors with this schema all the same (sendError's type is JSON).
     out[status] = {
-      description: (status === 400 ? 'Bad input (`error.code` says which kind). ' : '') + codes.map((c) => `\`${c}\`: ${ERRORS[c].message}`).join(' '),
+      description: (status === 400 ? 'Bad input (`error.code` says which kind). ' : '') + codes.map((c) => `\`${c}\`: ${messages.get(c)}`).join(' '),
       content: { 'application/json': { schema: { $ref: 'Error#' }, example: { error: example } } },
     };
   }

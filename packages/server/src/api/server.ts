@@ -13,8 +13,9 @@ import Fastify, { LogController, type FastifyInstance, type FastifySchema } from
 import swagger from '@fastify/swagger';
 import { Ajv, type Options as AjvOptions } from 'ajv';
 import type { AppContext } from '../context.js';
-import { noKey, registerAuth } from './auth.js';
+import { merchantOf, noKey, registerAuth } from './auth.js';
 import { errorHandler, notFoundHandler, routePattern } from './errors.js';
+import { registerEventTypeRoutes } from './event-types.js';
 import { noQuery, publicErrorResponses, sharedSchemas } from './schemas.js';
 import { openapiOptions } from './openapi.js';
 import { registerDocsRoutes } from './docs.js';
@@ -24,7 +25,6 @@ import { registerEventRoutes } from './events.js';
 import { registerDeliveryRoutes } from './deliveries.js';
 import { registerHealthRoutes } from './health.js';
 import { registerListenRoutes } from './listen.js';
-import { registerPaymentRoutes } from './payments.js';
 
 /** A route as registered: what the 405 handler matches against, and what tests check the OpenAPI document against. */
 export interface RouteEntry {
@@ -81,7 +81,7 @@ export async function buildApi(ctx: AppContext): Promise<FastifyInstance> {
   });
 
   for (const s of sharedSchemas) app.addSchema(s);
-  await app.register(swagger, openapiOptions(ctx.version));
+  await app.register(swagger, openapiOptions(ctx.version, [...ctx.modules.values()].flatMap((m) => m.apiTags ?? [])));
 
   registerAuth(app, ctx);
   app.addHook('preValidation', async (request) => {
@@ -103,7 +103,9 @@ export async function buildApi(ctx: AppContext): Promise<FastifyInstance> {
   registerEventRoutes(app, ctx);
   registerDeliveryRoutes(app, ctx);
   registerListenRoutes(app, ctx);
-  registerPaymentRoutes(app, ctx);
+  // The modules' routes come here, in the order the modules were given (see PayhookModule.routes).
+  for (const m of ctx.modules.values()) m.routes?.(app, { merchantOf: (request) => merchantOf(ctx, request) });
+  registerEventTypeRoutes(app, ctx);
   registerHealthRoutes(app, ctx);
   app.get('/openapi.json', {
     config: { auth: 'public' },

@@ -2,8 +2,12 @@
 /**
  * The `payhook` command. `serve` and `migrate` run payhook itself; the other commands are thin clients
  * of the HTTP API for a person at a terminal (they read PAYHOOK_URL and PAYHOOK_API_KEY).
+ *
+ * With serve.ts and default-modules.ts, this is the composition root: the one place besides them that
+ * names a module (the payment module's commands).
  */
 import { Command } from 'commander';
+import { registerPaymentCommands } from '../payments/cli.js';
 import { VERSION } from '../version.js';
 import { registerServe } from './serve.js';
 import { registerApiCommands } from './commands/index.js';
@@ -15,7 +19,7 @@ const program = new Command()
   .showHelpAfterError();
 
 registerServe(program);
-registerApiCommands(program);
+registerApiCommands(program, [registerPaymentCommands]);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   const e = err as { message?: string; code?: string };

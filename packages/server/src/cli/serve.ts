@@ -1,20 +1,21 @@
 /**
  * `payhook serve` and `payhook migrate`. The server itself is imported only when one of them runs,
- * so the thin API commands start without loading Fastify, the store and the dispatcher.
+ * so the thin API commands start without loading Fastify, the store and the dispatcher. Both run with
+ * the default modules (default-modules.ts: the payment module), configured from the same environment.
  */
 import type { Command } from 'commander';
 import { ConfigError, loadConfig, type Config, type Role } from '../config.js';
 
 interface ServeFlags { port?: string; host?: string; db?: string; databaseUrl?: string; role?: string }
 
-function configFrom(flags: ServeFlags): Config {
+function envFrom(flags: ServeFlags): NodeJS.ProcessEnv {
   const env = { ...process.env };
   if (flags.port !== undefined) env.PAYHOOK_PORT = flags.port;
   if (flags.host !== undefined) env.PAYHOOK_HOST = flags.host;
   if (flags.db !== undefined) env.PAYHOOK_DB = flags.db;
   if (flags.databaseUrl !== undefined) env.PAYHOOK_DATABASE_URL = flags.databaseUrl;
   if (flags.role !== undefined) env.PAYHOOK_ROLE = flags.role as Role;
-  return loadConfig(env);
+  return env;
 }
 
 function fail(err: unknown): never {
@@ -31,10 +32,13 @@ export function registerServe(program: Command): void {
     .option('--database-url <url>', 'postgres://… to use PostgreSQL instead (PAYHOOK_DATABASE_URL)')
     .option('--role <role>', 'api, dispatcher or all (PAYHOOK_ROLE, default all)')
     .action(async (flags: ServeFlags) => {
+      const env = envFrom(flags);
       let config: Config;
-      try { config = configFrom(flags); } catch (err) { fail(err); }
-      const { createPayhook } = await import('../app.js');
-      const app = await createPayhook(config).catch(fail);
+      try { config = loadConfig(env); } catch (err) { fail(err); }
+      const [{ createPayhook }, { defaultModules }] = await Promise.all([import('../app.js'), import('../default-modules.js')]);
+      let modules: ReturnType<typeof defaultModules>;
+      try { modules = defaultModules(env); } catch (err) { fail(err); }
+      const app = await createPayhook(config, { modules }).catch(fail);
       await app.start().catch(fail);
       const where = config.databaseUrl ? 'PostgreSQL' : config.dbPath;
       if (app.url) process.stdout.write(`payhook ${app.version} listening on ${app.url} (role ${config.role}, store ${where})\nAPI reference: ${app.url}/docs\n`);
@@ -59,10 +63,12 @@ export function registerServe(program: Command): void {
     .option('--database-url <url>', 'postgres://… (PAYHOOK_DATABASE_URL)')
     .action(async (flags: ServeFlags) => {
       try {
-        const config = configFrom(flags);
-        const { openStore } = await import('../store/open.js');
+        const env = envFrom(flags);
+        const config = loadConfig(env);
+        const [{ openStore }, { defaultModules }] = await Promise.all([import('../store/open.js'), import('../default-modules.js')]);
+        const modules = defaultModules(env);
         const store = await openStore(config);
-        await store.migrate();
+        await store.migrate(modules.flatMap((m) => (m.migrations ? [m.migrations] : [])));
         await store.close();
         process.stdout.write('migrations applied\n');
       } catch (err) { fail(err); }

@@ -27,8 +27,8 @@ import { randomBytes } from 'node:crypto';
 import { setImmediate as yieldToIo } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { newId } from '../ids.js';
-import { render } from '../events/formats.js';
-import { dataOfEnvelope } from '../events/envelope.js';
+import { FormatRegistry } from '../events/formats.js';
+import { dataOfEnvelope } from '../store/envelope.js';
 import type { AttemptResult, ClaimedDelivery, Store } from '../store/types.js';
 import type { Metrics } from '../metrics.js';
 import { HttpClient } from './http.js';
@@ -49,9 +49,12 @@ export interface DispatcherOptions {
   userAgent: string;
   blockPrivateNetworks: boolean;
   signer?: Signer;
+  /** The process's payload formats (`AppContext.formats`); without it, only `standard`. */
+  formats?: FormatRegistry;
 }
 
 const RESULT_BATCH = 512;
+const STANDARD_ONLY = new FormatRegistry();
 /** How long a failing endpoint's waiting deliveries are held back: doubling from the first to the last. */
 const DEFER_FIRST_MS = 5_000;
 const DEFER_MAX_MS = 60_000;
@@ -308,7 +311,7 @@ export class Dispatcher {
     const startedAt = Date.now();
     try {
       const timestamp = Math.floor(startedAt / 1000);
-      const body = d.format === 'standard' ? d.body : render(d.format, {
+      const body = d.format === 'standard' ? d.body : (this.o.formats ?? STANDARD_ONLY).render(d.format, {
         eventId: d.eventId, eventType: d.eventType, eventCreatedAt: d.eventCreatedAt, body: d.body, data: d.data || dataOfEnvelope(d.body),
       });
       const sig = this.signer.signature(d.endpointId, d.eventId, timestamp, body);

@@ -3,8 +3,8 @@ import { generateSecret } from '@payhook/sdk';
 import { PayhookError } from '../errors.js';
 import { newId } from '../ids.js';
 import { isValidFilter } from '../events/filter.js';
-import { isKnownFormat, knownFormats } from '../events/formats.js';
-import type { Endpoint, EndpointPatch, EndpointSecret, PayloadFormat, Store } from '../store/types.js';
+import { FormatRegistry } from '../events/formats.js';
+import type { Endpoint, EndpointPatch, EndpointSecret, Store } from '../store/types.js';
 
 /** Headers payhook sets itself; an endpoint's custom headers may not replace them. */
 const RESERVED_HEADERS = new Set([
@@ -37,8 +37,11 @@ export function validateUrl(value: unknown): string {
   return u.toString();
 }
 
-/** Validates the fields present in `input` (a create when `full`, otherwise a patch). */
-export function parseEndpointInput(input: EndpointInput, full: boolean, defaultTimeoutMs: number | null = null): EndpointPatch {
+/**
+ * Validates the fields present in `input` (a create when `full`, otherwise a patch). `formats` is the
+ * process's registry (`AppContext.formats`); without one, only `standard` is known.
+ */
+export function parseEndpointInput(input: EndpointInput, full: boolean, formats: FormatRegistry = new FormatRegistry(), defaultTimeoutMs: number | null = null): EndpointPatch {
   const patch: EndpointPatch = {};
   if (full || input.url !== undefined) patch.url = validateUrl(input.url);
   if (input.description !== undefined) {
@@ -74,8 +77,8 @@ export function parseEndpointInput(input: EndpointInput, full: boolean, defaultT
     patch.headers = out;
   }
   if (input.format !== undefined) {
-    if (typeof input.format !== 'string' || !isKnownFormat(input.format)) fail('validation_failed', `format must be one of ${knownFormats().join(', ')}`, 'format');
-    patch.format = input.format as PayloadFormat;
+    if (typeof input.format !== 'string' || !formats.has(input.format)) fail('validation_failed', `format must be one of ${formats.names().join(', ')}`, 'format');
+    patch.format = input.format;
   }
   if (input.timeout_ms !== undefined) {
     const t = input.timeout_ms;
@@ -85,8 +88,8 @@ export function parseEndpointInput(input: EndpointInput, full: boolean, defaultT
   return patch;
 }
 
-export async function createEndpoint(store: Store, merchantId: string, input: EndpointInput, now = Date.now()): Promise<{ endpoint: Endpoint; secret: string }> {
-  const p = parseEndpointInput(input, true);
+export async function createEndpoint(store: Store, merchantId: string, input: EndpointInput, now = Date.now(), formats?: FormatRegistry): Promise<{ endpoint: Endpoint; secret: string }> {
+  const p = parseEndpointInput(input, true, formats);
   const secret = generateSecret();
   const endpoint = await store.createEndpoint({
     id: newId('ep', now), merchantId, url: p.url!, description: p.description ?? '', eventTypes: p.eventTypes ?? null,
@@ -96,8 +99,8 @@ export async function createEndpoint(store: Store, merchantId: string, input: En
   return { endpoint, secret };
 }
 
-export async function updateEndpoint(store: Store, merchantId: string, id: string, input: EndpointInput, now = Date.now()): Promise<Endpoint> {
-  const patch = parseEndpointInput(input, false);
+export async function updateEndpoint(store: Store, merchantId: string, id: string, input: EndpointInput, now = Date.now(), formats?: FormatRegistry): Promise<Endpoint> {
+  const patch = parseEndpointInput(input, false, formats);
   const ep = await store.updateEndpoint(merchantId, id, patch, now);
   if (!ep) throw new PayhookError('endpoint_not_found');
   return ep;

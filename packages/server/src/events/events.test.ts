@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildEnvelope, dataOfEnvelope } from './envelope.js';
-import { isValidEventType, isValidFilter, matcherFor } from './filter.js';
+import { buildEnvelope, dataOfEnvelope } from '../store/envelope.js';
+import { matcherFor } from '../store/fanout.js';
+import { isValidEventType, isValidFilter } from './filter.js';
 
 test('the envelope is valid JSON with the data as given, and the data can be read back exactly', () => {
   const data = JSON.stringify({ amount: 10000, note: 'a "quoted" ,"data": value', nested: { x: [1, 2] } });

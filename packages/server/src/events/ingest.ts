@@ -8,7 +8,7 @@ import { PayhookError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { Metrics } from '../metrics.js';
 import type { AppendedEvent, NewEvent, Store } from '../store/types.js';
-import { buildEnvelope } from './envelope.js';
+import { buildEnvelope } from '../store/envelope.js';
 import { isValidEventType } from './filter.js';
 
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;

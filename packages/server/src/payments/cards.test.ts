@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isExpired, lastFour, luhnValid, parseCard, parseExpiry, scenarioOf, TEST_CARDS } from './cards.js';
-import { isPayhookError } from '../errors.js';
+import { isPayhookError } from '../module-api.js';
 
 const NOW = Date.UTC(2026, 10, 27, 5, 29, 26);
 

@@ -5,7 +5,7 @@
  * four digits. It is never stored, logged or put in an error's details beyond those four digits; the
  * `Card` type below is the only place a full number lives, for the length of one request.
  */
-import { PayhookError } from '../errors.js';
+import { paymentError } from './errors.js';
 
 export interface Card {
   /** Digits only (spaces and dashes removed). */
@@ -62,16 +62,16 @@ export function isExpired(month: number, year: number, now: number): boolean {
  * Luhn, bad expiry or cvc), `card_expired`. Details name the field and carry at most the last four.
  */
 export function parseCard(input: { number: unknown; expiry: unknown; cvc: unknown }, now: number): Card {
-  if (typeof input.number !== 'string') throw new PayhookError('card_invalid', 'The card number must be a string.', { field: 'number' });
+  if (typeof input.number !== 'string') throw paymentError('card_invalid', 'The card number must be a string.', { field: 'number' });
   const number = normaliseNumber(input.number);
-  if (!/^[0-9]{12,19}$/.test(number)) throw new PayhookError('card_invalid', 'The card number must have 12 to 19 digits.', { field: 'number' });
-  if (!luhnValid(number)) throw new PayhookError('card_invalid', 'The card number fails the Luhn check.', { field: 'number', last_four: lastFour(number) });
+  if (!/^[0-9]{12,19}$/.test(number)) throw paymentError('card_invalid', 'The card number must have 12 to 19 digits.', { field: 'number' });
+  if (!luhnValid(number)) throw paymentError('card_invalid', 'The card number fails the Luhn check.', { field: 'number', last_four: lastFour(number) });
   const expiry = typeof input.expiry === 'string' ? parseExpiry(input.expiry) : null;
-  if (!expiry) throw new PayhookError('card_invalid', 'The expiry must be MM/YY.', { field: 'expiry' });
+  if (!expiry) throw paymentError('card_invalid', 'The expiry must be MM/YY.', { field: 'expiry' });
   if (typeof input.cvc !== 'string' || !/^[0-9]{3,4}$/.test(input.cvc)) {
-    throw new PayhookError('card_invalid', 'The cvc must be 3 or 4 digits.', { field: 'cvc' });
+    throw paymentError('card_invalid', 'The cvc must be 3 or 4 digits.', { field: 'cvc' });
   }
-  if (isExpired(expiry.month, expiry.year, now)) throw new PayhookError('card_expired', undefined, { last_four: lastFour(number) });
+  if (isExpired(expiry.month, expiry.year, now)) throw paymentError('card_expired', undefined, { last_four: lastFour(number) });
   return { number, expMonth: expiry.month, expYear: expiry.year, cvc: input.cvc };
 }
 

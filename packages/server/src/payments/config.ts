@@ -1,8 +1,11 @@
 /**
  * The payment module's settings, read from `PAYHOOK_*` like the rest of payhook. Bad values fail at
  * start with the variable's name. The schedules are data, printed in docs/payments.md.
+ *
+ * The module itself reads no environment: the composition root (default-modules.ts) calls
+ * `loadPaymentConfig(env)` and hands the module the result.
  */
-import { ConfigError, parseDuration } from '../config.js';
+import { ConfigError, parseDuration } from '../module-api.js';
 
 export interface PaymentConfig {
   /** Bank key id → HMAC secret, for `POST /v1/bank/notifications`. Empty: the route refuses everything. */
@@ -24,7 +27,7 @@ export interface PaymentConfig {
 /** Pay-back retries: quick at first (a bank hiccup), then patient; the last step repeats for ever. */
 export const DEFAULT_PAYBACK_SCHEDULE = ['10s', '1m', '5m', '30m', '2h', '6h', '12h'];
 
-export function loadPaymentConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<PaymentConfig> = {}): PaymentConfig {
+export function loadPaymentConfig(env: NodeJS.ProcessEnv, overrides: Partial<PaymentConfig> = {}): PaymentConfig {
   const dur = (name: string, fallback: string, min: number): number => {
     const v = parseDuration(env[name] || fallback, name);
     if (v < min) throw new ConfigError(`${name} must be at least ${min}ms`);

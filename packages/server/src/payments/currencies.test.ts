@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { CURRENCIES, exponentOf, isCurrency, parseDecimal, parseMinorAmount, toDecimalString } from './currencies.js';
-import { isPayhookError } from '../errors.js';
+import { isPayhookError } from '../module-api.js';
 
 function code(fn: () => unknown): string | undefined {
   try { fn(); } catch (err) { return isPayhookError(err) ? err.code : 'not a PayhookError'; }

@@ -9,7 +9,7 @@
  * The table holds the active ISO 4217 codes that have an exponent (the list of 2025). Codes with no
  * minor unit in ISO ("N.A.": XAU, XDR, ...) are left out because an order cannot be priced in them.
  */
-import { PayhookError } from '../errors.js';
+import { paymentError } from './errors.js';
 
 /** Codes whose exponent is not 2. Everything in `TWO` below has exponent 2. */
 const ZERO = ['BIF', 'CLP', 'DJF', 'GNF', 'ISK', 'JPY', 'KMF', 'KRW', 'PYG', 'RWF', 'UGX', 'UYI', 'VND', 'VUV', 'XAF', 'XOF', 'XPF'];
@@ -44,7 +44,7 @@ export function isCurrency(code: unknown): code is string {
 /** The exponent of `currency`; throws `unknown_currency` for a code not in the table. */
 export function exponentOf(currency: string): number {
   const e = CURRENCIES.get(currency);
-  if (e === undefined) throw new PayhookError('unknown_currency', undefined, { currency });
+  if (e === undefined) throw paymentError('unknown_currency', undefined, { currency });
   return e;
 }
 
@@ -63,18 +63,18 @@ export function parseMinorAmount(value: unknown): number {
   let n: number;
   if (typeof value === 'number') n = value;
   else if (typeof value === 'string' && /^[0-9]{1,16}$/.test(value)) n = Number(value);
-  else throw new PayhookError('invalid_amount', undefined, { amount: value ?? null });
-  if (!Number.isSafeInteger(n) || n <= 0) throw new PayhookError('invalid_amount', undefined, { amount: value });
+  else throw paymentError('invalid_amount', undefined, { amount: value ?? null });
+  if (!Number.isSafeInteger(n) || n <= 0) throw paymentError('invalid_amount', undefined, { amount: value });
   return n;
 }
 
 function toBig(minor: bigint | number | string): bigint {
   if (typeof minor === 'bigint') return minor;
   if (typeof minor === 'number') {
-    if (!Number.isSafeInteger(minor)) throw new PayhookError('invalid_amount', undefined, { amount: minor });
+    if (!Number.isSafeInteger(minor)) throw paymentError('invalid_amount', undefined, { amount: minor });
     return BigInt(minor);
   }
-  if (!/^-?[0-9]+$/.test(minor)) throw new PayhookError('invalid_amount', undefined, { amount: minor });
+  if (!/^-?[0-9]+$/.test(minor)) throw paymentError('invalid_amount', undefined, { amount: minor });
   return BigInt(minor);
 }
 
@@ -126,9 +126,9 @@ export function toDecimalString(minor: bigint | number | string, currency: strin
 export function parseDecimal(text: string, currency: string): bigint {
   const exp = exponentOf(currency);
   const m = /^(-?)([0-9]+)(?:\.([0-9]+))?$/.exec(text);
-  if (!m) throw new PayhookError('invalid_amount', undefined, { amount: text });
+  if (!m) throw paymentError('invalid_amount', undefined, { amount: text });
   const [, sign, whole, frac = ''] = m;
-  if (frac.length > exp) throw new PayhookError('invalid_amount', `${currency} has ${exp} decimal places.`, { amount: text });
+  if (frac.length > exp) throw paymentError('invalid_amount', `${currency} has ${exp} decimal places.`, { amount: text });
   const value = BigInt(whole + frac.padEnd(exp, '0'));
   return sign === '-' ? -value : value;
 }

@@ -1,5 +1,5 @@
 /**
- * The payment events: which events a state change emits, and their `data`.
+ * The payment events: which events a state change emits, and their `data`, from one definition.
  *
  * A change emits, in this order and with consecutive per-order sequence numbers:
  *
@@ -12,40 +12,107 @@
  * `sequence` increases by one with every event of an order, across all its transactions, so a receiver
  * that gets an older state late (retries reorder deliveries) can tell and ignore it. `status` is the
  * transaction status after the whole atomic change, `order_status` the order's.
+ *
+ * One source of truth: `PAYMENT_EVENTS` (the types, with the statuses each can carry) and
+ * `PAYMENT_EVENT_FIELDS` (every `data` field: its JSON Schema and where its value comes from) are the
+ * only place the event shape is written. From them come the payload (`paymentEventData`, its key order
+ * the table's), which types a status change emits (`eventTypesFor`), the TypeScript type
+ * (`PaymentEventData`) and the published JSON Schemas (event-schemas.ts). The SDK
+ * (`@payhook/sdk`, packages/sdk/src/events.ts) is published on its own and depends on nothing, so it
+ * cannot import this table; its types are pinned to it at compile time (sdk-agreement.ts) and its guard
+ * is checked against every schema and real events in test/payments/event-shape.test.ts.
  */
-import { buildEnvelope } from '../events/envelope.js';
-import { newId } from '../ids.js';
-import type { NewEvent } from '../store/types.js';
+import { buildEnvelope, newId, type NewEvent } from '../module-api.js';
 import { toDecimalString } from './currencies.js';
 import type { Order, Transaction } from './model.js';
 import type { OrderStatus, TransactionStatus } from './state.js';
 
-export const PAYMENT_EVENT_TYPES = [
-  'transaction.success', 'transaction.delayed', 'transaction.failed', 'transaction.paid_back', 'order.success', 'order.cancel',
-] as const;
-export type PaymentEventType = (typeof PAYMENT_EVENT_TYPES)[number];
+/**
+ * The six payment event types, in the order a change emits them, each with the transaction and order
+ * statuses its data can carry. A transaction reaching a status emits every type listing that status.
+ */
+export const PAYMENT_EVENTS = [
+  {
+    type: 'transaction.success', status: ['success'], orderStatus: ['paid'],
+    description: 'The bank approved the payment; `order.success` follows with the next sequence.',
+  },
+  {
+    type: 'transaction.delayed', status: ['delayed'], orderStatus: ['open'],
+    description: 'The bank has not decided yet; a success or failure follows when it does.',
+  },
+  {
+    type: 'transaction.failed', status: ['failed', 'payback_pending'], orderStatus: ['cancelled'],
+    description: 'The bank declined the payment; `order.cancel` follows. `status` is `payback_pending` when the issuer debited the customer anyway: payhook pays it back and sends `transaction.paid_back`.',
+  },
+  {
+    type: 'transaction.paid_back', status: ['paid_back'], orderStatus: ['cancelled'],
+    description: 'The bank confirmed the pay-back of a debit taken for a failed payment.',
+  },
+  {
+    type: 'order.success', status: ['success'], orderStatus: ['paid'],
+    description: 'The order became paid (right after its `transaction.success`).',
+  },
+  {
+    type: 'order.cancel', status: ['failed', 'payback_pending'], orderStatus: ['cancelled'],
+    description: 'The order was cancelled because its payment failed (right after `transaction.failed`).',
+  },
+] as const satisfies readonly { type: string; status: readonly TransactionStatus[]; orderStatus: readonly OrderStatus[]; description: string }[];
 
-/** The `data` of every payment event; key order is the agreed one and stays stable. */
-export interface PaymentEventData {
-  order_id: string;
-  transaction_id: string;
-  reference: string;
-  transaction_no: string;
-  payment_reference: string;
-  amount: number;
-  amount_decimal: string;
-  currency: string;
-  status: TransactionStatus;
-  order_status: OrderStatus;
-  bank_message: string;
-  customer_email: string | null;
-  customer_mobile: string | null;
-  card_last_four: string;
-  optional1: string | null;
-  optional2: string | null;
-  optional3: string | null;
+export type PaymentEventType = (typeof PAYMENT_EVENTS)[number]['type'];
+/** The transaction statuses an event can carry (every status but `pending`, which emits nothing). */
+export type EventTransactionStatus = (typeof PAYMENT_EVENTS)[number]['status'][number];
+
+export const PAYMENT_EVENT_TYPES: readonly PaymentEventType[] = PAYMENT_EVENTS.map((e) => e.type);
+
+type Schema = Record<string, unknown>;
+
+/** The transaction and order as they are after the change, and the event's sequence. */
+interface Source {
+  order: Order;
+  txn: Transaction;
   sequence: number;
 }
+
+function field<K extends string, V>(name: K, schema: Schema, of: (s: Source) => V) {
+  return { name, schema, of };
+}
+
+const ID_BODY = '[0-9A-HJKMNP-TV-Z]{26}';
+const nullableString = (description: string): Schema => ({ type: ['string', 'null'], description });
+
+/**
+ * Every field of a payment event's `data`, in the agreed key order (stable: receivers may hash bodies).
+ * `status` and `order_status` get their `enum` per event type (event-schemas.ts).
+ */
+export const PAYMENT_EVENT_FIELDS = [
+  field('order_id', { type: 'string', pattern: `^ord_${ID_BODY}$`, description: 'The order (`ord_…`).' }, (s) => s.order.id),
+  field('transaction_id', { type: 'string', pattern: `^txn_${ID_BODY}$`, description: 'The payment attempt (`txn_…`).' }, (s) => s.txn.id),
+  field('reference', { type: 'string', description: 'The merchant\'s own order reference.' }, (s) => s.order.reference),
+  field('transaction_no', { type: 'string', description: 'Human transaction number (`FLN…`).' }, (s) => s.txn.transactionNo),
+  field('payment_reference', { type: 'string', format: 'uuid', description: 'UUID the customer and the bank can quote.' }, (s) => s.txn.paymentReference),
+  field('amount', { type: 'integer', minimum: 1, description: 'Integer minor units of `currency` (fils, cents, yen).' }, (s) => s.txn.amount),
+  field('amount_decimal', { type: 'string', pattern: '^[0-9]+(\\.[0-9]+)?$', description: 'The exact decimal amount, with the currency\'s decimal places ("100.00").' },
+    (s) => toDecimalString(s.txn.amount, s.txn.currency)),
+  field('currency', { type: 'string', pattern: '^[A-Z]{3}$', description: 'ISO 4217 code.' }, (s) => s.txn.currency),
+  // Events are planned only for the statuses PAYMENT_EVENTS lists (eventTypesFor), never `pending`.
+  field('status', { type: 'string', description: 'The transaction status after this change.' }, (s) => s.txn.status as EventTransactionStatus),
+  field('order_status', { type: 'string', description: 'The order status after this change.' }, (s) => s.order.status),
+  field('bank_message', { type: 'string', description: 'The bank\'s last word about the transaction.' }, (s) => s.txn.bankMessage),
+  field('customer_email', nullableString('Customer e-mail, as the order gave it.'), (s) => s.order.customerEmail),
+  field('customer_mobile', nullableString('Customer mobile, as the order gave it.'), (s) => s.order.customerMobile),
+  field('card_last_four', { type: 'string', pattern: '^[0-9]{4}$', description: 'The last four digits of the card; payhook keeps no more of it.' },
+    (s) => s.txn.cardLastFour),
+  field('optional1', nullableString('Free field of the order, returned as given.'), (s) => s.order.optional1),
+  field('optional2', nullableString('Free field of the order, returned as given.'), (s) => s.order.optional2),
+  field('optional3', nullableString('Free field of the order, returned as given.'), (s) => s.order.optional3),
+  field('sequence', { type: 'integer', minimum: 1, description: 'Per order, increases by one with every event: ignore an event whose sequence is lower than one already handled.' },
+    (s) => s.sequence),
+] as const;
+
+type Field = (typeof PAYMENT_EVENT_FIELDS)[number];
+
+/** The `data` of every payment event, as the table makes it. */
+export type PaymentEventData = { [F in Field as F['name']]: ReturnType<F['of']> };
 
 export function isPaymentEventType(type: string): type is PaymentEventType {
   return (PAYMENT_EVENT_TYPES as readonly string[]).includes(type);
@@ -53,26 +120,10 @@ export function isPaymentEventType(type: string): type is PaymentEventType {
 
 /** The data of one event about `txn` on `order` (both as they are after the change). */
 export function paymentEventData(order: Order, txn: Transaction, sequence: number): PaymentEventData {
-  return {
-    order_id: order.id,
-    transaction_id: txn.id,
-    reference: order.reference,
-    transaction_no: txn.transactionNo,
-    payment_reference: txn.paymentReference,
-    amount: txn.amount,
-    amount_decimal: toDecimalString(txn.amount, txn.currency),
-    currency: txn.currency,
-    status: txn.status,
-    order_status: order.status,
-    bank_message: txn.bankMessage,
-    customer_email: order.customerEmail,
-    customer_mobile: order.customerMobile,
-    card_last_four: txn.cardLastFour,
-    optional1: order.optional1,
-    optional2: order.optional2,
-    optional3: order.optional3,
-    sequence,
-  };
+  const source: Source = { order, txn, sequence };
+  const data: Record<string, unknown> = {};
+  for (const f of PAYMENT_EVENT_FIELDS) data[f.name] = f.of(source);
+  return data as PaymentEventData;
 }
 
 /**
@@ -80,14 +131,7 @@ export function paymentEventData(order: Order, txn: Transaction, sequence: numbe
  * in the same change as `failed` (see state.ts), so it emits the failure's events.
  */
 export function eventTypesFor(to: TransactionStatus): PaymentEventType[] {
-  switch (to) {
-    case 'success': return ['transaction.success', 'order.success'];
-    case 'delayed': return ['transaction.delayed'];
-    case 'failed':
-    case 'payback_pending': return ['transaction.failed', 'order.cancel'];
-    case 'paid_back': return ['transaction.paid_back'];
-    case 'pending': return [];
-  }
+  return PAYMENT_EVENTS.filter((e) => (e.status as readonly TransactionStatus[]).includes(to)).map((e) => e.type);
 }
 
 export interface PlannedEvent {
@@ -108,9 +152,9 @@ export function planEvents(order: Order, txn: Transaction): PlannedEvent[] {
 }
 
 /** Planned events as the delivery engine's `NewEvent`s, with the standard envelope built once. */
-export function toNewEvents(merchantId: string, planned: PlannedEvent[], now: number): NewEvent[] {
+export function toNewEvents(merchantId: string, planned: PlannedEvent[], now: number, makeId: (prefix: 'evt', at: number) => string = newId): NewEvent[] {
   return planned.map((p) => {
-    const id = newId('evt', now);
+    const id = makeId('evt', now);
     const data = JSON.stringify(p.data);
     return { id, merchantId, type: p.type, data, body: buildEnvelope(id, p.type, now, data), idempotencyKey: null, createdAt: now };
   });

@@ -1,28 +1,30 @@
 /**
- * Attaches the payment module to a running payhook: registers the `foloosi` payload format, builds the
- * PaymentStore on the process's store, the bank (the simulator unless an adapter is given), the
- * service and the workers, and hands back the hooks that start and stop the workers with the process.
+ * The payment module as a payhook module (module-api.ts): its tables (store/*), the `foloosi` payload
+ * format, its error codes, its event types with their schemas, its routes and its workers. The
+ * composition root makes it with its settings (`paymentsModule({ config })`, default-modules.ts) and
+ * hands it to `createPayhook`; on `attach` it builds the PaymentStore on the store's outbox port, the
+ * bank (the simulator unless an adapter is given), the service and the workers.
  *
  * The workers run where deliveries are dispatched (role `dispatcher` or `all`): an API-only process
  * takes payments and notifications but leaves enquiries and pay-backs to the dispatching processes,
  * which all read the same database, so one of them picks the work up.
  */
-import type { ModuleHooks } from '../app.js';
-import type { AppContext } from '../context.js';
-import { PayhookError } from '../errors.js';
-import { registerFormat } from '../events/formats.js';
-import { SqliteStore } from '../store/sqlite/store.js';
-import type { PostgresStore } from '../store/postgres/store.js';
+import type { FastifyInstance } from 'fastify';
+import type { ModuleContext, PayhookModule, Renderer, RouteContext } from '../module-api.js';
 import type { BankAdapter } from './bank.js';
 import { BankSimulator } from './bank.js';
-import { loadPaymentConfig, type PaymentConfig } from './config.js';
+import type { PaymentConfig } from './config.js';
+import { PAYMENT_ERRORS, paymentError } from './errors.js';
+import { PAYMENT_EVENT_DOCS } from './event-schemas.js';
 import { foloosiBody } from './formats/foloosi.js';
+import { registerPaymentRoutes } from './routes/index.js';
 import { PaymentService } from './service.js';
-import { SqlitePaymentStore } from './sqlite-store.js';
-import type { PaymentStore } from './store-types.js';
+import { PAYMENT_MIGRATIONS, PAYMENT_STATEMENTS, paymentStoreOn } from './store/index.js';
+import type { PaymentStore } from './store/port.js';
 import { PaymentWorkers } from './workers.js';
 
-export interface PaymentModule {
+/** The parts of an attached payment module. */
+export interface PaymentParts {
   config: PaymentConfig;
   store: PaymentStore;
   bank: BankAdapter;
@@ -30,51 +32,75 @@ export interface PaymentModule {
   workers: PaymentWorkers;
 }
 
-/** The `foloosi` format renders from the event's stored data, so every attempt sends the same bytes. */
-export function registerPaymentFormats(): void {
-  registerFormat('foloosi', (input) => foloosiBody(input.eventType, input.data));
-}
-
-// Keyed by the process's store, which the context, the API and the Payhook object all share, so a
-// route and a test holding the Payhook reach the same module without a field on AppContext.
-const modules = new WeakMap<object, PaymentModule>();
-
-/** The payment module of a payhook process; throws `payments_unavailable` when it is not attached. */
-export function paymentsOf(ctx: Pick<AppContext, 'store'>): PaymentModule {
-  const m = modules.get(ctx.store);
-  if (!m) throw new PayhookError('payments_unavailable');
-  return m;
-}
-
-/** The PaymentStore for a delivery store; null for a backend the module does not support yet. */
-export function paymentStoreFor(store: AppContext['store']): PaymentStore | null {
-  if (store.dialect === 'postgres') return (store as PostgresStore).paymentStore(); // type-only import: pg stays lazy
-  return store instanceof SqliteStore ? new SqlitePaymentStore(store) : null;
-}
-
-export interface AttachOptions {
+export interface PaymentModuleOptions {
+  /** The settings, read by the composition root (`loadPaymentConfig(env)`). */
+  config: PaymentConfig;
+  /** The acquirer; the bank simulator when absent. */
   bank?: BankAdapter;
-  config?: Partial<PaymentConfig>;
 }
 
-export async function attachPayments(ctx: AppContext, options: AttachOptions = {}): Promise<ModuleHooks> {
-  registerPaymentFormats();
-  const config = loadPaymentConfig(process.env, options.config);
-  const store = paymentStoreFor(ctx.store);
-  if (!store) {
-    ctx.logger.warn({ dialect: ctx.store.dialect }, 'the payment module has no store for this backend yet; payment routes answer 503');
-    return {};
+/** The `foloosi` format renders from the event's stored data, so every attempt sends the same bytes. */
+const foloosi: Renderer = (input) => foloosiBody(input.eventType, input.data);
+
+export class PaymentsModule implements PayhookModule {
+  readonly name = 'payments';
+  readonly migrations = PAYMENT_MIGRATIONS;
+  readonly formats = { foloosi };
+  readonly errorCodes = PAYMENT_ERRORS;
+  readonly eventTypes = PAYMENT_EVENT_DOCS;
+  readonly apiTags = [{ name: 'payments', description: 'The payment module: orders, card payments and bank notifications. It emits the `transaction.*` and `order.*` events.' }];
+  private attached: (PaymentParts & { runsWorkers: boolean }) | null = null;
+
+  constructor(private readonly options: PaymentModuleOptions) {}
+
+  /** The module's parts; `payments_unavailable` before `attach`. */
+  get parts(): PaymentParts {
+    if (!this.attached) throw paymentError('payments_unavailable');
+    return this.attached;
   }
-  const bank = options.bank ?? new BankSimulator({ delayMs: config.simulatorDelayMs });
-  const service = new PaymentService({ store, bank, bankKeys: config.bankKeys, checkIntervalMs: config.checkIntervalMs, pendingCheckMs: config.pendingCheckMs });
-  const workers = new PaymentWorkers({
-    store, bank, logger: ctx.logger, checkIntervalMs: config.checkIntervalMs, paybackSchedule: config.paybackSchedule,
-    paybackLeaseMs: config.paybackLeaseMs, pollIntervalMs: config.pollIntervalMs,
-  });
-  modules.set(ctx.store, { config, store, bank, service, workers });
-  const runsWorkers = ctx.config.role !== 'api';
-  return {
-    start: () => { if (runsWorkers) workers.start(); },
-    stop: () => workers.stop(),
-  };
+
+  attach(ctx: ModuleContext): void {
+    const config = this.options.config;
+    const store = paymentStoreOn(ctx.store.moduleStore(PAYMENT_STATEMENTS));
+    const bank = this.options.bank ?? new BankSimulator({ delayMs: config.simulatorDelayMs });
+    const service = new PaymentService({ store, bank, bankKeys: config.bankKeys, checkIntervalMs: config.checkIntervalMs, pendingCheckMs: config.pendingCheckMs });
+    const workers = new PaymentWorkers({
+      store, bank, logger: ctx.logger, checkIntervalMs: config.checkIntervalMs, paybackSchedule: config.paybackSchedule,
+      paybackLeaseMs: config.paybackLeaseMs, pollIntervalMs: config.pollIntervalMs,
+    });
+    this.attached = { config, store, bank, service, workers, runsWorkers: ctx.role !== 'api' };
+  }
+
+  routes(api: FastifyInstance, ctx: RouteContext): void {
+    registerPaymentRoutes(api, ctx, this.parts);
+  }
+
+  start(): void {
+    if (this.attached?.runsWorkers) this.attached.workers.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.attached?.workers.stop();
+  }
+}
+
+/**
+ * The payment module, for `createPayhook(config, { modules: [paymentsModule({ config: loadPaymentConfig(env) })] })`.
+ *
+ * @example
+ * const payments = paymentsModule({ config: loadPaymentConfig(process.env) });
+ * const payhook = await createPayhook(loadConfig(process.env), { modules: [payments] });
+ */
+export function paymentsModule(options: PaymentModuleOptions): PaymentsModule {
+  return new PaymentsModule(options);
+}
+
+/**
+ * The payment module of a payhook process (found by name among its modules), for tests and embedding
+ * code; throws `payments_unavailable` when the process has none.
+ */
+export function paymentsOf(app: { modules: ReadonlyMap<string, PayhookModule> }): PaymentParts {
+  const m = app.modules.get('payments');
+  if (!(m instanceof PaymentsModule)) throw paymentError('payments_unavailable');
+  return m.parts;
 }

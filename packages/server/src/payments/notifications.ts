@@ -13,8 +13,9 @@
  * HMAC covers the body alone and no timestamp.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { PayhookError } from '../errors.js';
-import type { TransactionChange } from './store-types.js';
+import { PayhookError } from '../module-api.js';
+import { paymentError } from './errors.js';
+import type { TransactionChange } from './store/port.js';
 
 export type BankStatus = 'approved' | 'declined' | 'delayed' | 'paid_back';
 
@@ -42,10 +43,10 @@ export function signBankNotification(secret: string, body: string | Buffer): str
  */
 export function verifyBankNotification(keys: ReadonlyMap<string, string>, keyId: string | undefined, signature: string | undefined, body: string | Buffer): void {
   const secret = keyId ? keys.get(keyId) : undefined;
-  if (!secret || !signature) throw new PayhookError('bank_signature_invalid');
+  if (!secret || !signature) throw paymentError('bank_signature_invalid');
   const expected = Buffer.from(signBankNotification(secret, body));
   const given = Buffer.from(signature.trim());
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new PayhookError('bank_signature_invalid');
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw paymentError('bank_signature_invalid');
 }
 
 const STATUSES = new Set<BankStatus>(['approved', 'declined', 'delayed', 'paid_back']);

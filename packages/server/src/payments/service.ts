@@ -8,14 +8,14 @@
  * stays `pending` with a check time, and the enquiry worker (workers.ts) asks the bank and settles it.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { PayhookError } from '../errors.js';
-import { newId } from '../ids.js';
+import { newId, PayhookError } from '../module-api.js';
 import type { BankAdapter, BankOutcome } from './bank.js';
 import { lastFour, parseCard } from './cards.js';
 import { isCurrency, parseMinorAmount } from './currencies.js';
+import { paymentError } from './errors.js';
 import type { Order, Transaction } from './model.js';
 import { eventOfNotification, parseBankNotification, verifyBankNotification } from './notifications.js';
-import type { ChangeResult, PaymentStore, TransactionChange } from './store-types.js';
+import type { ChangeResult, PaymentStore, TransactionChange } from './store/port.js';
 import type { TransactionEvent, TransactionStatus } from './state.js';
 
 export interface PaymentServiceOptions {
@@ -112,7 +112,7 @@ export class PaymentService {
       throw new PayhookError('validation_failed', 'reference must be a string of 1 to 100 characters.', { field: 'reference' });
     }
     const amount = parseMinorAmount(input.amount);
-    if (!isCurrency(input.currency)) throw new PayhookError('unknown_currency', undefined, { currency: input.currency ?? null });
+    if (!isCurrency(input.currency)) throw paymentError('unknown_currency', undefined, { currency: input.currency ?? null });
     const email = optionalText(input.customer_email, 'customer_email', 254);
     if (email !== null && !/^[^\s@]+@[^\s@]+$/.test(email)) throw new PayhookError('validation_failed', 'customer_email is not an e-mail address.', { field: 'customer_email' });
     const mobile = optionalText(input.customer_mobile, 'customer_mobile', 32);
@@ -182,13 +182,13 @@ export class PaymentService {
     });
     switch (r.result) {
       case 'unknown_transaction':
-        throw new PayhookError('transaction_not_found', 'No transaction has this payment_reference.', { payment_reference: n.paymentReference });
+        throw paymentError('transaction_not_found', 'No transaction has this payment_reference.', { payment_reference: n.paymentReference });
       case 'conflict':
-        throw new PayhookError('notification_conflict', undefined, { id: n.id });
+        throw paymentError('notification_conflict', undefined, { id: n.id });
       case 'refused': {
         const from = r.from;
         const transactionId = r.duplicate ? r.transactionId : r.transaction.id;
-        throw new PayhookError('transition_forbidden', `A ${from} transaction cannot take "${n.status}"; the notification was recorded.`, {
+        throw paymentError('transition_forbidden', `A ${from} transaction cannot take "${n.status}"; the notification was recorded.`, {
           transaction_id: transactionId, status: from, event, notification_id: n.id,
         });
       }

@@ -12,11 +12,10 @@
  * due again when its lease ends, and is sent again under the same id, which the bank answers without
  * paying twice.
  */
-import type { Logger } from 'pino';
-import { newId } from '../ids.js';
+import { newId, type Logger } from '../module-api.js';
 import type { BankAdapter, PayBackResult } from './bank.js';
 import { changeOfOutcome } from './service.js';
-import type { PaymentStore } from './store-types.js';
+import type { PaymentStore } from './store/port.js';
 
 export interface PaymentWorkerOptions {
   store: PaymentStore;

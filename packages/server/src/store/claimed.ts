@@ -2,7 +2,7 @@
  * A claim query's rows as the dispatcher's `ClaimedDelivery`s: the same mapping for both backends,
  * whose claim statements return the same columns.
  */
-import { dataOfEnvelope } from '../events/envelope.js';
+import { dataOfEnvelope } from './envelope.js';
 import type { ClaimedDelivery, PayloadFormat } from './types.js';
 
 export interface ClaimRow {

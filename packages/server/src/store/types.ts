@@ -3,13 +3,20 @@
  * implement it; `test/suites/store-contract.ts` is the behaviour suite both must pass.
  *
  * Only high-level operations cross this interface: no connection, statement or transaction types.
- * Every operation that must be atomic (an event with its deliveries; a payment state change with its
- * events) is one method, so an implementation can run it in one database transaction and callers cannot
- * get it wrong. Times are unix milliseconds (integers) throughout.
+ * Every operation that must be atomic (an event with its deliveries) is one method, so an
+ * implementation can run it in one database transaction and callers cannot get it wrong. Times are unix
+ * milliseconds (integers) throughout.
+ *
+ * Modules (the payment module) keep tables of their own; they reach them through one narrow port,
+ * `moduleStore` (store/module-port.ts): their own named statements, and `withOutbox`, which commits
+ * their writes together with the events they append. No module's types appear here.
  */
-
 export type DeliveryStatus = 'pending' | 'succeeded' | 'failed' | 'cancelled';
-export type PayloadFormat = 'standard' | 'foloosi';
+/**
+ * A payload format's name: `standard`, or one a module registered in the process's `FormatRegistry`
+ * (events/formats.ts). The API checks it against that registry; the store keeps it as text.
+ */
+export type PayloadFormat = string;
 
 /** Why an attempt failed; `null` for a success. */
 export type ErrorClass =
@@ -218,9 +225,21 @@ export interface DeliveryCounts {
 
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
-  /** Applies pending migrations; safe to call from several processes at once. */
-  migrate(): Promise<void>;
+  /**
+   * Applies pending migrations, the core's and the given modules' (this dialect's share of each), in
+   * version order; safe to call from several processes at once. Versions are one number space, recorded
+   * in `schema_migrations`: a version taken twice is refused before anything runs.
+   */
+  migrate(modules?: readonly ModuleMigrations[]): Promise<void>;
   close(): Promise<void>;
+
+  /**
+   * The port for a module's own tables (store/module-port.ts): runs the module's named statements, and
+   * in `withOutbox` commits them together with the events the module appends (fanned out to deliveries
+   * exactly as `appendEvents` does). A statement name the core uses, or one another module registered
+   * with other SQL, is refused.
+   */
+  moduleStore(statements: ModuleStatements): ModuleStore;
 
   // settings: small key/value facts such as the admin key hash
   getSetting(key: string): Promise<string | null>;
@@ -292,3 +311,75 @@ export interface Store {
    */
   onDue(listener: () => void): () => void;
 }
+
+// The module port (module-port.ts explains it) ----------------------------------------------------------
+
+/** Named parameters of a statement (`@name` in its SQL), by name. */
+export type Params = Record<string, unknown>;
+
+/** A module's statements for both dialects: name → SQL text (see `loadSqlFiles`). */
+export interface ModuleStatements {
+  sqlite: Readonly<Record<string, string>>;
+  postgres: Readonly<Record<string, string>>;
+}
+
+/** One numbered migration; `version` is its key in `schema_migrations`, `name` is recorded beside it. */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+/** A module's migrations for both dialects (the same versions in each). */
+export interface ModuleMigrations {
+  sqlite: readonly Migration[];
+  postgres: readonly Migration[];
+}
+
+/** The module's statements inside a SQLite transaction: synchronous on purpose (see the header). */
+export interface SqliteOutboxTx {
+  all<R = Record<string, unknown>>(name: string, params?: Params): R[];
+  get<R = Record<string, unknown>>(name: string, params?: Params): R | undefined;
+  /** Runs a write; returns how many rows it changed. */
+  run(name: string, params?: Params): number;
+  /** Appends events with their deliveries, in this transaction. */
+  appendEvents(events: NewEvent[]): AppendedEvent[];
+}
+
+export interface SqliteModuleStore {
+  readonly dialect: 'sqlite';
+  /** The module's statements on their own (each its own implicit transaction). */
+  all<R = Record<string, unknown>>(name: string, params?: Params): R[];
+  get<R = Record<string, unknown>>(name: string, params?: Params): R | undefined;
+  run(name: string, params?: Params): number;
+  /** Runs `fn` in one write transaction (BEGIN IMMEDIATE); its statements and events commit together. */
+  withOutbox<T>(fn: (tx: SqliteOutboxTx) => T): T;
+}
+
+/** The module's statements inside a PostgreSQL transaction. */
+export interface PostgresOutboxTx {
+  /** Runs a statement; its rows (`RETURNING` rows for a write). */
+  all<R = Record<string, unknown>>(name: string, params?: Params): Promise<R[]>;
+  /**
+   * Waits for, then holds until the end of this transaction, an exclusive lock on `scope` + `id` (in
+   * this store's schema): transactions taking the same lock run one after the other.
+   */
+  lock(scope: string, id: string): Promise<void>;
+  /** Appends events with their deliveries, in this transaction. */
+  appendEvents(events: NewEvent[]): Promise<AppendedEvent[]>;
+}
+
+export interface RunOptions {
+  /** True when running it twice does no harm, so a connection lost mid-way may be retried. */
+  idempotent: boolean;
+}
+
+export interface PostgresModuleStore {
+  readonly dialect: 'postgres';
+  /** One statement on its own (its own implicit transaction). */
+  all<R = Record<string, unknown>>(name: string, params: Params, options: RunOptions): Promise<R[]>;
+  /** Runs `fn` in one transaction; its statements and events commit together. */
+  withOutbox<T>(fn: (tx: PostgresOutboxTx) => Promise<T>, options: RunOptions): Promise<T>;
+}
+
+export type ModuleStore = SqliteModuleStore | PostgresModuleStore;

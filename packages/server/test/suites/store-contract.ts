@@ -15,6 +15,7 @@ import { accountCases } from './store-contract/accounts.js';
 import { claimCases } from './store-contract/claims.js';
 import { eventCases } from './store-contract/events.js';
 import type { Case, ContractOptions } from './store-contract/fixtures.js';
+import { moduleCases } from './store-contract/modules.js';
 import { resultCases } from './store-contract/results.js';
 
 export type { ContractOptions } from './store-contract/fixtures.js';
@@ -55,6 +56,7 @@ export function runStoreContract(options: ContractOptions): void {
     eventCases(testCase);
     claimCases(testCase);
     resultCases(testCase);
+    moduleCases(testCase);
 
     test('every skip names a case of the contract', () => {
       for (const name of Object.keys(skip)) assert.ok(declared.has(name), `skip "${name}" matches no contract case`);

@@ -10,14 +10,17 @@ import { registerEventCommands } from './events.js';
 import { registerListenCommand } from './listen.js';
 import { registerMerchantCommands } from './merchants.js';
 import { registerTriggerCommand } from './trigger.js';
-import { registerPaymentCommands } from './payments.js';
 
-export function registerApiCommands(program: Command): void {
+/**
+ * The core's commands, with the modules' (`moduleCommands`, from the composition root: the payment
+ * module's `orders` and `pay`) after the core's resources and before `listen` and `trigger`.
+ */
+export function registerApiCommands(program: Command, moduleCommands: readonly ((program: Command) => void)[] = []): void {
   registerMerchantCommands(program);
   registerEndpointCommands(program);
   registerEventCommands(program);
   registerDeliveryCommands(program);
-  registerPaymentCommands(program);
+  for (const register of moduleCommands) register(program);
   registerListenCommand(program);
   registerTriggerCommand(program);
 }

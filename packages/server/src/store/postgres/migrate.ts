@@ -1,5 +1,6 @@
 /**
- * Applies the numbered migrations of `migrations/` to a schema, safely from several processes at once.
+ * Applies the numbered migrations of `migrations/` (and those of the modules the store was handed, see
+ * module-port.ts) to a schema, safely from several processes at once.
  *
  * Every process that starts runs this. All of it happens in one transaction that first takes a
  * transaction-scoped advisory lock on the schema's name: the first process creates the schema and
@@ -9,10 +10,12 @@
  * lock rather than a session one also works through pgbouncer in transaction mode.)
  */
 import type pg from 'pg';
+import type { Migration } from '../module-port.js';
 import { loadMigrations } from '../sql-files.js';
 import { LOCK_SPACE, lockKey, quoteIdent } from './db.js';
 
-const MIGRATIONS = loadMigrations(new URL('./migrations/', import.meta.url));
+/** The core's migrations; `PostgresStore.migrate` adds the modules' in version order. */
+export const CORE_MIGRATIONS: readonly Migration[] = loadMigrations(new URL('./migrations/', import.meta.url));
 
 /** The oldest PostgreSQL payhook runs on: 13 brought gen_random_uuid() into core. */
 export const MIN_SERVER_VERSION = 130000;
@@ -33,7 +36,7 @@ export async function checkServerVersion(client: pg.PoolClient | pg.Client): Pro
   return num;
 }
 
-export async function migrate(pool: pg.Pool, schema: string): Promise<{ applied: string[] }> {
+export async function migrate(pool: pg.Pool, schema: string, migrations: readonly Migration[] = CORE_MIGRATIONS): Promise<{ applied: string[] }> {
   const client = await pool.connect();
   const onError = () => { /* reported by the query that fails */ };
   client.on('error', onError);
@@ -52,7 +55,7 @@ export async function migrate(pool: pg.Pool, schema: string): Promise<{ applied:
     const applied: string[] = [];
     // The migration files name tables unqualified: they land in the schema first on the search_path.
     await client.query(`SET LOCAL search_path TO ${s}`);
-    for (const m of MIGRATIONS) {
+    for (const m of migrations) {
       if (done.has(m.version)) continue;
       await client.query(m.sql);
       await client.query(`INSERT INTO ${s}.schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)`, [m.version, m.name, Date.now()]);
@@ -71,4 +74,5 @@ export async function migrate(pool: pg.Pool, schema: string): Promise<{ applied:
   }
 }
 
-export const migrationNames = (): string[] => MIGRATIONS.map((m) => m.name);
+/** The core's migration names, in order. */
+export const migrationNames = (): string[] => CORE_MIGRATIONS.map((m) => m.name);

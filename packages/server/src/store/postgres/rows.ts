@@ -3,7 +3,7 @@
  * driver already hands back booleans, `text[]` as arrays, jsonb as objects and (with db.ts's parser)
  * bigint as numbers.
  */
-import { dataOfEnvelope } from '../../events/envelope.js';
+import { dataOfEnvelope } from '../envelope.js';
 import type { Attempt, Delivery, Endpoint, ErrorClass, EventRecord, Merchant, PayloadFormat } from '../types.js';
 
 export interface EndpointRow {

@@ -13,20 +13,23 @@
  */
 import { toClaimedDeliveries, type ClaimRow } from '../claimed.js';
 import { decodeCursor, ID_MAX, ID_MIN, toPage } from '../cursor.js';
+import {
+  addStatements, checkOwn, migrationsInOrder,
+  type ModuleMigrations, type ModuleStatements, type Params, type PostgresModuleStore, type PostgresOutboxTx, type RunOptions,
+} from '../module-port.js';
 import type {
   AppendedEvent, ApiKeyRecord, Attempt, AttemptResult, ClaimedDelivery, ClaimOptions, Delivery, DeliveryCounts,
   DeliveryFilter, Endpoint, EndpointPatch, EndpointSecret, EventFilter, EventRecord, ListOptions, Merchant,
-  NewEndpoint, NewEvent, Page, PayloadFormat, Store,
+  NewEndpoint, NewEvent, Page, Store,
 } from '../types.js';
-import { Db, lockKey, stderrReporter, type Tx } from './db.js';
-import { migrate } from './migrate.js';
+import { Db, LOCK_SPACE, lockKey, stderrReporter } from './db.js';
+import { CORE_MIGRATIONS, migrate } from './migrate.js';
 import { appendEventsIn } from './outbox.js';
-import { PostgresPaymentStore, type PostgresPaymentStoreOptions } from './payment-store.js';
 import {
   toAttempt, toDelivery, toEndpoint, toEvent, toMerchant,
   type AttemptRow, type DeliveryRow, type EndpointRow, type EventRow,
 } from './rows.js';
-import { loadStatements } from './statements.js';
+import { compile, loadStatements, type Statement } from './statements.js';
 import { Wakeups } from './wakeups.js';
 
 const STATEMENTS = loadStatements(new URL('./sql/', import.meta.url));
@@ -60,9 +63,12 @@ export interface PostgresStoreOptions {
 export class PostgresStore implements Store {
   readonly dialect = 'postgres' as const;
   readonly schema: string;
-  /** The pool and transaction runner, for modules with tables of their own in this schema (payments). */
+  /** The pool and transaction runner (for tests that look at the database; modules go through `moduleStore`). */
   readonly db: Db;
   private readonly wakeups: Wakeups;
+  /** This store's statements: the core's, then those of modules (`moduleStore`). */
+  private readonly statements: Map<string, Statement>;
+  private readonly moduleSql = new Map<string, string>();
 
   constructor(options: PostgresStoreOptions) {
     const env = process.env;
@@ -74,20 +80,21 @@ export class PostgresStore implements Store {
     if (!Number.isInteger(poolSize) || poolSize < 1 || poolSize > 1000) throw new Error(`PostgreSQL pool size must be 1-1000; got ${poolSize}`);
     const onError = options.onError ?? stderrReporter();
     const applicationName = options.applicationName ?? 'payhook';
+    this.statements = new Map(STATEMENTS);
     this.db = new Db({
       connectionString: options.connectionString, schema: this.schema, poolSize,
       connectionTimeoutMs: options.connectionTimeoutMs ?? 10_000,
       preparedStatements: options.preparedStatements ?? env.PAYHOOK_DATABASE_PREPARED_STATEMENTS !== 'false',
       applicationName, onError,
-    }, STATEMENTS);
+    }, this.statements);
     this.wakeups = new Wakeups({
       db: this.db, channel: `payhook_due_${this.schema}`, windowMs: options.notifyWindowMs ?? 20, applicationName, onError,
       listenConnectionString: options.listenConnectionString ?? env.PAYHOOK_DATABASE_LISTEN_URL ?? options.connectionString,
     });
   }
 
-  async migrate(): Promise<void> {
-    await migrate(this.db.pool, this.schema);
+  async migrate(modules: readonly ModuleMigrations[] = []): Promise<void> {
+    await migrate(this.db.pool, this.schema, migrationsInOrder(CORE_MIGRATIONS, modules.map((m) => m.postgres)));
   }
 
   async close(): Promise<void> {
@@ -99,24 +106,50 @@ export class PostgresStore implements Store {
     return this.wakeups.subscribe(listener);
   }
 
-  /** The payment module's store on this database (its tables come with migration 0002). */
-  paymentStore(options: PostgresPaymentStoreOptions = {}): PostgresPaymentStore {
-    return new PostgresPaymentStore(this, options);
-  }
-
-  /** For a transaction that may make deliveries due: the NOTIFY channel to use, or null (coalesced). */
-  channelForTransaction(): string | null {
-    return this.wakeups.channelForTransaction();
-  }
-
-  /** After such a transaction committed and made deliveries due; `notified`: it sent NOTIFY itself. */
-  madeDue(notified: boolean): void {
-    this.wakeups.madeDue(notified);
-  }
-
   /** The advisory lock that orders appends (shared) against endpoint disabling (exclusive), per merchant. */
-  endpointLock(merchantId: string): number {
+  private endpointLock(merchantId: string): number {
     return lockKey(`endpoints:${this.schema}:${merchantId}`);
+  }
+
+  // the module port (module-port.ts) ------------------------------------------------------------------
+
+  moduleStore(statements: ModuleStatements): PostgresModuleStore {
+    const core = Object.fromEntries([...STATEMENTS.keys()].map((k) => [k, true]));
+    const own = addStatements(this.moduleSql, core, statements.postgres);
+    for (const name of own) this.statements.set(name, compile(name, this.moduleSql.get(name)!));
+    return {
+      dialect: 'postgres',
+      all: <R>(name: string, params: Params, options: RunOptions): Promise<R[]> => {
+        checkOwn(own, name);
+        return this.db.run(name, params, options) as Promise<R[]>;
+      },
+      withOutbox: async <T>(fn: (tx: PostgresOutboxTx) => Promise<T>, options: RunOptions): Promise<T> => {
+        const channel = this.wakeups.channelForTransaction();
+        let due = false;
+        let notified = false;
+        const result = await this.db.transaction((tx) => {
+          // A try that rolled back (and is run again) made nothing due and sent no NOTIFY.
+          due = false;
+          notified = false;
+          return fn({
+            all: <R>(name: string, params: Params = {}) => { checkOwn(own, name); return tx.run(name, params) as Promise<R[]>; },
+            lock: async (scope, id) => { await tx.run('lock_exclusive', { space: LOCK_SPACE, key: lockKey(`${scope}:${this.schema}:${id}`) }); },
+            appendEvents: async (events) => {
+              if (events.length === 0) return [];
+              // Under the merchants' shared endpoint locks, like any append (see the header), in key order.
+              const keys = [...new Set(events.map((e) => this.endpointLock(e.merchantId)))].sort((a, b) => a - b);
+              for (const key of keys) await tx.run('lock_shared', { space: LOCK_SPACE, key });
+              const appended = await appendEventsIn(tx, events, channel);
+              due ||= appended.out.some((a) => a.deliveries > 0);
+              notified ||= appended.notified;
+              return appended.out;
+            },
+          });
+        }, options);
+        if (due) this.wakeups.madeDue(notified);
+        return result;
+      },
+    };
   }
 
   // settings ---------------------------------------------------------------------------------------
@@ -191,7 +224,7 @@ export class PostgresStore implements Store {
       if (patch.description !== undefined) next.description = patch.description;
       if (patch.eventTypes !== undefined) next.event_types = patch.eventTypes;
       if (patch.headers !== undefined) next.headers = { ...patch.headers };
-      if (patch.format !== undefined) next.format = patch.format as PayloadFormat;
+      if (patch.format !== undefined) next.format = patch.format;
       if (patch.timeoutMs !== undefined) next.timeout_ms = patch.timeoutMs;
       if (patch.disabled !== undefined) {
         next.disabled = patch.disabled;
@@ -229,20 +262,11 @@ export class PostgresStore implements Store {
 
   async appendEvents(events: NewEvent[]): Promise<AppendedEvent[]> {
     if (events.length === 0) return [];
-    const channel = this.channelForTransaction();
+    const channel = this.wakeups.channelForTransaction();
     const lock = { shared: [...new Set(events.map((e) => e.merchantId))].map((m) => this.endpointLock(m)) };
-    const { out, notified } = await this.db.transaction((tx) => this.appendEventsIn(tx, events, channel), { idempotent: true, lock });
+    const { out, notified } = await this.db.transaction((tx) => appendEventsIn(tx, events, channel), { idempotent: true, lock });
     if (out.some((a) => a.deliveries > 0)) this.wakeups.madeDue(notified);
     return out;
-  }
-
-  /**
-   * The outbox write, inside a transaction the caller runs with `lock: { shared: [endpointLock(m)] }`
-   * for each merchant (payments do, so a state change and its events commit together). The caller
-   * passes `channel` from `channelForTransaction()`; `notified` tells whether NOTIFY went out with it.
-   */
-  appendEventsIn(tx: Tx, events: NewEvent[], channel: string | null): Promise<{ out: AppendedEvent[]; notified: boolean }> {
-    return appendEventsIn(tx, events, channel);
   }
 
   async getEvent(merchantId: string, id: string): Promise<EventRecord | null> {

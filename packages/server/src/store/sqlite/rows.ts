@@ -1,5 +1,5 @@
 /** Row shapes of the SQLite tables and their mapping to the Store's records. */
-import { dataOfEnvelope } from '../../events/envelope.js';
+import { dataOfEnvelope } from '../envelope.js';
 import type { Attempt, Delivery, Endpoint, ErrorClass, EventRecord, Merchant, PayloadFormat } from '../types.js';
 
 export interface EndpointRow {

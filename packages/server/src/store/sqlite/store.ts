@@ -11,9 +11,10 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { newId } from '../../ids.js';
-import { matcherFor } from '../../events/filter.js';
+import { matcherFor } from '../fanout.js';
 import { toClaimedDeliveries, type ClaimRow } from '../claimed.js';
 import { decodeCursor, ID_MAX, ID_MIN, toPage } from '../cursor.js';
+import { addStatements, checkOwn, migrationsInOrder, type ModuleMigrations, type ModuleStatements, type Params, type SqliteModuleStore, type SqliteOutboxTx } from '../module-port.js';
 import { loadMigrations, loadSqlFiles } from '../sql-files.js';
 import {
   toAttempt, toDelivery, toEndpoint, toEvent, toMerchant,
@@ -22,7 +23,7 @@ import {
 import type {
   AppendedEvent, ApiKeyRecord, Attempt, AttemptResult, ClaimedDelivery, ClaimOptions, Delivery, DeliveryCounts,
   DeliveryFilter, Endpoint, EndpointPatch, EndpointSecret, EventFilter, EventRecord, ListOptions, Merchant,
-  NewEndpoint, NewEvent, Page, PayloadFormat, Store,
+  NewEndpoint, NewEvent, Page, Store,
 } from '../types.js';
 
 const SQL = loadSqlFiles(new URL('./sql/', import.meta.url));
@@ -38,9 +39,11 @@ type Stmt = Database.Statement<unknown[], unknown>;
 
 export class SqliteStore implements Store {
   readonly dialect = 'sqlite' as const;
-  /** The open database. Exposed for modules that keep their own tables in the same file (payments). */
+  /** The open database (for tests that look at the file; modules go through `moduleStore`). */
   readonly db: Database.Database;
   private readonly stmts = new Map<string, Stmt>();
+  /** Statements of modules (`moduleStore`), beside the core's `SQL`. */
+  private readonly moduleSql = new Map<string, string>();
   private readonly dueListeners = new Set<() => void>();
 
   constructor(options: SqliteStoreOptions) {
@@ -54,11 +57,11 @@ export class SqliteStore implements Store {
     this.db.pragma('cache_size = -65536');
   }
 
-  /** A prepared statement from the sql/ files, prepared once. */
-  stmt(name: string): Stmt {
+  /** A prepared statement from the sql/ files (or a module's), prepared once. */
+  private stmt(name: string): Stmt {
     let s = this.stmts.get(name);
     if (!s) {
-      const text = SQL[name];
+      const text = SQL[name] ?? this.moduleSql.get(name);
       if (!text) throw new Error(`unknown SQL statement ${name}`);
       s = this.db.prepare(text);
       this.stmts.set(name, s);
@@ -67,19 +70,19 @@ export class SqliteStore implements Store {
   }
 
   /** Runs `fn` in one write transaction (BEGIN IMMEDIATE, so two processes never interleave writes). */
-  transaction<T>(fn: () => T): T {
+  private transaction<T>(fn: () => T): T {
     return this.db.transaction(fn).immediate();
   }
 
-  async migrate(): Promise<void> {
-    this.migrateSync();
+  async migrate(modules: readonly ModuleMigrations[] = []): Promise<void> {
+    this.migrateSync(migrationsInOrder(MIGRATIONS, modules.map((m) => m.sqlite)));
   }
 
-  private migrateSync(): void {
+  private migrateSync(migrations: readonly { version: number; name: string; sql: string }[]): void {
     this.db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
     this.transaction(() => {
       const done = new Set((this.db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version));
-      for (const m of MIGRATIONS) {
+      for (const m of migrations) {
         if (done.has(m.version)) continue;
         this.db.exec(m.sql);
         this.db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, Date.now());
@@ -97,8 +100,38 @@ export class SqliteStore implements Store {
   }
 
   /** Tells this process's dispatchers that work is due. Called after the transaction commits. */
-  notifyDue(): void {
+  private notifyDue(): void {
     for (const l of this.dueListeners) l();
+  }
+
+  // the module port (module-port.ts) ------------------------------------------------------------------
+
+  moduleStore(statements: ModuleStatements): SqliteModuleStore {
+    const own = addStatements(this.moduleSql, SQL, statements.sqlite);
+    // Named parameters only when given: better-sqlite3 refuses an argument for a statement without any.
+    const bind = (name: string, params?: Params): [] | [Params] => { checkOwn(own, name); return params ? [params] : []; };
+    const all = <R>(name: string, params?: Params): R[] => this.stmt(name).all(...bind(name, params)) as R[];
+    const get = <R>(name: string, params?: Params): R | undefined => this.stmt(name).get(...bind(name, params)) as R | undefined;
+    const run = (name: string, params?: Params): number => this.stmt(name).run(...bind(name, params)).changes;
+    return {
+      dialect: 'sqlite', all, get, run,
+      withOutbox: <T>(fn: (tx: SqliteOutboxTx) => T): T => {
+        // Synchronous from BEGIN to COMMIT (module-port.ts says why); better-sqlite3 itself refuses a
+        // body that returns a promise, before committing anything.
+        let due = false;
+        const tx: SqliteOutboxTx = {
+          all, get, run,
+          appendEvents: (events) => {
+            const out = this.appendEventsInTransaction(events);
+            due ||= out.some((a) => a.deliveries > 0);
+            return out;
+          },
+        };
+        const result = this.transaction(() => { due = false; return fn(tx); });
+        if (due) this.notifyDue();
+        return result;
+      },
+    };
   }
 
   // settings ---------------------------------------------------------------------------------------
@@ -178,7 +211,7 @@ export class SqliteStore implements Store {
       if (patch.description !== undefined) next.description = patch.description;
       if (patch.eventTypes !== undefined) next.event_types = patch.eventTypes === null ? null : JSON.stringify(patch.eventTypes);
       if (patch.headers !== undefined) next.headers = JSON.stringify(patch.headers);
-      if (patch.format !== undefined) next.format = patch.format as PayloadFormat;
+      if (patch.format !== undefined) next.format = patch.format;
       if (patch.timeoutMs !== undefined) next.timeout_ms = patch.timeoutMs;
       if (patch.disabled !== undefined) {
         next.disabled = patch.disabled ? 1 : 0;
@@ -221,11 +254,11 @@ export class SqliteStore implements Store {
   }
 
   /**
-   * The outbox write: events and their deliveries. Must run inside `transaction()`; other modules that
-   * change state in this database (payments) call it there, so a state change and its events commit
-   * together or not at all. The caller calls `notifyDue()` after the commit.
+   * The outbox write: events and their deliveries. Must run inside `transaction()`: `appendEvents`, and
+   * a module's `withOutbox`, so a state change and its events commit together or not at all. The caller
+   * calls `notifyDue()` after the commit.
    */
-  appendEventsInTransaction(events: NewEvent[]): AppendedEvent[] {
+  private appendEventsInTransaction(events: NewEvent[]): AppendedEvent[] {
     const out: AppendedEvent[] = [];
     const endpointsByMerchant = new Map<string, { id: string; event_types: string | null }[]>();
     for (const e of events) {

@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { TestContext } from 'node:test';
-import { buildEnvelope } from '../../../src/events/envelope.js';
+import { buildEnvelope } from '../../../src/store/envelope.js';
 import { newId } from '../../../src/ids.js';
 import type { AttemptResult, ClaimedDelivery, Endpoint, NewEndpoint, NewEvent, Store } from '../../../src/store/types.js';
 

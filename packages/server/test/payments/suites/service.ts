@@ -4,7 +4,7 @@
  */
 import { after, afterEach, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isPayhookError } from '../../errors.js';
+import { isPayhookError } from '../../../src/errors.js';
 import { CARDS, card, dropPaymentSchemas, openPaymentKit, type PaymentBackend, type PaymentKit } from '../testkit.js';
 
 async function code(p: Promise<unknown>): Promise<string | undefined> {

@@ -1,8 +1,11 @@
-/** Row shapes of the payment tables in SQLite and their mapping to the module's records. */
-import type { Order, Payback, PaybackStatus, Transaction } from './model.js';
-import type { PaymentEventType } from './events.js';
-import type { PaymentEventLogEntry, Refusal } from './store-types.js';
-import type { OrderStatus, TransactionEvent, TransactionStatus } from './state.js';
+/**
+ * Row shapes of the payment tables and their mapping to the module's records, for both dialects: the
+ * mappers take SQLite's integers-for-booleans and PostgreSQL's booleans alike (`Boolean`, `Number`).
+ */
+import type { PaymentEventType } from '../events.js';
+import type { Order, Payback, PaybackStatus, Transaction } from '../model.js';
+import type { OrderStatus, TransactionEvent, TransactionStatus } from '../state.js';
+import type { PaymentEventLogEntry, Refusal } from './port.js';
 
 export interface OrderRow {
   id: string; merchant_id: string; reference: string; amount: number; currency: string;
@@ -13,7 +16,7 @@ export interface OrderRow {
 export interface TransactionRow {
   id: string; order_id: string; merchant_id: string; transaction_no: string; payment_reference: string;
   amount: number; currency: string; card_last_four: string; status: string; bank_message: string;
-  bank_reference: string | null; debited: number; next_check_at: number | null; created_at: number; updated_at: number;
+  bank_reference: string | null; debited: number | boolean; next_check_at: number | null; created_at: number; updated_at: number;
 }
 export interface PaybackRow {
   id: string; transaction_id: string; merchant_id: string; amount: number; currency: string; status: string;

@@ -1,17 +1,17 @@
 /**
- * The payment module's storage contract. Like `Store`, only high-level operations cross it, and every
- * operation that changes a status is one method that one database transaction carries out whole: the
- * status change (checked against the state machine and compare-and-set on the status it read), the
- * order's change, the per-order sequence, the pay-back row a debit owes, and the events with their
- * deliveries (the transactional outbox). A failure anywhere inside leaves none of it.
+ * The payment module's storage contract. Like the core's `Store`, only high-level operations cross it,
+ * and every operation that changes a status is one method that one database transaction carries out
+ * whole: the status change (decided by `decideChange`, decide.ts, and compare-and-set on the status it
+ * read), the order's change, the per-order sequence, the pay-back row a debit owes, and the events with
+ * their deliveries (the transactional outbox). A failure anywhere inside leaves none of it.
  *
- * SQLite implements it in `payments/sqlite-store.ts` on the delivery store's database; a PostgreSQL
- * twin implements the same methods on `store/postgres`.
+ * Two implementations, each on the core store's outbox port (store/module-port.ts): `sqlite.ts` and
+ * `postgres.ts`. Each only locks, reads, calls the decision and writes what it decided.
  */
-import type { ListOptions, Page } from '../store/types.js';
-import type { Order, Payback, Transaction } from './model.js';
-import type { PaymentEventType } from './events.js';
-import type { OrderStatus, TransactionEvent, TransactionStatus } from './state.js';
+import type { ListOptions, Page } from '../../module-api.js';
+import type { PaymentEventType } from '../events.js';
+import type { Order, Payback, Transaction } from '../model.js';
+import type { OrderStatus, TransactionEvent, TransactionStatus } from '../state.js';
 
 export interface NewOrder {
   id: string;
@@ -164,3 +164,16 @@ export interface PaymentStore {
   /** The earliest due enquiry or pay-back try, or null: how long the payment workers may sleep. */
   nextWorkAt(): Promise<number | null>;
 }
+
+/**
+ * Test hooks called inside the database transaction of a state change, after the state was written and
+ * after its events were appended. The outbox tests throw from them to show that nothing of the change
+ * survives. Both stores (sqlite.ts, postgres.ts) take the same hooks and call them at the same two points.
+ */
+export interface PaymentStoreFaults {
+  afterState?(): void;
+  afterEvents?(): void;
+}
+
+/** Thrown inside a transaction when a compare-and-set finds another status: the transaction rolls back. */
+export class ConcurrentChange extends Error {}

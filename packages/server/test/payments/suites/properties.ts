@@ -10,12 +10,12 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { isPayhookError } from '../../errors.js';
-import { TEST_CARDS } from '../cards.js';
-import type { Order, Transaction } from '../model.js';
-import { signBankNotification } from '../notifications.js';
-import { transition, type TransactionStatus } from '../state.js';
-import type { PaymentEventLogEntry } from '../store-types.js';
+import { isPayhookError } from '../../../src/errors.js';
+import { TEST_CARDS } from '../../../src/payments/cards.js';
+import type { Order, Transaction } from '../../../src/payments/model.js';
+import { signBankNotification } from '../../../src/payments/notifications.js';
+import { transition, type TransactionStatus } from '../../../src/payments/state.js';
+import type { PaymentEventLogEntry } from '../../../src/payments/store/port.js';
 import { BANK_KEY, card, dropPaymentSchemas, openPaymentKit, type PaymentBackend, type PaymentKit } from '../testkit.js';
 
 type Op =

@@ -2,8 +2,8 @@
 // Run by payments/notifications.<backend>.test.ts on each backend with the same assertions.
 import { after, afterEach, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isPayhookError, PayhookError } from '../../errors.js';
-import { signBankNotification } from '../notifications.js';
+import { isPayhookError, PayhookError } from '../../../src/errors.js';
+import { signBankNotification } from '../../../src/payments/notifications.js';
 import { BANK_KEY, CARDS, card, dropPaymentSchemas, openPaymentKit, type PaymentBackend, type PaymentKit } from '../testkit.js';
 
 async function rejection(p: Promise<unknown>): Promise<PayhookError> {

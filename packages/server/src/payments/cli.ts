@@ -2,11 +2,14 @@
  * `payhook orders create|list|show` and `payhook pay <order> --card …`: the payment module from a
  * terminal, for trying the test cards (docs/payments.md). Amounts are typed as people write them
  * ("100.00") and sent as the API wants them (integer minor units), converted exactly for the currency.
+ * The `payhook` command (cli/main.ts) registers them with the core's API commands.
  */
 import type { Command } from 'commander';
-import { isPayhookError } from '../../errors.js';
-import { parseDecimal } from '../../payments/currencies.js';
-import { action, clientFor, parsePositiveInt, printJson, printMore, printTable, UsageError, withClientOptions, type CommonFlags, type PageOf } from './shared.js';
+import {
+  action, clientFor, isPayhookError, parsePositiveInt, printJson, printMore, printTable, UsageError, withClientOptions,
+  type CommonFlags, type PageOf,
+} from '../module-api.js';
+import { parseDecimal } from './currencies.js';
 
 interface Order {
   id: string; reference: string; amount: number; amount_decimal: string; currency: string; status: string; sequence: number; created_at: string;

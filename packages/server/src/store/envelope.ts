@@ -1,7 +1,8 @@
 /**
  * The Standard Webhooks envelope, `{"id","type","timestamp","data"}`, built once when an event is
- * accepted. Those exact bytes are stored, signed and sent on every attempt, so a receiver's signature
- * check never depends on how payhook would serialise the event today.
+ * accepted. Those exact bytes are stored (the `body` of an event row, which is why this lives with the
+ * store), signed and sent on every attempt, so a receiver's signature check never depends on how payhook
+ * would serialise the event today.
  */
 
 const DATA_MARK = ',"data":';

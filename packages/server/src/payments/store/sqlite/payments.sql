@@ -1,41 +1,36 @@
--- The payment module's statements (store/postgres/payment-store.ts), named as in SQLite's payments.sql.
--- Every write runs inside one transaction with the events it emits. SQLite serialises writers; here a
--- state change locks its transaction row and then its order row (FOR UPDATE, always in that order), so
--- two changes to one payment queue up and the second decides on what the first wrote.
+-- The payment module's statements on SQLite (payments/store/sqlite.ts), run through the store's outbox
+-- port (store/module-port.ts). Every write here runs inside one transaction with the events it emits;
+-- status updates compare-and-set on the status read.
 
 -- name: pay_order_insert
 -- @id, @merchant_id, @reference, @amount, @currency, @customer_email, @customer_mobile, @optional1..3, @now
--- No row back when the merchant already has an order with this reference (duplicate_reference).
 INSERT INTO orders (id, merchant_id, reference, amount, currency, customer_email, customer_mobile,
                     optional1, optional2, optional3, status, sequence, created_at, updated_at)
 VALUES (@id, @merchant_id, @reference, @amount, @currency, @customer_email, @customer_mobile,
-        @optional1, @optional2, @optional3, 'open', 0, @now, @now)
-ON CONFLICT (merchant_id, reference) DO NOTHING
-RETURNING *;
+        @optional1, @optional2, @optional3, 'open', 0, @now, @now);
 
 -- name: pay_order_get
 -- @merchant_id, @id
 SELECT * FROM orders WHERE id = @id AND merchant_id = @merchant_id;
 
--- name: pay_order_get_for_update
--- @merchant_id, @id: locked until the transaction ends (starting a payment)
-SELECT * FROM orders WHERE id = @id AND merchant_id = @merchant_id FOR UPDATE;
-
--- name: pay_order_by_id_for_update
+-- name: pay_order_by_id
 -- @id
-SELECT * FROM orders WHERE id = @id FOR UPDATE;
+SELECT * FROM orders WHERE id = @id;
+
+-- name: pay_order_by_reference
+-- @merchant_id, @reference
+SELECT * FROM orders WHERE merchant_id = @merchant_id AND reference = @reference;
 
 -- name: pay_order_page
 -- @merchant_id, @status (or NULL for all), @hi (ids strictly below; newest first), @limit
 SELECT * FROM orders
-WHERE merchant_id = @merchant_id AND id < @hi AND (@status::text IS NULL OR status = @status)
+WHERE merchant_id = @merchant_id AND id < @hi AND (@status IS NULL OR status = @status)
 ORDER BY id DESC LIMIT @limit;
 
 -- name: pay_order_update
 -- @id, @from_status (compare-and-set), @status, @sequence, @now
 UPDATE orders SET status = @status, sequence = @sequence, updated_at = @now
-WHERE id = @id AND status = @from_status
-RETURNING id;
+WHERE id = @id AND status = @from_status;
 
 -- name: pay_txn_insert
 -- @id, @order_id, @merchant_id, @transaction_no, @payment_reference, @amount, @currency, @card_last_four,
@@ -44,20 +39,19 @@ INSERT INTO transactions (id, order_id, merchant_id, transaction_no, payment_ref
                           card_last_four, status, bank_message, bank_reference, debited, next_check_at,
                           created_at, updated_at)
 VALUES (@id, @order_id, @merchant_id, @transaction_no, @payment_reference, @amount, @currency,
-        @card_last_four, 'pending', '', NULL, false, @next_check_at, @now, @now)
-RETURNING *;
+        @card_last_four, 'pending', '', NULL, 0, @next_check_at, @now, @now);
 
 -- name: pay_txn_get
 -- @merchant_id, @id
 SELECT * FROM transactions WHERE id = @id AND merchant_id = @merchant_id;
 
--- name: pay_txn_by_id_for_update
+-- name: pay_txn_by_id
 -- @id
-SELECT * FROM transactions WHERE id = @id FOR UPDATE;
+SELECT * FROM transactions WHERE id = @id;
 
--- name: pay_txn_by_payment_reference_for_update
+-- name: pay_txn_by_payment_reference
 -- @payment_reference
-SELECT * FROM transactions WHERE payment_reference = @payment_reference FOR UPDATE;
+SELECT * FROM transactions WHERE payment_reference = @payment_reference;
 
 -- name: pay_txn_of_order
 -- @order_id
@@ -73,29 +67,23 @@ SELECT id FROM transactions WHERE order_id = @order_id AND status IN ('pending',
 UPDATE transactions
 SET status = @status, bank_message = @bank_message, bank_reference = COALESCE(@bank_reference, bank_reference),
     debited = @debited, next_check_at = @next_check_at, updated_at = @now
-WHERE id = @id AND status = @from_status
-RETURNING id;
+WHERE id = @id AND status = @from_status;
 
 -- name: pay_txn_claim_checks
--- @now, @limit, @lease_until: due enquiries, oldest due first, moved to the end of the lease. SKIP
--- LOCKED: a transaction being changed right now is not also enquired about.
-WITH due AS MATERIALIZED (
-  SELECT id, next_check_at FROM transactions
+-- @now, @limit, @lease_until: due enquiries, oldest due first, moved to the end of the lease
+UPDATE transactions SET next_check_at = @lease_until
+WHERE id IN (
+  SELECT id FROM transactions
   WHERE status IN ('pending', 'delayed') AND next_check_at <= @now
-  ORDER BY next_check_at LIMIT @limit
-  FOR UPDATE SKIP LOCKED
-)
-UPDATE transactions t SET next_check_at = @lease_until
-FROM due WHERE t.id = due.id
-RETURNING t.*, due.next_check_at AS due_at;
+  ORDER BY next_check_at LIMIT @limit)
+RETURNING *;
 
 -- name: pay_payback_insert
 -- @id, @transaction_id, @merchant_id, @amount, @currency, @next_attempt_at, @now
 INSERT INTO paybacks (id, transaction_id, merchant_id, amount, currency, status, attempts, next_attempt_at,
                       lease_owner, last_error, created_at, updated_at)
 VALUES (@id, @transaction_id, @merchant_id, @amount, @currency, 'pending', 0, @next_attempt_at,
-        NULL, NULL, @now, @now)
-RETURNING *;
+        NULL, NULL, @now, @now);
 
 -- name: pay_payback_of_txn
 -- @transaction_id
@@ -106,23 +94,13 @@ SELECT * FROM paybacks WHERE transaction_id = @transaction_id;
 SELECT * FROM paybacks WHERE id = @id;
 
 -- name: pay_payback_claim
--- @now, @limit, @lease_until, @owner: due pay-backs, leased (SKIP LOCKED: workers in several processes
--- take disjoint sets); each claim counts as a try. Joined to the transaction for the bank's handles.
-WITH due AS MATERIALIZED (
-  SELECT id, next_attempt_at FROM paybacks
-  WHERE status = 'pending' AND next_attempt_at <= @now
-  ORDER BY next_attempt_at LIMIT @limit
-  FOR UPDATE SKIP LOCKED
-),
-claimed AS (
-  UPDATE paybacks p
-  SET next_attempt_at = @lease_until, lease_owner = @owner, attempts = p.attempts + 1, updated_at = @now
-  FROM due WHERE p.id = due.id
-  RETURNING p.*, due.next_attempt_at AS due_at
-)
-SELECT c.*, t.bank_reference AS txn_bank_reference, t.payment_reference AS txn_payment_reference
-FROM claimed c JOIN transactions t ON t.id = c.transaction_id
-ORDER BY c.due_at, c.id;
+-- @now, @limit, @lease_until, @owner: due pay-backs, leased; each claim counts as a try
+UPDATE paybacks
+SET next_attempt_at = @lease_until, lease_owner = @owner, attempts = attempts + 1, updated_at = @now
+WHERE id IN (
+  SELECT id FROM paybacks WHERE status = 'pending' AND next_attempt_at <= @now
+  ORDER BY next_attempt_at LIMIT @limit)
+RETURNING *;
 
 -- name: pay_payback_failed
 -- @id, @message, @next_attempt_at, @now
@@ -132,15 +110,12 @@ WHERE id = @id AND status = 'pending';
 -- name: pay_payback_confirm
 -- @id, @now
 UPDATE paybacks SET status = 'confirmed', next_attempt_at = NULL, lease_owner = NULL, last_error = NULL, updated_at = @now
-WHERE id = @id AND status = 'pending'
-RETURNING *;
+WHERE id = @id AND status = 'pending';
 
 -- name: pay_event_log_insert
--- @order_id, @sequences, @event_ids, @types (one element an event), @transaction_id, @status,
--- @order_status, @created_at: the order's log rows for one change, in one statement
+-- @order_id, @sequence, @event_id, @type, @transaction_id, @status, @order_status, @created_at
 INSERT INTO payment_events (order_id, sequence, event_id, type, transaction_id, status, order_status, created_at)
-SELECT @order_id, e.sequence, e.event_id, e.type, @transaction_id, @status, @order_status, @created_at
-FROM unnest(@sequences::int[], @event_ids::text[], @types::text[]) AS e (sequence, event_id, type);
+VALUES (@order_id, @sequence, @event_id, @type, @transaction_id, @status, @order_status, @created_at);
 
 -- name: pay_event_log_of_order
 -- @order_id
@@ -169,7 +144,7 @@ VALUES (@id, @bank_key, @notification_id, @body_sha256, @transaction_id, @event,
 
 -- name: pay_next_work_at
 -- (no parameters): the earliest due enquiry or pay-back try
-SELECT min(t) AS at FROM (
-  SELECT min(next_check_at) AS t FROM transactions WHERE status IN ('pending', 'delayed')
+SELECT MIN(t) AS at FROM (
+  SELECT MIN(next_check_at) AS t FROM transactions WHERE status IN ('pending', 'delayed')
   UNION ALL
-  SELECT min(next_attempt_at) AS t FROM paybacks WHERE status = 'pending') AS due;
+  SELECT MIN(next_attempt_at) AS t FROM paybacks WHERE status = 'pending');

@@ -1,9 +1,11 @@
 /**
  * A payment module on a real database, with a merchant, one endpoint taking every event, the bank
  * simulator and a clock the test moves. `backend` picks the database: a SQLite file in a temp folder
- * (the default), or a schema of the local PostgreSQL (store/postgres/test-db.ts). `restart()` closes
- * the store and opens it again on the same file or schema, with a new service and workers (the bank,
- * like a real one, stays up). Used by the payment tests only; payments/suites/ run on both backends.
+ * (the default), or a schema of the local PostgreSQL (test/helpers/test-db.ts). The payment store is
+ * built as the module builds it: on the core store's outbox port, migrated with the module's migrations.
+ * `restart()` closes the store and opens it again on the same file or schema, with a new service and
+ * workers (the bank, like a real one, stays up). Used by the payment tests only (test/payments/); the
+ * suites/ run on both backends.
  *
  * On PostgreSQL every kit of a test file gets the file's one schema, emptied first: migrating a new
  * schema costs ~300 ms here, emptying it a few ms, and a file's tests run one after another. A suite
@@ -12,17 +14,16 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { newId } from '../ids.js';
-import type { PostgresPaymentStoreOptions } from '../store/postgres/payment-store.js';
-import type { PostgresStore } from '../store/postgres/store.js';
-import { TestSchemas } from '../../test/helpers/test-db.js';
-import { SqliteStore } from '../store/sqlite/store.js';
-import type { Store } from '../store/types.js';
-import { BankSimulator } from './bank.js';
-import { PaymentService } from './service.js';
-import { SqlitePaymentStore, type SqlitePaymentStoreOptions } from './sqlite-store.js';
-import type { PaymentStore } from './store-types.js';
-import { PaymentWorkers } from './workers.js';
+import { newId } from '../../src/ids.js';
+import { BankSimulator } from '../../src/payments/bank.js';
+import { PaymentService } from '../../src/payments/service.js';
+import { PAYMENT_MIGRATIONS, PAYMENT_STATEMENTS, paymentStoreOn } from '../../src/payments/store/index.js';
+import type { PaymentStore, PaymentStoreFaults as Faults } from '../../src/payments/store/port.js';
+import { PaymentWorkers } from '../../src/payments/workers.js';
+import type { PostgresStore } from '../../src/store/postgres/store.js';
+import { TestSchemas } from '../helpers/test-db.js';
+import { SqliteStore } from '../../src/store/sqlite/store.js';
+import type { Store } from '../../src/store/types.js';
 
 export const T0 = Date.UTC(2026, 10, 27, 5, 29, 26, 123);
 export const BANK_KEY = { id: 'acquirer', secret: 'bank-secret-0123456789abcdef' };
@@ -34,7 +35,9 @@ export type PaymentBackend = 'sqlite' | 'postgres';
  * `faults` and call them at the same two points (after the state, after the events), inside the
  * transaction, so a throw rolls the whole change back on either.
  */
-export type PaymentStoreFaults = SqlitePaymentStoreOptions & PostgresPaymentStoreOptions;
+export interface PaymentStoreFaults {
+  faults?: Faults;
+}
 
 export interface PaymentKitOptions extends PaymentStoreFaults {
   backend?: PaymentBackend;
@@ -68,12 +71,21 @@ export interface PaymentKit {
 
 export const KIT_TIMING = { checkIntervalMs: 1000, pendingCheckMs: 5000, paybackLeaseMs: 30_000, pollIntervalMs: 50 };
 
-/** How one backend opens, reopens and tears down the delivery store and its payment store. */
+/** How one backend opens, reopens and tears down the delivery store. */
 interface Backing {
   open(): Store;
-  paymentsOf(store: Store, faults: PaymentStoreFaults): PaymentStore;
   storedText(store: Store): Promise<string>;
   remove(): void;
+}
+
+/** The payment store as the module builds it (payments/module.ts `attach`), with the test's faults. */
+function paymentsOn(store: Store, options: PaymentStoreFaults): PaymentStore {
+  return paymentStoreOn(store.moduleStore(PAYMENT_STATEMENTS), options.faults);
+}
+
+/** Migrates the store as `createPayhook` does with the payment module. */
+export function migrateWithPayments(store: Store): Promise<void> {
+  return store.migrate([PAYMENT_MIGRATIONS]);
 }
 
 let schemas: TestSchemas | undefined;
@@ -92,7 +104,6 @@ async function backing(backend: PaymentBackend): Promise<Backing> {
     return {
       // A small pool: a kit's operations run one at a time, besides the workers loop.
       open: () => schemas!.store({ schema, poolSize: 4 }),
-      paymentsOf: (s, faults) => pgStore(s).paymentStore(faults),
       async storedText(s) {
         const db = pgStore(s).db.pool;
         const tables = await db.query<{ name: string }>('SELECT table_name AS name FROM information_schema.tables WHERE table_schema = $1', [schema]);
@@ -110,7 +121,6 @@ async function backing(backend: PaymentBackend): Promise<Backing> {
   const path = join(dir, 'payhook.db');
   return {
     open: () => new SqliteStore({ path }),
-    paymentsOf: (s, faults) => new SqlitePaymentStore(s as SqliteStore, faults),
     async storedText() {
       // Read while open, before a checkpoint folds the WAL into the file.
       return [path, path + '-wal'].filter((f) => existsSync(f)).map((f) => readFileSync(f).toString('latin1')).join('');
@@ -129,7 +139,7 @@ export async function openPaymentKit(options: PaymentKitOptions = {}): Promise<P
   const endpointId = newId('ep', T0);
 
   const build = (store: Store, faults: PaymentStoreFaults) => {
-    const payments = db.paymentsOf(store, faults);
+    const payments = paymentsOn(store, faults);
     const service = new PaymentService({
       store: payments, bank, bankKeys: new Map([[BANK_KEY.id, BANK_KEY.secret]]), clock: () => clock.now,
       checkIntervalMs: KIT_TIMING.checkIntervalMs, pendingCheckMs: KIT_TIMING.pendingCheckMs,
@@ -142,7 +152,7 @@ export async function openPaymentKit(options: PaymentKitOptions = {}): Promise<P
   };
 
   const store = db.open();
-  await store.migrate();
+  await migrateWithPayments(store);
   await store.createMerchant({ id: merchantId, name: 'Shop', createdAt: T0 }, { id: newId('key', T0), hash: `hash-${merchantId}`, prefix: 'sk_test' });
   await store.createEndpoint({
     id: endpointId, merchantId, url: 'http://127.0.0.1:9/hook', description: '', eventTypes: null, disabled: false,
@@ -156,7 +166,7 @@ export async function openPaymentKit(options: PaymentKitOptions = {}): Promise<P
       await kit.workers.stop();
       await kit.store.close();
       kit.store = db.open();
-      await kit.store.migrate();
+      await migrateWithPayments(kit.store);
       Object.assign(kit, build(kit.store, faults));
     },
     async events() {

@@ -3,10 +3,10 @@
  * units and as an exact decimal string) and their response schemas, kept together so a field cannot be
  * added to one and forgotten in the other.
  */
-import { toDecimalString } from '../payments/currencies.js';
-import type { Order, Payback, Transaction } from '../payments/model.js';
-import type { PaymentEventLogEntry } from '../payments/store-types.js';
-import { idSchema } from './schemas.js';
+import { idSchema } from '../../module-api.js';
+import { toDecimalString } from '../currencies.js';
+import type { Order, Payback, Transaction } from '../model.js';
+import type { PaymentEventLogEntry } from '../store/port.js';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 type Schema = Record<string, unknown>;

@@ -1,13 +1,13 @@
 /**
  * `POST /v1/bank/notifications`: where an acquirer reports a clearance it decided later. Not an API
  * key route: the bank signs the body with its own key (`bank-key` and `bank-signature` headers, see
- * payments/notifications.ts), so this route reads the body as raw bytes, the exact bytes that were
+ * notifications.ts), so this route reads the body as raw bytes, the exact bytes that were
  * signed, in a plugin of its own with its own body parser.
  */
 import type { FastifyInstance } from 'fastify';
-import type { AppContext } from '../context.js';
-import { paymentsOf } from '../payments/module.js';
-import { errorResponses } from './schemas.js';
+import { errorResponses } from '../../module-api.js';
+import { paymentErrorRef as ref } from '../errors.js';
+import type { RouteParts } from './parts.js';
 
 const notificationBody = {
   type: 'object', additionalProperties: false, required: ['id', 'payment_reference', 'status'],
@@ -20,7 +20,7 @@ const notificationBody = {
   },
 };
 
-export function registerBankRoutes(app: FastifyInstance, ctx: AppContext): void {
+export function registerBankRoutes(app: FastifyInstance, { service }: RouteParts): void {
   void app.register(async (scope) => {
     scope.removeContentTypeParser('application/json');
     scope.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
@@ -59,12 +59,12 @@ export function registerBankRoutes(app: FastifyInstance, ctx: AppContext): void 
             },
             examples: [{ result: 'applied', duplicate: false, transaction_id: 'txn_01JDQ9C4P5Q6R7S8T9V0W1X2Y3', status: 'success' }],
           },
-          ...errorResponses('validation_failed', 'bank_signature_invalid', 'transaction_not_found', 'transition_forbidden', 'notification_conflict', 413, 415),
+          ...errorResponses('validation_failed', ref('bank_signature_invalid'), ref('transaction_not_found'), ref('transition_forbidden'), ref('notification_conflict'), 413, 415),
         },
       },
     }, async (request) => {
       const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-      const r = await paymentsOf(ctx).service.receiveNotification(request.headers['bank-key'], request.headers['bank-signature'], body);
+      const r = await service.receiveNotification(request.headers['bank-key'], request.headers['bank-signature'], body);
       return { result: r.result, duplicate: r.duplicate, transaction_id: r.transactionId, status: r.status };
     });
   });

@@ -1,20 +1,21 @@
 /**
- * The payment module on PostgreSQL: the flows of payments/service.test.ts and outbox.test.ts on the
- * PostgreSQL PaymentStore, and what only a multi-writer database can get wrong: concurrent changes to
- * one payment, the same bank notification twice at once, two attempts to start paying one order, and
- * payment workers in several processes.
+ * The payment module on PostgreSQL: the flows of the service and outbox suites on the PostgreSQL
+ * PaymentStore, and what only a multi-writer database can get wrong: concurrent changes to one payment,
+ * the same bank notification twice at once, two attempts to start paying one order, and payment workers
+ * in several processes.
  */
 import { after, afterEach, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isPayhookError } from '../../errors.js';
-import { newId } from '../../ids.js';
-import { BankSimulator } from '../../payments/bank.js';
-import { PaymentService } from '../../payments/service.js';
-import { PaymentWorkers } from '../../payments/workers.js';
-import { CARDS, card, KIT_TIMING, T0 } from '../../payments/testkit.js';
-import type { PostgresPaymentStoreOptions, PostgresPaymentStore } from './payment-store.js';
-import type { PostgresStore } from './store.js';
-import { TestSchemas } from '../../../test/helpers/test-db.js';
+import { isPayhookError } from '../../src/errors.js';
+import { newId } from '../../src/ids.js';
+import { BankSimulator } from '../../src/payments/bank.js';
+import { PaymentService } from '../../src/payments/service.js';
+import { PAYMENT_STATEMENTS, paymentStoreOn } from '../../src/payments/store/index.js';
+import type { PaymentStore, PaymentStoreFaults } from '../../src/payments/store/port.js';
+import { PaymentWorkers } from '../../src/payments/workers.js';
+import type { PostgresStore } from '../../src/store/postgres/store.js';
+import { TestSchemas } from '../helpers/test-db.js';
+import { CARDS, card, KIT_TIMING, migrateWithPayments, T0 } from './testkit.js';
 
 const schemas = new TestSchemas();
 after(() => schemas.dropAll());
@@ -28,12 +29,12 @@ interface Kit {
   clock: { now: number };
   bank: BankSimulator;
   store: PostgresStore;
-  payments: PostgresPaymentStore;
+  payments: PaymentStore;
   service: PaymentService;
   workers: PaymentWorkers;
   merchantId: string;
   /** Another store, service and workers on the same schema: a second payhook process. */
-  twin(faults?: PostgresPaymentStoreOptions): { store: PostgresStore; payments: PostgresPaymentStore; service: PaymentService; workers: PaymentWorkers };
+  twin(faults?: { faults?: PaymentStoreFaults }): { store: PostgresStore; payments: PaymentStore; service: PaymentService; workers: PaymentWorkers };
   events(): Promise<{ type: string; data: Record<string, unknown> }[]>;
   deliveries(): Promise<number>;
   close(): Promise<void>;
@@ -44,8 +45,8 @@ async function openKit(): Promise<Kit> {
   const bank = new BankSimulator({ delayMs: 3000 });
   const merchantId = newId('mer', T0);
   const opened: PostgresStore[] = [];
-  const build = (store: PostgresStore, options: PostgresPaymentStoreOptions = {}) => {
-    const payments = store.paymentStore(options);
+  const build = (store: PostgresStore, options: { faults?: PaymentStoreFaults } = {}) => {
+    const payments = paymentStoreOn(store.moduleStore(PAYMENT_STATEMENTS), options.faults);
     const service = new PaymentService({
       store: payments, bank, bankKeys: new Map([['acquirer', 'bank-secret-0123456789abcdef']]), clock: () => clock.now,
       checkIntervalMs: KIT_TIMING.checkIntervalMs, pendingCheckMs: KIT_TIMING.pendingCheckMs,
@@ -58,7 +59,7 @@ async function openKit(): Promise<Kit> {
   };
   const store = await schemas.reused({ poolSize: 6 });
   opened.push(store);
-  await store.migrate();
+  await migrateWithPayments(store);
   await store.createMerchant({ id: merchantId, name: 'Shop', createdAt: T0 }, { id: newId('key', T0), hash: `hash-${merchantId}`, prefix: 'sk_test' });
   await store.createEndpoint({
     id: newId('ep', T0), merchantId, url: 'http://127.0.0.1:9/hook', description: '', eventTypes: null, disabled: false,
@@ -171,7 +172,7 @@ describe('payment module on PostgreSQL', () => {
   test('two attempts to start paying one order at once: one starts, the other is payment_in_progress', async () => {
     const o = await order();
     const other = kit.twin();
-    const start = (p: PostgresPaymentStore, n: number) => p.startTransaction({
+    const start = (p: PaymentStore, n: number) => p.startTransaction({
       id: newId('txn', kit.clock.now), orderId: o.id, merchantId: kit.merchantId, transactionNo: `FLNABCDE000000000000${n}`,
       paymentReference: `11111111-2222-4333-8444-55555555555${n}`, cardLastFour: '1111', now: kit.clock.now, checkAt: kit.clock.now + 5000,
     });

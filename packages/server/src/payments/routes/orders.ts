@@ -4,14 +4,11 @@
  * The card is validated (Luhn, expiry), sent to the bank and forgotten beyond its last four digits.
  */
 import type { FastifyInstance } from 'fastify';
-import type { AppContext } from '../context.js';
-import { PayhookError } from '../errors.js';
-import { paymentsOf } from '../payments/module.js';
-import type { OrderStatus } from '../payments/state.js';
-import { bearer, merchantOf } from './auth.js';
-import { checkCursor } from './paging.js';
-import { errorResponses, idParams, pageOf, pageQuery, scopedQuery } from './schemas.js';
-import { orderEventView, orderView, transactionView } from './payment-views.js';
+import { bearer, checkCursor, errorResponses, idParams, pageOf, pageQuery, scopedQuery, type RouteContext } from '../../module-api.js';
+import { paymentError, paymentErrorRef as ref } from '../errors.js';
+import type { OrderStatus } from '../state.js';
+import type { RouteParts } from './parts.js';
+import { orderEventView, orderView, transactionView } from './views.js';
 
 const text = (max: number, description: string) => ({ type: ['string', 'null'], maxLength: max, description });
 
@@ -51,7 +48,7 @@ interface OrderBody {
   optional1?: string | null; optional2?: string | null; optional3?: string | null;
 }
 
-export function registerOrderRoutes(app: FastifyInstance, ctx: AppContext): void {
+export function registerOrderRoutes(app: FastifyInstance, ctx: RouteContext, { service, store }: RouteParts): void {
   const base = { config: { auth: 'merchant' as const } };
 
   app.post<{ Body: OrderBody; Querystring: { merchant_id?: string } }>('/v1/orders', {
@@ -64,12 +61,12 @@ export function registerOrderRoutes(app: FastifyInstance, ctx: AppContext): void
       body: { ...orderBody, examples: [{ reference: 'INV-1001', amount: 10000, currency: 'AED', customer_email: 'customer@example.com' }] },
       response: {
         201: { $ref: 'Order#', description: 'The order, open.' },
-        ...errorResponses('invalid_amount', 'unknown_currency', 'merchant_required', 'merchant_not_found', 'duplicate_reference', 413, 415),
+        ...errorResponses(ref('invalid_amount'), ref('unknown_currency'), 'merchant_required', 'merchant_not_found', ref('duplicate_reference'), 413, 415),
       },
     },
   }, async (request, reply) => {
-    const merchantId = await merchantOf(ctx, request);
-    const order = await paymentsOf(ctx).service.createOrder(merchantId, request.body);
+    const merchantId = await ctx.merchantOf(request);
+    const order = await service.createOrder(merchantId, request.body);
     return reply.code(201).send(orderView(order));
   });
 
@@ -84,9 +81,9 @@ export function registerOrderRoutes(app: FastifyInstance, ctx: AppContext): void
       response: { 200: { description: 'A page of orders.', ...pageOf('Order') }, ...errorResponses('merchant_required', 'merchant_not_found', 'invalid_cursor') },
     },
   }, async (request) => {
-    const merchantId = await merchantOf(ctx, request);
+    const merchantId = await ctx.merchantOf(request);
     const q = request.query;
-    const page = await paymentsOf(ctx).store.listOrders({ merchantId, status: q.status, limit: q.limit, cursor: checkCursor(q.cursor, 'ord') });
+    const page = await store.listOrders({ merchantId, status: q.status, limit: q.limit, cursor: checkCursor(q.cursor, 'ord') });
     return { data: page.items.map(orderView), next_cursor: page.nextCursor };
   });
 
@@ -97,13 +94,12 @@ export function registerOrderRoutes(app: FastifyInstance, ctx: AppContext): void
       summary: 'Get an order with its transactions and events',
       description: 'One order with its transactions (oldest first) and the events it emitted (in sequence order).',
       tags: ['payments'], security: bearer, params: idParams('ord', 'order'), querystring: scopedQuery(),
-      response: { 200: { $ref: 'OrderDetail#', description: 'The order.' }, ...errorResponses('merchant_required', 'merchant_not_found', 'order_not_found') },
+      response: { 200: { $ref: 'OrderDetail#', description: 'The order.' }, ...errorResponses('merchant_required', 'merchant_not_found', ref('order_not_found')) },
     },
   }, async (request) => {
-    const merchantId = await merchantOf(ctx, request);
-    const { store } = paymentsOf(ctx);
+    const merchantId = await ctx.merchantOf(request);
     const order = await store.getOrder(merchantId, request.params.id);
-    if (!order) throw new PayhookError('order_not_found', undefined, { id: request.params.id });
+    if (!order) throw paymentError('order_not_found', undefined, { id: request.params.id });
     const txns = await store.transactionsOfOrder(order.id);
     const transactions = await Promise.all(txns.map(async (t) => transactionView(t, await store.paybackOf(t.id))));
     const events = (await store.eventsOfOrder(order.id)).map(orderEventView);
@@ -129,12 +125,11 @@ export function registerOrderRoutes(app: FastifyInstance, ctx: AppContext): void
             order: { id: 'ord_01JDQ9C1D2E3F4G5H6J7K8M9N0', merchant_id: 'mer_01JDQ8Z0RX4YV6K3M2N5P7Q9S1', reference: 'INV-1001', amount: 10000, amount_decimal: '100.00', currency: 'AED', customer_email: 'customer@example.com', customer_mobile: null, optional1: null, optional2: null, optional3: null, status: 'paid', sequence: 2, created_at: '2026-12-01T10:02:00.000Z', updated_at: '2026-12-01T10:05:00.000Z' },
           }],
         },
-        ...errorResponses('card_invalid', 'card_expired', 'merchant_required', 'merchant_not_found', 'order_not_found', 'order_not_payable', 'payment_in_progress', 413, 415),
+        ...errorResponses(ref('card_invalid'), ref('card_expired'), 'merchant_required', 'merchant_not_found', ref('order_not_found'), ref('order_not_payable'), ref('payment_in_progress'), 413, 415),
       },
     },
   }, async (request, reply) => {
-    const merchantId = await merchantOf(ctx, request);
-    const { service, store } = paymentsOf(ctx);
+    const merchantId = await ctx.merchantOf(request);
     const r = await service.pay(merchantId, request.params.id, request.body.card);
     const payback = r.transaction.debited ? await store.paybackOf(r.transaction.id) : null;
     return reply.code(201).send({ outcome: r.outcome, transaction: transactionView(r.transaction, payback), order: orderView(r.order) });

@@ -15,6 +15,10 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { SqliteStore } from '../../src/store/sqlite/store.js';
 import { TEST_DATABASE_URL, TestSchemas } from './test-db.js';
+import { defaultModules } from '../../src/default-modules.js';
+
+/** The schema is the default composition's: the core's tables and the default modules' (payments). */
+const MODULE_MIGRATIONS = defaultModules({}).flatMap((m) => (m.migrations ? [m.migrations] : []));
 
 export type Dialect = 'sqlite' | 'postgres';
 export const DIALECTS: Dialect[] = ['sqlite', 'postgres'];
@@ -37,7 +41,7 @@ export async function dumpSqlite(): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'payhook-schema-'));
   const store = new SqliteStore({ path: join(dir, 'schema.db') });
   try {
-    await store.migrate();
+    await store.migrate(MODULE_MIGRATIONS);
     const objects = store.db
       .prepare(
         "SELECT type, name, tbl_name AS tbl, sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%'",
@@ -71,7 +75,7 @@ export async function dumpPostgres(): Promise<string> {
   const store = schemas.store();
   const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
   try {
-    await store.migrate();
+    await store.migrate(MODULE_MIGRATIONS);
     await client.connect();
     // With the schema first on the path, the catalogue functions name its objects unqualified.
     await client.query(`SET search_path TO "${store.schema}"`);

@@ -8,6 +8,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.js';
 import { PayhookError } from '../errors.js';
+import type { EndpointId } from '../ids.js';
 import { createEndpoint, getSecrets, rotateSecret, updateEndpoint, type EndpointInput } from '../endpoints/service.js';
 import { bearer, merchantOf } from './auth.js';
 import { checkCursor, parseTime } from './paging.js';
@@ -27,7 +28,8 @@ const endpointFields = {
   timeout_ms: { type: ['integer', 'null'], minimum: 1000, maximum: 30000, description: 'Per-attempt timeout; null uses the server default.' },
 };
 
-type Id = { Params: { id: string }; Querystring: { merchant_id?: string } };
+/** The schema (`idParams('ep', …)`) has checked the id's prefix. */
+type Id = { Params: { id: EndpointId }; Querystring: { merchant_id?: string } };
 
 export function registerEndpointRoutes(app: FastifyInstance, ctx: AppContext): void {
   const base = { config: { auth: 'merchant' as const } };

@@ -26,10 +26,10 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { setImmediate as yieldToIo } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import { newId } from '../ids.js';
+import { newId, type DeliveryId, type EndpointId } from '../ids.js';
 import { render } from '../events/formats.js';
 import { dataOfEnvelope } from '../events/envelope.js';
-import type { AttemptResult, ClaimedDelivery, Store } from '../store/types.js';
+import type { AttemptResult, ClaimedDelivery, ErrorClass, Store } from '../store/types.js';
 import type { Metrics } from '../metrics.js';
 import { HttpClient } from './http.js';
 import { decide, parseRetryAfter, type RetryPolicy } from './retry.js';
@@ -67,9 +67,9 @@ export class Dispatcher {
   readonly signer: Signer;
   private readonly o: DispatcherOptions;
   private readonly http: HttpClient;
-  private readonly queues = new Map<string, ClaimedDelivery[]>();
-  private readonly claimedByEndpoint = new Map<string, number>();
-  private readonly inFlightByEndpoint = new Map<string, number>();
+  private readonly queues = new Map<EndpointId, ClaimedDelivery[]>();
+  private readonly claimedByEndpoint = new Map<EndpointId, number>();
+  private readonly inFlightByEndpoint = new Map<EndpointId, number>();
   private readonly inFlightSends = new Set<Promise<void>>();
   /** Exponentially weighted average request duration per endpoint, in ms. */
   private readonly latency = new Map<string, number>();
@@ -89,7 +89,7 @@ export class Dispatcher {
   private wakeOnCompletion = false;
   private stopping = false;
   private aborted = false;
-  private readonly abortedIds: string[] = [];
+  private readonly abortedIds: DeliveryId[] = [];
   private loop: Promise<void> | null = null;
   private unsubscribe: (() => void) | null = null;
 
@@ -165,7 +165,7 @@ export class Dispatcher {
   }
 
   /** AIMD: +1 for a quick answer, halved for a timeout or a connection that failed. */
-  private adapt(endpointId: string, errorClass: string | null, durationMs: number): void {
+  private adapt(endpointId: EndpointId, errorClass: ErrorClass | null, durationMs: number): void {
     const limit = this.limitOf(endpointId);
     const struggling = errorClass === 'timeout' || errorClass === 'refused' || errorClass === 'reset' ||
       errorClass === 'dns' || errorClass === 'tls' || durationMs >= FAST_ENDPOINT_MS;
@@ -181,7 +181,7 @@ export class Dispatcher {
    * Makes a failing endpoint's waiting deliveries wait in the store. The few claims queued here for it
    * (at most twice its limit of 1) stay queued: they go out one at a time as its probes.
    */
-  private holdBack(endpointId: string): void {
+  private holdBack(endpointId: EndpointId): void {
     const now = Date.now();
     const prev = this.deferred.get(endpointId);
     if (prev && prev.until > now) return; // already held back; its probe is what just failed
@@ -193,8 +193,8 @@ export class Dispatcher {
       .catch((err) => this.o.logger.warn({ err, endpoint: endpointId }, 'holding back a failing endpoint failed; it is only slowed'));
   }
 
-  private saturatedEndpoints(): string[] {
-    const out: string[] = [];
+  private saturatedEndpoints(): EndpointId[] {
+    const out: EndpointId[] = [];
     for (const [ep, n] of this.claimedByEndpoint) if (n >= this.allowance(ep)) out.push(ep);
     return out;
   }
@@ -240,7 +240,7 @@ export class Dispatcher {
   }
 
   private accept(batch: ClaimedDelivery[], leaseEnd: number): void {
-    const excess: string[] = [];
+    const excess: DeliveryId[] = [];
     for (const d of batch) {
       const n = (this.claimedByEndpoint.get(d.endpointId) ?? 0) + 1;
       if (n > this.allowance(d.endpointId)) { excess.push(d.id); continue; }
@@ -264,7 +264,7 @@ export class Dispatcher {
     }
   }
 
-  private pump(endpointId: string): void {
+  private pump(endpointId: EndpointId): void {
     const q = this.queues.get(endpointId);
     if (!q) return;
     let active = this.inFlightByEndpoint.get(endpointId) ?? 0;
@@ -296,7 +296,7 @@ export class Dispatcher {
       .catch((err) => this.o.logger.warn({ err }, 'giving back claims failed; their lease will expire'));
   }
 
-  private unclaim(endpointId: string): void {
+  private unclaim(endpointId: EndpointId): void {
     const left = (this.claimedByEndpoint.get(endpointId) ?? 1) - 1;
     if (left <= 0) { this.claimedByEndpoint.delete(endpointId); if (!this.inFlightByEndpoint.get(endpointId)) this.inFlightByEndpoint.delete(endpointId); }
     else this.claimedByEndpoint.set(endpointId, left);
@@ -399,7 +399,7 @@ export class Dispatcher {
     this.unsubscribe?.();
     this.kick();
     await this.loop;
-    const queued: string[] = [];
+    const queued: DeliveryId[] = [];
     for (const q of this.queues.values()) for (const d of q) queued.push(d.id);
     this.queues.clear();
     this.leaseEnds.clear();

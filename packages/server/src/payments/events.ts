@@ -14,7 +14,7 @@
  * transaction status after the whole atomic change, `order_status` the order's.
  */
 import { buildEnvelope } from '../events/envelope.js';
-import { newId } from '../ids.js';
+import { newId, type MerchantId } from '../ids.js';
 import type { NewEvent } from '../store/types.js';
 import { toDecimalString } from './currencies.js';
 import type { Order, Transaction } from './model.js';
@@ -109,9 +109,11 @@ export function planEvents(order: Order, txn: Transaction): PlannedEvent[] {
 
 /** Planned events as the delivery engine's `NewEvent`s, with the standard envelope built once. */
 export function toNewEvents(merchantId: string, planned: PlannedEvent[], now: number): NewEvent[] {
+  // The payment model keeps its ids as plain strings; the merchant id came from the store as a `mer_` id.
+  const merchant = merchantId as MerchantId;
   return planned.map((p) => {
     const id = newId('evt', now);
     const data = JSON.stringify(p.data);
-    return { id, merchantId, type: p.type, data, body: buildEnvelope(id, p.type, now, data), idempotencyKey: null, createdAt: now };
+    return { id, merchantId: merchant, type: p.type, data, body: buildEnvelope(id, p.type, now, data), idempotencyKey: null, createdAt: now };
   });
 }

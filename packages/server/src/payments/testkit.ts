@@ -12,7 +12,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { newId } from '../ids.js';
+import { newId, type MerchantId } from '../ids.js';
 import type { PostgresPaymentStoreOptions } from '../store/postgres/payment-store.js';
 import type { PostgresStore } from '../store/postgres/store.js';
 import { TestSchemas } from '../store/postgres/test-db.js';
@@ -50,7 +50,7 @@ export interface PaymentKit {
   payments: PaymentStore;
   service: PaymentService;
   workers: PaymentWorkers;
-  merchantId: string;
+  merchantId: MerchantId;
   endpointId: string;
   /** Closes and reopens the database (a payhook restart); the bank and the clock carry on. */
   restart(options?: PaymentStoreFaults): Promise<void>;

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { Dispatcher, type DispatcherOptions } from '../../src/delivery/dispatcher.js';
 import { EventIngestor } from '../../src/events/ingest.js';
+import type { MerchantId } from '../../src/ids.js';
 import { createMerchant } from '../../src/merchants/service.js';
 import { Metrics } from '../../src/metrics.js';
 import { SqliteStore } from '../../src/store/sqlite/store.js';
@@ -15,7 +16,7 @@ export interface Engine {
   metrics: Metrics;
   ingestor: EventIngestor;
   dispatcher: Dispatcher;
-  merchantId: string;
+  merchantId: MerchantId;
   dir: string;
   close(): Promise<void>;
 }

@@ -1,5 +1,6 @@
 /** What the API, the CLI and the payment module are handed: the running parts of one payhook process. */
 import type { Logger } from 'pino';
+import type { ProcessBus } from './bus.js';
 import type { Config } from './config.js';
 import type { Dispatcher } from './delivery/dispatcher.js';
 import type { EventIngestor } from './events/ingest.js';
@@ -14,6 +15,8 @@ export interface AppContext {
   metrics: Metrics;
   ingestor: EventIngestor;
   auth: Authenticator;
+  /** Facts the parts of this process tell each other (`endpoint:changed`). */
+  bus: ProcessBus;
   /** Present when this process dispatches (role `dispatcher` or `all`). */
   dispatcher: Dispatcher | null;
   version: string;

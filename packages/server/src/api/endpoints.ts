@@ -102,7 +102,7 @@ export function registerEndpointRoutes(app: FastifyInstance, ctx: AppContext): v
   }, async (request, reply) => {
     const merchantId = await merchantOf(ctx, request);
     if (!(await ctx.store.deleteEndpoint(merchantId, request.params.id, Date.now()))) throw new PayhookError('endpoint_not_found');
-    ctx.dispatcher?.signer.invalidate(request.params.id);
+    ctx.bus.emit('endpoint:changed', { endpointId: request.params.id });
     return reply.code(204).send();
   });
 
@@ -118,7 +118,7 @@ export function registerEndpointRoutes(app: FastifyInstance, ctx: AppContext): v
     const now = Date.now();
     await rotateSecret(ctx.store, merchantId, request.params.id, ctx.config.secretOverlapMs, now);
     // This process signs with the new secret from the next attempt on; other processes within their cache TTL.
-    ctx.dispatcher?.signer.invalidate(request.params.id);
+    ctx.bus.emit('endpoint:changed', { endpointId: request.params.id });
     const { current, previous } = await getSecrets(ctx.store, merchantId, request.params.id, now);
     return secretsView(current, previous);
   });

@@ -10,6 +10,9 @@
  *                                        └──── EndpointGovernor (governor.ts) ◄┘
  *                                              latency average, adaptive limit, hold-back
  *
+ * Endpoint changes reach the signer as `endpoint:changed` on the process bus (bus.ts), so a rotation
+ * signs with the new secret from the next attempt on.
+ *
  * Crash safety: a claim is a lease in the database. Nothing here needs to survive a crash: deliveries
  * this process held become due again when their lease ends, and a result not yet recorded simply means
  * that attempt is made again (a duplicate only for a request in flight at the crash).
@@ -17,6 +20,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
+import type { ProcessBus } from '../bus.js';
 import type { DeliveryId } from '../ids.js';
 import type { ClaimedDelivery, Store } from '../store/types.js';
 import type { Metrics } from '../metrics.js';
@@ -43,6 +47,8 @@ export interface DispatcherOptions {
   userAgent: string;
   blockPrivateNetworks: boolean;
   signer?: Signer;
+  /** Where `endpoint:changed` is heard (the signer drops that endpoint's cached keys). */
+  bus?: ProcessBus;
 }
 
 export class Dispatcher {
@@ -57,10 +63,12 @@ export class Dispatcher {
   private readonly inFlightSends = new Map<DeliveryId, Promise<void>>();
   /** Claims of attempts aborted at shutdown, given back once they have ended. */
   private readonly abortedIds: DeliveryId[] = [];
+  private readonly unsubscribe: () => void;
 
   constructor(options: DispatcherOptions) {
     const o = this.o = options;
     this.signer = o.signer ?? new Signer(o.store);
+    this.unsubscribe = o.bus?.on('endpoint:changed', ({ endpointId }) => this.signer.invalidate(endpointId)) ?? (() => {});
     const governor = new EndpointGovernor({
       maxPerEndpoint: o.maxInFlightPerEndpoint,
       claimBatch: o.claimBatch,
@@ -136,6 +144,7 @@ export class Dispatcher {
    * then aborts the rest and gives their claims back too, and writes every recorded result.
    */
   async stop(deadlineMs: number): Promise<void> {
+    this.unsubscribe();
     await this.loop.stop();
     const queued = this.queues.drain();
     if (queued.length) await this.o.store.releaseClaims(this.owner, queued).catch((err) => this.o.logger.warn({ err }, 'releasing claims failed; their lease will expire'));

@@ -192,7 +192,7 @@ describe('secret rotation', () => {
   test('after a rotation both secrets sign, and third-party verifiers accept either', async () => {
     const { endpoint: ep, secret: oldSecret } = await endpoint('/rotate');
     const newSecret = await rotateSecret(engine.store, engine.merchantId, ep.id, 60_000);
-    engine.dispatcher.signer.invalidate(ep.id);
+    engine.bus.emit('endpoint:changed', { endpointId: ep.id });
     const secrets = await getSecrets(engine.store, engine.merchantId, ep.id);
     assert.equal(secrets.current, newSecret);
     assert.deepEqual(secrets.previous.map((s) => s.secret), [oldSecret]);
@@ -212,7 +212,7 @@ describe('secret rotation', () => {
   test('a rotated-out secret stops signing when its overlap ends', async () => {
     const { endpoint: ep, secret: oldSecret } = await endpoint('/rotate-now');
     const newSecret = await rotateSecret(engine.store, engine.merchantId, ep.id, 0);
-    engine.dispatcher.signer.invalidate(ep.id);
+    engine.bus.emit('endpoint:changed', { endpointId: ep.id });
     await send('order.success');
     await rx.waitFor(() => rx.for('/rotate-now').length === 1);
     const r = rx.for('/rotate-now')[0];

@@ -14,7 +14,7 @@
  * claim is given back and the attempt is made again.
  */
 import type { Logger } from 'pino';
-import { newId } from '../ids.js';
+import { newId, type EndpointId } from '../ids.js';
 import { render } from '../events/formats.js';
 import { dataOfEnvelope } from '../events/envelope.js';
 import type { AttemptResult, ClaimedDelivery, ErrorClass } from '../store/types.js';
@@ -46,7 +46,7 @@ export interface AttemptOptions {
   logger: Logger;
   metrics: Metrics;
   /** Told how the endpoint answered each request actually made (the governor). */
-  observe(endpointId: ClaimedDelivery['endpointId'], errorClass: ErrorClass | null, durationMs: number): void;
+  observe(endpointId: EndpointId, errorClass: ErrorClass | null, durationMs: number): void;
 }
 
 export class Attempts {

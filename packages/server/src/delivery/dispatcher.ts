@@ -2,13 +2,15 @@
  * The dispatcher: claims due deliveries in batches, sends them with bounded concurrency, and records
  * the attempts in batches. This class only composes the parts, each in its own file:
  *
- *   ClaimLoop (claim-loop.ts) ──► EndpointQueues (queues.ts) ──► Attempts (attempt.ts) ──► ResultWriter
- *     store.claimDue, woken by      per-endpoint queues; ≤ maxInFlight    prepare → post →      (result-writer.ts)
- *     store.onDue, a finished       overall, ≤ the governor's limit       classify → result     store.recordResults,
- *     send, the next due time       per endpoint                                                one per loop turn
- *                                        ▲                                    │
- *                                        └──── EndpointGovernor (governor.ts) ◄┘
- *                                              latency average, adaptive limit, hold-back
+ *   ClaimLoop ──────────► EndpointQueues ─────────► Attempts ──────────► ResultWriter
+ *   claim-loop.ts         queues.ts                 attempt.ts           result-writer.ts
+ *   Store.claimDue; woken per endpoint; at most    prepare → post →     Store.recordResults,
+ *   by Store.onDue, a     maxInFlight overall and   classify → result    one per event-loop turn
+ *   finished send, the    the governor's limit per       │
+ *   next due time         endpoint                       │ how each endpoint answered
+ *                                ▲                       ▼
+ *                                └────────────── EndpointGovernor (governor.ts): latency average,
+ *                                                adaptive in-flight limit, claim allowance, hold-back
  *
  * Endpoint changes reach the signer as `endpoint:changed` on the process bus (bus.ts), so a rotation
  * signs with the new secret from the next attempt on.

@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { Pool } from 'undici';
 import { createPayhook, type Payhook } from '../../packages/server/src/app.js';
 import { loadConfig } from '../../packages/server/src/config.js';
+import type { MerchantId } from '../../packages/server/src/ids.js';
 import type { Store } from '../../packages/server/src/store/types.js';
 import { dropSchema, dropStaleSchemas, postgresUnavailable, DEFAULT_POSTGRES_URL } from '../lib/postgres.js';
 import { packageVersion } from '../lib/versions.js';
@@ -27,7 +28,7 @@ const PER_ENDPOINT = loadConfig({}).maxInFlightPerEndpoint;
 
 class PayhookInstance implements SystemInstance {
   secrets: string[] = [];
-  private merchants: string[] = [];
+  private merchants: MerchantId[] = [];
   private keys: string[] = [];
   private client: Pool | null = null;
 
@@ -37,7 +38,7 @@ class PayhookInstance implements SystemInstance {
     await this.app.start();
     this.client = new Pool(this.app.url!, { connections: 64, keepAliveTimeout: 60_000 });
     for (const endpoint of options.endpoints) {
-      const merchant = await this.call<{ id: string; api_key: string }>('POST', '/v1/merchants', this.adminKey, { name: `bench ${endpoint.index}` });
+      const merchant = await this.call<{ id: MerchantId; api_key: string }>('POST', '/v1/merchants', this.adminKey, { name: `bench ${endpoint.index}` });
       const created = await this.call<{ secret: string }>('POST', '/v1/endpoints', merchant.api_key, { url: endpoint.url, description: `bench endpoint ${endpoint.index}` });
       this.merchants.push(merchant.id);
       this.keys.push(merchant.api_key);

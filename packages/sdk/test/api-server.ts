@@ -20,6 +20,7 @@ const ALLOWED_QUERY: Record<string, string[]> = {
   events: ['type', 'after', 'before', 'order'],
   deliveries: ['endpoint_id', 'event_id', 'status'],
   orders: ['status'],
+  listen: ['types', 'after'],
 };
 
 /** `after`/`before`: an event id, or an ISO time meaning the smallest id of that millisecond. */
@@ -38,6 +39,9 @@ export function createApiServer(apiKey: string) {
   const orders = new Map<string, any>();
   const transactions = new Map<string, any[]>();
   const history = new Map<string, any[]>();
+  const merchants: any[] = [];
+  /** Open `/v1/listen` streams, each with its type filter. */
+  const streams = new Set<{ res: ServerResponse; types: string[] | null }>();
 
   const iso = (ms = Date.now()) => new Date(ms).toISOString();
   const fail = (res: ServerResponse, status: number, code: string, message: string, details: unknown = null) =>
@@ -58,7 +62,14 @@ export function createApiServer(apiKey: string) {
     const e = { id: id('evt', ms), merchant_id: 'mer_1', type, data, idempotency_key: idempotencyKey, created_at: iso(ms) };
     events.push(e);
     events.sort((a, b) => (a.id < b.id ? -1 : 1));
+    for (const s of streams) streamEvent(s, e);
     return e;
+  }
+
+  function streamEvent(s: { res: ServerResponse; types: string[] | null }, e: any) {
+    if (s.types && !s.types.some((t) => matches(e.type, t))) return;
+    const envelope = JSON.stringify({ id: e.id, type: e.type, timestamp: e.created_at, data: e.data });
+    s.res.write(`id: ${e.id}\nevent: ${e.type}\ndata: ${envelope}\n\n`);
   }
 
   async function route(req: IncomingMessage, res: ServerResponse) {
@@ -78,6 +89,26 @@ export function createApiServer(apiKey: string) {
     const unknown = Object.keys(query).filter((k) => !allowed.includes(k));
     if (unknown.length > 0) return fail(res, 400, 'validation_failed', `unknown query parameter ${unknown[0]}`, { field: unknown[0] });
 
+    if (resource === 'merchants') {
+      // Admin routes: they take no merchant_id (the real API refuses it as an unknown parameter).
+      if ('merchant_id' in query) return fail(res, 400, 'validation_failed', 'unknown query parameter merchant_id', { field: 'merchant_id' });
+      if (m === 'POST' && !rid) {
+        const mer = { id: id('mer'), name: body.name, created_at: iso() };
+        merchants.unshift(mer);
+        return send(res, 201, { ...mer, api_key: `sk_${Buffer.alloc(24, merchants.length).toString('base64url')}` });
+      }
+      if (m === 'GET' && !rid) return send(res, 200, page(merchants, query));
+    }
+    if (resource === 'listen' && m === 'GET') {
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store' });
+      res.write(': ready\n\n');
+      const s = { res, types: query.types ? query.types.split(',') : null };
+      if (query.after) for (const e of events) if (e.id > query.after) streamEvent(s, e);
+      streams.add(s);
+      req.on('close', () => streams.delete(s));
+      res.on('close', () => streams.delete(s));
+      return;
+    }
     if (resource === 'events') {
       if (m === 'POST' && !rid) {
         const prior = body.idempotency_key && events.find((e) => e.idempotency_key === body.idempotency_key);

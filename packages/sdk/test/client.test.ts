@@ -67,6 +67,73 @@ describe('events', () => {
   });
 });
 
+describe('events: create and listen', () => {
+  test('create tells a new event from one whose idempotency key was seen (202 vs 200)', async () => {
+    const first = await client.events.create({ type: 'invoice.paid', data: { invoice_id: 'inv_9' }, idempotency_key: 'inv_9' });
+    assert.deepEqual(last().body, { type: 'invoice.paid', data: { invoice_id: 'inv_9' }, idempotency_key: 'inv_9' });
+    assert.equal(first.created, true);
+    assert.match(first.event.id, /^evt_/);
+    assert.equal(first.event.timestamp, first.event.created_at);
+    const again = await client.events.create({ type: 'invoice.paid', data: { invoice_id: 'inv_9' }, idempotency_key: 'inv_9' });
+    assert.equal(again.created, false);
+    assert.deepEqual(again.event, first.event);
+  });
+
+  test('listen: the event stream once connected, filtered and resumed on the wire; aborting closes it', async () => {
+    const t0 = Date.now() + 120_000; // after every event other tests make
+    const seen = api.addEvent('order.success', { n: 1 }, null, t0);
+    const missed = api.addEvent('order.cancel', { n: 2 }, null, t0 + 1);
+    const other = api.addEvent('ping', { n: 3 }, null, t0 + 2);
+    const stop = new AbortController();
+    const admin = new PayhookClient({ baseUrl, apiKey: KEY, merchantId: 'mer_123' });
+    const stream = await admin.events.listen({ types: ['order.*'], after: seen.id, signal: stop.signal });
+    assert.deepEqual(last(), { method: 'GET', path: '/v1/listen', query: { types: 'order.*', after: seen.id, merchant_id: 'mer_123' }, body: undefined, auth: `Bearer ${KEY}` });
+    const reader = stream.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    const readUntil = async (needle: string) => {
+      while (!text.includes(needle)) {
+        const { value, done } = await reader.read();
+        assert.equal(done, false, `the stream ended before ${needle}`);
+        text += decoder.decode(value, { stream: true });
+      }
+    };
+    await readUntil(`id: ${missed.id}\n`);
+    assert.match(text, new RegExp(`event: order.cancel\\ndata: \\{"id":"${missed.id}"`));
+    const live = api.addEvent('order.success', { n: 4 });
+    await readUntil(`id: ${live.id}\n`);
+    assert.ok(!text.includes(seen.id), 'nothing at or before `after`');
+    assert.ok(!text.includes(other.id), 'filtered by type');
+    stop.abort();
+    await assert.rejects(async () => { for (;;) if ((await reader.read()).done) return; }, { name: 'AbortError' });
+  });
+
+  test('listen: a refusal is a typed error; no server is network_error; a caller that stops first gets its own abort', async () => {
+    await assert.rejects(new PayhookClient({ baseUrl, apiKey: 'sk_wrong' }).events.listen(), apiError('unauthorized', 401));
+    const dead = http.createServer();
+    const deadUrl = await listen(dead);
+    await close(dead);
+    await assert.rejects(new PayhookClient({ baseUrl: deadUrl, apiKey: KEY }).events.listen(), apiError('network_error', 0));
+    const stopped = new AbortController();
+    stopped.abort(new Error('stopped by the caller'));
+    await assert.rejects(client.events.listen({ signal: stopped.signal }), /stopped by the caller/);
+  });
+});
+
+describe('merchants', () => {
+  test('create and list with the admin key; merchant_id is not sent on these routes', async () => {
+    const admin = new PayhookClient({ baseUrl, apiKey: KEY, merchantId: 'mer_123' });
+    const m = await admin.merchants.create({ name: 'Corner Shop' });
+    assert.deepEqual(last(), { method: 'POST', path: '/v1/merchants', query: {}, body: { name: 'Corner Shop' }, auth: `Bearer ${KEY}` });
+    assert.match(m.id, /^mer_/);
+    assert.equal(m.name, 'Corner Shop');
+    assert.match(m.api_key, /^sk_/);
+    const page = await admin.merchants.list({ limit: 1 });
+    assert.deepEqual(last().query, { limit: '1' });
+    assert.deepEqual(page.data, [{ id: m.id, name: 'Corner Shop', created_at: m.created_at }]);
+  });
+});
+
 describe('endpoints', () => {
   test('create, get, update, rotate and read the secret, list, delete', async () => {
     const ep = await client.endpoints.create({ url: 'https://shop.example/webhooks', event_types: ['order.*'] });

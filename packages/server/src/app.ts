@@ -6,6 +6,7 @@
 import pino, { type Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
+import { ProcessBus } from './bus.js';
 import type { AppContext } from './context.js';
 import { Dispatcher } from './delivery/dispatcher.js';
 import { FormatRegistry } from './events/formats.js';
@@ -54,8 +55,9 @@ export async function createPayhook(config: Config, options: CreateOptions = {})
   const metrics = new Metrics();
   const auth = new Authenticator(store, admin.hash);
   const ingestor = new EventIngestor(store, metrics);
+  const bus = new ProcessBus((err, name) => logger.error({ err, event: name }, 'a process bus listener failed'));
   const dispatcher = config.role === 'api' ? null : new Dispatcher({
-    store, logger, metrics,
+    store, logger, metrics, bus,
     policy: { schedule: config.retrySchedule, jitter: config.retryJitter },
     timeoutMs: config.timeoutMs,
     maxInFlight: config.maxInFlight,
@@ -67,7 +69,7 @@ export async function createPayhook(config: Config, options: CreateOptions = {})
     blockPrivateNetworks: config.blockPrivateNetworks,
     formats,
   });
-  const ctx: AppContext = { config, store, logger, metrics, ingestor, auth, dispatcher, formats, modules, version: VERSION };
+  const ctx: AppContext = { config, store, logger, metrics, ingestor, auth, bus, dispatcher, formats, modules, version: VERSION };
   for (const m of modules.values()) await m.attach?.({ store, logger, role: config.role });
   const hooks = [...modules.values()];
 

@@ -1,5 +1,6 @@
 /** What the API and the CLI are handed: the running parts of one payhook process. Modules get less (modules.ts). */
 import type { Logger } from 'pino';
+import type { ProcessBus } from './bus.js';
 import type { Config } from './config.js';
 import type { Dispatcher } from './delivery/dispatcher.js';
 import type { FormatRegistry } from './events/formats.js';
@@ -16,6 +17,8 @@ export interface AppContext {
   metrics: Metrics;
   ingestor: EventIngestor;
   auth: Authenticator;
+  /** Facts the parts of this process tell each other (`endpoint:changed`). */
+  bus: ProcessBus;
   /** Present when this process dispatches (role `dispatcher` or `all`). */
   dispatcher: Dispatcher | null;
   /** This process's payload formats: `standard` and those its modules added. */

@@ -1,5 +1,5 @@
 /**
- * Prefixed, time-ordered ids: `evt_`, `ep_`, `del_`, `att_`, `mer_`, `key_`, `ord_`, `txn_`, `pb_`.
+ * Prefixed, time-ordered ids: `evt_`, `ep_`, `del_`, `att_`, `mer_`, `key_`, `ord_`, `txn_`, `pb_`, `bnk_`.
  *
  * The part after the prefix is 26 characters of Crockford base32: 48 bits of milliseconds, then 80
  * random bits (the ULID layout). Ids of one kind therefore sort by creation time, which lets every list
@@ -9,6 +9,23 @@
 import { randomBytes } from 'node:crypto';
 
 export type IdPrefix = 'evt' | 'ep' | 'del' | 'att' | 'mer' | 'key' | 'ord' | 'txn' | 'pb' | 'bnk';
+
+/**
+ * An id of one kind, as a type: `EventId` is any string starting `evt_`, so an endpoint id passed
+ * where an event id is expected fails to compile. A value gets one of these types from `newId`, from
+ * `isId` (a type guard), from a route schema that checked the prefix, or from the store.
+ */
+export type IdOf<P extends IdPrefix> = `${P}_${string}`;
+export type EventId = IdOf<'evt'>;
+export type EndpointId = IdOf<'ep'>;
+export type DeliveryId = IdOf<'del'>;
+export type AttemptId = IdOf<'att'>;
+export type MerchantId = IdOf<'mer'>;
+export type ApiKeyId = IdOf<'key'>;
+export type OrderId = IdOf<'ord'>;
+export type TransactionId = IdOf<'txn'>;
+export type PaybackId = IdOf<'pb'>;
+export type BankNotificationId = IdOf<'bnk'>;
 
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 // Random bytes are drawn in blocks: one randomBytes() call per id cost ~1 µs of the ~3 µs an id took.
@@ -53,18 +70,18 @@ export function ulid(ms = Date.now()): string {
   return out;
 }
 
-export function newId(prefix: IdPrefix, ms = Date.now()): string {
+export function newId<P extends IdPrefix>(prefix: P, ms = Date.now()): IdOf<P> {
   return `${prefix}_${ulid(ms)}`;
 }
 
 const ID_RE = /^[a-z]{2,4}_[0-9A-HJKMNP-TV-Z]{26}$/;
 /** True when `id` has the given prefix and a well-formed body. */
-export function isId(prefix: IdPrefix, id: string): boolean {
+export function isId<P extends IdPrefix>(prefix: P, id: string): id is IdOf<P> {
   return id.startsWith(prefix + '_') && ID_RE.test(id);
 }
 
 /** The smallest id of a kind created at or after `ms`: a cursor for "since this time". */
-export function idFloor(prefix: IdPrefix, ms: number): string {
+export function idFloor<P extends IdPrefix>(prefix: P, ms: number): IdOf<P> {
   let out = '';
   let t = ms;
   for (let i = 0; i < 10; i++) { out = ALPHABET[t % 32] + out; t = Math.floor(t / 32); }

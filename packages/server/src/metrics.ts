@@ -3,6 +3,7 @@
  * Kept dependency-free: a handful of counters does not justify a metrics library on the hot path,
  * where an increment here is one property write.
  */
+import type { ErrorClass } from './store/types.js';
 
 const LATENCY_BUCKETS_MS = [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000];
 
@@ -24,7 +25,7 @@ export class Metrics {
   /** Read at scrape time: gauges owned by other parts (in flight, pending). */
   readonly gauges = new Map<string, () => number>();
 
-  attempt(errorClass: string | null, durationMs: number): void {
+  attempt(errorClass: ErrorClass | null, durationMs: number): void {
     const k = errorClass ?? 'ok';
     this.attemptsByClass.set(k, (this.attemptsByClass.get(k) ?? 0) + 1);
     let i = 0;

@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createPayhook, type Payhook } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { buildEnvelope } from '../src/store/envelope.js';
-import { newId } from '../src/ids.js';
+import { newId, type MerchantId } from '../src/ids.js';
 import { openListenStreams } from '../src/api/listen.js';
 import { ADMIN_KEY, Harness, Receiver, eventually, world, type Tenant } from './api-harness.js';
 import { openStream, type OpenStream } from './helpers/sse.js';
@@ -106,7 +106,7 @@ describe('GET /v1/listen', () => {
     // As if its transaction had been slow: an id older than one already streamed becomes visible now.
     const id = newId('evt', lateMs);
     const data = JSON.stringify({ n: 'late' });
-    await h.app.store.appendEvents([{ id, merchantId: a.id, type: 'order.late', data, body: buildEnvelope(id, 'order.late', lateMs, data), idempotencyKey: null, createdAt: lateMs }]);
+    await h.app.store.appendEvents([{ id, merchantId: a.id as MerchantId, type: 'order.late', data, body: buildEnvelope(id, 'order.late', lateMs, data), idempotencyKey: null, createdAt: lateMs }]);
     await s.waitFor(has(id), 'the late event');
     assert.equal(s.events().filter((m) => m.id === later.id).length, 1, 'the look-back does not send an event twice');
   });

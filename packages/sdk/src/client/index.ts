@@ -7,9 +7,9 @@
  */
 import { PayhookApiError } from '../errors.js';
 import type {
-  ApiEvent, Card, CreateEndpointInput, CreateOrderInput, Delivery, DeliveryDetail, DeliveryListParams, Endpoint,
-  EndpointSecrets, EventListParams, ListParams, Order, OrderListParams, Page, PayResult, SendEventInput,
-  UpdateEndpointInput,
+  ApiEvent, Card, CreatedMerchant, CreateEndpointInput, CreateMerchantInput, CreateOrderInput, Delivery, DeliveryDetail,
+  DeliveryListParams, Endpoint, EndpointSecrets, EventListParams, ListenParams, ListParams, Merchant, Order, OrderListParams,
+  Page, PayResult, SendEventInput, SendEventResult, UpdateEndpointInput,
 } from './types.js';
 
 /**
@@ -32,6 +32,13 @@ export interface PayhookClientOptions {
 }
 
 type Query = Record<string, string | number | boolean | undefined | null>;
+
+interface CallOptions {
+  query?: Query;
+  body?: unknown;
+  /** Send the client's `merchantId` as `merchant_id` (every route but the admin's `/v1/merchants`). */
+  scoped?: boolean;
+}
 
 /** API events carry `created_at`; give them the envelope's `timestamp` too, so webhook handlers take them. */
 function normaliseEvent(e: ApiEvent): ApiEvent {
@@ -83,10 +90,28 @@ export class PayhookClient {
    * const health = await client.request<{ ok: boolean }>('GET', '/healthz');
    */
   async request<T>(method: string, path: string, options: { query?: Query; body?: unknown } = {}): Promise<T> {
+    return (await this.#exchange<T>(method, path, options)).body;
+  }
+
+  /** One JSON request, with the answer's status (some routes say something with it, such as 200 vs 202). */
+  async #exchange<T>(method: string, path: string, options: CallOptions): Promise<{ status: number; body: T }> {
+    const signal = AbortSignal.timeout(this.#timeoutMs);
+    const res = await this.#fetch2xx(method, path, options, 'application/json', signal);
+    const text = await res.text().catch((err: unknown) => { throw this.#networkError(method, path, err); });
+    if (text === '') return { status: res.status, body: undefined as T };
+    try {
+      return { status: res.status, body: JSON.parse(text) as T };
+    } catch {
+      throw new PayhookApiError('invalid_response', res.status, `${method} ${path} answered ${res.status} with a body that is not JSON`);
+    }
+  }
+
+  /** Sends one request; a network failure or a non-2xx answer throws `PayhookApiError`. */
+  async #fetch2xx(method: string, path: string, options: CallOptions, accept: string, signal: AbortSignal): Promise<Response> {
     const url = new URL(this.#baseUrl + path);
-    const query = { ...options.query, merchant_id: this.#merchantId };
+    const query = options.scoped === false ? { ...options.query } : { ...options.query, merchant_id: this.#merchantId };
     for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== null) url.searchParams.set(k, String(v));
-    const headers: Record<string, string> = { authorization: `Bearer ${this.#apiKey}`, accept: 'application/json' };
+    const headers: Record<string, string> = { authorization: `Bearer ${this.#apiKey}`, accept };
     let body: string | undefined;
     if (options.body !== undefined) {
       headers['content-type'] = 'application/json';
@@ -94,30 +119,46 @@ export class PayhookClient {
     }
     let res: Response;
     try {
-      res = await this.#fetch(url, { method, headers, body, signal: AbortSignal.timeout(this.#timeoutMs) });
+      res = await this.#fetch(url, { method, headers, body, signal });
     } catch (err) {
-      const timedOut = (err as { name?: string })?.name === 'TimeoutError';
-      throw new PayhookApiError(
-        timedOut ? 'timeout' : 'network_error', 0,
-        timedOut ? `${method} ${path} timed out after ${this.#timeoutMs} ms` : `${method} ${path} failed: ${(err as Error)?.message ?? err}`,
-        null, { cause: err },
-      );
+      throw this.#networkError(method, path, err);
     }
-    const text = await res.text();
+    if (res.ok) return res;
+    const text = await res.text().catch(() => '');
     let json: unknown;
-    if (text !== '') {
-      try { json = JSON.parse(text); } catch { json = undefined; }
+    try { json = JSON.parse(text); } catch { json = undefined; }
+    const e = (json as { error?: { code?: unknown; message?: unknown; details?: unknown } } | undefined)?.error;
+    if (e && typeof e.code === 'string') {
+      throw new PayhookApiError(e.code, res.status, typeof e.message === 'string' ? e.message : e.code, e.details ?? null);
     }
-    if (!res.ok) {
-      const e = (json as { error?: { code?: unknown; message?: unknown; details?: unknown } } | undefined)?.error;
-      if (e && typeof e.code === 'string') {
-        throw new PayhookApiError(e.code, res.status, typeof e.message === 'string' ? e.message : e.code, e.details ?? null);
-      }
-      throw new PayhookApiError(`http_${res.status}`, res.status, `${method} ${path} answered ${res.status} without a payhook error body`, text.slice(0, 500));
-    }
-    if (text === '') return undefined as T;
-    if (json === undefined) throw new PayhookApiError('invalid_response', res.status, `${method} ${path} answered ${res.status} with a body that is not JSON`);
-    return json as T;
+    throw new PayhookApiError(`http_${res.status}`, res.status, `${method} ${path} answered ${res.status} without a payhook error body`, text.slice(0, 500));
+  }
+
+  #networkError(method: string, path: string, err: unknown): PayhookApiError {
+    const timedOut = (err as { name?: string })?.name === 'TimeoutError';
+    return new PayhookApiError(
+      timedOut ? 'timeout' : 'network_error', 0,
+      timedOut ? `${method} ${path} timed out after ${this.#timeoutMs} ms` : `${method} ${path} failed: ${(err as Error)?.message ?? err}`,
+      null, { cause: err },
+    );
+  }
+
+  /**
+   * Merchants (tenants): the admin key only. `merchantId` is not sent on these routes.
+   *
+   * @example
+   * const admin = new PayhookClient({ baseUrl, apiKey: process.env.PAYHOOK_ADMIN_KEY! });
+   * const { id, api_key } = await admin.merchants.create({ name: 'Corner Shop' });
+   */
+  readonly merchants = {
+    /** Answers with the merchant's API key, the only time it is shown. @example const { api_key } = await admin.merchants.create({ name: 'Corner Shop' }); */
+    create: (input: CreateMerchantInput): Promise<CreatedMerchant> => this.#send('POST', '/v1/merchants', { body: input, scoped: false }),
+    /** Newest first. @example const { data } = await admin.merchants.list({ limit: 100 }); */
+    list: (params: ListParams = {}): Promise<Page<Merchant>> => this.#send('GET', '/v1/merchants', { query: { ...params }, scoped: false }),
+  };
+
+  async #send<T>(method: string, path: string, options: CallOptions): Promise<T> {
+    return (await this.#exchange<T>(method, path, options)).body;
   }
 
   /**
@@ -150,7 +191,46 @@ export class PayhookClient {
     get: async (id: string): Promise<ApiEvent> => normaliseEvent(await this.request<ApiEvent>('GET', `/v1/events/${seg(id)}`)),
     /** Creates an event; payhook delivers it to every matching endpoint. @example await client.events.send({ type: 'ping', data: {} }); */
     send: async (input: SendEventInput): Promise<ApiEvent> => normaliseEvent(await this.request<ApiEvent>('POST', '/v1/events', { body: input })),
+    /**
+     * `send`, telling whether the event was created (`false`: its `idempotency_key` was seen before,
+     * and the first event is returned unchanged).
+     * @example const { event, created } = await client.events.create({ type: 'invoice.paid', data: { id: 'inv_1' }, idempotency_key: 'inv_1' });
+     */
+    create: async (input: SendEventInput): Promise<SendEventResult> => {
+      const { status, body } = await this.#exchange<ApiEvent>('POST', '/v1/events', { body: input });
+      return { event: normaliseEvent(body), created: status !== 200 };
+    },
+    /**
+     * Opens `GET /v1/listen`: the merchant's events as Server-Sent Events, as they are accepted (what
+     * `payhook listen` forwards). Resolves once payhook has answered, with the `text/event-stream` body;
+     * it stays open until `signal` aborts or the connection ends. The client's timeout covers the
+     * connection only, never the open stream. Refused (a bad key, a bad filter) → `PayhookApiError`.
+     *
+     * @example
+     * const stream = await client.events.listen({ types: ['order.*'], after: lastSeenId, signal });
+     * for await (const chunk of stream) process.stdout.write(new TextDecoder().decode(chunk));
+     */
+    listen: (params: ListenParams = {}): Promise<ReadableStream<Uint8Array>> => this.#listen(params),
   };
+
+  async #listen(params: ListenParams): Promise<ReadableStream<Uint8Array>> {
+    const path = '/v1/listen';
+    const connecting = new AbortController();
+    const timer = setTimeout(() => connecting.abort(new DOMException('connecting timed out', 'TimeoutError')), this.#timeoutMs);
+    const signal = params.signal ? AbortSignal.any([params.signal, connecting.signal]) : connecting.signal;
+    const query: Query = { types: params.types && params.types.length > 0 ? params.types.join(',') : undefined, after: params.after };
+    try {
+      const res = await this.#fetch2xx('GET', path, { query }, 'text/event-stream', signal);
+      if (!res.body) throw new PayhookApiError('invalid_response', res.status, `GET ${path} answered ${res.status} without a stream`);
+      return res.body as ReadableStream<Uint8Array>;
+    } catch (err) {
+      // Stopped by the caller: the caller's own abort reason, as fetch gives it.
+      if (params.signal?.aborted) throw params.signal.reason ?? err;
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
 
   /**
    * Endpoints: where webhooks go, with their signing secrets.

@@ -76,6 +76,74 @@ export interface SendEventInput {
 }
 
 /**
+ * The result of `events.create`: the event, and whether this call created it (`false` when its
+ * `idempotency_key` was seen before: the first event comes back unchanged and nothing is sent again).
+ *
+ * @example
+ * const { event, created }: SendEventResult = await client.events.create({ type: 'ping', data: {}, idempotency_key: 'k1' });
+ */
+export interface SendEventResult {
+  event: ApiEvent;
+  created: boolean;
+}
+
+/**
+ * Options of `events.listen`.
+ *
+ * @example
+ * const stop = new AbortController();
+ * const stream = await client.events.listen({ types: ['order.*'], after: 'evt_01J…', signal: stop.signal });
+ */
+export interface ListenParams {
+  /** Event types to stream (exact names, or `prefix.*`); all when absent. */
+  types?: readonly string[];
+  /** Resume: stream the events after this event id. Default: only events accepted from now on. */
+  after?: string;
+  /** Closes the stream (or stops connecting). */
+  signal?: AbortSignal;
+}
+
+/**
+ * A merchant (tenant), as the admin routes show it.
+ *
+ * @example
+ * const { data }: Page<Merchant> = await admin.merchants.list();
+ */
+export interface Merchant {
+  id: string;
+  name: string;
+  created_at: string;
+}
+
+/**
+ * The body of `merchants.create`.
+ *
+ * @example
+ * await admin.merchants.create({ name: 'Corner Shop' });
+ */
+export interface CreateMerchantInput {
+  name: string;
+}
+
+/**
+ * A merchant just created, with its API key: shown this once, payhook keeps only its hash.
+ *
+ * @example
+ * const { id, api_key }: CreatedMerchant = await admin.merchants.create({ name: 'Corner Shop' });
+ */
+export interface CreatedMerchant extends Merchant {
+  api_key: string;
+}
+
+/**
+ * Why an endpoint is disabled: `merchant` (through the API) or `gone` (it answered 410 Gone).
+ *
+ * @example
+ * if (ep.disabled && ep.disabled_reason === ('gone' as EndpointDisabledReason)) alertOps(ep);
+ */
+export type EndpointDisabledReason = 'merchant' | 'gone';
+
+/**
  * A webhook endpoint of the merchant.
  *
  * @example
@@ -89,7 +157,7 @@ export interface Endpoint {
   /** `null`: every event type. */
   event_types: string[] | null;
   disabled: boolean;
-  disabled_reason: string | null;
+  disabled_reason: EndpointDisabledReason | null;
   headers: Record<string, string>;
   /** `standard` (the envelope) or another registered format such as `foloosi`. */
   format: string;
@@ -166,6 +234,17 @@ export interface Delivery {
 }
 
 /**
+ * Why an attempt failed (`null` on an attempt that succeeded): no answer in time, the name did not
+ * resolve, the connection was refused or reset, TLS failed, a non-2xx status, a redirect (never
+ * followed), an invalid URL, an address payhook may not call, or anything else.
+ *
+ * @example
+ * const timedOut = detail.attempts.filter((a) => a.error_class === ('timeout' as AttemptErrorClass));
+ */
+export type AttemptErrorClass =
+  | 'timeout' | 'dns' | 'refused' | 'reset' | 'tls' | 'http_status' | 'redirect' | 'invalid_url' | 'blocked' | 'unknown';
+
+/**
  * One HTTP try of a delivery.
  *
  * @example
@@ -179,7 +258,7 @@ export interface Attempt {
   duration_ms: number;
   status_code: number | null;
   response_body: string | null;
-  error_class: string | null;
+  error_class: AttemptErrorClass | null;
   error_message: string | null;
   next_retry_at: string | null;
 }

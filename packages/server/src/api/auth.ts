@@ -13,6 +13,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
 import { PayhookError } from '../errors.js';
+import type { MerchantId } from '../ids.js';
 import type { Principal } from '../merchants/service.js';
 
 export type AuthLevel = 'public' | 'admin' | 'merchant';
@@ -40,10 +41,11 @@ export function registerAuth(app: FastifyInstance, ctx: AppContext): void {
 }
 
 /** The merchant this request acts for (see the rule above). */
-export function merchantOf(ctx: AppContext, request: FastifyRequest): Promise<string> {
+export function merchantOf(ctx: AppContext, request: FastifyRequest): Promise<MerchantId> {
   const principal = request.principal;
   if (!principal) throw new PayhookError('unauthorized');
-  const requested = (request.query as { merchant_id?: string } | undefined)?.merchant_id;
+  // Every merchant-scoped route's schema checks `merchant_id` as a `mer_` id (scopedQuery).
+  const requested = (request.query as { merchant_id?: MerchantId } | undefined)?.merchant_id;
   return ctx.auth.merchantFor(principal, requested);
 }
 

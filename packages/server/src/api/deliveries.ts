@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.js';
 import { PayhookError } from '../errors.js';
+import type { DeliveryId, EndpointId, EventId } from '../ids.js';
 import type { DeliveryStatus } from '../store/types.js';
 import { bearer, merchantOf } from './auth.js';
 import { checkCursor } from './paging.js';
@@ -11,14 +12,15 @@ import { attemptView, deliveryView, pageView } from './views.js';
 
 interface ListQuery {
   merchant_id?: string;
-  endpoint_id?: string;
-  event_id?: string;
+  endpoint_id?: EndpointId;
+  event_id?: EventId;
   status?: DeliveryStatus;
   limit: number;
   cursor?: string;
 }
 
-type Id = { Params: { id: string }; Querystring: { merchant_id?: string } };
+/** The schema (`idParams('del', …)`) has checked the id's prefix. */
+type Id = { Params: { id: DeliveryId }; Querystring: { merchant_id?: string } };
 
 export function registerDeliveryRoutes(app: FastifyInstance, ctx: AppContext): void {
   const base = { config: { auth: 'merchant' as const } };

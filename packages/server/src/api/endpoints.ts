@@ -8,6 +8,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.js';
 import { PayhookError } from '../errors.js';
+import type { EndpointId } from '../ids.js';
 import { createEndpoint, getSecrets, rotateSecret, updateEndpoint, type EndpointInput } from '../endpoints/service.js';
 import { bearer, merchantOf } from './auth.js';
 import { checkCursor, parseTime } from './paging.js';
@@ -28,7 +29,8 @@ const endpointFields = {
   timeout_ms: { type: ['integer', 'null'], minimum: 1000, maximum: 30000, description: 'Per-attempt timeout; null uses the server default.' },
 };
 
-type Id = { Params: { id: string }; Querystring: { merchant_id?: string } };
+/** The schema (`idParams('ep', …)`) has checked the id's prefix. */
+type Id = { Params: { id: EndpointId }; Querystring: { merchant_id?: string } };
 
 export function registerEndpointRoutes(app: FastifyInstance, ctx: AppContext): void {
   const base = { config: { auth: 'merchant' as const } };
@@ -117,7 +119,7 @@ export function registerEndpointRoutes(app: FastifyInstance, ctx: AppContext): v
   }, async (request, reply) => {
     const merchantId = await merchantOf(ctx, request);
     if (!(await ctx.store.deleteEndpoint(merchantId, request.params.id, Date.now()))) throw new PayhookError('endpoint_not_found');
-    ctx.dispatcher?.signer.invalidate(request.params.id);
+    ctx.bus.emit('endpoint:changed', { endpointId: request.params.id });
     return reply.code(204).send();
   });
 
@@ -135,7 +137,7 @@ export function registerEndpointRoutes(app: FastifyInstance, ctx: AppContext): v
     const now = Date.now();
     await rotateSecret(ctx.store, merchantId, request.params.id, ctx.config.secretOverlapMs, now);
     // This process signs with the new secret from the next attempt on; other processes within their cache TTL.
-    ctx.dispatcher?.signer.invalidate(request.params.id);
+    ctx.bus.emit('endpoint:changed', { endpointId: request.params.id });
     const { current, previous } = await getSecrets(ctx.store, merchantId, request.params.id, now);
     return secretsView(current, previous);
   });

@@ -8,7 +8,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { AppContext } from '../context.js';
 import { PayhookError } from '../errors.js';
-import { idFloor, isId } from '../ids.js';
+import { idFloor, isId, type EventId } from '../ids.js';
 import { isValidFilter } from '../events/filter.js';
 import { MAX_IDEMPOTENCY_KEY_LENGTH } from '../events/ingest.js';
 import { bearer, merchantOf } from './auth.js';
@@ -47,7 +47,7 @@ export function parseTypeFilter(values: string[] | undefined): string[] | undefi
 }
 
 /** `after`/`before`: an event id, or an ISO time turned into the smallest event id of that millisecond. */
-function bound(value: string | undefined, field: 'after' | 'before'): string | undefined {
+function bound(value: string | undefined, field: 'after' | 'before'): EventId | undefined {
   if (value === undefined) return undefined;
   if (value.startsWith('evt_')) {
     if (!isId('evt', value)) throw new PayhookError('invalid_id', `${field} is not a well-formed event id`, { field });
@@ -120,7 +120,7 @@ export function registerEventRoutes(app: FastifyInstance, ctx: AppContext): void
     return sendJson(reply, 200, eventPageJson(page));
   });
 
-  app.get<{ Params: { id: string }; Querystring: { merchant_id?: string } }>('/v1/events/:id', {
+  app.get<{ Params: { id: EventId }; Querystring: { merchant_id?: string } }>('/v1/events/:id', {
     ...base,
     schema: {
       operationId: 'events.get',

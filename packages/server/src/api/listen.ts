@@ -30,7 +30,7 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { parseDuration } from '../config.js';
 import type { AppContext } from '../context.js';
 import { PayhookError } from '../errors.js';
-import { idFloor, isId } from '../ids.js';
+import { idFloor, isId, type EventId, type MerchantId } from '../ids.js';
 import type { EventRecord, Store } from '../store/types.js';
 import { bearer, merchantOf } from './auth.js';
 import { parseTypeFilter } from './events.js';
@@ -57,10 +57,10 @@ interface ListenQuery {
 
 interface StreamOptions {
   store: Store;
-  merchantId: string;
+  merchantId: MerchantId;
   types: string[] | undefined;
   /** Never send this id or an earlier one. */
-  after: string;
+  after: EventId;
   res: ServerResponse;
   pollMs: number;
   heartbeatMs: number;
@@ -69,11 +69,11 @@ interface StreamOptions {
 
 /** One open stream: polls, writes, heartbeats, and tears itself down when the client goes. */
 class ListenStream {
-  private cursor: string;
+  private cursor: EventId;
   /** Ids sent within the look-back window, so a re-read does not send them again. */
-  private readonly sent = new Set<string>();
+  private readonly sent = new Set<EventId>();
   /** Raised when ids are forgotten (the cap): the look-back never reaches below it again. */
-  private forgottenUpTo: string;
+  private forgottenUpTo: EventId;
   private polling = false;
   private again = false;
   private closed = false;
@@ -137,7 +137,7 @@ class ListenStream {
     }
   }
 
-  private remember(id: string): void {
+  private remember(id: EventId): void {
     if (id > this.cursor) this.cursor = id;
     this.sent.add(id);
     if (this.sent.size <= MAX_REMEMBERED) return;

@@ -8,6 +8,7 @@
  */
 import { createHmac } from 'node:crypto';
 import { decodeSecret } from '@payhook/sdk';
+import type { EndpointId, EventId } from '../ids.js';
 import type { Store } from '../store/types.js';
 
 interface CachedKeys {
@@ -16,16 +17,16 @@ interface CachedKeys {
 }
 
 export class Signer {
-  private readonly cache = new Map<string, CachedKeys>();
-  private readonly loading = new Map<string, Promise<CachedKeys>>();
+  private readonly cache = new Map<EndpointId, CachedKeys>();
+  private readonly loading = new Map<EndpointId, Promise<CachedKeys>>();
 
   constructor(private readonly store: Store, private readonly ttlMs = 5_000) {}
 
-  invalidate(endpointId: string): void {
+  invalidate(endpointId: EndpointId): void {
     this.cache.delete(endpointId);
   }
 
-  private async keysFor(endpointId: string, now: number): Promise<CachedKeys> {
+  private async keysFor(endpointId: EndpointId, now: number): Promise<CachedKeys> {
     const hit = this.cache.get(endpointId);
     if (hit && now - hit.loadedAt < this.ttlMs) return hit;
     let p = this.loading.get(endpointId);
@@ -44,7 +45,7 @@ export class Signer {
    * The `webhook-signature` header value for one attempt: synchronously (a string) when the endpoint's
    * keys are cached, which is nearly always, so the hot path awaits nothing.
    */
-  signature(endpointId: string, msgId: string, timestampSeconds: number, body: string): string | Promise<string> {
+  signature(endpointId: EndpointId, msgId: EventId, timestampSeconds: number, body: string): string | Promise<string> {
     const wallNow = Date.now();
     const hit = this.cache.get(endpointId);
     if (hit && wallNow - hit.loadedAt < this.ttlMs) return this.sign(hit, endpointId, msgId, timestampSeconds, body);

@@ -1,7 +1,7 @@
 /** Endpoints: validation of what a merchant may register, secrets and rotation. */
 import { generateSecret } from '@payhook/sdk';
 import { PayhookError } from '../errors.js';
-import { newId } from '../ids.js';
+import { newId, type EndpointId, type MerchantId } from '../ids.js';
 import { isValidFilter } from '../events/filter.js';
 import { FormatRegistry } from '../events/formats.js';
 import type { Endpoint, EndpointPatch, EndpointSecret, Store } from '../store/types.js';
@@ -88,7 +88,7 @@ export function parseEndpointInput(input: EndpointInput, full: boolean, formats:
   return patch;
 }
 
-export async function createEndpoint(store: Store, merchantId: string, input: EndpointInput, now = Date.now(), formats?: FormatRegistry): Promise<{ endpoint: Endpoint; secret: string }> {
+export async function createEndpoint(store: Store, merchantId: MerchantId, input: EndpointInput, now = Date.now(), formats?: FormatRegistry): Promise<{ endpoint: Endpoint; secret: string }> {
   const p = parseEndpointInput(input, true, formats);
   const secret = generateSecret();
   const endpoint = await store.createEndpoint({
@@ -99,7 +99,7 @@ export async function createEndpoint(store: Store, merchantId: string, input: En
   return { endpoint, secret };
 }
 
-export async function updateEndpoint(store: Store, merchantId: string, id: string, input: EndpointInput, now = Date.now(), formats?: FormatRegistry): Promise<Endpoint> {
+export async function updateEndpoint(store: Store, merchantId: MerchantId, id: EndpointId, input: EndpointInput, now = Date.now(), formats?: FormatRegistry): Promise<Endpoint> {
   const patch = parseEndpointInput(input, false, formats);
   const ep = await store.updateEndpoint(merchantId, id, patch, now);
   if (!ep) throw new PayhookError('endpoint_not_found');
@@ -107,13 +107,13 @@ export async function updateEndpoint(store: Store, merchantId: string, id: strin
 }
 
 /** Makes a new current secret; the previous one keeps signing for `overlapMs`. */
-export async function rotateSecret(store: Store, merchantId: string, id: string, overlapMs: number, now = Date.now()): Promise<string> {
+export async function rotateSecret(store: Store, merchantId: MerchantId, id: EndpointId, overlapMs: number, now = Date.now()): Promise<string> {
   const secret = generateSecret();
   if (!(await store.rotateSecret(merchantId, id, secret, now, now + overlapMs))) throw new PayhookError('endpoint_not_found');
   return secret;
 }
 
-export async function getSecrets(store: Store, merchantId: string, id: string, now = Date.now()): Promise<{ current: string; previous: EndpointSecret[] }> {
+export async function getSecrets(store: Store, merchantId: MerchantId, id: EndpointId, now = Date.now()): Promise<{ current: string; previous: EndpointSecret[] }> {
   if (!(await store.getEndpoint(merchantId, id))) throw new PayhookError('endpoint_not_found');
   const secrets = await store.getSigningSecrets(id, now);
   const current = secrets.find((s) => s.expiresAt === null);

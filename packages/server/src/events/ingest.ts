@@ -5,7 +5,7 @@
  * many requests, while a lone request still commits at once (at the end of its own turn).
  */
 import { PayhookError } from '../errors.js';
-import { newId } from '../ids.js';
+import { newId, type MerchantId } from '../ids.js';
 import type { Metrics } from '../metrics.js';
 import type { AppendedEvent, NewEvent, Store } from '../store/types.js';
 import { buildEnvelope } from '../store/envelope.js';
@@ -15,7 +15,7 @@ export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 const MAX_GROUP = 1000;
 
 export interface SendEventInput {
-  merchantId: string;
+  merchantId: MerchantId;
   type: unknown;
   data: unknown;
   idempotencyKey?: unknown;

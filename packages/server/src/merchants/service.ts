@@ -1,10 +1,10 @@
 /** Merchants (tenants) and who is calling: the admin, or one merchant through its key. */
 import { PayhookError } from '../errors.js';
-import { newId } from '../ids.js';
+import { newId, type MerchantId } from '../ids.js';
 import type { Merchant, Store } from '../store/types.js';
 import { generateApiKey, hashApiKey, keyPrefix, sameHash } from './keys.js';
 
-export type Principal = { kind: 'admin' } | { kind: 'merchant'; merchantId: string };
+export type Principal = { kind: 'admin' } | { kind: 'merchant'; merchantId: MerchantId };
 
 export async function createMerchant(store: Store, name: string, now = Date.now()): Promise<{ merchant: Merchant; apiKey: string }> {
   const merchant: Merchant = { id: newId('mer', now), name, createdAt: now };
@@ -47,7 +47,7 @@ export class Authenticator {
    * The merchant a request acts for: a merchant key acts for itself (and may not name another); an
    * admin key must name `merchant_id`, which must exist.
    */
-  async merchantFor(principal: Principal, requested: string | undefined): Promise<string> {
+  async merchantFor(principal: Principal, requested: MerchantId | undefined): Promise<MerchantId> {
     if (principal.kind === 'merchant') {
       // Naming another merchant looks exactly like naming none that exists: no probing for ids.
       if (requested !== undefined && requested !== principal.merchantId) throw new PayhookError('merchant_not_found');

@@ -5,20 +5,12 @@
  * The `payhook` command (cli/main.ts) registers them with the core's API commands.
  */
 import type { Command } from 'commander';
+import type { CreateOrderInput, OrderStatus } from '@payhook/sdk';
 import {
   action, clientFor, isPayhookError, parsePositiveInt, printJson, printMore, printTable, UsageError, withClientOptions,
-  type CommonFlags, type PageOf,
+  type CommonFlags,
 } from '../module-api.js';
 import { parseDecimal } from './currencies.js';
-
-interface Order {
-  id: string; reference: string; amount: number; amount_decimal: string; currency: string; status: string; sequence: number; created_at: string;
-  transactions?: Transaction[]; events?: { event_id: string; type: string; sequence: number; status: string; created_at: string }[];
-}
-interface Transaction {
-  id: string; transaction_no: string; status: string; card_last_four: string; bank_message: string;
-  payback: { id: string; status: string; attempts: number } | null;
-}
 
 interface CreateFlags extends CommonFlags {
   reference: string; amount: string; currency: string; email?: string; mobile?: string; optional1?: string; optional2?: string; optional3?: string;
@@ -49,13 +41,13 @@ export function registerPaymentCommands(program: Command): void {
     .option('--optional2 <text>', 'free field returned in every event')
     .option('--optional3 <text>', 'free field returned in every event')
     .action(action(async (flags: CreateFlags) => {
-      const body: Record<string, unknown> = {
+      const body: CreateOrderInput = {
         reference: flags.reference, amount: minorUnits(flags.amount, flags.currency), currency: flags.currency.toUpperCase(),
       };
       if (flags.email !== undefined) body.customer_email = flags.email;
       if (flags.mobile !== undefined) body.customer_mobile = flags.mobile;
       for (const k of ['optional1', 'optional2', 'optional3'] as const) if (flags[k] !== undefined) body[k] = flags[k];
-      const { body: o } = await clientFor(flags).request<Order>('POST', '/v1/orders', { body });
+      const o = await clientFor(flags).orders.create(body);
       if (flags.json) return printJson(o);
       process.stdout.write(`Created order ${o.id} (${o.reference}): ${o.amount_decimal} ${o.currency}, ${o.status}\n`);
     }));
@@ -66,7 +58,8 @@ export function registerPaymentCommands(program: Command): void {
     .option('--cursor <cursor>', 'the next page, as printed after the previous one')
     .action(action(async (flags: CommonFlags & { status?: string; limit: string; cursor?: string }) => {
       const limit = parsePositiveInt(flags.limit, '--limit');
-      const { body } = await clientFor(flags).request<PageOf<Order>>('GET', '/v1/orders', { query: { status: flags.status, limit, cursor: flags.cursor } });
+      // Any --status is passed on as typed: the API answers an unknown one with its own error.
+      const body = await clientFor(flags).orders.list({ status: flags.status as OrderStatus | undefined, limit, cursor: flags.cursor });
       if (flags.json) return printJson(body);
       printTable(['ID', 'REFERENCE', 'AMOUNT', 'STATUS', 'CREATED'], body.data.map((o) => [o.id, o.reference, `${o.amount_decimal} ${o.currency}`, o.status, o.created_at]));
       printMore(body);
@@ -74,7 +67,7 @@ export function registerPaymentCommands(program: Command): void {
 
   withClientOptions(orders.command('show <order>').description('an order with its transactions and events'))
     .action(action(async (id: string, flags: CommonFlags) => {
-      const { body: o } = await clientFor(flags).request<Order>('GET', `/v1/orders/${encodeURIComponent(id)}`);
+      const o = await clientFor(flags).orders.get(id);
       if (flags.json) return printJson(o);
       process.stdout.write(`Order ${o.id} (${o.reference}): ${o.amount_decimal} ${o.currency}, ${o.status}\n\nTransactions:\n`);
       printTable(['ID', 'NUMBER', 'CARD', 'STATUS', 'BANK', 'PAY-BACK'], (o.transactions ?? []).map((t) => [
@@ -89,8 +82,7 @@ export function registerPaymentCommands(program: Command): void {
     .option('--expiry <MM/YY>', 'card expiry', '12/30')
     .option('--cvc <cvc>', 'card cvc', '123')
     .action(action(async (id: string, flags: CommonFlags & { card: string; expiry: string; cvc: string }) => {
-      const { body } = await clientFor(flags).request<{ outcome: string; transaction: Transaction; order: Order }>(
-        'POST', `/v1/orders/${encodeURIComponent(id)}/transactions`, { body: { card: { number: flags.card, expiry: flags.expiry, cvc: flags.cvc } } });
+      const body = await clientFor(flags).orders.pay(id, { number: flags.card, expiry: flags.expiry, cvc: flags.cvc });
       if (flags.json) return printJson(body);
       const t = body.transaction;
       process.stdout.write(`${body.outcome}: ${t.id} (${t.transaction_no}), card …${t.card_last_four}, bank: ${t.bank_message}\n`);

@@ -15,7 +15,7 @@
  * Ids are made by `makeId` (the prefixed time-ordered ids by default) so that tests can pass a
  * deterministic one; nothing else here reads the clock or the database.
  */
-import { newId, type NewEvent } from '../module-api.js';
+import { newId, type EventId, type NewEvent } from '../module-api.js';
 import { planEvents, toNewEvents, type PaymentEventType } from './events.js';
 import type { Order, Payback, Transaction } from './model.js';
 import { orderEventFor, restates, transition, transitionOrder, type TransactionEvent, type TransactionStatus } from './state.js';
@@ -132,7 +132,7 @@ export function decideChange(txn: Transaction, order: Order, change: Transaction
       currency: txn.currency, nextAttemptAt: change.paybackDueAt ?? change.now, now: change.now,
     }
     : to === 'paid_back' ? { kind: 'confirm', transactionId: txn.id, now: change.now } : null;
-  const events = toNewEvents(txn.merchantId, planned, change.now, makeId);
+  const events = toNewEvents(txn.merchantId, planned, change.now, makeId as (prefix: 'evt', at: number) => EventId);
   return {
     result: 'applied',
     transaction: next,

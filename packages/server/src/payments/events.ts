@@ -23,6 +23,7 @@
  * is checked against every schema and real events in test/payments/event-shape.test.ts.
  */
 import { buildEnvelope, newId, type NewEvent } from '../module-api.js';
+import type { EventId, MerchantId } from '../module-api.js';
 import { toDecimalString } from './currencies.js';
 import type { Order, Transaction } from './model.js';
 import type { OrderStatus, TransactionStatus } from './state.js';
@@ -152,10 +153,12 @@ export function planEvents(order: Order, txn: Transaction): PlannedEvent[] {
 }
 
 /** Planned events as the delivery engine's `NewEvent`s, with the standard envelope built once. */
-export function toNewEvents(merchantId: string, planned: PlannedEvent[], now: number, makeId: (prefix: 'evt', at: number) => string = newId): NewEvent[] {
+export function toNewEvents(merchantId: string, planned: PlannedEvent[], now: number, makeId: (prefix: 'evt', at: number) => EventId = newId): NewEvent[] {
+  // The payment model keeps its ids as plain strings; the merchant id came from the store as a `mer_` id.
+  const merchant = merchantId as MerchantId;
   return planned.map((p) => {
     const id = makeId('evt', now);
     const data = JSON.stringify(p.data);
-    return { id, merchantId, type: p.type, data, body: buildEnvelope(id, p.type, now, data), idempotencyKey: null, createdAt: now };
+    return { id, merchantId: merchant, type: p.type, data, body: buildEnvelope(id, p.type, now, data), idempotencyKey: null, createdAt: now };
   });
 }

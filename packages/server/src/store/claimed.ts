@@ -3,10 +3,11 @@
  * whose claim statements return the same columns.
  */
 import { dataOfEnvelope } from './envelope.js';
+import type { DeliveryId, EndpointId, EventId, MerchantId } from '../ids.js';
 import type { ClaimedDelivery, PayloadFormat } from './types.js';
 
 export interface ClaimRow {
-  id: string; event_id: string; event_type: string; attempts: number; endpoint_id: string; merchant_id: string;
+  id: DeliveryId; event_id: EventId; event_type: string; attempts: number; endpoint_id: EndpointId; merchant_id: MerchantId;
   body: string; event_created_at: number; url: string; headers: string; format: string; timeout_ms: number | null;
 }
 

@@ -11,42 +11,48 @@
  * `moduleStore` (store/module-port.ts): their own named statements, and `withOutbox`, which commits
  * their writes together with the events they append. No module's types appear here.
  */
+import type { ApiKeyId, AttemptId, DeliveryId, EndpointId, EventId, MerchantId } from '../ids.js';
+
 export type DeliveryStatus = 'pending' | 'succeeded' | 'failed' | 'cancelled';
 /**
  * A payload format's name: `standard`, or one a module registered in the process's `FormatRegistry`
  * (events/formats.ts). The API checks it against that registry; the store keeps it as text.
  */
 export type PayloadFormat = string;
+/** Why an endpoint is disabled: by the merchant through the API, or because it answered 410 Gone. */
+export type EndpointDisabledReason = 'merchant' | 'gone';
+/** What an attempt made of its delivery. */
+export type AttemptOutcome = 'succeeded' | 'retry' | 'failed';
 
 /** Why an attempt failed; `null` for a success. */
 export type ErrorClass =
   | 'timeout' | 'dns' | 'refused' | 'reset' | 'tls' | 'http_status' | 'redirect' | 'invalid_url' | 'blocked' | 'unknown';
 
 export interface Merchant {
-  id: string;
+  id: MerchantId;
   name: string;
   createdAt: number;
 }
 
 export interface ApiKeyRecord {
-  id: string;
+  id: ApiKeyId;
   /** `null` for an admin key. */
-  merchantId: string | null;
+  merchantId: MerchantId | null;
   /** A few leading characters of the key, safe to show (`sk_AbCd…`). */
   prefix: string;
   createdAt: number;
 }
 
 export interface Endpoint {
-  id: string;
-  merchantId: string;
+  id: EndpointId;
+  merchantId: MerchantId;
   url: string;
   description: string;
   /** `null` means every event type; otherwise exact names and `prefix.*` wildcards. */
   eventTypes: string[] | null;
   disabled: boolean;
   /** Why the endpoint is disabled: `merchant` (by the API) or `gone` (it answered 410). */
-  disabledReason: string | null;
+  disabledReason: EndpointDisabledReason | null;
   headers: Record<string, string>;
   format: PayloadFormat;
   /** Per-attempt timeout in ms; `null` uses the server default. */
@@ -63,8 +69,8 @@ export interface EndpointSecret {
 }
 
 export interface NewEndpoint {
-  id: string;
-  merchantId: string;
+  id: EndpointId;
+  merchantId: MerchantId;
   url: string;
   description: string;
   eventTypes: string[] | null;
@@ -79,8 +85,8 @@ export interface NewEndpoint {
 export type EndpointPatch = Partial<Pick<Endpoint, 'url' | 'description' | 'eventTypes' | 'disabled' | 'headers' | 'format' | 'timeoutMs'>>;
 
 export interface EventRecord {
-  id: string;
-  merchantId: string;
+  id: EventId;
+  merchantId: MerchantId;
   type: string;
   /** The `data` member as the exact JSON text that was stored. */
   data: string;
@@ -91,8 +97,8 @@ export interface EventRecord {
 }
 
 export interface NewEvent {
-  id: string;
-  merchantId: string;
+  id: EventId;
+  merchantId: MerchantId;
   type: string;
   data: string;
   body: string;
@@ -109,10 +115,10 @@ export interface AppendedEvent {
 }
 
 export interface Delivery {
-  id: string;
-  eventId: string;
-  endpointId: string;
-  merchantId: string;
+  id: DeliveryId;
+  eventId: EventId;
+  endpointId: EndpointId;
+  merchantId: MerchantId;
   eventType: string;
   status: DeliveryStatus;
   attempts: number;
@@ -124,8 +130,8 @@ export interface Delivery {
 }
 
 export interface Attempt {
-  id: string;
-  deliveryId: string;
+  id: AttemptId;
+  deliveryId: DeliveryId;
   attemptNo: number;
   startedAt: number;
   durationMs: number;
@@ -139,8 +145,8 @@ export interface Attempt {
 
 /** A delivery handed to a dispatcher with everything needed to send it, without another query. */
 export interface ClaimedDelivery {
-  id: string;
-  eventId: string;
+  id: DeliveryId;
+  eventId: EventId;
   eventType: string;
   eventCreatedAt: number;
   /** The event's `data` JSON text (for formats other than `standard`). */
@@ -148,8 +154,8 @@ export interface ClaimedDelivery {
   /** The standard envelope bytes. */
   body: string;
   attempts: number;
-  endpointId: string;
-  merchantId: string;
+  endpointId: EndpointId;
+  merchantId: MerchantId;
   url: string;
   headers: Record<string, string>;
   format: PayloadFormat;
@@ -163,13 +169,13 @@ export interface ClaimOptions {
   leaseMs: number;
   owner: string;
   /** Endpoints this dispatcher cannot take more work for right now (at their in-flight limit). */
-  excludeEndpoints?: readonly string[];
+  excludeEndpoints?: readonly EndpointId[];
 }
 
 /** The outcome of one attempt, recorded by `recordResults` in a batch. */
 export interface AttemptResult {
-  attemptId: string;
-  deliveryId: string;
+  attemptId: AttemptId;
+  deliveryId: DeliveryId;
   owner: string;
   /** The attempt number this was (1 for the first try). */
   attemptNo: number;
@@ -183,7 +189,7 @@ export interface AttemptResult {
    * What becomes of the delivery: `succeeded`; `retry` at `nextAttemptAt`; `failed` (retries
    * exhausted, or the endpoint is gone).
    */
-  outcome: 'succeeded' | 'retry' | 'failed';
+  outcome: AttemptOutcome;
   nextAttemptAt: number | null;
   /** Set when the endpoint answered 410 Gone: it is disabled and its pending deliveries fail. */
   disableEndpoint?: boolean;
@@ -201,18 +207,18 @@ export interface ListOptions {
 }
 
 export interface EventFilter extends ListOptions {
-  merchantId: string;
+  merchantId: MerchantId;
   types?: string[];
   /** Only events created strictly after this event id (ids sort by time). */
-  afterId?: string;
-  beforeId?: string;
+  afterId?: EventId;
+  beforeId?: EventId;
   order?: 'asc' | 'desc';
 }
 
 export interface DeliveryFilter extends ListOptions {
-  merchantId: string;
-  endpointId?: string;
-  eventId?: string;
+  merchantId: MerchantId;
+  endpointId?: EndpointId;
+  eventId?: EventId;
   status?: DeliveryStatus;
 }
 
@@ -247,24 +253,24 @@ export interface Store {
   putSettingIfAbsent(key: string, value: string): Promise<string>;
 
   // merchants and keys
-  createMerchant(merchant: Merchant, key: { id: string; hash: string; prefix: string }): Promise<void>;
-  getMerchant(id: string): Promise<Merchant | null>;
+  createMerchant(merchant: Merchant, key: { id: ApiKeyId; hash: string; prefix: string }): Promise<void>;
+  getMerchant(id: MerchantId): Promise<Merchant | null>;
   listMerchants(options: ListOptions): Promise<Page<Merchant>>;
-  createApiKey(key: { id: string; merchantId: string | null; hash: string; prefix: string; createdAt: number }): Promise<void>;
+  createApiKey(key: { id: ApiKeyId; merchantId: MerchantId | null; hash: string; prefix: string; createdAt: number }): Promise<void>;
   findApiKey(hash: string): Promise<ApiKeyRecord | null>;
 
   // endpoints
   createEndpoint(endpoint: NewEndpoint): Promise<Endpoint>;
-  getEndpoint(merchantId: string, id: string): Promise<Endpoint | null>;
-  listEndpoints(merchantId: string, options: ListOptions): Promise<Page<Endpoint>>;
+  getEndpoint(merchantId: MerchantId, id: EndpointId): Promise<Endpoint | null>;
+  listEndpoints(merchantId: MerchantId, options: ListOptions): Promise<Page<Endpoint>>;
   /** Disabling through a patch cancels the endpoint's pending deliveries. */
-  updateEndpoint(merchantId: string, id: string, patch: EndpointPatch, now: number): Promise<Endpoint | null>;
+  updateEndpoint(merchantId: MerchantId, id: EndpointId, patch: EndpointPatch, now: number): Promise<Endpoint | null>;
   /** Deletes the endpoint and cancels its pending deliveries; false when there was none. */
-  deleteEndpoint(merchantId: string, id: string, now: number): Promise<boolean>;
+  deleteEndpoint(merchantId: MerchantId, id: EndpointId, now: number): Promise<boolean>;
   /** Secrets that sign at `now`: the current one first, then rotated-out ones not yet expired. */
-  getSigningSecrets(endpointId: string, now: number): Promise<EndpointSecret[]>;
+  getSigningSecrets(endpointId: EndpointId, now: number): Promise<EndpointSecret[]>;
   /** Makes `secret` current; the previous current secret expires at `previousExpiresAt`. */
-  rotateSecret(merchantId: string, endpointId: string, secret: string, now: number, previousExpiresAt: number): Promise<boolean>;
+  rotateSecret(merchantId: MerchantId, endpointId: EndpointId, secret: string, now: number, previousExpiresAt: number): Promise<boolean>;
 
   // events
   /**
@@ -273,7 +279,7 @@ export interface Store {
    * for its merchant is not stored again: the earlier event is returned with `created: false`.
    */
   appendEvents(events: NewEvent[]): Promise<AppendedEvent[]>;
-  getEvent(merchantId: string, id: string): Promise<EventRecord | null>;
+  getEvent(merchantId: MerchantId, id: EventId): Promise<EventRecord | null>;
   listEvents(filter: EventFilter): Promise<Page<EventRecord>>;
   /** Removes events older than `before` whose deliveries are all finished; returns how many. */
   pruneEvents(before: number, limit: number): Promise<number>;
@@ -284,7 +290,7 @@ export interface Store {
   /** Records attempts and applies their outcomes, all in one transaction. Results of claims the owner no longer holds are still logged as attempts. */
   recordResults(results: AttemptResult[]): Promise<void>;
   /** Gives claims back (shutdown): they become due again at once. */
-  releaseClaims(owner: string, deliveryIds: readonly string[]): Promise<void>;
+  releaseClaims(owner: string, deliveryIds: readonly DeliveryId[]): Promise<void>;
   /**
    * Holds back an endpoint that is failing (its requests time out or cannot connect): its pending
    * deliveries that are due before `until` and not claimed become due at `until`. Not an attempt;
@@ -292,17 +298,17 @@ export interface Store {
    * that thousands of due deliveries of a dead endpoint do not sit at the head of the due queue, where
    * every claim would have to step over them.
    */
-  deferEndpoint(endpointId: string, until: number): Promise<number>;
+  deferEndpoint(endpointId: EndpointId, until: number): Promise<number>;
   /** The earliest `nextAttemptAt` of a pending delivery, or null: how long a dispatcher may sleep. */
   nextDueAt(): Promise<number | null>;
-  getDelivery(merchantId: string, id: string): Promise<Delivery | null>;
+  getDelivery(merchantId: MerchantId, id: DeliveryId): Promise<Delivery | null>;
   listDeliveries(filter: DeliveryFilter): Promise<Page<Delivery>>;
-  listAttempts(merchantId: string, deliveryId: string): Promise<Attempt[]>;
+  listAttempts(merchantId: MerchantId, deliveryId: DeliveryId): Promise<Attempt[]>;
   /** Makes one delivery due now, whatever its status; false when it does not exist. */
-  retryDelivery(merchantId: string, id: string, now: number): Promise<Delivery | null>;
+  retryDelivery(merchantId: MerchantId, id: DeliveryId, now: number): Promise<Delivery | null>;
   /** Makes every failed delivery of the endpoint created at or after `since` due now; returns how many. */
-  recoverEndpoint(merchantId: string, endpointId: string, since: number, now: number): Promise<number>;
-  countDeliveries(merchantId?: string): Promise<DeliveryCounts>;
+  recoverEndpoint(merchantId: MerchantId, endpointId: EndpointId, since: number, now: number): Promise<number>;
+  countDeliveries(merchantId?: MerchantId): Promise<DeliveryCounts>;
 
   /**
    * Calls `listener` soon after deliveries become due now (new events, manual retries, recovery), in

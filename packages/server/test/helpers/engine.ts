@@ -3,8 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
+import { ProcessBus } from '../../src/bus.js';
 import { Dispatcher, type DispatcherOptions } from '../../src/delivery/dispatcher.js';
 import { EventIngestor } from '../../src/events/ingest.js';
+import type { MerchantId } from '../../src/ids.js';
 import { createMerchant } from '../../src/merchants/service.js';
 import { Metrics } from '../../src/metrics.js';
 import { SqliteStore } from '../../src/store/sqlite/store.js';
@@ -15,7 +17,9 @@ export interface Engine {
   metrics: Metrics;
   ingestor: EventIngestor;
   dispatcher: Dispatcher;
-  merchantId: string;
+  /** The bus the dispatcher hears `endpoint:changed` on, as the API's would be. */
+  bus: ProcessBus;
+  merchantId: MerchantId;
   dir: string;
   close(): Promise<void>;
 }
@@ -25,9 +29,10 @@ export async function startEngine(overrides: Partial<DispatcherOptions> = {}, st
   const s = store ?? new SqliteStore({ path: join(dir, 'payhook.db') });
   await s.migrate();
   const metrics = new Metrics();
+  const bus = new ProcessBus();
   const { merchant } = await createMerchant(s, 'Test merchant');
   const dispatcher = new Dispatcher({
-    store: s, logger: pino({ level: 'silent' }), metrics,
+    store: s, logger: pino({ level: 'silent' }), metrics, bus,
     policy: { schedule: [30, 30, 30], jitter: 0 },
     timeoutMs: 2000, maxInFlight: 64, maxInFlightPerEndpoint: 8, leaseMs: 10_000, pollIntervalMs: 25,
     claimBatch: 100, userAgent: 'payhook/test', blockPrivateNetworks: false,
@@ -35,7 +40,7 @@ export async function startEngine(overrides: Partial<DispatcherOptions> = {}, st
   });
   dispatcher.start();
   return {
-    store: s, metrics, ingestor: new EventIngestor(s, metrics), dispatcher, merchantId: merchant.id, dir,
+    store: s, metrics, ingestor: new EventIngestor(s, metrics), dispatcher, bus, merchantId: merchant.id, dir,
     async close() {
       await dispatcher.stop(100);
       await s.close();

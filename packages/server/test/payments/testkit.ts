@@ -14,7 +14,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { newId } from '../../src/ids.js';
+import { newId, type MerchantId } from '../../src/ids.js';
 import { BankSimulator } from '../../src/payments/bank.js';
 import { PaymentService } from '../../src/payments/service.js';
 import { PAYMENT_MIGRATIONS, PAYMENT_STATEMENTS, paymentStoreOn } from '../../src/payments/store/index.js';
@@ -53,7 +53,7 @@ export interface PaymentKit {
   payments: PaymentStore;
   service: PaymentService;
   workers: PaymentWorkers;
-  merchantId: string;
+  merchantId: MerchantId;
   endpointId: string;
   /** Closes and reopens the database (a payhook restart); the bank and the clock carry on. */
   restart(options?: PaymentStoreFaults): Promise<void>;

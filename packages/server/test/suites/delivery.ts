@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { Webhook as SvixWebhook } from 'svix';
 import { verifySignature } from '@payhook/sdk';
+import type { EndpointId, EventId } from '../../src/ids.js';
 import { createEndpoint, getSecrets, rotateSecret } from '../../src/endpoints/service.js';
 import { eventually, Receiver } from '../helpers/receiver.js';
 import { startEngine, type Engine } from '../helpers/engine.js';
@@ -34,13 +35,13 @@ async function send(type: string, data: Record<string, unknown> = { n: 1 }) {
   return (await engine.ingestor.send({ merchantId: engine.merchantId, type, data })).event;
 }
 
-async function deliveryOf(eventId: string, endpointId: string) {
+async function deliveryOf(eventId: EventId, endpointId: EndpointId) {
   const page = await engine.store.listDeliveries({ merchantId: engine.merchantId, eventId, endpointId, limit: 10 });
   assert.equal(page.items.length, 1, 'one delivery per event and endpoint');
   return page.items[0];
 }
 
-async function settled(eventId: string, endpointId: string) {
+async function settled(eventId: EventId, endpointId: EndpointId) {
   return eventually(async () => {
     const d = await deliveryOf(eventId, endpointId);
     return d.status !== 'pending' ? d : null;
@@ -192,7 +193,7 @@ describe('secret rotation', () => {
   test('after a rotation both secrets sign, and third-party verifiers accept either', async () => {
     const { endpoint: ep, secret: oldSecret } = await endpoint('/rotate');
     const newSecret = await rotateSecret(engine.store, engine.merchantId, ep.id, 60_000);
-    engine.dispatcher.signer.invalidate(ep.id);
+    engine.bus.emit('endpoint:changed', { endpointId: ep.id });
     const secrets = await getSecrets(engine.store, engine.merchantId, ep.id);
     assert.equal(secrets.current, newSecret);
     assert.deepEqual(secrets.previous.map((s) => s.secret), [oldSecret]);
@@ -212,7 +213,7 @@ describe('secret rotation', () => {
   test('a rotated-out secret stops signing when its overlap ends', async () => {
     const { endpoint: ep, secret: oldSecret } = await endpoint('/rotate-now');
     const newSecret = await rotateSecret(engine.store, engine.merchantId, ep.id, 0);
-    engine.dispatcher.signer.invalidate(ep.id);
+    engine.bus.emit('endpoint:changed', { endpointId: ep.id });
     await send('order.success');
     await rx.waitFor(() => rx.for('/rotate-now').length === 1);
     const r = rx.for('/rotate-now')[0];

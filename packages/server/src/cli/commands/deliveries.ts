@@ -1,13 +1,10 @@
 /** `payhook deliveries list|retry`. */
 import type { Command } from 'commander';
-import { action, clientFor, parsePositiveInt, printJson, printMore, printTable, UsageError, withClientOptions, type CommonFlags, type PageOf } from './shared.js';
+import type { DeliveryStatus } from '@payhook/sdk';
+import { action, clientFor, parsePositiveInt, printJson, printMore, printTable, UsageError, withClientOptions, type CommonFlags } from './shared.js';
 
-interface Delivery {
-  id: string; event_id: string; endpoint_id: string; event_type: string; status: string; attempt_count: number;
-  next_attempt_at: string | null; last_status_code: number | null; last_error: string | null; created_at: string;
-}
-
-const STATUSES = ['pending', 'succeeded', 'failed', 'cancelled'];
+const STATUSES: readonly DeliveryStatus[] = ['pending', 'succeeded', 'failed', 'cancelled'];
+const isStatus = (s: string): s is DeliveryStatus => (STATUSES as readonly string[]).includes(s);
 
 export function registerDeliveryCommands(program: Command): void {
   const deliveries = program.command('deliveries').description('see and retry deliveries');
@@ -19,11 +16,10 @@ export function registerDeliveryCommands(program: Command): void {
     .option('--limit <n>', 'how many (1-250)', '50')
     .option('--cursor <cursor>', 'the next page, as printed after the previous one')
     .action(action(async (flags: CommonFlags & { status?: string; endpoint?: string; event?: string; limit: string; cursor?: string }) => {
-      if (flags.status !== undefined && !STATUSES.includes(flags.status)) throw new UsageError(`--status must be one of ${STATUSES.join(', ')}`);
+      const status = flags.status;
+      if (status !== undefined && !isStatus(status)) throw new UsageError(`--status must be one of ${STATUSES.join(', ')}`);
       const limit = parsePositiveInt(flags.limit, '--limit');
-      const { body } = await clientFor(flags).request<PageOf<Delivery>>('GET', '/v1/deliveries', {
-        query: { status: flags.status, endpoint_id: flags.endpoint, event_id: flags.event, limit, cursor: flags.cursor },
-      });
+      const body = await clientFor(flags).deliveries.list({ status, endpoint_id: flags.endpoint, event_id: flags.event, limit, cursor: flags.cursor });
       if (flags.json) return printJson(body);
       printTable(['ID', 'EVENT', 'TYPE', 'ENDPOINT', 'STATUS', 'ATTEMPTS', 'LAST', 'NEXT'], body.data.map((d) => [
         d.id, d.event_id, d.event_type, d.endpoint_id, d.status, d.attempt_count,
@@ -34,7 +30,7 @@ export function registerDeliveryCommands(program: Command): void {
 
   withClientOptions(deliveries.command('retry <id>').description('send a delivery again now, whatever its status'))
     .action(action(async (id: string, flags: CommonFlags) => {
-      const { body } = await clientFor(flags).request<Delivery>('POST', `/v1/deliveries/${encodeURIComponent(id)}/retry`);
+      const body = await clientFor(flags).deliveries.retry(id);
       if (flags.json) return printJson(body);
       process.stdout.write(`Delivery ${body.id} is due now (attempts so far: ${body.attempt_count})\n`);
     }));

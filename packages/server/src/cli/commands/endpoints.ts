@@ -1,12 +1,7 @@
 /** `payhook endpoints add|list|rotate`. */
 import { InvalidArgumentError, type Command } from 'commander';
-import { action, clientFor, parsePositiveInt, printJson, printMore, printTable, splitList, UsageError, withClientOptions, type CommonFlags, type PageOf } from './shared.js';
-
-interface Endpoint {
-  id: string; url: string; description: string; event_types: string[] | null; disabled: boolean;
-  disabled_reason: string | null; format: string; secret?: string;
-}
-interface Secrets { secret: string; previous_secrets: { secret: string; expires_at: string }[] }
+import type { CreateEndpointInput } from '@payhook/sdk';
+import { action, clientFor, parsePositiveInt, printJson, printMore, printTable, splitList, UsageError, withClientOptions, type CommonFlags } from './shared.js';
 
 /** `--header 'x-a: 1'` (repeatable) → `{ 'x-a': '1' }`. */
 function collectHeader(value: string, previous: Record<string, string> = {}): Record<string, string> {
@@ -24,7 +19,7 @@ export function registerEndpointCommands(program: Command): void {
     .option('--format <format>', 'payload format: standard (default) or foloosi')
     .option('--header <header>', 'a custom header sent with every webhook, "name: value" (repeatable)', collectHeader)
     .action(action(async (url: string, flags: CommonFlags & { events?: string; description?: string; format?: string; header?: Record<string, string> }) => {
-      const body: Record<string, unknown> = { url };
+      const body: CreateEndpointInput = { url };
       if (flags.events !== undefined) {
         const types = splitList(flags.events);
         if (types.length === 0) throw new UsageError('--events needs at least one type');
@@ -33,9 +28,8 @@ export function registerEndpointCommands(program: Command): void {
       if (flags.description !== undefined) body.description = flags.description;
       if (flags.format !== undefined) body.format = flags.format;
       if (flags.header !== undefined) body.headers = flags.header;
-      const res = await clientFor(flags).request<Endpoint>('POST', '/v1/endpoints', { body });
-      if (flags.json) return printJson(res.body);
-      const ep = res.body;
+      const ep = await clientFor(flags).endpoints.create(body);
+      if (flags.json) return printJson(ep);
       process.stdout.write(`Created endpoint ${ep.id} -> ${ep.url}\n`);
       process.stdout.write(`Events: ${ep.event_types ? ep.event_types.join(', ') : 'all'}  Format: ${ep.format}\n`);
       process.stdout.write(`Signing secret: ${ep.secret}\n`);
@@ -46,7 +40,7 @@ export function registerEndpointCommands(program: Command): void {
     .option('--cursor <cursor>', 'the next page, as printed after the previous one')
     .action(action(async (flags: CommonFlags & { limit: string; cursor?: string }) => {
       const limit = parsePositiveInt(flags.limit, '--limit');
-      const { body } = await clientFor(flags).request<PageOf<Endpoint>>('GET', '/v1/endpoints', { query: { limit, cursor: flags.cursor } });
+      const body = await clientFor(flags).endpoints.list({ limit, cursor: flags.cursor });
       if (flags.json) return printJson(body);
       printTable(['ID', 'URL', 'EVENTS', 'STATUS'], body.data.map((e) => [
         e.id, e.url, e.event_types ? e.event_types.join(',') : 'all',
@@ -57,7 +51,7 @@ export function registerEndpointCommands(program: Command): void {
 
   withClientOptions(endpoints.command('rotate <id>').description('make a new signing secret; the previous one keeps signing for the overlap (default 24 h)'))
     .action(action(async (id: string, flags: CommonFlags) => {
-      const { body } = await clientFor(flags).request<Secrets>('POST', `/v1/endpoints/${encodeURIComponent(id)}/rotate-secret`);
+      const body = await clientFor(flags).endpoints.rotateSecret(id);
       if (flags.json) return printJson(body);
       process.stdout.write(`New signing secret: ${body.secret}\n`);
       for (const p of body.previous_secrets) process.stdout.write(`Previous secret ${p.secret.slice(0, 12)}… keeps signing until ${p.expires_at}\n`);

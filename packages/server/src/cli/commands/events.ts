@@ -1,8 +1,7 @@
 /** `payhook events send`. */
 import type { Command } from 'commander';
+import type { SendEventInput } from '@payhook/sdk';
 import { action, clientFor, printJson, UsageError, withClientOptions, type CommonFlags } from './shared.js';
-
-interface Event { id: string; type: string; created_at: string; idempotency_key: string | null }
 
 export function registerEventCommands(program: Command): void {
   const events = program.command('events').description('send events');
@@ -14,11 +13,15 @@ export function registerEventCommands(program: Command): void {
       let data: unknown;
       try { data = JSON.parse(flags.data); } catch (err) { throw new UsageError(`--data is not valid JSON: ${(err as Error).message}`); }
       if (data === null || typeof data !== 'object' || Array.isArray(data)) throw new UsageError('--data must be a JSON object, like \'{"order_id":"ord_1"}\'');
-      const body: Record<string, unknown> = { type, data };
+      const body: SendEventInput = { type, data };
       if (flags.idempotencyKey !== undefined) body.idempotency_key = flags.idempotencyKey;
-      const res = await clientFor(flags).request<Event>('POST', '/v1/events', { body });
-      if (flags.json) return printJson(res.body);
-      if (res.status === 200) process.stdout.write(`Already accepted: ${res.body.id} (${res.body.type}); idempotency key "${res.body.idempotency_key}" seen before, nothing sent again\n`);
-      else process.stdout.write(`Accepted ${res.body.id} (${res.body.type}) at ${res.body.created_at}\n`);
+      const { event, created } = await clientFor(flags).events.create(body);
+      if (flags.json) {
+        // The event as the API answered it: the SDK's `timestamp` (created_at again, for webhook handlers) is its own.
+        const { timestamp: _sdkTimestamp, ...answered } = event;
+        return printJson(answered);
+      }
+      if (!created) process.stdout.write(`Already accepted: ${event.id} (${event.type}); idempotency key "${event.idempotency_key}" seen before, nothing sent again\n`);
+      else process.stdout.write(`Accepted ${event.id} (${event.type}) at ${event.created_at}\n`);
     }));
 }

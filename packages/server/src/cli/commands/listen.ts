@@ -16,11 +16,10 @@ import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Option, type Command } from 'commander';
-import { decodeSecret, generateSecret, sign } from '@payhook/sdk';
+import { decodeSecret, generateSecret, PayhookApiError, sign } from '@payhook/sdk';
 import { VERSION } from '../../version.js';
-import { ApiError, ConnectionError, DEFAULT_URL } from '../client.js';
 import { SseParser, type SseMessage } from '../sse.js';
-import { action, splitList, UsageError } from './shared.js';
+import { action, clientFor, ConnectionError, DEFAULT_URL, splitList, UsageError } from './shared.js';
 
 interface ListenFlags {
   url?: string;
@@ -78,7 +77,7 @@ function say(line: string): void {
 
 function reason(err: unknown): string {
   const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
-  if (e?.name === 'TimeoutError') return 'timeout';
+  if (e?.name === 'TimeoutError' || (err instanceof PayhookApiError && err.code === 'timeout')) return 'timeout';
   return e?.cause?.code ?? e?.cause?.message ?? e?.message ?? String(err);
 }
 
@@ -112,7 +111,10 @@ async function forward(target: URL, secret: string, msg: SseMessage, stop: Abort
   say(`${clock()}  ${msg.event.padEnd(22)} ${id}  ${outcome.padEnd(6)} ${ms} ms`);
 }
 
-class FatalError extends ApiError {}
+/** A refusal that reconnecting cannot fix (a bad key, a bad filter): a 4xx other than 429. */
+function isFatal(err: unknown): boolean {
+  return err instanceof PayhookApiError && err.status >= 400 && err.status < 500 && err.status !== 429;
+}
 
 async function listen(flags: ListenFlags): Promise<void> {
   if (!flags.apiKey) throw new UsageError('no API key: pass --api-key or set PAYHOOK_API_KEY (the merchant\'s sk_… key)');
@@ -121,6 +123,7 @@ async function listen(flags: ListenFlags): Promise<void> {
   if (target.protocol !== 'http:' && target.protocol !== 'https:') throw new UsageError('--forward-to must be an http:// or https:// URL');
   const types = flags.events ? splitList(flags.events) : [];
   const base = (flags.url ?? DEFAULT_URL).replace(/\/+$/, '');
+  const client = clientFor({ url: base, apiKey: flags.apiKey, merchant: flags.merchant });
   const path = listenSecretPath();
   const { secret, created } = loadListenSecret(path);
 
@@ -145,28 +148,17 @@ async function listen(flags: ListenFlags): Promise<void> {
         silence = setTimeout(() => conn.abort(new Error(`nothing heard for ${SILENCE_MS / 1000} s`)), SILENCE_MS);
       };
       try {
-        const url = new URL(`${base}/v1/listen`);
-        if (types.length) url.searchParams.set('types', types.join(','));
-        if (lastId) url.searchParams.set('after', lastId);
-        if (flags.merchant) url.searchParams.set('merchant_id', flags.merchant);
-        const res = await fetch(url, {
-          headers: { authorization: `Bearer ${flags.apiKey}`, accept: 'text/event-stream' },
-          signal: AbortSignal.any([stop.signal, conn.signal]),
-        }).catch((err: unknown) => { throw stop.signal.aborted ? err : new ConnectionError(base, err); });
-        if (!res.ok || !res.body) {
-          const body = await res.json().catch(() => null) as { error?: { code?: string; message?: string; details?: unknown } } | null;
-          const e = body?.error;
-          const error = new (res.status >= 400 && res.status < 500 && res.status !== 429 ? FatalError : ApiError)(
-            res.status, e?.code ?? `http_${res.status}`, e?.message ?? `HTTP ${res.status}`, e?.details ?? null);
-          throw error;
-        }
+        const stream = await client.events.listen({ types, after: lastId, signal: AbortSignal.any([stop.signal, conn.signal]) })
+          .catch((err: unknown) => {
+            throw !stop.signal.aborted && err instanceof PayhookApiError && err.code === 'network_error' ? new ConnectionError(base, err.cause) : err;
+          });
         failures = 0;
         say(connectedOnce ? `Reconnected${lastId ? `; resuming after ${lastId}` : ''}` : 'Ready. Waiting for events (Ctrl-C to stop)');
         connectedOnce = true;
         const parser = new SseParser();
         const decoder = new TextDecoder();
         quiet();
-        for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        for await (const chunk of stream as unknown as AsyncIterable<Uint8Array>) {
           quiet();
           for (const msg of parser.push(decoder.decode(chunk, { stream: true }))) {
             if (msg.comment !== undefined || !msg.id) continue;
@@ -179,7 +171,7 @@ async function listen(flags: ListenFlags): Promise<void> {
         if (!stop.signal.aborted) say(`${clock()}  payhook closed the stream`);
       } catch (err) {
         if (stop.signal.aborted) break;
-        if (err instanceof FatalError) throw err;
+        if (isFatal(err)) throw err;
         say(`${clock()}  connection lost: ${conn.signal.aborted ? reason(conn.signal.reason) : reason(err)}`);
       } finally {
         clearTimeout(silence);

@@ -1,15 +1,13 @@
 /** `payhook merchants create|list` (admin key). */
 import type { Command } from 'commander';
-import { action, clientFor, parsePositiveInt, printJson, printMore, printTable, withClientOptions, type CommonFlags, type PageOf } from './shared.js';
-
-interface Merchant { id: string; name: string; created_at: string; api_key?: string }
+import { action, clientFor, parsePositiveInt, printJson, printMore, printTable, withClientOptions, type CommonFlags } from './shared.js';
 
 export function registerMerchantCommands(program: Command): void {
   const merchants = program.command('merchants').description('manage merchants (tenants); needs the admin key');
 
   withClientOptions(merchants.command('create <name>').description('create a merchant and print its API key (shown once)'))
     .action(action(async (name: string, flags: CommonFlags) => {
-      const { body } = await clientFor(flags).request<Merchant>('POST', '/v1/merchants', { body: { name } });
+      const body = await clientFor(flags).merchants.create({ name });
       if (flags.json) return printJson(body);
       process.stdout.write(`Created merchant ${body.id} (${body.name})\n`);
       process.stdout.write(`API key (shown once; keep it safe):\n  ${body.api_key}\n`);
@@ -20,7 +18,7 @@ export function registerMerchantCommands(program: Command): void {
     .option('--cursor <cursor>', 'the next page, as printed after the previous one')
     .action(action(async (flags: CommonFlags & { limit: string; cursor?: string }) => {
       const limit = parsePositiveInt(flags.limit, '--limit');
-      const { body } = await clientFor(flags).request<PageOf<Merchant>>('GET', '/v1/merchants', { query: { limit, cursor: flags.cursor } });
+      const body = await clientFor(flags).merchants.list({ limit, cursor: flags.cursor });
       if (flags.json) return printJson(body);
       printTable(['ID', 'NAME', 'CREATED'], body.data.map((m) => [m.id, m.name, m.created_at]));
       printMore(body);

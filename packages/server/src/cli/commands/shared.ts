@@ -1,9 +1,28 @@
 /**
- * What every API command shares: the connection options, `--json`, tables for people, and one way
- * of reporting errors (code and message on stderr, exit status 1; 2 for a usage mistake).
+ * What every API command shares: the connection options, the API client (the SDK's `PayhookClient`),
+ * `--json`, tables for people, and one way of reporting errors (code and message on stderr, exit
+ * status 1; 2 for a usage mistake).
  */
 import { Command, Option } from 'commander';
-import { ApiError, Client, DEFAULT_URL } from '../client.js';
+import { PayhookApiError, PayhookClient } from '@payhook/sdk';
+
+/** Where the API is when neither --url nor PAYHOOK_URL says. */
+export const DEFAULT_URL = 'http://127.0.0.1:8080';
+
+/** payhook could not be reached at all (not running, wrong URL). */
+export class ConnectionError extends Error {
+  readonly code = 'connection_failed';
+  constructor(url: string, cause: unknown) {
+    const reason = (cause as { cause?: { code?: string; message?: string } })?.cause;
+    super(`cannot reach payhook at ${url}: ${reason?.code ?? reason?.message ?? String(cause)} (is \`payhook serve\` running? set --url or PAYHOOK_URL)`);
+    this.name = 'ConnectionError';
+  }
+}
+
+/** An answer from the API (as opposed to no answer: status 0). */
+export function isApiAnswer(err: unknown): err is PayhookApiError {
+  return err instanceof PayhookApiError && err.status > 0;
+}
 
 export interface CommonFlags {
   url?: string;
@@ -21,9 +40,11 @@ export function withClientOptions(cmd: Command): Command {
     .option('--json', 'print the API\'s JSON instead of a summary');
 }
 
-export function clientFor(flags: CommonFlags): Client {
+export function clientFor(flags: CommonFlags): PayhookClient {
   if (!flags.apiKey) throw new UsageError('no API key: pass --api-key or set PAYHOOK_API_KEY');
-  return new Client({ url: flags.url ?? DEFAULT_URL, apiKey: flags.apiKey, merchantId: flags.merchant });
+  const url = flags.url ?? DEFAULT_URL;
+  if (!/^https?:\/\//i.test(url)) throw new Error(`--url must be an http:// or https:// URL, got "${url}"`);
+  return new PayhookClient({ baseUrl: url, apiKey: flags.apiKey, merchantId: flags.merchant });
 }
 
 export class UsageError extends Error {
@@ -40,8 +61,11 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<void>): 
       await fn(...args);
     } catch (err) {
       const cmd = args[args.length - 1] as Command;
-      const json = Boolean((cmd.opts() as CommonFlags).json);
-      if (err instanceof ApiError) {
+      const opts = cmd.opts() as CommonFlags;
+      const json = Boolean(opts.json);
+      // No answer at all: say where payhook was looked for.
+      if (err instanceof PayhookApiError && err.code === 'network_error') err = new ConnectionError(opts.url ?? DEFAULT_URL, err.cause);
+      if (isApiAnswer(err)) {
         if (json) process.stderr.write(`${JSON.stringify({ error: { code: err.code, message: err.message, details: err.details } })}\n`);
         else process.stderr.write(`payhook: ${err.message} (${err.code})${detailLine(err.details)}\n`);
         process.exitCode = 1;

@@ -5,6 +5,7 @@
  * (payment module, outbox, deliveries, `payhook listen`) and the events carry real ids and sequences.
  */
 import type { Command } from 'commander';
+import type { Card } from '@payhook/sdk';
 import { action, clientFor, printJson, UsageError, withClientOptions, type CommonFlags } from './shared.js';
 
 interface Scenario {
@@ -38,10 +39,6 @@ interface TriggerFlags extends CommonFlags {
   currency: string;
 }
 
-interface Order { id: string; reference: string; amount_decimal: string; currency: string; status: string }
-interface Transaction { id: string; transaction_no: string; status: string; card_last_four: string | null; bank_message: string | null }
-interface PayResult { outcome: 'success' | 'delayed' | 'failed'; transaction: Transaction; order: Order }
-
 async function trigger(type: string, flags: TriggerFlags): Promise<void> {
   const scenario = Object.hasOwn(TRIGGERS, type) ? TRIGGERS[type] : undefined;
   if (!scenario) {
@@ -51,12 +48,12 @@ async function trigger(type: string, flags: TriggerFlags): Promise<void> {
   if (!Number.isSafeInteger(amount) || amount < 1) throw new UsageError('--amount must be a whole number of minor units (10000 is 100.00 AED)');
   const client = clientFor(flags);
   const reference = `trigger-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
-  const order = (await client.request<Order>('POST', '/v1/orders', {
-    body: { reference, amount, currency: flags.currency, customer_email: 'trigger@example.com', optional1: `payhook trigger ${type}` },
-  })).body;
+  const order = await client.orders.create({
+    reference, amount, currency: flags.currency, customer_email: 'trigger@example.com', optional1: `payhook trigger ${type}`,
+  });
   // Any future expiry and any cvc: the simulator looks at the number only.
-  const card = { number: scenario.card, expiry: `12/${new Date().getUTCFullYear() + 5}`, cvc: '123' };
-  const paid = (await client.request<PayResult>('POST', `/v1/orders/${order.id}/transactions`, { body: { card } })).body;
+  const card: Card = { number: scenario.card, expiry: `12/${new Date().getUTCFullYear() + 5}`, cvc: '123' };
+  const paid = await client.orders.pay(order.id, card);
   if (flags.json) return printJson({ trigger: type, outcome: paid.outcome, order: paid.order, transaction: paid.transaction });
   const t = paid.transaction;
   process.stdout.write(`Created order ${order.id} (${order.reference}, ${order.currency} ${order.amount_decimal})\n`);

@@ -11,6 +11,7 @@
  *   cancellation sees every delivery an append made, and no append reads an endpoint mid-change. The
  *   locks live in memory (no row writes), so concurrent appends do not slow each other down.
  */
+import type { ApiKeyId, MerchantId } from '../../ids.js';
 import { toClaimedDeliveries, type ClaimRow } from '../claimed.js';
 import { decodeCursor, ID_MAX, ID_MIN, toPage } from '../cursor.js';
 import {
@@ -175,12 +176,12 @@ export class PostgresStore implements Store {
   }
 
   async getMerchant(id: string): Promise<Merchant | null> {
-    const [row] = await this.db.run<{ id: string; name: string; created_at: number }>('merchant_get', { id }, { idempotent: true });
+    const [row] = await this.db.run<{ id: MerchantId; name: string; created_at: number }>('merchant_get', { id }, { idempotent: true });
     return row ? toMerchant(row) : null;
   }
 
   async listMerchants(o: ListOptions): Promise<Page<Merchant>> {
-    const rows = await this.db.run<{ id: string; name: string; created_at: number }>('merchant_page', { before: decodeCursor(o.cursor) ?? ID_MAX, limit: o.limit + 1 }, { idempotent: true });
+    const rows = await this.db.run<{ id: MerchantId; name: string; created_at: number }>('merchant_page', { before: decodeCursor(o.cursor) ?? ID_MAX, limit: o.limit + 1 }, { idempotent: true });
     return toPage(rows.map(toMerchant), o.limit);
   }
 
@@ -189,7 +190,7 @@ export class PostgresStore implements Store {
   }
 
   async findApiKey(hash: string): Promise<ApiKeyRecord | null> {
-    const [r] = await this.db.run<{ id: string; merchant_id: string | null; prefix: string; created_at: number }>('api_key_find', { hash }, { idempotent: true });
+    const [r] = await this.db.run<{ id: ApiKeyId; merchant_id: MerchantId | null; prefix: string; created_at: number }>('api_key_find', { hash }, { idempotent: true });
     return r ? { id: r.id, merchantId: r.merchant_id, prefix: r.prefix, createdAt: r.created_at } : null;
   }
 

@@ -1,27 +1,28 @@
 /** Row shapes of the SQLite tables and their mapping to the Store's records. */
 import { dataOfEnvelope } from '../envelope.js';
-import type { Attempt, Delivery, Endpoint, ErrorClass, EventRecord, Merchant, PayloadFormat } from '../types.js';
+import type { AttemptId, DeliveryId, EndpointId, EventId, MerchantId } from '../../ids.js';
+import type { Attempt, Delivery, DeliveryStatus, Endpoint, EndpointDisabledReason, ErrorClass, EventRecord, Merchant, PayloadFormat } from '../types.js';
 
 export interface EndpointRow {
-  id: string; merchant_id: string; url: string; description: string; event_types: string | null;
-  disabled: number; disabled_reason: string | null; headers: string; format: string; timeout_ms: number | null;
+  id: EndpointId; merchant_id: MerchantId; url: string; description: string; event_types: string | null;
+  disabled: number; disabled_reason: EndpointDisabledReason | null; headers: string; format: string; timeout_ms: number | null;
   created_at: number; updated_at: number;
 }
 export interface EventRow {
-  id: string; merchant_id: string; type: string; body: string; idempotency_key: string | null; created_at: number;
+  id: EventId; merchant_id: MerchantId; type: string; body: string; idempotency_key: string | null; created_at: number;
 }
 export interface DeliveryRow {
-  id: string; event_id: string; endpoint_id: string; merchant_id: string; event_type: string; status: string;
+  id: DeliveryId; event_id: EventId; endpoint_id: EndpointId; merchant_id: MerchantId; event_type: string; status: DeliveryStatus;
   attempts: number; next_attempt_at: number | null; lease_owner: string | null; last_status_code: number | null;
   last_error: string | null; created_at: number; updated_at: number;
 }
 export interface AttemptRow {
-  id: string; delivery_id: string; attempt_no: number; started_at: number; duration_ms: number;
-  status_code: number | null; response_body: string | null; error_class: string | null; error_message: string | null;
+  id: AttemptId; delivery_id: DeliveryId; attempt_no: number; started_at: number; duration_ms: number;
+  status_code: number | null; response_body: string | null; error_class: ErrorClass | null; error_message: string | null;
   next_retry_at: number | null;
 }
 
-export const toMerchant = (r: { id: string; name: string; created_at: number }): Merchant =>
+export const toMerchant = (r: { id: MerchantId; name: string; created_at: number }): Merchant =>
   ({ id: r.id, name: r.name, createdAt: Number(r.created_at) });
 
 export const toEndpoint = (r: EndpointRow): Endpoint => ({
@@ -55,7 +56,7 @@ export const toDelivery = (r: DeliveryRow): Delivery => ({
   endpointId: r.endpoint_id,
   merchantId: r.merchant_id,
   eventType: r.event_type,
-  status: r.status as Delivery['status'],
+  status: r.status,
   attempts: Number(r.attempts),
   // A leased delivery's next_attempt_at is its lease end, an internal detail: show it as in flight (null).
   nextAttemptAt: r.status === 'pending' && r.lease_owner === null && r.next_attempt_at !== null ? Number(r.next_attempt_at) : null,
@@ -73,7 +74,7 @@ export const toAttempt = (r: AttemptRow): Attempt => ({
   durationMs: Number(r.duration_ms),
   statusCode: r.status_code === null ? null : Number(r.status_code),
   responseBody: r.response_body,
-  errorClass: r.error_class as ErrorClass | null,
+  errorClass: r.error_class,
   errorMessage: r.error_message,
   nextRetryAt: r.next_retry_at === null ? null : Number(r.next_retry_at),
 });

@@ -10,7 +10,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { newId } from '../../ids.js';
+import { newId, type ApiKeyId, type MerchantId } from '../../ids.js';
 import { matcherFor } from '../fanout.js';
 import { toClaimedDeliveries, type ClaimRow } from '../claimed.js';
 import { decodeCursor, ID_MAX, ID_MIN, toPage } from '../cursor.js';
@@ -172,7 +172,7 @@ export class SqliteStore implements Store {
   }
 
   async findApiKey(hash: string): Promise<ApiKeyRecord | null> {
-    const r = this.stmt('api_key_find').get({ hash }) as { id: string; merchant_id: string | null; prefix: string; created_at: number } | undefined;
+    const r = this.stmt('api_key_find').get({ hash }) as { id: ApiKeyId; merchant_id: MerchantId | null; prefix: string; created_at: number } | undefined;
     return r ? { id: r.id, merchantId: r.merchant_id, prefix: r.prefix, createdAt: r.created_at } : null;
   }
 

@@ -1,6 +1,6 @@
 /** Contract cases: settings, merchants and keys, endpoints (CRUD, merchant scoping) and secrets. */
 import assert from 'node:assert/strict';
-import { newId } from '../../../src/ids.js';
+import { newId, type EndpointId, type MerchantId } from '../../../src/ids.js';
 import type { Case } from './fixtures.js';
 import { claimAll, newEndpoint, newEvent, newMerchant, randomHash, secret } from './fixtures.js';
 
@@ -16,7 +16,7 @@ export function accountCases(test: Case): void {
 
   test('merchants: create, get, list newest first with cursors', async (store) => {
     const t0 = Date.now();
-    const ids: string[] = [];
+    const ids: MerchantId[] = [];
     for (let i = 0; i < 5; i++) ids.push(await newMerchant(store, `Shop ${i}`, t0 + i));
     assert.deepEqual(await store.getMerchant(ids[2]), { id: ids[2], name: 'Shop 2', createdAt: t0 + 2 });
     assert.equal(await store.getMerchant(newId('mer')), null);
@@ -79,7 +79,7 @@ export function accountCases(test: Case): void {
     const a = await newMerchant(store);
     const b = await newMerchant(store);
     const t0 = Date.now();
-    const ids: string[] = [];
+    const ids: EndpointId[] = [];
     for (let i = 0; i < 5; i++) ids.push((await newEndpoint(store, a, { now: t0 + i })).id);
     await newEndpoint(store, b);
     assert.equal(await store.deleteEndpoint(a, ids[1], t0 + 10), true);

@@ -1,5 +1,6 @@
 /** Contract cases: claiming due deliveries (order, limit, leases, exclusions) and concurrent claimers. */
 import assert from 'node:assert/strict';
+import type { EndpointId, EventId } from '../../../src/ids.js';
 import type { Case } from './fixtures.js';
 import { claimAll, newEndpoint, newEvent, newMerchant, resultFor, sorted } from './fixtures.js';
 
@@ -145,7 +146,7 @@ export function claimCases(test: Case): void {
     const events = Array.from({ length: 4 }, (_, i) => newEvent(a, i % 2 ? 'order.success' : 'refund.done', t0 + i));
     await store.appendEvents(events);
     await store.appendEvents([newEvent(b, 'order.success', t0 + 50)]);
-    const page = async (f: { endpointId?: string; eventId?: string; status?: 'pending' | 'succeeded' }, limit: number) => {
+    const page = async (f: { endpointId?: EndpointId; eventId?: EventId; status?: 'pending' | 'succeeded' }, limit: number) => {
       const out: string[] = [];
       let cursor: string | null = null;
       do {

@@ -1,6 +1,6 @@
 /** Contract cases: appending events (fan-out, filters, idempotency), reading and listing them, pruning. */
 import assert from 'node:assert/strict';
-import { newId } from '../../../src/ids.js';
+import { newId, type EventId } from '../../../src/ids.js';
 import type { EventFilter, Store } from '../../../src/store/types.js';
 import type { Case } from './fixtures.js';
 import { claimAll, newEndpoint, newEvent, newMerchant, nextDue, resultFor, sorted } from './fixtures.js';
@@ -39,7 +39,7 @@ export function eventCases(test: Case): void {
     assert.deepEqual(out.map((r) => r.created), [true, true, true, true, true]);
     assert.deepEqual(out.map((r) => r.event), events);
     assert.deepEqual(out.map((r) => r.deliveries), [3, 3, 3, 2, 2]);
-    const endpointsOf = async (eventId: string) =>
+    const endpointsOf = async (eventId: EventId) =>
       sorted((await store.listDeliveries({ merchantId: a, eventId, limit: 50 })).items.map((d) => d.endpointId));
     assert.deepEqual(await endpointsOf(events[0].id), sorted([all.id, exact.id, star.id]));
     assert.deepEqual(await endpointsOf(events[1].id), sorted([all.id, prefix.id, star.id]));

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { TestContext } from 'node:test';
 import { buildEnvelope } from '../../../src/store/envelope.js';
-import { newId } from '../../../src/ids.js';
+import { newId, type MerchantId } from '../../../src/ids.js';
 import type { AttemptResult, ClaimedDelivery, Endpoint, NewEndpoint, NewEvent, Store } from '../../../src/store/types.js';
 
 export interface ContractOptions {
@@ -20,7 +20,7 @@ export interface ContractOptions {
 /** Declares one test, honouring `skip`; `fn` gets a fresh, migrated store that is closed afterwards. */
 export type Case = (name: string, fn: (store: Store, t: TestContext) => Promise<void>) => void;
 
-export async function newMerchant(store: Store, name = 'Shop', createdAt = Date.now()): Promise<string> {
+export async function newMerchant(store: Store, name = 'Shop', createdAt = Date.now()): Promise<MerchantId> {
   const id = newId('mer', createdAt);
   await store.createMerchant({ id, name, createdAt }, { id: newId('key', createdAt), hash: randomHash(), prefix: 'sk_test' });
   return id;
@@ -34,7 +34,7 @@ export function secret(): string {
   return `whsec_${randomBytes(32).toString('base64')}`;
 }
 
-export async function newEndpoint(store: Store, merchantId: string, over: Partial<NewEndpoint> = {}): Promise<Endpoint> {
+export async function newEndpoint(store: Store, merchantId: MerchantId, over: Partial<NewEndpoint> = {}): Promise<Endpoint> {
   const now = over.now ?? Date.now();
   return store.createEndpoint({
     id: newId('ep', now), merchantId, url: 'https://receiver.test/hooks', description: '', eventTypes: null,
@@ -42,7 +42,7 @@ export async function newEndpoint(store: Store, merchantId: string, over: Partia
   });
 }
 
-export function newEvent(merchantId: string, type: string, createdAt: number, idempotencyKey: string | null = null, data: object = { n: 1 }): NewEvent {
+export function newEvent(merchantId: MerchantId, type: string, createdAt: number, idempotencyKey: string | null = null, data: object = { n: 1 }): NewEvent {
   const id = newId('evt', createdAt);
   const json = JSON.stringify(data);
   return { id, merchantId, type, data: json, body: buildEnvelope(id, type, createdAt, json), idempotencyKey, createdAt };

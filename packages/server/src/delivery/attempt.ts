@@ -1,0 +1,146 @@
+/**
+ * One attempt at one delivery, as a pipeline: prepare → post → classify → result.
+ *
+ *   prepare   render the payload format, sign it (cached keys, so nearly always synchronous), build
+ *             the headers                                              ─► PendingAttempt
+ *   post      one HTTP request through the pooled client; never throws: a network failure is an
+ *             error class                                              ─► HttpResult
+ *   classify  tell the governor how the endpoint answered, decide the delivery's fate (retry.ts),
+ *             count it                                                 ─► AttemptResult
+ *
+ * The result is what the result writer records. An attempt that cannot be prepared (no signing secret,
+ * a format that cannot render) still ends in a result: it is logged and retried like any failure, never
+ * dropped. An attempt still in flight when the dispatcher aborts at shutdown ends in no result: its
+ * claim is given back and the attempt is made again.
+ */
+import type { Logger } from 'pino';
+import { newId, type EndpointId } from '../ids.js';
+import type { FormatRegistry } from '../events/formats.js';
+import { dataOfEnvelope } from '../store/envelope.js';
+import type { AttemptResult, ClaimedDelivery, ErrorClass } from '../store/types.js';
+import type { Metrics } from '../metrics.js';
+import type { HttpClient, HttpResult } from './http.js';
+import { decide, parseRetryAfter, type RetryPolicy } from './retry.js';
+import type { Signer } from './signer.js';
+
+/** A claim made ready to send. */
+export interface PendingAttempt {
+  delivery: ClaimedDelivery;
+  /** 1 for the first try. */
+  attemptNo: number;
+  startedAt: number;
+  body: string;
+  headers: Record<string, string>;
+  timeoutMs: number;
+}
+
+export interface AttemptOptions {
+  signer: Signer;
+  http: HttpClient;
+  policy: RetryPolicy;
+  /** The dispatcher's claim owner, written with each result. */
+  owner: string;
+  userAgent: string;
+  /** The default per-attempt timeout (an endpoint may set its own). */
+  timeoutMs: number;
+  logger: Logger;
+  metrics: Metrics;
+  /** The process's payload formats (`AppContext.formats`). */
+  formats: FormatRegistry;
+  /** Told how the endpoint answered each request actually made (the governor). */
+  observe(endpointId: EndpointId, errorClass: ErrorClass | null, durationMs: number): void;
+}
+
+export class Attempts {
+  private aborted = false;
+
+  constructor(private readonly o: AttemptOptions) {}
+
+  /** Makes one attempt. `null` when the dispatcher aborted while it was in flight (see the header). */
+  async run(d: ClaimedDelivery): Promise<AttemptResult | null> {
+    const startedAt = Date.now();
+    let pending: PendingAttempt;
+    try {
+      const p = this.prepare(d, startedAt);
+      pending = p instanceof Promise ? await p : p;
+    } catch (err) {
+      return this.unprepared(d, startedAt, err);
+    }
+    const res = await this.o.http.post(d.url, pending.headers, pending.body, pending.timeoutMs);
+    if (this.aborted) return null;
+    return this.classify(pending, res);
+  }
+
+  /** Ready to send; synchronous unless the endpoint's signing keys must be loaded first. */
+  prepare(d: ClaimedDelivery, startedAt: number): PendingAttempt | Promise<PendingAttempt> {
+    const timestamp = Math.floor(startedAt / 1000);
+    const body = d.format === 'standard' ? d.body : this.o.formats.render(d.format, {
+      eventId: d.eventId, eventType: d.eventType, eventCreatedAt: d.eventCreatedAt, body: d.body, data: d.data || dataOfEnvelope(d.body),
+    });
+    const sig = this.o.signer.signature(d.endpointId, d.eventId, timestamp, body);
+    return typeof sig === 'string'
+      ? this.pending(d, startedAt, timestamp, body, sig)
+      : sig.then((s) => this.pending(d, startedAt, timestamp, body, s));
+  }
+
+  private pending(d: ClaimedDelivery, startedAt: number, timestamp: number, body: string, signature: string): PendingAttempt {
+    return {
+      delivery: d,
+      attemptNo: d.attempts + 1,
+      startedAt,
+      body,
+      headers: {
+        ...d.headers,
+        'content-type': 'application/json',
+        'user-agent': this.o.userAgent,
+        'webhook-id': d.eventId,
+        'webhook-timestamp': String(timestamp),
+        'webhook-signature': signature,
+      },
+      timeoutMs: d.timeoutMs ?? this.o.timeoutMs,
+    };
+  }
+
+  /** What the answer means for the endpoint (the governor) and for the delivery (retry.ts). */
+  classify(p: PendingAttempt, res: HttpResult): AttemptResult {
+    const d = p.delivery;
+    this.o.observe(d.endpointId, res.errorClass, res.durationMs);
+    const decision = decide(this.o.policy, p.attemptNo, res.statusCode, parseRetryAfter(res.retryAfter, Date.now()));
+    this.o.metrics.attempt(res.errorClass, res.durationMs);
+    const c = this.o.metrics.counters;
+    if (decision.outcome === 'succeeded') c.deliveriesSucceeded++;
+    else if (decision.outcome === 'failed') c.deliveriesFailed++;
+    else c.deliveriesRetried++;
+    return {
+      attemptId: newId('att', p.startedAt), deliveryId: d.id, owner: this.o.owner, attemptNo: p.attemptNo, startedAt: p.startedAt,
+      durationMs: res.durationMs, statusCode: res.statusCode, responseBody: res.responseBody,
+      errorClass: res.errorClass, errorMessage: res.errorMessage, outcome: decision.outcome,
+      nextAttemptAt: decision.outcome === 'retry' ? Date.now() + decision.delayMs : null,
+      disableEndpoint: decision.outcome === 'failed' && decision.disableEndpoint,
+    };
+  }
+
+  /** The result of an attempt that could not be made: logged, and retried like any failure. */
+  private unprepared(d: ClaimedDelivery, startedAt: number, err: unknown): AttemptResult {
+    this.o.logger.error({ err, delivery: d.id }, 'could not prepare a delivery');
+    const attemptNo = d.attempts + 1;
+    const decision = decide(this.o.policy, attemptNo, null);
+    return {
+      attemptId: newId('att', startedAt), deliveryId: d.id, owner: this.o.owner, attemptNo, startedAt, durationMs: 0,
+      statusCode: null, responseBody: null, errorClass: 'unknown', errorMessage: 'payhook could not prepare the request',
+      outcome: decision.outcome === 'succeeded' ? 'retry' : decision.outcome,
+      nextAttemptAt: decision.outcome === 'retry' ? Date.now() + decision.delayMs : null,
+    };
+  }
+
+  /** Shutdown past its deadline: drops every connection; attempts in flight end without a result. */
+  async abort(): Promise<void> {
+    this.aborted = true;
+    await this.o.http.destroy();
+  }
+
+  /** Closes the connection pool once nothing is in flight. */
+  async close(): Promise<void> {
+    if (!this.aborted) await this.o.http.close();
+  }
+}

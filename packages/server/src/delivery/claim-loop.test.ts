@@ -1,0 +1,107 @@
+/**
+ * The claim loop's modes and transitions (claim-loop.ts's table) on a real SQLite store. The poll
+ * interval is a minute, so every transition seen here was caused by what the test did (a kick from an
+ * appended event, a freed slot, stop), never by a timer.
+ */
+import { afterEach, beforeEach, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import type { MerchantId } from '../ids.js';
+import { Metrics } from '../metrics.js';
+import { newEndpoint, newEvent, newMerchant } from '../../test/suites/store-contract/fixtures.js';
+import { SqliteStore } from '../store/sqlite/store.js';
+import { ClaimLoop, type ClaimLoopMode } from './claim-loop.js';
+
+let dir: string;
+let store: SqliteStore;
+let merchantId: MerchantId;
+let loop: ClaimLoop | null = null;
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'payhook-loop-'));
+  store = new SqliteStore({ path: join(dir, 'payhook.db') });
+  await store.migrate();
+  merchantId = await newMerchant(store);
+  await newEndpoint(store, merchantId);
+});
+
+afterEach(async () => {
+  await loop?.stop();
+  loop = null;
+  await store.close().catch(() => {});
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function startLoop(held: { claimed: number }, maxClaimed = 100) {
+  const batches: number[] = [];
+  const l = new ClaimLoop({
+    store, logger: pino({ level: 'silent' }), metrics: new Metrics(), owner: 'loop-test',
+    leaseMs: 60_000, pollIntervalMs: 60_000, claimBatch: 2, maxClaimed,
+    claimed: () => held.claimed,
+    saturated: () => [],
+    accept: (batch) => { batches.push(batch.length); held.claimed += batch.length; },
+  });
+  loop = l;
+  l.start();
+  return { loop: l, batches };
+}
+
+/** Lets the loop run until it reaches `mode` (no timing: it gives up after many event-loop turns). */
+async function reach(l: ClaimLoop, mode: ClaimLoopMode): Promise<void> {
+  for (let i = 0; i < 10_000 && l.mode !== mode; i++) await new Promise((r) => setImmediate(r));
+  assert.equal(l.mode, mode);
+}
+
+async function appendEvents(n: number): Promise<void> {
+  const now = Date.now();
+  await store.appendEvents(Array.from({ length: n }, (_, i) => newEvent(merchantId, 'order.success', now + i)));
+}
+
+test('IDLE until started; with nothing due it SLEEPS; new events wake it, a full batch is claimed again at once, a short one ends in SLEEPING', async () => {
+  const held = { claimed: 0 };
+  const l = new ClaimLoop({
+    store, logger: pino({ level: 'silent' }), metrics: new Metrics(), owner: 'idle', leaseMs: 60_000, pollIntervalMs: 60_000,
+    claimBatch: 2, maxClaimed: 100, claimed: () => held.claimed, saturated: () => [], accept: () => {},
+  });
+  assert.equal(l.mode, 'IDLE');
+
+  const { loop: running, batches } = startLoop(held);
+  await reach(running, 'SLEEPING');
+  assert.deepEqual(batches, []);
+  await appendEvents(5);
+  await reach(running, 'SLEEPING');
+  assert.deepEqual(batches, [2, 2, 1], 'two full batches claimed back to back, then the short one');
+});
+
+test('without room it WAITS_FOR_ROOM and claims nothing; a finished send wakes it to claim', async () => {
+  const held = { claimed: 100 };
+  await appendEvents(3);
+  const { loop: l, batches } = startLoop(held, 100);
+  await reach(l, 'WAITING_FOR_ROOM');
+  assert.deepEqual(batches, [], 'no room, no claim, although work is due');
+  l.kick();
+  await reach(l, 'WAITING_FOR_ROOM');
+  assert.deepEqual(batches, [], 'a kick re-checks the room; still none');
+  held.claimed = 0;
+  l.roomFreed();
+  await reach(l, 'SLEEPING');
+  assert.deepEqual(batches, [2, 1]);
+});
+
+test('a failing claim BACKS OFF; stop() from any wait ends in STOPPED and later kicks do nothing', async () => {
+  const held = { claimed: 0 };
+  const { loop: l, batches } = startLoop(held);
+  await reach(l, 'SLEEPING');
+  await store.close();
+  l.kick();
+  await reach(l, 'BACKING_OFF');
+  await l.stop();
+  assert.equal(l.mode, 'STOPPED');
+  l.kick();
+  l.roomFreed();
+  assert.equal(l.mode, 'STOPPED');
+  assert.deepEqual(batches, []);
+});

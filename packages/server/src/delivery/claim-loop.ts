@@ -1,0 +1,160 @@
+/**
+ * The claim loop: takes due deliveries from the store in batches and hands them to the endpoint queues.
+ * It is always in exactly one mode:
+ *
+ *   IDLE              not started yet
+ *   CLAIMING          deciding, claiming (`Store.claimDue`), or asking when work is next due
+ *   SLEEPING          nothing claimable is due: waits for the next due time (at most the poll interval)
+ *   WAITING_FOR_ROOM  too few free claim slots, or what is due belongs to saturated endpoints: waits for
+ *                     a send to finish (at most the poll interval)
+ *   BACKING_OFF       the last claim failed: waits 100 ms, doubling to 10 s while claims keep failing
+ *   STOPPED           stop() was called; a claim in progress still hands its batch over
+ *
+ *   from              on                                                         to
+ *   IDLE              start()                                                    CLAIMING
+ *   CLAIMING          free slots < min(32, a quarter of the claim slots)         WAITING_FOR_ROOM
+ *   CLAIMING          the claim failed                                           BACKING_OFF
+ *   CLAIMING          a full batch (more may be due), or a kick during the claim CLAIMING
+ *   CLAIMING          a short batch, due work left that only saturated
+ *                     endpoints hold                                             WAITING_FOR_ROOM
+ *   CLAIMING          a short batch, nothing else due now                        SLEEPING
+ *   SLEEPING          kick, timer                                                CLAIMING
+ *   WAITING_FOR_ROOM  a send finished, kick, timer                               CLAIMING
+ *   BACKING_OFF       kick, timer                                                CLAIMING
+ *   any               stop()                                                     STOPPED
+ *
+ * A kick is "new work may be due" (new events, a manual retry, a release: `Store.onDue`). One that
+ * arrives while CLAIMING is remembered, so the loop claims again instead of waiting: without that, an
+ * event accepted between a claim and the next wait waited a whole poll interval. Going to sleep after a
+ * short batch (rather than claiming again to see an empty result) saves an empty claim transaction per
+ * event at a steady trickle of events; a kick still wakes the loop at once.
+ */
+import { setImmediate as yieldToIo } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import type { EndpointId } from '../ids.js';
+import type { Metrics } from '../metrics.js';
+import type { ClaimedDelivery, Store } from '../store/types.js';
+
+export type ClaimLoopMode = 'IDLE' | 'CLAIMING' | 'SLEEPING' | 'WAITING_FOR_ROOM' | 'BACKING_OFF' | 'STOPPED';
+type WaitingMode = 'SLEEPING' | 'WAITING_FOR_ROOM' | 'BACKING_OFF';
+
+const FIRST_BACKOFF_MS = 100;
+const MAX_BACKOFF_MS = 10_000;
+
+export interface ClaimLoopOptions {
+  store: Store;
+  logger: Logger;
+  metrics: Metrics;
+  owner: string;
+  leaseMs: number;
+  pollIntervalMs: number;
+  claimBatch: number;
+  /** The most claims the dispatcher holds at once. */
+  maxClaimed: number;
+  /** How many claims the dispatcher holds now. */
+  claimed(): number;
+  /** Endpoints at their allowance, left out of the claim. */
+  saturated(): EndpointId[];
+  /** Takes a claimed batch, leased until `leaseEnd`. */
+  accept(batch: ClaimedDelivery[], leaseEnd: number): void;
+}
+
+export class ClaimLoop {
+  private current: ClaimLoopMode = 'IDLE';
+  /** A kick arrived while CLAIMING: the claim may not have seen that work (see the header). */
+  private kicked = false;
+  /** Ends the current wait early. */
+  private wakeUp: (() => void) | null = null;
+  private loop: Promise<void> | null = null;
+  private unsubscribe: (() => void) | null = null;
+
+  constructor(private readonly o: ClaimLoopOptions) {}
+
+  get mode(): ClaimLoopMode {
+    return this.current;
+  }
+
+  start(): void {
+    if (this.current !== 'IDLE') return;
+    this.current = 'CLAIMING';
+    this.unsubscribe = this.o.store.onDue(() => this.kick());
+    this.loop = this.run().catch((err) => this.o.logger.error({ err }, 'dispatcher loop stopped unexpectedly'));
+  }
+
+  /** New work may be due: a waiting loop claims at once; a claiming one claims again after this claim. */
+  kick(): void {
+    if (this.current === 'CLAIMING' || this.current === 'IDLE') this.kicked = true;
+    else this.wake();
+  }
+
+  /** A send finished: wakes the loop only if it waits for room. */
+  roomFreed(): void {
+    if (this.current === 'WAITING_FOR_ROOM') this.wake();
+  }
+
+  /** Stops claiming; resolves once a claim in progress has handed its batch over. */
+  async stop(): Promise<void> {
+    this.current = 'STOPPED';
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+    this.wake();
+    await this.loop;
+  }
+
+  private wake(): void {
+    const w = this.wakeUp;
+    if (w) { this.wakeUp = null; w(); }
+  }
+
+  /** Waits in `mode` for `ms` or a wake-up, then returns to CLAIMING (unless stopped meanwhile). */
+  private wait(mode: WaitingMode, ms: number): Promise<void> {
+    if (this.current === 'STOPPED') return Promise.resolve();
+    if (this.kicked) { this.kicked = false; return Promise.resolve(); }
+    this.current = mode;
+    return new Promise((resolve) => {
+      const done = () => {
+        this.wakeUp = null;
+        if (this.current === mode) this.current = 'CLAIMING';
+        resolve();
+      };
+      const t = setTimeout(done, ms);
+      this.wakeUp = () => { clearTimeout(t); done(); };
+    });
+  }
+
+  private async run(): Promise<void> {
+    const { store, leaseMs, pollIntervalMs, claimBatch, maxClaimed } = this.o;
+    let backoff = FIRST_BACKOFF_MS;
+    while (this.current !== 'STOPPED') {
+      const room = maxClaimed - this.o.claimed();
+      // Wait for a useful amount of room rather than claiming in dribs: each claim is a transaction.
+      if (room < Math.min(32, maxClaimed / 4)) { await this.wait('WAITING_FOR_ROOM', pollIntervalMs); continue; }
+      this.kicked = false; // this claim sees everything committed so far
+      let batch: ClaimedDelivery[];
+      const now = Date.now();
+      const limit = Math.min(room, claimBatch);
+      try {
+        batch = await store.claimDue({ now, limit, leaseMs, owner: this.o.owner, excludeEndpoints: this.o.saturated() });
+        backoff = FIRST_BACKOFF_MS;
+      } catch (err) {
+        this.o.logger.error({ err }, 'claiming deliveries failed; retrying');
+        await this.wait('BACKING_OFF', backoff);
+        backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+        continue;
+      }
+      if (batch.length > 0) {
+        this.o.metrics.counters.claims++;
+        this.o.metrics.counters.claimedDeliveries += batch.length;
+        this.o.accept(batch, now + leaseMs);
+        await yieldToIo(); // let sends and responses run between claims
+        if (batch.length >= limit) continue; // a full batch may have left more behind
+      }
+      let next: number | null = null;
+      try { next = await store.nextDueAt(); } catch { /* poll below */ }
+      // Due work that was not claimed belongs to saturated endpoints: a finished send wakes the loop.
+      const dueNow = next !== null && next <= now;
+      const ms = next === null || dueNow ? pollIntervalMs : Math.min(next - now, pollIntervalMs);
+      await this.wait(dueNow ? 'WAITING_FOR_ROOM' : 'SLEEPING', Math.max(ms, 1));
+    }
+  }
+}

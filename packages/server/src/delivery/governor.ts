@@ -1,0 +1,105 @@
+/**
+ * What the dispatcher knows about each endpoint, and what it lets each one have: an average of its
+ * request durations, an adaptive limit on its requests in flight, and a hold-back in the store when it
+ * keeps failing.
+ *
+ * The limit adapts as TCP's window does (AIMD): it starts at 1, grows by one with every quick answer up
+ * to `maxPerEndpoint`, and halves with every timeout or connection failure, down to 1. A hanging
+ * endpoint therefore ends up holding one request, not dozens, however many of its deliveries are due.
+ * An endpoint that keeps failing at a limit of 1 is also held back in the store (`Store.deferEndpoint`:
+ * its unclaimed due deliveries wait 5 s, doubling to 60 s while it keeps failing), so its backlog does
+ * not sit at the head of the due queue for every claim to step over.
+ *
+ * Nothing here is shared between processes or survives a restart: it is a fast path's memory, and an
+ * endpoint unknown here simply starts at the bottom again.
+ */
+import type { EndpointId } from '../ids.js';
+import type { ErrorClass } from '../store/types.js';
+
+/** How long a failing endpoint's waiting deliveries are held back: doubling from the first to the last. */
+const DEFER_FIRST_MS = 5_000;
+const DEFER_MAX_MS = 60_000;
+/** Where an endpoint's adaptive concurrency limit starts. */
+const INITIAL_ENDPOINT_LIMIT = 1;
+/** An endpoint whose requests average below this (EWMA) counts as fast. */
+const FAST_ENDPOINT_MS = 1000;
+/** Per-endpoint maps are cleared past this size: a bound on memory, at the cost of relearning. */
+const MAX_TRACKED = 100_000;
+
+export interface GovernorOptions {
+  /** The ceiling of every endpoint's adaptive limit. */
+  maxPerEndpoint: number;
+  /** A fast endpoint may hold this many claims (a whole claim batch), see `allowance`. */
+  claimBatch: number;
+  /** Holds a failing endpoint's waiting deliveries back in the store until `until`. */
+  holdBack(endpointId: EndpointId, until: number): void;
+  /** Unix ms now; `Date.now` unless a test drives the clock. */
+  clock?: () => number;
+}
+
+/** Classes of failure that mean the endpoint is struggling (no answer at all), unlike an HTTP error status. */
+function unreachable(errorClass: ErrorClass | null): boolean {
+  return errorClass === 'timeout' || errorClass === 'refused' || errorClass === 'reset' || errorClass === 'dns' || errorClass === 'tls';
+}
+
+export class EndpointGovernor {
+  /** Exponentially weighted average request duration per endpoint, in ms. */
+  private readonly latency = new Map<EndpointId, number>();
+  /** The adaptive concurrency limit per endpoint (see the header). */
+  private readonly limits = new Map<EndpointId, number>();
+  /** Endpoints held back in the store: until when, and the hold to use next time. */
+  private readonly deferred = new Map<EndpointId, { until: number; nextMs: number }>();
+
+  constructor(private readonly o: GovernorOptions) {}
+
+  /** How many requests to the endpoint may be in flight at once right now. */
+  limitOf(endpointId: EndpointId): number {
+    return this.limits.get(endpointId) ?? Math.min(INITIAL_ENDPOINT_LIMIT, this.o.maxPerEndpoint);
+  }
+
+  /**
+   * How many claims one endpoint may hold here. A slow or unknown endpoint gets twice its in-flight
+   * limit, so a hanging one occupies little; an endpoint that answers fast gets a whole claim batch,
+   * so a busy healthy endpoint is fed without claiming in dribs. (Measured: with a fixed 2 × limit, a
+   * single fast endpoint spent a fifth of the dispatcher's time claiming and giving back excess.)
+   */
+  allowance(endpointId: EndpointId): number {
+    const base = this.limitOf(endpointId) * 2;
+    const avg = this.latency.get(endpointId);
+    return avg !== undefined && avg < FAST_ENDPOINT_MS ? Math.max(base, this.o.claimBatch) : base;
+  }
+
+  /** Learns from one finished request: its duration feeds the average, its outcome the limit (AIMD). */
+  observe(endpointId: EndpointId, errorClass: ErrorClass | null, durationMs: number): void {
+    const prev = this.latency.get(endpointId);
+    // A timeout counts as at least slow, whatever the timeout was set to.
+    const took = errorClass === 'timeout' ? Math.max(durationMs, FAST_ENDPOINT_MS) : durationMs;
+    this.latency.set(endpointId, prev === undefined ? took : prev * 0.8 + took * 0.2);
+    if (this.latency.size > MAX_TRACKED) this.latency.clear();
+
+    const limit = this.limitOf(endpointId);
+    const failed = unreachable(errorClass);
+    const next = failed || durationMs >= FAST_ENDPOINT_MS
+      ? Math.max(1, Math.floor(limit / 2))
+      : Math.min(this.o.maxPerEndpoint, limit + 1);
+    if (this.limits.size > MAX_TRACKED) this.limits.clear();
+    this.limits.set(endpointId, next);
+    if (failed && limit === 1) this.holdBack(endpointId);
+    else if (!failed && errorClass !== 'http_status') this.deferred.delete(endpointId);
+  }
+
+  /**
+   * Makes a failing endpoint's waiting deliveries wait in the store. The few claims queued here for it
+   * (at most twice its limit of 1) stay queued: they go out one at a time as its probes.
+   */
+  private holdBack(endpointId: EndpointId): void {
+    const now = (this.o.clock ?? Date.now)();
+    const prev = this.deferred.get(endpointId);
+    if (prev && prev.until > now) return; // already held back; its probe is what just failed
+    const holdMs = prev ? prev.nextMs : DEFER_FIRST_MS;
+    const until = now + holdMs;
+    if (this.deferred.size > MAX_TRACKED) this.deferred.clear();
+    this.deferred.set(endpointId, { until, nextMs: Math.min(holdMs * 2, DEFER_MAX_MS) });
+    this.o.holdBack(endpointId, until);
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * The claims this dispatcher holds, queued per endpoint, and the slots they go out through: at most
+ * `maxInFlight` requests overall, and at most the governor's limit for each endpoint.
+ *
+ * An endpoint holds at most its allowance in claims here (in flight plus queued; see
+ * `EndpointGovernor.allowance`), and a claim skips endpoints at that mark (`saturated`), so a thousand
+ * deliveries to a hanging endpoint occupy a bounded number of slots and every other endpoint keeps
+ * flowing. Claims beyond an allowance, and claims whose lease could end mid-request, are given back.
+ */
+import type { DeliveryId, EndpointId } from '../ids.js';
+import type { ClaimedDelivery } from '../store/types.js';
+import type { EndpointGovernor } from './governor.js';
+
+/** A queued claim is sent only while its lease has at least the timeout plus this margin left (or half the slack, if less). */
+const LEASE_MARGIN_MS = 5000;
+
+export interface QueuesOptions {
+  maxInFlight: number;
+  leaseMs: number;
+  /** The default per-attempt timeout (an endpoint may set its own). */
+  timeoutMs: number;
+  governor: EndpointGovernor;
+  /** Starts one attempt; must call `finished(endpointId)` when it ends. */
+  send(delivery: ClaimedDelivery): void;
+  /** Gives claims back to the store (they become due again at once). */
+  giveBack(deliveryIds: DeliveryId[], why: 'excess' | 'expiring'): void;
+}
+
+interface Queued {
+  delivery: ClaimedDelivery;
+  /** When its lease ends. */
+  leaseEnd: number;
+}
+
+export class EndpointQueues {
+  private readonly queues = new Map<EndpointId, Queued[]>();
+  private readonly claimedByEndpoint = new Map<EndpointId, number>();
+  private readonly inFlightByEndpoint = new Map<EndpointId, number>();
+  /** Claims held here: queued plus in flight. */
+  claimed = 0;
+  /** Requests in flight. */
+  inFlight = 0;
+
+  constructor(private readonly o: QueuesOptions) {}
+
+  /** The most claims this dispatcher holds at once: enough to keep every slot busy while the next claim runs. */
+  get maxClaimed(): number {
+    return this.o.maxInFlight * 2;
+  }
+
+  /** Endpoints at their allowance: the next claim leaves them out. */
+  saturated(): EndpointId[] {
+    const out: EndpointId[] = [];
+    for (const [ep, n] of this.claimedByEndpoint) if (n >= this.o.governor.allowance(ep)) out.push(ep);
+    return out;
+  }
+
+  /** Takes a claimed batch: queues what fits each endpoint's allowance, gives the rest back, and starts sends. */
+  accept(batch: ClaimedDelivery[], leaseEnd: number): void {
+    const excess: DeliveryId[] = [];
+    for (const d of batch) {
+      const n = (this.claimedByEndpoint.get(d.endpointId) ?? 0) + 1;
+      if (n > this.o.governor.allowance(d.endpointId)) { excess.push(d.id); continue; }
+      this.claimedByEndpoint.set(d.endpointId, n);
+      this.claimed++;
+      let q = this.queues.get(d.endpointId);
+      if (!q) { q = []; this.queues.set(d.endpointId, q); }
+      q.push({ delivery: d, leaseEnd });
+    }
+    if (excess.length > 0) this.o.giveBack(excess, 'excess');
+    this.pumpAll();
+  }
+
+  /** One send ended: frees its slot and its claim, and fills free slots from the queues. */
+  finished(endpointId: EndpointId): void {
+    this.inFlight--;
+    this.inFlightByEndpoint.set(endpointId, (this.inFlightByEndpoint.get(endpointId) ?? 1) - 1);
+    this.unclaim(endpointId);
+    this.pump(endpointId);
+    if (this.inFlight < this.o.maxInFlight && this.queues.size > 0) this.pumpAll();
+  }
+
+  /** Empties every queue (shutdown) and returns the ids of the claims that were waiting. */
+  drain(): DeliveryId[] {
+    const ids: DeliveryId[] = [];
+    for (const q of this.queues.values()) for (const { delivery } of q) ids.push(delivery.id);
+    this.queues.clear();
+    return ids;
+  }
+
+  private pumpAll(): void {
+    for (const ep of this.queues.keys()) {
+      if (this.inFlight >= this.o.maxInFlight) return;
+      this.pump(ep);
+    }
+  }
+
+  private pump(endpointId: EndpointId): void {
+    const q = this.queues.get(endpointId);
+    if (!q) return;
+    let active = this.inFlightByEndpoint.get(endpointId) ?? 0;
+    const expiring: DeliveryId[] = [];
+    const limit = this.o.governor.limitOf(endpointId);
+    while (q.length > 0 && active < limit && this.inFlight < this.o.maxInFlight) {
+      const { delivery: d, leaseEnd } = q.shift()!;
+      // A claim that waited so long that its lease could end mid-request is given back rather than
+      // sent: another dispatcher may take it once the lease ends, and two sends must not overlap.
+      // The margin is at most half the slack between lease and timeout, so a fresh claim always passes.
+      const timeout = d.timeoutMs ?? this.o.timeoutMs;
+      const margin = Math.min(LEASE_MARGIN_MS, Math.max(0, this.o.leaseMs - timeout) / 2);
+      if (leaseEnd - Date.now() < timeout + margin) { expiring.push(d.id); continue; }
+      active++;
+      this.inFlight++;
+      this.o.send(d);
+    }
+    this.inFlightByEndpoint.set(endpointId, active);
+    if (q.length === 0) this.queues.delete(endpointId);
+    if (expiring.length > 0) {
+      for (let i = 0; i < expiring.length; i++) this.unclaim(endpointId);
+      this.o.giveBack(expiring, 'expiring');
+    }
+  }
+
+  private unclaim(endpointId: EndpointId): void {
+    const left = (this.claimedByEndpoint.get(endpointId) ?? 1) - 1;
+    if (left <= 0) {
+      this.claimedByEndpoint.delete(endpointId);
+      if (!this.inFlightByEndpoint.get(endpointId)) this.inFlightByEndpoint.delete(endpointId);
+    } else this.claimedByEndpoint.set(endpointId, left);
+    this.claimed--;
+  }
+}

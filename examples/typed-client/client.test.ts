@@ -15,7 +15,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createPayhook, loadConfig, type Payhook } from 'payhook';
+import { createPayhook, defaultModules, loadConfig, type Payhook } from 'payhook';
 import { createEndpoint, createMerchant, deliveriesOf, getEndpoint, PayhookApiError, payhookClient, sendEvent } from './src/client.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -70,7 +70,7 @@ describe('typed client generated from /openapi.json', () => {
       { PAYHOOK_ADMIN_KEY: ADMIN_KEY, PAYHOOK_LOG_LEVEL: 'silent', PAYHOOK_POLL_INTERVAL: '50ms', PAYHOOK_BLOCK_PRIVATE_NETWORKS: 'false' },
       { port: 0, dbPath: join(dir, 'payhook.db') },
     );
-    payhook = await createPayhook(config);
+    payhook = await createPayhook(config, { modules: defaultModules({}) });
     await payhook.start();
     assert.match(payhook.url!, /^http:\/\/127\.0\.0\.1:\d+$/);
   });

@@ -23,8 +23,10 @@ const selected = files.filter((f) => filters.length === 0 || filters.some((w) =>
 if (selected.length === 0) { console.error('no test files matched'); process.exit(1); }
 const result = spawnSync(process.execPath, [
   // --test-force-exit: a file whose tests are done ends even if a failed test left a handle open, so a
-  // failure can never hang the run until CI's time limit.
-  '--conditions=development', '--import', 'tsx', '--test', '--test-concurrency=2', '--test-force-exit',
+  // failure can never hang the run until CI's time limit. test-child-stdout.mjs keeps that exit from
+  // dropping the file's last results.
+  '--conditions=development', '--import', 'tsx', '--import', new URL('./test-child-stdout.mjs', import.meta.url).href,
+  '--test', '--test-concurrency=2', '--test-force-exit',
   ...process.argv.slice(2).filter((a) => a.startsWith('-')),
   ...selected,
 ], { stdio: 'inherit', cwd: root, env: { ...process.env, PAYHOOK_LOG_LEVEL: process.env.PAYHOOK_LOG_LEVEL ?? 'silent' } });

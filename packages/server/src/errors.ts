@@ -13,6 +13,7 @@ export const ERRORS = {
   invalid_url: { status: 400, message: 'The URL is not an absolute http(s) URL.' },
   invalid_cursor: { status: 400, message: 'The cursor is not one this API returned.' },
   invalid_id: { status: 400, message: 'The id is not of the expected kind.' },
+  too_deep: { status: 400, message: 'The JSON body is nested too deep.' },
   body_too_large: { status: 413, message: 'The request body is larger than the limit.' },
   unsupported_media_type: { status: 415, message: 'Send the body as application/json.' },
   malformed_request: { status: 400, message: 'The request is malformed (its URL, headers or body framing).' },

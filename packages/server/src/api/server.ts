@@ -16,6 +16,8 @@ import type { AppContext } from '../context.js';
 import { registerAuth } from './auth.js';
 import { errorHandler, notFoundHandler, routePattern } from './errors.js';
 import { noQuery, sharedSchemas } from './schemas.js';
+import { exceedsDepth, MAX_JSON_DEPTH } from './json-depth.js';
+import { PayhookError } from '../errors.js';
 import { registerMerchantRoutes } from './merchants.js';
 import { registerEndpointRoutes } from './endpoints.js';
 import { registerEventRoutes } from './events.js';
@@ -65,6 +67,7 @@ export async function buildApi(ctx: AppContext): Promise<FastifyInstance> {
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = typeof body === 'string' ? body : body.toString('utf8');
     if (text.trim() === '') { done(null, undefined); return; }
+    if (exceedsDepth(text)) { done(new PayhookError('too_deep', undefined, { limit: MAX_JSON_DEPTH }), undefined); return; }
     jsonParser(request, text, (err, value) => {
       if (err) {
         try { JSON.parse(text); err.cause = new Error('__proto__ and constructor keys are not allowed'); } catch (cause) { err.cause = cause; }

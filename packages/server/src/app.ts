@@ -12,6 +12,7 @@ import { EventIngestor } from './events/ingest.js';
 import { ensureAdminKey } from './merchants/keys.js';
 import { Authenticator } from './merchants/service.js';
 import { Metrics } from './metrics.js';
+import { isStorageFault, StorageStartError } from './store/faults.js';
 import { openStore } from './store/open.js';
 import type { Store } from './store/types.js';
 import { VERSION } from './version.js';
@@ -38,8 +39,7 @@ export async function createPayhook(config: Config, options: CreateOptions = {})
     // Authorization headers and secrets never reach a log line, whatever a future log call passes.
     redact: { paths: ['req.headers.authorization', '*.secret', '*.apiKey', '*.api_key', '*.card', '*.number'], censor: '[redacted]' },
   });
-  const store = options.store ?? (await openStore(config, logger));
-  await store.migrate();
+  const store = await openWritable(config, options.store, logger);
   const admin = await ensureAdminKey(store, config.adminKey);
   const metrics = new Metrics();
   const auth = new Authenticator(store, admin.hash);
@@ -110,4 +110,24 @@ export interface ModuleHooks {
 async function loadModules(ctx: AppContext): Promise<ModuleHooks[]> {
   const { attachPayments } = await import('./payments/module.js');
   return [await attachPayments(ctx)];
+}
+
+/**
+ * Opens and migrates the store and commits one small write. A database that cannot take writes (a
+ * read-only file or server, a full disk) is refused here, at start, with the reason, rather than found
+ * out by the first request that writes.
+ */
+async function openWritable(config: Config, given: Store | undefined, logger: Logger): Promise<Store> {
+  const where = config.databaseUrl ? 'PostgreSQL' : config.dbPath;
+  let store: Store | undefined = given;
+  try {
+    store ??= await openStore(config, logger);
+    await store.migrate();
+    await store.probeWrite(Date.now());
+    return store;
+  } catch (err) {
+    await store?.close().catch(() => {});
+    if (isStorageFault(err)) throw new StorageStartError(err, where);
+    throw err;
+  }
 }

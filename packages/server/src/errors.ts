@@ -48,6 +48,7 @@ export const ERRORS = {
   // server
   shutting_down: { status: 503, message: 'payhook is shutting down; try again.' },
   overloaded: { status: 503, message: 'payhook is overloaded; try again.' },
+  storage_unavailable: { status: 503, message: 'The database cannot take writes right now; nothing was stored. Retry after the Retry-After delay.' },
   internal_error: { status: 500, message: 'Something went wrong on our side; it has been logged.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

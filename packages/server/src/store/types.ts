@@ -226,6 +226,8 @@ export interface Store {
   getSetting(key: string): Promise<string | null>;
   /** Sets the value only if the key has none yet; returns the value now stored. */
   putSettingIfAbsent(key: string, value: string): Promise<string>;
+  /** Commits one small write; throws when the database cannot take writes (start-up and `/readyz`). */
+  probeWrite(now: number): Promise<void>;
 
   // merchants and keys
   createMerchant(merchant: Merchant, key: { id: string; hash: string; prefix: string }): Promise<void>;

@@ -135,6 +135,10 @@ export class PostgresStore implements Store {
     throw new Error(`setting ${key} is neither stored nor insertable`);
   }
 
+  async probeWrite(now: number): Promise<void> {
+    await this.db.run('settings_write_probe', { value: String(now) }, { idempotent: true });
+  }
+
   // merchants and keys -----------------------------------------------------------------------------
 
   async createMerchant(m: Merchant, key: { id: string; hash: string; prefix: string }): Promise<void> {

@@ -115,6 +115,10 @@ export class SqliteStore implements Store {
     });
   }
 
+  async probeWrite(now: number): Promise<void> {
+    this.stmt('settings_write_probe').run({ value: String(now) });
+  }
+
   // merchants and keys -----------------------------------------------------------------------------
 
   async createMerchant(m: Merchant, key: { id: string; hash: string; prefix: string }): Promise<void> {

@@ -20,6 +20,8 @@ export const ERRORS = {
   // authentication and authorisation
   unauthorized: { status: 401, message: 'A valid API key is required: Authorization: Bearer <key>.' },
   forbidden: { status: 403, message: 'This key may not do that.' },
+  insufficient_scope: { status: 403, message: 'This key is read-only: it may not change anything.' },
+  too_many_auth_failures: { status: 429, message: 'Too many requests with a wrong API key from this address; retry after the Retry-After delay.' },
   merchant_required: { status: 400, message: 'An admin key must name merchant_id for merchant resources.' },
   // resources
   not_found: { status: 404, message: 'No such route.' },
@@ -27,10 +29,12 @@ export const ERRORS = {
   endpoint_not_found: { status: 404, message: 'No such endpoint.' },
   event_not_found: { status: 404, message: 'No such event.' },
   delivery_not_found: { status: 404, message: 'No such delivery.' },
+  api_key_not_found: { status: 404, message: 'No such API key.' },
   method_not_allowed: { status: 405, message: 'This route does not take that method.' },
   endpoint_disabled: { status: 409, message: 'The endpoint is disabled or deleted; enable it before retrying its deliveries.' },
   idempotency_conflict: { status: 409, message: 'The idempotency key was used for a different event.' },
   rate_limited: { status: 429, message: 'Too many requests.' },
+  endpoint_quota_exceeded: { status: 429, message: 'The merchant has as many endpoints as it may have.' },
   // payments (the payment module)
   order_not_found: { status: 404, message: 'No such order.' },
   transaction_not_found: { status: 404, message: 'No such transaction.' },

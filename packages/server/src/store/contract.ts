@@ -14,6 +14,7 @@ import type { Store } from './types.js';
 import { accountCases } from './contract/accounts.js';
 import { claimCases } from './contract/claims.js';
 import { eventCases } from './contract/events.js';
+import { keyCases } from './contract/keys.js';
 import type { Case, ContractOptions } from './contract/fixtures.js';
 import { resultCases } from './contract/results.js';
 
@@ -52,6 +53,7 @@ export function runStoreContract(options: ContractOptions): void {
       assert.ok(store.dialect === 'sqlite' || store.dialect === 'postgres');
     });
     accountCases(testCase);
+    keyCases(testCase);
     eventCases(testCase);
     claimCases(testCase);
     resultCases(testCase);

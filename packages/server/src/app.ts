@@ -42,7 +42,10 @@ export async function createPayhook(config: Config, options: CreateOptions = {})
   const store = await openWritable(config, options.store, logger);
   const admin = await ensureAdminKey(store, config.adminKey);
   const metrics = new Metrics();
-  const auth = new Authenticator(store, admin.hash);
+  const auth = new Authenticator(store, admin.hash, {
+    ttlMs: config.authCacheTtlMs,
+    onError: (err) => logger.warn({ err }, 'recording when an API key was last used failed'),
+  });
   const ingestor = new EventIngestor(store, metrics);
   const dispatcher = config.role === 'api' ? null : new Dispatcher({
     store, logger, metrics,

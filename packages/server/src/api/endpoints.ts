@@ -37,17 +37,18 @@ export function registerEndpointRoutes(app: FastifyInstance, ctx: AppContext): v
   app.post<{ Body: EndpointInput; Querystring: { merchant_id?: string } }>('/v1/endpoints', {
     ...base,
     schema: {
-      description: 'Registers an endpoint. The response adds its signing secret (`secret`), the only time it comes with the endpoint; `GET /v1/endpoints/{id}/secret` shows it again.',
+      description: 'Registers an endpoint. The response adds its signing secret (`secret`), the only time it comes with the endpoint; `GET /v1/endpoints/{id}/secret` shows it again. '
+        + 'A merchant may have PAYHOOK_MAX_ENDPOINTS_PER_MERCHANT (default 100) endpoints, deleted ones not counted; past that, 429 endpoint_quota_exceeded.',
       tags: ['endpoints'], security: bearer, querystring: query,
       body: { type: 'object', additionalProperties: false, required: ['url'], properties: endpointFields },
       response: {
         201: { $ref: 'EndpointWithSecret#', description: 'The endpoint, with its signing secret.' },
-        ...errorResponses(404, 413, 415),
+        ...errorResponses(404, 413, 415, 429),
       },
     },
   }, async (request, reply) => {
     const merchantId = await merchantOf(ctx, request);
-    const { endpoint, secret } = await createEndpoint(ctx.store, merchantId, request.body);
+    const { endpoint, secret } = await createEndpoint(ctx.store, merchantId, request.body, Date.now(), { maxPerMerchant: ctx.config.maxEndpointsPerMerchant });
     return reply.code(201).send({ ...endpointView(endpoint), secret });
   });
 

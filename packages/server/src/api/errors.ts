@@ -98,7 +98,9 @@ export function toApiError(err: unknown, bodyLimit: number): ApiError | null {
 }
 
 export function sendError(reply: FastifyReply, e: ApiError): FastifyReply {
-  if (e.code === 'storage_unavailable') reply.header('retry-after', String(STORAGE_RETRY_AFTER_SECONDS));
+  // An error that says when to retry (storage faults, quotas, rate limits) says it in the header too.
+  const retryAfter = (e.details as { retry_after_seconds?: unknown } | null)?.retry_after_seconds;
+  if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
   return reply.code(e.status).type('application/json; charset=utf-8').send({ error: { code: e.code, message: e.message, details: e.details } });
 }
 

@@ -211,9 +211,10 @@ export function errorResponses(...statuses: number[]): Record<number, Schema> {
 const ERROR_DESCRIPTIONS: Record<number, string> = {
   400: 'Bad input: invalid_json, unknown_field, validation_failed, invalid_id, invalid_url, invalid_cursor, merchant_required.',
   401: 'unauthorized: missing or wrong API key.',
-  403: 'forbidden: this key may not do that.',
+  403: 'forbidden: this key may not do that (a merchant key on an admin route); insufficient_scope: a read-only key on a write.',
   404: 'Not found (another merchant\'s object looks the same as none).',
   409: 'Conflict.',
   413: 'body_too_large.',
   415: 'unsupported_media_type: send application/json.',
+  429: 'Too many: rate_limited, endpoint_quota_exceeded or too_many_auth_failures, with a Retry-After header.',
 };

@@ -19,6 +19,7 @@ import { noQuery, sharedSchemas } from './schemas.js';
 import { exceedsDepth, MAX_JSON_DEPTH } from './json-depth.js';
 import { PayhookError } from '../errors.js';
 import { registerMerchantRoutes } from './merchants.js';
+import { registerApiKeyRoutes } from './api-keys.js';
 import { registerEndpointRoutes } from './endpoints.js';
 import { registerEventRoutes } from './events.js';
 import { registerDeliveryRoutes } from './deliveries.js';
@@ -88,9 +89,10 @@ export async function buildApi(ctx: AppContext): Promise<FastifyInstance> {
         version: ctx.version,
         description: 'Signed, retried webhooks for a payment module. Errors are `{"error":{"code","message","details"}}` with the codes of docs/errors.md.',
       },
-      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'An API key: the admin key (`ak_…`) or a merchant key (`sk_…`).' } } },
+      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'An API key: the admin key (`ak_…`) or a merchant key (`sk_…`). A read-only merchant key gets 403 insufficient_scope on every method but GET and HEAD.' } } },
       tags: [
         { name: 'merchants', description: 'Tenants (admin key only).' },
+        { name: 'api-keys', description: 'A merchant\'s API keys: issued with scopes, listed, revoked.' },
         { name: 'endpoints', description: 'Where a merchant\'s webhooks go, with their signing secrets.' },
         { name: 'events', description: 'What happened; each event fans out to the matching endpoints.' },
         { name: 'deliveries', description: 'One event to one endpoint, with its attempts.' },
@@ -117,6 +119,7 @@ export async function buildApi(ctx: AppContext): Promise<FastifyInstance> {
   app.setNotFoundHandler(notFoundHandler(routes));
 
   registerMerchantRoutes(app, ctx);
+  registerApiKeyRoutes(app, ctx);
   registerEndpointRoutes(app, ctx);
   registerEventRoutes(app, ctx);
   registerDeliveryRoutes(app, ctx);

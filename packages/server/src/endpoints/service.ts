@@ -94,13 +94,16 @@ export function parseEndpointInput(input: EndpointInput, full: boolean, defaultT
   return patch;
 }
 
-export async function createEndpoint(store: Store, merchantId: string, input: EndpointInput, now = Date.now()): Promise<{ endpoint: Endpoint; secret: string }> {
+/** Registers an endpoint; with `maxPerMerchant`, refused (`endpoint_quota_exceeded`) when the merchant has that many. */
+export async function createEndpoint(
+  store: Store, merchantId: string, input: EndpointInput, now = Date.now(), limits: { maxPerMerchant?: number } = {},
+): Promise<{ endpoint: Endpoint; secret: string }> {
   const p = parseEndpointInput(input, true);
   const secret = generateSecret();
   const endpoint = await store.createEndpoint({
     id: newId('ep', now), merchantId, url: p.url!, description: p.description ?? '', eventTypes: p.eventTypes ?? null,
     disabled: p.disabled ?? false, headers: p.headers ?? {}, format: p.format ?? 'standard', timeoutMs: p.timeoutMs ?? null,
-    secret, now,
+    secret, now, maxPerMerchant: limits.maxPerMerchant,
   });
   return { endpoint, secret };
 }

@@ -15,6 +15,8 @@ import { ensureAdminKey } from './merchants/keys.js';
 import { Authenticator } from './merchants/service.js';
 import { Metrics } from './metrics.js';
 import { checkModules, type PayhookModule } from './modules.js';
+import { isStorageFault, StorageStartError } from './store/faults.js';
+import type { ModuleMigrations } from './store/module-port.js';
 import { openStore } from './store/open.js';
 import type { Store } from './store/types.js';
 import { VERSION } from './version.js';
@@ -49,11 +51,13 @@ export async function createPayhook(config: Config, options: CreateOptions = {})
   const modules = checkModules(options.modules ?? []);
   const formats = new FormatRegistry();
   for (const m of modules.values()) for (const [name, renderer] of Object.entries(m.formats ?? {})) formats.register(name, renderer);
-  const store = options.store ?? (await openStore(config, logger));
-  await store.migrate([...modules.values()].flatMap((m) => (m.migrations ? [m.migrations] : [])));
+  const store = await openWritable(config, options.store, logger, [...modules.values()].flatMap((m) => (m.migrations ? [m.migrations] : [])));
   const admin = await ensureAdminKey(store, config.adminKey);
   const metrics = new Metrics();
-  const auth = new Authenticator(store, admin.hash);
+  const auth = new Authenticator(store, admin.hash, {
+    ttlMs: config.authCacheTtlMs,
+    onError: (err) => logger.warn({ err }, 'recording when an API key was last used failed'),
+  });
   const ingestor = new EventIngestor(store, metrics);
   const bus = new ProcessBus((err, name) => logger.error({ err, event: name }, 'a process bus listener failed'));
   const dispatcher = config.role === 'api' ? null : new Dispatcher({
@@ -109,4 +113,24 @@ export async function createPayhook(config: Config, options: CreateOptions = {})
     },
   };
   return app;
+}
+
+/**
+ * Opens and migrates the store (the core's migrations and the modules') and commits one small write.
+ * A database that cannot take writes (a read-only file or server, a full disk) is refused here, at
+ * start, with the reason, rather than found out by the first request that writes.
+ */
+async function openWritable(config: Config, given: Store | undefined, logger: Logger, migrations: ModuleMigrations[]): Promise<Store> {
+  const where = config.databaseUrl ? 'PostgreSQL' : config.dbPath;
+  let store: Store | undefined = given;
+  try {
+    store ??= await openStore(config, logger);
+    await store.migrate(migrations);
+    await store.probeWrite(Date.now());
+    return store;
+  } catch (err) {
+    await store?.close().catch(() => {});
+    if (isStorageFault(err)) throw new StorageStartError(err, where);
+    throw err;
+  }
 }

@@ -25,3 +25,25 @@ test('invalid values fail at start, naming the variable', () => {
   assert.throws(() => loadConfig({ PAYHOOK_RETRY_SCHEDULE: '5s,soon' }), /PAYHOOK_RETRY_SCHEDULE/);
   assert.throws(() => parseDuration('-1s', 'X'), /X/);
 });
+
+test('keys and limits: the documented defaults, each settable, bad values refused', () => {
+  const d = loadConfig({});
+  assert.deepEqual(
+    [d.authCacheTtlMs, d.authFailureLimit, d.authFailureWindowMs, d.maxEndpointsPerMerchant, d.eventRatePerKey, d.eventBurstPerKey],
+    [10_000, 20, 60_000, 100, 10_000, 20_000],
+  );
+  const c = loadConfig({
+    PAYHOOK_AUTH_CACHE_TTL: '0', PAYHOOK_AUTH_FAILURE_LIMIT: '3', PAYHOOK_AUTH_FAILURE_WINDOW: '2s',
+    PAYHOOK_MAX_ENDPOINTS_PER_MERCHANT: '5', PAYHOOK_EVENT_RATE_PER_KEY: '7', PAYHOOK_EVENT_BURST_PER_KEY: '9',
+  });
+  assert.deepEqual(
+    [c.authCacheTtlMs, c.authFailureLimit, c.authFailureWindowMs, c.maxEndpointsPerMerchant, c.eventRatePerKey, c.eventBurstPerKey],
+    [0, 3, 2000, 5, 7, 9],
+  );
+  assert.throws(() => loadConfig({ PAYHOOK_AUTH_CACHE_TTL: '1h' }), /PAYHOOK_AUTH_CACHE_TTL/);
+  assert.throws(() => loadConfig({ PAYHOOK_AUTH_FAILURE_LIMIT: '0' }), /PAYHOOK_AUTH_FAILURE_LIMIT/);
+  assert.throws(() => loadConfig({ PAYHOOK_AUTH_FAILURE_WINDOW: '10ms' }), /PAYHOOK_AUTH_FAILURE_WINDOW/);
+  assert.throws(() => loadConfig({ PAYHOOK_MAX_ENDPOINTS_PER_MERCHANT: '-1' }), /PAYHOOK_MAX_ENDPOINTS_PER_MERCHANT/);
+  assert.throws(() => loadConfig({ PAYHOOK_EVENT_RATE_PER_KEY: '1.5' }), /PAYHOOK_EVENT_RATE_PER_KEY/);
+  assert.throws(() => loadConfig({ PAYHOOK_EVENT_BURST_PER_KEY: 'lots' }), /PAYHOOK_EVENT_BURST_PER_KEY/);
+});

@@ -47,6 +47,17 @@ export interface Config {
   sqliteSynchronous: 'NORMAL' | 'FULL';
   /** Refuse to deliver to loopback, private and link-local addresses (SSRF protection). */
   blockPrivateNetworks: boolean;
+  /** How long an API key lookup is cached (0: none); a key revoked through another API process works this long at most. */
+  authCacheTtlMs: number;
+  /** Failed authentications from one address within `authFailureWindowMs` after which it gets 429 until the window ends. */
+  authFailureLimit: number;
+  authFailureWindowMs: number;
+  /** Live (not deleted) endpoints one merchant may have. */
+  maxEndpointsPerMerchant: number;
+  /** Events a second one API key may send, per API process (a token bucket refilling at this rate)… */
+  eventRatePerKey: number;
+  /** …holding at most this many. */
+  eventBurstPerKey: number;
 }
 
 /** The default retry schedule: about three days in all. */
@@ -117,6 +128,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     logLevel: env.PAYHOOK_LOG_LEVEL || 'info',
     sqliteSynchronous: sync,
     blockPrivateNetworks: env.PAYHOOK_BLOCK_PRIVATE_NETWORKS === 'true' || env.PAYHOOK_BLOCK_PRIVATE_NETWORKS === '1',
+    authCacheTtlMs: duration(env, 'PAYHOOK_AUTH_CACHE_TTL', '10s', 0, 600_000),
+    authFailureLimit: int(env, 'PAYHOOK_AUTH_FAILURE_LIMIT', 20, 1, 1_000_000),
+    authFailureWindowMs: duration(env, 'PAYHOOK_AUTH_FAILURE_WINDOW', '1m', 1000, 3_600_000),
+    maxEndpointsPerMerchant: int(env, 'PAYHOOK_MAX_ENDPOINTS_PER_MERCHANT', 100, 1, 100_000),
+    // Generous: payhook's own ingest benchmark sends ~6,000 events a second through one key.
+    eventRatePerKey: int(env, 'PAYHOOK_EVENT_RATE_PER_KEY', 10_000, 1, 10_000_000),
+    eventBurstPerKey: int(env, 'PAYHOOK_EVENT_BURST_PER_KEY', 20_000, 1, 10_000_000),
     ...overrides,
   };
   if (!/^[a-z_][a-z0-9_]{0,47}$/.test(config.databaseSchema)) throw new ConfigError('PAYHOOK_DATABASE_SCHEMA must be 1-48 lower-case letters, digits and _, not starting with a digit');

@@ -24,12 +24,15 @@ export const ERRORS = {
   invalid_url: { status: 400, message: 'The URL is not an absolute http(s) URL.' },
   invalid_cursor: { status: 400, message: 'The cursor is not one this API returned.' },
   invalid_id: { status: 400, message: 'The id is not of the expected kind.' },
+  too_deep: { status: 400, message: 'The JSON body is nested too deep.' },
   body_too_large: { status: 413, message: 'The request body is larger than the limit.' },
   unsupported_media_type: { status: 415, message: 'Send the body as application/json.' },
   malformed_request: { status: 400, message: 'The request is malformed (its URL, headers or body framing).' },
   // authentication and authorisation
   unauthorized: { status: 401, message: 'A valid API key is required: Authorization: Bearer <key>.' },
   forbidden: { status: 403, message: 'This key may not do that.' },
+  insufficient_scope: { status: 403, message: 'This key is read-only: it may not change anything.' },
+  too_many_auth_failures: { status: 429, message: 'Too many requests with a wrong API key from this address; retry after the Retry-After delay.' },
   merchant_required: { status: 400, message: 'An admin key must name merchant_id for merchant resources.' },
   // resources
   not_found: { status: 404, message: 'No such route.' },
@@ -37,13 +40,16 @@ export const ERRORS = {
   endpoint_not_found: { status: 404, message: 'No such endpoint.' },
   event_not_found: { status: 404, message: 'No such event.' },
   delivery_not_found: { status: 404, message: 'No such delivery.' },
+  api_key_not_found: { status: 404, message: 'No such API key.' },
   method_not_allowed: { status: 405, message: 'This route does not take that method.' },
   endpoint_disabled: { status: 409, message: 'The endpoint is disabled or deleted; enable it before retrying its deliveries.' },
   idempotency_conflict: { status: 409, message: 'The idempotency key was used for a different event.' },
   rate_limited: { status: 429, message: 'Too many requests.' },
+  endpoint_quota_exceeded: { status: 429, message: 'The merchant has as many endpoints as it may have.' },
   // server
   shutting_down: { status: 503, message: 'payhook is shutting down; try again.' },
   overloaded: { status: 503, message: 'payhook is overloaded; try again.' },
+  storage_unavailable: { status: 503, message: 'The database cannot take writes right now; nothing was stored. Retry after the Retry-After delay.' },
   internal_error: { status: 500, message: 'Something went wrong on our side; it has been logged.' },
 } as const satisfies ErrorTable;
 

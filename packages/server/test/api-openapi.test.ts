@@ -146,8 +146,8 @@ describe('OpenAPI document', () => {
     for (const [path, ops] of Object.entries(doc.paths)) {
       for (const [method, op] of Object.entries(ops)) {
         const names = (op.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name);
-        if (/^\/v1\/(endpoints|events|deliveries)(\/|$)/.test(path)) assert.ok(names.includes('merchant_id'), `${method} ${path}`);
-        if (method === 'get' && ['/v1/merchants', '/v1/endpoints', '/v1/events', '/v1/deliveries'].includes(path)) {
+        if (/^\/v1\/(endpoints|events|deliveries|api-keys)(\/|$)/.test(path)) assert.ok(names.includes('merchant_id'), `${method} ${path}`);
+        if (method === 'get' && ['/v1/merchants', '/v1/endpoints', '/v1/events', '/v1/deliveries', '/v1/api-keys'].includes(path)) {
           assert.ok(names.includes('limit') && names.includes('cursor'), `${method} ${path}`);
         }
       }
@@ -159,8 +159,8 @@ describe('OpenAPI document', () => {
     await validator.validate(structuredClone(doc) as unknown as Parameters<Validator['validate']>[0]);
     const resolved = validator.resolveRefs() as unknown as Doc;
     const ajv = new Ajv({ strict: false, validateFormats: false, allErrors: true });
-    const check = async (method: string, path: string, docPath: string, status: string) => {
-      const r = await h.call(method, path, { key: a.key });
+    const check = async (method: string, path: string, docPath: string, status: string, body?: unknown) => {
+      const r = await h.call(method, path, { key: a.key, body });
       assert.equal(String(r.status), status, r.text);
       const schema = resolved.paths[docPath][method.toLowerCase()].responses[status].content!['application/json'].schema;
       const closed = closeObjects(schema);
@@ -175,6 +175,8 @@ describe('OpenAPI document', () => {
     await check('GET', '/v1/deliveries', '/v1/deliveries', '200');
     await check('GET', `/v1/endpoints/${a.endpointId}/secret`, '/v1/endpoints/{id}/secret', '200');
     await check('GET', '/v1/endpoints/nonsense', '/v1/endpoints/{id}', '400');
+    await check('POST', '/v1/api-keys', '/v1/api-keys', '201', { name: 'docs', scopes: ['read'] });
+    await check('GET', '/v1/api-keys', '/v1/api-keys', '200');
   });
 });
 

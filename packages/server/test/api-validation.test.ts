@@ -15,7 +15,7 @@ type Who = 'A' | 'B' | 'admin' | 'none' | 'wrong';
 
 interface Route {
   method: string;
-  /** With placeholders: {ep} {evt} {del} {mer} (merchant A's objects). */
+  /** With placeholders: {ep} {evt} {del} {key} {mer} (merchant A's objects). */
   path: string;
   auth: 'merchant' | 'admin' | 'public';
   /** A valid body, for routes that take one. */
@@ -29,6 +29,9 @@ interface Route {
 const ROUTES: Route[] = [
   { method: 'POST', path: '/v1/merchants', auth: 'admin', body: { name: 'n' } },
   { method: 'GET', path: '/v1/merchants', auth: 'admin', list: 'mer' },
+  { method: 'POST', path: '/v1/api-keys', auth: 'merchant', body: { name: 'n', scopes: ['read'] } },
+  { method: 'GET', path: '/v1/api-keys', auth: 'merchant', list: 'key' },
+  { method: 'DELETE', path: '/v1/api-keys/{key}', auth: 'merchant', id: 'key' },
   { method: 'POST', path: '/v1/endpoints', auth: 'merchant', body: { url: 'https://example.com/hook' } },
   { method: 'GET', path: '/v1/endpoints', auth: 'merchant', list: 'ep' },
   { method: 'GET', path: '/v1/endpoints/{ep}', auth: 'merchant', id: 'ep' },
@@ -45,6 +48,7 @@ const ROUTES: Route[] = [
   { method: 'POST', path: '/v1/deliveries/{del}/retry', auth: 'merchant', id: 'del', body: {} },
   { method: 'GET', path: '/v1/listen', auth: 'merchant' },
   { method: 'GET', path: '/healthz', auth: 'public' },
+  { method: 'GET', path: '/readyz', auth: 'public' },
   { method: 'GET', path: '/metrics', auth: 'admin' },
   { method: 'GET', path: '/openapi.json', auth: 'public' },
   { method: 'GET', path: '/docs', auth: 'public' },
@@ -65,8 +69,8 @@ interface Case {
   field?: string;
 }
 
-const NOT_FOUND: Partial<Record<IdPrefix, keyof typeof ERRORS>> = { ep: 'endpoint_not_found', evt: 'event_not_found', del: 'delivery_not_found' };
-const OTHER_KIND: Partial<Record<IdPrefix, IdPrefix>> = { ep: 'evt', evt: 'del', del: 'ep' };
+const NOT_FOUND: Partial<Record<IdPrefix, keyof typeof ERRORS>> = { ep: 'endpoint_not_found', evt: 'event_not_found', del: 'delivery_not_found', key: 'api_key_not_found' };
+const OTHER_KIND: Partial<Record<IdPrefix, IdPrefix>> = { ep: 'evt', evt: 'del', del: 'ep', key: 'ep' };
 const huge = (field: string) => `{"${field}":"${'x'.repeat(300 * 1024)}"}`;
 
 function generated(): Case[] {
@@ -121,6 +125,15 @@ const specific: Case[] = [
   { name: 'name missing', method: 'POST', path: '/v1/merchants', who: 'admin', body: {}, status: 400, code: 'validation_failed', field: 'name' },
   { name: 'name blank', method: 'POST', path: '/v1/merchants', who: 'admin', body: { name: '   ' }, status: 400, code: 'validation_failed', field: 'name' },
   { name: 'name a number', method: 'POST', path: '/v1/merchants', who: 'admin', body: { name: 7 }, status: 400, code: 'validation_failed', field: 'name' },
+  // api keys
+  { name: 'name missing', method: 'POST', path: '/v1/api-keys', who: 'A', body: { scopes: ['read'] }, status: 400, code: 'validation_failed', field: 'name' },
+  { name: 'name blank', method: 'POST', path: '/v1/api-keys', who: 'A', body: { name: '  ', scopes: ['read'] }, status: 400, code: 'validation_failed', field: 'name' },
+  { name: 'scopes missing', method: 'POST', path: '/v1/api-keys', who: 'A', body: { name: 'n' }, status: 400, code: 'validation_failed', field: 'scopes' },
+  { name: 'scopes empty', method: 'POST', path: '/v1/api-keys', who: 'A', body: { name: 'n', scopes: [] }, status: 400, code: 'validation_failed', field: 'scopes' },
+  { name: 'unknown scope', method: 'POST', path: '/v1/api-keys', who: 'A', body: { name: 'n', scopes: ['admin'] }, status: 400, code: 'validation_failed', field: 'scopes[0]' },
+  { name: 'scope twice', method: 'POST', path: '/v1/api-keys', who: 'A', body: { name: 'n', scopes: ['read', 'read'] }, status: 400, code: 'validation_failed', field: 'scopes' },
+  { name: 'write without read', method: 'POST', path: '/v1/api-keys', who: 'A', body: { name: 'n', scopes: ['write'] }, status: 400, code: 'validation_failed', field: 'scopes' },
+  { name: 'scopes a string', method: 'POST', path: '/v1/api-keys', who: 'A', body: { name: 'n', scopes: 'read' }, status: 400, code: 'validation_failed', field: 'scopes' },
   // endpoints
   { name: 'url missing', method: 'POST', path: '/v1/endpoints', who: 'A', body: {}, status: 400, code: 'validation_failed', field: 'url' },
   { name: 'url not a URL', method: 'POST', path: '/v1/endpoints', who: 'A', body: { url: 'not a url' }, status: 400, code: 'invalid_url', field: 'url' },
@@ -176,11 +189,17 @@ describe('bad input on every route', () => {
   let receiver: Receiver;
   let a: Tenant;
   let b: Tenant;
+  let spareKeyId: string;
 
   before(async () => {
     receiver = await new Receiver().start();
-    h = await Harness.start();
+    // Dozens of cases here send no key or a wrong one, all from 127.0.0.1: above the default limit
+    // they would be held back (429 too_many_auth_failures, tested in api-limits.test.ts).
+    h = await Harness.start({ PAYHOOK_AUTH_FAILURE_LIMIT: '1000' });
     ({ a, b } = await world(h, receiver));
+    const spare = await h.call('POST', '/v1/api-keys', { key: a.key, body: { name: 'spare', scopes: ['read'] } });
+    assert.equal(spare.status, 201, spare.text);
+    spareKeyId = spare.body.id;
   });
   after(async () => {
     await h?.close();
@@ -189,13 +208,13 @@ describe('bad input on every route', () => {
 
   test('the route table covers every route the API serves', () => {
     const served = h.app.api!.payhookRoutes.map((r) => `${r.method} ${r.url.replace(/:id/g, '{id}')}`).sort();
-    const table = [...ROUTES.map((r) => `${r.method} ${r.path.replace(/\{(ep|evt|del)\}/g, '{id}')}`), ...PAYMENT_ROUTES].sort();
+    const table = [...ROUTES.map((r) => `${r.method} ${r.path.replace(/\{(ep|evt|del|key)\}/g, '{id}')}`), ...PAYMENT_ROUTES].sort();
     assert.deepEqual(table, served, 'add new routes, with their bad-input cases, to ROUTES');
   });
 
   const keyOf = (who: Who): string | null =>
     ({ A: a.key, B: b.key, admin: ADMIN_KEY, none: null, wrong: 'sk_not_a_real_key' })[who];
-  const fill = (path: string) => path.replace('{ep}', a.endpointId).replace('{evt}', a.eventId).replace('{del}', a.deliveryId).replace('{merB}', b.id);
+  const fill = (path: string) => path.replace('{ep}', a.endpointId).replace('{evt}', a.eventId).replace('{del}', a.deliveryId).replace('{key}', spareKeyId).replace('{merB}', b.id);
 
   for (const c of [...generated(), ...specific]) {
     test(`${c.method} ${c.path}: ${c.name} → ${c.status} ${c.code}`, async () => {

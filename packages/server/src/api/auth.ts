@@ -9,12 +9,22 @@
  * Acting for a merchant (one rule everywhere): a merchant key acts for its own merchant; an admin key
  * names the merchant with the `merchant_id` query parameter, on every method (never in the body, so
  * body schemas stay the resource's own fields).
+ *
+ * Scopes, also one rule: a read-only merchant key may use GET, HEAD and OPTIONS on merchant routes;
+ * any other method is `403 insufficient_scope`, decided here for every route, present and future, so
+ * no route can forget it. A client that sent too many wrong keys is refused with
+ * `429 too_many_auth_failures` before its key is even looked up (limits/auth-failures.ts).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
-import { PayhookError } from '../errors.js';
+import { isPayhookError, PayhookError } from '../errors.js';
 import type { MerchantId } from '../ids.js';
+import { AuthFailures } from '../limits/auth-failures.js';
+import { tooManyAuthFailures } from '../limits/errors.js';
 import type { Principal } from '../merchants/service.js';
+
+/** The methods a read-only key may use. */
+export const READ_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 export type AuthLevel = 'public' | 'admin' | 'merchant';
 
@@ -31,11 +41,24 @@ declare module 'fastify' {
 
 export function registerAuth(app: FastifyInstance, ctx: AppContext): void {
   app.decorateRequest('principal', null);
+  const failures = new AuthFailures({ limit: ctx.config.authFailureLimit, windowMs: ctx.config.authFailureWindowMs });
   app.addHook('onRequest', async (request) => {
     const level = request.routeOptions.config.auth ?? 'public';
     if (level === 'public') return;
-    const principal = await ctx.auth.authenticate(request.headers.authorization);
+    const client = request.ip ?? '';
+    const wait = failures.blockedFor(client);
+    if (wait > 0) throw tooManyAuthFailures(wait);
+    let principal: Principal;
+    try {
+      principal = await ctx.auth.authenticate(request.headers.authorization);
+    } catch (err) {
+      if (isPayhookError(err) && err.code === 'unauthorized') failures.fail(client);
+      throw err;
+    }
     if (level === 'admin' && principal.kind !== 'admin') throw new PayhookError('forbidden', 'this route needs the admin key');
+    if (principal.kind === 'merchant' && !principal.scopes.includes('write') && !READ_METHODS.has(request.method)) {
+      throw new PayhookError('insufficient_scope', `this key is read-only; ${request.method} needs a key with the write scope`, { scopes: principal.scopes, method: request.method });
+    }
     request.principal = principal;
   });
 }

@@ -42,7 +42,8 @@ export function registerEndpointRoutes(app: FastifyInstance, ctx: AppContext): v
     schema: {
       operationId: 'endpoints.create',
       summary: 'Create an endpoint',
-      description: 'Registers an endpoint. The response adds its signing secret (`secret`), the only time it comes with the endpoint; `GET /v1/endpoints/{id}/secret` shows it again.',
+      description: 'Registers an endpoint. The response adds its signing secret (`secret`), the only time it comes with the endpoint; `GET /v1/endpoints/{id}/secret` shows it again. '
+        + 'A merchant may have PAYHOOK_MAX_ENDPOINTS_PER_MERCHANT (default 100) endpoints, deleted ones not counted; past that, 429 endpoint_quota_exceeded.',
       tags: ['endpoints'], security: bearer, querystring: query,
       body: {
         type: 'object', additionalProperties: false, required: ['url'], properties: endpointFields,
@@ -50,12 +51,12 @@ export function registerEndpointRoutes(app: FastifyInstance, ctx: AppContext): v
       },
       response: {
         201: { $ref: 'EndpointWithSecret#', description: 'The endpoint, with its signing secret.' },
-        ...errorResponses('invalid_url', ...SCOPED_ERRORS, 413, 415),
+        ...errorResponses('invalid_url', ...SCOPED_ERRORS, 'endpoint_quota_exceeded', 413, 415),
       },
     },
   }, async (request, reply) => {
     const merchantId = await merchantOf(ctx, request);
-    const { endpoint, secret } = await createEndpoint(ctx.store, merchantId, request.body, Date.now(), ctx.formats);
+    const { endpoint, secret } = await createEndpoint(ctx.store, merchantId, request.body, Date.now(), { formats: ctx.formats, maxPerMerchant: ctx.config.maxEndpointsPerMerchant });
     return reply.code(201).send({ ...endpointView(endpoint), secret });
   });
 

@@ -8,6 +8,7 @@
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ERRORS, isPayhookError, type ErrorCode } from '../errors.js';
+import { faultReason, isStorageFault, STORAGE_RETRY_AFTER_SECONDS } from '../store/faults.js';
 
 export interface ApiError {
   status: number;
@@ -67,6 +68,9 @@ export function toApiError(err: unknown, bodyLimit: number): ApiError | null {
     if (err.code === 'internal_error') return null;
     return { status: err.status, code: err.code, message: err.message, details: err.details };
   }
+  if (isStorageFault(err)) {
+    return make('storage_unavailable', undefined, { reason: faultReason(err), retry_after_seconds: STORAGE_RETRY_AFTER_SECONDS });
+  }
   const e = err as FastifyError & { validation?: AjvError[]; validationContext?: string };
   if (e && Array.isArray(e.validation) && e.validation.length > 0) return fromValidation(e.validation, e.validationContext ?? 'body');
   switch (e?.code) {
@@ -95,6 +99,9 @@ export function toApiError(err: unknown, bodyLimit: number): ApiError | null {
 }
 
 export function sendError(reply: FastifyReply, e: ApiError): FastifyReply {
+  // An error that says when to retry (storage faults, quotas, rate limits) says it in the header too.
+  const retryAfter = (e.details as { retry_after_seconds?: unknown } | null)?.retry_after_seconds;
+  if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
   return reply.code(e.status).type('application/json; charset=utf-8').send({ error: { code: e.code, message: e.message, details: e.details } });
 }
 
@@ -103,7 +110,7 @@ export function errorHandler(bodyLimit: number) {
   return (err: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const mapped = toApiError(err, bodyLimit);
     if (mapped) {
-      if (mapped.status >= 500) request.log.warn({ code: mapped.code }, mapped.message);
+      if (mapped.status >= 500) request.log.warn({ code: mapped.code, err: mapped.code === 'storage_unavailable' ? err : undefined }, mapped.message);
       return sendError(reply, mapped);
     }
     // The cause goes to the log with the request id (pino adds reqId); the caller gets the id to quote.

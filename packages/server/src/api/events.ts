@@ -11,6 +11,8 @@ import { PayhookError } from '../errors.js';
 import { idFloor, isId, type EventId } from '../ids.js';
 import { isValidFilter } from '../events/filter.js';
 import { MAX_IDEMPOTENCY_KEY_LENGTH } from '../events/ingest.js';
+import { rateLimited } from '../limits/errors.js';
+import { TokenBuckets } from '../limits/token-buckets.js';
 import { bearer, merchantOf } from './auth.js';
 import { checkCursor, parseTime } from './paging.js';
 import { SCOPED_ERRORS, errorResponses, idParams, pageOf, pageQuery, scopedQuery } from './schemas.js';
@@ -62,6 +64,8 @@ function sendJson(reply: FastifyReply, status: number, json: string): FastifyRep
 
 export function registerEventRoutes(app: FastifyInstance, ctx: AppContext): void {
   const base = { config: { auth: 'merchant' as const } };
+  // One bucket per API key (the admin key shares one), in this process: see limits/token-buckets.ts.
+  const perKey = new TokenBuckets(ctx.config.eventRatePerKey, ctx.config.eventBurstPerKey);
 
   app.post<{ Body: { type: string; data: Record<string, unknown>; idempotency_key?: string }; Querystring: { merchant_id?: string } }>('/v1/events', {
     ...base,
@@ -83,10 +87,12 @@ export function registerEventRoutes(app: FastifyInstance, ctx: AppContext): void
       response: {
         202: { $ref: 'Event#', description: 'Accepted: stored with its deliveries.' },
         200: { $ref: 'Event#', description: 'The idempotency key was seen: the first event, unchanged.' },
-        ...errorResponses(...SCOPED_ERRORS, 'idempotency_conflict', 413, 415),
+        ...errorResponses(...SCOPED_ERRORS, 'idempotency_conflict', 'rate_limited', 413, 415),
       },
     },
   }, async (request, reply) => {
+    const wait = perKey.take(request.principal?.kind === 'merchant' ? request.principal.keyId : 'admin');
+    if (wait > 0) throw rateLimited(wait, ctx.config.eventRatePerKey);
     const merchantId = await merchantOf(ctx, request);
     const { type, data, idempotency_key: idempotencyKey } = request.body;
     const r = await ctx.ingestor.send({ merchantId, type, data, idempotencyKey });

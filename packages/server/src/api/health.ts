@@ -1,5 +1,6 @@
 /**
- * Operations: `GET /healthz` for load balancers and orchestrators, `GET /metrics` for Prometheus.
+ * Operations: `GET /healthz` (liveness) and `GET /readyz` (readiness: the store takes writes) for load
+ * balancers and orchestrators, `GET /metrics` for Prometheus.
  *
  * `/healthz` needs no key (a probe has none) and shows only aggregate counts, nothing of a merchant.
  * `/metrics` needs the admin key: its figures span every merchant and show traffic volumes, which a
@@ -9,6 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.js';
 import { bearer, noKey } from './auth.js';
 import { errorResponses, noQuery, publicErrorResponses } from './schemas.js';
+import { faultReason, isStorageFault, STORAGE_RETRY_AFTER_SECONDS } from '../store/faults.js';
 
 const counts = {
   type: 'object', required: ['pending', 'succeeded', 'failed', 'cancelled'],
@@ -48,6 +50,44 @@ export function registerHealthRoutes(app: FastifyInstance, ctx: AppContext): voi
       request.log.error({ err }, 'health check: the store did not answer');
       return reply.code(503).send({ status: 'unavailable', ...base });
     }
+  });
+
+  // Readiness: can this process take writes now? Liveness stays /healthz. The probe is one small
+  // committed write; concurrent probes within a second share one result, so a busy balancer does not
+  // turn readiness checks into write load.
+  let last: { at: number; result: Promise<string | null> } | null = null;
+  const probe = (): Promise<string | null> => {
+    const now = Date.now();
+    if (!last || now - last.at >= 1000) {
+      last = { at: now, result: ctx.store.probeWrite(now).then(() => null, (err) => (isStorageFault(err) ? faultReason(err) : 'the database does not take writes')) };
+    }
+    return last.result;
+  };
+  const ready = {
+    type: 'object', required: ['status'],
+    properties: {
+      status: { type: 'string', enum: ['ready', 'not_ready'] },
+      reason: { type: 'string', description: 'Why the store cannot take writes (absent when ready).' },
+    },
+  };
+  app.get('/readyz', {
+    config: { auth: 'public' },
+    schema: {
+      operationId: 'health.ready',
+      summary: 'Check readiness',
+      description: 'Readiness: 200 while the store takes writes, 503 (with the reason) while it cannot, for example on a full disk or a read-only database. Use /healthz for liveness.',
+      tags: ['operations'], security: noKey, querystring: noQuery,
+      response: {
+        200: { ...ready, description: 'Ready.', examples: [{ status: 'ready' }] },
+        503: { ...ready, description: 'The store cannot take writes.', examples: [{ status: 'not_ready', reason: 'the disk is full' }] },
+        ...publicErrorResponses(),
+      },
+    },
+  }, async (request, reply) => {
+    const reason = await probe();
+    if (reason === null) return { status: 'ready' };
+    request.log.warn({ reason }, 'readiness: the store cannot take writes');
+    return reply.code(503).header('retry-after', String(STORAGE_RETRY_AFTER_SECONDS)).send({ status: 'not_ready', reason });
   });
 
   app.get('/metrics', {

@@ -13,6 +13,7 @@ type Json = Record<string, unknown>;
 
 export const TAGS = [
   { name: 'merchants', description: 'Tenants. Each has its own API keys, endpoints, events and deliveries; managed with the admin key only.' },
+  { name: 'api-keys', description: 'A merchant\'s API keys: issued with a name and scopes (read, or read and write), listed, revoked.' },
   { name: 'endpoints', description: 'Where a merchant\'s webhooks go: a URL, the event types it wants, and its signing secrets.' },
   { name: 'events', description: 'What happened. Each accepted event fans out to the merchant\'s matching endpoints as deliveries, in the same transaction.' },
   { name: 'deliveries', description: 'One event to one endpoint, with every attempt made for it; retried with backoff for about three days, and by hand.' },

@@ -19,7 +19,10 @@ import { registerEventTypeRoutes } from './event-types.js';
 import { noQuery, publicErrorResponses, sharedSchemas } from './schemas.js';
 import { openapiOptions } from './openapi.js';
 import { registerDocsRoutes } from './docs.js';
+import { exceedsDepth, MAX_JSON_DEPTH } from './json-depth.js';
+import { PayhookError } from '../errors.js';
 import { registerMerchantRoutes } from './merchants.js';
+import { registerApiKeyRoutes } from './api-keys.js';
 import { registerEndpointRoutes } from './endpoints.js';
 import { registerEventRoutes } from './events.js';
 import { registerDeliveryRoutes } from './deliveries.js';
@@ -69,6 +72,7 @@ export async function buildApi(ctx: AppContext): Promise<FastifyInstance> {
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = typeof body === 'string' ? body : body.toString('utf8');
     if (text.trim() === '') { done(null, undefined); return; }
+    if (exceedsDepth(text)) { done(new PayhookError('too_deep', undefined, { limit: MAX_JSON_DEPTH }), undefined); return; }
     jsonParser(request, text, (err, value) => {
       if (err) {
         try { JSON.parse(text); err.cause = new Error('__proto__ and constructor keys are not allowed'); } catch (cause) { err.cause = cause; }
@@ -99,6 +103,7 @@ export async function buildApi(ctx: AppContext): Promise<FastifyInstance> {
   app.setNotFoundHandler(notFoundHandler(routes));
 
   registerMerchantRoutes(app, ctx);
+  registerApiKeyRoutes(app, ctx);
   registerEndpointRoutes(app, ctx);
   registerEventRoutes(app, ctx);
   registerDeliveryRoutes(app, ctx);

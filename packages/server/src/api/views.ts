@@ -2,7 +2,7 @@
  * Store records as the API shows them: snake_case, ISO 8601 times, ids as they are. One function a
  * resource, so every route shows a resource the same way.
  */
-import type { Attempt, Delivery, Endpoint, EndpointSecret, EventRecord, Merchant, Page } from '../store/types.js';
+import type { ApiKeyRecord, Attempt, Delivery, Endpoint, EndpointSecret, EventRecord, Merchant, Page } from '../store/types.js';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 const isoOrNull = (ms: number | null): string | null => (ms === null ? null : iso(ms));
@@ -55,4 +55,8 @@ export function secretsView(current: string, previous: EndpointSecret[]) {
 /** `{"data":[…], "next_cursor"}`. */
 export function pageView<T, V>(page: Page<T>, view: (item: T) => V) {
   return { data: page.items.map(view), next_cursor: page.nextCursor };
+}
+
+export function apiKeyView(k: ApiKeyRecord) {
+  return { id: k.id, name: k.name, prefix: k.prefix, scopes: k.scopes, created_at: iso(k.createdAt), last_used_at: isoOrNull(k.lastUsedAt) };
 }

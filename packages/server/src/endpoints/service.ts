@@ -14,6 +14,15 @@ const RESERVED_HEADERS = new Set([
 const HEADER_NAME_RE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const MAX_URL_LENGTH = 2048;
 
+/**
+ * RFC 9110 §5.5 field-value: visible ASCII and obs-text (0x80-0xFF), with spaces and tabs allowed
+ * inside but not at either end. Control characters (CR, LF, NUL and the rest) are refused here, at
+ * registration, rather than failing every delivery later.
+ */
+export function isFieldValue(value: string): boolean {
+  return /^(?:[\x21-\x7e\x80-\xff](?:[\x20\x09\x21-\x7e\x80-\xff]*[\x21-\x7e\x80-\xff])?)?$/.test(value);
+}
+
 export interface EndpointInput {
   url?: unknown;
   description?: unknown;
@@ -70,8 +79,8 @@ export function parseEndpointInput(input: EndpointInput, full: boolean, formats:
     for (const [k, v] of entries) {
       const name = k.toLowerCase();
       if (!HEADER_NAME_RE.test(k)) fail('validation_failed', `headers: "${k}" is not a valid header name`, 'headers');
-      if (RESERVED_HEADERS.has(name)) fail('validation_failed', `headers: "${k}" is set by payhook and cannot be replaced`, 'headers');
-      if (typeof v !== 'string' || v.length > 4096 || /[\r\n\0]/.test(v)) fail('validation_failed', `headers: "${k}" must be a single-line string`, 'headers');
+      if (RESERVED_HEADERS.has(name) || name.startsWith('webhook-')) fail('validation_failed', `headers: "${k}" is set by payhook and cannot be replaced`, 'headers');
+      if (typeof v !== 'string' || v.length > 4096 || !isFieldValue(v)) fail('validation_failed', `headers: "${k}" must be a header value (RFC 9110: visible characters, spaces and tabs inside, at most 4096)`, 'headers');
       out[name] = v;
     }
     patch.headers = out;
@@ -88,13 +97,16 @@ export function parseEndpointInput(input: EndpointInput, full: boolean, formats:
   return patch;
 }
 
-export async function createEndpoint(store: Store, merchantId: MerchantId, input: EndpointInput, now = Date.now(), formats?: FormatRegistry): Promise<{ endpoint: Endpoint; secret: string }> {
-  const p = parseEndpointInput(input, true, formats);
+/** Registers an endpoint; with `maxPerMerchant`, refused (`endpoint_quota_exceeded`) when the merchant has that many. */
+export async function createEndpoint(
+  store: Store, merchantId: MerchantId, input: EndpointInput, now = Date.now(), options: { formats?: FormatRegistry; maxPerMerchant?: number } = {},
+): Promise<{ endpoint: Endpoint; secret: string }> {
+  const p = parseEndpointInput(input, true, options.formats);
   const secret = generateSecret();
   const endpoint = await store.createEndpoint({
     id: newId('ep', now), merchantId, url: p.url!, description: p.description ?? '', eventTypes: p.eventTypes ?? null,
     disabled: p.disabled ?? false, headers: p.headers ?? {}, format: p.format ?? 'standard', timeoutMs: p.timeoutMs ?? null,
-    secret, now,
+    secret, now, maxPerMerchant: options.maxPerMerchant,
   });
   return { endpoint, secret };
 }

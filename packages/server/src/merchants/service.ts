@@ -1,16 +1,33 @@
-/** Merchants (tenants) and who is calling: the admin, or one merchant through its key. */
+/** Merchants (tenants) and who is calling: the admin, or one merchant through one of its keys. */
 import { PayhookError } from '../errors.js';
 import { newId, type MerchantId } from '../ids.js';
-import type { Merchant, Store } from '../store/types.js';
+import type { ApiKeyScope, Merchant, Store } from '../store/types.js';
 import { generateApiKey, hashApiKey, keyPrefix, sameHash } from './keys.js';
 
-export type Principal = { kind: 'admin' } | { kind: 'merchant'; merchantId: MerchantId };
+export type Principal =
+  | { kind: 'admin' }
+  | { kind: 'merchant'; merchantId: MerchantId; keyId: string; scopes: readonly ApiKeyScope[] };
 
+/** Creates a merchant with its first key: the read+write key "default". */
 export async function createMerchant(store: Store, name: string, now = Date.now()): Promise<{ merchant: Merchant; apiKey: string }> {
   const merchant: Merchant = { id: newId('mer', now), name, createdAt: now };
   const apiKey = generateApiKey('sk');
   await store.createMerchant(merchant, { id: newId('key', now), hash: hashApiKey(apiKey), prefix: keyPrefix(apiKey) });
   return { merchant, apiKey };
+}
+
+/** A key's `last_used_at` is written at most this often: a write per request would cost more than the request. */
+export const LAST_USED_RESOLUTION_MS = 60_000;
+
+export interface AuthenticatorOptions {
+  /**
+   * How long a lookup is trusted (PAYHOOK_AUTH_CACHE_TTL, default 10 s; 0 looks every key up every
+   * time). A key revoked through this process stops working at once (`evict`); through another API
+   * process on the same PostgreSQL, within this long.
+   */
+  ttlMs?: number;
+  /** A failed `last_used_at` write (it never fails the request). */
+  onError?: (err: unknown) => void;
 }
 
 /**
@@ -19,9 +36,19 @@ export async function createMerchant(store: Store, name: string, now = Date.now(
  */
 export class Authenticator {
   private readonly cache = new Map<string, { principal: Principal | null; at: number }>();
+  /** Per key id: when its `last_used_at` was last written (by this process) or seen written (by any). */
+  private readonly lastUsed = new Map<string, number>();
+  /** Bumped by every eviction: a lookup that was in flight across one may predate a revocation. */
+  private evictions = 0;
+  readonly ttlMs: number;
+  private readonly onError: (err: unknown) => void;
 
-  constructor(private readonly store: Store, private readonly adminHash: string, private readonly ttlMs = 10_000) {}
+  constructor(private readonly store: Store, private readonly adminHash: string, options: AuthenticatorOptions = {}) {
+    this.ttlMs = options.ttlMs ?? 10_000;
+    this.onError = options.onError ?? (() => {});
+  }
 
+  /** The principal of an `Authorization: Bearer <key>` header; `unauthorized` for none or a key that is not live. */
   async authenticate(authorization: string | undefined): Promise<Principal> {
     const m = authorization ? /^Bearer\s+(\S+)\s*$/i.exec(authorization) : null;
     if (!m) throw new PayhookError('unauthorized');
@@ -31,16 +58,41 @@ export class Authenticator {
     let principal: Principal | null;
     if (hit && now - hit.at < this.ttlMs) principal = hit.principal;
     else {
-      if (sameHash(hash, this.adminHash)) principal = { kind: 'admin' };
-      else {
-        const rec = await this.store.findApiKey(hash);
-        principal = rec === null ? null : rec.merchantId === null ? { kind: 'admin' } : { kind: 'merchant', merchantId: rec.merchantId };
+      const generation = this.evictions;
+      principal = await this.lookUp(hash);
+      // Not cached if a revocation happened meanwhile: this answer may have been read before it.
+      if (generation === this.evictions && this.ttlMs > 0) {
+        if (this.cache.size > 10_000) this.cache.clear();
+        this.cache.set(hash, { principal, at: now });
       }
-      if (this.cache.size > 10_000) this.cache.clear();
-      this.cache.set(hash, { principal, at: now });
     }
     if (!principal) throw new PayhookError('unauthorized');
+    if (principal.kind === 'merchant') this.used(principal.keyId, now);
     return principal;
+  }
+
+  /** Forgets a key at once (it was revoked): the next request with it is looked up again. */
+  evict(hash: string): void {
+    this.cache.delete(hash);
+    this.evictions++;
+  }
+
+  private async lookUp(hash: string): Promise<Principal | null> {
+    if (sameHash(hash, this.adminHash)) return { kind: 'admin' };
+    const rec = await this.store.findApiKey(hash);
+    if (rec === null) return null;
+    if (rec.merchantId === null) return { kind: 'admin' };
+    if (rec.lastUsedAt !== null && rec.lastUsedAt > (this.lastUsed.get(rec.id) ?? -Infinity)) this.lastUsed.set(rec.id, rec.lastUsedAt);
+    return { kind: 'merchant', merchantId: rec.merchantId, keyId: rec.id, scopes: rec.scopes };
+  }
+
+  /** Writes `last_used_at` when the one known is a minute old or more; never awaited by the request. */
+  private used(keyId: string, now: number): void {
+    const last = this.lastUsed.get(keyId);
+    if (last !== undefined && now - last < LAST_USED_RESOLUTION_MS) return;
+    if (this.lastUsed.size > 100_000) this.lastUsed.clear();
+    this.lastUsed.set(keyId, now);
+    this.store.touchApiKey(keyId, now).catch(this.onError);
   }
 
   /**

@@ -34,12 +34,30 @@ export interface Merchant {
   createdAt: number;
 }
 
+/** What a key may do: `read` (GET, HEAD) and `write` (everything else); write comes with read. */
+export type ApiKeyScope = 'read' | 'write';
+
 export interface ApiKeyRecord {
   id: ApiKeyId;
   /** `null` for an admin key. */
   merchantId: MerchantId | null;
   /** A few leading characters of the key, safe to show (`sk_AbCd…`). */
   prefix: string;
+  name: string;
+  /** `['read']` or `['read', 'write']`. */
+  scopes: ApiKeyScope[];
+  createdAt: number;
+  /** Within a minute of the last request made with it; `null` if never used. */
+  lastUsedAt: number | null;
+}
+
+export interface NewApiKey {
+  id: string;
+  merchantId: string | null;
+  hash: string;
+  prefix: string;
+  name: string;
+  scopes: ApiKeyScope[];
   createdAt: number;
 }
 
@@ -80,6 +98,12 @@ export interface NewEndpoint {
   timeoutMs: number | null;
   secret: string;
   now: number;
+  /**
+   * The most live (not deleted) endpoints the merchant may have, counting this one. When it has that
+   * many already, nothing is stored and `createEndpoint` throws `endpoint_quota_exceeded`; concurrent
+   * creations cannot both take the last place.
+   */
+  maxPerMerchant?: number;
 }
 
 export type EndpointPatch = Partial<Pick<Endpoint, 'url' | 'description' | 'eventTypes' | 'disabled' | 'headers' | 'format' | 'timeoutMs'>>;
@@ -251,13 +275,22 @@ export interface Store {
   getSetting(key: string): Promise<string | null>;
   /** Sets the value only if the key has none yet; returns the value now stored. */
   putSettingIfAbsent(key: string, value: string): Promise<string>;
+  /** Commits one small write; throws when the database cannot take writes (start-up and `/readyz`). */
+  probeWrite(now: number): Promise<void>;
 
   // merchants and keys
   createMerchant(merchant: Merchant, key: { id: ApiKeyId; hash: string; prefix: string }): Promise<void>;
   getMerchant(id: MerchantId): Promise<Merchant | null>;
   listMerchants(options: ListOptions): Promise<Page<Merchant>>;
-  createApiKey(key: { id: ApiKeyId; merchantId: MerchantId | null; hash: string; prefix: string; createdAt: number }): Promise<void>;
+  createApiKey(key: NewApiKey): Promise<void>;
+  /** A live (not revoked) key by the SHA-256 of the key. */
   findApiKey(hash: string): Promise<ApiKeyRecord | null>;
+  /** The merchant's live keys, newest first. */
+  listApiKeys(merchantId: string, options: ListOptions): Promise<Page<ApiKeyRecord>>;
+  /** Revokes one of the merchant's live keys; its hash, or null when it has no such live key. */
+  revokeApiKey(merchantId: string, id: string, now: number): Promise<string | null>;
+  /** Records that the key was used at `at` (an earlier time never replaces a later one). */
+  touchApiKey(id: string, at: number): Promise<void>;
 
   // endpoints
   createEndpoint(endpoint: NewEndpoint): Promise<Endpoint>;

@@ -1,5 +1,5 @@
 /** Runs `payhook` as a child process from the sources (as `npx payhook` does before a build). */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { after } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
@@ -18,8 +18,9 @@ export interface Running {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export function runPayhook(args: string[], env: Record<string, string>): Running {
+export function runPayhook(args: string[], env: Record<string, string>, options: Pick<SpawnOptions, 'uid' | 'gid'> = {}): Running {
   const child = spawn(process.execPath, ['--conditions=development', '--import', 'tsx', CLI, ...args], {
+    ...options,
     env: { ...process.env, PAYHOOK_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

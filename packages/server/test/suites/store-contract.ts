@@ -14,6 +14,7 @@ import type { Store } from '../../src/store/types.js';
 import { accountCases } from './store-contract/accounts.js';
 import { claimCases } from './store-contract/claims.js';
 import { eventCases } from './store-contract/events.js';
+import { keyCases } from './store-contract/keys.js';
 import type { Case, ContractOptions } from './store-contract/fixtures.js';
 import { moduleCases } from './store-contract/modules.js';
 import { resultCases } from './store-contract/results.js';
@@ -53,6 +54,7 @@ export function runStoreContract(options: ContractOptions): void {
       assert.ok(store.dialect === 'sqlite' || store.dialect === 'postgres');
     });
     accountCases(testCase);
+    keyCases(testCase);
     eventCases(testCase);
     claimCases(testCase);
     resultCases(testCase);

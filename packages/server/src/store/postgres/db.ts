@@ -14,6 +14,7 @@
  *   claims, attempt results keyed by attempt id, appends keyed by event id).
  */
 import pg from 'pg';
+import { isConnectionError } from '../faults.js';
 import type { Statement } from './statements.js';
 import { valuesFor } from './statements.js';
 
@@ -43,18 +44,6 @@ export interface RunOptions {
 
 /** SQLSTATEs after which the transaction certainly did not commit and may simply run again. */
 const ROLLED_BACK = new Set(['40001', '40P01']);
-/** SQLSTATEs and driver errors meaning the connection is gone (or the server is going away). */
-const CONNECTION_CODES = new Set(['57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006', '53300',
-  'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN']);
-const CONNECTION_MESSAGES = /Connection terminated|connection error|Client was closed|Connection ended|terminating connection/i;
-
-export function isConnectionError(err: unknown): boolean {
-  const e = err as { code?: string; message?: string } | null;
-  if (!e) return false;
-  if (e.code && CONNECTION_CODES.has(e.code)) return true;
-  return !e.code && CONNECTION_MESSAGES.test(e.message ?? '');
-}
-
 /** A plan cached by a prepared statement no longer fits a table a newer payhook migrated. */
 function isStalePlan(err: unknown): boolean {
   const e = err as { code?: string; message?: string } | null;

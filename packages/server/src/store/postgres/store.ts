@@ -18,10 +18,12 @@ import {
   addStatements, checkOwn, migrationsInOrder,
   type ModuleMigrations, type ModuleStatements, type Params, type PostgresModuleStore, type PostgresOutboxTx, type RunOptions,
 } from '../module-port.js';
+import { scopesText, toApiKey, type ApiKeyRow } from '../api-keys.js';
+import { endpointQuotaExceeded } from '../../limits/errors.js';
 import type {
   AppendedEvent, ApiKeyRecord, Attempt, AttemptResult, ClaimedDelivery, ClaimOptions, Delivery, DeliveryCounts,
   DeliveryFilter, Endpoint, EndpointPatch, EndpointSecret, EventFilter, EventRecord, ListOptions, Merchant,
-  NewEndpoint, NewEvent, Page, Store,
+  NewApiKey, NewEndpoint, NewEvent, Page, Store,
 } from '../types.js';
 import { Db, LOCK_SPACE, lockKey, stderrReporter } from './db.js';
 import { CORE_MIGRATIONS, migrate } from './migrate.js';
@@ -169,6 +171,10 @@ export class PostgresStore implements Store {
     throw new Error(`setting ${key} is neither stored nor insertable`);
   }
 
+  async probeWrite(now: number): Promise<void> {
+    await this.db.run('settings_write_probe', { value: String(now) }, { idempotent: true });
+  }
+
   // merchants and keys -----------------------------------------------------------------------------
 
   async createMerchant(m: Merchant, key: { id: string; hash: string; prefix: string }): Promise<void> {
@@ -185,13 +191,28 @@ export class PostgresStore implements Store {
     return toPage(rows.map(toMerchant), o.limit);
   }
 
-  async createApiKey(k: { id: string; merchantId: string | null; hash: string; prefix: string; createdAt: number }): Promise<void> {
-    await this.db.run('api_key_insert', { id: k.id, merchant_id: k.merchantId, hash: k.hash, prefix: k.prefix, created_at: k.createdAt }, { idempotent: false });
+  async createApiKey(k: NewApiKey): Promise<void> {
+    await this.db.run('api_key_insert', { id: k.id, merchant_id: k.merchantId, hash: k.hash, prefix: k.prefix, name: k.name, scopes: scopesText(k.scopes), created_at: k.createdAt }, { idempotent: false });
   }
 
   async findApiKey(hash: string): Promise<ApiKeyRecord | null> {
-    const [r] = await this.db.run<{ id: ApiKeyId; merchant_id: MerchantId | null; prefix: string; created_at: number }>('api_key_find', { hash }, { idempotent: true });
-    return r ? { id: r.id, merchantId: r.merchant_id, prefix: r.prefix, createdAt: r.created_at } : null;
+    const [r] = await this.db.run<ApiKeyRow>('api_key_find', { hash }, { idempotent: true });
+    return r ? toApiKey(r) : null;
+  }
+
+  async listApiKeys(merchantId: string, o: ListOptions): Promise<Page<ApiKeyRecord>> {
+    const rows = await this.db.run<ApiKeyRow>('api_key_page', { merchant_id: merchantId, before: decodeCursor(o.cursor) ?? ID_MAX, limit: o.limit + 1 }, { idempotent: true });
+    return toPage(rows.map(toApiKey), o.limit);
+  }
+
+  async revokeApiKey(merchantId: string, id: string, now: number): Promise<string | null> {
+    // Not idempotent: run again after a lost COMMIT it would find the key revoked and answer null.
+    const [r] = await this.db.run<{ hash: string }>('api_key_revoke', { merchant_id: merchantId, id, now }, { idempotent: false });
+    return r?.hash ?? null;
+  }
+
+  async touchApiKey(id: string, at: number): Promise<void> {
+    await this.db.run('api_key_touch', { id, at }, { idempotent: true });
   }
 
   // endpoints --------------------------------------------------------------------------------------
@@ -202,7 +223,18 @@ export class PostgresStore implements Store {
       disabled: e.disabled, disabled_reason: e.disabled ? 'merchant' : null, headers: { ...e.headers }, format: e.format,
       timeout_ms: e.timeoutMs, created_at: e.now, updated_at: e.now,
     };
-    await this.db.run('endpoint_insert', { ...endpointArgs(row), secret: e.secret }, { idempotent: false });
+    const args = { ...endpointArgs(row), secret: e.secret };
+    const max = e.maxPerMerchant;
+    if (max === undefined) await this.db.run('endpoint_insert', args, { idempotent: false });
+    else {
+      // Count and insert under a per-merchant lock, so two creations cannot both take the last place.
+      // Its own lock, not endpointLock: creating an endpoint need not hold back the merchant's appends.
+      await this.db.transaction(async (tx) => {
+        const [{ n }] = await tx.run<{ n: number }>('endpoint_count_live', { merchant_id: e.merchantId });
+        if (n >= max) throw endpointQuotaExceeded(max);
+        await tx.run('endpoint_insert', args);
+      }, { idempotent: false, lock: { exclusive: [lockKey(`endpoint-quota:${this.schema}:${e.merchantId}`)] } });
+    }
     return toEndpoint(row);
   }
 

@@ -15,6 +15,8 @@ import { matcherFor } from '../fanout.js';
 import { toClaimedDeliveries, type ClaimRow } from '../claimed.js';
 import { decodeCursor, ID_MAX, ID_MIN, toPage } from '../cursor.js';
 import { addStatements, checkOwn, migrationsInOrder, type ModuleMigrations, type ModuleStatements, type Params, type SqliteModuleStore, type SqliteOutboxTx } from '../module-port.js';
+import { scopesText, toApiKey, type ApiKeyRow } from '../api-keys.js';
+import { endpointQuotaExceeded } from '../../limits/errors.js';
 import { loadMigrations, loadSqlFiles } from '../sql-files.js';
 import {
   toAttempt, toDelivery, toEndpoint, toEvent, toMerchant,
@@ -23,7 +25,7 @@ import {
 import type {
   AppendedEvent, ApiKeyRecord, Attempt, AttemptResult, ClaimedDelivery, ClaimOptions, Delivery, DeliveryCounts,
   DeliveryFilter, Endpoint, EndpointPatch, EndpointSecret, EventFilter, EventRecord, ListOptions, Merchant,
-  NewEndpoint, NewEvent, Page, Store,
+  NewApiKey, NewEndpoint, NewEvent, Page, Store,
 } from '../types.js';
 
 const SQL = loadSqlFiles(new URL('./sql/', import.meta.url));
@@ -148,12 +150,16 @@ export class SqliteStore implements Store {
     });
   }
 
+  async probeWrite(now: number): Promise<void> {
+    this.stmt('settings_write_probe').run({ value: String(now) });
+  }
+
   // merchants and keys -----------------------------------------------------------------------------
 
   async createMerchant(m: Merchant, key: { id: string; hash: string; prefix: string }): Promise<void> {
     this.transaction(() => {
       this.stmt('merchant_insert').run({ id: m.id, name: m.name, created_at: m.createdAt });
-      this.stmt('api_key_insert').run({ id: key.id, merchant_id: m.id, hash: key.hash, prefix: key.prefix, created_at: m.createdAt });
+      this.stmt('api_key_insert').run({ id: key.id, merchant_id: m.id, hash: key.hash, prefix: key.prefix, name: 'default', scopes: 'read,write', created_at: m.createdAt });
     });
   }
 
@@ -167,13 +173,27 @@ export class SqliteStore implements Store {
     return toPage(rows.map(toMerchant), o.limit);
   }
 
-  async createApiKey(k: { id: string; merchantId: string | null; hash: string; prefix: string; createdAt: number }): Promise<void> {
-    this.stmt('api_key_insert').run({ id: k.id, merchant_id: k.merchantId, hash: k.hash, prefix: k.prefix, created_at: k.createdAt });
+  async createApiKey(k: NewApiKey): Promise<void> {
+    this.stmt('api_key_insert').run({ id: k.id, merchant_id: k.merchantId, hash: k.hash, prefix: k.prefix, name: k.name, scopes: scopesText(k.scopes), created_at: k.createdAt });
   }
 
   async findApiKey(hash: string): Promise<ApiKeyRecord | null> {
-    const r = this.stmt('api_key_find').get({ hash }) as { id: ApiKeyId; merchant_id: MerchantId | null; prefix: string; created_at: number } | undefined;
-    return r ? { id: r.id, merchantId: r.merchant_id, prefix: r.prefix, createdAt: r.created_at } : null;
+    const r = this.stmt('api_key_find').get({ hash }) as ApiKeyRow | undefined;
+    return r ? toApiKey(r) : null;
+  }
+
+  async listApiKeys(merchantId: string, o: ListOptions): Promise<Page<ApiKeyRecord>> {
+    const rows = this.stmt('api_key_page').all({ merchant_id: merchantId, before: decodeCursor(o.cursor) ?? ID_MAX, limit: o.limit + 1 }) as ApiKeyRow[];
+    return toPage(rows.map(toApiKey), o.limit);
+  }
+
+  async revokeApiKey(merchantId: string, id: string, now: number): Promise<string | null> {
+    const r = this.stmt('api_key_revoke').get({ merchant_id: merchantId, id, now }) as { hash: string } | undefined;
+    return r?.hash ?? null;
+  }
+
+  async touchApiKey(id: string, at: number): Promise<void> {
+    this.stmt('api_key_touch').run({ id, at });
   }
 
   // endpoints --------------------------------------------------------------------------------------
@@ -186,6 +206,9 @@ export class SqliteStore implements Store {
       timeout_ms: e.timeoutMs, created_at: e.now, updated_at: e.now,
     };
     this.transaction(() => {
+      if (e.maxPerMerchant !== undefined && (this.stmt('endpoint_count_live').get({ merchant_id: e.merchantId }) as { n: number }).n >= e.maxPerMerchant) {
+        throw endpointQuotaExceeded(e.maxPerMerchant);
+      }
       this.stmt('endpoint_insert').run(row);
       this.stmt('secret_insert').run({ endpoint_id: e.id, secret: e.secret, created_at: e.now });
     });

@@ -43,10 +43,13 @@ export function accountCases(test: Case): void {
     assert.equal(first?.merchantId, merchantId);
     assert.equal(first?.prefix, 'sk_AbCd');
     assert.equal(first?.createdAt, t0);
+    assert.equal(first?.name, 'default', 'a merchant\'s first key is "default"');
+    assert.deepEqual(first?.scopes, ['read', 'write']);
+    assert.equal(first?.lastUsedAt, null);
     const adminHash = randomHash();
     const adminId = newId('key', t0);
-    await store.createApiKey({ id: adminId, merchantId: null, hash: adminHash, prefix: 'ak_XyZw', createdAt: t0 });
-    assert.deepEqual(await store.findApiKey(adminHash), { id: adminId, merchantId: null, prefix: 'ak_XyZw', createdAt: t0 });
+    await store.createApiKey({ id: adminId, merchantId: null, hash: adminHash, prefix: 'ak_XyZw', name: 'ops', scopes: ['read', 'write'], createdAt: t0 });
+    assert.deepEqual(await store.findApiKey(adminHash), { id: adminId, merchantId: null, prefix: 'ak_XyZw', name: 'ops', scopes: ['read', 'write'], createdAt: t0, lastUsedAt: null });
     assert.equal(await store.findApiKey(randomHash()), null);
   });
 

@@ -56,3 +56,7 @@ SELECT @endpoint_id, @secret, @now, NULL FROM (SELECT count(*) FROM expired) AS 
 SELECT secret, created_at, expires_at FROM endpoint_secrets
 WHERE endpoint_id = @endpoint_id AND (expires_at IS NULL OR expires_at > @now)
 ORDER BY expires_at IS NOT NULL, seq DESC;
+
+-- name: endpoint_count_live
+-- @merchant_id: the merchant's endpoints that count against its quota (deleted ones do not)
+SELECT count(*)::int AS n FROM endpoints WHERE merchant_id = @merchant_id AND deleted_at IS NULL;

@@ -1,10 +1,11 @@
 -- name: merchant_insert
--- @id, @name, @created_at and its first key: @key_id, @hash, @prefix (one statement, so both or neither)
+-- @id, @name, @created_at and its first key: @key_id, @hash, @prefix (one statement, so both or neither);
+-- the first key is the read+write key "default"
 WITH merchant AS (
   INSERT INTO merchants (id, name, created_at) VALUES (@id, @name, @created_at) RETURNING id
 )
-INSERT INTO api_keys (id, merchant_id, hash, prefix, created_at)
-SELECT @key_id, merchant.id, @hash, @prefix, @created_at FROM merchant;
+INSERT INTO api_keys (id, merchant_id, hash, prefix, name, scopes, created_at)
+SELECT @key_id, merchant.id, @hash, @prefix, 'default', 'read,write', @created_at FROM merchant;
 
 -- name: merchant_get
 -- @id
@@ -16,10 +17,26 @@ SELECT id, name, created_at FROM merchants WHERE id = @id;
 SELECT id, name, created_at FROM merchants WHERE id < @before ORDER BY id DESC LIMIT @limit;
 
 -- name: api_key_insert
--- @id, @merchant_id (NULL for admin), @hash (sha256 hex), @prefix, @created_at
-INSERT INTO api_keys (id, merchant_id, hash, prefix, created_at)
-VALUES (@id, @merchant_id, @hash, @prefix, @created_at);
+-- @id, @merchant_id (NULL for admin), @hash (sha256 hex), @prefix, @name, @scopes ('read' or 'read,write'), @created_at
+INSERT INTO api_keys (id, merchant_id, hash, prefix, name, scopes, created_at)
+VALUES (@id, @merchant_id, @hash, @prefix, @name, @scopes, @created_at);
 
 -- name: api_key_find
 -- @hash  sha256 hex of the presented key
-SELECT id, merchant_id, prefix, created_at FROM api_keys WHERE hash = @hash AND revoked_at IS NULL;
+SELECT id, merchant_id, prefix, name, scopes, created_at, last_used_at FROM api_keys WHERE hash = @hash AND revoked_at IS NULL;
+
+-- name: api_key_page
+-- @merchant_id, @before (cursor), @limit: the merchant's live keys, newest first
+SELECT id, merchant_id, prefix, name, scopes, created_at, last_used_at FROM api_keys
+WHERE merchant_id = @merchant_id AND revoked_at IS NULL AND id < @before
+ORDER BY id DESC LIMIT @limit;
+
+-- name: api_key_revoke
+-- @merchant_id, @id, @now: the key's hash when this revoked it (so the caller can drop it from its cache)
+UPDATE api_keys SET revoked_at = @now
+WHERE id = @id AND merchant_id = @merchant_id AND revoked_at IS NULL
+RETURNING hash;
+
+-- name: api_key_touch
+-- @id, @at: when the key was last used; never moves back
+UPDATE api_keys SET last_used_at = @at WHERE id = @id AND (last_used_at IS NULL OR last_used_at < @at);

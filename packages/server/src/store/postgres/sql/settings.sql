@@ -11,3 +11,8 @@ WITH inserted AS (
 SELECT value FROM inserted
 UNION ALL
 SELECT value FROM settings WHERE key = @key;
+
+-- name: settings_write_probe
+-- @value: the time of the probe; a real write, so a read-only or full database fails here
+INSERT INTO settings (key, value) VALUES ('write_probe', @value)
+ON CONFLICT (key) DO UPDATE SET value = excluded.value;

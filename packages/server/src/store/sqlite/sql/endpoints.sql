@@ -49,3 +49,7 @@ UPDATE endpoint_secrets SET expires_at = @expires_at WHERE endpoint_id = @endpoi
 SELECT secret, created_at, expires_at FROM endpoint_secrets
 WHERE endpoint_id = @endpoint_id AND (expires_at IS NULL OR expires_at > @now)
 ORDER BY expires_at IS NOT NULL, seq DESC;
+
+-- name: endpoint_count_live
+-- @merchant_id: the merchant's endpoints that count against its quota (deleted ones do not)
+SELECT count(*) AS n FROM endpoints WHERE merchant_id = @merchant_id AND deleted_at IS NULL;

@@ -5,3 +5,8 @@ SELECT value FROM settings WHERE key = @key;
 -- name: settings_put_if_absent
 -- @key, @value
 INSERT INTO settings (key, value) VALUES (@key, @value) ON CONFLICT (key) DO NOTHING;
+
+-- name: settings_write_probe
+-- @value: the time of the probe; a real write, so a read-only or full database fails here
+INSERT INTO settings (key, value) VALUES ('write_probe', @value)
+ON CONFLICT (key) DO UPDATE SET value = excluded.value;

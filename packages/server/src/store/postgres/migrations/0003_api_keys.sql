@@ -1,0 +1,13 @@
+-- 0003_api_keys: keys a merchant manages itself, the PostgreSQL twin of
+-- sqlite/migrations/0003_api_keys.sql. A key gets a name, its scopes ('read' or 'read,write') and when
+-- it was last used (written at most once a minute per key, see merchants/service.ts). Every key made
+-- before this migration becomes the read+write key "default", which is also what a new merchant's
+-- first key is. Core tables only.
+
+ALTER TABLE api_keys
+  ADD COLUMN name text NOT NULL DEFAULT 'default',
+  ADD COLUMN scopes text NOT NULL DEFAULT 'read,write' CHECK (scopes IN ('read', 'read,write')),
+  ADD COLUMN last_used_at bigint;
+
+-- A merchant's live keys, newest first (GET /v1/api-keys).
+CREATE INDEX api_keys_by_merchant ON api_keys (merchant_id, id) WHERE revoked_at IS NULL;

@@ -31,6 +31,7 @@ const apiKeySchema = {
     ...keyFields,
     last_used_at: { type: ['string', 'null'], format: 'date-time', description: 'About when it was last used (recorded at most once a minute); null if never.' },
   },
+  examples: [{ id: 'key_01JDQ3V4S0AKQ8W1N6B7R2T5YX', name: 'reporting', prefix: 'sk_Q2xv', scopes: ['read'], created_at: '2026-11-27T05:29:26.123Z', last_used_at: null }],
 };
 
 const issuedKeySchema = {
@@ -39,6 +40,10 @@ const issuedKeySchema = {
   description: 'A key just issued, with the key itself.',
   required: ['id', 'name', 'prefix', 'scopes', 'created_at', 'key'],
   properties: { ...keyFields, key: { type: 'string', description: 'The key (`sk_…`): store it now, it is not shown again.' } },
+  examples: [{
+    id: 'key_01JDQ3V4S0AKQ8W1N6B7R2T5YX', name: 'reporting', prefix: 'sk_Q2xv', scopes: ['read'], created_at: '2026-11-27T05:29:26.123Z',
+    key: 'sk_Q2xvYnVzLWV4YW1wbGUta2V5LW5vdC1yZWFsLTAwMDAwMDAw',
+  }],
 };
 
 type Scoped = { Querystring: { merchant_id?: string } };
@@ -65,6 +70,7 @@ export function registerApiKeyRoutes(app: FastifyInstance, ctx: AppContext): voi
             description: '`["read"]` or `["read","write"]` (`["write"]` alone is refused: a write key reads too).',
           },
         },
+        examples: [{ name: 'reporting', scopes: ['read'] }],
       },
       response: { 201: { $ref: 'IssuedApiKey#', description: 'The key, shown once.' }, ...errorResponses('insufficient_scope', ...SCOPED_ERRORS, 413, 415) },
     },

@@ -33,6 +33,8 @@ declare module 'fastify' {
     auth?: AuthLevel;
     /** The route's body schema takes no fields and the body may be left out (see `noFieldsBody`). */
     optionalBody?: boolean;
+    /** A read that still needs the write scope: it reveals what can forge or change (signing secrets). */
+    needsWrite?: boolean;
   }
   interface FastifyRequest {
     principal: Principal | null;
@@ -56,8 +58,8 @@ export function registerAuth(app: FastifyInstance, ctx: AppContext): void {
       throw err;
     }
     if (level === 'admin' && principal.kind !== 'admin') throw new PayhookError('forbidden', 'this route needs the admin key');
-    if (principal.kind === 'merchant' && !principal.scopes.includes('write') && !READ_METHODS.has(request.method)) {
-      throw new PayhookError('insufficient_scope', `this key is read-only; ${request.method} needs a key with the write scope`, { scopes: principal.scopes, method: request.method });
+    if (principal.kind === 'merchant' && !principal.scopes.includes('write') && (!READ_METHODS.has(request.method) || request.routeOptions.config.needsWrite)) {
+      throw new PayhookError('insufficient_scope', `this key is read-only; ${request.method} ${request.routeOptions.url} needs a key with the write scope`, { scopes: principal.scopes, method: request.method });
     }
     request.principal = principal;
   });

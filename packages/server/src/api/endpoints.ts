@@ -145,6 +145,8 @@ export function registerEndpointRoutes(app: FastifyInstance, ctx: AppContext): v
 
   app.get<Id>('/v1/endpoints/:id/secret', {
     ...base,
+    // A signing secret lets its holder sign webhooks the merchant's receivers accept: not for read-only keys.
+    config: { ...base.config, needsWrite: true },
     schema: {
       operationId: 'endpoints.getSecret',
       summary: 'Get an endpoint\'s signing secrets',

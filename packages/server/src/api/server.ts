@@ -38,6 +38,8 @@ export interface RouteEntry {
   auth: string;
   /** Whether `/openapi.json` lists it: false for the routes that serve the reference page (`schema.hide`). */
   documented: boolean;
+  /** A read that needs the write scope all the same (`config.needsWrite`: signing secrets). */
+  needsWrite: boolean;
 }
 
 declare module 'fastify' {
@@ -96,8 +98,9 @@ export async function buildApi(ctx: AppContext): Promise<FastifyInstance> {
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     const auth = (route.config as { auth?: string } | undefined)?.auth ?? 'public';
+    const needsWrite = (route.config as { needsWrite?: boolean } | undefined)?.needsWrite === true;
     const documented = (route.schema as { hide?: boolean } | undefined)?.hide !== true;
-    for (const m of methods) if (m !== 'HEAD') routes.push({ method: m, url: route.url, pattern: routePattern(route.url), auth, documented });
+    for (const m of methods) if (m !== 'HEAD') routes.push({ method: m, url: route.url, pattern: routePattern(route.url), auth, documented, needsWrite });
   });
   app.setErrorHandler(errorHandler(ctx.config.bodyLimitBytes));
   app.setNotFoundHandler(notFoundHandler(routes));

@@ -54,7 +54,12 @@ export function moduleCases(test: Case): void {
     const rows = db.dialect === 'sqlite'
       ? db.all<{ version: number; name: string }>('widget_migrations')
       : await db.all<{ version: number; name: string }>('widget_migrations', {}, { idempotent: true });
-    assert.deepEqual(rows.map((r) => [Number(r.version), r.name]), [[1, '0001_init'], [9001, '9001_contract_widgets']]);
+    const recorded = rows.map((r) => [Number(r.version), r.name] as const);
+    // The core's migrations first (0001_init, then whatever the core has added since), in order, then the module's.
+    assert.deepEqual(recorded[0], [1, '0001_init']);
+    assert.deepEqual(recorded.at(-1), [9001, '9001_contract_widgets']);
+    assert.ok(recorded.slice(0, -1).every(([v, name]) => v < 9001 && name.startsWith(String(v).padStart(4, '0'))), JSON.stringify(recorded));
+    assert.deepEqual(recorded.map(([v]) => v), [...recorded.map(([v]) => v)].sort((a, b) => a - b), 'in version order');
     await insertWidget(db, 'w1', 'm');
     assert.equal((await getWidget(db, 'w1'))?.n, 0);
   });

@@ -93,7 +93,8 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       const db = newDb(backend);
       const app = await open(db);
       await app.stop();
-      assert.deepEqual((await recorded(db)).map(([v, n]) => [v, n]), [[1, '0001_init'], [2, '0002_payments']]);
+      // The core's later migrations (0003_…) come after; the first two keep the ids older payhooks recorded.
+      assert.deepEqual((await recorded(db)).slice(0, 2).map(([v, n]) => [v, n]), [[1, '0001_init'], [2, '0002_payments']]);
     });
 
     test('a database made before the module split: nothing migrates again, its orders are served, its pay-back goes on, payments work', async () => {
@@ -103,7 +104,9 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       assert.deepEqual(before.map(([v, n]) => [v, n]), [[1, '0001_init'], [2, '0002_payments']], 'the fixture is what an older payhook recorded');
       const app = await open(db);
       try {
-        assert.deepEqual(await recorded(db), before, 'no migration ran again, none was recorded anew');
+        const after = await recorded(db);
+        assert.deepEqual(after.slice(0, before.length), before, 'no migration ran again');
+        assert.ok(after.slice(before.length).every(([v]) => Number(v) > 2), 'only migrations newer than the fixture were added');
         const key = FIXTURES[backend].merchantKey;
         const orders = (await call(app, key, 'GET', '/v1/orders')).data as { id: string; reference: string; status: string; sequence: number }[];
         assert.deepEqual(orders.map((o) => [o.reference, o.status, o.sequence]).sort(), [['INV-debited', 'cancelled', 2], ['INV-paid', 'paid', 2]]);

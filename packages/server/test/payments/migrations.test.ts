@@ -104,9 +104,9 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       assert.deepEqual(before.map(([v, n]) => [v, n]), [[1, '0001_init'], [2, '0002_payments']], 'the fixture is what an older payhook recorded');
       const app = await open(db);
       try {
-        const after = await recorded(db);
-        assert.deepEqual(after.slice(0, before.length), before, 'no migration ran again');
-        assert.ok(after.slice(before.length).every(([v]) => Number(v) > 2), 'only migrations newer than the fixture were added');
+        const migrated = await recorded(db);
+        assert.deepEqual(migrated.slice(0, before.length), before, 'no migration ran again');
+        assert.ok(migrated.slice(before.length).every(([v]) => Number(v) > 2), 'only migrations newer than the fixture were added');
         const key = FIXTURES[backend].merchantKey;
         const orders = (await call(app, key, 'GET', '/v1/orders')).data as { id: string; reference: string; status: string; sequence: number }[];
         assert.deepEqual(orders.map((o) => [o.reference, o.status, o.sequence]).sort(), [['INV-debited', 'cancelled', 2], ['INV-paid', 'paid', 2]]);

@@ -54,10 +54,10 @@ async function deliverOnce(h: Harness, key: string, url: string, extra: Record<s
   assert.equal(ev.status, 202, ev.text);
   const list = await h.call('GET', `/v1/deliveries?event_id=${ev.body.id}`, { key });
   const id = list.body.data[0].id as string;
-  return eventually(async () => {
-    const d = await h.call('GET', `/v1/deliveries/${id}`, { key });
-    return d.body.attempts.length > 0 ? d.body : null;
-  }, 30_000, 'an attempt');
+  await eventually(async () => (await h.call('GET', `/v1/deliveries/${id}`, { key })).body.attempts.length > 0, 30_000, 'an attempt');
+  // Read again: the delivery and its attempts are two reads, and the first may have fallen between the
+  // result's commit and the attempt list; once the attempt is seen, the result is committed.
+  return (await h.call('GET', `/v1/deliveries/${id}`, { key })).body;
 }
 
 describe('registration: IP-literal URLs in refused ranges (default policy)', () => {

@@ -88,7 +88,8 @@ class PayhookInstance implements SystemInstance {
 
 async function createInstance(options: SystemOptions, dialect: 'sqlite' | 'postgres'): Promise<PayhookInstance> {
   const adminKey = `ak_${randomBytes(32).toString('base64url')}`;
-  const config = loadConfig({ PAYHOOK_LOG_LEVEL: 'silent' }, {
+  // The bench receivers listen on loopback, which payhook refuses by default.
+  const config = loadConfig({ PAYHOOK_LOG_LEVEL: 'silent', PAYHOOK_ALLOW_NETWORKS: '127.0.0.0/8,::1/128' }, {
     host: '127.0.0.1',
     port: 0,
     dbPath: join(options.tmpDir, 'payhook.db'),

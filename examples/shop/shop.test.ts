@@ -42,7 +42,8 @@ describe('example shop', () => {
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'payhook-shop-'));
-    const env = { PAYHOOK_ADMIN_KEY: 'ak_shop_test_admin', PAYHOOK_LOG_LEVEL: 'silent', PAYHOOK_POLL_INTERVAL: '50ms' };
+    // The shop listens on loopback, which payhook refuses by default.
+    const env = { PAYHOOK_ADMIN_KEY: 'ak_shop_test_admin', PAYHOOK_LOG_LEVEL: 'silent', PAYHOOK_POLL_INTERVAL: '50ms', PAYHOOK_ALLOW_NETWORKS: '127.0.0.0/8,::1/128' };
     payhook = await createPayhook(loadConfig(env, { port: 0, dbPath: join(dir, 'payhook.db') }), { modules: defaultModules({ ...process.env, ...env }) });
     await payhook.start();
     const { apiKey } = await createMerchant(payhook.store, 'Corner Shop');

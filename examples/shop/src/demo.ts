@@ -57,7 +57,8 @@ async function demoMerchant(payhook: Payhook, statePath: string, webhookUrl: str
 
 async function main(): Promise<void> {
   // payhook's own log lines are for operators; the demo prints what a visitor needs instead.
-  const env = { ...process.env, PAYHOOK_LOG_LEVEL: process.env.PAYHOOK_LOG_LEVEL || 'warn' };
+  // The shop listens on loopback, which payhook refuses by default: the demo opens loopback only.
+  const env = { ...process.env, PAYHOOK_LOG_LEVEL: process.env.PAYHOOK_LOG_LEVEL || 'warn', PAYHOOK_ALLOW_NETWORKS: process.env.PAYHOOK_ALLOW_NETWORKS ?? '127.0.0.0/8,::1/128' };
   const config = loadConfig(env);
   const dataDir = dirname(config.dbPath);
   mkdirSync(dataDir, { recursive: true });

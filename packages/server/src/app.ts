@@ -8,7 +8,9 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import { ProcessBus } from './bus.js';
 import type { AppContext } from './context.js';
+import { DestinationPolicy } from './delivery/destinations.js';
 import { Dispatcher } from './delivery/dispatcher.js';
+import type { LookupAll } from './delivery/http.js';
 import { FormatRegistry } from './events/formats.js';
 import { EventIngestor } from './events/ingest.js';
 import { ensureAdminKey } from './merchants/keys.js';
@@ -40,6 +42,8 @@ export interface CreateOptions {
    * (default-modules.ts): the payment module.
    */
   modules?: readonly PayhookModule[];
+  /** Resolves delivery host names instead of the system resolver (tests: no test may need DNS). */
+  lookup?: LookupAll;
 }
 
 export async function createPayhook(config: Config, options: CreateOptions = {}): Promise<Payhook> {
@@ -60,6 +64,7 @@ export async function createPayhook(config: Config, options: CreateOptions = {})
   });
   const ingestor = new EventIngestor(store, metrics);
   const bus = new ProcessBus((err, name) => logger.error({ err, event: name }, 'a process bus listener failed'));
+  const destinations = new DestinationPolicy(config.allowNetworks);
   const dispatcher = config.role === 'api' ? null : new Dispatcher({
     store, logger, metrics, bus,
     policy: { schedule: config.retrySchedule, jitter: config.retryJitter },
@@ -70,10 +75,11 @@ export async function createPayhook(config: Config, options: CreateOptions = {})
     pollIntervalMs: config.pollIntervalMs,
     claimBatch: config.claimBatch,
     userAgent: `payhook/${VERSION}`,
-    blockPrivateNetworks: config.blockPrivateNetworks,
+    destinations,
+    lookup: options.lookup,
     formats,
   });
-  const ctx: AppContext = { config, store, logger, metrics, ingestor, auth, bus, dispatcher, formats, modules, version: VERSION };
+  const ctx: AppContext = { config, store, logger, metrics, ingestor, auth, bus, dispatcher, formats, modules, destinations, version: VERSION };
   for (const m of modules.values()) await m.attach?.({ store, logger, role: config.role });
   const hooks = [...modules.values()];
 

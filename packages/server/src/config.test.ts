@@ -47,3 +47,20 @@ test('keys and limits: the documented defaults, each settable, bad values refuse
   assert.throws(() => loadConfig({ PAYHOOK_EVENT_RATE_PER_KEY: '1.5' }), /PAYHOOK_EVENT_RATE_PER_KEY/);
   assert.throws(() => loadConfig({ PAYHOOK_EVENT_BURST_PER_KEY: 'lots' }), /PAYHOOK_EVENT_BURST_PER_KEY/);
 });
+
+test('destinations: nothing allowed by default, PAYHOOK_ALLOW_NETWORKS parsed and checked, the old switch refused', () => {
+  assert.deepEqual(loadConfig({}).allowNetworks, []);
+  assert.deepEqual(loadConfig({ PAYHOOK_ALLOW_NETWORKS: ' 127.0.0.0/8, ::1/128 ,10.1.2.3' }).allowNetworks, ['127.0.0.0/8', '::1/128', '10.1.2.3']);
+  assert.throws(() => loadConfig({ PAYHOOK_ALLOW_NETWORKS: '10.0.0.0/33' }), (e: Error) => e instanceof ConfigError && /PAYHOOK_ALLOW_NETWORKS/.test(e.message));
+  assert.throws(() => loadConfig({ PAYHOOK_ALLOW_NETWORKS: 'intranet.local' }), ConfigError);
+  for (const value of ['true', 'false', '']) {
+    assert.throws(() => loadConfig({ PAYHOOK_BLOCK_PRIVATE_NETWORKS: value }),
+      (e: Error) => e instanceof ConfigError && /replaced/.test(e.message) && /PAYHOOK_ALLOW_NETWORKS/.test(e.message), value);
+  }
+});
+
+test('the lease must outlast the longest attempt (30 s) plus a margin', () => {
+  assert.throws(() => loadConfig({ PAYHOOK_LEASE: '30s' }), (e: Error) => e instanceof ConfigError && /PAYHOOK_LEASE must be at least 35s/.test(e.message));
+  assert.throws(() => loadConfig({ PAYHOOK_LEASE: '34999ms' }), ConfigError);
+  assert.equal(loadConfig({ PAYHOOK_LEASE: '35s' }).leaseMs, 35_000);
+});

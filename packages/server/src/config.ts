@@ -45,8 +45,9 @@ export interface Config {
   shutdownTimeoutMs: number;
   logLevel: string;
   sqliteSynchronous: 'NORMAL' | 'FULL';
-  /** Refuse to deliver to loopback, private and link-local addresses (SSRF protection). */
-  blockPrivateNetworks: boolean;
+  // ── Destinations (SSRF) ── CIDR ranges opened on top of the refused ones (delivery/destinations.ts):
+  // PAYHOOK_ALLOW_NETWORKS, comma-separated; empty by default, so only public addresses are allowed.
+  allowNetworks: string[];
   /** How long an API key lookup is cached (0: none); a key revoked through another API process works this long at most. */
   authCacheTtlMs: number;
   /** Failed authentications from one address within `authFailureWindowMs` after which it gets 429 until the window ends. */
@@ -90,6 +91,32 @@ function duration(env: NodeJS.ProcessEnv, name: string, fallback: string, min: n
   return v;
 }
 
+// ── Destinations (SSRF) and the attempt deadline ──────────────────────────────────────────────────
+// (The import sits here, not at the top, to keep this section one block.)
+import { parseCidr } from './delivery/destinations.js';
+// The destination policy is on by default; PAYHOOK_ALLOW_NETWORKS opens ranges on top of it. The old
+// opt-in switch is refused rather than ignored, so nobody believes it still does something.
+function allowNetworks(env: NodeJS.ProcessEnv): string[] {
+  if (env.PAYHOOK_BLOCK_PRIVATE_NETWORKS !== undefined) {
+    throw new ConfigError('PAYHOOK_BLOCK_PRIVATE_NETWORKS was replaced: private, loopback and other non-public destinations are now refused by default; open ranges with PAYHOOK_ALLOW_NETWORKS (comma-separated CIDRs) and remove PAYHOOK_BLOCK_PRIVATE_NETWORKS');
+  }
+  const list = (env.PAYHOOK_ALLOW_NETWORKS ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+  for (const cidr of list) {
+    try { parseCidr(cidr); } catch (err) { throw new ConfigError(`PAYHOOK_ALLOW_NETWORKS: ${(err as Error).message}`); }
+  }
+  return list;
+}
+/** The longest attempt any endpoint may ask for (`timeout_ms` up to 30 s) and the margin a lease keeps past it. */
+export const MAX_ATTEMPT_MS = 30_000;
+export const LEASE_MARGIN_MS = 5_000;
+/** A claim's lease must outlast the longest attempt, else a slow attempt's delivery is claimed and sent again. */
+function checkLease(leaseMs: number): void {
+  if (leaseMs < MAX_ATTEMPT_MS + LEASE_MARGIN_MS) {
+    throw new ConfigError(`PAYHOOK_LEASE must be at least ${(MAX_ATTEMPT_MS + LEASE_MARGIN_MS) / 1000}s: the longest attempt (an endpoint's timeout_ms, up to ${MAX_ATTEMPT_MS / 1000}s) plus a ${LEASE_MARGIN_MS / 1000}s margin, so no delivery is sent twice while an attempt is still running`);
+  }
+}
+// ─────────────────────────────────────────────────────────────────────────────────────────────────
+
 /** Reads the configuration from the environment, with `overrides` (CLI flags) on top. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
   const role = (env.PAYHOOK_ROLE || 'all') as Role;
@@ -127,7 +154,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     shutdownTimeoutMs: duration(env, 'PAYHOOK_SHUTDOWN_TIMEOUT', '10s', 0, 600_000),
     logLevel: env.PAYHOOK_LOG_LEVEL || 'info',
     sqliteSynchronous: sync,
-    blockPrivateNetworks: env.PAYHOOK_BLOCK_PRIVATE_NETWORKS === 'true' || env.PAYHOOK_BLOCK_PRIVATE_NETWORKS === '1',
+    allowNetworks: allowNetworks(env),
     authCacheTtlMs: duration(env, 'PAYHOOK_AUTH_CACHE_TTL', '10s', 0, 600_000),
     authFailureLimit: int(env, 'PAYHOOK_AUTH_FAILURE_LIMIT', 20, 1, 1_000_000),
     authFailureWindowMs: duration(env, 'PAYHOOK_AUTH_FAILURE_WINDOW', '1m', 1000, 3_600_000),
@@ -138,6 +165,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     ...overrides,
   };
   if (!/^[a-z_][a-z0-9_]{0,47}$/.test(config.databaseSchema)) throw new ConfigError('PAYHOOK_DATABASE_SCHEMA must be 1-48 lower-case letters, digits and _, not starting with a digit');
-  if (config.leaseMs <= config.timeoutMs) throw new ConfigError('PAYHOOK_LEASE must be longer than PAYHOOK_TIMEOUT');
+  checkLease(config.leaseMs);
   return config;
 }

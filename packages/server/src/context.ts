@@ -2,6 +2,7 @@
 import type { Logger } from 'pino';
 import type { ProcessBus } from './bus.js';
 import type { Config } from './config.js';
+import type { DestinationPolicy } from './delivery/destinations.js';
 import type { Dispatcher } from './delivery/dispatcher.js';
 import type { FormatRegistry } from './events/formats.js';
 import type { EventIngestor } from './events/ingest.js';
@@ -25,5 +26,7 @@ export interface AppContext {
   formats: FormatRegistry;
   /** The modules this process was created with, by name. */
   modules: ModuleRegistry;
+  /** Which addresses deliveries may go to (`PAYHOOK_ALLOW_NETWORKS` on top of the refused ranges). */
+  destinations: DestinationPolicy;
   version: string;
 }

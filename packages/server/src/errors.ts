@@ -22,6 +22,7 @@ export const ERRORS = {
   validation_failed: { status: 400, message: 'The request does not match the schema: see details.' },
   unknown_field: { status: 400, message: 'The request has a field this route does not take.' },
   invalid_url: { status: 400, message: 'The URL is not an absolute http(s) URL.' },
+  destination_not_allowed: { status: 400, message: 'The URL points to an address payhook does not send webhooks to (loopback, private or another non-public range).' },
   invalid_cursor: { status: 400, message: 'The cursor is not one this API returned.' },
   invalid_id: { status: 400, message: 'The id is not of the expected kind.' },
   too_deep: { status: 400, message: 'The JSON body is nested too deep.' },

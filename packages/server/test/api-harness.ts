@@ -9,11 +9,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { createPayhook, type Payhook } from '../src/app.js';
+import { createPayhook, type CreateOptions, type Payhook } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
+import { LOOPBACK_NETWORKS } from '../src/delivery/destinations.js';
 import { defaultModules } from '../src/default-modules.js';
 import { admin, randomSchema, TEST_DATABASE_URL } from './helpers/test-db.js';
 import { Receiver, eventually } from './helpers/receiver.js';
+
+const LOOPBACK = LOOPBACK_NETWORKS.join(',');
 
 export const ADMIN_KEY = 'ak_test_admin_key_for_api_tests';
 
@@ -37,12 +40,13 @@ export interface Reply<T = any> {
 export class Harness {
   private constructor(readonly app: Payhook, readonly dir: string, private readonly schema: string | null) {}
 
-  static async start(env: Record<string, string> = {}, logger?: Logger): Promise<Harness> {
+  /** The test receivers listen on loopback, which payhook refuses by default: the harness opens it. */
+  static async start(env: Record<string, string> = {}, logger?: Logger, options: Pick<CreateOptions, 'lookup'> = {}): Promise<Harness> {
     const dir = mkdtempSync(join(tmpdir(), 'payhook-api-'));
     const schema = process.env.PAYHOOK_TEST_BACKEND === 'postgres' ? randomSchema() : null;
     const backend = schema ? { PAYHOOK_DATABASE_URL: TEST_DATABASE_URL, PAYHOOK_DATABASE_SCHEMA: schema } : {};
-    const config = loadConfig({ PAYHOOK_ADMIN_KEY: ADMIN_KEY, PAYHOOK_LOG_LEVEL: 'silent', ...backend, ...env }, { port: 0, dbPath: join(dir, 'payhook.db') });
-    const app = await createPayhook(config, { logger, modules: defaultModules({ ...process.env, ...env }) });
+    const config = loadConfig({ PAYHOOK_ADMIN_KEY: ADMIN_KEY, PAYHOOK_LOG_LEVEL: 'silent', PAYHOOK_ALLOW_NETWORKS: LOOPBACK, ...backend, ...env }, { port: 0, dbPath: join(dir, 'payhook.db') });
+    const app = await createPayhook(config, { logger, modules: defaultModules({ ...process.env, ...env }), ...options });
     await app.start();
     return new Harness(app, dir, schema);
   }

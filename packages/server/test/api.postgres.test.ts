@@ -11,3 +11,4 @@ await import('./api-deliveries.test.js');
 await import('./api-payments.test.js');
 await import('./api-keys.test.js');
 await import('./api-limits.test.js');
+await import('./api-destinations.test.js');

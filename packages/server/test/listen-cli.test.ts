@@ -114,7 +114,7 @@ describe('payhook listen', () => {
 
   test('when payhook restarts, it reconnects and resumes after the last event forwarded', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'payhook-restart-'));
-    const env = { PAYHOOK_ADMIN_KEY: 'ak_restart_test', PAYHOOK_LOG_LEVEL: 'silent', PAYHOOK_POLL_INTERVAL: '50ms' };
+    const env = { PAYHOOK_ADMIN_KEY: 'ak_restart_test', PAYHOOK_LOG_LEVEL: 'silent', PAYHOOK_POLL_INTERVAL: '50ms', PAYHOOK_ALLOW_NETWORKS: '127.0.0.0/8,::1/128' };
     const start = async (port: number): Promise<Payhook> => {
       const app = await createPayhook(loadConfig(env, { port, dbPath: join(dir, 'payhook.db') }));
       await app.start();

@@ -51,12 +51,12 @@ export function registerEndpointRoutes(app: FastifyInstance, ctx: AppContext): v
       },
       response: {
         201: { $ref: 'EndpointWithSecret#', description: 'The endpoint, with its signing secret.' },
-        ...errorResponses('invalid_url', ...SCOPED_ERRORS, 'endpoint_quota_exceeded', 413, 415),
+        ...errorResponses('invalid_url', 'destination_not_allowed', ...SCOPED_ERRORS, 'endpoint_quota_exceeded', 413, 415),
       },
     },
   }, async (request, reply) => {
     const merchantId = await merchantOf(ctx, request);
-    const { endpoint, secret } = await createEndpoint(ctx.store, merchantId, request.body, Date.now(), { formats: ctx.formats, maxPerMerchant: ctx.config.maxEndpointsPerMerchant });
+    const { endpoint, secret } = await createEndpoint(ctx.store, merchantId, request.body, Date.now(), { formats: ctx.formats, maxPerMerchant: ctx.config.maxEndpointsPerMerchant, destinations: ctx.destinations });
     return reply.code(201).send({ ...endpointView(endpoint), secret });
   });
 
@@ -100,12 +100,12 @@ export function registerEndpointRoutes(app: FastifyInstance, ctx: AppContext): v
       body: { type: 'object', additionalProperties: false, minProperties: 1, properties: endpointFields, examples: [{ event_types: ['order.*', 'transaction.*'] }] },
       response: {
         200: refResponse('Endpoint', 'The endpoint as changed.', { ...endpointExample, event_types: ['order.*', 'transaction.*'], updated_at: '2026-12-01T11:00:00.000Z' }),
-        ...errorResponses('invalid_url', ...SCOPED_ERRORS, 'endpoint_not_found', 413, 415),
+        ...errorResponses('invalid_url', 'destination_not_allowed', ...SCOPED_ERRORS, 'endpoint_not_found', 413, 415),
       },
     },
   }, async (request) => {
     const merchantId = await merchantOf(ctx, request);
-    return endpointView(await updateEndpoint(ctx.store, merchantId, request.params.id, request.body, Date.now(), ctx.formats));
+    return endpointView(await updateEndpoint(ctx.store, merchantId, request.params.id, request.body, Date.now(), ctx.formats, ctx.destinations));
   });
 
   app.delete<Id>('/v1/endpoints/:id', {

@@ -20,7 +20,7 @@ import { dataOfEnvelope } from '../store/envelope.js';
 import type { AttemptResult, ClaimedDelivery, ErrorClass } from '../store/types.js';
 import type { Metrics } from '../metrics.js';
 import type { HttpClient, HttpResult } from './http.js';
-import { decide, parseRetryAfter, type RetryPolicy } from './retry.js';
+import { decide, parseRetryAfter, type Decision, type RetryPolicy } from './retry.js';
 import type { Signer } from './signer.js';
 
 /** A claim made ready to send. */
@@ -105,7 +105,12 @@ export class Attempts {
   classify(p: PendingAttempt, res: HttpResult): AttemptResult {
     const d = p.delivery;
     this.o.observe(d.endpointId, res.errorClass, res.durationMs);
-    const decision = decide(this.o.policy, p.attemptNo, res.statusCode, parseRetryAfter(res.retryAfter, Date.now()));
+    // A refused destination fails at once: retrying cannot unblock it (the URL or PAYHOOK_ALLOW_NETWORKS
+    // must change), and days of retries would only hide the failure. Once fixed, the delivery is
+    // retried by hand (POST /v1/deliveries/{id}/retry).
+    const decision: Decision = res.errorClass === 'blocked'
+      ? { outcome: 'failed', disableEndpoint: false }
+      : decide(this.o.policy, p.attemptNo, res.statusCode, parseRetryAfter(res.retryAfter, Date.now()));
     this.o.metrics.attempt(res.errorClass, res.durationMs);
     const c = this.o.metrics.counters;
     if (decision.outcome === 'succeeded') c.deliveriesSucceeded++;

@@ -30,7 +30,8 @@ import type { Metrics } from '../metrics.js';
 import { Attempts } from './attempt.js';
 import { ClaimLoop } from './claim-loop.js';
 import { EndpointGovernor } from './governor.js';
-import { HttpClient } from './http.js';
+import type { DestinationPolicy } from './destinations.js';
+import { HttpClient, type LookupAll } from './http.js';
 import { EndpointQueues } from './queues.js';
 import { ResultWriter } from './result-writer.js';
 import type { RetryPolicy } from './retry.js';
@@ -48,7 +49,10 @@ export interface DispatcherOptions {
   pollIntervalMs: number;
   claimBatch: number;
   userAgent: string;
-  blockPrivateNetworks: boolean;
+  /** Which addresses deliveries may be sent to (destinations.ts); refused: every non-public range. */
+  destinations: DestinationPolicy;
+  /** Resolves host names for deliveries (tests inject one; the system resolver by default). */
+  lookup?: LookupAll;
   signer?: Signer;
   /** Where `endpoint:changed` is heard (the signer drops that endpoint's cached keys). */
   bus?: ProcessBus;
@@ -97,7 +101,8 @@ export class Dispatcher {
       // hold the connections a healthy path on the same host needs. Per-endpoint limits are enforced
       // by the endpoint queues; the pool only caps the total.
       connectionsPerOrigin: o.maxInFlight,
-      blockPrivateNetworks: o.blockPrivateNetworks,
+      destinations: o.destinations,
+      lookup: o.lookup,
       userAgent: o.userAgent,
     });
     this.attempts = new Attempts({

@@ -2,6 +2,7 @@
 import { generateSecret } from '@payhook/sdk';
 import { PayhookError } from '../errors.js';
 import { newId, type EndpointId, type MerchantId } from '../ids.js';
+import type { DestinationPolicy } from '../delivery/destinations.js';
 import { isValidFilter } from '../events/filter.js';
 import { FormatRegistry } from '../events/formats.js';
 import type { Endpoint, EndpointPatch, EndpointSecret, Store } from '../store/types.js';
@@ -37,12 +38,21 @@ function fail(code: 'invalid_url' | 'validation_failed', message: string, field:
   throw new PayhookError(code, message, { field });
 }
 
-export function validateUrl(value: unknown): string {
+/**
+ * An absolute http(s) URL without credentials. With `destinations`, an IP-literal URL in a refused range
+ * is refused (`destination_not_allowed`, naming the range); a host name passes here and is checked
+ * after DNS on every connection (delivery/http.ts).
+ */
+export function validateUrl(value: unknown, destinations?: DestinationPolicy): string {
   if (typeof value !== 'string' || value.length === 0 || value.length > MAX_URL_LENGTH) fail('invalid_url', 'url must be an absolute http(s) URL of at most 2048 characters', 'url');
   let u: URL;
   try { u = new URL(value); } catch { fail('invalid_url', 'url is not a valid absolute URL', 'url'); }
   if (u.protocol !== 'http:' && u.protocol !== 'https:') fail('invalid_url', 'url must use http or https', 'url');
   if (u.username || u.password) fail('invalid_url', 'url must not carry credentials; use custom headers', 'url');
+  const verdict = destinations?.checkUrl(u.toString());
+  if (verdict && !verdict.allowed) {
+    throw new PayhookError('destination_not_allowed', `url: ${verdict.reason}; payhook does not send webhooks there unless the operator allows it (PAYHOOK_ALLOW_NETWORKS)`, { field: 'url' });
+  }
   return u.toString();
 }
 
@@ -50,9 +60,11 @@ export function validateUrl(value: unknown): string {
  * Validates the fields present in `input` (a create when `full`, otherwise a patch). `formats` is the
  * process's registry (`AppContext.formats`); without one, only `standard` is known.
  */
-export function parseEndpointInput(input: EndpointInput, full: boolean, formats: FormatRegistry = new FormatRegistry(), defaultTimeoutMs: number | null = null): EndpointPatch {
+export function parseEndpointInput(
+  input: EndpointInput, full: boolean, formats: FormatRegistry = new FormatRegistry(), defaultTimeoutMs: number | null = null, destinations?: DestinationPolicy,
+): EndpointPatch {
   const patch: EndpointPatch = {};
-  if (full || input.url !== undefined) patch.url = validateUrl(input.url);
+  if (full || input.url !== undefined) patch.url = validateUrl(input.url, destinations);
   if (input.description !== undefined) {
     if (typeof input.description !== 'string' || input.description.length > 1024) fail('validation_failed', 'description must be a string of at most 1024 characters', 'description');
     patch.description = input.description;
@@ -99,9 +111,9 @@ export function parseEndpointInput(input: EndpointInput, full: boolean, formats:
 
 /** Registers an endpoint; with `maxPerMerchant`, refused (`endpoint_quota_exceeded`) when the merchant has that many. */
 export async function createEndpoint(
-  store: Store, merchantId: MerchantId, input: EndpointInput, now = Date.now(), options: { formats?: FormatRegistry; maxPerMerchant?: number } = {},
+  store: Store, merchantId: MerchantId, input: EndpointInput, now = Date.now(), options: { formats?: FormatRegistry; maxPerMerchant?: number; destinations?: DestinationPolicy } = {},
 ): Promise<{ endpoint: Endpoint; secret: string }> {
-  const p = parseEndpointInput(input, true, options.formats);
+  const p = parseEndpointInput(input, true, options.formats, null, options.destinations);
   const secret = generateSecret();
   const endpoint = await store.createEndpoint({
     id: newId('ep', now), merchantId, url: p.url!, description: p.description ?? '', eventTypes: p.eventTypes ?? null,
@@ -111,8 +123,10 @@ export async function createEndpoint(
   return { endpoint, secret };
 }
 
-export async function updateEndpoint(store: Store, merchantId: MerchantId, id: EndpointId, input: EndpointInput, now = Date.now(), formats?: FormatRegistry): Promise<Endpoint> {
-  const patch = parseEndpointInput(input, false, formats);
+export async function updateEndpoint(
+  store: Store, merchantId: MerchantId, id: EndpointId, input: EndpointInput, now = Date.now(), formats?: FormatRegistry, destinations?: DestinationPolicy,
+): Promise<Endpoint> {
+  const patch = parseEndpointInput(input, false, formats, null, destinations);
   const ep = await store.updateEndpoint(merchantId, id, patch, now);
   if (!ep) throw new PayhookError('endpoint_not_found');
   return ep;

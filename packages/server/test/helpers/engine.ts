@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { ProcessBus } from '../../src/bus.js';
+import { DestinationPolicy, LOOPBACK_NETWORKS } from '../../src/delivery/destinations.js';
 import { Dispatcher, type DispatcherOptions } from '../../src/delivery/dispatcher.js';
 import { EventIngestor } from '../../src/events/ingest.js';
 import type { MerchantId } from '../../src/ids.js';
@@ -35,7 +36,8 @@ export async function startEngine(overrides: Partial<DispatcherOptions> = {}, st
     store: s, logger: pino({ level: 'silent' }), metrics, bus,
     policy: { schedule: [30, 30, 30], jitter: 0 },
     timeoutMs: 2000, maxInFlight: 64, maxInFlightPerEndpoint: 8, leaseMs: 10_000, pollIntervalMs: 25,
-    claimBatch: 100, userAgent: 'payhook/test', blockPrivateNetworks: false,
+    claimBatch: 100, userAgent: 'payhook/test', // The receivers are on loopback, which the default policy refuses.
+    destinations: new DestinationPolicy(LOOPBACK_NETWORKS),
     ...overrides,
   });
   dispatcher.start();

@@ -21,7 +21,8 @@ export interface Running {
 export function runPayhook(args: string[], env: Record<string, string>, options: Pick<SpawnOptions, 'uid' | 'gid'> = {}): Running {
   const child = spawn(process.execPath, ['--conditions=development', '--import', 'tsx', CLI, ...args], {
     ...options,
-    env: { ...process.env, PAYHOOK_LOG_LEVEL: 'warn', ...env },
+    // The test receivers listen on loopback, which payhook refuses by default: open it (a test may override).
+    env: { ...process.env, PAYHOOK_LOG_LEVEL: 'warn', PAYHOOK_ALLOW_NETWORKS: '127.0.0.0/8,::1/128', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.add(child);

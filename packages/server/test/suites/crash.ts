@@ -47,7 +47,7 @@ async function setup(dbName: string, path: string, timeoutMs?: number) {
 }
 
 const serveEnv = (env: Record<string, string>) => ({
-  ...env, PAYHOOK_ROLE: 'dispatcher', PAYHOOK_ADMIN_KEY: 'ak_test', PAYHOOK_LEASE: '2s',
+  ...env, PAYHOOK_ROLE: 'dispatcher', PAYHOOK_ADMIN_KEY: 'ak_test', PAYHOOK_LEASE: '35s', // the shortest allowed: an attempt may take 30 s
   PAYHOOK_POLL_INTERVAL: '50ms', PAYHOOK_RETRY_SCHEDULE: '100ms,100ms,100ms', PAYHOOK_TIMEOUT: '1s',
 });
 

@@ -102,7 +102,7 @@ test('pool exhausted: hundreds of concurrent operations on two connections all c
   }
 });
 
-test('a dispatcher killed with SIGKILL holding claims: another one takes them once their lease ends', { timeout: 90_000 }, async () => {
+test('a dispatcher killed with SIGKILL holding claims: another one takes them once their lease ends', { timeout: 180_000 }, async () => {
   const schema = randomSchema();
   const store = schemas.store({ schema });
   await store.migrate();
@@ -113,7 +113,7 @@ test('a dispatcher killed with SIGKILL holding claims: another one takes them on
     const ingestor = new EventIngestor(store, new Metrics());
     const events = await Promise.all(Array.from({ length: 40 }, (_, n) => ingestor.send({ merchantId: merchant.id, type: 'order.success', data: { n } })));
     const doomed = runPayhook(['serve', '--database-url', TEST_DATABASE_URL, '--role', 'dispatcher'], {
-      PAYHOOK_DATABASE_SCHEMA: schema, PAYHOOK_ADMIN_KEY: 'ak_test', PAYHOOK_LEASE: '3s', PAYHOOK_TIMEOUT: '2s',
+      PAYHOOK_DATABASE_SCHEMA: schema, PAYHOOK_ADMIN_KEY: 'ak_test', PAYHOOK_LEASE: '35s', PAYHOOK_TIMEOUT: '2s',
       PAYHOOK_POLL_INTERVAL: '50ms',
     });
     await waitForOutput(doomed, /dispatching \(role dispatcher, store PostgreSQL\)/);
@@ -135,7 +135,7 @@ test('a dispatcher killed with SIGKILL holding claims: another one takes them on
     const healedAt = Date.now();
     const heir = await startEngine({ pollIntervalMs: 50 }, schemas.store({ schema }));
     try {
-      await rx.waitFor(() => events.every((e) => rx.for('/sigkill').some((r) => r.headers['webhook-id'] === e.event.id && r.at >= healedAt)), 30_000, 'every event, from the heir');
+      await rx.waitFor(() => events.every((e) => rx.for('/sigkill').some((r) => r.headers['webhook-id'] === e.event.id && r.at >= healedAt)), 90_000, 'every event, from the heir');
       const counts = await eventually(async () => {
         const c = await store.countDeliveries(merchant.id);
         return c.pending === 0 ? c : null;

@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import { createPayhook, type Payhook } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { defaultModules } from '../src/default-modules.js';
-import { admin, randomSchema, TEST_DATABASE_URL } from './helpers/test-db.js';
+import { admin, randomSchema, TEST_DATABASE_URL, TEST_MASTER_KEY } from './helpers/test-db.js';
 import { Receiver, eventually } from './helpers/receiver.js';
 
 export const ADMIN_KEY = 'ak_test_admin_key_for_api_tests';
@@ -40,7 +40,7 @@ export class Harness {
   static async start(env: Record<string, string> = {}, logger?: Logger): Promise<Harness> {
     const dir = mkdtempSync(join(tmpdir(), 'payhook-api-'));
     const schema = process.env.PAYHOOK_TEST_BACKEND === 'postgres' ? randomSchema() : null;
-    const backend = schema ? { PAYHOOK_DATABASE_URL: TEST_DATABASE_URL, PAYHOOK_DATABASE_SCHEMA: schema } : {};
+    const backend = schema ? { PAYHOOK_DATABASE_URL: TEST_DATABASE_URL, PAYHOOK_DATABASE_SCHEMA: schema, PAYHOOK_MASTER_KEY: TEST_MASTER_KEY } : {};
     const config = loadConfig({ PAYHOOK_ADMIN_KEY: ADMIN_KEY, PAYHOOK_LOG_LEVEL: 'silent', ...backend, ...env }, { port: 0, dbPath: join(dir, 'payhook.db') });
     const app = await createPayhook(config, { logger, modules: defaultModules({ ...process.env, ...env }) });
     await app.start();

@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { createPayhook } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import type { SqliteStore } from '../src/store/sqlite/store.js';
-import { admin, randomSchema, TEST_DATABASE_URL } from './helpers/test-db.js';
+import { admin, randomSchema, TEST_DATABASE_URL, TEST_MASTER_KEY } from './helpers/test-db.js';
 import { ADMIN_KEY, Harness } from './api-harness.js';
 import { runPayhook } from './helpers/spawn.js';
 
@@ -114,7 +114,7 @@ describe('storage faults on PostgreSQL', () => {
 
   before(async () => {
     await admin(`CREATE ROLE ${role} LOGIN SUPERUSER`);
-    h = await Harness.start({ PAYHOOK_ROLE: 'api', PAYHOOK_DATABASE_URL: url, PAYHOOK_DATABASE_SCHEMA: schema });
+    h = await Harness.start({ PAYHOOK_ROLE: 'api', PAYHOOK_DATABASE_URL: url, PAYHOOK_DATABASE_SCHEMA: schema, PAYHOOK_MASTER_KEY: TEST_MASTER_KEY });
     key = (await h.call('POST', '/v1/merchants', { body: { name: 'shop' } })).body.api_key;
   });
   after(async () => {
@@ -161,7 +161,7 @@ describe('storage faults on PostgreSQL', () => {
   test('a read-only server is refused at start, with the reason', async () => {
     await readOnly(true);
     try {
-      const config = loadConfig({ PAYHOOK_ADMIN_KEY: ADMIN_KEY, PAYHOOK_LOG_LEVEL: 'silent', PAYHOOK_DATABASE_URL: url, PAYHOOK_DATABASE_SCHEMA: schema }, { port: 0 });
+      const config = loadConfig({ PAYHOOK_ADMIN_KEY: ADMIN_KEY, PAYHOOK_LOG_LEVEL: 'silent', PAYHOOK_DATABASE_URL: url, PAYHOOK_DATABASE_SCHEMA: schema, PAYHOOK_MASTER_KEY: TEST_MASTER_KEY }, { port: 0 });
       await assert.rejects(createPayhook(config), /cannot write to the database \(PostgreSQL\): the database is read-only/);
     } finally {
       await readOnly(false);

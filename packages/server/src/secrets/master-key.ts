@@ -11,7 +11,7 @@
  * The key itself is never logged; only the key file's path and the key id are.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, linkSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { decodeMasterKey, Keyring, KeyringError, MASTER_KEY_BYTES, newMasterKey } from './keyring.js';
 
@@ -71,13 +71,18 @@ export function keyFileKeyring(dbPath: string, previous: readonly Buffer[] = [])
   const path = keyFilePath(dbPath);
   let created = false;
   if (!existsSync(path)) {
+    // Written whole to a temp file, then linked into place: link fails if the file exists, so of two
+    // processes starting at once one makes the key and the other reads it, never a half-written file.
+    const tmp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
+    const fd = openSync(tmp, 'wx', 0o600);
+    try { writeSync(fd, `${newMasterKey()}\n`); fsyncSync(fd); } finally { closeSync(fd); }
     try {
-      const fd = openSync(path, 'wx', 0o600);
-      try { writeSync(fd, `${newMasterKey()}\n`); fsyncSync(fd); } finally { closeSync(fd); }
+      linkSync(tmp, path);
       created = true;
     } catch (err) {
-      // Another process made it first: read theirs.
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    } finally {
+      unlinkSync(tmp);
     }
   }
   return { keyring: new Keyring(readKeyFile(path), previous), path, created };

@@ -91,7 +91,8 @@ describe('storage faults on SQLite', () => {
       chmodSync(dir, 0o555);
       // root ignores file modes: run the child as an unprivileged user so the modes hold.
       const asNobody = process.getuid?.() === 0;
-      if (asNobody) chownSync(dir, 65534, 65534);
+      // The master key file belongs to the user payhook runs as (only the database is read-only here).
+      if (asNobody) { chownSync(dir, 65534, 65534); chownSync(`${path}.key`, 65534, 65534); }
       const run = runPayhook(['serve', '--port', '0', '--db', path], { PAYHOOK_ADMIN_KEY: ADMIN_KEY, HOME: dir }, asNobody ? { uid: 65534, gid: 65534 } : {});
       const { code } = await run.exited;
       assert.notEqual(code, 0);

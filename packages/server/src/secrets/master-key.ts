@@ -37,11 +37,18 @@ export function keyringFromSettings(s: MasterKeySettings): Keyring | null {
 
 /** Reads a key file, refusing loose permissions and a wrong length. */
 export function readKeyFile(path: string): Buffer {
-  const st = statSync(path);
+  let st: ReturnType<typeof statSync>;
+  let text: string;
+  try {
+    st = statSync(path);
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new KeyringError(`cannot read the master key file ${path} (${(err as NodeJS.ErrnoException).code ?? String(err)}): it must be readable by the user payhook runs as`);
+  }
   if (process.platform !== 'win32' && (st.mode & 0o077) !== 0) {
     throw new KeyringError(`master key file ${path} is readable or writable by others (mode ${(st.mode & 0o777).toString(8)}); run: chmod 600 ${path}`);
   }
-  return decodeMasterKey(readFileSync(path, 'utf8'), `master key file ${path}`);
+  return decodeMasterKey(text, `master key file ${path}`);
 }
 
 /** Writes a key file atomically (a 0600 temp file, fsync, rename), replacing any there. */
@@ -74,7 +81,12 @@ export function keyFileKeyring(dbPath: string, previous: readonly Buffer[] = [])
     // Written whole to a temp file, then linked into place: link fails if the file exists, so of two
     // processes starting at once one makes the key and the other reads it, never a half-written file.
     const tmp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
-    const fd = openSync(tmp, 'wx', 0o600);
+    let fd: number;
+    try {
+      fd = openSync(tmp, 'wx', 0o600);
+    } catch (err) {
+      throw new KeyringError(`cannot create the master key file ${path} (${(err as NodeJS.ErrnoException).code ?? String(err)}); set PAYHOOK_MASTER_KEY, or let payhook write beside the database`);
+    }
     try { writeSync(fd, `${newMasterKey()}\n`); fsyncSync(fd); } finally { closeSync(fd); }
     try {
       linkSync(tmp, path);

@@ -3,6 +3,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { loadConfig } from '../config.js';
 import { KeyringError, newMasterKey } from './keyring.js';
 import { keyFileKeyring, resolveKeyring, writeKeyFile } from './master-key.js';
 
@@ -57,4 +58,15 @@ test('writeKeyFile replaces a key file atomically with a 0600 file', () => {
   writeKeyFile(path, next);
   assert.equal(readFileSync(path, 'utf8').trim(), next);
   assert.equal(statSync(path).mode & 0o777, 0o600);
+});
+
+test('config: PAYHOOK_MASTER_KEY and PAYHOOK_MASTER_KEY_PREVIOUS (comma-separated) reach the keyring', () => {
+  const [a, b, c] = [newMasterKey(), newMasterKey(), newMasterKey()];
+  const config = loadConfig({ PAYHOOK_MASTER_KEY: ` ${a}\n`, PAYHOOK_MASTER_KEY_PREVIOUS: `${b}, ${c},` });
+  assert.equal(config.masterKey, a);
+  assert.deepEqual(config.masterKeyPrevious, [b, c]);
+  assert.deepEqual([loadConfig({}).masterKey, loadConfig({}).masterKeyPrevious], [null, []]);
+  const ring = resolveKeyring({ ...config, databaseUrl: null, dbPath: join(dir, 'e.db') }).keyring;
+  const old = resolveKeyring({ masterKey: c, masterKeyPrevious: [], databaseUrl: null, dbPath: join(dir, 'e.db') }).keyring;
+  assert.equal(ring.open(old.seal('whsec_y', 'endpoint_secret'), 'endpoint_secret'), 'whsec_y');
 });

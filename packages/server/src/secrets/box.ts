@@ -7,7 +7,7 @@
  * Reads stay cheap on the dispatcher's claim path: opened header blobs are cached by their sealed text
  * (bounded), and the signer caches secrets per endpoint (delivery/signer.ts).
  */
-import { isSealed, Keyring } from './keyring.js';
+import { isSealed, type Keyring } from './keyring.js';
 
 /** Every sealed value starts with it (any key); plaintext rows do not. */
 export const SEALED_PREFIX = 'enc:v1:';

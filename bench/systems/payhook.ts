@@ -105,7 +105,9 @@ async function createInstance(options: SystemOptions, dialect: 'sqlite' | 'postg
     const { PostgresStore } = await import('../../packages/server/src/store/postgres/store.js');
     await dropStaleSchemas(options.postgresUrl, 'bench_ph_');
     const schema = `bench_ph_${options.runId}`;
-    store = new PostgresStore({ connectionString: options.postgresUrl, schema });
+    const { Keyring } = await import('../../packages/server/src/secrets/keyring.js');
+    // A throwaway master key: the bench's schema is dropped after the run.
+    store = new PostgresStore({ connectionString: options.postgresUrl, schema, keyring: new Keyring(randomBytes(32)) });
     cleanup = () => dropSchema(options.postgresUrl, schema);
   }
   const app = await createPayhook(config, { store });

@@ -133,6 +133,9 @@ async function openWritable(config: Config, given: Store | undefined, logger: Lo
     store ??= await openStore(config, logger);
     await store.migrate(migrations);
     await store.probeWrite(Date.now());
+    // Rows written before secrets were sealed at rest: sealed now (idempotent, in batches).
+    const sealed = await store.resealSecrets({ all: false });
+    if (sealed.secrets + sealed.headers > 0) logger.info(sealed, 'sealed plaintext signing secrets and header values');
     return store;
   } catch (err) {
     await store?.close().catch(() => {});

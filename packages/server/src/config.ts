@@ -59,6 +59,11 @@ export interface Config {
   eventRatePerKey: number;
   /** …holding at most this many. */
   eventBurstPerKey: number;
+  // Secrets at rest (secrets/master-key.ts) ----------------------------------------------------------
+  /** PAYHOOK_MASTER_KEY: base64 of 32 bytes; null on SQLite means the key file `<db>.key`. Required on PostgreSQL. */
+  masterKey: string | null;
+  /** PAYHOOK_MASTER_KEY_PREVIOUS: comma-separated older keys that still open rows during a rotation. */
+  masterKeyPrevious: string[];
 }
 
 /** The default retry schedule: about three days in all. */
@@ -162,6 +167,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     // Generous: payhook's own ingest benchmark sends ~6,000 events a second through one key.
     eventRatePerKey: int(env, 'PAYHOOK_EVENT_RATE_PER_KEY', 10_000, 1, 10_000_000),
     eventBurstPerKey: int(env, 'PAYHOOK_EVENT_BURST_PER_KEY', 20_000, 1, 10_000_000),
+    // Secrets at rest: checked (base64, 32 bytes) when the keyring is made, see secrets/master-key.ts.
+    masterKey: env.PAYHOOK_MASTER_KEY?.trim() || null,
+    masterKeyPrevious: (env.PAYHOOK_MASTER_KEY_PREVIOUS ?? '').split(',').map((k) => k.trim()).filter((k) => k !== ''),
     ...overrides,
   };
   if (!/^[a-z_][a-z0-9_]{0,47}$/.test(config.databaseSchema)) throw new ConfigError('PAYHOOK_DATABASE_SCHEMA must be 1-48 lower-case letters, digits and _, not starting with a digit');

@@ -13,7 +13,7 @@ import { createPayhook, type CreateOptions, type Payhook } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { LOOPBACK_NETWORKS } from '../src/delivery/destinations.js';
 import { defaultModules } from '../src/default-modules.js';
-import { admin, randomSchema, TEST_DATABASE_URL } from './helpers/test-db.js';
+import { admin, randomSchema, TEST_DATABASE_URL, TEST_MASTER_KEY } from './helpers/test-db.js';
 import { Receiver, eventually } from './helpers/receiver.js';
 
 const LOOPBACK = LOOPBACK_NETWORKS.join(',');
@@ -44,7 +44,7 @@ export class Harness {
   static async start(env: Record<string, string> = {}, logger?: Logger, options: Pick<CreateOptions, 'lookup'> = {}): Promise<Harness> {
     const dir = mkdtempSync(join(tmpdir(), 'payhook-api-'));
     const schema = process.env.PAYHOOK_TEST_BACKEND === 'postgres' ? randomSchema() : null;
-    const backend = schema ? { PAYHOOK_DATABASE_URL: TEST_DATABASE_URL, PAYHOOK_DATABASE_SCHEMA: schema } : {};
+    const backend = schema ? { PAYHOOK_DATABASE_URL: TEST_DATABASE_URL, PAYHOOK_DATABASE_SCHEMA: schema, PAYHOOK_MASTER_KEY: TEST_MASTER_KEY } : {};
     const config = loadConfig({ PAYHOOK_ADMIN_KEY: ADMIN_KEY, PAYHOOK_LOG_LEVEL: 'silent', PAYHOOK_ALLOW_NETWORKS: LOOPBACK, ...backend, ...env }, { port: 0, dbPath: join(dir, 'payhook.db') });
     const app = await createPayhook(config, { logger, modules: defaultModules({ ...process.env, ...env }), ...options });
     await app.start();

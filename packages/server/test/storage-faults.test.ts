@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { createPayhook } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import type { SqliteStore } from '../src/store/sqlite/store.js';
-import { admin, randomSchema, TEST_DATABASE_URL } from './helpers/test-db.js';
+import { admin, randomSchema, TEST_DATABASE_URL, TEST_MASTER_KEY } from './helpers/test-db.js';
 import { ADMIN_KEY, Harness } from './api-harness.js';
 import { runPayhook } from './helpers/spawn.js';
 
@@ -91,7 +91,8 @@ describe('storage faults on SQLite', () => {
       chmodSync(dir, 0o555);
       // root ignores file modes: run the child as an unprivileged user so the modes hold.
       const asNobody = process.getuid?.() === 0;
-      if (asNobody) chownSync(dir, 65534, 65534);
+      // The master key file belongs to the user payhook runs as (only the database is read-only here).
+      if (asNobody) { chownSync(dir, 65534, 65534); chownSync(`${path}.key`, 65534, 65534); }
       const run = runPayhook(['serve', '--port', '0', '--db', path], { PAYHOOK_ADMIN_KEY: ADMIN_KEY, HOME: dir }, asNobody ? { uid: 65534, gid: 65534 } : {});
       const { code } = await run.exited;
       assert.notEqual(code, 0);
@@ -114,7 +115,7 @@ describe('storage faults on PostgreSQL', () => {
 
   before(async () => {
     await admin(`CREATE ROLE ${role} LOGIN SUPERUSER`);
-    h = await Harness.start({ PAYHOOK_ROLE: 'api', PAYHOOK_DATABASE_URL: url, PAYHOOK_DATABASE_SCHEMA: schema });
+    h = await Harness.start({ PAYHOOK_ROLE: 'api', PAYHOOK_DATABASE_URL: url, PAYHOOK_DATABASE_SCHEMA: schema, PAYHOOK_MASTER_KEY: TEST_MASTER_KEY });
     key = (await h.call('POST', '/v1/merchants', { body: { name: 'shop' } })).body.api_key;
   });
   after(async () => {
@@ -161,7 +162,7 @@ describe('storage faults on PostgreSQL', () => {
   test('a read-only server is refused at start, with the reason', async () => {
     await readOnly(true);
     try {
-      const config = loadConfig({ PAYHOOK_ADMIN_KEY: ADMIN_KEY, PAYHOOK_LOG_LEVEL: 'silent', PAYHOOK_DATABASE_URL: url, PAYHOOK_DATABASE_SCHEMA: schema }, { port: 0 });
+      const config = loadConfig({ PAYHOOK_ADMIN_KEY: ADMIN_KEY, PAYHOOK_LOG_LEVEL: 'silent', PAYHOOK_DATABASE_URL: url, PAYHOOK_DATABASE_SCHEMA: schema, PAYHOOK_MASTER_KEY: TEST_MASTER_KEY }, { port: 0 });
       await assert.rejects(createPayhook(config), /cannot write to the database \(PostgreSQL\): the database is read-only/);
     } finally {
       await readOnly(false);

@@ -5,6 +5,8 @@
  */
 import type { Command } from 'commander';
 import { ConfigError, loadConfig, type Config, type Role } from '../config.js';
+import { KeyringError } from '../secrets/keyring.js';
+import { registerRotateMasterKey } from './rotate-master-key.js';
 
 interface ServeFlags { port?: string; host?: string; db?: string; databaseUrl?: string; role?: string }
 
@@ -19,8 +21,9 @@ function envFrom(flags: ServeFlags): NodeJS.ProcessEnv {
 }
 
 function fail(err: unknown): never {
-  process.stderr.write(`payhook: ${err instanceof ConfigError ? err.message : (err as Error).message ?? String(err)}\n`);
-  process.exit(err instanceof ConfigError ? 2 : 1);
+  const config = err instanceof ConfigError || err instanceof KeyringError;
+  process.stderr.write(`payhook: ${config ? (err as Error).message : (err as Error).message ?? String(err)}\n`);
+  process.exit(config ? 2 : 1);
 }
 
 export function registerServe(program: Command): void {
@@ -69,8 +72,11 @@ export function registerServe(program: Command): void {
         const modules = defaultModules(env);
         const store = await openStore(config);
         await store.migrate(modules.flatMap((m) => (m.migrations ? [m.migrations] : [])));
+        await store.resealSecrets({ all: false });
         await store.close();
         process.stdout.write('migrations applied\n');
       } catch (err) { fail(err); }
     });
+
+  registerRotateMasterKey(program, fail);
 }

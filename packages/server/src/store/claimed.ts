@@ -4,6 +4,7 @@
  */
 import { dataOfEnvelope } from './envelope.js';
 import type { DeliveryId, EndpointId, EventId, MerchantId } from '../ids.js';
+import type { SecretBox } from '../secrets/box.js';
 import type { ClaimedDelivery, PayloadFormat } from './types.js';
 
 export interface ClaimRow {
@@ -11,12 +12,12 @@ export interface ClaimRow {
   body: string; event_created_at: number; url: string; headers: string; format: string; timeout_ms: number | null;
 }
 
-export function toClaimedDeliveries(rows: readonly ClaimRow[]): ClaimedDelivery[] {
-  // Endpoints repeat across a batch: parse each distinct headers text once.
+export function toClaimedDeliveries(rows: readonly ClaimRow[], box: SecretBox): ClaimedDelivery[] {
+  // Endpoints repeat across a batch: open each distinct (sealed) headers text once.
   const headerCache = new Map<string, Record<string, string>>();
   return rows.map((r) => {
     let headers = headerCache.get(r.headers);
-    if (!headers) { headers = JSON.parse(r.headers) as Record<string, string>; headerCache.set(r.headers, headers); }
+    if (!headers) { headers = box.openHeaders(r.headers); headerCache.set(r.headers, headers); }
     return {
       id: r.id, eventId: r.event_id, eventType: r.event_type, eventCreatedAt: Number(r.event_created_at),
       // Only formats other than `standard` render from the data; the standard body is sent as stored.

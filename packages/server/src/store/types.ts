@@ -167,6 +167,12 @@ export interface Attempt {
   nextRetryAt: number | null;
 }
 
+/** Rows sealed by `resealSecrets`. */
+export interface ResealCounts {
+  secrets: number;
+  headers: number;
+}
+
 /** A delivery handed to a dispatcher with everything needed to send it, without another query. */
 export interface ClaimedDelivery {
   id: DeliveryId;
@@ -304,6 +310,13 @@ export interface Store {
   getSigningSecrets(endpointId: EndpointId, now: number): Promise<EndpointSecret[]>;
   /** Makes `secret` current; the previous current secret expires at `previousExpiresAt`. */
   rotateSecret(merchantId: MerchantId, endpointId: EndpointId, secret: string, now: number, previousExpiresAt: number): Promise<boolean>;
+  /**
+   * Seals stored signing secrets and header values under the current master key, in batches: with
+   * `all` false only plaintext rows (the start-up migration), with `all` true every row not sealed under
+   * the current key (a master-key rotation). Idempotent; safe while other processes run. Returns how
+   * many rows it sealed.
+   */
+  resealSecrets(options: { all: boolean; batch?: number }): Promise<ResealCounts>;
 
   // events
   /**

@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { decodeMasterKey, Keyring } from '../../src/secrets/keyring.js';
 import { PostgresStore, type PostgresStoreOptions } from '../../src/store/postgres/store.js';
 
 // Tests do not need their commits on disk before the reply (the server is not crashed under them), and
@@ -35,6 +36,16 @@ async function tablesInDeleteOrder(client: pg.Client, schema: string): Promise<s
   return out;
 }
 
+/**
+ * The master key PostgreSQL test stores and test processes seal secrets under (PostgreSQL has no key
+ * file default). For tests only: a fixed, known key.
+ */
+export const TEST_MASTER_KEY = Buffer.alloc(32, 'payhook-test-master-key').toString('base64');
+
+export function testKeyring(): Keyring {
+  return new Keyring(decodeMasterKey(TEST_MASTER_KEY));
+}
+
 export function randomSchema(): string {
   return `t_${randomBytes(6).toString('hex')}`;
 }
@@ -46,7 +57,7 @@ export class TestSchemas {
   store(options: Partial<PostgresStoreOptions> = {}): PostgresStore {
     const schema = options.schema ?? randomSchema();
     this.made.add(schema);
-    return new PostgresStore({ connectionString: TEST_DATABASE_URL, onError: () => {}, applicationName: `payhook-${schema}`, ...options, schema });
+    return new PostgresStore({ connectionString: TEST_DATABASE_URL, onError: () => {}, applicationName: `payhook-${schema}`, keyring: testKeyring(), ...options, schema });
   }
 
   /**

@@ -19,7 +19,7 @@ import { createPayhook, type Payhook } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { defaultModules } from '../../src/default-modules.js';
 import { paymentsOf } from '../../src/payments/module.js';
-import { admin, randomSchema, TEST_DATABASE_URL } from '../helpers/test-db.js';
+import { admin, randomSchema, TEST_DATABASE_URL, TEST_MASTER_KEY } from '../helpers/test-db.js';
 
 const ADMIN_KEY = 'ak_fixture_admin_key_before_the_module_split';
 const FIXTURES = {
@@ -71,7 +71,7 @@ async function recorded(db: Db): Promise<[number, string, number][]> {
 /** payhook with the default modules on `db`, API only (the test runs the payment workers itself). */
 async function open(db: Db): Promise<Payhook> {
   const env: Record<string, string> = { PAYHOOK_ADMIN_KEY: ADMIN_KEY, PAYHOOK_LOG_LEVEL: 'silent', PAYHOOK_ROLE: 'api' };
-  if (db.backend === 'postgres') Object.assign(env, { PAYHOOK_DATABASE_URL: TEST_DATABASE_URL, PAYHOOK_DATABASE_SCHEMA: db.schema });
+  if (db.backend === 'postgres') Object.assign(env, { PAYHOOK_DATABASE_URL: TEST_DATABASE_URL, PAYHOOK_DATABASE_SCHEMA: db.schema, PAYHOOK_MASTER_KEY: TEST_MASTER_KEY });
   const app = await createPayhook(loadConfig(env, { port: 0, dbPath: db.path }), { modules: defaultModules(env) });
   await app.start();
   return app;

@@ -18,6 +18,7 @@ import { keyCases } from './store-contract/keys.js';
 import type { Case, ContractOptions } from './store-contract/fixtures.js';
 import { moduleCases } from './store-contract/modules.js';
 import { resultCases } from './store-contract/results.js';
+import { secretCases } from './store-contract/secrets.js';
 
 export type { ContractOptions } from './store-contract/fixtures.js';
 
@@ -59,6 +60,7 @@ export function runStoreContract(options: ContractOptions): void {
     claimCases(testCase);
     resultCases(testCase);
     moduleCases(testCase);
+    secretCases(testCase, options.secrets);
 
     test('every skip names a case of the contract', () => {
       for (const name of Object.keys(skip)) assert.ok(declared.has(name), `skip "${name}" matches no contract case`);

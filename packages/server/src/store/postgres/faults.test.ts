@@ -15,7 +15,7 @@ import { eventually, Receiver } from '../../../test/helpers/receiver.js';
 import { startEngine } from '../../../test/helpers/engine.js';
 import { runPayhook, waitForOutput } from '../../../test/helpers/spawn.js';
 import { claimAll, newEndpoint, newEvent, newMerchant } from '../../../test/suites/store-contract/fixtures.js';
-import { admin, randomSchema, terminateSessions, TestSchemas, TEST_DATABASE_URL } from '../../../test/helpers/test-db.js';
+import { admin, randomSchema, terminateSessions, TestSchemas, TEST_DATABASE_URL, TEST_MASTER_KEY } from '../../../test/helpers/test-db.js';
 
 const schemas = new TestSchemas();
 let rx: Receiver;
@@ -113,7 +113,7 @@ test('a dispatcher killed with SIGKILL holding claims: another one takes them on
     const ingestor = new EventIngestor(store, new Metrics());
     const events = await Promise.all(Array.from({ length: 40 }, (_, n) => ingestor.send({ merchantId: merchant.id, type: 'order.success', data: { n } })));
     const doomed = runPayhook(['serve', '--database-url', TEST_DATABASE_URL, '--role', 'dispatcher'], {
-      PAYHOOK_DATABASE_SCHEMA: schema, PAYHOOK_ADMIN_KEY: 'ak_test', PAYHOOK_LEASE: '35s', PAYHOOK_TIMEOUT: '2s',
+      PAYHOOK_DATABASE_SCHEMA: schema, PAYHOOK_MASTER_KEY: TEST_MASTER_KEY, PAYHOOK_ADMIN_KEY: 'ak_test', PAYHOOK_LEASE: '35s', PAYHOOK_TIMEOUT: '2s',
       PAYHOOK_POLL_INTERVAL: '50ms',
     });
     await waitForOutput(doomed, /dispatching \(role dispatcher, store PostgreSQL\)/);

@@ -15,6 +15,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createEndpoint } from '../../endpoints/service.js';
 import { eventually, Receiver } from '../../../test/helpers/receiver.js';
 import { startEngine } from '../../../test/helpers/engine.js';
+import { testKeyring } from '../../../test/helpers/test-db.js';
 import { PostgresStore } from './store.js';
 
 const BIN = ['/usr/lib/postgresql/17/bin', '/usr/lib/postgresql/16/bin', '/usr/lib/postgresql/15/bin', '/usr/lib/postgresql/14/bin', '/usr/lib/postgresql/13/bin']
@@ -70,7 +71,7 @@ after(async () => {
 
 test('PostgreSQL restarted mid-run: the store reconnects by itself and every accepted event is delivered',
   { skip: BIN ? false : 'no PostgreSQL server binaries (initdb) installed here', timeout: 60_000 }, async () => {
-    const store = new PostgresStore({ connectionString: `postgres://postgres@127.0.0.1:${port}/postgres`, poolSize: 4, onError: () => {} });
+    const store = new PostgresStore({ connectionString: `postgres://postgres@127.0.0.1:${port}/postgres`, poolSize: 4, onError: () => {}, keyring: testKeyring() });
     const engine = await startEngine({ pollIntervalMs: 50 }, store);
     try {
       await createEndpoint(store, engine.merchantId, { url: `${rx.url}/restart` });

@@ -3,13 +3,14 @@
  * driver already hands back booleans, `text[]` as arrays, jsonb as objects and (with db.ts's parser)
  * bigint as numbers.
  */
+import type { SecretBox } from '../../secrets/box.js';
 import { dataOfEnvelope } from '../envelope.js';
 import type { AttemptId, DeliveryId, EndpointId, EventId, MerchantId } from '../../ids.js';
 import type { Attempt, Delivery, DeliveryStatus, Endpoint, EndpointDisabledReason, ErrorClass, EventRecord, Merchant, PayloadFormat } from '../types.js';
 
 export interface EndpointRow {
   id: EndpointId; merchant_id: MerchantId; url: string; description: string; event_types: string[] | null;
-  disabled: boolean; disabled_reason: EndpointDisabledReason | null; headers: Record<string, string>; format: string;
+  disabled: boolean; disabled_reason: EndpointDisabledReason | null; headers: unknown; format: string;
   timeout_ms: number | null; created_at: number; updated_at: number; deleted_at?: number | null;
 }
 export interface EventRow {
@@ -29,7 +30,8 @@ export interface AttemptRow {
 export const toMerchant = (r: { id: MerchantId; name: string; created_at: number }): Merchant =>
   ({ id: r.id, name: r.name, createdAt: r.created_at });
 
-export const toEndpoint = (r: EndpointRow): Endpoint => ({
+/** `headers` is stored sealed: `box` opens it. */
+export const toEndpoint = (r: EndpointRow, box: SecretBox): Endpoint => ({
   id: r.id,
   merchantId: r.merchant_id,
   url: r.url,
@@ -37,7 +39,7 @@ export const toEndpoint = (r: EndpointRow): Endpoint => ({
   eventTypes: r.event_types,
   disabled: r.disabled,
   disabledReason: r.disabled_reason,
-  headers: r.headers,
+  headers: box.openHeaders(r.headers),
   format: r.format as PayloadFormat,
   timeoutMs: r.timeout_ms,
   createdAt: r.created_at,

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { Webhook } from 'standardwebhooks';
 import { Receiver } from '../../../test/helpers/receiver.js';
 import { runPayhook, waitForOutput, type Running } from '../../../test/helpers/spawn.js';
-import { randomSchema, TestSchemas, TEST_DATABASE_URL } from '../../../test/helpers/test-db.js';
+import { randomSchema, TestSchemas, TEST_DATABASE_URL, TEST_MASTER_KEY } from '../../../test/helpers/test-db.js';
 
 const schemas = new TestSchemas();
 const ADMIN = 'ak_serve_test_admin_key';
@@ -37,7 +37,7 @@ test('an API process and a dispatcher process on one PostgreSQL: every event del
   const migrated = schemas.store({ schema });
   await migrated.migrate();
   await migrated.close();
-  const env = { PAYHOOK_DATABASE_SCHEMA: schema, PAYHOOK_ADMIN_KEY: ADMIN };
+  const env = { PAYHOOK_DATABASE_SCHEMA: schema, PAYHOOK_MASTER_KEY: TEST_MASTER_KEY, PAYHOOK_ADMIN_KEY: ADMIN };
   const api = runPayhook(['serve', '--database-url', TEST_DATABASE_URL, '--role', 'api', '--port', '0'], env);
   const dispatcher = runPayhook(['serve', '--database-url', TEST_DATABASE_URL, '--role', 'dispatcher'], { ...env, PAYHOOK_POLL_INTERVAL: '30s' });
   running.push(api, dispatcher);

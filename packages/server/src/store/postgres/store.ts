@@ -12,6 +12,9 @@
  *   locks live in memory (no row writes), so concurrent appends do not slow each other down.
  */
 import type { ApiKeyId, MerchantId } from '../../ids.js';
+import { keyringFromSettings, MAKE_ONE } from '../../secrets/master-key.js';
+import { SEALED_PREFIX, SecretBox } from '../../secrets/box.js';
+import { KeyringError, type Keyring } from '../../secrets/keyring.js';
 import { toClaimedDeliveries, type ClaimRow } from '../claimed.js';
 import { decodeCursor, ID_MAX, ID_MIN, toPage } from '../cursor.js';
 import {
@@ -23,7 +26,7 @@ import { endpointQuotaExceeded } from '../../limits/errors.js';
 import type {
   AppendedEvent, ApiKeyRecord, Attempt, AttemptResult, ClaimedDelivery, ClaimOptions, Delivery, DeliveryCounts,
   DeliveryFilter, Endpoint, EndpointPatch, EndpointSecret, EventFilter, EventRecord, ListOptions, Merchant,
-  NewApiKey, NewEndpoint, NewEvent, Page, Store,
+  NewApiKey, NewEndpoint, NewEvent, Page, ResealCounts, Store,
 } from '../types.js';
 import { Db, LOCK_SPACE, lockKey, stderrReporter } from './db.js';
 import { CORE_MIGRATIONS, migrate } from './migrate.js';
@@ -61,6 +64,8 @@ export interface PostgresStoreOptions {
   applicationName?: string;
   /** Connection trouble that was handled (dropped idle connection, LISTEN reconnect). Default: stderr, rate-limited. */
   onError?: (err: Error, context: string) => void;
+  /** Seals signing secrets and header values. Default: from PAYHOOK_MASTER_KEY (and _PREVIOUS); required. */
+  keyring?: Keyring;
 }
 
 export class PostgresStore implements Store {
@@ -72,6 +77,8 @@ export class PostgresStore implements Store {
   /** This store's statements: the core's, then those of modules (`moduleStore`). */
   private readonly statements: Map<string, Statement>;
   private readonly moduleSql = new Map<string, string>();
+  /** Every write of a secret or headers seals through it, every read opens (secrets/box.ts). */
+  private readonly box: SecretBox;
 
   constructor(options: PostgresStoreOptions) {
     const env = process.env;
@@ -81,6 +88,9 @@ export class PostgresStore implements Store {
     }
     const poolSize = options.poolSize ?? (env.PAYHOOK_DATABASE_POOL_SIZE ? Number(env.PAYHOOK_DATABASE_POOL_SIZE) : 10);
     if (!Number.isInteger(poolSize) || poolSize < 1 || poolSize > 1000) throw new Error(`PostgreSQL pool size must be 1-1000; got ${poolSize}`);
+    const keyring = options.keyring ?? keyringFromSettings({ masterKey: env.PAYHOOK_MASTER_KEY || null, masterKeyPrevious: (env.PAYHOOK_MASTER_KEY_PREVIOUS ?? '').split(',').filter((k) => k.trim() !== '') });
+    if (!keyring) throw new KeyringError(`PostgreSQL needs PAYHOOK_MASTER_KEY (the key that seals signing secrets and header values at rest); ${MAKE_ONE}`);
+    this.box = new SecretBox(keyring);
     const onError = options.onError ?? stderrReporter();
     const applicationName = options.applicationName ?? 'payhook';
     this.statements = new Map(STATEMENTS);
@@ -220,10 +230,10 @@ export class PostgresStore implements Store {
   async createEndpoint(e: NewEndpoint): Promise<Endpoint> {
     const row: EndpointRow = {
       id: e.id, merchant_id: e.merchantId, url: e.url, description: e.description, event_types: e.eventTypes,
-      disabled: e.disabled, disabled_reason: e.disabled ? 'merchant' : null, headers: { ...e.headers }, format: e.format,
+      disabled: e.disabled, disabled_reason: e.disabled ? 'merchant' : null, headers: this.box.sealHeaders(e.headers), format: e.format,
       timeout_ms: e.timeoutMs, created_at: e.now, updated_at: e.now,
     };
-    const args = { ...endpointArgs(row), secret: e.secret };
+    const args = { ...endpointArgs(row), secret: this.box.sealSecret(e.secret) };
     const max = e.maxPerMerchant;
     if (max === undefined) await this.db.run('endpoint_insert', args, { idempotent: false });
     else {
@@ -235,17 +245,17 @@ export class PostgresStore implements Store {
         await tx.run('endpoint_insert', args);
       }, { idempotent: false, lock: { exclusive: [lockKey(`endpoint-quota:${this.schema}:${e.merchantId}`)] } });
     }
-    return toEndpoint(row);
+    return toEndpoint(row, this.box);
   }
 
   async getEndpoint(merchantId: string, id: string): Promise<Endpoint | null> {
     const [row] = await this.db.run<EndpointRow>('endpoint_get', { merchant_id: merchantId, id }, { idempotent: true });
-    return row ? toEndpoint(row) : null;
+    return row ? toEndpoint(row, this.box) : null;
   }
 
   async listEndpoints(merchantId: string, o: ListOptions): Promise<Page<Endpoint>> {
     const rows = await this.db.run<EndpointRow>('endpoint_page', { merchant_id: merchantId, before: decodeCursor(o.cursor) ?? ID_MAX, limit: o.limit + 1 }, { idempotent: true });
-    return toPage(rows.map(toEndpoint), o.limit);
+    return toPage(rows.map((r) => toEndpoint(r, this.box)), o.limit);
   }
 
   async updateEndpoint(merchantId: string, id: string, patch: EndpointPatch, now: number): Promise<Endpoint | null> {
@@ -256,7 +266,7 @@ export class PostgresStore implements Store {
       if (patch.url !== undefined) next.url = patch.url;
       if (patch.description !== undefined) next.description = patch.description;
       if (patch.eventTypes !== undefined) next.event_types = patch.eventTypes;
-      if (patch.headers !== undefined) next.headers = { ...patch.headers };
+      if (patch.headers !== undefined) next.headers = this.box.sealHeaders(patch.headers);
       if (patch.format !== undefined) next.format = patch.format;
       if (patch.timeoutMs !== undefined) next.timeout_ms = patch.timeoutMs;
       if (patch.disabled !== undefined) {
@@ -265,7 +275,7 @@ export class PostgresStore implements Store {
       }
       await tx.run('endpoint_update', endpointArgs(next));
       if (patch.disabled === true && !row.disabled) await tx.run('deliveries_cancel_for_endpoint', { endpoint_id: id, now });
-      return toEndpoint(next);
+      return toEndpoint(next, this.box);
     }, { idempotent: true, lock: patch.disabled === true ? { exclusive: [this.endpointLock(merchantId)] } : undefined });
   }
 
@@ -279,16 +289,47 @@ export class PostgresStore implements Store {
 
   async getSigningSecrets(endpointId: string, now: number): Promise<EndpointSecret[]> {
     const rows = await this.db.run<{ secret: string; created_at: number; expires_at: number | null }>('secrets_signing', { endpoint_id: endpointId, now }, { idempotent: true });
-    return rows.map((r) => ({ secret: r.secret, createdAt: r.created_at, expiresAt: r.expires_at }));
+    return rows.map((r) => ({ secret: this.box.openSecret(r.secret), createdAt: r.created_at, expiresAt: r.expires_at }));
   }
 
   async rotateSecret(merchantId: string, endpointId: string, secret: string, now: number, previousExpiresAt: number): Promise<boolean> {
     return this.db.transaction(async (tx) => {
       const [row] = await tx.run('endpoint_get_for_update', { merchant_id: merchantId, id: endpointId });
       if (!row) return false;
-      await tx.run('secret_rotate', { endpoint_id: endpointId, secret, now, expires_at: previousExpiresAt });
+      await tx.run('secret_rotate', { endpoint_id: endpointId, secret: this.box.sealSecret(secret), now, expires_at: previousExpiresAt });
       return true;
     }, { idempotent: false });
+  }
+
+  async resealSecrets(options: { all: boolean; batch?: number }): Promise<ResealCounts> {
+    const prefix = options.all ? this.box.currentPrefix : SEALED_PREFIX;
+    const limit = options.batch ?? 500;
+    const counts: ResealCounts = { secrets: 0, headers: 0 };
+    // A transaction per batch; rows are locked (SKIP LOCKED), so processes starting together split the
+    // work instead of sealing one row twice, and API writes wait for one batch at most.
+    for (let after = 0; ;) {
+      const last = await this.db.transaction(async (tx) => {
+        const rows = await tx.run<{ seq: number; secret: string }>('secrets_to_reseal', { prefix, after, limit });
+        if (rows.length === 0) return null;
+        await tx.run('secrets_reseal', { seqs: rows.map((r) => r.seq), secrets: rows.map((r) => this.box.sealSecret(this.box.openSecret(r.secret))) });
+        counts.secrets += rows.length;
+        return rows[rows.length - 1].seq;
+      }, { idempotent: true });
+      if (last === null) break;
+      after = last;
+    }
+    for (let after = ''; ;) {
+      const last = await this.db.transaction(async (tx) => {
+        const rows = await tx.run<{ id: string; headers: string }>('headers_to_reseal', { prefix, after, limit });
+        if (rows.length === 0) return null;
+        await tx.run('headers_reseal', { ids: rows.map((r) => r.id), headers: rows.map((r) => this.box.sealHeaders(this.box.openHeaders(r.headers))) });
+        counts.headers += rows.length;
+        return rows[rows.length - 1].id;
+      }, { idempotent: true });
+      if (last === null) break;
+      after = last;
+    }
+    return counts;
   }
 
   // events -----------------------------------------------------------------------------------------
@@ -335,7 +376,7 @@ export class PostgresStore implements Store {
     const rows = await this.db.run<ClaimRow>('claim', {
       now: o.now, limit: o.limit, owner: o.owner, until: o.now + o.leaseMs, exclude: o.excludeEndpoints ?? [],
     }, { idempotent: true });
-    return toClaimedDeliveries(rows);
+    return toClaimedDeliveries(rows, this.box);
   }
 
   async recordResults(results: AttemptResult[]): Promise<void> {

@@ -1,4 +1,5 @@
 /** Row shapes of the SQLite tables and their mapping to the Store's records. */
+import type { SecretBox } from '../../secrets/box.js';
 import { dataOfEnvelope } from '../envelope.js';
 import type { AttemptId, DeliveryId, EndpointId, EventId, MerchantId } from '../../ids.js';
 import type { Attempt, Delivery, DeliveryStatus, Endpoint, EndpointDisabledReason, ErrorClass, EventRecord, Merchant, PayloadFormat } from '../types.js';
@@ -25,7 +26,8 @@ export interface AttemptRow {
 export const toMerchant = (r: { id: MerchantId; name: string; created_at: number }): Merchant =>
   ({ id: r.id, name: r.name, createdAt: Number(r.created_at) });
 
-export const toEndpoint = (r: EndpointRow): Endpoint => ({
+/** `headers` is stored sealed: `box` opens it. */
+export const toEndpoint = (r: EndpointRow, box: SecretBox): Endpoint => ({
   id: r.id,
   merchantId: r.merchant_id,
   url: r.url,
@@ -33,7 +35,7 @@ export const toEndpoint = (r: EndpointRow): Endpoint => ({
   eventTypes: r.event_types === null ? null : (JSON.parse(r.event_types) as string[]),
   disabled: Boolean(r.disabled),
   disabledReason: r.disabled_reason,
-  headers: JSON.parse(r.headers) as Record<string, string>,
+  headers: box.openHeaders(r.headers),
   format: r.format as PayloadFormat,
   timeoutMs: r.timeout_ms === null ? null : Number(r.timeout_ms),
   createdAt: Number(r.created_at),

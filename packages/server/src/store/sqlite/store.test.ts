@@ -13,4 +13,19 @@ let n = 0;
 runStoreContract({
   name: 'sqlite',
   newStore: async () => new SqliteStore({ path: join(dir, `store-${n++}.db`) }),
+  secrets: {
+    raw: async (store) => {
+      const { db } = store as SqliteStore;
+      return {
+        secrets: (db.prepare('SELECT secret FROM endpoint_secrets ORDER BY seq').all() as { secret: string }[]).map((r) => r.secret),
+        headers: (db.prepare('SELECT headers FROM endpoints ORDER BY id').all() as { headers: string }[]).map((r) => r.headers),
+      };
+    },
+    writePlain: async (store, endpointId, secret, headers) => {
+      const { db } = store as SqliteStore;
+      db.prepare('UPDATE endpoint_secrets SET secret = ? WHERE endpoint_id = ?').run(secret, endpointId);
+      db.prepare('UPDATE endpoints SET headers = ? WHERE id = ?').run(JSON.stringify(headers), endpointId);
+    },
+    reopen: async (store, keyring) => new SqliteStore({ path: (store as SqliteStore).db.name, keyring }),
+  },
 });

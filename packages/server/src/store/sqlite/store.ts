@@ -12,6 +12,9 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { newId, type ApiKeyId, type MerchantId } from '../../ids.js';
 import { matcherFor } from '../fanout.js';
+import { keyFileKeyring } from '../../secrets/master-key.js';
+import { SEALED_PREFIX, SecretBox } from '../../secrets/box.js';
+import type { Keyring } from '../../secrets/keyring.js';
 import { toClaimedDeliveries, type ClaimRow } from '../claimed.js';
 import { decodeCursor, ID_MAX, ID_MIN, toPage } from '../cursor.js';
 import { addStatements, checkOwn, migrationsInOrder, type ModuleMigrations, type ModuleStatements, type Params, type SqliteModuleStore, type SqliteOutboxTx } from '../module-port.js';
@@ -25,7 +28,7 @@ import {
 import type {
   AppendedEvent, ApiKeyRecord, Attempt, AttemptResult, ClaimedDelivery, ClaimOptions, Delivery, DeliveryCounts,
   DeliveryFilter, Endpoint, EndpointPatch, EndpointSecret, EventFilter, EventRecord, ListOptions, Merchant,
-  NewApiKey, NewEndpoint, NewEvent, Page, Store,
+  NewApiKey, NewEndpoint, NewEvent, Page, ResealCounts, Store,
 } from '../types.js';
 
 const SQL = loadSqlFiles(new URL('./sql/', import.meta.url));
@@ -35,6 +38,8 @@ export interface SqliteStoreOptions {
   /** `:memory:` works for throwaway use; payhook itself always uses a file. */
   path: string;
   synchronous?: 'NORMAL' | 'FULL';
+  /** Seals signing secrets and header values; default: the key file beside the database (secrets/master-key.ts). */
+  keyring?: Keyring;
 }
 
 type Stmt = Database.Statement<unknown[], unknown>;
@@ -47,9 +52,12 @@ export class SqliteStore implements Store {
   /** Statements of modules (`moduleStore`), beside the core's `SQL`. */
   private readonly moduleSql = new Map<string, string>();
   private readonly dueListeners = new Set<() => void>();
+  /** Every write of a secret or headers seals through it, every read opens (secrets/box.ts). */
+  private readonly box: SecretBox;
 
   constructor(options: SqliteStoreOptions) {
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+    this.box = new SecretBox(options.keyring ?? keyFileKeyring(options.path).keyring);
     this.db = new Database(options.path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
@@ -202,7 +210,7 @@ export class SqliteStore implements Store {
     const row: EndpointRow = {
       id: e.id, merchant_id: e.merchantId, url: e.url, description: e.description,
       event_types: e.eventTypes === null ? null : JSON.stringify(e.eventTypes), disabled: e.disabled ? 1 : 0,
-      disabled_reason: e.disabled ? 'merchant' : null, headers: JSON.stringify(e.headers), format: e.format,
+      disabled_reason: e.disabled ? 'merchant' : null, headers: this.box.sealHeaders(e.headers), format: e.format,
       timeout_ms: e.timeoutMs, created_at: e.now, updated_at: e.now,
     };
     this.transaction(() => {
@@ -210,19 +218,19 @@ export class SqliteStore implements Store {
         throw endpointQuotaExceeded(e.maxPerMerchant);
       }
       this.stmt('endpoint_insert').run(row);
-      this.stmt('secret_insert').run({ endpoint_id: e.id, secret: e.secret, created_at: e.now });
+      this.stmt('secret_insert').run({ endpoint_id: e.id, secret: this.box.sealSecret(e.secret), created_at: e.now });
     });
-    return toEndpoint(row);
+    return toEndpoint(row, this.box);
   }
 
   async getEndpoint(merchantId: string, id: string): Promise<Endpoint | null> {
     const row = this.stmt('endpoint_get').get({ merchant_id: merchantId, id }) as EndpointRow | undefined;
-    return row ? toEndpoint(row) : null;
+    return row ? toEndpoint(row, this.box) : null;
   }
 
   async listEndpoints(merchantId: string, o: ListOptions): Promise<Page<Endpoint>> {
     const rows = this.stmt('endpoint_page').all({ merchant_id: merchantId, before: decodeCursor(o.cursor) ?? ID_MAX, limit: o.limit + 1 }) as EndpointRow[];
-    return toPage(rows.map(toEndpoint), o.limit);
+    return toPage(rows.map((r) => toEndpoint(r, this.box)), o.limit);
   }
 
   async updateEndpoint(merchantId: string, id: string, patch: EndpointPatch, now: number): Promise<Endpoint | null> {
@@ -233,7 +241,7 @@ export class SqliteStore implements Store {
       if (patch.url !== undefined) next.url = patch.url;
       if (patch.description !== undefined) next.description = patch.description;
       if (patch.eventTypes !== undefined) next.event_types = patch.eventTypes === null ? null : JSON.stringify(patch.eventTypes);
-      if (patch.headers !== undefined) next.headers = JSON.stringify(patch.headers);
+      if (patch.headers !== undefined) next.headers = this.box.sealHeaders(patch.headers);
       if (patch.format !== undefined) next.format = patch.format;
       if (patch.timeoutMs !== undefined) next.timeout_ms = patch.timeoutMs;
       if (patch.disabled !== undefined) {
@@ -242,7 +250,7 @@ export class SqliteStore implements Store {
       }
       this.stmt('endpoint_update').run(next);
       if (patch.disabled === true && !row.disabled) this.stmt('deliveries_cancel_for_endpoint').run({ endpoint_id: id, now });
-      return toEndpoint(next);
+      return toEndpoint(next, this.box);
     });
   }
 
@@ -256,16 +264,46 @@ export class SqliteStore implements Store {
 
   async getSigningSecrets(endpointId: string, now: number): Promise<EndpointSecret[]> {
     const rows = this.stmt('secrets_signing').all({ endpoint_id: endpointId, now }) as { secret: string; created_at: number; expires_at: number | null }[];
-    return rows.map((r) => ({ secret: r.secret, createdAt: r.created_at, expiresAt: r.expires_at }));
+    return rows.map((r) => ({ secret: this.box.openSecret(r.secret), createdAt: r.created_at, expiresAt: r.expires_at }));
   }
 
   async rotateSecret(merchantId: string, endpointId: string, secret: string, now: number, previousExpiresAt: number): Promise<boolean> {
     return this.transaction(() => {
       if (!this.stmt('endpoint_get').get({ merchant_id: merchantId, id: endpointId })) return false;
       this.stmt('secret_expire_current').run({ endpoint_id: endpointId, expires_at: previousExpiresAt });
-      this.stmt('secret_insert').run({ endpoint_id: endpointId, secret, created_at: now });
+      this.stmt('secret_insert').run({ endpoint_id: endpointId, secret: this.box.sealSecret(secret), created_at: now });
       return true;
     });
+  }
+
+  async resealSecrets(options: { all: boolean; batch?: number }): Promise<ResealCounts> {
+    const prefix = options.all ? this.box.currentPrefix : SEALED_PREFIX;
+    const limit = options.batch ?? 500;
+    const counts: ResealCounts = { secrets: 0, headers: 0 };
+    // One short transaction per batch, so API writes and claims interleave with a long re-seal.
+    for (let after = 0; ;) {
+      const rows = this.stmt('secrets_to_reseal').all({ prefix, after, limit }) as { seq: number; secret: string }[];
+      if (rows.length === 0) break;
+      this.transaction(() => {
+        for (const r of rows) {
+          const secret = this.box.sealSecret(this.box.openSecret(r.secret));
+          counts.secrets += this.stmt('secret_reseal').run({ seq: r.seq, old: r.secret, secret }).changes;
+        }
+      });
+      after = rows[rows.length - 1].seq;
+    }
+    for (let after = ''; ;) {
+      const rows = this.stmt('headers_to_reseal').all({ prefix, after, limit }) as { id: string; headers: string }[];
+      if (rows.length === 0) break;
+      this.transaction(() => {
+        for (const r of rows) {
+          const headers = this.box.sealHeaders(this.box.openHeaders(r.headers));
+          counts.headers += this.stmt('headers_reseal').run({ id: r.id, old: r.headers, headers }).changes;
+        }
+      });
+      after = rows[rows.length - 1].id;
+    }
+    return counts;
   }
 
   // events -----------------------------------------------------------------------------------------
@@ -344,7 +382,7 @@ export class SqliteStore implements Store {
       const rows = this.stmt('claim_select').all({ now: o.now, limit: o.limit, exclude: JSON.stringify(o.excludeEndpoints ?? []) }) as ClaimRow[];
       if (rows.length === 0) return [];
       this.stmt('claim_mark').run({ ids: JSON.stringify(rows.map((r) => r.id)), owner: o.owner, until: o.now + o.leaseMs });
-      return toClaimedDeliveries(rows);
+      return toClaimedDeliveries(rows, this.box);
     });
   }
 

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { TestContext } from 'node:test';
 import { buildEnvelope } from '../../../src/store/envelope.js';
 import { newId, type MerchantId } from '../../../src/ids.js';
+import type { SecretsAccess } from './secrets.js';
 import type { AttemptResult, ClaimedDelivery, Endpoint, NewEndpoint, NewEvent, Store } from '../../../src/store/types.js';
 
 export interface ContractOptions {
@@ -15,6 +16,8 @@ export interface ContractOptions {
   newStore: () => Promise<Store>;
   /** Test names to skip, each with the reason it does not apply to this backend. */
   skip?: Record<string, string>;
+  /** Raw access to the stored secrets, for the secrets-at-rest cases. */
+  secrets: SecretsAccess;
 }
 
 /** Declares one test, honouring `skip`; `fn` gets a fresh, migrated store that is closed afterwards. */

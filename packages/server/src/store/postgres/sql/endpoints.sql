@@ -60,3 +60,23 @@ ORDER BY expires_at IS NOT NULL, seq DESC;
 -- name: endpoint_count_live
 -- @merchant_id: the merchant's endpoints that count against its quota (deleted ones do not)
 SELECT count(*)::int AS n FROM endpoints WHERE merchant_id = @merchant_id AND deleted_at IS NULL;
+
+-- name: secrets_to_reseal
+-- @prefix, @after, @limit: signing secrets not sealed with @prefix, locked; rows another process is
+-- sealing right now are skipped (it does them)
+SELECT seq, secret FROM endpoint_secrets WHERE left(secret, length(@prefix::text)) <> @prefix::text AND seq > @after::bigint
+ORDER BY seq LIMIT @limit::int FOR UPDATE SKIP LOCKED;
+
+-- name: secrets_reseal
+-- @seqs, @secrets: the rows locked by secrets_to_reseal, sealed
+UPDATE endpoint_secrets s SET secret = v.secret FROM unnest(@seqs::bigint[], @secrets::text[]) AS v(seq, secret) WHERE s.seq = v.seq;
+
+-- name: headers_to_reseal
+-- @prefix, @after, @limit: endpoints (deleted ones too) whose headers are not a jsonb string sealed with @prefix
+SELECT id, headers::text AS headers FROM endpoints
+WHERE NOT (jsonb_typeof(headers) = 'string' AND left(headers #>> '{}', length(@prefix::text)) = @prefix::text) AND id > @after::text
+ORDER BY id LIMIT @limit::int FOR UPDATE SKIP LOCKED;
+
+-- name: headers_reseal
+-- @ids, @headers: the rows locked by headers_to_reseal, sealed (a jsonb string)
+UPDATE endpoints e SET headers = to_jsonb(v.headers) FROM unnest(@ids::text[], @headers::text[]) AS v(id, headers) WHERE e.id = v.id;

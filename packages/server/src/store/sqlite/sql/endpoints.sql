@@ -53,3 +53,19 @@ ORDER BY expires_at IS NOT NULL, seq DESC;
 -- name: endpoint_count_live
 -- @merchant_id: the merchant's endpoints that count against its quota (deleted ones do not)
 SELECT count(*) AS n FROM endpoints WHERE merchant_id = @merchant_id AND deleted_at IS NULL;
+
+-- name: secrets_to_reseal
+-- @prefix, @after, @limit: signing secrets (current and rotated-out) not sealed with @prefix, by seq
+SELECT seq, secret FROM endpoint_secrets WHERE substr(secret, 1, length(@prefix)) <> @prefix AND seq > @after ORDER BY seq LIMIT @limit;
+
+-- name: secret_reseal
+-- @seq, @old, @secret: only when no one changed it meanwhile
+UPDATE endpoint_secrets SET secret = @secret WHERE seq = @seq AND secret = @old;
+
+-- name: headers_to_reseal
+-- @prefix, @after, @limit: endpoints (deleted ones too) whose headers are not sealed with @prefix, by id
+SELECT id, headers FROM endpoints WHERE substr(headers, 1, length(@prefix)) <> @prefix AND id > @after ORDER BY id LIMIT @limit;
+
+-- name: headers_reseal
+-- @id, @old, @headers: only when no one changed them meanwhile
+UPDATE endpoints SET headers = @headers WHERE id = @id AND headers = @old;

@@ -10,6 +10,7 @@ import { ProcessBus } from './bus.js';
 import type { AppContext } from './context.js';
 import { Dispatcher } from './delivery/dispatcher.js';
 import { FormatRegistry } from './events/formats.js';
+import { EventTypeRegistry } from './events/event-types.js';
 import { EventIngestor } from './events/ingest.js';
 import { ensureAdminKey } from './merchants/keys.js';
 import { Authenticator } from './merchants/service.js';
@@ -59,6 +60,7 @@ export async function createPayhook(config: Config, options: CreateOptions = {})
     onError: (err) => logger.warn({ err }, 'recording when an API key was last used failed'),
   });
   const ingestor = new EventIngestor(store, metrics);
+  const eventTypes = new EventTypeRegistry(store, [...modules.values()].flatMap((m) => m.eventTypes ?? []));
   const bus = new ProcessBus((err, name) => logger.error({ err, event: name }, 'a process bus listener failed'));
   const dispatcher = config.role === 'api' ? null : new Dispatcher({
     store, logger, metrics, bus,
@@ -73,7 +75,7 @@ export async function createPayhook(config: Config, options: CreateOptions = {})
     blockPrivateNetworks: config.blockPrivateNetworks,
     formats,
   });
-  const ctx: AppContext = { config, store, logger, metrics, ingestor, auth, bus, dispatcher, formats, modules, version: VERSION };
+  const ctx: AppContext = { config, store, logger, metrics, ingestor, eventTypes, auth, bus, dispatcher, formats, modules, version: VERSION };
   for (const m of modules.values()) await m.attach?.({ store, logger, role: config.role });
   const hooks = [...modules.values()];
 

@@ -54,7 +54,7 @@ export function moduleCases(test: Case): void {
     const rows = db.dialect === 'sqlite'
       ? db.all<{ version: number; name: string }>('widget_migrations')
       : await db.all<{ version: number; name: string }>('widget_migrations', {}, { idempotent: true });
-    assert.deepEqual(rows.map((r) => [Number(r.version), r.name]), [[1, '0001_init'], [9001, '9001_contract_widgets']]);
+    assert.deepEqual(rows.map((r) => [Number(r.version), r.name]), [[1, '0001_init'], [3, '0003_api_keys'], [4, '0004_event_types'], [9001, '9001_contract_widgets']]);
     await insertWidget(db, 'w1', 'm');
     assert.equal((await getWidget(db, 'w1'))?.n, 0);
   });

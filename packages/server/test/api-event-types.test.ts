@@ -81,6 +81,10 @@ describe('event types', () => {
     assert.equal((await h.call('POST', '/v1/events', { key, body: { type: 'shop.parcel', data: { order_id: 'ord_1', weight_g: 300 } } })).status, 202);
     assert.equal((await h.call('POST', '/v1/events', { key: otherKey, body: { type: 'shop.parcel', data: { weight_g: 'heavy' } } })).status, 202, 'another merchant\'s schema does not apply');
 
+    const annotated = { type: 'object', properties: { at: { type: 'string', format: 'date-time' }, email: { type: ['string', 'null'], format: 'email' } }, examples: [{}] };
+    assert.equal((await h.call('POST', '/v1/event-types', { key, body: { name: 'shop.annotated', schema: annotated } })).status, 201, 'formats are annotations, union types allowed');
+    assert.equal((await h.call('POST', '/v1/events', { key, body: { type: 'shop.annotated', data: { email: 5 } } })).body.error.code, 'schema_mismatch');
+
     const draft7 = { $schema: 'http://json-schema.org/draft-07/schema#', type: 'object', required: ['a'] };
     assert.equal((await h.call('POST', '/v1/event-types', { key, body: { name: 'shop.draft7', schema: draft7 } })).status, 201);
     assert.equal((await h.call('POST', '/v1/events', { key, body: { type: 'shop.draft7', data: {} } })).body.error.code, 'schema_mismatch');

@@ -60,8 +60,11 @@ export function compileSchema(schema: unknown): ValidateFunction {
     throw new PayhookError('invalid_schema', '$schema must be draft 2020-12 or draft-07 (or be left out for 2020-12)', { field: 'schema', reason: 'unsupported $schema' });
   }
   // A fresh instance per schema: a merchant's `$id` never meets another's. Nothing is fetched: an
-  // unresolved remote `$ref` is an invalid schema.
-  const options = { allErrors: false, strict: true, strictTypes: false, strictTuples: false, strictRequired: false, logger: false as const };
+  // unresolved remote `$ref` is an invalid schema. `format` is an annotation, as draft 2020-12 makes
+  // it by default: not checked, and no format name is refused.
+  const options = {
+    allErrors: false, strict: true, strictTypes: false, strictTuples: false, strictRequired: false, allowUnionTypes: true, validateFormats: false, logger: false as const,
+  };
   const ajv = typeof dialect === 'string' && DRAFT_07.test(dialect) ? new Ajv(options) : new Ajv2020(options);
   try {
     return ajv.compile(schema);

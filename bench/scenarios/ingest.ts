@@ -54,7 +54,7 @@ export const ingest: Scenario = async ({ settings, receiver, systems, log }) => 
     rows,
     ratioMetrics: ['req_per_s', 'p99_ms'],
     notes: [
-      `autocannon, ${connections} connections, no pipelining, ${warmupMs / 1000} s warm-up then ${durationMs / 1000} s measured; body: one ${Buffer.byteLength(createEventRequestBody())}-byte transaction.success event.`,
+      `autocannon, ${connections} connections, no pipelining, ${warmupMs / 1000} s warm-up then ${durationMs / 1000} s measured; body: one ${Buffer.byteLength(createEventRequestBody())}-byte event (a merchant type carrying the payment data).`,
       'A system whose accepted events are delivered (payhook) must also get every one of them to the receiver afterwards.',
       'autocannon reports latency in whole milliseconds.',
     ],

@@ -127,21 +127,21 @@ describe('typed client generated from /openapi.json', () => {
     assert.match(merchant.api_key, /^sk_/);
 
     const shop = payhookClient(payhook.url!, merchant.api_key);
-    const endpoint = await createEndpoint(shop, { url: `${receiver.url}/hooks`, event_types: ['order.*'] });
+    const endpoint = await createEndpoint(shop, { url: `${receiver.url}/hooks`, event_types: ['shop.*'] });
     assert.match(endpoint.id, /^ep_/);
     assert.match(endpoint.secret, /^whsec_/);
-    assert.deepEqual(endpoint.event_types, ['order.*']);
+    assert.deepEqual(endpoint.event_types, ['shop.*']);
 
-    const sent = await sendEvent(shop, 'order.success', { order_id: 'ord_1', amount: 10000, currency: 'AED' }, 'typed-client-1');
+    const sent = await sendEvent(shop, 'shop.order_paid', { order_id: 'ord_1', amount: 10000, currency: 'AED' }, 'typed-client-1');
     assert.equal(sent.created, true);
-    assert.equal(sent.event.type, 'order.success');
-    const again = await sendEvent(shop, 'order.success', { order_id: 'ord_1', amount: 10000, currency: 'AED' }, 'typed-client-1');
+    assert.equal(sent.event.type, 'shop.order_paid');
+    const again = await sendEvent(shop, 'shop.order_paid', { order_id: 'ord_1', amount: 10000, currency: 'AED' }, 'typed-client-1');
     assert.deepEqual({ created: again.created, id: again.event.id }, { created: false, id: sent.event.id });
 
     const deliveries = await deliveriesOf(shop, sent.event.id);
     assert.equal(deliveries.length, 1);
     assert.equal(deliveries[0].endpoint_id, endpoint.id);
-    assert.equal(deliveries[0].event_type, 'order.success');
+    assert.equal(deliveries[0].event_type, 'shop.order_paid');
 
     const webhook = await receiver.first();
     assert.equal(webhook.path, '/hooks');

@@ -12,6 +12,7 @@ import { DestinationPolicy } from './delivery/destinations.js';
 import { Dispatcher } from './delivery/dispatcher.js';
 import type { LookupAll } from './delivery/http.js';
 import { FormatRegistry } from './events/formats.js';
+import { EventTypeRegistry } from './events/event-types.js';
 import { EventIngestor } from './events/ingest.js';
 import { ensureAdminKey } from './merchants/keys.js';
 import { Authenticator } from './merchants/service.js';
@@ -63,6 +64,7 @@ export async function createPayhook(config: Config, options: CreateOptions = {})
     onError: (err) => logger.warn({ err }, 'recording when an API key was last used failed'),
   });
   const ingestor = new EventIngestor(store, metrics);
+  const eventTypes = new EventTypeRegistry(store, [...modules.values()].flatMap((m) => m.eventTypes ?? []));
   const bus = new ProcessBus((err, name) => logger.error({ err, event: name }, 'a process bus listener failed'));
   const destinations = new DestinationPolicy(config.allowNetworks);
   const dispatcher = config.role === 'api' ? null : new Dispatcher({
@@ -79,7 +81,7 @@ export async function createPayhook(config: Config, options: CreateOptions = {})
     lookup: options.lookup,
     formats,
   });
-  const ctx: AppContext = { config, store, logger, metrics, ingestor, auth, bus, dispatcher, formats, modules, destinations, version: VERSION };
+  const ctx: AppContext = { config, store, logger, metrics, ingestor, eventTypes, auth, bus, dispatcher, formats, modules, destinations, version: VERSION };
   for (const m of modules.values()) await m.attach?.({ store, logger, role: config.role });
   const hooks = [...modules.values()];
 

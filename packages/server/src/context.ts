@@ -5,6 +5,7 @@ import type { Config } from './config.js';
 import type { DestinationPolicy } from './delivery/destinations.js';
 import type { Dispatcher } from './delivery/dispatcher.js';
 import type { FormatRegistry } from './events/formats.js';
+import type { EventTypeRegistry } from './events/event-types.js';
 import type { EventIngestor } from './events/ingest.js';
 import type { Authenticator } from './merchants/service.js';
 import type { Metrics } from './metrics.js';
@@ -17,6 +18,8 @@ export interface AppContext {
   logger: Logger;
   metrics: Metrics;
   ingestor: EventIngestor;
+  /** The catalogue of module-declared event types and the types merchants register. */
+  eventTypes: EventTypeRegistry;
   auth: Authenticator;
   /** Facts the parts of this process tell each other (`endpoint:changed`). */
   bus: ProcessBus;

@@ -50,15 +50,15 @@ describe('payhook CLI against a running server', () => {
   });
 
   test('endpoints add, events send, deliveries list --json', async () => {
-    const add = await payhook(['endpoints', 'add', `${receiver.url}/cli`, '--events', 'order.*', '--description', 'from the CLI']);
+    const add = await payhook(['endpoints', 'add', `${receiver.url}/cli`, '--events', 'shop.*', '--description', 'from the CLI']);
     assert.equal(add.code, 0, add.stderr);
     assert.match(add.stdout, /^Created endpoint ep_\w{26} -> http:\/\/127\.0\.0\.1:\d+\/cli$/m);
-    assert.match(add.stdout, /^Events: order\.\*/m);
+    assert.match(add.stdout, /^Events: shop\.\*/m);
     assert.match(add.stdout, /^Signing secret: whsec_/m);
 
-    const send = await payhook(['events', 'send', 'order.success', '--data', '{"order_id":"ord_1"}', '--idempotency-key', 'cli-1']);
+    const send = await payhook(['events', 'send', 'shop.order_paid', '--data', '{"order_id":"ord_1"}', '--idempotency-key', 'cli-1']);
     assert.equal(send.code, 0, send.stderr);
-    const id = /^Accepted (evt_\w{26}) \(order\.success\)/m.exec(send.stdout)?.[1];
+    const id = /^Accepted (evt_\w{26}) \(shop\.order_paid\)/m.exec(send.stdout)?.[1];
     assert.ok(id, send.stdout);
 
     await receiver.waitFor(() => receiver.for('/cli').length === 1, 10_000, 'the webhook');

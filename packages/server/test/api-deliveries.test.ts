@@ -35,7 +35,7 @@ describe('deliveries API', () => {
   async function endpointWithEvent(path: string, behaviour: Parameters<Receiver['on']>[1]) {
     receiver.on(path, behaviour);
     const ep = (await h.call('POST', '/v1/endpoints', { key, body: { url: receiver.url + path } })).body;
-    const ev = (await h.call('POST', '/v1/events', { key, body: { type: 'order.success', data: { path } } })).body;
+    const ev = (await h.call('POST', '/v1/events', { key, body: { type: 'shop.order_paid', data: { path } } })).body;
     const list = await h.call('GET', `/v1/deliveries?endpoint_id=${ep.id}`, { key });
     assert.equal(list.body.data.length, 1);
     return { ep, ev, del: list.body.data[0] };
@@ -44,7 +44,7 @@ describe('deliveries API', () => {
   test('a failed delivery shows every attempt; recover sends it again', async () => {
     const { ep, ev, del } = await endpointWithEvent('/down', { kind: 'status', status: 500, body: 'nope' });
     assert.equal(del.event_id, ev.id);
-    assert.equal(del.event_type, 'order.success');
+    assert.equal(del.event_type, 'shop.order_paid');
     const failed = await until(del.id, 'failed');
     assert.equal(failed.attempt_count, 2);
     assert.equal(failed.last_status_code, 500);
@@ -98,7 +98,7 @@ describe('deliveries API', () => {
     assert.ok(expires >= t0 + 24 * 3_600_000 - 1000 && expires <= Date.now() + 24 * 3_600_000, 'the default 24 h overlap');
     assert.deepEqual((await h.call('GET', `/v1/endpoints/${ep.id}/secret`, { key })).body, rotated.body);
 
-    const ev = (await h.call('POST', '/v1/events', { key, body: { type: 'order.success', data: { after: 'rotation' } } })).body;
+    const ev = (await h.call('POST', '/v1/events', { key, body: { type: 'shop.order_paid', data: { after: 'rotation' } } })).body;
     await receiver.waitFor(() => receiver.for('/rotate').some((x) => x.headers['webhook-id'] === ev.id), 10_000, 'webhook after rotation');
     const got = receiver.for('/rotate').find((x) => x.headers['webhook-id'] === ev.id)!;
     const sigs = String(got.headers['webhook-signature']).split(' ');
@@ -159,7 +159,7 @@ describe('deliveries API', () => {
 
   test('lists filter by status, endpoint and event, and page with cursors', async () => {
     const { ep, ev } = await endpointWithEvent('/many', { kind: 'ok' });
-    for (let i = 0; i < 4; i++) await h.call('POST', '/v1/events', { key, body: { type: 'order.success', data: { i } } });
+    for (let i = 0; i < 4; i++) await h.call('POST', '/v1/events', { key, body: { type: 'shop.order_paid', data: { i } } });
     const byEvent = await h.call('GET', `/v1/deliveries?event_id=${ev.id}&endpoint_id=${ep.id}`, { key });
     assert.equal(byEvent.body.data.length, 1);
     await eventually(async () => (await h.call('GET', `/v1/deliveries?endpoint_id=${ep.id}&status=succeeded`, { key })).body.data.length === 5);

@@ -14,7 +14,7 @@ describe('events API', () => {
   after(async () => { await h?.close(); });
 
   test('an idempotency key: 202 with the event, then 200 with the same event, 409 for other content', async () => {
-    const body = { type: 'order.success', data: { order_id: 'ord_1', amount: 10000 }, idempotency_key: 'order-1-paid' };
+    const body = { type: 'shop.order_paid', data: { order_id: 'ord_1', amount: 10000 }, idempotency_key: 'order-1-paid' };
     const first = await h.call('POST', '/v1/events', { key, body });
     assert.equal(first.status, 202, first.text);
     assert.match(first.body.id, /^evt_/);
@@ -25,14 +25,14 @@ describe('events API', () => {
     assert.equal(otherData.status, 409);
     assert.equal(otherData.body.error.code, 'idempotency_conflict');
     assert.equal(otherData.body.error.details.event_id, first.body.id);
-    const otherType = await h.call('POST', '/v1/events', { key, body: { ...body, type: 'order.cancel' } });
+    const otherType = await h.call('POST', '/v1/events', { key, body: { ...body, type: 'shop.order_cancelled' } });
     assert.equal(otherType.status, 409);
-    const listed = await h.call('GET', '/v1/events?type=order.success', { key });
+    const listed = await h.call('GET', '/v1/events?type=shop.order_paid', { key });
     assert.equal(listed.body.data.filter((e: { idempotency_key: string }) => e.idempotency_key === 'order-1-paid').length, 1, 'stored once');
   });
 
   test('concurrent requests with one idempotency key make one event', async () => {
-    const body = { type: 'order.success', data: { n: 1 }, idempotency_key: 'burst' };
+    const body = { type: 'shop.order_paid', data: { n: 1 }, idempotency_key: 'burst' };
     const replies = await Promise.all(Array.from({ length: 10 }, () => h.call('POST', '/v1/events', { key, body })));
     assert.deepEqual(replies.map((r) => r.status).sort(), [200, 200, 200, 200, 200, 200, 200, 200, 200, 202]);
     assert.equal(new Set(replies.map((r) => r.body.id)).size, 1);

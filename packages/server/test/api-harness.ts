@@ -93,7 +93,7 @@ export async function world(h: Harness, receiver: Receiver): Promise<{ a: Tenant
     const key = m.body.api_key as string;
     const ep = await h.call('POST', '/v1/endpoints', { key, body: { url: `${receiver.url}/${name}` } });
     if (ep.status !== 201) throw new Error(`endpoint: ${ep.text}`);
-    const ev = await h.call('POST', '/v1/events', { key, body: { type: 'order.success', data: { merchant: name } } });
+    const ev = await h.call('POST', '/v1/events', { key, body: { type: 'shop.order_paid', data: { merchant: name } } });
     if (ev.status !== 202) throw new Error(`event: ${ev.text}`);
     const del = await h.call('GET', `/v1/deliveries?event_id=${ev.body.id}`, { key });
     return { id: m.body.id, key, endpointId: ep.body.id, eventId: ev.body.id, deliveryId: del.body.data[0].id };

@@ -64,7 +64,10 @@ describe('OpenAPI document', () => {
       assert.ok(op.description && op.description.length > 10, `${r.method} ${path} has a description`);
       const statuses = Object.keys(op.responses);
       assert.ok(statuses.some((s) => s.startsWith('2')), `${r.method} ${path} documents its success`);
-      if (r.auth !== 'public') {
+      if (r.auth === 'optional') {
+        assert.deepEqual(op.security, [{}, { bearerAuth: [] }], `${r.method} ${path} takes a key or none`);
+        assert.ok(statuses.includes('401'), `${r.method} ${path} documents 401`);
+      } else if (r.auth !== 'public') {
         assert.deepEqual(op.security, [{ bearerAuth: [] }], `${r.method} ${path} needs a key`);
         assert.ok(statuses.includes('401'), `${r.method} ${path} documents 401`);
       }

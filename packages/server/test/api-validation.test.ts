@@ -15,7 +15,7 @@ type Who = 'A' | 'B' | 'admin' | 'none' | 'wrong';
 
 interface Route {
   method: string;
-  /** With placeholders: {ep} {evt} {del} {key} {mer} (merchant A's objects). */
+  /** With placeholders: {ep} {evt} {del} {key} {mer} (merchant A's objects), {name} (an event type name). */
   path: string;
   auth: 'merchant' | 'admin' | 'public';
   /** A valid body, for routes that take one. */
@@ -40,7 +40,9 @@ const ROUTES: Route[] = [
   { method: 'POST', path: '/v1/endpoints/{ep}/rotate-secret', auth: 'merchant', id: 'ep', body: {} },
   { method: 'GET', path: '/v1/endpoints/{ep}/secret', auth: 'merchant', id: 'ep' },
   { method: 'POST', path: '/v1/endpoints/{ep}/recover', auth: 'merchant', id: 'ep', body: { since: '2026-01-01T00:00:00Z' } },
-  { method: 'POST', path: '/v1/events', auth: 'merchant', body: { type: 'order.success', data: {} } },
+  { method: 'POST', path: '/v1/events', auth: 'merchant', body: { type: 'shop.order_paid', data: {} } },
+  { method: 'POST', path: '/v1/event-types', auth: 'merchant', body: { name: 'shop.validated' } },
+  { method: 'DELETE', path: '/v1/event-types/{name}', auth: 'merchant' },
   { method: 'GET', path: '/v1/events', auth: 'merchant', list: 'evt' },
   { method: 'GET', path: '/v1/events/{evt}', auth: 'merchant', id: 'evt' },
   { method: 'GET', path: '/v1/deliveries', auth: 'merchant', list: 'del' },
@@ -207,14 +209,14 @@ describe('bad input on every route', () => {
   });
 
   test('the route table covers every route the API serves', () => {
-    const served = h.app.api!.payhookRoutes.map((r) => `${r.method} ${r.url.replace(/:id/g, '{id}')}`).sort();
+    const served = h.app.api!.payhookRoutes.map((r) => `${r.method} ${r.url.replace(/:id/g, '{id}').replace(/:name/g, '{name}')}`).sort();
     const table = [...ROUTES.map((r) => `${r.method} ${r.path.replace(/\{(ep|evt|del|key)\}/g, '{id}')}`), ...PAYMENT_ROUTES].sort();
     assert.deepEqual(table, served, 'add new routes, with their bad-input cases, to ROUTES');
   });
 
   const keyOf = (who: Who): string | null =>
     ({ A: a.key, B: b.key, admin: ADMIN_KEY, none: null, wrong: 'sk_not_a_real_key' })[who];
-  const fill = (path: string) => path.replace('{ep}', a.endpointId).replace('{evt}', a.eventId).replace('{del}', a.deliveryId).replace('{key}', spareKeyId).replace('{merB}', b.id);
+  const fill = (path: string) => path.replace('{ep}', a.endpointId).replace('{evt}', a.eventId).replace('{del}', a.deliveryId).replace('{key}', spareKeyId).replace('{merB}', b.id).replace('{name}', 'shop.never_registered');
 
   for (const c of [...generated(), ...specific]) {
     test(`${c.method} ${c.path}: ${c.name} → ${c.status} ${c.code}`, async () => {

@@ -12,3 +12,5 @@ await import('./api-payments.test.js');
 await import('./api-keys.test.js');
 await import('./api-limits.test.js');
 await import('./api-destinations.test.js');
+await import('./api-event-types.test.js');
+await import('./api-fuzz.test.js');

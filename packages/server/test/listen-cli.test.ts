@@ -51,20 +51,20 @@ describe('payhook listen', () => {
   });
 
   test('forwards matching events signed with the local secret and prints a line each; Ctrl-C exits 0', async () => {
-    const r = listen(['--forward-to', `${receiver.url}/local`, '--events', 'order.*']);
+    const r = listen(['--forward-to', `${receiver.url}/local`, '--events', 'sale.*']);
     await waitForOutput(r, /Ready\./);
     const secret = (await waitForOutput(r, /Webhook signing secret: (whsec_\S+)/))[1];
     assert.equal(readFileSync(join(home, 'listen-secret'), 'utf8').trim(), secret, 'kept in $PAYHOOK_HOME/listen-secret');
 
-    const skipped = await send('transaction.success');
-    const e = await send('order.success');
+    const skipped = await send('payment.success');
+    const e = await send('sale.success');
     await receiver.waitFor(() => forwarded('/local', e.id).length === 1, 15_000, 'the forwarded webhook');
     const got = forwarded('/local', e.id)[0];
     assert.deepEqual(verifySignature(got.body, got.headers, secret).id, e.id);
-    assert.deepEqual(JSON.parse(got.body), { id: e.id, type: 'order.success', timestamp: e.created_at, data: e.data });
+    assert.deepEqual(JSON.parse(got.body), { id: e.id, type: 'sale.success', timestamp: e.created_at, data: e.data });
     assert.equal(got.headers['content-type'], 'application/json');
     assert.equal(forwarded('/local', skipped.id).length, 0, 'filtered out by --events');
-    await waitForOutput(r, new RegExp(`order\\.success\\s+${e.id}\\s+\\[200\\]\\s+\\d+ ms`));
+    await waitForOutput(r, new RegExp(`sale\\.success\\s+${e.id}\\s+\\[200\\]\\s+\\d+ ms`));
 
     r.child.kill('SIGINT');
     const { code } = await r.exited;
@@ -78,8 +78,8 @@ describe('payhook listen', () => {
     const r = listen(['--forward-to', `${receiver.url}/broken`]);
     await waitForOutput(r, /Ready\./);
     assert.match(r.output(), new RegExp(`Webhook signing secret: ${first.replace(/[+/]/g, '\\$&')}\\n\\s+\\(kept in `));
-    const e = await send('order.cancel');
-    await waitForOutput(r, new RegExp(`order\\.cancel\\s+${e.id}\\s+\\[500\\]`));
+    const e = await send('sale.cancel');
+    await waitForOutput(r, new RegExp(`sale\\.cancel\\s+${e.id}\\s+\\[500\\]`));
     assert.equal(forwarded('/broken', e.id).length, 1);
     r.child.kill('SIGINT');
     assert.equal((await r.exited).code, 0);
@@ -93,8 +93,8 @@ describe('payhook listen', () => {
     await new Promise((resolve) => probe.close(resolve));
     const r = listen(['--forward-to', `http://127.0.0.1:${port}/webhooks`]);
     await waitForOutput(r, /Ready\./);
-    const e = await send('order.success');
-    await waitForOutput(r, new RegExp(`order\\.success\\s+${e.id}\\s+\\[error: ECONNREFUSED\\]`));
+    const e = await send('sale.success');
+    await waitForOutput(r, new RegExp(`sale\\.success\\s+${e.id}\\s+\\[error: ECONNREFUSED\\]`));
     r.child.kill('SIGINT');
     assert.equal((await r.exited).code, 0);
   });
@@ -102,7 +102,7 @@ describe('payhook listen', () => {
   test('usage and API errors exit at once with a clear message', async () => {
     const badUrl = listen(['--forward-to', 'localhost:3000/webhooks']);
     const badKey = listen(['--forward-to', `${receiver.url}/local`], { PAYHOOK_API_KEY: 'sk_wrong' });
-    const badTypes = listen(['--forward-to', `${receiver.url}/local`, '--events', 'order..x']);
+    const badTypes = listen(['--forward-to', `${receiver.url}/local`, '--events', 'sale..x']);
     const [url, k, types] = await Promise.all([badUrl.exited, badKey.exited, badTypes.exited]);
     assert.equal(url.code, 2);
     assert.match(badUrl.output(), /--forward-to must be an http:\/\/ or https:\/\/ URL/);
@@ -133,17 +133,17 @@ describe('payhook listen', () => {
         assert.equal(res.status, 202);
         return ((await res.json()) as { id: string }).id;
       };
-      const first = await sendTo('order.success');
+      const first = await sendTo('sale.success');
       await receiver.waitFor(() => forwarded('/resume', first).length === 1, 15_000, 'the first event');
 
       await server.stop();
       await waitForOutput(r, /reconnecting in 1 s/);
       server = await start(port);
       // Accepted while listen is disconnected or reconnecting: either way it must arrive, once.
-      const second = await sendTo('order.cancel');
+      const second = await sendTo('sale.cancel');
       await receiver.waitFor(() => forwarded('/resume', second).length === 1, 20_000, 'the event sent after the restart');
       await waitForOutput(r, new RegExp(`Reconnected; resuming after ${first}`));
-      const third = await sendTo('transaction.success');
+      const third = await sendTo('payment.success');
       await receiver.waitFor(() => forwarded('/resume', third).length === 1, 15_000, 'the next event');
       assert.equal(forwarded('/resume', first).length, 1, 'nothing forwarded twice');
       r.child.kill('SIGINT');

@@ -51,32 +51,32 @@ describe('GET /v1/listen', () => {
   });
 
   test('starts from now; each message is the event id, its type and the envelope a webhook carries', async () => {
-    const earlier = await send(a, 'order.success', { n: 0 });
+    const earlier = await send(a, 'sale.success', { n: 0 });
     const s = await listen(a.key);
     assert.match(s.headers.get('content-type') ?? '', /^text\/event-stream/);
-    const e = await send(a, 'order.success', { n: 1, text: 'line\nbreak "quoted"' });
+    const e = await send(a, 'sale.success', { n: 1, text: 'line\nbreak "quoted"' });
     await s.waitFor(has(e.id), 'the event');
     const events = s.events();
     assert.equal(events.some((m) => m.id === earlier.id), false, 'an event from before the stream opened is not sent');
     const msg = events.find((m) => m.id === e.id)!;
-    assert.equal(msg.event, 'order.success');
-    assert.deepEqual(JSON.parse(msg.data), { id: e.id, type: 'order.success', timestamp: e.created_at, data: e.data });
+    assert.equal(msg.event, 'sale.success');
+    assert.deepEqual(JSON.parse(msg.data), { id: e.id, type: 'sale.success', timestamp: e.created_at, data: e.data });
     await receiver.waitFor(() => receiver.for('/alpha').some((r) => r.headers['webhook-id'] === e.id), 10_000, 'the webhook');
     const webhook = receiver.for('/alpha').find((r) => r.headers['webhook-id'] === e.id)!;
     assert.equal(msg.data, webhook.body, 'the same bytes as the webhook');
   });
 
   test('types: only matching events, exact or prefix.*', async () => {
-    const s = await listen(a.key, '?types=order.*,transaction.success');
-    const skipped = [await send(a, 'transaction.failed'), await send(a, 'other.thing'), await send(a, 'orders.x')];
-    const wanted = [await send(a, 'transaction.success'), await send(a, 'order.cancel')];
-    await s.waitFor(has(wanted[1].id), 'order.cancel');
+    const s = await listen(a.key, '?types=sale.*,payment.success');
+    const skipped = [await send(a, 'payment.failed'), await send(a, 'other.thing'), await send(a, 'sales.x')];
+    const wanted = [await send(a, 'payment.success'), await send(a, 'sale.cancel')];
+    await s.waitFor(has(wanted[1].id), 'sale.cancel');
     assert.deepEqual(s.events().map((m) => m.id), wanted.map((e) => e.id), 'in order, and nothing else');
     assert.equal(s.events().some((m) => skipped.some((e) => e.id === m.id)), false);
   });
 
   test('resumes after an event id, from the query or the Last-Event-ID header', async () => {
-    const sent = [await send(a, 'order.success', { n: 1 }), await send(a, 'order.success', { n: 2 }), await send(a, 'order.success', { n: 3 })];
+    const sent = [await send(a, 'sale.success', { n: 1 }), await send(a, 'sale.success', { n: 2 }), await send(a, 'sale.success', { n: 3 })];
     const s = await listen(a.key, `?after=${sent[0].id}`);
     await s.waitFor(has(sent[2].id), 'the third event');
     assert.deepEqual(s.events().map((m) => m.id).slice(0, 2), [sent[1].id, sent[2].id]);
@@ -88,8 +88,8 @@ describe('GET /v1/listen', () => {
   test('a merchant sees only its own events; the admin names the merchant', async () => {
     const mine = await listen(a.key);
     const asAdmin = await listen(ADMIN_KEY, `?merchant_id=${b.id}`);
-    const theirs = await send(b, 'order.success');
-    const own = await send(a, 'order.success');
+    const theirs = await send(b, 'sale.success');
+    const own = await send(a, 'sale.success');
     await mine.waitFor(has(own.id), 'A\'s event');
     await asAdmin.waitFor(has(theirs.id), 'B\'s event for the admin');
     assert.equal(mine.events().some((m) => m.id === theirs.id), false);
@@ -101,12 +101,12 @@ describe('GET /v1/listen', () => {
     await sleep(20); // so the late id below is after the stream's start
     const lateMs = Date.now();
     await sleep(5);
-    const later = await send(a, 'order.success', { n: 'later' });
+    const later = await send(a, 'sale.success', { n: 'later' });
     await s.waitFor(has(later.id), 'the later event');
     // As if its transaction had been slow: an id older than one already streamed becomes visible now.
     const id = newId('evt', lateMs);
     const data = JSON.stringify({ n: 'late' });
-    await h.app.store.appendEvents([{ id, merchantId: a.id as MerchantId, type: 'order.late', data, body: buildEnvelope(id, 'order.late', lateMs, data), idempotencyKey: null, createdAt: lateMs }]);
+    await h.app.store.appendEvents([{ id, merchantId: a.id as MerchantId, type: 'sale.late', data, body: buildEnvelope(id, 'sale.late', lateMs, data), idempotencyKey: null, createdAt: lateMs }]);
     await s.waitFor(has(id), 'the late event');
     assert.equal(s.events().filter((m) => m.id === later.id).length, 1, 'the look-back does not send an event twice');
   });
@@ -132,7 +132,7 @@ describe('GET /v1/listen', () => {
       ['?after=nonsense', {}, 400, 'invalid_id'],
       [`?after=${newId('del')}`, {}, 400, 'invalid_id'],
       ['', { 'last-event-id': 'garbage' }, 400, 'invalid_id'],
-      ['?type=order.success', {}, 400, 'unknown_field'],
+      ['?type=sale.success', {}, 400, 'unknown_field'],
     ];
     for (const [query, headers, status, code] of cases) {
       const r = await h.call('GET', `/v1/listen${query}`, { key: a.key, headers });
@@ -156,7 +156,7 @@ describe('GET /v1/listen', () => {
       const s = await listen(a.key);
       const r = await fetch(`${other.url}/v1/events`, {
         method: 'POST', headers: { authorization: `Bearer ${a.key}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ type: 'order.success', data: { via: 'other' } }),
+        body: JSON.stringify({ type: 'sale.success', data: { via: 'other' } }),
       });
       assert.equal(r.status, 202);
       const e = await r.json() as { id: string };

@@ -147,7 +147,7 @@ function liveWebhooks(): Promise<Live> {
     const send = async (n: number): Promise<Captured> => {
       // Non-ASCII text in the data, so that a snippet hashing characters instead of bytes would fail.
       const data = { order_id: 'ord_receiving', reference: `INV-${n} Zoë`, amount: 10000, amount_decimal: '100.00', currency: 'AED', sequence: n, note: 'café ☕' };
-      const ev = await h.call('POST', '/v1/events', { key, body: { type: 'order.success', data } });
+      const ev = await h.call('POST', '/v1/events', { key, body: { type: 'shop.order_paid', data } });
       assert.equal(ev.status, 202, ev.text);
       await r.waitFor(() => r.for('/webhooks').length >= n, 10_000, `webhook ${n}`);
       const got = r.for('/webhooks')[n - 1];

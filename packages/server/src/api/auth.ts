@@ -26,7 +26,8 @@ import type { Principal } from '../merchants/service.js';
 /** The methods a read-only key may use. */
 export const READ_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-export type AuthLevel = 'public' | 'admin' | 'merchant';
+/** `optional`: public, but a key that is sent is checked as on a merchant route (GET /v1/event-types). */
+export type AuthLevel = 'public' | 'optional' | 'admin' | 'merchant';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -46,7 +47,7 @@ export function registerAuth(app: FastifyInstance, ctx: AppContext): void {
   const failures = new AuthFailures({ limit: ctx.config.authFailureLimit, windowMs: ctx.config.authFailureWindowMs });
   app.addHook('onRequest', async (request) => {
     const level = request.routeOptions.config.auth ?? 'public';
-    if (level === 'public') return;
+    if (level === 'public' || (level === 'optional' && request.headers.authorization === undefined)) return;
     const client = request.ip ?? '';
     const wait = failures.blockedFor(client);
     if (wait > 0) throw tooManyAuthFailures(wait);
@@ -76,6 +77,9 @@ export function merchantOf(ctx: AppContext, request: FastifyRequest): Promise<Me
 
 /** The OpenAPI `security` of a route that needs a key. */
 export const bearer = [{ bearerAuth: [] }];
+
+/** The OpenAPI `security` of a route where the key is optional (`auth: 'optional'`). */
+export const optionalBearer: Record<string, string[]>[] = [{}, { bearerAuth: [] }];
 
 /** The OpenAPI `security` of a public route: explicitly none, so no tool sends a key it does not need. */
 export const noKey: [] = [];

@@ -21,7 +21,7 @@ const endpointFields = {
   description: { type: 'string', maxLength: 1024 },
   event_types: {
     type: ['array', 'null'], minItems: 1, maxItems: 100, items: { type: 'string' },
-    description: 'Exact event types and `prefix.*` wildcards; null or absent for every type.',
+    description: 'Exact event types and `prefix.*` wildcards; null or absent for every type. An exact type must be one payhook emits or one the merchant registered (POST /v1/event-types): anything else, such as a misspelling, is 400 unknown_event_type with suggestions.',
   },
   disabled: { type: 'boolean', description: 'A disabled endpoint gets no new deliveries; disabling cancels its pending ones.' },
   headers: { type: 'object', additionalProperties: { type: 'string' }, maxProperties: 20, description: 'Custom headers (not the ones payhook sets).' },
@@ -51,12 +51,14 @@ export function registerEndpointRoutes(app: FastifyInstance, ctx: AppContext): v
       },
       response: {
         201: { $ref: 'EndpointWithSecret#', description: 'The endpoint, with its signing secret.' },
-        ...errorResponses('invalid_url', 'destination_not_allowed', ...SCOPED_ERRORS, 'endpoint_quota_exceeded', 413, 415),
+        ...errorResponses('invalid_url', 'destination_not_allowed', 'unknown_event_type', ...SCOPED_ERRORS, 'endpoint_quota_exceeded', 413, 415),
       },
     },
   }, async (request, reply) => {
     const merchantId = await merchantOf(ctx, request);
-    const { endpoint, secret } = await createEndpoint(ctx.store, merchantId, request.body, Date.now(), { formats: ctx.formats, maxPerMerchant: ctx.config.maxEndpointsPerMerchant, destinations: ctx.destinations });
+    const { endpoint, secret } = await createEndpoint(ctx.store, merchantId, request.body, Date.now(), {
+      formats: ctx.formats, maxPerMerchant: ctx.config.maxEndpointsPerMerchant, destinations: ctx.destinations, checkFilters: (m, f) => ctx.eventTypes.checkFilters(m, f),
+    });
     return reply.code(201).send({ ...endpointView(endpoint), secret });
   });
 
@@ -100,12 +102,14 @@ export function registerEndpointRoutes(app: FastifyInstance, ctx: AppContext): v
       body: { type: 'object', additionalProperties: false, minProperties: 1, properties: endpointFields, examples: [{ event_types: ['order.*', 'transaction.*'] }] },
       response: {
         200: refResponse('Endpoint', 'The endpoint as changed.', { ...endpointExample, event_types: ['order.*', 'transaction.*'], updated_at: '2026-12-01T11:00:00.000Z' }),
-        ...errorResponses('invalid_url', 'destination_not_allowed', ...SCOPED_ERRORS, 'endpoint_not_found', 413, 415),
+        ...errorResponses('invalid_url', 'destination_not_allowed', 'unknown_event_type', ...SCOPED_ERRORS, 'endpoint_not_found', 413, 415),
       },
     },
   }, async (request) => {
     const merchantId = await merchantOf(ctx, request);
-    return endpointView(await updateEndpoint(ctx.store, merchantId, request.params.id, request.body, Date.now(), ctx.formats, ctx.destinations));
+    return endpointView(await updateEndpoint(ctx.store, merchantId, request.params.id, request.body, Date.now(), {
+      formats: ctx.formats, destinations: ctx.destinations, checkFilters: (m, f) => ctx.eventTypes.checkFilters(m, f),
+    }));
   });
 
   app.delete<Id>('/v1/endpoints/:id', {

@@ -73,6 +73,8 @@ export function registerEventRoutes(app: FastifyInstance, ctx: AppContext): void
       operationId: 'events.create',
       summary: 'Send an event',
       description: 'Accepts an event: it is stored, and one delivery per enabled endpoint whose filter matches is created in the same transaction. '
+        + 'A type payhook itself emits (GET /v1/event-types, `source: payhook`) is refused with 400 reserved_event_type; '
+        + 'a type the merchant registered with a schema must have `data` that matches it (400 schema_mismatch). '
         + 'With an `idempotency_key` seen before for this merchant, nothing new is stored and the first event is returned with 200; the same key with another type or data is 409 idempotency_conflict.',
       tags: ['events'], security: bearer, querystring: scopedQuery(),
       body: {
@@ -87,7 +89,7 @@ export function registerEventRoutes(app: FastifyInstance, ctx: AppContext): void
       response: {
         202: { $ref: 'Event#', description: 'Accepted: stored with its deliveries.' },
         200: { $ref: 'Event#', description: 'The idempotency key was seen: the first event, unchanged.' },
-        ...errorResponses(...SCOPED_ERRORS, 'idempotency_conflict', 'rate_limited', 413, 415),
+        ...errorResponses(...SCOPED_ERRORS, 'reserved_event_type', 'schema_mismatch', 'idempotency_conflict', 'rate_limited', 413, 415),
       },
     },
   }, async (request, reply) => {
@@ -95,6 +97,7 @@ export function registerEventRoutes(app: FastifyInstance, ctx: AppContext): void
     if (wait > 0) throw rateLimited(wait, ctx.config.eventRatePerKey);
     const merchantId = await merchantOf(ctx, request);
     const { type, data, idempotency_key: idempotencyKey } = request.body;
+    await ctx.eventTypes.checkEvent(merchantId, type, data);
     const r = await ctx.ingestor.send({ merchantId, type, data, idempotencyKey });
     return sendJson(reply, r.created ? 202 : 200, eventJson(r.event));
   });

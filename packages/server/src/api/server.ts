@@ -9,7 +9,7 @@
  * - query strings and path parameters: coercion on, since everything in a URL arrives as text, and
  *   `coerceTypes: 'array'` so `?type=a&type=b` and `?type=a` both arrive as a list.
  */
-import Fastify, { LogController, type FastifyInstance, type FastifySchema } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifySchema } from 'fastify';
 import swagger from '@fastify/swagger';
 import { Ajv, type Options as AjvOptions } from 'ajv';
 import type { AppContext } from '../context.js';
@@ -59,6 +59,9 @@ export async function buildApi(ctx: AppContext): Promise<FastifyInstance> {
     // thousands of events a second; errors are logged by the error handler, requests at debug.
     logController: new LogController({ disableRequestLogging: true }),
     routerOptions: { ignoreTrailingSlash: true },
+    // Errors fastify meets before routing (a path with a malformed %-escape, an over-long path
+    // parameter) go through the same handler, so they too answer in the one error shape.
+    frameworkErrors: (err, request, reply) => errorHandler(ctx.config.bodyLimitBytes)(err, request as FastifyRequest, reply as FastifyReply),
   }) as unknown as FastifyInstance;
 
   const bodyAjv = new Ajv({ ...AJV_COMMON, coerceTypes: false });

@@ -7,6 +7,9 @@ import { isValidFilter } from '../events/filter.js';
 import { FormatRegistry } from '../events/formats.js';
 import type { Endpoint, EndpointPatch, EndpointSecret, Store } from '../store/types.js';
 
+/** Checks an endpoint filter's exact types are known (events/event-types.ts `EventTypeRegistry.checkFilters`). */
+export type FilterCheck = (merchantId: MerchantId, filters: readonly string[]) => Promise<void>;
+
 /** Headers payhook sets itself; an endpoint's custom headers may not replace them. */
 const RESERVED_HEADERS = new Set([
   'webhook-id', 'webhook-timestamp', 'webhook-signature', 'content-type', 'content-length', 'user-agent', 'host',
@@ -111,9 +114,11 @@ export function parseEndpointInput(
 
 /** Registers an endpoint; with `maxPerMerchant`, refused (`endpoint_quota_exceeded`) when the merchant has that many. */
 export async function createEndpoint(
-  store: Store, merchantId: MerchantId, input: EndpointInput, now = Date.now(), options: { formats?: FormatRegistry; maxPerMerchant?: number; destinations?: DestinationPolicy } = {},
+  store: Store, merchantId: MerchantId, input: EndpointInput, now = Date.now(),
+  options: { formats?: FormatRegistry; maxPerMerchant?: number; destinations?: DestinationPolicy; checkFilters?: FilterCheck } = {},
 ): Promise<{ endpoint: Endpoint; secret: string }> {
   const p = parseEndpointInput(input, true, options.formats, null, options.destinations);
+  if (p.eventTypes && options.checkFilters) await options.checkFilters(merchantId, p.eventTypes);
   const secret = generateSecret();
   const endpoint = await store.createEndpoint({
     id: newId('ep', now), merchantId, url: p.url!, description: p.description ?? '', eventTypes: p.eventTypes ?? null,
@@ -124,9 +129,11 @@ export async function createEndpoint(
 }
 
 export async function updateEndpoint(
-  store: Store, merchantId: MerchantId, id: EndpointId, input: EndpointInput, now = Date.now(), formats?: FormatRegistry, destinations?: DestinationPolicy,
+  store: Store, merchantId: MerchantId, id: EndpointId, input: EndpointInput, now = Date.now(),
+  options: { formats?: FormatRegistry; destinations?: DestinationPolicy; checkFilters?: FilterCheck } = {},
 ): Promise<Endpoint> {
-  const patch = parseEndpointInput(input, false, formats, null, destinations);
+  const patch = parseEndpointInput(input, false, options.formats, null, options.destinations);
+  if (patch.eventTypes && options.checkFilters) await options.checkFilters(merchantId, patch.eventTypes);
   const ep = await store.updateEndpoint(merchantId, id, patch, now);
   if (!ep) throw new PayhookError('endpoint_not_found');
   return ep;

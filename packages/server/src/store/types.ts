@@ -259,6 +259,16 @@ export interface DeliveryCounts {
   cancelled: number;
 }
 
+/** An event type a merchant registered (POST /v1/event-types). */
+export interface EventTypeRecord {
+  merchantId: MerchantId;
+  name: string;
+  description: string;
+  /** The JSON Schema of the event's `data`, as JSON text; null when any object is accepted. */
+  schema: string | null;
+  createdAt: number;
+}
+
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
   /**
@@ -297,6 +307,14 @@ export interface Store {
   revokeApiKey(merchantId: string, id: string, now: number): Promise<string | null>;
   /** Records that the key was used at `at` (an earlier time never replaces a later one). */
   touchApiKey(id: string, at: number): Promise<void>;
+
+  // event types merchants register
+  /** Stores the type; false (and nothing changed) when the merchant already has one of that name. */
+  createEventType(type: EventTypeRecord): Promise<boolean>;
+  /** All of the merchant's types, by name. */
+  listEventTypes(merchantId: MerchantId): Promise<EventTypeRecord[]>;
+  /** Deletes one of the merchant's types; false when it has none of that name. */
+  deleteEventType(merchantId: MerchantId, name: string): Promise<boolean>;
 
   // endpoints
   createEndpoint(endpoint: NewEndpoint): Promise<Endpoint>;

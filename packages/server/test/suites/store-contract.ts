@@ -14,6 +14,7 @@ import type { Store } from '../../src/store/types.js';
 import { accountCases } from './store-contract/accounts.js';
 import { claimCases } from './store-contract/claims.js';
 import { eventCases } from './store-contract/events.js';
+import { eventTypeCases } from './store-contract/event-types.js';
 import { keyCases } from './store-contract/keys.js';
 import type { Case, ContractOptions } from './store-contract/fixtures.js';
 import { moduleCases } from './store-contract/modules.js';
@@ -56,6 +57,7 @@ export function runStoreContract(options: ContractOptions): void {
     });
     accountCases(testCase);
     keyCases(testCase);
+    eventTypeCases(testCase);
     eventCases(testCase);
     claimCases(testCase);
     resultCases(testCase);

@@ -45,10 +45,10 @@ test('an API process and a dispatcher process on one PostgreSQL: every event del
   await waitForOutput(dispatcher, /dispatching \(role dispatcher, store PostgreSQL\)/);
 
   const merchant = await call(base, ADMIN, 'POST', '/v1/merchants', { name: 'Scale-out shop' });
-  const endpoint = await call(base, merchant.api_key, 'POST', '/v1/endpoints', { url: `${rx.url}/serve`, event_types: ['order.*'] });
+  const endpoint = await call(base, merchant.api_key, 'POST', '/v1/endpoints', { url: `${rx.url}/serve`, event_types: ['order.*', 'shop.*'] });
   const ids: string[] = [];
   for (let i = 0; i < 20; i++) {
-    const e = await call(base, merchant.api_key, 'POST', '/v1/events', { type: i % 2 ? 'order.success' : 'order.cancel', data: { n: i } });
+    const e = await call(base, merchant.api_key, 'POST', '/v1/events', { type: i % 2 ? 'shop.order_paid' : 'shop.order_cancelled', data: { n: i } });
     ids.push(e.id);
   }
   await call(base, merchant.api_key, 'POST', '/v1/events', { type: 'refund.done', data: {} });
@@ -74,7 +74,7 @@ test('an API process and a dispatcher process on one PostgreSQL: every event del
   assert.equal(paid.outcome, 'success');
   await rx.waitFor(() => rx.for('/serve-pay').length === 1, 20_000, 'transaction.success at the receiver');
   assert.equal(JSON.parse(rx.for('/serve-pay')[0].body).type, 'transaction.success');
-  await rx.waitFor(() => rx.for('/serve').length === 21, 20_000, 'order.success at the order.* endpoint');
+  await rx.waitFor(() => rx.for('/serve').length === 21, 20_000, 'order.success at the order.*, shop.* endpoint');
 
   api.child.kill('SIGTERM');
   dispatcher.child.kill('SIGTERM');

@@ -22,9 +22,10 @@ import {
   type ModuleMigrations, type ModuleStatements, type Params, type PostgresModuleStore, type PostgresOutboxTx, type RunOptions,
 } from '../module-port.js';
 import { scopesText, toApiKey, type ApiKeyRow } from '../api-keys.js';
+import { eventTypeParams, toEventType, type EventTypeRow } from '../event-types.js';
 import { endpointQuotaExceeded } from '../../limits/errors.js';
 import type {
-  AppendedEvent, ApiKeyRecord, Attempt, AttemptResult, ClaimedDelivery, ClaimOptions, Delivery, DeliveryCounts,
+  AppendedEvent, ApiKeyRecord, EventTypeRecord, Attempt, AttemptResult, ClaimedDelivery, ClaimOptions, Delivery, DeliveryCounts,
   DeliveryFilter, Endpoint, EndpointPatch, EndpointSecret, EventFilter, EventRecord, ListOptions, Merchant,
   NewApiKey, NewEndpoint, NewEvent, Page, ResealCounts, Store,
 } from '../types.js';
@@ -224,6 +225,19 @@ export class PostgresStore implements Store {
   async touchApiKey(id: string, at: number): Promise<void> {
     await this.db.run('api_key_touch', { id, at }, { idempotent: true });
   }
+  async createEventType(t: EventTypeRecord): Promise<boolean> {
+    // Not idempotent: run again after a lost COMMIT it would find the row and answer false.
+    return (await this.db.run('event_type_insert', eventTypeParams(t), { idempotent: false })).length > 0;
+  }
+
+  async listEventTypes(merchantId: MerchantId): Promise<EventTypeRecord[]> {
+    return (await this.db.run<EventTypeRow>('event_type_list', { merchant_id: merchantId }, { idempotent: true })).map(toEventType);
+  }
+
+  async deleteEventType(merchantId: MerchantId, name: string): Promise<boolean> {
+    return (await this.db.run('event_type_delete', { merchant_id: merchantId, name }, { idempotent: false })).length > 0;
+  }
+
 
   // endpoints --------------------------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ import { toClaimedDeliveries, type ClaimRow } from '../claimed.js';
 import { decodeCursor, ID_MAX, ID_MIN, toPage } from '../cursor.js';
 import { addStatements, checkOwn, migrationsInOrder, type ModuleMigrations, type ModuleStatements, type Params, type SqliteModuleStore, type SqliteOutboxTx } from '../module-port.js';
 import { scopesText, toApiKey, type ApiKeyRow } from '../api-keys.js';
+import { eventTypeParams, toEventType, type EventTypeRow } from '../event-types.js';
 import { endpointQuotaExceeded } from '../../limits/errors.js';
 import { loadMigrations, loadSqlFiles } from '../sql-files.js';
 import {
@@ -26,7 +27,7 @@ import {
   type AttemptRow, type DeliveryRow, type EndpointRow, type EventRow,
 } from './rows.js';
 import type {
-  AppendedEvent, ApiKeyRecord, Attempt, AttemptResult, ClaimedDelivery, ClaimOptions, Delivery, DeliveryCounts,
+  AppendedEvent, ApiKeyRecord, EventTypeRecord, Attempt, AttemptResult, ClaimedDelivery, ClaimOptions, Delivery, DeliveryCounts,
   DeliveryFilter, Endpoint, EndpointPatch, EndpointSecret, EventFilter, EventRecord, ListOptions, Merchant,
   NewApiKey, NewEndpoint, NewEvent, Page, ResealCounts, Store,
 } from '../types.js';
@@ -203,6 +204,18 @@ export class SqliteStore implements Store {
   async touchApiKey(id: string, at: number): Promise<void> {
     this.stmt('api_key_touch').run({ id, at });
   }
+  async createEventType(t: EventTypeRecord): Promise<boolean> {
+    return this.stmt('event_type_insert').get(eventTypeParams(t)) !== undefined;
+  }
+
+  async listEventTypes(merchantId: MerchantId): Promise<EventTypeRecord[]> {
+    return (this.stmt('event_type_list').all({ merchant_id: merchantId }) as EventTypeRow[]).map(toEventType);
+  }
+
+  async deleteEventType(merchantId: MerchantId, name: string): Promise<boolean> {
+    return this.stmt('event_type_delete').get({ merchant_id: merchantId, name }) !== undefined;
+  }
+
 
   // endpoints --------------------------------------------------------------------------------------
 

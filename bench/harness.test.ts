@@ -4,7 +4,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'undici';
 import { Receiver } from './receiver/receiver.js';
-import { WebhookSender, DeliveryError } from './lib/webhook.js';
+import { WebhookSender, type DeliveryError } from './lib/webhook.js';
 import { makeEvent, makeSecret } from './lib/workload.js';
 
 const receiver = new Receiver(1); // check every signature
@@ -14,9 +14,13 @@ test('the receiver counts distinct webhook ids and rejects bad signatures', asyn
   const secret = makeSecret();
   const [url] = await receiver.configure([{ secret }]);
   const good = new WebhookSender([{ index: 0, url, secret, hangs: false }], { connections: 2, timeoutMs: 5000 });
-  const forged = new WebhookSender([{ index: 0, url, secret: makeSecret(), hangs: false }], { connections: 2, timeoutMs: 5000 });
+  const forged = new WebhookSender([{ index: 0, url, secret: makeSecret(), hangs: false }], {
+    connections: 2,
+    timeoutMs: 5000,
+  });
   try {
-    const a = makeEvent('test', 1, 1), b = makeEvent('test', 2, 1);
+    const a = makeEvent('test', 1, 1),
+      b = makeEvent('test', 2, 1);
     await good.deliver(a);
     await good.deliver(b);
     await good.deliver(a); // a retry of the same event: counted once

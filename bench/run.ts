@@ -36,30 +36,53 @@ const USAGE = `usage: npm run bench [-- options]
   --help`;
 
 const startedAt = Date.now();
-const log = (message: string) => process.stderr.write(`[${((Date.now() - startedAt) / 1000).toFixed(1).padStart(5)} s] ${message}\n`);
+const log = (message: string) =>
+  process.stderr.write(`[${((Date.now() - startedAt) / 1000).toFixed(1).padStart(5)} s] ${message}\n`);
 
 async function serverVersions(settings: ReturnType<typeof makeSettings>) {
-  let redis: string | null = null, postgres: string | null = null;
-  const client = new Redis({ ...settings.redis, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  let redis: string | null = null,
+    postgres: string | null = null;
+  const client = new Redis({
+    ...settings.redis,
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
   try {
     await client.connect();
     redis = /redis_version:(\S+)/.exec(await client.info('server'))?.[1] ?? null;
-  } catch { /* not running */ } finally { client.disconnect(); }
+  } catch {
+    /* not running */
+  } finally {
+    client.disconnect();
+  }
   try {
-    postgres = await withClient(settings.postgresUrl, async (c) => (await c.query('show server_version')).rows[0].server_version as string);
-  } catch { /* not running */ }
+    postgres = await withClient(
+      settings.postgresUrl,
+      async (c) => (await c.query('show server_version')).rows[0].server_version as string,
+    );
+  } catch {
+    /* not running */
+  }
   return { redis, postgres };
 }
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      scenario: { type: 'string' }, quick: { type: 'boolean', default: false }, systems: { type: 'string' },
-      concurrency: { type: 'string' }, events: { type: 'string' }, 'no-write': { type: 'boolean', default: false },
+      scenario: { type: 'string' },
+      quick: { type: 'boolean', default: false },
+      systems: { type: 'string' },
+      concurrency: { type: 'string' },
+      events: { type: 'string' },
+      'no-write': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
-  if (values.help) { console.log(USAGE); return; }
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
   const scenarios = (values.scenario?.split(',') ?? Object.keys(SCENARIOS)) as ScenarioName[];
   for (const s of scenarios) if (!(s in SCENARIOS)) throw new Error(`unknown scenario ${s}\n${USAGE}`);
   const settings = makeSettings(values.quick, {
@@ -68,44 +91,72 @@ async function main(): Promise<void> {
   });
   const wanted = values.systems?.split(',');
   const all = await loadSystems(log);
-  for (const id of wanted ?? []) if (!all.some((l) => l.system.id === id)) throw new Error(`no system ${id}; known: ${all.map((l) => l.system.id).join(', ')}`);
+  for (const id of wanted ?? [])
+    if (!all.some((l) => l.system.id === id))
+      throw new Error(`no system ${id}; known: ${all.map((l) => l.system.id).join(', ')}`);
 
   const machine = describeMachine();
   Object.assign(machine, await serverVersions(settings));
-  log(`payhook bench: ${machine.cores} cores (${machine.cpuModel}), Node ${machine.node}, load ${machine.loadAverageBefore.join(' ')}${settings.quick ? ', quick' : ''}`);
+  log(
+    `payhook bench: ${machine.cores} cores (${machine.cpuModel}), Node ${machine.node}, load ${machine.loadAverageBefore.join(' ')}${settings.quick ? ', quick' : ''}`,
+  );
 
   process.env.BENCH_SAMPLE_EVERY = String(settings.sampleEvery);
   const receiver = await ChildRpc.start(RECEIVER_ENTRY, 'receiver', { profile: true });
-  process.once('SIGINT', () => { log('interrupted'); void receiver.stop(1000).finally(() => process.exit(130)); });
+  process.once('SIGINT', () => {
+    log('interrupted');
+    void receiver.stop(1000).finally(() => process.exit(130));
+  });
   const unavailable = new Map<string, string | null>();
   try {
     for (const scenario of scenarios) {
       const started = Date.now();
-      const candidates = all.filter(({ system }) => wanted
-        ? wanted.includes(system.id) && (system.scenarios.includes(scenario) || system.optionalScenarios?.includes(scenario))
-        : system.scenarios.includes(scenario));
+      const candidates = all.filter(({ system }) =>
+        wanted
+          ? wanted.includes(system.id) &&
+            (system.scenarios.includes(scenario) || system.optionalScenarios?.includes(scenario))
+          : system.scenarios.includes(scenario),
+      );
       const systems: LoadedSystem[] = [];
       const skipped: Array<{ system: string; reason: string }> = [];
       for (const loaded of candidates) {
         const { system } = loaded;
         if (!unavailable.has(system.id)) unavailable.set(system.id, (await system.unavailable?.()) ?? null);
         const reason = unavailable.get(system.id);
-        if (reason) { skipped.push({ system: system.id, reason }); log(`${scenario}: skipping ${system.id}: ${reason}`); } else systems.push(loaded);
+        if (reason) {
+          skipped.push({ system: system.id, reason });
+          log(`${scenario}: skipping ${system.id}: ${reason}`);
+        } else systems.push(loaded);
       }
       if (systems.length === 0) {
-        log(`${scenario}: no system to run${all.some((l) => l.system.role === 'subject') ? '' : ' (payhook is not plugged in yet: bench/systems/payhook.ts)'}`);
+        log(
+          `${scenario}: no system to run${all.some((l) => l.system.role === 'subject') ? '' : ' (payhook is not plugged in yet: bench/systems/payhook.ts)'}`,
+        );
         continue;
       }
       log(`== ${scenario}: ${systems.map((l) => l.system.id).join(', ')}`);
       const outcome = await SCENARIOS[scenario]({ settings, receiver, systems, log });
-      const ratios = computeRatios(outcome, systems.map((l) => l.system));
-      for (const r of ratios) log(`  ratio ${r.subject} ÷ ${r.versus}${r.variant ? ` (${r.variant})` : ''} ${r.metric}: ${r.value.toFixed(2)}×`);
+      const ratios = computeRatios(
+        outcome,
+        systems.map((l) => l.system),
+      );
+      for (const r of ratios)
+        log(
+          `  ratio ${r.subject} ÷ ${r.versus}${r.variant ? ` (${r.variant})` : ''} ${r.metric}: ${r.value.toFixed(2)}×`,
+        );
       machine.loadAverageAfter = os.loadavg().map((l) => +l.toFixed(2));
       const date = new Date().toISOString().slice(0, 10);
       const base = `${date}-${scenario}${settings.quick ? '-quick' : ''}`;
       outcome.plots = outcome.plots.map((p) => ({ ...p, name: `${base}-${p.name}` }));
       const report = {
-        scenario, date, settings, machine: { ...machine }, systems: systems.map((l) => l.system), skipped, outcome, ratios,
+        scenario,
+        date,
+        settings,
+        machine: { ...machine },
+        systems: systems.map((l) => l.system),
+        skipped,
+        outcome,
+        ratios,
         durationS: (Date.now() - started) / 1000,
       };
       if (values['no-write']) continue;

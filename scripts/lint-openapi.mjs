@@ -15,13 +15,16 @@ const root = new URL('..', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'payhook-openapi-'));
 let status = 1;
 try {
-  const config = loadConfig({ PAYHOOK_LOG_LEVEL: 'silent', PAYHOOK_ROLE: 'api' }, { port: 0, dbPath: join(dir, 'payhook.db') });
+  const config = loadConfig(
+    { PAYHOOK_LOG_LEVEL: 'silent', PAYHOOK_ROLE: 'api' },
+    { port: 0, dbPath: join(dir, 'payhook.db') },
+  );
   const app = await createPayhook(config);
   let text;
   try {
     const res = await app.api.inject({ method: 'GET', url: '/openapi.json' });
     if (res.statusCode !== 200) throw new Error(`GET /openapi.json answered ${res.statusCode}: ${res.body}`);
-    text = JSON.stringify(JSON.parse(res.body), null, 2) + '\n';
+    text = `${JSON.stringify(JSON.parse(res.body), null, 2)}\n`;
   } finally {
     await app.stop();
   }
@@ -33,7 +36,11 @@ try {
   const cli = join(createRequire(import.meta.url).resolve('@redocly/cli/package.json'), '..', 'bin', 'cli.js');
   // No telemetry and no update check: redocly would otherwise call home on every run.
   const env = { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' };
-  const r = spawnSync(process.execPath, [cli, 'lint', file, '--config', join(root, 'redocly.yaml')], { stdio: 'inherit', env, cwd: root });
+  const r = spawnSync(process.execPath, [cli, 'lint', file, '--config', join(root, 'redocly.yaml')], {
+    stdio: 'inherit',
+    env,
+    cwd: root,
+  });
   status = r.status ?? 1;
 } finally {
   rmSync(dir, { recursive: true, force: true });

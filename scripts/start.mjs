@@ -40,10 +40,12 @@ const env = {
   PAYHOOK_DB: process.env.PAYHOOK_DB ?? join(root, 'data', 'payhook.db'),
   PAYHOOK_ALLOW_NETWORKS: process.env.PAYHOOK_ALLOW_NETWORKS ?? '127.0.0.0/8,::1/128',
 };
-console.log(allowSet
-  ? `npm start: deliveries may go to public addresses and PAYHOOK_ALLOW_NETWORKS=${env.PAYHOOK_ALLOW_NETWORKS}`
-  : 'npm start: local quick start, deliveries may go to loopback (127.0.0.0/8, ::1) as well as public addresses;\n' +
-    '  `payhook serve` refuses loopback and private addresses unless PAYHOOK_ALLOW_NETWORKS opens them');
+console.log(
+  allowSet
+    ? `npm start: deliveries may go to public addresses and PAYHOOK_ALLOW_NETWORKS=${env.PAYHOOK_ALLOW_NETWORKS}`
+    : 'npm start: local quick start, deliveries may go to loopback (127.0.0.0/8, ::1) as well as public addresses;\n' +
+        '  `payhook serve` refuses loopback and private addresses unless PAYHOOK_ALLOW_NETWORKS opens them',
+);
 const command = demo
   ? ['--conditions=development', '--import', import.meta.resolve('tsx'), join(root, 'examples/shop/src/demo.ts')]
   : [join(root, 'packages/server/dist/cli/main.js'), 'serve', ...args];

@@ -16,8 +16,16 @@ export interface CreateArgs {
   options: Omit<SystemOptions, 'log'>;
 }
 
-export interface ProduceArgs { count: number; offset: number; chunk: number; endpointCount: number }
-export interface ProduceResult { firstAcceptAt: number; lastAcceptAt: number }
+export interface ProduceArgs {
+  count: number;
+  offset: number;
+  chunk: number;
+  endpointCount: number;
+}
+export interface ProduceResult {
+  firstAcceptAt: number;
+  lastAcceptAt: number;
+}
 
 export interface SteadyArgs {
   rate: number;
@@ -39,7 +47,10 @@ export interface SteadyResult {
   acceptMs: { p50: number; p99: number; max: number };
 }
 
-export interface MemoryResult { peakRss: number; samples: Array<[number, number]> }
+export interface MemoryResult {
+  peakRss: number;
+  samples: Array<[number, number]>;
+}
 
 /** Accepts still outstanding beyond which the steady producer stops offering more (bounded memory). */
 const MAX_OUTSTANDING = 10_000;
@@ -59,6 +70,7 @@ function need<K extends keyof SystemInstance>(name: K): NonNullable<SystemInstan
   if (!instance) throw new Error('create first');
   const fn = instance[name];
   if (typeof fn !== 'function') throw new Error(`this system does not implement ${String(name)}()`);
+  // biome-ignore lint/complexity/noBannedTypes: the member is one of several method types; binding keeps its own.
   return (fn as Function).bind(instance);
 }
 
@@ -69,17 +81,35 @@ function percentile(sorted: Float64Array, p: number): number {
 async function runSteady(args: SteadyArgs, control: { stop: boolean }): Promise<SteadyResult> {
   const accept = need('accept') as (e: BenchEvent) => Promise<void>;
   const times: number[] = [];
-  let made = 0, due = 0, failed = 0, skipped = 0, outstanding = 0;
+  let made = 0,
+    due = 0,
+    failed = 0,
+    skipped = 0,
+    outstanding = 0;
   const startedAt = now();
   // Open loop: events are offered on the clock whatever the system's speed, as clients would send them.
   while (!control.stop && (args.durationMs === null || now() - startedAt < args.durationMs)) {
     const target = Math.floor(((now() - startedAt) * args.rate) / 1000);
     for (; due < target; due++) {
-      if (outstanding >= MAX_OUTSTANDING) { skipped++; continue; }
+      if (outstanding >= MAX_OUTSTANDING) {
+        skipped++;
+        continue;
+      }
       const t0 = now();
       const event = makeEvent(runId, args.offset + made++, args.endpointCount, t0);
       outstanding++;
-      accept(event).then(() => { times.push(now() - t0); }, () => { failed++; }).finally(() => { outstanding--; });
+      accept(event)
+        .then(
+          () => {
+            times.push(now() - t0);
+          },
+          () => {
+            failed++;
+          },
+        )
+        .finally(() => {
+          outstanding--;
+        });
     }
     await sleep(1);
   }
@@ -87,7 +117,10 @@ async function runSteady(args: SteadyArgs, control: { stop: boolean }): Promise<
   failed += outstanding; // never settled: counted as failed accepts
   const sorted = Float64Array.from(times).sort();
   return {
-    startedAt, accepted: times.length, failed, skipped,
+    startedAt,
+    accepted: times.length,
+    failed,
+    skipped,
     acceptMs: { p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: percentile(sorted, 100) },
   };
 }
@@ -146,7 +179,10 @@ serveRpc({
   ingestTarget: () => need('ingestTarget')(),
   async close() {
     clearInterval(rssTimer);
-    if (steady) { steady.stop = true; await steady.done; }
+    if (steady) {
+      steady.stop = true;
+      await steady.done;
+    }
     await instance?.close();
     instance = null;
     setImmediate(() => process.exit(0));
@@ -158,9 +194,13 @@ serveRpc({
 const leave = () => {
   void Promise.resolve()
     .then(() => instance?.close())
-    .catch((error) => process.stderr.write(`host: cleaning up after the orchestrator left failed: ${(error as Error).message}\n`))
+    .catch((error) =>
+      process.stderr.write(`host: cleaning up after the orchestrator left failed: ${(error as Error).message}\n`),
+    )
     .finally(() => process.exit(1));
 };
 process.on('disconnect', leave);
 process.on('SIGTERM', leave);
-process.on('SIGINT', () => { /* the orchestrator decides */ });
+process.on('SIGINT', () => {
+  /* the orchestrator decides */
+});

@@ -39,7 +39,10 @@ export const DEFAULT_POSTGRES_URL = 'postgres://postgres@127.0.0.1:5432/test';
  */
 export async function dropStaleSchemas(url: string, prefix: string, olderThanMs = 6 * 3_600_000): Promise<string[]> {
   return withClient(url, async (client) => {
-    const { rows } = await client.query<{ nspname: string }>('select nspname from pg_namespace where starts_with(nspname, $1)', [prefix]);
+    const { rows } = await client.query<{ nspname: string }>(
+      'select nspname from pg_namespace where starts_with(nspname, $1)',
+      [prefix],
+    );
     const dropped: string[] = [];
     for (const { nspname } of rows) {
       const runId = nspname.slice(prefix.length);

@@ -26,7 +26,13 @@ export interface Row {
   values: Record<string, number | null>;
 }
 
-export interface Ratio { subject: string; versus: string; variant: string; metric: string; value: number }
+export interface Ratio {
+  subject: string;
+  versus: string;
+  variant: string;
+  metric: string;
+  value: number;
+}
 
 export interface ScenarioOutcome {
   columns: Column[];
@@ -72,7 +78,14 @@ function syscallCost(): number {
 export function describeMachine(): Machine {
   const cpus = os.cpus();
   let commit: string | null = null;
-  try { commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim(); } catch { /* not a checkout */ }
+  try {
+    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
+  } catch {
+    /* not a checkout */
+  }
   return {
     cores: cpus.length,
     cpuModel: cpus[0]?.model.trim() ?? 'unknown',
@@ -95,7 +108,8 @@ export function computeRatios(outcome: ScenarioOutcome, systems: readonly BenchS
   for (const subject of valid.filter((r) => role.get(r.system) === 'subject')) {
     for (const other of valid.filter((r) => r.variant === subject.variant && role.get(r.system) !== 'subject')) {
       for (const metric of outcome.ratioMetrics) {
-        const a = subject.values[metric], b = other.values[metric];
+        const a = subject.values[metric],
+          b = other.values[metric];
         if (a == null || b == null || !Number.isFinite(a) || !Number.isFinite(b) || b === 0) continue;
         ratios.push({ subject: subject.system, versus: other.system, variant: subject.variant, metric, value: a / b });
       }
@@ -134,7 +148,10 @@ export function renderMarkdown(r: ReportInput): string {
   const label = new Map(r.systems.map((s) => [s.id, s.label]));
   const lines: string[] = [];
   lines.push(`# ${TITLES[r.scenario]}${settings.quick ? ' (quick run)' : ''}`, '');
-  lines.push(`Run on ${r.date} in ${r.durationS.toFixed(0)} s with \`npm run bench -- --scenario ${r.scenario}${settings.quick ? ' --quick' : ''}\`.`, '');
+  lines.push(
+    `Run on ${r.date} in ${r.durationS.toFixed(0)} s with \`npm run bench -- --scenario ${r.scenario}${settings.quick ? ' --quick' : ''}\`.`,
+    '',
+  );
   const variants = [...new Set(outcome.rows.map((row) => row.variant))];
   for (const variant of variants) {
     if (variant) lines.push(`## ${variant}`, '');
@@ -142,16 +159,22 @@ export function renderMarkdown(r: ReportInput): string {
     lines.push(`| --- | ${outcome.columns.map(() => '---:').join(' | ')} | --- |`);
     for (const row of outcome.rows.filter((x) => x.variant === variant)) {
       const status = row.valid ? 'yes' : `**no**: ${row.problems.join('; ')}`;
-      lines.push(`| ${label.get(row.system) ?? row.system} | ${outcome.columns.map((c) => cell(row.values[c.key], c.digits)).join(' | ')} | ${status} |`);
+      lines.push(
+        `| ${label.get(row.system) ?? row.system} | ${outcome.columns.map((c) => cell(row.values[c.key], c.digits)).join(' | ')} | ${status} |`,
+      );
     }
     lines.push('');
   }
   const notesWithProblems = outcome.rows.filter((x) => x.valid && x.problems.length);
-  for (const row of notesWithProblems) lines.push(`- ${row.system}${row.variant ? ` (${row.variant})` : ''}: ${row.problems.join('; ')}`);
+  for (const row of notesWithProblems)
+    lines.push(`- ${row.system}${row.variant ? ` (${row.variant})` : ''}: ${row.problems.join('; ')}`);
   if (notesWithProblems.length) lines.push('');
   lines.push('## Ratios', '');
   if (r.ratios.length === 0) {
-    lines.push('No payhook run in this scenario yet (add `bench/systems/payhook.ts`), so no ratios: the table above is the baselines alone.', '');
+    lines.push(
+      'No payhook run in this scenario yet (add `bench/systems/payhook.ts`), so no ratios: the table above is the baselines alone.',
+      '',
+    );
   } else {
     const better = new Map(outcome.columns.map((c) => [c.key, c.better]));
     lines.push('| payhook run | versus | variant | metric | ratio |', '| --- | --- | --- | --- | ---: |');
@@ -164,13 +187,17 @@ export function renderMarkdown(r: ReportInput): string {
   for (const plot of outcome.plots) lines.push(`![${plot.name}](${plot.name})`, '');
   lines.push('## Notes', '');
   for (const note of outcome.notes) lines.push(`- ${note}`);
-  lines.push(`- The machine is shared: other work (test suites, builds) may have run at the same time, so figures are noisy; compare systems within one file, where they ran minutes apart on the same workload. Load average before: ${machine.loadAverageBefore.join(', ')}; after: ${machine.loadAverageAfter?.join(', ') ?? '?'}.`);
+  lines.push(
+    `- The machine is shared: other work (test suites, builds) may have run at the same time, so figures are noisy; compare systems within one file, where they ran minutes apart on the same workload. Load average before: ${machine.loadAverageBefore.join(', ')}; after: ${machine.loadAverageAfter?.join(', ') ?? '?'}.`,
+  );
   for (const s of r.skipped) lines.push(`- Not run: ${s.system} (${s.reason}).`);
   lines.push('', '## Systems', '');
   for (const s of r.systems) lines.push(`- **${s.id}**, ${s.role}: ${s.label}${s.notes ? `. ${s.notes}` : ''}.`);
   lines.push('', '## Machine', '');
   lines.push(`- ${machine.cores} cores, ${machine.cpuModel}, ${machine.memoryGiB} GiB memory`);
-  lines.push(`- Node ${machine.node}, ${machine.os}; one write(2) to /dev/null takes ${machine.syscallNs} ns (bare metal: a few hundred)`);
+  lines.push(
+    `- Node ${machine.node}, ${machine.os}; one write(2) to /dev/null takes ${machine.syscallNs} ns (bare metal: a few hundred)`,
+  );
   lines.push(`- Redis ${machine.redis ?? 'not reached'}, PostgreSQL ${machine.postgres ?? 'not reached'}`);
   lines.push(`- payhook commit ${machine.commit ?? 'unknown'}`);
   lines.push('', '## Settings', '', '```json', JSON.stringify(settings, null, 2), '```', '');
@@ -180,14 +207,32 @@ export function renderMarkdown(r: ReportInput): string {
 export function writeReport(dir: URL, base: string, r: ReportInput): string[] {
   mkdirSync(dir, { recursive: true });
   const written: string[] = [];
-  const put = (name: string, text: string) => { writeFileSync(new URL(name, dir), text); written.push(name); };
+  const put = (name: string, text: string) => {
+    writeFileSync(new URL(name, dir), text);
+    written.push(name);
+  };
   for (const plot of r.outcome.plots) put(plot.name, plot.svg);
   put(`${base}.md`, renderMarkdown(r));
-  put(`${base}.json`, JSON.stringify({
-    scenario: r.scenario, date: r.date, durationS: +r.durationS.toFixed(1), machine: r.machine, settings: r.settings,
-    systems: r.systems.map(({ id, label, role, notes }) => ({ id, label, role, notes })),
-    skipped: r.skipped, columns: r.outcome.columns, rows: r.outcome.rows, ratios: r.ratios,
-    notes: r.outcome.notes, series: r.outcome.series ?? null,
-  }, null, 2) + '\n');
+  put(
+    `${base}.json`,
+    `${JSON.stringify(
+      {
+        scenario: r.scenario,
+        date: r.date,
+        durationS: +r.durationS.toFixed(1),
+        machine: r.machine,
+        settings: r.settings,
+        systems: r.systems.map(({ id, label, role, notes }) => ({ id, label, role, notes })),
+        skipped: r.skipped,
+        columns: r.outcome.columns,
+        rows: r.outcome.rows,
+        ratios: r.ratios,
+        notes: r.outcome.notes,
+        series: r.outcome.series ?? null,
+      },
+      null,
+      2,
+    )}\n`,
+  );
   return written;
 }

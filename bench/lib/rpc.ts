@@ -4,8 +4,17 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 
-interface Request { rpc: number; command: string; args: unknown }
-interface Response { rpc: number; ok: boolean; result?: unknown; error?: string }
+interface Request {
+  rpc: number;
+  command: string;
+  args: unknown;
+}
+interface Response {
+  rpc: number;
+  ok: boolean;
+  result?: unknown;
+  error?: string;
+}
 
 /** Node flags every bench process runs with: TypeScript through tsx, workspace packages from source. */
 export const CHILD_EXEC_ARGV = ['--conditions=development', '--import', 'tsx'];
@@ -15,7 +24,10 @@ export class ChildRpc {
   private readonly pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
   private exited = false;
 
-  private constructor(readonly child: ChildProcess, readonly name: string) {
+  private constructor(
+    readonly child: ChildProcess,
+    readonly name: string,
+  ) {
     child.on('message', (message: Response) => {
       const waiter = this.pending.get(message.rpc);
       if (!waiter) return;
@@ -25,7 +37,8 @@ export class ChildRpc {
     });
     child.on('exit', (code, signal) => {
       this.exited = true;
-      for (const waiter of this.pending.values()) waiter.reject(new Error(`${name} exited (${signal ?? code}) during a call`));
+      for (const waiter of this.pending.values())
+        waiter.reject(new Error(`${name} exited (${signal ?? code}) during a call`));
       this.pending.clear();
     });
   }
@@ -33,7 +46,10 @@ export class ChildRpc {
   /** Forks `entry` with the bench's Node flags; resolves once the child says it is ready. */
   static async start(entry: string, name: string, options: { profile?: boolean } = {}): Promise<ChildRpc> {
     // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of each profiled child there (open it in Chrome DevTools).
-    const profile = options.profile && process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+    const profile =
+      options.profile && process.env.BENCH_CPU_PROF
+        ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
+        : [];
     const child = fork(entry, [], {
       execArgv: [...CHILD_EXEC_ARGV, ...profile],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -41,7 +57,9 @@ export class ChildRpc {
     });
     const rpc = new ChildRpc(child, name);
     await new Promise<void>((resolve, reject) => {
-      child.once('message', (m: { ready?: boolean }) => (m.ready ? resolve() : reject(new Error(`${name}: unexpected first message`))));
+      child.once('message', (m: { ready?: boolean }) =>
+        m.ready ? resolve() : reject(new Error(`${name}: unexpected first message`)),
+      );
       child.once('exit', (code) => reject(new Error(`${name} exited (${code}) before it was ready`)));
     });
     return rpc;

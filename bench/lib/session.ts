@@ -46,11 +46,18 @@ export interface SessionSpec {
 }
 
 export async function withSession<T>(
-  receiver: ChildRpc, loaded: LoadedSystem, settings: Settings, spec: SessionSpec, fn: (session: Session) => Promise<T>,
+  receiver: ChildRpc,
+  loaded: LoadedSystem,
+  settings: Settings,
+  spec: SessionSpec,
+  fn: (session: Session) => Promise<T>,
 ): Promise<T> {
   const runId = makeRunId();
   const secrets = spec.hangs.map(() => makeSecret());
-  const urls = await receiver.call<string[]>('configure', spec.hangs.map((hang, i) => ({ hang, secret: secrets[i] } satisfies EndpointSpec)));
+  const urls = await receiver.call<string[]>(
+    'configure',
+    spec.hangs.map((hang, i) => ({ hang, secret: secrets[i] }) satisfies EndpointSpec),
+  );
   const endpoints = urls.map((url, index) => ({ index, url, secret: secrets[index], hangs: spec.hangs[index] }));
   const tmpDir = mkdtempSync(join(tmpdir(), `payhook-bench-${runId}-`));
   const host = await (spare ?? startHost());
@@ -60,7 +67,10 @@ export async function withSession<T>(
       file: loaded.file,
       systemId: loaded.system.id,
       options: {
-        scenario: spec.scenario, runId, endpoints, tmpDir,
+        scenario: spec.scenario,
+        runId,
+        endpoints,
+        tmpDir,
         concurrency: settings.concurrency,
         timeoutMs: spec.timeoutMs ?? settings.timeoutMs,
         retryDelayMs: settings.retryDelayMs,
@@ -70,7 +80,8 @@ export async function withSession<T>(
     };
     const { secrets: own } = await host.call<{ secrets: string[] | null }>('create', args);
     if (own) {
-      if (own.length !== endpoints.length) throw new Error(`${loaded.system.id} returned ${own.length} secrets for ${endpoints.length} endpoints`);
+      if (own.length !== endpoints.length)
+        throw new Error(`${loaded.system.id} returned ${own.length} secrets for ${endpoints.length} endpoints`);
       await receiver.call('setSecrets', own);
     }
     await receiver.call('reset');

@@ -19,7 +19,10 @@ export interface AttemptRecord {
 }
 
 export class DeliveryError extends Error {
-  constructor(message: string, readonly statusCode: number | null) {
+  constructor(
+    message: string,
+    readonly statusCode: number | null,
+  ) {
     super(message);
     this.name = 'DeliveryError';
   }
@@ -32,7 +35,7 @@ export function secretKey(secret: string): Buffer {
 
 /** `webhook-signature` value (one `v1,` entry) for a message. */
 export function signV1(key: Buffer, id: string, timestamp: number, body: string): string {
-  return 'v1,' + createHmac('sha256', key).update(`${id}.${timestamp}.`).update(body).digest('base64');
+  return `v1,${createHmac('sha256', key).update(`${id}.${timestamp}.`).update(body).digest('base64')}`;
 }
 
 export interface SenderOptions {
@@ -46,7 +49,10 @@ export class WebhookSender {
   private readonly paths: string[];
   private readonly keys: Buffer[];
 
-  constructor(endpoints: readonly BenchEndpoint[], private readonly options: SenderOptions) {
+  constructor(
+    endpoints: readonly BenchEndpoint[],
+    private readonly options: SenderOptions,
+  ) {
     this.pools = [];
     this.paths = [];
     this.keys = [];

@@ -8,7 +8,7 @@ import { now } from './clock.js';
 
 /** A `whsec_` secret (32 random bytes), as payhook makes them. */
 export function makeSecret(): string {
-  return 'whsec_' + randomBytes(32).toString('base64');
+  return `whsec_${randomBytes(32).toString('base64')}`;
 }
 
 /** A short run token, safe in queue names and PostgreSQL identifiers. */
@@ -22,10 +22,10 @@ const EVENT_TYPES = ['transaction.success', 'order.success'] as const;
 export function paymentData(n: number, t0: number): PaymentEventData {
   const amount = 10_000 + (n % 90_000);
   return {
-    order_id: 'ord_01JD' + n.toString(36).padStart(22, '0'),
-    transaction_id: 'txn_01JD' + n.toString(36).padStart(22, '0'),
-    reference: 'SHOP-ORDER-' + String(n).padStart(9, '0'),
-    transaction_no: 'FLNIAREC' + n.toString(16).padStart(13, '0'),
+    order_id: `ord_01JD${n.toString(36).padStart(22, '0')}`,
+    transaction_id: `txn_01JD${n.toString(36).padStart(22, '0')}`,
+    reference: `SHOP-ORDER-${String(n).padStart(9, '0')}`,
+    transaction_no: `FLNIAREC${n.toString(16).padStart(13, '0')}`,
     payment_reference: randomUUID(),
     amount,
     amount_decimal: `${Math.floor(amount / 100)}.${String(amount % 100).padStart(2, '0')}`,

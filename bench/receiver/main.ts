@@ -18,5 +18,9 @@ serveRpc({
   rss: () => process.memoryUsage.rss(),
 });
 
-process.on('SIGTERM', () => { void receiver.close().finally(() => process.exit(0)); });
-process.on('disconnect', () => { void receiver.close().finally(() => process.exit(0)); });
+process.on('SIGTERM', () => {
+  void receiver.close().finally(() => process.exit(0));
+});
+process.on('disconnect', () => {
+  void receiver.close().finally(() => process.exit(0));
+});

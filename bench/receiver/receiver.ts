@@ -51,7 +51,12 @@ export interface LatencySummary {
 
 const SPECTRUM = [0, 10, 25, 50, 75, 90, 95, 99, 99.5, 99.9, 100];
 
-interface Listener { server: Server; port: number; sockets: Set<Socket>; spec: EndpointSpec }
+interface Listener {
+  server: Server;
+  port: number;
+  sockets: Set<Socket>;
+  spec: EndpointSpec;
+}
 
 export class Receiver {
   private listeners: Listener[] = [];
@@ -80,7 +85,10 @@ export class Receiver {
       const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => this.handle(index, req, res));
       server.headersTimeout = 66_000;
       server.requestTimeout = 0;
-      server.on('connection', (socket) => { sockets.add(socket); socket.on('close', () => sockets.delete(socket)); });
+      server.on('connection', (socket) => {
+        sockets.add(socket);
+        socket.on('close', () => sockets.delete(socket));
+      });
       const port = await listen(server, 0);
       this.listeners.push({ server, port, sockets, spec });
     }
@@ -102,8 +110,16 @@ export class Receiver {
     this.stopTimeline();
     this.timelineData = [];
     this.s = {
-      requests: 0, unique: 0, duplicates: 0, badSignatures: 0, verified: 0, rejected: 0, held: 0,
-      perEndpoint: this.listeners.map(() => 0), firstArrival: null, lastNewArrival: null,
+      requests: 0,
+      unique: 0,
+      duplicates: 0,
+      badSignatures: 0,
+      verified: 0,
+      rejected: 0,
+      held: 0,
+      perEndpoint: this.listeners.map(() => 0),
+      firstArrival: null,
+      lastNewArrival: null,
     };
   }
 
@@ -150,13 +166,18 @@ export class Receiver {
     for (let i = 0; i < this.latencyCount; i++) if (this.t0s[i] >= fromT0) values.push(this.arrivals[i] - this.t0s[i]);
     const sorted = Float64Array.from(values).sort();
     // Nearest-rank percentile: the smallest value with at least p% of the values at or below it.
-    const at = (p: number) => (sorted.length === 0 ? NaN : sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)]);
+    const at = (p: number) =>
+      sorted.length === 0 ? NaN : sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)];
     let sum = 0;
     for (const v of sorted) sum += v;
     return {
       count: sorted.length,
       mean: sorted.length ? sum / sorted.length : NaN,
-      p50: at(50), p90: at(90), p99: at(99), p999: at(99.9), max: at(100),
+      p50: at(50),
+      p90: at(90),
+      p99: at(99),
+      p999: at(99.9),
+      max: at(100),
       spectrum: SPECTRUM.map((p) => [p, at(p)] as [number, number]),
     };
   }
@@ -215,11 +236,15 @@ export class Receiver {
     const webhook = this.webhooks[index];
     if (!webhook) return false;
     try {
-      webhook.verify(body, {
-        'webhook-id': String(req.headers['webhook-id'] ?? ''),
-        'webhook-timestamp': String(req.headers['webhook-timestamp'] ?? ''),
-        'webhook-signature': String(req.headers['webhook-signature'] ?? ''),
-      }, { jsonParse: false });
+      webhook.verify(
+        body,
+        {
+          'webhook-id': String(req.headers['webhook-id'] ?? ''),
+          'webhook-timestamp': String(req.headers['webhook-timestamp'] ?? ''),
+          'webhook-signature': String(req.headers['webhook-signature'] ?? ''),
+        },
+        { jsonParse: false },
+      );
       return true;
     } catch {
       return false;
@@ -232,7 +257,11 @@ export class Receiver {
     const t0 = Number.parseFloat(body.toString('latin1', at + 11, at + 40));
     if (!Number.isFinite(t0)) return;
     if (this.latencyCount === this.t0s.length) {
-      const grow = (a: Float64Array) => { const b = new Float64Array(a.length * 2); b.set(a); return b; };
+      const grow = (a: Float64Array) => {
+        const b = new Float64Array(a.length * 2);
+        b.set(a);
+        return b;
+      };
       this.t0s = grow(this.t0s);
       this.arrivals = grow(this.arrivals);
     }
@@ -256,11 +285,16 @@ export class Receiver {
   private async closeServers(): Promise<void> {
     for (const res of this.held) res.destroy();
     this.held.clear();
-    await Promise.all(this.listeners.map((l) => new Promise<void>((resolve) => {
-      if (!l.server.listening) return resolve();
-      l.server.close(() => resolve());
-      for (const socket of l.sockets) socket.destroy();
-    })));
+    await Promise.all(
+      this.listeners.map(
+        (l) =>
+          new Promise<void>((resolve) => {
+            if (!l.server.listening) return resolve();
+            l.server.close(() => resolve());
+            for (const socket of l.sockets) socket.destroy();
+          }),
+      ),
+    );
   }
 }
 

@@ -20,62 +20,98 @@ export const backlog: Scenario = async ({ settings, receiver, systems, log }) =>
     const id = loaded.system.id;
     log(`backlog: ${id}, ${n} events while the receiver is down`);
     try {
-      rows.push(await withSession(receiver, loaded, settings, { scenario: 'backlog', hangs: Array(endpoints).fill(false) }, async ({ host }) => {
-        const problems: string[] = [];
-        // 1. Ingest latency while idle (receiver up, nothing queued).
-        await host.call('steadyStart', { rate: ingestRate, durationMs: idleMs, offset: 0, endpointCount: endpoints, settleMs: 30_000 } satisfies SteadyArgs);
-        const idle = await host.call<SteadyResult>('steadyStop', { wait: true });
-        if (!(await receiver.call<boolean>('waitFor', { count: idle.accepted, timeoutMs: 30_000 }))) problems.push('idle-phase deliveries did not all arrive');
-        // 2. Receiver down; queue the backlog.
-        await receiver.call('down');
-        await host.call('resetMemory');
-        const queued = await host.call<ProduceResult>('produce', { count: n, offset: 10_000_000, chunk: 1000, endpointCount: endpoints });
-        // 3. Receiver up; ingest at the same steady rate while the backlog drains.
-        await receiver.call('startTimeline', 250);
-        const upAt = now();
-        await receiver.call('up');
-        await host.call('steadyStart', { rate: ingestRate, durationMs: null, offset: 20_000_000, endpointCount: endpoints, settleMs: 30_000 } satisfies SteadyArgs);
-        const drained = await receiver.call<boolean>('waitFor', { count: idle.accepted + n, timeoutMs: deadlineMs(n) });
-        const drainedAt = now();
-        const during = await host.call<SteadyResult>('steadyStop', { wait: false });
-        const total = idle.accepted + n + during.accepted;
-        await receiver.call('waitFor', { count: total, timeoutMs: 30_000 });
-        const timeline = await receiver.call<Array<[number, number]>>('stopTimeline');
-        const stats = await receiver.call<ReceiverStats>('stats');
-        const memory = await host.call<MemoryResult>('memory');
-        checkArrivals(stats, total, problems);
-        if (!drained) problems.push('the backlog did not drain in time');
-        if (during.failed + idle.failed) problems.push(`${during.failed + idle.failed} accepts failed`);
-        if (during.skipped + idle.skipped) problems.push(`${during.skipped + idle.skipped} accepts not offered (system fell behind)`);
-        const valid = problems.length === 0;
-        if (stats.duplicates) problems.push(`${stats.duplicates} duplicate deliveries`);
-        const base = timeline[0]?.[1] ?? 0;
-        curves.push({
-          system: id,
-          delivered: timeline.map(([t, count]) => [(t - upAt) / 1000, count - base] as [number, number]),
-          rssMb: memory.samples.map(([t, rss]) => [(t - upAt) / 1000, rss / MB] as [number, number]),
-        });
-        let bestSecond = 0;
-        for (let i = 4; i < timeline.length; i++) bestSecond = Math.max(bestSecond, timeline[i][1] - timeline[i - 4][1]);
-        return {
-          system: id, variant: '', valid, problems,
-          values: {
-            queue_per_s: n / ((queued.lastAcceptAt - queued.firstAcceptAt) / 1000),
-            drain_s: (drainedAt - upAt) / 1000,
-            drain_per_s: n / ((drainedAt - upAt) / 1000),
-            best_second: bestSecond,
-            peak_rss_mb: memory.peakRss / MB,
-            idle_accept_p99_ms: idle.acceptMs.p99,
-            drain_accept_p99_ms: during.acceptMs.p99,
-            accept_p99_ratio: during.acceptMs.p99 / idle.acceptMs.p99,
+      rows.push(
+        await withSession(
+          receiver,
+          loaded,
+          settings,
+          { scenario: 'backlog', hangs: Array(endpoints).fill(false) },
+          async ({ host }) => {
+            const problems: string[] = [];
+            // 1. Ingest latency while idle (receiver up, nothing queued).
+            await host.call('steadyStart', {
+              rate: ingestRate,
+              durationMs: idleMs,
+              offset: 0,
+              endpointCount: endpoints,
+              settleMs: 30_000,
+            } satisfies SteadyArgs);
+            const idle = await host.call<SteadyResult>('steadyStop', { wait: true });
+            if (!(await receiver.call<boolean>('waitFor', { count: idle.accepted, timeoutMs: 30_000 })))
+              problems.push('idle-phase deliveries did not all arrive');
+            // 2. Receiver down; queue the backlog.
+            await receiver.call('down');
+            await host.call('resetMemory');
+            const queued = await host.call<ProduceResult>('produce', {
+              count: n,
+              offset: 10_000_000,
+              chunk: 1000,
+              endpointCount: endpoints,
+            });
+            // 3. Receiver up; ingest at the same steady rate while the backlog drains.
+            await receiver.call('startTimeline', 250);
+            const upAt = now();
+            await receiver.call('up');
+            await host.call('steadyStart', {
+              rate: ingestRate,
+              durationMs: null,
+              offset: 20_000_000,
+              endpointCount: endpoints,
+              settleMs: 30_000,
+            } satisfies SteadyArgs);
+            const drained = await receiver.call<boolean>('waitFor', {
+              count: idle.accepted + n,
+              timeoutMs: deadlineMs(n),
+            });
+            const drainedAt = now();
+            const during = await host.call<SteadyResult>('steadyStop', { wait: false });
+            const total = idle.accepted + n + during.accepted;
+            await receiver.call('waitFor', { count: total, timeoutMs: 30_000 });
+            const timeline = await receiver.call<Array<[number, number]>>('stopTimeline');
+            const stats = await receiver.call<ReceiverStats>('stats');
+            const memory = await host.call<MemoryResult>('memory');
+            checkArrivals(stats, total, problems);
+            if (!drained) problems.push('the backlog did not drain in time');
+            if (during.failed + idle.failed) problems.push(`${during.failed + idle.failed} accepts failed`);
+            if (during.skipped + idle.skipped)
+              problems.push(`${during.skipped + idle.skipped} accepts not offered (system fell behind)`);
+            const valid = problems.length === 0;
+            if (stats.duplicates) problems.push(`${stats.duplicates} duplicate deliveries`);
+            const base = timeline[0]?.[1] ?? 0;
+            curves.push({
+              system: id,
+              delivered: timeline.map(([t, count]) => [(t - upAt) / 1000, count - base] as [number, number]),
+              rssMb: memory.samples.map(([t, rss]) => [(t - upAt) / 1000, rss / MB] as [number, number]),
+            });
+            let bestSecond = 0;
+            for (let i = 4; i < timeline.length; i++)
+              bestSecond = Math.max(bestSecond, timeline[i][1] - timeline[i - 4][1]);
+            return {
+              system: id,
+              variant: '',
+              valid,
+              problems,
+              values: {
+                queue_per_s: n / ((queued.lastAcceptAt - queued.firstAcceptAt) / 1000),
+                drain_s: (drainedAt - upAt) / 1000,
+                drain_per_s: n / ((drainedAt - upAt) / 1000),
+                best_second: bestSecond,
+                peak_rss_mb: memory.peakRss / MB,
+                idle_accept_p99_ms: idle.acceptMs.p99,
+                drain_accept_p99_ms: during.acceptMs.p99,
+                accept_p99_ratio: during.acceptMs.p99 / idle.acceptMs.p99,
+              },
+            } satisfies Row;
           },
-        } satisfies Row;
-      }));
+        ),
+      );
     } catch (error) {
       rows.push(failedRow(id, '', error));
     }
     const last = rows[rows.length - 1];
-    log(`  ${last.valid ? `drained ${Math.round(last.values.drain_per_s ?? 0)}/s, peak RSS ${Math.round(last.values.peak_rss_mb ?? 0)} MB, accept p99 ${last.values.idle_accept_p99_ms?.toFixed(1)} → ${last.values.drain_accept_p99_ms?.toFixed(1)} ms` : 'INCOMPLETE: ' + last.problems.join('; ')}`);
+    log(
+      `  ${last.valid ? `drained ${Math.round(last.values.drain_per_s ?? 0)}/s, peak RSS ${Math.round(last.values.peak_rss_mb ?? 0)} MB, accept p99 ${last.values.idle_accept_p99_ms?.toFixed(1)} → ${last.values.drain_accept_p99_ms?.toFixed(1)} ms` : `INCOMPLETE: ${last.problems.join('; ')}`}`,
+    );
   }
   return {
     columns: [
@@ -94,23 +130,30 @@ export const backlog: Scenario = async ({ settings, receiver, systems, log }) =>
       `${n.toLocaleString('en-US')} events accepted in batches of 1,000 while the receiver's ports are closed (connections refused), to ${endpoints} endpoint(s); then the receiver listens again.`,
       `Failed attempts are retried after ${settings.retryDelayMs} ms (each system's constant or test-compressed retry delay), so the drain measures the system, not its production retry schedule.`,
       `Ingest: single accepts at ${ingestRate}/s for ${idleMs / 1000} s while idle, and at the same rate during the drain; p99 of the time an accept call takes.`,
-      'Peak RSS: the system\'s process from the start of queueing to the end of the drain, sampled every 250 ms.',
+      "Peak RSS: the system's process from the start of queueing to the end of the drain, sampled every 250 ms.",
     ],
-    plots: curves.length ? [{
-      name: 'drain.svg',
-      svg: lineChart({
-        title: `Draining ${n.toLocaleString('en-US')} queued events`,
-        xLabel: 'seconds since the receiver came back', yLabel: 'deliveries arrived',
-        series: curves.map((c) => ({ name: c.system, points: c.delivered })),
-      }),
-    }, {
-      name: 'rss.svg',
-      svg: lineChart({
-        title: 'Resident memory while queueing and draining',
-        xLabel: 'seconds since the receiver came back', yLabel: 'RSS (MB)',
-        series: curves.map((c) => ({ name: c.system, points: c.rssMb })),
-      }),
-    }] : [],
+    plots: curves.length
+      ? [
+          {
+            name: 'drain.svg',
+            svg: lineChart({
+              title: `Draining ${n.toLocaleString('en-US')} queued events`,
+              xLabel: 'seconds since the receiver came back',
+              yLabel: 'deliveries arrived',
+              series: curves.map((c) => ({ name: c.system, points: c.delivered })),
+            }),
+          },
+          {
+            name: 'rss.svg',
+            svg: lineChart({
+              title: 'Resident memory while queueing and draining',
+              xLabel: 'seconds since the receiver came back',
+              yLabel: 'RSS (MB)',
+              series: curves.map((c) => ({ name: c.system, points: c.rssMb })),
+            }),
+          },
+        ]
+      : [],
     series: { curves },
   };
 };

@@ -32,5 +32,11 @@ export function checkArrivals(stats: ReceiverStats, expected: number, problems: 
 
 /** Turns a thrown error into an invalid row, so one broken system does not sink the others. */
 export function failedRow(system: string, variant: string, error: unknown): ScenarioOutcome['rows'][number] {
-  return { system, variant, valid: false, problems: [`run failed: ${(error as Error).message.split('\n')[0]}`], values: {} };
+  return {
+    system,
+    variant,
+    valid: false,
+    problems: [`run failed: ${(error as Error).message.split('\n')[0]}`],
+    values: {},
+  };
 }

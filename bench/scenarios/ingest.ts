@@ -18,31 +18,51 @@ export const ingest: Scenario = async ({ settings, receiver, systems, log }) => 
     const id = loaded.system.id;
     log(`ingest: ${id}, ${connections} connections for ${durationMs / 1000} s`);
     try {
-      rows.push(await withSession(receiver, loaded, settings, { scenario: 'ingest', hangs: [false] }, async ({ host }) => {
-        const target = await host.call<IngestTarget>('ingestTarget');
-        const request = { url: target.url, method: target.method, headers: target.headers, body: target.body ?? createEventRequestBody(), connections, pipelining: 1 };
-        const warm = await autocannon({ ...request, duration: warmupMs / 1000 });
-        const run = await autocannon({ ...request, duration: durationMs / 1000 });
-        const problems: string[] = [];
-        if (run.non2xx + warm.non2xx) problems.push(`${run.non2xx + warm.non2xx} non-2xx answers`);
-        if (run.errors + warm.errors) problems.push(`${run.errors + warm.errors} connection errors`);
-        if (target.delivers) {
-          const accepted = run['2xx'] + warm['2xx'];
-          await receiver.call('waitFor', { count: accepted, timeoutMs: 120_000 });
-          const stats = await receiver.call<ReceiverStats>('stats');
-          if (stats.unique < accepted) problems.push(`only ${stats.unique} of ${accepted} accepted events were delivered within 120 s`);
-          if (stats.badSignatures) problems.push(`${stats.badSignatures} sampled signatures did not verify`);
-        }
-        return {
-          system: id, variant: '', valid: problems.length === 0, problems,
-          values: { req_per_s: run.requests.average, p50_ms: run.latency.p50, p99_ms: run.latency.p99, max_ms: run.latency.max },
-        } satisfies Row;
-      }));
+      rows.push(
+        await withSession(receiver, loaded, settings, { scenario: 'ingest', hangs: [false] }, async ({ host }) => {
+          const target = await host.call<IngestTarget>('ingestTarget');
+          const request = {
+            url: target.url,
+            method: target.method,
+            headers: target.headers,
+            body: target.body ?? createEventRequestBody(),
+            connections,
+            pipelining: 1,
+          };
+          const warm = await autocannon({ ...request, duration: warmupMs / 1000 });
+          const run = await autocannon({ ...request, duration: durationMs / 1000 });
+          const problems: string[] = [];
+          if (run.non2xx + warm.non2xx) problems.push(`${run.non2xx + warm.non2xx} non-2xx answers`);
+          if (run.errors + warm.errors) problems.push(`${run.errors + warm.errors} connection errors`);
+          if (target.delivers) {
+            const accepted = run['2xx'] + warm['2xx'];
+            await receiver.call('waitFor', { count: accepted, timeoutMs: 120_000 });
+            const stats = await receiver.call<ReceiverStats>('stats');
+            if (stats.unique < accepted)
+              problems.push(`only ${stats.unique} of ${accepted} accepted events were delivered within 120 s`);
+            if (stats.badSignatures) problems.push(`${stats.badSignatures} sampled signatures did not verify`);
+          }
+          return {
+            system: id,
+            variant: '',
+            valid: problems.length === 0,
+            problems,
+            values: {
+              req_per_s: run.requests.average,
+              p50_ms: run.latency.p50,
+              p99_ms: run.latency.p99,
+              max_ms: run.latency.max,
+            },
+          } satisfies Row;
+        }),
+      );
     } catch (error) {
       rows.push(failedRow(id, '', error));
     }
     const last = rows[rows.length - 1];
-    log(`  ${last.valid ? `${Math.round(last.values.req_per_s ?? 0)} req/s, p99 ${last.values.p99_ms} ms` : 'INCOMPLETE: ' + last.problems.join('; ')}`);
+    log(
+      `  ${last.valid ? `${Math.round(last.values.req_per_s ?? 0)} req/s, p99 ${last.values.p99_ms} ms` : `INCOMPLETE: ${last.problems.join('; ')}`}`,
+    );
   }
   return {
     columns: [

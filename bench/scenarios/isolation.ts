@@ -20,27 +20,49 @@ export const isolation: Scenario = async ({ settings, receiver, systems, log }) 
   const rows: Row[] = [];
 
   /** Healthy deliveries per second of one run; problems pushed into `problems`. */
-  const measure = async (loaded: (typeof systems)[number], spec: boolean[], count: number, problems: string[], label: string) =>
+  const measure = async (
+    loaded: (typeof systems)[number],
+    spec: boolean[],
+    count: number,
+    problems: string[],
+    label: string,
+  ) =>
     withSession(receiver, loaded, settings, { scenario: 'isolation', hangs: spec, timeoutMs }, async ({ host }) => {
-      const arrived = receiver.call<boolean>('waitFor', { count: healthy, timeoutMs: deadlineMs(healthy) + timeoutMs * 10 });
-      const produced = await host.call<ProduceResult>('produce', { count, offset: 0, chunk: 1000, endpointCount: spec.length });
+      const arrived = receiver.call<boolean>('waitFor', {
+        count: healthy,
+        timeoutMs: deadlineMs(healthy) + timeoutMs * 10,
+      });
+      const produced = await host.call<ProduceResult>('produce', {
+        count,
+        offset: 0,
+        chunk: 1000,
+        endpointCount: spec.length,
+      });
       await arrived;
       const stats = await receiver.call<ReceiverStats>('stats');
       const before = problems.length;
       checkArrivals(stats, healthy, problems);
       for (let i = before; i < problems.length; i++) problems[i] = `${label}: ${problems[i]}`;
-      return { perSecond: stats.unique / (((stats.lastNewArrival ?? NaN) - produced.firstAcceptAt) / 1000), held: stats.held };
+      return {
+        perSecond: stats.unique / (((stats.lastNewArrival ?? NaN) - produced.firstAcceptAt) / 1000),
+        held: stats.held,
+      };
     });
 
   for (const loaded of systems) {
     const id = loaded.system.id;
-    log(`isolation: ${id}, ${n} events over ${endpoints} endpoints (${hanging} hang), then ${healthy} over ${healthyEndpoints}`);
+    log(
+      `isolation: ${id}, ${n} events over ${endpoints} endpoints (${hanging} hang), then ${healthy} over ${healthyEndpoints}`,
+    );
     try {
       const problems: string[] = [];
       const withHanging = await measure(loaded, hangs, n, problems, 'with hanging endpoints');
       const without = await measure(loaded, Array(healthyEndpoints).fill(false), healthy, problems, 'healthy only');
       rows.push({
-        system: id, variant: '', valid: problems.length === 0, problems,
+        system: id,
+        variant: '',
+        valid: problems.length === 0,
+        problems,
         values: {
           healthy_per_s_with_hanging: withHanging.perSecond,
           healthy_per_s_alone: without.perSecond,
@@ -52,7 +74,9 @@ export const isolation: Scenario = async ({ settings, receiver, systems, log }) 
       rows.push(failedRow(id, '', error));
     }
     const last = rows[rows.length - 1];
-    log(`  ${last.valid ? `healthy endpoints keep ${last.values.share_pct?.toFixed(0)}%` : 'INCOMPLETE: ' + last.problems.join('; ')}`);
+    log(
+      `  ${last.valid ? `healthy endpoints keep ${last.values.share_pct?.toFixed(0)}%` : `INCOMPLETE: ${last.problems.join('; ')}`}`,
+    );
   }
   return {
     columns: [

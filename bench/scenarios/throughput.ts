@@ -20,36 +20,54 @@ export const throughput: Scenario = async ({ settings, receiver, systems, log })
       const id = loaded.system.id;
       log(`throughput ${variant}: ${id}, ${n} events`);
       try {
-        rows.push(await withSession(receiver, loaded, settings, { scenario: 'throughput', hangs: Array(endpointCount).fill(false) }, async ({ host }) => {
-          await host.call('resetMemory');
-          const arrived = receiver.call<boolean>('waitFor', { count: n, timeoutMs: deadlineMs(n) });
-          const produced = await host.call<ProduceResult>('produce', { count: n, offset: 0, chunk, endpointCount });
-          await arrived;
-          const stats = await receiver.call<ReceiverStats>('stats');
-          const recorded = await host.call<{ recorded: number; at: number }>('waitRecorded', { count: n, timeoutMs: 30_000 });
-          const memory = await host.call<MemoryResult>('memory');
-          const problems: string[] = [];
-          checkArrivals(stats, n, problems);
-          if (recorded.recorded < n) problems.push(`only ${recorded.recorded} of ${n} outcomes recorded in the store`);
-          const valid = problems.length === 0;
-          if (stats.duplicates) problems.push(`${stats.duplicates} duplicate deliveries`);
-          const seconds = ((stats.lastNewArrival ?? NaN) - produced.firstAcceptAt) / 1000;
-          return {
-            system: id, variant, valid, problems,
-            values: {
-              deliveries_per_s: stats.unique / seconds,
-              seconds,
-              accept_per_s: n / ((produced.lastAcceptAt - produced.firstAcceptAt) / 1000),
-              record_lag_ms: recorded.recorded >= n ? Math.max(0, recorded.at - (stats.lastNewArrival ?? recorded.at)) : null,
-              peak_rss_mb: memory.peakRss / MB,
+        rows.push(
+          await withSession(
+            receiver,
+            loaded,
+            settings,
+            { scenario: 'throughput', hangs: Array(endpointCount).fill(false) },
+            async ({ host }) => {
+              await host.call('resetMemory');
+              const arrived = receiver.call<boolean>('waitFor', { count: n, timeoutMs: deadlineMs(n) });
+              const produced = await host.call<ProduceResult>('produce', { count: n, offset: 0, chunk, endpointCount });
+              await arrived;
+              const stats = await receiver.call<ReceiverStats>('stats');
+              const recorded = await host.call<{ recorded: number; at: number }>('waitRecorded', {
+                count: n,
+                timeoutMs: 30_000,
+              });
+              const memory = await host.call<MemoryResult>('memory');
+              const problems: string[] = [];
+              checkArrivals(stats, n, problems);
+              if (recorded.recorded < n)
+                problems.push(`only ${recorded.recorded} of ${n} outcomes recorded in the store`);
+              const valid = problems.length === 0;
+              if (stats.duplicates) problems.push(`${stats.duplicates} duplicate deliveries`);
+              const seconds = ((stats.lastNewArrival ?? NaN) - produced.firstAcceptAt) / 1000;
+              return {
+                system: id,
+                variant,
+                valid,
+                problems,
+                values: {
+                  deliveries_per_s: stats.unique / seconds,
+                  seconds,
+                  accept_per_s: n / ((produced.lastAcceptAt - produced.firstAcceptAt) / 1000),
+                  record_lag_ms:
+                    recorded.recorded >= n ? Math.max(0, recorded.at - (stats.lastNewArrival ?? recorded.at)) : null,
+                  peak_rss_mb: memory.peakRss / MB,
+                },
+              } satisfies Row;
             },
-          } satisfies Row;
-        }));
+          ),
+        );
       } catch (error) {
         rows.push(failedRow(id, variant, error));
       }
       const last = rows[rows.length - 1];
-      log(`  ${last.valid ? Math.round(last.values.deliveries_per_s ?? 0) + ' deliveries/s' : 'INCOMPLETE: ' + last.problems.join('; ')}`);
+      log(
+        `  ${last.valid ? `${Math.round(last.values.deliveries_per_s ?? 0)} deliveries/s` : `INCOMPLETE: ${last.problems.join('; ')}`}`,
+      );
     }
   }
   const variants = [...new Set(rows.map((r) => r.variant))];
@@ -67,18 +85,22 @@ export const throughput: Scenario = async ({ settings, receiver, systems, log })
       `${n.toLocaleString('en-US')} events per run, accepted in batches of ${chunk} while the workers run; ${settings.concurrency} requests in flight at most.`,
       'deliveries/s = distinct ids at the receiver ÷ (last new arrival − first accept); the receiver runs in its own process.',
       '"all recorded after last arrival": how long after the last delivery arrived the system\'s store held every outcome (polled every 50 ms).',
-      'Peak RSS is the system\'s process (producer and workers together), sampled every 250 ms.',
+      "Peak RSS is the system's process (producer and workers together), sampled every 250 ms.",
     ],
-    plots: [{
-      name: 'throughput.svg',
-      svg: barChart({
-        title: `Signed deliveries per second (${n.toLocaleString('en-US')} events)`,
-        yLabel: 'deliveries/s',
-        groups: variants.map((variant) => ({
-          label: variant,
-          bars: rows.filter((r) => r.variant === variant).map((r) => ({ name: r.system, value: r.valid ? r.values.deliveries_per_s ?? NaN : NaN })),
-        })),
-      }),
-    }],
+    plots: [
+      {
+        name: 'throughput.svg',
+        svg: barChart({
+          title: `Signed deliveries per second (${n.toLocaleString('en-US')} events)`,
+          yLabel: 'deliveries/s',
+          groups: variants.map((variant) => ({
+            label: variant,
+            bars: rows
+              .filter((r) => r.variant === variant)
+              .map((r) => ({ name: r.system, value: r.valid ? (r.values.deliveries_per_s ?? NaN) : NaN })),
+          })),
+        }),
+      },
+    ],
   };
 };

@@ -23,7 +23,10 @@ class BullmqInstance implements SystemInstance {
   constructor(options: SystemOptions) {
     const connection = { host: options.redis.host, port: options.redis.port, maxRetriesPerRequest: null };
     const name = `bench-${options.runId}`;
-    this.sender = new WebhookSender(options.endpoints, { connections: options.concurrency, timeoutMs: options.timeoutMs });
+    this.sender = new WebhookSender(options.endpoints, {
+      connections: options.concurrency,
+      timeoutMs: options.timeoutMs,
+    });
     this.queue = new Queue<BenchEvent>(name, {
       connection,
       defaultJobOptions: {
@@ -71,20 +74,29 @@ function redisReachable(host: string, port: number): Promise<string | null> {
   return new Promise((resolve) => {
     const socket = new Socket();
     socket.setTimeout(1000);
-    socket.once('connect', () => { socket.destroy(); resolve(null); });
-    socket.once('timeout', () => { socket.destroy(); resolve(`no Redis at ${host}:${port} (timeout)`); });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(null);
+    });
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(`no Redis at ${host}:${port} (timeout)`);
+    });
     socket.once('error', (e) => resolve(`no Redis at ${host}:${port} (${e.message})`));
     socket.connect(port, host);
   });
 }
 
-export const systems: BenchSystem[] = [{
-  id: 'bullmq',
-  label: `BullMQ ${packageVersion('bullmq')} (Redis, no persistence)`,
-  role: 'baseline',
-  scenarios: ['throughput', 'latency'],
-  optionalScenarios: ['isolation', 'backlog'],
-  notes: 'addBulk / add, one Worker with concurrency = the run\'s concurrency, fixed backoff, completed jobs kept with their attempt record',
-  unavailable: () => redisReachable('127.0.0.1', 6379),
-  create: async (options) => new BullmqInstance(options),
-}];
+export const systems: BenchSystem[] = [
+  {
+    id: 'bullmq',
+    label: `BullMQ ${packageVersion('bullmq')} (Redis, no persistence)`,
+    role: 'baseline',
+    scenarios: ['throughput', 'latency'],
+    optionalScenarios: ['isolation', 'backlog'],
+    notes:
+      "addBulk / add, one Worker with concurrency = the run's concurrency, fixed backoff, completed jobs kept with their attempt record",
+    unavailable: () => redisReachable('127.0.0.1', 6379),
+    create: async (options) => new BullmqInstance(options),
+  },
+];

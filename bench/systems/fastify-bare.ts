@@ -24,7 +24,12 @@ class BareFastify implements SystemInstance {
   }
 
   async ingestTarget(): Promise<IngestTarget> {
-    return { url: `${this.url}/v1/events`, method: 'POST', headers: { 'content-type': 'application/json' }, delivers: false };
+    return {
+      url: `${this.url}/v1/events`,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      delivers: false,
+    };
   }
 
   async close(): Promise<void> {
@@ -32,10 +37,12 @@ class BareFastify implements SystemInstance {
   }
 }
 
-export const systems: BenchSystem[] = [{
-  id: 'fastify-bare',
-  label: `bare Fastify ${packageVersion('fastify')} route, JSON parse only (ceiling)`,
-  role: 'ceiling',
-  scenarios: ['ingest'],
-  create: async () => new BareFastify(),
-}];
+export const systems: BenchSystem[] = [
+  {
+    id: 'fastify-bare',
+    label: `bare Fastify ${packageVersion('fastify')} route, JSON parse only (ceiling)`,
+    role: 'ceiling',
+    scenarios: ['ingest'],
+    create: async () => new BareFastify(),
+  },
+];

@@ -5,7 +5,13 @@
  * `webhook_attempts` table with `helpers.query`, as an application using it would.
  */
 import { Logger, makeWorkerUtils, run, type Runner, type WorkerUtils } from 'graphile-worker';
-import { dropSchema, dropStaleSchemas, postgresUnavailable, withClient, DEFAULT_POSTGRES_URL } from '../lib/postgres.js';
+import {
+  dropSchema,
+  dropStaleSchemas,
+  postgresUnavailable,
+  withClient,
+  DEFAULT_POSTGRES_URL,
+} from '../lib/postgres.js';
 import { packageVersion } from '../lib/versions.js';
 import { WebhookSender } from '../lib/webhook.js';
 import type { BenchEvent, BenchSystem, SystemInstance, SystemOptions } from './types.js';
@@ -21,7 +27,10 @@ class GraphileInstance implements SystemInstance {
 
   constructor(private readonly options: SystemOptions) {
     this.schema = `bench_gw_${options.runId}`;
-    this.sender = new WebhookSender(options.endpoints, { connections: options.concurrency, timeoutMs: options.timeoutMs });
+    this.sender = new WebhookSender(options.endpoints, {
+      connections: options.concurrency,
+      timeoutMs: options.timeoutMs,
+    });
   }
 
   async init(): Promise<void> {
@@ -29,11 +38,13 @@ class GraphileInstance implements SystemInstance {
     await dropStaleSchemas(connectionString, 'bench_gw_');
     this.utils = await makeWorkerUtils({ connectionString, schema: this.schema, logger: silent });
     await this.utils.migrate();
-    await withClient(connectionString, (c) => c.query(
-      `create table ${this.schema}.webhook_attempts (
+    await withClient(connectionString, (c) =>
+      c.query(
+        `create table ${this.schema}.webhook_attempts (
          event_id text not null, endpoint int not null, status_code int not null,
          started_at timestamptz not null, duration_ms int not null)`,
-    ));
+      ),
+    );
   }
 
   async start(): Promise<void> {
@@ -51,7 +62,13 @@ class GraphileInstance implements SystemInstance {
       taskList: {
         [TASK]: async (payload, helpers) => {
           const attempt = await sender.deliver(payload as BenchEvent);
-          await helpers.query(insert, [attempt.eventId, attempt.endpoint, attempt.statusCode, attempt.startedAt, attempt.durationMs]);
+          await helpers.query(insert, [
+            attempt.eventId,
+            attempt.endpoint,
+            attempt.statusCode,
+            attempt.startedAt,
+            attempt.durationMs,
+          ]);
         },
       },
       preset: { worker: { localQueue: { size: 500 }, completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
@@ -67,7 +84,9 @@ class GraphileInstance implements SystemInstance {
   }
 
   async recorded(): Promise<number> {
-    const { rows } = await this.utils.withPgClient((c) => c.query<{ n: number }>(`select count(*)::int as n from ${this.schema}.webhook_attempts`));
+    const { rows } = await this.utils.withPgClient((c) =>
+      c.query<{ n: number }>(`select count(*)::int as n from ${this.schema}.webhook_attempts`),
+    );
     return rows[0].n;
   }
 
@@ -79,17 +98,20 @@ class GraphileInstance implements SystemInstance {
   }
 }
 
-export const systems: BenchSystem[] = [{
-  id: 'graphile-worker',
-  label: `graphile-worker ${packageVersion('graphile-worker')} (PostgreSQL)`,
-  role: 'baseline',
-  scenarios: ['throughput', 'latency'],
-  optionalScenarios: ['isolation', 'backlog'],
-  notes: 'addJobs / addJob, run() with concurrency = the run\'s concurrency, maxPoolSize 25, localQueue 500, completeJobBatchDelay 0, one attempt row per delivery',
-  unavailable: () => postgresUnavailable(DEFAULT_POSTGRES_URL),
-  create: async (options) => {
-    const instance = new GraphileInstance(options);
-    await instance.init();
-    return instance;
+export const systems: BenchSystem[] = [
+  {
+    id: 'graphile-worker',
+    label: `graphile-worker ${packageVersion('graphile-worker')} (PostgreSQL)`,
+    role: 'baseline',
+    scenarios: ['throughput', 'latency'],
+    optionalScenarios: ['isolation', 'backlog'],
+    notes:
+      "addJobs / addJob, run() with concurrency = the run's concurrency, maxPoolSize 25, localQueue 500, completeJobBatchDelay 0, one attempt row per delivery",
+    unavailable: () => postgresUnavailable(DEFAULT_POSTGRES_URL),
+    create: async (options) => {
+      const instance = new GraphileInstance(options);
+      await instance.init();
+      return instance;
+    },
   },
-}];
+];

@@ -32,14 +32,23 @@ class PayhookInstance implements SystemInstance {
   private keys: string[] = [];
   private client: Pool | null = null;
 
-  constructor(private readonly app: Payhook, private readonly adminKey: string, private readonly cleanup: () => Promise<void>) {}
+  constructor(
+    private readonly app: Payhook,
+    private readonly adminKey: string,
+    private readonly cleanup: () => Promise<void>,
+  ) {}
 
   async init(options: SystemOptions): Promise<void> {
     await this.app.start();
     this.client = new Pool(this.app.url!, { connections: 64, keepAliveTimeout: 60_000 });
     for (const endpoint of options.endpoints) {
-      const merchant = await this.call<{ id: MerchantId; api_key: string }>('POST', '/v1/merchants', this.adminKey, { name: `bench ${endpoint.index}` });
-      const created = await this.call<{ secret: string }>('POST', '/v1/endpoints', merchant.api_key, { url: endpoint.url, description: `bench endpoint ${endpoint.index}` });
+      const merchant = await this.call<{ id: MerchantId; api_key: string }>('POST', '/v1/merchants', this.adminKey, {
+        name: `bench ${endpoint.index}`,
+      });
+      const created = await this.call<{ secret: string }>('POST', '/v1/endpoints', merchant.api_key, {
+        url: endpoint.url,
+        description: `bench endpoint ${endpoint.index}`,
+      });
       this.merchants.push(merchant.id);
       this.keys.push(merchant.api_key);
       this.secrets.push(created.secret);
@@ -51,7 +60,9 @@ class PayhookInstance implements SystemInstance {
   }
 
   async acceptMany(events: readonly BenchEvent[]): Promise<void> {
-    await Promise.all(events.map((e) => this.app.ingestor.send({ merchantId: this.merchants[e.endpoint], type: e.type, data: e.data })));
+    await Promise.all(
+      events.map((e) => this.app.ingestor.send({ merchantId: this.merchants[e.endpoint], type: e.type, data: e.data })),
+    );
   }
 
   async accept(event: BenchEvent): Promise<void> {
@@ -64,7 +75,9 @@ class PayhookInstance implements SystemInstance {
 
   async ingestTarget(): Promise<IngestTarget> {
     return {
-      url: `${this.app.url}/v1/events`, method: 'POST', delivers: true,
+      url: `${this.app.url}/v1/events`,
+      method: 'POST',
+      delivers: true,
       headers: { 'content-type': 'application/json', authorization: `Bearer ${this.keys[0]}` },
     };
   }
@@ -77,7 +90,9 @@ class PayhookInstance implements SystemInstance {
 
   private async call<T>(method: 'POST', path: string, key: string, body: unknown): Promise<T> {
     const res = await this.client!.request({
-      method, path, body: JSON.stringify(body),
+      method,
+      path,
+      body: JSON.stringify(body),
       headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
     });
     const text = await res.body.text();
@@ -89,16 +104,19 @@ class PayhookInstance implements SystemInstance {
 async function createInstance(options: SystemOptions, dialect: 'sqlite' | 'postgres'): Promise<PayhookInstance> {
   const adminKey = `ak_${randomBytes(32).toString('base64url')}`;
   // The bench receivers listen on loopback, which payhook refuses by default.
-  const config = loadConfig({ PAYHOOK_LOG_LEVEL: 'silent', PAYHOOK_ALLOW_NETWORKS: '127.0.0.0/8,::1/128' }, {
-    host: '127.0.0.1',
-    port: 0,
-    dbPath: join(options.tmpDir, 'payhook.db'),
-    databaseUrl: null,
-    adminKey,
-    timeoutMs: options.timeoutMs,
-    retrySchedule: Array(1000).fill(options.retryDelayMs),
-    maxInFlight: options.concurrency,
-  });
+  const config = loadConfig(
+    { PAYHOOK_LOG_LEVEL: 'silent', PAYHOOK_ALLOW_NETWORKS: '127.0.0.0/8,::1/128' },
+    {
+      host: '127.0.0.1',
+      port: 0,
+      dbPath: join(options.tmpDir, 'payhook.db'),
+      databaseUrl: null,
+      adminKey,
+      timeoutMs: options.timeoutMs,
+      retrySchedule: Array(1000).fill(options.retryDelayMs),
+      maxInFlight: options.concurrency,
+    },
+  );
   let store: Store | undefined;
   let cleanup = async () => {};
   if (dialect === 'postgres') {

@@ -24,7 +24,10 @@ class PgBossInstance implements SystemInstance {
   constructor(private readonly options: SystemOptions) {
     this.schema = `bench_pgb_${options.runId}`;
     this.queue = `deliver-${options.runId}`;
-    this.sender = new WebhookSender(options.endpoints, { connections: options.concurrency, timeoutMs: options.timeoutMs });
+    this.sender = new WebhookSender(options.endpoints, {
+      connections: options.concurrency,
+      timeoutMs: options.timeoutMs,
+    });
     this.boss = new PgBoss({ connectionString: options.postgresUrl, schema: this.schema, max: 10 });
     this.boss.on('error', (error) => options.log(`pg-boss error: ${error.message}`));
   }
@@ -41,12 +44,16 @@ class PgBossInstance implements SystemInstance {
 
   async start(): Promise<void> {
     for (let i = 0; i < WORKERS; i++) {
-      await this.boss.work<BenchEvent>(this.queue, { batchSize: BATCH_SIZE, pollingIntervalSeconds: 0.5 }, async (jobs) => {
-        const results = await Promise.allSettled(jobs.map((job) => this.sender.deliver(job.data)));
-        const failed = jobs.filter((_, i) => results[i].status === 'rejected').map((job) => job.id);
-        // Failing them first leaves only the delivered ones active for pg-boss to complete on return.
-        if (failed.length) await this.boss.fail(this.queue, failed);
-      });
+      await this.boss.work<BenchEvent>(
+        this.queue,
+        { batchSize: BATCH_SIZE, pollingIntervalSeconds: 0.5 },
+        async (jobs) => {
+          const results = await Promise.allSettled(jobs.map((job) => this.sender.deliver(job.data)));
+          const failed = jobs.filter((_, i) => results[i].status === 'rejected').map((job) => job.id);
+          // Failing them first leaves only the delivered ones active for pg-boss to complete on return.
+          if (failed.length) await this.boss.fail(this.queue, failed);
+        },
+      );
     }
   }
 
@@ -59,8 +66,11 @@ class PgBossInstance implements SystemInstance {
   }
 
   async recorded(): Promise<number> {
-    const { rows } = await this.boss.getDb().executeSql(
-      `select count(*)::int as n from ${this.schema}.job where name = $1 and state = 'completed'`, [this.queue]);
+    const { rows } = await this.boss
+      .getDb()
+      .executeSql(`select count(*)::int as n from ${this.schema}.job where name = $1 and state = 'completed'`, [
+        this.queue,
+      ]);
     return rows[0].n as number;
   }
 
@@ -71,17 +81,19 @@ class PgBossInstance implements SystemInstance {
   }
 }
 
-export const systems: BenchSystem[] = [{
-  id: 'pg-boss',
-  label: `pg-boss ${packageVersion('pg-boss')} (PostgreSQL)`,
-  role: 'baseline',
-  scenarios: ['throughput'],
-  optionalScenarios: ['latency', 'backlog'],
-  notes: `insert / send, ${WORKERS} work() loops with batchSize ${BATCH_SIZE} and the minimum 0.5 s polling interval, deliveries of a batch sent concurrently`,
-  unavailable: () => postgresUnavailable(DEFAULT_POSTGRES_URL),
-  create: async (options) => {
-    const instance = new PgBossInstance(options);
-    await instance.init();
-    return instance;
+export const systems: BenchSystem[] = [
+  {
+    id: 'pg-boss',
+    label: `pg-boss ${packageVersion('pg-boss')} (PostgreSQL)`,
+    role: 'baseline',
+    scenarios: ['throughput'],
+    optionalScenarios: ['latency', 'backlog'],
+    notes: `insert / send, ${WORKERS} work() loops with batchSize ${BATCH_SIZE} and the minimum 0.5 s polling interval, deliveries of a batch sent concurrently`,
+    unavailable: () => postgresUnavailable(DEFAULT_POSTGRES_URL),
+    create: async (options) => {
+      const instance = new PgBossInstance(options);
+      await instance.init();
+      return instance;
+    },
   },
-}];
+];

@@ -18,7 +18,10 @@ class RawInstance implements SystemInstance {
   private closed = false;
 
   constructor(private readonly options: SystemOptions) {
-    this.sender = new WebhookSender(options.endpoints, { connections: options.concurrency, timeoutMs: options.timeoutMs });
+    this.sender = new WebhookSender(options.endpoints, {
+      connections: options.concurrency,
+      timeoutMs: options.timeoutMs,
+    });
   }
 
   async start(): Promise<void> {
@@ -50,13 +53,21 @@ class RawInstance implements SystemInstance {
     while (this.inFlight < this.options.concurrency && this.head < this.waiting.length) {
       const event = this.waiting[this.head++];
       this.inFlight++;
-      this.sender.deliver(event).then(
-        (attempt) => { this.succeeded++; this.log.push(attempt); },
-        () => { if (!this.closed) setTimeout(() => this.accept(event), this.options.retryDelayMs); },
-      ).finally(() => {
-        this.inFlight--;
-        this.pump();
-      });
+      this.sender
+        .deliver(event)
+        .then(
+          (attempt) => {
+            this.succeeded++;
+            this.log.push(attempt);
+          },
+          () => {
+            if (!this.closed) setTimeout(() => this.accept(event), this.options.retryDelayMs);
+          },
+        )
+        .finally(() => {
+          this.inFlight--;
+          this.pump();
+        });
     }
     // Drop consumed slots now and then so a long run does not keep every event alive.
     if (this.head > 65_536 && this.head * 2 > this.waiting.length) {
@@ -66,12 +77,14 @@ class RawInstance implements SystemInstance {
   }
 }
 
-export const systems: BenchSystem[] = [{
-  id: 'raw',
-  label: 'raw undici, no queue (ceiling)',
-  role: 'ceiling',
-  scenarios: ['throughput', 'latency'],
-  optionalScenarios: ['isolation'],
-  notes: 'in-memory array, `concurrency` requests in flight, outcomes kept in memory only',
-  create: async (options) => new RawInstance(options),
-}];
+export const systems: BenchSystem[] = [
+  {
+    id: 'raw',
+    label: 'raw undici, no queue (ceiling)',
+    role: 'ceiling',
+    scenarios: ['throughput', 'latency'],
+    optionalScenarios: ['isolation'],
+    notes: 'in-memory array, `concurrency` requests in flight, outcomes kept in memory only',
+    create: async (options) => new RawInstance(options),
+  },
+];

@@ -24,17 +24,30 @@ interface Demo {
 
 async function runDemo(dir: string): Promise<Demo> {
   const child = spawn(process.execPath, [start, '--demo'], {
-    env: { ...process.env, PAYHOOK_DB: join(dir, 'payhook.db'), PAYHOOK_PORT: '0', PORT: '0', PAYHOOK_POLL_INTERVAL: '50ms' },
+    env: {
+      ...process.env,
+      PAYHOOK_DB: join(dir, 'payhook.db'),
+      PAYHOOK_PORT: '0',
+      PORT: '0',
+      PAYHOOK_POLL_INTERVAL: '50ms',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  child.stdout!.on('data', (c: Buffer) => { out += c.toString(); });
-  child.stderr!.on('data', (c: Buffer) => { out += c.toString(); });
+  child.stdout!.on('data', (c: Buffer) => {
+    out += c.toString();
+  });
+  child.stderr!.on('data', (c: Buffer) => {
+    out += c.toString();
+  });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const until = Date.now() + 60_000;
   for (;;) {
-    const m = /payhook\s+(http:\S+)\s+\((?:created|reusing) demo merchant (mer_\w+);[\s\S]*?shop\s+(http:\S+)/.exec(out);
-    if (m && out.includes('Ctrl-C stops both')) return { child, output: () => out, exited, payhookUrl: m[1], merchantId: m[2], shopUrl: m[3] };
+    const m = /payhook\s+(http:\S+)\s+\((?:created|reusing) demo merchant (mer_\w+);[\s\S]*?shop\s+(http:\S+)/.exec(
+      out,
+    );
+    if (m && out.includes('Ctrl-C stops both'))
+      return { child, output: () => out, exited, payhookUrl: m[1], merchantId: m[2], shopUrl: m[3] };
     if (child.exitCode !== null || Date.now() > until) throw new Error(`the demo did not start:\n${out}`);
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -49,7 +62,9 @@ describe('npm start -- --demo', () => {
   let dir: string;
   const children: ChildProcess[] = [];
 
-  before(() => { dir = mkdtempSync(join(tmpdir(), 'payhook-demo-')); });
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'payhook-demo-'));
+  });
   after(() => {
     for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
@@ -59,14 +74,22 @@ describe('npm start -- --demo', () => {
     const first = await runDemo(dir);
     children.push(first.child);
     assert.match(first.output(), /created demo merchant/);
-    assert.equal(statSync(join(dir, 'demo.json')).mode & 0o777, 0o600, 'the key and secret are readable by the user only');
+    assert.equal(
+      statSync(join(dir, 'demo.json')).mode & 0o777,
+      0o600,
+      'the key and secret are readable by the user only',
+    );
     assert.equal(JSON.parse(readFileSync(join(dir, 'demo.json'), 'utf8')).merchant_id, first.merchantId);
 
-    const bought = await fetch(`${first.shopUrl}/buy`, { method: 'POST', redirect: 'manual', body: new URLSearchParams({ product: 'oud', card: '4111111111111111' }) });
+    const bought = await fetch(`${first.shopUrl}/buy`, {
+      method: 'POST',
+      redirect: 'manual',
+      body: new URLSearchParams({ product: 'oud', card: '4111111111111111' }),
+    });
     assert.equal(bought.status, 303);
     const orderId = new URL(bought.headers.get('location')!, first.shopUrl).searchParams.get('placed')!;
     const until = Date.now() + 20_000;
-    while (await statusOf(first.shopUrl, orderId) !== 'paid') {
+    while ((await statusOf(first.shopUrl, orderId)) !== 'paid') {
       assert.ok(Date.now() < until, `the order did not turn paid:\n${first.output()}`);
       await new Promise((r) => setTimeout(r, 50));
     }

@@ -17,7 +17,11 @@ import { createShop } from './src/app.js';
 import { ShopDb } from './src/db.js';
 
 // The payment module reads these when payhook starts: pay-backs settle within the test.
-Object.assign(process.env, { PAYHOOK_PAYMENT_CHECK_INTERVAL: '50ms', PAYHOOK_PAYMENT_POLL_INTERVAL: '20ms', PAYHOOK_PAYBACK_SCHEDULE: '50ms' });
+Object.assign(process.env, {
+  PAYHOOK_PAYMENT_CHECK_INTERVAL: '50ms',
+  PAYHOOK_PAYMENT_POLL_INTERVAL: '20ms',
+  PAYHOOK_PAYBACK_SCHEDULE: '50ms',
+});
 
 type Maybe<T> = T | null | undefined | false;
 async function eventually<T>(fn: () => Promise<Maybe<T>> | Maybe<T>, what: string, ms = 15_000): Promise<T> {
@@ -43,8 +47,15 @@ describe('example shop', () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'payhook-shop-'));
     // The shop listens on loopback, which payhook refuses by default.
-    const env = { PAYHOOK_ADMIN_KEY: 'ak_shop_test_admin', PAYHOOK_LOG_LEVEL: 'silent', PAYHOOK_POLL_INTERVAL: '50ms', PAYHOOK_ALLOW_NETWORKS: '127.0.0.0/8,::1/128' };
-    payhook = await createPayhook(loadConfig(env, { port: 0, dbPath: join(dir, 'payhook.db') }), { modules: defaultModules({ ...process.env, ...env }) });
+    const env = {
+      PAYHOOK_ADMIN_KEY: 'ak_shop_test_admin',
+      PAYHOOK_LOG_LEVEL: 'silent',
+      PAYHOOK_POLL_INTERVAL: '50ms',
+      PAYHOOK_ALLOW_NETWORKS: '127.0.0.0/8,::1/128',
+    };
+    payhook = await createPayhook(loadConfig(env, { port: 0, dbPath: join(dir, 'payhook.db') }), {
+      modules: defaultModules({ ...process.env, ...env }),
+    });
     await payhook.start();
     const { apiKey } = await createMerchant(payhook.store, 'Corner Shop');
     client = new PayhookClient({ baseUrl: payhook.url!, apiKey });
@@ -52,7 +63,10 @@ describe('example shop', () => {
     server = createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     shopUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const endpoint = await client.endpoints.create({ url: `${shopUrl}/webhooks`, event_types: ['order.*', 'transaction.*'] });
+    const endpoint = await client.endpoints.create({
+      url: `${shopUrl}/webhooks`,
+      event_types: ['order.*', 'transaction.*'],
+    });
     secret = endpoint.secret;
     db = new ShopDb(join(dir, 'shop.db'));
     server.on('request', createShop({ payhook: client, webhookSecrets: secret, db, log: (line) => log.push(line) }));
@@ -68,7 +82,9 @@ describe('example shop', () => {
   /** Submits the Buy form; returns the order id the checkout redirected to. */
   async function buy(product: string, card: string): Promise<{ orderId: string; outcome: string }> {
     const res = await fetch(`${shopUrl}/buy`, {
-      method: 'POST', redirect: 'manual', body: new URLSearchParams({ product, card, email: 'customer@example.com' }),
+      method: 'POST',
+      redirect: 'manual',
+      body: new URLSearchParams({ product, card, email: 'customer@example.com' }),
     });
     assert.equal(res.status, 303, await res.text());
     const location = new URL(res.headers.get('location')!, shopUrl);
@@ -77,21 +93,39 @@ describe('example shop', () => {
   const page = async () => (await fetch(shopUrl)).text();
   /** The row of an order on the page: its status, payment status and the label people see. */
   function row(html: string, orderId: string): { status: string; payment: string; label: string } | null {
-    const m = new RegExp(`<tr data-order="${orderId}" data-status="([^"]*)" data-payment="([^"]*)">[\\s\\S]*?<span class="status [^"]*">([^<]*)</span>`).exec(html);
+    const m = new RegExp(
+      `<tr data-order="${orderId}" data-status="([^"]*)" data-payment="([^"]*)">[\\s\\S]*?<span class="status [^"]*">([^<]*)</span>`,
+    ).exec(html);
     return m ? { status: m[1], payment: m[2], label: m[3] } : null;
   }
   /** Posts a webhook to the shop as payhook would, signed with `key`. */
   async function post(body: string, headers: Record<string, string>): Promise<{ status: number; body: any }> {
-    const res = await fetch(`${shopUrl}/webhooks`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+    const res = await fetch(`${shopUrl}/webhooks`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body,
+    });
     return { status: res.status, body: await res.json() };
   }
-  function signed(id: string, body: string, key = secret, timestamp = Math.floor(Date.now() / 1000)): Record<string, string> {
-    return { 'webhook-id': id, 'webhook-timestamp': String(timestamp), 'webhook-signature': sign({ secret: key, id, timestamp, payload: body }) };
+  function signed(
+    id: string,
+    body: string,
+    key = secret,
+    timestamp = Math.floor(Date.now() / 1000),
+  ): Record<string, string> {
+    return {
+      'webhook-id': id,
+      'webhook-timestamp': String(timestamp),
+      'webhook-signature': sign({ secret: key, id, timestamp, payload: body }),
+    };
   }
   /** The envelope of a stored event, byte for byte as payhook built it (from the API's fields). */
   async function envelopeOf(eventId: string): Promise<{ body: string; data: PaymentEventData }> {
     const e = await client.events.get(eventId);
-    return { body: JSON.stringify({ id: e.id, type: e.type, timestamp: e.created_at, data: e.data }), data: e.data as unknown as PaymentEventData };
+    return {
+      body: JSON.stringify({ id: e.id, type: e.type, timestamp: e.created_at, data: e.data }),
+      data: e.data as unknown as PaymentEventData,
+    };
   }
 
   let paidOrder = '';
@@ -101,14 +135,24 @@ describe('example shop', () => {
     paidOrder = orderId;
     assert.equal(outcome, 'success');
     const remote = await client.orders.get(orderId);
-    assert.deepEqual([remote.status, remote.amount, remote.currency, remote.optional1], ['paid', 4500, 'AED', 'Box of Medjool dates']);
-    assert.ok(db.order(orderId), 'saved in the shop\'s own database at checkout');
+    assert.deepEqual(
+      [remote.status, remote.amount, remote.currency, remote.optional1],
+      ['paid', 4500, 'AED', 'Box of Medjool dates'],
+    );
+    assert.ok(db.order(orderId), "saved in the shop's own database at checkout");
 
-    const shown = await eventually(async () => { const r = row(await page(), orderId); return r?.status === 'paid' ? r : null; }, 'the page to show it paid');
+    const shown = await eventually(async () => {
+      const r = row(await page(), orderId);
+      return r?.status === 'paid' ? r : null;
+    }, 'the page to show it paid');
     assert.deepEqual(shown, { status: 'paid', payment: 'success', label: 'Paid' });
-    assert.deepEqual(db.webhooks(orderId).map((w) => [w.type, w.sequence, w.outcome]), [
-      ['transaction.success', 1, 'applied'], ['order.success', 2, 'applied'],
-    ]);
+    assert.deepEqual(
+      db.webhooks(orderId).map((w) => [w.type, w.sequence, w.outcome]),
+      [
+        ['transaction.success', 1, 'applied'],
+        ['order.success', 2, 'applied'],
+      ],
+    );
     const confirmation = await (await fetch(`${shopUrl}/?placed=${orderId}&outcome=success`)).text();
     assert.match(confirmation, /the bank answered &quot;success&quot;/);
   });
@@ -116,15 +160,23 @@ describe('example shop', () => {
   test('declined after the issuer debited: cancelled, then shown paid back', async () => {
     const { orderId, outcome } = await buy('karak', '4000000000003006');
     assert.equal(outcome, 'failed');
-    const shown = await eventually(async () => { const r = row(await page(), orderId); return r?.payment === 'paid_back' ? r : null; }, 'the pay-back to show');
+    const shown = await eventually(async () => {
+      const r = row(await page(), orderId);
+      return r?.payment === 'paid_back' ? r : null;
+    }, 'the pay-back to show');
     assert.deepEqual(shown, { status: 'cancelled', payment: 'paid_back', label: 'Cancelled, paid back' });
-    assert.deepEqual(db.webhooks(orderId).map((w) => w.type), ['transaction.failed', 'order.cancel', 'transaction.paid_back']);
+    assert.deepEqual(
+      db.webhooks(orderId).map((w) => w.type),
+      ['transaction.failed', 'order.cancel', 'transaction.paid_back'],
+    );
   });
 
   test('the same webhook delivered twice is applied once (a manual retry, and a replay of the request)', async () => {
     const success = db.webhooks(paidOrder).find((w) => w.type === 'order.success')!;
     const before = db.order(paidOrder)!;
-    const { data: [delivery] } = await client.deliveries.list({ event_id: success.event_id });
+    const {
+      data: [delivery],
+    } = await client.deliveries.list({ event_id: success.event_id });
     await client.deliveries.retry(delivery.id);
     const retried = await eventually(async () => {
       const d = await client.deliveries.get(delivery.id);
@@ -146,7 +198,13 @@ describe('example shop', () => {
     const { data } = await envelopeOf(success.event_id);
     // What a delayed card's first event looks like, arriving after the order was paid (sequence 1 < 2).
     const id = `evt_late_${Date.now()}`;
-    const late = { ...data, status: 'delayed', order_status: 'open', bank_message: 'awaiting issuer clearance', sequence: 1 };
+    const late = {
+      ...data,
+      status: 'delayed',
+      order_status: 'open',
+      bank_message: 'awaiting issuer clearance',
+      sequence: 1,
+    };
     const body = JSON.stringify({ id, type: 'transaction.delayed', timestamp: new Date().toISOString(), data: late });
     const r = await post(body, signed(id, body));
     assert.deepEqual(r, { status: 200, body: { received: true } }, 'acknowledged: it is not an error, just old');
@@ -160,13 +218,28 @@ describe('example shop', () => {
     const success = db.webhooks(paidOrder).find((w) => w.type === 'order.success')!;
     const { body, data } = await envelopeOf(success.event_id);
     const id = `evt_forged_${Date.now()}`;
-    const forged = JSON.stringify({ id, type: 'order.cancel', timestamp: new Date().toISOString(), data: { ...data, order_status: 'cancelled', status: 'failed', sequence: 99 } });
+    const forged = JSON.stringify({
+      id,
+      type: 'order.cancel',
+      timestamp: new Date().toISOString(),
+      data: { ...data, order_status: 'cancelled', status: 'failed', sequence: 99 },
+    });
     const before = db.order(paidOrder);
     const cases: [string, string, Record<string, string>, string][] = [
-      ['signed with another secret', forged, signed(id, forged, 'whsec_' + Buffer.alloc(32, 7).toString('base64')), 'webhook_signature'],
+      [
+        'signed with another secret',
+        forged,
+        signed(id, forged, `whsec_${Buffer.alloc(32, 7).toString('base64')}`),
+        'webhook_signature',
+      ],
       ['a body other than the one signed', forged, signed(id, body), 'webhook_signature'],
       ['no signature headers', forged, {}, 'webhook_headers'],
-      ['a timestamp an hour old', forged, signed(id, forged, secret, Math.floor(Date.now() / 1000) - 3600), 'webhook_timestamp'],
+      [
+        'a timestamp an hour old',
+        forged,
+        signed(id, forged, secret, Math.floor(Date.now() / 1000) - 3600),
+        'webhook_timestamp',
+      ],
     ];
     for (const [name, payload, headers, code] of cases) {
       const r = await post(payload, headers);
@@ -174,24 +247,41 @@ describe('example shop', () => {
       assert.equal(r.body.error.code, code, name);
     }
     assert.deepEqual(db.order(paidOrder), before);
-    assert.equal(db.webhooks(paidOrder).some((w) => w.event_id === id), false);
+    assert.equal(
+      db.webhooks(paidOrder).some((w) => w.event_id === id),
+      false,
+    );
   });
 
   test('an order the shop never saved arrives by webhook and is shown, escaped', async () => {
-    const order = await client.orders.create({ reference: '<script>alert(1)</script>', amount: 1000, currency: 'AED', optional1: '"Tea" & <b>biscuits</b>' });
+    const order = await client.orders.create({
+      reference: '<script>alert(1)</script>',
+      amount: 1000,
+      currency: 'AED',
+      optional1: '"Tea" & <b>biscuits</b>',
+    });
     const paid = await client.orders.pay(order.id, { number: '4111111111111111', expiry: '12/40', cvc: '123' });
     assert.equal(paid.outcome, 'success');
-    const html = await eventually(async () => { const h = await page(); return row(h, order.id)?.status === 'paid' ? h : null; }, 'the order on the page');
+    const html = await eventually(async () => {
+      const h = await page();
+      return row(h, order.id)?.status === 'paid' ? h : null;
+    }, 'the order on the page');
     assert.ok(html.includes('&lt;script&gt;alert(1)&lt;/script&gt;'));
     assert.ok(html.includes('&quot;Tea&quot; &amp; &lt;b&gt;biscuits&lt;/b&gt;'));
     assert.equal(html.includes('<script>'), false);
   });
 
   test('bad form input is answered on the page, not with a crash', async () => {
-    const res = await fetch(`${shopUrl}/buy`, { method: 'POST', body: new URLSearchParams({ product: 'nothing', card: '4111111111111111' }) });
+    const res = await fetch(`${shopUrl}/buy`, {
+      method: 'POST',
+      body: new URLSearchParams({ product: 'nothing', card: '4111111111111111' }),
+    });
     assert.equal(res.status, 400);
     assert.match(await res.text(), /Choose a product and a card/);
-    const badCard = await fetch(`${shopUrl}/buy`, { method: 'POST', body: new URLSearchParams({ product: 'oud', card: '4111111111111112' }) });
+    const badCard = await fetch(`${shopUrl}/buy`, {
+      method: 'POST',
+      body: new URLSearchParams({ product: 'oud', card: '4111111111111112' }),
+    });
     assert.equal(badCard.status, 400);
     assert.match(await badCard.text(), /\(card_invalid\)/);
   });

@@ -8,7 +8,16 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
@@ -16,7 +25,15 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createPayhook, defaultModules, loadConfig, type Payhook } from 'payhook';
-import { createEndpoint, createMerchant, deliveriesOf, getEndpoint, PayhookApiError, payhookClient, sendEvent } from './src/client.js';
+import {
+  createEndpoint,
+  createMerchant,
+  deliveriesOf,
+  getEndpoint,
+  PayhookApiError,
+  payhookClient,
+  sendEvent,
+} from './src/client.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -32,7 +49,9 @@ class Receiver {
   async start(): Promise<this> {
     this.server = createServer((req, res) => {
       let body = '';
-      req.on('data', (c: Buffer) => { body += c.toString(); });
+      req.on('data', (c: Buffer) => {
+        body += c.toString();
+      });
       req.on('end', () => {
         this.got.push({ path: req.url ?? '/', headers: req.headers, body });
         res.end('ok');
@@ -67,7 +86,12 @@ describe('typed client generated from /openapi.json', () => {
     dir = mkdtempSync(join(tmpdir(), 'payhook-typed-client-'));
     receiver = await new Receiver().start();
     const config = loadConfig(
-      { PAYHOOK_ADMIN_KEY: ADMIN_KEY, PAYHOOK_LOG_LEVEL: 'silent', PAYHOOK_POLL_INTERVAL: '50ms', PAYHOOK_ALLOW_NETWORKS: '127.0.0.0/8,::1/128' },
+      {
+        PAYHOOK_ADMIN_KEY: ADMIN_KEY,
+        PAYHOOK_LOG_LEVEL: 'silent',
+        PAYHOOK_POLL_INTERVAL: '50ms',
+        PAYHOOK_ALLOW_NETWORKS: '127.0.0.0/8,::1/128',
+      },
       { port: 0, dbPath: join(dir, 'payhook.db') },
     );
     payhook = await createPayhook(config, { modules: defaultModules({}) });
@@ -96,23 +120,43 @@ describe('typed client generated from /openapi.json', () => {
     assert.equal(gen.status, 0, gen.output);
     const types = readFileSync(generated, 'utf8');
     assert.doesNotMatch(types, /operations = Record<string, never>/);
-    for (const id of ['endpoints.create', 'endpoints.list', 'events.create', 'deliveries.list', 'deliveries.retry', 'orders.create']) {
+    for (const id of [
+      'endpoints.create',
+      'endpoints.list',
+      'events.create',
+      'deliveries.list',
+      'deliveries.retry',
+      'orders.create',
+    ]) {
       assert.ok(types.includes(`"${id}": {`), `operations["${id}"] is generated`);
     }
 
     cpSync(join(here, 'src', 'client.ts'), join(project, 'src', 'client.ts'));
     cpSync(join(here, 'test', 'misuse.ts'), join(project, 'test', 'misuse.ts'));
     for (const pkg of ['openapi-fetch', 'openapi-typescript-helpers']) {
-      symlinkSync(realpathSync(dirname(require.resolve(`${pkg}/package.json`))), join(project, 'node_modules', pkg), 'dir');
+      symlinkSync(
+        realpathSync(dirname(require.resolve(`${pkg}/package.json`))),
+        join(project, 'node_modules', pkg),
+        'dir',
+      );
     }
     writeFileSync(join(project, 'package.json'), JSON.stringify({ type: 'module', private: true }));
-    writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({
-      compilerOptions: {
-        strict: true, target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', lib: ['ES2023', 'DOM'],
-        types: [], noEmit: true, skipLibCheck: true,
-      },
-      include: ['src', 'test'],
-    }));
+    writeFileSync(
+      join(project, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          strict: true,
+          target: 'ES2022',
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          lib: ['ES2023', 'DOM'],
+          types: [],
+          noEmit: true,
+          skipLibCheck: true,
+        },
+        include: ['src', 'test'],
+      }),
+    );
     // The repository's compiler (TypeScript 7), not the 5.x that openapi-typescript runs on.
     const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
     assert.match(run([tsc, '--version'], project).output, /Version 7\./);
@@ -132,10 +176,20 @@ describe('typed client generated from /openapi.json', () => {
     assert.match(endpoint.secret, /^whsec_/);
     assert.deepEqual(endpoint.event_types, ['shop.*']);
 
-    const sent = await sendEvent(shop, 'shop.order_paid', { order_id: 'ord_1', amount: 10000, currency: 'AED' }, 'typed-client-1');
+    const sent = await sendEvent(
+      shop,
+      'shop.order_paid',
+      { order_id: 'ord_1', amount: 10000, currency: 'AED' },
+      'typed-client-1',
+    );
     assert.equal(sent.created, true);
     assert.equal(sent.event.type, 'shop.order_paid');
-    const again = await sendEvent(shop, 'shop.order_paid', { order_id: 'ord_1', amount: 10000, currency: 'AED' }, 'typed-client-1');
+    const again = await sendEvent(
+      shop,
+      'shop.order_paid',
+      { order_id: 'ord_1', amount: 10000, currency: 'AED' },
+      'typed-client-1',
+    );
     assert.deepEqual({ created: again.created, id: again.event.id }, { created: false, id: sent.event.id });
 
     const deliveries = await deliveriesOf(shop, sent.event.id);

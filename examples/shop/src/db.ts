@@ -91,24 +91,35 @@ export class ShopDb {
       ON CONFLICT (id) DO UPDATE SET status = excluded.status, payment_status = excluded.payment_status,
         card_last_four = excluded.card_last_four, bank_message = excluded.bank_message, sequence = excluded.sequence, updated_at = excluded.updated_at
       WHERE orders.sequence < excluded.sequence`);
-    this.logStmt = this.sqlite.prepare(`INSERT INTO webhook_log (event_id, order_id, type, sequence, outcome, received_at)
+    this.logStmt =
+      this.sqlite.prepare(`INSERT INTO webhook_log (event_id, order_id, type, sequence, outcome, received_at)
       VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING`);
   }
 
   /** Saves an order just created through payhook (open, no payment yet). */
   insertOrder(order: Order, product: string): void {
     this.insertOrderStmt.run({
-      id: order.id, reference: order.reference, product, amount: order.amount, amount_decimal: order.amount_decimal,
-      currency: order.currency, customer_email: order.customer_email, status: order.status, now: new Date().toISOString(),
+      id: order.id,
+      reference: order.reference,
+      product,
+      amount: order.amount,
+      amount_decimal: order.amount_decimal,
+      currency: order.currency,
+      customer_email: order.customer_email,
+      status: order.status,
+      now: new Date().toISOString(),
     });
   }
 
   /** Applies a payment event's state if it is newer than the order's; returns whether it changed the order. */
   applyPaymentEvent(eventId: string, type: string, data: PaymentEventData): boolean {
     return this.sqlite.transaction(() => {
-      const changed = this.applyStmt.run({
-        ...data, product: data.optional1 ?? '(ordered elsewhere)', now: new Date().toISOString(),
-      }).changes === 1;
+      const changed =
+        this.applyStmt.run({
+          ...data,
+          product: data.optional1 ?? '(ordered elsewhere)',
+          now: new Date().toISOString(),
+        }).changes === 1;
       this.log(eventId, data.order_id, type, data.sequence, changed ? 'applied' : 'stale');
       return changed;
     })();
@@ -119,7 +130,9 @@ export class ShopDb {
   }
 
   orders(limit = 100): ShopOrder[] {
-    return this.sqlite.prepare('SELECT * FROM orders ORDER BY created_at DESC, id DESC LIMIT ?').all(limit) as ShopOrder[];
+    return this.sqlite
+      .prepare('SELECT * FROM orders ORDER BY created_at DESC, id DESC LIMIT ?')
+      .all(limit) as ShopOrder[];
   }
 
   order(id: string): ShopOrder | undefined {
@@ -127,7 +140,9 @@ export class ShopDb {
   }
 
   webhooks(orderId: string): WebhookLogEntry[] {
-    return this.sqlite.prepare('SELECT * FROM webhook_log WHERE order_id = ? ORDER BY received_at, sequence').all(orderId) as WebhookLogEntry[];
+    return this.sqlite
+      .prepare('SELECT * FROM webhook_log WHERE order_id = ? ORDER BY received_at, sequence')
+      .all(orderId) as WebhookLogEntry[];
   }
 
   close(): void {

@@ -29,15 +29,24 @@ interface DemoState {
 const say = (line = '') => process.stdout.write(`${line}\n`);
 
 /** The demo merchant and its endpoint to `webhookUrl`: the saved ones if payhook still has them, else new ones. */
-async function demoMerchant(payhook: Payhook, statePath: string, webhookUrl: string): Promise<DemoState & { created: boolean }> {
+async function demoMerchant(
+  payhook: Payhook,
+  statePath: string,
+  webhookUrl: string,
+): Promise<DemoState & { created: boolean }> {
   let saved: DemoState | null = null;
-  try { saved = JSON.parse(readFileSync(statePath, 'utf8')) as DemoState; } catch { /* first run */ }
+  try {
+    saved = JSON.parse(readFileSync(statePath, 'utf8')) as DemoState;
+  } catch {
+    /* first run */
+  }
   if (saved) {
     const client = new PayhookClient({ baseUrl: payhook.url!, apiKey: saved.api_key });
     try {
       const endpoint = await client.endpoints.get(saved.endpoint_id);
       // The shop may listen elsewhere this time (PORT), or the endpoint was disabled by hand.
-      if (endpoint.url !== webhookUrl || endpoint.disabled) await client.endpoints.update(endpoint.id, { url: webhookUrl, disabled: false });
+      if (endpoint.url !== webhookUrl || endpoint.disabled)
+        await client.endpoints.update(endpoint.id, { url: webhookUrl, disabled: false });
       const { secret, previous_secrets } = await client.endpoints.getSecret(endpoint.id);
       return { ...saved, webhook_secret: [secret, ...previous_secrets.map((p) => p.secret)].join(','), created: false };
     } catch (err) {
@@ -48,9 +57,16 @@ async function demoMerchant(payhook: Payhook, statePath: string, webhookUrl: str
   const { merchant, apiKey } = await createMerchant(payhook.store, 'Demo shop');
   const client = new PayhookClient({ baseUrl: payhook.url!, apiKey });
   const endpoint = await client.endpoints.create({
-    url: webhookUrl, event_types: ['order.*', 'transaction.*'], description: 'the example shop (npm start -- --demo)',
+    url: webhookUrl,
+    event_types: ['order.*', 'transaction.*'],
+    description: 'the example shop (npm start -- --demo)',
   });
-  const state: DemoState = { merchant_id: merchant.id, api_key: apiKey, endpoint_id: endpoint.id, webhook_secret: endpoint.secret };
+  const state: DemoState = {
+    merchant_id: merchant.id,
+    api_key: apiKey,
+    endpoint_id: endpoint.id,
+    webhook_secret: endpoint.secret,
+  };
   writeFileSync(statePath, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
   return { ...state, created: true };
 }
@@ -58,7 +74,11 @@ async function demoMerchant(payhook: Payhook, statePath: string, webhookUrl: str
 async function main(): Promise<void> {
   // payhook's own log lines are for operators; the demo prints what a visitor needs instead.
   // The shop listens on loopback, which payhook refuses by default: the demo opens loopback only.
-  const env = { ...process.env, PAYHOOK_LOG_LEVEL: process.env.PAYHOOK_LOG_LEVEL || 'warn', PAYHOOK_ALLOW_NETWORKS: process.env.PAYHOOK_ALLOW_NETWORKS ?? '127.0.0.0/8,::1/128' };
+  const env = {
+    ...process.env,
+    PAYHOOK_LOG_LEVEL: process.env.PAYHOOK_LOG_LEVEL || 'warn',
+    PAYHOOK_ALLOW_NETWORKS: process.env.PAYHOOK_ALLOW_NETWORKS ?? '127.0.0.0/8,::1/128',
+  };
   const config = loadConfig(env);
   const dataDir = dirname(config.dbPath);
   mkdirSync(dataDir, { recursive: true });
@@ -79,12 +99,17 @@ async function main(): Promise<void> {
   const where = relative(process.cwd(), statePath) || statePath;
   say();
   say('payhook demo');
-  say(`  payhook   ${payhook.url}   (${demo.created ? 'created' : 'reusing'} demo merchant ${demo.merchant_id}; its key and endpoint secret are in ${where})`);
+  say(
+    `  payhook   ${payhook.url}   (${demo.created ? 'created' : 'reusing'} demo merchant ${demo.merchant_id}; its key and endpoint secret are in ${where})`,
+  );
   say(`  shop      ${shopUrl}   <- open it and buy something with a test card`);
   say(`  webhooks  payhook -> ${shopUrl}/webhooks (endpoint ${demo.endpoint_id})`);
   say(`  API docs  ${payhook.url}/docs`);
-  if (payhook.createdAdminKey) say(`\n  admin key (shown once; keep it, or set PAYHOOK_ADMIN_KEY): ${payhook.createdAdminKey}`);
-  say(`\n  From another terminal: npx payhook trigger order.success --url ${payhook.url} --api-key <api_key in ${where}>`);
+  if (payhook.createdAdminKey)
+    say(`\n  admin key (shown once; keep it, or set PAYHOOK_ADMIN_KEY): ${payhook.createdAdminKey}`);
+  say(
+    `\n  From another terminal: npx payhook trigger order.success --url ${payhook.url} --api-key <api_key in ${where}>`,
+  );
   say('  Ctrl-C stops both.\n');
 
   let stopping = false;

@@ -21,8 +21,14 @@ function required(name: string): string {
   return v;
 }
 
-const payhook = new PayhookClient({ baseUrl: process.env.PAYHOOK_URL || 'http://127.0.0.1:8080', apiKey: required('PAYHOOK_API_KEY') });
-const secrets = required('WEBHOOK_SECRET').split(',').map((s) => s.trim()).filter(Boolean);
+const payhook = new PayhookClient({
+  baseUrl: process.env.PAYHOOK_URL || 'http://127.0.0.1:8080',
+  apiKey: required('PAYHOOK_API_KEY'),
+});
+const secrets = required('WEBHOOK_SECRET')
+  .split(',')
+  .map((s) => s.trim())
+  .filter(Boolean);
 const db = new ShopDb(process.env.SHOP_DB || './shop.db');
 const port = Number(process.env.PORT || 3000);
 
@@ -31,7 +37,10 @@ const server = createShop({ payhook, webhookSecrets: secrets, db }).listen(port,
 });
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
-    server.close(() => { db.close(); process.exit(0); });
+    server.close(() => {
+      db.close();
+      process.exit(0);
+    });
     server.closeAllConnections();
   });
 }

@@ -22,7 +22,10 @@ export const TEST_CARDS = [
 ] as const;
 
 export function esc(value: unknown): string {
-  return String(value ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  return String(value ?? '').replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 }
 
 /** What a customer would call the order's state. */
@@ -49,7 +52,9 @@ export interface PageOptions {
 }
 
 export function renderPage({ orders, notice }: PageOptions): string {
-  const rows = orders.map((o) => `
+  const rows = orders
+    .map(
+      (o) => `
       <tr data-order="${esc(o.id)}" data-status="${esc(o.status)}" data-payment="${esc(o.payment_status ?? '')}">
         <td><code>${esc(o.reference)}</code><br><small>${esc(o.id)}</small></td>
         <td>${esc(o.product)}</td>
@@ -59,9 +64,16 @@ export function renderPage({ orders, notice }: PageOptions): string {
         <td><small>${esc(o.bank_message ?? '')}</small></td>
         <td class="num">${esc(o.sequence)}</td>
         <td><small>${esc(o.updated_at.replace('T', ' ').slice(0, 19))}</small></td>
-      </tr>`).join('');
-  const products = PRODUCTS.map((p) => `<option value="${esc(p.id)}">${esc(p.name)} (AED ${esc((p.amount / 100).toFixed(2))})</option>`).join('');
-  const cards = TEST_CARDS.map((c) => `<option value="${esc(c.number)}">${esc(c.number.replace(/(\d{4})(?=\d)/g, '$1 '))}: ${esc(c.label)}</option>`).join('');
+      </tr>`,
+    )
+    .join('');
+  const products = PRODUCTS.map(
+    (p) => `<option value="${esc(p.id)}">${esc(p.name)} (AED ${esc((p.amount / 100).toFixed(2))})</option>`,
+  ).join('');
+  const cards = TEST_CARDS.map(
+    (c) =>
+      `<option value="${esc(c.number)}">${esc(c.number.replace(/(\d{4})(?=\d)/g, '$1 '))}: ${esc(c.label)}</option>`,
+  ).join('');
   const refresh = orders.some(settling) ? '<meta http-equiv="refresh" content="3">' : '';
   return `<!doctype html>
 <html lang="en">

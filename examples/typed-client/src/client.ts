@@ -21,7 +21,11 @@ export type ErrorBody = components['schemas']['Error'];
 
 /** An API error with its stable code (docs/errors.md). */
 export class PayhookApiError extends Error {
-  constructor(readonly status: number, readonly code: string, readonly details: unknown) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    readonly details: unknown,
+  ) {
     super(`${status} ${code}`);
   }
 }
@@ -48,7 +52,12 @@ export async function createEndpoint(client: PayhookClient, endpoint: NewEndpoin
 }
 
 /** `events.create`: 202 with the new event, or 200 with the first one for a known idempotency key. */
-export async function sendEvent(client: PayhookClient, type: string, data: Record<string, unknown>, idempotencyKey?: string) {
+export async function sendEvent(
+  client: PayhookClient,
+  type: string,
+  data: Record<string, unknown>,
+  idempotencyKey?: string,
+) {
   const r = await client.POST('/v1/events', { body: { type, data, idempotency_key: idempotencyKey } });
   return { event: check(r), created: r.response.status === 202 };
 }

@@ -12,13 +12,27 @@ const outDir = resolve(process.argv[2] ?? join(pkgDir, 'dist'));
 const tsc = join(createRequire(import.meta.url).resolve('typescript/package.json'), '..', 'bin', 'tsc');
 
 rmSync(outDir, { recursive: true, force: true });
-for (const [config, sub] of [['tsconfig.json', 'esm'], ['tsconfig.cjs.json', 'cjs']]) {
-  const r = spawnSync(process.execPath, [tsc, '-p', join(pkgDir, config), '--outDir', join(outDir, sub),
-    '--tsBuildInfoFile', join(outDir, `.${sub}.tsbuildinfo`)], { stdio: 'inherit', cwd: pkgDir });
+for (const [config, sub] of [
+  ['tsconfig.json', 'esm'],
+  ['tsconfig.cjs.json', 'cjs'],
+]) {
+  const r = spawnSync(
+    process.execPath,
+    [
+      tsc,
+      '-p',
+      join(pkgDir, config),
+      '--outDir',
+      join(outDir, sub),
+      '--tsBuildInfoFile',
+      join(outDir, `.${sub}.tsbuildinfo`),
+    ],
+    { stdio: 'inherit', cwd: pkgDir },
+  );
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
 mkdirSync(join(outDir, 'cjs'), { recursive: true });
-writeFileSync(join(outDir, 'cjs', 'package.json'), JSON.stringify({ type: 'commonjs' }) + '\n');
+writeFileSync(join(outDir, 'cjs', 'package.json'), `${JSON.stringify({ type: 'commonjs' })}\n`);
 
 // import.meta is a syntax error in CommonJS: fail the build rather than ship a broken require().
 function* files(dir) {

@@ -154,7 +154,8 @@ export function paymentDataProblem(data: unknown): string | null {
   if (typeof data !== 'object' || data === null || Array.isArray(data)) return 'data is not an object';
   const d = data as Record<string, unknown>;
   if (typeof d.order_id !== 'string' || d.order_id === '') return 'data.order_id is not a non-empty string';
-  if (!Number.isSafeInteger(d.sequence) || (d.sequence as number) < 0) return 'data.sequence is not a whole number >= 0';
+  if (!Number.isSafeInteger(d.sequence) || (d.sequence as number) < 0)
+    return 'data.sequence is not a whole number >= 0';
   if (!Number.isSafeInteger(d.amount)) return 'data.amount is not a whole number of minor units';
   if (typeof d.currency !== 'string') return 'data.currency is not a string';
   if (typeof d.status !== 'string') return 'data.status is not a string';

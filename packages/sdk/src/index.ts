@@ -4,35 +4,73 @@
  * runtimes that provide `node:crypto` (Bun, Deno, workers with Node compatibility).
  */
 export {
-  DuplicateInFlightError, PayhookApiError, WebhookVerificationError, type WebhookVerificationReason,
+  DuplicateInFlightError,
+  PayhookApiError,
+  WebhookVerificationError,
+  type WebhookVerificationReason,
 } from './errors.js';
 export {
-  DEFAULT_TOLERANCE_SECONDS, decodeSecret, generateSecret, publicKeyFor, readHeader, sign, verifySignature,
-  type HeaderSource, type RawBody, type SignInput, type VerifySignatureOptions,
+  DEFAULT_TOLERANCE_SECONDS,
+  decodeSecret,
+  generateSecret,
+  publicKeyFor,
+  readHeader,
+  sign,
+  verifySignature,
+  type HeaderSource,
+  type RawBody,
+  type SignInput,
+  type VerifySignatureOptions,
 } from './signature.js';
 export { verify, type VerifyOptions } from './verify.js';
 export {
-  PAYMENT_EVENT_TYPES, isPaymentEvent,
-  type OrderCancelEvent, type OrderStatus, type OrderSuccessEvent, type PayhookEvent, type PaymentEvent,
-  type PaymentEventData, type PaymentEventType, type TransactionDelayedEvent, type TransactionFailedEvent,
-  type TransactionPaidBackEvent, type TransactionStatus, type TransactionSuccessEvent, type WebhookEvent,
+  PAYMENT_EVENT_TYPES,
+  isPaymentEvent,
+  type OrderCancelEvent,
+  type OrderStatus,
+  type OrderSuccessEvent,
+  type PayhookEvent,
+  type PaymentEvent,
+  type PaymentEventData,
+  type PaymentEventType,
+  type TransactionDelayedEvent,
+  type TransactionFailedEvent,
+  type TransactionPaidBackEvent,
+  type TransactionStatus,
+  type TransactionSuccessEvent,
+  type WebhookEvent,
 } from './events.js';
 export {
-  createIdempotency, type ClaimState, type Idempotency, type IdempotencyOptions, type IdempotencyStore, type RunResult,
+  createIdempotency,
+  type ClaimState,
+  type Idempotency,
+  type IdempotencyOptions,
+  type IdempotencyStore,
+  type RunResult,
 } from './idempotency/index.js';
 export { memoryIdempotencyStore, type MemoryIdempotencyStoreOptions } from './idempotency/memory.js';
 export { sqliteIdempotencyStore, type SqliteIdempotencyStoreOptions } from './idempotency/sqlite.js';
 export type { SqliteDatabaseLike, SqliteStatementLike } from './sqlite.js';
 export {
-  createOrdering, memorySequenceStore,
-  type ApplyResult, type Ordering, type OrderingOptions, type SequenceStore, type SequencedEvent,
+  createOrdering,
+  memorySequenceStore,
+  type ApplyResult,
+  type Ordering,
+  type OrderingOptions,
+  type SequenceStore,
+  type SequencedEvent,
 } from './ordering/index.js';
 export { sqliteSequenceStore, type SqliteSequenceStoreOptions } from './ordering/sqlite.js';
 export { readRawBody, verifyNodeRequest, type NodeRequestLike, type RawBodyOptions } from './adapters/node.js';
 export { expressWebhook, type ExpressWebhookHandler, type NodeResponseLike } from './adapters/express.js';
 export {
-  fastifyRawBody, fastifyWebhook, verifyFastifyRequest,
-  type FastifyInstanceLike, type FastifyReplyLike, type FastifyRequestLike, type FastifyWebhookOptions,
+  fastifyRawBody,
+  fastifyWebhook,
+  verifyFastifyRequest,
+  type FastifyInstanceLike,
+  type FastifyReplyLike,
+  type FastifyRequestLike,
+  type FastifyWebhookOptions,
 } from './adapters/fastify.js';
 export { fetchWebhook, verifyRequest, type RequestLike } from './adapters/fetch.js';
 export type { WebhookHandlerOptions } from './adapters/shared.js';

@@ -7,7 +7,16 @@
  * space-separated `version,base64` entries so that a sender can sign with several secrets during a
  * rotation; a receiver accepts the message when any entry matches any of its secrets.
  */
-import { createHmac, createPrivateKey, createPublicKey, randomBytes, sign as edSign, timingSafeEqual, verify as edVerify, type KeyObject } from 'node:crypto';
+import {
+  createHmac,
+  createPrivateKey,
+  createPublicKey,
+  randomBytes,
+  sign as edSign,
+  timingSafeEqual,
+  verify as edVerify,
+  type KeyObject,
+} from 'node:crypto';
 import { WebhookVerificationError } from './errors.js';
 
 const SECRET_PREFIX = 'whsec_';
@@ -93,12 +102,14 @@ export function isRawBody(value: unknown): value is RawBody {
 
 /** The error for a body that is not raw, with the fix spelled out: this is the most common integration bug. */
 export function bodyTypeError(value: unknown, hint = ''): WebhookVerificationError {
-  const kind = value === null ? 'null' : value === undefined ? 'undefined' : Array.isArray(value) ? 'array' : typeof value;
+  const kind =
+    value === null ? 'null' : value === undefined ? 'undefined' : Array.isArray(value) ? 'array' : typeof value;
   return new WebhookVerificationError(
     'body_type',
     `the webhook body must be the raw request body (a string or bytes), but it was handed over as ${kind === 'object' ? 'a parsed object' : kind}. ` +
-      'A body that a framework parsed (express.json(), Fastify\'s JSON parser, request.json()) and re-serialised ' +
-      'does not have the bytes that were signed, so it cannot be verified' + (hint ? `. ${hint}` : '. Pass the raw body instead.'),
+      "A body that a framework parsed (express.json(), Fastify's JSON parser, request.json()) and re-serialised " +
+      'does not have the bytes that were signed, so it cannot be verified' +
+      (hint ? `. ${hint}` : '. Pass the raw body instead.'),
   );
 }
 
@@ -129,9 +140,9 @@ export function sign(input: SignInput): string {
   if (!Number.isSafeInteger(timestamp)) throw new TypeError('timestamp must be whole unix seconds');
   const content = Buffer.concat([Buffer.from(`${id}.${timestamp}.`, 'utf8'), toBuffer(payload)]);
   if (secret.startsWith(SIGNING_KEY_PREFIX)) {
-    return 'v1a,' + edSign(null, content, ed25519PrivateKey(secret)).toString('base64');
+    return `v1a,${edSign(null, content, ed25519PrivateKey(secret)).toString('base64')}`;
   }
-  return 'v1,' + createHmac('sha256', decodeSecret(secret)).update(content).digest('base64');
+  return `v1,${createHmac('sha256', decodeSecret(secret)).update(content).digest('base64')}`;
 }
 
 /**
@@ -140,9 +151,7 @@ export function sign(input: SignInput): string {
  * @example
  * const headers: HeaderSource = new Headers({ 'webhook-id': 'evt_1' });
  */
-export type HeaderSource =
-  | { get(name: string): string | null }
-  | Record<string, string | string[] | undefined>;
+export type HeaderSource = { get(name: string): string | null } | Record<string, string | string[] | undefined>;
 
 /**
  * Reads one header, case-insensitively, from Node's `req.headers`, a fetch `Headers` or a plain record.
@@ -160,7 +169,11 @@ export function readHeader(headers: HeaderSource, name: string): string | undefi
   let value = record[name];
   if (value === undefined) {
     const wanted = name.toLowerCase();
-    for (const key of Object.keys(record)) if (key.toLowerCase() === wanted) { value = record[key]; break; }
+    for (const key of Object.keys(record))
+      if (key.toLowerCase() === wanted) {
+        value = record[key];
+        break;
+      }
   }
   return Array.isArray(value) ? value.join(' ') : value;
 }
@@ -201,22 +214,31 @@ export function verifySignature(
   const ts = readHeader(headers, 'webhook-timestamp');
   const sigHeader = readHeader(headers, 'webhook-signature');
   if (!id || !ts || !sigHeader) {
-    const missing = [!id && 'webhook-id', !ts && 'webhook-timestamp', !sigHeader && 'webhook-signature'].filter(Boolean);
+    const missing = [!id && 'webhook-id', !ts && 'webhook-timestamp', !sigHeader && 'webhook-signature'].filter(
+      Boolean,
+    );
     throw new WebhookVerificationError('headers', `missing required header(s): ${missing.join(', ')}`);
   }
   if (!/^\d{1,15}$/.test(ts)) throw new WebhookVerificationError('timestamp', 'webhook-timestamp is not unix seconds');
   const timestamp = Number(ts);
   const now = options.now ?? Math.floor(Date.now() / 1000);
   if (Math.abs(now - timestamp) > tolerance) {
-    throw new WebhookVerificationError('timestamp', `webhook-timestamp is more than ${tolerance}s from the receiver's clock`);
+    throw new WebhookVerificationError(
+      'timestamp',
+      `webhook-timestamp is more than ${tolerance}s from the receiver's clock`,
+    );
   }
   const content = Buffer.concat([Buffer.from(`${id}.${ts}.`, 'utf8'), toBuffer(payload)]);
   // A sender signing with many secrets is legitimate during a rotation, but a header with hundreds of
   // entries is not: cap the work an unauthenticated request can cause.
-  const offered = sigHeader.split(' ').filter(Boolean).slice(0, MAX_SIGNATURES).map((entry) => {
-    const comma = entry.indexOf(',');
-    return comma < 0 ? { version: '', value: '' } : { version: entry.slice(0, comma), value: entry.slice(comma + 1) };
-  });
+  const offered = sigHeader
+    .split(' ')
+    .filter(Boolean)
+    .slice(0, MAX_SIGNATURES)
+    .map((entry) => {
+      const comma = entry.indexOf(',');
+      return comma < 0 ? { version: '', value: '' } : { version: entry.slice(0, comma), value: entry.slice(comma + 1) };
+    });
   for (const secret of list) {
     if (secret.startsWith(PUBLIC_KEY_PREFIX)) {
       const key = ed25519PublicKey(secret);

@@ -7,7 +7,14 @@
  */
 import { WebhookVerificationError } from './errors.js';
 import { PAYMENT_EVENT_TYPES, paymentDataProblem, type PayhookEvent } from './events.js';
-import { bodyTypeError, isRawBody, verifySignature, type HeaderSource, type RawBody, type VerifySignatureOptions } from './signature.js';
+import {
+  bodyTypeError,
+  isRawBody,
+  verifySignature,
+  type HeaderSource,
+  type RawBody,
+  type VerifySignatureOptions,
+} from './signature.js';
 
 /**
  * Options of `verify`.

@@ -5,7 +5,12 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import {
-  createIdempotency, expressWebhook, isPaymentEvent, memoryIdempotencyStore, WebhookVerificationError, type PayhookEvent,
+  createIdempotency,
+  expressWebhook,
+  isPaymentEvent,
+  memoryIdempotencyStore,
+  WebhookVerificationError,
+  type PayhookEvent,
 } from '@payhook/sdk';
 import { close, listen, paymentEvent, post, SECRET, signed } from './helpers.js';
 
@@ -17,22 +22,56 @@ let gateEntered: (() => void) | null = null;
 
 const app = express();
 // Registered before any body parser: reads the body itself.
-app.post('/webhooks', expressWebhook(SECRET, async (event) => {
-  handled.push(event);
-  if (isPaymentEvent(event, 'order.success')) paid.add(event.data.order_id); // typed after the guard
-}));
-app.post('/raw', express.raw({ type: 'application/json' }), expressWebhook(SECRET, (event) => { handled.push(event); }));
-app.post('/answers-itself', expressWebhook(SECRET, (_event, _req, res: Response) => { res.status(202).json({ queued: true }); }));
-app.post('/throws', expressWebhook(SECRET, () => { throw new Error('database down'); }));
+app.post(
+  '/webhooks',
+  expressWebhook(SECRET, async (event) => {
+    handled.push(event);
+    if (isPaymentEvent(event, 'order.success')) paid.add(event.data.order_id); // typed after the guard
+  }),
+);
+app.post(
+  '/raw',
+  express.raw({ type: 'application/json' }),
+  expressWebhook(SECRET, (event) => {
+    handled.push(event);
+  }),
+);
+app.post(
+  '/answers-itself',
+  expressWebhook(SECRET, (_event, _req, res: Response) => {
+    res.status(202).json({ queued: true });
+  }),
+);
+app.post(
+  '/throws',
+  expressWebhook(SECRET, () => {
+    throw new Error('database down');
+  }),
+);
 const idempotency = createIdempotency({ store: memoryIdempotencyStore() });
 let runs = 0;
-app.post('/idempotent', expressWebhook(SECRET, async () => {
-  runs++;
-  if (gate) { gateEntered?.(); await gate; }
-}, { idempotency }));
+app.post(
+  '/idempotent',
+  expressWebhook(
+    SECRET,
+    async () => {
+      runs++;
+      if (gate) {
+        gateEntered?.();
+        await gate;
+      }
+    },
+    { idempotency },
+  ),
+);
 // The classic mistake: a global JSON parser in front of the webhook route.
 app.use(express.json());
-app.post('/after-json', expressWebhook(SECRET, (event) => { handled.push(event); }));
+app.post(
+  '/after-json',
+  expressWebhook(SECRET, (event) => {
+    handled.push(event);
+  }),
+);
 app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
   errors.push(err);
   res.status(500).json({ message: (err as Error).message });
@@ -40,7 +79,9 @@ app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
 
 const server = http.createServer(app);
 let url: string;
-before(async () => { url = await listen(server); });
+before(async () => {
+  url = await listen(server);
+});
 after(() => close(server));
 
 test('a signed webhook reaches the handler typed, and is answered 200', async () => {
@@ -99,16 +140,26 @@ test('a handler error goes to the Express error handler (500: payhook retries)',
 test('with idempotency: a redelivery is answered 200 duplicate, a concurrent one 409', async () => {
   const event = paymentEvent('order.success');
   const first = signed(event);
-  assert.deepEqual(await post(`${url}/idempotent`, first.body, first.headers), { status: 200, body: { received: true } });
+  assert.deepEqual(await post(`${url}/idempotent`, first.body, first.headers), {
+    status: 200,
+    body: { received: true },
+  });
   // A retry is signed anew (new timestamp), but it is the same webhook-id.
   const retry = signed(event, SECRET, Math.floor(Date.now() / 1000) + 1);
-  assert.deepEqual(await post(`${url}/idempotent`, retry.body, retry.headers), { status: 200, body: { received: true, duplicate: true } });
+  assert.deepEqual(await post(`${url}/idempotent`, retry.body, retry.headers), {
+    status: 200,
+    body: { received: true, duplicate: true },
+  });
   assert.equal(runs, 1);
 
   const other = signed(paymentEvent('order.cancel', { order_status: 'cancelled' }));
   let open!: () => void;
-  gate = new Promise((resolve) => { open = resolve; });
-  const entered = new Promise<void>((resolve) => { gateEntered = resolve; });
+  gate = new Promise((resolve) => {
+    open = resolve;
+  });
+  const entered = new Promise<void>((resolve) => {
+    gateEntered = resolve;
+  });
   const slow = post(`${url}/idempotent`, other.body, other.headers);
   await entered; // the first delivery is inside the handler
   const concurrent = await post(`${url}/idempotent`, other.body, other.headers);

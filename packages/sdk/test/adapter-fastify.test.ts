@@ -3,7 +3,14 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import Fastify from 'fastify';
-import { fastifyRawBody, fastifyWebhook, isPaymentEvent, sign, verifyFastifyRequest, type PayhookEvent } from '@payhook/sdk';
+import {
+  fastifyRawBody,
+  fastifyWebhook,
+  isPaymentEvent,
+  sign,
+  verifyFastifyRequest,
+  type PayhookEvent,
+} from '@payhook/sdk';
 import { paymentEvent, post, SECRET, signed } from './helpers.js';
 
 const handled: PayhookEvent[] = [];
@@ -28,10 +35,15 @@ app.register(async (scope) => {
 // The rest of the app still parses JSON...
 app.post('/api/echo', async (request) => ({ parsed: typeof request.body, body: request.body }));
 // ...so a webhook route out here sees a parsed object.
-app.post('/wrong', async (request) => { verifyFastifyRequest(request, SECRET); return { ok: true }; });
+app.post('/wrong', async (request) => {
+  verifyFastifyRequest(request, SECRET);
+  return { ok: true };
+});
 
 let url: string;
-before(async () => { url = await app.listen({ port: 0, host: '127.0.0.1' }); });
+before(async () => {
+  url = await app.listen({ port: 0, host: '127.0.0.1' });
+});
 after(() => app.close());
 
 test('the plugin verifies and hands over the typed event', async () => {
@@ -53,7 +65,10 @@ test('the exact bytes are verified even when whitespace and key order are unusua
   const body = `{ "type":"transaction.success",\n  "id" : "${event.id}", "data": ${JSON.stringify(event.data, null, 4)}, "timestamp":"${event.timestamp}" }`;
   const { headers } = signed(event);
   const ts = Number(headers['webhook-timestamp']);
-  const r = await post(`${url}/webhooks`, body, { ...headers, 'webhook-signature': sign({ secret: SECRET, id: event.id, timestamp: ts, payload: body }) });
+  const r = await post(`${url}/webhooks`, body, {
+    ...headers,
+    'webhook-signature': sign({ secret: SECRET, id: event.id, timestamp: ts, payload: body }),
+  });
   assert.equal(r.status, 200);
   assert.deepEqual(handled.at(-1), event);
 });

@@ -6,7 +6,13 @@ import type { Server } from 'node:http';
 import { Hono } from 'hono';
 import { createAdaptorServer } from '@hono/node-server';
 import {
-  createIdempotency, fetchWebhook, isPaymentEvent, memoryIdempotencyStore, verifyRequest, WebhookVerificationError, type PayhookEvent,
+  createIdempotency,
+  fetchWebhook,
+  isPaymentEvent,
+  memoryIdempotencyStore,
+  verifyRequest,
+  WebhookVerificationError,
+  type PayhookEvent,
 } from '@payhook/sdk';
 import { close, listen, paymentEvent, post, SECRET, signed } from './helpers.js';
 
@@ -19,7 +25,8 @@ hono.post('/webhooks', async (c) => {
     handled.push(event);
     return c.json({ received: true, order: isPaymentEvent(event) ? event.data.order_id : null });
   } catch (err) {
-    if (err instanceof WebhookVerificationError) return c.json({ reason: err.reason, message: err.message }, err.status as 400);
+    if (err instanceof WebhookVerificationError)
+      return c.json({ reason: err.reason, message: err.message }, err.status as 400);
     throw err;
   }
 });
@@ -32,32 +39,43 @@ hono.post('/json-first', async (c) => {
     return c.json({ reason: (err as WebhookVerificationError).reason, message: (err as Error).message }, 500);
   }
 });
-const onWebhook = fetchWebhook(SECRET, (event) => { handled.push(event); });
+const onWebhook = fetchWebhook(SECRET, (event) => {
+  handled.push(event);
+});
 hono.post('/handler', (c) => onWebhook(c.req.raw));
 
 // A Next.js route handler is exactly `(request: Request) => Promise<Response>`.
 let runs = 0;
-const nextRoute = fetchWebhook(SECRET, async (event) => {
-  runs++;
-  if (event.type === 'custom.answer') return new Response('custom', { status: 202 });
-}, { idempotency: createIdempotency({ store: memoryIdempotencyStore() }) });
+const nextRoute = fetchWebhook(
+  SECRET,
+  async (event) => {
+    runs++;
+    if (event.type === 'custom.answer') return new Response('custom', { status: 202 });
+  },
+  { idempotency: createIdempotency({ store: memoryIdempotencyStore() }) },
+);
 
 const honoServer = createAdaptorServer({ fetch: hono.fetch }) as Server;
 const nextServer = createAdaptorServer({ fetch: nextRoute }) as Server;
 let honoUrl: string;
 let nextUrl: string;
-before(async () => { [honoUrl, nextUrl] = await Promise.all([listen(honoServer), listen(nextServer)]); });
+before(async () => {
+  [honoUrl, nextUrl] = await Promise.all([listen(honoServer), listen(nextServer)]);
+});
 after(() => Promise.all([close(honoServer), close(nextServer)]));
 
 test('Hono: verifyRequest on c.req.raw returns the typed event', async () => {
   const event = paymentEvent('order.success', { order_id: 'ord_hono' });
   const { body, headers } = signed(event);
-  assert.deepEqual(await post(`${honoUrl}/webhooks`, body, headers), { status: 200, body: { received: true, order: 'ord_hono' } });
+  assert.deepEqual(await post(`${honoUrl}/webhooks`, body, headers), {
+    status: 200,
+    body: { received: true, order: 'ord_hono' },
+  });
   assert.deepEqual(handled.at(-1), event);
 });
 
 test('Hono: a wrong secret or a stale timestamp is refused with its reason', async () => {
-  const { body, headers } = signed(paymentEvent('order.success'), 'whsec_' + Buffer.alloc(32, 3).toString('base64'));
+  const { body, headers } = signed(paymentEvent('order.success'), `whsec_${Buffer.alloc(32, 3).toString('base64')}`);
   assert.equal((await post(`${honoUrl}/webhooks`, body, headers)).body.reason, 'signature');
   const stale = signed(paymentEvent('order.success'), SECRET, 1_000_000_000);
   assert.deepEqual((await post(`${honoUrl}/webhooks`, stale.body, stale.headers)).status, 400);
@@ -84,7 +102,10 @@ test('route handler: idempotent redelivery, a Response from the handler, and the
   const event = paymentEvent('order.success');
   const first = signed(event);
   assert.deepEqual(await post(nextUrl, first.body, first.headers), { status: 200, body: { received: true } });
-  assert.deepEqual(await post(nextUrl, first.body, first.headers), { status: 200, body: { received: true, duplicate: true } });
+  assert.deepEqual(await post(nextUrl, first.body, first.headers), {
+    status: 200,
+    body: { received: true, duplicate: true },
+  });
   assert.equal(runs, 1);
   const custom = signed({ id: 'evt_custom', type: 'custom.answer', timestamp: new Date().toISOString(), data: {} });
   const res = await fetch(nextUrl, { method: 'POST', body: custom.body, headers: custom.headers });
@@ -100,6 +121,9 @@ test('verifyRequest works on a plain Request and a Request clone', async () => {
   const request = new Request('http://localhost/webhooks', { method: 'POST', body, headers });
   const copy = request.clone();
   assert.deepEqual(await verifyRequest(request, SECRET), event);
-  await assert.rejects(verifyRequest(request, SECRET), (e: unknown) => e instanceof WebhookVerificationError && e.reason === 'body_type');
+  await assert.rejects(
+    verifyRequest(request, SECRET),
+    (e: unknown) => e instanceof WebhookVerificationError && e.reason === 'body_type',
+  );
   assert.deepEqual(await verifyRequest(copy, SECRET), event);
 });

@@ -32,7 +32,9 @@ async function route(req: IncomingMessage & { body?: unknown }, res: ServerRespo
       received.push(await verifyNodeRequest(req, SECRET));
       res.writeHead(200).end();
     } else if (req.url === '/read-first') {
-      for await (const _ of req) { /* drained, nothing kept */ }
+      for await (const _ of req) {
+        /* drained, nothing kept */
+      }
       received.push(await verifyNodeRequest(req, SECRET));
       res.writeHead(200).end();
     } else if (req.url === '/kept-raw') {
@@ -52,7 +54,9 @@ async function route(req: IncomingMessage & { body?: unknown }, res: ServerRespo
 
 const server = http.createServer((req, res) => void route(req, res));
 let url: string;
-before(async () => { url = await listen(server); });
+before(async () => {
+  url = await listen(server);
+});
 after(() => close(server));
 
 test('verifyNodeRequest returns the typed event of a signed webhook', async () => {
@@ -67,7 +71,12 @@ test('readRawBody returns the exact bytes, across chunks and multi-byte characte
   const body = ' {"a" :  "é€😀",\n "b":[1, 2.50]}  '.repeat(500);
   // A stream body makes fetch send it in several chunks.
   const bytes = new TextEncoder().encode(body);
-  const stream = new ReadableStream({ start(c) { for (let i = 0; i < bytes.length; i += 777) c.enqueue(bytes.slice(i, i + 777)); c.close(); } });
+  const stream = new ReadableStream({
+    start(c) {
+      for (let i = 0; i < bytes.length; i += 777) c.enqueue(bytes.slice(i, i + 777));
+      c.close();
+    },
+  });
   const res = await fetch(`${url}/raw`, { method: 'POST', body: stream, duplex: 'half' } as RequestInit);
   assert.equal(res.status, 200);
   assert.equal(rawBodies.at(-1)!.toString('utf8'), body);
@@ -86,7 +95,12 @@ test('a body over the limit is refused with 413, declared or streamed', async ()
   assert.equal(r.status, 413);
   // Streamed (no content-length) in many chunks, well past the limit: still answered, not reset.
   const chunk = new TextEncoder().encode('y'.repeat(16 * 1024));
-  const stream = new ReadableStream({ start(c) { for (let i = 0; i < 64; i++) c.enqueue(chunk); c.close(); } });
+  const stream = new ReadableStream({
+    start(c) {
+      for (let i = 0; i < 64; i++) c.enqueue(chunk);
+      c.close();
+    },
+  });
   const res = await fetch(`${url}/raw`, { method: 'POST', body: stream, duplex: 'half' } as RequestInit);
   assert.equal(res.status, 413);
 });

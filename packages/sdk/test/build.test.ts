@@ -4,7 +4,17 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +28,9 @@ before(() => {
   tmp = mkdtempSync(join(tmpdir(), 'payhook-sdk-build-'));
   installed = join(tmp, 'node_modules', '@payhook', 'sdk');
   mkdirSync(installed, { recursive: true });
-  const r = spawnSync(process.execPath, [join(pkgDir, 'scripts', 'build.mjs'), join(installed, 'dist')], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [join(pkgDir, 'scripts', 'build.mjs'), join(installed, 'dist')], {
+    encoding: 'utf8',
+  });
   assert.equal(r.status, 0, `build failed:\n${r.stdout}\n${r.stderr}`);
   copyFileSync(join(pkgDir, 'package.json'), join(installed, 'package.json'));
 });
@@ -49,7 +61,10 @@ function runNode(file: string) {
 test("require('@payhook/sdk') works from a CommonJS file", () => {
   writeFileSync(join(tmp, 'check.cjs'), roundTrip("const sdk = require('@payhook/sdk');"));
   const out = runNode(join(tmp, 'check.cjs'));
-  assert.deepEqual({ ...out, exports: out.exports > 20 }, { paid: true, reason: 'body_type', exports: true, verifyFn: 'function', client: 'function' });
+  assert.deepEqual(
+    { ...out, exports: out.exports > 20 },
+    { paid: true, reason: 'body_type', exports: true, verifyFn: 'function', client: 'function' },
+  );
 });
 
 test("import '@payhook/sdk' works from an ES module", () => {
@@ -64,8 +79,10 @@ test('both builds ship type declarations, and the CommonJS one has no import.met
   // Resolved by a plain node, not this test process (which runs with the `development` condition).
   const r = spawnSync(process.execPath, ['-p', "require.resolve('@payhook/sdk')"], { cwd: tmp, encoding: 'utf8' });
   assert.equal(r.stdout.trim(), join(installed, 'dist', 'cjs', 'index.js'));
-  for (const cond of ['import', 'require'] as const) assert.ok(existsSync(join(installed, pkg.exports['.'][cond].types)), cond);
-  const walk = (dir: string): string[] => readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? walk(join(dir, n)) : [join(dir, n)]));
+  for (const cond of ['import', 'require'] as const)
+    assert.ok(existsSync(join(installed, pkg.exports['.'][cond].types)), cond);
+  const walk = (dir: string): string[] =>
+    readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? walk(join(dir, n)) : [join(dir, n)]));
   const cjs = walk(join(installed, 'dist', 'cjs')).filter((f) => f.endsWith('.js'));
   assert.ok(cjs.length > 5);
   for (const f of cjs) assert.ok(!readFileSync(f, 'utf8').includes('import.meta'), f);

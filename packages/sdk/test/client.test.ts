@@ -3,7 +3,12 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import {
-  createIdempotency, isPaymentEvent, memoryIdempotencyStore, PayhookApiError, PayhookClient, type ApiEvent,
+  createIdempotency,
+  isPaymentEvent,
+  memoryIdempotencyStore,
+  PayhookApiError,
+  PayhookClient,
+  type ApiEvent,
 } from '@payhook/sdk';
 import { createApiServer, id } from './api-server.js';
 import { close, listen } from './helpers.js';
@@ -14,7 +19,7 @@ let baseUrl: string;
 let client: PayhookClient;
 before(async () => {
   baseUrl = await listen(api.server);
-  client = new PayhookClient({ baseUrl: baseUrl + '/', apiKey: KEY });
+  client = new PayhookClient({ baseUrl: `${baseUrl}/`, apiKey: KEY });
 });
 after(() => close(api.server));
 
@@ -28,25 +33,40 @@ const apiError = (code: string, status: number) => (e: unknown) => {
 
 describe('events', () => {
   test('send, get and list, with the API key and JSON body on the wire', async () => {
-    const sent = await client.events.send({ type: 'invoice.created', data: { invoice_id: 'inv_1' }, idempotency_key: 'inv_1' });
+    const sent = await client.events.send({
+      type: 'invoice.created',
+      data: { invoice_id: 'inv_1' },
+      idempotency_key: 'inv_1',
+    });
     assert.equal(last().auth, `Bearer ${KEY}`);
     assert.deepEqual(last().body, { type: 'invoice.created', data: { invoice_id: 'inv_1' }, idempotency_key: 'inv_1' });
     assert.match(sent.id, /^evt_/);
     // The API's created_at doubles as the envelope's timestamp, so webhook handlers take API events.
     assert.equal(sent.timestamp, sent.created_at);
-    const again = await client.events.send({ type: 'invoice.created', data: { invoice_id: 'inv_1' }, idempotency_key: 'inv_1' });
+    const again = await client.events.send({
+      type: 'invoice.created',
+      data: { invoice_id: 'inv_1' },
+      idempotency_key: 'inv_1',
+    });
     assert.equal(again.id, sent.id);
     assert.deepEqual(await client.events.get(sent.id), sent);
     const page = await client.events.list({ types: ['invoice.*'], limit: 10 });
     assert.deepEqual(last().query, { type: 'invoice.*', limit: '10' });
-    assert.deepEqual(page.data.map((e) => e.id), [sent.id]);
+    assert.deepEqual(
+      page.data.map((e) => e.id),
+      [sent.id],
+    );
     assert.equal(page.next_cursor, null);
   });
 
   test('after and before take an event id or a Date (sent as ISO 8601)', async () => {
     const ms = Date.UTC(2026, 10, 27, 5, 29, 26, 123);
     await client.events.list({ after: new Date(ms), before: 'evt_01JDTEST0000000000000000AA', order: 'desc' });
-    assert.deepEqual(last().query, { after: '2026-11-27T05:29:26.123Z', before: 'evt_01JDTEST0000000000000000AA', order: 'desc' });
+    assert.deepEqual(last().query, {
+      after: '2026-11-27T05:29:26.123Z',
+      before: 'evt_01JDTEST0000000000000000AA',
+      order: 'desc',
+    });
   });
 
   test('iterate: catch-up across pages, oldest first, resumable from the last id handled', async () => {
@@ -54,13 +74,25 @@ describe('events', () => {
     const made = [1, 2, 3, 4, 5].map((i) => api.addEvent(i % 2 ? 'order.success' : 'ping', { n: i }, null, t0 + i));
     const seen: ApiEvent[] = [];
     for await (const e of client.events.iterate({ after: new Date(t0), limit: 2 })) seen.push(e);
-    assert.deepEqual(seen.map((e) => e.id), made.map((e) => e.id));
+    assert.deepEqual(
+      seen.map((e) => e.id),
+      made.map((e) => e.id),
+    );
     const pages = api.requests.filter((r) => r.path === '/v1/events').slice(-3);
-    assert.deepEqual(pages.map((r) => r.query.order), ['asc', 'asc', 'asc']);
-    assert.deepEqual(pages.map((r) => r.query.cursor), [undefined, made[1].id, made[3].id]);
+    assert.deepEqual(
+      pages.map((r) => r.query.order),
+      ['asc', 'asc', 'asc'],
+    );
+    assert.deepEqual(
+      pages.map((r) => r.query.cursor),
+      [undefined, made[1].id, made[3].id],
+    );
     // Stop after two, then resume with `after` = the last id handled.
     const firstTwo: string[] = [];
-    for await (const e of client.events.iterate({ after: new Date(t0), limit: 2 })) { firstTwo.push(e.id); if (firstTwo.length === 2) break; }
+    for await (const e of client.events.iterate({ after: new Date(t0), limit: 2 })) {
+      firstTwo.push(e.id);
+      if (firstTwo.length === 2) break;
+    }
     const rest: string[] = [];
     for await (const e of client.events.iterate({ after: firstTwo[1], types: ['order.*'] })) rest.push(e.id);
     assert.deepEqual(rest, [made[2].id, made[4].id]);
@@ -69,12 +101,20 @@ describe('events', () => {
 
 describe('events: create and listen', () => {
   test('create tells a new event from one whose idempotency key was seen (202 vs 200)', async () => {
-    const first = await client.events.create({ type: 'invoice.paid', data: { invoice_id: 'inv_9' }, idempotency_key: 'inv_9' });
+    const first = await client.events.create({
+      type: 'invoice.paid',
+      data: { invoice_id: 'inv_9' },
+      idempotency_key: 'inv_9',
+    });
     assert.deepEqual(last().body, { type: 'invoice.paid', data: { invoice_id: 'inv_9' }, idempotency_key: 'inv_9' });
     assert.equal(first.created, true);
     assert.match(first.event.id, /^evt_/);
     assert.equal(first.event.timestamp, first.event.created_at);
-    const again = await client.events.create({ type: 'invoice.paid', data: { invoice_id: 'inv_9' }, idempotency_key: 'inv_9' });
+    const again = await client.events.create({
+      type: 'invoice.paid',
+      data: { invoice_id: 'inv_9' },
+      idempotency_key: 'inv_9',
+    });
     assert.equal(again.created, false);
     assert.deepEqual(again.event, first.event);
   });
@@ -87,7 +127,13 @@ describe('events: create and listen', () => {
     const stop = new AbortController();
     const admin = new PayhookClient({ baseUrl, apiKey: KEY, merchantId: 'mer_123' });
     const stream = await admin.events.listen({ types: ['order.*'], after: seen.id, signal: stop.signal });
-    assert.deepEqual(last(), { method: 'GET', path: '/v1/listen', query: { types: 'order.*', after: seen.id, merchant_id: 'mer_123' }, body: undefined, auth: `Bearer ${KEY}` });
+    assert.deepEqual(last(), {
+      method: 'GET',
+      path: '/v1/listen',
+      query: { types: 'order.*', after: seen.id, merchant_id: 'mer_123' },
+      body: undefined,
+      auth: `Bearer ${KEY}`,
+    });
     const reader = stream.getReader();
     const decoder = new TextDecoder();
     let text = '';
@@ -105,15 +151,26 @@ describe('events: create and listen', () => {
     assert.ok(!text.includes(seen.id), 'nothing at or before `after`');
     assert.ok(!text.includes(other.id), 'filtered by type');
     stop.abort();
-    await assert.rejects(async () => { for (;;) if ((await reader.read()).done) return; }, { name: 'AbortError' });
+    await assert.rejects(
+      async () => {
+        for (;;) if ((await reader.read()).done) return;
+      },
+      { name: 'AbortError' },
+    );
   });
 
   test('listen: a refusal is a typed error; no server is network_error; a caller that stops first gets its own abort', async () => {
-    await assert.rejects(new PayhookClient({ baseUrl, apiKey: 'sk_wrong' }).events.listen(), apiError('unauthorized', 401));
+    await assert.rejects(
+      new PayhookClient({ baseUrl, apiKey: 'sk_wrong' }).events.listen(),
+      apiError('unauthorized', 401),
+    );
     const dead = http.createServer();
     const deadUrl = await listen(dead);
     await close(dead);
-    await assert.rejects(new PayhookClient({ baseUrl: deadUrl, apiKey: KEY }).events.listen(), apiError('network_error', 0));
+    await assert.rejects(
+      new PayhookClient({ baseUrl: deadUrl, apiKey: KEY }).events.listen(),
+      apiError('network_error', 0),
+    );
     const stopped = new AbortController();
     stopped.abort(new Error('stopped by the caller'));
     await assert.rejects(client.events.listen({ signal: stopped.signal }), /stopped by the caller/);
@@ -124,7 +181,13 @@ describe('merchants', () => {
   test('create and list with the admin key; merchant_id is not sent on these routes', async () => {
     const admin = new PayhookClient({ baseUrl, apiKey: KEY, merchantId: 'mer_123' });
     const m = await admin.merchants.create({ name: 'Corner Shop' });
-    assert.deepEqual(last(), { method: 'POST', path: '/v1/merchants', query: {}, body: { name: 'Corner Shop' }, auth: `Bearer ${KEY}` });
+    assert.deepEqual(last(), {
+      method: 'POST',
+      path: '/v1/merchants',
+      query: {},
+      body: { name: 'Corner Shop' },
+      auth: `Bearer ${KEY}`,
+    });
     assert.match(m.id, /^mer_/);
     assert.equal(m.name, 'Corner Shop');
     assert.match(m.api_key, /^sk_/);
@@ -141,7 +204,13 @@ describe('endpoints', () => {
     const { secret: _secret, ...withoutSecret } = ep;
     assert.deepEqual(await client.endpoints.get(ep.id), withoutSecret);
     const updated = await client.endpoints.update(ep.id, { description: 'shop', disabled: true });
-    assert.deepEqual(last(), { method: 'PATCH', path: `/v1/endpoints/${ep.id}`, query: {}, body: { description: 'shop', disabled: true }, auth: `Bearer ${KEY}` });
+    assert.deepEqual(last(), {
+      method: 'PATCH',
+      path: `/v1/endpoints/${ep.id}`,
+      query: {},
+      body: { description: 'shop', disabled: true },
+      auth: `Bearer ${KEY}`,
+    });
     assert.equal(updated.disabled, true);
     const { secret: before, previous_secrets } = await client.endpoints.getSecret(ep.id);
     assert.equal(before, ep.secret);
@@ -174,15 +243,33 @@ describe('endpoints', () => {
 
 describe('deliveries', () => {
   test('list with filters, get with attempts, retry', async () => {
-    const d = { id: id('del'), merchant_id: 'mer_1', event_id: 'evt_a', endpoint_id: 'ep_a', event_type: 'order.success', status: 'failed', attempt_count: 9,
-      next_attempt_at: null, last_status_code: 500, last_error: 'http_status', created_at: new Date().toISOString(), updated_at: new Date().toISOString() };
+    const d = {
+      id: id('del'),
+      merchant_id: 'mer_1',
+      event_id: 'evt_a',
+      endpoint_id: 'ep_a',
+      event_type: 'order.success',
+      status: 'failed',
+      attempt_count: 9,
+      next_attempt_at: null,
+      last_status_code: 500,
+      last_error: 'http_status',
+      created_at: new Date().toISOString(),
+      updated_at: new Date().toISOString(),
+    };
     api.deliveries.set(d.id, d);
     const page = await client.deliveries.list({ endpoint_id: 'ep_a', status: 'failed' });
     assert.deepEqual(last().query, { endpoint_id: 'ep_a', status: 'failed' });
-    assert.deepEqual(page.data.map((x) => x.id), [d.id]);
+    assert.deepEqual(
+      page.data.map((x) => x.id),
+      [d.id],
+    );
     const detail = await client.deliveries.get(d.id);
     assert.equal(detail.attempt_count, 9);
-    assert.deepEqual(detail.attempts.map((a) => [a.attempt, a.status_code]), [[1, 500]]);
+    assert.deepEqual(
+      detail.attempts.map((a) => [a.attempt, a.status_code]),
+      [[1, 500]],
+    );
     const retried = await client.deliveries.retry(d.id);
     assert.equal(retried.status, 'pending');
     await assert.rejects(client.deliveries.retry('del_missing'), apiError('delivery_not_found', 404));
@@ -191,7 +278,12 @@ describe('deliveries', () => {
 
 describe('orders', () => {
   test('create, pay, get with transactions, list; the payment events are typed for catch-up', async () => {
-    const order = await client.orders.create({ reference: 'A-1001', amount: 10000, currency: 'AED', customer_email: 'c@example.com' });
+    const order = await client.orders.create({
+      reference: 'A-1001',
+      amount: 10000,
+      currency: 'AED',
+      customer_email: 'c@example.com',
+    });
     assert.equal(order.status, 'open');
     const paid = await client.orders.pay(order.id, { number: '4111111111111111', expiry: '12/30', cvc: '123' });
     assert.deepEqual(last().body, { card: { number: '4111111111111111', expiry: '12/30', cvc: '123' } });
@@ -204,10 +296,22 @@ describe('orders', () => {
     assert.equal(got.status, 'paid');
     assert.equal(got.sequence, 2);
     assert.equal(got.transactions?.[0].id, txn.id);
-    assert.deepEqual(got.events?.map((e) => [e.type, e.sequence]), [['transaction.success', 1], ['order.success', 2]]);
+    assert.deepEqual(
+      got.events?.map((e) => [e.type, e.sequence]),
+      [
+        ['transaction.success', 1],
+        ['order.success', 2],
+      ],
+    );
     assert.ok((await client.orders.list({ status: 'paid' })).data.some((o) => o.id === order.id));
-    await assert.rejects(client.orders.pay(order.id, { number: '4111111111111111', expiry: '12/30', cvc: '123' }), apiError('order_not_payable', 409));
-    await assert.rejects(client.orders.create({ reference: 'x', amount: 1.5, currency: 'AED' }), apiError('invalid_amount', 400));
+    await assert.rejects(
+      client.orders.pay(order.id, { number: '4111111111111111', expiry: '12/30', cvc: '123' }),
+      apiError('order_not_payable', 409),
+    );
+    await assert.rejects(
+      client.orders.create({ reference: 'x', amount: 1.5, currency: 'AED' }),
+      apiError('invalid_amount', 400),
+    );
 
     // Catch-up: the order's events, through the same idempotent handler a webhook would use.
     const idempotency = createIdempotency({ store: memoryIdempotencyStore() });
@@ -215,7 +319,9 @@ describe('orders', () => {
     for (let round = 0; round < 2; round++) {
       for await (const e of client.events.iterate({ types: ['order.*', 'transaction.*'] })) {
         if (!isPaymentEvent(e) || e.data.order_id !== order.id) continue;
-        await idempotency.run(e.id, () => { applied.push(`${e.type}#${e.data.sequence}`); });
+        await idempotency.run(e.id, () => {
+          applied.push(`${e.type}#${e.data.sequence}`);
+        });
       }
     }
     assert.deepEqual(applied, ['transaction.success#1', 'order.success#2']);
@@ -240,14 +346,20 @@ describe('errors and options', () => {
     const dead = http.createServer();
     const deadUrl = await listen(dead);
     await close(dead);
-    await assert.rejects(new PayhookClient({ baseUrl: deadUrl, apiKey: KEY }).events.list(), apiError('network_error', 0));
+    await assert.rejects(
+      new PayhookClient({ baseUrl: deadUrl, apiKey: KEY }).events.list(),
+      apiError('network_error', 0),
+    );
     const slow = new PayhookClient({ baseUrl, apiKey: KEY, timeoutMs: 50 });
     await assert.rejects(slow.request('GET', '/hang'), apiError('timeout', 0));
   });
 
   test('merchantId is sent as merchant_id, and a custom fetch is used', async () => {
     let calls = 0;
-    const counting: typeof fetch = (input, init) => { calls++; return fetch(input, init); };
+    const counting: typeof fetch = (input, init) => {
+      calls++;
+      return fetch(input, init);
+    };
     const admin = new PayhookClient({ baseUrl, apiKey: KEY, merchantId: 'mer_123', fetch: counting });
     await admin.endpoints.list();
     assert.equal(last().query.merchant_id, 'mer_123');

@@ -15,7 +15,11 @@ test('SDK signatures verify with standardwebhooks and svix, for a fresh secret a
     assert.deepEqual(new StandardWebhook(secret).verify(body, headers), event);
     assert.deepEqual(new SvixWebhook(secret).verify(body, headers), event);
     // svix also takes its own header names.
-    const svixHeaders = { 'svix-id': headers['webhook-id'], 'svix-timestamp': headers['webhook-timestamp'], 'svix-signature': headers['webhook-signature'] };
+    const svixHeaders = {
+      'svix-id': headers['webhook-id'],
+      'svix-timestamp': headers['webhook-timestamp'],
+      'svix-signature': headers['webhook-signature'],
+    };
     assert.deepEqual(new SvixWebhook(secret).verify(body, svixHeaders), event);
   }
 });
@@ -30,7 +34,10 @@ test('a header signed with a rotated-out and a current secret verifies with eith
     assert.equal(verify(body, headers, secret).id, event.id);
   }
   assert.throws(() => new StandardWebhook(generateSecret()).verify(body, headers));
-  assert.throws(() => verify(body, headers, generateSecret()), (e: unknown) => e instanceof WebhookVerificationError && e.reason === 'signature');
+  assert.throws(
+    () => verify(body, headers, generateSecret()),
+    (e: unknown) => e instanceof WebhookVerificationError && e.reason === 'signature',
+  );
 });
 
 test('standardwebhooks signatures verify with the SDK and match the SDK byte for byte', () => {
@@ -54,5 +61,8 @@ test('a tampered body fails in the SDK and in standardwebhooks alike', () => {
   const tampered = body.replace('"amount":10000', '"amount":1');
   assert.notEqual(tampered, body);
   assert.throws(() => new StandardWebhook(secret).verify(tampered, headers));
-  assert.throws(() => verify(tampered, headers, secret), (e: unknown) => e instanceof WebhookVerificationError && e.reason === 'signature');
+  assert.throws(
+    () => verify(tampered, headers, secret),
+    (e: unknown) => e instanceof WebhookVerificationError && e.reason === 'signature',
+  );
 });

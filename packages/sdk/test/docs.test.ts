@@ -30,7 +30,10 @@ test('every export of @payhook/sdk has JSDoc with an @example', () => {
   for (const [name, file] of exports) {
     const text = read(file);
     const decl = new RegExp(`^export (?:async )?(?:function|class|interface|type|const) ${name}\\b`, 'm').exec(text);
-    if (!decl) { missing.push(`${name} (no declaration in ${file})`); continue; }
+    if (!decl) {
+      missing.push(`${name} (no declaration in ${file})`);
+      continue;
+    }
     // The JSDoc block that ends right before the declaration.
     const before = text.slice(0, decl.index).trimEnd();
     const doc = before.endsWith('*/') ? before.slice(before.lastIndexOf('/**')) : '';
@@ -42,8 +45,23 @@ test('every export of @payhook/sdk has JSDoc with an @example', () => {
 test('the README covers install, Express in five lines, every adapter, idempotency, ordering and catch-up', () => {
   const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
   for (const needle of [
-    'npm install @payhook/sdk', 'expressWebhook', 'verifyNodeRequest', 'readRawBody', 'fastifyWebhook', 'fastifyRawBody',
-    'verifyRequest', 'fetchWebhook', 'createIdempotency', 'DuplicateInFlightError', 'sqliteIdempotencyStore',
-    'createOrdering', 'sqliteSequenceStore', 'PayhookClient', 'events.iterate', 'Node.js', 'require(',
-  ]) assert.ok(readme.includes(needle), `README lacks ${needle}`);
+    'npm install @payhook/sdk',
+    'expressWebhook',
+    'verifyNodeRequest',
+    'readRawBody',
+    'fastifyWebhook',
+    'fastifyRawBody',
+    'verifyRequest',
+    'fetchWebhook',
+    'createIdempotency',
+    'DuplicateInFlightError',
+    'sqliteIdempotencyStore',
+    'createOrdering',
+    'sqliteSequenceStore',
+    'PayhookClient',
+    'events.iterate',
+    'Node.js',
+    'require(',
+  ])
+    assert.ok(readme.includes(needle), `README lacks ${needle}`);
 });

@@ -32,17 +32,31 @@ export function paymentData(overrides: Partial<PaymentEventData> = {}): PaymentE
 let counter = 0;
 /** A payment event envelope as payhook would send it. */
 export function paymentEvent(type: PaymentEventType, data: Partial<PaymentEventData> = {}, id?: string) {
-  return { id: id ?? `evt_TEST${String(++counter).padStart(22, '0')}`, type, timestamp: '2026-11-27T05:29:26.123Z', data: paymentData(data) };
+  return {
+    id: id ?? `evt_TEST${String(++counter).padStart(22, '0')}`,
+    type,
+    timestamp: '2026-11-27T05:29:26.123Z',
+    data: paymentData(data),
+  };
 }
 
 /** Body and headers of a webhook, signed now (or at `timestamp`) with `secrets`. */
-export function signed(event: { id: string } & Record<string, unknown>, secrets: string | string[] = SECRET, timestamp = Math.floor(Date.now() / 1000)) {
+export function signed(
+  event: { id: string } & Record<string, unknown>,
+  secrets: string | string[] = SECRET,
+  timestamp = Math.floor(Date.now() / 1000),
+) {
   const body = JSON.stringify(event);
   const list = typeof secrets === 'string' ? [secrets] : secrets;
   const signature = list.map((secret) => sign({ secret, id: event.id, timestamp, payload: body })).join(' ');
   return {
     body,
-    headers: { 'content-type': 'application/json', 'webhook-id': event.id, 'webhook-timestamp': String(timestamp), 'webhook-signature': signature },
+    headers: {
+      'content-type': 'application/json',
+      'webhook-id': event.id,
+      'webhook-timestamp': String(timestamp),
+      'webhook-signature': signature,
+    },
   };
 }
 
@@ -61,6 +75,10 @@ export async function post(url: string, body: string, headers: Record<string, st
   const res = await fetch(url, { method: 'POST', body, headers });
   const text = await res.text();
   let json: any;
-  try { json = JSON.parse(text); } catch { json = text; }
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = text;
+  }
   return { status: res.status, body: json };
 }

@@ -7,13 +7,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import {
-  createIdempotency, DuplicateInFlightError, memoryIdempotencyStore, sqliteIdempotencyStore, type IdempotencyStore,
+  createIdempotency,
+  DuplicateInFlightError,
+  memoryIdempotencyStore,
+  sqliteIdempotencyStore,
+  type IdempotencyStore,
 } from '@payhook/sdk';
 
 let dir: string;
 const dbs: Database.Database[] = [];
-before(() => { dir = mkdtempSync(join(tmpdir(), 'payhook-idem-')); });
-after(() => { for (const db of dbs) db.close(); rmSync(dir, { recursive: true, force: true }); });
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'payhook-idem-'));
+});
+after(() => {
+  for (const db of dbs) db.close();
+  rmSync(dir, { recursive: true, force: true });
+});
 
 function openDb(name: string): Database.Database {
   const db = new Database(join(dir, name));
@@ -27,9 +36,20 @@ function openDb(name: string): Database.Database {
 function gate() {
   let open!: () => void;
   let entered!: () => void;
-  const opened = new Promise<void>((r) => { open = r; });
-  const inside = new Promise<void>((r) => { entered = r; });
-  return { open, inside, wait: async () => { entered(); await opened; } };
+  const opened = new Promise<void>((r) => {
+    open = r;
+  });
+  const inside = new Promise<void>((r) => {
+    entered = r;
+  });
+  return {
+    open,
+    inside,
+    wait: async () => {
+      entered();
+      await opened;
+    },
+  };
 }
 
 let files = 0;
@@ -43,23 +63,47 @@ for (const [name, newStore] of backends) {
     test('runs the handler once; later calls report duplicate without running it', async () => {
       const idem = createIdempotency({ store: newStore() });
       let runs = 0;
-      assert.deepEqual(await idem.run('evt_1', () => { runs++; return 'done'; }), { status: 'processed', result: 'done' });
-      assert.deepEqual(await idem.run('evt_1', () => { runs++; return 'again'; }), { status: 'duplicate' });
-      assert.deepEqual(await idem.run('evt_2', () => { runs++; return 2; }), { status: 'processed', result: 2 });
+      assert.deepEqual(
+        await idem.run('evt_1', () => {
+          runs++;
+          return 'done';
+        }),
+        { status: 'processed', result: 'done' },
+      );
+      assert.deepEqual(
+        await idem.run('evt_1', () => {
+          runs++;
+          return 'again';
+        }),
+        { status: 'duplicate' },
+      );
+      assert.deepEqual(
+        await idem.run('evt_2', () => {
+          runs++;
+          return 2;
+        }),
+        { status: 'processed', result: 2 },
+      );
       assert.equal(runs, 2);
     });
 
     test('a concurrent duplicate gets DuplicateInFlightError at once; after completion, duplicate', async () => {
       const idem = createIdempotency({ store: newStore() });
       const g = gate();
-      const first = idem.run('evt_c', async () => { await g.wait(); return 'first'; });
-      await g.inside;
-      await assert.rejects(idem.run('evt_c', () => 'second'), (e: unknown) => {
-        assert.ok(e instanceof DuplicateInFlightError);
-        assert.equal(e.webhookId, 'evt_c');
-        assert.equal(e.status, 409);
-        return true;
+      const first = idem.run('evt_c', async () => {
+        await g.wait();
+        return 'first';
       });
+      await g.inside;
+      await assert.rejects(
+        idem.run('evt_c', () => 'second'),
+        (e: unknown) => {
+          assert.ok(e instanceof DuplicateInFlightError);
+          assert.equal(e.webhookId, 'evt_c');
+          assert.equal(e.status, 409);
+          return true;
+        },
+      );
       g.open();
       assert.deepEqual(await first, { status: 'processed', result: 'first' });
       assert.deepEqual(await idem.run('evt_c', () => 'third'), { status: 'duplicate' });
@@ -68,10 +112,14 @@ for (const [name, newStore] of backends) {
     test('of many simultaneous calls for one id exactly one runs the handler', async () => {
       const idem = createIdempotency({ store: newStore() });
       let runs = 0;
-      const results = await Promise.allSettled(Array.from({ length: 25 }, () => idem.run('evt_many', async () => {
-        runs++;
-        await new Promise((r) => setImmediate(r));
-      })));
+      const results = await Promise.allSettled(
+        Array.from({ length: 25 }, () =>
+          idem.run('evt_many', async () => {
+            runs++;
+            await new Promise((r) => setImmediate(r));
+          }),
+        ),
+      );
       assert.equal(runs, 1);
       assert.equal(results.filter((r) => r.status === 'fulfilled' && r.value.status === 'processed').length, 1);
       for (const r of results) {
@@ -82,10 +130,33 @@ for (const [name, newStore] of backends) {
     test('a handler that throws releases the id: the error propagates and a retry runs it again', async () => {
       const idem = createIdempotency({ store: newStore() });
       let attempts = 0;
-      await assert.rejects(idem.run('evt_f', () => { attempts++; throw new Error('db down'); }), /db down/);
-      await assert.rejects(idem.run('evt_f', async () => { attempts++; throw new Error('still down'); }), /still down/);
-      assert.deepEqual(await idem.run('evt_f', () => { attempts++; return 'ok'; }), { status: 'processed', result: 'ok' });
-      assert.deepEqual(await idem.run('evt_f', () => { attempts++; }), { status: 'duplicate' });
+      await assert.rejects(
+        idem.run('evt_f', () => {
+          attempts++;
+          throw new Error('db down');
+        }),
+        /db down/,
+      );
+      await assert.rejects(
+        idem.run('evt_f', async () => {
+          attempts++;
+          throw new Error('still down');
+        }),
+        /still down/,
+      );
+      assert.deepEqual(
+        await idem.run('evt_f', () => {
+          attempts++;
+          return 'ok';
+        }),
+        { status: 'processed', result: 'ok' },
+      );
+      assert.deepEqual(
+        await idem.run('evt_f', () => {
+          attempts++;
+        }),
+        { status: 'duplicate' },
+      );
       assert.equal(attempts, 3);
     });
 
@@ -93,11 +164,27 @@ for (const [name, newStore] of backends) {
       let now = 1_000_000;
       const idem = createIdempotency({ store: newStore(), ttlMs: 60_000, now: () => now });
       let runs = 0;
-      await idem.run('evt_t', () => { runs++; });
+      await idem.run('evt_t', () => {
+        runs++;
+      });
       now += 59_999;
-      assert.equal((await idem.run('evt_t', () => { runs++; })).status, 'duplicate');
+      assert.equal(
+        (
+          await idem.run('evt_t', () => {
+            runs++;
+          })
+        ).status,
+        'duplicate',
+      );
       now += 2;
-      assert.equal((await idem.run('evt_t', () => { runs++; })).status, 'processed');
+      assert.equal(
+        (
+          await idem.run('evt_t', () => {
+            runs++;
+          })
+        ).status,
+        'processed',
+      );
       assert.equal(runs, 2);
     });
 
@@ -107,7 +194,10 @@ for (const [name, newStore] of backends) {
       const idem = createIdempotency({ store, leaseMs: 30_000, now: () => now });
       // The holder claimed and then "died": nothing completes or releases its claim.
       assert.equal(await store.claim('evt_l', 'dead-token', now + 30_000, now), 'claimed');
-      await assert.rejects(idem.run('evt_l', () => 'x'), DuplicateInFlightError);
+      await assert.rejects(
+        idem.run('evt_l', () => 'x'),
+        DuplicateInFlightError,
+      );
       now += 30_000;
       assert.deepEqual(await idem.run('evt_l', () => 'taken over'), { status: 'processed', result: 'taken over' });
       assert.equal(await store.complete('evt_l', 'dead-token', now + 1), false);
@@ -130,7 +220,10 @@ for (const [name, newStore] of backends) {
     test('bad arguments fail early', async () => {
       assert.throws(() => createIdempotency({ store: undefined as never }), TypeError);
       assert.throws(() => createIdempotency({ store: newStore(), ttlMs: 0 }), TypeError);
-      await assert.rejects(createIdempotency({ store: newStore() }).run('', () => 1), TypeError);
+      await assert.rejects(
+        createIdempotency({ store: newStore() }).run('', () => 1),
+        TypeError,
+      );
     });
   });
 }
@@ -141,9 +234,15 @@ describe('sqlite store only', () => {
     const a = createIdempotency({ store: sqliteIdempotencyStore(openDb(path)) });
     const b = createIdempotency({ store: sqliteIdempotencyStore(openDb(path)) });
     const g = gate();
-    const first = a.run('evt_x', async () => { await g.wait(); return 'a'; });
+    const first = a.run('evt_x', async () => {
+      await g.wait();
+      return 'a';
+    });
     await g.inside;
-    await assert.rejects(b.run('evt_x', () => 'b'), DuplicateInFlightError);
+    await assert.rejects(
+      b.run('evt_x', () => 'b'),
+      DuplicateInFlightError,
+    );
     g.open();
     await first;
     assert.deepEqual(await b.run('evt_x', () => 'b'), { status: 'duplicate' });

@@ -7,16 +7,30 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import {
-  createIdempotency, createOrdering, memoryIdempotencyStore, memorySequenceStore, sqliteSequenceStore,
-  type PaymentEvent, type SequenceStore,
+  createIdempotency,
+  createOrdering,
+  memoryIdempotencyStore,
+  memorySequenceStore,
+  sqliteSequenceStore,
+  type PaymentEvent,
+  type SequenceStore,
 } from '@payhook/sdk';
 import { paymentEvent } from './helpers.js';
 
 let dir: string;
 const dbs: Database.Database[] = [];
-before(() => { dir = mkdtempSync(join(tmpdir(), 'payhook-order-')); });
-after(() => { for (const db of dbs) db.close(); rmSync(dir, { recursive: true, force: true }); });
-const openDb = (name: string) => { const db = new Database(join(dir, name)); dbs.push(db); return db; };
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'payhook-order-'));
+});
+after(() => {
+  for (const db of dbs) db.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+const openDb = (name: string) => {
+  const db = new Database(join(dir, name));
+  dbs.push(db);
+  return db;
+};
 
 /** One order's life: a delayed payment that then succeeds. */
 function lifecycle(orderId: string): PaymentEvent[] {
@@ -43,7 +57,9 @@ for (const [name, newStore] of backends) {
     test('a late transaction.delayed does not overwrite order.success', async () => {
       const ordering = createOrdering({ store: newStore() });
       const orders = new Map<string, string>();
-      const save = (e: PaymentEvent) => { orders.set(e.data.order_id, e.data.order_status); };
+      const save = (e: PaymentEvent) => {
+        orders.set(e.data.order_id, e.data.order_status);
+      };
       const [delayed, , success] = lifecycle('ord_late');
       assert.deepEqual(await ordering.apply(success, save), { status: 'applied', sequence: 3, result: undefined });
       assert.deepEqual(await ordering.apply(delayed, save), { status: 'stale', sequence: 1, lastSequence: 3 });
@@ -52,15 +68,30 @@ for (const [name, newStore] of backends) {
     });
 
     test('every arrival order ends in the newest state, applying only increasing sequences', async () => {
-      const events = [...lifecycle('ord_perm'), paymentEvent('transaction.paid_back', { order_id: 'ord_perm', sequence: 4, status: 'paid_back', order_status: 'paid' }) as PaymentEvent];
+      const events = [
+        ...lifecycle('ord_perm'),
+        paymentEvent('transaction.paid_back', {
+          order_id: 'ord_perm',
+          sequence: 4,
+          status: 'paid_back',
+          order_status: 'paid',
+        }) as PaymentEvent,
+      ];
       for (const arrival of permutations(events)) {
         const ordering = createOrdering({ store: newStore() });
         const applied: number[] = [];
         let state: PaymentEvent | undefined;
-        for (const e of arrival) await ordering.apply(e, (ev) => { applied.push(ev.data.sequence); state = ev; });
+        for (const e of arrival)
+          await ordering.apply(e, (ev) => {
+            applied.push(ev.data.sequence);
+            state = ev;
+          });
         assert.equal(state?.data.sequence, 4, arrival.map((e) => e.data.sequence).join(','));
         assert.equal(state?.type, 'transaction.paid_back');
-        assert.deepEqual(applied, [...applied].sort((a, b) => a - b));
+        assert.deepEqual(
+          applied,
+          [...applied].sort((a, b) => a - b),
+        );
         assert.equal(new Set(applied).size, applied.length);
       }
     });
@@ -79,7 +110,12 @@ for (const [name, newStore] of backends) {
     test('a failed handler records nothing, so the retry applies', async () => {
       const ordering = createOrdering({ store: newStore() });
       const [, , success] = lifecycle('ord_fail');
-      await assert.rejects(ordering.apply(success, () => { throw new Error('write failed'); }), /write failed/);
+      await assert.rejects(
+        ordering.apply(success, () => {
+          throw new Error('write failed');
+        }),
+        /write failed/,
+      );
       assert.equal(await ordering.lastSequence('ord_fail'), undefined);
       assert.equal((await ordering.apply(success, () => 'saved')).status, 'applied');
     });
@@ -90,22 +126,35 @@ for (const [name, newStore] of backends) {
       let maxActive = 0;
       let state = 0;
       const events = lifecycle('ord_conc').reverse(); // newest first, all at once
-      const results = await Promise.all(events.map((e) => ordering.apply(e, async (ev) => {
-        active++;
-        maxActive = Math.max(maxActive, active);
-        for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r));
-        state = ev.data.sequence;
-        active--;
-      })));
+      const results = await Promise.all(
+        events.map((e) =>
+          ordering.apply(e, async (ev) => {
+            active++;
+            maxActive = Math.max(maxActive, active);
+            for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r));
+            state = ev.data.sequence;
+            active--;
+          }),
+        ),
+      );
       assert.equal(maxActive, 1);
       assert.equal(state, 3);
-      assert.deepEqual(results.map((r) => r.status), ['applied', 'stale', 'stale']);
+      assert.deepEqual(
+        results.map((r) => r.status),
+        ['applied', 'stale', 'stale'],
+      );
     });
 
     test('events without order_id and sequence are refused', async () => {
       const ordering = createOrdering({ store: newStore() });
-      await assert.rejects(ordering.apply({ data: { order_id: 'ord_1' } } as never, () => {}), TypeError);
-      await assert.rejects(ordering.apply({ data: { order_id: '', sequence: 1 } }, () => {}), TypeError);
+      await assert.rejects(
+        ordering.apply({ data: { order_id: 'ord_1' } } as never, () => {}),
+        TypeError,
+      );
+      await assert.rejects(
+        ordering.apply({ data: { order_id: '', sequence: 1 } }, () => {}),
+        TypeError,
+      );
     });
   });
 }
@@ -129,7 +178,13 @@ test('with idempotency: duplicates and reordering together, as a receiver wires 
   const ordering = createOrdering({ store: memorySequenceStore() });
   const status = new Map<string, string>();
   let writes = 0;
-  const receive = (e: PaymentEvent) => idempotency.run(e.id, () => ordering.apply(e, (ev) => { writes++; status.set(ev.data.order_id, ev.data.order_status); }));
+  const receive = (e: PaymentEvent) =>
+    idempotency.run(e.id, () =>
+      ordering.apply(e, (ev) => {
+        writes++;
+        status.set(ev.data.order_id, ev.data.order_status);
+      }),
+    );
   const [delayed, txn, success] = lifecycle('ord_both');
   // order.success first, a duplicate of it, then the older two late, then a redelivery of a late one.
   for (const e of [success, success, txn, delayed, delayed]) await receive(e);

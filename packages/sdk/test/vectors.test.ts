@@ -11,11 +11,29 @@ const sharedUrl = new URL('../../../../shared/vectors/standard-webhooks.json', i
 const fixtureUrl = new URL('./fixtures/standard-webhooks.json', import.meta.url);
 const vectorsUrl = existsSync(sharedUrl) ? sharedUrl : fixtureUrl;
 const vectors = JSON.parse(readFileSync(vectorsUrl, 'utf8')) as {
-  sign: { name: string; secret: string; public_key?: string; id: string; timestamp: number; payload: string; signature: string }[];
-  verify: { name: string; secret: string; headers: Record<string, string>; payload: string; now: number; ok: boolean; error?: string }[];
+  sign: {
+    name: string;
+    secret: string;
+    public_key?: string;
+    id: string;
+    timestamp: number;
+    payload: string;
+    signature: string;
+  }[];
+  verify: {
+    name: string;
+    secret: string;
+    headers: Record<string, string>;
+    payload: string;
+    now: number;
+    ok: boolean;
+    error?: string;
+  }[];
 };
 
-test('the vectors in fixtures/ are the shared ones', { skip: existsSync(sharedUrl) ? false : 'shared/ is not beside this checkout' }, () => {
+test('the vectors in fixtures/ are the shared ones', {
+  skip: existsSync(sharedUrl) ? false : 'shared/ is not beside this checkout',
+}, () => {
   assert.deepEqual(JSON.parse(readFileSync(fixtureUrl, 'utf8')), JSON.parse(readFileSync(sharedUrl, 'utf8')));
 });
 
@@ -29,11 +47,21 @@ describe('sign vectors', () => {
     test(c.name, () => {
       assert.equal(sign({ secret: c.secret, id: c.id, timestamp: c.timestamp, payload: c.payload }), c.signature);
       // The same bytes given as a Buffer sign the same.
-      assert.equal(sign({ secret: c.secret, id: c.id, timestamp: c.timestamp, payload: Buffer.from(c.payload) }), c.signature);
+      assert.equal(
+        sign({ secret: c.secret, id: c.id, timestamp: c.timestamp, payload: Buffer.from(c.payload) }),
+        c.signature,
+      );
       const verifier = c.public_key ?? c.secret;
       if (c.public_key) assert.equal(publicKeyFor(c.secret), c.public_key);
-      const headers = { 'webhook-id': c.id, 'webhook-timestamp': String(c.timestamp), 'webhook-signature': c.signature };
-      assert.deepEqual(verifySignature(c.payload, headers, verifier, { now: c.timestamp }), { id: c.id, timestamp: c.timestamp });
+      const headers = {
+        'webhook-id': c.id,
+        'webhook-timestamp': String(c.timestamp),
+        'webhook-signature': c.signature,
+      };
+      assert.deepEqual(verifySignature(c.payload, headers, verifier, { now: c.timestamp }), {
+        id: c.id,
+        timestamp: c.timestamp,
+      });
     });
   }
 });
@@ -47,11 +75,17 @@ describe('verify vectors', () => {
         // verify() agrees, with the payload as a string and as bytes (the vector payloads are not event
         // envelopes, so verify() must get past the signature and stop at the payload check).
         for (const body of [c.payload, Buffer.from(c.payload)]) {
-          assert.throws(() => verify(body, c.headers, c.secret, { now: c.now }), (e: unknown) => e instanceof WebhookVerificationError && e.reason === 'payload');
+          assert.throws(
+            () => verify(body, c.headers, c.secret, { now: c.now }),
+            (e: unknown) => e instanceof WebhookVerificationError && e.reason === 'payload',
+          );
         }
       } else {
         assert.throws(run, (e: unknown) => e instanceof WebhookVerificationError && e.reason === c.error);
-        assert.throws(() => verify(c.payload, c.headers, c.secret, { now: c.now }), (e: unknown) => e instanceof WebhookVerificationError && e.reason === c.error);
+        assert.throws(
+          () => verify(c.payload, c.headers, c.secret, { now: c.now }),
+          (e: unknown) => e instanceof WebhookVerificationError && e.reason === c.error,
+        );
       }
     });
   }

@@ -2,8 +2,15 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  generateSecret, isPaymentEvent, PAYMENT_EVENT_TYPES, publicKeyFor, sign, verify, WebhookVerificationError,
-  type PayhookEvent, type WebhookVerificationReason,
+  generateSecret,
+  isPaymentEvent,
+  PAYMENT_EVENT_TYPES,
+  publicKeyFor,
+  sign,
+  verify,
+  WebhookVerificationError,
+  type PayhookEvent,
+  type WebhookVerificationReason,
 } from '@payhook/sdk';
 import { paymentEvent, SECRET, signed } from './helpers.js';
 
@@ -29,7 +36,12 @@ describe('verify returns typed events', () => {
   }
 
   test('an event type outside the catalogue comes back in the generic shape', () => {
-    const event = { id: 'evt_other', type: 'invoice.created', timestamp: '2026-11-27T05:29:26.123Z', data: { invoice: 'inv_1' } };
+    const event = {
+      id: 'evt_other',
+      type: 'invoice.created',
+      timestamp: '2026-11-27T05:29:26.123Z',
+      data: { invoice: 'inv_1' },
+    };
     const { body, headers } = signed(event);
     const got: PayhookEvent = verify(body, headers, SECRET);
     assert.deepEqual(got, event);
@@ -51,7 +63,12 @@ describe('verify returns typed events', () => {
     const event = paymentEvent('transaction.success');
     const { body, headers } = signed(event);
     const bytes = new TextEncoder().encode(body);
-    for (const b of [body, Buffer.from(body), bytes, bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)]) {
+    for (const b of [
+      body,
+      Buffer.from(body),
+      bytes,
+      bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
+    ]) {
       assert.deepEqual(verify(b, headers, SECRET), event);
     }
   });
@@ -76,7 +93,7 @@ describe('secrets', () => {
   });
 
   test('v1a: a whpk_ public key verifies an ed25519 signature, alone or next to v1', () => {
-    const signingKey = 'whsk_' + Buffer.alloc(32, 9).toString('base64');
+    const signingKey = `whsk_${Buffer.alloc(32, 9).toString('base64')}`;
     const publicKey = publicKeyFor(signingKey);
     const event = paymentEvent('order.success');
     const body = JSON.stringify(event);
@@ -89,7 +106,10 @@ describe('secrets', () => {
     assert.equal(verify(body, headers, [publicKey, SECRET]).id, event.id);
     // A v1a signature does not satisfy an HMAC secret, and another key's public key does not verify.
     assert.throws(() => verify(body, { ...headers, 'webhook-signature': v1a }, SECRET), fails('signature'));
-    assert.throws(() => verify(body, headers, publicKeyFor('whsk_' + Buffer.alloc(32, 1).toString('base64'))), fails('signature'));
+    assert.throws(
+      () => verify(body, headers, publicKeyFor(`whsk_${Buffer.alloc(32, 1).toString('base64')}`)),
+      fails('signature'),
+    );
   });
 
   test('no secret at all is a programming error, not a verification failure', () => {
@@ -116,13 +136,19 @@ describe('failure reasons', () => {
     assert.throws(() => verify(body, headers, SECRET, { now: ts - 301 }), fails('timestamp'));
     assert.equal(verify(body, headers, SECRET, { now: ts + 300 }).id, event.id);
     assert.equal(verify(body, headers, SECRET, { now: ts + 3000, toleranceSeconds: 3600 }).id, event.id);
-    assert.throws(() => verify(body, headers, SECRET, { now: ts + 11, toleranceSeconds: 10 }), fails('timestamp', /10s/));
+    assert.throws(
+      () => verify(body, headers, SECRET, { now: ts + 11, toleranceSeconds: 10 }),
+      fails('timestamp', /10s/),
+    );
   });
 
   test('signature: a mangled signature that decodes to the same bytes is refused', () => {
     const sig = headers['webhook-signature'];
-    assert.throws(() => verify(body, { ...headers, 'webhook-signature': sig + '!!' }, SECRET), fails('signature'));
-    assert.throws(() => verify(body, { ...headers, 'webhook-signature': sig.replace('v1,', 'v1, ') }, SECRET), fails('signature'));
+    assert.throws(() => verify(body, { ...headers, 'webhook-signature': `${sig}!!` }, SECRET), fails('signature'));
+    assert.throws(
+      () => verify(body, { ...headers, 'webhook-signature': sig.replace('v1,', 'v1, ') }, SECRET),
+      fails('signature'),
+    );
   });
 
   test('payload: a signed body that is not an envelope says what is wrong', () => {
@@ -137,7 +163,15 @@ describe('failure reasons', () => {
     ];
     for (const [payload, pattern] of cases) {
       const s = signed({ id: 'evt_1' }, SECRET);
-      const h = { ...s.headers, 'webhook-signature': sign({ secret: SECRET, id: 'evt_1', timestamp: Number(s.headers['webhook-timestamp']), payload }) };
+      const h = {
+        ...s.headers,
+        'webhook-signature': sign({
+          secret: SECRET,
+          id: 'evt_1',
+          timestamp: Number(s.headers['webhook-timestamp']),
+          payload,
+        }),
+      };
       assert.throws(() => verify(payload, h, SECRET), fails('payload', pattern), payload);
     }
   });

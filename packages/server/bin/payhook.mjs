@@ -12,6 +12,8 @@ if (existsSync(fileURLToPath(built)) && !process.env.PAYHOOK_FROM_SOURCE) {
   const src = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
   // tsx is resolved from this file, not from the working directory, so this works from any folder.
   const tsx = import.meta.resolve('tsx');
-  const r = spawnSync(process.execPath, ['--conditions=development', '--import', tsx, src, ...process.argv.slice(2)], { stdio: 'inherit' });
+  const r = spawnSync(process.execPath, ['--conditions=development', '--import', tsx, src, ...process.argv.slice(2)], {
+    stdio: 'inherit',
+  });
   process.exit(r.status ?? 1);
 }

@@ -48,15 +48,26 @@ export interface CreateOptions {
 }
 
 export async function createPayhook(config: Config, options: CreateOptions = {}): Promise<Payhook> {
-  const logger = options.logger ?? pino({
-    level: config.logLevel,
-    // Authorization headers and secrets never reach a log line, whatever a future log call passes.
-    redact: { paths: ['req.headers.authorization', '*.secret', '*.apiKey', '*.api_key', '*.card', '*.number'], censor: '[redacted]' },
-  });
+  const logger =
+    options.logger ??
+    pino({
+      level: config.logLevel,
+      // Authorization headers and secrets never reach a log line, whatever a future log call passes.
+      redact: {
+        paths: ['req.headers.authorization', '*.secret', '*.apiKey', '*.api_key', '*.card', '*.number'],
+        censor: '[redacted]',
+      },
+    });
   const modules = checkModules(options.modules ?? []);
   const formats = new FormatRegistry();
-  for (const m of modules.values()) for (const [name, renderer] of Object.entries(m.formats ?? {})) formats.register(name, renderer);
-  const store = await openWritable(config, options.store, logger, [...modules.values()].flatMap((m) => (m.migrations ? [m.migrations] : [])));
+  for (const m of modules.values())
+    for (const [name, renderer] of Object.entries(m.formats ?? {})) formats.register(name, renderer);
+  const store = await openWritable(
+    config,
+    options.store,
+    logger,
+    [...modules.values()].flatMap((m) => (m.migrations ? [m.migrations] : [])),
+  );
   const admin = await ensureAdminKey(store, config.adminKey);
   const metrics = new Metrics();
   const auth = new Authenticator(store, admin.hash, {
@@ -64,24 +75,47 @@ export async function createPayhook(config: Config, options: CreateOptions = {})
     onError: (err) => logger.warn({ err }, 'recording when an API key was last used failed'),
   });
   const ingestor = new EventIngestor(store, metrics);
-  const eventTypes = new EventTypeRegistry(store, [...modules.values()].flatMap((m) => m.eventTypes ?? []));
+  const eventTypes = new EventTypeRegistry(
+    store,
+    [...modules.values()].flatMap((m) => m.eventTypes ?? []),
+  );
   const bus = new ProcessBus((err, name) => logger.error({ err, event: name }, 'a process bus listener failed'));
   const destinations = new DestinationPolicy(config.allowNetworks);
-  const dispatcher = config.role === 'api' ? null : new Dispatcher({
-    store, logger, metrics, bus,
-    policy: { schedule: config.retrySchedule, jitter: config.retryJitter },
-    timeoutMs: config.timeoutMs,
-    maxInFlight: config.maxInFlight,
-    maxInFlightPerEndpoint: config.maxInFlightPerEndpoint,
-    leaseMs: config.leaseMs,
-    pollIntervalMs: config.pollIntervalMs,
-    claimBatch: config.claimBatch,
-    userAgent: `payhook/${VERSION}`,
-    destinations,
-    lookup: options.lookup,
+  const dispatcher =
+    config.role === 'api'
+      ? null
+      : new Dispatcher({
+          store,
+          logger,
+          metrics,
+          bus,
+          policy: { schedule: config.retrySchedule, jitter: config.retryJitter },
+          timeoutMs: config.timeoutMs,
+          maxInFlight: config.maxInFlight,
+          maxInFlightPerEndpoint: config.maxInFlightPerEndpoint,
+          leaseMs: config.leaseMs,
+          pollIntervalMs: config.pollIntervalMs,
+          claimBatch: config.claimBatch,
+          userAgent: `payhook/${VERSION}`,
+          destinations,
+          lookup: options.lookup,
+          formats,
+        });
+  const ctx: AppContext = {
+    config,
+    store,
+    logger,
+    metrics,
+    ingestor,
+    eventTypes,
+    auth,
+    bus,
+    dispatcher,
     formats,
-  });
-  const ctx: AppContext = { config, store, logger, metrics, ingestor, eventTypes, auth, bus, dispatcher, formats, modules, destinations, version: VERSION };
+    modules,
+    destinations,
+    version: VERSION,
+  };
   for (const m of modules.values()) await m.attach?.({ store, logger, role: config.role });
   const hooks = [...modules.values()];
 
@@ -105,8 +139,10 @@ export async function createPayhook(config: Config, options: CreateOptions = {})
       dispatcher?.start();
       for (const h of hooks) await h.start?.();
       if (dispatcher) {
-        const prune = () => store.pruneEvents(Date.now() - config.retentionDays * 86_400_000, 10_000)
-          .catch((err) => logger.warn({ err }, 'pruning old events failed'));
+        const prune = () =>
+          store
+            .pruneEvents(Date.now() - config.retentionDays * 86_400_000, 10_000)
+            .catch((err) => logger.warn({ err }, 'pruning old events failed'));
         pruneTimer = setInterval(prune, 3_600_000);
         pruneTimer.unref();
       }
@@ -128,7 +164,12 @@ export async function createPayhook(config: Config, options: CreateOptions = {})
  * A database that cannot take writes (a read-only file or server, a full disk) is refused here, at
  * start, with the reason, rather than found out by the first request that writes.
  */
-async function openWritable(config: Config, given: Store | undefined, logger: Logger, migrations: ModuleMigrations[]): Promise<Store> {
+async function openWritable(
+  config: Config,
+  given: Store | undefined,
+  logger: Logger,
+  migrations: ModuleMigrations[],
+): Promise<Store> {
   const where = config.databaseUrl ? 'PostgreSQL' : config.dbPath;
   let store: Store | undefined = given;
   try {

@@ -9,7 +9,9 @@ test('listeners hear what is emitted until they unsubscribe; a throwing listener
   const bus = new ProcessBus((err, name) => failures.push([err, name]));
   const heard: EndpointId[] = [];
   const boom = new Error('listener bug');
-  bus.on('endpoint:changed', () => { throw boom; });
+  bus.on('endpoint:changed', () => {
+    throw boom;
+  });
   const off = bus.on('endpoint:changed', ({ endpointId }) => heard.push(endpointId));
   const a = newId('ep');
   const b = newId('ep');
@@ -17,7 +19,10 @@ test('listeners hear what is emitted until they unsubscribe; a throwing listener
   off();
   bus.emit('endpoint:changed', { endpointId: b });
   assert.deepEqual(heard, [a]);
-  assert.deepEqual(failures, [[boom, 'endpoint:changed'], [boom, 'endpoint:changed']]);
+  assert.deepEqual(failures, [
+    [boom, 'endpoint:changed'],
+    [boom, 'endpoint:changed'],
+  ]);
 });
 
 test('emitting with no listener (an API-only process) is a no-op', () => {

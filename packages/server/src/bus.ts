@@ -30,17 +30,26 @@ export class ProcessBus {
   /** Subscribes; returns the unsubscribe function. */
   on<K extends keyof ProcessBusEvents>(name: K, listener: Listener<K>): () => void {
     let set = this.listeners.get(name);
-    if (!set) { set = new Set(); this.listeners.set(name, set); }
+    if (!set) {
+      set = new Set();
+      this.listeners.set(name, set);
+    }
     const l = listener as Listener<keyof ProcessBusEvents>;
     set.add(l);
-    return () => { set.delete(l); };
+    return () => {
+      set.delete(l);
+    };
   }
 
   emit<K extends keyof ProcessBusEvents>(name: K, payload: ProcessBusEvents[K]): void {
     const set = this.listeners.get(name);
     if (!set) return;
     for (const l of set) {
-      try { l(payload); } catch (err) { this.onError(err, name); }
+      try {
+        l(payload);
+      } catch (err) {
+        this.onError(err, name);
+      }
     }
   }
 }

@@ -79,14 +79,18 @@ export function parseDuration(text: string, name: string): number {
 }
 
 export class ConfigError extends Error {
-  constructor(message: string) { super(message); this.name = 'ConfigError'; }
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${name} must be a whole number from ${min} to ${max}; got "${raw}"`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}; got "${raw}"`);
   return n;
 }
 
@@ -103,11 +107,20 @@ import { parseCidr } from './delivery/destinations.js';
 // opt-in switch is refused rather than ignored, so nobody believes it still does something.
 function allowNetworks(env: NodeJS.ProcessEnv): string[] {
   if (env.PAYHOOK_BLOCK_PRIVATE_NETWORKS !== undefined) {
-    throw new ConfigError('PAYHOOK_BLOCK_PRIVATE_NETWORKS was replaced: private, loopback and other non-public destinations are now refused by default; open ranges with PAYHOOK_ALLOW_NETWORKS (comma-separated CIDRs) and remove PAYHOOK_BLOCK_PRIVATE_NETWORKS');
+    throw new ConfigError(
+      'PAYHOOK_BLOCK_PRIVATE_NETWORKS was replaced: private, loopback and other non-public destinations are now refused by default; open ranges with PAYHOOK_ALLOW_NETWORKS (comma-separated CIDRs) and remove PAYHOOK_BLOCK_PRIVATE_NETWORKS',
+    );
   }
-  const list = (env.PAYHOOK_ALLOW_NETWORKS ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const list = (env.PAYHOOK_ALLOW_NETWORKS ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   for (const cidr of list) {
-    try { parseCidr(cidr); } catch (err) { throw new ConfigError(`PAYHOOK_ALLOW_NETWORKS: ${(err as Error).message}`); }
+    try {
+      parseCidr(cidr);
+    } catch (err) {
+      throw new ConfigError(`PAYHOOK_ALLOW_NETWORKS: ${(err as Error).message}`);
+    }
   }
   return list;
 }
@@ -117,7 +130,9 @@ export const LEASE_MARGIN_MS = 5_000;
 /** A claim's lease must outlast the longest attempt, else a slow attempt's delivery is claimed and sent again. */
 function checkLease(leaseMs: number): void {
   if (leaseMs < MAX_ATTEMPT_MS + LEASE_MARGIN_MS) {
-    throw new ConfigError(`PAYHOOK_LEASE must be at least ${(MAX_ATTEMPT_MS + LEASE_MARGIN_MS) / 1000}s: the longest attempt (an endpoint's timeout_ms, up to ${MAX_ATTEMPT_MS / 1000}s) plus a ${LEASE_MARGIN_MS / 1000}s margin, so no delivery is sent twice while an attempt is still running`);
+    throw new ConfigError(
+      `PAYHOOK_LEASE must be at least ${(MAX_ATTEMPT_MS + LEASE_MARGIN_MS) / 1000}s: the longest attempt (an endpoint's timeout_ms, up to ${MAX_ATTEMPT_MS / 1000}s) plus a ${LEASE_MARGIN_MS / 1000}s margin, so no delivery is sent twice while an attempt is still running`,
+    );
   }
 }
 // ─────────────────────────────────────────────────────────────────────────────────────────────────
@@ -125,7 +140,8 @@ function checkLease(leaseMs: number): void {
 /** Reads the configuration from the environment, with `overrides` (CLI flags) on top. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
   const role = (env.PAYHOOK_ROLE || 'all') as Role;
-  if (!['api', 'dispatcher', 'all'].includes(role)) throw new ConfigError(`PAYHOOK_ROLE must be api, dispatcher or all; got "${role}"`);
+  if (!['api', 'dispatcher', 'all'].includes(role))
+    throw new ConfigError(`PAYHOOK_ROLE must be api, dispatcher or all; got "${role}"`);
   const schedule = (env.PAYHOOK_RETRY_SCHEDULE ? env.PAYHOOK_RETRY_SCHEDULE.split(',') : DEFAULT_RETRY_SCHEDULE)
     .filter((s) => s.trim() !== '')
     .map((s) => parseDuration(s, 'PAYHOOK_RETRY_SCHEDULE'));
@@ -169,10 +185,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     eventBurstPerKey: int(env, 'PAYHOOK_EVENT_BURST_PER_KEY', 20_000, 1, 10_000_000),
     // Secrets at rest: checked (base64, 32 bytes) when the keyring is made, see secrets/master-key.ts.
     masterKey: env.PAYHOOK_MASTER_KEY?.trim() || null,
-    masterKeyPrevious: (env.PAYHOOK_MASTER_KEY_PREVIOUS ?? '').split(',').map((k) => k.trim()).filter((k) => k !== ''),
+    masterKeyPrevious: (env.PAYHOOK_MASTER_KEY_PREVIOUS ?? '')
+      .split(',')
+      .map((k) => k.trim())
+      .filter((k) => k !== ''),
     ...overrides,
   };
-  if (!/^[a-z_][a-z0-9_]{0,47}$/.test(config.databaseSchema)) throw new ConfigError('PAYHOOK_DATABASE_SCHEMA must be 1-48 lower-case letters, digits and _, not starting with a digit');
+  if (!/^[a-z_][a-z0-9_]{0,47}$/.test(config.databaseSchema))
+    throw new ConfigError(
+      'PAYHOOK_DATABASE_SCHEMA must be 1-48 lower-case letters, digits and _, not starting with a digit',
+    );
   checkLease(config.leaseMs);
   return config;
 }

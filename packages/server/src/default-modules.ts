@@ -16,6 +16,9 @@ export interface DefaultModuleOptions {
 }
 
 /** Throws `ConfigError` naming the variable when a payment setting is invalid. */
-export function defaultModules(env: NodeJS.ProcessEnv = process.env, options: DefaultModuleOptions = {}): PayhookModule[] {
+export function defaultModules(
+  env: NodeJS.ProcessEnv = process.env,
+  options: DefaultModuleOptions = {},
+): PayhookModule[] {
   return [paymentsModule({ config: loadPaymentConfig(env, options.payments) })];
 }

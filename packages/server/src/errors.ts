@@ -22,22 +22,39 @@ export const ERRORS = {
   validation_failed: { status: 400, message: 'The request does not match the schema: see details.' },
   unknown_field: { status: 400, message: 'The request has a field this route does not take.' },
   invalid_url: { status: 400, message: 'The URL is not an absolute http(s) URL.' },
-  destination_not_allowed: { status: 400, message: 'The URL points to an address payhook does not send webhooks to (loopback, private or another non-public range).' },
+  destination_not_allowed: {
+    status: 400,
+    message:
+      'The URL points to an address payhook does not send webhooks to (loopback, private or another non-public range).',
+  },
   invalid_cursor: { status: 400, message: 'The cursor is not one this API returned.' },
   invalid_id: { status: 400, message: 'The id is not of the expected kind.' },
   too_deep: { status: 400, message: 'The JSON body is nested too deep.' },
   body_too_large: { status: 413, message: 'The request body is larger than the limit.' },
   unsupported_media_type: { status: 415, message: 'Send the body as application/json.' },
-  reserved_event_type: { status: 400, message: 'This event type is payhook\'s own: only payhook emits it.' },
-  invalid_schema: { status: 400, message: 'The schema is not a JSON Schema payhook can use (draft 2020-12 or 07, at most 16 KiB).' },
-  schema_mismatch: { status: 400, message: 'The event\'s data does not match the schema registered for its type: see details.' },
-  unknown_event_type: { status: 400, message: 'The endpoint filter names an event type that is neither payhook\'s nor registered: see details.suggestions.' },
+  reserved_event_type: { status: 400, message: "This event type is payhook's own: only payhook emits it." },
+  invalid_schema: {
+    status: 400,
+    message: 'The schema is not a JSON Schema payhook can use (draft 2020-12 or 07, at most 16 KiB).',
+  },
+  schema_mismatch: {
+    status: 400,
+    message: "The event's data does not match the schema registered for its type: see details.",
+  },
+  unknown_event_type: {
+    status: 400,
+    message:
+      "The endpoint filter names an event type that is neither payhook's nor registered: see details.suggestions.",
+  },
   malformed_request: { status: 400, message: 'The request is malformed (its URL, headers or body framing).' },
   // authentication and authorisation
   unauthorized: { status: 401, message: 'A valid API key is required: Authorization: Bearer <key>.' },
   forbidden: { status: 403, message: 'This key may not do that.' },
   insufficient_scope: { status: 403, message: 'This key is read-only: it may not change anything.' },
-  too_many_auth_failures: { status: 429, message: 'Too many requests with a wrong API key from this address; retry after the Retry-After delay.' },
+  too_many_auth_failures: {
+    status: 429,
+    message: 'Too many requests with a wrong API key from this address; retry after the Retry-After delay.',
+  },
   merchant_required: { status: 400, message: 'An admin key must name merchant_id for merchant resources.' },
   // resources
   not_found: { status: 404, message: 'No such route.' },
@@ -48,7 +65,10 @@ export const ERRORS = {
   event_type_not_found: { status: 404, message: 'No such registered event type.' },
   api_key_not_found: { status: 404, message: 'No such API key.' },
   method_not_allowed: { status: 405, message: 'This route does not take that method.' },
-  endpoint_disabled: { status: 409, message: 'The endpoint is disabled or deleted; enable it before retrying its deliveries.' },
+  endpoint_disabled: {
+    status: 409,
+    message: 'The endpoint is disabled or deleted; enable it before retrying its deliveries.',
+  },
   event_type_exists: { status: 409, message: 'The merchant has already registered an event type of this name.' },
   idempotency_conflict: { status: 409, message: 'The idempotency key was used for a different event.' },
   rate_limited: { status: 429, message: 'Too many requests.' },
@@ -56,7 +76,10 @@ export const ERRORS = {
   // server
   shutting_down: { status: 503, message: 'payhook is shutting down; try again.' },
   overloaded: { status: 503, message: 'payhook is overloaded; try again.' },
-  storage_unavailable: { status: 503, message: 'The database cannot take writes right now; nothing was stored. Retry after the Retry-After delay.' },
+  storage_unavailable: {
+    status: 503,
+    message: 'The database cannot take writes right now; nothing was stored. Retry after the Retry-After delay.',
+  },
   internal_error: { status: 500, message: 'Something went wrong on our side; it has been logged.' },
 } as const satisfies ErrorTable;
 
@@ -94,7 +117,9 @@ export class PayhookError extends Error {
  * const paymentError = moduleErrors({ order_not_found: { status: 404, message: 'No such order.' } });
  * throw paymentError('order_not_found', undefined, { id });
  */
-export function moduleErrors<T extends ErrorTable>(table: T): (code: keyof T & string, message?: string, details?: unknown) => PayhookError {
+export function moduleErrors<T extends ErrorTable>(
+  table: T,
+): (code: keyof T & string, message?: string, details?: unknown) => PayhookError {
   return (code, message, details) => new PayhookError(code, message, details, table[code]);
 }
 

@@ -39,13 +39,19 @@ function nextRandom(ms: number): Buffer {
   // millisecond by this process still sort in creation order.
   if (ms === lastMs) {
     for (let i = 9; i >= 0; i--) {
-      if (lastRandom[i] === 255) { lastRandom[i] = 0; continue; }
+      if (lastRandom[i] === 255) {
+        lastRandom[i] = 0;
+        continue;
+      }
       lastRandom[i]++;
       break;
     }
     return lastRandom;
   }
-  if (poolOffset + 10 > pool.length) { pool = randomBytes(4096); poolOffset = 0; }
+  if (poolOffset + 10 > pool.length) {
+    pool = randomBytes(4096);
+    poolOffset = 0;
+  }
   lastRandom = Buffer.from(pool.subarray(poolOffset, poolOffset + 10));
   poolOffset += 10;
   lastMs = ms;
@@ -56,7 +62,10 @@ function nextRandom(ms: number): Buffer {
 export function ulid(ms = Date.now()): string {
   let out = '';
   let t = ms;
-  for (let i = 0; i < 10; i++) { out = ALPHABET[t % 32] + out; t = Math.floor(t / 32); }
+  for (let i = 0; i < 10; i++) {
+    out = ALPHABET[t % 32] + out;
+    t = Math.floor(t / 32);
+  }
   const r = nextRandom(ms);
   // 80 bits -> 16 base32 characters, 5 bits at a time.
   let acc = 0;
@@ -64,7 +73,10 @@ export function ulid(ms = Date.now()): string {
   for (let i = 0; i < 10; i++) {
     acc = (acc << 8) | r[i];
     bits += 8;
-    while (bits >= 5) { out += ALPHABET[(acc >>> (bits - 5)) & 31]; bits -= 5; }
+    while (bits >= 5) {
+      out += ALPHABET[(acc >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
     acc &= (1 << bits) - 1;
   }
   return out;
@@ -77,13 +89,16 @@ export function newId<P extends IdPrefix>(prefix: P, ms = Date.now()): IdOf<P> {
 const ID_RE = /^[a-z]{2,4}_[0-9A-HJKMNP-TV-Z]{26}$/;
 /** True when `id` has the given prefix and a well-formed body. */
 export function isId<P extends IdPrefix>(prefix: P, id: string): id is IdOf<P> {
-  return id.startsWith(prefix + '_') && ID_RE.test(id);
+  return id.startsWith(`${prefix}_`) && ID_RE.test(id);
 }
 
 /** The smallest id of a kind created at or after `ms`: a cursor for "since this time". */
 export function idFloor<P extends IdPrefix>(prefix: P, ms: number): IdOf<P> {
   let out = '';
   let t = ms;
-  for (let i = 0; i < 10; i++) { out = ALPHABET[t % 32] + out; t = Math.floor(t / 32); }
+  for (let i = 0; i < 10; i++) {
+    out = ALPHABET[t % 32] + out;
+    t = Math.floor(t / 32);
+  }
   return `${prefix}_${out}0000000000000000`;
 }

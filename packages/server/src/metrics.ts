@@ -42,19 +42,33 @@ export class Metrics {
       lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} counter`, `${name} ${value}`);
     };
     counter('payhook_events_accepted_total', 'Events accepted by the API or the payment module.', c.eventsAccepted);
-    counter('payhook_events_deduplicated_total', 'Events answered from an earlier idempotency key.', c.eventsDeduplicated);
+    counter(
+      'payhook_events_deduplicated_total',
+      'Events answered from an earlier idempotency key.',
+      c.eventsDeduplicated,
+    );
     counter('payhook_deliveries_succeeded_total', 'Deliveries that got a 2xx.', c.deliveriesSucceeded);
     counter('payhook_deliveries_failed_total', 'Deliveries that failed for good.', c.deliveriesFailed);
     counter('payhook_deliveries_retried_total', 'Attempts that were scheduled for a retry.', c.deliveriesRetried);
-    lines.push('# HELP payhook_attempts_total Delivery attempts by outcome class.', '# TYPE payhook_attempts_total counter');
+    lines.push(
+      '# HELP payhook_attempts_total Delivery attempts by outcome class.',
+      '# TYPE payhook_attempts_total counter',
+    );
     for (const [k, v] of this.attemptsByClass) lines.push(`payhook_attempts_total{class="${k}"} ${v}`);
     lines.push('# HELP payhook_attempt_duration_ms Attempt duration.', '# TYPE payhook_attempt_duration_ms histogram');
     let cum = 0;
-    LATENCY_BUCKETS_MS.forEach((b, i) => { cum += this.latency[i]; lines.push(`payhook_attempt_duration_ms_bucket{le="${b}"} ${cum}`); });
+    LATENCY_BUCKETS_MS.forEach((b, i) => {
+      cum += this.latency[i];
+      lines.push(`payhook_attempt_duration_ms_bucket{le="${b}"} ${cum}`);
+    });
     cum += this.latency[LATENCY_BUCKETS_MS.length];
-    lines.push(`payhook_attempt_duration_ms_bucket{le="+Inf"} ${cum}`, `payhook_attempt_duration_ms_sum ${this.latencySum}`, `payhook_attempt_duration_ms_count ${this.latencyCount}`);
+    lines.push(
+      `payhook_attempt_duration_ms_bucket{le="+Inf"} ${cum}`,
+      `payhook_attempt_duration_ms_sum ${this.latencySum}`,
+      `payhook_attempt_duration_ms_count ${this.latencyCount}`,
+    );
     const gauges = { ...Object.fromEntries([...this.gauges].map(([k, f]) => [k, f()])), ...extra };
     for (const [k, v] of Object.entries(gauges)) lines.push(`# TYPE ${k} gauge`, `${k} ${v}`);
-    return lines.join('\n') + '\n';
+    return `${lines.join('\n')}\n`;
   }
 }

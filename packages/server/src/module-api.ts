@@ -15,8 +15,16 @@ export type { Logger } from 'pino';
 
 // The outbox port (store/module-port.ts) and the loaders for a module's SQL files and migrations.
 export type {
-  Migration, ModuleMigrations, ModuleStatements, ModuleStore, Params, PostgresModuleStore, PostgresOutboxTx, RunOptions,
-  SqliteModuleStore, SqliteOutboxTx,
+  Migration,
+  ModuleMigrations,
+  ModuleStatements,
+  ModuleStore,
+  Params,
+  PostgresModuleStore,
+  PostgresOutboxTx,
+  RunOptions,
+  SqliteModuleStore,
+  SqliteOutboxTx,
 } from './store/module-port.js';
 export { loadMigrations, loadSqlFiles } from './store/sql-files.js';
 export type { AppendedEvent, ListOptions, NewEvent, Page } from './store/types.js';
@@ -43,6 +51,14 @@ export { errorResponses, idParams, idSchema, pageOf, pageQuery, scopedQuery } fr
 
 // The CLI's command helpers, for a module's commands.
 export {
-  action, clientFor, parsePositiveInt, printJson, printMore, printTable, UsageError, withClientOptions,
-  type CommonFlags, type PageOf,
+  action,
+  clientFor,
+  parsePositiveInt,
+  printJson,
+  printMore,
+  printTable,
+  UsageError,
+  withClientOptions,
+  type CommonFlags,
+  type PageOf,
 } from './cli/commands/shared.js';

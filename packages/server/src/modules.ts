@@ -100,7 +100,8 @@ export function checkModules(modules: readonly PayhookModule[]): ModuleRegistry 
   const codes = new Map<string, string>(Object.keys(ERRORS).map((c) => [c, 'the core']));
   const formats = new Map<string, string>([['standard', 'the core']]);
   for (const m of modules) {
-    if (!/^[a-z][a-z0-9_-]{0,31}$/.test(m.name)) throw new Error(`module name "${m.name}" must be 1-32 lower-case letters, digits, - and _`);
+    if (!/^[a-z][a-z0-9_-]{0,31}$/.test(m.name))
+      throw new Error(`module name "${m.name}" must be 1-32 lower-case letters, digits, - and _`);
     if (byName.has(m.name)) throw new Error(`module "${m.name}" is given twice`);
     byName.set(m.name, m);
     for (const code of Object.keys(m.errorCodes ?? {})) {

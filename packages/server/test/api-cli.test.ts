@@ -11,7 +11,11 @@ import { Harness, Receiver, ADMIN_KEY, eventually } from './api-harness.js';
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const bin = fileURLToPath(new URL('../bin/payhook.mjs', import.meta.url));
 
-interface Run { code: number; stdout: string; stderr: string }
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 describe('payhook CLI against a running server', () => {
   let h: Harness;
@@ -20,15 +24,20 @@ describe('payhook CLI against a running server', () => {
 
   const payhook = (args: string[], env: Record<string, string> = {}): Promise<Run> =>
     new Promise((resolve) => {
-      execFile(process.execPath, [bin, ...args], {
-        // From the repository root, where tsx resolves; PAYHOOK_FROM_SOURCE runs the sources even after a build.
-        cwd: root,
-        env: { ...process.env, PAYHOOK_FROM_SOURCE: '1', PAYHOOK_URL: h.url, PAYHOOK_API_KEY: merchantKey, ...env },
-        timeout: 30_000,
-      }, (err, stdout, stderr) => {
-        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      });
+      execFile(
+        process.execPath,
+        [bin, ...args],
+        {
+          // From the repository root, where tsx resolves; PAYHOOK_FROM_SOURCE runs the sources even after a build.
+          cwd: root,
+          env: { ...process.env, PAYHOOK_FROM_SOURCE: '1', PAYHOOK_URL: h.url, PAYHOOK_API_KEY: merchantKey, ...env },
+          timeout: 30_000,
+        },
+        (err, stdout, stderr) => {
+          const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+          resolve({ code, stdout, stderr });
+        },
+      );
     });
 
   before(async () => {
@@ -50,19 +59,37 @@ describe('payhook CLI against a running server', () => {
   });
 
   test('endpoints add, events send, deliveries list --json', async () => {
-    const add = await payhook(['endpoints', 'add', `${receiver.url}/cli`, '--events', 'shop.*', '--description', 'from the CLI']);
+    const add = await payhook([
+      'endpoints',
+      'add',
+      `${receiver.url}/cli`,
+      '--events',
+      'shop.*',
+      '--description',
+      'from the CLI',
+    ]);
     assert.equal(add.code, 0, add.stderr);
     assert.match(add.stdout, /^Created endpoint ep_\w{26} -> http:\/\/127\.0\.0\.1:\d+\/cli$/m);
     assert.match(add.stdout, /^Events: shop\.\*/m);
     assert.match(add.stdout, /^Signing secret: whsec_/m);
 
-    const send = await payhook(['events', 'send', 'shop.order_paid', '--data', '{"order_id":"ord_1"}', '--idempotency-key', 'cli-1']);
+    const send = await payhook([
+      'events',
+      'send',
+      'shop.order_paid',
+      '--data',
+      '{"order_id":"ord_1"}',
+      '--idempotency-key',
+      'cli-1',
+    ]);
     assert.equal(send.code, 0, send.stderr);
     const id = /^Accepted (evt_\w{26}) \(shop\.order_paid\)/m.exec(send.stdout)?.[1];
     assert.ok(id, send.stdout);
 
     await receiver.waitFor(() => receiver.for('/cli').length === 1, 10_000, 'the webhook');
-    await eventually(async () => (await h.call('GET', '/v1/deliveries?status=succeeded', { key: merchantKey })).body.data.length === 1);
+    await eventually(
+      async () => (await h.call('GET', '/v1/deliveries?status=succeeded', { key: merchantKey })).body.data.length === 1,
+    );
     const list = await payhook(['deliveries', 'list', '--json']);
     assert.equal(list.code, 0, list.stderr);
     const page = JSON.parse(list.stdout);
@@ -86,6 +113,7 @@ describe('payhook CLI against a running server', () => {
     assert.equal(noKey.code, 2);
     assert.match(noKey.stderr, /no API key/);
     assert.equal(help.code, 0);
-    for (const flag of ['--status', '--endpoint', '--url', '--api-key', '--json']) assert.ok(help.stdout.includes(flag), flag);
+    for (const flag of ['--status', '--endpoint', '--url', '--api-key', '--json'])
+      assert.ok(help.stdout.includes(flag), flag);
   });
 });

@@ -30,7 +30,11 @@ describe('deliveries API', () => {
 
   const delivery = (id: string) => h.call('GET', `/v1/deliveries/${id}`, { key });
   const until = (id: string, status: string) =>
-    eventually(async () => ((await delivery(id)).body.status === status ? (await delivery(id)).body : null), 10_000, `delivery ${status}`);
+    eventually(
+      async () => ((await delivery(id)).body.status === status ? (await delivery(id)).body : null),
+      10_000,
+      `delivery ${status}`,
+    );
 
   async function endpointWithEvent(path: string, behaviour: Parameters<Receiver['on']>[1]) {
     receiver.on(path, behaviour);
@@ -49,7 +53,10 @@ describe('deliveries API', () => {
     assert.equal(failed.attempt_count, 2);
     assert.equal(failed.last_status_code, 500);
     assert.equal(failed.next_attempt_at, null);
-    assert.deepEqual(failed.attempts.map((a: { attempt: number }) => a.attempt), [1, 2]);
+    assert.deepEqual(
+      failed.attempts.map((a: { attempt: number }) => a.attempt),
+      [1, 2],
+    );
     const [first, second] = failed.attempts;
     assert.match(first.id, /^att_/);
     assert.equal(first.status_code, 500);
@@ -66,7 +73,10 @@ describe('deliveries API', () => {
     assert.deepEqual(recovered.body, { recovered: 1 });
     const done = await until(del.id, 'succeeded');
     assert.equal(done.attempt_count, 3);
-    const later = await h.call('POST', `/v1/endpoints/${ep.id}/recover`, { key, body: { since: new Date(Date.now() + 60_000).toISOString() } });
+    const later = await h.call('POST', `/v1/endpoints/${ep.id}/recover`, {
+      key,
+      body: { since: new Date(Date.now() + 60_000).toISOString() },
+    });
     assert.deepEqual(later.body, { recovered: 0 });
   });
 
@@ -78,7 +88,10 @@ describe('deliveries API', () => {
     assert.equal(r.body.id, del.id);
     assert.equal(r.body.status, 'pending');
     await receiver.waitFor(() => receiver.for('/again').length === 2, 10_000, 'second delivery');
-    assert.deepEqual(receiver.for('/again').map((x) => x.headers['webhook-id']), [ev.id, ev.id]);
+    assert.deepEqual(
+      receiver.for('/again').map((x) => x.headers['webhook-id']),
+      [ev.id, ev.id],
+    );
     const done = await until(del.id, 'succeeded');
     assert.equal(done.attempt_count, 2);
   });
@@ -95,15 +108,27 @@ describe('deliveries API', () => {
     assert.equal(rotated.body.previous_secrets.length, 1);
     assert.equal(rotated.body.previous_secrets[0].secret, before.body.secret);
     const expires = Date.parse(rotated.body.previous_secrets[0].expires_at);
-    assert.ok(expires >= t0 + 24 * 3_600_000 - 1000 && expires <= Date.now() + 24 * 3_600_000, 'the default 24 h overlap');
+    assert.ok(
+      expires >= t0 + 24 * 3_600_000 - 1000 && expires <= Date.now() + 24 * 3_600_000,
+      'the default 24 h overlap',
+    );
     assert.deepEqual((await h.call('GET', `/v1/endpoints/${ep.id}/secret`, { key })).body, rotated.body);
 
-    const ev = (await h.call('POST', '/v1/events', { key, body: { type: 'shop.order_paid', data: { after: 'rotation' } } })).body;
-    await receiver.waitFor(() => receiver.for('/rotate').some((x) => x.headers['webhook-id'] === ev.id), 10_000, 'webhook after rotation');
+    const ev = (
+      await h.call('POST', '/v1/events', { key, body: { type: 'shop.order_paid', data: { after: 'rotation' } } })
+    ).body;
+    await receiver.waitFor(
+      () => receiver.for('/rotate').some((x) => x.headers['webhook-id'] === ev.id),
+      10_000,
+      'webhook after rotation',
+    );
     const got = receiver.for('/rotate').find((x) => x.headers['webhook-id'] === ev.id)!;
     const sigs = String(got.headers['webhook-signature']).split(' ');
     const ts = String(got.headers['webhook-timestamp']);
-    assert.deepEqual(new Set(sigs), new Set([rotated.body.secret, before.body.secret].map((s) => signatureFor(s, ev.id, ts, got.body))));
+    assert.deepEqual(
+      new Set(sigs),
+      new Set([rotated.body.secret, before.body.secret].map((s) => signatureFor(s, ev.id, ts, got.body))),
+    );
   });
 
   test('disabling an endpoint: its deliveries cannot be retried or recovered until it is enabled again', async () => {
@@ -115,7 +140,10 @@ describe('deliveries API', () => {
     const retry = await h.call('POST', `/v1/deliveries/${del.id}/retry`, { key });
     assert.equal(retry.status, 409);
     assert.equal(retry.body.error.code, 'endpoint_disabled');
-    const recover = await h.call('POST', `/v1/endpoints/${ep.id}/recover`, { key, body: { since: '2020-01-01T00:00:00Z' } });
+    const recover = await h.call('POST', `/v1/endpoints/${ep.id}/recover`, {
+      key,
+      body: { since: '2020-01-01T00:00:00Z' },
+    });
     assert.equal(recover.status, 409);
     assert.equal(recover.body.error.code, 'endpoint_disabled');
     const on = await h.call('PATCH', `/v1/endpoints/${ep.id}`, { key, body: { disabled: false } });
@@ -139,8 +167,11 @@ describe('deliveries API', () => {
 
   test('endpoint fields round trip, and a patch changes only what it names', async () => {
     const body = {
-      url: 'https://example.com/hooks?x=1', description: 'orders', event_types: ['order.*', 'transaction.success'],
-      headers: { 'X-Shop': 'alpha' }, timeout_ms: 5000,
+      url: 'https://example.com/hooks?x=1',
+      description: 'orders',
+      event_types: ['order.*', 'transaction.success'],
+      headers: { 'X-Shop': 'alpha' },
+      timeout_ms: 5000,
     };
     const created = await h.call('POST', '/v1/endpoints', { key, body });
     assert.equal(created.status, 201, created.text);
@@ -150,7 +181,8 @@ describe('deliveries API', () => {
     const got = (await h.call('GET', `/v1/endpoints/${created.body.id}`, { key })).body;
     assert.equal(got.secret, undefined, 'the secret is not part of the endpoint');
     assert.deepEqual({ ...got }, Object.fromEntries(Object.entries(created.body).filter(([k]) => k !== 'secret')));
-    const patched = (await h.call('PATCH', `/v1/endpoints/${created.body.id}`, { key, body: { event_types: null } })).body;
+    const patched = (await h.call('PATCH', `/v1/endpoints/${created.body.id}`, { key, body: { event_types: null } }))
+      .body;
     assert.equal(patched.event_types, null);
     assert.equal(patched.description, 'orders');
     assert.equal(patched.timeout_ms, 5000);
@@ -159,14 +191,22 @@ describe('deliveries API', () => {
 
   test('lists filter by status, endpoint and event, and page with cursors', async () => {
     const { ep, ev } = await endpointWithEvent('/many', { kind: 'ok' });
-    for (let i = 0; i < 4; i++) await h.call('POST', '/v1/events', { key, body: { type: 'shop.order_paid', data: { i } } });
+    for (let i = 0; i < 4; i++)
+      await h.call('POST', '/v1/events', { key, body: { type: 'shop.order_paid', data: { i } } });
     const byEvent = await h.call('GET', `/v1/deliveries?event_id=${ev.id}&endpoint_id=${ep.id}`, { key });
     assert.equal(byEvent.body.data.length, 1);
-    await eventually(async () => (await h.call('GET', `/v1/deliveries?endpoint_id=${ep.id}&status=succeeded`, { key })).body.data.length === 5);
+    await eventually(
+      async () =>
+        (await h.call('GET', `/v1/deliveries?endpoint_id=${ep.id}&status=succeeded`, { key })).body.data.length === 5,
+    );
     const ids: string[] = [];
     let cursor: string | null = null;
     do {
-      const r: Reply = await h.call('GET', `/v1/deliveries?endpoint_id=${ep.id}&limit=2${cursor ? `&cursor=${cursor}` : ''}`, { key });
+      const r: Reply = await h.call(
+        'GET',
+        `/v1/deliveries?endpoint_id=${ep.id}&limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+        { key },
+      );
       ids.push(...r.body.data.map((d: { id: string }) => d.id));
       cursor = r.body.next_cursor;
     } while (cursor);

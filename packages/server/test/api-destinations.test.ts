@@ -21,13 +21,21 @@ class Canary {
   url = '';
   constructor(private readonly answer: (res: import('node:http').ServerResponse) => void = (res) => res.end('ok')) {}
   async start(host = '127.0.0.1'): Promise<this> {
-    this.server = createServer((req, res) => { this.requests++; req.resume(); req.on('end', () => this.answer(res)); });
-    this.server.on('connection', () => { this.connections++; });
+    this.server = createServer((req, res) => {
+      this.requests++;
+      req.resume();
+      req.on('end', () => this.answer(res));
+    });
+    this.server.on('connection', () => {
+      this.connections++;
+    });
     await new Promise<void>((r) => this.server.listen(0, host, r));
     this.url = `http://${host}:${(this.server.address() as AddressInfo).port}`;
     return this;
   }
-  get port(): number { return (this.server.address() as AddressInfo).port; }
+  get port(): number {
+    return (this.server.address() as AddressInfo).port;
+  }
   async close(): Promise<void> {
     this.server.closeAllConnections();
     await new Promise<void>((r) => this.server.close(() => r()));
@@ -54,7 +62,11 @@ async function deliverOnce(h: Harness, key: string, url: string, extra: Record<s
   assert.equal(ev.status, 202, ev.text);
   const list = await h.call('GET', `/v1/deliveries?event_id=${ev.body.id}`, { key });
   const id = list.body.data[0].id as string;
-  await eventually(async () => (await h.call('GET', `/v1/deliveries/${id}`, { key })).body.attempts.length > 0, 30_000, 'an attempt');
+  await eventually(
+    async () => (await h.call('GET', `/v1/deliveries/${id}`, { key })).body.attempts.length > 0,
+    30_000,
+    'an attempt',
+  );
   // Read again: the delivery and its attempts are two reads, and the first may have fallen between the
   // result's commit and the attempt list; once the attempt is seen, the result is committed.
   return (await h.call('GET', `/v1/deliveries/${id}`, { key })).body;
@@ -62,8 +74,12 @@ async function deliverOnce(h: Harness, key: string, url: string, extra: Record<s
 
 describe('registration: IP-literal URLs in refused ranges (default policy)', () => {
   let h: Harness;
-  before(async () => { h = await Harness.start({ PAYHOOK_ALLOW_NETWORKS: '' }); });
-  after(async () => { await h.close(); });
+  before(async () => {
+    h = await Harness.start({ PAYHOOK_ALLOW_NETWORKS: '' });
+  });
+  after(async () => {
+    await h.close();
+  });
 
   test(`every URL form of the table is refused or accepted as the policy says (${URL_CASES.length} forms), on create and on PATCH`, async () => {
     assert.ok(URL_CASES.length >= 60);
@@ -76,24 +92,41 @@ describe('registration: IP-literal URLs in refused ranges (default policy)', () 
     for (const [url, allowed] of URL_CASES) {
       const created = await h.call('POST', '/v1/endpoints', { key, body: { url } });
       const patched = await h.call('PATCH', `/v1/endpoints/${base.body.id}`, { key, body: { url } });
-      for (const [what, r, ok] of [['create', created, 201], ['patch', patched, 200]] as const) {
-        if (allowed ? r.status !== ok
-          : r.status !== 400 || r.body.error?.code !== 'destination_not_allowed' || !/refused range: .+\(.+\/\d+\)/.test(r.body.error.message) || r.body.error.details?.field !== 'url') {
+      for (const [what, r, ok] of [
+        ['create', created, 201],
+        ['patch', patched, 200],
+      ] as const) {
+        if (
+          allowed
+            ? r.status !== ok
+            : r.status !== 400 ||
+              r.body.error?.code !== 'destination_not_allowed' ||
+              !/refused range: .+\(.+\/\d+\)/.test(r.body.error.message) ||
+              r.body.error.details?.field !== 'url'
+        ) {
           wrong.push(`${what} ${url}: ${r.status} ${r.text}`);
         }
       }
-      if (created.status === 201) assert.equal((await h.call('DELETE', `/v1/endpoints/${created.body.id}`, { key })).status, 204);
+      if (created.status === 201)
+        assert.equal((await h.call('DELETE', `/v1/endpoints/${created.body.id}`, { key })).status, 204);
     }
     assert.deepEqual(wrong, []);
     // A refused PATCH changed nothing.
-    assert.equal((await h.call('GET', `/v1/endpoints/${base.body.id}`, { key })).body.url, URL_CASES.filter(([, ok]) => ok).at(-1)![0]);
+    assert.equal(
+      (await h.call('GET', `/v1/endpoints/${base.body.id}`, { key })).body.url,
+      URL_CASES.filter(([, ok]) => ok).at(-1)![0],
+    );
   });
 });
 
 describe('connect time: the address actually connected to, after DNS', () => {
   let canary: Canary;
-  before(async () => { canary = await new Canary().start(); });
-  after(async () => { await canary.close(); });
+  before(async () => {
+    canary = await new Canary().start();
+  });
+  after(async () => {
+    await canary.close();
+  });
 
   test('a host name resolving to loopback is refused before connecting (default policy): the attempt is blocked and the delivery fails at once', async () => {
     const h = await Harness.start({ PAYHOOK_ALLOW_NETWORKS: '' }, undefined, { lookup });
@@ -128,7 +161,9 @@ describe('connect time: the address actually connected to, after DNS', () => {
     // Only 127.0.0.1 is allowed; the target listens on 127.0.0.2, which stays refused (and is loopback,
     // so even a followed redirect could not leave this machine).
     const target = await new Canary().start('127.0.0.2');
-    const redirector = await new Canary((res) => res.writeHead(302, { location: `${target.url}/stolen` }).end()).start();
+    const redirector = await new Canary((res) =>
+      res.writeHead(302, { location: `${target.url}/stolen` }).end(),
+    ).start();
     const h = await Harness.start({ PAYHOOK_ALLOW_NETWORKS: '127.0.0.1/32', PAYHOOK_RETRY_SCHEDULE: '1h' });
     try {
       const key = await merchant(h, 'redirect');
@@ -145,10 +180,19 @@ describe('connect time: the address actually connected to, after DNS', () => {
   });
 
   test('an IP literal in a refused range is refused before the request, whatever was registered', async () => {
-    const http = new HttpClient({ connectionsPerOrigin: 1, destinations: new DestinationPolicy(), userAgent: 'payhook/test', lookup });
+    const http = new HttpClient({
+      connectionsPerOrigin: 1,
+      destinations: new DestinationPolicy(),
+      userAgent: 'payhook/test',
+      lookup,
+    });
     try {
       const before = canary.connections;
-      for (const url of [`${canary.url}/x`, `http://[::ffff:127.0.0.1]:${canary.port}/x`, `http://0x7f000001:${canary.port}/x`]) {
+      for (const url of [
+        `${canary.url}/x`,
+        `http://[::ffff:127.0.0.1]:${canary.port}/x`,
+        `http://0x7f000001:${canary.port}/x`,
+      ]) {
         const r = await http.post(url, {}, '{}', 1000);
         assert.equal(r.errorClass, 'blocked', url);
         assert.match(r.errorMessage!, /loopback/);
@@ -168,11 +212,19 @@ describe('attempt deadline', () => {
       res.writeHead(200, { 'content-type': 'text/plain' });
       let n = 0;
       const t = setInterval(() => {
-        if (++n >= DRIP_SECONDS || res.destroyed) { clearInterval(t); timers.delete(t); res.end(); return; }
+        if (++n >= DRIP_SECONDS || res.destroyed) {
+          clearInterval(t);
+          timers.delete(t);
+          res.end();
+          return;
+        }
         res.write('.');
       }, 1000);
       timers.add(t);
-      res.on('close', () => { clearInterval(t); timers.delete(t); });
+      res.on('close', () => {
+        clearInterval(t);
+        timers.delete(t);
+      });
     }).start();
     const h = await Harness.start({ PAYHOOK_ALLOW_NETWORKS: '127.0.0.0/8', PAYHOOK_RETRY_SCHEDULE: '1h' });
     try {
@@ -180,7 +232,10 @@ describe('attempt deadline', () => {
       const d = await deliverOnce(h, key, `${drip.url}/drip`, { timeout_ms: 1000 });
       assert.equal(d.attempts.length, 1);
       assert.equal(d.attempts[0].error_class, 'timeout');
-      assert.ok(d.attempts[0].duration_ms < (DRIP_SECONDS * 1000) / 2, `cut well before the drip ended (${d.attempts[0].duration_ms} ms)`);
+      assert.ok(
+        d.attempts[0].duration_ms < (DRIP_SECONDS * 1000) / 2,
+        `cut well before the drip ended (${d.attempts[0].duration_ms} ms)`,
+      );
       assert.equal(d.status, 'pending', 'retried later, on its schedule');
       assert.equal(drip.requests, 1, 'sent once');
     } finally {

@@ -40,7 +40,7 @@ describe('GET /docs', { skip }, () => {
     await h?.close();
   });
 
-  test('serves the page with a same-origin content security policy, and Redoc\'s bundle from node_modules', async () => {
+  test("serves the page with a same-origin content security policy, and Redoc's bundle from node_modules", async () => {
     const page = await h.call('GET', '/docs', { key: null });
     assert.equal(page.status, 200);
     assert.match(page.headers.get('content-type') ?? '', /^text\/html/);
@@ -48,7 +48,8 @@ describe('GET /docs', { skip }, () => {
     assert.match(page.text, /<script src="\/docs\/redoc\.standalone\.js"><\/script>/);
     assert.doesNotMatch(page.text, /https?:\/\//, 'the page names no other host');
     const csp = page.headers.get('content-security-policy') ?? '';
-    for (const directive of ["default-src 'none'", "script-src 'self'", "connect-src 'self'", "img-src 'self' data:"]) assert.ok(csp.includes(directive), csp);
+    for (const directive of ["default-src 'none'", "script-src 'self'", "connect-src 'self'", "img-src 'self' data:"])
+      assert.ok(csp.includes(directive), csp);
 
     const bundle = await fetch(`${h.url}/docs/redoc.standalone.js`);
     assert.equal(bundle.status, 200);
@@ -71,10 +72,22 @@ describe('GET /docs', { skip }, () => {
       const res = await page.goto(`${h.url}/docs`, { waitUntil: 'load' });
       assert.equal(res?.status(), 200);
       // Redoc renders after it fetched and parsed the document.
-      const summaries = ['Create an endpoint', 'List deliveries', 'Retry a delivery now', 'Send an event', 'Pay an order by card', 'Create a merchant'];
-      for (const s of summaries) await page.getByText(s, { exact: true }).first().waitFor({ state: 'attached', timeout: 60_000 });
+      const summaries = [
+        'Create an endpoint',
+        'List deliveries',
+        'Retry a delivery now',
+        'Send an event',
+        'Pay an order by card',
+        'Create a merchant',
+      ];
+      for (const s of summaries)
+        await page.getByText(s, { exact: true }).first().waitFor({ state: 'attached', timeout: 60_000 });
       // Operations are anchored by operationId, and the sidebar links to those anchors.
-      for (const anchor of ['tag/endpoints/operation/endpoints.create', 'tag/deliveries/operation/deliveries.retry', 'tag/payments/operation/orders.pay']) {
+      for (const anchor of [
+        'tag/endpoints/operation/endpoints.create',
+        'tag/deliveries/operation/deliveries.retry',
+        'tag/payments/operation/orders.pay',
+      ]) {
         assert.equal(await page.locator(`[id="${anchor}"]`).count(), 1, `#${anchor} exists`);
       }
       // The sidebar: open the endpoints tag, then follow its first operation to its anchor.
@@ -83,24 +96,40 @@ describe('GET /docs', { skip }, () => {
       await page.waitForURL(/#tag\/endpoints\/operation\/endpoints\.create$/);
       // PAYHOOK_DOCS_SCREENSHOT=/tmp/docs.png keeps a picture of the page to look at.
       if (process.env.PAYHOOK_DOCS_SCREENSHOT) await page.screenshot({ path: process.env.PAYHOOK_DOCS_SCREENSHOT });
-      assert.ok(await page.locator('[id="tag/endpoints/operation/endpoints.create"] h2').first().isVisible(), 'the operation is on screen');
+      assert.ok(
+        await page.locator('[id="tag/endpoints/operation/endpoints.create"] h2').first().isVisible(),
+        'the operation is on screen',
+      );
       assert.deepEqual(errors, [], 'no script errors');
 
-      assert.ok(requests.some((u) => u.endsWith('/openapi.json')), 'the page read /openapi.json');
-      assert.ok(requests.some((u) => u.endsWith('/docs/redoc.standalone.js')), 'and the bundle from payhook');
+      assert.ok(
+        requests.some((u) => u.endsWith('/openapi.json')),
+        'the page read /openapi.json',
+      );
+      assert.ok(
+        requests.some((u) => u.endsWith('/docs/redoc.standalone.js')),
+        'and the bundle from payhook',
+      );
       // Whatever the bundle asks for elsewhere (its footer logo) the page's policy refuses before it is sent.
       const elsewhere = requests.filter((u) => !isLoopback(u));
-      for (const u of elsewhere) assert.match(failed.get(u) ?? 'sent', /^(csp|net::ERR_BLOCKED_BY_CSP)$/, `${u} was refused by the policy, not sent`);
+      for (const u of elsewhere)
+        assert.match(
+          failed.get(u) ?? 'sent',
+          /^(csp|net::ERR_BLOCKED_BY_CSP)$/,
+          `${u} was refused by the policy, not sent`,
+        );
     } finally {
       await context.close();
     }
   });
 });
 
-test('payhook serve prints the reference page\'s address, and the page is there', async () => {
+test("payhook serve prints the reference page's address, and the page is there", async () => {
   const dir = mkdtempSync(join(tmpdir(), 'payhook-docs-serve-'));
   try {
-    const running = runPayhook(['serve', '--port', '0', '--db', join(dir, 'payhook.db')], { PAYHOOK_ADMIN_KEY: 'ak_docs_banner_test_key' });
+    const running = runPayhook(['serve', '--port', '0', '--db', join(dir, 'payhook.db')], {
+      PAYHOOK_ADMIN_KEY: 'ak_docs_banner_test_key',
+    });
     const [, base] = await waitForOutput(running, /listening on (http:\/\/\S+) /);
     const [, docs] = await waitForOutput(running, /^API reference: (\S+)$/m);
     assert.equal(docs, `${base}/docs`);

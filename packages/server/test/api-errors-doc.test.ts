@@ -26,7 +26,11 @@ function documented(): { code: string; status: number; meaning: string }[] {
 test('docs/errors.md lists every code of the core and the default modules, and no other', () => {
   const rows = documented();
   const codes = rows.map((r) => r.code);
-  assert.deepEqual([...codes].sort(), Object.keys(TABLE).sort(), 'add a row to docs/errors.md for each new code (or remove the stale one)');
+  assert.deepEqual(
+    [...codes].sort(),
+    Object.keys(TABLE).sort(),
+    'add a row to docs/errors.md for each new code (or remove the stale one)',
+  );
   assert.equal(new Set(codes).size, codes.length, 'each code once');
 });
 

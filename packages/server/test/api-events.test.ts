@@ -11,10 +11,16 @@ describe('events API', () => {
     h = await Harness.start({ PAYHOOK_ROLE: 'api' });
     key = (await h.call('POST', '/v1/merchants', { body: { name: 'shop' } })).body.api_key;
   });
-  after(async () => { await h?.close(); });
+  after(async () => {
+    await h?.close();
+  });
 
   test('an idempotency key: 202 with the event, then 200 with the same event, 409 for other content', async () => {
-    const body = { type: 'shop.order_paid', data: { order_id: 'ord_1', amount: 10000 }, idempotency_key: 'order-1-paid' };
+    const body = {
+      type: 'shop.order_paid',
+      data: { order_id: 'ord_1', amount: 10000 },
+      idempotency_key: 'order-1-paid',
+    };
     const first = await h.call('POST', '/v1/events', { key, body });
     assert.equal(first.status, 202, first.text);
     assert.match(first.body.id, /^evt_/);
@@ -28,7 +34,11 @@ describe('events API', () => {
     const otherType = await h.call('POST', '/v1/events', { key, body: { ...body, type: 'shop.order_cancelled' } });
     assert.equal(otherType.status, 409);
     const listed = await h.call('GET', '/v1/events?type=shop.order_paid', { key });
-    assert.equal(listed.body.data.filter((e: { idempotency_key: string }) => e.idempotency_key === 'order-1-paid').length, 1, 'stored once');
+    assert.equal(
+      listed.body.data.filter((e: { idempotency_key: string }) => e.idempotency_key === 'order-1-paid').length,
+      1,
+      'stored once',
+    );
   });
 
   test('concurrent requests with one idempotency key make one event', async () => {
@@ -39,7 +49,11 @@ describe('events API', () => {
   });
 
   test('data comes back exactly as sent, on POST, GET and in lists', async () => {
-    const data = { text: 'Müller ✓ "quoted" \\ back', nested: { list: [1, 2.5, null, true], empty: {} }, big: 9007199254740991 };
+    const data = {
+      text: 'Müller ✓ "quoted" \\ back',
+      nested: { list: [1, 2.5, null, true], empty: {} },
+      big: 9007199254740991,
+    };
     const posted = await h.call('POST', '/v1/events', { key, body: { type: 'data.roundtrip', data } });
     assert.equal(posted.status, 202);
     assert.deepEqual(posted.body.data, data);
@@ -81,8 +95,16 @@ describe('events API', () => {
     test('after and before: event ids (exclusive) and ISO times', async () => {
       assert.deepEqual(await types(`type=list.*&after=${ids['list.a.two']}&order=asc`), ['list.b.one', 'list.c']);
       assert.deepEqual(await types(`type=list.*&before=${ids['list.b.one']}`), ['list.a.two', 'list.a.one']);
-      assert.deepEqual(await types(`after=${ids['list.a.one']}&before=${ids['list.c']}&order=asc`), ['list.a.two', 'list.b.one']);
-      assert.deepEqual(await types(`after=${encodeURIComponent(startedAt)}&order=asc`), ['list.a.one', 'list.a.two', 'list.b.one', 'list.c']);
+      assert.deepEqual(await types(`after=${ids['list.a.one']}&before=${ids['list.c']}&order=asc`), [
+        'list.a.two',
+        'list.b.one',
+      ]);
+      assert.deepEqual(await types(`after=${encodeURIComponent(startedAt)}&order=asc`), [
+        'list.a.one',
+        'list.a.two',
+        'list.b.one',
+        'list.c',
+      ]);
       assert.deepEqual(await types(`type=list.*&before=${encodeURIComponent(startedAt)}`), []);
       assert.deepEqual(await types('after=2999-01-01'), []);
     });
@@ -93,7 +115,11 @@ describe('events API', () => {
         let cursor: string | null = null;
         let pages = 0;
         do {
-          const r: Reply = await h.call('GET', `/v1/events?type=list.*&order=${order}&limit=3${cursor ? `&cursor=${cursor}` : ''}`, { key });
+          const r: Reply = await h.call(
+            'GET',
+            `/v1/events?type=list.*&order=${order}&limit=3${cursor ? `&cursor=${cursor}` : ''}`,
+            { key },
+          );
           assert.equal(r.status, 200, r.text);
           seen.push(...r.body.data.map((e: { type: string }) => e.type));
           cursor = r.body.next_cursor;

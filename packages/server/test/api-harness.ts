@@ -38,15 +38,42 @@ export interface Reply<T = any> {
 }
 
 export class Harness {
-  private constructor(readonly app: Payhook, readonly dir: string, private readonly schema: string | null) {}
+  private constructor(
+    readonly app: Payhook,
+    readonly dir: string,
+    private readonly schema: string | null,
+  ) {}
 
   /** The test receivers listen on loopback, which payhook refuses by default: the harness opens it. */
-  static async start(env: Record<string, string> = {}, logger?: Logger, options: Pick<CreateOptions, 'lookup'> = {}): Promise<Harness> {
+  static async start(
+    env: Record<string, string> = {},
+    logger?: Logger,
+    options: Pick<CreateOptions, 'lookup'> = {},
+  ): Promise<Harness> {
     const dir = mkdtempSync(join(tmpdir(), 'payhook-api-'));
     const schema = process.env.PAYHOOK_TEST_BACKEND === 'postgres' ? randomSchema() : null;
-    const backend = schema ? { PAYHOOK_DATABASE_URL: TEST_DATABASE_URL, PAYHOOK_DATABASE_SCHEMA: schema, PAYHOOK_MASTER_KEY: TEST_MASTER_KEY } : {};
-    const config = loadConfig({ PAYHOOK_ADMIN_KEY: ADMIN_KEY, PAYHOOK_LOG_LEVEL: 'silent', PAYHOOK_ALLOW_NETWORKS: LOOPBACK, ...backend, ...env }, { port: 0, dbPath: join(dir, 'payhook.db') });
-    const app = await createPayhook(config, { logger, modules: defaultModules({ ...process.env, ...env }), ...options });
+    const backend = schema
+      ? {
+          PAYHOOK_DATABASE_URL: TEST_DATABASE_URL,
+          PAYHOOK_DATABASE_SCHEMA: schema,
+          PAYHOOK_MASTER_KEY: TEST_MASTER_KEY,
+        }
+      : {};
+    const config = loadConfig(
+      {
+        PAYHOOK_ADMIN_KEY: ADMIN_KEY,
+        PAYHOOK_LOG_LEVEL: 'silent',
+        PAYHOOK_ALLOW_NETWORKS: LOOPBACK,
+        ...backend,
+        ...env,
+      },
+      { port: 0, dbPath: join(dir, 'payhook.db') },
+    );
+    const app = await createPayhook(config, {
+      logger,
+      modules: defaultModules({ ...process.env, ...env }),
+      ...options,
+    });
     await app.start();
     return new Harness(app, dir, schema);
   }
@@ -66,7 +93,11 @@ export class Harness {
     const res = await fetch(this.url + path, { method, headers, body: payload });
     const text = await res.text();
     let body: unknown = null;
-    try { body = text ? JSON.parse(text) : null; } catch { body = text; }
+    try {
+      body = text ? JSON.parse(text) : null;
+    } catch {
+      body = text;
+    }
     return { status: res.status, headers: res.headers, body: body as T, text };
   }
 
@@ -102,7 +133,11 @@ export async function world(h: Harness, receiver: Receiver): Promise<{ a: Tenant
   const b = await make('beta');
   // Delivered and recorded: the receiver got both webhooks and the store says so.
   for (const t of [a, b]) {
-    await eventually(async () => (await h.call('GET', `/v1/deliveries/${t.deliveryId}`, { key: t.key })).body.status === 'succeeded', 10_000, 'delivery succeeded');
+    await eventually(
+      async () => (await h.call('GET', `/v1/deliveries/${t.deliveryId}`, { key: t.key })).body.status === 'succeeded',
+      10_000,
+      'delivery succeeded',
+    );
   }
   return { a, b };
 }

@@ -15,7 +15,9 @@ describe('hostile input', () => {
     h = await Harness.start({ PAYHOOK_ROLE: 'api' });
     key = (await h.call('POST', '/v1/merchants', { body: { name: 'shop' } })).body.api_key;
   });
-  after(async () => { await h?.close(); });
+  after(async () => {
+    await h?.close();
+  });
 
   test('event data nested 4,000 deep answers 400 too_deep, and no event is stored', async () => {
     const data = `${'{"a":'.repeat(4000)}1${'}'.repeat(4000)}`;
@@ -34,11 +36,19 @@ describe('hostile input', () => {
   });
 
   for (const [name, value] of [
-    ['x-bell', 'a\u0007b'], ['x-tab-edge', '\tvalue'], ['x-space-edge', 'value '], ['x-del', 'a\u007fb'],
-    ['x-cr', 'a\rb'], ['x-nul', 'a\u0000b'], ['x-wide', 'caf\u0100'],
+    ['x-bell', 'a\u0007b'],
+    ['x-tab-edge', '\tvalue'],
+    ['x-space-edge', 'value '],
+    ['x-del', 'a\u007fb'],
+    ['x-cr', 'a\rb'],
+    ['x-nul', 'a\u0000b'],
+    ['x-wide', 'caf\u0100'],
   ] as const) {
     test(`a custom header value with ${JSON.stringify(value)} is refused at registration`, async () => {
-      const r = await h.call('POST', '/v1/endpoints', { key, body: { url: 'https://example.com/h', headers: { [name]: value } } });
+      const r = await h.call('POST', '/v1/endpoints', {
+        key,
+        body: { url: 'https://example.com/h', headers: { [name]: value } },
+      });
       assert.equal(r.status, 400);
       assert.equal(r.body.error.code, 'validation_failed');
       assert.match(r.body.error.message, /RFC 9110/);
@@ -47,14 +57,20 @@ describe('hostile input', () => {
 
   for (const name of ['Host', 'content-length', 'webhook-id', 'Webhook-Custom', 'transfer-encoding']) {
     test(`the reserved header name ${name} is refused`, async () => {
-      const r = await h.call('POST', '/v1/endpoints', { key, body: { url: 'https://example.com/h', headers: { [name]: 'x' } } });
+      const r = await h.call('POST', '/v1/endpoints', {
+        key,
+        body: { url: 'https://example.com/h', headers: { [name]: 'x' } },
+      });
       assert.equal(r.status, 400);
       assert.match(r.body.error.message, /set by payhook/);
     });
   }
 
   test('ordinary header values, with inner spaces and tabs, are accepted', async () => {
-    const r = await h.call('POST', '/v1/endpoints', { key, body: { url: 'https://example.com/h', headers: { authorization: 'Bearer abc def', 'x-t': 'a\tb' } } });
+    const r = await h.call('POST', '/v1/endpoints', {
+      key,
+      body: { url: 'https://example.com/h', headers: { authorization: 'Bearer abc def', 'x-t': 'a\tb' } },
+    });
     assert.equal(r.status, 201, r.text);
   });
 });

@@ -58,19 +58,41 @@ describe('API keys', () => {
     const list = await h.call('GET', '/v1/api-keys', { key: a.key });
     assert.ok(!list.text.includes(ci.key), 'the key is never listed');
     const row = (list.body.data as Record<string, unknown>[]).find((k) => k.id === ci.id);
-    assert.deepEqual(row, { id: ci.id, name: 'ci', prefix: ci.prefix, scopes: ['read'], created_at: ci.created_at, last_used_at: null });
+    assert.deepEqual(row, {
+      id: ci.id,
+      name: 'ci',
+      prefix: ci.prefix,
+      scopes: ['read'],
+      created_at: ci.created_at,
+      last_used_at: null,
+    });
 
     const eps = await h.call('GET', '/v1/endpoints', { key: ci.key });
     assert.equal(eps.status, 200);
-    assert.deepEqual(eps.body.data.map((e: { id: string }) => e.id), [a.endpointId], 'it acts for its merchant');
-    const usedAt = await eventually(async () => (await listed(a.key)).find((k) => k.id === ci.id)?.last_used_at as string | null, 10_000, 'last_used_at recorded');
+    assert.deepEqual(
+      eps.body.data.map((e: { id: string }) => e.id),
+      [a.endpointId],
+      'it acts for its merchant',
+    );
+    const usedAt = await eventually(
+      async () => (await listed(a.key)).find((k) => k.id === ci.id)?.last_used_at as string | null,
+      10_000,
+      'last_used_at recorded',
+    );
     assert.ok(Date.parse(usedAt!) >= Date.parse(ci.created_at));
     await h.call('GET', '/v1/events', { key: ci.key });
-    assert.equal((await listed(a.key)).find((k) => k.id === ci.id)?.last_used_at, usedAt, 'not written again within the minute');
+    assert.equal(
+      (await listed(a.key)).find((k) => k.id === ci.id)?.last_used_at,
+      usedAt,
+      'not written again within the minute',
+    );
 
     const rw = await issue(a.key, 'deploy', ['write', 'read']);
     assert.deepEqual(rw.scopes, ['read', 'write'], 'scopes in their order');
-    assert.equal((await h.call('POST', '/v1/events', { key: rw.key, body: { type: 'key.works', data: {} } })).status, 202);
+    assert.equal(
+      (await h.call('POST', '/v1/events', { key: rw.key, body: { type: 'key.works', data: {} } })).status,
+      202,
+    );
   });
 
   test('revoke: 204, then the very next request with the key is 401 and it is no longer listed', async () => {
@@ -95,26 +117,33 @@ describe('API keys', () => {
     assert.equal((await h.call('GET', '/v1/api-keys', { key: k.key })).status, 401);
   });
 
-  test('another merchant\'s key id answers 404 like a missing one, and stays as it was', async () => {
+  test("another merchant's key id answers 404 like a missing one, and stays as it was", async () => {
     const bk = await issue(b.key, 'b-ci', ['read', 'write']);
     const missing = await h.call('DELETE', '/v1/api-keys/key_00000000000000000000000000', { key: a.key });
     const cross = await h.call('DELETE', `/v1/api-keys/${bk.id}`, { key: a.key });
     assert.equal(cross.status, 404);
     assert.equal(cross.body.error.code, 'api_key_not_found');
     assert.deepEqual(cross.body.error, missing.body.error, 'nothing tells A the id exists');
-    assert.equal((await h.call('GET', '/v1/endpoints', { key: bk.key })).status, 200, 'B\'s key still works');
+    assert.equal((await h.call('GET', '/v1/endpoints', { key: bk.key })).status, 200, "B's key still works");
     assert.ok((await listed(b.key)).some((k) => k.id === bk.id));
-    assert.ok(!(await listed(a.key)).some((k) => k.id === bk.id), 'A does not list B\'s keys');
+    assert.ok(!(await listed(a.key)).some((k) => k.id === bk.id), "A does not list B's keys");
     const named = await h.call('GET', `/v1/api-keys?merchant_id=${b.id}`, { key: a.key });
     assert.equal(named.body.error.code, 'merchant_not_found');
   });
 
-  test('the admin manages a merchant\'s keys by merchant_id', async () => {
+  test("the admin manages a merchant's keys by merchant_id", async () => {
     const k = await issue(ADMIN_KEY, 'by-admin', ['read'], `?merchant_id=${a.id}`);
-    assert.deepEqual((await h.call('GET', '/v1/endpoints', { key: k.key })).body.data.map((e: { id: string }) => e.id), [a.endpointId]);
+    assert.deepEqual(
+      (await h.call('GET', '/v1/endpoints', { key: k.key })).body.data.map((e: { id: string }) => e.id),
+      [a.endpointId],
+    );
     assert.ok((await listed(ADMIN_KEY, `?merchant_id=${a.id}`)).some((x) => x.id === k.id));
     assert.equal((await h.call('GET', '/v1/api-keys')).body.error.code, 'merchant_required');
-    assert.equal((await h.call('DELETE', `/v1/api-keys/${k.id}?merchant_id=${b.id}`)).status, 404, 'named for the wrong merchant');
+    assert.equal(
+      (await h.call('DELETE', `/v1/api-keys/${k.id}?merchant_id=${b.id}`)).status,
+      404,
+      'named for the wrong merchant',
+    );
     assert.equal((await h.call('DELETE', `/v1/api-keys/${k.id}?merchant_id=${a.id}`)).status, 204);
     assert.equal((await h.call('GET', '/v1/endpoints', { key: k.key })).status, 401);
   });
@@ -126,7 +155,11 @@ describe('API keys', () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const r: { body: { data: { name: string }[]; next_cursor: string | null } } = await h.call('GET', `/v1/api-keys?limit=2${cursor ? `&cursor=${cursor}` : ''}`, { key: m.body.api_key });
+      const r: { body: { data: { name: string }[]; next_cursor: string | null } } = await h.call(
+        'GET',
+        `/v1/api-keys?limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+        { key: m.body.api_key },
+      );
       seen.push(...r.body.data.map((k) => k.name));
       cursor = r.body.next_cursor;
     } while (cursor !== null);
@@ -136,15 +169,25 @@ describe('API keys', () => {
   test('a read key: every write route of the route table is 403 insufficient_scope and changes nothing; reads are not refused', async () => {
     const reader = await issue(a.key, 'reader', ['read']);
     const spare = await issue(a.key, 'spare', ['read', 'write']);
-    const order = await h.call('POST', '/v1/orders', { key: a.key, body: { reference: 'scope-walk', amount: 500, currency: 'AED' } });
+    const order = await h.call('POST', '/v1/orders', {
+      key: a.key,
+      body: { reference: 'scope-walk', amount: 500, currency: 'AED' },
+    });
     assert.equal(order.status, 201, order.text);
-    const paid = await h.call('POST', `/v1/orders/${order.body.id}/transactions`, { key: a.key, body: { card: { number: '4111 1111 1111 1111', expiry: '12/30', cvc: '123' } } });
+    const paid = await h.call('POST', `/v1/orders/${order.body.id}/transactions`, {
+      key: a.key,
+      body: { card: { number: '4111 1111 1111 1111', expiry: '12/30', cvc: '123' } },
+    });
     assert.equal(paid.status, 201, paid.text);
     const before = await snapshot();
 
     const ids: Record<string, string> = {
-      '/v1/endpoints': a.endpointId, '/v1/events': a.eventId, '/v1/deliveries': a.deliveryId, '/v1/api-keys': spare.id,
-      '/v1/orders': order.body.id, '/v1/transactions': paid.body.transaction.id,
+      '/v1/endpoints': a.endpointId,
+      '/v1/events': a.eventId,
+      '/v1/deliveries': a.deliveryId,
+      '/v1/api-keys': spare.id,
+      '/v1/orders': order.body.id,
+      '/v1/transactions': paid.body.transaction.id,
     };
     // A body each write would accept, so a write that slipped through would show in the snapshot.
     const bodies: Record<string, unknown> = {
@@ -163,7 +206,12 @@ describe('API keys', () => {
     for (const r of routes) {
       const prefix = Object.keys(ids).find((p) => r.url.startsWith(`${p}/`));
       const path = r.url.replace(':id', prefix ? ids[prefix] : 'none');
-      const res = await send(r.method, path, reader.key, bodies[`${r.method} ${r.url}`] ?? (READ.has(r.method) || r.method === 'DELETE' ? undefined : {}));
+      const res = await send(
+        r.method,
+        path,
+        reader.key,
+        bodies[`${r.method} ${r.url}`] ?? (READ.has(r.method) || r.method === 'DELETE' ? undefined : {}),
+      );
       const what = `${r.method} ${r.url} (${r.auth}) → ${res.status} ${res.code}`;
       if (r.auth === 'admin') {
         assert.equal(res.code, 'forbidden', what);
@@ -179,9 +227,21 @@ describe('API keys', () => {
       }
     }
     assert.ok(writes >= 12 && reads >= 11, `walked ${writes} write and ${reads} read routes`);
-    assert.ok(routes.some((r) => r.needsWrite && r.url === '/v1/endpoints/:id/secret'), 'reading a signing secret needs the write scope');
-    for (const w of ['POST /v1/api-keys', 'DELETE /v1/api-keys/:id', 'POST /v1/events', 'DELETE /v1/endpoints/:id', 'POST /v1/orders']) {
-      assert.ok(routes.some((r) => `${r.method} ${r.url}` === w), `${w} is in the route table`);
+    assert.ok(
+      routes.some((r) => r.needsWrite && r.url === '/v1/endpoints/:id/secret'),
+      'reading a signing secret needs the write scope',
+    );
+    for (const w of [
+      'POST /v1/api-keys',
+      'DELETE /v1/api-keys/:id',
+      'POST /v1/events',
+      'DELETE /v1/endpoints/:id',
+      'POST /v1/orders',
+    ]) {
+      assert.ok(
+        routes.some((r) => `${r.method} ${r.url}` === w),
+        `${w} is in the route table`,
+      );
     }
     assert.equal((await send('HEAD', '/v1/endpoints', reader.key)).status, 200, 'HEAD is a read');
     assert.deepEqual(await snapshot(), before, 'the refused writes changed nothing');
@@ -191,7 +251,8 @@ describe('API keys', () => {
   async function snapshot() {
     const get = async (path: string) => (await h.call('GET', path, { key: a.key })).body;
     return {
-      endpoints: await get('/v1/endpoints'), secret: await get(`/v1/endpoints/${a.endpointId}/secret`),
+      endpoints: await get('/v1/endpoints'),
+      secret: await get(`/v1/endpoints/${a.endpointId}/secret`),
       events: (await get('/v1/events?limit=250')).data.map((e: { id: string }) => e.id),
       delivery: await get(`/v1/deliveries/${a.deliveryId}`),
       keys: (await get('/v1/api-keys?limit=250')).data.map((k: { id: string; scopes: string[] }) => [k.id, k.scopes]),
@@ -201,18 +262,32 @@ describe('API keys', () => {
   }
 
   /** One request; an event stream (GET /v1/listen) is closed once its status is known. */
-  async function send(method: string, path: string, key: string, body?: unknown): Promise<{ status: number; code: string | null }> {
+  async function send(
+    method: string,
+    path: string,
+    key: string,
+    body?: unknown,
+  ): Promise<{ status: number; code: string | null }> {
     const abort = new AbortController();
     const headers: Record<string, string> = { authorization: `Bearer ${key}` };
     if (body !== undefined) headers['content-type'] = 'application/json';
-    const res = await fetch(h.url + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: abort.signal });
+    const res = await fetch(h.url + path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: abort.signal,
+    });
     if ((res.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
       abort.abort();
       return { status: res.status, code: null };
     }
     const text = await res.text();
     let code: string | null = null;
-    try { code = JSON.parse(text)?.error?.code ?? null; } catch { /* not JSON */ }
+    try {
+      code = JSON.parse(text)?.error?.code ?? null;
+    } catch {
+      /* not JSON */
+    }
     return { status: res.status, code };
   }
 });

@@ -16,16 +16,26 @@ import { Harness, Receiver, world, type Tenant } from './api-harness.js';
 import { PAYMENT_ERRORS } from '../src/payments/errors.js';
 
 type Op = {
-  operationId?: string; summary?: string; tags?: string[];
-  description?: string; security?: unknown[]; parameters?: { name: string; in: string; required?: boolean }[];
-  requestBody?: { content: Record<string, Media> }; responses: Record<string, { description: string; content?: Record<string, Media> }>;
+  operationId?: string;
+  summary?: string;
+  tags?: string[];
+  description?: string;
+  security?: unknown[];
+  parameters?: { name: string; in: string; required?: boolean }[];
+  requestBody?: { content: Record<string, Media> };
+  responses: Record<string, { description: string; content?: Record<string, Media> }>;
 };
 type Media = { schema: Record<string, unknown>; example?: unknown };
 type Doc = {
-  openapi: string; info: { license?: { name: string }; contact?: { name?: string } }; servers?: { url: string }[];
-  tags: { name: string; description?: string }[]; paths: Record<string, Record<string, Op>>; components: { schemas: Record<string, unknown> };
+  openapi: string;
+  info: { license?: { name: string }; contact?: { name?: string } };
+  servers?: { url: string }[];
+  tags: { name: string; description?: string }[];
+  paths: Record<string, Record<string, Op>>;
+  components: { schemas: Record<string, unknown> };
 };
-const operations = (doc: Doc) => Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ path, method, op })));
+const operations = (doc: Doc) =>
+  Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ path, method, op })));
 
 describe('OpenAPI document', () => {
   let h: Harness;
@@ -63,7 +73,10 @@ describe('OpenAPI document', () => {
       assert.ok(op, `${r.method} ${path} is in the document`);
       assert.ok(op.description && op.description.length > 10, `${r.method} ${path} has a description`);
       const statuses = Object.keys(op.responses);
-      assert.ok(statuses.some((s) => s.startsWith('2')), `${r.method} ${path} documents its success`);
+      assert.ok(
+        statuses.some((s) => s.startsWith('2')),
+        `${r.method} ${path} documents its success`,
+      );
       if (r.auth === 'optional') {
         assert.deepEqual(op.security, [{}, { bearerAuth: [] }], `${r.method} ${path} takes a key or none`);
         assert.ok(statuses.includes('401'), `${r.method} ${path} documents 401`);
@@ -72,17 +85,28 @@ describe('OpenAPI document', () => {
         assert.ok(statuses.includes('401'), `${r.method} ${path} documents 401`);
       }
       for (const name of path.match(/\{(\w+)\}/g) ?? []) {
-        assert.ok(op.parameters?.some((p) => p.in === 'path' && `{${p.name}}` === name && p.required), `${r.method} ${path} documents ${name}`);
+        assert.ok(
+          op.parameters?.some((p) => p.in === 'path' && `{${p.name}}` === name && p.required),
+          `${r.method} ${path} documents ${name}`,
+        );
       }
       if (['POST', 'PATCH'].includes(r.method) && path.startsWith('/v1/')) {
         assert.ok(op.requestBody?.content['application/json'], `${r.method} ${path} documents its body`);
       }
     }
-    const documented = Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`)).sort();
-    const served = routes.filter((r) => r.documented).map((r) => `${r.method} ${r.url.replace(/:(\w+)/g, '{$1}')}`).sort();
+    const documented = Object.entries(doc.paths)
+      .flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`))
+      .sort();
+    const served = routes
+      .filter((r) => r.documented)
+      .map((r) => `${r.method} ${r.url.replace(/:(\w+)/g, '{$1}')}`)
+      .sort();
     assert.deepEqual(documented, served, 'nothing documented that is not served');
     // Only the reference page stays out of the document: it serves a web page, not the API.
-    assert.deepEqual(routes.filter((r) => !r.documented).map((r) => `${r.method} ${r.url}`), ['GET /docs', 'GET /docs/redoc.standalone.js']);
+    assert.deepEqual(
+      routes.filter((r) => !r.documented).map((r) => `${r.method} ${r.url}`),
+      ['GET /docs', 'GET /docs/redoc.standalone.js'],
+    );
   });
 
   test('every operation has a unique resource.verb operationId, a summary and declared tags', () => {
@@ -90,13 +114,30 @@ describe('OpenAPI document', () => {
     const tags = new Map(doc.tags.map((t) => [t.name, t.description]));
     for (const { path, method, op } of operations(doc)) {
       const name = `${method.toUpperCase()} ${path}`;
-      assert.match(op.operationId ?? '', /^[a-z][A-Za-z]*\.[a-z][A-Za-z]*$/, `${name}: operationId in resource.verb style`);
-      assert.ok(op.summary && op.summary.length >= 8 && op.summary.length <= 80 && !op.summary.endsWith('.'), `${name}: a short summary`);
+      assert.match(
+        op.operationId ?? '',
+        /^[a-z][A-Za-z]*\.[a-z][A-Za-z]*$/,
+        `${name}: operationId in resource.verb style`,
+      );
+      assert.ok(
+        op.summary && op.summary.length >= 8 && op.summary.length <= 80 && !op.summary.endsWith('.'),
+        `${name}: a short summary`,
+      );
       assert.ok(op.tags && op.tags.length > 0, `${name}: tagged`);
       for (const t of op.tags) assert.ok(tags.get(t), `${name}: tag ${t} is declared with a description`);
     }
     assert.equal(new Set(ids).size, ids.length, `operationIds are unique: ${ids.join(', ')}`);
-    for (const id of ['endpoints.create', 'endpoints.list', 'endpoints.get', 'events.create', 'deliveries.list', 'deliveries.retry', 'merchants.create', 'orders.create', 'orders.pay']) {
+    for (const id of [
+      'endpoints.create',
+      'endpoints.list',
+      'endpoints.get',
+      'events.create',
+      'deliveries.list',
+      'deliveries.retry',
+      'merchants.create',
+      'orders.create',
+      'orders.pay',
+    ]) {
       assert.ok(ids.includes(id), `${id} exists`);
     }
   });
@@ -109,12 +150,27 @@ describe('OpenAPI document', () => {
       assert.ok(Array.isArray(op.security), `${name}: says its security`);
       if (route.auth === 'public') assert.deepEqual(op.security, [], `${name}: public, so explicitly no key`);
       const errors = Object.entries(op.responses).filter(([s]) => /^4\d\d$/.test(s));
-      assert.ok(errors.some(([s]) => s === '400'), `${name}: documents 400`);
+      assert.ok(
+        errors.some(([s]) => s === '400'),
+        `${name}: documents 400`,
+      );
       for (const [status, response] of errors) {
-        assert.deepEqual(response.content?.['application/json'].schema, { $ref: '#/components/schemas/Error' }, `${name} ${status}: the error schema`);
+        assert.deepEqual(
+          response.content?.['application/json'].schema,
+          { $ref: '#/components/schemas/Error' },
+          `${name} ${status}: the error schema`,
+        );
         const codes = [...response.description.matchAll(/`([a-z_]+)`/g)].map((m) => m[1]);
         assert.ok(codes.length > 0, `${name} ${status}: names its codes`);
-        for (const c of codes) assert.equal(String((ERRORS as Record<string, { status: number }>)[c]?.status ?? (PAYMENT_ERRORS as Record<string, { status: number }>)[c]?.status), status, `${name} ${status}: ${c} has that status`);
+        for (const c of codes)
+          assert.equal(
+            String(
+              (ERRORS as Record<string, { status: number }>)[c]?.status ??
+                (PAYMENT_ERRORS as Record<string, { status: number }>)[c]?.status,
+            ),
+            status,
+            `${name} ${status}: ${c} has that status`,
+          );
       }
     }
     assert.ok(doc.servers && doc.servers.length > 0, 'servers');
@@ -131,7 +187,9 @@ describe('OpenAPI document', () => {
     for (const { path, method, op } of operations(resolved)) {
       const bodies = [
         ...Object.entries(op.requestBody?.content ?? {}).map(([type, media]) => [`request ${type}`, media] as const),
-        ...Object.entries(op.responses).flatMap(([status, r]) => Object.entries(r.content ?? {}).map(([type, media]) => [`${status} ${type}`, media] as const)),
+        ...Object.entries(op.responses).flatMap(([status, r]) =>
+          Object.entries(r.content ?? {}).map(([type, media]) => [`${status} ${type}`, media] as const),
+        ),
       ];
       for (const [where, media] of bodies) {
         const name = `${method.toUpperCase()} ${path} ${where}`;
@@ -149,8 +207,12 @@ describe('OpenAPI document', () => {
     for (const [path, ops] of Object.entries(doc.paths)) {
       for (const [method, op] of Object.entries(ops)) {
         const names = (op.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name);
-        if (/^\/v1\/(endpoints|events|deliveries|api-keys)(\/|$)/.test(path)) assert.ok(names.includes('merchant_id'), `${method} ${path}`);
-        if (method === 'get' && ['/v1/merchants', '/v1/endpoints', '/v1/events', '/v1/deliveries', '/v1/api-keys'].includes(path)) {
+        if (/^\/v1\/(endpoints|events|deliveries|api-keys)(\/|$)/.test(path))
+          assert.ok(names.includes('merchant_id'), `${method} ${path}`);
+        if (
+          method === 'get' &&
+          ['/v1/merchants', '/v1/endpoints', '/v1/events', '/v1/deliveries', '/v1/api-keys'].includes(path)
+        ) {
           assert.ok(names.includes('limit') && names.includes('cursor'), `${method} ${path}`);
         }
       }
@@ -165,7 +227,8 @@ describe('OpenAPI document', () => {
     const check = async (method: string, path: string, docPath: string, status: string, body?: unknown) => {
       const r = await h.call(method, path, { key: a.key, body });
       assert.equal(String(r.status), status, r.text);
-      const schema = resolved.paths[docPath][method.toLowerCase()].responses[status].content!['application/json'].schema;
+      const schema =
+        resolved.paths[docPath][method.toLowerCase()].responses[status].content!['application/json'].schema;
       const closed = closeObjects(schema);
       const validate = ajv.compile(closed as object);
       assert.ok(validate(r.body), `${method} ${path}: ${JSON.stringify(validate.errors)}`);
@@ -188,7 +251,11 @@ function closeObjects(schema: unknown): unknown {
   if (Array.isArray(schema)) return schema.map(closeObjects);
   if (schema === null || typeof schema !== 'object') return schema;
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(schema)) out[k] = k === 'properties' ? Object.fromEntries(Object.entries(v as object).map(([p, s]) => [p, closeObjects(s)])) : closeObjects(v);
+  for (const [k, v] of Object.entries(schema))
+    out[k] =
+      k === 'properties'
+        ? Object.fromEntries(Object.entries(v as object).map(([p, s]) => [p, closeObjects(s)]))
+        : closeObjects(v);
   if (out.properties && out.additionalProperties === undefined) out.additionalProperties = false;
   return out;
 }

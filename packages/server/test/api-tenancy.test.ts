@@ -5,7 +5,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Harness, Receiver, world, ADMIN_KEY, type Tenant } from './api-harness.js';
+import { Harness, Receiver, world, type Tenant } from './api-harness.js';
 
 describe('tenant isolation', () => {
   let h: Harness;
@@ -44,13 +44,17 @@ describe('tenant isolation', () => {
       assert.equal(r.status, 404, r.text);
       assert.equal(r.body.error.code, code);
       // The same answer as for an id that never existed: nothing tells A that B's object is there.
-      assert.equal(r.body.error.message, (await h.call(method, path(a).replace(/_[0-9A-Z]{26}/, '_00000000000000000000000000'), { key: a.key, body })).body.error.message);
+      assert.equal(
+        r.body.error.message,
+        (await h.call(method, path(a).replace(/_[0-9A-Z]{26}/, '_00000000000000000000000000'), { key: a.key, body }))
+          .body.error.message,
+      );
       // B still sees its own object.
       if (method === 'GET') assert.equal((await h.call(method, path(b), { key: b.key })).status, 200);
     });
   }
 
-  test('A\'s attempts changed nothing of B\'s: endpoint enabled, same secret, delivery as it was', async () => {
+  test("A's attempts changed nothing of B's: endpoint enabled, same secret, delivery as it was", async () => {
     const ep = await h.call('GET', `/v1/endpoints/${b.endpointId}`, { key: b.key });
     assert.equal(ep.status, 200);
     assert.equal(ep.body.disabled, false);
@@ -62,11 +66,19 @@ describe('tenant isolation', () => {
     assert.equal(d.body.attempt_count, 1);
   });
 
-  test('lists show only the caller\'s objects, whatever the filter', async () => {
-    for (const [path, own] of [['/v1/endpoints', a.endpointId], ['/v1/events', a.eventId], ['/v1/deliveries', a.deliveryId]] as const) {
+  test("lists show only the caller's objects, whatever the filter", async () => {
+    for (const [path, own] of [
+      ['/v1/endpoints', a.endpointId],
+      ['/v1/events', a.eventId],
+      ['/v1/deliveries', a.deliveryId],
+    ] as const) {
       const r = await h.call('GET', path, { key: a.key });
       assert.equal(r.status, 200);
-      assert.deepEqual(r.body.data.map((x: { id: string }) => x.id), [own], path);
+      assert.deepEqual(
+        r.body.data.map((x: { id: string }) => x.id),
+        [own],
+        path,
+      );
       for (const x of r.body.data) assert.equal(x.merchant_id, a.id);
     }
     const byB = await h.call('GET', `/v1/deliveries?endpoint_id=${b.endpointId}`, { key: a.key });
@@ -74,7 +86,7 @@ describe('tenant isolation', () => {
     const byBEvent = await h.call('GET', `/v1/deliveries?event_id=${b.eventId}`, { key: a.key });
     assert.deepEqual(byBEvent.body.data, []);
     const afterB = await h.call('GET', `/v1/events?after=${a.eventId}&order=asc`, { key: a.key });
-    assert.deepEqual(afterB.body.data, [], 'B\'s later event is not in A\'s list');
+    assert.deepEqual(afterB.body.data, [], "B's later event is not in A's list");
   });
 
   test('a merchant key may name itself as merchant_id, not another', async () => {
@@ -85,8 +97,14 @@ describe('tenant isolation', () => {
   });
 
   test('idempotency keys are per merchant', async () => {
-    const ea = await h.call('POST', '/v1/events', { key: a.key, body: { type: 'x.y', data: { n: 1 }, idempotency_key: 'shared' } });
-    const eb = await h.call('POST', '/v1/events', { key: b.key, body: { type: 'x.y', data: { n: 1 }, idempotency_key: 'shared' } });
+    const ea = await h.call('POST', '/v1/events', {
+      key: a.key,
+      body: { type: 'x.y', data: { n: 1 }, idempotency_key: 'shared' },
+    });
+    const eb = await h.call('POST', '/v1/events', {
+      key: b.key,
+      body: { type: 'x.y', data: { n: 1 }, idempotency_key: 'shared' },
+    });
     assert.equal(ea.status, 202);
     assert.equal(eb.status, 202);
     assert.notEqual(ea.body.id, eb.body.id);
@@ -116,8 +134,14 @@ describe('admin and merchant keys', () => {
     assert.match(created.body.api_key, /^sk_/);
     assert.match(created.body.id, /^mer_/);
     const list = await h.call('GET', '/v1/merchants');
-    assert.deepEqual(list.body.data.map((m: { id: string }) => m.id), [created.body.id, b.id, a.id]);
-    assert.ok(list.body.data.every((m: Record<string, unknown>) => !('api_key' in m)), 'keys are never listed');
+    assert.deepEqual(
+      list.body.data.map((m: { id: string }) => m.id),
+      [created.body.id, b.id, a.id],
+    );
+    assert.ok(
+      list.body.data.every((m: Record<string, unknown>) => !('api_key' in m)),
+      'keys are never listed',
+    );
     assert.equal((await h.call('GET', '/v1/endpoints', { key: created.body.api_key })).status, 200);
     for (const key of [a.key, created.body.api_key]) {
       assert.equal((await h.call('POST', '/v1/merchants', { key, body: { name: 'x' } })).status, 403);
@@ -137,13 +161,15 @@ describe('admin and merchant keys', () => {
     assert.equal(got.status, 200);
     // Acting for A, the admin does not see B's objects either.
     assert.equal((await h.call('GET', `/v1/events/${b.eventId}?merchant_id=${a.id}`)).status, 404);
-    const patched = await h.call('PATCH', `/v1/endpoints/${ep.body.id}?merchant_id=${b.id}`, { body: { description: 'by admin' } });
+    const patched = await h.call('PATCH', `/v1/endpoints/${ep.body.id}?merchant_id=${b.id}`, {
+      body: { description: 'by admin' },
+    });
     assert.equal(patched.body.description, 'by admin');
     assert.equal((await h.call('DELETE', `/v1/endpoints/${ep.body.id}?merchant_id=${b.id}`)).status, 204);
     assert.equal((await h.call('GET', `/v1/endpoints/${ep.body.id}`, { key: b.key })).status, 404);
   });
 
-  test('without merchant_id the admin gets merchant_required, not someone\'s data', async () => {
+  test("without merchant_id the admin gets merchant_required, not someone's data", async () => {
     for (const path of ['/v1/endpoints', '/v1/events', '/v1/deliveries', `/v1/events/${a.eventId}`]) {
       const r = await h.call('GET', path);
       assert.equal(r.status, 400, path);

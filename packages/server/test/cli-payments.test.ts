@@ -10,28 +10,51 @@ import { Harness } from './api-harness.js';
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const bin = fileURLToPath(new URL('../bin/payhook.mjs', import.meta.url));
 
-interface Run { code: number; stdout: string; stderr: string }
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 describe('payhook orders and pay', () => {
   let h: Harness;
   let key = '';
   const payhook = (args: string[]): Promise<Run> =>
     new Promise((resolve) => {
-      execFile(process.execPath, [bin, ...args], {
-        cwd: root,
-        env: { ...process.env, PAYHOOK_FROM_SOURCE: '1', PAYHOOK_URL: h.url, PAYHOOK_API_KEY: key },
-        timeout: 30_000,
-      }, (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }));
+      execFile(
+        process.execPath,
+        [bin, ...args],
+        {
+          cwd: root,
+          env: { ...process.env, PAYHOOK_FROM_SOURCE: '1', PAYHOOK_URL: h.url, PAYHOOK_API_KEY: key },
+          timeout: 30_000,
+        },
+        (err, stdout, stderr) =>
+          resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
+      );
     });
 
   before(async () => {
     h = await Harness.start();
     key = (await h.call('POST', '/v1/merchants', { body: { name: 'cli shop' } })).body.api_key;
   });
-  after(async () => { await h?.close(); });
+  after(async () => {
+    await h?.close();
+  });
 
   test('create an order in major units, pay it with a test card, show it', async () => {
-    const created = await payhook(['orders', 'create', '--reference', 'INV-7', '--amount', '100.50', '--currency', 'aed', '--email', 'c@example.com']);
+    const created = await payhook([
+      'orders',
+      'create',
+      '--reference',
+      'INV-7',
+      '--amount',
+      '100.50',
+      '--currency',
+      'aed',
+      '--email',
+      'c@example.com',
+    ]);
     assert.equal(created.code, 0, created.stderr);
     const id = /Created order (ord_\w{26}) \(INV-7\): 100\.50 AED, open/.exec(created.stdout)?.[1];
     assert.ok(id, created.stdout);
@@ -39,12 +62,23 @@ describe('payhook orders and pay', () => {
 
     const paid = await payhook(['pay', id, '--card', '4000 0000 0000 3006']);
     assert.equal(paid.code, 0, paid.stderr);
-    assert.match(paid.stdout, /^failed: txn_\w{26} \(FLN\w+\), card …3006, bank: declined after debit; pay-back scheduled$/m);
-    assert.match(paid.stdout, /Order ord_\w{26} is cancelled; the issuer debited the card, pay-back pb_\w{26} is pending/);
+    assert.match(
+      paid.stdout,
+      /^failed: txn_\w{26} \(FLN\w+\), card …3006, bank: declined after debit; pay-back scheduled$/m,
+    );
+    assert.match(
+      paid.stdout,
+      /Order ord_\w{26} is cancelled; the issuer debited the card, pay-back pb_\w{26} is pending/,
+    );
 
     const shown = await payhook(['orders', 'show', id, '--json']);
     assert.equal(shown.code, 0, shown.stderr);
-    assert.deepEqual(JSON.parse(shown.stdout).events.slice(0, 2).map((e: { type: string }) => e.type), ['transaction.failed', 'order.cancel']);
+    assert.deepEqual(
+      JSON.parse(shown.stdout)
+        .events.slice(0, 2)
+        .map((e: { type: string }) => e.type),
+      ['transaction.failed', 'order.cancel'],
+    );
     const list = await payhook(['orders', 'list', '--status', 'cancelled']);
     assert.match(list.stdout, new RegExp(`^${id}\\s+INV-7\\s+100\\.50 AED\\s+cancelled`, 'm'));
   });
@@ -53,7 +87,17 @@ describe('payhook orders and pay', () => {
     const bad = await payhook(['orders', 'create', '--reference', 'INV-8', '--amount', '1.005', '--currency', 'AED']);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--amount 1\.005 AED/);
-    const created = await payhook(['orders', 'create', '--reference', 'INV-9', '--amount', '500', '--currency', 'JPY', '--json']);
+    const created = await payhook([
+      'orders',
+      'create',
+      '--reference',
+      'INV-9',
+      '--amount',
+      '500',
+      '--currency',
+      'JPY',
+      '--json',
+    ]);
     const order = JSON.parse(created.stdout);
     assert.equal(order.amount, 500);
     const card = await payhook(['pay', order.id, '--card', '4111111111111112']);

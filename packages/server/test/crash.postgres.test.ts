@@ -6,7 +6,14 @@ const schemas = new TestSchemas();
 runCrashSuite({
   async open() {
     const schema = randomSchema();
-    return { store: schemas.store({ schema }), env: { PAYHOOK_DATABASE_URL: TEST_DATABASE_URL, PAYHOOK_DATABASE_SCHEMA: schema, PAYHOOK_MASTER_KEY: TEST_MASTER_KEY } };
+    return {
+      store: schemas.store({ schema }),
+      env: {
+        PAYHOOK_DATABASE_URL: TEST_DATABASE_URL,
+        PAYHOOK_DATABASE_SCHEMA: schema,
+        PAYHOOK_MASTER_KEY: TEST_MASTER_KEY,
+      },
+    };
   },
   cleanup: () => schemas.dropAll(),
 });

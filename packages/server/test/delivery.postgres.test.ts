@@ -3,4 +3,7 @@ import { TestSchemas } from './helpers/test-db.js';
 import { runDeliverySuite } from './suites/delivery.js';
 
 const schemas = new TestSchemas();
-runDeliverySuite(async () => schemas.store(), () => schemas.dropAll());
+runDeliverySuite(
+  async () => schemas.store(),
+  () => schemas.dropAll(),
+);

@@ -30,7 +30,9 @@ describe('payhook listen', () => {
   };
   const send = async (type: string, url = h.url) => {
     const r = await fetch(`${url}/v1/events`, {
-      method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify({ type, data: { type } }),
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ type, data: { type } }),
     });
     assert.equal(r.status, 202);
     return (await r.json()) as { id: string; type: string; created_at: string; data: unknown };
@@ -54,7 +56,11 @@ describe('payhook listen', () => {
     const r = listen(['--forward-to', `${receiver.url}/local`, '--events', 'sale.*']);
     await waitForOutput(r, /Ready\./);
     const secret = (await waitForOutput(r, /Webhook signing secret: (whsec_\S+)/))[1];
-    assert.equal(readFileSync(join(home, 'listen-secret'), 'utf8').trim(), secret, 'kept in $PAYHOOK_HOME/listen-secret');
+    assert.equal(
+      readFileSync(join(home, 'listen-secret'), 'utf8').trim(),
+      secret,
+      'kept in $PAYHOOK_HOME/listen-secret',
+    );
 
     const skipped = await send('payment.success');
     const e = await send('sale.success');
@@ -114,7 +120,12 @@ describe('payhook listen', () => {
 
   test('when payhook restarts, it reconnects and resumes after the last event forwarded', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'payhook-restart-'));
-    const env = { PAYHOOK_ADMIN_KEY: 'ak_restart_test', PAYHOOK_LOG_LEVEL: 'silent', PAYHOOK_POLL_INTERVAL: '50ms', PAYHOOK_ALLOW_NETWORKS: '127.0.0.0/8,::1/128' };
+    const env = {
+      PAYHOOK_ADMIN_KEY: 'ak_restart_test',
+      PAYHOOK_LOG_LEVEL: 'silent',
+      PAYHOOK_POLL_INTERVAL: '50ms',
+      PAYHOOK_ALLOW_NETWORKS: '127.0.0.0/8,::1/128',
+    };
     const start = async (port: number): Promise<Payhook> => {
       const app = await createPayhook(loadConfig(env, { port, dbPath: join(dir, 'payhook.db') }));
       await app.start();
@@ -124,11 +135,16 @@ describe('payhook listen', () => {
     try {
       const port = Number(new URL(server.url!).port);
       const merchantKey = (await createMerchant(server.store, 'Restarting')).apiKey;
-      const r = listen(['--forward-to', `${receiver.url}/resume`], { PAYHOOK_URL: server.url!, PAYHOOK_API_KEY: merchantKey });
+      const r = listen(['--forward-to', `${receiver.url}/resume`], {
+        PAYHOOK_URL: server.url!,
+        PAYHOOK_API_KEY: merchantKey,
+      });
       await waitForOutput(r, /Ready\./);
       const sendTo = async (type: string) => {
         const res = await fetch(`${server.url}/v1/events`, {
-          method: 'POST', headers: { authorization: `Bearer ${merchantKey}`, 'content-type': 'application/json' }, body: JSON.stringify({ type, data: {} }),
+          method: 'POST',
+          headers: { authorization: `Bearer ${merchantKey}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ type, data: {} }),
         });
         assert.equal(res.status, 202);
         return ((await res.json()) as { id: string }).id;
@@ -141,7 +157,11 @@ describe('payhook listen', () => {
       server = await start(port);
       // Accepted while listen is disconnected or reconnecting: either way it must arrive, once.
       const second = await sendTo('sale.cancel');
-      await receiver.waitFor(() => forwarded('/resume', second).length === 1, 20_000, 'the event sent after the restart');
+      await receiver.waitFor(
+        () => forwarded('/resume', second).length === 1,
+        20_000,
+        'the event sent after the restart',
+      );
       await waitForOutput(r, new RegExp(`Reconnected; resuming after ${first}`));
       const third = await sendTo('payment.success');
       await receiver.waitFor(() => forwarded('/resume', third).length === 1, 15_000, 'the next event');

@@ -57,11 +57,19 @@ describe('GET /v1/listen', () => {
     const e = await send(a, 'sale.success', { n: 1, text: 'line\nbreak "quoted"' });
     await s.waitFor(has(e.id), 'the event');
     const events = s.events();
-    assert.equal(events.some((m) => m.id === earlier.id), false, 'an event from before the stream opened is not sent');
+    assert.equal(
+      events.some((m) => m.id === earlier.id),
+      false,
+      'an event from before the stream opened is not sent',
+    );
     const msg = events.find((m) => m.id === e.id)!;
     assert.equal(msg.event, 'sale.success');
     assert.deepEqual(JSON.parse(msg.data), { id: e.id, type: 'sale.success', timestamp: e.created_at, data: e.data });
-    await receiver.waitFor(() => receiver.for('/alpha').some((r) => r.headers['webhook-id'] === e.id), 10_000, 'the webhook');
+    await receiver.waitFor(
+      () => receiver.for('/alpha').some((r) => r.headers['webhook-id'] === e.id),
+      10_000,
+      'the webhook',
+    );
     const webhook = receiver.for('/alpha').find((r) => r.headers['webhook-id'] === e.id)!;
     assert.equal(msg.data, webhook.body, 'the same bytes as the webhook');
   });
@@ -71,15 +79,32 @@ describe('GET /v1/listen', () => {
     const skipped = [await send(a, 'payment.failed'), await send(a, 'other.thing'), await send(a, 'sales.x')];
     const wanted = [await send(a, 'payment.success'), await send(a, 'sale.cancel')];
     await s.waitFor(has(wanted[1].id), 'sale.cancel');
-    assert.deepEqual(s.events().map((m) => m.id), wanted.map((e) => e.id), 'in order, and nothing else');
-    assert.equal(s.events().some((m) => skipped.some((e) => e.id === m.id)), false);
+    assert.deepEqual(
+      s.events().map((m) => m.id),
+      wanted.map((e) => e.id),
+      'in order, and nothing else',
+    );
+    assert.equal(
+      s.events().some((m) => skipped.some((e) => e.id === m.id)),
+      false,
+    );
   });
 
   test('resumes after an event id, from the query or the Last-Event-ID header', async () => {
-    const sent = [await send(a, 'sale.success', { n: 1 }), await send(a, 'sale.success', { n: 2 }), await send(a, 'sale.success', { n: 3 })];
+    const sent = [
+      await send(a, 'sale.success', { n: 1 }),
+      await send(a, 'sale.success', { n: 2 }),
+      await send(a, 'sale.success', { n: 3 }),
+    ];
     const s = await listen(a.key, `?after=${sent[0].id}`);
     await s.waitFor(has(sent[2].id), 'the third event');
-    assert.deepEqual(s.events().map((m) => m.id).slice(0, 2), [sent[1].id, sent[2].id]);
+    assert.deepEqual(
+      s
+        .events()
+        .map((m) => m.id)
+        .slice(0, 2),
+      [sent[1].id, sent[2].id],
+    );
     const t = await listen(a.key, '', { 'last-event-id': sent[1].id });
     await t.waitFor(has(sent[2].id), 'the third event');
     assert.equal(t.events()[0].id, sent[2].id);
@@ -90,10 +115,16 @@ describe('GET /v1/listen', () => {
     const asAdmin = await listen(ADMIN_KEY, `?merchant_id=${b.id}`);
     const theirs = await send(b, 'sale.success');
     const own = await send(a, 'sale.success');
-    await mine.waitFor(has(own.id), 'A\'s event');
-    await asAdmin.waitFor(has(theirs.id), 'B\'s event for the admin');
-    assert.equal(mine.events().some((m) => m.id === theirs.id), false);
-    assert.equal(asAdmin.events().some((m) => m.id === own.id), false);
+    await mine.waitFor(has(own.id), "A's event");
+    await asAdmin.waitFor(has(theirs.id), "B's event for the admin");
+    assert.equal(
+      mine.events().some((m) => m.id === theirs.id),
+      false,
+    );
+    assert.equal(
+      asAdmin.events().some((m) => m.id === own.id),
+      false,
+    );
   });
 
   test('an event that commits after a later one was streamed is still sent (look-back)', async () => {
@@ -106,7 +137,17 @@ describe('GET /v1/listen', () => {
     // As if its transaction had been slow: an id older than one already streamed becomes visible now.
     const id = newId('evt', lateMs);
     const data = JSON.stringify({ n: 'late' });
-    await h.app.store.appendEvents([{ id, merchantId: a.id as MerchantId, type: 'sale.late', data, body: buildEnvelope(id, 'sale.late', lateMs, data), idempotencyKey: null, createdAt: lateMs }]);
+    await h.app.store.appendEvents([
+      {
+        id,
+        merchantId: a.id as MerchantId,
+        type: 'sale.late',
+        data,
+        body: buildEnvelope(id, 'sale.late', lateMs, data),
+        idempotencyKey: null,
+        createdAt: lateMs,
+      },
+    ]);
     await s.waitFor(has(id), 'the late event');
     assert.equal(s.events().filter((m) => m.id === later.id).length, 1, 'the look-back does not send an event twice');
   });
@@ -146,20 +187,31 @@ describe('GET /v1/listen', () => {
     let other: Payhook;
     let stopped = false;
     before(async () => {
-      const config = loadConfig({ PAYHOOK_ADMIN_KEY: ADMIN_KEY, PAYHOOK_LOG_LEVEL: 'silent', PAYHOOK_ROLE: 'api', PAYHOOK_POLL_INTERVAL: '50ms' }, { port: 0, dbPath: h.app.config.dbPath });
+      const config = loadConfig(
+        {
+          PAYHOOK_ADMIN_KEY: ADMIN_KEY,
+          PAYHOOK_LOG_LEVEL: 'silent',
+          PAYHOOK_ROLE: 'api',
+          PAYHOOK_POLL_INTERVAL: '50ms',
+        },
+        { port: 0, dbPath: h.app.config.dbPath },
+      );
       other = await createPayhook(config);
       await other.start();
     });
-    after(async () => { if (!stopped) await other?.stop(); });
+    after(async () => {
+      if (!stopped) await other?.stop();
+    });
 
     test('events accepted by the other process arrive (the stream polls the table)', async () => {
       const s = await listen(a.key);
       const r = await fetch(`${other.url}/v1/events`, {
-        method: 'POST', headers: { authorization: `Bearer ${a.key}`, 'content-type': 'application/json' },
+        method: 'POST',
+        headers: { authorization: `Bearer ${a.key}`, 'content-type': 'application/json' },
         body: JSON.stringify({ type: 'sale.success', data: { via: 'other' } }),
       });
       assert.equal(r.status, 202);
-      const e = await r.json() as { id: string };
+      const e = (await r.json()) as { id: string };
       await s.waitFor(has(e.id), 'the event from the other process');
     });
 

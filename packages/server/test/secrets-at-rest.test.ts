@@ -23,7 +23,10 @@ import { ADMIN_KEY } from './api-harness.js';
 import { eventually, Receiver } from './helpers/receiver.js';
 import { admin, randomSchema, TEST_DATABASE_URL, TEST_MASTER_KEY } from './helpers/test-db.js';
 
-const PG_DUMP = ['/usr/bin/pg_dump', ...['17', '16', '15', '14'].map((v) => `/usr/lib/postgresql/${v}/bin/pg_dump`)].find((p) => existsSync(p));
+const PG_DUMP = [
+  '/usr/bin/pg_dump',
+  ...['17', '16', '15', '14'].map((v) => `/usr/lib/postgresql/${v}/bin/pg_dump`),
+].find((p) => existsSync(p));
 
 interface Backend {
   name: 'sqlite' | 'postgres';
@@ -44,7 +47,9 @@ async function start(env: Record<string, string>): Promise<Payhook> {
 
 async function call(app: Payhook, method: string, path: string, key: string, body?: unknown): Promise<any> {
   const res = await fetch(app.url + path, {
-    method, headers: { authorization: `Bearer ${key}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined,
+    method,
+    headers: { authorization: `Bearer ${key}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
   });
   const json = await res.json();
   if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
@@ -57,14 +62,17 @@ function sqliteBackend(): Backend {
   return {
     name: 'sqlite',
     env: { PAYHOOK_DB: db },
-    rawDump: () => Buffer.concat([readFileSync(db), existsSync(`${db}-wal`) ? readFileSync(`${db}-wal`) : Buffer.alloc(0)]),
+    rawDump: () =>
+      Buffer.concat([readFileSync(db), existsSync(`${db}-wal`) ? readFileSync(`${db}-wal`) : Buffer.alloc(0)]),
     async makePlain(secret, headers) {
       const d = new Database(db);
       d.prepare('UPDATE endpoint_secrets SET secret = ?').run(secret);
       d.prepare('UPDATE endpoints SET headers = ?').run(JSON.stringify(headers));
       d.close();
     },
-    async cleanup() { rmSync(dir, { recursive: true, force: true }); },
+    async cleanup() {
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 }
 
@@ -72,13 +80,24 @@ function postgresBackend(): Backend {
   const schema = randomSchema();
   return {
     name: 'postgres',
-    env: { PAYHOOK_DATABASE_URL: TEST_DATABASE_URL, PAYHOOK_DATABASE_SCHEMA: schema, PAYHOOK_MASTER_KEY: TEST_MASTER_KEY },
-    rawDump: () => execFileSync(PG_DUMP as string, ['--schema', schema, '--data-only', '--no-owner', '-d', TEST_DATABASE_URL.replace(/\?.*$/, '')], { maxBuffer: 64 * 1024 * 1024 }),
+    env: {
+      PAYHOOK_DATABASE_URL: TEST_DATABASE_URL,
+      PAYHOOK_DATABASE_SCHEMA: schema,
+      PAYHOOK_MASTER_KEY: TEST_MASTER_KEY,
+    },
+    rawDump: () =>
+      execFileSync(
+        PG_DUMP as string,
+        ['--schema', schema, '--data-only', '--no-owner', '-d', TEST_DATABASE_URL.replace(/\?.*$/, '')],
+        { maxBuffer: 64 * 1024 * 1024 },
+      ),
     async makePlain(secret, headers) {
       await admin(`UPDATE "${schema}".endpoint_secrets SET secret = $1`, [secret]);
       await admin(`UPDATE "${schema}".endpoints SET headers = $1::jsonb`, [JSON.stringify(headers)]);
     },
-    async cleanup() { await admin(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`); },
+    async cleanup() {
+      await admin(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    },
   };
 }
 
@@ -92,16 +111,25 @@ for (const make of [sqliteBackend, postgresBackend]) {
   const skip = backend.name === 'postgres' && !PG_DUMP ? 'no pg_dump binary here' : false;
   describe(`secrets at rest: ${backend.name}`, { skip }, () => {
     const receiver = new Receiver();
-    after(async () => { await receiver.close(); await backend.cleanup(); });
+    after(async () => {
+      await receiver.close();
+      await backend.cleanup();
+    });
 
-    test('webhooks verify before and after sealing old rows and a master-key rotation; the storage holds no secret', { timeout: 120_000 }, async () => {
+    test('webhooks verify before and after sealing old rows and a master-key rotation; the storage holds no secret', {
+      timeout: 120_000,
+    }, async () => {
       await receiver.start();
       const headerValue = `hdr-${randomBytes(12).toString('hex')}`;
       let app = await start(backend.env);
       let key: string, endpointId: string, secret: string;
       const delivered = async (n: number) => {
         await call(app, 'POST', '/v1/events', key, { type: 'shop.secrets_test', data: { n } });
-        const got = await eventually(() => receiver.received.find((r) => JSON.parse(r.body).data?.n === n), 20_000, `webhook ${n}`);
+        const got = await eventually(
+          () => receiver.received.find((r) => JSON.parse(r.body).data?.n === n),
+          20_000,
+          `webhook ${n}`,
+        );
         assert.equal(got.headers['x-shop-token'], headerValue);
         const current = await call(app, 'GET', `/v1/endpoints/${endpointId}/secret`, key);
         const event = verify(got.body, got.headers as Record<string, string>, [current.secret]);
@@ -110,7 +138,10 @@ for (const make of [sqliteBackend, postgresBackend]) {
       };
       try {
         key = (await call(app, 'POST', '/v1/merchants', ADMIN_KEY, { name: 'shop' })).api_key;
-        const ep = await call(app, 'POST', '/v1/endpoints', key, { url: `${receiver.url}/hooks`, headers: { 'X-Shop-Token': headerValue } });
+        const ep = await call(app, 'POST', '/v1/endpoints', key, {
+          url: `${receiver.url}/hooks`,
+          headers: { 'X-Shop-Token': headerValue },
+        });
         endpointId = ep.id;
         secret = ep.secret;
         await delivered(1);
@@ -120,7 +151,10 @@ for (const make of [sqliteBackend, postgresBackend]) {
 
       // Rows as a version before sealing wrote them: sealed at the next start, and still delivering.
       await backend.makePlain(secret, { 'X-Shop-Token': headerValue });
-      assert.ok(backend.rawDump().toString('latin1').includes(headerValue), 'the plaintext rows are there before the start');
+      assert.ok(
+        backend.rawDump().toString('latin1').includes(headerValue),
+        'the plaintext rows are there before the start',
+      );
       app = await start(backend.env);
       let secrets: string[];
       try {
@@ -153,8 +187,13 @@ for (const make of [sqliteBackend, postgresBackend]) {
         // The old key alone no longer opens the rows.
         const stale = await start(backend.env);
         try {
-          await assert.rejects(fetch(`${stale.url}/v1/endpoints/${endpointId}/secret`, { headers: { authorization: `Bearer ${key}` } })
-            .then(async (r) => { if (r.status !== 200) throw new Error(`status ${r.status}`); }));
+          await assert.rejects(
+            fetch(`${stale.url}/v1/endpoints/${endpointId}/secret`, {
+              headers: { authorization: `Bearer ${key}` },
+            }).then(async (r) => {
+              if (r.status !== 200) throw new Error(`status ${r.status}`);
+            }),
+          );
         } finally {
           await stale.stop();
         }

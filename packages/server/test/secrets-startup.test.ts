@@ -14,15 +14,24 @@ import { randomSchema, TEST_DATABASE_URL } from './helpers/test-db.js';
 const dir = mkdtempSync(join(tmpdir(), 'payhook-secrets-start-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-test('embedded default: the first start makes <db>.key and names it, never printing the key; rotate-master-key replaces it', { timeout: 90_000 }, async () => {
+test('embedded default: the first start makes <db>.key and names it, never printing the key; rotate-master-key replaces it', {
+  timeout: 90_000,
+}, async () => {
   const db = join(dir, 'payhook.db');
-  const env = { PAYHOOK_ADMIN_KEY: 'ak_secrets_start_test_key', PAYHOOK_MASTER_KEY: '', PAYHOOK_MASTER_KEY_PREVIOUS: '' };
+  const env = {
+    PAYHOOK_ADMIN_KEY: 'ak_secrets_start_test_key',
+    PAYHOOK_MASTER_KEY: '',
+    PAYHOOK_MASTER_KEY_PREVIOUS: '',
+  };
   const run = runPayhook(['serve', '--port', '0', '--db', db], env);
   await waitForOutput(run, /listening on/);
   run.child.kill('SIGTERM');
   await run.exited;
   const key = readFileSync(`${db}.key`, 'utf8').trim();
-  assert.match(run.output(), new RegExp(`created the master key \\(key file ${db.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.key\\)`));
+  assert.match(
+    run.output(),
+    new RegExp(`created the master key \\(key file ${db.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.key\\)`),
+  );
   assert.ok(!run.output().includes(key), 'the key is not printed');
 
   const second = runPayhook(['serve', '--port', '0', '--db', db], env);
@@ -39,8 +48,14 @@ test('embedded default: the first start makes <db>.key and names it, never print
   assert.ok(!rotate.output().includes(next));
 });
 
-test('PostgreSQL without PAYHOOK_MASTER_KEY refuses to start, saying how to make one', { timeout: 60_000 }, async () => {
-  const run = runPayhook(['serve', '--port', '0'], { PAYHOOK_DATABASE_URL: TEST_DATABASE_URL, PAYHOOK_DATABASE_SCHEMA: randomSchema(), PAYHOOK_MASTER_KEY: '' });
+test('PostgreSQL without PAYHOOK_MASTER_KEY refuses to start, saying how to make one', {
+  timeout: 60_000,
+}, async () => {
+  const run = runPayhook(['serve', '--port', '0'], {
+    PAYHOOK_DATABASE_URL: TEST_DATABASE_URL,
+    PAYHOOK_DATABASE_SCHEMA: randomSchema(),
+    PAYHOOK_MASTER_KEY: '',
+  });
   const { code } = await run.exited;
   assert.equal(code, 2);
   assert.match(run.output(), /PostgreSQL needs PAYHOOK_MASTER_KEY.*openssl rand -base64 32/);

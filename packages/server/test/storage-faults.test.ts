@@ -30,7 +30,9 @@ describe('storage faults on SQLite', () => {
     key = (await h.call('POST', '/v1/merchants', { body: { name: 'shop' } })).body.api_key;
     db = (h.app.store as SqliteStore).db;
   });
-  after(async () => { await h?.close(); });
+  after(async () => {
+    await h?.close();
+  });
 
   test('a full database answers 503 storage_unavailable with Retry-After, and loses nothing accepted', async () => {
     const accepted = await h.call('POST', '/v1/events', { key, body: event(0) });
@@ -85,15 +87,24 @@ describe('storage faults on SQLite', () => {
     const dir = mkdtempSync(join(tmpdir(), 'payhook-ro-'));
     try {
       const path = join(dir, 'payhook.db');
-      const app = await createPayhook(loadConfig({ PAYHOOK_ADMIN_KEY: ADMIN_KEY, PAYHOOK_LOG_LEVEL: 'silent' }, { port: 0, dbPath: path }));
+      const app = await createPayhook(
+        loadConfig({ PAYHOOK_ADMIN_KEY: ADMIN_KEY, PAYHOOK_LOG_LEVEL: 'silent' }, { port: 0, dbPath: path }),
+      );
       await app.stop();
       chmodSync(path, 0o444);
       chmodSync(dir, 0o555);
       // root ignores file modes: run the child as an unprivileged user so the modes hold.
       const asNobody = process.getuid?.() === 0;
       // The master key file belongs to the user payhook runs as (only the database is read-only here).
-      if (asNobody) { chownSync(dir, 65534, 65534); chownSync(`${path}.key`, 65534, 65534); }
-      const run = runPayhook(['serve', '--port', '0', '--db', path], { PAYHOOK_ADMIN_KEY: ADMIN_KEY, HOME: dir }, asNobody ? { uid: 65534, gid: 65534 } : {});
+      if (asNobody) {
+        chownSync(dir, 65534, 65534);
+        chownSync(`${path}.key`, 65534, 65534);
+      }
+      const run = runPayhook(
+        ['serve', '--port', '0', '--db', path],
+        { PAYHOOK_ADMIN_KEY: ADMIN_KEY, HOME: dir },
+        asNobody ? { uid: 65534, gid: 65534 } : {},
+      );
       const { code } = await run.exited;
       assert.notEqual(code, 0);
       assert.match(run.output(), /cannot write to the database \(.*payhook\.db\): the database is read-only/);
@@ -115,7 +126,12 @@ describe('storage faults on PostgreSQL', () => {
 
   before(async () => {
     await admin(`CREATE ROLE ${role} LOGIN SUPERUSER`);
-    h = await Harness.start({ PAYHOOK_ROLE: 'api', PAYHOOK_DATABASE_URL: url, PAYHOOK_DATABASE_SCHEMA: schema, PAYHOOK_MASTER_KEY: TEST_MASTER_KEY });
+    h = await Harness.start({
+      PAYHOOK_ROLE: 'api',
+      PAYHOOK_DATABASE_URL: url,
+      PAYHOOK_DATABASE_SCHEMA: schema,
+      PAYHOOK_MASTER_KEY: TEST_MASTER_KEY,
+    });
     key = (await h.call('POST', '/v1/merchants', { body: { name: 'shop' } })).body.api_key;
   });
   after(async () => {
@@ -126,7 +142,11 @@ describe('storage faults on PostgreSQL', () => {
   });
 
   async function readOnly(on: boolean): Promise<void> {
-    await admin(on ? `ALTER ROLE ${role} SET default_transaction_read_only = on` : `ALTER ROLE ${role} RESET default_transaction_read_only`);
+    await admin(
+      on
+        ? `ALTER ROLE ${role} SET default_transaction_read_only = on`
+        : `ALTER ROLE ${role} RESET default_transaction_read_only`,
+    );
     // Sessions pick the setting up when they start: end the role's sessions, as a failover would.
     await admin(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '${role}'`);
   }
@@ -138,7 +158,8 @@ describe('storage faults on PostgreSQL', () => {
     try {
       let write = await h.call('POST', '/v1/events', { key, body: event(1) });
       // The first request after the sessions ended may find a dead connection and get it replaced.
-      if (write.body?.error?.details?.reason === 'the database does not answer') write = await h.call('POST', '/v1/events', { key, body: event(1) });
+      if (write.body?.error?.details?.reason === 'the database does not answer')
+        write = await h.call('POST', '/v1/events', { key, body: event(1) });
       assert.equal(write.status, 503);
       assert.equal(write.body.error.code, 'storage_unavailable');
       assert.equal(write.body.error.details.reason, 'the database is read-only');
@@ -162,8 +183,20 @@ describe('storage faults on PostgreSQL', () => {
   test('a read-only server is refused at start, with the reason', async () => {
     await readOnly(true);
     try {
-      const config = loadConfig({ PAYHOOK_ADMIN_KEY: ADMIN_KEY, PAYHOOK_LOG_LEVEL: 'silent', PAYHOOK_DATABASE_URL: url, PAYHOOK_DATABASE_SCHEMA: schema, PAYHOOK_MASTER_KEY: TEST_MASTER_KEY }, { port: 0 });
-      await assert.rejects(createPayhook(config), /cannot write to the database \(PostgreSQL\): the database is read-only/);
+      const config = loadConfig(
+        {
+          PAYHOOK_ADMIN_KEY: ADMIN_KEY,
+          PAYHOOK_LOG_LEVEL: 'silent',
+          PAYHOOK_DATABASE_URL: url,
+          PAYHOOK_DATABASE_SCHEMA: schema,
+          PAYHOOK_MASTER_KEY: TEST_MASTER_KEY,
+        },
+        { port: 0 },
+      );
+      await assert.rejects(
+        createPayhook(config),
+        /cannot write to the database \(PostgreSQL\): the database is read-only/,
+      );
     } finally {
       await readOnly(false);
     }

@@ -23,26 +23,39 @@ Object.assign(process.env, {
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const bin = fileURLToPath(new URL('../bin/payhook.mjs', import.meta.url));
 
-interface Run { code: number; stdout: string; stderr: string }
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 describe('payhook trigger', () => {
   let h: Harness;
   let receiver: Receiver;
   let key = '';
 
-  const payhook = (args: string[]): Promise<Run> => new Promise((resolve) => {
-    execFile(process.execPath, [bin, ...args], {
-      cwd: root,
-      env: { ...process.env, PAYHOOK_FROM_SOURCE: '1', PAYHOOK_URL: h.url, PAYHOOK_API_KEY: key },
-      timeout: 60_000,
-    }, (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }));
-  });
+  const payhook = (args: string[]): Promise<Run> =>
+    new Promise((resolve) => {
+      execFile(
+        process.execPath,
+        [bin, ...args],
+        {
+          cwd: root,
+          env: { ...process.env, PAYHOOK_FROM_SOURCE: '1', PAYHOOK_URL: h.url, PAYHOOK_API_KEY: key },
+          timeout: 60_000,
+        },
+        (err, stdout, stderr) =>
+          resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
+      );
+    });
   /** Types of the webhooks the endpoint got for one order, in sequence order. */
-  const webhooksFor = (orderId: string) => receiver.for('/hooks')
-    .map((r) => JSON.parse(r.body) as { type: string; data: { order_id: string; sequence: number } })
-    .filter((b) => b.data.order_id === orderId)
-    .sort((x, y) => x.data.sequence - y.data.sequence)
-    .map((b) => b.type);
+  const webhooksFor = (orderId: string) =>
+    receiver
+      .for('/hooks')
+      .map((r) => JSON.parse(r.body) as { type: string; data: { order_id: string; sequence: number } })
+      .filter((b) => b.data.order_id === orderId)
+      .sort((x, y) => x.data.sequence - y.data.sequence)
+      .map((b) => b.type);
 
   before(async () => {
     receiver = await new Receiver().start();
@@ -61,19 +74,31 @@ describe('payhook trigger', () => {
     'transaction.success': { outcome: 'success', events: ['transaction.success', 'order.success'] },
     'order.cancel': { outcome: 'failed', events: ['transaction.failed', 'order.cancel'] },
     'transaction.failed': { outcome: 'failed', events: ['transaction.failed', 'order.cancel'] },
-    'transaction.delayed': { outcome: 'delayed', events: ['transaction.delayed', 'transaction.success', 'order.success'] },
-    'transaction.paid_back': { outcome: 'failed', events: ['transaction.failed', 'order.cancel', 'transaction.paid_back'] },
+    'transaction.delayed': {
+      outcome: 'delayed',
+      events: ['transaction.delayed', 'transaction.success', 'order.success'],
+    },
+    'transaction.paid_back': {
+      outcome: 'failed',
+      events: ['transaction.failed', 'order.cancel', 'transaction.paid_back'],
+    },
   };
 
   test('every supported type runs a real payment whose events reach the endpoint', async () => {
     assert.deepEqual(Object.keys(TRIGGERS).sort(), Object.keys(expected).sort(), 'each supported type is tested');
     // One process each, at once: the order ids keep their webhooks apart.
-    const runs = await Promise.all(Object.keys(expected).map(async (type) => ({ type, run: await payhook(['trigger', type]) })));
+    const runs = await Promise.all(
+      Object.keys(expected).map(async (type) => ({ type, run: await payhook(['trigger', type]) })),
+    );
     for (const { type, run } of runs) {
       assert.equal(run.code, 0, `${type}: ${run.stderr}`);
       const orderId = /^Created order (ord_\w{26}) \(trigger-[\w-]+, AED 100\.00\)$/m.exec(run.stdout)?.[1];
       assert.ok(orderId, `${type}: ${run.stdout}`);
-      assert.match(run.stdout, new RegExp(`^Paid with the test card ending \\d{4}: ${expected[type].outcome}$`, 'm'), type);
+      assert.match(
+        run.stdout,
+        new RegExp(`^Paid with the test card ending \\d{4}: ${expected[type].outcome}$`, 'm'),
+        type,
+      );
       assert.match(run.stdout, /^ {2}transaction txn_\w{26} \(FLN\w+\) is \w+/m, type);
       assert.match(run.stdout, /^Events: /m, type);
       const want = expected[type].events;
@@ -89,7 +114,10 @@ describe('payhook trigger', () => {
     const out = JSON.parse(run.stdout);
     assert.equal(out.trigger, 'order.success');
     assert.equal(out.outcome, 'success');
-    assert.deepEqual([out.order.status, out.order.amount, out.order.currency, out.order.amount_decimal], ['paid', 2500, 'JPY', '2500']);
+    assert.deepEqual(
+      [out.order.status, out.order.amount, out.order.currency, out.order.amount_decimal],
+      ['paid', 2500, 'JPY', '2500'],
+    );
     assert.equal(out.transaction.card_last_four, '1111');
   });
 
@@ -97,7 +125,10 @@ describe('payhook trigger', () => {
     const before = (await h.call('GET', '/v1/orders', { key })).body.data.length;
     const run = await payhook(['trigger', 'order.refunded']);
     assert.equal(run.code, 2);
-    assert.match(run.stderr, /cannot trigger "order\.refunded"; supported event types: order\.success, transaction\.success, order\.cancel, transaction\.failed, transaction\.delayed, transaction\.paid_back/);
+    assert.match(
+      run.stderr,
+      /cannot trigger "order\.refunded"; supported event types: order\.success, transaction\.success, order\.cancel, transaction\.failed, transaction\.delayed, transaction\.paid_back/,
+    );
     assert.equal((await h.call('GET', '/v1/orders', { key })).body.data.length, before);
   });
 });

@@ -60,7 +60,8 @@ export function expressWebhook<Req extends NodeRequestLike, Res extends NodeResp
   handler: ExpressWebhookHandler<Req, Res>,
   options: WebhookHandlerOptions = {},
 ): (req: Req, res: Res, next?: (err?: unknown) => void) => Promise<void> {
-  if (typeof handler !== 'function') throw new TypeError('expressWebhook(secrets, handler): handler must be a function');
+  if (typeof handler !== 'function')
+    throw new TypeError('expressWebhook(secrets, handler): handler must be a function');
   if (typeof secrets !== 'string' && (!Array.isArray(secrets) || secrets.length === 0)) {
     throw new TypeError('expressWebhook(secrets, handler): secrets must be a secret or a non-empty array of them');
   }
@@ -74,7 +75,8 @@ export function expressWebhook<Req extends NodeRequestLike, Res extends NodeResp
       const answer = errorAnswer(err);
       if (answer && !res.headersSent) return send(res, answer);
       if (next) return next(err);
-      if (!res.headersSent) send(res, { status: 500, body: { error: { code: 'internal_error', message: 'the webhook handler failed' } } });
+      if (!res.headersSent)
+        send(res, { status: 500, body: { error: { code: 'internal_error', message: 'the webhook handler failed' } } });
     }
   };
 }

@@ -18,7 +18,11 @@ type Done = (err: Error | null, body?: unknown) => void;
  * app.register(async (scope: FastifyInstanceLike) => fastifyRawBody(scope));
  */
 export interface FastifyInstanceLike {
-  addContentTypeParser(contentType: string, opts: { parseAs: 'buffer'; bodyLimit?: number }, parser: (req: any, body: any, done: Done) => void): unknown;
+  addContentTypeParser(
+    contentType: string,
+    opts: { parseAs: 'buffer'; bodyLimit?: number },
+    parser: (req: any, body: any, done: Done) => void,
+  ): unknown;
   removeAllContentTypeParsers?: () => unknown;
   post(path: string, handler: (request: any, reply: any) => Promise<unknown>): unknown;
 }
@@ -64,7 +68,11 @@ export interface FastifyReplyLike {
  */
 export function fastifyRawBody(instance: FastifyInstanceLike, options: { bodyLimit?: number } = {}): void {
   instance.removeAllContentTypeParsers?.();
-  instance.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT }, (_req, body, done) => done(null, body));
+  instance.addContentTypeParser(
+    '*',
+    { parseAs: 'buffer', bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT },
+    (_req, body, done) => done(null, body),
+  );
 }
 
 const FASTIFY_HINT =
@@ -81,7 +89,11 @@ const FASTIFY_HINT =
  *   return { received: true };
  * });
  */
-export function verifyFastifyRequest(request: FastifyRequestLike, secrets: string | readonly string[], options: VerifyOptions = {}): PayhookEvent {
+export function verifyFastifyRequest(
+  request: FastifyRequestLike,
+  secrets: string | readonly string[],
+  options: VerifyOptions = {},
+): PayhookEvent {
   const raw = isRawBody(request.rawBody) ? request.rawBody : request.body;
   if (raw === undefined || raw === null) {
     throw new WebhookVerificationError('body_type', `the request has no body to verify. ${FASTIFY_HINT}`);

@@ -64,7 +64,10 @@ export async function readRawBody(req: NodeRequestLike, options: RawBodyOptions 
   const limit = options.limit ?? DEFAULT_BODY_LIMIT;
   const kept = isRawBody(req.rawBody) ? req.rawBody : isRawBody(req.body) ? req.body : undefined;
   if (kept !== undefined) {
-    const buf = typeof kept === 'string' ? Buffer.from(kept, 'utf8') : Buffer.from(kept instanceof ArrayBuffer ? new Uint8Array(kept) : kept);
+    const buf =
+      typeof kept === 'string'
+        ? Buffer.from(kept, 'utf8')
+        : Buffer.from(kept instanceof ArrayBuffer ? new Uint8Array(kept) : kept);
     if (buf.length > limit) throw tooLarge(limit);
     return buf;
   }
@@ -74,7 +77,8 @@ export async function readRawBody(req: NodeRequestLike, options: RawBodyOptions 
     if (req.body !== undefined && req.body !== null) throw bodyTypeError(req.body, PARSED_HINT);
     throw new WebhookVerificationError(
       'body_type',
-      'the request body stream was already read by something else and no raw copy was kept, so the signed bytes are gone. ' + PARSED_HINT,
+      'the request body stream was already read by something else and no raw copy was kept, so the signed bytes are gone. ' +
+        PARSED_HINT,
     );
   }
   const declared = Number(readHeader(req.headers, 'content-length'));
@@ -91,9 +95,13 @@ export async function readRawBody(req: NodeRequestLike, options: RawBodyOptions 
   return Buffer.concat(chunks, size);
 }
 
-type EventSource = { on(event: string, fn: (arg?: any) => void): unknown; removeListener(event: string, fn: (arg?: any) => void): unknown };
+type EventSource = {
+  on(event: string, fn: (arg?: any) => void): unknown;
+  removeListener(event: string, fn: (arg?: any) => void): unknown;
+};
 
-const toBuffer = (chunk: unknown): Buffer => (typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.from(chunk as Uint8Array));
+const toBuffer = (chunk: unknown): Buffer =>
+  typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.from(chunk as Uint8Array);
 
 /**
  * Reads with 'data' events rather than an async iterator: leaving a `for await` early destroys the
@@ -111,7 +119,10 @@ function readEvents(req: EventSource, limit: number): Promise<Buffer> {
       req.removeListener('end', onEnd);
       req.removeListener('error', onError);
       req.removeListener('close', onClose);
-      if (err) { chunks.length = 0; reject(err); } else resolve(Buffer.concat(chunks, size));
+      if (err) {
+        chunks.length = 0;
+        reject(err);
+      } else resolve(Buffer.concat(chunks, size));
     };
     const onData = (chunk: unknown) => {
       if (settled) return; // draining an oversized body
@@ -120,7 +131,10 @@ function readEvents(req: EventSource, limit: number): Promise<Buffer> {
       if (size > limit) finish(tooLarge(limit));
       else chunks.push(buf);
     };
-    const onEnd = () => { req.removeListener('data', onData); finish(null); };
+    const onEnd = () => {
+      req.removeListener('data', onData);
+      finish(null);
+    };
     const onError = (err: Error) => finish(err);
     const onClose = () => finish(new Error('the request was aborted before its body was complete'));
     req.on('data', onData);

@@ -45,7 +45,8 @@ export async function runHandler(
 ): Promise<{ answer: Answer; result: unknown }> {
   if (options.idempotency) {
     const r = await options.idempotency.run(event.id, async () => call());
-    if (r.status === 'duplicate') return { answer: { status: 200, body: { received: true, duplicate: true } }, result: undefined };
+    if (r.status === 'duplicate')
+      return { answer: { status: 200, body: { received: true, duplicate: true } }, result: undefined };
     return { answer: { status: 200, body: { received: true } }, result: r.result };
   }
   return { answer: { status: 200, body: { received: true } }, result: await call() };

@@ -7,9 +7,28 @@
  */
 import { PayhookApiError } from '../errors.js';
 import type {
-  ApiEvent, Card, CreatedMerchant, CreateEndpointInput, CreateMerchantInput, CreateOrderInput, Delivery, DeliveryDetail,
-  DeliveryListParams, Endpoint, EndpointSecrets, EventListParams, ListenParams, ListParams, Merchant, Order, OrderListParams,
-  Page, PayResult, SendEventInput, SendEventResult, UpdateEndpointInput,
+  ApiEvent,
+  Card,
+  CreatedMerchant,
+  CreateEndpointInput,
+  CreateMerchantInput,
+  CreateOrderInput,
+  Delivery,
+  DeliveryDetail,
+  DeliveryListParams,
+  Endpoint,
+  EndpointSecrets,
+  EventListParams,
+  ListenParams,
+  ListParams,
+  Merchant,
+  Order,
+  OrderListParams,
+  Page,
+  PayResult,
+  SendEventInput,
+  SendEventResult,
+  UpdateEndpointInput,
 } from './types.js';
 
 /**
@@ -97,17 +116,29 @@ export class PayhookClient {
   async #exchange<T>(method: string, path: string, options: CallOptions): Promise<{ status: number; body: T }> {
     const signal = AbortSignal.timeout(this.#timeoutMs);
     const res = await this.#fetch2xx(method, path, options, 'application/json', signal);
-    const text = await res.text().catch((err: unknown) => { throw this.#networkError(method, path, err); });
+    const text = await res.text().catch((err: unknown) => {
+      throw this.#networkError(method, path, err);
+    });
     if (text === '') return { status: res.status, body: undefined as T };
     try {
       return { status: res.status, body: JSON.parse(text) as T };
     } catch {
-      throw new PayhookApiError('invalid_response', res.status, `${method} ${path} answered ${res.status} with a body that is not JSON`);
+      throw new PayhookApiError(
+        'invalid_response',
+        res.status,
+        `${method} ${path} answered ${res.status} with a body that is not JSON`,
+      );
     }
   }
 
   /** Sends one request; a network failure or a non-2xx answer throws `PayhookApiError`. */
-  async #fetch2xx(method: string, path: string, options: CallOptions, accept: string, signal: AbortSignal): Promise<Response> {
+  async #fetch2xx(
+    method: string,
+    path: string,
+    options: CallOptions,
+    accept: string,
+    signal: AbortSignal,
+  ): Promise<Response> {
     const url = new URL(this.#baseUrl + path);
     const query = options.scoped === false ? { ...options.query } : { ...options.query, merchant_id: this.#merchantId };
     for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== null) url.searchParams.set(k, String(v));
@@ -126,20 +157,38 @@ export class PayhookClient {
     if (res.ok) return res;
     const text = await res.text().catch(() => '');
     let json: unknown;
-    try { json = JSON.parse(text); } catch { json = undefined; }
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
     const e = (json as { error?: { code?: unknown; message?: unknown; details?: unknown } } | undefined)?.error;
     if (e && typeof e.code === 'string') {
-      throw new PayhookApiError(e.code, res.status, typeof e.message === 'string' ? e.message : e.code, e.details ?? null);
+      throw new PayhookApiError(
+        e.code,
+        res.status,
+        typeof e.message === 'string' ? e.message : e.code,
+        e.details ?? null,
+      );
     }
-    throw new PayhookApiError(`http_${res.status}`, res.status, `${method} ${path} answered ${res.status} without a payhook error body`, text.slice(0, 500));
+    throw new PayhookApiError(
+      `http_${res.status}`,
+      res.status,
+      `${method} ${path} answered ${res.status} without a payhook error body`,
+      text.slice(0, 500),
+    );
   }
 
   #networkError(method: string, path: string, err: unknown): PayhookApiError {
     const timedOut = (err as { name?: string })?.name === 'TimeoutError';
     return new PayhookApiError(
-      timedOut ? 'timeout' : 'network_error', 0,
-      timedOut ? `${method} ${path} timed out after ${this.#timeoutMs} ms` : `${method} ${path} failed: ${(err as Error)?.message ?? err}`,
-      null, { cause: err },
+      timedOut ? 'timeout' : 'network_error',
+      0,
+      timedOut
+        ? `${method} ${path} timed out after ${this.#timeoutMs} ms`
+        : `${method} ${path} failed: ${(err as Error)?.message ?? err}`,
+      null,
+      { cause: err },
     );
   }
 
@@ -152,9 +201,11 @@ export class PayhookClient {
    */
   readonly merchants = {
     /** Answers with the merchant's API key, the only time it is shown. @example const { api_key } = await admin.merchants.create({ name: 'Corner Shop' }); */
-    create: (input: CreateMerchantInput): Promise<CreatedMerchant> => this.#send('POST', '/v1/merchants', { body: input, scoped: false }),
+    create: (input: CreateMerchantInput): Promise<CreatedMerchant> =>
+      this.#send('POST', '/v1/merchants', { body: input, scoped: false }),
     /** Newest first. @example const { data } = await admin.merchants.list({ limit: 100 }); */
-    list: (params: ListParams = {}): Promise<Page<Merchant>> => this.#send('GET', '/v1/merchants', { query: { ...params }, scoped: false }),
+    list: (params: ListParams = {}): Promise<Page<Merchant>> =>
+      this.#send('GET', '/v1/merchants', { query: { ...params }, scoped: false }),
   };
 
   async #send<T>(method: string, path: string, options: CallOptions): Promise<T> {
@@ -188,9 +239,11 @@ export class PayhookClient {
       return this.#paginate((cursor) => this.events.list({ order: 'asc', ...params, cursor }));
     },
     /** One event. @example const e = await client.events.get('evt_01J…'); */
-    get: async (id: string): Promise<ApiEvent> => normaliseEvent(await this.request<ApiEvent>('GET', `/v1/events/${seg(id)}`)),
+    get: async (id: string): Promise<ApiEvent> =>
+      normaliseEvent(await this.request<ApiEvent>('GET', `/v1/events/${seg(id)}`)),
     /** Creates an event; payhook delivers it to every matching endpoint. @example await client.events.send({ type: 'ping', data: {} }); */
-    send: async (input: SendEventInput): Promise<ApiEvent> => normaliseEvent(await this.request<ApiEvent>('POST', '/v1/events', { body: input })),
+    send: async (input: SendEventInput): Promise<ApiEvent> =>
+      normaliseEvent(await this.request<ApiEvent>('POST', '/v1/events', { body: input })),
     /**
      * `send`, telling whether the event was created (`false`: its `idempotency_key` was seen before,
      * and the first event is returned unchanged).
@@ -216,12 +269,23 @@ export class PayhookClient {
   async #listen(params: ListenParams): Promise<ReadableStream<Uint8Array>> {
     const path = '/v1/listen';
     const connecting = new AbortController();
-    const timer = setTimeout(() => connecting.abort(new DOMException('connecting timed out', 'TimeoutError')), this.#timeoutMs);
+    const timer = setTimeout(
+      () => connecting.abort(new DOMException('connecting timed out', 'TimeoutError')),
+      this.#timeoutMs,
+    );
     const signal = params.signal ? AbortSignal.any([params.signal, connecting.signal]) : connecting.signal;
-    const query: Query = { types: params.types && params.types.length > 0 ? params.types.join(',') : undefined, after: params.after };
+    const query: Query = {
+      types: params.types && params.types.length > 0 ? params.types.join(',') : undefined,
+      after: params.after,
+    };
     try {
       const res = await this.#fetch2xx('GET', path, { query }, 'text/event-stream', signal);
-      if (!res.body) throw new PayhookApiError('invalid_response', res.status, `GET ${path} answered ${res.status} without a stream`);
+      if (!res.body)
+        throw new PayhookApiError(
+          'invalid_response',
+          res.status,
+          `GET ${path} answered ${res.status} without a stream`,
+        );
       return res.body as ReadableStream<Uint8Array>;
     } catch (err) {
       // Stopped by the caller: the caller's own abort reason, as fetch gives it.
@@ -240,17 +304,23 @@ export class PayhookClient {
    */
   readonly endpoints = {
     /** @example const { data } = await client.endpoints.list(); */
-    list: (params: ListParams = {}): Promise<Page<Endpoint>> => this.request('GET', '/v1/endpoints', { query: { ...params } }),
+    list: (params: ListParams = {}): Promise<Page<Endpoint>> =>
+      this.request('GET', '/v1/endpoints', { query: { ...params } }),
     /** Answers with the new endpoint's `secret` too. @example const { id, secret } = await client.endpoints.create({ url, event_types: ['order.*'] }); */
-    create: (input: CreateEndpointInput): Promise<Endpoint & { secret: string }> => this.request('POST', '/v1/endpoints', { body: input }),
+    create: (input: CreateEndpointInput): Promise<Endpoint & { secret: string }> =>
+      this.request('POST', '/v1/endpoints', { body: input }),
     /** @example await client.endpoints.get('ep_01J…'); */
     get: (id: string): Promise<Endpoint> => this.request('GET', `/v1/endpoints/${seg(id)}`),
     /** @example await client.endpoints.update('ep_01J…', { event_types: ['order.*'] }); */
-    update: (id: string, patch: UpdateEndpointInput): Promise<Endpoint> => this.request('PATCH', `/v1/endpoints/${seg(id)}`, { body: patch }),
+    update: (id: string, patch: UpdateEndpointInput): Promise<Endpoint> =>
+      this.request('PATCH', `/v1/endpoints/${seg(id)}`, { body: patch }),
     /** Deletes the endpoint; its pending deliveries are cancelled. @example await client.endpoints.delete('ep_01J…'); */
-    delete: async (id: string): Promise<void> => { await this.request('DELETE', `/v1/endpoints/${seg(id)}`); },
+    delete: async (id: string): Promise<void> => {
+      await this.request('DELETE', `/v1/endpoints/${seg(id)}`);
+    },
     /** A new secret; the old one keeps signing for a grace period. @example const { secret } = await client.endpoints.rotateSecret(id); */
-    rotateSecret: (id: string): Promise<EndpointSecrets> => this.request('POST', `/v1/endpoints/${seg(id)}/rotate-secret`),
+    rotateSecret: (id: string): Promise<EndpointSecrets> =>
+      this.request('POST', `/v1/endpoints/${seg(id)}/rotate-secret`),
     /** @example const { secret } = await client.endpoints.getSecret('ep_01J…'); */
     getSecret: (id: string): Promise<EndpointSecrets> => this.request('GET', `/v1/endpoints/${seg(id)}/secret`),
     /**
@@ -258,7 +328,9 @@ export class PayhookClient {
      * @example const { recovered } = await client.endpoints.recover('ep_01J…', new Date(Date.now() - 86_400_000));
      */
     recover: (id: string, since: Date | string): Promise<{ recovered: number }> =>
-      this.request('POST', `/v1/endpoints/${seg(id)}/recover`, { body: { since: since instanceof Date ? since.toISOString() : since } }),
+      this.request('POST', `/v1/endpoints/${seg(id)}/recover`, {
+        body: { since: since instanceof Date ? since.toISOString() : since },
+      }),
   };
 
   /**
@@ -269,7 +341,8 @@ export class PayhookClient {
    */
   readonly deliveries = {
     /** @example await client.deliveries.list({ endpoint_id: 'ep_01J…', status: 'failed' }); */
-    list: (params: DeliveryListParams = {}): Promise<Page<Delivery>> => this.request('GET', '/v1/deliveries', { query: { ...params } }),
+    list: (params: DeliveryListParams = {}): Promise<Page<Delivery>> =>
+      this.request('GET', '/v1/deliveries', { query: { ...params } }),
     /** @example const d = await client.deliveries.get('del_01J…'); */
     get: (id: string): Promise<DeliveryDetail> => this.request('GET', `/v1/deliveries/${seg(id)}`),
     /** Makes the delivery due now, whatever its status (answered 202). @example await client.deliveries.retry('del_01J…'); */
@@ -289,9 +362,11 @@ export class PayhookClient {
     /** With its transactions and events. @example await client.orders.get('ord_01J…'); */
     get: (id: string): Promise<Order> => this.request('GET', `/v1/orders/${seg(id)}`),
     /** @example await client.orders.list({ status: 'open' }); */
-    list: (params: OrderListParams = {}): Promise<Page<Order>> => this.request('GET', '/v1/orders', { query: { ...params } }),
+    list: (params: OrderListParams = {}): Promise<Page<Order>> =>
+      this.request('GET', '/v1/orders', { query: { ...params } }),
     /** Pays with a card; the transaction says `success`, `delayed` or `failed` at once. @example await client.orders.pay(id, card); */
-    pay: (id: string, card: Card): Promise<PayResult> => this.request('POST', `/v1/orders/${seg(id)}/transactions`, { body: { card } }),
+    pay: (id: string, card: Card): Promise<PayResult> =>
+      this.request('POST', `/v1/orders/${seg(id)}/transactions`, { body: { card } }),
   };
 
   #eventQuery(params: EventListParams): Query {

@@ -242,7 +242,16 @@ export interface Delivery {
  * const timedOut = detail.attempts.filter((a) => a.error_class === ('timeout' as AttemptErrorClass));
  */
 export type AttemptErrorClass =
-  | 'timeout' | 'dns' | 'refused' | 'reset' | 'tls' | 'http_status' | 'redirect' | 'invalid_url' | 'blocked' | 'unknown';
+  | 'timeout'
+  | 'dns'
+  | 'refused'
+  | 'reset'
+  | 'tls'
+  | 'http_status'
+  | 'redirect'
+  | 'invalid_url'
+  | 'blocked'
+  | 'unknown';
 
 /**
  * One HTTP try of a delivery.

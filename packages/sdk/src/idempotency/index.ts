@@ -129,7 +129,11 @@ export function createIdempotency(options: IdempotencyOptions): Idempotency {
       } catch (err) {
         // The handler's error is the one worth reporting; if the release fails too, the lease still
         // frees the id after leaseMs.
-        try { await store.release(webhookId, token); } catch { /* see above */ }
+        try {
+          await store.release(webhookId, token);
+        } catch {
+          /* see above */
+        }
         throw err;
       }
       // If the lease ran out and another call took the id over, this still ran: report it as processed.

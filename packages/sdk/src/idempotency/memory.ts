@@ -5,7 +5,11 @@
  */
 import type { ClaimState, IdempotencyStore } from './index.js';
 
-interface Entry { state: 'in_flight' | 'done'; token: string | null; expiresAt: number }
+interface Entry {
+  state: 'in_flight' | 'done';
+  token: string | null;
+  expiresAt: number;
+}
 
 /**
  * Options of `memoryIdempotencyStore`.
@@ -28,7 +32,9 @@ export interface MemoryIdempotencyStoreOptions {
  * @example
  * const idempotency = createIdempotency({ store: memoryIdempotencyStore() });
  */
-export function memoryIdempotencyStore(options: MemoryIdempotencyStoreOptions = {}): IdempotencyStore & { readonly size: number } {
+export function memoryIdempotencyStore(
+  options: MemoryIdempotencyStoreOptions = {},
+): IdempotencyStore & { readonly size: number } {
   const maxEntries = options.maxEntries ?? 1_000_000;
   const entries = new Map<string, Entry>();
   let claimsSinceSweep = 0;
@@ -47,10 +53,15 @@ export function memoryIdempotencyStore(options: MemoryIdempotencyStoreOptions = 
   }
 
   return {
-    get size() { return entries.size; },
+    get size() {
+      return entries.size;
+    },
     claim(id: string, token: string, leaseUntil: number, now: number): ClaimState {
       // Sweep once the number of claims since the last sweep reaches the map size: O(1) amortised.
-      if (++claimsSinceSweep >= Math.max(1024, entries.size)) { sweepExpired(now); claimsSinceSweep = 0; }
+      if (++claimsSinceSweep >= Math.max(1024, entries.size)) {
+        sweepExpired(now);
+        claimsSinceSweep = 0;
+      }
       const e = entries.get(id);
       if (e && e.expiresAt > now) return e.state;
       entries.delete(id);
@@ -60,7 +71,7 @@ export function memoryIdempotencyStore(options: MemoryIdempotencyStoreOptions = 
     },
     complete(id: string, token: string, expiresAt: number): boolean {
       const e = entries.get(id);
-      if (!e || e.state !== 'in_flight' || e.token !== token) return false;
+      if (e?.state !== 'in_flight' || e.token !== token) return false;
       entries.delete(id);
       entries.set(id, { state: 'done', token: null, expiresAt });
       return true;

@@ -45,7 +45,9 @@ export function sqliteIdempotencyStore(
     ON CONFLICT (id) DO UPDATE SET state = 'in_flight', token = excluded.token, expires_at = excluded.expires_at
     WHERE ${t}.expires_at <= ?`);
   const stateStmt = db.prepare(`SELECT state FROM ${t} WHERE id = ? AND expires_at > ?`);
-  const completeStmt = db.prepare(`UPDATE ${t} SET state = 'done', token = NULL, expires_at = ? WHERE id = ? AND token = ? AND state = 'in_flight'`);
+  const completeStmt = db.prepare(
+    `UPDATE ${t} SET state = 'done', token = NULL, expires_at = ? WHERE id = ? AND token = ? AND state = 'in_flight'`,
+  );
   const releaseStmt = db.prepare(`DELETE FROM ${t} WHERE id = ? AND token = ? AND state = 'in_flight'`);
   const pruneStmt = db.prepare(`DELETE FROM ${t} WHERE expires_at <= ?`);
   let claims = 0;

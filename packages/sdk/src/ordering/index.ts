@@ -88,7 +88,9 @@ export function createOrdering(options: OrderingOptions): Ordering {
   async function serially<R>(key: string, fn: () => Promise<R>): Promise<R> {
     const previous = tails.get(key) ?? Promise.resolve();
     let done!: () => void;
-    const mine = new Promise<void>((resolve) => { done = resolve; });
+    const mine = new Promise<void>((resolve) => {
+      done = resolve;
+    });
     const tail = previous.then(() => mine);
     tails.set(key, tail);
     await previous;
@@ -106,7 +108,9 @@ export function createOrdering(options: OrderingOptions): Ordering {
       const key = data?.order_id;
       const sequence = data?.sequence;
       if (typeof key !== 'string' || key === '' || !Number.isSafeInteger(sequence)) {
-        throw new TypeError('ordering.apply needs an event with data.order_id (string) and data.sequence (integer): a payment event');
+        throw new TypeError(
+          'ordering.apply needs an event with data.order_id (string) and data.sequence (integer): a payment event',
+        );
       }
       return serially(key, async () => {
         const last = await store.get(key);

@@ -14,10 +14,15 @@ import { apiKeyView, pageView } from './views.js';
 const keyFields = {
   id: idSchema('key', 'API key id.'),
   name: { type: 'string', description: 'A name for people, such as the system that uses the key.' },
-  prefix: { type: 'string', description: 'The first characters of the key (`sk_AbCd`), to tell keys apart; never enough to use it.' },
+  prefix: {
+    type: 'string',
+    description: 'The first characters of the key (`sk_AbCd`), to tell keys apart; never enough to use it.',
+  },
   scopes: {
-    type: 'array', items: { type: 'string', enum: ['read', 'write'] },
-    description: '`["read"]`: GET routes only, every other method is 403 insufficient_scope. `["read","write"]`: everything a merchant may do.',
+    type: 'array',
+    items: { type: 'string', enum: ['read', 'write'] },
+    description:
+      '`["read"]`: GET routes only, every other method is 403 insufficient_scope. `["read","write"]`: everything a merchant may do.',
   },
   created_at: { type: 'string', format: 'date-time', description: 'When the key was issued.' },
 };
@@ -29,9 +34,22 @@ const apiKeySchema = {
   required: ['id', 'name', 'prefix', 'scopes', 'created_at', 'last_used_at'],
   properties: {
     ...keyFields,
-    last_used_at: { type: ['string', 'null'], format: 'date-time', description: 'About when it was last used (recorded at most once a minute); null if never.' },
+    last_used_at: {
+      type: ['string', 'null'],
+      format: 'date-time',
+      description: 'About when it was last used (recorded at most once a minute); null if never.',
+    },
   },
-  examples: [{ id: 'key_01JDQ3V4S0AKQ8W1N6B7R2T5YX', name: 'reporting', prefix: 'sk_Q2xv', scopes: ['read'], created_at: '2026-11-27T05:29:26.123Z', last_used_at: null }],
+  examples: [
+    {
+      id: 'key_01JDQ3V4S0AKQ8W1N6B7R2T5YX',
+      name: 'reporting',
+      prefix: 'sk_Q2xv',
+      scopes: ['read'],
+      created_at: '2026-11-27T05:29:26.123Z',
+      last_used_at: null,
+    },
+  ],
 };
 
 const issuedKeySchema = {
@@ -39,11 +57,20 @@ const issuedKeySchema = {
   type: 'object',
   description: 'A key just issued, with the key itself.',
   required: ['id', 'name', 'prefix', 'scopes', 'created_at', 'key'],
-  properties: { ...keyFields, key: { type: 'string', description: 'The key (`sk_…`): store it now, it is not shown again.' } },
-  examples: [{
-    id: 'key_01JDQ3V4S0AKQ8W1N6B7R2T5YX', name: 'reporting', prefix: 'sk_Q2xv', scopes: ['read'], created_at: '2026-11-27T05:29:26.123Z',
-    key: 'sk_Q2xvYnVzLWV4YW1wbGUta2V5LW5vdC1yZWFsLTAwMDAwMDAw',
-  }],
+  properties: {
+    ...keyFields,
+    key: { type: 'string', description: 'The key (`sk_…`): store it now, it is not shown again.' },
+  },
+  examples: [
+    {
+      id: 'key_01JDQ3V4S0AKQ8W1N6B7R2T5YX',
+      name: 'reporting',
+      prefix: 'sk_Q2xv',
+      scopes: ['read'],
+      created_at: '2026-11-27T05:29:26.123Z',
+      key: 'sk_Q2xvYnVzLWV4YW1wbGUta2V5LW5vdC1yZWFsLTAwMDAwMDAw',
+    },
+  ],
 };
 
 type Scoped = { Querystring: { merchant_id?: string } };
@@ -53,62 +80,105 @@ export function registerApiKeyRoutes(app: FastifyInstance, ctx: AppContext): voi
   app.addSchema(issuedKeySchema);
   const base = { config: { auth: 'merchant' as const } };
 
-  app.post<Scoped & { Body: { name: string; scopes: string[] } }>('/v1/api-keys', {
-    ...base,
-    schema: {
-      operationId: 'apiKeys.create',
-      summary: 'Issue an API key',
-      description: 'Issues an API key for the merchant, with a name and scopes. The key (`key`) is in this response only; payhook keeps just its hash. '
-        + 'Issuing is a write: a read-only key gets 403 insufficient_scope.',
-      tags: ['api-keys'], security: bearer, querystring: scopedQuery(),
-      body: {
-        type: 'object', additionalProperties: false, required: ['name', 'scopes'],
-        properties: {
-          name: { type: 'string', minLength: 1, maxLength: 200, pattern: '\\S', description: 'A name for people (not blank).' },
-          scopes: {
-            type: 'array', minItems: 1, maxItems: 2, uniqueItems: true, items: { type: 'string', enum: ['read', 'write'] },
-            description: '`["read"]` or `["read","write"]` (`["write"]` alone is refused: a write key reads too).',
+  app.post<Scoped & { Body: { name: string; scopes: string[] } }>(
+    '/v1/api-keys',
+    {
+      ...base,
+      schema: {
+        operationId: 'apiKeys.create',
+        summary: 'Issue an API key',
+        description:
+          'Issues an API key for the merchant, with a name and scopes. The key (`key`) is in this response only; payhook keeps just its hash. ' +
+          'Issuing is a write: a read-only key gets 403 insufficient_scope.',
+        tags: ['api-keys'],
+        security: bearer,
+        querystring: scopedQuery(),
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['name', 'scopes'],
+          properties: {
+            name: {
+              type: 'string',
+              minLength: 1,
+              maxLength: 200,
+              pattern: '\\S',
+              description: 'A name for people (not blank).',
+            },
+            scopes: {
+              type: 'array',
+              minItems: 1,
+              maxItems: 2,
+              uniqueItems: true,
+              items: { type: 'string', enum: ['read', 'write'] },
+              description: '`["read"]` or `["read","write"]` (`["write"]` alone is refused: a write key reads too).',
+            },
           },
+          examples: [{ name: 'reporting', scopes: ['read'] }],
         },
-        examples: [{ name: 'reporting', scopes: ['read'] }],
+        response: {
+          201: { $ref: 'IssuedApiKey#', description: 'The key, shown once.' },
+          ...errorResponses('insufficient_scope', ...SCOPED_ERRORS, 413, 415),
+        },
       },
-      response: { 201: { $ref: 'IssuedApiKey#', description: 'The key, shown once.' }, ...errorResponses('insufficient_scope', ...SCOPED_ERRORS, 413, 415) },
     },
-  }, async (request, reply) => {
-    const merchantId = await merchantOf(ctx, request);
-    const { record, key } = await issueKey(ctx.store, merchantId, request.body.name.trim(), request.body.scopes);
-    const { last_used_at: _, ...view } = apiKeyView(record);
-    return reply.code(201).send({ ...view, key });
-  });
+    async (request, reply) => {
+      const merchantId = await merchantOf(ctx, request);
+      const { record, key } = await issueKey(ctx.store, merchantId, request.body.name.trim(), request.body.scopes);
+      const { last_used_at: _, ...view } = apiKeyView(record);
+      return reply.code(201).send({ ...view, key });
+    },
+  );
 
-  app.get<Scoped & { Querystring: { limit: number; cursor?: string } }>('/v1/api-keys', {
-    ...base,
-    schema: {
-      operationId: 'apiKeys.list',
-      summary: 'List API keys',
-      description: 'Lists the merchant\'s live keys, newest first: names, prefixes, scopes and last use, never the keys themselves. Revoked keys are not listed.',
-      tags: ['api-keys'], security: bearer, querystring: scopedQuery(pageQuery),
-      response: { 200: { description: 'A page of API keys.', ...pageOf('ApiKey') }, ...errorResponses(...SCOPED_ERRORS, 'invalid_cursor') },
+  app.get<Scoped & { Querystring: { limit: number; cursor?: string } }>(
+    '/v1/api-keys',
+    {
+      ...base,
+      schema: {
+        operationId: 'apiKeys.list',
+        summary: 'List API keys',
+        description:
+          "Lists the merchant's live keys, newest first: names, prefixes, scopes and last use, never the keys themselves. Revoked keys are not listed.",
+        tags: ['api-keys'],
+        security: bearer,
+        querystring: scopedQuery(pageQuery),
+        response: {
+          200: { description: 'A page of API keys.', ...pageOf('ApiKey') },
+          ...errorResponses(...SCOPED_ERRORS, 'invalid_cursor'),
+        },
+      },
     },
-  }, async (request) => {
-    const merchantId = await merchantOf(ctx, request);
-    const cursor = checkCursor(request.query.cursor, 'key');
-    return pageView(await ctx.store.listApiKeys(merchantId, { limit: request.query.limit, cursor }), apiKeyView);
-  });
+    async (request) => {
+      const merchantId = await merchantOf(ctx, request);
+      const cursor = checkCursor(request.query.cursor, 'key');
+      return pageView(await ctx.store.listApiKeys(merchantId, { limit: request.query.limit, cursor }), apiKeyView);
+    },
+  );
 
-  app.delete<Scoped & { Params: { id: string } }>('/v1/api-keys/:id', {
-    ...base,
-    schema: {
-      operationId: 'apiKeys.revoke',
-      summary: 'Revoke an API key',
-      description: 'Revokes the key: the next request with it is 401 unauthorized on this API process, and on every other within PAYHOOK_AUTH_CACHE_TTL (default 10 s). '
-        + 'A key may revoke itself. Revoking is a write: a read-only key gets 403 insufficient_scope.',
-      tags: ['api-keys'], security: bearer, params: idParams('key', 'API key'), querystring: scopedQuery(),
-      response: { 204: { type: 'null', description: 'Revoked.' }, ...errorResponses('insufficient_scope', ...SCOPED_ERRORS, 'api_key_not_found') },
+  app.delete<Scoped & { Params: { id: string } }>(
+    '/v1/api-keys/:id',
+    {
+      ...base,
+      schema: {
+        operationId: 'apiKeys.revoke',
+        summary: 'Revoke an API key',
+        description:
+          'Revokes the key: the next request with it is 401 unauthorized on this API process, and on every other within PAYHOOK_AUTH_CACHE_TTL (default 10 s). ' +
+          'A key may revoke itself. Revoking is a write: a read-only key gets 403 insufficient_scope.',
+        tags: ['api-keys'],
+        security: bearer,
+        params: idParams('key', 'API key'),
+        querystring: scopedQuery(),
+        response: {
+          204: { type: 'null', description: 'Revoked.' },
+          ...errorResponses('insufficient_scope', ...SCOPED_ERRORS, 'api_key_not_found'),
+        },
+      },
     },
-  }, async (request, reply) => {
-    const merchantId = await merchantOf(ctx, request);
-    await revokeKey(ctx.store, ctx.auth, merchantId, request.params.id);
-    return reply.code(204).send();
-  });
+    async (request, reply) => {
+      const merchantId = await merchantOf(ctx, request);
+      await revokeKey(ctx.store, ctx.auth, merchantId, request.params.id);
+      return reply.code(204).send();
+    },
+  );
 }

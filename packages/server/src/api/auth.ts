@@ -58,9 +58,18 @@ export function registerAuth(app: FastifyInstance, ctx: AppContext): void {
       if (isPayhookError(err) && err.code === 'unauthorized') failures.fail(client);
       throw err;
     }
-    if (level === 'admin' && principal.kind !== 'admin') throw new PayhookError('forbidden', 'this route needs the admin key');
-    if (principal.kind === 'merchant' && !principal.scopes.includes('write') && (!READ_METHODS.has(request.method) || request.routeOptions.config.needsWrite)) {
-      throw new PayhookError('insufficient_scope', `this key is read-only; ${request.method} ${request.routeOptions.url} needs a key with the write scope`, { scopes: principal.scopes, method: request.method });
+    if (level === 'admin' && principal.kind !== 'admin')
+      throw new PayhookError('forbidden', 'this route needs the admin key');
+    if (
+      principal.kind === 'merchant' &&
+      !principal.scopes.includes('write') &&
+      (!READ_METHODS.has(request.method) || request.routeOptions.config.needsWrite)
+    ) {
+      throw new PayhookError(
+        'insufficient_scope',
+        `this key is read-only; ${request.method} ${request.routeOptions.url} needs a key with the write scope`,
+        { scopes: principal.scopes, method: request.method },
+      );
     }
     request.principal = principal;
   });

@@ -6,7 +6,17 @@ import type { DeliveryId, EndpointId, EventId } from '../ids.js';
 import type { DeliveryStatus } from '../store/types.js';
 import { bearer, merchantOf } from './auth.js';
 import { checkCursor } from './paging.js';
-import { SCOPED_ERRORS, errorResponses, idParams, idSchema, noFieldsBody, pageOf, pageQuery, refResponse, scopedQuery } from './schemas.js';
+import {
+  SCOPED_ERRORS,
+  errorResponses,
+  idParams,
+  idSchema,
+  noFieldsBody,
+  pageOf,
+  pageQuery,
+  refResponse,
+  scopedQuery,
+} from './schemas.js';
 import { deliveryExample } from './examples.js';
 import { attemptView, deliveryView, pageView } from './views.js';
 
@@ -26,72 +36,118 @@ export function registerDeliveryRoutes(app: FastifyInstance, ctx: AppContext): v
   const base = { config: { auth: 'merchant' as const } };
   const params = idParams('del', 'delivery');
 
-  app.get<{ Querystring: ListQuery }>('/v1/deliveries', {
-    ...base,
-    schema: {
-      operationId: 'deliveries.list',
-      summary: 'List deliveries',
-      description: 'Lists the merchant\'s deliveries, newest first, optionally only those of one endpoint, one event or one status.',
-      tags: ['deliveries'], security: bearer,
-      querystring: scopedQuery({
-        endpoint_id: idSchema('ep', 'Only deliveries to this endpoint.'),
-        event_id: idSchema('evt', 'Only deliveries of this event.'),
-        status: { type: 'string', enum: ['pending', 'succeeded', 'failed', 'cancelled'], description: 'Only deliveries in this status.' },
-        ...pageQuery,
-      }),
-      response: { 200: { description: 'A page of deliveries.', ...pageOf('Delivery') }, ...errorResponses(...SCOPED_ERRORS, 'invalid_cursor') },
-    },
-  }, async (request) => {
-    const merchantId = await merchantOf(ctx, request);
-    const q = request.query;
-    const page = await ctx.store.listDeliveries({
-      merchantId, endpointId: q.endpoint_id, eventId: q.event_id, status: q.status, limit: q.limit, cursor: checkCursor(q.cursor, 'del'),
-    });
-    return pageView(page, deliveryView);
-  });
-
-  app.get<Id>('/v1/deliveries/:id', {
-    ...base,
-    schema: {
-      operationId: 'deliveries.get',
-      summary: 'Get a delivery with its attempts',
-      description: 'One delivery with every attempt made for it (time, duration, status code, the first 4 KiB of the response, error class).',
-      tags: ['deliveries'], security: bearer, params, querystring: scopedQuery(),
-      response: { 200: { $ref: 'DeliveryWithAttempts#', description: 'The delivery and its attempts, oldest first.' }, ...errorResponses(...SCOPED_ERRORS, 'delivery_not_found') },
-    },
-  }, async (request) => {
-    const merchantId = await merchantOf(ctx, request);
-    const delivery = await ctx.store.getDelivery(merchantId, request.params.id);
-    if (!delivery) throw new PayhookError('delivery_not_found');
-    const attempts = await ctx.store.listAttempts(merchantId, delivery.id);
-    return { ...deliveryView(delivery), attempts: attempts.map(attemptView) };
-  });
-
-  app.post<Id>('/v1/deliveries/:id/retry', {
-    config: { auth: 'merchant', optionalBody: true },
-    schema: {
-      operationId: 'deliveries.retry',
-      summary: 'Retry a delivery now',
-      description: 'Makes the delivery due now, whatever its status (a succeeded, failed or cancelled delivery is sent again). '
-        + 'A delivery whose attempt is in flight is left as it is. Its endpoint must exist and be enabled (409 endpoint_disabled otherwise).',
-      tags: ['deliveries'], security: bearer, params, querystring: scopedQuery(), body: noFieldsBody,
-      response: {
-        202: refResponse('Delivery', 'The delivery, due now.', { ...deliveryExample, status: 'pending', next_attempt_at: '2026-12-01T12:00:00.000Z', updated_at: '2026-12-01T12:00:00.000Z' }),
-        ...errorResponses(...SCOPED_ERRORS, 'delivery_not_found', 'endpoint_disabled', 413, 415),
+  app.get<{ Querystring: ListQuery }>(
+    '/v1/deliveries',
+    {
+      ...base,
+      schema: {
+        operationId: 'deliveries.list',
+        summary: 'List deliveries',
+        description:
+          "Lists the merchant's deliveries, newest first, optionally only those of one endpoint, one event or one status.",
+        tags: ['deliveries'],
+        security: bearer,
+        querystring: scopedQuery({
+          endpoint_id: idSchema('ep', 'Only deliveries to this endpoint.'),
+          event_id: idSchema('evt', 'Only deliveries of this event.'),
+          status: {
+            type: 'string',
+            enum: ['pending', 'succeeded', 'failed', 'cancelled'],
+            description: 'Only deliveries in this status.',
+          },
+          ...pageQuery,
+        }),
+        response: {
+          200: { description: 'A page of deliveries.', ...pageOf('Delivery') },
+          ...errorResponses(...SCOPED_ERRORS, 'invalid_cursor'),
+        },
       },
     },
-  }, async (request, reply) => {
-    const merchantId = await merchantOf(ctx, request);
-    const existing = await ctx.store.getDelivery(merchantId, request.params.id);
-    if (!existing) throw new PayhookError('delivery_not_found');
-    // A delivery of a deleted or disabled endpoint would otherwise be sent to an endpoint its
-    // merchant switched off.
-    const ep = await ctx.store.getEndpoint(merchantId, existing.endpointId);
-    if (!ep || ep.disabled) {
-      throw new PayhookError('endpoint_disabled', undefined, { endpoint_id: existing.endpointId, disabled_reason: ep ? ep.disabledReason : 'deleted' });
-    }
-    const delivery = await ctx.store.retryDelivery(merchantId, existing.id, Date.now());
-    if (!delivery) throw new PayhookError('delivery_not_found');
-    return reply.code(202).send(deliveryView(delivery));
-  });
+    async (request) => {
+      const merchantId = await merchantOf(ctx, request);
+      const q = request.query;
+      const page = await ctx.store.listDeliveries({
+        merchantId,
+        endpointId: q.endpoint_id,
+        eventId: q.event_id,
+        status: q.status,
+        limit: q.limit,
+        cursor: checkCursor(q.cursor, 'del'),
+      });
+      return pageView(page, deliveryView);
+    },
+  );
+
+  app.get<Id>(
+    '/v1/deliveries/:id',
+    {
+      ...base,
+      schema: {
+        operationId: 'deliveries.get',
+        summary: 'Get a delivery with its attempts',
+        description:
+          'One delivery with every attempt made for it (time, duration, status code, the first 4 KiB of the response, error class).',
+        tags: ['deliveries'],
+        security: bearer,
+        params,
+        querystring: scopedQuery(),
+        response: {
+          200: { $ref: 'DeliveryWithAttempts#', description: 'The delivery and its attempts, oldest first.' },
+          ...errorResponses(...SCOPED_ERRORS, 'delivery_not_found'),
+        },
+      },
+    },
+    async (request) => {
+      const merchantId = await merchantOf(ctx, request);
+      const delivery = await ctx.store.getDelivery(merchantId, request.params.id);
+      if (!delivery) throw new PayhookError('delivery_not_found');
+      const attempts = await ctx.store.listAttempts(merchantId, delivery.id);
+      return { ...deliveryView(delivery), attempts: attempts.map(attemptView) };
+    },
+  );
+
+  app.post<Id>(
+    '/v1/deliveries/:id/retry',
+    {
+      config: { auth: 'merchant', optionalBody: true },
+      schema: {
+        operationId: 'deliveries.retry',
+        summary: 'Retry a delivery now',
+        description:
+          'Makes the delivery due now, whatever its status (a succeeded, failed or cancelled delivery is sent again). ' +
+          'A delivery whose attempt is in flight is left as it is. Its endpoint must exist and be enabled (409 endpoint_disabled otherwise).',
+        tags: ['deliveries'],
+        security: bearer,
+        params,
+        querystring: scopedQuery(),
+        body: noFieldsBody,
+        response: {
+          202: refResponse('Delivery', 'The delivery, due now.', {
+            ...deliveryExample,
+            status: 'pending',
+            next_attempt_at: '2026-12-01T12:00:00.000Z',
+            updated_at: '2026-12-01T12:00:00.000Z',
+          }),
+          ...errorResponses(...SCOPED_ERRORS, 'delivery_not_found', 'endpoint_disabled', 413, 415),
+        },
+      },
+    },
+    async (request, reply) => {
+      const merchantId = await merchantOf(ctx, request);
+      const existing = await ctx.store.getDelivery(merchantId, request.params.id);
+      if (!existing) throw new PayhookError('delivery_not_found');
+      // A delivery of a deleted or disabled endpoint would otherwise be sent to an endpoint its
+      // merchant switched off.
+      const ep = await ctx.store.getEndpoint(merchantId, existing.endpointId);
+      if (!ep || ep.disabled) {
+        throw new PayhookError('endpoint_disabled', undefined, {
+          endpoint_id: existing.endpointId,
+          disabled_reason: ep ? ep.disabledReason : 'deleted',
+        });
+      }
+      const delivery = await ctx.store.retryDelivery(merchantId, existing.id, Date.now());
+      if (!delivery) throw new PayhookError('delivery_not_found');
+      return reply.code(202).send(deliveryView(delivery));
+    },
+  );
 }

@@ -21,8 +21,16 @@ export const DOCS_PATH = '/docs';
 export const DOCS_BUNDLE_PATH = '/docs/redoc.standalone.js';
 
 const CSP = [
-  "default-src 'none'", "script-src 'self'", "connect-src 'self'", "img-src 'self' data:", "font-src 'self' data:",
-  "style-src 'self' 'unsafe-inline'", 'worker-src blob:', "base-uri 'none'", "form-action 'none'", "frame-ancestors 'none'",
+  "default-src 'none'",
+  "script-src 'self'",
+  "connect-src 'self'",
+  "img-src 'self' data:",
+  "font-src 'self' data:",
+  "style-src 'self' 'unsafe-inline'",
+  'worker-src blob:',
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
 ].join('; ');
 
 const PAGE = `<!doctype html>
@@ -49,16 +57,20 @@ export function redocBundle(): Buffer {
 
 export function registerDocsRoutes(app: FastifyInstance): void {
   const schema = { hide: true, querystring: noQuery };
-  app.get(DOCS_PATH, { config: { auth: 'public' }, schema }, async (_request, reply) => reply
-    .type('text/html; charset=utf-8')
-    .header('content-security-policy', CSP)
-    .header('x-content-type-options', 'nosniff')
-    .header('referrer-policy', 'no-referrer')
-    .send(PAGE));
+  app.get(DOCS_PATH, { config: { auth: 'public' }, schema }, async (_request, reply) =>
+    reply
+      .type('text/html; charset=utf-8')
+      .header('content-security-policy', CSP)
+      .header('x-content-type-options', 'nosniff')
+      .header('referrer-policy', 'no-referrer')
+      .send(PAGE),
+  );
 
-  app.get(DOCS_BUNDLE_PATH, { config: { auth: 'public' }, schema }, async (_request, reply) => reply
-    .type('application/javascript; charset=utf-8')
-    .header('cache-control', 'public, max-age=3600')
-    .header('x-content-type-options', 'nosniff')
-    .send(redocBundle()));
+  app.get(DOCS_BUNDLE_PATH, { config: { auth: 'public' }, schema }, async (_request, reply) =>
+    reply
+      .type('application/javascript; charset=utf-8')
+      .header('cache-control', 'public, max-age=3600')
+      .header('x-content-type-options', 'nosniff')
+      .send(redocBundle()),
+  );
 }

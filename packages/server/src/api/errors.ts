@@ -31,14 +31,22 @@ interface AjvError {
 
 /** `/event_types/0` → `event_types[0]`; `/headers/x-a` → `headers.x-a`. */
 function fieldPath(instancePath: string, child?: unknown): string | null {
-  const parts = instancePath.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const parts = instancePath
+    .split('/')
+    .slice(1)
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
   if (typeof child === 'string') parts.push(child);
   let out = '';
   for (const p of parts) out += /^\d+$/.test(p) ? `[${p}]` : out ? `.${p}` : p;
   return out || null;
 }
 
-const PART: Record<string, string> = { body: 'body', querystring: 'query parameter', params: 'path parameter', headers: 'header' };
+const PART: Record<string, string> = {
+  body: 'body',
+  querystring: 'query parameter',
+  params: 'path parameter',
+  headers: 'header',
+};
 
 /** An Ajv failure (fastify attaches the errors as `validation` and the request part as `validationContext`). */
 export function fromValidation(errors: AjvError[], context: string): ApiError {
@@ -49,12 +57,20 @@ export function fromValidation(errors: AjvError[], context: string): ApiError {
     return make('unknown_field', `unknown ${part === 'body' ? 'field' : part} "${field}"`, { field, in: context });
   }
   const field = fieldPath(e.instancePath, e.keyword === 'required' ? e.params.missingProperty : undefined);
-  const reason = e.keyword === 'required' ? 'is required' : e.message ?? 'is invalid';
+  const reason = e.keyword === 'required' ? 'is required' : (e.message ?? 'is invalid');
   if (e.keyword === 'pattern' && (context === 'params' || (field ?? '').endsWith('_id'))) {
-    return make('invalid_id', `${field} is not a well-formed id of the expected kind`, { field, expected: e.params.pattern });
+    return make('invalid_id', `${field} is not a well-formed id of the expected kind`, {
+      field,
+      expected: e.params.pattern,
+    });
   }
-  if (field === null && context === 'body') return make('validation_failed', `the body ${reason}`, { field: null, reason });
-  return make('validation_failed', `${part === 'body' ? '' : `${part} `}${field ?? context} ${reason}`, { field, reason, in: context });
+  if (field === null && context === 'body')
+    return make('validation_failed', `the body ${reason}`, { field: null, reason });
+  return make('validation_failed', `${part === 'body' ? '' : `${part} `}${field ?? context} ${reason}`, {
+    field,
+    reason,
+    in: context,
+  });
 }
 
 /** What JSON.parse said (its position and token), when fastify kept it as the cause. */
@@ -69,10 +85,14 @@ export function toApiError(err: unknown, bodyLimit: number): ApiError | null {
     return { status: err.status, code: err.code, message: err.message, details: err.details };
   }
   if (isStorageFault(err)) {
-    return make('storage_unavailable', undefined, { reason: faultReason(err), retry_after_seconds: STORAGE_RETRY_AFTER_SECONDS });
+    return make('storage_unavailable', undefined, {
+      reason: faultReason(err),
+      retry_after_seconds: STORAGE_RETRY_AFTER_SECONDS,
+    });
   }
   const e = err as FastifyError & { validation?: AjvError[]; validationContext?: string };
-  if (e && Array.isArray(e.validation) && e.validation.length > 0) return fromValidation(e.validation, e.validationContext ?? 'body');
+  if (e && Array.isArray(e.validation) && e.validation.length > 0)
+    return fromValidation(e.validation, e.validationContext ?? 'body');
   switch (e?.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return make('body_too_large', `the body is larger than ${bodyLimit} bytes`, { limit_bytes: bodyLimit });
@@ -102,7 +122,10 @@ export function sendError(reply: FastifyReply, e: ApiError): FastifyReply {
   // An error that says when to retry (storage faults, quotas, rate limits) says it in the header too.
   const retryAfter = (e.details as { retry_after_seconds?: unknown } | null)?.retry_after_seconds;
   if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
-  return reply.code(e.status).type('application/json; charset=utf-8').send({ error: { code: e.code, message: e.message, details: e.details } });
+  return reply
+    .code(e.status)
+    .type('application/json; charset=utf-8')
+    .send({ error: { code: e.code, message: e.message, details: e.details } });
 }
 
 /** The error handler for the whole API. */
@@ -110,7 +133,11 @@ export function errorHandler(bodyLimit: number) {
   return (err: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const mapped = toApiError(err, bodyLimit);
     if (mapped) {
-      if (mapped.status >= 500) request.log.warn({ code: mapped.code, err: mapped.code === 'storage_unavailable' ? err : undefined }, mapped.message);
+      if (mapped.status >= 500)
+        request.log.warn(
+          { code: mapped.code, err: mapped.code === 'storage_unavailable' ? err : undefined },
+          mapped.message,
+        );
       return sendError(reply, mapped);
     }
     // The cause goes to the log with the request id (pino adds reqId); the caller gets the id to quote.
@@ -129,7 +156,12 @@ export function notFoundHandler(routes: { method: string; pattern: RegExp }[]) {
     const allowed = [...new Set(routes.filter((r) => r.pattern.test(path)).map((r) => r.method))];
     if (allowed.length > 0) {
       reply.header('allow', allowed.join(', '));
-      return sendError(reply, make('method_not_allowed', `${request.method} is not allowed here; use ${allowed.join(' or ')}`, { allow: allowed }));
+      return sendError(
+        reply,
+        make('method_not_allowed', `${request.method} is not allowed here; use ${allowed.join(' or ')}`, {
+          allow: allowed,
+        }),
+      );
     }
     return sendError(reply, make('not_found', `no route ${request.method} ${path}`, { method: request.method, path }));
   };
@@ -137,6 +169,9 @@ export function notFoundHandler(routes: { method: string; pattern: RegExp }[]) {
 
 /** `/v1/endpoints/:id/secret` → a RegExp matching concrete paths. */
 export function routePattern(url: string): RegExp {
-  const escaped = url.split('/').map((seg) => (seg.startsWith(':') ? '[^/]+' : seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('/');
+  const escaped = url
+    .split('/')
+    .map((seg) => (seg.startsWith(':') ? '[^/]+' : seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+    .join('/');
   return new RegExp(`^${escaped}/?$`);
 }

@@ -39,11 +39,19 @@ export function parseTypeFilter(values: string[] | undefined): string[] | undefi
     for (const raw of v.split(',')) {
       const t = raw.trim();
       if (t === '') continue;
-      if (!isValidFilter(t)) throw new PayhookError('validation_failed', `type: "${t}" is not an event type or a prefix.* wildcard`, { field: 'type', reason: 'not an event type or prefix.* wildcard' });
+      if (!isValidFilter(t))
+        throw new PayhookError('validation_failed', `type: "${t}" is not an event type or a prefix.* wildcard`, {
+          field: 'type',
+          reason: 'not an event type or prefix.* wildcard',
+        });
       out.add(t);
     }
   }
-  if (out.size > MAX_TYPE_FILTERS) throw new PayhookError('validation_failed', `type: at most ${MAX_TYPE_FILTERS} types`, { field: 'type', reason: 'too many types' });
+  if (out.size > MAX_TYPE_FILTERS)
+    throw new PayhookError('validation_failed', `type: at most ${MAX_TYPE_FILTERS} types`, {
+      field: 'type',
+      reason: 'too many types',
+    });
   if (out.size === 0 || out.has('*')) return undefined;
   return [...out];
 }
@@ -67,80 +75,151 @@ export function registerEventRoutes(app: FastifyInstance, ctx: AppContext): void
   // One bucket per API key (the admin key shares one), in this process: see limits/token-buckets.ts.
   const perKey = new TokenBuckets(ctx.config.eventRatePerKey, ctx.config.eventBurstPerKey);
 
-  app.post<{ Body: { type: string; data: Record<string, unknown>; idempotency_key?: string }; Querystring: { merchant_id?: string } }>('/v1/events', {
-    ...base,
-    schema: {
-      operationId: 'events.create',
-      summary: 'Send an event',
-      description: 'Accepts an event: it is stored, and one delivery per enabled endpoint whose filter matches is created in the same transaction. '
-        + 'A type payhook itself emits (GET /v1/event-types, `source: payhook`) is refused with 400 reserved_event_type; '
-        + 'a type the merchant registered with a schema must have `data` that matches it (400 schema_mismatch). '
-        + 'With an `idempotency_key` seen before for this merchant, nothing new is stored and the first event is returned with 200; the same key with another type or data is 409 idempotency_conflict.',
-      tags: ['events'], security: bearer, querystring: scopedQuery(),
-      body: {
-        type: 'object', additionalProperties: false, required: ['type', 'data'],
-        properties: {
-          type: { type: 'string', minLength: 1, maxLength: 128, description: 'Dotted words of letters, digits and `_`, such as `order.success`.' },
-          data: { type: 'object', additionalProperties: true, description: 'Any JSON object; sent to endpoints as the envelope\'s `data`.' },
-          idempotency_key: { type: 'string', minLength: 1, maxLength: MAX_IDEMPOTENCY_KEY_LENGTH, description: 'Makes retries of this request safe: the same key returns the first event.' },
+  app.post<{
+    Body: { type: string; data: Record<string, unknown>; idempotency_key?: string };
+    Querystring: { merchant_id?: string };
+  }>(
+    '/v1/events',
+    {
+      ...base,
+      schema: {
+        operationId: 'events.create',
+        summary: 'Send an event',
+        description:
+          'Accepts an event: it is stored, and one delivery per enabled endpoint whose filter matches is created in the same transaction. ' +
+          'A type payhook itself emits (GET /v1/event-types, `source: payhook`) is refused with 400 reserved_event_type; ' +
+          'a type the merchant registered with a schema must have `data` that matches it (400 schema_mismatch). ' +
+          'With an `idempotency_key` seen before for this merchant, nothing new is stored and the first event is returned with 200; the same key with another type or data is 409 idempotency_conflict.',
+        tags: ['events'],
+        security: bearer,
+        querystring: scopedQuery(),
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['type', 'data'],
+          properties: {
+            type: {
+              type: 'string',
+              minLength: 1,
+              maxLength: 128,
+              description: 'Dotted words of letters, digits and `_`, such as `order.success`.',
+            },
+            data: {
+              type: 'object',
+              additionalProperties: true,
+              description: "Any JSON object; sent to endpoints as the envelope's `data`.",
+            },
+            idempotency_key: {
+              type: 'string',
+              minLength: 1,
+              maxLength: MAX_IDEMPOTENCY_KEY_LENGTH,
+              description: 'Makes retries of this request safe: the same key returns the first event.',
+            },
+          },
+          examples: [
+            { type: eventExample.type, data: eventExample.data, idempotency_key: eventExample.idempotency_key },
+          ],
         },
-        examples: [{ type: eventExample.type, data: eventExample.data, idempotency_key: eventExample.idempotency_key }],
+        response: {
+          202: { $ref: 'Event#', description: 'Accepted: stored with its deliveries.' },
+          200: { $ref: 'Event#', description: 'The idempotency key was seen: the first event, unchanged.' },
+          ...errorResponses(
+            ...SCOPED_ERRORS,
+            'reserved_event_type',
+            'schema_mismatch',
+            'idempotency_conflict',
+            'rate_limited',
+            413,
+            415,
+          ),
+        },
       },
-      response: {
-        202: { $ref: 'Event#', description: 'Accepted: stored with its deliveries.' },
-        200: { $ref: 'Event#', description: 'The idempotency key was seen: the first event, unchanged.' },
-        ...errorResponses(...SCOPED_ERRORS, 'reserved_event_type', 'schema_mismatch', 'idempotency_conflict', 'rate_limited', 413, 415),
+    },
+    async (request, reply) => {
+      const wait = perKey.take(request.principal?.kind === 'merchant' ? request.principal.keyId : 'admin');
+      if (wait > 0) throw rateLimited(wait, ctx.config.eventRatePerKey);
+      const merchantId = await merchantOf(ctx, request);
+      const { type, data, idempotency_key: idempotencyKey } = request.body;
+      await ctx.eventTypes.checkEvent(merchantId, type, data);
+      const r = await ctx.ingestor.send({ merchantId, type, data, idempotencyKey });
+      return sendJson(reply, r.created ? 202 : 200, eventJson(r.event));
+    },
+  );
+
+  app.get<{ Querystring: ListQuery }>(
+    '/v1/events',
+    {
+      ...base,
+      schema: {
+        operationId: 'events.list',
+        summary: 'List events',
+        description:
+          "Lists the merchant's events, newest first by default. Filter by `type` (repeat it or separate with commas; exact types and `prefix.*`), " +
+          'and by `after`/`before`: an event id (exclusive), or an ISO time (`after`: at or after it; `before`: strictly before it). Events are kept for the retention period (default 30 days).',
+        tags: ['events'],
+        security: bearer,
+        querystring: scopedQuery({
+          type: {
+            type: 'array',
+            items: { type: 'string', maxLength: 4096 },
+            maxItems: 100,
+            description: 'Event types or `prefix.*` wildcards; repeatable or comma-separated.',
+          },
+          after: { type: 'string', maxLength: 64, description: 'An event id or an ISO 8601 time.' },
+          before: { type: 'string', maxLength: 64, description: 'An event id or an ISO 8601 time.' },
+          order: {
+            type: 'string',
+            enum: ['asc', 'desc'],
+            default: 'desc',
+            description: '`asc` (oldest first, for catching up) or `desc`.',
+          },
+          ...pageQuery,
+        }),
+        response: {
+          200: { description: 'A page of events.', ...pageOf('Event') },
+          ...errorResponses(...SCOPED_ERRORS, 'invalid_cursor'),
+        },
       },
     },
-  }, async (request, reply) => {
-    const wait = perKey.take(request.principal?.kind === 'merchant' ? request.principal.keyId : 'admin');
-    if (wait > 0) throw rateLimited(wait, ctx.config.eventRatePerKey);
-    const merchantId = await merchantOf(ctx, request);
-    const { type, data, idempotency_key: idempotencyKey } = request.body;
-    await ctx.eventTypes.checkEvent(merchantId, type, data);
-    const r = await ctx.ingestor.send({ merchantId, type, data, idempotencyKey });
-    return sendJson(reply, r.created ? 202 : 200, eventJson(r.event));
-  });
-
-  app.get<{ Querystring: ListQuery }>('/v1/events', {
-    ...base,
-    schema: {
-      operationId: 'events.list',
-      summary: 'List events',
-      description: 'Lists the merchant\'s events, newest first by default. Filter by `type` (repeat it or separate with commas; exact types and `prefix.*`), '
-        + 'and by `after`/`before`: an event id (exclusive), or an ISO time (`after`: at or after it; `before`: strictly before it). Events are kept for the retention period (default 30 days).',
-      tags: ['events'], security: bearer,
-      querystring: scopedQuery({
-        type: { type: 'array', items: { type: 'string', maxLength: 4096 }, maxItems: 100, description: 'Event types or `prefix.*` wildcards; repeatable or comma-separated.' },
-        after: { type: 'string', maxLength: 64, description: 'An event id or an ISO 8601 time.' },
-        before: { type: 'string', maxLength: 64, description: 'An event id or an ISO 8601 time.' },
-        order: { type: 'string', enum: ['asc', 'desc'], default: 'desc', description: '`asc` (oldest first, for catching up) or `desc`.' },
-        ...pageQuery,
-      }),
-      response: { 200: { description: 'A page of events.', ...pageOf('Event') }, ...errorResponses(...SCOPED_ERRORS, 'invalid_cursor') },
+    async (request, reply) => {
+      const merchantId = await merchantOf(ctx, request);
+      const q = request.query;
+      const page = await ctx.store.listEvents({
+        merchantId,
+        types: parseTypeFilter(q.type),
+        afterId: bound(q.after, 'after'),
+        beforeId: bound(q.before, 'before'),
+        order: q.order,
+        limit: q.limit,
+        cursor: checkCursor(q.cursor, 'evt'),
+      });
+      return sendJson(reply, 200, eventPageJson(page));
     },
-  }, async (request, reply) => {
-    const merchantId = await merchantOf(ctx, request);
-    const q = request.query;
-    const page = await ctx.store.listEvents({
-      merchantId, types: parseTypeFilter(q.type), afterId: bound(q.after, 'after'), beforeId: bound(q.before, 'before'),
-      order: q.order, limit: q.limit, cursor: checkCursor(q.cursor, 'evt'),
-    });
-    return sendJson(reply, 200, eventPageJson(page));
-  });
+  );
 
-  app.get<{ Params: { id: EventId }; Querystring: { merchant_id?: string } }>('/v1/events/:id', {
-    ...base,
-    schema: {
-      operationId: 'events.get',
-      summary: 'Get an event',
-      description: 'One event of the merchant, by its id, with its data as sent.', tags: ['events'], security: bearer, params: idParams('evt', 'event'), querystring: scopedQuery(),
-      response: { 200: { $ref: 'Event#', description: 'The event.' }, ...errorResponses(...SCOPED_ERRORS, 'event_not_found') },
+  app.get<{ Params: { id: EventId }; Querystring: { merchant_id?: string } }>(
+    '/v1/events/:id',
+    {
+      ...base,
+      schema: {
+        operationId: 'events.get',
+        summary: 'Get an event',
+        description: 'One event of the merchant, by its id, with its data as sent.',
+        tags: ['events'],
+        security: bearer,
+        params: idParams('evt', 'event'),
+        querystring: scopedQuery(),
+        response: {
+          200: { $ref: 'Event#', description: 'The event.' },
+          ...errorResponses(...SCOPED_ERRORS, 'event_not_found'),
+        },
+      },
     },
-  }, async (request, reply) => {
-    const merchantId = await merchantOf(ctx, request);
-    const event = await ctx.store.getEvent(merchantId, request.params.id);
-    if (!event) throw new PayhookError('event_not_found');
-    return sendJson(reply, 200, eventJson(event));
-  });
+    async (request, reply) => {
+      const merchantId = await merchantOf(ctx, request);
+      const event = await ctx.store.getEvent(merchantId, request.params.id);
+      if (!event) throw new PayhookError('event_not_found');
+      return sendJson(reply, 200, eventJson(event));
+    },
+  );
 }

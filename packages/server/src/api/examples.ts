@@ -23,9 +23,18 @@ const T2 = '2026-12-01T10:05:00.184Z';
 export const merchantExample = { id: EXAMPLE_IDS.merchant, name: 'Corner Shop', created_at: T0 };
 
 export const endpointExample = {
-  id: EXAMPLE_IDS.endpoint, merchant_id: EXAMPLE_IDS.merchant, url: 'https://shop.example.com/webhooks/payhook',
-  description: 'Order events for the shop', event_types: ['order.*'], disabled: false, disabled_reason: null,
-  headers: { 'x-shop': 'corner' }, format: 'standard', timeout_ms: null, created_at: T0, updated_at: T0,
+  id: EXAMPLE_IDS.endpoint,
+  merchant_id: EXAMPLE_IDS.merchant,
+  url: 'https://shop.example.com/webhooks/payhook',
+  description: 'Order events for the shop',
+  event_types: ['order.*'],
+  disabled: false,
+  disabled_reason: null,
+  headers: { 'x-shop': 'corner' },
+  format: 'standard',
+  timeout_ms: null,
+  created_at: T0,
+  updated_at: T0,
 };
 
 export const secretExample = 'whsec_MfKQ9r8GKYqYVX8Ly4bq1CxbS9qHmTYk';
@@ -38,20 +47,39 @@ export const secretsExample = {
 };
 
 export const eventExample = {
-  id: EXAMPLE_IDS.event, merchant_id: EXAMPLE_IDS.merchant, type: 'order.success',
+  id: EXAMPLE_IDS.event,
+  merchant_id: EXAMPLE_IDS.merchant,
+  type: 'order.success',
   data: { order_id: EXAMPLE_IDS.order, reference: 'INV-1001', amount: 10000, currency: 'AED' },
-  idempotency_key: 'order-INV-1001-paid', created_at: T1,
+  idempotency_key: 'order-INV-1001-paid',
+  created_at: T1,
 };
 
 export const deliveryExample = {
-  id: EXAMPLE_IDS.delivery, merchant_id: EXAMPLE_IDS.merchant, event_id: EXAMPLE_IDS.event, endpoint_id: EXAMPLE_IDS.endpoint,
-  event_type: 'order.success', status: 'succeeded', attempt_count: 1, next_attempt_at: null,
-  last_status_code: 200, last_error: null, created_at: T1, updated_at: T2,
+  id: EXAMPLE_IDS.delivery,
+  merchant_id: EXAMPLE_IDS.merchant,
+  event_id: EXAMPLE_IDS.event,
+  endpoint_id: EXAMPLE_IDS.endpoint,
+  event_type: 'order.success',
+  status: 'succeeded',
+  attempt_count: 1,
+  next_attempt_at: null,
+  last_status_code: 200,
+  last_error: null,
+  created_at: T1,
+  updated_at: T2,
 };
 
 export const attemptExample = {
-  id: EXAMPLE_IDS.attempt, attempt: 1, started_at: '2026-12-01T10:05:00.021Z', duration_ms: 163, status_code: 200,
-  response_body: 'ok', error_class: null, error_message: null, next_retry_at: null,
+  id: EXAMPLE_IDS.attempt,
+  attempt: 1,
+  started_at: '2026-12-01T10:05:00.021Z',
+  duration_ms: 163,
+  status_code: 200,
+  response_body: 'ok',
+  error_class: null,
+  error_message: null,
+  next_retry_at: null,
 };
 
 export const deliveryWithAttemptsExample = { ...deliveryExample, attempts: [attemptExample] };

@@ -38,7 +38,12 @@ import { EXAMPLE_IDS, eventExample } from './examples.js';
 import { SCOPED_ERRORS, errorResponses, scopedQuery } from './schemas.js';
 
 /** The envelope of `eventExample`, as `data:` carries it. */
-const listenEnvelope = { id: eventExample.id, type: eventExample.type, timestamp: eventExample.created_at, data: eventExample.data };
+const listenEnvelope = {
+  id: eventExample.id,
+  type: eventExample.type,
+  timestamp: eventExample.created_at,
+  data: eventExample.data,
+};
 
 /** Events read per query. */
 const PAGE = 100;
@@ -86,21 +91,31 @@ class ListenStream {
   constructor(private readonly o: StreamOptions) {
     this.cursor = o.after;
     this.forgottenUpTo = o.after;
-    this.done = new Promise((resolve) => { this.resolveDone = resolve; });
+    this.done = new Promise((resolve) => {
+      this.resolveDone = resolve;
+    });
   }
 
   start(): void {
     this.o.res.on('close', () => this.close());
     this.unsubscribe = this.o.store.onDue(() => this.wake());
     // A reader that is not keeping up has data coming anyway: no heartbeat piles up behind it.
-    this.heartbeat = setInterval(() => { if (!this.closed && !this.o.res.writableNeedDrain) this.o.res.write(': heartbeat\n\n'); }, this.o.heartbeatMs);
+    this.heartbeat = setInterval(() => {
+      if (!this.closed && !this.o.res.writableNeedDrain) this.o.res.write(': heartbeat\n\n');
+    }, this.o.heartbeatMs);
     this.wake();
   }
 
   private wake(): void {
     if (this.closed) return;
-    if (this.polling) { this.again = true; return; }
-    if (this.timer) { clearTimeout(this.timer); this.timer = null; }
+    if (this.polling) {
+      this.again = true;
+      return;
+    }
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
     void this.poll();
   }
 
@@ -114,7 +129,14 @@ class ListenStream {
       if (!this.closed) this.o.logger.warn({ err, merchantId: this.o.merchantId }, 'listen: reading events failed');
     } finally {
       this.polling = false;
-      if (!this.closed) this.timer = setTimeout(() => { this.timer = null; this.wake(); }, this.again ? BUSY_GAP_MS : this.o.pollMs);
+      if (!this.closed)
+        this.timer = setTimeout(
+          () => {
+            this.timer = null;
+            this.wake();
+          },
+          this.again ? BUSY_GAP_MS : this.o.pollMs,
+        );
     }
   }
 
@@ -125,7 +147,13 @@ class ListenStream {
     if (from < this.forgottenUpTo) from = this.forgottenUpTo;
     for (const id of this.sent) if (id <= from) this.sent.delete(id);
     for (;;) {
-      const page = await this.o.store.listEvents({ merchantId: this.o.merchantId, types: this.o.types, afterId: from, order: 'asc', limit: PAGE });
+      const page = await this.o.store.listEvents({
+        merchantId: this.o.merchantId,
+        types: this.o.types,
+        afterId: from,
+        order: 'asc',
+        limit: PAGE,
+      });
       for (const e of page.items) {
         if (this.closed) return;
         if (this.sent.has(e.id)) continue;
@@ -151,7 +179,12 @@ class ListenStream {
 
   private async send(e: EventRecord): Promise<void> {
     // The envelope is JSON.stringify output and so one line; split anyway, as SSE requires, should it not be.
-    const data = /[\r\n]/.test(e.body) ? e.body.split(/\r\n|\r|\n/).map((l) => `data: ${l}`).join('\n') : `data: ${e.body}`;
+    const data = /[\r\n]/.test(e.body)
+      ? e.body
+          .split(/\r\n|\r|\n/)
+          .map((l) => `data: ${l}`)
+          .join('\n')
+      : `data: ${e.body}`;
     if (!this.o.res.write(`id: ${e.id}\nevent: ${e.type}\n${data}\n\n`)) {
       await Promise.race([once(this.o.res, 'drain'), this.done]);
     }
@@ -186,52 +219,84 @@ export function registerListenRoutes(app: FastifyInstance, ctx: AppContext): voi
     done();
   });
 
-  app.get<{ Querystring: ListenQuery }>('/v1/listen', {
-    config: { auth: 'merchant' },
-    schema: {
-      operationId: 'events.listen',
-      summary: 'Stream events as they are accepted (Server-Sent Events)',
-      description: 'Streams the merchant\'s events as Server-Sent Events as they are accepted, for a machine payhook cannot reach (`payhook listen`). '
-        + 'Each message has `id:` (the event id), `event:` (its type) and `data:` (the standard webhook envelope, whose `timestamp` is when it was accepted). '
-        + 'Starts from now, or after `after` (or the `Last-Event-ID` header) to resume; `: heartbeat` comments every 15 s. Nothing is retried or recorded.',
-      tags: ['events'], security: bearer,
-      querystring: scopedQuery({
-        types: { type: 'array', items: { type: 'string', maxLength: 4096 }, maxItems: 100, description: 'Event types or `prefix.*` wildcards; repeatable or comma-separated. All types when absent.' },
-        after: { type: 'string', maxLength: 64, description: 'An event id: stream the events after it (resume). Default: only events accepted from now on.' },
-      }),
-      response: {
-        200: {
-          description: 'A `text/event-stream` that stays open until the client disconnects.',
-          content: { 'text/event-stream': { schema: { type: 'string' }, example: `retry: 2000\n: listening\n\nid: ${EXAMPLE_IDS.event}\nevent: order.success\ndata: ${JSON.stringify(listenEnvelope)}\n\n: heartbeat\n\n` } },
+  app.get<{ Querystring: ListenQuery }>(
+    '/v1/listen',
+    {
+      config: { auth: 'merchant' },
+      schema: {
+        operationId: 'events.listen',
+        summary: 'Stream events as they are accepted (Server-Sent Events)',
+        description:
+          "Streams the merchant's events as Server-Sent Events as they are accepted, for a machine payhook cannot reach (`payhook listen`). " +
+          'Each message has `id:` (the event id), `event:` (its type) and `data:` (the standard webhook envelope, whose `timestamp` is when it was accepted). ' +
+          'Starts from now, or after `after` (or the `Last-Event-ID` header) to resume; `: heartbeat` comments every 15 s. Nothing is retried or recorded.',
+        tags: ['events'],
+        security: bearer,
+        querystring: scopedQuery({
+          types: {
+            type: 'array',
+            items: { type: 'string', maxLength: 4096 },
+            maxItems: 100,
+            description: 'Event types or `prefix.*` wildcards; repeatable or comma-separated. All types when absent.',
+          },
+          after: {
+            type: 'string',
+            maxLength: 64,
+            description: 'An event id: stream the events after it (resume). Default: only events accepted from now on.',
+          },
+        }),
+        response: {
+          200: {
+            description: 'A `text/event-stream` that stays open until the client disconnects.',
+            content: {
+              'text/event-stream': {
+                schema: { type: 'string' },
+                example: `retry: 2000\n: listening\n\nid: ${EXAMPLE_IDS.event}\nevent: order.success\ndata: ${JSON.stringify(listenEnvelope)}\n\n: heartbeat\n\n`,
+              },
+            },
+          },
+          ...errorResponses(...SCOPED_ERRORS),
         },
-        ...errorResponses(...SCOPED_ERRORS),
       },
     },
-  }, async (request, reply) => {
-    const merchantId = await merchantOf(ctx, request);
-    const types = parseTypeFilter(request.query.types);
-    const lastEventId = request.headers['last-event-id'];
-    const resume = request.query.after ?? (typeof lastEventId === 'string' && lastEventId !== '' ? lastEventId : undefined);
-    if (resume !== undefined && !isId('evt', resume)) {
-      throw new PayhookError('invalid_id', 'after (or Last-Event-ID) is not a well-formed event id', { field: 'after' });
-    }
-    const after = resume ?? idFloor('evt', Date.now());
+    async (request, reply) => {
+      const merchantId = await merchantOf(ctx, request);
+      const types = parseTypeFilter(request.query.types);
+      const lastEventId = request.headers['last-event-id'];
+      const resume =
+        request.query.after ?? (typeof lastEventId === 'string' && lastEventId !== '' ? lastEventId : undefined);
+      if (resume !== undefined && !isId('evt', resume)) {
+        throw new PayhookError('invalid_id', 'after (or Last-Event-ID) is not a well-formed event id', {
+          field: 'after',
+        });
+      }
+      const after = resume ?? idFloor('evt', Date.now());
 
-    reply.hijack();
-    const res = reply.raw;
-    request.raw.socket.setTimeout(0);
-    request.raw.socket.setNoDelay(true);
-    res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
-      // nginx buffers responses by default, which would hold events back.
-      'x-accel-buffering': 'no',
-    });
-    // `retry` tells an EventSource how long to wait before reconnecting; the comment flushes the headers.
-    res.write('retry: 2000\n: listening\n\n');
-    const stream = new ListenStream({ store: ctx.store, merchantId, types, after, res, pollMs: ctx.config.pollIntervalMs, heartbeatMs, logger: request.log });
-    streams.add(stream);
-    void stream.done.then(() => streams.delete(stream));
-    stream.start();
-  });
+      reply.hijack();
+      const res = reply.raw;
+      request.raw.socket.setTimeout(0);
+      request.raw.socket.setNoDelay(true);
+      res.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache, no-transform',
+        // nginx buffers responses by default, which would hold events back.
+        'x-accel-buffering': 'no',
+      });
+      // `retry` tells an EventSource how long to wait before reconnecting; the comment flushes the headers.
+      res.write('retry: 2000\n: listening\n\n');
+      const stream = new ListenStream({
+        store: ctx.store,
+        merchantId,
+        types,
+        after,
+        res,
+        pollMs: ctx.config.pollIntervalMs,
+        heartbeatMs,
+        logger: request.log,
+      });
+      streams.add(stream);
+      void stream.done.then(() => streams.delete(stream));
+      stream.start();
+    },
+  );
 }

@@ -9,51 +9,86 @@ import { errorResponses, noQuery, pageOf, pageQuery } from './schemas.js';
 import { merchantView, pageView } from './views.js';
 
 export function registerMerchantRoutes(app: FastifyInstance, ctx: AppContext): void {
-  app.post<{ Body: { name: string } }>('/v1/merchants', {
-    config: { auth: 'admin' },
-    schema: {
-      operationId: 'merchants.create',
-      summary: 'Create a merchant',
-      description: 'Creates a merchant and its first API key. The key (`api_key`) is shown in this response only; payhook keeps just its hash.',
-      tags: ['merchants'],
-      security: bearer,
-      querystring: noQuery,
-      body: {
-        type: 'object', additionalProperties: false, required: ['name'],
-        properties: { name: { type: 'string', minLength: 1, maxLength: 200, pattern: '\\S', description: 'A name for people (not blank).' } },
-        examples: [{ name: 'Corner Shop' }],
-      },
-      response: {
-        201: {
-          description: 'The merchant, with its API key (shown once).',
-          type: 'object', required: ['id', 'name', 'created_at', 'api_key'],
+  app.post<{ Body: { name: string } }>(
+    '/v1/merchants',
+    {
+      config: { auth: 'admin' },
+      schema: {
+        operationId: 'merchants.create',
+        summary: 'Create a merchant',
+        description:
+          'Creates a merchant and its first API key. The key (`api_key`) is shown in this response only; payhook keeps just its hash.',
+        tags: ['merchants'],
+        security: bearer,
+        querystring: noQuery,
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['name'],
           properties: {
-            id: { type: 'string' }, name: { type: 'string' }, created_at: { type: 'string', format: 'date-time' },
-            api_key: { type: 'string', description: 'The merchant\'s key (`sk_…`): store it now, it is not shown again.' },
+            name: {
+              type: 'string',
+              minLength: 1,
+              maxLength: 200,
+              pattern: '\\S',
+              description: 'A name for people (not blank).',
+            },
           },
-          examples: [{ id: EXAMPLE_IDS.merchant, name: 'Corner Shop', created_at: '2026-12-01T10:00:00.000Z', api_key: 'sk_Zr6Nq2xVb8KpT4mYc1HwJd9sLf3Ga7Ue5RoQiXnB0tE' }],
+          examples: [{ name: 'Corner Shop' }],
         },
-        ...errorResponses(403, 413, 415),
+        response: {
+          201: {
+            description: 'The merchant, with its API key (shown once).',
+            type: 'object',
+            required: ['id', 'name', 'created_at', 'api_key'],
+            properties: {
+              id: { type: 'string' },
+              name: { type: 'string' },
+              created_at: { type: 'string', format: 'date-time' },
+              api_key: {
+                type: 'string',
+                description: "The merchant's key (`sk_…`): store it now, it is not shown again.",
+              },
+            },
+            examples: [
+              {
+                id: EXAMPLE_IDS.merchant,
+                name: 'Corner Shop',
+                created_at: '2026-12-01T10:00:00.000Z',
+                api_key: 'sk_Zr6Nq2xVb8KpT4mYc1HwJd9sLf3Ga7Ue5RoQiXnB0tE',
+              },
+            ],
+          },
+          ...errorResponses(403, 413, 415),
+        },
       },
     },
-  }, async (request, reply) => {
-    const { merchant, apiKey } = await createMerchant(ctx.store, request.body.name.trim());
-    return reply.code(201).send({ ...merchantView(merchant), api_key: apiKey });
-  });
-
-  app.get<{ Querystring: { limit: number; cursor?: string } }>('/v1/merchants', {
-    config: { auth: 'admin' },
-    schema: {
-      operationId: 'merchants.list',
-      summary: 'List merchants',
-      description: 'Lists merchants, newest first.',
-      tags: ['merchants'],
-      security: bearer,
-      querystring: { type: 'object', additionalProperties: false, properties: { ...pageQuery } },
-      response: { 200: { description: 'A page of merchants.', ...pageOf('Merchant') }, ...errorResponses('invalid_cursor', 403) },
+    async (request, reply) => {
+      const { merchant, apiKey } = await createMerchant(ctx.store, request.body.name.trim());
+      return reply.code(201).send({ ...merchantView(merchant), api_key: apiKey });
     },
-  }, async (request) => {
-    const cursor = checkCursor(request.query.cursor, 'mer');
-    return pageView(await ctx.store.listMerchants({ limit: request.query.limit, cursor }), merchantView);
-  });
+  );
+
+  app.get<{ Querystring: { limit: number; cursor?: string } }>(
+    '/v1/merchants',
+    {
+      config: { auth: 'admin' },
+      schema: {
+        operationId: 'merchants.list',
+        summary: 'List merchants',
+        description: 'Lists merchants, newest first.',
+        tags: ['merchants'],
+        security: bearer,
+        querystring: { type: 'object', additionalProperties: false, properties: { ...pageQuery } },
+        response: {
+          200: { description: 'A page of merchants.', ...pageOf('Merchant') },
+          ...errorResponses('invalid_cursor', 403),
+        },
+      },
+    },
+    async (request) => {
+      const cursor = checkCursor(request.query.cursor, 'mer');
+      return pageView(await ctx.store.listMerchants({ limit: request.query.limit, cursor }), merchantView);
+    },
+  );
 }

@@ -12,17 +12,38 @@ import type { SwaggerOptions } from '@fastify/swagger';
 type Json = Record<string, unknown>;
 
 export const TAGS = [
-  { name: 'merchants', description: 'Tenants. Each has its own API keys, endpoints, events and deliveries; managed with the admin key only.' },
-  { name: 'api-keys', description: 'A merchant\'s API keys: issued with a name and scopes (read, or read and write), listed, revoked.' },
-  { name: 'endpoints', description: 'Where a merchant\'s webhooks go: a URL, the event types it wants, and its signing secrets.' },
-  { name: 'events', description: 'What happened. Each accepted event fans out to the merchant\'s matching endpoints as deliveries, in the same transaction.' },
-  { name: 'deliveries', description: 'One event to one endpoint, with every attempt made for it; retried with backoff for about three days, and by hand.' },
+  {
+    name: 'merchants',
+    description:
+      'Tenants. Each has its own API keys, endpoints, events and deliveries; managed with the admin key only.',
+  },
+  {
+    name: 'api-keys',
+    description: "A merchant's API keys: issued with a name and scopes (read, or read and write), listed, revoked.",
+  },
+  {
+    name: 'endpoints',
+    description: "Where a merchant's webhooks go: a URL, the event types it wants, and its signing secrets.",
+  },
+  {
+    name: 'events',
+    description:
+      "What happened. Each accepted event fans out to the merchant's matching endpoints as deliveries, in the same transaction.",
+  },
+  {
+    name: 'deliveries',
+    description:
+      'One event to one endpoint, with every attempt made for it; retried with backoff for about three days, and by hand.',
+  },
   { name: 'operations', description: 'Health, metrics and this document, for load balancers, Prometheus and tools.' },
 ];
 
 /** The options of @fastify/swagger for this API. */
 /** `moduleTags`: the tags the process's modules add (the payment module's `payments`), before `operations`. */
-export function openapiOptions(version: string, moduleTags: { name: string; description: string }[] = []): SwaggerOptions {
+export function openapiOptions(
+  version: string,
+  moduleTags: { name: string; description: string }[] = [],
+): SwaggerOptions {
   return {
     openapi: {
       openapi: '3.1.0',
@@ -30,10 +51,11 @@ export function openapiOptions(version: string, moduleTags: { name: string; desc
         title: 'payhook',
         version,
         summary: 'Signed, retried webhooks for a payment module.',
-        description: 'The management API of payhook: merchants, endpoints, events, deliveries and payments. '
-          + 'Every `/v1` route takes `Authorization: Bearer <key>`. Errors are `{"error":{"code","message","details"}}`; '
-          + 'each operation lists the codes it can answer, and docs/errors.md lists them all. '
-          + 'Each operation has an `operationId` (`endpoints.create`, `deliveries.retry`, …) for generated clients.',
+        description:
+          'The management API of payhook: merchants, endpoints, events, deliveries and payments. ' +
+          'Every `/v1` route takes `Authorization: Bearer <key>`. Errors are `{"error":{"code","message","details"}}`; ' +
+          'each operation lists the codes it can answer, and docs/errors.md lists them all. ' +
+          'Each operation has an `operationId` (`endpoints.create`, `deliveries.retry`, …) for generated clients.',
         license: { name: 'MIT', identifier: 'MIT' },
         contact: { name: 'payhook maintainers' },
       },
@@ -41,13 +63,19 @@ export function openapiOptions(version: string, moduleTags: { name: string; desc
       servers: [{ url: '/', description: 'The payhook that serves this document.' }],
       components: {
         securitySchemes: {
-          bearerAuth: { type: 'http', scheme: 'bearer', description: 'An API key: the admin key (`ak_…`) or a merchant key (`sk_…`).' },
+          bearerAuth: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'An API key: the admin key (`ak_…`) or a merchant key (`sk_…`).',
+          },
         },
       },
       tags: [...TAGS.slice(0, -1), ...moduleTags, ...TAGS.slice(-1)],
     },
     // Shared schemas become components.schemas under their own names (Endpoint, Event, …).
-    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+    refResolver: {
+      buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`),
+    },
     transformObject: (documentObject) => withExamples((documentObject as { openapiObject: Json }).openapiObject),
   } as SwaggerOptions;
 }

@@ -10,8 +10,13 @@ import { decodeCursor } from '../store/cursor.js';
 export function checkCursor(cursor: string | undefined, prefix: IdPrefix): string | undefined {
   if (cursor === undefined) return undefined;
   let id: string | null;
-  try { id = decodeCursor(cursor); } catch { id = null; }
-  if (id === null || !id.startsWith(`${prefix}_`)) throw new PayhookError('invalid_cursor', 'cursor is not one this list returned', { field: 'cursor' });
+  try {
+    id = decodeCursor(cursor);
+  } catch {
+    id = null;
+  }
+  if (id === null || !id.startsWith(`${prefix}_`))
+    throw new PayhookError('invalid_cursor', 'cursor is not one this list returned', { field: 'cursor' });
   return cursor;
 }
 
@@ -25,7 +30,11 @@ const ISO_RE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}
 export function parseTime(text: string, field: string): number {
   const ms = ISO_RE.test(text) ? Date.parse(text) : NaN;
   if (!Number.isFinite(ms)) {
-    throw new PayhookError('validation_failed', `${field} must be an ISO 8601 time with a zone, like 2026-11-27T05:29:26Z`, { field, reason: 'not an ISO 8601 time' });
+    throw new PayhookError(
+      'validation_failed',
+      `${field} must be an ISO 8601 time with a zone, like 2026-11-27T05:29:26Z`,
+      { field, reason: 'not an ISO 8601 time' },
+    );
   }
   return ms;
 }

@@ -10,8 +10,14 @@
 import { ERRORS, type ErrorCode } from '../errors.js';
 import type { IdPrefix } from '../ids.js';
 import {
-  attemptExample, deliveryExample, deliveryWithAttemptsExample, endpointExample, endpointWithSecretExample, eventExample,
-  merchantExample, secretsExample,
+  attemptExample,
+  deliveryExample,
+  deliveryWithAttemptsExample,
+  endpointExample,
+  endpointWithSecretExample,
+  eventExample,
+  merchantExample,
+  secretsExample,
 } from './examples.js';
 
 type Schema = Record<string, unknown>;
@@ -27,13 +33,20 @@ export function idPattern(prefix: IdPrefix): string {
 }
 
 export function idSchema(prefix: IdPrefix, description: string): Schema {
-  return { type: 'string', pattern: idPattern(prefix), description, examples: [`${prefix}_01JDQ8Z0RX4YV6K3M2N5P7Q9S1`] };
+  return {
+    type: 'string',
+    pattern: idPattern(prefix),
+    description,
+    examples: [`${prefix}_01JDQ8Z0RX4YV6K3M2N5P7Q9S1`],
+  };
 }
 
 /** `params` of `/…/{id}` routes. A malformed id or one of another kind is `400 invalid_id`. */
 export function idParams(prefix: IdPrefix, what: string): Schema {
   return {
-    type: 'object', additionalProperties: false, required: ['id'],
+    type: 'object',
+    additionalProperties: false,
+    required: ['id'],
     properties: { id: idSchema(prefix, `The ${what} id (\`${prefix}_…\`).`) },
   };
 }
@@ -43,7 +56,12 @@ export function idParams(prefix: IdPrefix, what: string): Schema {
  * Routes using it set `config.optionalBody`, so a missing body counts as `{}`; a field sent anyway
  * is `unknown_field` rather than silently ignored (`{"overlap":"1h"}` does not do what it seems).
  */
-export const noFieldsBody = { type: 'object', additionalProperties: false, properties: {}, description: 'No fields: send no body, or `{}`.' };
+export const noFieldsBody = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {},
+  description: 'No fields: send no body, or `{}`.',
+};
 
 /** The query of a route that takes no parameters: any is `unknown_field`, like a body field. */
 export const noQuery = { type: 'object', additionalProperties: false, properties: {} };
@@ -59,13 +77,19 @@ export function scopedQuery(properties: Schema = {}): Schema {
 
 export const pageQuery = {
   limit: { type: 'integer', minimum: 1, maximum: 250, default: 50, description: 'Items per page (1–250).' },
-  cursor: { type: 'string', minLength: 1, maxLength: 200, description: 'The `next_cursor` of the previous page, as returned.' },
+  cursor: {
+    type: 'string',
+    minLength: 1,
+    maxLength: 200,
+    description: 'The `next_cursor` of the previous page, as returned.',
+  },
 };
 
 /** `{"data":[…], "next_cursor"}` for a list of `ref`. */
 export function pageOf(ref: string): Schema {
   return {
-    type: 'object', required: ['data', 'next_cursor'],
+    type: 'object',
+    required: ['data', 'next_cursor'],
     properties: {
       data: { type: 'array', items: { $ref: `${ref}#` } },
       next_cursor: nullable('string', { description: 'Pass as `cursor` for the next page; null on the last page.' }),
@@ -76,11 +100,13 @@ export function pageOf(ref: string): Schema {
 export const errorSchema = {
   $id: 'Error',
   type: 'object',
-  description: 'Every error. `code` is stable (see docs/errors.md); `message` is for people; `details` says which field or value, when there is one.',
+  description:
+    'Every error. `code` is stable (see docs/errors.md); `message` is for people; `details` says which field or value, when there is one.',
   required: ['error'],
   properties: {
     error: {
-      type: 'object', required: ['code', 'message', 'details'],
+      type: 'object',
+      required: ['code', 'message', 'details'],
       properties: {
         code: { type: 'string', examples: ['validation_failed'] },
         message: { type: 'string' },
@@ -106,17 +132,42 @@ const endpointSchema = {
   $id: 'Endpoint',
   examples: [endpointExample],
   type: 'object',
-  required: ['id', 'merchant_id', 'url', 'description', 'event_types', 'disabled', 'disabled_reason', 'headers', 'format', 'timeout_ms', 'created_at', 'updated_at'],
+  required: [
+    'id',
+    'merchant_id',
+    'url',
+    'description',
+    'event_types',
+    'disabled',
+    'disabled_reason',
+    'headers',
+    'format',
+    'timeout_ms',
+    'created_at',
+    'updated_at',
+  ],
   properties: {
     id: idSchema('ep', 'Endpoint id.'),
     merchant_id: idSchema('mer', 'The merchant that owns it.'),
     url: { type: 'string', description: 'Where webhooks are POSTed.' },
     description: { type: 'string' },
-    event_types: nullable('array', { items: { type: 'string' }, description: 'Exact types and `prefix.*` wildcards; null for every type.' }),
+    event_types: nullable('array', {
+      items: { type: 'string' },
+      description: 'Exact types and `prefix.*` wildcards; null for every type.',
+    }),
     disabled: { type: 'boolean' },
-    disabled_reason: nullable('string', { description: '`merchant` (disabled through the API) or `gone` (it answered 410).' }),
-    headers: { type: 'object', additionalProperties: { type: 'string' }, description: 'Custom headers sent with every webhook.' },
-    format: { type: 'string', description: 'Payload format: `standard` or another registered format such as `foloosi`.' },
+    disabled_reason: nullable('string', {
+      description: '`merchant` (disabled through the API) or `gone` (it answered 410).',
+    }),
+    headers: {
+      type: 'object',
+      additionalProperties: { type: 'string' },
+      description: 'Custom headers sent with every webhook.',
+    },
+    format: {
+      type: 'string',
+      description: 'Payload format: `standard` or another registered format such as `foloosi`.',
+    },
     timeout_ms: nullable('integer', { description: 'Per-attempt timeout; null uses the server default.' }),
     created_at: time('When it was created.'),
     updated_at: time('When it last changed.'),
@@ -128,7 +179,10 @@ const endpointWithSecretSchema = {
   examples: [endpointWithSecretExample],
   type: 'object',
   required: [...endpointSchema.required, 'secret'],
-  properties: { ...endpointSchema.properties, secret: { type: 'string', description: 'The signing secret (`whsec_…`).' } },
+  properties: {
+    ...endpointSchema.properties,
+    secret: { type: 'string', description: 'The signing secret (`whsec_…`).' },
+  },
 };
 
 const eventSchema = {
@@ -150,7 +204,20 @@ const deliverySchema = {
   $id: 'Delivery',
   examples: [deliveryExample],
   type: 'object',
-  required: ['id', 'merchant_id', 'event_id', 'endpoint_id', 'event_type', 'status', 'attempt_count', 'next_attempt_at', 'last_status_code', 'last_error', 'created_at', 'updated_at'],
+  required: [
+    'id',
+    'merchant_id',
+    'event_id',
+    'endpoint_id',
+    'event_type',
+    'status',
+    'attempt_count',
+    'next_attempt_at',
+    'last_status_code',
+    'last_error',
+    'created_at',
+    'updated_at',
+  ],
   properties: {
     id: idSchema('del', 'Delivery id.'),
     merchant_id: idSchema('mer', 'The merchant it belongs to.'),
@@ -159,7 +226,9 @@ const deliverySchema = {
     event_type: { type: 'string' },
     status: { type: 'string', enum: ['pending', 'succeeded', 'failed', 'cancelled'] },
     attempt_count: { type: 'integer', description: 'Attempts made so far.' },
-    next_attempt_at: nullableTime('When it is tried next (pending only; while an attempt is in flight, the end of its lease).'),
+    next_attempt_at: nullableTime(
+      'When it is tried next (pending only; while an attempt is in flight, the end of its lease).',
+    ),
     last_status_code: nullable('integer'),
     last_error: nullable('string'),
     created_at: time('When the delivery was created (with its event).'),
@@ -171,7 +240,17 @@ const attemptSchema = {
   $id: 'Attempt',
   examples: [attemptExample],
   type: 'object',
-  required: ['id', 'attempt', 'started_at', 'duration_ms', 'status_code', 'response_body', 'error_class', 'error_message', 'next_retry_at'],
+  required: [
+    'id',
+    'attempt',
+    'started_at',
+    'duration_ms',
+    'status_code',
+    'response_body',
+    'error_class',
+    'error_message',
+    'next_retry_at',
+  ],
   properties: {
     id: idSchema('att', 'Attempt id.'),
     attempt: { type: 'integer', description: '1 for the first try.' },
@@ -179,7 +258,10 @@ const attemptSchema = {
     duration_ms: { type: 'integer' },
     status_code: nullable('integer', { description: 'The HTTP status, when a response came.' }),
     response_body: nullable('string', { description: 'The first 4 KiB of the response body.' }),
-    error_class: nullable('string', { description: 'timeout, dns, refused, reset, tls, http_status, redirect, invalid_url, blocked or unknown; null on success.' }),
+    error_class: nullable('string', {
+      description:
+        'timeout, dns, refused, reset, tls, http_status, redirect, invalid_url, blocked or unknown; null on success.',
+    }),
     error_message: nullable('string'),
     next_retry_at: nullableTime('When the delivery is tried again after this attempt; null when it is not.'),
   },
@@ -206,7 +288,11 @@ const secretsSchema = {
     previous_secrets: {
       type: 'array',
       description: 'Rotated-out secrets that still sign, until `expires_at`.',
-      items: { type: 'object', required: ['secret', 'expires_at'], properties: { secret: { type: 'string' }, expires_at: time('When it stops signing.') } },
+      items: {
+        type: 'object',
+        required: ['secret', 'expires_at'],
+        properties: { secret: { type: 'string' }, expires_at: time('When it stops signing.') },
+      },
     },
   },
 };
@@ -221,7 +307,17 @@ export function refResponse(ref: string, description: string, example: unknown):
 }
 
 /** Every schema with an `$id`, registered once with `app.addSchema`. */
-export const sharedSchemas = [errorSchema, merchantSchema, endpointSchema, endpointWithSecretSchema, eventSchema, deliverySchema, attemptSchema, deliveryWithAttemptsSchema, secretsSchema];
+export const sharedSchemas = [
+  errorSchema,
+  merchantSchema,
+  endpointSchema,
+  endpointWithSecretSchema,
+  eventSchema,
+  deliverySchema,
+  attemptSchema,
+  deliveryWithAttemptsSchema,
+  secretsSchema,
+];
 
 /**
  * What `errorResponses` takes: an error code (its status comes from `ERRORS`), or one of the statuses
@@ -229,7 +325,11 @@ export const sharedSchemas = [errorSchema, merchantSchema, endpointSchema, endpo
  * 413 `body_too_large`, 415 `unsupported_media_type`, 429 `rate_limited`).
  */
 /** A module's code, with its definition from the module's own table (see `moduleErrors`). */
-export interface ModuleErrorRef { code: string; status: number; message: string }
+export interface ModuleErrorRef {
+  code: string;
+  status: number;
+  message: string;
+}
 export type ErrorItem = ErrorCode | keyof typeof STATUS_CODES | ModuleErrorRef;
 
 const definitionOf = (item: ErrorCode | ModuleErrorRef): { code: string; status: number; message: string } =>
@@ -247,7 +347,11 @@ const STATUS_CODES = {
 /** The codes every merchant-scoped route can answer, whatever it does (see auth.ts). */
 export const SCOPED_ERRORS = ['merchant_required', 'merchant_not_found'] as const satisfies readonly ErrorCode[];
 
-const GENERIC_400_EXAMPLE = { code: 'unknown_field', message: 'unknown query parameter "bogus"', details: { field: 'bogus', in: 'querystring' } };
+const GENERIC_400_EXAMPLE = {
+  code: 'unknown_field',
+  message: 'unknown query parameter "bogus"',
+  details: { field: 'bogus', in: 'querystring' },
+};
 
 /**
  * The error responses of a route that needs an API key: 400 and 401 always, plus the codes and
@@ -282,11 +386,14 @@ export function publicErrorResponses(...items: ErrorItem[]): Record<number, Sche
     const codes = status === 400 ? [...new Set([...own, ...STATUS_CODES[400]])] : own;
     // The example shows the first code the route named; a route that named none of status 400 shows
     // the unknown query parameter every route refuses.
-    const example = own.length === 0 ? GENERIC_400_EXAMPLE : { code: own[0], message: messages.get(own[0]), details: null };
+    const example =
+      own.length === 0 ? GENERIC_400_EXAMPLE : { code: own[0], message: messages.get(own[0]), details: null };
     // The media-type form, because the OpenAPI generator drops what stands beside a `$ref` (the
     // example); fastify serialises errors with this schema all the same (sendError's type is JSON).
     out[status] = {
-      description: (status === 400 ? 'Bad input (`error.code` says which kind). ' : '') + codes.map((c) => `\`${c}\`: ${messages.get(c)}`).join(' '),
+      description:
+        (status === 400 ? 'Bad input (`error.code` says which kind). ' : '') +
+        codes.map((c) => `\`${c}\`: ${messages.get(c)}`).join(' '),
       content: { 'application/json': { schema: { $ref: 'Error#' }, example: { error: example } } },
     };
   }

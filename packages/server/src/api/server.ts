@@ -9,7 +9,13 @@
  * - query strings and path parameters: coercion on, since everything in a URL arrives as text, and
  *   `coerceTypes: 'array'` so `?type=a&type=b` and `?type=a` both arrive as a list.
  */
-import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifySchema } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifySchema,
+} from 'fastify';
 import swagger from '@fastify/swagger';
 import { Ajv, type Options as AjvOptions } from 'ajv';
 import type { AppContext } from '../context.js';
@@ -49,7 +55,13 @@ declare module 'fastify' {
   }
 }
 
-const AJV_COMMON: AjvOptions = { removeAdditional: false, useDefaults: true, allErrors: false, allowUnionTypes: true, strict: true };
+const AJV_COMMON: AjvOptions = {
+  removeAdditional: false,
+  useDefaults: true,
+  allErrors: false,
+  allowUnionTypes: true,
+  strict: true,
+};
 
 export async function buildApi(ctx: AppContext): Promise<FastifyInstance> {
   const app = Fastify({
@@ -61,7 +73,8 @@ export async function buildApi(ctx: AppContext): Promise<FastifyInstance> {
     routerOptions: { ignoreTrailingSlash: true },
     // Errors fastify meets before routing (a path with a malformed %-escape, an over-long path
     // parameter) go through the same handler, so they too answer in the one error shape.
-    frameworkErrors: (err, request, reply) => errorHandler(ctx.config.bodyLimitBytes)(err, request as FastifyRequest, reply as FastifyReply),
+    frameworkErrors: (err, request, reply) =>
+      errorHandler(ctx.config.bodyLimitBytes)(err, request as FastifyRequest, reply as FastifyReply),
   }) as unknown as FastifyInstance;
 
   const bodyAjv = new Ajv({ ...AJV_COMMON, coerceTypes: false });
@@ -76,21 +89,41 @@ export async function buildApi(ctx: AppContext): Promise<FastifyInstance> {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = typeof body === 'string' ? body : body.toString('utf8');
-    if (text.trim() === '') { done(null, undefined); return; }
-    if (exceedsDepth(text)) { done(new PayhookError('too_deep', undefined, { limit: MAX_JSON_DEPTH }), undefined); return; }
+    if (text.trim() === '') {
+      done(null, undefined);
+      return;
+    }
+    if (exceedsDepth(text)) {
+      done(new PayhookError('too_deep', undefined, { limit: MAX_JSON_DEPTH }), undefined);
+      return;
+    }
     jsonParser(request, text, (err, value) => {
       if (err) {
-        try { JSON.parse(text); err.cause = new Error('__proto__ and constructor keys are not allowed'); } catch (cause) { err.cause = cause; }
+        try {
+          JSON.parse(text);
+          err.cause = new Error('__proto__ and constructor keys are not allowed');
+        } catch (cause) {
+          err.cause = cause;
+        }
       }
       done(err, value);
     });
   });
   app.addHook('onResponse', async (request, reply) => {
-    request.log.debug({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+    request.log.debug(
+      { method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      'request',
+    );
   });
 
   for (const s of sharedSchemas) app.addSchema(s);
-  await app.register(swagger, openapiOptions(ctx.version, [...ctx.modules.values()].flatMap((m) => m.apiTags ?? [])));
+  await app.register(
+    swagger,
+    openapiOptions(
+      ctx.version,
+      [...ctx.modules.values()].flatMap((m) => m.apiTags ?? []),
+    ),
+  );
 
   registerAuth(app, ctx);
   app.addHook('preValidation', async (request) => {
@@ -103,7 +136,9 @@ export async function buildApi(ctx: AppContext): Promise<FastifyInstance> {
     const auth = (route.config as { auth?: string } | undefined)?.auth ?? 'public';
     const needsWrite = (route.config as { needsWrite?: boolean } | undefined)?.needsWrite === true;
     const documented = (route.schema as { hide?: boolean } | undefined)?.hide !== true;
-    for (const m of methods) if (m !== 'HEAD') routes.push({ method: m, url: route.url, pattern: routePattern(route.url), auth, documented, needsWrite });
+    for (const m of methods)
+      if (m !== 'HEAD')
+        routes.push({ method: m, url: route.url, pattern: routePattern(route.url), auth, documented, needsWrite });
   });
   app.setErrorHandler(errorHandler(ctx.config.bodyLimitBytes));
   app.setNotFoundHandler(notFoundHandler(routes));
@@ -118,20 +153,32 @@ export async function buildApi(ctx: AppContext): Promise<FastifyInstance> {
   for (const m of ctx.modules.values()) m.routes?.(app, { merchantOf: (request) => merchantOf(ctx, request) });
   registerEventTypeRoutes(app, ctx);
   registerHealthRoutes(app, ctx);
-  app.get('/openapi.json', {
-    config: { auth: 'public' },
-    schema: {
-      operationId: 'openapi.get',
-      summary: 'Get this OpenAPI document',
-      description: 'This API as an OpenAPI 3.1 document, generated from the route schemas. `GET /docs` renders it as a reference page; '
-        + '`openapi-typescript` turns it into types for a typed client (docs/api.md).',
-      tags: ['operations'], security: noKey, querystring: noQuery,
-      response: {
-        200: { type: 'object', additionalProperties: true, description: 'The OpenAPI document.', examples: [{ openapi: '3.1.0', info: { title: 'payhook', version: ctx.version }, paths: {} }] },
-        ...publicErrorResponses(),
-      },
-    } as FastifySchema,
-  }, async () => app.swagger());
+  app.get(
+    '/openapi.json',
+    {
+      config: { auth: 'public' },
+      schema: {
+        operationId: 'openapi.get',
+        summary: 'Get this OpenAPI document',
+        description:
+          'This API as an OpenAPI 3.1 document, generated from the route schemas. `GET /docs` renders it as a reference page; ' +
+          '`openapi-typescript` turns it into types for a typed client (docs/api.md).',
+        tags: ['operations'],
+        security: noKey,
+        querystring: noQuery,
+        response: {
+          200: {
+            type: 'object',
+            additionalProperties: true,
+            description: 'The OpenAPI document.',
+            examples: [{ openapi: '3.1.0', info: { title: 'payhook', version: ctx.version }, paths: {} }],
+          },
+          ...publicErrorResponses(),
+        },
+      } as FastifySchema,
+    },
+    async () => app.swagger(),
+  );
   registerDocsRoutes(app);
 
   await app.ready();

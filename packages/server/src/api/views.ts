@@ -2,7 +2,16 @@
  * Store records as the API shows them: snake_case, ISO 8601 times, ids as they are. One function a
  * resource, so every route shows a resource the same way.
  */
-import type { ApiKeyRecord, Attempt, Delivery, Endpoint, EndpointSecret, EventRecord, Merchant, Page } from '../store/types.js';
+import type {
+  ApiKeyRecord,
+  Attempt,
+  Delivery,
+  Endpoint,
+  EndpointSecret,
+  EventRecord,
+  Merchant,
+  Page,
+} from '../store/types.js';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 const isoOrNull = (ms: number | null): string | null => (ms === null ? null : iso(ms));
@@ -13,9 +22,18 @@ export function merchantView(m: Merchant) {
 
 export function endpointView(e: Endpoint) {
   return {
-    id: e.id, merchant_id: e.merchantId, url: e.url, description: e.description, event_types: e.eventTypes,
-    disabled: e.disabled, disabled_reason: e.disabledReason, headers: e.headers, format: e.format,
-    timeout_ms: e.timeoutMs, created_at: iso(e.createdAt), updated_at: iso(e.updatedAt),
+    id: e.id,
+    merchant_id: e.merchantId,
+    url: e.url,
+    description: e.description,
+    event_types: e.eventTypes,
+    disabled: e.disabled,
+    disabled_reason: e.disabledReason,
+    headers: e.headers,
+    format: e.format,
+    timeout_ms: e.timeoutMs,
+    created_at: iso(e.createdAt),
+    updated_at: iso(e.updatedAt),
   };
 }
 
@@ -25,8 +43,10 @@ export function endpointView(e: Endpoint) {
  * it on the ingest path, and shows the data exactly as stored.
  */
 export function eventJson(e: EventRecord): string {
-  return `{"id":"${e.id}","merchant_id":"${e.merchantId}","type":${JSON.stringify(e.type)},"data":${e.data},`
-    + `"idempotency_key":${e.idempotencyKey === null ? 'null' : JSON.stringify(e.idempotencyKey)},"created_at":"${iso(e.createdAt)}"}`;
+  return (
+    `{"id":"${e.id}","merchant_id":"${e.merchantId}","type":${JSON.stringify(e.type)},"data":${e.data},` +
+    `"idempotency_key":${e.idempotencyKey === null ? 'null' : JSON.stringify(e.idempotencyKey)},"created_at":"${iso(e.createdAt)}"}`
+  );
 }
 
 export function eventPageJson(page: Page<EventRecord>): string {
@@ -35,21 +55,40 @@ export function eventPageJson(page: Page<EventRecord>): string {
 
 export function deliveryView(d: Delivery) {
   return {
-    id: d.id, merchant_id: d.merchantId, event_id: d.eventId, endpoint_id: d.endpointId, event_type: d.eventType,
-    status: d.status, attempt_count: d.attempts, next_attempt_at: isoOrNull(d.nextAttemptAt),
-    last_status_code: d.lastStatusCode, last_error: d.lastError, created_at: iso(d.createdAt), updated_at: iso(d.updatedAt),
+    id: d.id,
+    merchant_id: d.merchantId,
+    event_id: d.eventId,
+    endpoint_id: d.endpointId,
+    event_type: d.eventType,
+    status: d.status,
+    attempt_count: d.attempts,
+    next_attempt_at: isoOrNull(d.nextAttemptAt),
+    last_status_code: d.lastStatusCode,
+    last_error: d.lastError,
+    created_at: iso(d.createdAt),
+    updated_at: iso(d.updatedAt),
   };
 }
 
 export function attemptView(a: Attempt) {
   return {
-    id: a.id, attempt: a.attemptNo, started_at: iso(a.startedAt), duration_ms: a.durationMs, status_code: a.statusCode,
-    response_body: a.responseBody, error_class: a.errorClass, error_message: a.errorMessage, next_retry_at: isoOrNull(a.nextRetryAt),
+    id: a.id,
+    attempt: a.attemptNo,
+    started_at: iso(a.startedAt),
+    duration_ms: a.durationMs,
+    status_code: a.statusCode,
+    response_body: a.responseBody,
+    error_class: a.errorClass,
+    error_message: a.errorMessage,
+    next_retry_at: isoOrNull(a.nextRetryAt),
   };
 }
 
 export function secretsView(current: string, previous: EndpointSecret[]) {
-  return { secret: current, previous_secrets: previous.map((s) => ({ secret: s.secret, expires_at: iso(s.expiresAt ?? 0) })) };
+  return {
+    secret: current,
+    previous_secrets: previous.map((s) => ({ secret: s.secret, expires_at: iso(s.expiresAt ?? 0) })),
+  };
 }
 
 /** `{"data":[…], "next_cursor"}`. */
@@ -58,5 +97,12 @@ export function pageView<T, V>(page: Page<T>, view: (item: T) => V) {
 }
 
 export function apiKeyView(k: ApiKeyRecord) {
-  return { id: k.id, name: k.name, prefix: k.prefix, scopes: k.scopes, created_at: iso(k.createdAt), last_used_at: isoOrNull(k.lastUsedAt) };
+  return {
+    id: k.id,
+    name: k.name,
+    prefix: k.prefix,
+    scopes: k.scopes,
+    created_at: iso(k.createdAt),
+    last_used_at: isoOrNull(k.lastUsedAt),
+  };
 }

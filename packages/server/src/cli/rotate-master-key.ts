@@ -17,39 +17,66 @@ import { loadConfig } from '../config.js';
 import { decodeMasterKey, Keyring, KeyringError, newMasterKey } from '../secrets/keyring.js';
 import { keyFilePath, keyringFromSettings, MAKE_ONE, readKeyFile, writeKeyFile } from '../secrets/master-key.js';
 
-interface Flags { db?: string; databaseUrl?: string; writeKeyFile?: boolean }
+interface Flags {
+  db?: string;
+  databaseUrl?: string;
+  writeKeyFile?: boolean;
+}
 
-export async function rotateMasterKey(env: NodeJS.ProcessEnv, flags: Flags, out: (line: string) => void): Promise<{ secrets: number; headers: number }> {
-  const config = loadConfig({ ...env, ...(flags.db ? { PAYHOOK_DB: flags.db } : {}), ...(flags.databaseUrl ? { PAYHOOK_DATABASE_URL: flags.databaseUrl } : {}) });
+export async function rotateMasterKey(
+  env: NodeJS.ProcessEnv,
+  flags: Flags,
+  out: (line: string) => void,
+): Promise<{ secrets: number; headers: number }> {
+  const config = loadConfig({
+    ...env,
+    ...(flags.db ? { PAYHOOK_DB: flags.db } : {}),
+    ...(flags.databaseUrl ? { PAYHOOK_DATABASE_URL: flags.databaseUrl } : {}),
+  });
   const postgres = config.databaseUrl !== null && /^postgres(ql)?:\/\//.test(config.databaseUrl);
   let keyring: Keyring;
   let nextFile: { path: string; next: string } | null = null;
   if (flags.writeKeyFile) {
-    if (postgres) throw new KeyringError('--write-key-file is for the embedded default (SQLite); PostgreSQL takes its key from PAYHOOK_MASTER_KEY');
+    if (postgres)
+      throw new KeyringError(
+        '--write-key-file is for the embedded default (SQLite); PostgreSQL takes its key from PAYHOOK_MASTER_KEY',
+      );
     const path = keyFilePath(config.dbPath);
     if (!existsSync(path)) throw new KeyringError(`no key file at ${path}`);
     const next = `${path}.next`;
     // A `.next` file from a rotation that stopped half-way is the key some rows are sealed under: reuse it.
     const newKey = existsSync(next) ? readFileSync(next, 'utf8').trim() : (config.masterKey ?? newMasterKey());
-    const previous = [readKeyFile(path), ...config.masterKeyPrevious.map((k) => decodeMasterKey(k, 'PAYHOOK_MASTER_KEY_PREVIOUS'))];
+    const previous = [
+      readKeyFile(path),
+      ...config.masterKeyPrevious.map((k) => decodeMasterKey(k, 'PAYHOOK_MASTER_KEY_PREVIOUS')),
+    ];
     keyring = new Keyring(decodeMasterKey(newKey, 'the new master key'), previous);
     if (!existsSync(next)) writeKeyFile(next, newKey);
     nextFile = { path, next };
   } else {
     const fromEnv = keyringFromSettings(config);
     if (!fromEnv || config.masterKeyPrevious.length === 0) {
-      throw new KeyringError(`set PAYHOOK_MASTER_KEY to the new key and PAYHOOK_MASTER_KEY_PREVIOUS to the old one (${MAKE_ONE})${postgres ? '' : ', or use --write-key-file to rotate the key file'}`);
+      throw new KeyringError(
+        `set PAYHOOK_MASTER_KEY to the new key and PAYHOOK_MASTER_KEY_PREVIOUS to the old one (${MAKE_ONE})${postgres ? '' : ', or use --write-key-file to rotate the key file'}`,
+      );
     }
     keyring = fromEnv;
   }
   const { SqliteStore } = await import('../store/sqlite/store.js');
   const store = postgres
-    ? new (await import('../store/postgres/store.js')).PostgresStore({ connectionString: config.databaseUrl as string, schema: config.databaseSchema, poolSize: 2, keyring })
+    ? new (await import('../store/postgres/store.js')).PostgresStore({
+        connectionString: config.databaseUrl as string,
+        schema: config.databaseSchema,
+        poolSize: 2,
+        keyring,
+      })
     : new SqliteStore({ path: config.dbPath, synchronous: config.sqliteSynchronous, keyring });
   try {
     await store.migrate();
     const counts = await store.resealSecrets({ all: true });
-    out(`re-sealed ${counts.secrets} signing secrets and ${counts.headers} endpoint header sets under master key ${keyring.currentId}`);
+    out(
+      `re-sealed ${counts.secrets} signing secrets and ${counts.headers} endpoint header sets under master key ${keyring.currentId}`,
+    );
     if (nextFile) {
       renameSync(nextFile.next, nextFile.path);
       out(`wrote the new master key to ${nextFile.path} (back it up with the database)`);
@@ -61,14 +88,22 @@ export async function rotateMasterKey(env: NodeJS.ProcessEnv, flags: Flags, out:
 }
 
 export function registerRotateMasterKey(program: Command, fail: (err: unknown) => never): void {
-  program.command('rotate-master-key')
-    .description('re-seal signing secrets and header values under a new master key (PAYHOOK_MASTER_KEY, old key in PAYHOOK_MASTER_KEY_PREVIOUS)')
+  program
+    .command('rotate-master-key')
+    .description(
+      're-seal signing secrets and header values under a new master key (PAYHOOK_MASTER_KEY, old key in PAYHOOK_MASTER_KEY_PREVIOUS)',
+    )
     .option('--db <path>', 'SQLite file (PAYHOOK_DB)')
     .option('--database-url <url>', 'postgres://… (PAYHOOK_DATABASE_URL)')
-    .option('--write-key-file', 'embedded default: rotate the key file <db>.key (new key: PAYHOOK_MASTER_KEY, or a fresh one)')
+    .option(
+      '--write-key-file',
+      'embedded default: rotate the key file <db>.key (new key: PAYHOOK_MASTER_KEY, or a fresh one)',
+    )
     .action(async (flags: Flags) => {
       try {
         await rotateMasterKey(process.env, flags, (line) => process.stdout.write(`${line}\n`));
-      } catch (err) { fail(err); }
+      } catch (err) {
+        fail(err);
+      }
     });
 }

@@ -8,7 +8,13 @@ import { ConfigError, loadConfig, type Config, type Role } from '../config.js';
 import { KeyringError } from '../secrets/keyring.js';
 import { registerRotateMasterKey } from './rotate-master-key.js';
 
-interface ServeFlags { port?: string; host?: string; db?: string; databaseUrl?: string; role?: string }
+interface ServeFlags {
+  port?: string;
+  host?: string;
+  db?: string;
+  databaseUrl?: string;
+  role?: string;
+}
 
 function envFrom(flags: ServeFlags): NodeJS.ProcessEnv {
   const env = { ...process.env };
@@ -22,12 +28,13 @@ function envFrom(flags: ServeFlags): NodeJS.ProcessEnv {
 
 function fail(err: unknown): never {
   const config = err instanceof ConfigError || err instanceof KeyringError;
-  process.stderr.write(`payhook: ${config ? (err as Error).message : (err as Error).message ?? String(err)}\n`);
+  process.stderr.write(`payhook: ${config ? (err as Error).message : ((err as Error).message ?? String(err))}\n`);
   process.exit(config ? 2 : 1);
 }
 
 export function registerServe(program: Command): void {
-  program.command('serve')
+  program
+    .command('serve')
     .description('run the API and the dispatcher (every setting also reads PAYHOOK_* from the environment)')
     .option('-p, --port <port>', 'API port (PAYHOOK_PORT, default 8080; 0 picks a free one)')
     .option('--host <host>', 'address to listen on (PAYHOOK_HOST, default 127.0.0.1)')
@@ -37,30 +44,53 @@ export function registerServe(program: Command): void {
     .action(async (flags: ServeFlags) => {
       const env = envFrom(flags);
       let config: Config;
-      try { config = loadConfig(env); } catch (err) { fail(err); }
-      const [{ createPayhook }, { defaultModules }] = await Promise.all([import('../app.js'), import('../default-modules.js')]);
+      try {
+        config = loadConfig(env);
+      } catch (err) {
+        fail(err);
+      }
+      const [{ createPayhook }, { defaultModules }] = await Promise.all([
+        import('../app.js'),
+        import('../default-modules.js'),
+      ]);
       let modules: ReturnType<typeof defaultModules>;
-      try { modules = defaultModules(env); } catch (err) { fail(err); }
+      try {
+        modules = defaultModules(env);
+      } catch (err) {
+        fail(err);
+      }
       const app = await createPayhook(config, { modules }).catch(fail);
       await app.start().catch(fail);
       const where = config.databaseUrl ? 'PostgreSQL' : config.dbPath;
-      if (app.url) process.stdout.write(`payhook ${app.version} listening on ${app.url} (role ${config.role}, store ${where})\nAPI reference: ${app.url}/docs\n`);
+      if (app.url)
+        process.stdout.write(
+          `payhook ${app.version} listening on ${app.url} (role ${config.role}, store ${where})\nAPI reference: ${app.url}/docs\n`,
+        );
       else process.stdout.write(`payhook ${app.version} dispatching (role ${config.role}, store ${where})\n`);
       if (app.createdAdminKey) {
-        process.stdout.write(`\nAdmin key (shown once; keep it safe, or set PAYHOOK_ADMIN_KEY):\n  ${app.createdAdminKey}\n\n`);
+        process.stdout.write(
+          `\nAdmin key (shown once; keep it safe, or set PAYHOOK_ADMIN_KEY):\n  ${app.createdAdminKey}\n\n`,
+        );
       }
       let stopping = false;
       const shutdown = (signal: string) => {
         if (stopping) return;
         stopping = true;
         app.logger.info({ signal }, 'shutting down');
-        app.stop().then(() => process.exit(0), (err) => { app.logger.error({ err }, 'shutdown failed'); process.exit(1); });
+        app.stop().then(
+          () => process.exit(0),
+          (err) => {
+            app.logger.error({ err }, 'shutdown failed');
+            process.exit(1);
+          },
+        );
       };
       process.on('SIGTERM', () => shutdown('SIGTERM'));
       process.on('SIGINT', () => shutdown('SIGINT'));
     });
 
-  program.command('migrate')
+  program
+    .command('migrate')
     .description('apply database migrations and exit')
     .option('--db <path>', 'SQLite file (PAYHOOK_DB)')
     .option('--database-url <url>', 'postgres://… (PAYHOOK_DATABASE_URL)')
@@ -68,14 +98,19 @@ export function registerServe(program: Command): void {
       try {
         const env = envFrom(flags);
         const config = loadConfig(env);
-        const [{ openStore }, { defaultModules }] = await Promise.all([import('../store/open.js'), import('../default-modules.js')]);
+        const [{ openStore }, { defaultModules }] = await Promise.all([
+          import('../store/open.js'),
+          import('../default-modules.js'),
+        ]);
         const modules = defaultModules(env);
         const store = await openStore(config);
         await store.migrate(modules.flatMap((m) => (m.migrations ? [m.migrations] : [])));
         await store.resealSecrets({ all: false });
         await store.close();
         process.stdout.write('migrations applied\n');
-      } catch (err) { fail(err); }
+      } catch (err) {
+        fail(err);
+      }
     });
 
   registerRotateMasterKey(program, fail);

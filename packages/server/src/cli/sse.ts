@@ -33,7 +33,10 @@ export class SseParser {
         this.data = [];
         continue;
       }
-      if (line.startsWith(':')) { out.push({ event: 'comment', data: '', comment: line.slice(1).trim() }); continue; }
+      if (line.startsWith(':')) {
+        out.push({ event: 'comment', data: '', comment: line.slice(1).trim() });
+        continue;
+      }
       const colon = line.indexOf(':');
       const field = colon < 0 ? line : line.slice(0, colon);
       let value = colon < 0 ? '' : line.slice(colon + 1);

@@ -74,16 +74,29 @@ export class Attempts {
   /** Ready to send; synchronous unless the endpoint's signing keys must be loaded first. */
   prepare(d: ClaimedDelivery, startedAt: number): PendingAttempt | Promise<PendingAttempt> {
     const timestamp = Math.floor(startedAt / 1000);
-    const body = d.format === 'standard' ? d.body : this.o.formats.render(d.format, {
-      eventId: d.eventId, eventType: d.eventType, eventCreatedAt: d.eventCreatedAt, body: d.body, data: d.data || dataOfEnvelope(d.body),
-    });
+    const body =
+      d.format === 'standard'
+        ? d.body
+        : this.o.formats.render(d.format, {
+            eventId: d.eventId,
+            eventType: d.eventType,
+            eventCreatedAt: d.eventCreatedAt,
+            body: d.body,
+            data: d.data || dataOfEnvelope(d.body),
+          });
     const sig = this.o.signer.signature(d.endpointId, d.eventId, timestamp, body);
     return typeof sig === 'string'
       ? this.pending(d, startedAt, timestamp, body, sig)
       : sig.then((s) => this.pending(d, startedAt, timestamp, body, s));
   }
 
-  private pending(d: ClaimedDelivery, startedAt: number, timestamp: number, body: string, signature: string): PendingAttempt {
+  private pending(
+    d: ClaimedDelivery,
+    startedAt: number,
+    timestamp: number,
+    body: string,
+    signature: string,
+  ): PendingAttempt {
     return {
       delivery: d,
       attemptNo: d.attempts + 1,
@@ -108,18 +121,27 @@ export class Attempts {
     // A refused destination fails at once: retrying cannot unblock it (the URL or PAYHOOK_ALLOW_NETWORKS
     // must change), and days of retries would only hide the failure. Once fixed, the delivery is
     // retried by hand (POST /v1/deliveries/{id}/retry).
-    const decision: Decision = res.errorClass === 'blocked'
-      ? { outcome: 'failed', disableEndpoint: false }
-      : decide(this.o.policy, p.attemptNo, res.statusCode, parseRetryAfter(res.retryAfter, Date.now()));
+    const decision: Decision =
+      res.errorClass === 'blocked'
+        ? { outcome: 'failed', disableEndpoint: false }
+        : decide(this.o.policy, p.attemptNo, res.statusCode, parseRetryAfter(res.retryAfter, Date.now()));
     this.o.metrics.attempt(res.errorClass, res.durationMs);
     const c = this.o.metrics.counters;
     if (decision.outcome === 'succeeded') c.deliveriesSucceeded++;
     else if (decision.outcome === 'failed') c.deliveriesFailed++;
     else c.deliveriesRetried++;
     return {
-      attemptId: newId('att', p.startedAt), deliveryId: d.id, owner: this.o.owner, attemptNo: p.attemptNo, startedAt: p.startedAt,
-      durationMs: res.durationMs, statusCode: res.statusCode, responseBody: res.responseBody,
-      errorClass: res.errorClass, errorMessage: res.errorMessage, outcome: decision.outcome,
+      attemptId: newId('att', p.startedAt),
+      deliveryId: d.id,
+      owner: this.o.owner,
+      attemptNo: p.attemptNo,
+      startedAt: p.startedAt,
+      durationMs: res.durationMs,
+      statusCode: res.statusCode,
+      responseBody: res.responseBody,
+      errorClass: res.errorClass,
+      errorMessage: res.errorMessage,
+      outcome: decision.outcome,
       nextAttemptAt: decision.outcome === 'retry' ? Date.now() + decision.delayMs : null,
       disableEndpoint: decision.outcome === 'failed' && decision.disableEndpoint,
     };
@@ -131,8 +153,16 @@ export class Attempts {
     const attemptNo = d.attempts + 1;
     const decision = decide(this.o.policy, attemptNo, null);
     return {
-      attemptId: newId('att', startedAt), deliveryId: d.id, owner: this.o.owner, attemptNo, startedAt, durationMs: 0,
-      statusCode: null, responseBody: null, errorClass: 'unknown', errorMessage: 'payhook could not prepare the request',
+      attemptId: newId('att', startedAt),
+      deliveryId: d.id,
+      owner: this.o.owner,
+      attemptNo,
+      startedAt,
+      durationMs: 0,
+      statusCode: null,
+      responseBody: null,
+      errorClass: 'unknown',
+      errorMessage: 'payhook could not prepare the request',
       outcome: decision.outcome === 'succeeded' ? 'retry' : decision.outcome,
       nextAttemptAt: decision.outcome === 'retry' ? Date.now() + decision.delayMs : null,
     };

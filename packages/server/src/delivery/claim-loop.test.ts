@@ -38,11 +38,20 @@ afterEach(async () => {
 function startLoop(held: { claimed: number }, maxClaimed = 100) {
   const batches: number[] = [];
   const l = new ClaimLoop({
-    store, logger: pino({ level: 'silent' }), metrics: new Metrics(), owner: 'loop-test',
-    leaseMs: 60_000, pollIntervalMs: 60_000, claimBatch: 2, maxClaimed,
+    store,
+    logger: pino({ level: 'silent' }),
+    metrics: new Metrics(),
+    owner: 'loop-test',
+    leaseMs: 60_000,
+    pollIntervalMs: 60_000,
+    claimBatch: 2,
+    maxClaimed,
     claimed: () => held.claimed,
     saturated: () => [],
-    accept: (batch) => { batches.push(batch.length); held.claimed += batch.length; },
+    accept: (batch) => {
+      batches.push(batch.length);
+      held.claimed += batch.length;
+    },
   });
   loop = l;
   l.start();
@@ -63,8 +72,17 @@ async function appendEvents(n: number): Promise<void> {
 test('IDLE until started; with nothing due it SLEEPS; new events wake it, a full batch is claimed again at once, a short one ends in SLEEPING', async () => {
   const held = { claimed: 0 };
   const l = new ClaimLoop({
-    store, logger: pino({ level: 'silent' }), metrics: new Metrics(), owner: 'idle', leaseMs: 60_000, pollIntervalMs: 60_000,
-    claimBatch: 2, maxClaimed: 100, claimed: () => held.claimed, saturated: () => [], accept: () => {},
+    store,
+    logger: pino({ level: 'silent' }),
+    metrics: new Metrics(),
+    owner: 'idle',
+    leaseMs: 60_000,
+    pollIntervalMs: 60_000,
+    claimBatch: 2,
+    maxClaimed: 100,
+    claimed: () => held.claimed,
+    saturated: () => [],
+    accept: () => {},
   });
   assert.equal(l.mode, 'IDLE');
 

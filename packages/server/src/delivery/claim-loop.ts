@@ -103,13 +103,19 @@ export class ClaimLoop {
 
   private wake(): void {
     const w = this.wakeUp;
-    if (w) { this.wakeUp = null; w(); }
+    if (w) {
+      this.wakeUp = null;
+      w();
+    }
   }
 
   /** Waits in `mode` for `ms` or a wake-up, then returns to CLAIMING (unless stopped meanwhile). */
   private wait(mode: WaitingMode, ms: number): Promise<void> {
     if (this.current === 'STOPPED') return Promise.resolve();
-    if (this.kicked) { this.kicked = false; return Promise.resolve(); }
+    if (this.kicked) {
+      this.kicked = false;
+      return Promise.resolve();
+    }
     this.current = mode;
     return new Promise((resolve) => {
       const done = () => {
@@ -118,7 +124,10 @@ export class ClaimLoop {
         resolve();
       };
       const t = setTimeout(done, ms);
-      this.wakeUp = () => { clearTimeout(t); done(); };
+      this.wakeUp = () => {
+        clearTimeout(t);
+        done();
+      };
     });
   }
 
@@ -128,13 +137,22 @@ export class ClaimLoop {
     while (this.current !== 'STOPPED') {
       const room = maxClaimed - this.o.claimed();
       // Wait for a useful amount of room rather than claiming in dribs: each claim is a transaction.
-      if (room < Math.min(32, maxClaimed / 4)) { await this.wait('WAITING_FOR_ROOM', pollIntervalMs); continue; }
+      if (room < Math.min(32, maxClaimed / 4)) {
+        await this.wait('WAITING_FOR_ROOM', pollIntervalMs);
+        continue;
+      }
       this.kicked = false; // this claim sees everything committed so far
       let batch: ClaimedDelivery[];
       const now = Date.now();
       const limit = Math.min(room, claimBatch);
       try {
-        batch = await store.claimDue({ now, limit, leaseMs, owner: this.o.owner, excludeEndpoints: this.o.saturated() });
+        batch = await store.claimDue({
+          now,
+          limit,
+          leaseMs,
+          owner: this.o.owner,
+          excludeEndpoints: this.o.saturated(),
+        });
         backoff = FIRST_BACKOFF_MS;
       } catch (err) {
         this.o.logger.error({ err }, 'claiming deliveries failed; retrying');
@@ -150,7 +168,11 @@ export class ClaimLoop {
         if (batch.length >= limit) continue; // a full batch may have left more behind
       }
       let next: number | null = null;
-      try { next = await store.nextDueAt(); } catch { /* poll below */ }
+      try {
+        next = await store.nextDueAt();
+      } catch {
+        /* poll below */
+      }
       // Due work that was not claimed belongs to saturated endpoints: a finished send wakes the loop.
       const dueNow = next !== null && next <= now;
       const ms = next === null || dueNow ? pollIntervalMs : Math.min(next - now, pollIntervalMs);

@@ -69,7 +69,12 @@ export class DestinationError extends Error {
   }
 }
 
-interface Subnet { address: string; prefix: number; family: 'ipv4' | 'ipv6'; label: string }
+interface Subnet {
+  address: string;
+  prefix: number;
+  family: 'ipv4' | 'ipv6';
+  label: string;
+}
 
 /** Parses `a.b.c.d/n` or `x::y/n` (a bare address means a single host); throws on anything else. */
 export function parseCidr(text: string): { address: string; prefix: number; family: 'ipv4' | 'ipv6' } {
@@ -80,7 +85,8 @@ export function parseCidr(text: string): { address: string; prefix: number; fami
   if (version === 0) throw new Error(`"${text}" is not an IP address or CIDR range`);
   const max = version === 4 ? 32 : 128;
   const prefixText = slash === -1 ? String(max) : trimmed.slice(slash + 1);
-  if (!/^\d{1,3}$/.test(prefixText) || Number(prefixText) > max) throw new Error(`"${text}" has a prefix length outside 0-${max}`);
+  if (!/^\d{1,3}$/.test(prefixText) || Number(prefixText) > max)
+    throw new Error(`"${text}" has a prefix length outside 0-${max}`);
   return { address, prefix: Number(prefixText), family: version === 4 ? 'ipv4' : 'ipv6' };
 }
 
@@ -142,7 +148,10 @@ export class DestinationPolicy {
     if (this.allowedList.check(ip, family)) return { allowed: true };
     if (!this.refusedList.check(ip, family)) return { allowed: true };
     const range = this.refused.find((r) => r.family === family && this.inSubnet(ip, family, r));
-    return { allowed: false, reason: `${ip} is in a refused range: ${range?.label ?? 'not a public address'} (${range ? `${range.address}/${range.prefix}` : '?'})` };
+    return {
+      allowed: false,
+      reason: `${ip} is in a refused range: ${range?.label ?? 'not a public address'} (${range ? `${range.address}/${range.prefix}` : '?'})`,
+    };
   }
 
   /**

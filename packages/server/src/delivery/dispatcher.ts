@@ -77,23 +77,41 @@ export class Dispatcher {
   private readonly unsubscribe: () => void;
 
   constructor(options: DispatcherOptions) {
-    const o = this.o = options;
+    this.o = options;
+    const o = options;
     this.signer = o.signer ?? new Signer(o.store);
-    this.unsubscribe = o.bus?.on('endpoint:changed', ({ endpointId }) => this.signer.invalidate(endpointId)) ?? (() => {});
+    this.unsubscribe =
+      o.bus?.on('endpoint:changed', ({ endpointId }) => this.signer.invalidate(endpointId)) ?? (() => {});
     const governor = new EndpointGovernor({
       maxPerEndpoint: o.maxInFlightPerEndpoint,
       claimBatch: o.claimBatch,
       holdBack: (endpointId, until) => {
-        o.store.deferEndpoint(endpointId, until)
-          .catch((err) => o.logger.warn({ err, endpoint: endpointId }, 'holding back a failing endpoint failed; it is only slowed'));
+        o.store
+          .deferEndpoint(endpointId, until)
+          .catch((err) =>
+            o.logger.warn({ err, endpoint: endpointId }, 'holding back a failing endpoint failed; it is only slowed'),
+          );
       },
     });
     this.queues = new EndpointQueues({
-      maxInFlight: o.maxInFlight, leaseMs: o.leaseMs, timeoutMs: o.timeoutMs, governor,
-      send: (d) => { this.inFlightSends.set(d.id, this.send(d)); },
+      maxInFlight: o.maxInFlight,
+      leaseMs: o.leaseMs,
+      timeoutMs: o.timeoutMs,
+      governor,
+      send: (d) => {
+        this.inFlightSends.set(d.id, this.send(d));
+      },
       giveBack: (ids, why) => {
-        o.store.releaseClaims(this.owner, ids).catch((err) => o.logger.warn({ err },
-          why === 'excess' ? 'releasing excess claims failed; their lease will expire' : 'giving back claims failed; their lease will expire'));
+        o.store
+          .releaseClaims(this.owner, ids)
+          .catch((err) =>
+            o.logger.warn(
+              { err },
+              why === 'excess'
+                ? 'releasing excess claims failed; their lease will expire'
+                : 'giving back claims failed; their lease will expire',
+            ),
+          );
       },
     });
     const http = new HttpClient({
@@ -106,14 +124,27 @@ export class Dispatcher {
       userAgent: o.userAgent,
     });
     this.attempts = new Attempts({
-      signer: this.signer, http, policy: o.policy, owner: this.owner, userAgent: o.userAgent, timeoutMs: o.timeoutMs,
-      logger: o.logger, metrics: o.metrics, formats: o.formats ?? STANDARD_ONLY,
+      signer: this.signer,
+      http,
+      policy: o.policy,
+      owner: this.owner,
+      userAgent: o.userAgent,
+      timeoutMs: o.timeoutMs,
+      logger: o.logger,
+      metrics: o.metrics,
+      formats: o.formats ?? STANDARD_ONLY,
       observe: (endpointId, errorClass, durationMs) => governor.observe(endpointId, errorClass, durationMs),
     });
     this.results = new ResultWriter({ store: o.store, logger: o.logger, metrics: o.metrics });
     this.loop = new ClaimLoop({
-      store: o.store, logger: o.logger, metrics: o.metrics, owner: this.owner,
-      leaseMs: o.leaseMs, pollIntervalMs: o.pollIntervalMs, claimBatch: o.claimBatch, maxClaimed: this.queues.maxClaimed,
+      store: o.store,
+      logger: o.logger,
+      metrics: o.metrics,
+      owner: this.owner,
+      leaseMs: o.leaseMs,
+      pollIntervalMs: o.pollIntervalMs,
+      claimBatch: o.claimBatch,
+      maxClaimed: this.queues.maxClaimed,
       claimed: () => this.queues.claimed,
       saturated: () => this.queues.saturated(),
       accept: (batch, leaseEnd) => this.queues.accept(batch, leaseEnd),
@@ -159,12 +190,17 @@ export class Dispatcher {
     this.unsubscribe();
     await this.loop.stop();
     const queued = this.queues.drain();
-    if (queued.length) await this.o.store.releaseClaims(this.owner, queued).catch((err) => this.o.logger.warn({ err }, 'releasing claims failed; their lease will expire'));
+    if (queued.length)
+      await this.o.store
+        .releaseClaims(this.owner, queued)
+        .catch((err) => this.o.logger.warn({ err }, 'releasing claims failed; their lease will expire'));
     if (this.inFlightSends.size > 0) {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
         Promise.allSettled([...this.inFlightSends.values()]),
-        new Promise((r) => { timer = setTimeout(r, deadlineMs); }),
+        new Promise((r) => {
+          timer = setTimeout(r, deadlineMs);
+        }),
       ]);
       clearTimeout(timer);
       if (this.inFlightSends.size > 0) {

@@ -11,10 +11,19 @@ function governor(maxPerEndpoint = 8, claimBatch = 100) {
   let now = 1_700_000_000_000;
   const holds: { endpointId: EndpointId; until: number }[] = [];
   const g = new EndpointGovernor({
-    maxPerEndpoint, claimBatch, clock: () => now,
+    maxPerEndpoint,
+    claimBatch,
+    clock: () => now,
     holdBack: (endpointId, until) => holds.push({ endpointId, until }),
   });
-  return { g, holds, advance: (ms: number) => { now += ms; }, now: () => now };
+  return {
+    g,
+    holds,
+    advance: (ms: number) => {
+      now += ms;
+    },
+    now: () => now,
+  };
 }
 
 test('an unknown endpoint starts at one request in flight and two claims', () => {
@@ -29,7 +38,10 @@ test('quick answers raise the limit one at a time up to the ceiling; a fast endp
   const { g } = governor(4, 100);
   const ep = newId('ep');
   const limits: number[] = [];
-  for (let i = 0; i < 6; i++) { g.observe(ep, null, 20); limits.push(g.limitOf(ep)); }
+  for (let i = 0; i < 6; i++) {
+    g.observe(ep, null, 20);
+    limits.push(g.limitOf(ep));
+  }
   assert.deepEqual(limits, [2, 3, 4, 4, 4, 4]);
   assert.equal(g.allowance(ep), 100);
   // A 5xx is an answer: it does not slow the endpoint down.
@@ -43,7 +55,14 @@ test('a timeout, a refused or reset connection, or a slow answer halves the limi
   for (let i = 0; i < 15; i++) g.observe(ep, null, 10);
   assert.equal(g.limitOf(ep), 16);
   const after: number[] = [];
-  for (const [cls, ms] of [['timeout', 5000], ['refused', 1], [null, 1500], ['reset', 3], ['dns', 2], ['tls', 2]] as const) {
+  for (const [cls, ms] of [
+    ['timeout', 5000],
+    ['refused', 1],
+    [null, 1500],
+    ['reset', 3],
+    ['dns', 2],
+    ['tls', 2],
+  ] as const) {
     g.observe(ep, cls, ms);
     after.push(g.limitOf(ep));
   }
@@ -69,7 +88,10 @@ test('an endpoint failing at a limit of 1 is held back 5 s, doubling to 60 s, un
     waits.push(holds[holds.length - 1].until - now());
   }
   assert.deepEqual(waits, [10_000, 20_000, 40_000, 60_000, 60_000, 60_000]);
-  assert.ok(holds.every((h) => h.endpointId === ep), 'other endpoints are not held back');
+  assert.ok(
+    holds.every((h) => h.endpointId === ep),
+    'other endpoints are not held back',
+  );
   assert.equal(g.limitOf(other), 1);
 
   // An HTTP error status is an answer but not a recovery: the next hold still doubles.

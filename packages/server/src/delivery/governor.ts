@@ -39,7 +39,13 @@ export interface GovernorOptions {
 
 /** Classes of failure that mean the endpoint is struggling (no answer at all), unlike an HTTP error status. */
 function unreachable(errorClass: ErrorClass | null): boolean {
-  return errorClass === 'timeout' || errorClass === 'refused' || errorClass === 'reset' || errorClass === 'dns' || errorClass === 'tls';
+  return (
+    errorClass === 'timeout' ||
+    errorClass === 'refused' ||
+    errorClass === 'reset' ||
+    errorClass === 'dns' ||
+    errorClass === 'tls'
+  );
 }
 
 export class EndpointGovernor {
@@ -79,9 +85,10 @@ export class EndpointGovernor {
 
     const limit = this.limitOf(endpointId);
     const failed = unreachable(errorClass);
-    const next = failed || durationMs >= FAST_ENDPOINT_MS
-      ? Math.max(1, Math.floor(limit / 2))
-      : Math.min(this.o.maxPerEndpoint, limit + 1);
+    const next =
+      failed || durationMs >= FAST_ENDPOINT_MS
+        ? Math.max(1, Math.floor(limit / 2))
+        : Math.min(this.o.maxPerEndpoint, limit + 1);
     if (this.limits.size > MAX_TRACKED) this.limits.clear();
     this.limits.set(endpointId, next);
     if (failed && limit === 1) this.holdBack(endpointId);

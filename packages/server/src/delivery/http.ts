@@ -9,7 +9,7 @@
 import { Agent, request } from 'undici';
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import type { ErrorClass } from '../store/types.js';
-import { DestinationError, DestinationPolicy } from './destinations.js';
+import { DestinationError, type DestinationPolicy } from './destinations.js';
 
 export const RESPONSE_EXCERPT_BYTES = 4096;
 const DRAIN_LIMIT_BYTES = 64 * 1024;
@@ -25,7 +25,10 @@ export interface HttpResult {
 }
 
 /** `dns.lookup`'s shape with `all: true`: every address a name resolves to. */
-export type LookupAll = (hostname: string, callback: (err: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void) => void;
+export type LookupAll = (
+  hostname: string,
+  callback: (err: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void,
+) => void;
 
 const systemLookup: LookupAll = (hostname, cb) => dnsLookup(hostname, { all: true }, cb);
 
@@ -65,7 +68,8 @@ export class HttpClient {
         lookup: (hostname: string, opts: object, cb: LookupCallback) => {
           resolve(hostname, (err, list) => {
             if (err) return cb(err, []);
-            if (list.length === 0) return cb(Object.assign(new Error(`${hostname} did not resolve`), { code: 'ENOTFOUND' }), []);
+            if (list.length === 0)
+              return cb(Object.assign(new Error(`${hostname} did not resolve`), { code: 'ENOTFOUND' }), []);
             for (const a of list) {
               const verdict = policy.check(a.address);
               if (!verdict.allowed) return cb(new DestinationError(`${hostname} resolves to ${verdict.reason}`), []);
@@ -85,13 +89,30 @@ export class HttpClient {
    */
   async post(url: string, headers: Record<string, string>, body: string, timeoutMs: number): Promise<HttpResult> {
     const started = performance.now();
-    const done = (r: Omit<HttpResult, 'durationMs'>): HttpResult => ({ ...r, durationMs: Math.round(performance.now() - started) });
-    let verdict;
-    try { verdict = this.destinations.checkUrl(url); } catch {
-      return done({ statusCode: null, responseBody: null, retryAfter: undefined, errorClass: 'invalid_url', errorMessage: 'invalid URL' });
+    const done = (r: Omit<HttpResult, 'durationMs'>): HttpResult => ({
+      ...r,
+      durationMs: Math.round(performance.now() - started),
+    });
+    let verdict: ReturnType<DestinationPolicy['checkUrl']>;
+    try {
+      verdict = this.destinations.checkUrl(url);
+    } catch {
+      return done({
+        statusCode: null,
+        responseBody: null,
+        retryAfter: undefined,
+        errorClass: 'invalid_url',
+        errorMessage: 'invalid URL',
+      });
     }
     if (!verdict.allowed) {
-      return done({ statusCode: null, responseBody: null, retryAfter: undefined, errorClass: 'blocked', errorMessage: `destination not allowed: ${verdict.reason}` });
+      return done({
+        statusCode: null,
+        responseBody: null,
+        retryAfter: undefined,
+        errorClass: 'blocked',
+        errorMessage: `destination not allowed: ${verdict.reason}`,
+      });
     }
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(), timeoutMs);
@@ -108,22 +129,34 @@ export class HttpClient {
       const length = Number(res.headers['content-length']);
       // Most receivers answer with a short body and a content-length: read it in one go (one promise)
       // instead of iterating the stream chunk by chunk.
-      const responseBody = length === 0
-        ? (await res.body.dump(), null)
-        : length > 0 && length <= DRAIN_LIMIT_BYTES
-          ? excerpt(await res.body.text())
-          : await readExcerpt(res.body);
+      let responseBody: string | null;
+      if (length === 0) {
+        await res.body.dump();
+        responseBody = null;
+      } else if (length > 0 && length <= DRAIN_LIMIT_BYTES) responseBody = excerpt(await res.body.text());
+      else responseBody = await readExcerpt(res.body);
       const ra = res.headers['retry-after'];
       return done({
         statusCode: res.statusCode,
         responseBody,
         retryAfter: Array.isArray(ra) ? ra[0] : ra,
-        errorClass: res.statusCode >= 200 && res.statusCode < 300 ? null : res.statusCode >= 300 && res.statusCode < 400 ? 'redirect' : 'http_status',
+        errorClass:
+          res.statusCode >= 200 && res.statusCode < 300
+            ? null
+            : res.statusCode >= 300 && res.statusCode < 400
+              ? 'redirect'
+              : 'http_status',
         errorMessage: res.statusCode >= 200 && res.statusCode < 300 ? null : `HTTP ${res.statusCode}`,
       });
     } catch (err) {
       if (deadline.signal.aborted) {
-        return done({ statusCode: null, responseBody: null, retryAfter: undefined, errorClass: 'timeout', errorMessage: `no complete answer within ${timeoutMs} ms` });
+        return done({
+          statusCode: null,
+          responseBody: null,
+          retryAfter: undefined,
+          errorClass: 'timeout',
+          errorMessage: `no complete answer within ${timeoutMs} ms`,
+        });
       }
       const { errorClass, message } = classifyError(err);
       return done({ statusCode: null, responseBody: null, retryAfter: undefined, errorClass, errorMessage: message });
@@ -159,7 +192,10 @@ async function readExcerpt(body: AsyncIterable<Buffer> & { destroy(err?: Error):
       chunks.push(part);
       kept += part.length;
     }
-    if (seen > DRAIN_LIMIT_BYTES) { body.destroy(); break; }
+    if (seen > DRAIN_LIMIT_BYTES) {
+      body.destroy();
+      break;
+    }
   }
   return kept === 0 ? null : Buffer.concat(chunks).toString('utf8');
 }
@@ -170,18 +206,38 @@ export function classifyError(err: unknown): { errorClass: ErrorClass; message: 
   const code = e.code ?? e.cause?.code ?? '';
   const name = e.name ?? '';
   if (code === 'PAYHOOK_BLOCKED') return { errorClass: 'blocked', message: e.message ?? 'blocked address' };
-  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT' ||
-      code === 'ETIMEDOUT' || name === 'TimeoutError' || name === 'AbortError') {
+  if (
+    code === 'UND_ERR_HEADERS_TIMEOUT' ||
+    code === 'UND_ERR_BODY_TIMEOUT' ||
+    code === 'UND_ERR_CONNECT_TIMEOUT' ||
+    code === 'ETIMEDOUT' ||
+    name === 'TimeoutError' ||
+    name === 'AbortError'
+  ) {
     return { errorClass: 'timeout', message: 'timed out waiting for the endpoint' };
   }
   if (code === 'ECONNREFUSED') return { errorClass: 'refused', message: 'connection refused' };
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME') return { errorClass: 'dns', message: 'host name did not resolve' };
-  if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_SOCKET' || code === 'UND_ERR_CLOSED' || code === 'ECONNABORTED') {
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME')
+    return { errorClass: 'dns', message: 'host name did not resolve' };
+  if (
+    code === 'ECONNRESET' ||
+    code === 'EPIPE' ||
+    code === 'UND_ERR_SOCKET' ||
+    code === 'UND_ERR_CLOSED' ||
+    code === 'ECONNABORTED'
+  ) {
     return { errorClass: 'reset', message: 'connection closed by the endpoint' };
   }
-  if (code.startsWith('ERR_TLS') || code.startsWith('CERT_') || code.includes('CERT') || code === 'DEPTH_ZERO_SELF_SIGNED_CERT' || code === 'ERR_SSL_WRONG_VERSION_NUMBER') {
+  if (
+    code.startsWith('ERR_TLS') ||
+    code.startsWith('CERT_') ||
+    code.includes('CERT') ||
+    code === 'DEPTH_ZERO_SELF_SIGNED_CERT' ||
+    code === 'ERR_SSL_WRONG_VERSION_NUMBER'
+  ) {
     return { errorClass: 'tls', message: `TLS error (${code})` };
   }
-  if (code === 'ERR_INVALID_URL' || code === 'UND_ERR_INVALID_ARG') return { errorClass: 'invalid_url', message: 'invalid URL' };
+  if (code === 'ERR_INVALID_URL' || code === 'UND_ERR_INVALID_ARG')
+    return { errorClass: 'invalid_url', message: 'invalid URL' };
   return { errorClass: 'unknown', message: code ? `network error (${code})` : 'network error' };
 }

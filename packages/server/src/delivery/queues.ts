@@ -60,11 +60,17 @@ export class EndpointQueues {
     const excess: DeliveryId[] = [];
     for (const d of batch) {
       const n = (this.claimedByEndpoint.get(d.endpointId) ?? 0) + 1;
-      if (n > this.o.governor.allowance(d.endpointId)) { excess.push(d.id); continue; }
+      if (n > this.o.governor.allowance(d.endpointId)) {
+        excess.push(d.id);
+        continue;
+      }
       this.claimedByEndpoint.set(d.endpointId, n);
       this.claimed++;
       let q = this.queues.get(d.endpointId);
-      if (!q) { q = []; this.queues.set(d.endpointId, q); }
+      if (!q) {
+        q = [];
+        this.queues.set(d.endpointId, q);
+      }
       q.push({ delivery: d, leaseEnd });
     }
     if (excess.length > 0) this.o.giveBack(excess, 'excess');
@@ -108,7 +114,10 @@ export class EndpointQueues {
       // The margin is at most half the slack between lease and timeout, so a fresh claim always passes.
       const timeout = d.timeoutMs ?? this.o.timeoutMs;
       const margin = Math.min(LEASE_MARGIN_MS, Math.max(0, this.o.leaseMs - timeout) / 2);
-      if (leaseEnd - Date.now() < timeout + margin) { expiring.push(d.id); continue; }
+      if (leaseEnd - Date.now() < timeout + margin) {
+        expiring.push(d.id);
+        continue;
+      }
       active++;
       this.inFlight++;
       this.o.send(d);

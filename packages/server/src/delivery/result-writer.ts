@@ -34,11 +34,17 @@ export class ResultWriter {
   }
 
   private schedule(): void {
-    if (this.results.length >= RESULT_BATCH) { void this.flush(); return; }
+    if (this.results.length >= RESULT_BATCH) {
+      void this.flush();
+      return;
+    }
     if (this.scheduled) return;
     this.scheduled = true;
     // One flush per event-loop turn: every response that arrived in this turn shares a transaction.
-    setImmediate(() => { this.scheduled = false; void this.flush(); });
+    setImmediate(() => {
+      this.scheduled = false;
+      void this.flush();
+    });
   }
 
   /** Writes buffered results. On a database error they stay buffered and are tried again. */
@@ -57,6 +63,10 @@ export class ResultWriter {
         setTimeout(() => this.schedule(), RETRY_MS).unref();
       }
     })();
-    try { await this.writing; } finally { this.writing = null; }
+    try {
+      await this.writing;
+    } finally {
+      this.writing = null;
+    }
   }
 }

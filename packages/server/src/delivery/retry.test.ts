@@ -28,13 +28,23 @@ test('410 fails at once and disables the endpoint', () => {
 test('Retry-After on 429 and 503 is honoured within [scheduled, 2 x scheduled]', () => {
   assert.deepEqual(decide(policy, 1, 429, 7_000), { outcome: 'retry', delayMs: 7_000 });
   assert.deepEqual(decide(policy, 1, 503, 1_000), { outcome: 'retry', delayMs: 5_000 }, 'not sooner than scheduled');
-  assert.deepEqual(decide(policy, 1, 429, 3_600_000), { outcome: 'retry', delayMs: 10_000 }, 'at most twice the scheduled delay');
+  assert.deepEqual(
+    decide(policy, 1, 429, 3_600_000),
+    { outcome: 'retry', delayMs: 10_000 },
+    'at most twice the scheduled delay',
+  );
   assert.deepEqual(decide(policy, 1, 500, 7_000), { outcome: 'retry', delayMs: 5_000 }, 'ignored on other statuses');
 });
 
 test('jitter stays within ±fraction', () => {
-  assert.equal(jittered(10_000, 0.2, () => 0), 8_000);
-  assert.equal(jittered(10_000, 0.2, () => 1), 12_000);
+  assert.equal(
+    jittered(10_000, 0.2, () => 0),
+    8_000,
+  );
+  assert.equal(
+    jittered(10_000, 0.2, () => 1),
+    12_000,
+  );
   for (let i = 0; i < 1000; i++) {
     const v = jittered(10_000, 0.2);
     assert.ok(v >= 8_000 && v <= 12_000, String(v));

@@ -30,11 +30,29 @@ test('the server signs every v1 vector exactly, and with two secrets sends both 
     assert.ok(cases.length >= 1);
     for (const [i, c] of cases.entries()) {
       const id = `ep_${String(i).padStart(26, '0')}` as const;
-      await store.createEndpoint({ id, merchantId: merchant.id, url: 'https://example.com/h', description: '', eventTypes: null, disabled: false, headers: {}, format: 'standard', timeoutMs: null, secret: c.secret, now: Date.now() });
+      await store.createEndpoint({
+        id,
+        merchantId: merchant.id,
+        url: 'https://example.com/h',
+        description: '',
+        eventTypes: null,
+        disabled: false,
+        headers: {},
+        format: 'standard',
+        timeoutMs: null,
+        secret: c.secret,
+        now: Date.now(),
+      });
       const signer = new Signer(store);
       assert.equal(await signer.signature(id, c.id as EventId, c.timestamp, c.payload), c.signature, c.name);
       // Rotation: the new secret signs first, the old one still signs until it expires.
-      await store.rotateSecret(merchant.id, id, 'whsec_BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=', Date.now(), Date.now() + 60_000);
+      await store.rotateSecret(
+        merchant.id,
+        id,
+        'whsec_BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=',
+        Date.now(),
+        Date.now() + 60_000,
+      );
       const both = await new Signer(store).signature(id, c.id as EventId, c.timestamp, c.payload);
       assert.equal(both.split(' ').length, 2);
       assert.ok(both.split(' ').includes(c.signature));

@@ -20,7 +20,10 @@ export class Signer {
   private readonly cache = new Map<EndpointId, CachedKeys>();
   private readonly loading = new Map<EndpointId, Promise<CachedKeys>>();
 
-  constructor(private readonly store: Store, private readonly ttlMs = 5_000) {}
+  constructor(
+    private readonly store: Store,
+    private readonly ttlMs = 5_000,
+  ) {}
 
   invalidate(endpointId: EndpointId): void {
     this.cache.delete(endpointId);
@@ -31,11 +34,17 @@ export class Signer {
     if (hit && now - hit.loadedAt < this.ttlMs) return hit;
     let p = this.loading.get(endpointId);
     if (!p) {
-      p = this.store.getSigningSecrets(endpointId, now).then((secrets) => {
-        const entry = { keys: secrets.map((s) => ({ key: decodeSecret(s.secret), expiresAt: s.expiresAt })), loadedAt: now };
-        this.cache.set(endpointId, entry);
-        return entry;
-      }).finally(() => this.loading.delete(endpointId));
+      p = this.store
+        .getSigningSecrets(endpointId, now)
+        .then((secrets) => {
+          const entry = {
+            keys: secrets.map((s) => ({ key: decodeSecret(s.secret), expiresAt: s.expiresAt })),
+            loadedAt: now,
+          };
+          this.cache.set(endpointId, entry);
+          return entry;
+        })
+        .finally(() => this.loading.delete(endpointId));
       this.loading.set(endpointId, p);
     }
     return p;
@@ -52,7 +61,13 @@ export class Signer {
     return this.keysFor(endpointId, wallNow).then((keys) => this.sign(keys, endpointId, msgId, timestampSeconds, body));
   }
 
-  private sign({ keys }: CachedKeys, endpointId: string, msgId: string, timestampSeconds: number, body: string): string {
+  private sign(
+    { keys }: CachedKeys,
+    endpointId: string,
+    msgId: string,
+    timestampSeconds: number,
+    body: string,
+  ): string {
     const now = timestampSeconds * 1000;
     const prefix = `${msgId}.${timestampSeconds}.`;
     let out = '';

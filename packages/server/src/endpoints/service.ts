@@ -12,8 +12,20 @@ export type FilterCheck = (merchantId: MerchantId, filters: readonly string[]) =
 
 /** Headers payhook sets itself; an endpoint's custom headers may not replace them. */
 const RESERVED_HEADERS = new Set([
-  'webhook-id', 'webhook-timestamp', 'webhook-signature', 'content-type', 'content-length', 'user-agent', 'host',
-  'connection', 'transfer-encoding', 'keep-alive', 'upgrade', 'te', 'trailer', 'expect',
+  'webhook-id',
+  'webhook-timestamp',
+  'webhook-signature',
+  'content-type',
+  'content-length',
+  'user-agent',
+  'host',
+  'connection',
+  'transfer-encoding',
+  'keep-alive',
+  'upgrade',
+  'te',
+  'trailer',
+  'expect',
 ]);
 const HEADER_NAME_RE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const MAX_URL_LENGTH = 2048;
@@ -24,6 +36,7 @@ const MAX_URL_LENGTH = 2048;
  * registration, rather than failing every delivery later.
  */
 export function isFieldValue(value: string): boolean {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the class names the allowed bytes; HTAB (\x09) is one of them.
   return /^(?:[\x21-\x7e\x80-\xff](?:[\x20\x09\x21-\x7e\x80-\xff]*[\x21-\x7e\x80-\xff])?)?$/.test(value);
 }
 
@@ -47,14 +60,23 @@ function fail(code: 'invalid_url' | 'validation_failed', message: string, field:
  * after DNS on every connection (delivery/http.ts).
  */
 export function validateUrl(value: unknown, destinations?: DestinationPolicy): string {
-  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_URL_LENGTH) fail('invalid_url', 'url must be an absolute http(s) URL of at most 2048 characters', 'url');
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_URL_LENGTH)
+    fail('invalid_url', 'url must be an absolute http(s) URL of at most 2048 characters', 'url');
   let u: URL;
-  try { u = new URL(value); } catch { fail('invalid_url', 'url is not a valid absolute URL', 'url'); }
+  try {
+    u = new URL(value);
+  } catch {
+    fail('invalid_url', 'url is not a valid absolute URL', 'url');
+  }
   if (u.protocol !== 'http:' && u.protocol !== 'https:') fail('invalid_url', 'url must use http or https', 'url');
   if (u.username || u.password) fail('invalid_url', 'url must not carry credentials; use custom headers', 'url');
   const verdict = destinations?.checkUrl(u.toString());
   if (verdict && !verdict.allowed) {
-    throw new PayhookError('destination_not_allowed', `url: ${verdict.reason}; payhook does not send webhooks there unless the operator allows it (PAYHOOK_ALLOW_NETWORKS)`, { field: 'url' });
+    throw new PayhookError(
+      'destination_not_allowed',
+      `url: ${verdict.reason}; payhook does not send webhooks there unless the operator allows it (PAYHOOK_ALLOW_NETWORKS)`,
+      { field: 'url' },
+    );
   }
   return u.toString();
 }
@@ -64,20 +86,32 @@ export function validateUrl(value: unknown, destinations?: DestinationPolicy): s
  * process's registry (`AppContext.formats`); without one, only `standard` is known.
  */
 export function parseEndpointInput(
-  input: EndpointInput, full: boolean, formats: FormatRegistry = new FormatRegistry(), defaultTimeoutMs: number | null = null, destinations?: DestinationPolicy,
+  input: EndpointInput,
+  full: boolean,
+  formats: FormatRegistry = new FormatRegistry(),
+  defaultTimeoutMs: number | null = null,
+  destinations?: DestinationPolicy,
 ): EndpointPatch {
   const patch: EndpointPatch = {};
   if (full || input.url !== undefined) patch.url = validateUrl(input.url, destinations);
   if (input.description !== undefined) {
-    if (typeof input.description !== 'string' || input.description.length > 1024) fail('validation_failed', 'description must be a string of at most 1024 characters', 'description');
+    if (typeof input.description !== 'string' || input.description.length > 1024)
+      fail('validation_failed', 'description must be a string of at most 1024 characters', 'description');
     patch.description = input.description;
   }
   if (input.event_types !== undefined) {
     const t = input.event_types;
     if (t === null) patch.eventTypes = null;
     else {
-      if (!Array.isArray(t) || t.length === 0 || t.length > 100) fail('validation_failed', 'event_types must be null or a list of 1 to 100 names', 'event_types');
-      for (const e of t) if (typeof e !== 'string' || !isValidFilter(e)) fail('validation_failed', `event_types: "${String(e)}" is not an event type or a prefix.* wildcard`, 'event_types');
+      if (!Array.isArray(t) || t.length === 0 || t.length > 100)
+        fail('validation_failed', 'event_types must be null or a list of 1 to 100 names', 'event_types');
+      for (const e of t)
+        if (typeof e !== 'string' || !isValidFilter(e))
+          fail(
+            'validation_failed',
+            `event_types: "${String(e)}" is not an event type or a prefix.* wildcard`,
+            'event_types',
+          );
       patch.eventTypes = [...new Set(t as string[])];
     }
   }
@@ -87,26 +121,35 @@ export function parseEndpointInput(
   }
   if (input.headers !== undefined) {
     const h = input.headers;
-    if (h === null || typeof h !== 'object' || Array.isArray(h)) fail('validation_failed', 'headers must be an object of strings', 'headers');
+    if (h === null || typeof h !== 'object' || Array.isArray(h))
+      fail('validation_failed', 'headers must be an object of strings', 'headers');
     const out: Record<string, string> = {};
     const entries = Object.entries(h as Record<string, unknown>);
     if (entries.length > 20) fail('validation_failed', 'at most 20 custom headers', 'headers');
     for (const [k, v] of entries) {
       const name = k.toLowerCase();
       if (!HEADER_NAME_RE.test(k)) fail('validation_failed', `headers: "${k}" is not a valid header name`, 'headers');
-      if (RESERVED_HEADERS.has(name) || name.startsWith('webhook-')) fail('validation_failed', `headers: "${k}" is set by payhook and cannot be replaced`, 'headers');
-      if (typeof v !== 'string' || v.length > 4096 || !isFieldValue(v)) fail('validation_failed', `headers: "${k}" must be a header value (RFC 9110: visible characters, spaces and tabs inside, at most 4096)`, 'headers');
+      if (RESERVED_HEADERS.has(name) || name.startsWith('webhook-'))
+        fail('validation_failed', `headers: "${k}" is set by payhook and cannot be replaced`, 'headers');
+      if (typeof v !== 'string' || v.length > 4096 || !isFieldValue(v))
+        fail(
+          'validation_failed',
+          `headers: "${k}" must be a header value (RFC 9110: visible characters, spaces and tabs inside, at most 4096)`,
+          'headers',
+        );
       out[name] = v;
     }
     patch.headers = out;
   }
   if (input.format !== undefined) {
-    if (typeof input.format !== 'string' || !formats.has(input.format)) fail('validation_failed', `format must be one of ${formats.names().join(', ')}`, 'format');
+    if (typeof input.format !== 'string' || !formats.has(input.format))
+      fail('validation_failed', `format must be one of ${formats.names().join(', ')}`, 'format');
     patch.format = input.format;
   }
   if (input.timeout_ms !== undefined) {
     const t = input.timeout_ms;
-    if (t !== null && (typeof t !== 'number' || !Number.isInteger(t) || t < 1000 || t > 30_000)) fail('validation_failed', 'timeout_ms must be null or a whole number from 1000 to 30000', 'timeout_ms');
+    if (t !== null && (typeof t !== 'number' || !Number.isInteger(t) || t < 1000 || t > 30_000))
+      fail('validation_failed', 'timeout_ms must be null or a whole number from 1000 to 30000', 'timeout_ms');
     patch.timeoutMs = t as number | null;
   } else if (full) patch.timeoutMs = defaultTimeoutMs;
   return patch;
@@ -114,22 +157,43 @@ export function parseEndpointInput(
 
 /** Registers an endpoint; with `maxPerMerchant`, refused (`endpoint_quota_exceeded`) when the merchant has that many. */
 export async function createEndpoint(
-  store: Store, merchantId: MerchantId, input: EndpointInput, now = Date.now(),
-  options: { formats?: FormatRegistry; maxPerMerchant?: number; destinations?: DestinationPolicy; checkFilters?: FilterCheck } = {},
+  store: Store,
+  merchantId: MerchantId,
+  input: EndpointInput,
+  now = Date.now(),
+  options: {
+    formats?: FormatRegistry;
+    maxPerMerchant?: number;
+    destinations?: DestinationPolicy;
+    checkFilters?: FilterCheck;
+  } = {},
 ): Promise<{ endpoint: Endpoint; secret: string }> {
   const p = parseEndpointInput(input, true, options.formats, null, options.destinations);
   if (p.eventTypes && options.checkFilters) await options.checkFilters(merchantId, p.eventTypes);
   const secret = generateSecret();
   const endpoint = await store.createEndpoint({
-    id: newId('ep', now), merchantId, url: p.url!, description: p.description ?? '', eventTypes: p.eventTypes ?? null,
-    disabled: p.disabled ?? false, headers: p.headers ?? {}, format: p.format ?? 'standard', timeoutMs: p.timeoutMs ?? null,
-    secret, now, maxPerMerchant: options.maxPerMerchant,
+    id: newId('ep', now),
+    merchantId,
+    url: p.url!,
+    description: p.description ?? '',
+    eventTypes: p.eventTypes ?? null,
+    disabled: p.disabled ?? false,
+    headers: p.headers ?? {},
+    format: p.format ?? 'standard',
+    timeoutMs: p.timeoutMs ?? null,
+    secret,
+    now,
+    maxPerMerchant: options.maxPerMerchant,
   });
   return { endpoint, secret };
 }
 
 export async function updateEndpoint(
-  store: Store, merchantId: MerchantId, id: EndpointId, input: EndpointInput, now = Date.now(),
+  store: Store,
+  merchantId: MerchantId,
+  id: EndpointId,
+  input: EndpointInput,
+  now = Date.now(),
   options: { formats?: FormatRegistry; destinations?: DestinationPolicy; checkFilters?: FilterCheck } = {},
 ): Promise<Endpoint> {
   const patch = parseEndpointInput(input, false, options.formats, null, options.destinations);
@@ -140,13 +204,25 @@ export async function updateEndpoint(
 }
 
 /** Makes a new current secret; the previous one keeps signing for `overlapMs`. */
-export async function rotateSecret(store: Store, merchantId: MerchantId, id: EndpointId, overlapMs: number, now = Date.now()): Promise<string> {
+export async function rotateSecret(
+  store: Store,
+  merchantId: MerchantId,
+  id: EndpointId,
+  overlapMs: number,
+  now = Date.now(),
+): Promise<string> {
   const secret = generateSecret();
-  if (!(await store.rotateSecret(merchantId, id, secret, now, now + overlapMs))) throw new PayhookError('endpoint_not_found');
+  if (!(await store.rotateSecret(merchantId, id, secret, now, now + overlapMs)))
+    throw new PayhookError('endpoint_not_found');
   return secret;
 }
 
-export async function getSecrets(store: Store, merchantId: MerchantId, id: EndpointId, now = Date.now()): Promise<{ current: string; previous: EndpointSecret[] }> {
+export async function getSecrets(
+  store: Store,
+  merchantId: MerchantId,
+  id: EndpointId,
+  now = Date.now(),
+): Promise<{ current: string; previous: EndpointSecret[] }> {
   if (!(await store.getEndpoint(merchantId, id))) throw new PayhookError('endpoint_not_found');
   const secrets = await store.getSigningSecrets(id, now);
   const current = secrets.find((s) => s.expiresAt === null);

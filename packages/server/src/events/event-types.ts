@@ -53,23 +53,40 @@ export function compileSchema(schema: unknown): ValidateFunction {
     throw new PayhookError('invalid_schema', 'schema must be a JSON Schema object', { field: 'schema' });
   }
   if (Buffer.byteLength(JSON.stringify(schema)) > MAX_SCHEMA_BYTES) {
-    throw new PayhookError('invalid_schema', `schema must be at most ${MAX_SCHEMA_BYTES} bytes of JSON`, { field: 'schema', reason: 'too large' });
+    throw new PayhookError('invalid_schema', `schema must be at most ${MAX_SCHEMA_BYTES} bytes of JSON`, {
+      field: 'schema',
+      reason: 'too large',
+    });
   }
   const dialect = (schema as { $schema?: unknown }).$schema;
   if (dialect !== undefined && (typeof dialect !== 'string' || !(DRAFT_07.test(dialect) || DRAFT_2020.test(dialect)))) {
-    throw new PayhookError('invalid_schema', '$schema must be draft 2020-12 or draft-07 (or be left out for 2020-12)', { field: 'schema', reason: 'unsupported $schema' });
+    throw new PayhookError('invalid_schema', '$schema must be draft 2020-12 or draft-07 (or be left out for 2020-12)', {
+      field: 'schema',
+      reason: 'unsupported $schema',
+    });
   }
   // A fresh instance per schema: a merchant's `$id` never meets another's. Nothing is fetched: an
   // unresolved remote `$ref` is an invalid schema. `format` is an annotation, as draft 2020-12 makes
   // it by default: not checked, and no format name is refused.
   const options = {
-    allErrors: false, strict: true, strictTypes: false, strictTuples: false, strictRequired: false, allowUnionTypes: true, validateFormats: false, logger: false as const,
+    allErrors: false,
+    strict: true,
+    strictTypes: false,
+    strictTuples: false,
+    strictRequired: false,
+    allowUnionTypes: true,
+    validateFormats: false,
+    logger: false as const,
   };
   const ajv = typeof dialect === 'string' && DRAFT_07.test(dialect) ? new Ajv(options) : new Ajv2020(options);
   try {
     return ajv.compile(schema);
   } catch (err) {
-    throw new PayhookError('invalid_schema', `schema is not a valid JSON Schema: ${(err as Error).message.slice(0, 300)}`, { field: 'schema', reason: (err as Error).message.slice(0, 300) });
+    throw new PayhookError(
+      'invalid_schema',
+      `schema is not a valid JSON Schema: ${(err as Error).message.slice(0, 300)}`,
+      { field: 'schema', reason: (err as Error).message.slice(0, 300) },
+    );
   }
 }
 
@@ -77,7 +94,11 @@ export class EventTypeRegistry {
   private readonly catalogue: ReadonlyMap<string, EventTypeDoc>;
   private readonly cache = new Map<MerchantId, Cached>();
 
-  constructor(private readonly store: Store, catalogue: readonly EventTypeDoc[], private readonly now: () => number = Date.now) {
+  constructor(
+    private readonly store: Store,
+    catalogue: readonly EventTypeDoc[],
+    private readonly now: () => number = Date.now,
+  ) {
     this.catalogue = new Map(catalogue.map((t) => [t.type, t]));
   }
 
@@ -97,7 +118,11 @@ export class EventTypeRegistry {
   async create(merchantId: MerchantId, input: EventTypeInput): Promise<EventTypeRecord> {
     const { name } = input;
     if (typeof name !== 'string' || name.length > 128 || !EVENT_TYPE_NAME_RE.test(name)) {
-      throw new PayhookError('validation_failed', 'name must be lower-case dotted words of a-z, 0-9 and _ (at most 128 characters), like shop.order_shipped', { field: 'name' });
+      throw new PayhookError(
+        'validation_failed',
+        'name must be lower-case dotted words of a-z, 0-9 and _ (at most 128 characters), like shop.order_shipped',
+        { field: 'name' },
+      );
     }
     if (this.isReserved(name)) throw reserved(name);
     const schema = input.schema ?? null;
@@ -105,9 +130,19 @@ export class EventTypeRegistry {
     const existing = await this.load(merchantId);
     if (existing.has(name)) throw new PayhookError('event_type_exists', undefined, { name });
     if (existing.size >= MAX_EVENT_TYPES_PER_MERCHANT) {
-      throw new PayhookError('validation_failed', `a merchant may register at most ${MAX_EVENT_TYPES_PER_MERCHANT} event types`, { field: 'name', reason: 'too many event types' });
+      throw new PayhookError(
+        'validation_failed',
+        `a merchant may register at most ${MAX_EVENT_TYPES_PER_MERCHANT} event types`,
+        { field: 'name', reason: 'too many event types' },
+      );
     }
-    const record: EventTypeRecord = { merchantId, name, description: input.description ?? '', schema: schema === null ? null : JSON.stringify(schema), createdAt: this.now() };
+    const record: EventTypeRecord = {
+      merchantId,
+      name,
+      description: input.description ?? '',
+      schema: schema === null ? null : JSON.stringify(schema),
+      createdAt: this.now(),
+    };
     this.cache.delete(merchantId);
     if (!(await this.store.createEventType(record))) throw new PayhookError('event_type_exists', undefined, { name });
     return record;
@@ -116,7 +151,9 @@ export class EventTypeRegistry {
   async delete(merchantId: MerchantId, name: string): Promise<void> {
     this.cache.delete(merchantId);
     if (!(await this.store.deleteEventType(merchantId, name))) {
-      throw new PayhookError(this.isReserved(name) ? 'reserved_event_type' : 'event_type_not_found', undefined, { name });
+      throw new PayhookError(this.isReserved(name) ? 'reserved_event_type' : 'event_type_not_found', undefined, {
+        name,
+      });
     }
   }
 
@@ -127,9 +164,17 @@ export class EventTypeRegistry {
     const validate = registered?.validate;
     if (validate && !validate(data)) {
       const first = validate.errors?.[0];
-      throw new PayhookError('schema_mismatch', `data does not match the schema of ${type}: ${first ? `${first.instancePath || '/'} ${first.message ?? ''}` : 'invalid'}`.trim(), {
-        type, path: first?.instancePath ?? '', keyword: first?.keyword ?? null, message: first?.message ?? null, params: first?.params ?? null,
-      });
+      throw new PayhookError(
+        'schema_mismatch',
+        `data does not match the schema of ${type}: ${first ? `${first.instancePath || '/'} ${first.message ?? ''}` : 'invalid'}`.trim(),
+        {
+          type,
+          path: first?.instancePath ?? '',
+          keyword: first?.keyword ?? null,
+          message: first?.message ?? null,
+          params: first?.params ?? null,
+        },
+      );
     }
   }
 
@@ -141,9 +186,15 @@ export class EventTypeRegistry {
     for (const type of exact) {
       if (this.catalogue.has(type) || registered.has(type)) continue;
       const known = [...this.catalogue.keys(), ...registered.keys()];
-      throw new PayhookError('unknown_event_type', `event_types: "${type}" is neither a payhook event type nor one this merchant registered (POST /v1/event-types); use a prefix.* wildcard to match types not registered`, {
-        field: 'event_types', type, suggestions: closest(type, known, 3),
-      });
+      throw new PayhookError(
+        'unknown_event_type',
+        `event_types: "${type}" is neither a payhook event type nor one this merchant registered (POST /v1/event-types); use a prefix.* wildcard to match types not registered`,
+        {
+          field: 'event_types',
+          type,
+          suggestions: closest(type, known, 3),
+        },
+      );
     }
   }
 
@@ -155,7 +206,13 @@ export class EventTypeRegistry {
       let validate: ValidateFunction | null = null;
       // A schema stored by this code compiled when it was registered; one that no longer does (a newer
       // ajv) is not enforced rather than refusing every event of the type.
-      if (record.schema !== null) { try { validate = compileSchema(JSON.parse(record.schema)); } catch { validate = null; } }
+      if (record.schema !== null) {
+        try {
+          validate = compileSchema(JSON.parse(record.schema));
+        } catch {
+          validate = null;
+        }
+      }
       types.set(record.name, { record, validate });
     }
     if (this.cache.size >= MAX_CACHED_MERCHANTS) this.cache.delete(this.cache.keys().next().value as MerchantId);
@@ -165,5 +222,9 @@ export class EventTypeRegistry {
 }
 
 function reserved(type: string): PayhookError {
-  return new PayhookError('reserved_event_type', `${type} is a payhook event type: only payhook emits it (from real orders and transactions)`, { type });
+  return new PayhookError(
+    'reserved_event_type',
+    `${type} is a payhook event type: only payhook emits it (from real orders and transactions)`,
+    { type },
+  );
 }

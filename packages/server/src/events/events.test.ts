@@ -7,13 +7,19 @@ import { isValidEventType, isValidFilter } from './filter.js';
 test('the envelope is valid JSON with the data as given, and the data can be read back exactly', () => {
   const data = JSON.stringify({ amount: 10000, note: 'a "quoted" ,"data": value', nested: { x: [1, 2] } });
   const body = buildEnvelope('evt_01', 'order.success', Date.parse('2026-11-27T05:29:26.123Z'), data);
-  assert.deepEqual(JSON.parse(body), { id: 'evt_01', type: 'order.success', timestamp: '2026-11-27T05:29:26.123Z', data: JSON.parse(data) });
+  assert.deepEqual(JSON.parse(body), {
+    id: 'evt_01',
+    type: 'order.success',
+    timestamp: '2026-11-27T05:29:26.123Z',
+    data: JSON.parse(data),
+  });
   assert.equal(dataOfEnvelope(body), data);
 });
 
 test('event types are dotted words', () => {
   for (const t of ['order.success', 'transaction.paid_back', 'a', 'A.b_c.9']) assert.ok(isValidEventType(t), t);
-  for (const t of ['', 'order.', '.order', 'order..x', 'order success', 'order.*', 'ordér', 'x'.repeat(129)]) assert.ok(!isValidEventType(t), t);
+  for (const t of ['', 'order.', '.order', 'order..x', 'order success', 'order.*', 'ordér', 'x'.repeat(129)])
+    assert.ok(!isValidEventType(t), t);
 });
 
 test('filters take exact names and prefix wildcards', () => {

@@ -28,7 +28,8 @@ export class FormatRegistry {
 
   /** Adds a format; a name already taken (by `standard` or another module) is refused. */
   register(format: PayloadFormat, renderer: Renderer): void {
-    if (!FORMAT_NAME_RE.test(format)) throw new Error(`payload format name "${format}" must be 1-32 lower-case letters, digits and _`);
+    if (!FORMAT_NAME_RE.test(format))
+      throw new Error(`payload format name "${format}" must be 1-32 lower-case letters, digits and _`);
     if (this.renderers.has(format)) throw new Error(`payload format "${format}" is registered twice`);
     this.renderers.set(format, renderer);
   }

@@ -23,20 +23,37 @@ export interface SendEventInput {
 
 export function validateEvent(input: SendEventInput, now: number): NewEvent {
   if (typeof input.type !== 'string' || !isValidEventType(input.type)) {
-    throw new PayhookError('validation_failed', 'type must be dotted words of letters, digits and _ (at most 128 characters), like order.success', { field: 'type' });
+    throw new PayhookError(
+      'validation_failed',
+      'type must be dotted words of letters, digits and _ (at most 128 characters), like order.success',
+      { field: 'type' },
+    );
   }
   if (input.data === null || typeof input.data !== 'object' || Array.isArray(input.data)) {
     throw new PayhookError('validation_failed', 'data must be a JSON object', { field: 'data' });
   }
   const key = input.idempotencyKey;
-  if (key !== undefined && key !== null && (typeof key !== 'string' || key.length === 0 || key.length > MAX_IDEMPOTENCY_KEY_LENGTH)) {
-    throw new PayhookError('validation_failed', `idempotency_key must be a string of 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`, { field: 'idempotency_key' });
+  if (
+    key !== undefined &&
+    key !== null &&
+    (typeof key !== 'string' || key.length === 0 || key.length > MAX_IDEMPOTENCY_KEY_LENGTH)
+  ) {
+    throw new PayhookError(
+      'validation_failed',
+      `idempotency_key must be a string of 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`,
+      { field: 'idempotency_key' },
+    );
   }
   const id = newId('evt', now);
   const data = JSON.stringify(input.data);
   return {
-    id, merchantId: input.merchantId, type: input.type, data, body: buildEnvelope(id, input.type, now, data),
-    idempotencyKey: (key as string | undefined) ?? null, createdAt: now,
+    id,
+    merchantId: input.merchantId,
+    type: input.type,
+    data,
+    body: buildEnvelope(id, input.type, now, data),
+    idempotencyKey: (key as string | undefined) ?? null,
+    createdAt: now,
   };
 }
 
@@ -50,7 +67,10 @@ export class EventIngestor {
   private queue: Waiting[] = [];
   private scheduled = false;
 
-  constructor(private readonly store: Store, private readonly metrics: Metrics) {}
+  constructor(
+    private readonly store: Store,
+    private readonly metrics: Metrics,
+  ) {}
 
   /** Accepts one event; resolves once it and its deliveries are committed. */
   send(input: SendEventInput): Promise<AppendedEvent> {
@@ -58,13 +78,20 @@ export class EventIngestor {
     return new Promise<AppendedEvent>((resolve, reject) => {
       this.queue.push({ event, resolve, reject });
       if (this.queue.length >= MAX_GROUP) this.flush();
-      else if (!this.scheduled) { this.scheduled = true; setImmediate(() => this.flush()); }
+      else if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => this.flush());
+      }
     }).then((r) => {
       if (r.created) this.metrics.counters.eventsAccepted++;
       else {
         this.metrics.counters.eventsDeduplicated++;
         if (r.event.type !== event.type || r.event.data !== event.data) {
-          throw new PayhookError('idempotency_conflict', 'this idempotency_key was used for an event with another type or data', { event_id: r.event.id });
+          throw new PayhookError(
+            'idempotency_conflict',
+            'this idempotency_key was used for an event with another type or data',
+            { event_id: r.event.id },
+          );
         }
       }
       return r;
@@ -77,11 +104,17 @@ export class EventIngestor {
     this.queue = [];
     if (group.length === 0) return;
     this.store.appendEvents(group.map((w) => w.event)).then(
-      (results) => results.forEach((r, i) => group[i].resolve(r)),
+      (results) => {
+        for (const [i, r] of results.entries()) group[i].resolve(r);
+      },
       async () => {
         // One bad event must not fail its neighbours: write each alone to find which one it was.
         for (const w of group) {
-          try { w.resolve((await this.store.appendEvents([w.event]))[0]); } catch (err) { w.reject(err); }
+          try {
+            w.resolve((await this.store.appendEvents([w.event]))[0]);
+          } catch (err) {
+            w.reject(err);
+          }
         }
       },
     );

@@ -14,13 +14,19 @@ export function retryAfterSeconds(ms: number): number {
 }
 
 export function endpointQuotaExceeded(limit: number): PayhookError {
-  return new PayhookError('endpoint_quota_exceeded', `the merchant has ${limit} endpoints, the most it may have; delete one first`,
-    { limit, retry_after_seconds: ENDPOINT_QUOTA_RETRY_AFTER_SECONDS });
+  return new PayhookError(
+    'endpoint_quota_exceeded',
+    `the merchant has ${limit} endpoints, the most it may have; delete one first`,
+    { limit, retry_after_seconds: ENDPOINT_QUOTA_RETRY_AFTER_SECONDS },
+  );
 }
 
 export function rateLimited(waitMs: number, ratePerSecond: number): PayhookError {
-  return new PayhookError('rate_limited', `this key sent events faster than ${ratePerSecond} a second; retry after the Retry-After delay`,
-    { limit_per_second: ratePerSecond, retry_after_seconds: retryAfterSeconds(waitMs) });
+  return new PayhookError(
+    'rate_limited',
+    `this key sent events faster than ${ratePerSecond} a second; retry after the Retry-After delay`,
+    { limit_per_second: ratePerSecond, retry_after_seconds: retryAfterSeconds(waitMs) },
+  );
 }
 
 export function tooManyAuthFailures(waitMs: number): PayhookError {

@@ -22,8 +22,25 @@ test('token bucket: a full burst, then one token per 1/rate seconds, and the wai
   assert.equal(b.take('k', t0 + 2), 500, '…and adds none');
   assert.equal(b.take('k', t0 + 60_500), 0);
   const full = new TokenBuckets(2, 3);
-  assert.deepEqual([0, 0, 0, 500], [full.take('k', t0 + 60_000), full.take('k', t0 + 60_000), full.take('k', t0 + 60_000), full.take('k', t0 + 60_000)]);
-  assert.deepEqual([0, 0, 0, 500], [full.take('k', t0 + 600_000), full.take('k', t0 + 600_000), full.take('k', t0 + 600_000), full.take('k', t0 + 600_000)], 'refills up to the burst, no further');
+  assert.deepEqual(
+    [0, 0, 0, 500],
+    [
+      full.take('k', t0 + 60_000),
+      full.take('k', t0 + 60_000),
+      full.take('k', t0 + 60_000),
+      full.take('k', t0 + 60_000),
+    ],
+  );
+  assert.deepEqual(
+    [0, 0, 0, 500],
+    [
+      full.take('k', t0 + 600_000),
+      full.take('k', t0 + 600_000),
+      full.take('k', t0 + 600_000),
+      full.take('k', t0 + 600_000),
+    ],
+    'refills up to the burst, no further',
+  );
 });
 
 test('token bucket: memory stays bounded; full buckets go first', () => {
@@ -46,7 +63,11 @@ test('auth failures: refused after the limit within the window, until the window
     assert.equal(f.blockedFor('192.0.2.1', t0 + i), 0);
     f.fail('192.0.2.1', t0 + i);
   }
-  assert.equal(f.blockedFor('192.0.2.1', t0 + 10), 59_990, 'refused until the window that began with the first failure ends');
+  assert.equal(
+    f.blockedFor('192.0.2.1', t0 + 10),
+    59_990,
+    'refused until the window that began with the first failure ends',
+  );
   assert.equal(f.blockedFor('192.0.2.2', t0 + 10), 0, 'another client is not');
   assert.equal(f.blockedFor('192.0.2.1', t0 + 60_000), 0, 'free again when it ends');
   f.fail('192.0.2.1', t0 + 60_001);
@@ -91,5 +112,8 @@ test('auth failures: IPv6 counts by /64, IPv4-mapped IPv6 as IPv4', () => {
 });
 
 test('Retry-After: whole seconds, at least one', () => {
-  assert.deepEqual([0.2, 999, 1000, 1001, 59_001].map((ms) => retryAfterSeconds(ms)), [1, 1, 1, 2, 60]);
+  assert.deepEqual(
+    [0.2, 999, 1000, 1001, 59_001].map((ms) => retryAfterSeconds(ms)),
+    [1, 1, 1, 2, 60],
+  );
 });

@@ -18,7 +18,8 @@ export class TokenBuckets {
     private readonly burst: number,
     private readonly maxKeys = 100_000,
   ) {
-    if (!(ratePerSecond > 0) || !(burst >= 1)) throw new Error('a token bucket needs a positive rate and a burst of at least 1');
+    if (!(ratePerSecond > 0) || !(burst >= 1))
+      throw new Error('a token bucket needs a positive rate and a burst of at least 1');
   }
 
   /** Takes a token for `key`: 0 when it got one, otherwise the ms until one will be there. */

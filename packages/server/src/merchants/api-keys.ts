@@ -15,17 +15,42 @@ import type { Authenticator } from './service.js';
 export function parseScopes(scopes: readonly string[]): ApiKeyScope[] {
   const set = new Set(scopes);
   if (set.has('write') && !set.has('read')) {
-    throw new PayhookError('validation_failed', 'scopes: a write key reads too; ask for ["read","write"]', { field: 'scopes', reason: 'write without read' });
+    throw new PayhookError('validation_failed', 'scopes: a write key reads too; ask for ["read","write"]', {
+      field: 'scopes',
+      reason: 'write without read',
+    });
   }
   return set.has('write') ? ['read', 'write'] : ['read'];
 }
 
 /** Makes a key for the merchant; `key` is the only time the key itself is available. */
-export async function issueKey(store: Store, merchantId: MerchantId, name: string, scopes: readonly string[], now = Date.now()): Promise<{ record: ApiKeyRecord; key: string }> {
+export async function issueKey(
+  store: Store,
+  merchantId: MerchantId,
+  name: string,
+  scopes: readonly string[],
+  now = Date.now(),
+): Promise<{ record: ApiKeyRecord; key: string }> {
   const parsed = parseScopes(scopes);
   const key = generateApiKey('sk');
-  const record: ApiKeyRecord = { id: newId('key', now), merchantId, prefix: keyPrefix(key), name, scopes: parsed, createdAt: now, lastUsedAt: null };
-  await store.createApiKey({ id: record.id, merchantId, hash: hashApiKey(key), prefix: record.prefix, name, scopes: parsed, createdAt: now });
+  const record: ApiKeyRecord = {
+    id: newId('key', now),
+    merchantId,
+    prefix: keyPrefix(key),
+    name,
+    scopes: parsed,
+    createdAt: now,
+    lastUsedAt: null,
+  };
+  await store.createApiKey({
+    id: record.id,
+    merchantId,
+    hash: hashApiKey(key),
+    prefix: record.prefix,
+    name,
+    scopes: parsed,
+    createdAt: now,
+  });
   return { record, key };
 }
 
@@ -34,7 +59,13 @@ export async function issueKey(store: Store, merchantId: MerchantId, name: strin
  * it is 401 here at once (other API processes: within their cache TTL). Another merchant's key id
  * answers like one that does not exist.
  */
-export async function revokeKey(store: Store, auth: Authenticator, merchantId: string, id: string, now = Date.now()): Promise<void> {
+export async function revokeKey(
+  store: Store,
+  auth: Authenticator,
+  merchantId: string,
+  id: string,
+  now = Date.now(),
+): Promise<void> {
   const hash = await store.revokeApiKey(merchantId, id, now);
   if (hash === null) throw new PayhookError('api_key_not_found');
   auth.evict(hash);

@@ -31,7 +31,10 @@ const ADMIN_KEY_SETTING = 'admin_key_hash';
  * The admin key's hash. With `PAYHOOK_ADMIN_KEY` set, that key; otherwise the one stored on first
  * start. `created` carries the new key when this call made it: the only time it is ever available.
  */
-export async function ensureAdminKey(store: Store, configured: string | null): Promise<{ hash: string; created: string | null }> {
+export async function ensureAdminKey(
+  store: Store,
+  configured: string | null,
+): Promise<{ hash: string; created: string | null }> {
   if (configured) return { hash: hashApiKey(configured), created: null };
   const existing = await store.getSetting(ADMIN_KEY_SETTING);
   if (existing) return { hash: existing, created: null };

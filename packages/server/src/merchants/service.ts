@@ -9,7 +9,11 @@ export type Principal =
   | { kind: 'merchant'; merchantId: MerchantId; keyId: string; scopes: readonly ApiKeyScope[] };
 
 /** Creates a merchant with its first key: the read+write key "default". */
-export async function createMerchant(store: Store, name: string, now = Date.now()): Promise<{ merchant: Merchant; apiKey: string }> {
+export async function createMerchant(
+  store: Store,
+  name: string,
+  now = Date.now(),
+): Promise<{ merchant: Merchant; apiKey: string }> {
   const merchant: Merchant = { id: newId('mer', now), name, createdAt: now };
   const apiKey = generateApiKey('sk');
   await store.createMerchant(merchant, { id: newId('key', now), hash: hashApiKey(apiKey), prefix: keyPrefix(apiKey) });
@@ -43,7 +47,11 @@ export class Authenticator {
   readonly ttlMs: number;
   private readonly onError: (err: unknown) => void;
 
-  constructor(private readonly store: Store, private readonly adminHash: string, options: AuthenticatorOptions = {}) {
+  constructor(
+    private readonly store: Store,
+    private readonly adminHash: string,
+    options: AuthenticatorOptions = {},
+  ) {
     this.ttlMs = options.ttlMs ?? 10_000;
     this.onError = options.onError ?? (() => {});
   }
@@ -82,7 +90,8 @@ export class Authenticator {
     const rec = await this.store.findApiKey(hash);
     if (rec === null) return null;
     if (rec.merchantId === null) return { kind: 'admin' };
-    if (rec.lastUsedAt !== null && rec.lastUsedAt > (this.lastUsed.get(rec.id) ?? -Infinity)) this.lastUsed.set(rec.id, rec.lastUsedAt);
+    if (rec.lastUsedAt !== null && rec.lastUsedAt > (this.lastUsed.get(rec.id) ?? -Infinity))
+      this.lastUsed.set(rec.id, rec.lastUsedAt);
     return { kind: 'merchant', merchantId: rec.merchantId, keyId: rec.id, scopes: rec.scopes };
   }
 

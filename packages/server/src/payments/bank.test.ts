@@ -4,15 +4,28 @@ import { BankSimulator, type AuthoriseRequest } from './bank.js';
 import type { Card } from './cards.js';
 
 const NOW = Date.UTC(2026, 10, 27);
-function card(number: string): Card { return { number, expMonth: 12, expYear: 2030, cvc: '123' }; }
+function card(number: string): Card {
+  return { number, expMonth: 12, expYear: 2030, cvc: '123' };
+}
 function req(number: string, now = NOW): AuthoriseRequest {
-  return { transactionId: 'txn_1', paymentReference: 'e8807a6b-4496-4b4d-a101-7eec0cf60754', amount: 10000, currency: 'AED', card: card(number), now };
+  return {
+    transactionId: 'txn_1',
+    paymentReference: 'e8807a6b-4496-4b4d-a101-7eec0cf60754',
+    amount: 10000,
+    currency: 'AED',
+    card: card(number),
+    now,
+  };
 }
 
 describe('bank simulator', () => {
   test('immediate outcomes', async () => {
     const bank = new BankSimulator();
-    assert.deepEqual(await bank.authorise(req('4111111111111111')), { outcome: 'approved', bankReference: `sim.approve.${NOW}.e8807a6b-4496-4b4d-a101-7eec0cf60754`, message: 'approved' });
+    assert.deepEqual(await bank.authorise(req('4111111111111111')), {
+      outcome: 'approved',
+      bankReference: `sim.approve.${NOW}.e8807a6b-4496-4b4d-a101-7eec0cf60754`,
+      message: 'approved',
+    });
     const declined = await bank.authorise(req('4000000000000002'));
     assert.equal(declined.outcome, 'declined');
     assert.equal(declined.outcome === 'declined' && declined.debited, false);
@@ -26,15 +39,35 @@ describe('bank simulator', () => {
     assert.equal(first.outcome, 'delayed');
     // A fresh simulator (payhook restarted) still resolves it: the state is in the reference.
     const other = new BankSimulator({ delayMs: 1000 });
-    const before = await other.enquire({ transactionId: 'txn_1', paymentReference: 'p', bankReference: first.bankReference, now: NOW + 999 });
+    const before = await other.enquire({
+      transactionId: 'txn_1',
+      paymentReference: 'p',
+      bankReference: first.bankReference,
+      now: NOW + 999,
+    });
     assert.equal(before.outcome, 'delayed');
-    const after = await other.enquire({ transactionId: 'txn_1', paymentReference: 'p', bankReference: first.bankReference, now: NOW + 1000 });
+    const after = await other.enquire({
+      transactionId: 'txn_1',
+      paymentReference: 'p',
+      bankReference: first.bankReference,
+      now: NOW + 1000,
+    });
     assert.equal(after.outcome, 'approved');
     const dd = await bank.authorise(req('4000000000002008'));
-    const ddAfter = await bank.enquire({ transactionId: 'txn_1', paymentReference: 'p', bankReference: dd.bankReference, now: NOW + 5000 });
+    const ddAfter = await bank.enquire({
+      transactionId: 'txn_1',
+      paymentReference: 'p',
+      bankReference: dd.bankReference,
+      now: NOW + 5000,
+    });
     assert.deepEqual([ddAfter.outcome, ddAfter.outcome === 'declined' && ddAfter.debited], ['declined', false]);
     const ddb = await bank.authorise(req('4000000000005001'));
-    const ddbAfter = await bank.enquire({ transactionId: 'txn_1', paymentReference: 'p', bankReference: ddb.bankReference, now: NOW + 5000 });
+    const ddbAfter = await bank.enquire({
+      transactionId: 'txn_1',
+      paymentReference: 'p',
+      bankReference: ddb.bankReference,
+      now: NOW + 5000,
+    });
     assert.deepEqual([ddbAfter.outcome, ddbAfter.outcome === 'declined' && ddbAfter.debited], ['declined', true]);
     assert.throws(() => new BankSimulator({ delayMs: -1 }), RangeError);
   });
@@ -42,16 +75,33 @@ describe('bank simulator', () => {
   test('an enquiry without a bank reference finds the payment by reference, or declines one never seen', async () => {
     const bank = new BankSimulator({ delayMs: 1000 });
     await bank.authorise(req('4111111111111111'));
-    const found = await bank.enquire({ transactionId: 'txn_1', paymentReference: 'e8807a6b-4496-4b4d-a101-7eec0cf60754', bankReference: null, now: NOW });
+    const found = await bank.enquire({
+      transactionId: 'txn_1',
+      paymentReference: 'e8807a6b-4496-4b4d-a101-7eec0cf60754',
+      bankReference: null,
+      now: NOW,
+    });
     assert.equal(found.outcome, 'approved');
-    const unknown = await bank.enquire({ transactionId: 'txn_2', paymentReference: 'never-seen', bankReference: null, now: NOW });
+    const unknown = await bank.enquire({
+      transactionId: 'txn_2',
+      paymentReference: 'never-seen',
+      bankReference: null,
+      now: NOW,
+    });
     assert.deepEqual([unknown.outcome, unknown.outcome === 'declined' && unknown.debited], ['declined', false]);
   });
 
   test('a pay-back of the fails-twice card is confirmed on the third try, and moves money once per id', async () => {
     const bank = new BankSimulator();
     const a = await bank.authorise(req('4000000000004004'));
-    const pb = { paybackId: 'pb_1', transactionId: 'txn_1', bankReference: a.bankReference, amount: 10000, currency: 'AED', now: NOW };
+    const pb = {
+      paybackId: 'pb_1',
+      transactionId: 'txn_1',
+      bankReference: a.bankReference,
+      amount: 10000,
+      currency: 'AED',
+      now: NOW,
+    };
     assert.equal((await bank.payBack(pb)).outcome, 'failed');
     assert.equal((await bank.payBack(pb)).outcome, 'failed');
     assert.equal((await bank.payBack(pb)).outcome, 'confirmed');
@@ -63,7 +113,14 @@ describe('bank simulator', () => {
   test('an ordinary debited decline is paid back at the first try', async () => {
     const bank = new BankSimulator();
     const a = await bank.authorise(req('4000000000003006'));
-    const r = await bank.payBack({ paybackId: 'pb_2', transactionId: 'txn_1', bankReference: a.bankReference, amount: 10000, currency: 'AED', now: NOW });
+    const r = await bank.payBack({
+      paybackId: 'pb_2',
+      transactionId: 'txn_1',
+      bankReference: a.bankReference,
+      amount: 10000,
+      currency: 'AED',
+      now: NOW,
+    });
     assert.equal(r.outcome, 'confirmed');
   });
 });

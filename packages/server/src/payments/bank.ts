@@ -41,9 +41,7 @@ export interface PayBackRequest {
   now: number;
 }
 
-export type PayBackResult =
-  | { outcome: 'confirmed'; message: string }
-  | { outcome: 'failed'; message: string };
+export type PayBackResult = { outcome: 'confirmed'; message: string } | { outcome: 'failed'; message: string };
 
 export interface EnquiryRequest {
   transactionId: string;
@@ -113,7 +111,8 @@ export class BankSimulator implements BankAdapter {
     const delay = options.delayMs ?? DEFAULT_SIMULATOR_DELAY_MS;
     if (!Number.isInteger(delay) || delay < 0) throw new RangeError('delayMs must be a non-negative integer');
     const failures = options.paybackFailures ?? 2;
-    if (!Number.isInteger(failures) || failures < 0) throw new RangeError('paybackFailures must be a non-negative integer');
+    if (!Number.isInteger(failures) || failures < 0)
+      throw new RangeError('paybackFailures must be a non-negative integer');
     this.delayMs = delay;
     this.paybackFailures = failures;
   }
@@ -133,7 +132,12 @@ export class BankSimulator implements BankAdapter {
     const parsed = bankReference === null ? null : parseReference(bankReference);
     if (bankReference === null || !parsed) {
       // Never authorised here: nothing was debited, so the payment is declined.
-      return { outcome: 'declined', bankReference: bankReference ?? `sim.unknown.${request.paymentReference}`, message: MESSAGES.unknown, debited: false };
+      return {
+        outcome: 'declined',
+        bankReference: bankReference ?? `sim.unknown.${request.paymentReference}`,
+        message: MESSAGES.unknown,
+        debited: false,
+      };
     }
     if (request.now < parsed.decideAt) return { outcome: 'delayed', bankReference, message: MESSAGES.delayed };
     return decide(parsed.scenario, bankReference);
@@ -148,7 +152,11 @@ export class BankSimulator implements BankAdapter {
     if (scenario === 'debit_decline_payback_fails_twice' && tries <= this.paybackFailures) {
       return { outcome: 'failed', message: MESSAGES.paybackFailed };
     }
-    this.confirmed.set(request.paybackId, { bankReference: request.bankReference, amount: request.amount, transactionId: request.transactionId });
+    this.confirmed.set(request.paybackId, {
+      bankReference: request.bankReference,
+      amount: request.amount,
+      transactionId: request.transactionId,
+    });
     return { outcome: 'confirmed', message: MESSAGES.paybackConfirmed };
   }
 
@@ -187,7 +195,15 @@ function decide(scenario: CardScenario, bankReference: string): BankOutcome {
   }
 }
 
-const SCENARIOS = new Set<CardScenario>(['approve', 'decline', 'delay_approve', 'delay_decline', 'debit_decline', 'delay_debit_decline', 'debit_decline_payback_fails_twice']);
+const SCENARIOS = new Set<CardScenario>([
+  'approve',
+  'decline',
+  'delay_approve',
+  'delay_decline',
+  'debit_decline',
+  'delay_debit_decline',
+  'debit_decline_payback_fails_twice',
+]);
 
 function parseReference(ref: string): { scenario: CardScenario; decideAt: number } | null {
   const m = /^sim\.([a-z_]+)\.([0-9]+)\./.exec(ref);

@@ -6,13 +6,18 @@ import { isPayhookError } from '../module-api.js';
 const NOW = Date.UTC(2026, 10, 27, 5, 29, 26);
 
 function code(fn: () => unknown): string | undefined {
-  try { fn(); } catch (err) { return isPayhookError(err) ? err.code : 'not a PayhookError'; }
+  try {
+    fn();
+  } catch (err) {
+    return isPayhookError(err) ? err.code : 'not a PayhookError';
+  }
   return undefined;
 }
 
 describe('cards', () => {
   test('Luhn accepts known-good numbers and rejects a changed digit', () => {
-    for (const n of ['4111111111111111', '5555555555554444', '378282246310005', '79927398713']) assert.equal(luhnValid(n), true, n);
+    for (const n of ['4111111111111111', '5555555555554444', '378282246310005', '79927398713'])
+      assert.equal(luhnValid(n), true, n);
     for (const n of ['4111111111111112', '79927398710', '', '4111-1111', 'abcd']) assert.equal(luhnValid(n), false, n);
   });
 
@@ -25,7 +30,14 @@ describe('cards', () => {
     }
     assert.equal(fours.size, TEST_CARDS.length);
     const scenarios = new Set(TEST_CARDS.map((c) => c.scenario));
-    for (const s of ['approve', 'decline', 'delay_approve', 'delay_decline', 'debit_decline', 'debit_decline_payback_fails_twice'] as const) {
+    for (const s of [
+      'approve',
+      'decline',
+      'delay_approve',
+      'delay_decline',
+      'debit_decline',
+      'debit_decline_payback_fails_twice',
+    ] as const) {
       assert.ok(scenarios.has(s), s);
     }
     assert.equal(scenarioOf('4242424242424242'), 'approve');
@@ -46,12 +58,30 @@ describe('cards', () => {
   test('parseCard normalises and gives each bad input its own error', () => {
     const card = parseCard({ number: '4111 1111-1111 1111', expiry: '12/30', cvc: '123' }, NOW);
     assert.deepEqual(card, { number: '4111111111111111', expMonth: 12, expYear: 2030, cvc: '123' });
-    assert.equal(code(() => parseCard({ number: '4111111111111112', expiry: '12/30', cvc: '123' }, NOW)), 'card_invalid');
-    assert.equal(code(() => parseCard({ number: '4111', expiry: '12/30', cvc: '123' }, NOW)), 'card_invalid');
-    assert.equal(code(() => parseCard({ number: 4111111111111111, expiry: '12/30', cvc: '123' }, NOW)), 'card_invalid');
-    assert.equal(code(() => parseCard({ number: '4111111111111111', expiry: '13/30', cvc: '123' }, NOW)), 'card_invalid');
-    assert.equal(code(() => parseCard({ number: '4111111111111111', expiry: '12/30', cvc: '12' }, NOW)), 'card_invalid');
-    assert.equal(code(() => parseCard({ number: '4111111111111111', expiry: '10/26', cvc: '123' }, NOW)), 'card_expired');
+    assert.equal(
+      code(() => parseCard({ number: '4111111111111112', expiry: '12/30', cvc: '123' }, NOW)),
+      'card_invalid',
+    );
+    assert.equal(
+      code(() => parseCard({ number: '4111', expiry: '12/30', cvc: '123' }, NOW)),
+      'card_invalid',
+    );
+    assert.equal(
+      code(() => parseCard({ number: 4111111111111111, expiry: '12/30', cvc: '123' }, NOW)),
+      'card_invalid',
+    );
+    assert.equal(
+      code(() => parseCard({ number: '4111111111111111', expiry: '13/30', cvc: '123' }, NOW)),
+      'card_invalid',
+    );
+    assert.equal(
+      code(() => parseCard({ number: '4111111111111111', expiry: '12/30', cvc: '12' }, NOW)),
+      'card_invalid',
+    );
+    assert.equal(
+      code(() => parseCard({ number: '4111111111111111', expiry: '10/26', cvc: '123' }, NOW)),
+      'card_expired',
+    );
   });
 
   test('errors never carry more of the number than its last four', () => {

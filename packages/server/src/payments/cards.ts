@@ -23,7 +23,10 @@ export function luhnValid(digits: string): boolean {
   let double = false;
   for (let i = digits.length - 1; i >= 0; i--) {
     let d = digits.charCodeAt(i) - 48;
-    if (double) { d *= 2; if (d > 9) d -= 9; }
+    if (double) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
     sum += d;
     double = !double;
   }
@@ -62,16 +65,23 @@ export function isExpired(month: number, year: number, now: number): boolean {
  * Luhn, bad expiry or cvc), `card_expired`. Details name the field and carry at most the last four.
  */
 export function parseCard(input: { number: unknown; expiry: unknown; cvc: unknown }, now: number): Card {
-  if (typeof input.number !== 'string') throw paymentError('card_invalid', 'The card number must be a string.', { field: 'number' });
+  if (typeof input.number !== 'string')
+    throw paymentError('card_invalid', 'The card number must be a string.', { field: 'number' });
   const number = normaliseNumber(input.number);
-  if (!/^[0-9]{12,19}$/.test(number)) throw paymentError('card_invalid', 'The card number must have 12 to 19 digits.', { field: 'number' });
-  if (!luhnValid(number)) throw paymentError('card_invalid', 'The card number fails the Luhn check.', { field: 'number', last_four: lastFour(number) });
+  if (!/^[0-9]{12,19}$/.test(number))
+    throw paymentError('card_invalid', 'The card number must have 12 to 19 digits.', { field: 'number' });
+  if (!luhnValid(number))
+    throw paymentError('card_invalid', 'The card number fails the Luhn check.', {
+      field: 'number',
+      last_four: lastFour(number),
+    });
   const expiry = typeof input.expiry === 'string' ? parseExpiry(input.expiry) : null;
   if (!expiry) throw paymentError('card_invalid', 'The expiry must be MM/YY.', { field: 'expiry' });
   if (typeof input.cvc !== 'string' || !/^[0-9]{3,4}$/.test(input.cvc)) {
     throw paymentError('card_invalid', 'The cvc must be 3 or 4 digits.', { field: 'cvc' });
   }
-  if (isExpired(expiry.month, expiry.year, now)) throw paymentError('card_expired', undefined, { last_four: lastFour(number) });
+  if (isExpired(expiry.month, expiry.year, now))
+    throw paymentError('card_expired', undefined, { last_four: lastFour(number) });
   return { number, expMonth: expiry.month, expYear: expiry.year, cvc: input.cvc };
 }
 
@@ -101,11 +111,31 @@ export const TEST_CARDS: readonly TestCard[] = [
   { number: '4111111111111111', scenario: 'approve', description: 'Approved at once.' },
   { number: '5555555555554444', scenario: 'approve', description: 'Approved at once (Mastercard).' },
   { number: '4000000000000002', scenario: 'decline', description: 'Declined at once; nothing debited.' },
-  { number: '4000000000001000', scenario: 'delay_approve', description: 'Delayed, then approved after the simulator delay.' },
-  { number: '4000000000002008', scenario: 'delay_decline', description: 'Delayed, then declined after the simulator delay; nothing debited.' },
-  { number: '4000000000003006', scenario: 'debit_decline', description: 'Declined after the issuer debited: paid back automatically.' },
-  { number: '4000000000005001', scenario: 'delay_debit_decline', description: 'Delayed, then declined after the issuer debited: paid back automatically.' },
-  { number: '4000000000004004', scenario: 'debit_decline_payback_fails_twice', description: 'Declined after the issuer debited; the pay-back fails twice, then the bank confirms it.' },
+  {
+    number: '4000000000001000',
+    scenario: 'delay_approve',
+    description: 'Delayed, then approved after the simulator delay.',
+  },
+  {
+    number: '4000000000002008',
+    scenario: 'delay_decline',
+    description: 'Delayed, then declined after the simulator delay; nothing debited.',
+  },
+  {
+    number: '4000000000003006',
+    scenario: 'debit_decline',
+    description: 'Declined after the issuer debited: paid back automatically.',
+  },
+  {
+    number: '4000000000005001',
+    scenario: 'delay_debit_decline',
+    description: 'Delayed, then declined after the issuer debited: paid back automatically.',
+  },
+  {
+    number: '4000000000004004',
+    scenario: 'debit_decline_payback_fails_twice',
+    description: 'Declined after the issuer debited; the pay-back fails twice, then the bank confirms it.',
+  },
 ];
 
 const BY_NUMBER = new Map(TEST_CARDS.map((c) => [c.number, c.scenario]));

@@ -7,13 +7,28 @@
 import type { Command } from 'commander';
 import type { CreateOrderInput, OrderStatus } from '@payhook/sdk';
 import {
-  action, clientFor, isPayhookError, parsePositiveInt, printJson, printMore, printTable, UsageError, withClientOptions,
+  action,
+  clientFor,
+  isPayhookError,
+  parsePositiveInt,
+  printJson,
+  printMore,
+  printTable,
+  UsageError,
+  withClientOptions,
   type CommonFlags,
 } from '../module-api.js';
 import { parseDecimal } from './currencies.js';
 
 interface CreateFlags extends CommonFlags {
-  reference: string; amount: string; currency: string; email?: string; mobile?: string; optional1?: string; optional2?: string; optional3?: string;
+  reference: string;
+  amount: string;
+  currency: string;
+  email?: string;
+  mobile?: string;
+  optional1?: string;
+  optional2?: string;
+  optional3?: string;
 }
 
 /** "100.00" AED → 10000; a precision the currency lacks or an unknown code is a usage error, not a rounding. */
@@ -40,53 +55,95 @@ export function registerPaymentCommands(program: Command): void {
     .option('--optional1 <text>', 'free field returned in every event')
     .option('--optional2 <text>', 'free field returned in every event')
     .option('--optional3 <text>', 'free field returned in every event')
-    .action(action(async (flags: CreateFlags) => {
-      const body: CreateOrderInput = {
-        reference: flags.reference, amount: minorUnits(flags.amount, flags.currency), currency: flags.currency.toUpperCase(),
-      };
-      if (flags.email !== undefined) body.customer_email = flags.email;
-      if (flags.mobile !== undefined) body.customer_mobile = flags.mobile;
-      for (const k of ['optional1', 'optional2', 'optional3'] as const) if (flags[k] !== undefined) body[k] = flags[k];
-      const o = await clientFor(flags).orders.create(body);
-      if (flags.json) return printJson(o);
-      process.stdout.write(`Created order ${o.id} (${o.reference}): ${o.amount_decimal} ${o.currency}, ${o.status}\n`);
-    }));
+    .action(
+      action(async (flags: CreateFlags) => {
+        const body: CreateOrderInput = {
+          reference: flags.reference,
+          amount: minorUnits(flags.amount, flags.currency),
+          currency: flags.currency.toUpperCase(),
+        };
+        if (flags.email !== undefined) body.customer_email = flags.email;
+        if (flags.mobile !== undefined) body.customer_mobile = flags.mobile;
+        for (const k of ['optional1', 'optional2', 'optional3'] as const)
+          if (flags[k] !== undefined) body[k] = flags[k];
+        const o = await clientFor(flags).orders.create(body);
+        if (flags.json) return printJson(o);
+        process.stdout.write(
+          `Created order ${o.id} (${o.reference}): ${o.amount_decimal} ${o.currency}, ${o.status}\n`,
+        );
+      }),
+    );
 
   withClientOptions(orders.command('list').description('list orders, newest first'))
     .option('--status <status>', 'open, paid or cancelled')
     .option('--limit <n>', 'how many (1-250)', '50')
     .option('--cursor <cursor>', 'the next page, as printed after the previous one')
-    .action(action(async (flags: CommonFlags & { status?: string; limit: string; cursor?: string }) => {
-      const limit = parsePositiveInt(flags.limit, '--limit');
-      // Any --status is passed on as typed: the API answers an unknown one with its own error.
-      const body = await clientFor(flags).orders.list({ status: flags.status as OrderStatus | undefined, limit, cursor: flags.cursor });
-      if (flags.json) return printJson(body);
-      printTable(['ID', 'REFERENCE', 'AMOUNT', 'STATUS', 'CREATED'], body.data.map((o) => [o.id, o.reference, `${o.amount_decimal} ${o.currency}`, o.status, o.created_at]));
-      printMore(body);
-    }));
+    .action(
+      action(async (flags: CommonFlags & { status?: string; limit: string; cursor?: string }) => {
+        const limit = parsePositiveInt(flags.limit, '--limit');
+        // Any --status is passed on as typed: the API answers an unknown one with its own error.
+        const body = await clientFor(flags).orders.list({
+          status: flags.status as OrderStatus | undefined,
+          limit,
+          cursor: flags.cursor,
+        });
+        if (flags.json) return printJson(body);
+        printTable(
+          ['ID', 'REFERENCE', 'AMOUNT', 'STATUS', 'CREATED'],
+          body.data.map((o) => [o.id, o.reference, `${o.amount_decimal} ${o.currency}`, o.status, o.created_at]),
+        );
+        printMore(body);
+      }),
+    );
 
-  withClientOptions(orders.command('show <order>').description('an order with its transactions and events'))
-    .action(action(async (id: string, flags: CommonFlags) => {
+  withClientOptions(orders.command('show <order>').description('an order with its transactions and events')).action(
+    action(async (id: string, flags: CommonFlags) => {
       const o = await clientFor(flags).orders.get(id);
       if (flags.json) return printJson(o);
-      process.stdout.write(`Order ${o.id} (${o.reference}): ${o.amount_decimal} ${o.currency}, ${o.status}\n\nTransactions:\n`);
-      printTable(['ID', 'NUMBER', 'CARD', 'STATUS', 'BANK', 'PAY-BACK'], (o.transactions ?? []).map((t) => [
-        t.id, t.transaction_no, `…${t.card_last_four}`, t.status, t.bank_message, t.payback ? `${t.payback.status} (${t.payback.attempts} tries)` : null,
-      ]));
+      process.stdout.write(
+        `Order ${o.id} (${o.reference}): ${o.amount_decimal} ${o.currency}, ${o.status}\n\nTransactions:\n`,
+      );
+      printTable(
+        ['ID', 'NUMBER', 'CARD', 'STATUS', 'BANK', 'PAY-BACK'],
+        (o.transactions ?? []).map((t) => [
+          t.id,
+          t.transaction_no,
+          `…${t.card_last_four}`,
+          t.status,
+          t.bank_message,
+          t.payback ? `${t.payback.status} (${t.payback.attempts} tries)` : null,
+        ]),
+      );
       process.stdout.write('\nEvents:\n');
-      printTable(['SEQ', 'TYPE', 'STATUS', 'EVENT', 'AT'], (o.events ?? []).map((e) => [e.sequence, e.type, e.status, e.event_id, e.created_at]));
-    }));
+      printTable(
+        ['SEQ', 'TYPE', 'STATUS', 'EVENT', 'AT'],
+        (o.events ?? []).map((e) => [e.sequence, e.type, e.status, e.event_id, e.created_at]),
+      );
+    }),
+  );
 
-  withClientOptions(program.command('pay <order>').description('pay an order with a card; answers success, delayed or failed at once'))
+  withClientOptions(
+    program.command('pay <order>').description('pay an order with a card; answers success, delayed or failed at once'),
+  )
     .requiredOption('--card <number>', 'card number (test cards: docs/payments.md), such as 4111111111111111')
     .option('--expiry <MM/YY>', 'card expiry', '12/30')
     .option('--cvc <cvc>', 'card cvc', '123')
-    .action(action(async (id: string, flags: CommonFlags & { card: string; expiry: string; cvc: string }) => {
-      const body = await clientFor(flags).orders.pay(id, { number: flags.card, expiry: flags.expiry, cvc: flags.cvc });
-      if (flags.json) return printJson(body);
-      const t = body.transaction;
-      process.stdout.write(`${body.outcome}: ${t.id} (${t.transaction_no}), card …${t.card_last_four}, bank: ${t.bank_message}\n`);
-      process.stdout.write(`Order ${body.order.id} is ${body.order.status}`);
-      process.stdout.write(t.payback ? `; the issuer debited the card, pay-back ${t.payback.id} is ${t.payback.status}\n` : '\n');
-    }));
+    .action(
+      action(async (id: string, flags: CommonFlags & { card: string; expiry: string; cvc: string }) => {
+        const body = await clientFor(flags).orders.pay(id, {
+          number: flags.card,
+          expiry: flags.expiry,
+          cvc: flags.cvc,
+        });
+        if (flags.json) return printJson(body);
+        const t = body.transaction;
+        process.stdout.write(
+          `${body.outcome}: ${t.id} (${t.transaction_no}), card …${t.card_last_four}, bank: ${t.bank_message}\n`,
+        );
+        process.stdout.write(`Order ${body.order.id} is ${body.order.status}`);
+        process.stdout.write(
+          t.payback ? `; the issuer debited the card, pay-back ${t.payback.id} is ${t.payback.status}\n` : '\n',
+        );
+      }),
+    );
 }

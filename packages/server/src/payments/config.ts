@@ -34,11 +34,17 @@ export function loadPaymentConfig(env: NodeJS.ProcessEnv, overrides: Partial<Pay
     return v;
   };
   const bankKeys = new Map<string, string>();
-  for (const entry of (env.PAYHOOK_BANK_KEYS ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const entry of (env.PAYHOOK_BANK_KEYS ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const at = entry.indexOf(':');
     const id = entry.slice(0, at);
     const secret = entry.slice(at + 1);
-    if (at <= 0 || secret.length < 16) throw new ConfigError('PAYHOOK_BANK_KEYS must be id:secret pairs, comma-separated, each secret at least 16 characters');
+    if (at <= 0 || secret.length < 16)
+      throw new ConfigError(
+        'PAYHOOK_BANK_KEYS must be id:secret pairs, comma-separated, each secret at least 16 characters',
+      );
     bankKeys.set(id, secret);
   }
   const schedule = (env.PAYHOOK_PAYBACK_SCHEDULE ? env.PAYHOOK_PAYBACK_SCHEDULE.split(',') : DEFAULT_PAYBACK_SCHEDULE)

@@ -5,15 +5,39 @@ import { CURRENCIES, exponentOf, isCurrency, parseDecimal, parseMinorAmount, toD
 import { isPayhookError } from '../module-api.js';
 
 function code(fn: () => unknown): string | undefined {
-  try { fn(); } catch (err) { return isPayhookError(err) ? err.code : 'not a PayhookError'; }
+  try {
+    fn();
+  } catch (err) {
+    return isPayhookError(err) ? err.code : 'not a PayhookError';
+  }
   return undefined;
 }
 
 describe('currencies', () => {
   test('the exponents the payment module relies on', () => {
     const expected: Record<string, number> = {
-      AED: 2, USD: 2, EUR: 2, GBP: 2, INR: 2, SAR: 2, QAR: 2, EGP: 2, CHF: 2, CNY: 2,
-      JPY: 0, KRW: 0, VND: 0, CLP: 0, KWD: 3, BHD: 3, OMR: 3, JOD: 3, TND: 3, IQD: 3, LYD: 3, CLF: 4,
+      AED: 2,
+      USD: 2,
+      EUR: 2,
+      GBP: 2,
+      INR: 2,
+      SAR: 2,
+      QAR: 2,
+      EGP: 2,
+      CHF: 2,
+      CNY: 2,
+      JPY: 0,
+      KRW: 0,
+      VND: 0,
+      CLP: 0,
+      KWD: 3,
+      BHD: 3,
+      OMR: 3,
+      JOD: 3,
+      TND: 3,
+      IQD: 3,
+      LYD: 3,
+      CLF: 4,
     };
     for (const [c, e] of Object.entries(expected)) assert.equal(exponentOf(c), e, c);
     assert.ok(CURRENCIES.size > 150);
@@ -23,8 +47,14 @@ describe('currencies', () => {
   test('unknown and lower-case codes are unknown_currency', () => {
     assert.equal(isCurrency('aed'), false);
     assert.equal(isCurrency('XAU'), false);
-    assert.equal(code(() => exponentOf('ABC')), 'unknown_currency');
-    assert.equal(code(() => toDecimalString(1, 'aed')), 'unknown_currency');
+    assert.equal(
+      code(() => exponentOf('ABC')),
+      'unknown_currency',
+    );
+    assert.equal(
+      code(() => toDecimalString(1, 'aed')),
+      'unknown_currency',
+    );
   });
 
   test('toDecimalString is exact for every exponent', () => {
@@ -49,24 +79,61 @@ describe('currencies', () => {
     assert.equal(parseDecimal('100', 'AED'), 10000n);
     assert.equal(parseDecimal('1.234', 'KWD'), 1234n);
     assert.equal(parseDecimal('7', 'JPY'), 7n);
-    assert.equal(code(() => parseDecimal('1.005', 'AED')), 'invalid_amount');
-    assert.equal(code(() => parseDecimal('1.5', 'JPY')), 'invalid_amount');
-    for (const bad of ['', '1e3', '1.', '.5', '1,00', ' 1']) assert.equal(code(() => parseDecimal(bad, 'AED')), 'invalid_amount', bad);
+    assert.equal(
+      code(() => parseDecimal('1.005', 'AED')),
+      'invalid_amount',
+    );
+    assert.equal(
+      code(() => parseDecimal('1.5', 'JPY')),
+      'invalid_amount',
+    );
+    for (const bad of ['', '1e3', '1.', '.5', '1,00', ' 1'])
+      assert.equal(
+        code(() => parseDecimal(bad, 'AED')),
+        'invalid_amount',
+        bad,
+      );
   });
 
   test('parseDecimal inverts toDecimalString (property)', () => {
     const codes = [...CURRENCIES.keys()];
-    fc.assert(fc.property(fc.bigInt({ min: -(10n ** 30n), max: 10n ** 30n }), fc.constantFrom(...codes), fc.boolean(), (minor, c, trim) => {
-      assert.equal(parseDecimal(toDecimalString(minor, c, { trim }), c), minor);
-    }));
+    fc.assert(
+      fc.property(
+        fc.bigInt({ min: -(10n ** 30n), max: 10n ** 30n }),
+        fc.constantFrom(...codes),
+        fc.boolean(),
+        (minor, c, trim) => {
+          assert.equal(parseDecimal(toDecimalString(minor, c, { trim }), c), minor);
+        },
+      ),
+    );
   });
 
   test('parseMinorAmount takes positive safe integers only', () => {
     assert.equal(parseMinorAmount(10000), 10000);
     assert.equal(parseMinorAmount('10000'), 10000);
     assert.equal(parseMinorAmount(Number.MAX_SAFE_INTEGER), Number.MAX_SAFE_INTEGER);
-    for (const bad of [0, -1, 1.5, NaN, Infinity, Number.MAX_SAFE_INTEGER + 1, '1.5', '-1', '1e3', '', null, undefined, true, {}]) {
-      assert.equal(code(() => parseMinorAmount(bad)), 'invalid_amount', String(bad));
+    for (const bad of [
+      0,
+      -1,
+      1.5,
+      NaN,
+      Infinity,
+      Number.MAX_SAFE_INTEGER + 1,
+      '1.5',
+      '-1',
+      '1e3',
+      '',
+      null,
+      undefined,
+      true,
+      {},
+    ]) {
+      assert.equal(
+        code(() => parseMinorAmount(bad)),
+        'invalid_amount',
+        String(bad),
+      );
     }
   });
 });

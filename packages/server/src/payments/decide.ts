@@ -18,7 +18,14 @@
 import { newId, type EventId, type NewEvent } from '../module-api.js';
 import { planEvents, toNewEvents, type PaymentEventType } from './events.js';
 import type { Order, Payback, Transaction } from './model.js';
-import { orderEventFor, restates, transition, transitionOrder, type TransactionEvent, type TransactionStatus } from './state.js';
+import {
+  orderEventFor,
+  restates,
+  transition,
+  transitionOrder,
+  type TransactionEvent,
+  type TransactionStatus,
+} from './state.js';
 import type { BankNotificationInput, ChangeResult, NotificationResult, TransactionChange } from './store/port.js';
 
 export type MakeId = (prefix: 'evt' | 'pb' | 'bnk', at: number) => string;
@@ -59,7 +66,16 @@ export interface OrderWrite {
 
 /** The pay-back a change owes (`create`, with the failure) or settles (`confirm`, with `paid_back`). */
 export type PaybackWrite =
-  | { kind: 'create'; id: string; transactionId: string; merchantId: string; amount: number; currency: string; nextAttemptAt: number; now: number }
+  | {
+      kind: 'create';
+      id: string;
+      transactionId: string;
+      merchantId: string;
+      amount: number;
+      currency: string;
+      nextAttemptAt: number;
+      now: number;
+    }
   | { kind: 'confirm'; transactionId: string; now: number };
 
 /** One row of the order's event log per appended event (`eventId` is the event's). */
@@ -76,18 +92,25 @@ export interface LogWrite {
 
 export type ChangeDecision =
   | { result: 'restated'; transaction: Transaction; order: Order }
-  | { result: 'refused'; transaction: Transaction; order: Order; from: TransactionStatus; event: TransactionEvent; refusal: RefusalWrite }
   | {
-    result: 'applied';
-    transaction: Transaction;
-    order: Order;
-    transactionWrite: TransactionWrite;
-    /** Null when neither the order's status nor its sequence changes. */
-    orderWrite: OrderWrite | null;
-    payback: PaybackWrite | null;
-    events: NewEvent[];
-    log: LogWrite[];
-  };
+      result: 'refused';
+      transaction: Transaction;
+      order: Order;
+      from: TransactionStatus;
+      event: TransactionEvent;
+      refusal: RefusalWrite;
+    }
+  | {
+      result: 'applied';
+      transaction: Transaction;
+      order: Order;
+      transactionWrite: TransactionWrite;
+      /** Null when neither the order's status nor its sequence changes. */
+      orderWrite: OrderWrite | null;
+      payback: PaybackWrite | null;
+      events: NewEvent[];
+      log: LogWrite[];
+    };
 
 /**
  * What `change` does to `txn` (on `order`), both as the store read them inside its transaction.
@@ -96,7 +119,12 @@ export type ChangeDecision =
  * const d = decideChange(txn, order, { transactionId: txn.id, event: 'approve', bankMessage: 'approved', source: 'checkout', now });
  * if (d.result === 'applied') d.events.map((e) => e.type); // ['transaction.success', 'order.success']
  */
-export function decideChange(txn: Transaction, order: Order, change: TransactionChange, makeId: MakeId = newId): ChangeDecision {
+export function decideChange(
+  txn: Transaction,
+  order: Order,
+  change: TransactionChange,
+  makeId: MakeId = newId,
+): ChangeDecision {
   if (restates(txn.status, change.event)) return { result: 'restated', transaction: txn, order };
   const step = transition(txn.status, change.event);
   // A debited decline owes a pay-back: failed → payback_pending in the same commit.
@@ -105,10 +133,19 @@ export function decideChange(txn: Transaction, order: Order, change: Transaction
   const orderStep = orderEvent ? transitionOrder(order.status, orderEvent) : null;
   if (!final.ok || (orderStep && !orderStep.ok)) {
     return {
-      result: 'refused', transaction: txn, order, from: txn.status, event: change.event,
+      result: 'refused',
+      transaction: txn,
+      order,
+      from: txn.status,
+      event: change.event,
       refusal: {
-        merchantId: txn.merchantId, orderId: order.id, transactionId: txn.id, fromStatus: txn.status,
-        event: change.event, source: change.source, now: change.now,
+        merchantId: txn.merchantId,
+        orderId: order.id,
+        transactionId: txn.id,
+        fromStatus: txn.status,
+        event: change.event,
+        source: change.source,
+        now: change.now,
       },
     };
   }
@@ -126,29 +163,57 @@ export function decideChange(txn: Transaction, order: Order, change: Transaction
   const planned = planEvents(nextOrder, next);
   nextOrder.sequence = order.sequence + planned.length;
 
-  const payback: PaybackWrite | null = to === 'payback_pending'
-    ? {
-      kind: 'create', id: makeId('pb', change.now), transactionId: txn.id, merchantId: txn.merchantId, amount: txn.amount,
-      currency: txn.currency, nextAttemptAt: change.paybackDueAt ?? change.now, now: change.now,
-    }
-    : to === 'paid_back' ? { kind: 'confirm', transactionId: txn.id, now: change.now } : null;
+  const payback: PaybackWrite | null =
+    to === 'payback_pending'
+      ? {
+          kind: 'create',
+          id: makeId('pb', change.now),
+          transactionId: txn.id,
+          merchantId: txn.merchantId,
+          amount: txn.amount,
+          currency: txn.currency,
+          nextAttemptAt: change.paybackDueAt ?? change.now,
+          now: change.now,
+        }
+      : to === 'paid_back'
+        ? { kind: 'confirm', transactionId: txn.id, now: change.now }
+        : null;
   const events = toNewEvents(txn.merchantId, planned, change.now, makeId as (prefix: 'evt', at: number) => EventId);
   return {
     result: 'applied',
     transaction: next,
     order: nextOrder,
     transactionWrite: {
-      id: txn.id, fromStatus: txn.status, status: to, bankMessage: next.bankMessage, bankReference: change.bankReference ?? null,
-      debited: next.debited, nextCheckAt: to === 'delayed' ? (change.nextCheckAt ?? change.now) : null, now: change.now,
+      id: txn.id,
+      fromStatus: txn.status,
+      status: to,
+      bankMessage: next.bankMessage,
+      bankReference: change.bankReference ?? null,
+      debited: next.debited,
+      nextCheckAt: to === 'delayed' ? (change.nextCheckAt ?? change.now) : null,
+      now: change.now,
     },
-    orderWrite: nextOrder.status !== order.status || planned.length > 0
-      ? { id: order.id, fromStatus: order.status, status: nextOrder.status, sequence: nextOrder.sequence, now: change.now }
-      : null,
+    orderWrite:
+      nextOrder.status !== order.status || planned.length > 0
+        ? {
+            id: order.id,
+            fromStatus: order.status,
+            status: nextOrder.status,
+            sequence: nextOrder.sequence,
+            now: change.now,
+          }
+        : null,
     payback,
     events,
     log: planned.map((p, i) => ({
-      orderId: order.id, sequence: p.sequence, eventId: events[i].id, type: p.type, transactionId: txn.id,
-      status: next.status, orderStatus: nextOrder.status, createdAt: change.now,
+      orderId: order.id,
+      sequence: p.sequence,
+      eventId: events[i].id,
+      type: p.type,
+      transactionId: txn.id,
+      status: next.status,
+      orderStatus: nextOrder.status,
+      createdAt: change.now,
     })),
   };
 }
@@ -156,12 +221,25 @@ export function decideChange(txn: Transaction, order: Order, change: Transaction
 /** The caller's answer for a decision, once its writes committed (`payback`: the row as stored). */
 export function changeResult(d: ChangeDecision, payback: Payback | null): ChangeResult {
   switch (d.result) {
-    case 'restated': return { result: 'restated', transaction: d.transaction, order: d.order };
-    case 'refused': return { result: 'refused', code: 'transition_forbidden', from: d.from, event: d.event, transaction: d.transaction, order: d.order };
-    case 'applied': return {
-      result: 'applied', transaction: d.transaction, order: d.order, payback,
-      events: d.log.map((l) => ({ id: l.eventId, type: l.type, sequence: l.sequence })),
-    };
+    case 'restated':
+      return { result: 'restated', transaction: d.transaction, order: d.order };
+    case 'refused':
+      return {
+        result: 'refused',
+        code: 'transition_forbidden',
+        from: d.from,
+        event: d.event,
+        transaction: d.transaction,
+        order: d.order,
+      };
+    case 'applied':
+      return {
+        result: 'applied',
+        transaction: d.transaction,
+        order: d.order,
+        payback,
+        events: d.log.map((l) => ({ id: l.eventId, type: l.type, sequence: l.sequence })),
+      };
   }
 }
 
@@ -181,24 +259,45 @@ export interface SeenNotification {
 export function answerSeen(seen: SeenNotification, n: BankNotificationInput): NotificationResult {
   if (seen.body_sha256 !== n.bodySha256) return { result: 'conflict', duplicate: true };
   return {
-    result: seen.outcome as 'applied' | 'restated' | 'refused', duplicate: true, transactionId: seen.transaction_id,
-    from: seen.from_status as TransactionStatus | null, to: seen.to_status as TransactionStatus | null, event: n.event,
+    result: seen.outcome as 'applied' | 'restated' | 'refused',
+    duplicate: true,
+    transactionId: seen.transaction_id,
+    from: seen.from_status as TransactionStatus | null,
+    to: seen.to_status as TransactionStatus | null,
+    event: n.event,
   };
 }
 
 /** The change a new notification asks for, on the transaction its payment reference names. */
 export function changeOfNotification(n: BankNotificationInput, transactionId: string): TransactionChange {
   return {
-    transactionId, event: n.event, bankMessage: n.bankMessage, nextCheckAt: n.nextCheckAt, paybackDueAt: n.paybackDueAt,
-    source: `notification:${n.bankKey}:${n.notificationId}`, now: n.now,
+    transactionId,
+    event: n.event,
+    bankMessage: n.bankMessage,
+    nextCheckAt: n.nextCheckAt,
+    paybackDueAt: n.paybackDueAt,
+    source: `notification:${n.bankKey}:${n.notificationId}`,
+    now: n.now,
   };
 }
 
 /** The notification's record: what it asked for and what came of it, for the same id again. */
-export function notificationRecord(n: BankNotificationInput, fromStatus: string, result: ChangeResult, makeId: MakeId = newId): Record<string, unknown> {
+export function notificationRecord(
+  n: BankNotificationInput,
+  fromStatus: string,
+  result: ChangeResult,
+  makeId: MakeId = newId,
+): Record<string, unknown> {
   return {
-    id: makeId('bnk', n.now), bank_key: n.bankKey, notification_id: n.notificationId, body_sha256: n.bodySha256,
-    transaction_id: result.transaction.id, event: n.event, outcome: result.result, from_status: fromStatus,
-    to_status: result.transaction.status, now: n.now,
+    id: makeId('bnk', n.now),
+    bank_key: n.bankKey,
+    notification_id: n.notificationId,
+    body_sha256: n.bodySha256,
+    transaction_id: result.transaction.id,
+    event: n.event,
+    outcome: result.result,
+    from_status: fromStatus,
+    to_status: result.transaction.status,
+    now: n.now,
   };
 }

@@ -17,7 +17,10 @@ export const PAYMENT_ERRORS = {
   transition_forbidden: { status: 409, message: 'The state machine does not allow this transition.' },
   bank_signature_invalid: { status: 401, message: 'The bank notification signature does not match.' },
   payment_in_progress: { status: 409, message: 'Another payment attempt for this order is still pending or delayed.' },
-  notification_conflict: { status: 409, message: 'A bank notification with this id arrived before with a different body.' },
+  notification_conflict: {
+    status: 409,
+    message: 'A bank notification with this id arrived before with a different body.',
+  },
   payments_unavailable: { status: 503, message: 'The payment module is not attached to this payhook.' },
 } as const satisfies ErrorTable;
 

@@ -19,9 +19,12 @@ function narrowed(schema: Schema, values: readonly string[]): Schema {
 function dataSchema(status: readonly string[], orderStatus: readonly string[]): Schema {
   const properties: Schema = {};
   for (const f of PAYMENT_EVENT_FIELDS) {
-    properties[f.name] = f.name === 'status' ? narrowed(f.schema, status)
-      : f.name === 'order_status' ? narrowed(f.schema, orderStatus)
-        : f.schema;
+    properties[f.name] =
+      f.name === 'status'
+        ? narrowed(f.schema, status)
+        : f.name === 'order_status'
+          ? narrowed(f.schema, orderStatus)
+          : f.schema;
   }
   return { type: 'object', additionalProperties: false, required: PAYMENT_EVENT_FIELDS.map((f) => f.name), properties };
 }
@@ -31,5 +34,7 @@ export interface PaymentEventTypeDoc extends EventTypeDoc {
 }
 
 export const PAYMENT_EVENT_DOCS: readonly PaymentEventTypeDoc[] = PAYMENT_EVENTS.map((e) => ({
-  type: e.type, description: e.description, schema: dataSchema(e.status, e.orderStatus),
+  type: e.type,
+  description: e.description,
+  schema: dataSchema(e.status, e.orderStatus),
 }));

@@ -34,30 +34,48 @@ import type { OrderStatus, TransactionStatus } from './state.js';
  */
 export const PAYMENT_EVENTS = [
   {
-    type: 'transaction.success', status: ['success'], orderStatus: ['paid'],
+    type: 'transaction.success',
+    status: ['success'],
+    orderStatus: ['paid'],
     description: 'The bank approved the payment; `order.success` follows with the next sequence.',
   },
   {
-    type: 'transaction.delayed', status: ['delayed'], orderStatus: ['open'],
+    type: 'transaction.delayed',
+    status: ['delayed'],
+    orderStatus: ['open'],
     description: 'The bank has not decided yet; a success or failure follows when it does.',
   },
   {
-    type: 'transaction.failed', status: ['failed', 'payback_pending'], orderStatus: ['cancelled'],
-    description: 'The bank declined the payment; `order.cancel` follows. `status` is `payback_pending` when the issuer debited the customer anyway: payhook pays it back and sends `transaction.paid_back`.',
+    type: 'transaction.failed',
+    status: ['failed', 'payback_pending'],
+    orderStatus: ['cancelled'],
+    description:
+      'The bank declined the payment; `order.cancel` follows. `status` is `payback_pending` when the issuer debited the customer anyway: payhook pays it back and sends `transaction.paid_back`.',
   },
   {
-    type: 'transaction.paid_back', status: ['paid_back'], orderStatus: ['cancelled'],
+    type: 'transaction.paid_back',
+    status: ['paid_back'],
+    orderStatus: ['cancelled'],
     description: 'The bank confirmed the pay-back of a debit taken for a failed payment.',
   },
   {
-    type: 'order.success', status: ['success'], orderStatus: ['paid'],
+    type: 'order.success',
+    status: ['success'],
+    orderStatus: ['paid'],
     description: 'The order became paid (right after its `transaction.success`).',
   },
   {
-    type: 'order.cancel', status: ['failed', 'payback_pending'], orderStatus: ['cancelled'],
+    type: 'order.cancel',
+    status: ['failed', 'payback_pending'],
+    orderStatus: ['cancelled'],
     description: 'The order was cancelled because its payment failed (right after `transaction.failed`).',
   },
-] as const satisfies readonly { type: string; status: readonly TransactionStatus[]; orderStatus: readonly OrderStatus[]; description: string }[];
+] as const satisfies readonly {
+  type: string;
+  status: readonly TransactionStatus[];
+  orderStatus: readonly OrderStatus[];
+  description: string;
+}[];
 
 export type PaymentEventType = (typeof PAYMENT_EVENTS)[number]['type'];
 /** The transaction statuses an event can carry (every status but `pending`, which emits nothing). */
@@ -86,28 +104,78 @@ const nullableString = (description: string): Schema => ({ type: ['string', 'nul
  * `status` and `order_status` get their `enum` per event type (event-schemas.ts).
  */
 export const PAYMENT_EVENT_FIELDS = [
-  field('order_id', { type: 'string', pattern: `^ord_${ID_BODY}$`, description: 'The order (`ord_…`).' }, (s) => s.order.id),
-  field('transaction_id', { type: 'string', pattern: `^txn_${ID_BODY}$`, description: 'The payment attempt (`txn_…`).' }, (s) => s.txn.id),
-  field('reference', { type: 'string', description: 'The merchant\'s own order reference.' }, (s) => s.order.reference),
-  field('transaction_no', { type: 'string', description: 'Human transaction number (`FLN…`).' }, (s) => s.txn.transactionNo),
-  field('payment_reference', { type: 'string', format: 'uuid', description: 'UUID the customer and the bank can quote.' }, (s) => s.txn.paymentReference),
-  field('amount', { type: 'integer', minimum: 1, description: 'Integer minor units of `currency` (fils, cents, yen).' }, (s) => s.txn.amount),
-  field('amount_decimal', { type: 'string', pattern: '^[0-9]+(\\.[0-9]+)?$', description: 'The exact decimal amount, with the currency\'s decimal places ("100.00").' },
-    (s) => toDecimalString(s.txn.amount, s.txn.currency)),
+  field(
+    'order_id',
+    { type: 'string', pattern: `^ord_${ID_BODY}$`, description: 'The order (`ord_…`).' },
+    (s) => s.order.id,
+  ),
+  field(
+    'transaction_id',
+    { type: 'string', pattern: `^txn_${ID_BODY}$`, description: 'The payment attempt (`txn_…`).' },
+    (s) => s.txn.id,
+  ),
+  field('reference', { type: 'string', description: "The merchant's own order reference." }, (s) => s.order.reference),
+  field(
+    'transaction_no',
+    { type: 'string', description: 'Human transaction number (`FLN…`).' },
+    (s) => s.txn.transactionNo,
+  ),
+  field(
+    'payment_reference',
+    { type: 'string', format: 'uuid', description: 'UUID the customer and the bank can quote.' },
+    (s) => s.txn.paymentReference,
+  ),
+  field(
+    'amount',
+    { type: 'integer', minimum: 1, description: 'Integer minor units of `currency` (fils, cents, yen).' },
+    (s) => s.txn.amount,
+  ),
+  field(
+    'amount_decimal',
+    {
+      type: 'string',
+      pattern: '^[0-9]+(\\.[0-9]+)?$',
+      description: 'The exact decimal amount, with the currency\'s decimal places ("100.00").',
+    },
+    (s) => toDecimalString(s.txn.amount, s.txn.currency),
+  ),
   field('currency', { type: 'string', pattern: '^[A-Z]{3}$', description: 'ISO 4217 code.' }, (s) => s.txn.currency),
   // Events are planned only for the statuses PAYMENT_EVENTS lists (eventTypesFor), never `pending`.
-  field('status', { type: 'string', description: 'The transaction status after this change.' }, (s) => s.txn.status as EventTransactionStatus),
+  field(
+    'status',
+    { type: 'string', description: 'The transaction status after this change.' },
+    (s) => s.txn.status as EventTransactionStatus,
+  ),
   field('order_status', { type: 'string', description: 'The order status after this change.' }, (s) => s.order.status),
-  field('bank_message', { type: 'string', description: 'The bank\'s last word about the transaction.' }, (s) => s.txn.bankMessage),
+  field(
+    'bank_message',
+    { type: 'string', description: "The bank's last word about the transaction." },
+    (s) => s.txn.bankMessage,
+  ),
   field('customer_email', nullableString('Customer e-mail, as the order gave it.'), (s) => s.order.customerEmail),
   field('customer_mobile', nullableString('Customer mobile, as the order gave it.'), (s) => s.order.customerMobile),
-  field('card_last_four', { type: 'string', pattern: '^[0-9]{4}$', description: 'The last four digits of the card; payhook keeps no more of it.' },
-    (s) => s.txn.cardLastFour),
+  field(
+    'card_last_four',
+    {
+      type: 'string',
+      pattern: '^[0-9]{4}$',
+      description: 'The last four digits of the card; payhook keeps no more of it.',
+    },
+    (s) => s.txn.cardLastFour,
+  ),
   field('optional1', nullableString('Free field of the order, returned as given.'), (s) => s.order.optional1),
   field('optional2', nullableString('Free field of the order, returned as given.'), (s) => s.order.optional2),
   field('optional3', nullableString('Free field of the order, returned as given.'), (s) => s.order.optional3),
-  field('sequence', { type: 'integer', minimum: 1, description: 'Per order, increases by one with every event: ignore an event whose sequence is lower than one already handled.' },
-    (s) => s.sequence),
+  field(
+    'sequence',
+    {
+      type: 'integer',
+      minimum: 1,
+      description:
+        'Per order, increases by one with every event: ignore an event whose sequence is lower than one already handled.',
+    },
+    (s) => s.sequence,
+  ),
 ] as const;
 
 type Field = (typeof PAYMENT_EVENT_FIELDS)[number];
@@ -153,12 +221,25 @@ export function planEvents(order: Order, txn: Transaction): PlannedEvent[] {
 }
 
 /** Planned events as the delivery engine's `NewEvent`s, with the standard envelope built once. */
-export function toNewEvents(merchantId: string, planned: PlannedEvent[], now: number, makeId: (prefix: 'evt', at: number) => EventId = newId): NewEvent[] {
+export function toNewEvents(
+  merchantId: string,
+  planned: PlannedEvent[],
+  now: number,
+  makeId: (prefix: 'evt', at: number) => EventId = newId,
+): NewEvent[] {
   // The payment model keeps its ids as plain strings; the merchant id came from the store as a `mer_` id.
   const merchant = merchantId as MerchantId;
   return planned.map((p) => {
     const id = makeId('evt', now);
     const data = JSON.stringify(p.data);
-    return { id, merchantId: merchant, type: p.type, data, body: buildEnvelope(id, p.type, now, data), idempotencyKey: null, createdAt: now };
+    return {
+      id,
+      merchantId: merchant,
+      type: p.type,
+      data,
+      body: buildEnvelope(id, p.type, now, data),
+      idempotencyKey: null,
+      createdAt: now,
+    };
   });
 }

@@ -48,7 +48,13 @@ export class PaymentsModule implements PayhookModule {
   readonly formats = { foloosi };
   readonly errorCodes = PAYMENT_ERRORS;
   readonly eventTypes = PAYMENT_EVENT_DOCS;
-  readonly apiTags = [{ name: 'payments', description: 'The payment module: orders, card payments and bank notifications. It emits the `transaction.*` and `order.*` events.' }];
+  readonly apiTags = [
+    {
+      name: 'payments',
+      description:
+        'The payment module: orders, card payments and bank notifications. It emits the `transaction.*` and `order.*` events.',
+    },
+  ];
   private attached: (PaymentParts & { runsWorkers: boolean }) | null = null;
 
   constructor(private readonly options: PaymentModuleOptions) {}
@@ -63,10 +69,21 @@ export class PaymentsModule implements PayhookModule {
     const config = this.options.config;
     const store = paymentStoreOn(ctx.store.moduleStore(PAYMENT_STATEMENTS));
     const bank = this.options.bank ?? new BankSimulator({ delayMs: config.simulatorDelayMs });
-    const service = new PaymentService({ store, bank, bankKeys: config.bankKeys, checkIntervalMs: config.checkIntervalMs, pendingCheckMs: config.pendingCheckMs });
+    const service = new PaymentService({
+      store,
+      bank,
+      bankKeys: config.bankKeys,
+      checkIntervalMs: config.checkIntervalMs,
+      pendingCheckMs: config.pendingCheckMs,
+    });
     const workers = new PaymentWorkers({
-      store, bank, logger: ctx.logger, checkIntervalMs: config.checkIntervalMs, paybackSchedule: config.paybackSchedule,
-      paybackLeaseMs: config.paybackLeaseMs, pollIntervalMs: config.pollIntervalMs,
+      store,
+      bank,
+      logger: ctx.logger,
+      checkIntervalMs: config.checkIntervalMs,
+      paybackSchedule: config.paybackSchedule,
+      paybackLeaseMs: config.paybackLeaseMs,
+      pollIntervalMs: config.pollIntervalMs,
     });
     this.attached = { config, store, bank, service, workers, runsWorkers: ctx.role !== 'api' };
   }

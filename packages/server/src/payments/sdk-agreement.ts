@@ -9,7 +9,10 @@
  * SDK can read all of it), and the SDK names no field, type or status the server never sends.
  */
 import type {
-  OrderStatus as SdkOrderStatus, PaymentEventData as SdkData, PaymentEventType as SdkType, TransactionStatus as SdkStatus,
+  OrderStatus as SdkOrderStatus,
+  PaymentEventData as SdkData,
+  PaymentEventType as SdkType,
+  TransactionStatus as SdkStatus,
 } from '@payhook/sdk';
 import type { EventTransactionStatus, PaymentEventData, PaymentEventType } from './events.js';
 import type { OrderStatus } from './state.js';

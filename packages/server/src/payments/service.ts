@@ -75,21 +75,38 @@ export function outcomeOf(status: TransactionStatus): PayOutcome | 'pending' {
  */
 export function newTransactionNo(now: number): string {
   const letters = Array.from(randomBytes(5), (b) => String.fromCharCode(65 + (b % 26))).join('');
-  const seconds = Math.floor(now / 1000).toString(16).padStart(8, '0');
+  const seconds = Math.floor(now / 1000)
+    .toString(16)
+    .padStart(8, '0');
   return `FLN${letters}${seconds}${randomBytes(3).toString('hex').slice(0, 5)}`;
 }
 
 /** The change a bank answer asks for. */
-export function changeOfOutcome(outcome: BankOutcome, now: number, checkIntervalMs: number): Pick<TransactionChange, 'event' | 'bankMessage' | 'bankReference' | 'nextCheckAt'> {
-  const event: TransactionEvent = outcome.outcome === 'approved' ? 'approve'
-    : outcome.outcome === 'delayed' ? 'delay'
-      : outcome.debited ? 'decline_debited' : 'decline';
-  return { event: event as TransactionChange['event'], bankMessage: outcome.message, bankReference: outcome.bankReference, nextCheckAt: now + checkIntervalMs };
+export function changeOfOutcome(
+  outcome: BankOutcome,
+  now: number,
+  checkIntervalMs: number,
+): Pick<TransactionChange, 'event' | 'bankMessage' | 'bankReference' | 'nextCheckAt'> {
+  const event: TransactionEvent =
+    outcome.outcome === 'approved'
+      ? 'approve'
+      : outcome.outcome === 'delayed'
+        ? 'delay'
+        : outcome.debited
+          ? 'decline_debited'
+          : 'decline';
+  return {
+    event: event as TransactionChange['event'],
+    bankMessage: outcome.message,
+    bankReference: outcome.bankReference,
+    nextCheckAt: now + checkIntervalMs,
+  };
 }
 
 function optionalText(v: unknown, field: string, max: number): string | null {
   if (v === undefined || v === null) return null;
-  if (typeof v !== 'string' || v.length > max) throw new PayhookError('validation_failed', `${field} must be a string of at most ${max} characters.`, { field });
+  if (typeof v !== 'string' || v.length > max)
+    throw new PayhookError('validation_failed', `${field} must be a string of at most ${max} characters.`, { field });
   return v;
 }
 
@@ -109,18 +126,32 @@ export class PaymentService {
   /** Errors: `validation_failed`, `invalid_amount`, `unknown_currency`, `duplicate_reference`. */
   async createOrder(merchantId: string, input: OrderInput): Promise<Order> {
     if (typeof input.reference !== 'string' || input.reference.length === 0 || input.reference.length > 100) {
-      throw new PayhookError('validation_failed', 'reference must be a string of 1 to 100 characters.', { field: 'reference' });
+      throw new PayhookError('validation_failed', 'reference must be a string of 1 to 100 characters.', {
+        field: 'reference',
+      });
     }
     const amount = parseMinorAmount(input.amount);
-    if (!isCurrency(input.currency)) throw paymentError('unknown_currency', undefined, { currency: input.currency ?? null });
+    if (!isCurrency(input.currency))
+      throw paymentError('unknown_currency', undefined, { currency: input.currency ?? null });
     const email = optionalText(input.customer_email, 'customer_email', 254);
-    if (email !== null && !/^[^\s@]+@[^\s@]+$/.test(email)) throw new PayhookError('validation_failed', 'customer_email is not an e-mail address.', { field: 'customer_email' });
+    if (email !== null && !/^[^\s@]+@[^\s@]+$/.test(email))
+      throw new PayhookError('validation_failed', 'customer_email is not an e-mail address.', {
+        field: 'customer_email',
+      });
     const mobile = optionalText(input.customer_mobile, 'customer_mobile', 32);
-    if (mobile !== null && !/^\+?[0-9 ()-]{3,32}$/.test(mobile)) throw new PayhookError('validation_failed', 'customer_mobile is not a phone number.', { field: 'customer_mobile' });
+    if (mobile !== null && !/^\+?[0-9 ()-]{3,32}$/.test(mobile))
+      throw new PayhookError('validation_failed', 'customer_mobile is not a phone number.', {
+        field: 'customer_mobile',
+      });
     const now = this.now();
     return this.store.createOrder({
-      id: newId('ord', now), merchantId, reference: input.reference, amount, currency: input.currency,
-      customerEmail: email, customerMobile: mobile,
+      id: newId('ord', now),
+      merchantId,
+      reference: input.reference,
+      amount,
+      currency: input.currency,
+      customerEmail: email,
+      customerMobile: mobile,
       optional1: optionalText(input.optional1, 'optional1', 255),
       optional2: optionalText(input.optional2, 'optional2', 255),
       optional3: optionalText(input.optional3, 'optional3', 255),
@@ -137,13 +168,25 @@ export class PaymentService {
     const startedAt = this.now();
     const card = parseCard({ number: cardInput.number, expiry: cardInput.expiry, cvc: cardInput.cvc }, startedAt);
     const txn = await this.store.startTransaction({
-      id: newId('txn', startedAt), orderId, merchantId, transactionNo: newTransactionNo(startedAt),
-      paymentReference: randomUUID(), cardLastFour: lastFour(card.number), now: startedAt,
+      id: newId('txn', startedAt),
+      orderId,
+      merchantId,
+      transactionNo: newTransactionNo(startedAt),
+      paymentReference: randomUUID(),
+      cardLastFour: lastFour(card.number),
+      now: startedAt,
       checkAt: startedAt + this.options.pendingCheckMs,
     });
     let answer: BankOutcome | null = null;
     try {
-      answer = await this.bank.authorise({ transactionId: txn.id, paymentReference: txn.paymentReference, amount: txn.amount, currency: txn.currency, card, now: startedAt });
+      answer = await this.bank.authorise({
+        transactionId: txn.id,
+        paymentReference: txn.paymentReference,
+        amount: txn.amount,
+        currency: txn.currency,
+        card,
+        now: startedAt,
+      });
     } catch {
       // The bank did not answer: the outcome is unknown, so the payment is delayed and settled by an
       // enquiry, never guessed. (The error may quote the request; it is not logged for that reason.)
@@ -151,7 +194,12 @@ export class PaymentService {
     const now = this.now();
     const change = answer
       ? changeOfOutcome(answer, now, this.options.checkIntervalMs)
-      : { event: 'delay' as const, bankMessage: 'bank unreachable; awaiting clearance', bankReference: null, nextCheckAt: now + this.options.checkIntervalMs };
+      : {
+          event: 'delay' as const,
+          bankMessage: 'bank unreachable; awaiting clearance',
+          bankReference: null,
+          nextCheckAt: now + this.options.checkIntervalMs,
+        };
     const result = await this.store.applyChange({ ...change, transactionId: txn.id, source: 'checkout', now });
     return this.payResult(result);
   }
@@ -169,28 +217,47 @@ export class PaymentService {
    * `notification_conflict` (409), `transition_forbidden` (409, recorded; the same notification again
    * gets the same answer).
    */
-  async receiveNotification(keyId: string | undefined, signature: string | undefined, body: string | Buffer): Promise<NotificationAnswer> {
+  async receiveNotification(
+    keyId: string | undefined,
+    signature: string | undefined,
+    body: string | Buffer,
+  ): Promise<NotificationAnswer> {
     verifyBankNotification(this.options.bankKeys, keyId, signature, body);
     const text = typeof body === 'string' ? body : body.toString('utf8');
     const n = parseBankNotification(text);
     const now = this.now();
     const event = eventOfNotification(n);
     const r = await this.store.applyBankNotification({
-      bankKey: keyId as string, notificationId: n.id, bodySha256: createHash('sha256').update(body).digest('hex'),
-      paymentReference: n.paymentReference, event, bankMessage: n.message,
-      nextCheckAt: now + this.options.checkIntervalMs, paybackDueAt: now, now,
+      bankKey: keyId as string,
+      notificationId: n.id,
+      bodySha256: createHash('sha256').update(body).digest('hex'),
+      paymentReference: n.paymentReference,
+      event,
+      bankMessage: n.message,
+      nextCheckAt: now + this.options.checkIntervalMs,
+      paybackDueAt: now,
+      now,
     });
     switch (r.result) {
       case 'unknown_transaction':
-        throw paymentError('transaction_not_found', 'No transaction has this payment_reference.', { payment_reference: n.paymentReference });
+        throw paymentError('transaction_not_found', 'No transaction has this payment_reference.', {
+          payment_reference: n.paymentReference,
+        });
       case 'conflict':
         throw paymentError('notification_conflict', undefined, { id: n.id });
       case 'refused': {
         const from = r.from;
         const transactionId = r.duplicate ? r.transactionId : r.transaction.id;
-        throw paymentError('transition_forbidden', `A ${from} transaction cannot take "${n.status}"; the notification was recorded.`, {
-          transaction_id: transactionId, status: from, event, notification_id: n.id,
-        });
+        throw paymentError(
+          'transition_forbidden',
+          `A ${from} transaction cannot take "${n.status}"; the notification was recorded.`,
+          {
+            transaction_id: transactionId,
+            status: from,
+            event,
+            notification_id: n.id,
+          },
+        );
       }
       default:
         return r.duplicate

@@ -1,18 +1,38 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  isFinal, orderEventFor, restates, transition, transitionOrder, TRANSACTION_STATUSES, ORDER_STATUSES,
-  type TransactionEvent, type TransactionStatus,
+  isFinal,
+  orderEventFor,
+  restates,
+  transition,
+  transitionOrder,
+  TRANSACTION_STATUSES,
+  ORDER_STATUSES,
+  type TransactionEvent,
+  type TransactionStatus,
 } from './state.js';
 
-const EVENTS: TransactionEvent[] = ['approve', 'delay', 'decline', 'decline_debited', 'schedule_payback', 'confirm_payback'];
+const EVENTS: TransactionEvent[] = [
+  'approve',
+  'delay',
+  'decline',
+  'decline_debited',
+  'schedule_payback',
+  'confirm_payback',
+];
 
 describe('transaction state machine', () => {
   test('exactly the drawn transitions are allowed', () => {
     const allowed: Record<string, TransactionStatus> = {
-      'pending approve': 'success', 'pending delay': 'delayed', 'pending decline': 'failed', 'pending decline_debited': 'failed',
-      'delayed approve': 'success', 'delayed decline': 'failed', 'delayed decline_debited': 'failed',
-      'failed schedule_payback': 'payback_pending', 'payback_pending confirm_payback': 'paid_back',
+      'pending approve': 'success',
+      'pending delay': 'delayed',
+      'pending decline': 'failed',
+      'pending decline_debited': 'failed',
+      'delayed approve': 'success',
+      'delayed decline': 'failed',
+      'delayed decline_debited': 'failed',
+      'failed schedule_payback': 'payback_pending',
+      'payback_pending confirm_payback': 'paid_back',
     };
     for (const s of TRANSACTION_STATUSES) {
       for (const e of EVENTS) {
@@ -42,7 +62,8 @@ describe('transaction state machine', () => {
     assert.equal(restates('pending', 'approve'), false);
     assert.equal(restates('payback_pending', 'decline'), false);
     // A restatement is never also an allowed transition.
-    for (const s of TRANSACTION_STATUSES) for (const e of EVENTS) assert.ok(!(restates(s, e) && transition(s, e).ok), `${s} ${e}`);
+    for (const s of TRANSACTION_STATUSES)
+      for (const e of EVENTS) assert.ok(!(restates(s, e) && transition(s, e).ok), `${s} ${e}`);
   });
 });
 

@@ -41,11 +41,24 @@
  */
 
 export type TransactionStatus = 'pending' | 'delayed' | 'success' | 'failed' | 'payback_pending' | 'paid_back';
-export type TransactionEvent = 'approve' | 'delay' | 'decline' | 'decline_debited' | 'schedule_payback' | 'confirm_payback';
+export type TransactionEvent =
+  | 'approve'
+  | 'delay'
+  | 'decline'
+  | 'decline_debited'
+  | 'schedule_payback'
+  | 'confirm_payback';
 export type OrderStatus = 'open' | 'paid' | 'cancelled';
 export type OrderEvent = 'pay' | 'cancel';
 
-export const TRANSACTION_STATUSES: readonly TransactionStatus[] = ['pending', 'delayed', 'success', 'failed', 'payback_pending', 'paid_back'];
+export const TRANSACTION_STATUSES: readonly TransactionStatus[] = [
+  'pending',
+  'delayed',
+  'success',
+  'failed',
+  'payback_pending',
+  'paid_back',
+];
 export const ORDER_STATUSES: readonly OrderStatus[] = ['open', 'paid', 'cancelled'];
 
 export type Transition<S, E> =
@@ -74,15 +87,22 @@ const ORDER_TABLE: Record<OrderStatus, Partial<Record<OrderEvent, OrderStatus>>>
  * transition('pending', 'approve');   // { ok: true, from: 'pending', event: 'approve', to: 'success' }
  * transition('paid_back', 'approve'); // { ok: false, ..., code: 'transition_forbidden' }
  */
-export function transition(current: TransactionStatus, event: TransactionEvent): Transition<TransactionStatus, TransactionEvent> {
+export function transition(
+  current: TransactionStatus,
+  event: TransactionEvent,
+): Transition<TransactionStatus, TransactionEvent> {
   const to = TRANSACTION_TABLE[current]?.[event];
-  return to ? { ok: true, from: current, event, to } : { ok: false, from: current, event, code: 'transition_forbidden' };
+  return to
+    ? { ok: true, from: current, event, to }
+    : { ok: false, from: current, event, code: 'transition_forbidden' };
 }
 
 /** The order status after `event`, or a refusal. */
 export function transitionOrder(current: OrderStatus, event: OrderEvent): Transition<OrderStatus, OrderEvent> {
   const to = ORDER_TABLE[current]?.[event];
-  return to ? { ok: true, from: current, event, to } : { ok: false, from: current, event, code: 'transition_forbidden' };
+  return to
+    ? { ok: true, from: current, event, to }
+    : { ok: false, from: current, event, code: 'transition_forbidden' };
 }
 
 /**
@@ -93,12 +113,18 @@ export function transitionOrder(current: OrderStatus, event: OrderEvent): Transi
  */
 export function restates(current: TransactionStatus, event: TransactionEvent): boolean {
   switch (event) {
-    case 'approve': return current === 'success';
-    case 'delay': return current === 'delayed';
-    case 'decline': return current === 'failed';
-    case 'decline_debited': return current === 'payback_pending' || current === 'paid_back';
-    case 'confirm_payback': return current === 'paid_back';
-    case 'schedule_payback': return current === 'payback_pending' || current === 'paid_back';
+    case 'approve':
+      return current === 'success';
+    case 'delay':
+      return current === 'delayed';
+    case 'decline':
+      return current === 'failed';
+    case 'decline_debited':
+      return current === 'payback_pending' || current === 'paid_back';
+    case 'confirm_payback':
+      return current === 'paid_back';
+    case 'schedule_payback':
+      return current === 'payback_pending' || current === 'paid_back';
   }
 }
 

@@ -57,9 +57,19 @@ export class PaymentWorkers {
     let changed = 0;
     for (const txn of due) {
       try {
-        const answer = await this.o.bank.enquire({ transactionId: txn.id, paymentReference: txn.paymentReference, bankReference: txn.bankReference, now });
+        const answer = await this.o.bank.enquire({
+          transactionId: txn.id,
+          paymentReference: txn.paymentReference,
+          bankReference: txn.bankReference,
+          now,
+        });
         const at = this.now();
-        const r = await this.o.store.applyChange({ ...changeOfOutcome(answer, at, this.o.checkIntervalMs), transactionId: txn.id, source: 'enquiry', now: at });
+        const r = await this.o.store.applyChange({
+          ...changeOfOutcome(answer, at, this.o.checkIntervalMs),
+          transactionId: txn.id,
+          source: 'enquiry',
+          now: at,
+        });
         if (r.result === 'applied') changed++;
       } catch (err) {
         // Asked again when the claim's lease ends.
@@ -72,13 +82,23 @@ export class PaymentWorkers {
   /** Tries due pay-backs once each; returns how many the bank confirmed. */
   async runPaybacks(): Promise<number> {
     const now = this.now();
-    const due = await this.o.store.claimDuePaybacks({ now, limit: this.o.batch ?? 100, leaseMs: this.o.paybackLeaseMs, owner: this.owner });
+    const due = await this.o.store.claimDuePaybacks({
+      now,
+      limit: this.o.batch ?? 100,
+      leaseMs: this.o.paybackLeaseMs,
+      owner: this.owner,
+    });
     let confirmed = 0;
     for (const { payback, transactionId, bankReference } of due) {
       let answer: PayBackResult;
       try {
         answer = await this.o.bank.payBack({
-          paybackId: payback.id, transactionId, bankReference: bankReference ?? '', amount: payback.amount, currency: payback.currency, now,
+          paybackId: payback.id,
+          transactionId,
+          bankReference: bankReference ?? '',
+          amount: payback.amount,
+          currency: payback.currency,
+          now,
         });
       } catch (err) {
         answer = { outcome: 'failed', message: 'bank unreachable' };
@@ -86,17 +106,30 @@ export class PaymentWorkers {
       }
       if (answer.outcome === 'confirmed') {
         try {
-          await this.o.store.confirmPayback({ paybackId: payback.id, bankMessage: answer.message, source: 'payback', now: this.now() });
+          await this.o.store.confirmPayback({
+            paybackId: payback.id,
+            bankMessage: answer.message,
+            source: 'payback',
+            now: this.now(),
+          });
           confirmed++;
         } catch (err) {
           // The bank paid back but the record failed: the lease ends, the same id is sent again, and
           // the bank confirms it again without paying twice.
-          this.o.logger?.error({ err, payback_id: payback.id }, 'recording a confirmed pay-back failed; retried after the lease');
+          this.o.logger?.error(
+            { err, payback_id: payback.id },
+            'recording a confirmed pay-back failed; retried after the lease',
+          );
         }
         continue;
       }
       const at = this.now();
-      await this.o.store.recordPaybackFailure({ paybackId: payback.id, message: answer.message, nextAttemptAt: at + paybackDelay(this.o.paybackSchedule, payback.attempts), now: at });
+      await this.o.store.recordPaybackFailure({
+        paybackId: payback.id,
+        message: answer.message,
+        nextAttemptAt: at + paybackDelay(this.o.paybackSchedule, payback.attempts),
+        now: at,
+      });
     }
     return confirmed;
   }
@@ -128,7 +161,8 @@ export class PaymentWorkers {
         .catch((err) => this.o.logger?.error({ err }, 'payment workers pass failed'))
         .then(async () => {
           const next = await this.o.store.nextWorkAt().catch(() => null);
-          const wait = next === null ? this.o.pollIntervalMs : Math.max(0, Math.min(next - this.now(), this.o.pollIntervalMs));
+          const wait =
+            next === null ? this.o.pollIntervalMs : Math.max(0, Math.min(next - this.now(), this.o.pollIntervalMs));
           this.schedule(wait);
         });
     }, delay);

@@ -27,9 +27,13 @@ export class KeyringError extends Error {
 /** Decodes a base64 master key, refusing anything but exactly 32 bytes. */
 export function decodeMasterKey(text: string, name = 'PAYHOOK_MASTER_KEY'): Buffer {
   const trimmed = text.trim();
-  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(trimmed)) throw new KeyringError(`${name} must be base64 (make one with: openssl rand -base64 32)`);
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(trimmed))
+    throw new KeyringError(`${name} must be base64 (make one with: openssl rand -base64 32)`);
   const key = Buffer.from(trimmed, 'base64');
-  if (key.length !== MASTER_KEY_BYTES) throw new KeyringError(`${name} must decode to ${MASTER_KEY_BYTES} bytes; it decodes to ${key.length} (make one with: openssl rand -base64 32)`);
+  if (key.length !== MASTER_KEY_BYTES)
+    throw new KeyringError(
+      `${name} must decode to ${MASTER_KEY_BYTES} bytes; it decodes to ${key.length} (make one with: openssl rand -base64 32)`,
+    );
   return key;
 }
 
@@ -75,16 +79,24 @@ export class Keyring {
     const colon = rest.indexOf(':');
     const id = rest.slice(0, colon);
     const key = this.keys.get(id);
-    if (!key) throw new KeyringError(`a secret is sealed under master key ${id}, which this process does not hold (set PAYHOOK_MASTER_KEY, or PAYHOOK_MASTER_KEY_PREVIOUS during a rotation)`);
+    if (!key)
+      throw new KeyringError(
+        `a secret is sealed under master key ${id}, which this process does not hold (set PAYHOOK_MASTER_KEY, or PAYHOOK_MASTER_KEY_PREVIOUS during a rotation)`,
+      );
     const raw = Buffer.from(rest.slice(colon + 1), 'base64');
     if (raw.length < IV_BYTES + TAG_BYTES) throw new KeyringError('a sealed secret is truncated');
     const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, IV_BYTES));
     decipher.setAAD(Buffer.from(purpose));
     decipher.setAuthTag(raw.subarray(raw.length - TAG_BYTES));
     try {
-      return Buffer.concat([decipher.update(raw.subarray(IV_BYTES, raw.length - TAG_BYTES)), decipher.final()]).toString('utf8');
+      return Buffer.concat([
+        decipher.update(raw.subarray(IV_BYTES, raw.length - TAG_BYTES)),
+        decipher.final(),
+      ]).toString('utf8');
     } catch {
-      throw new KeyringError(`a sealed secret does not open under master key ${id} (tampered, or sealed for another purpose)`);
+      throw new KeyringError(
+        `a sealed secret does not open under master key ${id} (tampered, or sealed for another purpose)`,
+      );
     }
   }
 

@@ -27,17 +27,31 @@ test('a key file readable by others, or not 32 bytes, stops the start with the r
   const db = join(dir, 'b.db');
   keyFileKeyring(db);
   chmodSync(`${db}.key`, 0o644);
-  assert.throws(() => keyFileKeyring(db), (e: Error) => e instanceof KeyringError && /readable or writable by others \(mode 644\); run: chmod 600/.test(e.message));
+  assert.throws(
+    () => keyFileKeyring(db),
+    (e: Error) =>
+      e instanceof KeyringError && /readable or writable by others \(mode 644\); run: chmod 600/.test(e.message),
+  );
   writeFileSync(`${db}.key`, Buffer.alloc(16).toString('base64'), { mode: 0o600 });
   chmodSync(`${db}.key`, 0o600);
   assert.throws(() => keyFileKeyring(db), /must decode to 32 bytes; it decodes to 16/);
 });
 
 test('PostgreSQL refuses to start without PAYHOOK_MASTER_KEY and says how to make one', () => {
-  assert.throws(() => resolveKeyring({ ...none, databaseUrl: 'postgres://x@127.0.0.1/db', dbPath: join(dir, 'unused.db') }),
-    (e: Error) => e instanceof KeyringError && /PostgreSQL needs PAYHOOK_MASTER_KEY/.test(e.message) && /openssl rand -base64 32/.test(e.message));
+  assert.throws(
+    () => resolveKeyring({ ...none, databaseUrl: 'postgres://x@127.0.0.1/db', dbPath: join(dir, 'unused.db') }),
+    (e: Error) =>
+      e instanceof KeyringError &&
+      /PostgreSQL needs PAYHOOK_MASTER_KEY/.test(e.message) &&
+      /openssl rand -base64 32/.test(e.message),
+  );
   const key = newMasterKey();
-  const r = resolveKeyring({ masterKey: key, masterKeyPrevious: [], databaseUrl: 'postgres://x@127.0.0.1/db', dbPath: '' });
+  const r = resolveKeyring({
+    masterKey: key,
+    masterKeyPrevious: [],
+    databaseUrl: 'postgres://x@127.0.0.1/db',
+    dbPath: '',
+  });
   assert.equal(r.source, 'PAYHOOK_MASTER_KEY');
   assert.ok(!r.source.includes(key));
 });
@@ -46,9 +60,18 @@ test('PAYHOOK_MASTER_KEY wins over the key file; bad keys are refused naming the
   const db = join(dir, 'c.db');
   const r = resolveKeyring({ masterKey: newMasterKey(), masterKeyPrevious: [], databaseUrl: null, dbPath: db });
   assert.equal(r.source, 'PAYHOOK_MASTER_KEY');
-  assert.throws(() => resolveKeyring({ masterKey: 'c2hvcnQ=', masterKeyPrevious: [], databaseUrl: null, dbPath: db }), /PAYHOOK_MASTER_KEY must decode to 32 bytes/);
-  assert.throws(() => resolveKeyring({ masterKey: newMasterKey(), masterKeyPrevious: ['nope!'], databaseUrl: null, dbPath: db }), /PAYHOOK_MASTER_KEY_PREVIOUS/);
-  assert.throws(() => resolveKeyring({ masterKey: null, masterKeyPrevious: [newMasterKey()], databaseUrl: null, dbPath: db }), /PREVIOUS is set without PAYHOOK_MASTER_KEY/);
+  assert.throws(
+    () => resolveKeyring({ masterKey: 'c2hvcnQ=', masterKeyPrevious: [], databaseUrl: null, dbPath: db }),
+    /PAYHOOK_MASTER_KEY must decode to 32 bytes/,
+  );
+  assert.throws(
+    () => resolveKeyring({ masterKey: newMasterKey(), masterKeyPrevious: ['nope!'], databaseUrl: null, dbPath: db }),
+    /PAYHOOK_MASTER_KEY_PREVIOUS/,
+  );
+  assert.throws(
+    () => resolveKeyring({ masterKey: null, masterKeyPrevious: [newMasterKey()], databaseUrl: null, dbPath: db }),
+    /PREVIOUS is set without PAYHOOK_MASTER_KEY/,
+  );
 });
 
 test('writeKeyFile replaces a key file atomically with a 0600 file', () => {
@@ -67,6 +90,11 @@ test('config: PAYHOOK_MASTER_KEY and PAYHOOK_MASTER_KEY_PREVIOUS (comma-separate
   assert.deepEqual(config.masterKeyPrevious, [b, c]);
   assert.deepEqual([loadConfig({}).masterKey, loadConfig({}).masterKeyPrevious], [null, []]);
   const ring = resolveKeyring({ ...config, databaseUrl: null, dbPath: join(dir, 'e.db') }).keyring;
-  const old = resolveKeyring({ masterKey: c, masterKeyPrevious: [], databaseUrl: null, dbPath: join(dir, 'e.db') }).keyring;
+  const old = resolveKeyring({
+    masterKey: c,
+    masterKeyPrevious: [],
+    databaseUrl: null,
+    dbPath: join(dir, 'e.db'),
+  }).keyring;
   assert.equal(ring.open(old.seal('whsec_y', 'endpoint_secret'), 'endpoint_secret'), 'whsec_y');
 });

@@ -7,7 +7,13 @@ import type { ApiKeyId, MerchantId } from '../ids.js';
 import type { ApiKeyRecord, ApiKeyScope } from './types.js';
 
 export interface ApiKeyRow {
-  id: ApiKeyId; merchant_id: MerchantId | null; prefix: string; name: string; scopes: string; created_at: number; last_used_at: number | null;
+  id: ApiKeyId;
+  merchant_id: MerchantId | null;
+  prefix: string;
+  name: string;
+  scopes: string;
+  created_at: number;
+  last_used_at: number | null;
 }
 
 export function scopesText(scopes: readonly ApiKeyScope[]): string {
@@ -16,8 +22,12 @@ export function scopesText(scopes: readonly ApiKeyScope[]): string {
 
 export function toApiKey(r: ApiKeyRow): ApiKeyRecord {
   return {
-    id: r.id, merchantId: r.merchant_id, prefix: r.prefix, name: r.name,
+    id: r.id,
+    merchantId: r.merchant_id,
+    prefix: r.prefix,
+    name: r.name,
     scopes: r.scopes === 'read,write' ? ['read', 'write'] : ['read'],
-    createdAt: Number(r.created_at), lastUsedAt: r.last_used_at === null ? null : Number(r.last_used_at),
+    createdAt: Number(r.created_at),
+    lastUsedAt: r.last_used_at === null ? null : Number(r.last_used_at),
   };
 }

@@ -8,8 +8,18 @@ import type { SecretBox } from '../secrets/box.js';
 import type { ClaimedDelivery, PayloadFormat } from './types.js';
 
 export interface ClaimRow {
-  id: DeliveryId; event_id: EventId; event_type: string; attempts: number; endpoint_id: EndpointId; merchant_id: MerchantId;
-  body: string; event_created_at: number; url: string; headers: string; format: string; timeout_ms: number | null;
+  id: DeliveryId;
+  event_id: EventId;
+  event_type: string;
+  attempts: number;
+  endpoint_id: EndpointId;
+  merchant_id: MerchantId;
+  body: string;
+  event_created_at: number;
+  url: string;
+  headers: string;
+  format: string;
+  timeout_ms: number | null;
 }
 
 export function toClaimedDeliveries(rows: readonly ClaimRow[], box: SecretBox): ClaimedDelivery[] {
@@ -17,13 +27,25 @@ export function toClaimedDeliveries(rows: readonly ClaimRow[], box: SecretBox): 
   const headerCache = new Map<string, Record<string, string>>();
   return rows.map((r) => {
     let headers = headerCache.get(r.headers);
-    if (!headers) { headers = box.openHeaders(r.headers); headerCache.set(r.headers, headers); }
+    if (!headers) {
+      headers = box.openHeaders(r.headers);
+      headerCache.set(r.headers, headers);
+    }
     return {
-      id: r.id, eventId: r.event_id, eventType: r.event_type, eventCreatedAt: Number(r.event_created_at),
+      id: r.id,
+      eventId: r.event_id,
+      eventType: r.event_type,
+      eventCreatedAt: Number(r.event_created_at),
       // Only formats other than `standard` render from the data; the standard body is sent as stored.
       data: r.format === 'standard' ? '' : dataOfEnvelope(r.body),
-      body: r.body, attempts: Number(r.attempts), endpointId: r.endpoint_id, merchantId: r.merchant_id, url: r.url,
-      headers, format: r.format as PayloadFormat, timeoutMs: r.timeout_ms === null ? null : Number(r.timeout_ms),
+      body: r.body,
+      attempts: Number(r.attempts),
+      endpointId: r.endpoint_id,
+      merchantId: r.merchant_id,
+      url: r.url,
+      headers,
+      format: r.format as PayloadFormat,
+      timeoutMs: r.timeout_ms === null ? null : Number(r.timeout_ms),
     };
   });
 }

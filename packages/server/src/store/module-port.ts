@@ -36,8 +36,16 @@ import type { Migration } from './types.js';
 // The port's types live with the Store's (types.ts), which names them in `Store.moduleStore`; here they
 // are re-exported beside the helpers the two stores share.
 export type {
-  Migration, ModuleMigrations, ModuleStatements, ModuleStore, Params, PostgresModuleStore, PostgresOutboxTx, RunOptions,
-  SqliteModuleStore, SqliteOutboxTx,
+  Migration,
+  ModuleMigrations,
+  ModuleStatements,
+  ModuleStore,
+  Params,
+  PostgresModuleStore,
+  PostgresOutboxTx,
+  RunOptions,
+  SqliteModuleStore,
+  SqliteOutboxTx,
 } from './types.js';
 
 /**
@@ -49,7 +57,8 @@ export function migrationsInOrder(core: readonly Migration[], modules: readonly 
   const seen = new Map<number, string>();
   for (const m of all) {
     const other = seen.get(m.version);
-    if (other !== undefined) throw new Error(`migrations ${other} and ${m.name} share version ${m.version}; a version is taken once`);
+    if (other !== undefined)
+      throw new Error(`migrations ${other} and ${m.name} share version ${m.version}; a version is taken once`);
     seen.set(m.version, m.name);
   }
   return all.sort((a, b) => a.version - b.version);
@@ -60,11 +69,16 @@ export function migrationsInOrder(core: readonly Migration[], modules: readonly 
  * core's names included); the same name with the same SQL again is allowed (a module attached to a
  * reopened store). Returns the names, for the handle to check that it runs only these.
  */
-export function addStatements(into: Map<string, string>, core: Readonly<Record<string, unknown>>, statements: Readonly<Record<string, string>>): Set<string> {
+export function addStatements(
+  into: Map<string, string>,
+  core: Readonly<Record<string, unknown>>,
+  statements: Readonly<Record<string, string>>,
+): Set<string> {
   for (const [name, sql] of Object.entries(statements)) {
-    if (Object.prototype.hasOwnProperty.call(core, name)) throw new Error(`module statement ${name} has the name of a core statement`);
+    if (Object.hasOwn(core, name)) throw new Error(`module statement ${name} has the name of a core statement`);
     const prior = into.get(name);
-    if (prior !== undefined && prior !== sql) throw new Error(`module statement ${name} is registered twice with different SQL`);
+    if (prior !== undefined && prior !== sql)
+      throw new Error(`module statement ${name} is registered twice with different SQL`);
     into.set(name, sql);
   }
   return new Set(Object.keys(statements));

@@ -10,7 +10,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 
 export function loadSqlFiles(dir: URL): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.sql')).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith('.sql'))
+    .sort()) {
     const text = readFileSync(new URL(file, dir), 'utf8');
     const parts = text.split(/^-- name: */m).slice(1);
     for (const part of parts) {
@@ -28,5 +30,9 @@ export function loadMigrations(dir: URL): { version: number; name: string; sql: 
   return readdirSync(dir)
     .filter((f) => /^\d{4}_.+\.sql$/.test(f))
     .sort()
-    .map((f) => ({ version: Number(f.slice(0, 4)), name: f.replace(/\.sql$/, ''), sql: readFileSync(new URL(f, dir), 'utf8') }));
+    .map((f) => ({
+      version: Number(f.slice(0, 4)),
+      name: f.replace(/\.sql$/, ''),
+      sql: readFileSync(new URL(f, dir), 'utf8'),
+    }));
 }

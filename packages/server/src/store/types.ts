@@ -26,7 +26,16 @@ export type AttemptOutcome = 'succeeded' | 'retry' | 'failed';
 
 /** Why an attempt failed; `null` for a success. */
 export type ErrorClass =
-  | 'timeout' | 'dns' | 'refused' | 'reset' | 'tls' | 'http_status' | 'redirect' | 'invalid_url' | 'blocked' | 'unknown';
+  | 'timeout'
+  | 'dns'
+  | 'refused'
+  | 'reset'
+  | 'tls'
+  | 'http_status'
+  | 'redirect'
+  | 'invalid_url'
+  | 'blocked'
+  | 'unknown';
 
 export interface Merchant {
   id: MerchantId;
@@ -106,7 +115,9 @@ export interface NewEndpoint {
   maxPerMerchant?: number;
 }
 
-export type EndpointPatch = Partial<Pick<Endpoint, 'url' | 'description' | 'eventTypes' | 'disabled' | 'headers' | 'format' | 'timeoutMs'>>;
+export type EndpointPatch = Partial<
+  Pick<Endpoint, 'url' | 'description' | 'eventTypes' | 'disabled' | 'headers' | 'format' | 'timeoutMs'>
+>;
 
 export interface EventRecord {
   id: EventId;
@@ -327,7 +338,13 @@ export interface Store {
   /** Secrets that sign at `now`: the current one first, then rotated-out ones not yet expired. */
   getSigningSecrets(endpointId: EndpointId, now: number): Promise<EndpointSecret[]>;
   /** Makes `secret` current; the previous current secret expires at `previousExpiresAt`. */
-  rotateSecret(merchantId: MerchantId, endpointId: EndpointId, secret: string, now: number, previousExpiresAt: number): Promise<boolean>;
+  rotateSecret(
+    merchantId: MerchantId,
+    endpointId: EndpointId,
+    secret: string,
+    now: number,
+    previousExpiresAt: number,
+  ): Promise<boolean>;
   /**
    * Seals stored signing secrets and header values under the current master key, in batches: with
    * `all` false only plaintext rows (the start-up migration), with `all` true every row not sealed under

@@ -33,16 +33,30 @@ export async function startEngine(overrides: Partial<DispatcherOptions> = {}, st
   const bus = new ProcessBus();
   const { merchant } = await createMerchant(s, 'Test merchant');
   const dispatcher = new Dispatcher({
-    store: s, logger: pino({ level: 'silent' }), metrics, bus,
+    store: s,
+    logger: pino({ level: 'silent' }),
+    metrics,
+    bus,
     policy: { schedule: [30, 30, 30], jitter: 0 },
-    timeoutMs: 2000, maxInFlight: 64, maxInFlightPerEndpoint: 8, leaseMs: 10_000, pollIntervalMs: 25,
-    claimBatch: 100, userAgent: 'payhook/test', // The receivers are on loopback, which the default policy refuses.
+    timeoutMs: 2000,
+    maxInFlight: 64,
+    maxInFlightPerEndpoint: 8,
+    leaseMs: 10_000,
+    pollIntervalMs: 25,
+    claimBatch: 100,
+    userAgent: 'payhook/test', // The receivers are on loopback, which the default policy refuses.
     destinations: new DestinationPolicy(LOOPBACK_NETWORKS),
     ...overrides,
   });
   dispatcher.start();
   return {
-    store: s, metrics, ingestor: new EventIngestor(s, metrics), dispatcher, bus, merchantId: merchant.id, dir,
+    store: s,
+    metrics,
+    ingestor: new EventIngestor(s, metrics),
+    dispatcher,
+    bus,
+    merchantId: merchant.id,
+    dir,
     async close() {
       await dispatcher.stop(100);
       await s.close();

@@ -55,11 +55,24 @@ export class Receiver {
     this.peakConcurrency.set(path, Math.max(this.peakConcurrency.get(path) ?? 0, n));
     res.on('close', () => this.active.set(path, (this.active.get(path) ?? 1) - 1));
     const b = this.behaviours.get(path) ?? { kind: 'ok' };
-    if (b.kind === 'hang') { this.hanging.add(res); this.check(); return; }
-    if (b.kind === 'status') { res.writeHead(b.status, b.headers).end(b.body ?? ''); this.check(); return; }
+    if (b.kind === 'hang') {
+      this.hanging.add(res);
+      this.check();
+      return;
+    }
+    if (b.kind === 'status') {
+      res.writeHead(b.status, b.headers).end(b.body ?? '');
+      this.check();
+      return;
+    }
     if (b.kind === 'fail-then-ok') {
       const left = this.failuresLeft.get(path) ?? 0;
-      if (left > 0) { this.failuresLeft.set(path, left - 1); res.writeHead(b.status ?? 500).end('not yet'); this.check(); return; }
+      if (left > 0) {
+        this.failuresLeft.set(path, left - 1);
+        res.writeHead(b.status ?? 500).end('not yet');
+        this.check();
+        return;
+      }
     }
     res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
     this.check();
@@ -74,13 +87,22 @@ export class Receiver {
     if (pred()) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`receiver: timed out waiting for ${what}`)), ms);
-      this.waiters.push({ pred, resolve: () => { clearTimeout(timer); resolve(); } });
+      this.waiters.push({
+        pred,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      });
     });
   }
 
   private check(): void {
     for (let i = this.waiters.length - 1; i >= 0; i--) {
-      if (this.waiters[i].pred()) { this.waiters[i].resolve(); this.waiters.splice(i, 1); }
+      if (this.waiters[i].pred()) {
+        this.waiters[i].resolve();
+        this.waiters.splice(i, 1);
+      }
     }
   }
 
@@ -95,7 +117,11 @@ export class Receiver {
  * Polls `fn` until it returns a truthy value (for state that changes in the database, not at the receiver).
  * A `null` or `undefined` never comes back, so the result's type drops them: `fn` may return `x | null`.
  */
-export async function eventually<T>(fn: () => Promise<T> | T, ms = 10_000, what = 'condition'): Promise<NonNullable<T>> {
+export async function eventually<T>(
+  fn: () => Promise<T> | T,
+  ms = 10_000,
+  what = 'condition',
+): Promise<NonNullable<T>> {
   const until = Date.now() + ms;
   for (;;) {
     const v = await fn();

@@ -18,7 +18,11 @@ export interface Running {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export function runPayhook(args: string[], env: Record<string, string>, options: Pick<SpawnOptions, 'uid' | 'gid'> = {}): Running {
+export function runPayhook(
+  args: string[],
+  env: Record<string, string>,
+  options: Pick<SpawnOptions, 'uid' | 'gid'> = {},
+): Running {
   const child = spawn(process.execPath, ['--conditions=development', '--import', 'tsx', CLI, ...args], {
     ...options,
     // The test receivers listen on loopback, which payhook refuses by default: open it (a test may override).
@@ -28,8 +32,12 @@ export function runPayhook(args: string[], env: Record<string, string>, options:
   children.add(child);
   child.on('exit', () => children.delete(child));
   let out = '';
-  child.stdout!.on('data', (c: Buffer) => { out += c.toString(); });
-  child.stderr!.on('data', (c: Buffer) => { out += c.toString(); });
+  child.stdout!.on('data', (c: Buffer) => {
+    out += c.toString();
+  });
+  child.stderr!.on('data', (c: Buffer) => {
+    out += c.toString();
+  });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.on('exit', (code, signal) => resolve({ code, signal }));
   });

@@ -15,9 +15,17 @@ export interface OpenStream {
   close(): void;
 }
 
-export async function openStream(baseUrl: string, key: string, query = '', headers: Record<string, string> = {}): Promise<OpenStream> {
+export async function openStream(
+  baseUrl: string,
+  key: string,
+  query = '',
+  headers: Record<string, string> = {},
+): Promise<OpenStream> {
   const ac = new AbortController();
-  const res = await fetch(`${baseUrl}/v1/listen${query}`, { headers: { authorization: `Bearer ${key}`, ...headers }, signal: ac.signal });
+  const res = await fetch(`${baseUrl}/v1/listen${query}`, {
+    headers: { authorization: `Bearer ${key}`, ...headers },
+    signal: ac.signal,
+  });
   const messages: SseMessage[] = [];
   const waiters = new Set<() => void>();
   let finished = false;
@@ -31,10 +39,20 @@ export async function openStream(baseUrl: string, key: string, query = '', heade
     waitFor(pred, what, ms = 10_000) {
       if (pred(stream)) return Promise.resolve();
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => { waiters.delete(check); reject(new Error(`stream: timed out waiting for ${what}`)); }, ms);
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`stream: timed out waiting for ${what}`));
+        }, ms);
         const check = () => {
-          if (pred(stream)) { clearTimeout(timer); waiters.delete(check); resolve(); }
-          else if (finished) { clearTimeout(timer); waiters.delete(check); reject(new Error(`stream ended before ${what}`)); }
+          if (pred(stream)) {
+            clearTimeout(timer);
+            waiters.delete(check);
+            resolve();
+          } else if (finished) {
+            clearTimeout(timer);
+            waiters.delete(check);
+            reject(new Error(`stream ended before ${what}`));
+          }
         };
         waiters.add(check);
       });
@@ -49,7 +67,9 @@ export async function openStream(baseUrl: string, key: string, query = '', heade
         messages.push(...parser.push(decoder.decode(chunk, { stream: true })));
         for (const w of [...waiters]) w();
       }
-    } catch { /* aborted by close(), or the server went away */ }
+    } catch {
+      /* aborted by close(), or the server went away */
+    }
     finished = true;
     for (const w of [...waiters]) w();
   })();

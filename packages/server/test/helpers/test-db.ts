@@ -10,8 +10,9 @@ import { PostgresStore, type PostgresStoreOptions } from '../../src/store/postgr
 
 // Tests do not need their commits on disk before the reply (the server is not crashed under them), and
 // on a loaded CI disk a flushed commit costs 5-10 ms: `synchronous_commit=off` for test sessions only.
-export const TEST_DATABASE_URL = process.env.PAYHOOK_TEST_DATABASE_URL
-  || 'postgres://postgres@127.0.0.1:5432/test?options=-c%20synchronous_commit%3Doff';
+export const TEST_DATABASE_URL =
+  process.env.PAYHOOK_TEST_DATABASE_URL ||
+  'postgres://postgres@127.0.0.1:5432/test?options=-c%20synchronous_commit%3Doff';
 
 /**
  * The schema's tables (but `schema_migrations`), each after every table that references it, so that
@@ -19,11 +20,19 @@ export const TEST_DATABASE_URL = process.env.PAYHOOK_TEST_DATABASE_URL
  * (payments) are emptied too without this file knowing them.
  */
 async function tablesInDeleteOrder(client: pg.Client, schema: string): Promise<string[]> {
-  const tables = (await client.query<{ name: string }>(
-    "SELECT tablename AS name FROM pg_tables WHERE schemaname = $1 AND tablename <> 'schema_migrations' ORDER BY tablename", [schema])).rows.map((r) => r.name);
-  const refs = (await client.query<{ child: string; parent: string }>(
-    `SELECT c.conrelid::regclass::text AS child, c.confrelid::regclass::text AS parent FROM pg_constraint c
-     JOIN pg_namespace n ON n.oid = c.connamespace WHERE c.contype = 'f' AND n.nspname = $1`, [schema])).rows;
+  const tables = (
+    await client.query<{ name: string }>(
+      "SELECT tablename AS name FROM pg_tables WHERE schemaname = $1 AND tablename <> 'schema_migrations' ORDER BY tablename",
+      [schema],
+    )
+  ).rows.map((r) => r.name);
+  const refs = (
+    await client.query<{ child: string; parent: string }>(
+      `SELECT c.conrelid::regclass::text AS child, c.confrelid::regclass::text AS parent FROM pg_constraint c
+     JOIN pg_namespace n ON n.oid = c.connamespace WHERE c.contype = 'f' AND n.nspname = $1`,
+      [schema],
+    )
+  ).rows;
   const bare = (qualified: string) => qualified.replace(/^.*\./, '').replace(/"/g, '');
   const out: string[] = [];
   const visit = (t: string, path: Set<string>) => {
@@ -57,7 +66,14 @@ export class TestSchemas {
   store(options: Partial<PostgresStoreOptions> = {}): PostgresStore {
     const schema = options.schema ?? randomSchema();
     this.made.add(schema);
-    return new PostgresStore({ connectionString: TEST_DATABASE_URL, onError: () => {}, applicationName: `payhook-${schema}`, keyring: testKeyring(), ...options, schema });
+    return new PostgresStore({
+      connectionString: TEST_DATABASE_URL,
+      onError: () => {},
+      applicationName: `payhook-${schema}`,
+      keyring: testKeyring(),
+      ...options,
+      schema,
+    });
   }
 
   /**
@@ -105,7 +121,10 @@ export class TestSchemas {
 }
 
 /** Runs `sql` on a connection of its own (for tests that reach behind the store). */
-export async function admin<T extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, values: unknown[] = []): Promise<T[]> {
+export async function admin<T extends pg.QueryResultRow = pg.QueryResultRow>(
+  sql: string,
+  values: unknown[] = [],
+): Promise<T[]> {
   const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
   await client.connect();
   try {
@@ -123,6 +142,7 @@ export async function admin<T extends pg.QueryResultRow = pg.QueryResultRow>(sql
 export async function terminateSessions(applicationNamePrefix: string): Promise<number> {
   const rows = await admin<{ ok: boolean }>(
     'SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE application_name LIKE $1 AND pid <> pg_backend_pid()',
-    [`${applicationNamePrefix.replace(/[%_\\]/g, '\\$&')}%`]);
+    [`${applicationNamePrefix.replace(/[%_\\]/g, '\\$&')}%`],
+  );
   return rows.filter((r) => r.ok).length;
 }

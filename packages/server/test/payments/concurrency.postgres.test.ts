@@ -21,7 +21,11 @@ const schemas = new TestSchemas();
 after(() => schemas.dropAll());
 
 async function code(p: Promise<unknown>): Promise<string | undefined> {
-  try { await p; } catch (err) { return isPayhookError(err) ? err.code : `not a PayhookError: ${String(err)}`; }
+  try {
+    await p;
+  } catch (err) {
+    return isPayhookError(err) ? err.code : `not a PayhookError: ${String(err)}`;
+  }
   return undefined;
 }
 
@@ -34,7 +38,12 @@ interface Kit {
   workers: PaymentWorkers;
   merchantId: string;
   /** Another store, service and workers on the same schema: a second payhook process. */
-  twin(faults?: { faults?: PaymentStoreFaults }): { store: PostgresStore; payments: PaymentStore; service: PaymentService; workers: PaymentWorkers };
+  twin(faults?: { faults?: PaymentStoreFaults }): {
+    store: PostgresStore;
+    payments: PaymentStore;
+    service: PaymentService;
+    workers: PaymentWorkers;
+  };
   events(): Promise<{ type: string; data: Record<string, unknown> }[]>;
   deliveries(): Promise<number>;
   close(): Promise<void>;
@@ -48,25 +57,49 @@ async function openKit(): Promise<Kit> {
   const build = (store: PostgresStore, options: { faults?: PaymentStoreFaults } = {}) => {
     const payments = paymentStoreOn(store.moduleStore(PAYMENT_STATEMENTS), options.faults);
     const service = new PaymentService({
-      store: payments, bank, bankKeys: new Map([['acquirer', 'bank-secret-0123456789abcdef']]), clock: () => clock.now,
-      checkIntervalMs: KIT_TIMING.checkIntervalMs, pendingCheckMs: KIT_TIMING.pendingCheckMs,
+      store: payments,
+      bank,
+      bankKeys: new Map([['acquirer', 'bank-secret-0123456789abcdef']]),
+      clock: () => clock.now,
+      checkIntervalMs: KIT_TIMING.checkIntervalMs,
+      pendingCheckMs: KIT_TIMING.pendingCheckMs,
     });
     const workers = new PaymentWorkers({
-      store: payments, bank, clock: () => clock.now, checkIntervalMs: KIT_TIMING.checkIntervalMs,
-      paybackSchedule: [1000, 2000, 4000], paybackLeaseMs: KIT_TIMING.paybackLeaseMs, pollIntervalMs: KIT_TIMING.pollIntervalMs,
+      store: payments,
+      bank,
+      clock: () => clock.now,
+      checkIntervalMs: KIT_TIMING.checkIntervalMs,
+      paybackSchedule: [1000, 2000, 4000],
+      paybackLeaseMs: KIT_TIMING.paybackLeaseMs,
+      pollIntervalMs: KIT_TIMING.pollIntervalMs,
     });
     return { store, payments, service, workers };
   };
   const store = await schemas.reused({ poolSize: 6 });
   opened.push(store);
   await migrateWithPayments(store);
-  await store.createMerchant({ id: merchantId, name: 'Shop', createdAt: T0 }, { id: newId('key', T0), hash: `hash-${merchantId}`, prefix: 'sk_test' });
+  await store.createMerchant(
+    { id: merchantId, name: 'Shop', createdAt: T0 },
+    { id: newId('key', T0), hash: `hash-${merchantId}`, prefix: 'sk_test' },
+  );
   await store.createEndpoint({
-    id: newId('ep', T0), merchantId, url: 'http://127.0.0.1:9/hook', description: '', eventTypes: null, disabled: false,
-    headers: {}, format: 'standard', timeoutMs: null, secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', now: T0,
+    id: newId('ep', T0),
+    merchantId,
+    url: 'http://127.0.0.1:9/hook',
+    description: '',
+    eventTypes: null,
+    disabled: false,
+    headers: {},
+    format: 'standard',
+    timeoutMs: null,
+    secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+    now: T0,
   });
   const kit: Kit = {
-    clock, bank, merchantId, ...build(store),
+    clock,
+    bank,
+    merchantId,
+    ...build(store),
     twin(options = {}) {
       const other = schemas.store({ schema: store.schema, poolSize: 4 });
       opened.push(other);
@@ -89,35 +122,61 @@ async function openKit(): Promise<Kit> {
 
 describe('payment module on PostgreSQL', () => {
   let kit: Kit;
-  beforeEach(async () => { kit = await openKit(); });
-  afterEach(async () => { await kit.close(); });
+  beforeEach(async () => {
+    kit = await openKit();
+  });
+  afterEach(async () => {
+    await kit.close();
+  });
 
-  const order = (reference = 'INV-1') => kit.service.createOrder(kit.merchantId, { reference, amount: 10000, currency: 'AED', customer_email: 'customer@example.com' });
+  const order = (reference = 'INV-1') =>
+    kit.service.createOrder(kit.merchantId, {
+      reference,
+      amount: 10000,
+      currency: 'AED',
+      customer_email: 'customer@example.com',
+    });
 
   test('approved card: success, transaction.success and order.success with their deliveries in one commit', async () => {
     const o = await order();
     assert.equal(await code(order('INV-1')), 'duplicate_reference');
     const r = await kit.service.pay(kit.merchantId, o.id, card(CARDS.approve));
     assert.deepEqual([r.outcome, r.order.status, r.transaction.cardLastFour], ['success', 'paid', '1111']);
-    assert.deepEqual((await kit.events()).map((e) => [e.type, e.data.sequence, e.data.amount_decimal]), [
-      ['transaction.success', 1, '100.00'], ['order.success', 2, '100.00'],
-    ]);
+    assert.deepEqual(
+      (await kit.events()).map((e) => [e.type, e.data.sequence, e.data.amount_decimal]),
+      [
+        ['transaction.success', 1, '100.00'],
+        ['order.success', 2, '100.00'],
+      ],
+    );
     assert.equal(await kit.deliveries(), 2);
-    assert.deepEqual((await kit.payments.eventsOfOrder(o.id)).map((e) => e.sequence), [1, 2]);
+    assert.deepEqual(
+      (await kit.payments.eventsOfOrder(o.id)).map((e) => e.sequence),
+      [1, 2],
+    );
     assert.equal(await code(kit.service.pay(kit.merchantId, o.id, card(CARDS.approve))), 'order_not_payable');
-    assert.equal((await kit.payments.listOrders({ merchantId: kit.merchantId, status: 'paid', limit: 10 })).items.length, 1);
+    assert.equal(
+      (await kit.payments.listOrders({ merchantId: kit.merchantId, status: 'paid', limit: 10 })).items.length,
+      1,
+    );
   });
 
   test('debited then declined: exactly one pay-back, confirmed by the worker, then transaction.paid_back', async () => {
     const o = await order();
     const r = await kit.service.pay(kit.merchantId, o.id, card(CARDS.debitDecline));
-    assert.deepEqual([r.transaction.status, r.transaction.debited, r.order.status], ['payback_pending', true, 'cancelled']);
+    assert.deepEqual(
+      [r.transaction.status, r.transaction.debited, r.order.status],
+      ['payback_pending', true, 'cancelled'],
+    );
     assert.equal((await kit.payments.paybackOf(r.transaction.id))?.status, 'pending');
     assert.equal(await kit.payments.nextWorkAt(), kit.clock.now);
     assert.equal(await kit.workers.runPaybacks(), 1);
     assert.equal(await kit.workers.runPaybacks(), 0);
     assert.equal((await kit.payments.getTransaction(kit.merchantId, r.transaction.id))?.status, 'paid_back');
-    assert.deepEqual((await kit.events()).map((e) => e.type), ['transaction.failed', 'order.cancel', 'transaction.paid_back']);
+    assert.deepEqual(
+      (await kit.events()).map((e) => e.type),
+      ['transaction.failed', 'order.cancel', 'transaction.paid_back'],
+    );
     assert.deepEqual([...kit.bank.paybacksByReference().values()], [1]);
   });
 
@@ -129,17 +188,32 @@ describe('payment module on PostgreSQL', () => {
     kit.clock.now += 3000;
     assert.equal(await kit.workers.runEnquiries(), 1);
     assert.equal((await kit.payments.getOrder(kit.merchantId, o.id))?.status, 'paid');
-    assert.deepEqual((await kit.events()).map((e) => e.type), ['transaction.delayed', 'transaction.success', 'order.success']);
+    assert.deepEqual(
+      (await kit.events()).map((e) => e.type),
+      ['transaction.delayed', 'transaction.success', 'order.success'],
+    );
   });
 
   for (const at of ['afterState', 'afterEvents'] as const) {
     test(`outbox: a failure ${at === 'afterState' ? 'after the state change' : 'after the events'} leaves neither`, async () => {
       const o = await order();
-      const broken = kit.twin({ faults: { [at]: () => { throw new Error('injected failure'); } } });
+      const broken = kit.twin({
+        faults: {
+          [at]: () => {
+            throw new Error('injected failure');
+          },
+        },
+      });
       await assert.rejects(broken.service.pay(kit.merchantId, o.id, card(CARDS.debitDecline)), /injected failure/);
       const [txn] = await kit.payments.transactionsOfOrder(o.id);
       assert.deepEqual([txn.status, txn.debited], ['pending', false]);
-      assert.deepEqual([(await kit.payments.getOrder(kit.merchantId, o.id))?.status, (await kit.payments.getOrder(kit.merchantId, o.id))?.sequence], ['open', 0]);
+      assert.deepEqual(
+        [
+          (await kit.payments.getOrder(kit.merchantId, o.id))?.status,
+          (await kit.payments.getOrder(kit.merchantId, o.id))?.sequence,
+        ],
+        ['open', 0],
+      );
       assert.equal(await kit.payments.paybackOf(txn.id), null);
       assert.deepEqual(await kit.events(), []);
       assert.equal(await kit.deliveries(), 0);
@@ -154,17 +228,30 @@ describe('payment module on PostgreSQL', () => {
   test('concurrent changes to one payment: one applies, the others see its result', async () => {
     const o = await order();
     const txn = await kit.payments.startTransaction({
-      id: newId('txn', kit.clock.now), orderId: o.id, merchantId: kit.merchantId, transactionNo: 'FLNABCDE0000000000001',
-      paymentReference: '11111111-2222-4333-8444-555555555555', cardLastFour: '1111', now: kit.clock.now, checkAt: kit.clock.now + 5000,
+      id: newId('txn', kit.clock.now),
+      orderId: o.id,
+      merchantId: kit.merchantId,
+      transactionNo: 'FLNABCDE0000000000001',
+      paymentReference: '11111111-2222-4333-8444-555555555555',
+      cardLastFour: '1111',
+      now: kit.clock.now,
+      checkAt: kit.clock.now + 5000,
     });
     const other = kit.twin();
-    const changes = Array.from({ length: 10 }, (_, i) => (i % 2 ? other.payments : kit.payments).applyChange({
-      transactionId: txn.id, event: i % 3 === 0 ? 'decline' : 'approve', bankMessage: 'ok', source: 'checkout', now: kit.clock.now,
-    }));
+    const changes = Array.from({ length: 10 }, (_, i) =>
+      (i % 2 ? other.payments : kit.payments).applyChange({
+        transactionId: txn.id,
+        event: i % 3 === 0 ? 'decline' : 'approve',
+        bankMessage: 'ok',
+        source: 'checkout',
+        now: kit.clock.now,
+      }),
+    );
     const results = await Promise.all(changes);
     assert.equal(results.filter((r) => r.result === 'applied').length, 1);
     const final = await kit.payments.getTransaction(kit.merchantId, txn.id);
-    for (const r of results) if (r.result !== 'applied') assert.equal(r.transaction.status, final?.status, 'decided on the applied status');
+    for (const r of results)
+      if (r.result !== 'applied') assert.equal(r.transaction.status, final?.status, 'decided on the applied status');
     assert.equal((await kit.events()).length, 2, 'one change, its two events, once');
     assert.equal((await kit.payments.getOrder(kit.merchantId, o.id))?.sequence, 2);
   });
@@ -172,11 +259,20 @@ describe('payment module on PostgreSQL', () => {
   test('two attempts to start paying one order at once: one starts, the other is payment_in_progress', async () => {
     const o = await order();
     const other = kit.twin();
-    const start = (p: PaymentStore, n: number) => p.startTransaction({
-      id: newId('txn', kit.clock.now), orderId: o.id, merchantId: kit.merchantId, transactionNo: `FLNABCDE000000000000${n}`,
-      paymentReference: `11111111-2222-4333-8444-55555555555${n}`, cardLastFour: '1111', now: kit.clock.now, checkAt: kit.clock.now + 5000,
-    });
-    const outcomes = await Promise.all([start(kit.payments, 1), start(other.payments, 2), start(kit.payments, 3)].map((p) => code(p)));
+    const start = (p: PaymentStore, n: number) =>
+      p.startTransaction({
+        id: newId('txn', kit.clock.now),
+        orderId: o.id,
+        merchantId: kit.merchantId,
+        transactionNo: `FLNABCDE000000000000${n}`,
+        paymentReference: `11111111-2222-4333-8444-55555555555${n}`,
+        cardLastFour: '1111',
+        now: kit.clock.now,
+        checkAt: kit.clock.now + 5000,
+      });
+    const outcomes = await Promise.all(
+      [start(kit.payments, 1), start(other.payments, 2), start(kit.payments, 3)].map((p) => code(p)),
+    );
     assert.deepEqual(outcomes.sort(), [undefined, 'payment_in_progress', 'payment_in_progress'].sort());
     assert.equal((await kit.payments.transactionsOfOrder(o.id)).length, 1);
   });
@@ -186,15 +282,26 @@ describe('payment module on PostgreSQL', () => {
     const r = await kit.service.pay(kit.merchantId, o.id, card(CARDS.delayApprove));
     const other = kit.twin();
     const n = {
-      bankKey: 'acquirer', notificationId: 'ntf-1', bodySha256: 'a'.repeat(64), paymentReference: r.transaction.paymentReference,
-      event: 'approve' as const, bankMessage: 'approved', now: kit.clock.now,
+      bankKey: 'acquirer',
+      notificationId: 'ntf-1',
+      bodySha256: 'a'.repeat(64),
+      paymentReference: r.transaction.paymentReference,
+      event: 'approve' as const,
+      bankMessage: 'approved',
+      now: kit.clock.now,
     };
     const [x, y] = await Promise.all([kit.payments.applyBankNotification(n), other.payments.applyBankNotification(n)]);
     assert.deepEqual([x.duplicate, y.duplicate].sort(), [false, true]);
     assert.deepEqual([x.result, y.result], ['applied', 'applied']);
     assert.equal((await kit.events()).filter((e) => e.type === 'transaction.success').length, 1);
-    assert.deepEqual(await kit.payments.applyBankNotification({ ...n, bodySha256: 'b'.repeat(64) }), { result: 'conflict', duplicate: true });
-    assert.deepEqual(await kit.payments.applyBankNotification({ ...n, notificationId: 'ntf-2', paymentReference: 'nope' }), { result: 'unknown_transaction', duplicate: false });
+    assert.deepEqual(await kit.payments.applyBankNotification({ ...n, bodySha256: 'b'.repeat(64) }), {
+      result: 'conflict',
+      duplicate: true,
+    });
+    assert.deepEqual(
+      await kit.payments.applyBankNotification({ ...n, notificationId: 'ntf-2', paymentReference: 'nope' }),
+      { result: 'unknown_transaction', duplicate: false },
+    );
   });
 
   test('payment workers in two processes take disjoint pay-backs, each paid back once', async () => {

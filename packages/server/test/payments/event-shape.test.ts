@@ -24,7 +24,11 @@ describe('payment event shape: schemas, real events and the SDK agree', () => {
     kit = await openPaymentKit();
     const pay = async (reference: string, number: string) => {
       const order = await kit.service.createOrder(kit.merchantId, {
-        reference, amount: 10050, currency: 'AED', customer_email: 'customer@example.com', optional1: 'x',
+        reference,
+        amount: 10050,
+        currency: 'AED',
+        customer_email: 'customer@example.com',
+        optional1: 'x',
       });
       await kit.service.pay(kit.merchantId, order.id, card(number));
     };
@@ -41,42 +45,77 @@ describe('payment event shape: schemas, real events and the SDK agree', () => {
       cursor = page.nextCursor;
     } while (cursor);
   });
-  after(async () => { await kit?.close(); });
+  after(async () => {
+    await kit?.close();
+  });
 
-  test('the SDK lists the server\'s event types, in the same order', () => {
+  test("the SDK lists the server's event types, in the same order", () => {
     assert.deepEqual([...SDK_TYPES], [...PAYMENT_EVENT_TYPES]);
-    assert.deepEqual(PAYMENT_EVENT_DOCS.map((d) => d.type), [...PAYMENT_EVENT_TYPES]);
+    assert.deepEqual(
+      PAYMENT_EVENT_DOCS.map((d) => d.type),
+      [...PAYMENT_EVENT_TYPES],
+    );
   });
 
   test('every schema requires exactly the fields the server sends, and no others', () => {
     for (const d of PAYMENT_EVENT_DOCS) {
-      assert.deepEqual(d.schema.required, PAYMENT_EVENT_FIELDS.map((f) => f.name), d.type);
-      assert.deepEqual(Object.keys(d.schema.properties as object), PAYMENT_EVENT_FIELDS.map((f) => f.name), d.type);
+      assert.deepEqual(
+        d.schema.required,
+        PAYMENT_EVENT_FIELDS.map((f) => f.name),
+        d.type,
+      );
+      assert.deepEqual(
+        Object.keys(d.schema.properties as object),
+        PAYMENT_EVENT_FIELDS.map((f) => f.name),
+        d.type,
+      );
       assert.equal(d.schema.additionalProperties, false, d.type);
     }
   });
 
-  test('real events of every type pass their schema and the SDK\'s guard, with the fields in the agreed order', () => {
-    assert.deepEqual([...new Set(envelopes.map((e) => e.type))].sort(), [...PAYMENT_EVENT_TYPES].sort(), 'the flows produced every type');
+  test("real events of every type pass their schema and the SDK's guard, with the fields in the agreed order", () => {
+    assert.deepEqual(
+      [...new Set(envelopes.map((e) => e.type))].sort(),
+      [...PAYMENT_EVENT_TYPES].sort(),
+      'the flows produced every type',
+    );
     for (const e of envelopes) {
       const valid = validate.get(e.type)!;
       assert.ok(valid(e.data), `${e.type}: ${ajv.errorsText(valid.errors)}`);
       assert.ok(isPaymentEvent({ ...e }, e.type as PaymentEventType), `the SDK takes ${e.type}`);
-      assert.deepEqual(Object.keys(e.data), PAYMENT_EVENT_FIELDS.map((f) => f.name));
+      assert.deepEqual(
+        Object.keys(e.data),
+        PAYMENT_EVENT_FIELDS.map((f) => f.name),
+      );
       // Another type's schema narrows status or order_status differently: an event is not valid as every type.
-      assert.ok(PAYMENT_EVENT_DOCS.some((d) => !validate.get(d.type)!(e.data)), `${e.type} data is specific to its type`);
+      assert.ok(
+        PAYMENT_EVENT_DOCS.some((d) => !validate.get(d.type)!(e.data)),
+        `${e.type} data is specific to its type`,
+      );
     }
   });
 
-  test('what the schemas refuse among the fields the SDK\'s guard reads, the guard refuses too', () => {
+  test("what the schemas refuse among the fields the SDK's guard reads, the guard refuses too", () => {
     const e = envelopes.find((x) => x.type === 'order.success')!;
     const broken: Record<string, (d: Record<string, unknown>) => void> = {
-      'no order_id': (d) => { delete d.order_id; },
-      'sequence below 1 and fractional': (d) => { d.sequence = -1.5; },
-      'fractional amount': (d) => { d.amount = 100.5; },
-      'currency not a string': (d) => { d.currency = 784; },
-      'status not a string': (d) => { d.status = 1; },
-      'order_status missing': (d) => { delete d.order_status; },
+      'no order_id': (d) => {
+        delete d.order_id;
+      },
+      'sequence below 1 and fractional': (d) => {
+        d.sequence = -1.5;
+      },
+      'fractional amount': (d) => {
+        d.amount = 100.5;
+      },
+      'currency not a string': (d) => {
+        d.currency = 784;
+      },
+      'status not a string': (d) => {
+        d.status = 1;
+      },
+      'order_status missing': (d) => {
+        delete d.order_status;
+      },
       'data not an object': () => {},
     };
     for (const [what, breakIt] of Object.entries(broken)) {

@@ -35,7 +35,11 @@ after(async () => {
   for (const s of schemas) await admin(`DROP SCHEMA IF EXISTS "${s}" CASCADE`);
 });
 
-interface Db { backend: Backend; path: string; schema: string }
+interface Db {
+  backend: Backend;
+  path: string;
+  schema: string;
+}
 
 function newDb(backend: Backend): Db {
   const schema = randomSchema();
@@ -48,30 +52,56 @@ async function restore(db: Db): Promise<void> {
   const sql = readFileSync(new URL(`fixtures/${FIXTURES[db.backend].sql}`, import.meta.url), 'utf8');
   if (db.backend === 'sqlite') {
     const file = new Database(db.path);
-    try { file.exec(sql); } finally { file.close(); }
+    try {
+      file.exec(sql);
+    } finally {
+      file.close();
+    }
     return;
   }
   const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
   await client.connect();
-  try { await client.query(sql.replaceAll('payhook_before_split', db.schema)); } finally { await client.end(); }
+  try {
+    await client.query(sql.replaceAll('payhook_before_split', db.schema));
+  } finally {
+    await client.end();
+  }
 }
 
 async function recorded(db: Db): Promise<[number, string, number][]> {
   if (db.backend === 'sqlite') {
     const file = new Database(db.path, { readonly: true });
     try {
-      return (file.prepare('SELECT version, name, applied_at FROM schema_migrations ORDER BY version').all() as { version: number; name: string; applied_at: number }[])
-        .map((r) => [r.version, r.name, r.applied_at]);
-    } finally { file.close(); }
+      return (
+        file.prepare('SELECT version, name, applied_at FROM schema_migrations ORDER BY version').all() as {
+          version: number;
+          name: string;
+          applied_at: number;
+        }[]
+      ).map((r) => [r.version, r.name, r.applied_at]);
+    } finally {
+      file.close();
+    }
   }
-  const rows = await admin<{ version: number; name: string; applied_at: string }>(`SELECT version, name, applied_at FROM "${db.schema}".schema_migrations ORDER BY version`);
+  const rows = await admin<{ version: number; name: string; applied_at: string }>(
+    `SELECT version, name, applied_at FROM "${db.schema}".schema_migrations ORDER BY version`,
+  );
   return rows.map((r) => [r.version, r.name, Number(r.applied_at)]);
 }
 
 /** payhook with the default modules on `db`, API only (the test runs the payment workers itself). */
 async function open(db: Db): Promise<Payhook> {
-  const env: Record<string, string> = { PAYHOOK_ADMIN_KEY: ADMIN_KEY, PAYHOOK_LOG_LEVEL: 'silent', PAYHOOK_ROLE: 'api' };
-  if (db.backend === 'postgres') Object.assign(env, { PAYHOOK_DATABASE_URL: TEST_DATABASE_URL, PAYHOOK_DATABASE_SCHEMA: db.schema, PAYHOOK_MASTER_KEY: TEST_MASTER_KEY });
+  const env: Record<string, string> = {
+    PAYHOOK_ADMIN_KEY: ADMIN_KEY,
+    PAYHOOK_LOG_LEVEL: 'silent',
+    PAYHOOK_ROLE: 'api',
+  };
+  if (db.backend === 'postgres')
+    Object.assign(env, {
+      PAYHOOK_DATABASE_URL: TEST_DATABASE_URL,
+      PAYHOOK_DATABASE_SCHEMA: db.schema,
+      PAYHOOK_MASTER_KEY: TEST_MASTER_KEY,
+    });
   const app = await createPayhook(loadConfig(env, { port: 0, dbPath: db.path }), { modules: defaultModules(env) });
   await app.start();
   return app;
@@ -79,7 +109,8 @@ async function open(db: Db): Promise<Payhook> {
 
 async function call(app: Payhook, key: string, method: string, path: string, body?: unknown): Promise<any> {
   const res = await fetch(app.url + path, {
-    method, headers: { authorization: `Bearer ${key}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    method,
+    headers: { authorization: `Bearer ${key}`, ...(body ? { 'content-type': 'application/json' } : {}) },
     body: body ? JSON.stringify(body) : undefined,
   });
   const text = await res.text();
@@ -94,37 +125,75 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       const app = await open(db);
       await app.stop();
       // The core's later migrations (0003_…) come after; the first two keep the ids older payhooks recorded.
-      assert.deepEqual((await recorded(db)).slice(0, 2).map(([v, n]) => [v, n]), [[1, '0001_init'], [2, '0002_payments']]);
+      assert.deepEqual(
+        (await recorded(db)).slice(0, 2).map(([v, n]) => [v, n]),
+        [
+          [1, '0001_init'],
+          [2, '0002_payments'],
+        ],
+      );
     });
 
     test('a database made before the module split: nothing migrates again, its orders are served, its pay-back goes on, payments work', async () => {
       const db = newDb(backend);
       await restore(db);
       const before = await recorded(db);
-      assert.deepEqual(before.map(([v, n]) => [v, n]), [[1, '0001_init'], [2, '0002_payments']], 'the fixture is what an older payhook recorded');
+      assert.deepEqual(
+        before.map(([v, n]) => [v, n]),
+        [
+          [1, '0001_init'],
+          [2, '0002_payments'],
+        ],
+        'the fixture is what an older payhook recorded',
+      );
       const app = await open(db);
       try {
         const migrated = await recorded(db);
         assert.deepEqual(migrated.slice(0, before.length), before, 'no migration ran again');
-        assert.ok(migrated.slice(before.length).every(([v]) => Number(v) > 2), 'only migrations newer than the fixture were added');
+        assert.ok(
+          migrated.slice(before.length).every(([v]) => Number(v) > 2),
+          'only migrations newer than the fixture were added',
+        );
         const key = FIXTURES[backend].merchantKey;
-        const orders = (await call(app, key, 'GET', '/v1/orders')).data as { id: string; reference: string; status: string; sequence: number }[];
-        assert.deepEqual(orders.map((o) => [o.reference, o.status, o.sequence]).sort(), [['INV-debited', 'cancelled', 2], ['INV-paid', 'paid', 2]]);
+        const orders = (await call(app, key, 'GET', '/v1/orders')).data as {
+          id: string;
+          reference: string;
+          status: string;
+          sequence: number;
+        }[];
+        assert.deepEqual(orders.map((o) => [o.reference, o.status, o.sequence]).sort(), [
+          ['INV-debited', 'cancelled', 2],
+          ['INV-paid', 'paid', 2],
+        ]);
         const [endpoint] = (await call(app, key, 'GET', '/v1/endpoints')).data;
         assert.equal(endpoint.format, 'foloosi');
 
         // The pay-back the older payhook left pending is paid back by this one's workers, with its event.
         const debited = orders.find((o) => o.reference === 'INV-debited')!;
-        assert.equal((await call(app, key, 'GET', `/v1/orders/${debited.id}`)).transactions[0].payback.status, 'pending');
+        assert.equal(
+          (await call(app, key, 'GET', `/v1/orders/${debited.id}`)).transactions[0].payback.status,
+          'pending',
+        );
         assert.equal(await paymentsOf(app).workers.runPaybacks(), 1);
         const after = await call(app, key, 'GET', `/v1/orders/${debited.id}`);
         assert.equal(after.transactions[0].status, 'paid_back');
-        assert.deepEqual(after.events.map((e: { type: string; sequence: number }) => [e.type, e.sequence]), [
-          ['transaction.failed', 1], ['order.cancel', 2], ['transaction.paid_back', 3],
-        ]);
+        assert.deepEqual(
+          after.events.map((e: { type: string; sequence: number }) => [e.type, e.sequence]),
+          [
+            ['transaction.failed', 1],
+            ['order.cancel', 2],
+            ['transaction.paid_back', 3],
+          ],
+        );
 
-        const order = await call(app, key, 'POST', '/v1/orders', { reference: 'INV-after', amount: 2500, currency: 'AED' });
-        const paid = await call(app, key, 'POST', `/v1/orders/${order.id}/transactions`, { card: { number: '4111111111111111', expiry: '12/30', cvc: '123' } });
+        const order = await call(app, key, 'POST', '/v1/orders', {
+          reference: 'INV-after',
+          amount: 2500,
+          currency: 'AED',
+        });
+        const paid = await call(app, key, 'POST', `/v1/orders/${order.id}/transactions`, {
+          card: { number: '4111111111111111', expiry: '12/30', cvc: '123' },
+        });
         assert.deepEqual([paid.outcome, paid.order.status, paid.order.sequence], ['success', 'paid', 2]);
       } finally {
         await app.stop();

@@ -106,7 +106,10 @@ async function backing(backend: PaymentBackend): Promise<Backing> {
       open: () => schemas!.store({ schema, poolSize: 4 }),
       async storedText(s) {
         const db = pgStore(s).db.pool;
-        const tables = await db.query<{ name: string }>('SELECT table_name AS name FROM information_schema.tables WHERE table_schema = $1', [schema]);
+        const tables = await db.query<{ name: string }>(
+          'SELECT table_name AS name FROM information_schema.tables WHERE table_schema = $1',
+          [schema],
+        );
         let text = '';
         for (const { name } of tables.rows) {
           const rows = await db.query<{ row: string }>(`SELECT t::text AS row FROM "${schema}"."${name}" t`);
@@ -123,7 +126,10 @@ async function backing(backend: PaymentBackend): Promise<Backing> {
     open: () => new SqliteStore({ path }),
     async storedText() {
       // Read while open, before a checkpoint folds the WAL into the file.
-      return [path, path + '-wal'].filter((f) => existsSync(f)).map((f) => readFileSync(f).toString('latin1')).join('');
+      return [path, `${path}-wal`]
+        .filter((f) => existsSync(f))
+        .map((f) => readFileSync(f).toString('latin1'))
+        .join('');
     },
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };
@@ -141,26 +147,52 @@ export async function openPaymentKit(options: PaymentKitOptions = {}): Promise<P
   const build = (store: Store, faults: PaymentStoreFaults) => {
     const payments = paymentsOn(store, faults);
     const service = new PaymentService({
-      store: payments, bank, bankKeys: new Map([[BANK_KEY.id, BANK_KEY.secret]]), clock: () => clock.now,
-      checkIntervalMs: KIT_TIMING.checkIntervalMs, pendingCheckMs: KIT_TIMING.pendingCheckMs,
+      store: payments,
+      bank,
+      bankKeys: new Map([[BANK_KEY.id, BANK_KEY.secret]]),
+      clock: () => clock.now,
+      checkIntervalMs: KIT_TIMING.checkIntervalMs,
+      pendingCheckMs: KIT_TIMING.pendingCheckMs,
     });
     const workers = new PaymentWorkers({
-      store: payments, bank, clock: () => clock.now, checkIntervalMs: KIT_TIMING.checkIntervalMs,
-      paybackSchedule: schedule, paybackLeaseMs: KIT_TIMING.paybackLeaseMs, pollIntervalMs: KIT_TIMING.pollIntervalMs,
+      store: payments,
+      bank,
+      clock: () => clock.now,
+      checkIntervalMs: KIT_TIMING.checkIntervalMs,
+      paybackSchedule: schedule,
+      paybackLeaseMs: KIT_TIMING.paybackLeaseMs,
+      pollIntervalMs: KIT_TIMING.pollIntervalMs,
     });
     return { payments, service, workers };
   };
 
   const store = db.open();
   await migrateWithPayments(store);
-  await store.createMerchant({ id: merchantId, name: 'Shop', createdAt: T0 }, { id: newId('key', T0), hash: `hash-${merchantId}`, prefix: 'sk_test' });
+  await store.createMerchant(
+    { id: merchantId, name: 'Shop', createdAt: T0 },
+    { id: newId('key', T0), hash: `hash-${merchantId}`, prefix: 'sk_test' },
+  );
   await store.createEndpoint({
-    id: endpointId, merchantId, url: 'http://127.0.0.1:9/hook', description: '', eventTypes: null, disabled: false,
-    headers: {}, format: 'standard', timeoutMs: null, secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', now: T0,
+    id: endpointId,
+    merchantId,
+    url: 'http://127.0.0.1:9/hook',
+    description: '',
+    eventTypes: null,
+    disabled: false,
+    headers: {},
+    format: 'standard',
+    timeoutMs: null,
+    secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+    now: T0,
   });
 
   const kit: PaymentKit = {
-    backend, clock, bank, store, merchantId, endpointId,
+    backend,
+    clock,
+    bank,
+    store,
+    merchantId,
+    endpointId,
     ...build(store, { faults: options.faults }),
     async restart(faults = {}) {
       await kit.workers.stop();

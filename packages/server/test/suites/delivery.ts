@@ -13,230 +13,282 @@ import { eventually, Receiver } from '../helpers/receiver.js';
 import { startEngine, type Engine } from '../helpers/engine.js';
 import type { Store } from '../../src/store/types.js';
 
-export function runDeliverySuite(newStore: () => Promise<Store | undefined>, cleanup: () => Promise<void> = async () => {}): void {
-let engine: Engine;
-let rx: Receiver;
+export function runDeliverySuite(
+  newStore: () => Promise<Store | undefined>,
+  cleanup: () => Promise<void> = async () => {},
+): void {
+  let engine: Engine;
+  let rx: Receiver;
 
-before(async () => {
-  engine = await startEngine({}, await newStore());
-  rx = await new Receiver().start();
-});
-after(async () => {
-  await engine.close();
-  await rx.close();
-  await cleanup();
-});
-
-async function endpoint(path: string, extra: Record<string, unknown> = {}) {
-  return createEndpoint(engine.store, engine.merchantId, { url: rx.url + path, ...extra });
-}
-
-async function send(type: string, data: Record<string, unknown> = { n: 1 }) {
-  return (await engine.ingestor.send({ merchantId: engine.merchantId, type, data })).event;
-}
-
-async function deliveryOf(eventId: EventId, endpointId: EndpointId) {
-  const page = await engine.store.listDeliveries({ merchantId: engine.merchantId, eventId, endpointId, limit: 10 });
-  assert.equal(page.items.length, 1, 'one delivery per event and endpoint');
-  return page.items[0];
-}
-
-async function settled(eventId: EventId, endpointId: EndpointId) {
-  return eventually(async () => {
-    const d = await deliveryOf(eventId, endpointId);
-    return d.status !== 'pending' ? d : null;
-  }, 10_000, `delivery of ${eventId} to settle`);
-}
-
-describe('fan-out', () => {
-  test('an event goes only to the endpoints whose filter matches it', async () => {
-    const orders = await endpoint('/fan/orders', { event_types: ['order.*'] });
-    const txn = await endpoint('/fan/txn', { event_types: ['transaction.success'] });
-    const all = await endpoint('/fan/all');
-    const ev = await send('order.success');
-    await rx.waitFor(() => rx.for('/fan/orders').length === 1 && rx.for('/fan/all').length === 1);
-    assert.equal((await settled(ev.id, orders.endpoint.id)).status, 'succeeded');
-    assert.equal((await settled(ev.id, all.endpoint.id)).status, 'succeeded');
-    const none = await engine.store.listDeliveries({ merchantId: engine.merchantId, eventId: ev.id, endpointId: txn.endpoint.id, limit: 10 });
-    assert.equal(none.items.length, 0);
-    assert.equal(rx.for('/fan/txn').length, 0);
+  before(async () => {
+    engine = await startEngine({}, await newStore());
+    rx = await new Receiver().start();
+  });
+  after(async () => {
+    await engine.close();
+    await rx.close();
+    await cleanup();
   });
 
-  test('the body is the stored envelope and the headers follow Standard Webhooks', async () => {
-    const { endpoint: ep, secret } = await endpoint('/hdr', { headers: { 'x-merchant-tag': 'abc' } });
-    const ev = await send('order.cancel', { order_id: 'ord_1', amount: 10000 });
-    await rx.waitFor(() => rx.for('/hdr').length === 1);
-    const r = rx.for('/hdr')[0];
-    assert.equal(r.body, ev.body);
-    assert.deepEqual(JSON.parse(r.body), { id: ev.id, type: 'order.cancel', timestamp: new Date(ev.createdAt).toISOString(), data: { order_id: 'ord_1', amount: 10000 } });
-    assert.equal(r.headers['webhook-id'], ev.id);
-    assert.equal(r.headers['content-type'], 'application/json');
-    assert.match(String(r.headers['user-agent']), /^payhook\//);
-    assert.equal(r.headers['x-merchant-tag'], 'abc');
-    assert.match(String(r.headers['webhook-signature']), /^v1,[A-Za-z0-9+/=]+$/);
-    verifySignature(r.body, r.headers, secret);
-    assert.doesNotThrow(() => new StandardWebhook(secret).verify(r.body, r.headers as Record<string, string>));
-    assert.doesNotThrow(() => new SvixWebhook(secret).verify(r.body, {
-      'svix-id': String(r.headers['webhook-id']), 'svix-timestamp': String(r.headers['webhook-timestamp']), 'svix-signature': String(r.headers['webhook-signature']),
-    }));
-    assert.equal((await settled(ev.id, ep.id)).status, 'succeeded');
-  });
-});
+  async function endpoint(path: string, extra: Record<string, unknown> = {}) {
+    return createEndpoint(engine.store, engine.merchantId, { url: rx.url + path, ...extra });
+  }
 
-describe('retries and failures', () => {
-  test('a receiver that fails twice gets the event on the third attempt, same id and bytes each time', async () => {
-    rx.on('/flaky', { kind: 'fail-then-ok', failures: 2 });
-    const { endpoint: ep } = await endpoint('/flaky');
-    const ev = await send('order.success');
-    const d = await settled(ev.id, ep.id);
-    assert.equal(d.status, 'succeeded');
-    assert.equal(d.attempts, 3);
-    const hits = rx.for('/flaky');
-    assert.equal(hits.length, 3);
-    assert.equal(new Set(hits.map((h) => h.headers['webhook-id'])).size, 1);
-    assert.equal(new Set(hits.map((h) => h.body)).size, 1);
-    const log = await engine.store.listAttempts(engine.merchantId, d.id);
-    assert.deepEqual(log.map((a) => a.statusCode), [500, 500, 200]);
-    assert.deepEqual(log.map((a) => a.errorClass), ['http_status', 'http_status', null]);
-    assert.equal(log[0].responseBody, 'not yet');
-    assert.ok(log[0].nextRetryAt !== null && log[2].nextRetryAt === null);
-  });
+  async function send(type: string, data: Record<string, unknown> = { n: 1 }) {
+    return (await engine.ingestor.send({ merchantId: engine.merchantId, type, data })).event;
+  }
 
-  test('retries exhausted: the delivery fails visibly with every attempt logged', async () => {
-    rx.on('/down', { kind: 'status', status: 503, body: 'maintenance' });
-    const { endpoint: ep } = await endpoint('/down');
-    const ev = await send('order.success');
-    const d = await settled(ev.id, ep.id);
-    assert.equal(d.status, 'failed');
-    assert.equal(d.attempts, 4, 'first try plus the three scheduled retries');
-    assert.equal(d.lastStatusCode, 503);
-  });
+  async function deliveryOf(eventId: EventId, endpointId: EndpointId) {
+    const page = await engine.store.listDeliveries({ merchantId: engine.merchantId, eventId, endpointId, limit: 10 });
+    assert.equal(page.items.length, 1, 'one delivery per event and endpoint');
+    return page.items[0];
+  }
 
-  test('410 Gone fails the delivery and disables the endpoint', async () => {
-    rx.on('/gone', { kind: 'status', status: 410 });
-    const { endpoint: ep } = await endpoint('/gone');
-    const ev = await send('order.success');
-    const d = await settled(ev.id, ep.id);
-    assert.equal(d.status, 'failed');
-    assert.equal(d.attempts, 1);
-    const after = await engine.store.getEndpoint(engine.merchantId, ep.id);
-    assert.equal(after?.disabled, true);
-    assert.equal(after?.disabledReason, 'gone');
-    const ev2 = await send('order.success');
-    const none = await engine.store.listDeliveries({ merchantId: engine.merchantId, eventId: ev2.id, endpointId: ep.id, limit: 10 });
-    assert.equal(none.items.length, 0, 'a disabled endpoint gets no new deliveries');
-  });
+  async function settled(eventId: EventId, endpointId: EndpointId) {
+    return eventually(
+      async () => {
+        const d = await deliveryOf(eventId, endpointId);
+        return d.status !== 'pending' ? d : null;
+      },
+      10_000,
+      `delivery of ${eventId} to settle`,
+    );
+  }
 
-  test('a 3xx is a failure and the redirect is not followed', async () => {
-    rx.on('/moved', { kind: 'status', status: 302, headers: { location: '/elsewhere' } });
-    const { endpoint: ep } = await endpoint('/moved');
-    const ev = await send('order.success');
-    const d = await settled(ev.id, ep.id);
-    assert.equal(d.status, 'failed');
-    assert.equal(rx.for('/elsewhere').length, 0);
-    const log = await engine.store.listAttempts(engine.merchantId, d.id);
-    assert.ok(log.every((a) => a.statusCode === 302 && a.errorClass === 'redirect'));
-  });
-
-  test('a hanging receiver times out and is retried', async () => {
-    rx.on('/hang', { kind: 'hang' });
-    const { endpoint: ep } = await endpoint('/hang', { timeout_ms: 1000 });
-    const ev = await send('order.success');
-    const d = await settled(ev.id, ep.id);
-    assert.equal(d.status, 'failed');
-    const log = await engine.store.listAttempts(engine.merchantId, d.id);
-    assert.equal(log.length, 4);
-    assert.ok(log.every((a) => a.errorClass === 'timeout' && a.statusCode === null));
-  });
-
-  test('a refused connection is classified', async () => {
-    const { endpoint: ep } = await createEndpoint(engine.store, engine.merchantId, { url: 'http://127.0.0.1:1/refused' });
-    const ev = await send('order.success');
-    const d = await settled(ev.id, ep.id);
-    const log = await engine.store.listAttempts(engine.merchantId, d.id);
-    assert.equal(log[0].errorClass, 'refused');
-  });
-});
-
-describe('manual retry and recovery', () => {
-  test('a failed delivery retried by hand is delivered once the receiver is back', async () => {
-    rx.on('/manual', { kind: 'status', status: 500 });
-    const { endpoint: ep } = await endpoint('/manual');
-    const ev = await send('order.success');
-    const d = await settled(ev.id, ep.id);
-    assert.equal(d.status, 'failed');
-    rx.on('/manual', { kind: 'ok' });
-    const reopened = await engine.store.retryDelivery(engine.merchantId, d.id, Date.now());
-    assert.equal(reopened?.status, 'pending');
-    const done = await eventually(async () => {
-      const x = await deliveryOf(ev.id, ep.id);
-      return x.status === 'succeeded' ? x : null;
+  describe('fan-out', () => {
+    test('an event goes only to the endpoints whose filter matches it', async () => {
+      const orders = await endpoint('/fan/orders', { event_types: ['order.*'] });
+      const txn = await endpoint('/fan/txn', { event_types: ['transaction.success'] });
+      const all = await endpoint('/fan/all');
+      const ev = await send('order.success');
+      await rx.waitFor(() => rx.for('/fan/orders').length === 1 && rx.for('/fan/all').length === 1);
+      assert.equal((await settled(ev.id, orders.endpoint.id)).status, 'succeeded');
+      assert.equal((await settled(ev.id, all.endpoint.id)).status, 'succeeded');
+      const none = await engine.store.listDeliveries({
+        merchantId: engine.merchantId,
+        eventId: ev.id,
+        endpointId: txn.endpoint.id,
+        limit: 10,
+      });
+      assert.equal(none.items.length, 0);
+      assert.equal(rx.for('/fan/txn').length, 0);
     });
-    assert.equal(done.attempts, 5);
+
+    test('the body is the stored envelope and the headers follow Standard Webhooks', async () => {
+      const { endpoint: ep, secret } = await endpoint('/hdr', { headers: { 'x-merchant-tag': 'abc' } });
+      const ev = await send('order.cancel', { order_id: 'ord_1', amount: 10000 });
+      await rx.waitFor(() => rx.for('/hdr').length === 1);
+      const r = rx.for('/hdr')[0];
+      assert.equal(r.body, ev.body);
+      assert.deepEqual(JSON.parse(r.body), {
+        id: ev.id,
+        type: 'order.cancel',
+        timestamp: new Date(ev.createdAt).toISOString(),
+        data: { order_id: 'ord_1', amount: 10000 },
+      });
+      assert.equal(r.headers['webhook-id'], ev.id);
+      assert.equal(r.headers['content-type'], 'application/json');
+      assert.match(String(r.headers['user-agent']), /^payhook\//);
+      assert.equal(r.headers['x-merchant-tag'], 'abc');
+      assert.match(String(r.headers['webhook-signature']), /^v1,[A-Za-z0-9+/=]+$/);
+      verifySignature(r.body, r.headers, secret);
+      assert.doesNotThrow(() => new StandardWebhook(secret).verify(r.body, r.headers as Record<string, string>));
+      assert.doesNotThrow(() =>
+        new SvixWebhook(secret).verify(r.body, {
+          'svix-id': String(r.headers['webhook-id']),
+          'svix-timestamp': String(r.headers['webhook-timestamp']),
+          'svix-signature': String(r.headers['webhook-signature']),
+        }),
+      );
+      assert.equal((await settled(ev.id, ep.id)).status, 'succeeded');
+    });
   });
 
-  test('recover re-sends every failed delivery of an endpoint since a time', async () => {
-    rx.on('/recover', { kind: 'status', status: 500 });
-    const { endpoint: ep } = await endpoint('/recover');
-    const since = Date.now();
-    const events = [await send('order.success'), await send('order.cancel'), await send('order.success')];
-    for (const ev of events) assert.equal((await settled(ev.id, ep.id)).status, 'failed');
-    rx.on('/recover', { kind: 'ok' });
-    assert.equal(await engine.store.recoverEndpoint(engine.merchantId, ep.id, since, Date.now()), 3);
-    for (const ev of events) {
-      await eventually(async () => (await deliveryOf(ev.id, ep.id)).status === 'succeeded', 10_000, 'recovered delivery');
-    }
-  });
-});
+  describe('retries and failures', () => {
+    test('a receiver that fails twice gets the event on the third attempt, same id and bytes each time', async () => {
+      rx.on('/flaky', { kind: 'fail-then-ok', failures: 2 });
+      const { endpoint: ep } = await endpoint('/flaky');
+      const ev = await send('order.success');
+      const d = await settled(ev.id, ep.id);
+      assert.equal(d.status, 'succeeded');
+      assert.equal(d.attempts, 3);
+      const hits = rx.for('/flaky');
+      assert.equal(hits.length, 3);
+      assert.equal(new Set(hits.map((h) => h.headers['webhook-id'])).size, 1);
+      assert.equal(new Set(hits.map((h) => h.body)).size, 1);
+      const log = await engine.store.listAttempts(engine.merchantId, d.id);
+      assert.deepEqual(
+        log.map((a) => a.statusCode),
+        [500, 500, 200],
+      );
+      assert.deepEqual(
+        log.map((a) => a.errorClass),
+        ['http_status', 'http_status', null],
+      );
+      assert.equal(log[0].responseBody, 'not yet');
+      assert.ok(log[0].nextRetryAt !== null && log[2].nextRetryAt === null);
+    });
 
-describe('secret rotation', () => {
-  test('after a rotation both secrets sign, and third-party verifiers accept either', async () => {
-    const { endpoint: ep, secret: oldSecret } = await endpoint('/rotate');
-    const newSecret = await rotateSecret(engine.store, engine.merchantId, ep.id, 60_000);
-    engine.bus.emit('endpoint:changed', { endpointId: ep.id });
-    const secrets = await getSecrets(engine.store, engine.merchantId, ep.id);
-    assert.equal(secrets.current, newSecret);
-    assert.deepEqual(secrets.previous.map((s) => s.secret), [oldSecret]);
-    await send('order.success');
-    await rx.waitFor(() => rx.for('/rotate').length === 1);
-    const r = rx.for('/rotate')[0];
-    assert.equal(String(r.headers['webhook-signature']).split(' ').length, 2);
-    for (const s of [oldSecret, newSecret]) {
-      verifySignature(r.body, r.headers, s);
-      assert.doesNotThrow(() => new StandardWebhook(s).verify(r.body, r.headers as Record<string, string>));
-      assert.doesNotThrow(() => new SvixWebhook(s).verify(r.body, {
-        'svix-id': String(r.headers['webhook-id']), 'svix-timestamp': String(r.headers['webhook-timestamp']), 'svix-signature': String(r.headers['webhook-signature']),
-      }));
-    }
+    test('retries exhausted: the delivery fails visibly with every attempt logged', async () => {
+      rx.on('/down', { kind: 'status', status: 503, body: 'maintenance' });
+      const { endpoint: ep } = await endpoint('/down');
+      const ev = await send('order.success');
+      const d = await settled(ev.id, ep.id);
+      assert.equal(d.status, 'failed');
+      assert.equal(d.attempts, 4, 'first try plus the three scheduled retries');
+      assert.equal(d.lastStatusCode, 503);
+    });
+
+    test('410 Gone fails the delivery and disables the endpoint', async () => {
+      rx.on('/gone', { kind: 'status', status: 410 });
+      const { endpoint: ep } = await endpoint('/gone');
+      const ev = await send('order.success');
+      const d = await settled(ev.id, ep.id);
+      assert.equal(d.status, 'failed');
+      assert.equal(d.attempts, 1);
+      const after = await engine.store.getEndpoint(engine.merchantId, ep.id);
+      assert.equal(after?.disabled, true);
+      assert.equal(after?.disabledReason, 'gone');
+      const ev2 = await send('order.success');
+      const none = await engine.store.listDeliveries({
+        merchantId: engine.merchantId,
+        eventId: ev2.id,
+        endpointId: ep.id,
+        limit: 10,
+      });
+      assert.equal(none.items.length, 0, 'a disabled endpoint gets no new deliveries');
+    });
+
+    test('a 3xx is a failure and the redirect is not followed', async () => {
+      rx.on('/moved', { kind: 'status', status: 302, headers: { location: '/elsewhere' } });
+      const { endpoint: ep } = await endpoint('/moved');
+      const ev = await send('order.success');
+      const d = await settled(ev.id, ep.id);
+      assert.equal(d.status, 'failed');
+      assert.equal(rx.for('/elsewhere').length, 0);
+      const log = await engine.store.listAttempts(engine.merchantId, d.id);
+      assert.ok(log.every((a) => a.statusCode === 302 && a.errorClass === 'redirect'));
+    });
+
+    test('a hanging receiver times out and is retried', async () => {
+      rx.on('/hang', { kind: 'hang' });
+      const { endpoint: ep } = await endpoint('/hang', { timeout_ms: 1000 });
+      const ev = await send('order.success');
+      const d = await settled(ev.id, ep.id);
+      assert.equal(d.status, 'failed');
+      const log = await engine.store.listAttempts(engine.merchantId, d.id);
+      assert.equal(log.length, 4);
+      assert.ok(log.every((a) => a.errorClass === 'timeout' && a.statusCode === null));
+    });
+
+    test('a refused connection is classified', async () => {
+      const { endpoint: ep } = await createEndpoint(engine.store, engine.merchantId, {
+        url: 'http://127.0.0.1:1/refused',
+      });
+      const ev = await send('order.success');
+      const d = await settled(ev.id, ep.id);
+      const log = await engine.store.listAttempts(engine.merchantId, d.id);
+      assert.equal(log[0].errorClass, 'refused');
+    });
   });
 
-  test('a rotated-out secret stops signing when its overlap ends', async () => {
-    const { endpoint: ep, secret: oldSecret } = await endpoint('/rotate-now');
-    const newSecret = await rotateSecret(engine.store, engine.merchantId, ep.id, 0);
-    engine.bus.emit('endpoint:changed', { endpointId: ep.id });
-    await send('order.success');
-    await rx.waitFor(() => rx.for('/rotate-now').length === 1);
-    const r = rx.for('/rotate-now')[0];
-    assert.equal(String(r.headers['webhook-signature']).split(' ').length, 1);
-    verifySignature(r.body, r.headers, newSecret);
-    assert.throws(() => verifySignature(r.body, r.headers, oldSecret), /no signature/);
-  });
-});
+  describe('manual retry and recovery', () => {
+    test('a failed delivery retried by hand is delivered once the receiver is back', async () => {
+      rx.on('/manual', { kind: 'status', status: 500 });
+      const { endpoint: ep } = await endpoint('/manual');
+      const ev = await send('order.success');
+      const d = await settled(ev.id, ep.id);
+      assert.equal(d.status, 'failed');
+      rx.on('/manual', { kind: 'ok' });
+      const reopened = await engine.store.retryDelivery(engine.merchantId, d.id, Date.now());
+      assert.equal(reopened?.status, 'pending');
+      const done = await eventually(async () => {
+        const x = await deliveryOf(ev.id, ep.id);
+        return x.status === 'succeeded' ? x : null;
+      });
+      assert.equal(done.attempts, 5);
+    });
 
-describe('isolation', () => {
-  test('a hanging endpoint holds at most its in-flight limit and does not starve a healthy one', async () => {
-    rx.on('/stuck', { kind: 'hang' });
-    const stuck = await createEndpoint(engine.store, engine.merchantId, { url: rx.url + '/stuck', event_types: ['stuck.*'], timeout_ms: 1000 });
-    const healthy = await createEndpoint(engine.store, engine.merchantId, { url: rx.url + '/healthy', event_types: ['healthy.*'] });
-    for (let i = 0; i < 100; i++) await send('stuck.event', { i });
-    for (let i = 0; i < 30; i++) await send('healthy.event', { i });
-    // Every healthy event arrives while the stuck endpoint is still holding its first requests open.
-    await rx.waitFor(() => rx.for('/healthy').length === 30, 10_000, 'healthy deliveries');
-    // Its adaptive limit only shrinks on timeouts, so it never reaches maxInFlightPerEndpoint (8 here).
-    const peak = rx.peakConcurrency.get('/stuck') ?? 0;
-    assert.ok(peak >= 1 && peak < 8, `a hanging endpoint held ${peak} requests at once`);
-    assert.ok(stuck.endpoint.id && healthy.endpoint.id);
-    await engine.store.updateEndpoint(engine.merchantId, stuck.endpoint.id, { disabled: true }, Date.now());
+    test('recover re-sends every failed delivery of an endpoint since a time', async () => {
+      rx.on('/recover', { kind: 'status', status: 500 });
+      const { endpoint: ep } = await endpoint('/recover');
+      const since = Date.now();
+      const events = [await send('order.success'), await send('order.cancel'), await send('order.success')];
+      for (const ev of events) assert.equal((await settled(ev.id, ep.id)).status, 'failed');
+      rx.on('/recover', { kind: 'ok' });
+      assert.equal(await engine.store.recoverEndpoint(engine.merchantId, ep.id, since, Date.now()), 3);
+      for (const ev of events) {
+        await eventually(
+          async () => (await deliveryOf(ev.id, ep.id)).status === 'succeeded',
+          10_000,
+          'recovered delivery',
+        );
+      }
+    });
   });
-});
+
+  describe('secret rotation', () => {
+    test('after a rotation both secrets sign, and third-party verifiers accept either', async () => {
+      const { endpoint: ep, secret: oldSecret } = await endpoint('/rotate');
+      const newSecret = await rotateSecret(engine.store, engine.merchantId, ep.id, 60_000);
+      engine.bus.emit('endpoint:changed', { endpointId: ep.id });
+      const secrets = await getSecrets(engine.store, engine.merchantId, ep.id);
+      assert.equal(secrets.current, newSecret);
+      assert.deepEqual(
+        secrets.previous.map((s) => s.secret),
+        [oldSecret],
+      );
+      await send('order.success');
+      await rx.waitFor(() => rx.for('/rotate').length === 1);
+      const r = rx.for('/rotate')[0];
+      assert.equal(String(r.headers['webhook-signature']).split(' ').length, 2);
+      for (const s of [oldSecret, newSecret]) {
+        verifySignature(r.body, r.headers, s);
+        assert.doesNotThrow(() => new StandardWebhook(s).verify(r.body, r.headers as Record<string, string>));
+        assert.doesNotThrow(() =>
+          new SvixWebhook(s).verify(r.body, {
+            'svix-id': String(r.headers['webhook-id']),
+            'svix-timestamp': String(r.headers['webhook-timestamp']),
+            'svix-signature': String(r.headers['webhook-signature']),
+          }),
+        );
+      }
+    });
+
+    test('a rotated-out secret stops signing when its overlap ends', async () => {
+      const { endpoint: ep, secret: oldSecret } = await endpoint('/rotate-now');
+      const newSecret = await rotateSecret(engine.store, engine.merchantId, ep.id, 0);
+      engine.bus.emit('endpoint:changed', { endpointId: ep.id });
+      await send('order.success');
+      await rx.waitFor(() => rx.for('/rotate-now').length === 1);
+      const r = rx.for('/rotate-now')[0];
+      assert.equal(String(r.headers['webhook-signature']).split(' ').length, 1);
+      verifySignature(r.body, r.headers, newSecret);
+      assert.throws(() => verifySignature(r.body, r.headers, oldSecret), /no signature/);
+    });
+  });
+
+  describe('isolation', () => {
+    test('a hanging endpoint holds at most its in-flight limit and does not starve a healthy one', async () => {
+      rx.on('/stuck', { kind: 'hang' });
+      const stuck = await createEndpoint(engine.store, engine.merchantId, {
+        url: `${rx.url}/stuck`,
+        event_types: ['stuck.*'],
+        timeout_ms: 1000,
+      });
+      const healthy = await createEndpoint(engine.store, engine.merchantId, {
+        url: `${rx.url}/healthy`,
+        event_types: ['healthy.*'],
+      });
+      for (let i = 0; i < 100; i++) await send('stuck.event', { i });
+      for (let i = 0; i < 30; i++) await send('healthy.event', { i });
+      // Every healthy event arrives while the stuck endpoint is still holding its first requests open.
+      await rx.waitFor(() => rx.for('/healthy').length === 30, 10_000, 'healthy deliveries');
+      // Its adaptive limit only shrinks on timeouts, so it never reaches maxInFlightPerEndpoint (8 here).
+      const peak = rx.peakConcurrency.get('/stuck') ?? 0;
+      assert.ok(peak >= 1 && peak < 8, `a hanging endpoint held ${peak} requests at once`);
+      assert.ok(stuck.endpoint.id && healthy.endpoint.id);
+      await engine.store.updateEndpoint(engine.merchantId, stuck.endpoint.id, { disabled: true }, Date.now());
+    });
+  });
 }

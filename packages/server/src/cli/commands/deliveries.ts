@@ -1,7 +1,17 @@
 /** `payhook deliveries list|retry`. */
 import type { Command } from 'commander';
 import type { DeliveryStatus } from '@payhook/sdk';
-import { action, clientFor, parsePositiveInt, printJson, printMore, printTable, UsageError, withClientOptions, type CommonFlags } from './shared.js';
+import {
+  action,
+  clientFor,
+  parsePositiveInt,
+  printJson,
+  printMore,
+  printTable,
+  UsageError,
+  withClientOptions,
+  type CommonFlags,
+} from './shared.js';
 
 const STATUSES: readonly DeliveryStatus[] = ['pending', 'succeeded', 'failed', 'cancelled'];
 const isStatus = (s: string): s is DeliveryStatus => (STATUSES as readonly string[]).includes(s);
@@ -15,23 +25,48 @@ export function registerDeliveryCommands(program: Command): void {
     .option('--event <id>', 'only deliveries of this event (evt_…)')
     .option('--limit <n>', 'how many (1-250)', '50')
     .option('--cursor <cursor>', 'the next page, as printed after the previous one')
-    .action(action(async (flags: CommonFlags & { status?: string; endpoint?: string; event?: string; limit: string; cursor?: string }) => {
-      const status = flags.status;
-      if (status !== undefined && !isStatus(status)) throw new UsageError(`--status must be one of ${STATUSES.join(', ')}`);
-      const limit = parsePositiveInt(flags.limit, '--limit');
-      const body = await clientFor(flags).deliveries.list({ status, endpoint_id: flags.endpoint, event_id: flags.event, limit, cursor: flags.cursor });
-      if (flags.json) return printJson(body);
-      printTable(['ID', 'EVENT', 'TYPE', 'ENDPOINT', 'STATUS', 'ATTEMPTS', 'LAST', 'NEXT'], body.data.map((d) => [
-        d.id, d.event_id, d.event_type, d.endpoint_id, d.status, d.attempt_count,
-        d.last_status_code ?? d.last_error, d.status === 'pending' ? d.next_attempt_at : null,
-      ]));
-      printMore(body);
-    }));
+    .action(
+      action(
+        async (
+          flags: CommonFlags & { status?: string; endpoint?: string; event?: string; limit: string; cursor?: string },
+        ) => {
+          const status = flags.status;
+          if (status !== undefined && !isStatus(status))
+            throw new UsageError(`--status must be one of ${STATUSES.join(', ')}`);
+          const limit = parsePositiveInt(flags.limit, '--limit');
+          const body = await clientFor(flags).deliveries.list({
+            status,
+            endpoint_id: flags.endpoint,
+            event_id: flags.event,
+            limit,
+            cursor: flags.cursor,
+          });
+          if (flags.json) return printJson(body);
+          printTable(
+            ['ID', 'EVENT', 'TYPE', 'ENDPOINT', 'STATUS', 'ATTEMPTS', 'LAST', 'NEXT'],
+            body.data.map((d) => [
+              d.id,
+              d.event_id,
+              d.event_type,
+              d.endpoint_id,
+              d.status,
+              d.attempt_count,
+              d.last_status_code ?? d.last_error,
+              d.status === 'pending' ? d.next_attempt_at : null,
+            ]),
+          );
+          printMore(body);
+        },
+      ),
+    );
 
-  withClientOptions(deliveries.command('retry <id>').description('send a delivery again now, whatever its status'))
-    .action(action(async (id: string, flags: CommonFlags) => {
+  withClientOptions(
+    deliveries.command('retry <id>').description('send a delivery again now, whatever its status'),
+  ).action(
+    action(async (id: string, flags: CommonFlags) => {
       const body = await clientFor(flags).deliveries.retry(id);
       if (flags.json) return printJson(body);
       process.stdout.write(`Delivery ${body.id} is due now (attempts so far: ${body.attempt_count})\n`);
-    }));
+    }),
+  );
 }

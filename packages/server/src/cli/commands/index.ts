@@ -15,7 +15,10 @@ import { registerTriggerCommand } from './trigger.js';
  * The core's commands, with the modules' (`moduleCommands`, from the composition root: the payment
  * module's `orders` and `pay`) after the core's resources and before `listen` and `trigger`.
  */
-export function registerApiCommands(program: Command, moduleCommands: readonly ((program: Command) => void)[] = []): void {
+export function registerApiCommands(
+  program: Command,
+  moduleCommands: readonly ((program: Command) => void)[] = [],
+): void {
   registerMerchantCommands(program);
   registerEndpointCommands(program);
   registerEventCommands(program);

@@ -49,7 +49,9 @@ export function loadListenSecret(path: string): { secret: string; created: boole
     return { secret, created: false };
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
-      throw new UsageError(`${path} does not hold a whsec_ secret (${(err as Error).message}); delete it to make a new one`);
+      throw new UsageError(
+        `${path} does not hold a whsec_ secret (${(err as Error).message}); delete it to make a new one`,
+      );
     }
   }
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
@@ -117,10 +119,16 @@ function isFatal(err: unknown): boolean {
 }
 
 async function listen(flags: ListenFlags): Promise<void> {
-  if (!flags.apiKey) throw new UsageError('no API key: pass --api-key or set PAYHOOK_API_KEY (the merchant\'s sk_… key)');
+  if (!flags.apiKey)
+    throw new UsageError("no API key: pass --api-key or set PAYHOOK_API_KEY (the merchant's sk_… key)");
   let target: URL;
-  try { target = new URL(flags.forwardTo); } catch { throw new UsageError(`--forward-to is not a URL: ${flags.forwardTo}`); }
-  if (target.protocol !== 'http:' && target.protocol !== 'https:') throw new UsageError('--forward-to must be an http:// or https:// URL');
+  try {
+    target = new URL(flags.forwardTo);
+  } catch {
+    throw new UsageError(`--forward-to is not a URL: ${flags.forwardTo}`);
+  }
+  if (target.protocol !== 'http:' && target.protocol !== 'https:')
+    throw new UsageError('--forward-to must be an http:// or https:// URL');
   const types = flags.events ? splitList(flags.events) : [];
   const base = (flags.url ?? DEFAULT_URL).replace(/\/+$/, '');
   const client = clientFor({ url: base, apiKey: flags.apiKey, merchant: flags.merchant });
@@ -148,12 +156,19 @@ async function listen(flags: ListenFlags): Promise<void> {
         silence = setTimeout(() => conn.abort(new Error(`nothing heard for ${SILENCE_MS / 1000} s`)), SILENCE_MS);
       };
       try {
-        const stream = await client.events.listen({ types, after: lastId, signal: AbortSignal.any([stop.signal, conn.signal]) })
+        const stream = await client.events
+          .listen({ types, after: lastId, signal: AbortSignal.any([stop.signal, conn.signal]) })
           .catch((err: unknown) => {
-            throw !stop.signal.aborted && err instanceof PayhookApiError && err.code === 'network_error' ? new ConnectionError(base, err.cause) : err;
+            throw !stop.signal.aborted && err instanceof PayhookApiError && err.code === 'network_error'
+              ? new ConnectionError(base, err.cause)
+              : err;
           });
         failures = 0;
-        say(connectedOnce ? `Reconnected${lastId ? `; resuming after ${lastId}` : ''}` : 'Ready. Waiting for events (Ctrl-C to stop)');
+        say(
+          connectedOnce
+            ? `Reconnected${lastId ? `; resuming after ${lastId}` : ''}`
+            : 'Ready. Waiting for events (Ctrl-C to stop)',
+        );
         connectedOnce = true;
         const parser = new SseParser();
         const decoder = new TextDecoder();
@@ -181,7 +196,14 @@ async function listen(flags: ListenFlags): Promise<void> {
       say(`${clock()}  reconnecting in ${delay / 1000} s`);
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, delay);
-        stop.signal.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
+        stop.signal.addEventListener(
+          'abort',
+          () => {
+            clearTimeout(t);
+            resolve();
+          },
+          { once: true },
+        );
       });
     }
   } finally {
@@ -192,13 +214,28 @@ async function listen(flags: ListenFlags): Promise<void> {
 }
 
 export function registerListenCommand(program: Command): void {
-  program.command('listen')
+  program
+    .command('listen')
     .description('forward your events to a local URL, signed with a local secret (for a machine payhook cannot reach)')
     .requiredOption('--forward-to <url>', 'where to POST each event, e.g. http://localhost:3000/webhooks')
-    .option('--events <types>', 'comma-separated event types or prefix.* wildcards (default: all), e.g. \'order.*,transaction.*\'')
+    .option(
+      '--events <types>',
+      "comma-separated event types or prefix.* wildcards (default: all), e.g. 'order.*,transaction.*'",
+    )
     .addOption(new Option('--url <url>', 'payhook API base URL').env('PAYHOOK_URL').default(DEFAULT_URL))
-    .addOption(new Option('--api-key <key>', 'the merchant\'s API key (sk_…), or the admin key with --merchant').env('PAYHOOK_API_KEY'))
-    .addOption(new Option('--merchant <id>', 'with the admin key: the merchant to listen for (mer_…)').env('PAYHOOK_MERCHANT_ID'))
-    .addHelpText('after', '\nThe signing secret is kept in $PAYHOOK_HOME/listen-secret (default ~/.config/payhook/listen-secret).\n')
+    .addOption(
+      new Option('--api-key <key>', "the merchant's API key (sk_…), or the admin key with --merchant").env(
+        'PAYHOOK_API_KEY',
+      ),
+    )
+    .addOption(
+      new Option('--merchant <id>', 'with the admin key: the merchant to listen for (mer_…)').env(
+        'PAYHOOK_MERCHANT_ID',
+      ),
+    )
+    .addHelpText(
+      'after',
+      '\nThe signing secret is kept in $PAYHOOK_HOME/listen-secret (default ~/.config/payhook/listen-secret).\n',
+    )
     .action(action(async (flags: ListenFlags) => listen(flags)));
 }

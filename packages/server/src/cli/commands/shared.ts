@@ -3,7 +3,7 @@
  * `--json`, tables for people, and one way of reporting errors (code and message on stderr, exit
  * status 1; 2 for a usage mistake).
  */
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { PayhookApiError, PayhookClient } from '@payhook/sdk';
 
 /** Where the API is when neither --url nor PAYHOOK_URL says. */
@@ -14,7 +14,9 @@ export class ConnectionError extends Error {
   readonly code = 'connection_failed';
   constructor(url: string, cause: unknown) {
     const reason = (cause as { cause?: { code?: string; message?: string } })?.cause;
-    super(`cannot reach payhook at ${url}: ${reason?.code ?? reason?.message ?? String(cause)} (is \`payhook serve\` running? set --url or PAYHOOK_URL)`);
+    super(
+      `cannot reach payhook at ${url}: ${reason?.code ?? reason?.message ?? String(cause)} (is \`payhook serve\` running? set --url or PAYHOOK_URL)`,
+    );
     this.name = 'ConnectionError';
   }
 }
@@ -36,8 +38,10 @@ export function withClientOptions(cmd: Command): Command {
   return cmd
     .addOption(new Option('--url <url>', 'payhook API base URL').env('PAYHOOK_URL').default(DEFAULT_URL))
     .addOption(new Option('--api-key <key>', 'API key: a merchant key (sk_…) or the admin key').env('PAYHOOK_API_KEY'))
-    .addOption(new Option('--merchant <id>', 'with the admin key: the merchant to act for (mer_…)').env('PAYHOOK_MERCHANT_ID'))
-    .option('--json', 'print the API\'s JSON instead of a summary');
+    .addOption(
+      new Option('--merchant <id>', 'with the admin key: the merchant to act for (mer_…)').env('PAYHOOK_MERCHANT_ID'),
+    )
+    .option('--json', "print the API's JSON instead of a summary");
 }
 
 export function clientFor(flags: CommonFlags): PayhookClient {
@@ -48,7 +52,10 @@ export function clientFor(flags: CommonFlags): PayhookClient {
 }
 
 export class UsageError extends Error {
-  constructor(message: string) { super(message); this.name = 'UsageError'; }
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
 }
 
 /**
@@ -59,14 +66,19 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<void>): 
   return async (...args: A) => {
     try {
       await fn(...args);
-    } catch (err) {
+    } catch (caught) {
+      let err = caught;
       const cmd = args[args.length - 1] as Command;
       const opts = cmd.opts() as CommonFlags;
       const json = Boolean(opts.json);
       // No answer at all: say where payhook was looked for.
-      if (err instanceof PayhookApiError && err.code === 'network_error') err = new ConnectionError(opts.url ?? DEFAULT_URL, err.cause);
+      if (err instanceof PayhookApiError && err.code === 'network_error')
+        err = new ConnectionError(opts.url ?? DEFAULT_URL, err.cause);
       if (isApiAnswer(err)) {
-        if (json) process.stderr.write(`${JSON.stringify({ error: { code: err.code, message: err.message, details: err.details } })}\n`);
+        if (json)
+          process.stderr.write(
+            `${JSON.stringify({ error: { code: err.code, message: err.message, details: err.details } })}\n`,
+          );
         else process.stderr.write(`payhook: ${err.message} (${err.code})${detailLine(err.details)}\n`);
         process.exitCode = 1;
       } else if (err instanceof UsageError) {
@@ -96,7 +108,11 @@ export function printJson(value: unknown): void {
 export function printTable(headers: string[], rows: (string | number | null | undefined)[][]): void {
   const cells = rows.map((r) => r.map((c) => (c === null || c === undefined ? '-' : String(c))));
   const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i].length)));
-  const line = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd();
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
   process.stdout.write(`${line(headers)}\n`);
   for (const r of cells) process.stdout.write(`${line(r)}\n`);
   if (rows.length === 0) process.stdout.write('(none)\n');
@@ -110,7 +126,10 @@ export function parsePositiveInt(value: string, name: string): number {
 
 /** `a,b , c` → `['a','b','c']`. */
 export function splitList(value: string): string[] {
-  return value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
 }
 
 export interface PageOf<T> {

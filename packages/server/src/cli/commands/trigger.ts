@@ -26,11 +26,13 @@ export const TRIGGERS: Readonly<Record<string, Scenario>> = {
   'transaction.failed': DECLINED,
   'transaction.delayed': {
     card: '4000000000001000',
-    events: 'transaction.delayed now; transaction.success and order.success once the bank approves (PAYHOOK_BANK_DELAY, default 10 s)',
+    events:
+      'transaction.delayed now; transaction.success and order.success once the bank approves (PAYHOOK_BANK_DELAY, default 10 s)',
   },
   'transaction.paid_back': {
     card: '4000000000003006',
-    events: 'transaction.failed and order.cancel now; transaction.paid_back once the bank confirms the automatic pay-back',
+    events:
+      'transaction.failed and order.cancel now; transaction.paid_back once the bank confirms the automatic pay-back',
   },
 };
 
@@ -45,28 +47,46 @@ async function trigger(type: string, flags: TriggerFlags): Promise<void> {
     throw new UsageError(`cannot trigger "${type}"; supported event types: ${Object.keys(TRIGGERS).join(', ')}`);
   }
   const amount = Number(flags.amount);
-  if (!Number.isSafeInteger(amount) || amount < 1) throw new UsageError('--amount must be a whole number of minor units (10000 is 100.00 AED)');
+  if (!Number.isSafeInteger(amount) || amount < 1)
+    throw new UsageError('--amount must be a whole number of minor units (10000 is 100.00 AED)');
   const client = clientFor(flags);
   const reference = `trigger-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
   const order = await client.orders.create({
-    reference, amount, currency: flags.currency, customer_email: 'trigger@example.com', optional1: `payhook trigger ${type}`,
+    reference,
+    amount,
+    currency: flags.currency,
+    customer_email: 'trigger@example.com',
+    optional1: `payhook trigger ${type}`,
   });
   // Any future expiry and any cvc: the simulator looks at the number only.
   const card: Card = { number: scenario.card, expiry: `12/${new Date().getUTCFullYear() + 5}`, cvc: '123' };
   const paid = await client.orders.pay(order.id, card);
-  if (flags.json) return printJson({ trigger: type, outcome: paid.outcome, order: paid.order, transaction: paid.transaction });
+  if (flags.json)
+    return printJson({ trigger: type, outcome: paid.outcome, order: paid.order, transaction: paid.transaction });
   const t = paid.transaction;
   process.stdout.write(`Created order ${order.id} (${order.reference}, ${order.currency} ${order.amount_decimal})\n`);
-  process.stdout.write(`Paid with the test card ending ${t.card_last_four ?? scenario.card.slice(-4)}: ${paid.outcome}\n`);
-  process.stdout.write(`  transaction ${t.id} (${t.transaction_no}) is ${t.status}${t.bank_message ? ` ("${t.bank_message}")` : ''}; order ${paid.order.id} is ${paid.order.status}\n`);
+  process.stdout.write(
+    `Paid with the test card ending ${t.card_last_four ?? scenario.card.slice(-4)}: ${paid.outcome}\n`,
+  );
+  process.stdout.write(
+    `  transaction ${t.id} (${t.transaction_no}) is ${t.status}${t.bank_message ? ` ("${t.bank_message}")` : ''}; order ${paid.order.id} is ${paid.order.status}\n`,
+  );
   process.stdout.write(`Events: ${scenario.events}\n`);
 }
 
 export function registerTriggerCommand(program: Command): void {
-  withClientOptions(program.command('trigger <event-type>')
-    .description('make a payment event happen for real: create an order and pay it with the test card that leads to it'))
+  withClientOptions(
+    program
+      .command('trigger <event-type>')
+      .description(
+        'make a payment event happen for real: create an order and pay it with the test card that leads to it',
+      ),
+  )
     .option('--amount <minor-units>', 'the order amount in minor units', '10000')
     .option('--currency <code>', 'the order currency', 'AED')
-    .addHelpText('after', `\nEvent types: ${Object.keys(TRIGGERS).join(', ')}.\nThe test cards are listed in docs/payments.md.\n`)
+    .addHelpText(
+      'after',
+      `\nEvent types: ${Object.keys(TRIGGERS).join(', ')}.\nThe test cards are listed in docs/payments.md.\n`,
+    )
     .action(action(async (type: string, flags: TriggerFlags) => trigger(type, flags)));
 }

@@ -15,19 +15,48 @@ const NOW = Date.UTC(2026, 10, 27, 5, 29, 26);
 
 async function sampleOrderAndTransaction(): Promise<{ order: Order; txn: Transaction }> {
   const order: Order = {
-    id: 'ord_01KB0000000000000000000000', merchantId: 'mer_01KB0000000000000000000000', reference: 'FLSSUB-298617', amount: 10000,
-    currency: 'AED', customerEmail: 'customer@example.com', customerMobile: '555534533', optional1: 'FLSSUB_298617f8667047bb',
-    optional2: 'Online Class', optional3: 'Foloosi developer', status: 'paid', sequence: 2, createdAt: NOW, updatedAt: NOW,
+    id: 'ord_01KB0000000000000000000000',
+    merchantId: 'mer_01KB0000000000000000000000',
+    reference: 'FLSSUB-298617',
+    amount: 10000,
+    currency: 'AED',
+    customerEmail: 'customer@example.com',
+    customerMobile: '555534533',
+    optional1: 'FLSSUB_298617f8667047bb',
+    optional2: 'Online Class',
+    optional3: 'Foloosi developer',
+    status: 'paid',
+    sequence: 2,
+    createdAt: NOW,
+    updatedAt: NOW,
   };
   // The transaction goes through the simulator with the approved test card, as a real payment would.
   const card = parseCard({ number: '4111 1111 1111 1111', expiry: '12/30', cvc: '123' }, NOW);
   const paymentReference = 'e8807a6b-4496-4b4d-a101-7eec0cf60754';
-  const bank = await new BankSimulator().authorise({ transactionId: 'txn_x', paymentReference, amount: order.amount, currency: 'AED', card, now: NOW });
+  const bank = await new BankSimulator().authorise({
+    transactionId: 'txn_x',
+    paymentReference,
+    amount: order.amount,
+    currency: 'AED',
+    card,
+    now: NOW,
+  });
   assert.equal(bank.outcome, 'approved');
   const txn: Transaction = {
-    id: 'txn_01KB0000000000000000000000', orderId: order.id, merchantId: order.merchantId, transactionNo: 'FLNIAREC61a859e4a8977',
-    paymentReference, amount: order.amount, currency: order.currency, cardLastFour: lastFour(card.number), status: 'success',
-    bankMessage: bank.message, bankReference: bank.bankReference, debited: false, createdAt: NOW, updatedAt: NOW,
+    id: 'txn_01KB0000000000000000000000',
+    orderId: order.id,
+    merchantId: order.merchantId,
+    transactionNo: 'FLNIAREC61a859e4a8977',
+    paymentReference,
+    amount: order.amount,
+    currency: order.currency,
+    cardLastFour: lastFour(card.number),
+    status: 'success',
+    bankMessage: bank.message,
+    bankReference: bank.bankReference,
+    debited: false,
+    createdAt: NOW,
+    updatedAt: NOW,
   };
   return { order, txn };
 }
@@ -36,13 +65,18 @@ describe('foloosi format', () => {
   test('golden: rebuilds the provider sample byte for byte', async () => {
     const { order, txn } = await sampleOrderAndTransaction();
     const data = paymentEventData(order, txn, 1);
-    const rebuilt = JSON.stringify(foloosiPayload('transaction.success', data), null, 2) + '\n';
+    const rebuilt = `${JSON.stringify(foloosiPayload('transaction.success', data), null, 2)}\n`;
     assert.equal(rebuilt, readFileSync(FIXTURE, 'utf8'));
     // The wire body is the same document, compact.
-    assert.equal(foloosiBody('transaction.success', JSON.stringify(data)), JSON.stringify(JSON.parse(readFileSync(FIXTURE, 'utf8'))));
+    assert.equal(
+      foloosiBody('transaction.success', JSON.stringify(data)),
+      JSON.stringify(JSON.parse(readFileSync(FIXTURE, 'utf8'))),
+    );
   });
 
-  test('the fixture is the seed sample', { skip: existsSync(SEED) ? false : 'the seed folder is not beside this clone' }, () => {
+  test('the fixture is the seed sample', {
+    skip: existsSync(SEED) ? false : 'the seed folder is not beside this clone',
+  }, () => {
     assert.equal(readFileSync(FIXTURE, 'utf8'), readFileSync(SEED, 'utf8'));
   });
 
@@ -60,10 +94,20 @@ describe('foloosi format', () => {
 
   test('amounts print without trailing zeros in every exponent', async () => {
     const { order, txn } = await sampleOrderAndTransaction();
-    const cases: [number, string, string][] = [[10050, 'AED', '100.5'], [5, 'AED', '0.05'], [500, 'JPY', '500'], [100500, 'KWD', '100.5'], [100000, 'BHD', '100']];
+    const cases: [number, string, string][] = [
+      [10050, 'AED', '100.5'],
+      [5, 'AED', '0.05'],
+      [500, 'JPY', '500'],
+      [100500, 'KWD', '100.5'],
+      [100000, 'BHD', '100'],
+    ];
     for (const [amount, currency, want] of cases) {
       const data = paymentEventData({ ...order, currency }, { ...txn, amount, currency }, 1);
-      assert.equal(foloosiPayload('transaction.success', data).data.transfer.transaction_amount, want, `${amount} ${currency}`);
+      assert.equal(
+        foloosiPayload('transaction.success', data).data.transfer.transaction_amount,
+        want,
+        `${amount} ${currency}`,
+      );
     }
   });
 

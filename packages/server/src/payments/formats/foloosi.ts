@@ -101,6 +101,7 @@ export function foloosiPayload(type: string, input: PaymentEventData | Record<st
  */
 export function foloosiBody(type: string, dataJson: string): string {
   const data = JSON.parse(dataJson) as unknown;
-  const record = data !== null && typeof data === 'object' && !Array.isArray(data) ? (data as Record<string, unknown>) : {};
+  const record =
+    data !== null && typeof data === 'object' && !Array.isArray(data) ? (data as Record<string, unknown>) : {};
   return JSON.stringify(foloosiPayload(type, record));
 }

@@ -10,13 +10,23 @@ import { paymentErrorRef as ref } from '../errors.js';
 import type { RouteParts } from './parts.js';
 
 const notificationBody = {
-  type: 'object', additionalProperties: false, required: ['id', 'payment_reference', 'status'],
+  type: 'object',
+  additionalProperties: false,
+  required: ['id', 'payment_reference', 'status'],
   properties: {
-    id: { type: 'string', minLength: 1, maxLength: 200, description: 'The bank\'s id for this notification: the same id again changes nothing.' },
-    payment_reference: { type: 'string', description: 'The transaction\'s payment reference (UUID).' },
+    id: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 200,
+      description: "The bank's id for this notification: the same id again changes nothing.",
+    },
+    payment_reference: { type: 'string', description: "The transaction's payment reference (UUID)." },
     status: { type: 'string', enum: ['approved', 'declined', 'delayed', 'paid_back'] },
-    debited: { type: 'boolean', description: 'With `declined`: the issuer debited the customer; payhook pays it back.' },
-    message: { type: 'string', maxLength: 500, description: 'The bank\'s message, passed on as `bank_message`.' },
+    debited: {
+      type: 'boolean',
+      description: 'With `declined`: the issuer debited the customer; payhook pays it back.',
+    },
+    message: { type: 'string', maxLength: 500, description: "The bank's message, passed on as `bank_message`." },
   },
 };
 
@@ -24,48 +34,86 @@ export function registerBankRoutes(app: FastifyInstance, { service }: RouteParts
   void app.register(async (scope) => {
     scope.removeContentTypeParser('application/json');
     scope.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
-    scope.post<{ Body: Buffer; Headers: { 'bank-key'?: string; 'bank-signature'?: string } }>('/v1/bank/notifications', {
-      config: { auth: 'public' },
-      // The body schema documents the route; the service validates the bytes after checking their signature.
-      validatorCompiler: () => () => true,
-      schema: {
-        operationId: 'bankNotifications.receive',
-        summary: 'Receive a bank notification',
-        description: 'A bank notification, signed: `bank-key: <key id>` and `bank-signature: sha256=<hex HMAC-SHA256 of the body>`. '
-          + 'Answers 200 with `result` `applied` or `restated` (nothing new), `duplicate: true` when the id was seen before; '
-          + '409 transition_forbidden when the state machine refuses it (recorded; the same notification again gets the same answer); '
-          + '409 notification_conflict for a known id with another body; 401 bank_signature_invalid; 404 transaction_not_found.',
-        tags: ['payments'],
-        // No API key: the bank signs the body (bank-key and bank-signature headers).
-        security: [],
-        querystring: { type: 'object', additionalProperties: false, properties: {} },
-        headers: {
-          type: 'object',
-          properties: {
-            'bank-key': { type: 'string', description: 'Id of the bank key that signed the body.' },
-            'bank-signature': { type: 'string', description: '`sha256=` and the hex HMAC-SHA256 of the exact body under that key\'s secret.' },
-          },
-        },
-        body: { ...notificationBody, examples: [{ id: 'ntf-20261201-0001', payment_reference: '5f0c2b1e-8d4a-4c7e-9b3f-2a6d8e1c4f70', status: 'approved', message: 'cleared' }] },
-        response: {
-          200: {
+    scope.post<{ Body: Buffer; Headers: { 'bank-key'?: string; 'bank-signature'?: string } }>(
+      '/v1/bank/notifications',
+      {
+        config: { auth: 'public' },
+        // The body schema documents the route; the service validates the bytes after checking their signature.
+        validatorCompiler: () => () => true,
+        schema: {
+          operationId: 'bankNotifications.receive',
+          summary: 'Receive a bank notification',
+          description:
+            'A bank notification, signed: `bank-key: <key id>` and `bank-signature: sha256=<hex HMAC-SHA256 of the body>`. ' +
+            'Answers 200 with `result` `applied` or `restated` (nothing new), `duplicate: true` when the id was seen before; ' +
+            '409 transition_forbidden when the state machine refuses it (recorded; the same notification again gets the same answer); ' +
+            '409 notification_conflict for a known id with another body; 401 bank_signature_invalid; 404 transaction_not_found.',
+          tags: ['payments'],
+          // No API key: the bank signs the body (bank-key and bank-signature headers).
+          security: [],
+          querystring: { type: 'object', additionalProperties: false, properties: {} },
+          headers: {
             type: 'object',
-            description: 'Taken: `applied` (the transaction changed) or `restated` (nothing new); `duplicate` when the id was seen before.',
             properties: {
-              result: { type: 'string', enum: ['applied', 'restated'] },
-              duplicate: { type: 'boolean' },
-              transaction_id: { type: ['string', 'null'] },
-              status: { type: ['string', 'null'], description: 'The transaction status now.' },
+              'bank-key': { type: 'string', description: 'Id of the bank key that signed the body.' },
+              'bank-signature': {
+                type: 'string',
+                description: "`sha256=` and the hex HMAC-SHA256 of the exact body under that key's secret.",
+              },
             },
-            examples: [{ result: 'applied', duplicate: false, transaction_id: 'txn_01JDQ9C4P5Q6R7S8T9V0W1X2Y3', status: 'success' }],
           },
-          ...errorResponses('validation_failed', ref('bank_signature_invalid'), ref('transaction_not_found'), ref('transition_forbidden'), ref('notification_conflict'), 413, 415),
+          body: {
+            ...notificationBody,
+            examples: [
+              {
+                id: 'ntf-20261201-0001',
+                payment_reference: '5f0c2b1e-8d4a-4c7e-9b3f-2a6d8e1c4f70',
+                status: 'approved',
+                message: 'cleared',
+              },
+            ],
+          },
+          response: {
+            200: {
+              type: 'object',
+              description:
+                'Taken: `applied` (the transaction changed) or `restated` (nothing new); `duplicate` when the id was seen before.',
+              properties: {
+                result: { type: 'string', enum: ['applied', 'restated'] },
+                duplicate: { type: 'boolean' },
+                transaction_id: { type: ['string', 'null'] },
+                status: { type: ['string', 'null'], description: 'The transaction status now.' },
+              },
+              examples: [
+                {
+                  result: 'applied',
+                  duplicate: false,
+                  transaction_id: 'txn_01JDQ9C4P5Q6R7S8T9V0W1X2Y3',
+                  status: 'success',
+                },
+              ],
+            },
+            ...errorResponses(
+              'validation_failed',
+              ref('bank_signature_invalid'),
+              ref('transaction_not_found'),
+              ref('transition_forbidden'),
+              ref('notification_conflict'),
+              413,
+              415,
+            ),
+          },
         },
       },
-    }, async (request) => {
-      const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-      const r = await service.receiveNotification(request.headers['bank-key'], request.headers['bank-signature'], body);
-      return { result: r.result, duplicate: r.duplicate, transaction_id: r.transactionId, status: r.status };
-    });
+      async (request) => {
+        const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+        const r = await service.receiveNotification(
+          request.headers['bank-key'],
+          request.headers['bank-signature'],
+          body,
+        );
+        return { result: r.result, duplicate: r.duplicate, transaction_id: r.transactionId, status: r.status };
+      },
+    );
   });
 }

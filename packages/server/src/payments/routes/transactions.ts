@@ -6,18 +6,29 @@ import type { RouteParts } from './parts.js';
 import { transactionView } from './views.js';
 
 export function registerTransactionRoutes(app: FastifyInstance, ctx: RouteContext, { store }: RouteParts): void {
-  app.get<{ Params: { id: string }; Querystring: { merchant_id?: string } }>('/v1/transactions/:id', {
-    config: { auth: 'merchant' },
-    schema: {
-      operationId: 'transactions.get',
-      summary: 'Get a transaction',
-      description: 'One transaction.', tags: ['payments'], security: bearer, params: idParams('txn', 'transaction'), querystring: scopedQuery(),
-      response: { 200: { $ref: 'Transaction#', description: 'The transaction.' }, ...errorResponses('merchant_required', 'merchant_not_found', ref('transaction_not_found')) },
+  app.get<{ Params: { id: string }; Querystring: { merchant_id?: string } }>(
+    '/v1/transactions/:id',
+    {
+      config: { auth: 'merchant' },
+      schema: {
+        operationId: 'transactions.get',
+        summary: 'Get a transaction',
+        description: 'One transaction.',
+        tags: ['payments'],
+        security: bearer,
+        params: idParams('txn', 'transaction'),
+        querystring: scopedQuery(),
+        response: {
+          200: { $ref: 'Transaction#', description: 'The transaction.' },
+          ...errorResponses('merchant_required', 'merchant_not_found', ref('transaction_not_found')),
+        },
+      },
     },
-  }, async (request) => {
-    const merchantId = await ctx.merchantOf(request);
-    const txn = await store.getTransaction(merchantId, request.params.id);
-    if (!txn) throw paymentError('transaction_not_found', undefined, { id: request.params.id });
-    return transactionView(txn, await store.paybackOf(txn.id));
-  });
+    async (request) => {
+      const merchantId = await ctx.merchantOf(request);
+      const txn = await store.getTransaction(merchantId, request.params.id);
+      if (!txn) throw paymentError('transaction_not_found', undefined, { id: request.params.id });
+      return transactionView(txn, await store.paybackOf(txn.id));
+    },
+  );
 }

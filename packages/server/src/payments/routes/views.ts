@@ -15,42 +15,72 @@ const time = (description: string): Schema => ({ type: 'string', format: 'date-t
 
 export function orderView(o: Order) {
   return {
-    id: o.id, merchant_id: o.merchantId, reference: o.reference, amount: o.amount,
-    amount_decimal: toDecimalString(o.amount, o.currency), currency: o.currency,
-    customer_email: o.customerEmail, customer_mobile: o.customerMobile,
-    optional1: o.optional1, optional2: o.optional2, optional3: o.optional3,
-    status: o.status, sequence: o.sequence, created_at: iso(o.createdAt), updated_at: iso(o.updatedAt),
+    id: o.id,
+    merchant_id: o.merchantId,
+    reference: o.reference,
+    amount: o.amount,
+    amount_decimal: toDecimalString(o.amount, o.currency),
+    currency: o.currency,
+    customer_email: o.customerEmail,
+    customer_mobile: o.customerMobile,
+    optional1: o.optional1,
+    optional2: o.optional2,
+    optional3: o.optional3,
+    status: o.status,
+    sequence: o.sequence,
+    created_at: iso(o.createdAt),
+    updated_at: iso(o.updatedAt),
   };
 }
 
 export function paybackView(p: Payback) {
   return {
-    id: p.id, status: p.status, attempts: p.attempts,
+    id: p.id,
+    status: p.status,
+    attempts: p.attempts,
     next_attempt_at: p.status === 'pending' && p.nextAttemptAt !== null ? iso(p.nextAttemptAt) : null,
-    last_error: p.lastError, created_at: iso(p.createdAt), updated_at: iso(p.updatedAt),
+    last_error: p.lastError,
+    created_at: iso(p.createdAt),
+    updated_at: iso(p.updatedAt),
   };
 }
 
 export function transactionView(t: Transaction, payback: Payback | null) {
   return {
-    id: t.id, order_id: t.orderId, merchant_id: t.merchantId, transaction_no: t.transactionNo,
-    payment_reference: t.paymentReference, amount: t.amount, amount_decimal: toDecimalString(t.amount, t.currency),
-    currency: t.currency, card_last_four: t.cardLastFour, status: t.status, bank_message: t.bankMessage,
-    debited: t.debited, payback: payback ? paybackView(payback) : null, created_at: iso(t.createdAt), updated_at: iso(t.updatedAt),
+    id: t.id,
+    order_id: t.orderId,
+    merchant_id: t.merchantId,
+    transaction_no: t.transactionNo,
+    payment_reference: t.paymentReference,
+    amount: t.amount,
+    amount_decimal: toDecimalString(t.amount, t.currency),
+    currency: t.currency,
+    card_last_four: t.cardLastFour,
+    status: t.status,
+    bank_message: t.bankMessage,
+    debited: t.debited,
+    payback: payback ? paybackView(payback) : null,
+    created_at: iso(t.createdAt),
+    updated_at: iso(t.updatedAt),
   };
 }
 
 export function orderEventView(e: PaymentEventLogEntry) {
   return {
-    event_id: e.eventId, type: e.type, sequence: e.sequence, transaction_id: e.transactionId,
-    status: e.status, order_status: e.orderStatus, created_at: iso(e.createdAt),
+    event_id: e.eventId,
+    type: e.type,
+    sequence: e.sequence,
+    transaction_id: e.transactionId,
+    status: e.status,
+    order_status: e.orderStatus,
+    created_at: iso(e.createdAt),
   };
 }
 
 const orderProperties: Schema = {
   id: idSchema('ord', 'Order id.'),
   merchant_id: idSchema('mer', 'The merchant that owns it.'),
-  reference: { type: 'string', description: 'The merchant\'s own reference, unique per merchant.' },
+  reference: { type: 'string', description: "The merchant's own reference, unique per merchant." },
   amount: { type: 'integer', description: 'Integer minor units of `currency`.' },
   amount_decimal: { type: 'string', description: 'The exact decimal amount ("100.00").' },
   currency: { type: 'string', description: 'ISO 4217 code.' },
@@ -60,7 +90,7 @@ const orderProperties: Schema = {
   optional2: nullable('string', 'Free field, returned in every event.'),
   optional3: nullable('string', 'Free field, returned in every event.'),
   status: { type: 'string', enum: ['open', 'paid', 'cancelled'] },
-  sequence: { type: 'integer', description: 'Sequence of the order\'s latest event (0 before the first).' },
+  sequence: { type: 'integer', description: "Sequence of the order's latest event (0 before the first)." },
   created_at: time('When it was created.'),
   updated_at: time('When it last changed.'),
 };
@@ -72,7 +102,11 @@ const paybackSchema: Schema = {
     id: idSchema('pb', 'Pay-back id: also the idempotency key every try sends to the bank.'),
     status: { type: 'string', enum: ['pending', 'confirmed'] },
     attempts: { type: 'integer', description: 'Tries sent to the bank so far.' },
-    next_attempt_at: { type: ['string', 'null'], format: 'date-time', description: 'When the next try is due, while pending.' },
+    next_attempt_at: {
+      type: ['string', 'null'],
+      format: 'date-time',
+      description: 'When the next try is due, while pending.',
+    },
     last_error: nullable('string', 'What the bank said to the last failed try.'),
     created_at: time('When the debit was found and the pay-back scheduled.'),
     updated_at: time('When it last changed.'),
@@ -88,7 +122,10 @@ export const transactionSchema: Schema = {
     order_id: idSchema('ord', 'The order it pays.'),
     merchant_id: idSchema('mer', 'The merchant that owns it.'),
     transaction_no: { type: 'string', description: 'Human transaction number (`FLN…`).' },
-    payment_reference: { type: 'string', description: 'UUID the customer and the bank can quote; bank notifications name it.' },
+    payment_reference: {
+      type: 'string',
+      description: 'UUID the customer and the bank can quote; bank notifications name it.',
+    },
     amount: { type: 'integer' },
     amount_decimal: { type: 'string' },
     currency: { type: 'string' },
@@ -100,12 +137,51 @@ export const transactionSchema: Schema = {
     created_at: time('When the attempt started.'),
     updated_at: time('When it last changed.'),
   },
-  examples: [{ id: 'txn_01JDQ9C4P5Q6R7S8T9V0W1X2Y3', order_id: 'ord_01JDQ9C1D2E3F4G5H6J7K8M9N0', merchant_id: 'mer_01JDQ8Z0RX4YV6K3M2N5P7Q9S1', transaction_no: 'FLNIAREC6747d2a03f1c2', payment_reference: '5f0c2b1e-8d4a-4c7e-9b3f-2a6d8e1c4f70', amount: 10000, amount_decimal: '100.00', currency: 'AED', card_last_four: '1111', status: 'success', bank_message: 'approved', debited: false, payback: null, created_at: '2026-12-01T10:04:59.870Z', updated_at: '2026-12-01T10:05:00.000Z' }],
+  examples: [
+    {
+      id: 'txn_01JDQ9C4P5Q6R7S8T9V0W1X2Y3',
+      order_id: 'ord_01JDQ9C1D2E3F4G5H6J7K8M9N0',
+      merchant_id: 'mer_01JDQ8Z0RX4YV6K3M2N5P7Q9S1',
+      transaction_no: 'FLNIAREC6747d2a03f1c2',
+      payment_reference: '5f0c2b1e-8d4a-4c7e-9b3f-2a6d8e1c4f70',
+      amount: 10000,
+      amount_decimal: '100.00',
+      currency: 'AED',
+      card_last_four: '1111',
+      status: 'success',
+      bank_message: 'approved',
+      debited: false,
+      payback: null,
+      created_at: '2026-12-01T10:04:59.870Z',
+      updated_at: '2026-12-01T10:05:00.000Z',
+    },
+  ],
 };
 
 export const orderSchema: Schema = {
-  $id: 'Order', type: 'object', description: 'An order a customer pays.', properties: orderProperties,
-  examples: [{ id: 'ord_01JDQ9C1D2E3F4G5H6J7K8M9N0', merchant_id: 'mer_01JDQ8Z0RX4YV6K3M2N5P7Q9S1', reference: 'INV-1001', amount: 10000, amount_decimal: '100.00', currency: 'AED', customer_email: 'customer@example.com', customer_mobile: null, optional1: null, optional2: null, optional3: null, status: 'open', sequence: 0, created_at: '2026-12-01T10:02:00.000Z', updated_at: '2026-12-01T10:02:00.000Z' }],
+  $id: 'Order',
+  type: 'object',
+  description: 'An order a customer pays.',
+  properties: orderProperties,
+  examples: [
+    {
+      id: 'ord_01JDQ9C1D2E3F4G5H6J7K8M9N0',
+      merchant_id: 'mer_01JDQ8Z0RX4YV6K3M2N5P7Q9S1',
+      reference: 'INV-1001',
+      amount: 10000,
+      amount_decimal: '100.00',
+      currency: 'AED',
+      customer_email: 'customer@example.com',
+      customer_mobile: null,
+      optional1: null,
+      optional2: null,
+      optional3: null,
+      status: 'open',
+      sequence: 0,
+      created_at: '2026-12-01T10:02:00.000Z',
+      updated_at: '2026-12-01T10:02:00.000Z',
+    },
+  ],
 };
 
 export const orderDetailSchema: Schema = {
@@ -131,14 +207,64 @@ export const orderDetailSchema: Schema = {
       },
     },
   },
-  examples: [{
-    id: 'ord_01JDQ9C1D2E3F4G5H6J7K8M9N0', merchant_id: 'mer_01JDQ8Z0RX4YV6K3M2N5P7Q9S1', reference: 'INV-1001', amount: 10000, amount_decimal: '100.00', currency: 'AED', customer_email: 'customer@example.com', customer_mobile: null, optional1: null, optional2: null, optional3: null, status: 'paid', sequence: 2, created_at: '2026-12-01T10:02:00.000Z', updated_at: '2026-12-01T10:05:00.000Z',
-    transactions: [{ id: 'txn_01JDQ9C4P5Q6R7S8T9V0W1X2Y3', order_id: 'ord_01JDQ9C1D2E3F4G5H6J7K8M9N0', merchant_id: 'mer_01JDQ8Z0RX4YV6K3M2N5P7Q9S1', transaction_no: 'FLNIAREC6747d2a03f1c2', payment_reference: '5f0c2b1e-8d4a-4c7e-9b3f-2a6d8e1c4f70', amount: 10000, amount_decimal: '100.00', currency: 'AED', card_last_four: '1111', status: 'success', bank_message: 'approved', debited: false, payback: null, created_at: '2026-12-01T10:04:59.870Z', updated_at: '2026-12-01T10:05:00.000Z' }],
-    events: [
-      { event_id: 'evt_01JDQ9C5A1B2C3D4E5F6G7H8J9', type: 'transaction.success', sequence: 1, transaction_id: 'txn_01JDQ9C4P5Q6R7S8T9V0W1X2Y3', status: 'success', order_status: 'paid', created_at: '2026-12-01T10:05:00.000Z' },
-      { event_id: 'evt_01JDQ9B7X2M4N6P8R0S2T4V6W8', type: 'order.success', sequence: 2, transaction_id: 'txn_01JDQ9C4P5Q6R7S8T9V0W1X2Y3', status: 'success', order_status: 'paid', created_at: '2026-12-01T10:05:00.000Z' },
-    ],
-  }],
+  examples: [
+    {
+      id: 'ord_01JDQ9C1D2E3F4G5H6J7K8M9N0',
+      merchant_id: 'mer_01JDQ8Z0RX4YV6K3M2N5P7Q9S1',
+      reference: 'INV-1001',
+      amount: 10000,
+      amount_decimal: '100.00',
+      currency: 'AED',
+      customer_email: 'customer@example.com',
+      customer_mobile: null,
+      optional1: null,
+      optional2: null,
+      optional3: null,
+      status: 'paid',
+      sequence: 2,
+      created_at: '2026-12-01T10:02:00.000Z',
+      updated_at: '2026-12-01T10:05:00.000Z',
+      transactions: [
+        {
+          id: 'txn_01JDQ9C4P5Q6R7S8T9V0W1X2Y3',
+          order_id: 'ord_01JDQ9C1D2E3F4G5H6J7K8M9N0',
+          merchant_id: 'mer_01JDQ8Z0RX4YV6K3M2N5P7Q9S1',
+          transaction_no: 'FLNIAREC6747d2a03f1c2',
+          payment_reference: '5f0c2b1e-8d4a-4c7e-9b3f-2a6d8e1c4f70',
+          amount: 10000,
+          amount_decimal: '100.00',
+          currency: 'AED',
+          card_last_four: '1111',
+          status: 'success',
+          bank_message: 'approved',
+          debited: false,
+          payback: null,
+          created_at: '2026-12-01T10:04:59.870Z',
+          updated_at: '2026-12-01T10:05:00.000Z',
+        },
+      ],
+      events: [
+        {
+          event_id: 'evt_01JDQ9C5A1B2C3D4E5F6G7H8J9',
+          type: 'transaction.success',
+          sequence: 1,
+          transaction_id: 'txn_01JDQ9C4P5Q6R7S8T9V0W1X2Y3',
+          status: 'success',
+          order_status: 'paid',
+          created_at: '2026-12-01T10:05:00.000Z',
+        },
+        {
+          event_id: 'evt_01JDQ9B7X2M4N6P8R0S2T4V6W8',
+          type: 'order.success',
+          sequence: 2,
+          transaction_id: 'txn_01JDQ9C4P5Q6R7S8T9V0W1X2Y3',
+          status: 'success',
+          order_status: 'paid',
+          created_at: '2026-12-01T10:05:00.000Z',
+        },
+      ],
+    },
+  ],
 };
 
 export const paymentSchemas = [transactionSchema, orderSchema, orderDetailSchema];

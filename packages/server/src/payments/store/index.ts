@@ -6,7 +6,13 @@
  * `0002_payments` keeps the version and name it had when it lived in the core's migration folders, so a
  * database migrated by an older payhook has it recorded already and it never runs again.
  */
-import { loadMigrations, loadSqlFiles, type ModuleMigrations, type ModuleStatements, type ModuleStore } from '../../module-api.js';
+import {
+  loadMigrations,
+  loadSqlFiles,
+  type ModuleMigrations,
+  type ModuleStatements,
+  type ModuleStore,
+} from '../../module-api.js';
 import type { PaymentStore, PaymentStoreFaults } from './port.js';
 import { PostgresPaymentStore } from './postgres.js';
 import { SqlitePaymentStore } from './sqlite.js';

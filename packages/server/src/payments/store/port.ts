@@ -72,7 +72,14 @@ export type ChangeResult =
   /** The event restated what the transaction already was: nothing changed, nothing emitted. */
   | { result: 'restated'; transaction: Transaction; order: Order }
   /** The state machine forbade it; the refusal was recorded, nothing else changed. */
-  | { result: 'refused'; code: 'transition_forbidden'; from: TransactionStatus; event: TransactionEvent; transaction: Transaction; order: Order };
+  | {
+      result: 'refused';
+      code: 'transition_forbidden';
+      from: TransactionStatus;
+      event: TransactionEvent;
+      transaction: Transaction;
+      order: Order;
+    };
 
 export interface BankNotificationInput {
   /** Id of the bank key that signed it. */
@@ -92,7 +99,14 @@ export interface BankNotificationInput {
 export type NotificationResult =
   | (ChangeResult & { duplicate: false })
   /** Seen before: the stored outcome, nothing applied again. */
-  | { result: 'applied' | 'restated' | 'refused'; duplicate: true; transactionId: string | null; from: TransactionStatus | null; to: TransactionStatus | null; event: TransactionEvent }
+  | {
+      result: 'applied' | 'restated' | 'refused';
+      duplicate: true;
+      transactionId: string | null;
+      from: TransactionStatus | null;
+      to: TransactionStatus | null;
+      event: TransactionEvent;
+    }
   | { result: 'unknown_transaction'; duplicate: false }
   | { result: 'conflict'; duplicate: true };
 
@@ -158,9 +172,19 @@ export interface PaymentStore {
   /** Pay-backs due now, leased to `owner` until `now + leaseMs`; each claim counts as a try. */
   claimDuePaybacks(options: { now: number; limit: number; leaseMs: number; owner: string }): Promise<ClaimedPayback[]>;
   /** The bank refused or could not be reached: try again at `nextAttemptAt`. Ignored if no longer pending. */
-  recordPaybackFailure(input: { paybackId: string; message: string; nextAttemptAt: number; now: number }): Promise<void>;
+  recordPaybackFailure(input: {
+    paybackId: string;
+    message: string;
+    nextAttemptAt: number;
+    now: number;
+  }): Promise<void>;
   /** The bank confirmed: pay-back confirmed, transaction `paid_back`, `transaction.paid_back` emitted, together. */
-  confirmPayback(input: { paybackId: string; bankMessage: string; source: ChangeSource; now: number }): Promise<ChangeResult>;
+  confirmPayback(input: {
+    paybackId: string;
+    bankMessage: string;
+    source: ChangeSource;
+    now: number;
+  }): Promise<ChangeResult>;
   /** The earliest due enquiry or pay-back try, or null: how long the payment workers may sleep. */
   nextWorkAt(): Promise<number | null>;
 }

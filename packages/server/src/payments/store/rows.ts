@@ -8,31 +8,80 @@ import type { OrderStatus, TransactionEvent, TransactionStatus } from '../state.
 import type { PaymentEventLogEntry, Refusal } from './port.js';
 
 export interface OrderRow {
-  id: string; merchant_id: string; reference: string; amount: number; currency: string;
-  customer_email: string | null; customer_mobile: string | null;
-  optional1: string | null; optional2: string | null; optional3: string | null;
-  status: string; sequence: number; created_at: number; updated_at: number;
+  id: string;
+  merchant_id: string;
+  reference: string;
+  amount: number;
+  currency: string;
+  customer_email: string | null;
+  customer_mobile: string | null;
+  optional1: string | null;
+  optional2: string | null;
+  optional3: string | null;
+  status: string;
+  sequence: number;
+  created_at: number;
+  updated_at: number;
 }
 export interface TransactionRow {
-  id: string; order_id: string; merchant_id: string; transaction_no: string; payment_reference: string;
-  amount: number; currency: string; card_last_four: string; status: string; bank_message: string;
-  bank_reference: string | null; debited: number | boolean; next_check_at: number | null; created_at: number; updated_at: number;
+  id: string;
+  order_id: string;
+  merchant_id: string;
+  transaction_no: string;
+  payment_reference: string;
+  amount: number;
+  currency: string;
+  card_last_four: string;
+  status: string;
+  bank_message: string;
+  bank_reference: string | null;
+  debited: number | boolean;
+  next_check_at: number | null;
+  created_at: number;
+  updated_at: number;
 }
 export interface PaybackRow {
-  id: string; transaction_id: string; merchant_id: string; amount: number; currency: string; status: string;
-  attempts: number; next_attempt_at: number | null; lease_owner: string | null; last_error: string | null;
-  created_at: number; updated_at: number;
+  id: string;
+  transaction_id: string;
+  merchant_id: string;
+  amount: number;
+  currency: string;
+  status: string;
+  attempts: number;
+  next_attempt_at: number | null;
+  lease_owner: string | null;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
 }
 export interface EventLogRow {
-  order_id: string; sequence: number; event_id: string; type: string; transaction_id: string;
-  status: string; order_status: string; created_at: number;
+  order_id: string;
+  sequence: number;
+  event_id: string;
+  type: string;
+  transaction_id: string;
+  status: string;
+  order_status: string;
+  created_at: number;
 }
 export interface RefusalRow {
-  transaction_id: string; from_status: string; event: string; source: string; created_at: number;
+  transaction_id: string;
+  from_status: string;
+  event: string;
+  source: string;
+  created_at: number;
 }
 export interface NotificationRow {
-  id: string; bank_key: string; notification_id: string; body_sha256: string; transaction_id: string | null;
-  event: string; outcome: string; from_status: string | null; to_status: string | null; received_at: number;
+  id: string;
+  bank_key: string;
+  notification_id: string;
+  body_sha256: string;
+  transaction_id: string | null;
+  event: string;
+  outcome: string;
+  from_status: string | null;
+  to_status: string | null;
+  received_at: number;
 }
 
 export const toOrder = (r: OrderRow): Order => ({

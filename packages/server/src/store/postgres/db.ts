@@ -56,7 +56,9 @@ const RETRY_DELAYS_MS = [25, 150, 600, 1500];
 // pool's clients only, so other users of `pg` in the process keep the driver's default.
 const types = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+    oid === 20
+      ? (v: string) => Number(v)
+      : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
 };
 
 export class Db {
@@ -80,7 +82,9 @@ export class Db {
     this.pool.on('error', (err) => options.onError(err, 'idle database connection failed; it was dropped'));
     // Every connection works in payhook's schema. Queued before anything a caller sends on it.
     this.pool.on('connect', (client) => {
-      client.query(`SET search_path TO ${quoteIdent(options.schema)}`).catch(() => { /* the caller's query reports it */ });
+      client.query(`SET search_path TO ${quoteIdent(options.schema)}`).catch(() => {
+        /* the caller's query reports it */
+      });
     });
   }
 
@@ -99,14 +103,20 @@ export class Db {
 
   /** One statement in its own implicit transaction. */
   run<R extends Row = Row>(name: string, args: Record<string, unknown>, options: RunOptions): Promise<R[]> {
-    return this.withClient((client, mark) => { mark(); return this.exec<R>(client, name, args); }, options);
+    return this.withClient((client, mark) => {
+      mark();
+      return this.exec<R>(client, name, args);
+    }, options);
   }
 
   /**
    * `fn` in one transaction. `lock` names advisory locks taken first, in the same round trip as BEGIN
    * (shared ones for appends, exclusive ones for what must not interleave with them).
    */
-  transaction<T>(fn: (tx: Tx) => Promise<T>, options: RunOptions & { lock?: { shared?: number[]; exclusive?: number[] } }): Promise<T> {
+  transaction<T>(
+    fn: (tx: Tx) => Promise<T>,
+    options: RunOptions & { lock?: { shared?: number[]; exclusive?: number[] } },
+  ): Promise<T> {
     return this.withClient(async (client, markCommitting) => {
       await client.query(`BEGIN; ${lockSql(options.lock)}`);
       try {
@@ -125,27 +135,43 @@ export class Db {
    * Runs `fn` on a pooled connection with the retry rules above. `fn` calls `mark()` just before
    * sending what may commit; a connection failure before that is always safe to retry.
    */
-  private async withClient<T>(fn: (client: pg.PoolClient, mark: () => void) => Promise<T>, options: RunOptions): Promise<T> {
+  private async withClient<T>(
+    fn: (client: pg.PoolClient, mark: () => void) => Promise<T>,
+    options: RunOptions,
+  ): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       if (this.closed) throw new Error('the PostgreSQL store is closed');
       let client: pg.PoolClient | null = null;
       let sent = false;
       let broken: Error | undefined;
-      const onError = (err: Error) => { broken = err; };
+      const onError = (err: Error) => {
+        broken = err;
+      };
       try {
         client = await this.pool.connect();
         client.on('error', onError);
-        return await fn(client, () => { sent = true; });
+        return await fn(client, () => {
+          sent = true;
+        });
       } catch (err) {
         const lost = isConnectionError(err) || broken !== undefined;
-        if (client) { client.off('error', onError); client.release(lost || isStalePlan(err) ? (err as Error) : undefined); client = null; }
-        const retryable = ROLLED_BACK.has((err as { code?: string }).code ?? '') || isStalePlan(err)
-          || (lost && (!sent || options.idempotent));
+        if (client) {
+          client.off('error', onError);
+          client.release(lost || isStalePlan(err) ? (err as Error) : undefined);
+          client = null;
+        }
+        const retryable =
+          ROLLED_BACK.has((err as { code?: string }).code ?? '') ||
+          isStalePlan(err) ||
+          (lost && (!sent || options.idempotent));
         if (!retryable || attempt >= RETRY_DELAYS_MS.length || this.closed) throw err;
         const base = RETRY_DELAYS_MS[attempt];
         await new Promise((r) => setTimeout(r, base + Math.random() * base));
       } finally {
-        if (client) { client.off('error', onError); client.release(broken); }
+        if (client) {
+          client.off('error', onError);
+          client.release(broken);
+        }
       }
     }
   }
@@ -164,8 +190,10 @@ export function quoteIdent(name: string): string {
 function lockSql(lock: { shared?: number[]; exclusive?: number[] } | undefined): string {
   const calls: string[] = [];
   // Sorted, so two transactions taking several never wait on each other in opposite orders.
-  for (const k of [...new Set(lock?.exclusive ?? [])].sort((a, b) => a - b)) calls.push(`pg_advisory_xact_lock(${LOCK_SPACE}, ${k | 0})`);
-  for (const k of [...new Set(lock?.shared ?? [])].sort((a, b) => a - b)) calls.push(`pg_advisory_xact_lock_shared(${LOCK_SPACE}, ${k | 0})`);
+  for (const k of [...new Set(lock?.exclusive ?? [])].sort((a, b) => a - b))
+    calls.push(`pg_advisory_xact_lock(${LOCK_SPACE}, ${k | 0})`);
+  for (const k of [...new Set(lock?.shared ?? [])].sort((a, b) => a - b))
+    calls.push(`pg_advisory_xact_lock_shared(${LOCK_SPACE}, ${k | 0})`);
   return calls.length ? `SELECT ${calls.join(', ')}` : '';
 }
 

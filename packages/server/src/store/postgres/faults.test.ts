@@ -15,11 +15,20 @@ import { eventually, Receiver } from '../../../test/helpers/receiver.js';
 import { startEngine } from '../../../test/helpers/engine.js';
 import { runPayhook, waitForOutput } from '../../../test/helpers/spawn.js';
 import { claimAll, newEndpoint, newEvent, newMerchant } from '../../../test/suites/store-contract/fixtures.js';
-import { admin, randomSchema, terminateSessions, TestSchemas, TEST_DATABASE_URL, TEST_MASTER_KEY } from '../../../test/helpers/test-db.js';
+import {
+  admin,
+  randomSchema,
+  terminateSessions,
+  TestSchemas,
+  TEST_DATABASE_URL,
+  TEST_MASTER_KEY,
+} from '../../../test/helpers/test-db.js';
 
 const schemas = new TestSchemas();
 let rx: Receiver;
-before(async () => { rx = await new Receiver().start(); });
+before(async () => {
+  rx = await new Receiver().start();
+});
 after(async () => {
   await rx.close();
   await schemas.dropAll();
@@ -27,7 +36,9 @@ after(async () => {
 
 const idsAt = (path: string) => new Set(rx.for(path).map((r) => String(r.headers['webhook-id'])));
 
-test('sessions killed mid-run: the store reconnects by itself and every accepted event is delivered', { timeout: 60_000 }, async () => {
+test('sessions killed mid-run: the store reconnects by itself and every accepted event is delivered', {
+  timeout: 60_000,
+}, async () => {
   const schema = randomSchema();
   const app = `payhook-${schema}`;
   const store = schemas.store({ schema, poolSize: 4, applicationName: app });
@@ -45,8 +56,11 @@ test('sessions killed mid-run: the store reconnects by itself and every accepted
       }
     })();
     for (let i = 0; i < 30; i++) {
-      const batch = await Promise.allSettled(Array.from({ length: 20 }, (_, k) =>
-        engine.ingestor.send({ merchantId: engine.merchantId, type: 'order.success', data: { n: i * 20 + k } })));
+      const batch = await Promise.allSettled(
+        Array.from({ length: 20 }, (_, k) =>
+          engine.ingestor.send({ merchantId: engine.merchantId, type: 'order.success', data: { n: i * 20 + k } }),
+        ),
+      );
       for (const r of batch) {
         if (r.status === 'fulfilled') accepted.push(r.value.event.id);
         else refused++;
@@ -60,10 +74,14 @@ test('sessions killed mid-run: the store reconnects by itself and every accepted
     // retries with its idempotency key), so only accepted events must arrive.
     assert.ok(accepted.length >= 500, `most appends were accepted (${accepted.length} accepted, ${refused} refused)`);
     await rx.waitFor(() => accepted.every((id) => idsAt('/killed').has(id)), 30_000, 'every accepted event');
-    const counts = await eventually(async () => {
-      const c = await store.countDeliveries();
-      return c.pending === 0 ? c : null;
-    }, 30_000, 'no pending deliveries');
+    const counts = await eventually(
+      async () => {
+        const c = await store.countDeliveries();
+        return c.pending === 0 ? c : null;
+      },
+      30_000,
+      'no pending deliveries',
+    );
     assert.equal(counts.succeeded, accepted.length);
     assert.ok((store.dueListener?.connects ?? 0) >= 2, 'the LISTEN session came back after being killed');
   } finally {
@@ -71,7 +89,9 @@ test('sessions killed mid-run: the store reconnects by itself and every accepted
   }
 });
 
-test('pool exhausted: hundreds of concurrent operations on two connections all complete; a bounded wait fails cleanly', { timeout: 60_000 }, async () => {
+test('pool exhausted: hundreds of concurrent operations on two connections all complete; a bounded wait fails cleanly', {
+  timeout: 60_000,
+}, async () => {
   const store = schemas.store({ poolSize: 2 });
   await store.migrate();
   try {
@@ -85,8 +105,14 @@ test('pool exhausted: hundreds of concurrent operations on two connections all c
       else ops.push(store.claimDue({ now: t0 + 1000, limit: 5, leaseMs: 60_000, owner: `w${i}` }));
     }
     const settled = await Promise.allSettled(ops);
-    assert.deepEqual(settled.filter((s) => s.status === 'rejected'), []);
-    assert.equal(Object.values(await store.countDeliveries(m)).reduce((a, b) => a + b, 0), 100);
+    assert.deepEqual(
+      settled.filter((s) => s.status === 'rejected'),
+      [],
+    );
+    assert.equal(
+      Object.values(await store.countDeliveries(m)).reduce((a, b) => a + b, 0),
+      100,
+    );
 
     // Past its bounded wait an operation fails with an error the caller can handle (the API turns it
     // into a 5xx, the dispatcher backs off) and the store keeps working once a connection is free.
@@ -102,7 +128,9 @@ test('pool exhausted: hundreds of concurrent operations on two connections all c
   }
 });
 
-test('a dispatcher killed with SIGKILL holding claims: another one takes them once their lease ends', { timeout: 180_000 }, async () => {
+test('a dispatcher killed with SIGKILL holding claims: another one takes them once their lease ends', {
+  timeout: 180_000,
+}, async () => {
   const schema = randomSchema();
   const store = schemas.store({ schema });
   await store.migrate();
@@ -111,35 +139,68 @@ test('a dispatcher killed with SIGKILL holding claims: another one takes them on
     await createEndpoint(store, merchant.id, { url: `${rx.url}/sigkill` });
     rx.on('/sigkill', { kind: 'hang' });
     const ingestor = new EventIngestor(store, new Metrics());
-    const events = await Promise.all(Array.from({ length: 40 }, (_, n) => ingestor.send({ merchantId: merchant.id, type: 'order.success', data: { n } })));
+    const events = await Promise.all(
+      Array.from({ length: 40 }, (_, n) =>
+        ingestor.send({ merchantId: merchant.id, type: 'order.success', data: { n } }),
+      ),
+    );
     const doomed = runPayhook(['serve', '--database-url', TEST_DATABASE_URL, '--role', 'dispatcher'], {
-      PAYHOOK_DATABASE_SCHEMA: schema, PAYHOOK_MASTER_KEY: TEST_MASTER_KEY, PAYHOOK_ADMIN_KEY: 'ak_test', PAYHOOK_LEASE: '35s', PAYHOOK_TIMEOUT: '2s',
+      PAYHOOK_DATABASE_SCHEMA: schema,
+      PAYHOOK_MASTER_KEY: TEST_MASTER_KEY,
+      PAYHOOK_ADMIN_KEY: 'ak_test',
+      PAYHOOK_LEASE: '35s',
+      PAYHOOK_TIMEOUT: '2s',
       PAYHOOK_POLL_INTERVAL: '50ms',
     });
     await waitForOutput(doomed, /dispatching \(role dispatcher, store PostgreSQL\)/);
     // Claims held (leased into the future) and requests in flight: kill it now. The dispatcher's
     // adaptive limit keeps a hanging endpoint to a few claims, so not every delivery is held.
-    const held = await eventually(async () => {
-      const rows = await admin<{ id: string }>(`SELECT id FROM "${schema}".deliveries WHERE lease_owner IS NOT NULL`);
-      return rows.length > 0 && rx.for('/sigkill').length > 0 ? rows.map((r) => r.id) : null;
-    }, 20_000, 'the claims').catch(async (err: Error) => {
-      const attempts = await admin(`SELECT error_class, error_message, count(*)::int AS n FROM "${schema}".attempts GROUP BY 1, 2`);
-      throw new Error(`${err.message}; attempts so far ${JSON.stringify(attempts)}; payhook said:\n${doomed.output().slice(-2000)}`);
+    const held = await eventually(
+      async () => {
+        const rows = await admin<{ id: string }>(`SELECT id FROM "${schema}".deliveries WHERE lease_owner IS NOT NULL`);
+        return rows.length > 0 && rx.for('/sigkill').length > 0 ? rows.map((r) => r.id) : null;
+      },
+      20_000,
+      'the claims',
+    ).catch(async (err: Error) => {
+      const attempts = await admin(
+        `SELECT error_class, error_message, count(*)::int AS n FROM "${schema}".attempts GROUP BY 1, 2`,
+      );
+      throw new Error(
+        `${err.message}; attempts so far ${JSON.stringify(attempts)}; payhook said:\n${doomed.output().slice(-2000)}`,
+      );
     });
     doomed.child.kill('SIGKILL');
     assert.equal((await doomed.exited).signal, 'SIGKILL');
     const early = await store.claimDue({ now: Date.now(), limit: 100, leaseMs: 1000, owner: 'too-early' });
-    assert.ok(early.every((d) => !held.includes(d.id)), 'the dead claims are still leased');
-    await store.releaseClaims('too-early', early.map((d) => d.id));
+    assert.ok(
+      early.every((d) => !held.includes(d.id)),
+      'the dead claims are still leased',
+    );
+    await store.releaseClaims(
+      'too-early',
+      early.map((d) => d.id),
+    );
     rx.on('/sigkill', { kind: 'ok' });
     const healedAt = Date.now();
     const heir = await startEngine({ pollIntervalMs: 50 }, schemas.store({ schema }));
     try {
-      await rx.waitFor(() => events.every((e) => rx.for('/sigkill').some((r) => r.headers['webhook-id'] === e.event.id && r.at >= healedAt)), 90_000, 'every event, from the heir');
-      const counts = await eventually(async () => {
-        const c = await store.countDeliveries(merchant.id);
-        return c.pending === 0 ? c : null;
-      }, 20_000, 'no pending deliveries');
+      await rx.waitFor(
+        () =>
+          events.every((e) =>
+            rx.for('/sigkill').some((r) => r.headers['webhook-id'] === e.event.id && r.at >= healedAt),
+          ),
+        90_000,
+        'every event, from the heir',
+      );
+      const counts = await eventually(
+        async () => {
+          const c = await store.countDeliveries(merchant.id);
+          return c.pending === 0 ? c : null;
+        },
+        20_000,
+        'no pending deliveries',
+      );
       assert.deepEqual(counts, { pending: 0, succeeded: 40, failed: 0, cancelled: 0 });
     } finally {
       await heir.close();
@@ -149,7 +210,9 @@ test('a dispatcher killed with SIGKILL holding claims: another one takes them on
   }
 });
 
-test('two stores on one schema claiming at once take disjoint sets that cover every delivery', { timeout: 60_000 }, async () => {
+test('two stores on one schema claiming at once take disjoint sets that cover every delivery', {
+  timeout: 60_000,
+}, async () => {
   const schema = randomSchema();
   const a = schemas.store({ schema, poolSize: 4 });
   const b = schemas.store({ schema, poolSize: 4 });
@@ -158,7 +221,8 @@ test('two stores on one schema claiming at once take disjoint sets that cover ev
     const m = await newMerchant(a);
     for (let i = 0; i < 4; i++) await newEndpoint(a, m);
     const t0 = Date.now();
-    for (let i = 0; i < 5; i++) await a.appendEvents(Array.from({ length: 30 }, (_, k) => newEvent(m, 'order.success', t0 + i * 30 + k)));
+    for (let i = 0; i < 5; i++)
+      await a.appendEvents(Array.from({ length: 30 }, (_, k) => newEvent(m, 'order.success', t0 + i * 30 + k)));
     const now = t0 + 10_000;
     const drain = async (store: typeof a, owner: string) => {
       const got: string[] = [];

@@ -51,7 +51,9 @@ export class DueListener {
     this.retryTimer = null;
     if (!this.running) return;
     const client = new pg.Client({
-      connectionString: this.o.connectionString, keepAlive: true, application_name: this.o.applicationName,
+      connectionString: this.o.connectionString,
+      keepAlive: true,
+      application_name: this.o.applicationName,
       // A connect that hangs (a dead host, a black-holed route) must fail, or reconnecting would stop here.
       connectionTimeoutMillis: 10_000,
     });
@@ -61,14 +63,19 @@ export class DueListener {
       failed = true;
       if (err) this.o.onError(err, context);
       if (this.client === client) this.client = null;
-      if (this.pingTimer) { clearInterval(this.pingTimer); this.pingTimer = null; }
+      if (this.pingTimer) {
+        clearInterval(this.pingTimer);
+        this.pingTimer = null;
+      }
       client.removeAllListeners('notification');
       client.end().catch(() => {});
       this.scheduleReconnect();
     };
     client.on('error', (err) => fail(err, 'the LISTEN connection failed; reconnecting'));
     client.on('end', () => fail(undefined, 'the LISTEN connection ended'));
-    client.on('notification', (msg) => { if (msg.channel === this.o.channel) this.o.onNotify(); });
+    client.on('notification', (msg) => {
+      if (msg.channel === this.o.channel) this.o.onNotify();
+    });
     try {
       await client.connect();
       await client.query(`LISTEN ${quoteIdent(this.o.channel)}`);
@@ -77,13 +84,19 @@ export class DueListener {
       return;
     }
     if (failed) return;
-    if (!this.running) { client.removeAllListeners('end'); await client.end().catch(() => {}); return; }
+    if (!this.running) {
+      client.removeAllListeners('end');
+      await client.end().catch(() => {});
+      return;
+    }
     this.client = client;
     this.connects++;
     this.backoff = MIN_BACKOFF_MS;
     const ping = this.o.pingIntervalMs ?? 30_000;
     this.pingTimer = setInterval(() => {
-      client.query('SELECT 1').catch((err: Error) => fail(err, 'the LISTEN connection stopped answering; reconnecting'));
+      client
+        .query('SELECT 1')
+        .catch((err: Error) => fail(err, 'the LISTEN connection stopped answering; reconnecting'));
     }, ping);
     this.pingTimer.unref();
     this.o.onNotify();
@@ -99,8 +112,14 @@ export class DueListener {
 
   async stop(): Promise<void> {
     this.running = false;
-    if (this.retryTimer) { clearTimeout(this.retryTimer); this.retryTimer = null; }
-    if (this.pingTimer) { clearInterval(this.pingTimer); this.pingTimer = null; }
+    if (this.retryTimer) {
+      clearTimeout(this.retryTimer);
+      this.retryTimer = null;
+    }
+    if (this.pingTimer) {
+      clearInterval(this.pingTimer);
+      this.pingTimer = null;
+    }
     const client = this.client;
     this.client = null;
     if (client) {

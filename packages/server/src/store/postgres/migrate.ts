@@ -22,7 +22,9 @@ export const MIN_SERVER_VERSION = 130000;
 
 export class UnsupportedServerError extends Error {
   constructor(version: string) {
-    super(`payhook needs PostgreSQL 13 or newer; this server is ${version}. Upgrade PostgreSQL, or use the embedded SQLite store.`);
+    super(
+      `payhook needs PostgreSQL 13 or newer; this server is ${version}. Upgrade PostgreSQL, or use the embedded SQLite store.`,
+    );
     this.name = 'UnsupportedServerError';
   }
 }
@@ -30,15 +32,22 @@ export class UnsupportedServerError extends Error {
 /** Throws `UnsupportedServerError` for a server older than `MIN_SERVER_VERSION`. */
 export async function checkServerVersion(client: pg.PoolClient | pg.Client): Promise<number> {
   const { rows } = await client.query<{ num: string; version: string }>(
-    "SELECT current_setting('server_version_num') AS num, current_setting('server_version') AS version");
+    "SELECT current_setting('server_version_num') AS num, current_setting('server_version') AS version",
+  );
   const num = Number(rows[0].num);
   if (!(num >= MIN_SERVER_VERSION)) throw new UnsupportedServerError(rows[0].version);
   return num;
 }
 
-export async function migrate(pool: pg.Pool, schema: string, migrations: readonly Migration[] = CORE_MIGRATIONS): Promise<{ applied: string[] }> {
+export async function migrate(
+  pool: pg.Pool,
+  schema: string,
+  migrations: readonly Migration[] = CORE_MIGRATIONS,
+): Promise<{ applied: string[] }> {
   const client = await pool.connect();
-  const onError = () => { /* reported by the query that fails */ };
+  const onError = () => {
+    /* reported by the query that fails */
+  };
   client.on('error', onError);
   let failed: Error | undefined;
   try {
@@ -50,15 +59,25 @@ export async function migrate(pool: pg.Pool, schema: string, migrations: readonl
     const exists = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
     if (exists.rowCount === 0) await client.query(`CREATE SCHEMA ${quoteIdent(schema)}`);
     const s = quoteIdent(schema);
-    await client.query(`CREATE TABLE IF NOT EXISTS ${s}.schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at bigint NOT NULL)`);
-    const done = new Set((await client.query<{ version: number }>(`SELECT version FROM ${s}.schema_migrations`)).rows.map((r) => r.version));
+    await client.query(
+      `CREATE TABLE IF NOT EXISTS ${s}.schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at bigint NOT NULL)`,
+    );
+    const done = new Set(
+      (await client.query<{ version: number }>(`SELECT version FROM ${s}.schema_migrations`)).rows.map(
+        (r) => r.version,
+      ),
+    );
     const applied: string[] = [];
     // The migration files name tables unqualified: they land in the schema first on the search_path.
     await client.query(`SET LOCAL search_path TO ${s}`);
     for (const m of migrations) {
       if (done.has(m.version)) continue;
       await client.query(m.sql);
-      await client.query(`INSERT INTO ${s}.schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)`, [m.version, m.name, Date.now()]);
+      await client.query(`INSERT INTO ${s}.schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)`, [
+        m.version,
+        m.name,
+        Date.now(),
+      ]);
       applied.push(m.name);
     }
     await client.query('COMMIT');

@@ -10,35 +10,54 @@ import type { AppendedEvent, NewEvent } from '../types.js';
 import type { Tx } from './db.js';
 import { toEvent, type EventRow } from './rows.js';
 
-export async function appendEventsIn(tx: Tx, events: NewEvent[], channel: string | null): Promise<{ out: AppendedEvent[]; notified: boolean }> {
+export async function appendEventsIn(
+  tx: Tx,
+  events: NewEvent[],
+  channel: string | null,
+): Promise<{ out: AppendedEvent[]; notified: boolean }> {
   const rows = await tx.run<{ ord: number; created: boolean; deliveries: number; notified: number }>('events_append', {
-    ids: events.map((e) => e.id), merchant_ids: events.map((e) => e.merchantId), types: events.map((e) => e.type),
-    bodies: events.map((e) => e.body), idempotency_keys: events.map((e) => e.idempotencyKey),
-    created_ats: events.map((e) => e.createdAt), delivery_prefixes: events.map((e) => idFloor('del', e.createdAt).slice(0, 14)),
+    ids: events.map((e) => e.id),
+    merchant_ids: events.map((e) => e.merchantId),
+    types: events.map((e) => e.type),
+    bodies: events.map((e) => e.body),
+    idempotency_keys: events.map((e) => e.idempotencyKey),
+    created_ats: events.map((e) => e.createdAt),
+    delivery_prefixes: events.map((e) => idFloor('del', e.createdAt).slice(0, 14)),
     channel,
   });
-  const out: (AppendedEvent | null)[] = rows.map((r, i) => (r.created ? { event: { ...events[i] }, created: true, deliveries: r.deliveries } : null));
+  const out: (AppendedEvent | null)[] = rows.map((r, i) =>
+    r.created ? { event: { ...events[i] }, created: true, deliveries: r.deliveries } : null,
+  );
   const unresolved: number[] = [];
   for (let i = 0; i < events.length; i++) {
     if (out[i]) continue;
     const e = events[i];
     // A key repeated within the batch: the first event with it is the one that was stored.
-    const j = e.idempotencyKey === null ? -1 : events.findIndex((x, k) => k < i && out[k]?.created && x.merchantId === e.merchantId && x.idempotencyKey === e.idempotencyKey);
+    const j =
+      e.idempotencyKey === null
+        ? -1
+        : events.findIndex(
+            (x, k) =>
+              k < i && out[k]?.created && x.merchantId === e.merchantId && x.idempotencyKey === e.idempotencyKey,
+          );
     if (j >= 0) out[i] = { event: out[j]!.event, created: false, deliveries: 0 };
     else unresolved.push(i);
   }
   if (unresolved.length > 0) {
     const found = await tx.run<EventRow & { ord: number; same_id: boolean; delivery_count: number }>('events_resolve', {
-      ids: unresolved.map((i) => events[i].id), merchant_ids: unresolved.map((i) => events[i].merchantId),
+      ids: unresolved.map((i) => events[i].id),
+      merchant_ids: unresolved.map((i) => events[i].merchantId),
       idempotency_keys: unresolved.map((i) => events[i].idempotencyKey),
     });
     for (const r of found) {
       const i = unresolved[r.ord - 1];
       // The same id: this very event, stored by an earlier try whose COMMIT reply was lost.
-      out[i] = r.same_id ? { event: { ...events[i] }, created: true, deliveries: r.delivery_count } : { event: toEvent(r), created: false, deliveries: 0 };
+      out[i] = r.same_id
+        ? { event: { ...events[i] }, created: true, deliveries: r.delivery_count }
+        : { event: toEvent(r), created: false, deliveries: 0 };
     }
   }
-  const missing = out.findIndex((a) => a === null);
+  const missing = out.indexOf(null);
   if (missing >= 0) throw new Error(`event ${events[missing].id} was neither stored nor found by its idempotency key`);
   return { out: out as AppendedEvent[], notified: rows.some((r) => r.notified > 0) };
 }

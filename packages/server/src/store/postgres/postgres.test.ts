@@ -5,7 +5,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { newEndpoint, newEvent, newMerchant, nextDue } from '../../../test/suites/store-contract/fixtures.js';
 import { checkServerVersion, migrationNames, UnsupportedServerError } from './migrate.js';
 import { PostgresStore } from './store.js';
-import { admin, randomSchema, terminateSessions, TestSchemas, TEST_DATABASE_URL } from '../../../test/helpers/test-db.js';
+import {
+  admin,
+  randomSchema,
+  terminateSessions,
+  TestSchemas,
+  TEST_DATABASE_URL,
+} from '../../../test/helpers/test-db.js';
 
 const schemas = new TestSchemas();
 after(() => schemas.dropAll());
@@ -25,8 +31,13 @@ describe('migrations', () => {
     try {
       await Promise.all(stores.map((s) => s.migrate()));
       const rows = await admin<{ name: string }>(`SELECT name FROM "${schema}".schema_migrations ORDER BY version`);
-      assert.deepEqual(rows.map((r) => r.name), migrationNames());
-      const tables = await admin<{ n: number }>('SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = $1', [schema]);
+      assert.deepEqual(
+        rows.map((r) => r.name),
+        migrationNames(),
+      );
+      const tables = await admin<{ n: number }>('SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = $1', [
+        schema,
+      ]);
       assert.ok(tables[0].n >= 8);
       await stores[0].migrate();
       assert.equal((await admin(`SELECT 1 FROM "${schema}".schema_migrations`)).length, migrationNames().length);
@@ -36,16 +47,25 @@ describe('migrations', () => {
   });
 
   test('a server older than PostgreSQL 13 is refused with a clear message', async () => {
-    const old = { query: async () => ({ rows: [{ num: '120015', version: '12.15' }] }) } as unknown as Parameters<typeof checkServerVersion>[0];
-    await assert.rejects(checkServerVersion(old), (err: Error) =>
-      err instanceof UnsupportedServerError && /PostgreSQL 13 or newer; this server is 12\.15/.test(err.message));
+    const old = { query: async () => ({ rows: [{ num: '120015', version: '12.15' }] }) } as unknown as Parameters<
+      typeof checkServerVersion
+    >[0];
+    await assert.rejects(
+      checkServerVersion(old),
+      (err: Error) =>
+        err instanceof UnsupportedServerError && /PostgreSQL 13 or newer; this server is 12\.15/.test(err.message),
+    );
     const store = schemas.store();
     try {
       await store.migrate();
       const pg = await import('pg');
       const client = new pg.default.Client({ connectionString: TEST_DATABASE_URL });
       await client.connect();
-      try { assert.ok((await checkServerVersion(client)) >= 130000); } finally { await client.end(); }
+      try {
+        assert.ok((await checkServerVersion(client)) >= 130000);
+      } finally {
+        await client.end();
+      }
     } finally {
       await store.close();
     }
@@ -53,7 +73,10 @@ describe('migrations', () => {
 
   test('bad options fail when the store is made, not later', () => {
     assert.throws(() => new PostgresStore({ connectionString: TEST_DATABASE_URL, schema: 'Robert"; DROP' }), /schema/);
-    assert.throws(() => new PostgresStore({ connectionString: TEST_DATABASE_URL, schema: 'ok', poolSize: 0 }), /pool size/);
+    assert.throws(
+      () => new PostgresStore({ connectionString: TEST_DATABASE_URL, schema: 'ok', poolSize: 0 }),
+      /pool size/,
+    );
   });
 });
 
@@ -94,7 +117,10 @@ describe('wake-ups across processes (LISTEN/NOTIFY)', () => {
       dispatcher.onDue(() => {});
       await waitFor('the LISTEN session', () => dispatcher.dueListener?.connects === 1);
       assert.equal(await terminateSessions(`payhook-${schema}-dispatcher:listen`), 1);
-      await waitFor('the LISTEN session to reconnect', () => dispatcher.dueListener?.connects === 2 && dispatcher.dueListener.listening);
+      await waitFor(
+        'the LISTEN session to reconnect',
+        () => dispatcher.dueListener?.connects === 2 && dispatcher.dueListener.listening,
+      );
       const woken = nextDue(dispatcher);
       await api.appendEvents([newEvent(m, 'order.success', Date.now())]);
       await woken.fired;

@@ -18,17 +18,31 @@ test('four processes sealing plaintext rows at once seal each row exactly once',
   for (let i = 0; i < 60; i++) plain.set((await newEndpoint(first, m)).id, secret());
   for (const [id, s] of plain) {
     await admin(`UPDATE "${first.schema}".endpoint_secrets SET secret = $1 WHERE endpoint_id = $2`, [s, id]);
-    await admin(`UPDATE "${first.schema}".endpoints SET headers = $1::jsonb WHERE id = $2`, [JSON.stringify({ 'X-Id': id }), id]);
+    await admin(`UPDATE "${first.schema}".endpoints SET headers = $1::jsonb WHERE id = $2`, [
+      JSON.stringify({ 'X-Id': id }),
+      id,
+    ]);
   }
   const stores = [first, ...Array.from({ length: 3 }, () => schemas.store({ schema: first.schema, poolSize: 2 }))];
   try {
     const counts = await Promise.all(stores.map((s) => s.resealSecrets({ all: false, batch: 5 })));
-    assert.equal(counts.reduce((n, c) => n + c.secrets, 0), 60);
-    assert.equal(counts.reduce((n, c) => n + c.headers, 0), 60);
-    const raw = await admin<{ n: string }>(`SELECT count(*) AS n FROM "${first.schema}".endpoint_secrets WHERE secret NOT LIKE 'enc:v1:%'`);
+    assert.equal(
+      counts.reduce((n, c) => n + c.secrets, 0),
+      60,
+    );
+    assert.equal(
+      counts.reduce((n, c) => n + c.headers, 0),
+      60,
+    );
+    const raw = await admin<{ n: string }>(
+      `SELECT count(*) AS n FROM "${first.schema}".endpoint_secrets WHERE secret NOT LIKE 'enc:v1:%'`,
+    );
     assert.equal(Number(raw[0].n), 0);
     for (const [id, s] of plain) {
-      assert.deepEqual((await stores[3].getSigningSecrets(id as never, Date.now())).map((x) => x.secret), [s]);
+      assert.deepEqual(
+        (await stores[3].getSigningSecrets(id as never, Date.now())).map((x) => x.secret),
+        [s],
+      );
       assert.deepEqual((await stores[2].getEndpoint(m, id as never))?.headers, { 'X-Id': id });
     }
   } finally {

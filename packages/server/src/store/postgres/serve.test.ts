@@ -15,7 +15,9 @@ const schemas = new TestSchemas();
 const ADMIN = 'ak_serve_test_admin_key';
 let rx: Receiver;
 const running: Running[] = [];
-before(async () => { rx = await new Receiver().start(); });
+before(async () => {
+  rx = await new Receiver().start();
+});
 after(async () => {
   for (const r of running) if (r.child.exitCode === null) r.child.kill('SIGKILL');
   await rx.close();
@@ -24,7 +26,8 @@ after(async () => {
 
 async function call(base: string, key: string, method: string, path: string, body?: unknown): Promise<any> {
   const res = await fetch(base + path, {
-    method, headers: { authorization: `Bearer ${key}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    method,
+    headers: { authorization: `Bearer ${key}`, ...(body ? { 'content-type': 'application/json' } : {}) },
     body: body ? JSON.stringify(body) : undefined,
   });
   const text = await res.text();
@@ -32,33 +35,49 @@ async function call(base: string, key: string, method: string, path: string, bod
   return JSON.parse(text);
 }
 
-test('an API process and a dispatcher process on one PostgreSQL: every event delivered, signed, woken by NOTIFY, payments included', { timeout: 90_000 }, async () => {
+test('an API process and a dispatcher process on one PostgreSQL: every event delivered, signed, woken by NOTIFY, payments included', {
+  timeout: 90_000,
+}, async () => {
   const schema = randomSchema();
   const migrated = schemas.store({ schema });
   await migrated.migrate();
   await migrated.close();
   const env = { PAYHOOK_DATABASE_SCHEMA: schema, PAYHOOK_MASTER_KEY: TEST_MASTER_KEY, PAYHOOK_ADMIN_KEY: ADMIN };
   const api = runPayhook(['serve', '--database-url', TEST_DATABASE_URL, '--role', 'api', '--port', '0'], env);
-  const dispatcher = runPayhook(['serve', '--database-url', TEST_DATABASE_URL, '--role', 'dispatcher'], { ...env, PAYHOOK_POLL_INTERVAL: '30s' });
+  const dispatcher = runPayhook(['serve', '--database-url', TEST_DATABASE_URL, '--role', 'dispatcher'], {
+    ...env,
+    PAYHOOK_POLL_INTERVAL: '30s',
+  });
   running.push(api, dispatcher);
   const [, base] = await waitForOutput(api, /listening on (http:\/\/\S+) \(role api, store PostgreSQL\)/);
   await waitForOutput(dispatcher, /dispatching \(role dispatcher, store PostgreSQL\)/);
 
   const merchant = await call(base, ADMIN, 'POST', '/v1/merchants', { name: 'Scale-out shop' });
-  const endpoint = await call(base, merchant.api_key, 'POST', '/v1/endpoints', { url: `${rx.url}/serve`, event_types: ['order.*', 'shop.*'] });
+  const endpoint = await call(base, merchant.api_key, 'POST', '/v1/endpoints', {
+    url: `${rx.url}/serve`,
+    event_types: ['order.*', 'shop.*'],
+  });
   const ids: string[] = [];
   for (let i = 0; i < 20; i++) {
-    const e = await call(base, merchant.api_key, 'POST', '/v1/events', { type: i % 2 ? 'shop.order_paid' : 'shop.order_cancelled', data: { n: i } });
+    const e = await call(base, merchant.api_key, 'POST', '/v1/events', {
+      type: i % 2 ? 'shop.order_paid' : 'shop.order_cancelled',
+      data: { n: i },
+    });
     ids.push(e.id);
   }
   await call(base, merchant.api_key, 'POST', '/v1/events', { type: 'refund.done', data: {} });
-  await rx.waitFor(() => ids.every((id) => rx.for('/serve').some((r) => r.headers['webhook-id'] === id)), 20_000, 'every event at the receiver');
+  await rx.waitFor(
+    () => ids.every((id) => rx.for('/serve').some((r) => r.headers['webhook-id'] === id)),
+    20_000,
+    'every event at the receiver',
+  );
   assert.equal(rx.for('/serve').length, 20, 'the filtered-out event was not sent');
 
   const wh = new Webhook(endpoint.secret);
   for (const r of rx.for('/serve')) {
     const verified = wh.verify(r.body, {
-      'webhook-id': String(r.headers['webhook-id']), 'webhook-timestamp': String(r.headers['webhook-timestamp']),
+      'webhook-id': String(r.headers['webhook-id']),
+      'webhook-timestamp': String(r.headers['webhook-timestamp']),
       'webhook-signature': String(r.headers['webhook-signature']),
     }) as { id: string };
     assert.equal(verified.id, r.headers['webhook-id']);
@@ -68,9 +87,18 @@ test('an API process and a dispatcher process on one PostgreSQL: every event del
   assert.ok(page.data.every((d: { status: string }) => d.status === 'succeeded'));
 
   // The payment module on the same database: a payment's events go out through the same outbox.
-  await call(base, merchant.api_key, 'POST', '/v1/endpoints', { url: `${rx.url}/serve-pay`, event_types: ['transaction.*'] });
-  const order = await call(base, merchant.api_key, 'POST', '/v1/orders', { reference: 'INV-PG-1', amount: 10000, currency: 'AED' });
-  const paid = await call(base, merchant.api_key, 'POST', `/v1/orders/${order.id}/transactions`, { card: { number: '4111111111111111', expiry: '12/30', cvc: '123' } });
+  await call(base, merchant.api_key, 'POST', '/v1/endpoints', {
+    url: `${rx.url}/serve-pay`,
+    event_types: ['transaction.*'],
+  });
+  const order = await call(base, merchant.api_key, 'POST', '/v1/orders', {
+    reference: 'INV-PG-1',
+    amount: 10000,
+    currency: 'AED',
+  });
+  const paid = await call(base, merchant.api_key, 'POST', `/v1/orders/${order.id}/transactions`, {
+    card: { number: '4111111111111111', expiry: '12/30', cvc: '123' },
+  });
   assert.equal(paid.outcome, 'success');
   await rx.waitFor(() => rx.for('/serve-pay').length === 1, 20_000, 'transaction.success at the receiver');
   assert.equal(JSON.parse(rx.for('/serve-pay')[0].body).type, 'transaction.success');

@@ -17,11 +17,18 @@ export interface Statement {
 const PARAM = /@([a-z_][a-z0-9_]*)/g;
 
 export function compile(name: string, sql: string): Statement {
-  const body = sql.split('\n').map((line) => line.replace(/--.*$/, '')).join('\n').trim();
+  const body = sql
+    .split('\n')
+    .map((line) => line.replace(/--.*$/, ''))
+    .join('\n')
+    .trim();
   const params: string[] = [];
   const text = body.replace(PARAM, (_, p: string) => {
     let i = params.indexOf(p);
-    if (i < 0) { params.push(p); i = params.length - 1; }
+    if (i < 0) {
+      params.push(p);
+      i = params.length - 1;
+    }
     return `$${i + 1}`;
   });
   return { name, text, params };

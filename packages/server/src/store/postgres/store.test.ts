@@ -21,20 +21,29 @@ runStoreContract({
     const schema = await schemas.emptyShared();
     shared ??= schemas.store({ schema, poolSize: 8 });
     // The contract closes each case's store; the shared one stays open until the file ends.
-    return new Proxy(shared, { get: (target, key) => (key === 'close' ? async () => {} : Reflect.get(target, key, target)) });
+    return new Proxy(shared, {
+      get: (target, key) => (key === 'close' ? async () => {} : Reflect.get(target, key, target)),
+    });
   },
   secrets: {
     raw: async (store) => {
       const { schema } = store as PostgresStore;
       return {
-        secrets: (await admin<{ secret: string }>(`SELECT secret FROM "${schema}".endpoint_secrets ORDER BY seq`)).map((r) => r.secret),
-        headers: (await admin<{ headers: string }>(`SELECT headers::text AS headers FROM "${schema}".endpoints ORDER BY id`)).map((r) => r.headers),
+        secrets: (await admin<{ secret: string }>(`SELECT secret FROM "${schema}".endpoint_secrets ORDER BY seq`)).map(
+          (r) => r.secret,
+        ),
+        headers: (
+          await admin<{ headers: string }>(`SELECT headers::text AS headers FROM "${schema}".endpoints ORDER BY id`)
+        ).map((r) => r.headers),
       };
     },
     writePlain: async (store, endpointId, secret, headers) => {
       const { schema } = store as PostgresStore;
       await admin(`UPDATE "${schema}".endpoint_secrets SET secret = $1 WHERE endpoint_id = $2`, [secret, endpointId]);
-      await admin(`UPDATE "${schema}".endpoints SET headers = $1::jsonb WHERE id = $2`, [JSON.stringify(headers), endpointId]);
+      await admin(`UPDATE "${schema}".endpoints SET headers = $1::jsonb WHERE id = $2`, [
+        JSON.stringify(headers),
+        endpointId,
+      ]);
     },
     reopen: async (store, keyring) => schemas.store({ schema: (store as PostgresStore).schema, poolSize: 2, keyring }),
   },

@@ -38,13 +38,17 @@ export class Wakeups {
     // LISTEN only in processes that want to hear (dispatchers): an API-only process needs no extra session.
     if (!this.listener && !this.closed) {
       this.listener = new DueListener({
-        connectionString: this.o.listenConnectionString, channel: this.o.channel, onError: this.o.onError,
+        connectionString: this.o.listenConnectionString,
+        channel: this.o.channel,
+        onError: this.o.onError,
         applicationName: `${this.o.applicationName}:listen`,
         onNotify: () => this.callListeners(),
       });
       this.listener.start();
     }
-    return () => { this.listeners.delete(listener); };
+    return () => {
+      this.listeners.delete(listener);
+    };
   }
 
   /** The channel a transaction that may make deliveries due should NOTIFY on, or null to skip it. */
@@ -63,12 +67,16 @@ export class Wakeups {
 
   private scheduleTrailing(): void {
     if (this.trailing || this.closed) return;
-    this.trailing = setTimeout(() => {
-      this.trailing = null;
-      this.quietUntil = Date.now() + this.o.windowMs;
-      this.o.db.run('notify_due', { channel: this.o.channel }, { idempotent: true })
-        .catch((err: Error) => this.o.onError(err, 'could not NOTIFY other processes; they will poll'));
-    }, Math.max(0, this.quietUntil - Date.now()));
+    this.trailing = setTimeout(
+      () => {
+        this.trailing = null;
+        this.quietUntil = Date.now() + this.o.windowMs;
+        this.o.db
+          .run('notify_due', { channel: this.o.channel }, { idempotent: true })
+          .catch((err: Error) => this.o.onError(err, 'could not NOTIFY other processes; they will poll'));
+      },
+      Math.max(0, this.quietUntil - Date.now()),
+    );
     this.trailing.unref();
   }
 
@@ -89,7 +97,10 @@ export class Wakeups {
 
   async close(): Promise<void> {
     this.closed = true;
-    if (this.trailing) { clearTimeout(this.trailing); this.trailing = null; }
+    if (this.trailing) {
+      clearTimeout(this.trailing);
+      this.trailing = null;
+    }
     await this.listener?.stop();
   }
 }

@@ -2,29 +2,73 @@
 import type { SecretBox } from '../../secrets/box.js';
 import { dataOfEnvelope } from '../envelope.js';
 import type { AttemptId, DeliveryId, EndpointId, EventId, MerchantId } from '../../ids.js';
-import type { Attempt, Delivery, DeliveryStatus, Endpoint, EndpointDisabledReason, ErrorClass, EventRecord, Merchant, PayloadFormat } from '../types.js';
+import type {
+  Attempt,
+  Delivery,
+  DeliveryStatus,
+  Endpoint,
+  EndpointDisabledReason,
+  ErrorClass,
+  EventRecord,
+  Merchant,
+  PayloadFormat,
+} from '../types.js';
 
 export interface EndpointRow {
-  id: EndpointId; merchant_id: MerchantId; url: string; description: string; event_types: string | null;
-  disabled: number; disabled_reason: EndpointDisabledReason | null; headers: string; format: string; timeout_ms: number | null;
-  created_at: number; updated_at: number;
+  id: EndpointId;
+  merchant_id: MerchantId;
+  url: string;
+  description: string;
+  event_types: string | null;
+  disabled: number;
+  disabled_reason: EndpointDisabledReason | null;
+  headers: string;
+  format: string;
+  timeout_ms: number | null;
+  created_at: number;
+  updated_at: number;
 }
 export interface EventRow {
-  id: EventId; merchant_id: MerchantId; type: string; body: string; idempotency_key: string | null; created_at: number;
+  id: EventId;
+  merchant_id: MerchantId;
+  type: string;
+  body: string;
+  idempotency_key: string | null;
+  created_at: number;
 }
 export interface DeliveryRow {
-  id: DeliveryId; event_id: EventId; endpoint_id: EndpointId; merchant_id: MerchantId; event_type: string; status: DeliveryStatus;
-  attempts: number; next_attempt_at: number | null; lease_owner: string | null; last_status_code: number | null;
-  last_error: string | null; created_at: number; updated_at: number;
+  id: DeliveryId;
+  event_id: EventId;
+  endpoint_id: EndpointId;
+  merchant_id: MerchantId;
+  event_type: string;
+  status: DeliveryStatus;
+  attempts: number;
+  next_attempt_at: number | null;
+  lease_owner: string | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
 }
 export interface AttemptRow {
-  id: AttemptId; delivery_id: DeliveryId; attempt_no: number; started_at: number; duration_ms: number;
-  status_code: number | null; response_body: string | null; error_class: ErrorClass | null; error_message: string | null;
+  id: AttemptId;
+  delivery_id: DeliveryId;
+  attempt_no: number;
+  started_at: number;
+  duration_ms: number;
+  status_code: number | null;
+  response_body: string | null;
+  error_class: ErrorClass | null;
+  error_message: string | null;
   next_retry_at: number | null;
 }
 
-export const toMerchant = (r: { id: MerchantId; name: string; created_at: number }): Merchant =>
-  ({ id: r.id, name: r.name, createdAt: Number(r.created_at) });
+export const toMerchant = (r: { id: MerchantId; name: string; created_at: number }): Merchant => ({
+  id: r.id,
+  name: r.name,
+  createdAt: Number(r.created_at),
+});
 
 /** `headers` is stored sealed: `box` opens it. */
 export const toEndpoint = (r: EndpointRow, box: SecretBox): Endpoint => ({
@@ -61,7 +105,8 @@ export const toDelivery = (r: DeliveryRow): Delivery => ({
   status: r.status,
   attempts: Number(r.attempts),
   // A leased delivery's next_attempt_at is its lease end, an internal detail: show it as in flight (null).
-  nextAttemptAt: r.status === 'pending' && r.lease_owner === null && r.next_attempt_at !== null ? Number(r.next_attempt_at) : null,
+  nextAttemptAt:
+    r.status === 'pending' && r.lease_owner === null && r.next_attempt_at !== null ? Number(r.next_attempt_at) : null,
   lastStatusCode: r.last_status_code === null ? null : Number(r.last_status_code),
   lastError: r.last_error,
   createdAt: Number(r.created_at),

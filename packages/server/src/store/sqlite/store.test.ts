@@ -17,8 +17,12 @@ runStoreContract({
     raw: async (store) => {
       const { db } = store as SqliteStore;
       return {
-        secrets: (db.prepare('SELECT secret FROM endpoint_secrets ORDER BY seq').all() as { secret: string }[]).map((r) => r.secret),
-        headers: (db.prepare('SELECT headers FROM endpoints ORDER BY id').all() as { headers: string }[]).map((r) => r.headers),
+        secrets: (db.prepare('SELECT secret FROM endpoint_secrets ORDER BY seq').all() as { secret: string }[]).map(
+          (r) => r.secret,
+        ),
+        headers: (db.prepare('SELECT headers FROM endpoints ORDER BY id').all() as { headers: string }[]).map(
+          (r) => r.headers,
+        ),
       };
     },
     writePlain: async (store, endpointId, secret, headers) => {

@@ -9,14 +9,28 @@ import { CARDS, card, dropPaymentSchemas, openPaymentKit, type PaymentBackend, t
 export function runOutboxSuite(backend: PaymentBackend): void {
   describe(`transactional outbox on ${backend}`, () => {
     let kit: PaymentKit;
-    beforeEach(async () => { kit = await openPaymentKit({ backend }); });
-    afterEach(async () => { await kit.close(); });
+    beforeEach(async () => {
+      kit = await openPaymentKit({ backend });
+    });
+    afterEach(async () => {
+      await kit.close();
+    });
     after(dropPaymentSchemas);
 
     for (const at of ['afterState', 'afterEvents'] as const) {
       test(`a failure ${at === 'afterState' ? 'after the state change' : 'after the events were appended'} leaves neither`, async () => {
-        const order = await kit.service.createOrder(kit.merchantId, { reference: 'INV-1', amount: 10000, currency: 'AED' });
-        await kit.restart({ faults: { [at]: () => { throw new Error('injected failure'); } } });
+        const order = await kit.service.createOrder(kit.merchantId, {
+          reference: 'INV-1',
+          amount: 10000,
+          currency: 'AED',
+        });
+        await kit.restart({
+          faults: {
+            [at]: () => {
+              throw new Error('injected failure');
+            },
+          },
+        });
         // Debited then declined touches everything: transaction, order, pay-back row, two events, log.
         await assert.rejects(kit.service.pay(kit.merchantId, order.id, card(CARDS.debitDecline)), /injected failure/);
 
@@ -35,16 +49,29 @@ export function runOutboxSuite(backend: PaymentBackend): void {
         kit.clock.now += 5000;
         assert.equal(await kit.workers.runEnquiries(), 1);
         assert.equal((await kit.payments.getTransaction(kit.merchantId, txn.id))?.status, 'payback_pending');
-        assert.deepEqual((await kit.events()).map((e) => e.type), ['transaction.failed', 'order.cancel']);
+        assert.deepEqual(
+          (await kit.events()).map((e) => e.type),
+          ['transaction.failed', 'order.cancel'],
+        );
         assert.equal(await kit.deliveries(), 2);
         assert.equal((await kit.payments.paybackOf(txn.id))?.status, 'pending');
       });
     }
 
     test('a failure while confirming a pay-back leaves it pending, and it is tried again', async () => {
-      const order = await kit.service.createOrder(kit.merchantId, { reference: 'INV-2', amount: 10000, currency: 'AED' });
+      const order = await kit.service.createOrder(kit.merchantId, {
+        reference: 'INV-2',
+        amount: 10000,
+        currency: 'AED',
+      });
       const r = await kit.service.pay(kit.merchantId, order.id, card(CARDS.debitDecline));
-      await kit.restart({ faults: { afterEvents: () => { throw new Error('injected failure'); } } });
+      await kit.restart({
+        faults: {
+          afterEvents: () => {
+            throw new Error('injected failure');
+          },
+        },
+      });
       // The bank confirmed but the record rolled back: the row stays pending and leased, nothing emitted.
       assert.equal(await kit.workers.runPaybacks(), 0);
       assert.equal((await kit.payments.paybackOf(r.transaction.id))?.status, 'pending');

@@ -16,7 +16,14 @@ import type { Order, Transaction } from '../../../src/payments/model.js';
 import { signBankNotification } from '../../../src/payments/notifications.js';
 import { transition, type TransactionStatus } from '../../../src/payments/state.js';
 import type { PaymentEventLogEntry } from '../../../src/payments/store/port.js';
-import { BANK_KEY, card, dropPaymentSchemas, openPaymentKit, type PaymentBackend, type PaymentKit } from '../testkit.js';
+import {
+  BANK_KEY,
+  card,
+  dropPaymentSchemas,
+  openPaymentKit,
+  type PaymentBackend,
+  type PaymentKit,
+} from '../testkit.js';
 
 type Op =
   | { kind: 'order' }
@@ -41,13 +48,18 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { arbitrary: fc.record({ kind: fc.constant('pay' as const), order: fc.nat(20), card: cardArb }), weight: 5 },
   {
     arbitrary: fc.record({
-      kind: fc.constant('notify' as const), txn: fc.nat(20),
-      status: fc.constantFrom('approved' as const, 'declined' as const, 'delayed' as const, 'paid_back' as const), debited: fc.boolean(),
+      kind: fc.constant('notify' as const),
+      txn: fc.nat(20),
+      status: fc.constantFrom('approved' as const, 'declined' as const, 'delayed' as const, 'paid_back' as const),
+      debited: fc.boolean(),
     }),
     weight: 3,
   },
   { arbitrary: fc.record({ kind: fc.constant('replay' as const), notification: fc.nat(20) }), weight: 2 },
-  { arbitrary: fc.record({ kind: fc.constant('advance' as const), ms: fc.integer({ min: 1, max: 40_000 }) }), weight: 3 },
+  {
+    arbitrary: fc.record({ kind: fc.constant('advance' as const), ms: fc.integer({ min: 1, max: 40_000 }) }),
+    weight: 3,
+  },
   { arbitrary: fc.constant({ kind: 'enquire' as const }), weight: 2 },
   { arbitrary: fc.constant({ kind: 'paybacks' as const }), weight: 2 },
   { arbitrary: fc.constant({ kind: 'restart' as const }), weight: 1 },
@@ -59,7 +71,9 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 const EXPECTED = new Set(['order_not_payable', 'payment_in_progress', 'transition_forbidden', 'transaction_not_found']);
 
 async function expected(p: Promise<unknown>): Promise<void> {
-  try { await p; } catch (err) {
+  try {
+    await p;
+  } catch (err) {
     if (isPayhookError(err) && EXPECTED.has(err.code)) return;
     throw err;
   }
@@ -70,17 +84,32 @@ async function run(kit: PaymentKit, ops: Op[]): Promise<void> {
   const txns: Transaction[] = [];
   const sent: string[] = [];
   let n = 0;
-  const notify = (body: string) => kit.service.receiveNotification(BANK_KEY.id, signBankNotification(BANK_KEY.secret, body), body);
+  const notify = (body: string) =>
+    kit.service.receiveNotification(BANK_KEY.id, signBankNotification(BANK_KEY.secret, body), body);
   for (const op of ops) {
     switch (op.kind) {
       case 'order':
-        orders.push((await kit.service.createOrder(kit.merchantId, { reference: `R-${orders.length}`, amount: 1000 + orders.length, currency: 'AED' })).id);
+        orders.push(
+          (
+            await kit.service.createOrder(kit.merchantId, {
+              reference: `R-${orders.length}`,
+              amount: 1000 + orders.length,
+              currency: 'AED',
+            })
+          ).id,
+        );
         break;
       case 'pay': {
         // Mostly an open order (paying a closed one is refused early and teaches little), sometimes any.
-        const open = (await kit.payments.listOrders({ merchantId: kit.merchantId, status: 'open', limit: 50 })).items.map((o) => o.id);
+        const open = (
+          await kit.payments.listOrders({ merchantId: kit.merchantId, status: 'open', limit: 50 })
+        ).items.map((o) => o.id);
         const pool = op.order % 4 === 0 || open.length === 0 ? orders : open;
-        await expected(kit.service.pay(kit.merchantId, pool[op.order % pool.length], card(TEST_CARDS[op.card].number)).then((r) => { txns.push(r.transaction); }));
+        await expected(
+          kit.service.pay(kit.merchantId, pool[op.order % pool.length], card(TEST_CARDS[op.card].number)).then((r) => {
+            txns.push(r.transaction);
+          }),
+        );
         break;
       }
       case 'notify': {
@@ -89,10 +118,16 @@ async function run(kit: PaymentKit, ops: Op[]): Promise<void> {
         // "paid_back" is the bank confirming a pay-back it made. The simulated bank makes one only when
         // asked, so a confirmation of a pay-back it never made is a lying bank, outside the invariants;
         // sent about a transaction in any other state, it must be refused, which is in scope.
-        if (op.status === 'paid_back' && !kit.bank.paybacksByTransaction().has(target.id)
-          && (await kit.payments.getTransaction(kit.merchantId, target.id))?.status === 'payback_pending') break;
+        if (
+          op.status === 'paid_back' &&
+          !kit.bank.paybacksByTransaction().has(target.id) &&
+          (await kit.payments.getTransaction(kit.merchantId, target.id))?.status === 'payback_pending'
+        )
+          break;
         const body = JSON.stringify({
-          id: `n${n++}`, payment_reference: target.paymentReference, status: op.status,
+          id: `n${n++}`,
+          payment_reference: target.paymentReference,
+          status: op.status,
           ...(op.status === 'declined' ? { debited: op.debited } : {}),
         });
         sent.push(body);
@@ -102,31 +137,68 @@ async function run(kit: PaymentKit, ops: Op[]): Promise<void> {
       case 'replay':
         if (sent.length > 0) await expected(notify(sent[op.notification % sent.length]));
         break;
-      case 'advance': kit.clock.now += op.ms; break;
-      case 'enquire': await kit.workers.runEnquiries(); break;
-      case 'paybacks': await kit.workers.runPaybacks(); break;
-      case 'restart': await kit.restart(); break;
+      case 'advance':
+        kit.clock.now += op.ms;
+        break;
+      case 'enquire':
+        await kit.workers.runEnquiries();
+        break;
+      case 'paybacks':
+        await kit.workers.runPaybacks();
+        break;
+      case 'restart':
+        await kit.restart();
+        break;
       case 'crashPay': {
         // payhook dies after the bank answered, before the answer was recorded.
         if (orders.length === 0) break;
         const now = kit.clock.now;
-        const started = await kit.payments.startTransaction({
-          id: `txn_${String(txns.length).padStart(26, '0')}`, orderId: orders[op.order % orders.length], merchantId: kit.merchantId,
-          transactionNo: `FLNCRASH${String(txns.length).padStart(13, '0')}`, paymentReference: `crash-${txns.length}-${now}`,
-          cardLastFour: TEST_CARDS[op.card].number.slice(-4), now, checkAt: now + 5000,
-        }).catch((err: unknown) => { if (isPayhookError(err) && EXPECTED.has(err.code)) return null; throw err; });
+        const started = await kit.payments
+          .startTransaction({
+            id: `txn_${String(txns.length).padStart(26, '0')}`,
+            orderId: orders[op.order % orders.length],
+            merchantId: kit.merchantId,
+            transactionNo: `FLNCRASH${String(txns.length).padStart(13, '0')}`,
+            paymentReference: `crash-${txns.length}-${now}`,
+            cardLastFour: TEST_CARDS[op.card].number.slice(-4),
+            now,
+            checkAt: now + 5000,
+          })
+          .catch((err: unknown) => {
+            if (isPayhookError(err) && EXPECTED.has(err.code)) return null;
+            throw err;
+          });
         if (!started) break;
         txns.push(started);
         const c = { number: TEST_CARDS[op.card].number, expMonth: 12, expYear: 2030, cvc: '123' };
-        await kit.bank.authorise({ transactionId: started.id, paymentReference: started.paymentReference, amount: started.amount, currency: started.currency, card: c, now });
+        await kit.bank.authorise({
+          transactionId: started.id,
+          paymentReference: started.paymentReference,
+          amount: started.amount,
+          currency: started.currency,
+          card: c,
+          now,
+        });
         await kit.restart();
         break;
       }
       case 'crashPayback': {
         // payhook dies after the bank paid back, before the confirmation was recorded.
-        const claimed = await kit.payments.claimDuePaybacks({ now: kit.clock.now, limit: 10, leaseMs: 30_000, owner: 'doomed' });
+        const claimed = await kit.payments.claimDuePaybacks({
+          now: kit.clock.now,
+          limit: 10,
+          leaseMs: 30_000,
+          owner: 'doomed',
+        });
         for (const c of claimed) {
-          await kit.bank.payBack({ paybackId: c.payback.id, transactionId: c.transactionId, bankReference: c.bankReference ?? '', amount: c.payback.amount, currency: c.payback.currency, now: kit.clock.now });
+          await kit.bank.payBack({
+            paybackId: c.payback.id,
+            transactionId: c.transactionId,
+            bankReference: c.bankReference ?? '',
+            amount: c.payback.amount,
+            currency: c.payback.currency,
+            now: kit.clock.now,
+          });
         }
         await kit.restart();
         break;
@@ -144,8 +216,17 @@ async function drain(kit: PaymentKit): Promise<void> {
 }
 
 /** Replays an order's events through the state machine: they must tell a history it allows. */
-function checkHistory(order: Order, txns: Transaction[], log: PaymentEventLogEntry[], events: Map<string, { type: string; data: Record<string, unknown> }>): void {
-  assert.deepEqual(log.map((e) => e.sequence), log.map((_, i) => i + 1), 'sequences are 1, 2, 3, … without gaps');
+function checkHistory(
+  order: Order,
+  txns: Transaction[],
+  log: PaymentEventLogEntry[],
+  events: Map<string, { type: string; data: Record<string, unknown> }>,
+): void {
+  assert.deepEqual(
+    log.map((e) => e.sequence),
+    log.map((_, i) => i + 1),
+    'sequences are 1, 2, 3, … without gaps',
+  );
   assert.equal(order.sequence, log.length);
   const status = new Map<string, TransactionStatus>();
   let orderStatus: Order['status'] = 'open';
@@ -159,22 +240,41 @@ function checkHistory(order: Order, txns: Transaction[], log: PaymentEventLogEnt
     const prev = status.get(e.transactionId) ?? 'pending';
     const before = log[i - 1];
     switch (e.type) {
-      case 'transaction.delayed': assert.ok(transition(prev, 'delay').ok); assert.equal(e.status, 'delayed'); break;
-      case 'transaction.success': assert.ok(transition(prev, 'approve').ok); assert.equal(e.status, 'success'); break;
-      case 'transaction.failed': assert.ok(transition(prev, 'decline').ok); assert.ok(e.status === 'failed' || e.status === 'payback_pending'); break;
-      case 'transaction.paid_back': assert.equal(prev, 'payback_pending'); assert.equal(e.status, 'paid_back'); break;
+      case 'transaction.delayed':
+        assert.ok(transition(prev, 'delay').ok);
+        assert.equal(e.status, 'delayed');
+        break;
+      case 'transaction.success':
+        assert.ok(transition(prev, 'approve').ok);
+        assert.equal(e.status, 'success');
+        break;
+      case 'transaction.failed':
+        assert.ok(transition(prev, 'decline').ok);
+        assert.ok(e.status === 'failed' || e.status === 'payback_pending');
+        break;
+      case 'transaction.paid_back':
+        assert.equal(prev, 'payback_pending');
+        assert.equal(e.status, 'paid_back');
+        break;
       case 'order.success':
-        assert.deepEqual([before?.type, before?.transactionId, orderStatus], ['transaction.success', e.transactionId, 'open']);
+        assert.deepEqual(
+          [before?.type, before?.transactionId, orderStatus],
+          ['transaction.success', e.transactionId, 'open'],
+        );
         orderStatus = 'paid';
         break;
       case 'order.cancel':
-        assert.deepEqual([before?.type, before?.transactionId, orderStatus], ['transaction.failed', e.transactionId, 'open']);
+        assert.deepEqual(
+          [before?.type, before?.transactionId, orderStatus],
+          ['transaction.failed', e.transactionId, 'open'],
+        );
         orderStatus = 'cancelled';
         break;
     }
     // order_status is the order's status after the whole change: a success or failure event already
     // carries the order change that follows it.
-    const after = e.type === 'transaction.success' ? 'paid' : e.type === 'transaction.failed' ? 'cancelled' : orderStatus;
+    const after =
+      e.type === 'transaction.success' ? 'paid' : e.type === 'transaction.failed' ? 'cancelled' : orderStatus;
     assert.equal(e.orderStatus, after);
     status.set(e.transactionId, e.status);
   });
@@ -217,7 +317,11 @@ async function checkInvariants(kit: PaymentKit): Promise<void> {
     checkHistory(order, txns, log, events);
   }
   assert.equal(events.size, logged, 'no event outside an order history');
-  assert.equal([...kit.bank.paybacksByTransaction().values()].reduce((a, b) => a + b, 0), debits, 'the bank paid back nothing else');
+  assert.equal(
+    [...kit.bank.paybacksByTransaction().values()].reduce((a, b) => a + b, 0),
+    debits,
+    'the bank paid back nothing else',
+  );
 }
 
 /**

@@ -8,21 +8,37 @@ import { isPayhookError } from '../../../src/errors.js';
 import { CARDS, card, dropPaymentSchemas, openPaymentKit, type PaymentBackend, type PaymentKit } from '../testkit.js';
 
 async function code(p: Promise<unknown>): Promise<string | undefined> {
-  try { await p; } catch (err) { return isPayhookError(err) ? err.code : `not a PayhookError: ${String(err)}`; }
+  try {
+    await p;
+  } catch (err) {
+    return isPayhookError(err) ? err.code : `not a PayhookError: ${String(err)}`;
+  }
   return undefined;
 }
 
 export function runPaymentServiceSuite(backend: PaymentBackend): void {
   describe(`payment service on ${backend}`, () => {
     let kit: PaymentKit;
-    beforeEach(async () => { kit = await openPaymentKit({ backend }); });
-    afterEach(async () => { await kit.close(); });
+    beforeEach(async () => {
+      kit = await openPaymentKit({ backend });
+    });
+    afterEach(async () => {
+      await kit.close();
+    });
     after(dropPaymentSchemas);
 
-    const order = (reference = 'INV-1', extra: Record<string, unknown> = {}) => kit.service.createOrder(kit.merchantId, {
-      reference, amount: 10000, currency: 'AED', customer_email: 'customer@example.com', customer_mobile: '555534533',
-      optional1: 'FLSSUB_298617f8667047bb', optional2: 'Online Class', optional3: 'Foloosi developer', ...extra,
-    });
+    const order = (reference = 'INV-1', extra: Record<string, unknown> = {}) =>
+      kit.service.createOrder(kit.merchantId, {
+        reference,
+        amount: 10000,
+        currency: 'AED',
+        customer_email: 'customer@example.com',
+        customer_mobile: '555534533',
+        optional1: 'FLSSUB_298617f8667047bb',
+        optional2: 'Online Class',
+        optional3: 'Foloosi developer',
+        ...extra,
+      });
 
     test('orders: bad input gets its own error; a reference is unique per merchant', async () => {
       const o = await order();
@@ -46,9 +62,13 @@ export function runPaymentServiceSuite(backend: PaymentBackend): void {
       assert.match(r.transaction.transactionNo, /^FLN[A-Z]{5}[0-9a-f]{13}$/);
       assert.match(r.transaction.paymentReference, /^[0-9a-f-]{36}$/);
       const events = await kit.events();
-      assert.deepEqual(events.map((e) => [e.type, e.data.sequence, e.data.status, e.data.order_status]), [
-        ['transaction.success', 1, 'success', 'paid'], ['order.success', 2, 'success', 'paid'],
-      ]);
+      assert.deepEqual(
+        events.map((e) => [e.type, e.data.sequence, e.data.status, e.data.order_status]),
+        [
+          ['transaction.success', 1, 'success', 'paid'],
+          ['order.success', 2, 'success', 'paid'],
+        ],
+      );
       assert.equal(events[0].data.amount_decimal, '100.00');
       assert.equal(await kit.deliveries(), 2, 'one delivery per event for the endpoint, in the same commit');
       assert.equal((await kit.payments.eventsOfOrder(o.id)).length, 2);
@@ -59,7 +79,10 @@ export function runPaymentServiceSuite(backend: PaymentBackend): void {
       const o = await order();
       const r = await kit.service.pay(kit.merchantId, o.id, card(CARDS.decline));
       assert.deepEqual([r.outcome, r.transaction.status, r.order.status], ['failed', 'failed', 'cancelled']);
-      assert.deepEqual((await kit.events()).map((e) => e.type), ['transaction.failed', 'order.cancel']);
+      assert.deepEqual(
+        (await kit.events()).map((e) => e.type),
+        ['transaction.failed', 'order.cancel'],
+      );
       assert.equal(await kit.payments.paybackOf(r.transaction.id), null);
       assert.equal(await code(kit.service.pay(kit.merchantId, o.id, card(CARDS.approve))), 'order_not_payable');
     });
@@ -67,8 +90,14 @@ export function runPaymentServiceSuite(backend: PaymentBackend): void {
     test('card errors come before anything is stored; the card number is never stored', async () => {
       const o = await order();
       assert.equal(await code(kit.service.pay(kit.merchantId, o.id, card('4111111111111112'))), 'card_invalid');
-      assert.equal(await code(kit.service.pay(kit.merchantId, o.id, { number: CARDS.approve, expiry: '01/20', cvc: '123' })), 'card_expired');
-      assert.equal(await code(kit.service.pay(kit.merchantId, 'ord_01KB0000000000000000000000', card(CARDS.approve))), 'order_not_found');
+      assert.equal(
+        await code(kit.service.pay(kit.merchantId, o.id, { number: CARDS.approve, expiry: '01/20', cvc: '123' })),
+        'card_expired',
+      );
+      assert.equal(
+        await code(kit.service.pay(kit.merchantId, 'ord_01KB0000000000000000000000', card(CARDS.approve))),
+        'order_not_found',
+      );
       assert.equal((await kit.payments.transactionsOfOrder(o.id)).length, 0);
       await kit.service.pay(kit.merchantId, o.id, card(CARDS.approve));
       const stored = await kit.storedText();
@@ -87,9 +116,14 @@ export function runPaymentServiceSuite(backend: PaymentBackend): void {
       assert.equal(await kit.workers.runEnquiries(), 1);
       const txn = await kit.payments.getTransaction(kit.merchantId, r.transaction.id);
       assert.equal(txn?.status, 'success');
-      assert.deepEqual((await kit.events()).map((e) => [e.type, e.data.sequence]), [
-        ['transaction.delayed', 1], ['transaction.success', 2], ['order.success', 3],
-      ]);
+      assert.deepEqual(
+        (await kit.events()).map((e) => [e.type, e.data.sequence]),
+        [
+          ['transaction.delayed', 1],
+          ['transaction.success', 2],
+          ['order.success', 3],
+        ],
+      );
     });
 
     test('delayed then declined: the order is cancelled and a new order is needed', async () => {
@@ -98,22 +132,33 @@ export function runPaymentServiceSuite(backend: PaymentBackend): void {
       kit.clock.now += 5000;
       await kit.workers.runEnquiries();
       assert.equal((await kit.payments.getOrder(kit.merchantId, o.id))?.status, 'cancelled');
-      assert.deepEqual((await kit.events()).map((e) => e.type), ['transaction.delayed', 'transaction.failed', 'order.cancel']);
+      assert.deepEqual(
+        (await kit.events()).map((e) => e.type),
+        ['transaction.delayed', 'transaction.failed', 'order.cancel'],
+      );
     });
 
     test('debited then declined: one pay-back, then transaction.paid_back', async () => {
       const o = await order();
       const r = await kit.service.pay(kit.merchantId, o.id, card(CARDS.debitDecline));
-      assert.deepEqual([r.outcome, r.transaction.status, r.transaction.debited, r.order.status], ['failed', 'payback_pending', true, 'cancelled']);
+      assert.deepEqual(
+        [r.outcome, r.transaction.status, r.transaction.debited, r.order.status],
+        ['failed', 'payback_pending', true, 'cancelled'],
+      );
       const pb = await kit.payments.paybackOf(r.transaction.id);
       assert.equal(pb?.status, 'pending');
       assert.equal(await kit.workers.runPaybacks(), 1);
       assert.equal(await kit.workers.runPaybacks(), 0);
       const txn = await kit.payments.getTransaction(kit.merchantId, r.transaction.id);
       assert.equal(txn?.status, 'paid_back');
-      assert.deepEqual((await kit.events()).map((e) => [e.type, e.data.status, e.data.sequence]), [
-        ['transaction.failed', 'payback_pending', 1], ['order.cancel', 'payback_pending', 2], ['transaction.paid_back', 'paid_back', 3],
-      ]);
+      assert.deepEqual(
+        (await kit.events()).map((e) => [e.type, e.data.status, e.data.sequence]),
+        [
+          ['transaction.failed', 'payback_pending', 1],
+          ['order.cancel', 'payback_pending', 2],
+          ['transaction.paid_back', 'paid_back', 3],
+        ],
+      );
       assert.deepEqual([...kit.bank.paybacksByReference().values()], [1]);
     });
 
@@ -122,7 +167,10 @@ export function runPaymentServiceSuite(backend: PaymentBackend): void {
       const r = await kit.service.pay(kit.merchantId, o.id, card(CARDS.paybackFailsTwice));
       assert.equal(await kit.workers.runPaybacks(), 0);
       let pb = await kit.payments.paybackOf(r.transaction.id);
-      assert.deepEqual([pb?.attempts, pb?.nextAttemptAt, pb?.lastError], [1, kit.clock.now + 1000, 'pay-back rejected by issuer, try again']);
+      assert.deepEqual(
+        [pb?.attempts, pb?.nextAttemptAt, pb?.lastError],
+        [1, kit.clock.now + 1000, 'pay-back rejected by issuer, try again'],
+      );
       kit.clock.now += 999;
       assert.equal(await kit.workers.runPaybacks(), 0);
       assert.equal(kit.bank.triesOf(pb!.id), 1, 'not due yet');
@@ -141,8 +189,20 @@ export function runPaymentServiceSuite(backend: PaymentBackend): void {
       const o = await order();
       const r = await kit.service.pay(kit.merchantId, o.id, card(CARDS.debitDecline));
       // The worker's first half: claim and ask the bank; then payhook dies before recording the answer.
-      const [claimed] = await kit.payments.claimDuePaybacks({ now: kit.clock.now, limit: 10, leaseMs: 30_000, owner: 'dead' });
-      const answer = await kit.bank.payBack({ paybackId: claimed.payback.id, transactionId: r.transaction.id, bankReference: claimed.bankReference!, amount: 10000, currency: 'AED', now: kit.clock.now });
+      const [claimed] = await kit.payments.claimDuePaybacks({
+        now: kit.clock.now,
+        limit: 10,
+        leaseMs: 30_000,
+        owner: 'dead',
+      });
+      const answer = await kit.bank.payBack({
+        paybackId: claimed.payback.id,
+        transactionId: r.transaction.id,
+        bankReference: claimed.bankReference!,
+        amount: 10000,
+        currency: 'AED',
+        now: kit.clock.now,
+      });
       assert.equal(answer.outcome, 'confirmed');
       await kit.restart();
       assert.equal(await kit.workers.runPaybacks(), 0, 'leased to the dead worker until the lease ends');
@@ -156,10 +216,23 @@ export function runPaymentServiceSuite(backend: PaymentBackend): void {
     test('a checkout interrupted before the bank answer was recorded is settled by an enquiry', async () => {
       const o = await order();
       const txn = await kit.payments.startTransaction({
-        id: 'txn_01KB0000000000000000000000', orderId: o.id, merchantId: kit.merchantId, transactionNo: 'FLNABCDE0000000000000',
-        paymentReference: '11111111-2222-4333-8444-555555555555', cardLastFour: '1111', now: kit.clock.now, checkAt: kit.clock.now + 5000,
+        id: 'txn_01KB0000000000000000000000',
+        orderId: o.id,
+        merchantId: kit.merchantId,
+        transactionNo: 'FLNABCDE0000000000000',
+        paymentReference: '11111111-2222-4333-8444-555555555555',
+        cardLastFour: '1111',
+        now: kit.clock.now,
+        checkAt: kit.clock.now + 5000,
       });
-      await kit.bank.authorise({ transactionId: txn.id, paymentReference: txn.paymentReference, amount: 10000, currency: 'AED', card: { number: CARDS.approve, expMonth: 12, expYear: 2030, cvc: '123' }, now: kit.clock.now });
+      await kit.bank.authorise({
+        transactionId: txn.id,
+        paymentReference: txn.paymentReference,
+        amount: 10000,
+        currency: 'AED',
+        card: { number: CARDS.approve, expMonth: 12, expYear: 2030, cvc: '123' },
+        now: kit.clock.now,
+      });
       await kit.restart();
       assert.equal(await kit.workers.runEnquiries(), 0);
       kit.clock.now += 5000;
@@ -171,7 +244,11 @@ export function runPaymentServiceSuite(backend: PaymentBackend): void {
       const o = await order();
       const r = await kit.service.pay(kit.merchantId, o.id, card(CARDS.debitDecline));
       kit.workers.start();
-      for (let i = 0; i < 200 && (await kit.payments.getTransaction(kit.merchantId, r.transaction.id))?.status !== 'paid_back'; i++) {
+      for (
+        let i = 0;
+        i < 200 && (await kit.payments.getTransaction(kit.merchantId, r.transaction.id))?.status !== 'paid_back';
+        i++
+      ) {
         await new Promise((res) => setTimeout(res, 10));
       }
       await kit.workers.stop();

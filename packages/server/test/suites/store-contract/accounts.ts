@@ -38,7 +38,10 @@ export function accountCases(test: Case): void {
     const t0 = Date.now();
     const merchantId = newId('mer', t0);
     const firstHash = randomHash();
-    await store.createMerchant({ id: merchantId, name: 'Shop', createdAt: t0 }, { id: newId('key', t0), hash: firstHash, prefix: 'sk_AbCd' });
+    await store.createMerchant(
+      { id: merchantId, name: 'Shop', createdAt: t0 },
+      { id: newId('key', t0), hash: firstHash, prefix: 'sk_AbCd' },
+    );
     const first = await store.findApiKey(firstHash);
     assert.equal(first?.merchantId, merchantId);
     assert.equal(first?.prefix, 'sk_AbCd');
@@ -48,8 +51,24 @@ export function accountCases(test: Case): void {
     assert.equal(first?.lastUsedAt, null);
     const adminHash = randomHash();
     const adminId = newId('key', t0);
-    await store.createApiKey({ id: adminId, merchantId: null, hash: adminHash, prefix: 'ak_XyZw', name: 'ops', scopes: ['read', 'write'], createdAt: t0 });
-    assert.deepEqual(await store.findApiKey(adminHash), { id: adminId, merchantId: null, prefix: 'ak_XyZw', name: 'ops', scopes: ['read', 'write'], createdAt: t0, lastUsedAt: null });
+    await store.createApiKey({
+      id: adminId,
+      merchantId: null,
+      hash: adminHash,
+      prefix: 'ak_XyZw',
+      name: 'ops',
+      scopes: ['read', 'write'],
+      createdAt: t0,
+    });
+    assert.deepEqual(await store.findApiKey(adminHash), {
+      id: adminId,
+      merchantId: null,
+      prefix: 'ak_XyZw',
+      name: 'ops',
+      scopes: ['read', 'write'],
+      createdAt: t0,
+      lastUsedAt: null,
+    });
     assert.equal(await store.findApiKey(randomHash()), null);
   });
 
@@ -58,13 +77,27 @@ export function accountCases(test: Case): void {
     const b = await newMerchant(store);
     const now = Date.now();
     const created = await newEndpoint(store, a, {
-      url: 'https://shop.test/wh?x=1', description: 'orders', eventTypes: ['order.success', 'transaction.*'],
-      headers: { 'x-shop': 'one', 'x-two': 'two' }, format: 'foloosi', timeoutMs: 5000, now,
+      url: 'https://shop.test/wh?x=1',
+      description: 'orders',
+      eventTypes: ['order.success', 'transaction.*'],
+      headers: { 'x-shop': 'one', 'x-two': 'two' },
+      format: 'foloosi',
+      timeoutMs: 5000,
+      now,
     });
     const expected = {
-      id: created.id, merchantId: a, url: 'https://shop.test/wh?x=1', description: 'orders',
-      eventTypes: ['order.success', 'transaction.*'], disabled: false, disabledReason: null,
-      headers: { 'x-shop': 'one', 'x-two': 'two' }, format: 'foloosi', timeoutMs: 5000, createdAt: now, updatedAt: now,
+      id: created.id,
+      merchantId: a,
+      url: 'https://shop.test/wh?x=1',
+      description: 'orders',
+      eventTypes: ['order.success', 'transaction.*'],
+      disabled: false,
+      disabledReason: null,
+      headers: { 'x-shop': 'one', 'x-two': 'two' },
+      format: 'foloosi',
+      timeoutMs: 5000,
+      createdAt: now,
+      updatedAt: now,
     };
     assert.deepEqual(created, expected);
     assert.deepEqual(await store.getEndpoint(a, created.id), expected);
@@ -103,10 +136,29 @@ export function accountCases(test: Case): void {
     const ep = await newEndpoint(store, a, { now: t0, eventTypes: ['a.b'] });
     assert.equal(await store.updateEndpoint(b, ep.id, { url: 'https://evil.test/' }, t0 + 1), null);
     assert.equal(await store.updateEndpoint(a, newId('ep'), { url: 'https://x.test/' }, t0 + 1), null);
-    const patched = await store.updateEndpoint(a, ep.id, {
-      url: 'https://new.test/h', description: 'd', eventTypes: null, headers: { 'x-k': 'v' }, format: 'foloosi', timeoutMs: 2000,
-    }, t0 + 5);
-    const expected = { ...ep, url: 'https://new.test/h', description: 'd', eventTypes: null, headers: { 'x-k': 'v' }, format: 'foloosi' as const, timeoutMs: 2000, updatedAt: t0 + 5 };
+    const patched = await store.updateEndpoint(
+      a,
+      ep.id,
+      {
+        url: 'https://new.test/h',
+        description: 'd',
+        eventTypes: null,
+        headers: { 'x-k': 'v' },
+        format: 'foloosi',
+        timeoutMs: 2000,
+      },
+      t0 + 5,
+    );
+    const expected = {
+      ...ep,
+      url: 'https://new.test/h',
+      description: 'd',
+      eventTypes: null,
+      headers: { 'x-k': 'v' },
+      format: 'foloosi' as const,
+      timeoutMs: 2000,
+      updatedAt: t0 + 5,
+    };
     assert.deepEqual(patched, expected);
     assert.deepEqual(await store.getEndpoint(a, ep.id), expected);
     const partial = await store.updateEndpoint(a, ep.id, { description: 'only this' }, t0 + 6);
@@ -126,13 +178,23 @@ export function accountCases(test: Case): void {
     assert.equal(disabled?.disabled, true);
     assert.equal(disabled?.disabledReason, 'merchant');
     const cancelled = await store.listDeliveries({ merchantId: a, endpointId: ep.id, limit: 10 });
-    assert.deepEqual(cancelled.items.map((d) => d.status), ['cancelled', 'cancelled']);
-    assert.equal((await store.listDeliveries({ merchantId: a, endpointId: keep.id, status: 'pending', limit: 10 })).items.length, 2);
+    assert.deepEqual(
+      cancelled.items.map((d) => d.status),
+      ['cancelled', 'cancelled'],
+    );
+    assert.equal(
+      (await store.listDeliveries({ merchantId: a, endpointId: keep.id, status: 'pending', limit: 10 })).items.length,
+      2,
+    );
     const enabled = await store.updateEndpoint(a, ep.id, { disabled: false }, t0 + 3);
     assert.equal(enabled?.disabled, false);
     assert.equal(enabled?.disabledReason, null);
     const claimed = await claimAll(store, t0 + 10);
-    assert.deepEqual(new Set(claimed.map((c) => c.endpointId)), new Set([keep.id]), 'cancelled deliveries stay cancelled');
+    assert.deepEqual(
+      new Set(claimed.map((c) => c.endpointId)),
+      new Set([keep.id]),
+      'cancelled deliveries stay cancelled',
+    );
   });
 
   test('endpoints: delete cancels pending deliveries and hides the endpoint', async (store) => {
@@ -148,7 +210,10 @@ export function accountCases(test: Case): void {
     assert.equal(await store.getEndpoint(a, ep.id), null);
     assert.equal(await store.updateEndpoint(a, ep.id, { description: 'x' }, t0 + 3), null);
     const ds = await store.listDeliveries({ merchantId: a, endpointId: ep.id, limit: 10 });
-    assert.deepEqual(ds.items.map((d) => d.status), ['cancelled']);
+    assert.deepEqual(
+      ds.items.map((d) => d.status),
+      ['cancelled'],
+    );
     assert.deepEqual(await store.claimDue({ now: t0 + 10, limit: 10, leaseMs: 1000, owner: 'o' }), []);
   });
 
@@ -160,7 +225,11 @@ export function accountCases(test: Case): void {
     const ep = await newEndpoint(store, a, { now: t0, secret: first });
     assert.deepEqual(await store.getSigningSecrets(ep.id, t0), [{ secret: first, createdAt: t0, expiresAt: null }]);
     const second = secret();
-    assert.equal(await store.rotateSecret(b, ep.id, secret(), t0 + 10, t0 + 1000), false, "another merchant's endpoint");
+    assert.equal(
+      await store.rotateSecret(b, ep.id, secret(), t0 + 10, t0 + 1000),
+      false,
+      "another merchant's endpoint",
+    );
     assert.equal(await store.rotateSecret(a, newId('ep'), secret(), t0 + 10, t0 + 1000), false);
     assert.equal(await store.rotateSecret(a, ep.id, second, t0 + 10, t0 + 1000), true);
     assert.deepEqual(await store.getSigningSecrets(ep.id, t0 + 20), [
@@ -169,16 +238,28 @@ export function accountCases(test: Case): void {
     ]);
     const third = secret();
     assert.equal(await store.rotateSecret(a, ep.id, third, t0 + 30, t0 + 2000), true);
-    assert.deepEqual((await store.getSigningSecrets(ep.id, t0 + 40)).map((s) => s.secret), [third, second, first]);
-    assert.deepEqual((await store.getSigningSecrets(ep.id, t0 + 1000)).map((s) => s.secret), [third, second], 'expired at its expiry time');
-    assert.deepEqual((await store.getSigningSecrets(ep.id, t0 + 5000)).map((s) => s.secret), [third]);
+    assert.deepEqual(
+      (await store.getSigningSecrets(ep.id, t0 + 40)).map((s) => s.secret),
+      [third, second, first],
+    );
+    assert.deepEqual(
+      (await store.getSigningSecrets(ep.id, t0 + 1000)).map((s) => s.secret),
+      [third, second],
+      'expired at its expiry time',
+    );
+    assert.deepEqual(
+      (await store.getSigningSecrets(ep.id, t0 + 5000)).map((s) => s.secret),
+      [third],
+    );
   });
 
   test('secrets: concurrent rotations leave exactly one current secret', async (store) => {
     const a = await newMerchant(store);
     const t0 = Date.now();
     const ep = await newEndpoint(store, a, { now: t0 });
-    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => store.rotateSecret(a, ep.id, secret(), t0 + 1 + i, t0 + 100_000)));
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => store.rotateSecret(a, ep.id, secret(), t0 + 1 + i, t0 + 100_000)),
+    );
     assert.deepEqual(results, Array(8).fill(true));
     const signing = await store.getSigningSecrets(ep.id, t0 + 50);
     assert.equal(signing.length, 9);

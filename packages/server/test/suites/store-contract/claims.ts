@@ -2,18 +2,35 @@
 import assert from 'node:assert/strict';
 import type { EndpointId, EventId } from '../../../src/ids.js';
 import type { Case } from './fixtures.js';
-import { claimAll, newEndpoint, newEvent, newMerchant, resultFor, sorted } from './fixtures.js';
+import { claimAll, newEndpoint, newEvent, newMerchant, resultFor } from './fixtures.js';
 
 export function claimCases(test: Case): void {
   test('claimDue: only due deliveries, oldest first, up to the limit, with everything a send needs', async (store) => {
     const a = await newMerchant(store);
     const t0 = Date.now();
-    const ep = await newEndpoint(store, a, { url: 'https://r.test/a', headers: { 'x-a': '1' }, format: 'foloosi', timeoutMs: 3000 });
-    const events = [newEvent(a, 'order.success', t0 + 30, null, { i: 3 }), newEvent(a, 'order.success', t0 + 10, null, { i: 1 }), newEvent(a, 'order.success', t0 + 20, null, { i: 2 }), newEvent(a, 'order.success', t0 + 5000)];
+    const ep = await newEndpoint(store, a, {
+      url: 'https://r.test/a',
+      headers: { 'x-a': '1' },
+      format: 'foloosi',
+      timeoutMs: 3000,
+    });
+    const events = [
+      newEvent(a, 'order.success', t0 + 30, null, { i: 3 }),
+      newEvent(a, 'order.success', t0 + 10, null, { i: 1 }),
+      newEvent(a, 'order.success', t0 + 20, null, { i: 2 }),
+      newEvent(a, 'order.success', t0 + 5000),
+    ];
     await store.appendEvents(events);
-    assert.deepEqual(await store.claimDue({ now: t0 + 5, limit: 10, leaseMs: 1000, owner: 'w' }), [], 'nothing is due yet');
+    assert.deepEqual(
+      await store.claimDue({ now: t0 + 5, limit: 10, leaseMs: 1000, owner: 'w' }),
+      [],
+      'nothing is due yet',
+    );
     const two = await store.claimDue({ now: t0 + 100, limit: 2, leaseMs: 1000, owner: 'w' });
-    assert.deepEqual(two.map((c) => c.eventId), [events[1].id, events[2].id]);
+    assert.deepEqual(
+      two.map((c) => c.eventId),
+      [events[1].id, events[2].id],
+    );
     const c = two[0];
     assert.equal(c.eventType, 'order.success');
     assert.equal(c.eventCreatedAt, t0 + 10);
@@ -28,7 +45,11 @@ export function claimCases(test: Case): void {
     assert.equal(c.timeoutMs, 3000);
     assert.ok(c.id.startsWith('del_'));
     const rest = await store.claimDue({ now: t0 + 100, limit: 10, leaseMs: 1000, owner: 'w' });
-    assert.deepEqual(rest.map((x) => x.eventId), [events[0].id], 'the future one is not due');
+    assert.deepEqual(
+      rest.map((x) => x.eventId),
+      [events[0].id],
+      'the future one is not due',
+    );
   });
 
   test('claimDue: a claim is held until its lease ends, then any owner may take it', async (store) => {
@@ -54,10 +75,19 @@ export function claimCases(test: Case): void {
     const busy = await newEndpoint(store, a);
     const idle = await newEndpoint(store, a);
     await store.appendEvents([newEvent(a, 'x.y', t0), newEvent(a, 'x.y', t0 + 1)]);
-    const got = await store.claimDue({ now: t0 + 10, limit: 10, leaseMs: 1000, owner: 'w', excludeEndpoints: [busy.id] });
+    const got = await store.claimDue({
+      now: t0 + 10,
+      limit: 10,
+      leaseMs: 1000,
+      owner: 'w',
+      excludeEndpoints: [busy.id],
+    });
     assert.equal(got.length, 2);
     assert.deepEqual(new Set(got.map((c) => c.endpointId)), new Set([idle.id]));
-    assert.equal((await store.claimDue({ now: t0 + 10, limit: 10, leaseMs: 1000, owner: 'w', excludeEndpoints: [] })).length, 2);
+    assert.equal(
+      (await store.claimDue({ now: t0 + 10, limit: 10, leaseMs: 1000, owner: 'w', excludeEndpoints: [] })).length,
+      2,
+    );
   });
 
   test('claimDue: deliveries of a disabled endpoint are not claimed until it is enabled again', async (store) => {
@@ -70,9 +100,16 @@ export function claimCases(test: Case): void {
     assert.equal(d.status, 'cancelled');
     const retried = await store.retryDelivery(a, d.id, t0 + 2);
     assert.equal(retried?.status, 'pending', 'a manual retry reopens it');
-    assert.deepEqual(await store.claimDue({ now: t0 + 10, limit: 10, leaseMs: 1000, owner: 'w' }), [], 'but a disabled endpoint gets nothing');
+    assert.deepEqual(
+      await store.claimDue({ now: t0 + 10, limit: 10, leaseMs: 1000, owner: 'w' }),
+      [],
+      'but a disabled endpoint gets nothing',
+    );
     await store.updateEndpoint(a, ep.id, { disabled: false }, t0 + 3);
-    assert.deepEqual((await store.claimDue({ now: t0 + 10, limit: 10, leaseMs: 1000, owner: 'w' })).map((c) => c.id), [d.id]);
+    assert.deepEqual(
+      (await store.claimDue({ now: t0 + 10, limit: 10, leaseMs: 1000, owner: 'w' })).map((c) => c.id),
+      [d.id],
+    );
   });
 
   test('claimDue: concurrent claimers never get the same delivery', async (store) => {
@@ -80,8 +117,11 @@ export function claimCases(test: Case): void {
     const t0 = Date.now();
     for (let i = 0; i < 3; i++) await newEndpoint(store, a);
     await store.appendEvents(Array.from({ length: 100 }, (_, i) => newEvent(a, 'x.y', t0 + i)));
-    const batches = await Promise.all(Array.from({ length: 24 }, (_, i) =>
-      store.claimDue({ now: t0 + 1000, limit: 10, leaseMs: 60_000, owner: `w${i}` })));
+    const batches = await Promise.all(
+      Array.from({ length: 24 }, (_, i) =>
+        store.claimDue({ now: t0 + 1000, limit: 10, leaseMs: 60_000, owner: `w${i}` }),
+      ),
+    );
     const ids = batches.flat().map((c) => c.id);
     assert.equal(new Set(ids).size, ids.length, 'no delivery was handed to two claimers');
     const rest = await claimAll(store, t0 + 1000, 'last');
@@ -101,7 +141,10 @@ export function claimCases(test: Case): void {
     await store.releaseClaims('mine', []);
     const later = Date.now() + 1;
     const again = await store.claimDue({ now: later, limit: 10, leaseMs: 1000, owner: 'next' });
-    assert.deepEqual(again.map((c) => c.id), [mine.id]);
+    assert.deepEqual(
+      again.map((c) => c.id),
+      [mine.id],
+    );
     assert.equal(again[0].attempts, 0, 'a release is not an attempt');
   });
 
@@ -110,16 +153,28 @@ export function claimCases(test: Case): void {
     const t0 = Date.now();
     const dead = await newEndpoint(store, a, { eventTypes: ['dead.*'] });
     const live = await newEndpoint(store, a, { eventTypes: ['live.*'] });
-    await store.appendEvents([newEvent(a, 'dead.x', t0), newEvent(a, 'dead.x', t0 + 1), newEvent(a, 'dead.x', t0 + 2), newEvent(a, 'live.x', t0 + 3)]);
+    await store.appendEvents([
+      newEvent(a, 'dead.x', t0),
+      newEvent(a, 'dead.x', t0 + 1),
+      newEvent(a, 'dead.x', t0 + 2),
+      newEvent(a, 'live.x', t0 + 3),
+    ]);
     const [inFlight] = await store.claimDue({ now: t0 + 10, limit: 1, leaseMs: 600_000, owner: 'w' });
     assert.equal(inFlight.endpointId, dead.id);
     const until = t0 + 60_000;
     assert.equal(await store.deferEndpoint(dead.id, until), 2);
     const now = await store.claimDue({ now: t0 + 10, limit: 10, leaseMs: 600_000, owner: 'x' });
-    assert.deepEqual(now.map((c) => c.endpointId), [live.id], 'only the other endpoint is due now');
+    assert.deepEqual(
+      now.map((c) => c.endpointId),
+      [live.id],
+      'only the other endpoint is due now',
+    );
     const later = await store.claimDue({ now: until, limit: 10, leaseMs: 1000, owner: 'y' });
     assert.equal(later.length, 2, 'the deferred ones are due at until');
-    assert.ok(later.every((c) => c.endpointId === dead.id && c.attempts === 0), 'a deferral is not an attempt');
+    assert.ok(
+      later.every((c) => c.endpointId === dead.id && c.attempts === 0),
+      'a deferral is not an attempt',
+    );
     assert.equal(await store.deferEndpoint(dead.id, until - 1), 0, 'never brought forward');
   });
 
@@ -146,7 +201,10 @@ export function claimCases(test: Case): void {
     const events = Array.from({ length: 4 }, (_, i) => newEvent(a, i % 2 ? 'order.success' : 'refund.done', t0 + i));
     await store.appendEvents(events);
     await store.appendEvents([newEvent(b, 'order.success', t0 + 50)]);
-    const page = async (f: { endpointId?: EndpointId; eventId?: EventId; status?: 'pending' | 'succeeded' }, limit: number) => {
+    const page = async (
+      f: { endpointId?: EndpointId; eventId?: EventId; status?: 'pending' | 'succeeded' },
+      limit: number,
+    ) => {
       const out: string[] = [];
       let cursor: string | null = null;
       do {

@@ -36,19 +36,37 @@ export function eventCases(test: Case): void {
       newEvent(a, 'order.successful', t0 + 4),
     ];
     const out = await store.appendEvents(events);
-    assert.deepEqual(out.map((r) => r.created), [true, true, true, true, true]);
-    assert.deepEqual(out.map((r) => r.event), events);
-    assert.deepEqual(out.map((r) => r.deliveries), [3, 3, 3, 2, 2]);
+    assert.deepEqual(
+      out.map((r) => r.created),
+      [true, true, true, true, true],
+    );
+    assert.deepEqual(
+      out.map((r) => r.event),
+      events,
+    );
+    assert.deepEqual(
+      out.map((r) => r.deliveries),
+      [3, 3, 3, 2, 2],
+    );
     const endpointsOf = async (eventId: EventId) =>
       sorted((await store.listDeliveries({ merchantId: a, eventId, limit: 50 })).items.map((d) => d.endpointId));
     assert.deepEqual(await endpointsOf(events[0].id), sorted([all.id, exact.id, star.id]));
     assert.deepEqual(await endpointsOf(events[1].id), sorted([all.id, prefix.id, star.id]));
     assert.deepEqual(await endpointsOf(events[2].id), sorted([all.id, prefix.id, star.id]));
-    assert.deepEqual(await endpointsOf(events[3].id), sorted([all.id, star.id]), '`transaction.*` does not match `transaction`');
+    assert.deepEqual(
+      await endpointsOf(events[3].id),
+      sorted([all.id, star.id]),
+      '`transaction.*` does not match `transaction`',
+    );
     assert.deepEqual(await endpointsOf(events[4].id), sorted([all.id, star.id]));
     assert.equal((await store.listDeliveries({ merchantId: a, endpointId: none.id, limit: 50 })).items.length, 0);
-    assert.equal((await store.listDeliveries({ merchantId: b, limit: 50 })).items.length, 0, "another merchant's endpoints get nothing");
-    const d = (await store.listDeliveries({ merchantId: a, eventId: events[0].id, endpointId: exact.id, limit: 1 })).items[0];
+    assert.equal(
+      (await store.listDeliveries({ merchantId: b, limit: 50 })).items.length,
+      0,
+      "another merchant's endpoints get nothing",
+    );
+    const d = (await store.listDeliveries({ merchantId: a, eventId: events[0].id, endpointId: exact.id, limit: 1 }))
+      .items[0];
     assert.equal(d.status, 'pending');
     assert.equal(d.attempts, 0);
     assert.equal(d.eventType, 'order.success');
@@ -71,7 +89,10 @@ export function eventCases(test: Case): void {
     const [r] = await store.appendEvents([newEvent(a, 'order.success', t0 + 1)]);
     assert.equal(r.deliveries, 1);
     const ds = await store.listDeliveries({ merchantId: a, eventId: r.event.id, limit: 10 });
-    assert.deepEqual(ds.items.map((d) => d.endpointId), [live.id]);
+    assert.deepEqual(
+      ds.items.map((d) => d.endpointId),
+      [live.id],
+    );
     const [none] = await store.appendEvents([newEvent(await newMerchant(store), 'order.success', t0 + 2)]);
     assert.equal(none.created, true);
     assert.equal(none.deliveries, 0, 'a merchant without endpoints still stores the event');
@@ -90,11 +111,22 @@ export function eventCases(test: Case): void {
     assert.equal(r2.deliveries, 0);
     assert.deepEqual(r2.event, first);
     const x = newEvent(a, 'order.cancel', t0 + 2, 'key-2');
-    const batch = await store.appendEvents([x, newEvent(a, 'order.cancel', t0 + 3, 'key-2'), newEvent(a, 'order.cancel', t0 + 4, null), newEvent(a, 'order.cancel', t0 + 5, 'key-1')]);
-    assert.deepEqual(batch.map((r) => r.created), [true, false, true, false]);
+    const batch = await store.appendEvents([
+      x,
+      newEvent(a, 'order.cancel', t0 + 3, 'key-2'),
+      newEvent(a, 'order.cancel', t0 + 4, null),
+      newEvent(a, 'order.cancel', t0 + 5, 'key-1'),
+    ]);
+    assert.deepEqual(
+      batch.map((r) => r.created),
+      [true, false, true, false],
+    );
     assert.deepEqual(batch[1].event, x, 'a repeat within the batch returns the batch’s first');
     assert.deepEqual(batch[3].event, first);
-    assert.deepEqual(batch.map((r) => r.deliveries), [1, 0, 1, 0]);
+    assert.deepEqual(
+      batch.map((r) => r.deliveries),
+      [1, 0, 1, 0],
+    );
     const [other] = await store.appendEvents([newEvent(b, 'order.success', t0 + 6, 'key-1')]);
     assert.equal(other.created, true, 'keys are per merchant');
     assert.equal((await store.listDeliveries({ merchantId: a, limit: 50 })).items.length, 3);
@@ -105,7 +137,9 @@ export function eventCases(test: Case): void {
     const a = await newMerchant(store);
     await newEndpoint(store, a);
     const t0 = Date.now();
-    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => store.appendEvents([newEvent(a, 'order.success', t0 + i, 'same')])));
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => store.appendEvents([newEvent(a, 'order.success', t0 + i, 'same')])),
+    );
     const created = results.filter(([r]) => r.created);
     assert.equal(created.length, 1);
     const winner = created[0][0].event;
@@ -116,7 +150,11 @@ export function eventCases(test: Case): void {
   test('getEvent: returns data and body exactly, scoped to the merchant', async (store) => {
     const a = await newMerchant(store);
     const b = await newMerchant(store);
-    const e = newEvent(a, 'order.success', Date.now(), 'k', { amount: 10000, currency: 'AED', nested: { ü: 'é', list: [1, 2.5, null] } });
+    const e = newEvent(a, 'order.success', Date.now(), 'k', {
+      amount: 10000,
+      currency: 'AED',
+      nested: { ü: 'é', list: [1, 2.5, null] },
+    });
     await store.appendEvents([e]);
     assert.deepEqual(await store.getEvent(a, e.id), e);
     assert.equal(await store.getEvent(b, e.id), null);
@@ -127,7 +165,15 @@ export function eventCases(test: Case): void {
     const a = await newMerchant(store);
     const b = await newMerchant(store);
     const t0 = Date.now();
-    const types = ['order.success', 'transaction.success', 'order.cancel', 'transaction.failed', 'transaction.card.x', 'transactions.y', 'order.success'];
+    const types = [
+      'order.success',
+      'transaction.success',
+      'order.cancel',
+      'transaction.failed',
+      'transaction.card.x',
+      'transactions.y',
+      'order.success',
+    ];
     const events = types.map((type, i) => newEvent(a, type, t0 + i));
     await store.appendEvents(events);
     await store.appendEvents([newEvent(b, 'order.success', t0)]);
@@ -139,30 +185,61 @@ export function eventCases(test: Case): void {
     const first = await store.listEvents({ merchantId: a, limit: 7 });
     assert.equal(first.nextCursor, null, 'an exactly full last page has no next cursor');
     assert.deepEqual(await allEvents(store, { merchantId: a, order: 'asc', afterId: ids[2] }, 2), ids.slice(3));
-    assert.deepEqual(await allEvents(store, { merchantId: a, order: 'desc', beforeId: ids[4] }, 2), ids.slice(0, 4).reverse());
-    assert.deepEqual(await allEvents(store, { merchantId: a, order: 'asc', afterId: ids[1], beforeId: ids[5] }, 2), ids.slice(2, 5));
-    assert.deepEqual(await allEvents(store, { merchantId: a, order: 'desc', afterId: ids[1], beforeId: ids[5] }, 2), ids.slice(2, 5).reverse());
+    assert.deepEqual(
+      await allEvents(store, { merchantId: a, order: 'desc', beforeId: ids[4] }, 2),
+      ids.slice(0, 4).reverse(),
+    );
+    assert.deepEqual(
+      await allEvents(store, { merchantId: a, order: 'asc', afterId: ids[1], beforeId: ids[5] }, 2),
+      ids.slice(2, 5),
+    );
+    assert.deepEqual(
+      await allEvents(store, { merchantId: a, order: 'desc', afterId: ids[1], beforeId: ids[5] }, 2),
+      ids.slice(2, 5).reverse(),
+    );
     const pick = (...i: number[]) => i.map((n) => ids[n]);
     assert.deepEqual(await allEvents(store, { merchantId: a, order: 'asc', types: ['order.success'] }, 1), pick(0, 6));
-    assert.deepEqual(await allEvents(store, { merchantId: a, order: 'asc', types: ['transaction.*'] }, 2), pick(1, 3, 4));
-    assert.deepEqual(await allEvents(store, { merchantId: a, order: 'asc', types: ['order.cancel', 'transaction.*'] }, 10), pick(1, 2, 3, 4));
-    assert.deepEqual(await allEvents(store, { merchantId: a, order: 'desc', types: ['transaction.*'], afterId: ids[1] }, 10), pick(4, 3));
+    assert.deepEqual(
+      await allEvents(store, { merchantId: a, order: 'asc', types: ['transaction.*'] }, 2),
+      pick(1, 3, 4),
+    );
+    assert.deepEqual(
+      await allEvents(store, { merchantId: a, order: 'asc', types: ['order.cancel', 'transaction.*'] }, 10),
+      pick(1, 2, 3, 4),
+    );
+    assert.deepEqual(
+      await allEvents(store, { merchantId: a, order: 'desc', types: ['transaction.*'], afterId: ids[1] }, 10),
+      pick(4, 3),
+    );
     assert.deepEqual(await allEvents(store, { merchantId: a, types: ['nothing.here'] }, 10), []);
-    assert.deepEqual(await allEvents(store, { merchantId: a, types: [] }, 10), [...ids].reverse(), 'an empty type list filters nothing');
+    assert.deepEqual(
+      await allEvents(store, { merchantId: a, types: [] }, 10),
+      [...ids].reverse(),
+      'an empty type list filters nothing',
+    );
   });
 
   test('listEvents: a `*` in the type filter matches every type, alone or beside other names', async (store) => {
     const a = await newMerchant(store);
     const t0 = Date.now();
-    const events = ['order.success', 'transaction.failed', 'transaction', 'refund.card.x'].map((type, i) => newEvent(a, type, t0 + i));
+    const events = ['order.success', 'transaction.failed', 'transaction', 'refund.card.x'].map((type, i) =>
+      newEvent(a, type, t0 + i),
+    );
     await store.appendEvents(events);
     await store.appendEvents([newEvent(await newMerchant(store), 'order.success', t0)]);
     const ids = events.map((e) => e.id);
     assert.deepEqual(await allEvents(store, { merchantId: a, order: 'asc', types: ['*'] }, 3), ids);
     assert.deepEqual(await allEvents(store, { merchantId: a, order: 'desc', types: ['*'] }, 3), [...ids].reverse());
     assert.deepEqual(await allEvents(store, { merchantId: a, order: 'asc', types: ['nothing.here', '*'] }, 10), ids);
-    assert.deepEqual(await allEvents(store, { merchantId: a, order: 'asc', types: ['*'], afterId: ids[1] }, 10), ids.slice(2));
-    assert.deepEqual(await allEvents(store, { merchantId: a, order: 'asc', types: ['order.*'] }, 10), [ids[0]], 'only a whole `*` is every type');
+    assert.deepEqual(
+      await allEvents(store, { merchantId: a, order: 'asc', types: ['*'], afterId: ids[1] }, 10),
+      ids.slice(2),
+    );
+    assert.deepEqual(
+      await allEvents(store, { merchantId: a, order: 'asc', types: ['order.*'] }, 10),
+      [ids[0]],
+      'only a whole `*` is every type',
+    );
   });
 
   test('pruneEvents: removes old events whose deliveries are all finished, with their deliveries and attempts', async (store) => {
@@ -179,8 +256,13 @@ export function eventCases(test: Case): void {
     assert.equal(claimed.length, 4);
     const doneIds = new Set([...oldDone, recentDone].map((e) => e.id));
     const finished = claimed.filter((c) => doneIds.has(c.eventId));
-    await store.recordResults(finished.map((c) => resultFor(c, 'w', 'succeeded', { startedAt: c.eventCreatedAt + 10 })));
-    await store.releaseClaims('w', claimed.filter((c) => !doneIds.has(c.eventId)).map((c) => c.id));
+    await store.recordResults(
+      finished.map((c) => resultFor(c, 'w', 'succeeded', { startedAt: c.eventCreatedAt + 10 })),
+    );
+    await store.releaseClaims(
+      'w',
+      claimed.filter((c) => !doneIds.has(c.eventId)).map((c) => c.id),
+    );
     const before = now - 86_400_000;
     assert.equal(await store.pruneEvents(before, 1), 1, 'the limit is honoured');
     assert.equal(await store.pruneEvents(before, 100), 2);
@@ -211,7 +293,9 @@ export function eventCases(test: Case): void {
     assert.ok(await store.retryDelivery(a, d.id, Date.now()));
     await second.fired;
     let calls = 0;
-    const unsubscribe = store.onDue(() => { calls++; });
+    const unsubscribe = store.onDue(() => {
+      calls++;
+    });
     assert.equal(typeof unsubscribe, 'function');
     unsubscribe();
     const third = nextDue(store);

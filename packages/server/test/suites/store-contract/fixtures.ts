@@ -7,7 +7,14 @@ import type { TestContext } from 'node:test';
 import { buildEnvelope } from '../../../src/store/envelope.js';
 import { newId, type MerchantId } from '../../../src/ids.js';
 import type { SecretsAccess } from './secrets.js';
-import type { AttemptResult, ClaimedDelivery, Endpoint, NewEndpoint, NewEvent, Store } from '../../../src/store/types.js';
+import type {
+  AttemptResult,
+  ClaimedDelivery,
+  Endpoint,
+  NewEndpoint,
+  NewEvent,
+  Store,
+} from '../../../src/store/types.js';
 
 export interface ContractOptions {
   /** Shown in the suite's name (`sqlite`, `postgres`). */
@@ -25,7 +32,10 @@ export type Case = (name: string, fn: (store: Store, t: TestContext) => Promise<
 
 export async function newMerchant(store: Store, name = 'Shop', createdAt = Date.now()): Promise<MerchantId> {
   const id = newId('mer', createdAt);
-  await store.createMerchant({ id, name, createdAt }, { id: newId('key', createdAt), hash: randomHash(), prefix: 'sk_test' });
+  await store.createMerchant(
+    { id, name, createdAt },
+    { id: newId('key', createdAt), hash: randomHash(), prefix: 'sk_test' },
+  );
   return id;
 }
 
@@ -37,33 +47,80 @@ export function secret(): string {
   return `whsec_${randomBytes(32).toString('base64')}`;
 }
 
-export async function newEndpoint(store: Store, merchantId: MerchantId, over: Partial<NewEndpoint> = {}): Promise<Endpoint> {
+export async function newEndpoint(
+  store: Store,
+  merchantId: MerchantId,
+  over: Partial<NewEndpoint> = {},
+): Promise<Endpoint> {
   const now = over.now ?? Date.now();
   return store.createEndpoint({
-    id: newId('ep', now), merchantId, url: 'https://receiver.test/hooks', description: '', eventTypes: null,
-    disabled: false, headers: {}, format: 'standard', timeoutMs: null, secret: secret(), now, ...over,
+    id: newId('ep', now),
+    merchantId,
+    url: 'https://receiver.test/hooks',
+    description: '',
+    eventTypes: null,
+    disabled: false,
+    headers: {},
+    format: 'standard',
+    timeoutMs: null,
+    secret: secret(),
+    now,
+    ...over,
   });
 }
 
-export function newEvent(merchantId: MerchantId, type: string, createdAt: number, idempotencyKey: string | null = null, data: object = { n: 1 }): NewEvent {
+export function newEvent(
+  merchantId: MerchantId,
+  type: string,
+  createdAt: number,
+  idempotencyKey: string | null = null,
+  data: object = { n: 1 },
+): NewEvent {
   const id = newId('evt', createdAt);
   const json = JSON.stringify(data);
-  return { id, merchantId, type, data: json, body: buildEnvelope(id, type, createdAt, json), idempotencyKey, createdAt };
+  return {
+    id,
+    merchantId,
+    type,
+    data: json,
+    body: buildEnvelope(id, type, createdAt, json),
+    idempotencyKey,
+    createdAt,
+  };
 }
 
 /** The outcome of sending `d` once, as a dispatcher would report it. */
-export function resultFor(d: Pick<ClaimedDelivery, 'id' | 'attempts'>, owner: string, outcome: AttemptResult['outcome'], over: Partial<AttemptResult> = {}): AttemptResult {
+export function resultFor(
+  d: Pick<ClaimedDelivery, 'id' | 'attempts'>,
+  owner: string,
+  outcome: AttemptResult['outcome'],
+  over: Partial<AttemptResult> = {},
+): AttemptResult {
   const startedAt = over.startedAt ?? Date.now();
   return {
-    attemptId: newId('att', startedAt), deliveryId: d.id, owner, attemptNo: d.attempts + 1, startedAt, durationMs: 12,
-    statusCode: outcome === 'succeeded' ? 200 : 500, responseBody: outcome === 'succeeded' ? 'ok' : 'boom',
-    errorClass: outcome === 'succeeded' ? null : 'http_status', errorMessage: outcome === 'succeeded' ? null : 'HTTP 500',
-    outcome, nextAttemptAt: outcome === 'retry' ? startedAt + 5_000 : null, ...over,
+    attemptId: newId('att', startedAt),
+    deliveryId: d.id,
+    owner,
+    attemptNo: d.attempts + 1,
+    startedAt,
+    durationMs: 12,
+    statusCode: outcome === 'succeeded' ? 200 : 500,
+    responseBody: outcome === 'succeeded' ? 'ok' : 'boom',
+    errorClass: outcome === 'succeeded' ? null : 'http_status',
+    errorMessage: outcome === 'succeeded' ? null : 'HTTP 500',
+    outcome,
+    nextAttemptAt: outcome === 'retry' ? startedAt + 5_000 : null,
+    ...over,
   };
 }
 
 /** Claims everything due at `now` (in batches), for tests that need a delivery out of the way. */
-export async function claimAll(store: Store, now: number, owner = 'sweeper', leaseMs = 60_000): Promise<ClaimedDelivery[]> {
+export async function claimAll(
+  store: Store,
+  now: number,
+  owner = 'sweeper',
+  leaseMs = 60_000,
+): Promise<ClaimedDelivery[]> {
   const out: ClaimedDelivery[] = [];
   for (;;) {
     const batch = await store.claimDue({ now, limit: 100, leaseMs, owner });
@@ -76,9 +133,19 @@ export async function claimAll(store: Store, now: number, owner = 'sweeper', lea
 export function nextDue(store: Store, ms = 5_000): { fired: Promise<void>; stop: () => void } {
   let stop = () => {};
   const fired = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => { unsubscribe(); reject(new Error(`onDue did not fire within ${ms} ms`)); }, ms);
-    const unsubscribe = store.onDue(() => { clearTimeout(timer); unsubscribe(); resolve(); });
-    stop = () => { clearTimeout(timer); unsubscribe(); };
+    const timer = setTimeout(() => {
+      unsubscribe();
+      reject(new Error(`onDue did not fire within ${ms} ms`));
+    }, ms);
+    const unsubscribe = store.onDue(() => {
+      clearTimeout(timer);
+      unsubscribe();
+      resolve();
+    });
+    stop = () => {
+      clearTimeout(timer);
+      unsubscribe();
+    };
   });
   return { fired, stop };
 }

@@ -14,12 +14,16 @@ async function newKey(store: Store, merchantId: string, name: string, scopes: ('
 }
 
 async function quotaError(p: Promise<unknown>): Promise<unknown> {
-  try { await p; } catch (err) { return isPayhookError(err) ? { code: err.code, details: err.details } : err; }
+  try {
+    await p;
+  } catch (err) {
+    return isPayhookError(err) ? { code: err.code, details: err.details } : err;
+  }
   return 'created';
 }
 
 export function keyCases(test: Case): void {
-  test('keys: list the merchant\'s live keys newest first, with name, scopes and last use', async (store) => {
+  test("keys: list the merchant's live keys newest first, with name, scopes and last use", async (store) => {
     const a = await newMerchant(store);
     const b = await newMerchant(store);
     const t0 = Date.now();
@@ -33,11 +37,26 @@ export function keyCases(test: Case): void {
       seen.push(...page.items);
       cursor = page.nextCursor;
     } while (cursor !== null);
-    assert.deepEqual(seen.map((k) => k.name), ['deploy', 'ci', 'default'], 'newest first, the first key last');
-    assert.deepEqual(seen[1], { id: ci.id, merchantId: a, prefix: 'sk_Test', name: 'ci', scopes: ['read'], createdAt: t0 + 1, lastUsedAt: null });
+    assert.deepEqual(
+      seen.map((k) => k.name),
+      ['deploy', 'ci', 'default'],
+      'newest first, the first key last',
+    );
+    assert.deepEqual(seen[1], {
+      id: ci.id,
+      merchantId: a,
+      prefix: 'sk_Test',
+      name: 'ci',
+      scopes: ['read'],
+      createdAt: t0 + 1,
+      lastUsedAt: null,
+    });
     assert.deepEqual(seen[0].scopes, ['read', 'write']);
     assert.equal(seen[0].id, deploy.id);
-    assert.ok(seen.every((k) => k.merchantId === a), 'only the merchant\'s own keys');
+    assert.ok(
+      seen.every((k) => k.merchantId === a),
+      "only the merchant's own keys",
+    );
     assert.ok(!('hash' in seen[0]), 'a listed key carries no hash');
   });
 
@@ -52,7 +71,10 @@ export function keyCases(test: Case): void {
     assert.equal(await store.revokeApiKey(a, k.id, t0 + 2), k.hash);
     assert.equal(await store.revokeApiKey(a, k.id, t0 + 3), null, 'revoked once');
     assert.equal(await store.findApiKey(k.hash), null);
-    assert.deepEqual((await store.listApiKeys(a, { limit: 10 })).items.map((x) => x.name), ['default']);
+    assert.deepEqual(
+      (await store.listApiKeys(a, { limit: 10 })).items.map((x) => x.name),
+      ['default'],
+    );
   });
 
   test('keys: last use moves forward only', async (store) => {
@@ -62,9 +84,16 @@ export function keyCases(test: Case): void {
     await store.touchApiKey(k.id, t0 + 60_000);
     assert.equal((await store.findApiKey(k.hash))?.lastUsedAt, t0 + 60_000);
     await store.touchApiKey(k.id, t0 + 1_000);
-    assert.equal((await store.findApiKey(k.hash))?.lastUsedAt, t0 + 60_000, 'an earlier time does not replace a later one');
+    assert.equal(
+      (await store.findApiKey(k.hash))?.lastUsedAt,
+      t0 + 60_000,
+      'an earlier time does not replace a later one',
+    );
     await store.touchApiKey(k.id, t0 + 120_000);
-    assert.equal((await store.listApiKeys(a, { limit: 10 })).items.find((x) => x.id === k.id)?.lastUsedAt, t0 + 120_000);
+    assert.equal(
+      (await store.listApiKeys(a, { limit: 10 })).items.find((x) => x.id === k.id)?.lastUsedAt,
+      t0 + 120_000,
+    );
   });
 
   test('endpoints: the quota counts live endpoints, not deleted ones, per merchant', async (store) => {
@@ -72,19 +101,35 @@ export function keyCases(test: Case): void {
     const b = await newMerchant(store);
     const first = await newEndpoint(store, a, { maxPerMerchant: 2 });
     await newEndpoint(store, a, { maxPerMerchant: 2 });
-    assert.deepEqual(await quotaError(newEndpoint(store, a, { maxPerMerchant: 2 })), { code: 'endpoint_quota_exceeded', details: { limit: 2, retry_after_seconds: 60 } });
+    assert.deepEqual(await quotaError(newEndpoint(store, a, { maxPerMerchant: 2 })), {
+      code: 'endpoint_quota_exceeded',
+      details: { limit: 2, retry_after_seconds: 60 },
+    });
     await newEndpoint(store, b, { maxPerMerchant: 2 });
     await newEndpoint(store, a, { disabled: true }); // no quota asked: not checked
     assert.equal((await store.listEndpoints(a, { limit: 10 })).items.length, 3);
-    assert.equal(await quotaError(newEndpoint(store, a, { maxPerMerchant: 4 })), 'created', 'disabled ones count, there is room for a fourth');
+    assert.equal(
+      await quotaError(newEndpoint(store, a, { maxPerMerchant: 4 })),
+      'created',
+      'disabled ones count, there is room for a fourth',
+    );
     assert.equal(await store.deleteEndpoint(a, first.id, Date.now()), true);
-    assert.equal(await quotaError(newEndpoint(store, a, { maxPerMerchant: 4 })), 'created', 'a deleted endpoint frees its place');
-    assert.equal((await quotaError(newEndpoint(store, a, { maxPerMerchant: 4 })) as { code: string }).code, 'endpoint_quota_exceeded');
+    assert.equal(
+      await quotaError(newEndpoint(store, a, { maxPerMerchant: 4 })),
+      'created',
+      'a deleted endpoint frees its place',
+    );
+    assert.equal(
+      ((await quotaError(newEndpoint(store, a, { maxPerMerchant: 4 }))) as { code: string }).code,
+      'endpoint_quota_exceeded',
+    );
   });
 
   test('endpoints: concurrent creations cannot both take the last place', async (store) => {
     const a = await newMerchant(store);
-    const results = await Promise.all(Array.from({ length: 8 }, () => quotaError(newEndpoint(store, a, { maxPerMerchant: 3 }))));
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () => quotaError(newEndpoint(store, a, { maxPerMerchant: 3 }))),
+    );
     assert.equal(results.filter((r) => r === 'created').length, 3);
     assert.equal((await store.listEndpoints(a, { limit: 10 })).items.length, 3);
   });

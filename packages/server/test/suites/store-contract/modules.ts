@@ -11,8 +11,20 @@ import type { Case } from './fixtures.js';
 import { newEndpoint, newEvent, newMerchant, nextDue, sorted } from './fixtures.js';
 
 const WIDGETS: ModuleMigrations = {
-  sqlite: [{ version: 9001, name: '9001_contract_widgets', sql: 'CREATE TABLE contract_widgets (id TEXT PRIMARY KEY, merchant_id TEXT NOT NULL, n INTEGER NOT NULL)' }],
-  postgres: [{ version: 9001, name: '9001_contract_widgets', sql: 'CREATE TABLE contract_widgets (id text PRIMARY KEY, merchant_id text NOT NULL, n integer NOT NULL)' }],
+  sqlite: [
+    {
+      version: 9001,
+      name: '9001_contract_widgets',
+      sql: 'CREATE TABLE contract_widgets (id TEXT PRIMARY KEY, merchant_id TEXT NOT NULL, n INTEGER NOT NULL)',
+    },
+  ],
+  postgres: [
+    {
+      version: 9001,
+      name: '9001_contract_widgets',
+      sql: 'CREATE TABLE contract_widgets (id text PRIMARY KEY, merchant_id text NOT NULL, n integer NOT NULL)',
+    },
+  ],
 };
 
 const STATEMENTS: ModuleStatements = {
@@ -30,7 +42,11 @@ const STATEMENTS: ModuleStatements = {
   },
 };
 
-interface Widget { id: string; merchant_id: string; n: number }
+interface Widget {
+  id: string;
+  merchant_id: string;
+  n: number;
+}
 
 async function widgets(store: Store): Promise<ModuleStore> {
   await store.migrate([WIDGETS]);
@@ -48,18 +64,26 @@ async function insertWidget(db: ModuleStore, id: string, merchantId: string): Pr
 }
 
 export function moduleCases(test: Case): void {
-  test('module port: migrations run once, in version order after the core\'s, recorded by version and name', async (store) => {
+  test("module port: migrations run once, in version order after the core's, recorded by version and name", async (store) => {
     const db = await widgets(store);
     await store.migrate([WIDGETS]);
-    const rows = db.dialect === 'sqlite'
-      ? db.all<{ version: number; name: string }>('widget_migrations')
-      : await db.all<{ version: number; name: string }>('widget_migrations', {}, { idempotent: true });
+    const rows =
+      db.dialect === 'sqlite'
+        ? db.all<{ version: number; name: string }>('widget_migrations')
+        : await db.all<{ version: number; name: string }>('widget_migrations', {}, { idempotent: true });
     const recorded = rows.map((r) => [Number(r.version), r.name] as const);
     // The core's migrations first (0001_init, then whatever the core has added since), in order, then the module's.
     assert.deepEqual(recorded[0], [1, '0001_init']);
     assert.deepEqual(recorded.at(-1), [9001, '9001_contract_widgets']);
-    assert.ok(recorded.slice(0, -1).every(([v, name]) => v < 9001 && name.startsWith(String(v).padStart(4, '0'))), JSON.stringify(recorded));
-    assert.deepEqual(recorded.map(([v]) => v), [...recorded.map(([v]) => v)].sort((a, b) => a - b), 'in version order');
+    assert.ok(
+      recorded.slice(0, -1).every(([v, name]) => v < 9001 && name.startsWith(String(v).padStart(4, '0'))),
+      JSON.stringify(recorded),
+    );
+    assert.deepEqual(
+      recorded.map(([v]) => v),
+      [...recorded.map(([v]) => v)].sort((a, b) => a - b),
+      'in version order',
+    );
     await insertWidget(db, 'w1', 'm');
     assert.equal((await getWidget(db, 'w1'))?.n, 0);
   });
@@ -77,11 +101,19 @@ export function moduleCases(test: Case): void {
 
   test('module port: a module runs its own statements and no others', async (store) => {
     const db = await widgets(store);
-    if (db.dialect === 'sqlite') assert.throws(() => db.get('settings_get', { key: 'x' }), /settings_get is not one of this module's/);
-    else await assert.rejects(async () => db.all('settings_get', { key: 'x' }, { idempotent: true }), /settings_get is not one of this module's/);
+    if (db.dialect === 'sqlite')
+      assert.throws(() => db.get('settings_get', { key: 'x' }), /settings_get is not one of this module's/);
+    else
+      await assert.rejects(
+        async () => db.all('settings_get', { key: 'x' }, { idempotent: true }),
+        /settings_get is not one of this module's/,
+      );
     const core = { sqlite: { settings_get: 'SELECT 1' }, postgres: { settings_get: 'SELECT 1' } };
     assert.throws(() => store.moduleStore(core), /settings_get has the name of a core statement/);
-    const changed = { sqlite: { ...STATEMENTS.sqlite, widget_get: 'SELECT 2' }, postgres: { ...STATEMENTS.postgres, widget_get: 'SELECT 2' } };
+    const changed = {
+      sqlite: { ...STATEMENTS.sqlite, widget_get: 'SELECT 2' },
+      postgres: { ...STATEMENTS.postgres, widget_get: 'SELECT 2' },
+    };
     assert.throws(() => store.moduleStore(changed), /widget_get is registered twice with different SQL/);
     // The same statements again (a module attached to this store once more) are the same handle's.
     const again = store.moduleStore(STATEMENTS);
@@ -89,7 +121,7 @@ export function moduleCases(test: Case): void {
     assert.equal((await getWidget(db, 'w1'))?.id, 'w1');
   });
 
-  test('module port: withOutbox commits the module\'s writes with the events it appends, fanned out like appendEvents', async (store) => {
+  test("module port: withOutbox commits the module's writes with the events it appends, fanned out like appendEvents", async (store) => {
     const db = await widgets(store);
     const a = await newMerchant(store);
     const all = await newEndpoint(store, a, { eventTypes: null });
@@ -99,33 +131,68 @@ export function moduleCases(test: Case): void {
     const events = [newEvent(a, 'order.success', t0), newEvent(a, 'transaction.success', t0 + 1)];
     const woken = nextDue(store);
     const id = newId('evt', t0);
-    const appended = db.dialect === 'sqlite'
-      ? db.withOutbox((tx) => { tx.run('widget_insert', { id, merchant_id: a, n: 1 }); return tx.appendEvents(events); })
-      : await db.withOutbox(async (tx) => { await tx.all('widget_insert', { id, merchant_id: a, n: 1 }); return tx.appendEvents(events); }, { idempotent: false });
-    assert.deepEqual(appended.map((r) => [r.created, r.deliveries]), [[true, 2], [true, 1]]);
-    assert.deepEqual(appended.map((r) => r.event), events);
+    const appended =
+      db.dialect === 'sqlite'
+        ? db.withOutbox((tx) => {
+            tx.run('widget_insert', { id, merchant_id: a, n: 1 });
+            return tx.appendEvents(events);
+          })
+        : await db.withOutbox(
+            async (tx) => {
+              await tx.all('widget_insert', { id, merchant_id: a, n: 1 });
+              return tx.appendEvents(events);
+            },
+            { idempotent: false },
+          );
+    assert.deepEqual(
+      appended.map((r) => [r.created, r.deliveries]),
+      [
+        [true, 2],
+        [true, 1],
+      ],
+    );
+    assert.deepEqual(
+      appended.map((r) => r.event),
+      events,
+    );
     await woken.fired;
     assert.equal((await getWidget(db, id))?.n, 1);
     assert.deepEqual((await store.getEvent(a, events[0].id))?.body, events[0].body);
-    const targets = sorted((await store.listDeliveries({ merchantId: a, eventId: events[0].id, limit: 10 })).items.map((d) => d.endpointId));
+    const targets = sorted(
+      (await store.listDeliveries({ merchantId: a, eventId: events[0].id, limit: 10 })).items.map((d) => d.endpointId),
+    );
     assert.deepEqual(targets, sorted([all.id, orders.id]));
     assert.equal((await store.listDeliveries({ merchantId: a, eventId: events[1].id, limit: 10 })).items.length, 1);
   });
 
-  test('module port: a throw inside withOutbox leaves neither the module\'s writes nor the events', async (store) => {
+  test("module port: a throw inside withOutbox leaves neither the module's writes nor the events", async (store) => {
     const db = await widgets(store);
     const a = await newMerchant(store);
     await newEndpoint(store, a);
     const e = newEvent(a, 'order.success', Date.now());
     const fail = new Error('injected failure');
     if (db.dialect === 'sqlite') {
-      assert.throws(() => db.withOutbox((tx) => { tx.run('widget_insert', { id: 'w1', merchant_id: a, n: 1 }); tx.appendEvents([e]); throw fail; }), /injected failure/);
+      assert.throws(
+        () =>
+          db.withOutbox((tx) => {
+            tx.run('widget_insert', { id: 'w1', merchant_id: a, n: 1 });
+            tx.appendEvents([e]);
+            throw fail;
+          }),
+        /injected failure/,
+      );
     } else {
-      await assert.rejects(db.withOutbox(async (tx) => {
-        await tx.all('widget_insert', { id: 'w1', merchant_id: a, n: 1 });
-        await tx.appendEvents([e]);
-        throw fail;
-      }, { idempotent: false }), /injected failure/);
+      await assert.rejects(
+        db.withOutbox(
+          async (tx) => {
+            await tx.all('widget_insert', { id: 'w1', merchant_id: a, n: 1 });
+            await tx.appendEvents([e]);
+            throw fail;
+          },
+          { idempotent: false },
+        ),
+        /injected failure/,
+      );
     }
     assert.equal(await getWidget(db, 'w1'), undefined);
     assert.equal(await store.getEvent(a, e.id), null);
@@ -139,9 +206,10 @@ export function moduleCases(test: Case): void {
     const t0 = Date.now();
     const [first] = await store.appendEvents([newEvent(a, 'order.success', t0, 'key-1')]);
     const again = newEvent(a, 'order.success', t0 + 1, 'key-1');
-    const [r] = db.dialect === 'sqlite'
-      ? db.withOutbox((tx) => tx.appendEvents([again]))
-      : await db.withOutbox((tx) => tx.appendEvents([again]), { idempotent: false });
+    const [r] =
+      db.dialect === 'sqlite'
+        ? db.withOutbox((tx) => tx.appendEvents([again]))
+        : await db.withOutbox((tx) => tx.appendEvents([again]), { idempotent: false });
     assert.deepEqual([r.created, r.deliveries, r.event.id], [false, 0, first.event.id]);
     assert.equal(await store.getEvent(a, again.id), null);
   });
@@ -152,19 +220,36 @@ export function moduleCases(test: Case): void {
     const runs = 20;
     if (db.dialect === 'sqlite') {
       // An async body would let other requests' statements into the transaction: it is refused, unapplied.
-      assert.throws(() => db.withOutbox((async (tx: { run: (n: string, p: object) => number }) => { tx.run('widget_set', { id: 'counter', n: 99 }); }) as never), /promise/i);
+      assert.throws(
+        () =>
+          db.withOutbox((async (tx: { run: (n: string, p: object) => number }) => {
+            tx.run('widget_set', { id: 'counter', n: 99 });
+          }) as never),
+        /promise/i,
+      );
       assert.equal((await getWidget(db, 'counter'))?.n, 0);
-      await Promise.all(Array.from({ length: runs }, async () => db.withOutbox((tx) => {
-        const w = tx.get<Widget>('widget_get', { id: 'counter' })!;
-        tx.run('widget_set', { id: 'counter', n: Number(w.n) + 1 });
-      })));
+      await Promise.all(
+        Array.from({ length: runs }, async () =>
+          db.withOutbox((tx) => {
+            const w = tx.get<Widget>('widget_get', { id: 'counter' })!;
+            tx.run('widget_set', { id: 'counter', n: Number(w.n) + 1 });
+          }),
+        ),
+      );
     } else {
       // Read, then write what was read plus one: without the lock, concurrent transactions lose updates.
-      await Promise.all(Array.from({ length: runs }, () => db.withOutbox(async (tx) => {
-        await tx.lock('contract-counter', 'counter');
-        const [w] = await tx.all<Widget>('widget_get', { id: 'counter' });
-        await tx.all('widget_set', { id: 'counter', n: Number(w.n) + 1 });
-      }, { idempotent: false })));
+      await Promise.all(
+        Array.from({ length: runs }, () =>
+          db.withOutbox(
+            async (tx) => {
+              await tx.lock('contract-counter', 'counter');
+              const [w] = await tx.all<Widget>('widget_get', { id: 'counter' });
+              await tx.all('widget_set', { id: 'counter', n: Number(w.n) + 1 });
+            },
+            { idempotent: false },
+          ),
+        ),
+      );
     }
     assert.equal(Number((await getWidget(db, 'counter'))?.n), runs);
   });

@@ -14,8 +14,21 @@ export function resultCases(test: Case): void {
     const retryAt = t0 + 20_000;
     const results = [
       resultFor(ok, 'w', 'succeeded', { startedAt: t0 + 11, durationMs: 40, responseBody: 'thanks' }),
-      resultFor(again, 'w', 'retry', { startedAt: t0 + 12, statusCode: null, responseBody: null, errorClass: 'timeout', errorMessage: 'timed out after 15000 ms', nextAttemptAt: retryAt }),
-      resultFor(dead, 'w', 'failed', { startedAt: t0 + 13, statusCode: 302, responseBody: '', errorClass: 'redirect', errorMessage: 'redirects are not followed' }),
+      resultFor(again, 'w', 'retry', {
+        startedAt: t0 + 12,
+        statusCode: null,
+        responseBody: null,
+        errorClass: 'timeout',
+        errorMessage: 'timed out after 15000 ms',
+        nextAttemptAt: retryAt,
+      }),
+      resultFor(dead, 'w', 'failed', {
+        startedAt: t0 + 13,
+        statusCode: 302,
+        responseBody: '',
+        errorClass: 'redirect',
+        errorMessage: 'redirects are not followed',
+      }),
     ];
     await store.recordResults(results);
     await store.recordResults([]);
@@ -35,22 +48,40 @@ export function resultCases(test: Case): void {
     assert.equal(f?.status, 'failed');
     assert.equal(f?.nextAttemptAt, null);
     assert.equal(f?.lastStatusCode, 302);
-    assert.deepEqual(await store.listAttempts(a, ok.id), [{
-      id: results[0].attemptId, deliveryId: ok.id, attemptNo: 1, startedAt: t0 + 11, durationMs: 40, statusCode: 200,
-      responseBody: 'thanks', errorClass: null, errorMessage: null, nextRetryAt: null,
-    }]);
+    assert.deepEqual(await store.listAttempts(a, ok.id), [
+      {
+        id: results[0].attemptId,
+        deliveryId: ok.id,
+        attemptNo: 1,
+        startedAt: t0 + 11,
+        durationMs: 40,
+        statusCode: 200,
+        responseBody: 'thanks',
+        errorClass: null,
+        errorMessage: null,
+        nextRetryAt: null,
+      },
+    ]);
     const [att] = await store.listAttempts(a, again.id);
     assert.equal(att.errorClass, 'timeout');
     assert.equal(att.statusCode, null);
     assert.equal(att.responseBody, null);
     assert.equal(att.nextRetryAt, retryAt);
     assert.equal((await store.listAttempts(a, dead.id))[0].nextRetryAt, null);
-    assert.deepEqual(await store.claimDue({ now: retryAt - 1, limit: 10, leaseMs: 1000, owner: 'w' }), [], 'the retry is not due before its time');
+    assert.deepEqual(
+      await store.claimDue({ now: retryAt - 1, limit: 10, leaseMs: 1000, owner: 'w' }),
+      [],
+      'the retry is not due before its time',
+    );
     const [next] = await store.claimDue({ now: retryAt, limit: 10, leaseMs: 1000, owner: 'w' });
     assert.equal(next.id, again.id);
     assert.equal(next.attempts, 1);
     await store.recordResults([resultFor(next, 'w', 'succeeded', { startedAt: retryAt + 1 })]);
-    assert.deepEqual((await store.listAttempts(a, again.id)).map((x) => x.attemptNo), [1, 2], 'attempts oldest first');
+    assert.deepEqual(
+      (await store.listAttempts(a, again.id)).map((x) => x.attemptNo),
+      [1, 2],
+      'attempts oldest first',
+    );
     assert.equal((await store.getDelivery(a, again.id))?.attempts, 2);
   });
 
@@ -66,7 +97,11 @@ export function resultCases(test: Case): void {
     const d = await store.getDelivery(a, c.id);
     assert.equal(d?.status, 'pending', 'the new owner still holds it');
     assert.equal(d?.attempts, 0);
-    assert.deepEqual(await store.claimDue({ now: t0 + 2000, limit: 1, leaseMs: 1000, owner: 'other' }), [], 'still leased');
+    assert.deepEqual(
+      await store.claimDue({ now: t0 + 2000, limit: 1, leaseMs: 1000, owner: 'other' }),
+      [],
+      'still leased',
+    );
     await store.recordResults([resultFor(taken, 'fast', 'failed', { startedAt: t0 + 1001 })]);
     const after = await store.getDelivery(a, c.id);
     assert.equal(after?.status, 'failed');
@@ -80,13 +115,24 @@ export function resultCases(test: Case): void {
     const gone = await newEndpoint(store, a);
     const fine = await newEndpoint(store, a);
     await store.appendEvents([newEvent(a, 'x.y', t0), newEvent(a, 'x.y', t0 + 1), newEvent(a, 'x.y', t0 + 2)]);
-    const [c] = await store.claimDue({ now: t0 + 10, limit: 1, leaseMs: 60_000, owner: 'w', excludeEndpoints: [fine.id] });
-    await store.recordResults([resultFor(c, 'w', 'failed', { statusCode: 410, errorMessage: 'HTTP 410', disableEndpoint: true })]);
+    const [c] = await store.claimDue({
+      now: t0 + 10,
+      limit: 1,
+      leaseMs: 60_000,
+      owner: 'w',
+      excludeEndpoints: [fine.id],
+    });
+    await store.recordResults([
+      resultFor(c, 'w', 'failed', { statusCode: 410, errorMessage: 'HTTP 410', disableEndpoint: true }),
+    ]);
     const ep = await store.getEndpoint(a, gone.id);
     assert.equal(ep?.disabled, true);
     assert.equal(ep?.disabledReason, 'gone');
     const ds = (await store.listDeliveries({ merchantId: a, endpointId: gone.id, limit: 10 })).items;
-    assert.deepEqual(ds.map((d) => d.status), ['failed', 'failed', 'failed']);
+    assert.deepEqual(
+      ds.map((d) => d.status),
+      ['failed', 'failed', 'failed'],
+    );
     for (const d of ds.filter((x) => x.id !== c.id)) assert.match(d.lastError ?? '', /410/);
     assert.equal((await store.listAttempts(a, c.id))[0].statusCode, 410);
     const rest = await claimAll(store, t0 + 10);
@@ -115,7 +161,10 @@ export function resultCases(test: Case): void {
     assert.equal(still?.status, 'pending');
     assert.equal(still?.nextAttemptAt, null, 'a delivery in flight keeps its claim');
     const claimed = await store.claimDue({ now: t0 + 20, limit: 10, leaseMs: 1000, owner: 'x' });
-    assert.deepEqual(claimed.map((c) => c.id), [done.id]);
+    assert.deepEqual(
+      claimed.map((c) => c.id),
+      [done.id],
+    );
     assert.equal(claimed[0].attempts, 1);
     await store.recordResults([resultFor(claimed[0], 'x', 'succeeded')]);
     const again = await store.retryDelivery(a, done.id, t0 + 30);
@@ -134,7 +183,11 @@ export function resultCases(test: Case): void {
     const [ok] = claimed.filter((c) => c.endpointId === ep.id && c.eventCreatedAt === t0 + 300);
     await store.recordResults(claimed.map((c) => resultFor(c, 'w', c === ok ? 'succeeded' : 'failed')));
     assert.equal(await store.recoverEndpoint(b, ep.id, t0, t0 + 2000), 0, "another merchant's endpoint");
-    assert.equal(await store.recoverEndpoint(a, ep.id, t0 + 100, t0 + 2000), 2, 'failed ones since the time; not the succeeded one');
+    assert.equal(
+      await store.recoverEndpoint(a, ep.id, t0 + 100, t0 + 2000),
+      2,
+      'failed ones since the time; not the succeeded one',
+    );
     const due = await store.claimDue({ now: t0 + 2000, limit: 10, leaseMs: 1000, owner: 'r' });
     assert.deepEqual(due.map((c) => c.eventCreatedAt).sort(), [t0 + 100, t0 + 200]);
     assert.ok(due.every((c) => c.endpointId === ep.id && c.attempts === 1));
@@ -149,7 +202,12 @@ export function resultCases(test: Case): void {
     const t0 = Date.now();
     const ea = await newEndpoint(store, a);
     await newEndpoint(store, b);
-    await store.appendEvents([newEvent(a, 'x.y', t0), newEvent(a, 'x.y', t0 + 1), newEvent(a, 'x.y', t0 + 2), newEvent(b, 'x.y', t0 + 5)]);
+    await store.appendEvents([
+      newEvent(a, 'x.y', t0),
+      newEvent(a, 'x.y', t0 + 1),
+      newEvent(a, 'x.y', t0 + 2),
+      newEvent(b, 'x.y', t0 + 5),
+    ]);
     const [s, f] = await store.claimDue({ now: t0 + 10, limit: 2, leaseMs: 1000, owner: 'w' });
     await store.recordResults([resultFor(s, 'w', 'succeeded'), resultFor(f, 'w', 'failed')]);
     await store.updateEndpoint(a, ea.id, { disabled: true }, t0 + 20);

@@ -36,7 +36,10 @@ export function secretCases(test: Case, access: SecretsAccess): void {
     const next = secret();
     const now = Date.now();
     assert.equal(await store.rotateSecret(m, ep.id, next, now, now + 60_000), true);
-    assert.deepEqual((await store.getSigningSecrets(ep.id, now)).map((s) => s.secret), [next, first]);
+    assert.deepEqual(
+      (await store.getSigningSecrets(ep.id, now)).map((s) => s.secret),
+      [next, first],
+    );
     await store.appendEvents([newEvent(m, 'payment.succeeded', now)]);
     const [claimed] = await store.claimDue({ now: now + 1, limit: 10, leaseMs: 60_000, owner: 'd1' });
     assert.deepEqual(claimed.headers, patched);
@@ -44,7 +47,15 @@ export function secretCases(test: Case, access: SecretsAccess): void {
     const raw = await access.raw(store);
     assert.equal(raw.secrets.length, 2);
     const text = JSON.stringify(raw);
-    for (const plain of [first, next, first.slice('whsec_'.length), next.slice('whsec_'.length), headers['X-Api-Token'], patched['X-Other'], 'X-Other']) {
+    for (const plain of [
+      first,
+      next,
+      first.slice('whsec_'.length),
+      next.slice('whsec_'.length),
+      headers['X-Api-Token'],
+      patched['X-Other'],
+      'X-Other',
+    ]) {
       assert.ok(!text.includes(plain), `${plain} is stored in the clear`);
     }
     for (const v of [...raw.secrets, ...raw.headers]) assert.match(v, /enc:v1:[0-9a-f]{8}:/);
@@ -56,13 +67,19 @@ export function secretCases(test: Case, access: SecretsAccess): void {
     const plain = secret();
     const headers = { 'X-Legacy': 'legacy-header-value' };
     await access.writePlain(store, ep.id, plain, headers);
-    assert.deepEqual((await store.getSigningSecrets(ep.id, Date.now())).map((s) => s.secret), [plain]);
+    assert.deepEqual(
+      (await store.getSigningSecrets(ep.id, Date.now())).map((s) => s.secret),
+      [plain],
+    );
     assert.deepEqual((await store.getEndpoint(m, ep.id))?.headers, headers);
     assert.deepEqual(await store.resealSecrets({ all: false, batch: 1 }), { secrets: 1, headers: 1 });
     assert.deepEqual(await store.resealSecrets({ all: false }), { secrets: 0, headers: 0 });
     const raw = JSON.stringify(await access.raw(store));
     assert.ok(!raw.includes(plain) && !raw.includes('legacy-header-value'));
-    assert.deepEqual((await store.getSigningSecrets(ep.id, Date.now())).map((s) => s.secret), [plain]);
+    assert.deepEqual(
+      (await store.getSigningSecrets(ep.id, Date.now())).map((s) => s.secret),
+      [plain],
+    );
     assert.deepEqual((await store.getEndpoint(m, ep.id))?.headers, headers);
   });
 
@@ -94,7 +111,10 @@ export function secretCases(test: Case, access: SecretsAccess): void {
     const after = await access.reopen(store, new Keyring(newKey));
     try {
       for (let i = 0; i < 3; i++) {
-        assert.deepEqual((await after.getSigningSecrets(ids[i], Date.now())).map((s) => s.secret), [secrets[i]]);
+        assert.deepEqual(
+          (await after.getSigningSecrets(ids[i], Date.now())).map((s) => s.secret),
+          [secrets[i]],
+        );
         assert.deepEqual((await after.getEndpoint(m, ids[i]))?.headers, { 'X-N': String(i) });
       }
     } finally {

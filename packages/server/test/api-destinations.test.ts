@@ -135,7 +135,7 @@ describe('connect time: the address actually connected to, after DNS', () => {
       const before = canary.connections;
       const d = await deliverOnce(h, key, `http://hooks.test:${canary.port}/hook`);
       assert.equal(d.attempts[0].error_class, 'blocked');
-      assert.match(d.attempts[0].error_message, /hooks\.test resolves to 127\.0\.0\.1 .*loopback/);
+      assert.match(d.attempts[0].error_message, /hooks\.test resolves to 127\.0\.0\.1, refused: .*loopback/);
       assert.equal(d.status, 'failed', 'a blocked destination is not retried');
       assert.equal(d.attempts.length, 1);
       assert.equal(canary.connections, before, 'no connection was made');

@@ -88,7 +88,7 @@ for v in "${versions[@]}"; do
     status[$v]="FAILED (npm ci / build; log above)"
     continue
   fi
-  say "v$v: installed and built ($(paste -sd, "$work/$v.times"); $(elapsed "$t") waited for it)"
+  say "v$v: installed and built ($(paste -sd, "$work/$v.times" | sed "s/,/, /"); $(elapsed "$t") waited for it)"
   say "v$v: npm test -- ${SUBSET[*]}"
   t=$(date +%s)
   (cd "$work/$v" && PATH="${dirs[$v]}/bin:$PATH" npm test -- "${SUBSET[@]}") 2>&1 | tee "$work/$v.test.log"

@@ -72,7 +72,8 @@ export class HttpClient {
               return cb(Object.assign(new Error(`${hostname} did not resolve`), { code: 'ENOTFOUND' }), []);
             for (const a of list) {
               const verdict = policy.check(a.address);
-              if (!verdict.allowed) return cb(new DestinationError(`${hostname} resolves to ${a.address}, refused: ${verdict.reason}`), []);
+              if (!verdict.allowed)
+                return cb(new DestinationError(`${hostname} resolves to ${a.address}, refused: ${verdict.reason}`), []);
             }
             if ((opts as { all?: boolean }).all) cb(null, list);
             else cb(null, list[0].address, list[0].family);

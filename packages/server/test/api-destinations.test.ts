@@ -58,7 +58,7 @@ async function merchant(h: Harness, name: string): Promise<string> {
 async function deliverOnce(h: Harness, key: string, url: string, extra: Record<string, unknown> = {}) {
   const ep = await h.call('POST', '/v1/endpoints', { key, body: { url, ...extra } });
   assert.equal(ep.status, 201, ep.text);
-  const ev = await h.call('POST', '/v1/events', { key, body: { type: 'order.success', data: { n: 1 } } });
+  const ev = await h.call('POST', '/v1/events', { key, body: { type: 'shop.order_paid', data: { n: 1 } } });
   assert.equal(ev.status, 202, ev.text);
   const list = await h.call('GET', `/v1/deliveries?event_id=${ev.body.id}`, { key });
   const id = list.body.data[0].id as string;

@@ -17,6 +17,7 @@ import { verify } from '@payhook/sdk';
 import { createPayhook, type Payhook } from '../src/app.js';
 import { rotateMasterKey } from '../src/cli/rotate-master-key.js';
 import { loadConfig } from '../src/config.js';
+import { LOOPBACK_NETWORKS } from '../src/delivery/destinations.js';
 import { defaultModules } from '../src/default-modules.js';
 import { newMasterKey } from '../src/secrets/keyring.js';
 import { ADMIN_KEY } from './api-harness.js';
@@ -39,7 +40,12 @@ interface Backend {
 }
 
 async function start(env: Record<string, string>): Promise<Payhook> {
-  const all = { PAYHOOK_ADMIN_KEY: ADMIN_KEY, PAYHOOK_LOG_LEVEL: 'silent', ...env };
+  const all = {
+    PAYHOOK_ADMIN_KEY: ADMIN_KEY,
+    PAYHOOK_LOG_LEVEL: 'silent',
+    PAYHOOK_ALLOW_NETWORKS: LOOPBACK_NETWORKS.join(','),
+    ...env,
+  };
   const app = await createPayhook(loadConfig(all, { port: 0 }), { modules: defaultModules(all) });
   await app.start();
   return app;

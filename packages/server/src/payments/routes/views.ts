@@ -95,6 +95,25 @@ const orderProperties: Schema = {
   updated_at: time('When it last changed.'),
 };
 
+/** A successful card payment, the example the OpenAPI document shows wherever a transaction appears. */
+export const TRANSACTION_EXAMPLE = {
+  id: 'txn_01JDQ9C4P5Q6R7S8T9V0W1X2Y3',
+  order_id: 'ord_01JDQ9C1D2E3F4G5H6J7K8M9N0',
+  merchant_id: 'mer_01JDQ8Z0RX4YV6K3M2N5P7Q9S1',
+  transaction_no: 'FLNIAREC6747d2a03f1c2',
+  payment_reference: '5f0c2b1e-8d4a-4c7e-9b3f-2a6d8e1c4f70',
+  amount: 10000,
+  amount_decimal: '100.00',
+  currency: 'AED',
+  card_last_four: '1111',
+  status: 'success',
+  bank_message: 'approved',
+  debited: false,
+  payback: null,
+  created_at: '2026-12-01T10:04:59.870Z',
+  updated_at: '2026-12-01T10:05:00.000Z',
+};
+
 const paybackSchema: Schema = {
   type: ['object', 'null'],
   description: 'The pay-back of a debit taken for a failed payment; null when nothing was debited.',
@@ -137,25 +156,7 @@ export const transactionSchema: Schema = {
     created_at: time('When the attempt started.'),
     updated_at: time('When it last changed.'),
   },
-  examples: [
-    {
-      id: 'txn_01JDQ9C4P5Q6R7S8T9V0W1X2Y3',
-      order_id: 'ord_01JDQ9C1D2E3F4G5H6J7K8M9N0',
-      merchant_id: 'mer_01JDQ8Z0RX4YV6K3M2N5P7Q9S1',
-      transaction_no: 'FLNIAREC6747d2a03f1c2',
-      payment_reference: '5f0c2b1e-8d4a-4c7e-9b3f-2a6d8e1c4f70',
-      amount: 10000,
-      amount_decimal: '100.00',
-      currency: 'AED',
-      card_last_four: '1111',
-      status: 'success',
-      bank_message: 'approved',
-      debited: false,
-      payback: null,
-      created_at: '2026-12-01T10:04:59.870Z',
-      updated_at: '2026-12-01T10:05:00.000Z',
-    },
-  ],
+  examples: [TRANSACTION_EXAMPLE],
 };
 
 export const orderSchema: Schema = {

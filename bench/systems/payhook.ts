@@ -24,7 +24,7 @@ import { packageVersion } from '../lib/versions.js';
 import type { BenchEvent, BenchSystem, IngestTarget, ScenarioName, SystemInstance, SystemOptions } from './types.js';
 
 const VERSION = packageVersion('payhook');
-const PER_ENDPOINT = loadConfig({}).maxInFlightPerEndpoint;
+const PER_ENDPOINT = loadConfig({}).delivery.maxInFlightPerEndpoint;
 
 class PayhookInstance implements SystemInstance {
   secrets: string[] = [];
@@ -105,16 +105,16 @@ async function createInstance(options: SystemOptions, dialect: 'sqlite' | 'postg
   const adminKey = `ak_${randomBytes(32).toString('base64url')}`;
   // The bench receivers listen on loopback, which payhook refuses by default.
   const config = loadConfig(
-    { PAYHOOK_LOG_LEVEL: 'silent', PAYHOOK_ALLOW_NETWORKS: '127.0.0.0/8,::1/128' },
+    {},
     {
-      host: '127.0.0.1',
-      port: 0,
-      dbPath: join(options.tmpDir, 'payhook.db'),
-      databaseUrl: null,
-      adminKey,
-      timeoutMs: options.timeoutMs,
-      retrySchedule: Array(1000).fill(options.retryDelayMs),
-      maxInFlight: options.concurrency,
+      server: { host: '127.0.0.1', port: 0, adminKey, logLevel: 'silent' },
+      store: { dbPath: join(options.tmpDir, 'payhook.db'), databaseUrl: null },
+      delivery: {
+        timeoutMs: options.timeoutMs,
+        retrySchedule: Array(1000).fill(options.retryDelayMs),
+        maxInFlight: options.concurrency,
+        allowNetworks: ['127.0.0.0/8', '::1/128'],
+      },
     },
   );
   let store: Store | undefined;

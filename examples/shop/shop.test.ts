@@ -47,15 +47,15 @@ describe('example shop', () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'payhook-shop-'));
     // The shop listens on loopback, which payhook refuses by default.
-    const env = {
-      PAYHOOK_ADMIN_KEY: 'ak_shop_test_admin',
-      PAYHOOK_LOG_LEVEL: 'silent',
-      PAYHOOK_POLL_INTERVAL: '50ms',
-      PAYHOOK_ALLOW_NETWORKS: '127.0.0.0/8,::1/128',
-    };
-    payhook = await createPayhook(loadConfig(env, { port: 0, dbPath: join(dir, 'payhook.db') }), {
-      modules: defaultModules({ ...process.env, ...env }),
-    });
+    const config = loadConfig(
+      {},
+      {
+        server: { port: 0, adminKey: 'ak_shop_test_admin', logLevel: 'silent' },
+        store: { dbPath: join(dir, 'payhook.db') },
+        delivery: { pollIntervalMs: 50, allowNetworks: ['127.0.0.0/8', '::1/128'] },
+      },
+    );
+    payhook = await createPayhook(config, { modules: defaultModules({}) });
     await payhook.start();
     const { apiKey } = await createMerchant(payhook.store, 'Corner Shop');
     client = new PayhookClient({ baseUrl: payhook.url!, apiKey });

@@ -86,13 +86,12 @@ describe('typed client generated from /openapi.json', () => {
     dir = mkdtempSync(join(tmpdir(), 'payhook-typed-client-'));
     receiver = await new Receiver().start();
     const config = loadConfig(
+      {},
       {
-        PAYHOOK_ADMIN_KEY: ADMIN_KEY,
-        PAYHOOK_LOG_LEVEL: 'silent',
-        PAYHOOK_POLL_INTERVAL: '50ms',
-        PAYHOOK_ALLOW_NETWORKS: '127.0.0.0/8,::1/128',
+        server: { port: 0, adminKey: ADMIN_KEY, logLevel: 'silent' },
+        store: { dbPath: join(dir, 'payhook.db') },
+        delivery: { pollIntervalMs: 50, allowNetworks: ['127.0.0.0/8', '::1/128'] },
       },
-      { port: 0, dbPath: join(dir, 'payhook.db') },
     );
     payhook = await createPayhook(config, { modules: defaultModules({}) });
     await payhook.start();

@@ -80,7 +80,7 @@ async function main(): Promise<void> {
     PAYHOOK_ALLOW_NETWORKS: process.env.PAYHOOK_ALLOW_NETWORKS ?? '127.0.0.0/8,::1/128',
   };
   const config = loadConfig(env);
-  const dataDir = dirname(config.dbPath);
+  const dataDir = dirname(config.store.dbPath);
   mkdirSync(dataDir, { recursive: true });
   // The payment module, as `payhook serve` runs it: the shop takes card payments through it.
   const payhook = await createPayhook(config, { modules: defaultModules(env) });

@@ -51,7 +51,7 @@ export async function createPayhook(config: Config, options: CreateOptions = {})
   const logger =
     options.logger ??
     pino({
-      level: config.logLevel,
+      level: config.server.logLevel,
       // Authorization headers and secrets never reach a log line, whatever a future log call passes.
       redact: {
         paths: ['req.headers.authorization', '*.secret', '*.apiKey', '*.api_key', '*.card', '*.number'],
@@ -68,10 +68,10 @@ export async function createPayhook(config: Config, options: CreateOptions = {})
     logger,
     [...modules.values()].flatMap((m) => (m.migrations ? [m.migrations] : [])),
   );
-  const admin = await ensureAdminKey(store, config.adminKey);
+  const admin = await ensureAdminKey(store, config.server.adminKey);
   const metrics = new Metrics();
   const auth = new Authenticator(store, admin.hash, {
-    ttlMs: config.authCacheTtlMs,
+    ttlMs: config.limits.authCacheTtlMs,
     onError: (err) => logger.warn({ err }, 'recording when an API key was last used failed'),
   });
   const ingestor = new EventIngestor(store, metrics);
@@ -80,22 +80,22 @@ export async function createPayhook(config: Config, options: CreateOptions = {})
     [...modules.values()].flatMap((m) => m.eventTypes ?? []),
   );
   const bus = new ProcessBus((err, name) => logger.error({ err, event: name }, 'a process bus listener failed'));
-  const destinations = new DestinationPolicy(config.allowNetworks);
+  const destinations = new DestinationPolicy(config.delivery.allowNetworks);
   const dispatcher =
-    config.role === 'api'
+    config.server.role === 'api'
       ? null
       : new Dispatcher({
           store,
           logger,
           metrics,
           bus,
-          policy: { schedule: config.retrySchedule, jitter: config.retryJitter },
-          timeoutMs: config.timeoutMs,
-          maxInFlight: config.maxInFlight,
-          maxInFlightPerEndpoint: config.maxInFlightPerEndpoint,
-          leaseMs: config.leaseMs,
-          pollIntervalMs: config.pollIntervalMs,
-          claimBatch: config.claimBatch,
+          policy: { schedule: config.delivery.retrySchedule, jitter: config.delivery.retryJitter },
+          timeoutMs: config.delivery.timeoutMs,
+          maxInFlight: config.delivery.maxInFlight,
+          maxInFlightPerEndpoint: config.delivery.maxInFlightPerEndpoint,
+          leaseMs: config.delivery.leaseMs,
+          pollIntervalMs: config.delivery.pollIntervalMs,
+          claimBatch: config.delivery.claimBatch,
           userAgent: `payhook/${VERSION}`,
           destinations,
           lookup: options.lookup,
@@ -116,11 +116,11 @@ export async function createPayhook(config: Config, options: CreateOptions = {})
     destinations,
     version: VERSION,
   };
-  for (const m of modules.values()) await m.attach?.({ store, logger, role: config.role });
+  for (const m of modules.values()) await m.attach?.({ store, logger, role: config.server.role });
   const hooks = [...modules.values()];
 
   let api: FastifyInstance | null = null;
-  if (config.role !== 'dispatcher') {
+  if (config.server.role !== 'dispatcher') {
     const { buildApi } = await import('./api/server.js');
     api = await buildApi(ctx);
   }
@@ -133,7 +133,7 @@ export async function createPayhook(config: Config, options: CreateOptions = {})
     url: null,
     async start() {
       if (api) {
-        const address = await api.listen({ host: config.host, port: config.port });
+        const address = await api.listen({ host: config.server.host, port: config.server.port });
         app.url = address.replace('[::1]', 'localhost');
       }
       dispatcher?.start();
@@ -141,7 +141,7 @@ export async function createPayhook(config: Config, options: CreateOptions = {})
       if (dispatcher) {
         const prune = () =>
           store
-            .pruneEvents(Date.now() - config.retentionDays * 86_400_000, 10_000)
+            .pruneEvents(Date.now() - config.store.retentionDays * 86_400_000, 10_000)
             .catch((err) => logger.warn({ err }, 'pruning old events failed'));
         pruneTimer = setInterval(prune, 3_600_000);
         pruneTimer.unref();
@@ -152,7 +152,7 @@ export async function createPayhook(config: Config, options: CreateOptions = {})
       // Stop accepting first, so nothing is accepted that this process would not see through.
       if (api) await api.close();
       for (const h of [...hooks].reverse()) await h.stop?.();
-      if (dispatcher) await dispatcher.stop(config.shutdownTimeoutMs);
+      if (dispatcher) await dispatcher.stop(config.server.shutdownTimeoutMs);
       await store.close();
     },
   };
@@ -170,7 +170,7 @@ async function openWritable(
   logger: Logger,
   migrations: ModuleMigrations[],
 ): Promise<Store> {
-  const where = config.databaseUrl ? 'PostgreSQL' : config.dbPath;
+  const where = config.store.databaseUrl ? 'PostgreSQL' : config.store.dbPath;
   let store: Store | undefined = given;
   try {
     store ??= await openStore(config, logger);

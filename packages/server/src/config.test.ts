@@ -4,21 +4,21 @@ import { ConfigError, loadConfig, parseDuration } from './config.js';
 
 test('defaults: the documented retry schedule, 15 s timeout, SQLite in ./data', () => {
   const c = loadConfig({});
-  assert.deepEqual(c.retrySchedule, [5e3, 3e5, 18e5, 72e5, 18e6, 36e6, 504e5, 72e6, 864e5]);
-  assert.equal(c.timeoutMs, 15_000);
-  assert.equal(c.dbPath, './data/payhook.db');
-  assert.equal(c.databaseUrl, null);
-  assert.equal(c.role, 'all');
+  assert.deepEqual(c.delivery.retrySchedule, [5e3, 3e5, 18e5, 72e5, 18e6, 36e6, 504e5, 72e6, 864e5]);
+  assert.equal(c.delivery.timeoutMs, 15_000);
+  assert.equal(c.store.dbPath, './data/payhook.db');
+  assert.equal(c.store.databaseUrl, null);
+  assert.equal(c.server.role, 'all');
 });
 
 test('settings come from PAYHOOK_* and overrides win', () => {
   const c = loadConfig(
     { PAYHOOK_RETRY_SCHEDULE: '100ms,1s', PAYHOOK_TIMEOUT: '2s', PAYHOOK_PORT: '9000' },
-    { port: 0 },
+    { server: { port: 0 } },
   );
-  assert.deepEqual(c.retrySchedule, [100, 1000]);
-  assert.equal(c.timeoutMs, 2000);
-  assert.equal(c.port, 0);
+  assert.deepEqual(c.delivery.retrySchedule, [100, 1000]);
+  assert.equal(c.delivery.timeoutMs, 2000);
+  assert.equal(c.server.port, 0);
 });
 
 test('invalid values fail at start, naming the variable', () => {
@@ -36,12 +36,12 @@ test('keys and limits: the documented defaults, each settable, bad values refuse
   const d = loadConfig({});
   assert.deepEqual(
     [
-      d.authCacheTtlMs,
-      d.authFailureLimit,
-      d.authFailureWindowMs,
-      d.maxEndpointsPerMerchant,
-      d.eventRatePerKey,
-      d.eventBurstPerKey,
+      d.limits.authCacheTtlMs,
+      d.limits.authFailureLimit,
+      d.limits.authFailureWindowMs,
+      d.limits.maxEndpointsPerMerchant,
+      d.limits.eventRatePerKey,
+      d.limits.eventBurstPerKey,
     ],
     [10_000, 20, 60_000, 100, 10_000, 20_000],
   );
@@ -55,12 +55,12 @@ test('keys and limits: the documented defaults, each settable, bad values refuse
   });
   assert.deepEqual(
     [
-      c.authCacheTtlMs,
-      c.authFailureLimit,
-      c.authFailureWindowMs,
-      c.maxEndpointsPerMerchant,
-      c.eventRatePerKey,
-      c.eventBurstPerKey,
+      c.limits.authCacheTtlMs,
+      c.limits.authFailureLimit,
+      c.limits.authFailureWindowMs,
+      c.limits.maxEndpointsPerMerchant,
+      c.limits.eventRatePerKey,
+      c.limits.eventBurstPerKey,
     ],
     [0, 3, 2000, 5, 7, 9],
   );
@@ -73,8 +73,8 @@ test('keys and limits: the documented defaults, each settable, bad values refuse
 });
 
 test('destinations: nothing allowed by default, PAYHOOK_ALLOW_NETWORKS parsed and checked, the old switch refused', () => {
-  assert.deepEqual(loadConfig({}).allowNetworks, []);
-  assert.deepEqual(loadConfig({ PAYHOOK_ALLOW_NETWORKS: ' 127.0.0.0/8, ::1/128 ,10.1.2.3' }).allowNetworks, [
+  assert.deepEqual(loadConfig({}).delivery.allowNetworks, []);
+  assert.deepEqual(loadConfig({ PAYHOOK_ALLOW_NETWORKS: ' 127.0.0.0/8, ::1/128 ,10.1.2.3' }).delivery.allowNetworks, [
     '127.0.0.0/8',
     '::1/128',
     '10.1.2.3',
@@ -99,5 +99,29 @@ test('the lease must outlast the longest attempt (30 s) plus a margin', () => {
     (e: Error) => e instanceof ConfigError && /PAYHOOK_LEASE must be at least 35s/.test(e.message),
   );
   assert.throws(() => loadConfig({ PAYHOOK_LEASE: '34999ms' }), ConfigError);
-  assert.equal(loadConfig({ PAYHOOK_LEASE: '35s' }).leaseMs, 35_000);
+  assert.equal(loadConfig({ PAYHOOK_LEASE: '35s' }).delivery.leaseMs, 35_000);
+});
+
+test('overrides are checked like the environment, after the merge, and name the setting', () => {
+  assert.throws(
+    () => loadConfig({}, { delivery: { leaseMs: 1000 } }),
+    (e: Error) =>
+      e instanceof ConfigError && /delivery\.leaseMs \(PAYHOOK_LEASE\) must be at least 35s/.test(e.message),
+  );
+  assert.throws(() => loadConfig({}, { server: { port: 70_000 } }), /server\.port \(PAYHOOK_PORT\)/);
+  assert.throws(() => loadConfig({}, { server: { role: 'both' as 'all' } }), /server\.role/);
+  // An override repairs a bad variable: the environment's text is never checked on its own.
+  assert.equal(loadConfig({ PAYHOOK_TIMEOUT: '45s' }, { delivery: { timeoutMs: 2000 } }).delivery.timeoutMs, 2000);
+  // A setting that does not exist is a mistake, not something to ignore.
+  assert.throws(() => loadConfig({}, { delivery: { retries: 3 } as never }), /unknown setting "delivery\.retries"/);
+  assert.throws(() => loadConfig({}, { dispatcher: {} } as never), /unknown configuration section "dispatcher"/);
+});
+
+test('the configuration is nested by part: server, store, postgres, delivery, limits, listen', () => {
+  const c = loadConfig({ PAYHOOK_DATABASE_SCHEMA: 'tenant_a', PAYHOOK_LISTEN_HEARTBEAT: '2s' });
+  assert.deepEqual(Object.keys(c), ['server', 'store', 'postgres', 'delivery', 'limits', 'listen']);
+  assert.equal(c.postgres.schema, 'tenant_a');
+  assert.equal(c.listen.heartbeatMs, 2000);
+  assert.throws(() => loadConfig({ PAYHOOK_DATABASE_SCHEMA: 'Robert"; DROP' }), /PAYHOOK_DATABASE_SCHEMA/);
+  assert.throws(() => loadConfig({ PAYHOOK_DATABASE_PREPARED_STATEMENTS: 'maybe' }), /true or false/);
 });

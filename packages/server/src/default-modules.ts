@@ -6,6 +6,8 @@
  * @example
  * const payhook = await createPayhook(loadConfig(process.env), { modules: defaultModules(process.env) });
  */
+import type { Env } from './config.js';
+import { processEnv } from './env.js';
 import type { PayhookModule } from './modules.js';
 import { loadPaymentConfig, type PaymentConfig } from './payments/config.js';
 import { paymentsModule } from './payments/module.js';
@@ -16,9 +18,6 @@ export interface DefaultModuleOptions {
 }
 
 /** Throws `ConfigError` naming the variable when a payment setting is invalid. */
-export function defaultModules(
-  env: NodeJS.ProcessEnv = process.env,
-  options: DefaultModuleOptions = {},
-): PayhookModule[] {
+export function defaultModules(env: Env = processEnv(), options: DefaultModuleOptions = {}): PayhookModule[] {
   return [paymentsModule({ config: loadPaymentConfig(env, options.payments) })];
 }

@@ -5,7 +5,7 @@
  *
  * @example
  * import { createPayhook, defaultModules, loadConfig, createMerchant } from 'payhook';
- * const config = loadConfig(process.env, { port: 0, dbPath: './data/payhook.db' });
+ * const config = loadConfig(process.env, { server: { port: 0 }, store: { dbPath: './data/payhook.db' } });
  * const payhook = await createPayhook(config, { modules: defaultModules(process.env) });
  * await payhook.start();                                   // payhook.url: the API's base URL
  * const { merchant, apiKey } = await createMerchant(payhook.store, 'Corner Shop');

@@ -42,7 +42,15 @@ export type { EventId, MerchantId } from './ids.js';
 export { decodeCursor, ID_MAX, toPage } from './store/cursor.js';
 
 // Configuration parsing, for a module's settings (read by the composition root, handed to the module).
-export { ConfigError, parseDuration } from './config.js';
+export {
+  ConfigError,
+  type ConfigOf,
+  define,
+  type Env,
+  loadSections,
+  type OverridesOf,
+  parseDuration,
+} from './config.js';
 
 // The API's route helpers: authentication, shared schemas, paging.
 export { bearer } from './api/auth.js';

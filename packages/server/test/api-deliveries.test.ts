@@ -20,7 +20,7 @@ describe('deliveries API', () => {
 
   before(async () => {
     receiver = await new Receiver().start();
-    h = await Harness.start({ PAYHOOK_RETRY_SCHEDULE: '50ms', PAYHOOK_RETRY_JITTER: '0' });
+    h = await Harness.start({ delivery: { retrySchedule: [50], retryJitter: 0 } });
     key = (await h.call('POST', '/v1/merchants', { body: { name: 'shop' } })).body.api_key;
   });
   after(async () => {

@@ -75,7 +75,7 @@ async function deliverOnce(h: Harness, key: string, url: string, extra: Record<s
 describe('registration: IP-literal URLs in refused ranges (default policy)', () => {
   let h: Harness;
   before(async () => {
-    h = await Harness.start({ PAYHOOK_ALLOW_NETWORKS: '' });
+    h = await Harness.start({ delivery: { allowNetworks: [] } });
   });
   after(async () => {
     await h.close();
@@ -129,7 +129,7 @@ describe('connect time: the address actually connected to, after DNS', () => {
   });
 
   test('a host name resolving to loopback is refused before connecting (default policy): the attempt is blocked and the delivery fails at once', async () => {
-    const h = await Harness.start({ PAYHOOK_ALLOW_NETWORKS: '' }, undefined, { lookup });
+    const h = await Harness.start({ delivery: { allowNetworks: [] } }, undefined, { lookup });
     try {
       const key = await merchant(h, 'rebind');
       const before = canary.connections;
@@ -145,7 +145,7 @@ describe('connect time: the address actually connected to, after DNS', () => {
   });
 
   test('with loopback allowed, the same delivery arrives', async () => {
-    const h = await Harness.start({ PAYHOOK_ALLOW_NETWORKS: '127.0.0.0/8' }, undefined, { lookup });
+    const h = await Harness.start({ delivery: { allowNetworks: ['127.0.0.0/8'] } }, undefined, { lookup });
     try {
       const key = await merchant(h, 'allowed');
       const before = canary.requests;
@@ -164,7 +164,7 @@ describe('connect time: the address actually connected to, after DNS', () => {
     const redirector = await new Canary((res) =>
       res.writeHead(302, { location: `${target.url}/stolen` }).end(),
     ).start();
-    const h = await Harness.start({ PAYHOOK_ALLOW_NETWORKS: '127.0.0.1/32', PAYHOOK_RETRY_SCHEDULE: '1h' });
+    const h = await Harness.start({ delivery: { allowNetworks: ['127.0.0.1/32'], retrySchedule: [3_600_000] } });
     try {
       const key = await merchant(h, 'redirect');
       const d = await deliverOnce(h, key, `${redirector.url}/hook`);
@@ -226,7 +226,7 @@ describe('attempt deadline', () => {
         timers.delete(t);
       });
     }).start();
-    const h = await Harness.start({ PAYHOOK_ALLOW_NETWORKS: '127.0.0.0/8', PAYHOOK_RETRY_SCHEDULE: '1h' });
+    const h = await Harness.start({ delivery: { allowNetworks: ['127.0.0.0/8'], retrySchedule: [3_600_000] } });
     try {
       const key = await merchant(h, 'drip');
       const d = await deliverOnce(h, key, `${drip.url}/drip`, { timeout_ms: 1000 });

@@ -8,7 +8,7 @@ describe('events API', () => {
   let key: string;
 
   before(async () => {
-    h = await Harness.start({ PAYHOOK_ROLE: 'api' });
+    h = await Harness.start({ server: { role: 'api' } });
     key = (await h.call('POST', '/v1/merchants', { body: { name: 'shop' } })).body.api_key;
   });
   after(async () => {

@@ -100,9 +100,7 @@ describe('fuzzing every route', () => {
     receiver = await new Receiver().start();
     // The per-address and per-key limits answer 429 quickly; raised so the routes themselves are reached.
     h = await Harness.start({
-      PAYHOOK_AUTH_FAILURE_LIMIT: '1000000',
-      PAYHOOK_EVENT_RATE_PER_KEY: '100000',
-      PAYHOOK_EVENT_BURST_PER_KEY: '100000',
+      limits: { authFailureLimit: 1_000_000, eventRatePerKey: 100_000, eventBurstPerKey: 100_000 },
     });
     ({ a } = await world(h, receiver));
   });

@@ -1,7 +1,8 @@
 /**
  * A real payhook for API tests: a SQLite file in a temp dir (or, with PAYHOOK_TEST_BACKEND=postgres, a
  * fresh schema on the local PostgreSQL, dropped at close), with the modules `payhook serve` runs (the
- * payment module, configured from the process environment and `env`), the API on a free port, real fetch.
+ * payment module, with `options.payments` on its defaults), the API on a free port, real fetch. Tests
+ * pass configuration objects; nothing here reads or changes the process environment except the backend choice.
  * `world()` adds two merchants, each with an endpoint (to a real receiver), an event and its delivery,
  * so tests can check what one tenant may do with the other's objects.
  */
@@ -10,13 +11,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { createPayhook, type CreateOptions, type Payhook } from '../src/app.js';
-import { loadConfig } from '../src/config.js';
+import { type ConfigOverrides, loadConfig, mergeOverrides } from '../src/config.js';
 import { LOOPBACK_NETWORKS } from '../src/delivery/destinations.js';
 import { defaultModules } from '../src/default-modules.js';
+import type { PaymentConfig } from '../src/payments/config.js';
 import { admin, randomSchema, TEST_DATABASE_URL, TEST_MASTER_KEY } from './helpers/test-db.js';
 import { Receiver, eventually } from './helpers/receiver.js';
-
-const LOOPBACK = LOOPBACK_NETWORKS.join(',');
 
 export const ADMIN_KEY = 'ak_test_admin_key_for_api_tests';
 
@@ -46,34 +46,29 @@ export class Harness {
 
   /** The test receivers listen on loopback, which payhook refuses by default: the harness opens it. */
   static async start(
-    env: Record<string, string> = {},
+    settings: ConfigOverrides = {},
     logger?: Logger,
-    options: Pick<CreateOptions, 'lookup'> = {},
+    options: Pick<CreateOptions, 'lookup'> & { payments?: Partial<PaymentConfig> } = {},
   ): Promise<Harness> {
     const dir = mkdtempSync(join(tmpdir(), 'payhook-api-'));
     const schema = process.env.PAYHOOK_TEST_BACKEND === 'postgres' ? randomSchema() : null;
-    const backend = schema
-      ? {
-          PAYHOOK_DATABASE_URL: TEST_DATABASE_URL,
-          PAYHOOK_DATABASE_SCHEMA: schema,
-          PAYHOOK_MASTER_KEY: TEST_MASTER_KEY,
-        }
+    const backend: ConfigOverrides = schema
+      ? { store: { databaseUrl: TEST_DATABASE_URL, masterKey: TEST_MASTER_KEY }, postgres: { schema } }
       : {};
     const config = loadConfig(
-      {
-        PAYHOOK_ADMIN_KEY: ADMIN_KEY,
-        PAYHOOK_LOG_LEVEL: 'silent',
-        PAYHOOK_ALLOW_NETWORKS: LOOPBACK,
-        ...backend,
-        ...env,
-      },
-      { port: 0, dbPath: join(dir, 'payhook.db') },
+      {},
+      mergeOverrides(
+        {
+          server: { port: 0, adminKey: ADMIN_KEY, logLevel: 'silent' },
+          store: { dbPath: join(dir, 'payhook.db') },
+          delivery: { allowNetworks: [...LOOPBACK_NETWORKS] },
+        },
+        backend,
+        settings,
+      ),
     );
-    const app = await createPayhook(config, {
-      logger,
-      modules: defaultModules({ ...process.env, ...env }),
-      ...options,
-    });
+    const { payments, ...create } = options;
+    const app = await createPayhook(config, { logger, modules: defaultModules({}, { payments }), ...create });
     await app.start();
     return new Harness(app, dir, schema);
   }

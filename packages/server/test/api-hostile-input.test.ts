@@ -12,7 +12,7 @@ describe('hostile input', () => {
   let key: string;
 
   before(async () => {
-    h = await Harness.start({ PAYHOOK_ROLE: 'api' });
+    h = await Harness.start({ server: { role: 'api' } });
     key = (await h.call('POST', '/v1/merchants', { body: { name: 'shop' } })).body.api_key;
   });
   after(async () => {

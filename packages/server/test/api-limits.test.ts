@@ -64,11 +64,13 @@ describe('limits', () => {
 
   before(async () => {
     h = await Harness.start({
-      PAYHOOK_AUTH_FAILURE_LIMIT: String(AUTH_LIMIT),
-      PAYHOOK_AUTH_FAILURE_WINDOW: '5s',
-      PAYHOOK_MAX_ENDPOINTS_PER_MERCHANT: String(ENDPOINT_QUOTA),
-      PAYHOOK_EVENT_RATE_PER_KEY: '1',
-      PAYHOOK_EVENT_BURST_PER_KEY: String(BURST),
+      limits: {
+        authFailureLimit: AUTH_LIMIT,
+        authFailureWindowMs: 5000,
+        maxEndpointsPerMerchant: ENDPOINT_QUOTA,
+        eventRatePerKey: 1,
+        eventBurstPerKey: BURST,
+      },
     });
     key = (await h.call('POST', '/v1/merchants', { body: { name: 'limited' } })).body.api_key;
   });

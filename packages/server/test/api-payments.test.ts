@@ -14,15 +14,15 @@ import { paymentsOf } from '../src/payments/module.js';
 import { signBankNotification } from '../src/payments/notifications.js';
 import { Harness, Receiver, eventually, world, type Tenant } from './api-harness.js';
 
-// The payment module reads its settings from the environment at start; compressed for the test.
+// The payment module's settings, compressed for the test.
 const BANK = { id: 'acquirer', secret: 'bank-secret-for-api-tests-0123456789' };
-Object.assign(process.env, {
-  PAYHOOK_BANK_KEYS: `${BANK.id}:${BANK.secret}`,
-  PAYHOOK_BANK_DELAY: '300ms',
-  PAYHOOK_PAYMENT_CHECK_INTERVAL: '50ms',
-  PAYHOOK_PAYMENT_POLL_INTERVAL: '20ms',
-  PAYHOOK_PAYBACK_SCHEDULE: '50ms',
-});
+const PAYMENTS = {
+  bankKeys: new Map([[BANK.id, BANK.secret]]),
+  simulatorDelayMs: 300,
+  checkIntervalMs: 50,
+  pollIntervalMs: 20,
+  paybackSchedule: [50],
+};
 
 const SAMPLE = readFileSync(
   new URL('../src/payments/formats/fixtures/foloosi-success-sample.json', import.meta.url),
@@ -50,7 +50,7 @@ describe('payments over the API', () => {
 
   before(async () => {
     receiver = await new Receiver().start();
-    h = await Harness.start();
+    h = await Harness.start({}, undefined, { payments: PAYMENTS });
     ({ a, b } = await world(h, receiver));
     secret = (await h.call('GET', `/v1/endpoints/${a.endpointId}/secret`, { key: a.key })).body.secret;
     folPath = '/alpha-foloosi';

@@ -22,7 +22,7 @@ describe('API robustness', () => {
         done();
       },
     });
-    h = await Harness.start({ PAYHOOK_ROLE: 'api' }, pino({ level: 'info' }, sink));
+    h = await Harness.start({ server: { role: 'api' } }, pino({ level: 'info' }, sink));
     key = (await h.call('POST', '/v1/merchants', { body: { name: 'shop' } })).body.api_key;
     endpointId = (await h.call('POST', '/v1/endpoints', { key, body: { url: 'https://example.com/h' } })).body.id;
   });

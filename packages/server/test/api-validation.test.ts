@@ -826,7 +826,7 @@ describe('bad input on every route', () => {
     receiver = await new Receiver().start();
     // Dozens of cases here send no key or a wrong one, all from 127.0.0.1: above the default limit
     // they would be held back (429 too_many_auth_failures, tested in api-limits.test.ts).
-    h = await Harness.start({ PAYHOOK_AUTH_FAILURE_LIMIT: '1000' });
+    h = await Harness.start({ limits: { authFailureLimit: 1000 } });
     ({ a, b } = await world(h, receiver));
     const spare = await h.call('POST', '/v1/api-keys', { key: a.key, body: { name: 'spare', scopes: ['read'] } });
     assert.equal(spare.status, 201, spare.text);

@@ -41,7 +41,7 @@ describe('payhook listen', () => {
 
   before(async () => {
     receiver = await new Receiver().start();
-    h = await Harness.start({ PAYHOOK_POLL_INTERVAL: '50ms' });
+    h = await Harness.start({ delivery: { pollIntervalMs: 50 } });
     key = (await createMerchant(h.app.store, 'Laptop shop')).apiKey;
     home = mkdtempSync(join(tmpdir(), 'payhook-home-'));
   });
@@ -120,14 +120,16 @@ describe('payhook listen', () => {
 
   test('when payhook restarts, it reconnects and resumes after the last event forwarded', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'payhook-restart-'));
-    const env = {
-      PAYHOOK_ADMIN_KEY: 'ak_restart_test',
-      PAYHOOK_LOG_LEVEL: 'silent',
-      PAYHOOK_POLL_INTERVAL: '50ms',
-      PAYHOOK_ALLOW_NETWORKS: '127.0.0.0/8,::1/128',
-    };
     const start = async (port: number): Promise<Payhook> => {
-      const app = await createPayhook(loadConfig(env, { port, dbPath: join(dir, 'payhook.db') }));
+      const config = loadConfig(
+        {},
+        {
+          server: { port, adminKey: 'ak_restart_test', logLevel: 'silent' },
+          store: { dbPath: join(dir, 'payhook.db') },
+          delivery: { pollIntervalMs: 50, allowNetworks: ['127.0.0.0/8', '::1/128'] },
+        },
+      );
+      const app = await createPayhook(config);
       await app.start();
       return app;
     };

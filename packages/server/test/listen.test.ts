@@ -15,9 +15,6 @@ import { openListenStreams } from '../src/api/listen.js';
 import { ADMIN_KEY, Harness, Receiver, eventually, world, type Tenant } from './api-harness.js';
 import { openStream, type OpenStream } from './helpers/sse.js';
 
-// Read when the route is registered: heartbeats every 100 ms, so the test sees some without waiting 15 s.
-process.env.PAYHOOK_LISTEN_HEARTBEAT = '100ms';
-
 describe('GET /v1/listen', () => {
   let h: Harness;
   let receiver: Receiver;
@@ -41,7 +38,8 @@ describe('GET /v1/listen', () => {
 
   before(async () => {
     receiver = await new Receiver().start();
-    h = await Harness.start({ PAYHOOK_POLL_INTERVAL: '50ms' });
+    // Heartbeats every 100 ms, so the test sees some without waiting 15 s.
+    h = await Harness.start({ delivery: { pollIntervalMs: 50 }, listen: { heartbeatMs: 100 } });
     ({ a, b } = await world(h, receiver));
   });
   after(async () => {
@@ -188,13 +186,12 @@ describe('GET /v1/listen', () => {
     let stopped = false;
     before(async () => {
       const config = loadConfig(
+        {},
         {
-          PAYHOOK_ADMIN_KEY: ADMIN_KEY,
-          PAYHOOK_LOG_LEVEL: 'silent',
-          PAYHOOK_ROLE: 'api',
-          PAYHOOK_POLL_INTERVAL: '50ms',
+          server: { port: 0, adminKey: ADMIN_KEY, logLevel: 'silent', role: 'api' },
+          store: { dbPath: h.app.config.store.dbPath },
+          delivery: { pollIntervalMs: 50 },
         },
-        { port: 0, dbPath: h.app.config.dbPath },
       );
       other = await createPayhook(config);
       await other.start();

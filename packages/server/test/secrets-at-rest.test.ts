@@ -46,7 +46,7 @@ async function start(env: Record<string, string>): Promise<Payhook> {
     PAYHOOK_ALLOW_NETWORKS: LOOPBACK_NETWORKS.join(','),
     ...env,
   };
-  const app = await createPayhook(loadConfig(all, { port: 0 }), { modules: defaultModules(all) });
+  const app = await createPayhook(loadConfig(all, { server: { port: 0 } }), { modules: defaultModules(all) });
   await app.start();
   return app;
 }

@@ -26,7 +26,7 @@ describe('storage faults on SQLite', () => {
   let db: SqliteStore['db'];
 
   before(async () => {
-    h = await Harness.start({ PAYHOOK_ROLE: 'api' });
+    h = await Harness.start({ server: { role: 'api' } });
     key = (await h.call('POST', '/v1/merchants', { body: { name: 'shop' } })).body.api_key;
     db = (h.app.store as SqliteStore).db;
   });
@@ -88,7 +88,7 @@ describe('storage faults on SQLite', () => {
     try {
       const path = join(dir, 'payhook.db');
       const app = await createPayhook(
-        loadConfig({ PAYHOOK_ADMIN_KEY: ADMIN_KEY, PAYHOOK_LOG_LEVEL: 'silent' }, { port: 0, dbPath: path }),
+        loadConfig({}, { server: { port: 0, adminKey: ADMIN_KEY, logLevel: 'silent' }, store: { dbPath: path } }),
       );
       await app.stop();
       chmodSync(path, 0o444);
@@ -127,10 +127,9 @@ describe('storage faults on PostgreSQL', () => {
   before(async () => {
     await admin(`CREATE ROLE ${role} LOGIN SUPERUSER`);
     h = await Harness.start({
-      PAYHOOK_ROLE: 'api',
-      PAYHOOK_DATABASE_URL: url,
-      PAYHOOK_DATABASE_SCHEMA: schema,
-      PAYHOOK_MASTER_KEY: TEST_MASTER_KEY,
+      server: { role: 'api' },
+      store: { databaseUrl: url, masterKey: TEST_MASTER_KEY },
+      postgres: { schema },
     });
     key = (await h.call('POST', '/v1/merchants', { body: { name: 'shop' } })).body.api_key;
   });
@@ -184,14 +183,12 @@ describe('storage faults on PostgreSQL', () => {
     await readOnly(true);
     try {
       const config = loadConfig(
+        {},
         {
-          PAYHOOK_ADMIN_KEY: ADMIN_KEY,
-          PAYHOOK_LOG_LEVEL: 'silent',
-          PAYHOOK_DATABASE_URL: url,
-          PAYHOOK_DATABASE_SCHEMA: schema,
-          PAYHOOK_MASTER_KEY: TEST_MASTER_KEY,
+          server: { port: 0, adminKey: ADMIN_KEY, logLevel: 'silent' },
+          store: { databaseUrl: url, masterKey: TEST_MASTER_KEY },
+          postgres: { schema },
         },
-        { port: 0 },
       );
       await assert.rejects(
         createPayhook(config),

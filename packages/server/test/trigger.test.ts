@@ -11,14 +11,8 @@ import { createMerchant } from '../src/merchants/service.js';
 import { TRIGGERS } from '../src/cli/commands/trigger.js';
 import { Harness, Receiver } from './api-harness.js';
 
-// The payment module reads its settings from the environment when payhook starts: a short bank delay
-// and pay-back schedule, so delayed payments and pay-backs settle within the test.
-Object.assign(process.env, {
-  PAYHOOK_BANK_DELAY: '200ms',
-  PAYHOOK_PAYMENT_CHECK_INTERVAL: '50ms',
-  PAYHOOK_PAYMENT_POLL_INTERVAL: '20ms',
-  PAYHOOK_PAYBACK_SCHEDULE: '50ms',
-});
+// A short bank delay and pay-back schedule, so delayed payments and pay-backs settle within the test.
+const PAYMENTS = { simulatorDelayMs: 200, checkIntervalMs: 50, pollIntervalMs: 20, paybackSchedule: [50] };
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const bin = fileURLToPath(new URL('../bin/payhook.mjs', import.meta.url));
@@ -59,7 +53,7 @@ describe('payhook trigger', () => {
 
   before(async () => {
     receiver = await new Receiver().start();
-    h = await Harness.start({ PAYHOOK_POLL_INTERVAL: '50ms' });
+    h = await Harness.start({ delivery: { pollIntervalMs: 50 } }, undefined, { payments: PAYMENTS });
     key = (await createMerchant(h.app.store, 'Trigger shop')).apiKey;
     const ep = await h.call('POST', '/v1/endpoints', { key, body: { url: `${receiver.url}/hooks` } });
     assert.equal(ep.status, 201, ep.text);

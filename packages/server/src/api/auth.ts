@@ -44,7 +44,10 @@ declare module 'fastify' {
 
 export function registerAuth(app: FastifyInstance, ctx: AppContext): void {
   app.decorateRequest('principal', null);
-  const failures = new AuthFailures({ limit: ctx.config.authFailureLimit, windowMs: ctx.config.authFailureWindowMs });
+  const failures = new AuthFailures({
+    limit: ctx.config.limits.authFailureLimit,
+    windowMs: ctx.config.limits.authFailureWindowMs,
+  });
   app.addHook('onRequest', async (request) => {
     const level = request.routeOptions.config.auth ?? 'public';
     if (level === 'public' || (level === 'optional' && request.headers.authorization === undefined)) return;

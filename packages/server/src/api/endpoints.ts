@@ -111,7 +111,7 @@ export function registerEndpointRoutes(app: FastifyInstance, ctx: AppContext): v
       const merchantId = await merchantOf(ctx, request);
       const { endpoint, secret } = await createEndpoint(ctx.store, merchantId, request.body, Date.now(), {
         formats: ctx.formats,
-        maxPerMerchant: ctx.config.maxEndpointsPerMerchant,
+        maxPerMerchant: ctx.config.limits.maxEndpointsPerMerchant,
         destinations: ctx.destinations,
         checkFilters: (m, f) => ctx.eventTypes.checkFilters(m, f),
       });
@@ -268,7 +268,7 @@ export function registerEndpointRoutes(app: FastifyInstance, ctx: AppContext): v
     async (request) => {
       const merchantId = await merchantOf(ctx, request);
       const now = Date.now();
-      await rotateSecret(ctx.store, merchantId, request.params.id, ctx.config.secretOverlapMs, now);
+      await rotateSecret(ctx.store, merchantId, request.params.id, ctx.config.delivery.secretOverlapMs, now);
       // This process signs with the new secret from the next attempt on; other processes within their cache TTL.
       ctx.bus.emit('endpoint:changed', { endpointId: request.params.id });
       const { current, previous } = await getSecrets(ctx.store, merchantId, request.params.id, now);

@@ -73,7 +73,7 @@ function sendJson(reply: FastifyReply, status: number, json: string): FastifyRep
 export function registerEventRoutes(app: FastifyInstance, ctx: AppContext): void {
   const base = { config: { auth: 'merchant' as const } };
   // One bucket per API key (the admin key shares one), in this process: see limits/token-buckets.ts.
-  const perKey = new TokenBuckets(ctx.config.eventRatePerKey, ctx.config.eventBurstPerKey);
+  const perKey = new TokenBuckets(ctx.config.limits.eventRatePerKey, ctx.config.limits.eventBurstPerKey);
 
   app.post<{
     Body: { type: string; data: Record<string, unknown>; idempotency_key?: string };
@@ -137,7 +137,7 @@ export function registerEventRoutes(app: FastifyInstance, ctx: AppContext): void
     },
     async (request, reply) => {
       const wait = perKey.take(request.principal?.kind === 'merchant' ? request.principal.keyId : 'admin');
-      if (wait > 0) throw rateLimited(wait, ctx.config.eventRatePerKey);
+      if (wait > 0) throw rateLimited(wait, ctx.config.limits.eventRatePerKey);
       const merchantId = await merchantOf(ctx, request);
       const { type, data, idempotency_key: idempotencyKey } = request.body;
       await ctx.eventTypes.checkEvent(merchantId, type, data);

@@ -75,7 +75,7 @@ export function registerHealthRoutes(app: FastifyInstance, ctx: AppContext): voi
       },
     },
     async (request, reply) => {
-      const base = { version: ctx.version, role: ctx.config.role, store: ctx.store.dialect };
+      const base = { version: ctx.version, role: ctx.config.server.role, store: ctx.store.dialect };
       try {
         return { status: 'ok', ...base, deliveries: await ctx.store.countDeliveries() };
       } catch (err) {

@@ -27,7 +27,6 @@
 import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import { parseDuration } from '../config.js';
 import type { AppContext } from '../context.js';
 import { PayhookError } from '../errors.js';
 import { idFloor, isId, type EventId, type MerchantId } from '../ids.js';
@@ -210,7 +209,7 @@ export function openListenStreams(store: Store): number {
 }
 
 export function registerListenRoutes(app: FastifyInstance, ctx: AppContext): void {
-  const heartbeatMs = parseDuration(process.env.PAYHOOK_LISTEN_HEARTBEAT || '15s', 'PAYHOOK_LISTEN_HEARTBEAT');
+  const heartbeatMs = ctx.config.listen.heartbeatMs;
   const streams = new Set<ListenStream>();
   openStreams.set(ctx.store, streams);
   // A stream never ends by itself, so a graceful shutdown would wait for it for ever: end them first.
@@ -290,7 +289,7 @@ export function registerListenRoutes(app: FastifyInstance, ctx: AppContext): voi
         types,
         after,
         res,
-        pollMs: ctx.config.pollIntervalMs,
+        pollMs: ctx.config.delivery.pollIntervalMs,
         heartbeatMs,
         logger: request.log,
       });

@@ -66,7 +66,7 @@ const AJV_COMMON: AjvOptions = {
 export async function buildApi(ctx: AppContext): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: ctx.logger,
-    bodyLimit: ctx.config.bodyLimitBytes,
+    bodyLimit: ctx.config.server.bodyLimitBytes,
     // One log line per request at info level would cost more than the ingest work itself at
     // thousands of events a second; errors are logged by the error handler, requests at debug.
     logController: new LogController({ disableRequestLogging: true }),
@@ -74,7 +74,7 @@ export async function buildApi(ctx: AppContext): Promise<FastifyInstance> {
     // Errors fastify meets before routing (a path with a malformed %-escape, an over-long path
     // parameter) go through the same handler, so they too answer in the one error shape.
     frameworkErrors: (err, request, reply) =>
-      errorHandler(ctx.config.bodyLimitBytes)(err, request as FastifyRequest, reply as FastifyReply),
+      errorHandler(ctx.config.server.bodyLimitBytes)(err, request as FastifyRequest, reply as FastifyReply),
   }) as unknown as FastifyInstance;
 
   const bodyAjv = new Ajv({ ...AJV_COMMON, coerceTypes: false });
@@ -140,7 +140,7 @@ export async function buildApi(ctx: AppContext): Promise<FastifyInstance> {
       if (m !== 'HEAD')
         routes.push({ method: m, url: route.url, pattern: routePattern(route.url), auth, documented, needsWrite });
   });
-  app.setErrorHandler(errorHandler(ctx.config.bodyLimitBytes));
+  app.setErrorHandler(errorHandler(ctx.config.server.bodyLimitBytes));
   app.setNotFoundHandler(notFoundHandler(routes));
 
   registerMerchantRoutes(app, ctx);

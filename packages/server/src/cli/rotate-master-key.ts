@@ -13,7 +13,8 @@
  */
 import type { Command } from 'commander';
 import { existsSync, readFileSync, renameSync } from 'node:fs';
-import { loadConfig } from '../config.js';
+import { type Env, loadConfig } from '../config.js';
+import { processEnv } from '../env.js';
 import { decodeMasterKey, Keyring, KeyringError, newMasterKey } from '../secrets/keyring.js';
 import { keyFilePath, keyringFromSettings, MAKE_ONE, readKeyFile, writeKeyFile } from '../secrets/master-key.js';
 
@@ -24,16 +25,17 @@ interface Flags {
 }
 
 export async function rotateMasterKey(
-  env: NodeJS.ProcessEnv,
+  env: Env,
   flags: Flags,
   out: (line: string) => void,
 ): Promise<{ secrets: number; headers: number }> {
-  const config = loadConfig({
-    ...env,
-    ...(flags.db ? { PAYHOOK_DB: flags.db } : {}),
-    ...(flags.databaseUrl ? { PAYHOOK_DATABASE_URL: flags.databaseUrl } : {}),
+  const config = loadConfig(env, {
+    store: {
+      ...(flags.db ? { dbPath: flags.db } : {}),
+      ...(flags.databaseUrl ? { databaseUrl: flags.databaseUrl } : {}),
+    },
   });
-  const postgres = config.databaseUrl !== null && /^postgres(ql)?:\/\//.test(config.databaseUrl);
+  const postgres = config.store.databaseUrl !== null && /^postgres(ql)?:\/\//.test(config.store.databaseUrl);
   let keyring: Keyring;
   let nextFile: { path: string; next: string } | null = null;
   if (flags.writeKeyFile) {
@@ -41,21 +43,21 @@ export async function rotateMasterKey(
       throw new KeyringError(
         '--write-key-file is for the embedded default (SQLite); PostgreSQL takes its key from PAYHOOK_MASTER_KEY',
       );
-    const path = keyFilePath(config.dbPath);
+    const path = keyFilePath(config.store.dbPath);
     if (!existsSync(path)) throw new KeyringError(`no key file at ${path}`);
     const next = `${path}.next`;
     // A `.next` file from a rotation that stopped half-way is the key some rows are sealed under: reuse it.
-    const newKey = existsSync(next) ? readFileSync(next, 'utf8').trim() : (config.masterKey ?? newMasterKey());
+    const newKey = existsSync(next) ? readFileSync(next, 'utf8').trim() : (config.store.masterKey ?? newMasterKey());
     const previous = [
       readKeyFile(path),
-      ...config.masterKeyPrevious.map((k) => decodeMasterKey(k, 'PAYHOOK_MASTER_KEY_PREVIOUS')),
+      ...config.store.masterKeyPrevious.map((k) => decodeMasterKey(k, 'PAYHOOK_MASTER_KEY_PREVIOUS')),
     ];
     keyring = new Keyring(decodeMasterKey(newKey, 'the new master key'), previous);
     if (!existsSync(next)) writeKeyFile(next, newKey);
     nextFile = { path, next };
   } else {
-    const fromEnv = keyringFromSettings(config);
-    if (!fromEnv || config.masterKeyPrevious.length === 0) {
+    const fromEnv = keyringFromSettings(config.store);
+    if (!fromEnv || config.store.masterKeyPrevious.length === 0) {
       throw new KeyringError(
         `set PAYHOOK_MASTER_KEY to the new key and PAYHOOK_MASTER_KEY_PREVIOUS to the old one (${MAKE_ONE})${postgres ? '' : ', or use --write-key-file to rotate the key file'}`,
       );
@@ -65,12 +67,12 @@ export async function rotateMasterKey(
   const { SqliteStore } = await import('../store/sqlite/store.js');
   const store = postgres
     ? new (await import('../store/postgres/store.js')).PostgresStore({
-        connectionString: config.databaseUrl as string,
-        schema: config.databaseSchema,
+        connectionString: config.store.databaseUrl as string,
+        schema: config.postgres.schema,
         poolSize: 2,
         keyring,
       })
-    : new SqliteStore({ path: config.dbPath, synchronous: config.sqliteSynchronous, keyring });
+    : new SqliteStore({ path: config.store.dbPath, synchronous: config.store.sqliteSynchronous, keyring });
   try {
     await store.migrate();
     const counts = await store.resealSecrets({ all: true });
@@ -101,7 +103,7 @@ export function registerRotateMasterKey(program: Command, fail: (err: unknown) =
     )
     .action(async (flags: Flags) => {
       try {
-        await rotateMasterKey(process.env, flags, (line) => process.stdout.write(`${line}\n`));
+        await rotateMasterKey(processEnv(), flags, (line) => process.stdout.write(`${line}\n`));
       } catch (err) {
         fail(err);
       }

@@ -4,7 +4,8 @@
  * the default modules (default-modules.ts: the payment module), configured from the same environment.
  */
 import type { Command } from 'commander';
-import { ConfigError, loadConfig, type Config, type Role } from '../config.js';
+import { type Config, ConfigError, type ConfigOverrides, loadConfig, type Role } from '../config.js';
+import { processEnv } from '../env.js';
 import { KeyringError } from '../secrets/keyring.js';
 import { registerRotateMasterKey } from './rotate-master-key.js';
 
@@ -16,14 +17,18 @@ interface ServeFlags {
   role?: string;
 }
 
-function envFrom(flags: ServeFlags): NodeJS.ProcessEnv {
-  const env = { ...process.env };
-  if (flags.port !== undefined) env.PAYHOOK_PORT = flags.port;
-  if (flags.host !== undefined) env.PAYHOOK_HOST = flags.host;
-  if (flags.db !== undefined) env.PAYHOOK_DB = flags.db;
-  if (flags.databaseUrl !== undefined) env.PAYHOOK_DATABASE_URL = flags.databaseUrl;
-  if (flags.role !== undefined) env.PAYHOOK_ROLE = flags.role as Role;
-  return env;
+/** The flags win over the environment; they are checked with it, after the merge (config.ts). */
+function overridesFrom(flags: ServeFlags): ConfigOverrides {
+  const port = flags.port === undefined ? undefined : /^\d+$/.test(flags.port) ? Number(flags.port) : Number.NaN;
+  if (Number.isNaN(port)) throw new ConfigError(`--port must be a whole number from 0 to 65535; got "${flags.port}"`);
+  const server: NonNullable<ConfigOverrides['server']> = {};
+  const store: NonNullable<ConfigOverrides['store']> = {};
+  if (port !== undefined) server.port = port;
+  if (flags.host !== undefined) server.host = flags.host;
+  if (flags.role !== undefined) server.role = flags.role as Role;
+  if (flags.db !== undefined) store.dbPath = flags.db;
+  if (flags.databaseUrl !== undefined) store.databaseUrl = flags.databaseUrl;
+  return { server, store };
 }
 
 function fail(err: unknown): never {
@@ -42,10 +47,10 @@ export function registerServe(program: Command): void {
     .option('--database-url <url>', 'postgres://… to use PostgreSQL instead (PAYHOOK_DATABASE_URL)')
     .option('--role <role>', 'api, dispatcher or all (PAYHOOK_ROLE, default all)')
     .action(async (flags: ServeFlags) => {
-      const env = envFrom(flags);
+      const env = processEnv();
       let config: Config;
       try {
-        config = loadConfig(env);
+        config = loadConfig(env, overridesFrom(flags));
       } catch (err) {
         fail(err);
       }
@@ -61,12 +66,12 @@ export function registerServe(program: Command): void {
       }
       const app = await createPayhook(config, { modules }).catch(fail);
       await app.start().catch(fail);
-      const where = config.databaseUrl ? 'PostgreSQL' : config.dbPath;
+      const where = config.store.databaseUrl ? 'PostgreSQL' : config.store.dbPath;
       if (app.url)
         process.stdout.write(
-          `payhook ${app.version} listening on ${app.url} (role ${config.role}, store ${where})\nAPI reference: ${app.url}/docs\n`,
+          `payhook ${app.version} listening on ${app.url} (role ${config.server.role}, store ${where})\nAPI reference: ${app.url}/docs\n`,
         );
-      else process.stdout.write(`payhook ${app.version} dispatching (role ${config.role}, store ${where})\n`);
+      else process.stdout.write(`payhook ${app.version} dispatching (role ${config.server.role}, store ${where})\n`);
       if (app.createdAdminKey) {
         process.stdout.write(
           `\nAdmin key (shown once; keep it safe, or set PAYHOOK_ADMIN_KEY):\n  ${app.createdAdminKey}\n\n`,
@@ -96,8 +101,8 @@ export function registerServe(program: Command): void {
     .option('--database-url <url>', 'postgres://… (PAYHOOK_DATABASE_URL)')
     .action(async (flags: ServeFlags) => {
       try {
-        const env = envFrom(flags);
-        const config = loadConfig(env);
+        const env = processEnv();
+        const config = loadConfig(env, overridesFrom(flags));
         const [{ openStore }, { defaultModules }] = await Promise.all([
           import('../store/open.js'),
           import('../default-modules.js'),

@@ -86,10 +86,10 @@ test('writeKeyFile replaces a key file atomically with a 0600 file', () => {
 test('config: PAYHOOK_MASTER_KEY and PAYHOOK_MASTER_KEY_PREVIOUS (comma-separated) reach the keyring', () => {
   const [a, b, c] = [newMasterKey(), newMasterKey(), newMasterKey()];
   const config = loadConfig({ PAYHOOK_MASTER_KEY: ` ${a}\n`, PAYHOOK_MASTER_KEY_PREVIOUS: `${b}, ${c},` });
-  assert.equal(config.masterKey, a);
-  assert.deepEqual(config.masterKeyPrevious, [b, c]);
-  assert.deepEqual([loadConfig({}).masterKey, loadConfig({}).masterKeyPrevious], [null, []]);
-  const ring = resolveKeyring({ ...config, databaseUrl: null, dbPath: join(dir, 'e.db') }).keyring;
+  assert.equal(config.store.masterKey, a);
+  assert.deepEqual(config.store.masterKeyPrevious, [b, c]);
+  assert.deepEqual([loadConfig({}).store.masterKey, loadConfig({}).store.masterKeyPrevious], [null, []]);
+  const ring = resolveKeyring({ ...config.store, databaseUrl: null, dbPath: join(dir, 'e.db') }).keyring;
   const old = resolveKeyring({
     masterKey: c,
     masterKeyPrevious: [],

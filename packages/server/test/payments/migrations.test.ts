@@ -91,18 +91,18 @@ async function recorded(db: Db): Promise<[number, string, number][]> {
 
 /** payhook with the default modules on `db`, API only (the test runs the payment workers itself). */
 async function open(db: Db): Promise<Payhook> {
-  const env: Record<string, string> = {
-    PAYHOOK_ADMIN_KEY: ADMIN_KEY,
-    PAYHOOK_LOG_LEVEL: 'silent',
-    PAYHOOK_ROLE: 'api',
-  };
-  if (db.backend === 'postgres')
-    Object.assign(env, {
-      PAYHOOK_DATABASE_URL: TEST_DATABASE_URL,
-      PAYHOOK_DATABASE_SCHEMA: db.schema,
-      PAYHOOK_MASTER_KEY: TEST_MASTER_KEY,
-    });
-  const app = await createPayhook(loadConfig(env, { port: 0, dbPath: db.path }), { modules: defaultModules(env) });
+  const config = loadConfig(
+    {},
+    {
+      server: { port: 0, adminKey: ADMIN_KEY, logLevel: 'silent', role: 'api' },
+      store:
+        db.backend === 'postgres'
+          ? { databaseUrl: TEST_DATABASE_URL, masterKey: TEST_MASTER_KEY }
+          : { dbPath: db.path },
+      ...(db.backend === 'postgres' ? { postgres: { schema: db.schema } } : {}),
+    },
+  );
+  const app = await createPayhook(config, { modules: defaultModules({}) });
   await app.start();
   return app;
 }

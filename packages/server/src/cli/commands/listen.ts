@@ -17,6 +17,8 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Option, type Command } from 'commander';
 import { decodeSecret, generateSecret, PayhookApiError, sign } from '@payhook/sdk';
+import type { Env } from '../../config.js';
+import { processEnv } from '../../env.js';
 import { VERSION } from '../../version.js';
 import { SseParser, type SseMessage } from '../sse.js';
 import { action, clientFor, ConnectionError, DEFAULT_URL, splitList, UsageError } from './shared.js';
@@ -35,7 +37,7 @@ const MAX_BACKOFF_MS = 30_000;
 const SILENCE_MS = 45_000;
 
 /** Where the local signing secret lives: `$PAYHOOK_HOME/listen-secret`, else `$XDG_CONFIG_HOME/payhook` or `~/.config/payhook`. */
-export function listenSecretPath(env: NodeJS.ProcessEnv = process.env): string {
+export function listenSecretPath(env: Env = processEnv()): string {
   const home = env.PAYHOOK_HOME || join(env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'payhook');
   return join(home, 'listen-secret');
 }

@@ -11,8 +11,9 @@
  *   cancellation sees every delivery an append made, and no append reads an endpoint mid-change. The
  *   locks live in memory (no row writes), so concurrent appends do not slow each other down.
  */
+import { CONFIG_SCHEMA } from '../../config/schema.js';
 import type { MerchantId } from '../../ids.js';
-import { keyringFromSettings, MAKE_ONE } from '../../secrets/master-key.js';
+import { MAKE_ONE } from '../../secrets/master-key.js';
 import { SEALED_PREFIX, SecretBox } from '../../secrets/box.js';
 import { KeyringError, type Keyring } from '../../secrets/keyring.js';
 import { toClaimedDeliveries, type ClaimRow } from '../claimed.js';
@@ -116,22 +117,18 @@ export class PostgresStore implements Store {
   private readonly box: SecretBox;
 
   constructor(options: PostgresStoreOptions) {
-    const env = process.env;
-    this.schema = options.schema ?? (env.PAYHOOK_DATABASE_SCHEMA || 'payhook');
+    // Defaults are the configuration's (config/schema.ts, section postgres); the store reads no environment.
+    this.schema = options.schema ?? CONFIG_SCHEMA.postgres.schema.default;
     if (!SCHEMA_RE.test(this.schema)) {
       throw new Error(
         `PostgreSQL schema "${this.schema}" must be 1-48 lower-case letters, digits and _, not starting with a digit`,
       );
     }
-    const poolSize = options.poolSize ?? (env.PAYHOOK_DATABASE_POOL_SIZE ? Number(env.PAYHOOK_DATABASE_POOL_SIZE) : 10);
+    const poolSize = options.poolSize ?? CONFIG_SCHEMA.postgres.poolSize.default;
     if (!Number.isInteger(poolSize) || poolSize < 1 || poolSize > 1000)
       throw new Error(`PostgreSQL pool size must be 1-1000; got ${poolSize}`);
-    const keyring =
-      options.keyring ??
-      keyringFromSettings({
-        masterKey: env.PAYHOOK_MASTER_KEY || null,
-        masterKeyPrevious: (env.PAYHOOK_MASTER_KEY_PREVIOUS ?? '').split(',').filter((k) => k.trim() !== ''),
-      });
+    // The keyring comes from the configuration (store/open.ts resolves PAYHOOK_MASTER_KEY).
+    const keyring = options.keyring;
     if (!keyring)
       throw new KeyringError(
         `PostgreSQL needs PAYHOOK_MASTER_KEY (the key that seals signing secrets and header values at rest); ${MAKE_ONE}`,
@@ -146,7 +143,7 @@ export class PostgresStore implements Store {
         schema: this.schema,
         poolSize,
         connectionTimeoutMs: options.connectionTimeoutMs ?? 10_000,
-        preparedStatements: options.preparedStatements ?? env.PAYHOOK_DATABASE_PREPARED_STATEMENTS !== 'false',
+        preparedStatements: options.preparedStatements ?? CONFIG_SCHEMA.postgres.preparedStatements.default,
         applicationName,
         onError,
       },
@@ -158,8 +155,7 @@ export class PostgresStore implements Store {
       windowMs: options.notifyWindowMs ?? 20,
       applicationName,
       onError,
-      listenConnectionString:
-        options.listenConnectionString ?? env.PAYHOOK_DATABASE_LISTEN_URL ?? options.connectionString,
+      listenConnectionString: options.listenConnectionString ?? options.connectionString,
     });
   }
 

@@ -1,0 +1,221 @@
+/**
+ * Every core setting of payhook, in one table: its section, its `PAYHOOK_*` variable, its default, its
+ * bounds and what it does. `Config` is derived from this table, docs/configuration.md is rendered from
+ * it (config/doc.ts, checked by a test), and nothing else defines a setting.
+ */
+import { parseCidr } from '../delivery/destinations.js';
+import { type ConfigOf, define, type OverridesOf, type Retired } from './settings.js';
+
+/** The default retry schedule: about three days in all. */
+export const DEFAULT_RETRY_SCHEDULE = ['5s', '5m', '30m', '2h', '5h', '10h', '14h', '20h', '24h'];
+
+/** The longest attempt any endpoint may ask for (`timeout_ms` up to 30 s) and the margin a lease keeps past it. */
+export const MAX_ATTEMPT_MS = 30_000;
+export const LEASE_MARGIN_MS = 5_000;
+
+export const ROLES = ['api', 'dispatcher', 'all'] as const;
+export type Role = (typeof ROLES)[number];
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,47}$/;
+
+export const CONFIG_SCHEMA = {
+  server: {
+    host: define.string('PAYHOOK_HOST', '127.0.0.1', 'Address the API listens on.'),
+    port: define.int('PAYHOOK_PORT', 8080, 0, 65535, 'API port; 0 picks a free one.'),
+    role: define.oneOf(
+      'PAYHOOK_ROLE',
+      ROLES,
+      'all',
+      'What this process runs: the API, the dispatcher, or both (PostgreSQL runs many of each).',
+    ),
+    adminKey: define.optionalString(
+      'PAYHOOK_ADMIN_KEY',
+      'Fixed admin key; when unset, one is generated on first start and printed once.',
+      'an API key',
+    ),
+    bodyLimitBytes: define.int(
+      'PAYHOOK_BODY_LIMIT',
+      256 * 1024,
+      1024,
+      64 * 1024 * 1024,
+      'Largest request body, bytes.',
+    ),
+    shutdownTimeoutMs: define.duration(
+      'PAYHOOK_SHUTDOWN_TIMEOUT',
+      '10s',
+      0,
+      600_000,
+      'On SIGTERM, in-flight attempts get this long; then their claims are released.',
+    ),
+    logLevel: define.oneOf(
+      'PAYHOOK_LOG_LEVEL',
+      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const,
+      'info',
+      'Log level (JSON logs on stdout).',
+    ),
+  },
+  store: {
+    dbPath: define.string('PAYHOOK_DB', './data/payhook.db', 'SQLite file; used when PAYHOOK_DATABASE_URL is not set.'),
+    databaseUrl: define.optionalString(
+      'PAYHOOK_DATABASE_URL',
+      '`postgres://…` selects PostgreSQL instead of the embedded SQLite file.',
+      'a postgres:// URL',
+    ),
+    sqliteSynchronous: define.oneOf(
+      'PAYHOOK_SQLITE_SYNCHRONOUS',
+      ['NORMAL', 'FULL'] as const,
+      'NORMAL',
+      'SQLite `synchronous` (WAL): NORMAL survives a crash of payhook; FULL also a power cut.',
+      (t) => t.toUpperCase(),
+    ),
+    retentionDays: define.int('PAYHOOK_RETENTION_DAYS', 30, 1, 3650, 'Days events and their deliveries are kept.'),
+    masterKey: define.optionalString(
+      'PAYHOOK_MASTER_KEY',
+      'Key sealing signing secrets and header values at rest (base64 of 32 bytes). Unset on SQLite: the key file `<db>.key`. Required on PostgreSQL.',
+      'base64 of 32 bytes',
+    ),
+    masterKeyPrevious: define.list(
+      'PAYHOOK_MASTER_KEY_PREVIOUS',
+      'Older master keys that still open rows during a rotation (`payhook rotate-master-key`).',
+      'comma-separated base64 keys',
+      () => {},
+    ),
+  },
+  postgres: {
+    schema: define.string('PAYHOOK_DATABASE_SCHEMA', 'payhook', "PostgreSQL schema holding payhook's tables.", {
+      test: (v) => SCHEMA_NAME.test(v),
+      must: 'must be 1-48 lower-case letters, digits and _, not starting with a digit',
+    }),
+    poolSize: define.int('PAYHOOK_DATABASE_POOL_SIZE', 10, 1, 1000, 'PostgreSQL connections per process.'),
+    listenUrl: define.optionalString(
+      'PAYHOOK_DATABASE_LISTEN_URL',
+      'A session (not transaction-pooled) connection for LISTEN, when PAYHOOK_DATABASE_URL goes through pgbouncer.',
+      'a postgres:// URL',
+    ),
+    preparedStatements: define.boolean(
+      'PAYHOOK_DATABASE_PREPARED_STATEMENTS',
+      true,
+      'Named prepared statements (turn off behind pgbouncer < 1.21 in transaction mode).',
+    ),
+  },
+  delivery: {
+    retrySchedule: define.durations(
+      'PAYHOOK_RETRY_SCHEDULE',
+      DEFAULT_RETRY_SCHEDULE,
+      'Delays before retries 1..n; its length is the number of retries after the first try.',
+    ),
+    retryJitter: define.fraction('PAYHOOK_RETRY_JITTER', 0.2, 0, 1, '± fraction of jitter applied to each delay.'),
+    timeoutMs: define.duration(
+      'PAYHOOK_TIMEOUT',
+      '15s',
+      1000,
+      MAX_ATTEMPT_MS,
+      "Default time one attempt may take (an endpoint's `timeout_ms` overrides it).",
+    ),
+    maxInFlight: define.int('PAYHOOK_MAX_IN_FLIGHT', 512, 1, 100_000, 'Attempts one dispatcher runs at once.'),
+    maxInFlightPerEndpoint: define.int(
+      'PAYHOOK_MAX_IN_FLIGHT_PER_ENDPOINT',
+      32,
+      1,
+      10_000,
+      'Attempts one dispatcher runs at once against one endpoint (the adaptive limit stays below it).',
+    ),
+    // A claim's lease must outlast the longest attempt, else a slow attempt's delivery is claimed and
+    // sent again by another dispatcher while it is still running.
+    leaseMs: define.duration(
+      'PAYHOOK_LEASE',
+      '60s',
+      MAX_ATTEMPT_MS + LEASE_MARGIN_MS,
+      86_400_000,
+      'How long a claim is held before another dispatcher may take it.',
+      `must be at least ${(MAX_ATTEMPT_MS + LEASE_MARGIN_MS) / 1000}s: the longest attempt (an endpoint's timeout_ms, up to ${MAX_ATTEMPT_MS / 1000}s) plus a ${LEASE_MARGIN_MS / 1000}s margin, so no delivery is sent twice while an attempt is still running`,
+    ),
+    pollIntervalMs: define.duration(
+      'PAYHOOK_POLL_INTERVAL',
+      '1s',
+      10,
+      3_600_000,
+      'How often an idle dispatcher looks for due work it was not woken for (retries, other processes).',
+    ),
+    claimBatch: define.int('PAYHOOK_CLAIM_BATCH', 500, 1, 10_000, 'Deliveries claimed per query.'),
+    secretOverlapMs: define.duration(
+      'PAYHOOK_SECRET_OVERLAP',
+      '24h',
+      0,
+      30 * 86_400_000,
+      'How long a rotated-out signing secret keeps signing beside the new one.',
+    ),
+    allowNetworks: define.list(
+      'PAYHOOK_ALLOW_NETWORKS',
+      'Address ranges opened on top of the refused ones (private, loopback, link-local, …); empty: only public addresses (docs/security.md).',
+      'comma-separated CIDRs',
+      (cidr) => {
+        parseCidr(cidr);
+      },
+    ),
+  },
+  limits: {
+    authCacheTtlMs: define.duration(
+      'PAYHOOK_AUTH_CACHE_TTL',
+      '10s',
+      0,
+      600_000,
+      'How long an API key lookup is cached; a key revoked through another API process works this long at most.',
+    ),
+    authFailureLimit: define.int(
+      'PAYHOOK_AUTH_FAILURE_LIMIT',
+      20,
+      1,
+      1_000_000,
+      'Failed authentications from one address within the window, after which it gets 429 until the window ends.',
+    ),
+    authFailureWindowMs: define.duration(
+      'PAYHOOK_AUTH_FAILURE_WINDOW',
+      '1m',
+      1000,
+      3_600_000,
+      'The window of PAYHOOK_AUTH_FAILURE_LIMIT.',
+    ),
+    maxEndpointsPerMerchant: define.int(
+      'PAYHOOK_MAX_ENDPOINTS_PER_MERCHANT',
+      100,
+      1,
+      100_000,
+      'Live (not deleted) endpoints one merchant may have.',
+    ),
+    // Generous: payhook's own ingest benchmark sends ~6,000 events a second through one key.
+    eventRatePerKey: define.int(
+      'PAYHOOK_EVENT_RATE_PER_KEY',
+      10_000,
+      1,
+      10_000_000,
+      'Events per second one API key may send, per API process (a token bucket refilling at this rate).',
+    ),
+    eventBurstPerKey: define.int(
+      'PAYHOOK_EVENT_BURST_PER_KEY',
+      20_000,
+      1,
+      10_000_000,
+      "The token bucket's size: events one key may send at once.",
+    ),
+  },
+  listen: {
+    heartbeatMs: define.duration(
+      'PAYHOOK_LISTEN_HEARTBEAT',
+      '15s',
+      10,
+      600_000,
+      'How often a `payhook listen` stream gets a comment line, so proxies keep it open.',
+    ),
+  },
+};
+
+export const RETIRED: Retired = {
+  PAYHOOK_BLOCK_PRIVATE_NETWORKS:
+    'was replaced: private, loopback and other non-public destinations are now refused by default; open ranges with PAYHOOK_ALLOW_NETWORKS (comma-separated CIDRs) and remove PAYHOOK_BLOCK_PRIVATE_NETWORKS',
+};
+
+/** payhook's configuration: one section per part, each value checked (config/load.ts). */
+export type Config = ConfigOf<typeof CONFIG_SCHEMA>;
+/** What `loadConfig`'s overrides may set: any settings of any sections. */
+export type ConfigOverrides = OverridesOf<typeof CONFIG_SCHEMA>;

@@ -1,0 +1,32 @@
+/**
+ * What every PostgreSQL Store operation works through: the pool and its transaction runner, the
+ * statements by name (the core's, then modules'), the box that seals secrets, the due wake-ups, and the
+ * schema that names this store's locks. The operations themselves live in one module a domain
+ * (settings.ts, merchants.ts, … deliveries.ts) as functions of this core; store.ts builds it.
+ */
+import type { SecretBox } from '../../secrets/box.js';
+import { lockKey, type Db } from './db.js';
+import { loadStatements, type Statement } from './statements.js';
+import type { Wakeups } from './wakeups.js';
+
+export const STATEMENTS = loadStatements(new URL('./sql/', import.meta.url));
+
+export class PostgresCore {
+  /** Statements of modules (`moduleStore`), beside the core's `STATEMENTS`. */
+  readonly moduleSql = new Map<string, string>();
+
+  constructor(
+    readonly schema: string,
+    readonly db: Db,
+    /** This store's statements: the core's, then those of modules (`moduleStore`); `db` runs them. */
+    readonly statements: Map<string, Statement>,
+    /** Every write of a secret or headers seals through it, every read opens (secrets/box.ts). */
+    readonly box: SecretBox,
+    readonly wakeups: Wakeups,
+  ) {}
+
+  /** The advisory lock that orders appends (shared) against endpoint disabling (exclusive), per merchant. */
+  endpointLock(merchantId: string): number {
+    return lockKey(`endpoints:${this.schema}:${merchantId}`);
+  }
+}

@@ -1,0 +1,51 @@
+/** Events on PostgreSQL: the outbox write under the merchants' shared endpoint locks, reads, pruning. */
+import { decodeCursor, ID_MAX, ID_MIN, toPage } from '../cursor.js';
+import type { AppendedEvent, EventFilter, EventRecord, NewEvent, Page } from '../types.js';
+import type { PostgresCore } from './core.js';
+import { appendEventsIn } from './outbox.js';
+import { toEvent, type EventRow } from './rows.js';
+
+export async function appendEvents(c: PostgresCore, events: NewEvent[]): Promise<AppendedEvent[]> {
+  if (events.length === 0) return [];
+  const channel = c.wakeups.channelForTransaction();
+  const lock = { shared: [...new Set(events.map((e) => e.merchantId))].map((m) => c.endpointLock(m)) };
+  const { out, notified } = await c.db.transaction((tx) => appendEventsIn(tx, events, channel), {
+    idempotent: true,
+    lock,
+  });
+  if (out.some((a) => a.deliveries > 0)) c.wakeups.madeDue(notified);
+  return out;
+}
+
+export async function getEvent(c: PostgresCore, merchantId: string, id: string): Promise<EventRecord | null> {
+  const [row] = await c.db.run<EventRow>('event_get', { merchant_id: merchantId, id }, { idempotent: true });
+  return row ? toEvent(row) : null;
+}
+
+export async function listEvents(c: PostgresCore, f: EventFilter): Promise<Page<EventRecord>> {
+  const order = f.order ?? 'desc';
+  const cursor = decodeCursor(f.cursor);
+  let lo = f.afterId ?? ID_MIN;
+  let hi = f.beforeId ?? ID_MAX;
+  if (cursor !== null) {
+    if (order === 'asc') lo = cursor > lo ? cursor : lo;
+    else hi = cursor < hi ? cursor : hi;
+  }
+  const rows = await c.db.run<EventRow>(
+    order === 'asc' ? 'event_page_asc' : 'event_page_desc',
+    {
+      merchant_id: f.merchantId,
+      lo,
+      hi,
+      types: f.types?.length ? f.types : null,
+      limit: f.limit + 1,
+    },
+    { idempotent: true },
+  );
+  return toPage(rows.map(toEvent), f.limit);
+}
+
+export async function pruneEvents(c: PostgresCore, before: number, limit: number): Promise<number> {
+  const [row] = await c.db.run<{ n: number }>('events_prune', { before, limit }, { idempotent: true });
+  return row.n;
+}

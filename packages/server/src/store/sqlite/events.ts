@@ -1,0 +1,101 @@
+/** Events on SQLite: the outbox write (events with their deliveries, fanned out here), reads, pruning. */
+import { newId } from '../../ids.js';
+import { decodeCursor, ID_MAX, ID_MIN, toPage } from '../cursor.js';
+import { matcherFor } from '../fanout.js';
+import type { AppendedEvent, EventFilter, EventRecord, NewEvent, Page } from '../types.js';
+import type { SqliteCore } from './core.js';
+import { toEvent, type EventRow } from './rows.js';
+
+export async function appendEvents(c: SqliteCore, events: NewEvent[]): Promise<AppendedEvent[]> {
+  const out = c.transaction(() => appendEventsInTransaction(c, events));
+  if (out.some((a) => a.deliveries > 0)) c.notifyDue();
+  return out;
+}
+
+/**
+ * The outbox write: events and their deliveries. Must run inside `c.transaction()`: `appendEvents`, and
+ * a module's `withOutbox`, so a state change and its events commit together or not at all. The caller
+ * calls `c.notifyDue()` after the commit.
+ */
+export function appendEventsInTransaction(c: SqliteCore, events: NewEvent[]): AppendedEvent[] {
+  const out: AppendedEvent[] = [];
+  const endpointsByMerchant = new Map<string, { id: string; event_types: string | null }[]>();
+  for (const e of events) {
+    if (e.idempotencyKey !== null) {
+      const prior = c.stmt('event_by_idempotency_key').get({
+        merchant_id: e.merchantId,
+        idempotency_key: e.idempotencyKey,
+      }) as EventRow | undefined;
+      if (prior) {
+        out.push({ event: toEvent(prior), created: false, deliveries: 0 });
+        continue;
+      }
+    }
+    c.stmt('event_insert').run({
+      id: e.id,
+      merchant_id: e.merchantId,
+      type: e.type,
+      body: e.body,
+      idempotency_key: e.idempotencyKey,
+      created_at: e.createdAt,
+    });
+    let endpoints = endpointsByMerchant.get(e.merchantId);
+    if (!endpoints) {
+      endpoints = c.stmt('endpoints_for_fanout').all({ merchant_id: e.merchantId }) as {
+        id: string;
+        event_types: string | null;
+      }[];
+      endpointsByMerchant.set(e.merchantId, endpoints);
+    }
+    let n = 0;
+    for (const ep of endpoints) {
+      if (!matcherFor(ep.event_types)(e.type)) continue;
+      c.stmt('delivery_insert').run({
+        id: newId('del', e.createdAt),
+        event_id: e.id,
+        endpoint_id: ep.id,
+        merchant_id: e.merchantId,
+        event_type: e.type,
+        now: e.createdAt,
+      });
+      n++;
+    }
+    out.push({ event: { ...e }, created: true, deliveries: n });
+  }
+  return out;
+}
+
+export async function getEvent(c: SqliteCore, merchantId: string, id: string): Promise<EventRecord | null> {
+  const row = c.stmt('event_get').get({ merchant_id: merchantId, id }) as EventRow | undefined;
+  return row ? toEvent(row) : null;
+}
+
+export async function listEvents(c: SqliteCore, f: EventFilter): Promise<Page<EventRecord>> {
+  const order = f.order ?? 'desc';
+  const cursor = decodeCursor(f.cursor);
+  let lo = f.afterId ?? ID_MIN;
+  let hi = f.beforeId ?? ID_MAX;
+  if (cursor !== null) {
+    if (order === 'asc') lo = cursor > lo ? cursor : lo;
+    else hi = cursor < hi ? cursor : hi;
+  }
+  const rows = c.stmt(order === 'asc' ? 'event_page_asc' : 'event_page_desc').all({
+    merchant_id: f.merchantId,
+    lo,
+    hi,
+    types: f.types?.length ? JSON.stringify(f.types) : null,
+    limit: f.limit + 1,
+  }) as EventRow[];
+  return toPage(rows.map(toEvent), f.limit);
+}
+
+export async function pruneEvents(c: SqliteCore, before: number, limit: number): Promise<number> {
+  return c.transaction(() => {
+    const n = c.stmt('events_prune').run({ before, limit }).changes;
+    if (n > 0) {
+      c.stmt('deliveries_prune_orphans').run({ before });
+      c.stmt('attempts_prune_orphans').run({ before });
+    }
+    return n;
+  });
+}

@@ -1,0 +1,149 @@
+/** The Store's deliveries and their attempts: claimed by dispatchers, results recorded in batches. */
+import type { AttemptId, DeliveryId, EndpointId, EventId, MerchantId } from '../../ids.js';
+import type { ListOptions, Page, PayloadFormat } from './common.js';
+
+export type DeliveryStatus = 'pending' | 'succeeded' | 'failed' | 'cancelled';
+/** What an attempt made of its delivery. */
+export type AttemptOutcome = 'succeeded' | 'retry' | 'failed';
+
+/** Why an attempt failed; `null` for a success. */
+export type ErrorClass =
+  | 'timeout'
+  | 'dns'
+  | 'refused'
+  | 'reset'
+  | 'tls'
+  | 'http_status'
+  | 'redirect'
+  | 'invalid_url'
+  | 'blocked'
+  | 'unknown';
+
+export interface Delivery {
+  id: DeliveryId;
+  eventId: EventId;
+  endpointId: EndpointId;
+  merchantId: MerchantId;
+  eventType: string;
+  status: DeliveryStatus;
+  attempts: number;
+  nextAttemptAt: number | null;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface Attempt {
+  id: AttemptId;
+  deliveryId: DeliveryId;
+  attemptNo: number;
+  startedAt: number;
+  durationMs: number;
+  statusCode: number | null;
+  responseBody: string | null;
+  errorClass: ErrorClass | null;
+  errorMessage: string | null;
+  /** When the delivery will be tried again after this attempt; `null` when it will not. */
+  nextRetryAt: number | null;
+}
+
+/** A delivery handed to a dispatcher with everything needed to send it, without another query. */
+export interface ClaimedDelivery {
+  id: DeliveryId;
+  eventId: EventId;
+  eventType: string;
+  eventCreatedAt: number;
+  /** The event's `data` JSON text (for formats other than `standard`). */
+  data: string;
+  /** The standard envelope bytes. */
+  body: string;
+  attempts: number;
+  endpointId: EndpointId;
+  merchantId: MerchantId;
+  url: string;
+  headers: Record<string, string>;
+  format: PayloadFormat;
+  timeoutMs: number | null;
+}
+
+export interface ClaimOptions {
+  now: number;
+  limit: number;
+  /** The claim is this dispatcher's until `now + leaseMs`; after that any dispatcher may take it. */
+  leaseMs: number;
+  owner: string;
+  /** Endpoints this dispatcher cannot take more work for right now (at their in-flight limit). */
+  excludeEndpoints?: readonly EndpointId[];
+}
+
+/** The outcome of one attempt, recorded by `recordResults` in a batch. */
+export interface AttemptResult {
+  attemptId: AttemptId;
+  deliveryId: DeliveryId;
+  owner: string;
+  /** The attempt number this was (1 for the first try). */
+  attemptNo: number;
+  startedAt: number;
+  durationMs: number;
+  statusCode: number | null;
+  responseBody: string | null;
+  errorClass: ErrorClass | null;
+  errorMessage: string | null;
+  /**
+   * What becomes of the delivery: `succeeded`; `retry` at `nextAttemptAt`; `failed` (retries
+   * exhausted, or the endpoint is gone).
+   */
+  outcome: AttemptOutcome;
+  nextAttemptAt: number | null;
+  /** Set when the endpoint answered 410 Gone: it is disabled and its pending deliveries fail. */
+  disableEndpoint?: boolean;
+}
+
+export interface DeliveryFilter extends ListOptions {
+  merchantId: MerchantId;
+  endpointId?: EndpointId;
+  eventId?: EventId;
+  status?: DeliveryStatus;
+}
+
+export interface DeliveryCounts {
+  pending: number;
+  succeeded: number;
+  failed: number;
+  cancelled: number;
+}
+
+export interface DeliveryStore {
+  /** Claims up to `limit` due pending deliveries of enabled endpoints, oldest due first. */
+  claimDue(options: ClaimOptions): Promise<ClaimedDelivery[]>;
+  /** Records attempts and applies their outcomes, all in one transaction. Results of claims the owner no longer holds are still logged as attempts. */
+  recordResults(results: AttemptResult[]): Promise<void>;
+  /** Gives claims back (shutdown): they become due again at once. */
+  releaseClaims(owner: string, deliveryIds: readonly DeliveryId[]): Promise<void>;
+  /**
+   * Holds back an endpoint that is failing (its requests time out or cannot connect): its pending
+   * deliveries that are due before `until` and not claimed become due at `until`. Not an attempt;
+   * nothing is lost or reordered within the endpoint. Returns how many moved. The dispatcher calls it so
+   * that thousands of due deliveries of a dead endpoint do not sit at the head of the due queue, where
+   * every claim would have to step over them.
+   */
+  deferEndpoint(endpointId: EndpointId, until: number): Promise<number>;
+  /** The earliest `nextAttemptAt` of a pending delivery, or null: how long a dispatcher may sleep. */
+  nextDueAt(): Promise<number | null>;
+  getDelivery(merchantId: MerchantId, id: DeliveryId): Promise<Delivery | null>;
+  listDeliveries(filter: DeliveryFilter): Promise<Page<Delivery>>;
+  listAttempts(merchantId: MerchantId, deliveryId: DeliveryId): Promise<Attempt[]>;
+  /** Makes one delivery due now, whatever its status; false when it does not exist. */
+  retryDelivery(merchantId: MerchantId, id: DeliveryId, now: number): Promise<Delivery | null>;
+  /** Makes every failed delivery of the endpoint created at or after `since` due now; returns how many. */
+  recoverEndpoint(merchantId: MerchantId, endpointId: EndpointId, since: number, now: number): Promise<number>;
+  countDeliveries(merchantId?: MerchantId): Promise<DeliveryCounts>;
+
+  /**
+   * Calls `listener` soon after deliveries become due now (new events, manual retries, recovery), in
+   * this process or, where the backend can tell, in another. Returns the unsubscribe function.
+   * Dispatchers use it to start at once instead of waiting for their next poll.
+   */
+  onDue(listener: () => void): () => void;
+}

@@ -1,0 +1,88 @@
+/** The Store's endpoints: where a merchant's events go, with their signing secrets (sealed at rest). */
+import type { EndpointId, MerchantId } from '../../ids.js';
+import type { ListOptions, Page, PayloadFormat } from './common.js';
+
+/** Why an endpoint is disabled: by the merchant through the API, or because it answered 410 Gone. */
+export type EndpointDisabledReason = 'merchant' | 'gone';
+
+export interface Endpoint {
+  id: EndpointId;
+  merchantId: MerchantId;
+  url: string;
+  description: string;
+  /** `null` means every event type; otherwise exact names and `prefix.*` wildcards. */
+  eventTypes: string[] | null;
+  disabled: boolean;
+  /** Why the endpoint is disabled: `merchant` (by the API) or `gone` (it answered 410). */
+  disabledReason: EndpointDisabledReason | null;
+  headers: Record<string, string>;
+  format: PayloadFormat;
+  /** Per-attempt timeout in ms; `null` uses the server default. */
+  timeoutMs: number | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface EndpointSecret {
+  secret: string;
+  createdAt: number;
+  /** `null` for the current secret; a rotated-out secret keeps signing until then. */
+  expiresAt: number | null;
+}
+
+export interface NewEndpoint {
+  id: EndpointId;
+  merchantId: MerchantId;
+  url: string;
+  description: string;
+  eventTypes: string[] | null;
+  disabled: boolean;
+  headers: Record<string, string>;
+  format: PayloadFormat;
+  timeoutMs: number | null;
+  secret: string;
+  now: number;
+  /**
+   * The most live (not deleted) endpoints the merchant may have, counting this one. When it has that
+   * many already, nothing is stored and `createEndpoint` throws `endpoint_quota_exceeded`; concurrent
+   * creations cannot both take the last place.
+   */
+  maxPerMerchant?: number;
+}
+
+export type EndpointPatch = Partial<
+  Pick<Endpoint, 'url' | 'description' | 'eventTypes' | 'disabled' | 'headers' | 'format' | 'timeoutMs'>
+>;
+
+/** Rows sealed by `resealSecrets`. */
+export interface ResealCounts {
+  secrets: number;
+  headers: number;
+}
+
+export interface EndpointStore {
+  createEndpoint(endpoint: NewEndpoint): Promise<Endpoint>;
+  getEndpoint(merchantId: MerchantId, id: EndpointId): Promise<Endpoint | null>;
+  listEndpoints(merchantId: MerchantId, options: ListOptions): Promise<Page<Endpoint>>;
+  /** Disabling through a patch cancels the endpoint's pending deliveries. */
+  updateEndpoint(merchantId: MerchantId, id: EndpointId, patch: EndpointPatch, now: number): Promise<Endpoint | null>;
+  /** Deletes the endpoint and cancels its pending deliveries; false when there was none. */
+  deleteEndpoint(merchantId: MerchantId, id: EndpointId, now: number): Promise<boolean>;
+  /** Secrets that sign at `now`: the current one first, then rotated-out ones not yet expired. */
+  getSigningSecrets(endpointId: EndpointId, now: number): Promise<EndpointSecret[]>;
+  /** Makes `secret` current; the previous current secret expires at `previousExpiresAt`. */
+  rotateSecret(
+    merchantId: MerchantId,
+    endpointId: EndpointId,
+    secret: string,
+    now: number,
+    previousExpiresAt: number,
+  ): Promise<boolean>;
+  /**
+   * Seals stored signing secrets and header values under the current master key, in batches: with
+   * `all` false only plaintext rows (the start-up migration), with `all` true every row not sealed under
+   * the current key (a master-key rotation). Idempotent; safe while other processes run. Returns how
+   * many rows it sealed.
+   */
+  resealSecrets(options: { all: boolean; batch?: number }): Promise<ResealCounts>;
+}

@@ -1,0 +1,55 @@
+/** The Store's events: appended with their deliveries in one transaction (the outbox write). */
+import type { EventId, MerchantId } from '../../ids.js';
+import type { ListOptions, Page } from './common.js';
+
+export interface EventRecord {
+  id: EventId;
+  merchantId: MerchantId;
+  type: string;
+  /** The `data` member as the exact JSON text that was stored. */
+  data: string;
+  /** The Standard Webhooks envelope `{"id","type","timestamp","data"}`: the exact bytes sent and signed. */
+  body: string;
+  idempotencyKey: string | null;
+  createdAt: number;
+}
+
+export interface NewEvent {
+  id: EventId;
+  merchantId: MerchantId;
+  type: string;
+  data: string;
+  body: string;
+  idempotencyKey: string | null;
+  createdAt: number;
+}
+
+export interface AppendedEvent {
+  event: EventRecord;
+  /** False when the idempotency key matched an earlier event, which is returned instead. */
+  created: boolean;
+  /** Deliveries created for it (0 when no endpoint matched, or when not `created`). */
+  deliveries: number;
+}
+
+export interface EventFilter extends ListOptions {
+  merchantId: MerchantId;
+  types?: string[];
+  /** Only events created strictly after this event id (ids sort by time). */
+  afterId?: EventId;
+  beforeId?: EventId;
+  order?: 'asc' | 'desc';
+}
+
+export interface EventStore {
+  /**
+   * Stores events and, in the same transaction, one pending delivery per enabled endpoint of the event's
+   * merchant whose filter matches, due at `createdAt`. An event whose `idempotencyKey` was seen before
+   * for its merchant is not stored again: the earlier event is returned with `created: false`.
+   */
+  appendEvents(events: NewEvent[]): Promise<AppendedEvent[]>;
+  getEvent(merchantId: MerchantId, id: EventId): Promise<EventRecord | null>;
+  listEvents(filter: EventFilter): Promise<Page<EventRecord>>;
+  /** Removes events older than `before` whose deliveries are all finished; returns how many. */
+  pruneEvents(before: number, limit: number): Promise<number>;
+}

@@ -21,6 +21,8 @@ import { checkModules, type PayhookModule } from './modules.js';
 import { isStorageFault, StorageStartError } from './store/faults.js';
 import type { ModuleMigrations } from './store/module-port.js';
 import { openStore } from './store/open.js';
+import { DatabaseFileLock } from './store/sqlite/file-lock.js';
+import { SqliteStore } from './store/sqlite/store.js';
 import type { Store } from './store/types.js';
 import { VERSION } from './version.js';
 
@@ -62,7 +64,7 @@ export async function createPayhook(config: Config, options: CreateOptions = {})
   const formats = new FormatRegistry();
   for (const m of modules.values())
     for (const [name, renderer] of Object.entries(m.formats ?? {})) formats.register(name, renderer);
-  const store = await openWritable(
+  const { store, lock } = await openWritable(
     config,
     options.store,
     logger,
@@ -154,6 +156,7 @@ export async function createPayhook(config: Config, options: CreateOptions = {})
       for (const h of [...hooks].reverse()) await h.stop?.();
       if (dispatcher) await dispatcher.stop(config.server.shutdownTimeoutMs);
       await store.close();
+      lock?.release();
     },
   };
   return app;
@@ -162,26 +165,31 @@ export async function createPayhook(config: Config, options: CreateOptions = {})
 /**
  * Opens and migrates the store (the core's migrations and the modules') and commits one small write.
  * A database that cannot take writes (a read-only file or server, a full disk) is refused here, at
- * start, with the reason, rather than found out by the first request that writes.
+ * start, with the reason, rather than found out by the first request that writes. A SQLite file is
+ * locked first (store/sqlite/file-lock.ts): a second payhook process on it stops here, before it
+ * migrates anything.
  */
 async function openWritable(
   config: Config,
   given: Store | undefined,
   logger: Logger,
   migrations: ModuleMigrations[],
-): Promise<Store> {
+): Promise<{ store: Store; lock: DatabaseFileLock | null }> {
   const where = config.store.databaseUrl ? 'PostgreSQL' : config.store.dbPath;
   let store: Store | undefined = given;
+  let lock: DatabaseFileLock | null = null;
   try {
     store ??= await openStore(config, logger);
+    if (store instanceof SqliteStore) lock = DatabaseFileLock.acquire(store.db.name);
     await store.migrate(migrations);
     await store.probeWrite(Date.now());
     // Rows written before secrets were sealed at rest: sealed now (idempotent, in batches).
     const sealed = await store.resealSecrets({ all: false });
     if (sealed.secrets + sealed.headers > 0) logger.info(sealed, 'sealed plaintext signing secrets and header values');
-    return store;
+    return { store, lock };
   } catch (err) {
     await store?.close().catch(() => {});
+    lock?.release();
     if (isStorageFault(err)) throw new StorageStartError(err, where);
     throw err;
   }

@@ -76,6 +76,10 @@ export const ERRORS = {
   // server
   shutting_down: { status: 503, message: 'payhook is shutting down; try again.' },
   overloaded: { status: 503, message: 'payhook is overloaded; try again.' },
+  database_in_use: {
+    status: 503,
+    message: 'Another payhook process owns this SQLite database; one process runs on an embedded database.',
+  },
   storage_unavailable: {
     status: 503,
     message: 'The database cannot take writes right now; nothing was stored. Retry after the Retry-After delay.',

@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { type Config, ConfigError, type ConfigOverrides, loadConfig, type Role } from '../config.js';
 import { processEnv } from '../env.js';
 import { KeyringError } from '../secrets/keyring.js';
+import { PayhookError } from '../errors.js';
 import { registerRotateMasterKey } from './rotate-master-key.js';
 
 interface ServeFlags {
@@ -33,7 +34,10 @@ function overridesFrom(flags: ServeFlags): ConfigOverrides {
 
 function fail(err: unknown): never {
   const config = err instanceof ConfigError || err instanceof KeyringError;
-  process.stderr.write(`payhook: ${config ? (err as Error).message : ((err as Error).message ?? String(err))}\n`);
+  const code = (err as { code?: unknown }).code;
+  // A PayhookError (database_in_use) carries its stable code: printed, so scripts can match it.
+  const coded = err instanceof PayhookError && typeof code === 'string' ? ` (${code})` : '';
+  process.stderr.write(`payhook: ${config ? (err as Error).message : ((err as Error).message ?? String(err))}${coded}\n`);
   process.exit(config ? 2 : 1);
 }
 

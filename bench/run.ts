@@ -15,23 +15,18 @@ import { loadSystems, type LoadedSystem } from './lib/systems.js';
 import { stopSpareHost } from './lib/session.js';
 import { withClient } from './lib/postgres.js';
 import type { ScenarioName } from './systems/types.js';
-import type { Scenario } from './scenarios/context.js';
-import { throughput } from './scenarios/throughput.js';
-import { latency } from './scenarios/latency.js';
-import { isolation } from './scenarios/isolation.js';
-import { backlog } from './scenarios/backlog.js';
-import { ingest } from './scenarios/ingest.js';
+import { SCENARIOS } from './scenarios/index.js';
 
-const SCENARIOS: Record<ScenarioName, Scenario> = { throughput, latency, isolation, backlog, ingest };
 const RECEIVER_ENTRY = new URL('./receiver/main.ts', import.meta.url).pathname;
 const RESULTS_DIR = new URL('./results/', import.meta.url);
 
 const USAGE = `usage: npm run bench [-- options]
-  --scenario <list>     throughput,latency,isolation,backlog,ingest (default: all)
+  --scenario <list>     throughput,latency,isolation,backlog,ingest,payment,scale-out (default: all)
   --quick               small counts, for a smoke run (under a minute for the baselines)
   --systems <list>      only these systems (ids from bench/systems/*.ts); also runs their optional scenarios
   --concurrency <n>     HTTP requests in flight for every system (default 50)
   --events <n>          override the event count of throughput, isolation and backlog
+  --rate <n>            override the offered rate of latency and payment (events or payments per second)
   --no-write            print the figures, do not write bench/results
   --help`;
 
@@ -75,6 +70,7 @@ async function main(): Promise<void> {
       systems: { type: 'string' },
       concurrency: { type: 'string' },
       events: { type: 'string' },
+      rate: { type: 'string' },
       'no-write': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -88,6 +84,7 @@ async function main(): Promise<void> {
   const settings = makeSettings(values.quick, {
     concurrency: values.concurrency ? Number(values.concurrency) : undefined,
     events: values.events ? Number(values.events) : undefined,
+    rate: values.rate ? Number(values.rate) : undefined,
   });
   const wanted = values.systems?.split(',');
   const all = await loadSystems(log);

@@ -28,6 +28,8 @@ export interface ProduceResult {
 }
 
 export interface SteadyArgs {
+  /** `accept` (default): one event a call; `pay`: one order created and paid a call (payment scenario). */
+  action?: 'accept' | 'pay';
   rate: number;
   durationMs: number | null;
   offset: number;
@@ -45,6 +47,21 @@ export interface SteadyResult {
   skipped: number;
   /** Time for `accept` to resolve, ms. */
   acceptMs: { p50: number; p99: number; max: number };
+  /** `pay` only: [payment number, time just before its pay call] of every payment that went through. */
+  payStarts?: Array<[number, number]>;
+}
+
+export interface SaturateArgs {
+  /** Payments in flight at once (closed loop: each worker pays the next order when one is done). */
+  workers: number;
+  durationMs: number;
+  offset: number;
+}
+export interface SaturateResult {
+  paid: number;
+  failed: number;
+  seconds: number;
+  payStarts: Array<[number, number]>;
 }
 
 export interface MemoryResult {
@@ -79,7 +96,9 @@ function percentile(sorted: Float64Array, p: number): number {
 }
 
 async function runSteady(args: SteadyArgs, control: { stop: boolean }): Promise<SteadyResult> {
-  const accept = need('accept') as (e: BenchEvent) => Promise<void>;
+  const pay = args.action === 'pay' ? (need('pay') as (n: number) => Promise<number>) : null;
+  const accept = pay ? null : (need('accept') as (e: BenchEvent) => Promise<void>);
+  const payStarts: Array<[number, number]> = [];
   const times: number[] = [];
   let made = 0,
     due = 0,
@@ -96,9 +115,9 @@ async function runSteady(args: SteadyArgs, control: { stop: boolean }): Promise<
         continue;
       }
       const t0 = now();
-      const event = makeEvent(runId, args.offset + made++, args.endpointCount, t0);
+      const n = args.offset + made++;
       outstanding++;
-      accept(event)
+      (pay ? pay(n).then((at) => void payStarts.push([n, at])) : accept!(makeEvent(runId, n, args.endpointCount, t0)))
         .then(
           () => {
             times.push(now() - t0);
@@ -122,7 +141,29 @@ async function runSteady(args: SteadyArgs, control: { stop: boolean }): Promise<
     failed,
     skipped,
     acceptMs: { p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: percentile(sorted, 100) },
+    ...(pay ? { payStarts } : {}),
   };
+}
+
+/** Pays orders as fast as `workers` concurrent payers can for `durationMs` (payments/s at saturation). */
+async function saturate({ workers, durationMs, offset }: SaturateArgs): Promise<SaturateResult> {
+  const pay = need('pay') as (n: number) => Promise<number>;
+  const payStarts: Array<[number, number]> = [];
+  let next = offset,
+    failed = 0;
+  const started = now();
+  const worker = async () => {
+    while (now() - started < durationMs) {
+      const n = next++;
+      try {
+        payStarts.push([n, await pay(n)]);
+      } catch {
+        failed++;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: workers }, worker));
+  return { paid: payStarts.length, failed, seconds: (now() - started) / 1000, payStarts };
 }
 
 serveRpc({
@@ -160,6 +201,8 @@ serveRpc({
     steady = null;
     return result;
   },
+  saturate: (args: SaturateArgs) => saturate(args),
+  claimStats: () => need('claimStats')(),
   async waitRecorded({ count, timeoutMs }: { count: number; timeoutMs: number }) {
     const recorded = need('recorded') as () => Promise<number>;
     const deadline = now() + timeoutMs;

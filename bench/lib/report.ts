@@ -141,6 +141,8 @@ const TITLES: Record<ScenarioName, string> = {
   isolation: 'Isolation: healthy endpoints beside hanging ones',
   backlog: 'Backlog: drain after the receiver comes back',
   ingest: 'Ingest: POST /v1/events against a bare Fastify route',
+  payment: 'Payments: orders paid through the API, pay → order.success',
+  'scale-out': 'Scale-out: 1, 2 and 4 dispatcher processes on one PostgreSQL',
 };
 
 export function renderMarkdown(r: ReportInput): string {

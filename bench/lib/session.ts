@@ -40,6 +40,10 @@ export interface SessionSpec {
   scenario: ScenarioName;
   /** One entry per endpoint: whether it hangs. */
   hangs: boolean[];
+  /** Endpoints that answer one byte a second (by index; default none). */
+  drips?: boolean[];
+  /** How many dispatcher processes the system runs beside its API (scale-out; default: its usual setup). */
+  dispatchers?: number;
   timeoutMs?: number;
   /** Leave the system created but not started (the backlog scenario starts it itself). */
   noStart?: boolean;
@@ -56,9 +60,15 @@ export async function withSession<T>(
   const secrets = spec.hangs.map(() => makeSecret());
   const urls = await receiver.call<string[]>(
     'configure',
-    spec.hangs.map((hang, i) => ({ hang, secret: secrets[i] }) satisfies EndpointSpec),
+    spec.hangs.map((hang, i) => ({ hang, drip: spec.drips?.[i] ?? false, secret: secrets[i] }) satisfies EndpointSpec),
   );
-  const endpoints = urls.map((url, index) => ({ index, url, secret: secrets[index], hangs: spec.hangs[index] }));
+  const endpoints = urls.map((url, index) => ({
+    index,
+    url,
+    secret: secrets[index],
+    hangs: spec.hangs[index],
+    drips: spec.drips?.[index] ?? false,
+  }));
   const tmpDir = mkdtempSync(join(tmpdir(), `payhook-bench-${runId}-`));
   const host = await (spare ?? startHost());
   spare = null;
@@ -76,6 +86,7 @@ export async function withSession<T>(
         retryDelayMs: settings.retryDelayMs,
         postgresUrl: settings.postgresUrl,
         redis: settings.redis,
+        dispatchers: spec.dispatchers,
       },
     };
     const { secrets: own } = await host.call<{ secrets: string[] | null }>('create', args);

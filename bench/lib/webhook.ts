@@ -97,6 +97,9 @@ export class WebhookSender {
         body,
         headersTimeout: this.options.timeoutMs,
         bodyTimeout: this.options.timeoutMs,
+        // One deadline for the whole attempt: a body dripping a byte a second never trips bodyTimeout,
+        // which measures the gap between chunks (payhook has the same total deadline).
+        signal: AbortSignal.timeout(this.options.timeoutMs),
       });
       statusCode = response.statusCode;
       await response.body.dump();

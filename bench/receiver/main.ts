@@ -15,6 +15,7 @@ serveRpc({
   startTimeline: (intervalMs: number) => receiver.startTimeline(intervalMs),
   stopTimeline: () => receiver.stopTimeline(),
   latency: (fromT0: number) => receiver.latency(fromT0),
+  keyedArrivals: () => receiver.keyedArrivals(),
   rss: () => process.memoryUsage.rss(),
 });
 

@@ -7,7 +7,7 @@
  * reported), checks the signature of every `sampleEvery`-th request with the third-party
  * `standardwebhooks` package (a bad one gets 401 and is not counted), records the arrival time of each
  * new id against the `bench_t0` accept time found in the body, and can hold requests open (a hanging
- * endpoint) or close its ports (a receiver that is down).
+ * endpoint), answer one byte a second (a dripping endpoint) or close its ports (a receiver that is down).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -17,6 +17,11 @@ import { now } from '../lib/clock.js';
 export interface EndpointSpec {
   /** Hold every request open until the client gives up. */
   hang?: boolean;
+  /**
+   * Answer 200 with a long body sent one byte a second, until the client gives up: a slow endpoint
+   * that keeps answering, which a timeout between two chunks never ends.
+   */
+  drip?: boolean;
   secret?: string;
 }
 
@@ -31,6 +36,8 @@ export interface ReceiverStats {
   rejected: number;
   /** Requests held open by hanging endpoints. */
   held: number;
+  /** Requests answered one byte a second by dripping endpoints. */
+  dripped: number;
   /** Distinct ids per endpoint (held requests to hanging endpoints are not counted). */
   perEndpoint: number[];
   firstArrival: number | null;
@@ -50,6 +57,8 @@ export interface LatencySummary {
 }
 
 const SPECTRUM = [0, 10, 25, 50, 75, 90, 95, 99, 99.5, 99.9, 100];
+/** A dripping answer's length: at one byte a second, longer than any client waits. */
+const DRIP_BYTES = 3600;
 
 interface Listener {
   server: Server;
@@ -67,6 +76,8 @@ export class Receiver {
   private t0s = new Float64Array(1 << 16);
   private arrivals = new Float64Array(1 << 16);
   private latencyCount = 0;
+  /** Arrival of each `bench_key=<n>` seen in a body (payment scenario: joined with the pay call times). */
+  private keyed = new Map<number, number>();
   private waiter: { count: number; resolve(ok: boolean): void; timer: NodeJS.Timeout } | null = null;
   private timelineTimer: NodeJS.Timeout | null = null;
   private timelineData: Array<[number, number]> = [];
@@ -107,6 +118,7 @@ export class Receiver {
     this.held.clear();
     this.seen = new Set();
     this.latencyCount = 0;
+    this.keyed = new Map();
     this.stopTimeline();
     this.timelineData = [];
     this.s = {
@@ -117,6 +129,7 @@ export class Receiver {
       verified: 0,
       rejected: 0,
       held: 0,
+      dripped: 0,
       perEndpoint: this.listeners.map(() => 0),
       firstArrival: null,
       lastNewArrival: null,
@@ -203,6 +216,11 @@ export class Receiver {
         res.on('close', () => this.held.delete(res));
         return;
       }
+      if (listener.spec.drip) {
+        s.dripped++;
+        this.drip(res);
+        return;
+      }
       const id = req.headers['webhook-id'];
       if (typeof id !== 'string' || id === '') {
         s.rejected++;
@@ -232,6 +250,21 @@ export class Receiver {
     });
   }
 
+  /** 200 at once, then one byte a second until the client closes the connection (or reset()). */
+  private drip(res: ServerResponse): void {
+    this.held.add(res);
+    res.writeHead(200, { 'content-type': 'text/plain', 'content-length': String(DRIP_BYTES) });
+    let sent = 0;
+    const timer = setInterval(() => {
+      if (++sent >= DRIP_BYTES) res.end('.');
+      else res.write('.');
+    }, 1000);
+    res.on('close', () => {
+      clearInterval(timer);
+      this.held.delete(res);
+    });
+  }
+
   private verify(index: number, body: Buffer, req: IncomingMessage): boolean {
     const webhook = this.webhooks[index];
     if (!webhook) return false;
@@ -251,10 +284,23 @@ export class Receiver {
     }
   }
 
+  /** [key, arrival] of every `bench_key=<n>` that arrived (first arrival of each). */
+  keyedArrivals(): Array<[number, number]> {
+    return [...this.keyed];
+  }
+
   private recordLatency(body: Buffer, arrival: number): void {
-    const at = body.indexOf('"bench_t0":');
+    const k = body.indexOf('bench_key=');
+    if (k >= 0) {
+      const key = Number.parseInt(body.toString('latin1', k + 10, k + 30), 10);
+      if (Number.isFinite(key) && !this.keyed.has(key)) this.keyed.set(key, arrival);
+    }
+    // `"bench_t0":<ms>` in the data, or `bench_t0=<ms>` inside a string field (the payment scenario's
+    // optional1, which payhook copies into every payment event).
+    const at = body.indexOf('bench_t0');
     if (at < 0) return;
-    const t0 = Number.parseFloat(body.toString('latin1', at + 11, at + 40));
+    const skip = body[at + 8] === 0x3d /* = */ ? 9 : 10;
+    const t0 = Number.parseFloat(body.toString('latin1', at + skip, at + skip + 30));
     if (!Number.isFinite(t0)) return;
     if (this.latencyCount === this.t0s.length) {
       const grow = (a: Float64Array) => {

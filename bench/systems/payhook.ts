@@ -19,23 +19,48 @@ import { createPayhook, type Payhook } from '../../packages/server/src/app.js';
 import { loadConfig } from '../../packages/server/src/config.js';
 import type { MerchantId } from '../../packages/server/src/ids.js';
 import type { Store } from '../../packages/server/src/store/types.js';
+import { Keyring } from '../../packages/server/src/secrets/keyring.js';
 import { dropSchema, dropStaleSchemas, postgresUnavailable, DEFAULT_POSTGRES_URL } from '../lib/postgres.js';
+import { StoreTrace } from '../lib/trace.js';
+import { ChildRpc } from '../lib/rpc.js';
+import { now } from '../lib/clock.js';
+import type { DispatcherArgs } from '../lib/dispatcher-process.js';
+import { defaultModules } from '../../packages/server/src/default-modules.js';
 import { packageVersion } from '../lib/versions.js';
-import type { BenchEvent, BenchSystem, IngestTarget, ScenarioName, SystemInstance, SystemOptions } from './types.js';
+import type {
+  BenchEvent,
+  BenchSystem,
+  ClaimStats,
+  IngestTarget,
+  ScenarioName,
+  SystemInstance,
+  SystemOptions,
+} from './types.js';
 
 const VERSION = packageVersion('payhook');
+/** `BENCH_TRACE=<dir>`: follow every delivery through the store calls (lib/trace.ts); the first 3 s are warm-up. */
+const TRACE_DIR = process.env.BENCH_TRACE || null;
+const TRACE_SKIP_MS = Number(process.env.BENCH_TRACE_SKIP_MS ?? 3000);
 const PER_ENDPOINT = loadConfig({}).delivery.maxInFlightPerEndpoint;
+
+const DISPATCHER_ENTRY = new URL('../lib/dispatcher-process.ts', import.meta.url).pathname;
+/** The approving test card (docs/payments.md). */
+const APPROVED_CARD = { number: '4111 1111 1111 1111', expiry: '12/30', cvc: '123' };
 
 class PayhookInstance implements SystemInstance {
   secrets: string[] = [];
   private merchants: MerchantId[] = [];
   private keys: string[] = [];
   private client: Pool | null = null;
+  /** scale-out: the dispatcher processes, started by start(). */
+  private dispatchers: ChildRpc[] = [];
 
   constructor(
     private readonly app: Payhook,
     private readonly adminKey: string,
     private readonly cleanup: () => Promise<void>,
+    private readonly spawnDispatchers: ((count: number) => Promise<ChildRpc[]>) | null = null,
+    private readonly dispatcherCount = 0,
   ) {}
 
   async init(options: SystemOptions): Promise<void> {
@@ -48,6 +73,8 @@ class PayhookInstance implements SystemInstance {
       const created = await this.call<{ secret: string }>('POST', '/v1/endpoints', merchant.api_key, {
         url: endpoint.url,
         description: `bench endpoint ${endpoint.index}`,
+        // The payment scenario measures pay → order.success: the endpoint takes that event only.
+        ...(options.scenario === 'payment' ? { event_types: ['order.success'] } : {}),
       });
       this.merchants.push(merchant.id);
       this.keys.push(merchant.api_key);
@@ -56,7 +83,36 @@ class PayhookInstance implements SystemInstance {
   }
 
   async start(): Promise<void> {
-    // The dispatcher started with the API in init(): with no events yet it has nothing to do.
+    // The dispatcher started with the API in init(): with no events yet it has nothing to do. In a
+    // scale-out run this process only accepts, and the dispatchers are processes of their own.
+    if (this.spawnDispatchers) this.dispatchers = await this.spawnDispatchers(this.dispatcherCount);
+  }
+
+  async pay(n: number): Promise<number> {
+    const key = this.keys[n % this.keys.length];
+    const order = await this.call<{ id: string }>('POST', '/v1/orders', key, {
+      reference: `BENCH-${n}`,
+      amount: 10_000 + (n % 90_000),
+      currency: 'AED',
+      customer_email: 'customer@example.com',
+      optional1: `bench_key=${n}`,
+    });
+    const t0 = now();
+    const paid = await this.call<{ outcome: string }>('POST', `/v1/orders/${order.id}/transactions`, key, {
+      card: APPROVED_CARD,
+    });
+    if (paid.outcome !== 'success') throw new Error(`the approving card answered ${paid.outcome}`);
+    return t0;
+  }
+
+  async claimStats(): Promise<ClaimStats> {
+    const all = await Promise.all(
+      this.dispatchers.map((d) => d.call<ClaimStats & { durations: number[] }>('claimStats')),
+    );
+    const durations = all.flatMap((a) => a.durations).sort((a, b) => a - b);
+    const at = (p: number) => durations[Math.max(0, Math.ceil((p / 100) * durations.length) - 1)] ?? NaN;
+    const sum = (k: 'claims' | 'empty' | 'claimed') => all.reduce((t, a) => t + a[k], 0);
+    return { claims: sum('claims'), empty: sum('empty'), claimed: sum('claimed'), p50Ms: at(50), p99Ms: at(99) };
   }
 
   async acceptMany(events: readonly BenchEvent[]): Promise<void> {
@@ -84,6 +140,8 @@ class PayhookInstance implements SystemInstance {
 
   async close(): Promise<void> {
     await this.client?.destroy();
+    await Promise.all(this.dispatchers.map((d) => d.call('close').catch(() => {})));
+    await Promise.all(this.dispatchers.map((d) => d.stop(10_000)));
     await this.app.stop();
     await this.cleanup();
   }
@@ -103,11 +161,19 @@ class PayhookInstance implements SystemInstance {
 
 async function createInstance(options: SystemOptions, dialect: 'sqlite' | 'postgres'): Promise<PayhookInstance> {
   const adminKey = `ak_${randomBytes(32).toString('base64url')}`;
+  const scaleOut = dialect === 'postgres' && (options.dispatchers ?? 0) > 0;
   // The bench receivers listen on loopback, which payhook refuses by default.
   const config = loadConfig(
     {},
     {
-      server: { host: '127.0.0.1', port: 0, adminKey, logLevel: 'silent' },
+      // scale-out: this process accepts; the dispatchers are processes of their own.
+      server: {
+        host: '127.0.0.1',
+        port: 0,
+        adminKey,
+        logLevel: 'silent',
+        ...(scaleOut ? { role: 'api' as const } : {}),
+      },
       store: { dbPath: join(options.tmpDir, 'payhook.db'), databaseUrl: null },
       delivery: {
         timeoutMs: options.timeoutMs,
@@ -119,22 +185,63 @@ async function createInstance(options: SystemOptions, dialect: 'sqlite' | 'postg
   );
   let store: Store | undefined;
   let cleanup = async () => {};
+  let trace: StoreTrace | null = null;
+  let spawnDispatchers: ((count: number) => Promise<ChildRpc[]>) | null = null;
   if (dialect === 'postgres') {
     const { PostgresStore } = await import('../../packages/server/src/store/postgres/store.js');
     await dropStaleSchemas(options.postgresUrl, 'bench_ph_');
     const schema = `bench_ph_${options.runId}`;
-    const { Keyring } = await import('../../packages/server/src/secrets/keyring.js');
     // A throwaway master key: the bench's schema is dropped after the run.
-    store = new PostgresStore({ connectionString: options.postgresUrl, schema, keyring: new Keyring(randomBytes(32)) });
+    const masterKey = randomBytes(32);
+    const pgStore = new PostgresStore({
+      connectionString: options.postgresUrl,
+      schema,
+      keyring: new Keyring(masterKey),
+    });
+    store = pgStore;
     cleanup = () => dropSchema(options.postgresUrl, schema);
+    if (TRACE_DIR) trace = new StoreTrace(`payhook-${dialect}`, pgStore.db.pool);
+    if (scaleOut)
+      spawnDispatchers = (count) =>
+        Promise.all(
+          Array.from({ length: count }, async (_, i) => {
+            const child = await ChildRpc.start(DISPATCHER_ENTRY, `dispatcher ${i + 1}`, { profile: true });
+            await child.call('start', {
+              postgresUrl: options.postgresUrl,
+              schema,
+              masterKey: masterKey.toString('base64'),
+              adminKey,
+              timeoutMs: options.timeoutMs,
+              retryDelayMs: options.retryDelayMs,
+              maxInFlight: options.concurrency,
+            } satisfies DispatcherArgs);
+            return child;
+          }),
+        );
+  } else if (TRACE_DIR) {
+    const { SqliteStore } = await import('../../packages/server/src/store/sqlite/store.js');
+    store = new SqliteStore({ path: config.store.dbPath, keyring: new Keyring(randomBytes(32)) });
+    trace = new StoreTrace(`payhook-${dialect}`);
   }
-  const app = await createPayhook(config, { store });
-  const instance = new PayhookInstance(app, adminKey, cleanup);
+  if (trace && store) {
+    store = trace.wrap(store);
+    const dropped = cleanup;
+    const traced = trace;
+    cleanup = async () => {
+      traced.write(TRACE_DIR!, options.runId, TRACE_SKIP_MS);
+      await dropped();
+    };
+  }
+  // The payment scenario needs the payment module, as `payhook serve` runs it; the others run the core
+  // alone, as before, so their figures stay comparable with earlier results.
+  const modules = options.scenario === 'payment' ? defaultModules({}) : [];
+  const app = await createPayhook(config, { store, modules });
+  const instance = new PayhookInstance(app, adminKey, cleanup, spawnDispatchers, options.dispatchers ?? 0);
   await instance.init(options);
   return instance;
 }
 
-const SCENARIOS: ScenarioName[] = ['throughput', 'latency', 'isolation', 'backlog', 'ingest'];
+const SCENARIOS: ScenarioName[] = ['throughput', 'latency', 'isolation', 'backlog', 'ingest', 'payment'];
 
 export const systems: BenchSystem[] = [
   {
@@ -149,7 +256,7 @@ export const systems: BenchSystem[] = [
     id: 'payhook-postgres',
     label: `payhook ${VERSION} (PostgreSQL)`,
     role: 'subject',
-    scenarios: ['throughput'],
+    scenarios: ['throughput', 'payment', 'scale-out'],
     optionalScenarios: ['latency', 'isolation', 'backlog', 'ingest'],
     notes: 'as payhook-sqlite, on the local PostgreSQL in a schema of its own per run',
     unavailable: async () => {

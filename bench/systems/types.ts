@@ -20,7 +20,7 @@
  * - keep at most `concurrency` HTTP requests in flight, and give up on one after `timeoutMs`.
  */
 
-export type ScenarioName = 'throughput' | 'latency' | 'isolation' | 'backlog' | 'ingest';
+export type ScenarioName = 'throughput' | 'latency' | 'isolation' | 'backlog' | 'ingest' | 'payment' | 'scale-out';
 
 /** How the harness compares systems: ratios are computed as subject ÷ baseline and subject ÷ ceiling. */
 export type SystemRole = 'subject' | 'baseline' | 'ceiling';
@@ -38,6 +38,8 @@ export interface BenchEndpoint {
   secret: string;
   /** True when the receiver will hold requests to this endpoint open until the client gives up. */
   hangs: boolean;
+  /** True when the receiver answers this endpoint one byte a second, until the client gives up. */
+  drips: boolean;
 }
 
 /** The payment event data (`data` of the envelope), as agreed for payhook's transaction/order events. */
@@ -98,10 +100,24 @@ export interface SystemOptions {
   postgresUrl: string;
   /** Redis for systems that need it. */
   redis: { host: string; port: number };
+  /**
+   * scale-out: run this many dispatcher processes beside the process that accepts (which then runs no
+   * dispatcher of its own). Unset: the system's usual setup.
+   */
+  dispatchers?: number;
   /** A scratch directory for this run (SQLite files and the like); the harness deletes it afterwards. */
   tmpDir: string;
   /** Progress lines for the person running the bench (stderr). */
   log(message: string): void;
+}
+
+/** Claims of the dispatcher processes of a scale-out run, summed (durations: percentiles over all). */
+export interface ClaimStats {
+  claims: number;
+  empty: number;
+  claimed: number;
+  p50Ms: number;
+  p99Ms: number;
 }
 
 /** What the ingest scenario hammers with autocannon. */
@@ -136,6 +152,18 @@ export interface SystemInstance {
   accept?(event: BenchEvent): Promise<void>;
   /** How many deliveries have their success recorded in the system's own store. */
   recorded?(): Promise<number>;
+  /**
+   * payment: creates one order through the API and pays it with the approving test card. The order's
+   * `optional1` carries `bench_key=<n>`, which payhook copies into
+   * its `order.success` event, so the receiver's arrival of payment `n` is joined with the time the
+   * returned promise resolves with: the clock just before the pay call. Endpoints take `order.success` only.
+   */
+  pay?(n: number): Promise<number>;
+  /**
+   * scale-out: how the claims went in the dispatcher processes (claims, claims that came back empty,
+   * claim duration percentiles in ms, deliveries claimed).
+   */
+  claimStats?(): Promise<ClaimStats>;
   /** The HTTP route the ingest scenario hammers. */
   ingestTarget?(): Promise<IngestTarget>;
   /** Stops everything and removes what the run created (queues, schemas, files). */

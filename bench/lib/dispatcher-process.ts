@@ -1,0 +1,68 @@
+/**
+ * One payhook dispatcher process of the scale-out scenario: `createPayhook` with role `dispatcher`
+ * (what `payhook serve --role dispatcher` runs) on the run's PostgreSQL schema, with its store traced
+ * (lib/trace.ts) so the claims it made, the empty ones and their durations show how the dispatchers
+ * contended for work. Driven by the payhook bench system (systems/payhook.ts) over IPC.
+ */
+import { createPayhook, type Payhook } from '../../packages/server/src/app.js';
+import { loadConfig } from '../../packages/server/src/config.js';
+import { Keyring } from '../../packages/server/src/secrets/keyring.js';
+import { PostgresStore } from '../../packages/server/src/store/postgres/store.js';
+import type { ClaimStats } from '../systems/types.js';
+import { serveRpc } from './rpc.js';
+import { StoreTrace } from './trace.js';
+
+export interface DispatcherArgs {
+  postgresUrl: string;
+  schema: string;
+  /** The run's master key (base64), shared with the accepting process: the secrets are sealed under it. */
+  masterKey: string;
+  /** The run's admin key: every process of a deployment is started with the same one. */
+  adminKey: string;
+  timeoutMs: number;
+  retryDelayMs: number;
+  maxInFlight: number;
+}
+
+let app: Payhook | null = null;
+let trace: StoreTrace | null = null;
+
+serveRpc({
+  async start(a: DispatcherArgs) {
+    const store = new PostgresStore({
+      connectionString: a.postgresUrl,
+      schema: a.schema,
+      keyring: new Keyring(Buffer.from(a.masterKey, 'base64')),
+    });
+    trace = new StoreTrace('payhook-postgres-dispatcher', store.db.pool);
+    const config = loadConfig(
+      {},
+      {
+        server: { adminKey: a.adminKey, logLevel: 'silent', role: 'dispatcher' },
+        store: { databaseUrl: null },
+        delivery: {
+          timeoutMs: a.timeoutMs,
+          retrySchedule: Array(1000).fill(a.retryDelayMs),
+          maxInFlight: a.maxInFlight,
+          allowNetworks: ['127.0.0.0/8', '::1/128'],
+        },
+      },
+    );
+    app = await createPayhook(config, { store: trace.wrap(store) });
+    await app.start();
+    return null;
+  },
+  claimStats(): ClaimStats & { durations: number[] } {
+    return trace!.claims();
+  },
+  async close() {
+    await app?.stop();
+    app = null;
+    setImmediate(() => process.exit(0));
+    return null;
+  },
+});
+
+process.on('disconnect', () => {
+  void Promise.resolve(app?.stop()).finally(() => process.exit(1));
+});

@@ -111,7 +111,10 @@ export class StoreTrace {
 
   private after(method: string, args: unknown[], result: unknown, started: number, ended: number): void {
     let c = this.calls.get(method);
-    if (!c) this.calls.set(method, (c = { n: 0, empty: 0, durations: [] }));
+    if (!c) {
+      c = { n: 0, empty: 0, durations: [] };
+      this.calls.set(method, c);
+    }
     c.n++;
     c.durations.push(ended - started);
     if (Array.isArray(result) && result.length === 0) c.empty++;

@@ -37,7 +37,9 @@ function fail(err: unknown): never {
   const code = (err as { code?: unknown }).code;
   // A PayhookError (database_in_use) carries its stable code: printed, so scripts can match it.
   const coded = err instanceof PayhookError && typeof code === 'string' ? ` (${code})` : '';
-  process.stderr.write(`payhook: ${config ? (err as Error).message : ((err as Error).message ?? String(err))}${coded}\n`);
+  process.stderr.write(
+    `payhook: ${config ? (err as Error).message : ((err as Error).message ?? String(err))}${coded}\n`,
+  );
   process.exit(config ? 2 : 1);
 }
 

@@ -15,6 +15,7 @@
  *   CLAIMING          free slots < min(32, a quarter of the claim slots)         WAITING_FOR_ROOM
  *   CLAIMING          the claim failed                                           BACKING_OFF
  *   CLAIMING          a full batch (more may be due), or a kick during the claim CLAIMING
+ *                     (at once: no `nextDueAt` in between)
  *   CLAIMING          a short batch, due work left that only saturated
  *                     endpoints hold                                             WAITING_FOR_ROOM
  *   CLAIMING          a short batch, nothing else due now                        SLEEPING
@@ -167,6 +168,10 @@ export class ClaimLoop {
         await yieldToIo(); // let sends and responses run between claims
         if (batch.length >= limit) continue; // a full batch may have left more behind
       }
+      // Work committed during the claim (a kick) is claimed at once: asking when work is next due
+      // first would put one more round trip between its commit and its claim (PostgreSQL trace,
+      // docs/performance.md).
+      if (this.kicked) continue;
       let next: number | null = null;
       try {
         next = await store.nextDueAt();

@@ -12,10 +12,18 @@
 -- the endpoints and sorted every due delivery on each claim (3 s a claim at 1,000,000 pending). As a
 -- subquery it cannot be flattened, so the only sensible plan walks deliveries_due in order and stops
 -- at the LIMIT.
+--
+-- A claim commits without waiting for the WAL flush (synchronous_commit off for this transaction
+-- only, set by the statement itself so it stays one round trip): a claim is only a lease, and one lost
+-- in a crash of PostgreSQL leaves its deliveries due and unowned, as a dispatcher's crash does when its
+-- lease ends. The attempt is made again (a result whose claim was lost is logged, not applied), never
+-- lost; every result and every append still commits durably, and flushes the claims before it. The
+-- claim sits on the path from accept to arrival: measured in docs/performance.md.
 WITH due AS MATERIALIZED (
   SELECT d.id, d.next_attempt_at
   FROM deliveries d
-  WHERE d.status = 'pending' AND d.next_attempt_at <= @now
+  WHERE (SELECT set_config('synchronous_commit', 'off', true)) = 'off'
+    AND d.status = 'pending' AND d.next_attempt_at <= @now
     AND (SELECT NOT p.disabled AND p.deleted_at IS NULL FROM endpoints p WHERE p.id = d.endpoint_id)
     AND d.endpoint_id <> ALL (@exclude::text[])
   ORDER BY d.next_attempt_at, d.id

@@ -48,7 +48,10 @@ test('a second payhook process on the same SQLite file is refused; the first kee
 
 test('in one process too, a second payhook on the file is refused until the first stops', async () => {
   const db = join(dir, 'in-process.db');
-  const config = loadConfig({ PAYHOOK_LOG_LEVEL: 'silent' }, { dbPath: db, port: 0, adminKey: 'ak_lock_test' });
+  const config = loadConfig(
+    {},
+    { server: { port: 0, adminKey: 'ak_lock_test', logLevel: 'silent' }, store: { dbPath: db, databaseUrl: null } },
+  );
   const owner = await createPayhook(config);
   await assert.rejects(
     createPayhook(config),

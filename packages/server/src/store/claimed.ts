@@ -20,6 +20,7 @@ export interface ClaimRow {
   headers: string;
   format: string;
   timeout_ms: number | null;
+  traceparent: string | null;
 }
 
 export function toClaimedDeliveries(rows: readonly ClaimRow[], box: SecretBox): ClaimedDelivery[] {
@@ -46,6 +47,7 @@ export function toClaimedDeliveries(rows: readonly ClaimRow[], box: SecretBox): 
       headers,
       format: r.format as PayloadFormat,
       timeoutMs: r.timeout_ms === null ? null : Number(r.timeout_ms),
+      traceparent: r.traceparent,
     };
   });
 }

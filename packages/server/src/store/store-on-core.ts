@@ -34,6 +34,7 @@ import type {
   NewEndpoint,
   NewEvent,
   Page,
+  QueueStats,
   ResealCounts,
   Store,
 } from './types.js';
@@ -185,5 +186,8 @@ export abstract class StoreOnCore<C> implements Store {
   }
   countDeliveries(merchantId?: string): Promise<DeliveryCounts> {
     return this.operations.countDeliveries(this.core, merchantId);
+  }
+  queueStats(): Promise<QueueStats> {
+    return this.operations.queueStats(this.core);
   }
 }

@@ -13,6 +13,7 @@ import type {
   DeliveryCounts,
   DeliveryFilter,
   Page,
+  QueueStats,
 } from '../types.js';
 import type { PostgresCore } from './core.js';
 import { toAttempt, toDelivery, type AttemptRow, type DeliveryRow } from './rows.js';
@@ -86,6 +87,15 @@ export async function deferEndpoint(c: PostgresCore, endpointId: string, until: 
 export async function nextDueAt(c: PostgresCore): Promise<number | null> {
   const [row] = await c.db.run<{ at: number | null }>('next_due', {}, { idempotent: true });
   return row.at;
+}
+
+export async function queueStats(c: PostgresCore): Promise<QueueStats> {
+  const [row] = await c.db.run<{ pending: number; oldest_due_at: number | null }>(
+    'queue_stats',
+    {},
+    { idempotent: true },
+  );
+  return { pending: row.pending, oldestDueAt: row.oldest_due_at };
 }
 
 export async function getDelivery(c: PostgresCore, merchantId: string, id: string): Promise<Delivery | null> {

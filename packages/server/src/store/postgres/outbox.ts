@@ -22,6 +22,7 @@ export async function appendEventsIn(
     bodies: events.map((e) => e.body),
     idempotency_keys: events.map((e) => e.idempotencyKey),
     created_ats: events.map((e) => e.createdAt),
+    traceparents: events.map((e) => e.traceparent ?? null),
     delivery_prefixes: events.map((e) => idFloor('del', e.createdAt).slice(0, 14)),
     channel,
   });

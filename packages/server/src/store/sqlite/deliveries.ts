@@ -10,6 +10,7 @@ import type {
   DeliveryCounts,
   DeliveryFilter,
   Page,
+  QueueStats,
 } from '../types.js';
 import type { SqliteCore } from './core.js';
 import { toAttempt, toDelivery, type AttemptRow, type DeliveryRow } from './rows.js';
@@ -85,6 +86,11 @@ export async function deferEndpoint(c: SqliteCore, endpointId: string, until: nu
 export async function nextDueAt(c: SqliteCore): Promise<number | null> {
   const row = c.stmt('next_due').get() as { at: number | null };
   return row.at;
+}
+
+export async function queueStats(c: SqliteCore): Promise<QueueStats> {
+  const row = c.stmt('queue_stats').get() as { pending: number; oldest_due_at: number | null };
+  return { pending: row.pending, oldestDueAt: row.oldest_due_at };
 }
 
 export async function getDelivery(c: SqliteCore, merchantId: string, id: string): Promise<Delivery | null> {

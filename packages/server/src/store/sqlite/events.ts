@@ -38,6 +38,7 @@ export function appendEventsInTransaction(c: SqliteCore, events: NewEvent[]): Ap
       body: e.body,
       idempotency_key: e.idempotencyKey,
       created_at: e.createdAt,
+      traceparent: e.traceparent ?? null,
     });
     let endpoints = endpointsByMerchant.get(e.merchantId);
     if (!endpoints) {

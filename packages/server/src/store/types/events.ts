@@ -22,6 +22,11 @@ export interface NewEvent {
   body: string;
   idempotencyKey: string | null;
   createdAt: number;
+  /**
+   * The W3C `traceparent` the event was accepted in, stored with it so that every attempt joins that
+   * trace (tracing/traceparent.ts); absent or null when there was none.
+   */
+  traceparent?: string | null;
 }
 
 export interface AppendedEvent {

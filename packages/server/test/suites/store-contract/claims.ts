@@ -191,6 +191,41 @@ export function claimCases(test: Case): void {
     assert.equal(await store.nextDueAt(), null);
   });
 
+  test('claimDue: each claim carries the trace context its event was stored with, or null', async (store) => {
+    const a = await newMerchant(store);
+    const t0 = Date.now();
+    await newEndpoint(store, a);
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    const traced = { ...newEvent(a, 'x.y', t0), traceparent };
+    const plain = newEvent(a, 'x.y', t0 + 1);
+    await store.appendEvents([traced, plain]);
+    const claimed = await claimAll(store, t0 + 10, 'w');
+    assert.equal(claimed.find((c) => c.eventId === traced.id)?.traceparent, traceparent);
+    assert.equal(claimed.find((c) => c.eventId === plain.id)?.traceparent, null);
+  });
+
+  test('queueStats: pending deliveries and the earliest due time, claimed and finished ones as they are', async (store) => {
+    assert.deepEqual(await store.queueStats(), { pending: 0, oldestDueAt: null });
+    const a = await newMerchant(store);
+    const t0 = Date.now();
+    await newEndpoint(store, a);
+    await newEndpoint(store, a);
+    await store.appendEvents([newEvent(a, 'x.y', t0 + 20), newEvent(a, 'x.y', t0 + 50)]);
+    assert.deepEqual(await store.queueStats(), { pending: 4, oldestDueAt: t0 + 20 }, 'two events × two endpoints');
+    const first = await store.claimDue({ now: t0 + 30, limit: 10, leaseMs: 5000, owner: 'w' });
+    assert.equal(first.length, 2, 'only the first event is due at t0 + 30');
+    assert.deepEqual(
+      await store.queueStats(),
+      { pending: 4, oldestDueAt: t0 + 50 },
+      'claimed ones are due at their lease end, after the second event',
+    );
+    await store.recordResults(first.map((c) => resultFor(c, 'w', 'succeeded')));
+    assert.deepEqual(await store.queueStats(), { pending: 2, oldestDueAt: t0 + 50 });
+    const rest = await claimAll(store, t0 + 100, 'w', 5000);
+    await store.recordResults(rest.map((c) => resultFor(c, 'w', 'failed')));
+    assert.deepEqual(await store.queueStats(), { pending: 0, oldestDueAt: null }, 'finished ones are not pending');
+  });
+
   test('getDelivery and listDeliveries: scoped to the merchant, filtered, paged newest first', async (store) => {
     const a = await newMerchant(store);
     const b = await newMerchant(store);

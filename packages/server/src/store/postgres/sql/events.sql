@@ -1,7 +1,7 @@
 -- name: events_append
 -- Parallel arrays, one element an event: @ids, @merchant_ids, @types, @bodies, @idempotency_keys (NULL
--- elements for none), @created_ats, @delivery_prefixes (`del_` and the 10 time characters of a
--- delivery id made at the event's time); @channel: NOTIFY channel, or NULL to leave the wake-up to the
+-- elements for none), @created_ats, @traceparents (NULL elements for none), @delivery_prefixes (`del_`
+-- and the 10 time characters of a delivery id made at the event's time); @channel: NOTIFY channel, or NULL to leave the wake-up to the
 -- caller.
 --
 -- The whole outbox write in one statement: the events, and for each one that is new a pending delivery
@@ -14,12 +14,14 @@
 -- Returns one row an input event, in input order: whether it was inserted and how many deliveries.
 WITH input AS (
   SELECT * FROM unnest(@ids::text[], @merchant_ids::text[], @types::text[], @bodies::text[],
-                       @idempotency_keys::text[], @created_ats::bigint[], @delivery_prefixes::text[])
-         WITH ORDINALITY AS t (id, merchant_id, type, body, idempotency_key, created_at, delivery_prefix, ord)
+                       @idempotency_keys::text[], @created_ats::bigint[], @traceparents::text[],
+                       @delivery_prefixes::text[])
+         WITH ORDINALITY AS t (id, merchant_id, type, body, idempotency_key, created_at, traceparent,
+                               delivery_prefix, ord)
 ),
 inserted AS (
-  INSERT INTO events (id, merchant_id, type, body, idempotency_key, created_at)
-  SELECT id, merchant_id, type, body, idempotency_key, created_at FROM input ORDER BY ord
+  INSERT INTO events (id, merchant_id, type, body, idempotency_key, created_at, traceparent)
+  SELECT id, merchant_id, type, body, idempotency_key, created_at, traceparent FROM input ORDER BY ord
   ON CONFLICT DO NOTHING
   RETURNING id
 ),

@@ -9,7 +9,7 @@ VALUES (@id, @event_id, @endpoint_id, @merchant_id, @event_type, 'pending', 0, @
 -- Reads the due index in order; the joins fetch everything a send needs so a dispatcher makes no
 -- other query per delivery.
 SELECT d.id, d.event_id, d.event_type, d.attempts, d.endpoint_id, d.merchant_id,
-       e.body, e.created_at AS event_created_at,
+       e.body, e.created_at AS event_created_at, e.traceparent,
        p.url, p.headers, p.format, p.timeout_ms
 FROM deliveries d
 JOIN events e ON e.id = d.event_id
@@ -69,6 +69,15 @@ WHERE endpoint_id = @endpoint_id AND status = 'pending' AND lease_owner IS NULL 
 -- name: next_due
 -- (no parameters)
 SELECT min(next_attempt_at) AS at FROM deliveries WHERE status = 'pending';
+
+-- name: queue_stats
+-- (no parameters): for GET /metrics. The count reads only the partial index deliveries_due (covering:
+-- no table rows); the oldest due time walks that index in order and stops at the first delivery of an
+-- enabled endpoint. Measured at 1,000,000 pending deliveries: ~55 ms (docs/performance.md).
+SELECT (SELECT count(*) FROM deliveries WHERE status = 'pending') AS pending,
+       (SELECT d.next_attempt_at FROM deliveries d JOIN endpoints p ON p.id = d.endpoint_id
+        WHERE d.status = 'pending' AND p.disabled = 0 AND p.deleted_at IS NULL
+        ORDER BY d.next_attempt_at LIMIT 1) AS oldest_due_at;
 
 -- name: delivery_get
 -- @merchant_id, @id

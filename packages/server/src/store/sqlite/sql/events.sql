@@ -1,7 +1,7 @@
 -- name: event_insert
--- @id, @merchant_id, @type, @body (the envelope), @idempotency_key (or NULL), @created_at
-INSERT INTO events (id, merchant_id, type, body, idempotency_key, created_at)
-VALUES (@id, @merchant_id, @type, @body, @idempotency_key, @created_at);
+-- @id, @merchant_id, @type, @body (the envelope), @idempotency_key (or NULL), @created_at, @traceparent (or NULL)
+INSERT INTO events (id, merchant_id, type, body, idempotency_key, created_at, traceparent)
+VALUES (@id, @merchant_id, @type, @body, @idempotency_key, @created_at, @traceparent);
 
 -- name: event_by_idempotency_key
 -- @merchant_id, @idempotency_key

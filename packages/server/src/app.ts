@@ -16,7 +16,7 @@ import { EventTypeRegistry } from './events/event-types.js';
 import { EventIngestor } from './events/ingest.js';
 import { ensureAdminKey } from './merchants/keys.js';
 import { Authenticator } from './merchants/service.js';
-import { Metrics } from './metrics.js';
+import { Metrics, queueGauges } from './metrics.js';
 import { checkModules, type PayhookModule } from './modules.js';
 import { isStorageFault, StorageStartError } from './store/faults.js';
 import type { ModuleMigrations } from './store/module-port.js';
@@ -24,6 +24,7 @@ import { openStore } from './store/open.js';
 import { DatabaseFileLock } from './store/sqlite/file-lock.js';
 import { SqliteStore } from './store/sqlite/store.js';
 import type { Store } from './store/types.js';
+import { startTracing, type TracingOptions } from './tracing/tracing.js';
 import { VERSION } from './version.js';
 
 export interface Payhook extends AppContext {
@@ -47,6 +48,11 @@ export interface CreateOptions {
   modules?: readonly PayhookModule[];
   /** Resolves delivery host names instead of the system resolver (tests: no test may need DNS). */
   lookup?: LookupAll;
+  /**
+   * Export OpenTelemetry traces (docs/operations.md#tracing); none by default. `payhook serve` passes
+   * `{}` when the environment names an OTLP endpoint (`tracingRequested` in tracing/tracing.ts).
+   */
+  tracing?: TracingOptions | null;
 }
 
 export async function createPayhook(config: Config, options: CreateOptions = {}): Promise<Payhook> {
@@ -72,6 +78,19 @@ export async function createPayhook(config: Config, options: CreateOptions = {})
   );
   const admin = await ensureAdminKey(store, config.server.adminKey);
   const metrics = new Metrics();
+  metrics.gauge(
+    'payhook_build_info',
+    "Always 1; the labels say this process's version, role and store.",
+    () => [{ labels: { version: VERSION, role: config.server.role, store: store.dialect }, value: 1 }],
+    ['version', 'role', 'store'],
+  );
+  queueGauges(
+    metrics,
+    () => store.queueStats(),
+    (err) => logger.warn({ err }, 'metrics: reading the queue figures from the store failed'),
+  );
+  const tracing = options.tracing ? await startTracing(options.tracing, VERSION) : null;
+  if (tracing) logger.info('exporting OpenTelemetry traces over OTLP/HTTP');
   const auth = new Authenticator(store, admin.hash, {
     ttlMs: config.limits.authCacheTtlMs,
     onError: (err) => logger.warn({ err }, 'recording when an API key was last used failed'),
@@ -102,12 +121,14 @@ export async function createPayhook(config: Config, options: CreateOptions = {})
           destinations,
           lookup: options.lookup,
           formats,
+          tracing,
         });
   const ctx: AppContext = {
     config,
     store,
     logger,
     metrics,
+    tracing,
     ingestor,
     eventTypes,
     auth,
@@ -155,6 +176,7 @@ export async function createPayhook(config: Config, options: CreateOptions = {})
       if (api) await api.close();
       for (const h of [...hooks].reverse()) await h.stop?.();
       if (dispatcher) await dispatcher.stop(config.server.shutdownTimeoutMs);
+      await tracing?.shutdown().catch((err) => logger.warn({ err }, 'exporting the last spans failed'));
       await store.close();
       lock?.release();
     },

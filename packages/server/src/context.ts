@@ -11,12 +11,15 @@ import type { Authenticator } from './merchants/service.js';
 import type { Metrics } from './metrics.js';
 import type { ModuleRegistry } from './modules.js';
 import type { Store } from './store/types.js';
+import type { Tracing } from './tracing/tracing.js';
 
 export interface AppContext {
   config: Config;
   store: Store;
   logger: Logger;
   metrics: Metrics;
+  /** Exports OpenTelemetry spans when tracing is on (`CreateOptions.tracing`); null otherwise. */
+  tracing: Tracing | null;
   ingestor: EventIngestor;
   /** The catalogue of module-declared event types and the types merchants register. */
   eventTypes: EventTypeRegistry;

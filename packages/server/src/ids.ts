@@ -102,3 +102,28 @@ export function idFloor<P extends IdPrefix>(prefix: P, ms: number): IdOf<P> {
   }
   return `${prefix}_${out}0000000000000000`;
 }
+
+const DIGIT = new Map([...ALPHABET].map((c, i) => [c, i]));
+const HEX = '0123456789abcdef';
+
+/**
+ * The 128 bits of an id's body (48 bits of milliseconds, 80 random) as 32 lower-case hex digits: the
+ * W3C trace id of an event that came with no trace context (tracing/traceparent.ts). Its first
+ * character carries 3 bits (a body never starts above `7`), the other 25 carry 5 each.
+ */
+export function idHex(id: string): string {
+  const body = id.slice(id.indexOf('_') + 1);
+  let out = '';
+  let acc = (DIGIT.get(body[0]) ?? 0) & 7;
+  let bits = 3;
+  for (let i = 1; i < body.length; i++) {
+    acc = (acc << 5) | (DIGIT.get(body[i]) ?? 0);
+    bits += 5;
+    while (bits >= 4) {
+      out += HEX[(acc >>> (bits - 4)) & 15];
+      bits -= 4;
+    }
+    acc &= (1 << bits) - 1;
+  }
+  return out;
+}

@@ -18,3 +18,5 @@ export { defaultModules, type DefaultModuleOptions } from './default-modules.js'
 export type { PayhookModule } from './modules.js';
 export { ConfigError, loadConfig, type Config, type Role } from './config.js';
 export { createMerchant } from './merchants/service.js';
+// OpenTelemetry traces: `createPayhook(config, { tracing: tracingRequested(process.env) ? {} : null })`.
+export { tracingRequested, type TracingOptions } from './tracing/tracing.js';

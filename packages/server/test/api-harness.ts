@@ -48,7 +48,7 @@ export class Harness {
   static async start(
     settings: ConfigOverrides = {},
     logger?: Logger,
-    options: Pick<CreateOptions, 'lookup'> & { payments?: Partial<PaymentConfig> } = {},
+    options: Pick<CreateOptions, 'lookup' | 'tracing'> & { payments?: Partial<PaymentConfig> } = {},
   ): Promise<Harness> {
     const dir = mkdtempSync(join(tmpdir(), 'payhook-api-'));
     const schema = process.env.PAYHOOK_TEST_BACKEND === 'postgres' ? randomSchema() : null;

@@ -47,7 +47,7 @@ describe('API robustness', () => {
     assert.doesNotMatch(r.text, /SQLITE|secret|endpoints at/);
     const requestId = r.body.error.details.request_id;
     assert.ok(requestId, 'the caller gets an id to quote');
-    const line = logLines.find((l) => l.reqId === requestId && l.level === 50);
+    const line = logLines.find((l) => l.request_id === requestId && l.level === 50);
     assert.ok(line, 'the error is logged under the request id');
     assert.match(JSON.stringify(line), /SQLITE_CORRUPT/);
   });

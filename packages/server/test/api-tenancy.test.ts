@@ -188,6 +188,6 @@ describe('admin and merchant keys', () => {
     assert.equal(metrics.status, 200);
     assert.match(metrics.headers.get('content-type') ?? '', /^text\/plain/);
     assert.match(metrics.text, /^payhook_events_accepted_total \d+$/m);
-    assert.match(metrics.text, /^payhook_deliveries_succeeded \d+$/m);
+    assert.match(metrics.text, /^payhook_delivery_attempts_total\{outcome="succeeded",error_class="none"\} 2$/m);
   });
 });

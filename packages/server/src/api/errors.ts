@@ -140,7 +140,7 @@ export function errorHandler(bodyLimit: number) {
         );
       return sendError(reply, mapped);
     }
-    // The cause goes to the log with the request id (pino adds reqId); the caller gets the id to quote.
+    // The cause goes to the log with the request id (pino adds request_id); the caller gets the id to quote.
     request.log.error({ err }, 'unhandled error');
     return sendError(reply, make('internal_error', undefined, { request_id: request.id }));
   };

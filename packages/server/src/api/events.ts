@@ -13,6 +13,8 @@ import { isValidFilter } from '../events/filter.js';
 import { MAX_IDEMPOTENCY_KEY_LENGTH } from '../events/ingest.js';
 import { rateLimited } from '../limits/errors.js';
 import { TokenBuckets } from '../limits/token-buckets.js';
+import { formatTraceparent, parseTraceparent } from '../tracing/traceparent.js';
+import { traced } from '../tracing/tracing.js';
 import { bearer, merchantOf } from './auth.js';
 import { checkCursor, parseTime } from './paging.js';
 import { SCOPED_ERRORS, errorResponses, idParams, pageOf, pageQuery, scopedQuery } from './schemas.js';
@@ -136,13 +138,38 @@ export function registerEventRoutes(app: FastifyInstance, ctx: AppContext): void
       },
     },
     async (request, reply) => {
-      const wait = perKey.take(request.principal?.kind === 'merchant' ? request.principal.keyId : 'admin');
-      if (wait > 0) throw rateLimited(wait, ctx.config.limits.eventRatePerKey);
-      const merchantId = await merchantOf(ctx, request);
-      const { type, data, idempotency_key: idempotencyKey } = request.body;
-      await ctx.eventTypes.checkEvent(merchantId, type, data);
-      const r = await ctx.ingestor.send({ merchantId, type, data, idempotencyKey });
-      return sendJson(reply, r.created ? 202 : 200, eventJson(r.event));
+      // The request's trace context, when it has a valid one, is stored with the event, so its webhooks
+      // continue the caller's trace; with tracing on, the accept span (its child) is stored instead.
+      const incoming = parseTraceparent(request.headers.traceparent);
+      const parent = incoming && formatTraceparent(incoming);
+      return traced(
+        ctx.tracing,
+        'POST /v1/events',
+        'server',
+        parent,
+        async (accept) => {
+          const wait = perKey.take(request.principal?.kind === 'merchant' ? request.principal.keyId : 'admin');
+          if (wait > 0) throw rateLimited(wait, ctx.config.limits.eventRatePerKey);
+          const merchantId = await merchantOf(ctx, request);
+          const { type, data, idempotency_key: idempotencyKey } = request.body;
+          await ctx.eventTypes.checkEvent(merchantId, type, data);
+          const traceparent = accept?.traceparent ?? parent;
+          const r = await traced(ctx.tracing, 'payhook.commit', 'internal', traceparent, () =>
+            ctx.ingestor.send({ merchantId, type, data, idempotencyKey, traceparent }),
+          );
+          accept?.setAttributes({
+            'http.request.method': 'POST',
+            'http.route': '/v1/events',
+            'http.response.status_code': r.created ? 202 : 200,
+            'payhook.event.id': r.event.id,
+            'payhook.event.type': type,
+            'payhook.merchant.id': merchantId,
+            'payhook.deduplicated': !r.created,
+          });
+          return sendJson(reply, r.created ? 202 : 200, eventJson(r.event));
+        },
+        Date.now() - reply.elapsedTime,
+      );
     },
   );
 

@@ -151,7 +151,8 @@ export function registerHealthRoutes(app: FastifyInstance, ctx: AppContext): voi
       schema: {
         operationId: 'metrics.get',
         summary: 'Get Prometheus metrics',
-        description: 'Counters, gauges and the attempt duration histogram in the Prometheus text format (admin key).',
+        description:
+          "payhook's counters, gauges and histograms (events accepted, attempts by outcome and error class, attempt durations, queue depth and lag, the dispatcher's load) and Node.js's process metrics, in the Prometheus text format (admin key). Every metric is described in docs/operations.md.",
         tags: ['operations'],
         security: bearer,
         querystring: noQuery,
@@ -162,7 +163,7 @@ export function registerHealthRoutes(app: FastifyInstance, ctx: AppContext): voi
               'text/plain': {
                 schema: { type: 'string' },
                 example:
-                  '# HELP payhook_events_accepted_total Events accepted by the API or the payment module.\n# TYPE payhook_events_accepted_total counter\npayhook_events_accepted_total 1525\n# TYPE payhook_deliveries_pending gauge\npayhook_deliveries_pending 3\n',
+                  '# HELP payhook_events_accepted_total Events accepted (stored with their deliveries), by the API or a module.\n# TYPE payhook_events_accepted_total counter\npayhook_events_accepted_total 1525\n\n# HELP payhook_deliveries_pending Pending deliveries in the store (due, claimed, or waiting for their next retry), across every process.\n# TYPE payhook_deliveries_pending gauge\npayhook_deliveries_pending 3\n',
               },
             },
           },
@@ -170,15 +171,6 @@ export function registerHealthRoutes(app: FastifyInstance, ctx: AppContext): voi
         },
       },
     },
-    async (_request, reply) => {
-      const c = await ctx.store.countDeliveries();
-      const text = ctx.metrics.render({
-        payhook_deliveries_pending: c.pending,
-        payhook_deliveries_succeeded: c.succeeded,
-        payhook_deliveries_failed: c.failed,
-        payhook_deliveries_cancelled: c.cancelled,
-      });
-      return reply.type('text/plain; version=0.0.4; charset=utf-8').send(text);
-    },
+    async (_request, reply) => reply.type(ctx.metrics.contentType).send(await ctx.metrics.render()),
   );
 }

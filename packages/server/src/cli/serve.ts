@@ -8,6 +8,7 @@ import { type Config, ConfigError, type ConfigOverrides, loadConfig, type Role }
 import { processEnv } from '../env.js';
 import { KeyringError } from '../secrets/keyring.js';
 import { PayhookError } from '../errors.js';
+import { tracingRequested } from '../tracing/tracing.js';
 import { registerRotateMasterKey } from './rotate-master-key.js';
 
 interface ServeFlags {
@@ -70,7 +71,9 @@ export function registerServe(program: Command): void {
       } catch (err) {
         fail(err);
       }
-      const app = await createPayhook(config, { modules }).catch(fail);
+      // OpenTelemetry's own variables decide whether spans are exported; the SDK reads the rest itself.
+      const tracing = tracingRequested(env) ? {} : null;
+      const app = await createPayhook(config, { modules, tracing }).catch(fail);
       await app.start().catch(fail);
       const where = config.store.databaseUrl ? 'PostgreSQL' : config.store.dbPath;
       if (app.url)

@@ -12,6 +12,12 @@
  * a format that cannot render) still ends in a result: it is logged and retried like any failure, never
  * dropped. An attempt still in flight when the dispatcher aborts at shutdown ends in no result: its
  * claim is given back and the attempt is made again.
+ *
+ * Each request carries a W3C `traceparent` header in the event's trace (tracing/traceparent.ts): the
+ * attempt span's context when tracing is on, one made from the stored context or the event id when it
+ * is off. It is not a signed header (Standard Webhooks signs the id, the timestamp and the body), so
+ * it changes no signature. Each attempt is counted in the metrics, and logged at `debug` with the
+ * delivery's ids (log.ts); a delivery's end for good (failed, or its endpoint gone) at `info`.
  */
 import type { Logger } from 'pino';
 import { newId, type EndpointId } from '../ids.js';
@@ -19,7 +25,10 @@ import type { FormatRegistry } from '../events/formats.js';
 import { dataOfEnvelope } from '../store/envelope.js';
 import type { AttemptResult, ClaimedDelivery, ErrorClass } from '../store/types.js';
 import type { Metrics } from '../metrics.js';
+import { attemptTraceparent, eventTraceContext, formatTraceparent } from '../tracing/traceparent.js';
+import type { Span, Tracing } from '../tracing/tracing.js';
 import type { HttpClient, HttpResult } from './http.js';
+import { deliveryLogger } from './log.js';
 import { decide, parseRetryAfter, type Decision, type RetryPolicy } from './retry.js';
 import type { Signer } from './signer.js';
 
@@ -47,6 +56,8 @@ export interface AttemptOptions {
   metrics: Metrics;
   /** The process's payload formats (`AppContext.formats`). */
   formats: FormatRegistry;
+  /** Exports each attempt as a span, when tracing is on. */
+  tracing?: Tracing | null;
   /** Told how the endpoint answered each request actually made (the governor). */
   observe(endpointId: EndpointId, errorClass: ErrorClass | null, durationMs: number): void;
 }
@@ -59,20 +70,39 @@ export class Attempts {
   /** Makes one attempt. `null` when the dispatcher aborted while it was in flight (see the header). */
   async run(d: ClaimedDelivery): Promise<AttemptResult | null> {
     const startedAt = Date.now();
+    const span =
+      this.o.tracing?.start(
+        'payhook.attempt',
+        'client',
+        formatTraceparent(eventTraceContext(d.eventId, d.traceparent)),
+        startedAt,
+      ) ?? null;
+    const traceparent = span?.traceparent ?? attemptTraceparent(d.eventId, d.traceparent);
     let pending: PendingAttempt;
     try {
-      const p = this.prepare(d, startedAt);
+      const p = this.prepare(d, startedAt, traceparent);
       pending = p instanceof Promise ? await p : p;
     } catch (err) {
-      return this.unprepared(d, startedAt, err);
+      return this.finish(span, d, this.unprepared(d, startedAt, err));
     }
-    const res = await this.o.http.post(d.url, pending.headers, pending.body, pending.timeoutMs);
-    if (this.aborted) return null;
-    return this.classify(pending, res);
+    try {
+      const res = await this.o.http.post(d.url, pending.headers, pending.body, pending.timeoutMs);
+      return this.finish(span, d, this.aborted ? null : this.classify(pending, res));
+    } catch (err) {
+      span?.fail('the attempt failed unexpectedly');
+      span?.end();
+      throw err;
+    }
+  }
+
+  private finish(span: Span | null, d: ClaimedDelivery, result: AttemptResult | null): AttemptResult | null {
+    if (span) endAttemptSpan(span, d, result);
+    if (result) this.log(d, result);
+    return result;
   }
 
   /** Ready to send; synchronous unless the endpoint's signing keys must be loaded first. */
-  prepare(d: ClaimedDelivery, startedAt: number): PendingAttempt | Promise<PendingAttempt> {
+  prepare(d: ClaimedDelivery, startedAt: number, traceparent: string): PendingAttempt | Promise<PendingAttempt> {
     const timestamp = Math.floor(startedAt / 1000);
     const body =
       d.format === 'standard'
@@ -86,8 +116,8 @@ export class Attempts {
           });
     const sig = this.o.signer.signature(d.endpointId, d.eventId, timestamp, body);
     return typeof sig === 'string'
-      ? this.pending(d, startedAt, timestamp, body, sig)
-      : sig.then((s) => this.pending(d, startedAt, timestamp, body, s));
+      ? this.pending(d, startedAt, timestamp, body, sig, traceparent)
+      : sig.then((s) => this.pending(d, startedAt, timestamp, body, s, traceparent));
   }
 
   private pending(
@@ -96,6 +126,7 @@ export class Attempts {
     timestamp: number,
     body: string,
     signature: string,
+    traceparent: string,
   ): PendingAttempt {
     return {
       delivery: d,
@@ -109,6 +140,7 @@ export class Attempts {
         'webhook-id': d.eventId,
         'webhook-timestamp': String(timestamp),
         'webhook-signature': signature,
+        traceparent,
       },
       timeoutMs: d.timeoutMs ?? this.o.timeoutMs,
     };
@@ -125,11 +157,7 @@ export class Attempts {
       res.errorClass === 'blocked'
         ? { outcome: 'failed', disableEndpoint: false }
         : decide(this.o.policy, p.attemptNo, res.statusCode, parseRetryAfter(res.retryAfter, Date.now()));
-    this.o.metrics.attempt(res.errorClass, res.durationMs);
-    const c = this.o.metrics.counters;
-    if (decision.outcome === 'succeeded') c.deliveriesSucceeded++;
-    else if (decision.outcome === 'failed') c.deliveriesFailed++;
-    else c.deliveriesRetried++;
+    this.o.metrics.attempt(decision.outcome, res.errorClass, res.durationMs);
     return {
       attemptId: newId('att', p.startedAt),
       deliveryId: d.id,
@@ -149,9 +177,11 @@ export class Attempts {
 
   /** The result of an attempt that could not be made: logged, and retried like any failure. */
   private unprepared(d: ClaimedDelivery, startedAt: number, err: unknown): AttemptResult {
-    this.o.logger.error({ err, delivery: d.id }, 'could not prepare a delivery');
+    deliveryLogger(this.o.logger, d).error({ err }, 'could not prepare a delivery');
     const attemptNo = d.attempts + 1;
     const decision = decide(this.o.policy, attemptNo, null);
+    const outcome = decision.outcome === 'succeeded' ? 'retry' : decision.outcome;
+    this.o.metrics.attempt(outcome, 'unknown', null);
     return {
       attemptId: newId('att', startedAt),
       deliveryId: d.id,
@@ -163,9 +193,27 @@ export class Attempts {
       responseBody: null,
       errorClass: 'unknown',
       errorMessage: 'payhook could not prepare the request',
-      outcome: decision.outcome === 'succeeded' ? 'retry' : decision.outcome,
+      outcome,
       nextAttemptAt: decision.outcome === 'retry' ? Date.now() + decision.delayMs : null,
     };
+  }
+
+  /** Every attempt at `debug`; a delivery's end for good at `info`, with its ids. */
+  private log(d: ClaimedDelivery, r: AttemptResult): void {
+    const logger = this.o.logger;
+    const final = r.outcome === 'failed';
+    if (!final && !logger.isLevelEnabled('debug')) return;
+    const line = {
+      attempt: r.attemptNo,
+      outcome: r.outcome,
+      status_code: r.statusCode,
+      error_class: r.errorClass,
+      ms: r.durationMs,
+    };
+    const log = deliveryLogger(logger, d);
+    if (r.disableEndpoint) log.info(line, 'endpoint disabled: it answered 410 Gone');
+    else if (final) log.info({ ...line, error: r.errorMessage }, 'delivery failed for good');
+    else log.debug(line, 'delivery attempt');
   }
 
   /** Shutdown past its deadline: drops every connection; attempts in flight end without a result. */
@@ -178,4 +226,27 @@ export class Attempts {
   async close(): Promise<void> {
     if (!this.aborted) await this.o.http.close();
   }
+}
+
+/** Ends an attempt's span with what came of it; one aborted at shutdown (no result) is marked so. */
+function endAttemptSpan(span: Span, d: ClaimedDelivery, r: AttemptResult | null): void {
+  span.setAttributes({
+    'payhook.delivery.id': d.id,
+    'payhook.event.id': d.eventId,
+    'payhook.event.type': d.eventType,
+    'payhook.endpoint.id': d.endpointId,
+    'payhook.merchant.id': d.merchantId,
+    'payhook.attempt.number': d.attempts + 1,
+    'http.request.method': 'POST',
+  });
+  if (!r) span.fail('aborted at shutdown; the attempt will be made again');
+  else {
+    span.setAttributes({ 'payhook.outcome': r.outcome });
+    if (r.statusCode !== null) span.setAttributes({ 'http.response.status_code': r.statusCode });
+    if (r.errorClass !== null) {
+      span.setAttributes({ 'error.type': r.errorClass });
+      span.fail(r.errorMessage ?? r.errorClass);
+    }
+  }
+  span.end();
 }

@@ -162,8 +162,7 @@ export class ClaimLoop {
         continue;
       }
       if (batch.length > 0) {
-        this.o.metrics.counters.claims++;
-        this.o.metrics.counters.claimedDeliveries += batch.length;
+        this.o.metrics.claimed(batch.length);
         this.o.accept(batch, now + leaseMs);
         await yieldToIo(); // let sends and responses run between claims
         if (batch.length >= limit) continue; // a full batch may have left more behind

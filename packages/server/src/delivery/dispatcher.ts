@@ -27,11 +27,14 @@ import { FormatRegistry } from '../events/formats.js';
 import type { DeliveryId } from '../ids.js';
 import type { ClaimedDelivery, Store } from '../store/types.js';
 import type { Metrics } from '../metrics.js';
+import { eventTraceContext, formatTraceparent } from '../tracing/traceparent.js';
+import type { Tracing } from '../tracing/tracing.js';
 import { Attempts } from './attempt.js';
 import { ClaimLoop } from './claim-loop.js';
 import { EndpointGovernor } from './governor.js';
 import type { DestinationPolicy } from './destinations.js';
 import { HttpClient, type LookupAll } from './http.js';
+import { deliveryLogger } from './log.js';
 import { EndpointQueues } from './queues.js';
 import { ResultWriter } from './result-writer.js';
 import type { RetryPolicy } from './retry.js';
@@ -58,6 +61,8 @@ export interface DispatcherOptions {
   bus?: ProcessBus;
   /** The process's payload formats (`AppContext.formats`); without it, only `standard`. */
   formats?: FormatRegistry;
+  /** Exports claims and attempts as spans in each event's trace, when tracing is on. */
+  tracing?: Tracing | null;
 }
 
 const STANDARD_ONLY = new FormatRegistry();
@@ -89,7 +94,10 @@ export class Dispatcher {
         o.store
           .deferEndpoint(endpointId, until)
           .catch((err) =>
-            o.logger.warn({ err, endpoint: endpointId }, 'holding back a failing endpoint failed; it is only slowed'),
+            o.logger.warn(
+              { err, endpoint_id: endpointId },
+              'holding back a failing endpoint failed; it is only slowed',
+            ),
           );
       },
     });
@@ -133,6 +141,7 @@ export class Dispatcher {
       logger: o.logger,
       metrics: o.metrics,
       formats: o.formats ?? STANDARD_ONLY,
+      tracing: o.tracing,
       observe: (endpointId, errorClass, durationMs) => governor.observe(endpointId, errorClass, durationMs),
     });
     this.results = new ResultWriter({ store: o.store, logger: o.logger, metrics: o.metrics });
@@ -147,10 +156,21 @@ export class Dispatcher {
       maxClaimed: this.queues.maxClaimed,
       claimed: () => this.queues.claimed,
       saturated: () => this.queues.saturated(),
-      accept: (batch, leaseEnd) => this.queues.accept(batch, leaseEnd),
+      accept: (batch, leaseEnd) => {
+        if (o.tracing) this.traceClaim(o.tracing, batch, leaseEnd - o.leaseMs);
+        this.queues.accept(batch, leaseEnd);
+      },
     });
-    o.metrics.gauges.set('payhook_dispatcher_in_flight', () => this.queues.inFlight);
-    o.metrics.gauges.set('payhook_dispatcher_claimed', () => this.queues.claimed);
+    o.metrics.gauge(
+      'payhook_dispatcher_in_flight',
+      "Webhook requests this process's dispatcher has in flight.",
+      () => this.queues.inFlight,
+    );
+    o.metrics.gauge(
+      'payhook_dispatcher_claimed',
+      "Deliveries this process's dispatcher holds claims on: queued here or in flight.",
+      () => this.queues.claimed,
+    );
   }
 
   start(): void {
@@ -162,6 +182,26 @@ export class Dispatcher {
     this.loop.kick();
   }
 
+  /** One `payhook.claim` span per claimed delivery, in its event's trace: the claim's own time. */
+  private traceClaim(tracing: Tracing, batch: ClaimedDelivery[], claimedAt: number): void {
+    const now = Date.now();
+    for (const d of batch) {
+      const span = tracing.start(
+        'payhook.claim',
+        'internal',
+        formatTraceparent(eventTraceContext(d.eventId, d.traceparent)),
+        claimedAt,
+      );
+      span.setAttributes({
+        'payhook.delivery.id': d.id,
+        'payhook.event.id': d.eventId,
+        'payhook.dispatcher': this.owner,
+        'payhook.claim.size': batch.length,
+      });
+      span.end(now);
+    }
+  }
+
   /** One attempt, from the queues' slot to the result writer; frees the slot when it ends. */
   private async send(d: ClaimedDelivery): Promise<void> {
     try {
@@ -169,7 +209,7 @@ export class Dispatcher {
       if (result) this.results.add(result);
       else this.abortedIds.push(d.id);
     } catch (err) {
-      this.o.logger.error({ err, delivery: d.id }, 'a delivery attempt failed unexpectedly; its lease will expire');
+      deliveryLogger(this.o.logger, d).error({ err }, 'a delivery attempt failed unexpectedly; its lease will expire');
     } finally {
       this.inFlightSends.delete(d.id);
       this.queues.finished(d.endpointId);

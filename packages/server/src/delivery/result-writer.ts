@@ -56,7 +56,7 @@ export class ResultWriter {
     this.writing = (async () => {
       try {
         await this.o.store.recordResults(batch);
-        this.o.metrics.counters.resultFlushes++;
+        this.o.metrics.resultsRecorded();
       } catch (err) {
         this.o.logger.error({ err, count: batch.length }, 'recording attempt results failed; will retry');
         this.results = batch.concat(this.results);

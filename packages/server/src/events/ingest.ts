@@ -19,6 +19,8 @@ export interface SendEventInput {
   type: unknown;
   data: unknown;
   idempotencyKey?: unknown;
+  /** The W3C trace context to store with the event (tracing/traceparent.ts); null or absent for none. */
+  traceparent?: string | null;
 }
 
 export function validateEvent(input: SendEventInput, now: number): NewEvent {
@@ -54,6 +56,7 @@ export function validateEvent(input: SendEventInput, now: number): NewEvent {
     body: buildEnvelope(id, input.type, now, data),
     idempotencyKey: (key as string | undefined) ?? null,
     createdAt: now,
+    traceparent: input.traceparent ?? null,
   };
 }
 
@@ -83,9 +86,9 @@ export class EventIngestor {
         setImmediate(() => this.flush());
       }
     }).then((r) => {
-      if (r.created) this.metrics.counters.eventsAccepted++;
+      if (r.created) this.metrics.eventAccepted();
       else {
-        this.metrics.counters.eventsDeduplicated++;
+        this.metrics.eventDeduplicated();
         if (r.event.type !== event.type || r.event.data !== event.data) {
           throw new PayhookError(
             'idempotency_conflict',

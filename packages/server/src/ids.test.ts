@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { idFloor, isId, newId } from './ids.js';
+import { idFloor, idHex, isId, newId } from './ids.js';
 
 test('ids carry their prefix and a 26-character body', () => {
   const id = newId('evt');
@@ -24,4 +24,16 @@ test('idFloor is below every id made at or after that time and above earlier one
   const floor = idFloor('evt', t);
   assert.ok(newId('evt', t) > floor);
   assert.ok(newId('evt', t - 1) < floor);
+});
+
+test('idHex: the 128 bits of an id body as 32 hex digits', () => {
+  const alphabet = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+  for (let i = 0; i < 200; i++) {
+    const id = newId('evt', Date.now() + i * 7919);
+    let n = 0n;
+    for (const c of id.slice(4)) n = n * 32n + BigInt(alphabet.indexOf(c));
+    assert.equal(idHex(id), n.toString(16).padStart(32, '0'));
+  }
+  assert.equal(idHex('evt_7ZZZZZZZZZZZZZZZZZZZZZZZZZ'), 'f'.repeat(32));
+  assert.equal(idHex('evt_00000000000000000000000001'), `${'0'.repeat(31)}1`);
 });

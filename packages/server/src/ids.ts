@@ -103,8 +103,10 @@ export function idFloor<P extends IdPrefix>(prefix: P, ms: number): IdOf<P> {
   return `${prefix}_${out}0000000000000000`;
 }
 
-const DIGIT = new Map([...ALPHABET].map((c, i) => [c, i]));
-const HEX = '0123456789abcdef';
+// Crockford base32 digit values by character code (0 for anything else).
+const DIGIT = new Uint8Array(128);
+for (let i = 0; i < ALPHABET.length; i++) DIGIT[ALPHABET.charCodeAt(i)] = i;
+const ID_BYTES = Buffer.alloc(16);
 
 /**
  * The 128 bits of an id's body (48 bits of milliseconds, 80 random) as 32 lower-case hex digits: the
@@ -112,18 +114,17 @@ const HEX = '0123456789abcdef';
  * character carries 3 bits (a body never starts above `7`), the other 25 carry 5 each.
  */
 export function idHex(id: string): string {
-  const body = id.slice(id.indexOf('_') + 1);
-  let out = '';
-  let acc = (DIGIT.get(body[0]) ?? 0) & 7;
+  const start = id.indexOf('_') + 1;
+  let acc = DIGIT[id.charCodeAt(start) & 127] & 7;
   let bits = 3;
-  for (let i = 1; i < body.length; i++) {
-    acc = (acc << 5) | (DIGIT.get(body[i]) ?? 0);
+  let n = 0;
+  for (let i = start + 1; i < id.length && n < 16; i++) {
+    acc = ((acc << 5) | DIGIT[id.charCodeAt(i) & 127]) & 0x1fff;
     bits += 5;
-    while (bits >= 4) {
-      out += HEX[(acc >>> (bits - 4)) & 15];
-      bits -= 4;
+    if (bits >= 8) {
+      bits -= 8;
+      ID_BYTES[n++] = acc >>> bits;
     }
-    acc &= (1 << bits) - 1;
   }
-  return out;
+  return ID_BYTES.toString('hex', 0, 16);
 }

@@ -74,6 +74,9 @@ export function newSpanId(): string {
  * parent id of its own, so each attempt is a distinct parent at the merchant.
  */
 export function attemptTraceparent(eventId: EventId, stored: string | null): string {
-  const c = eventTraceContext(eventId, stored);
-  return `00-${c.traceId}-${newSpanId()}-${c.flags}`;
+  // A stored value is one payhook wrote (`formatTraceparent`, or a span's own): only its parent id is
+  // replaced, without parsing it again. Anything else is treated as absent.
+  if (stored !== null && stored.length === 55 && stored.startsWith('00-'))
+    return `${stored.slice(0, 36)}${newSpanId()}${stored.slice(52)}`;
+  return `00-${idHex(eventId)}-${newSpanId()}-01`;
 }

@@ -39,7 +39,9 @@ function measure(name: string, fn: (i: number) => void, n = N): void {
     runs.push(Number(process.hrtime.bigint() - t) / n);
   }
   runs.sort((a, b) => a - b);
-  console.log(`${name.padEnd(58)} median ${runs[2].toFixed(0).padStart(6)} ns  min ${runs[0].toFixed(0).padStart(6)} ns`);
+  console.log(
+    `${name.padEnd(58)} median ${runs[2].toFixed(0).padStart(6)} ns  min ${runs[0].toFixed(0).padStart(6)} ns`,
+  );
 }
 
 const CLASSES: (ErrorClass | null)[] = [null, null, null, null, null, null, null, 'timeout', 'http_status', 'refused'];

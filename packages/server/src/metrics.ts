@@ -78,7 +78,7 @@ export class Metrics {
   constructor() {
     this.accepted = this.counter(
       'payhook_events_accepted_total',
-      'Events accepted (stored with their deliveries), by the API or a module.',
+      'Events accepted through POST /v1/events (stored with their deliveries).',
     );
     this.deduplicated = this.counter(
       'payhook_events_deduplicated_total',

@@ -55,7 +55,7 @@ describe('hostile input', () => {
     });
   }
 
-  for (const name of ['Host', 'content-length', 'webhook-id', 'Webhook-Custom', 'transfer-encoding']) {
+  for (const name of ['Host', 'content-length', 'webhook-id', 'Webhook-Custom', 'transfer-encoding', 'Traceparent']) {
     test(`the reserved header name ${name} is refused`, async () => {
       const r = await h.call('POST', '/v1/endpoints', {
         key,

@@ -95,6 +95,17 @@ export function registerEventRoutes(app: FastifyInstance, ctx: AppContext): void
         tags: ['events'],
         security: bearer,
         querystring: scopedQuery(),
+        headers: {
+          type: 'object',
+          properties: {
+            traceparent: {
+              type: 'string',
+              description:
+                'A W3C trace context (`00-<trace id>-<parent id>-<flags>`). Stored with the event: every webhook of the event carries a `traceparent` in that trace, and with tracing on the spans of its accept, commit, claims and attempts join it (docs/operations.md). An invalid value is ignored.',
+              examples: ['00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01'],
+            },
+          },
+        },
         body: {
           type: 'object',
           additionalProperties: false,

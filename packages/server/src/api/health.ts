@@ -163,7 +163,7 @@ export function registerHealthRoutes(app: FastifyInstance, ctx: AppContext): voi
               'text/plain': {
                 schema: { type: 'string' },
                 example:
-                  '# HELP payhook_events_accepted_total Events accepted (stored with their deliveries), by the API or a module.\n# TYPE payhook_events_accepted_total counter\npayhook_events_accepted_total 1525\n\n# HELP payhook_deliveries_pending Pending deliveries in the store (due, claimed, or waiting for their next retry), across every process.\n# TYPE payhook_deliveries_pending gauge\npayhook_deliveries_pending 3\n',
+                  '# HELP payhook_events_accepted_total Events accepted through POST /v1/events (stored with their deliveries).\n# TYPE payhook_events_accepted_total counter\npayhook_events_accepted_total 1525\n\n# HELP payhook_deliveries_pending Pending deliveries in the store (due, claimed, or waiting for their next retry), across every process.\n# TYPE payhook_deliveries_pending gauge\npayhook_deliveries_pending 3\n',
               },
             },
           },

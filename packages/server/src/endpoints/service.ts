@@ -15,6 +15,7 @@ const RESERVED_HEADERS = new Set([
   'webhook-id',
   'webhook-timestamp',
   'webhook-signature',
+  'traceparent', // the attempt's W3C trace context (delivery/attempt.ts)
   'content-type',
   'content-length',
   'user-agent',

@@ -23,6 +23,12 @@ import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trac
 import { parseTraceparent } from './traceparent.js';
 import type { Span, SpanAttributes, SpanKind, Tracing, TracingOptions } from './types.js';
 
+/**
+ * How long `shutdown` waits for the last spans to be exported. The exporter's own timeout is 10 s
+ * (`OTEL_EXPORTER_OTLP_TIMEOUT`); a collector that is down must not hold a SIGTERM'd payhook that long.
+ */
+export const SHUTDOWN_EXPORT_MS = 2000;
+
 const KINDS: Record<SpanKind, OtelSpanKind> = {
   server: OtelSpanKind.SERVER,
   client: OtelSpanKind.CLIENT,
@@ -88,7 +94,15 @@ export class OtelTracing implements Tracing {
     return this.provider.forceFlush();
   }
 
-  shutdown(): Promise<void> {
-    return this.provider.shutdown();
+  async shutdown(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.provider.shutdown(),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, SHUTDOWN_EXPORT_MS);
+        timer.unref();
+      }),
+    ]);
+    clearTimeout(timer);
   }
 }

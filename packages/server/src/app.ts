@@ -33,6 +33,8 @@ export interface Payhook extends AppContext {
   api: FastifyInstance | null;
   /** The API's base URL once started. */
   url: string | null;
+  /** The base URL of the operations routes on `PAYHOOK_METRICS_PORT` once started; null without it. */
+  metricsUrl: string | null;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -143,9 +145,11 @@ export async function createPayhook(config: Config, options: CreateOptions = {})
   const hooks = [...modules.values()];
 
   let api: FastifyInstance | null = null;
-  if (config.server.role !== 'dispatcher') {
+  let operations: FastifyInstance | null = null;
+  if (config.server.role !== 'dispatcher' || config.server.metricsPort !== null) {
     const { buildApi } = await import('./api/server.js');
-    api = await buildApi(ctx);
+    if (config.server.role !== 'dispatcher') api = await buildApi(ctx);
+    if (config.server.metricsPort !== null) operations = await buildApi(ctx, { operationsOnly: true });
   }
 
   let pruneTimer: NodeJS.Timeout | null = null;
@@ -154,10 +158,15 @@ export async function createPayhook(config: Config, options: CreateOptions = {})
     createdAdminKey: admin.created,
     api,
     url: null,
+    metricsUrl: null,
     async start() {
       if (api) {
         const address = await api.listen({ host: config.server.host, port: config.server.port });
         app.url = address.replace('[::1]', 'localhost');
+      }
+      if (operations) {
+        const address = await operations.listen({ host: config.server.host, port: config.server.metricsPort ?? 0 });
+        app.metricsUrl = address.replace('[::1]', 'localhost');
       }
       dispatcher?.start();
       for (const h of hooks) await h.start?.();
@@ -177,6 +186,7 @@ export async function createPayhook(config: Config, options: CreateOptions = {})
       for (const h of [...hooks].reverse()) await h.stop?.();
       if (dispatcher) await dispatcher.stop(config.server.shutdownTimeoutMs);
       await tracing?.shutdown().catch((err) => logger.warn({ err }, 'exporting the last spans failed'));
+      if (operations) await operations.close();
       await store.close();
       lock?.release();
     },

@@ -125,3 +125,13 @@ test('the configuration is nested by part: server, store, postgres, delivery, li
   assert.throws(() => loadConfig({ PAYHOOK_DATABASE_SCHEMA: 'Robert"; DROP' }), /PAYHOOK_DATABASE_SCHEMA/);
   assert.throws(() => loadConfig({ PAYHOOK_DATABASE_PREPARED_STATEMENTS: 'maybe' }), /true or false/);
 });
+
+test('PAYHOOK_METRICS_PORT: unset by default, a port when given, anything else refused', () => {
+  assert.equal(loadConfig({}).server.metricsPort, null);
+  assert.equal(loadConfig({ PAYHOOK_METRICS_PORT: '' }).server.metricsPort, null);
+  assert.equal(loadConfig({ PAYHOOK_METRICS_PORT: '9464' }).server.metricsPort, 9464);
+  assert.equal(loadConfig({}, { server: { metricsPort: 0 } }).server.metricsPort, 0);
+  assert.throws(() => loadConfig({ PAYHOOK_METRICS_PORT: 'metrics' }), /PAYHOOK_METRICS_PORT/);
+  assert.throws(() => loadConfig({ PAYHOOK_METRICS_PORT: '70000' }), /PAYHOOK_METRICS_PORT/);
+  assert.throws(() => loadConfig({}, { server: { metricsPort: 1.5 } }), /metricsPort|PAYHOOK_METRICS_PORT/);
+});

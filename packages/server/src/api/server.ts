@@ -64,7 +64,15 @@ const AJV_COMMON: AjvOptions = {
   strict: true,
 };
 
-export async function buildApi(ctx: AppContext): Promise<FastifyInstance> {
+export interface BuildOptions {
+  /**
+   * Only the operations routes (`/metrics`, `/healthz`, `/readyz`), with the same authentication and
+   * errors: what `PAYHOOK_METRICS_PORT` serves.
+   */
+  operationsOnly?: boolean;
+}
+
+export async function buildApi(ctx: AppContext, options: BuildOptions = {}): Promise<FastifyInstance> {
   // Request ids unique across processes and restarts (fastify's own restart at req-1 in each process):
   // a random tag of this API instance and a counter, as cheap as fastify's counter. Every log line of
   // a request carries it as `request_id`; a 500 answers with it.
@@ -150,6 +158,11 @@ export async function buildApi(ctx: AppContext): Promise<FastifyInstance> {
   app.setErrorHandler(errorHandler(ctx.config.server.bodyLimitBytes));
   app.setNotFoundHandler(notFoundHandler(routes));
 
+  if (options.operationsOnly) {
+    registerHealthRoutes(app, ctx);
+    await app.ready();
+    return app;
+  }
   registerMerchantRoutes(app, ctx);
   registerApiKeyRoutes(app, ctx);
   registerEndpointRoutes(app, ctx);

@@ -81,6 +81,7 @@ export function registerServe(program: Command): void {
           `payhook ${app.version} listening on ${app.url} (role ${config.server.role}, store ${where})\nAPI reference: ${app.url}/docs\n`,
         );
       else process.stdout.write(`payhook ${app.version} dispatching (role ${config.server.role}, store ${where})\n`);
+      if (app.metricsUrl) process.stdout.write(`metrics on ${app.metricsUrl}/metrics\n`);
       if (app.createdAdminKey) {
         process.stdout.write(
           `\nAdmin key (shown once; keep it safe, or set PAYHOOK_ADMIN_KEY):\n  ${app.createdAdminKey}\n\n`,

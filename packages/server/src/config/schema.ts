@@ -22,6 +22,12 @@ export const CONFIG_SCHEMA = {
   server: {
     host: define.string('PAYHOOK_HOST', '127.0.0.1', 'Address the API listens on.'),
     port: define.int('PAYHOOK_PORT', 8080, 0, 65535, 'API port; 0 picks a free one.'),
+    metricsPort: define.optionalInt(
+      'PAYHOOK_METRICS_PORT',
+      0,
+      65535,
+      'Also serve GET /metrics (admin key), /healthz and /readyz on this port, alone: the only HTTP a --role dispatcher process serves (docs/operations.md). Unset: none; 0 picks a free one.',
+    ),
     role: define.oneOf(
       'PAYHOOK_ROLE',
       ROLES,

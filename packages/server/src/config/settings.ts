@@ -61,6 +61,7 @@ const isString = (v: unknown): v is string => typeof v === 'string';
 const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 const isBoolean = (v: unknown): v is boolean => typeof v === 'boolean';
 const isStringOrNull = (v: unknown): v is string | null => v === null || typeof v === 'string';
+const isNumberOrNull = (v: unknown): v is number | null => v === null || isNumber(v);
 const isStringList = (v: unknown): v is string[] => Array.isArray(v) && v.every(isString);
 const isNumberList = (v: unknown): v is number[] => Array.isArray(v) && v.every(isNumber);
 
@@ -115,6 +116,28 @@ export const define = {
       { env, default: null, doc, shown: '(unset)', accepts, parse: (t) => (t.trim() === '' ? null : t.trim()) },
       isStringOrNull,
       'a string or null',
+    );
+  },
+  /** A whole number from `min` to `max`, or unset (null) unless given; an empty variable counts as unset. */
+  optionalInt(env: string, min: number, max: number, doc: string) {
+    const must = `must be a whole number from ${min} to ${max}`;
+    return setting<number | null>(
+      {
+        env,
+        default: null,
+        doc,
+        shown: '(unset)',
+        accepts: `whole number, ${min} to ${max}`,
+        parse: (t) => {
+          if (t.trim() === '') return null;
+          const n = Number(t);
+          if (!Number.isInteger(n)) throw new Problem(must);
+          return n;
+        },
+        check: (v) => (v === null || (Number.isInteger(v) && v >= min && v <= max) ? null : must),
+      },
+      isNumberOrNull,
+      'a number or null',
     );
   },
   int(env: string, fallback: number, min: number, max: number, doc: string) {

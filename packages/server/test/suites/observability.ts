@@ -13,7 +13,9 @@ import pino from 'pino';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { verifySignature } from '@payhook/sdk';
 import type { ConfigOverrides } from '../../src/config.js';
-import { Harness, type Reply } from '../api-harness.js';
+import { createEndpoint } from '../../src/endpoints/service.js';
+import { createMerchant } from '../../src/merchants/service.js';
+import { ADMIN_KEY, Harness, type Reply } from '../api-harness.js';
 import { OtlpReceiver, type ReceivedSpan } from '../helpers/otlp.js';
 import { parsePrometheus, sampleOf, type Family } from '../helpers/prometheus.js';
 import { eventually, Receiver } from '../helpers/receiver.js';
@@ -160,6 +162,36 @@ export function runObservabilitySuite(): void {
       assert.equal(sampleOf(m, 'payhook_dispatcher_in_flight'), 1);
       assert.equal(sampleOf(m, 'payhook_dispatcher_claimed'), 1);
       assert.equal(sampleOf(m, 'payhook_deliveries_pending'), 1);
+    });
+  });
+
+  describe('a dispatcher-only process', () => {
+    test('serves /metrics (admin key), /healthz and /readyz on PAYHOOK_METRICS_PORT, and nothing else', async () => {
+      const h = await Harness.start({ server: { role: 'dispatcher', metricsPort: 0 } });
+      const rx = await new Receiver().start();
+      open.push(h, rx);
+      assert.equal(h.app.url, null, 'no API');
+      assert.match(String(h.app.metricsUrl), /^http:\/\/127\.0\.0\.1:\d+$/);
+      const get = (path: string, key: string | null = ADMIN_KEY) =>
+        fetch(h.app.metricsUrl + path, { headers: key ? { authorization: `Bearer ${key}` } : {} });
+
+      // Work for its dispatcher, given through the store as an API process would.
+      rx.on('/hang', { kind: 'hang' });
+      const { merchant } = await createMerchant(h.app.store, 'Dispatched shop');
+      await createEndpoint(h.app.store, merchant.id, { url: `${rx.url}/hang` });
+      await h.app.ingestor.send({ merchantId: merchant.id, type: 'shop.paid', data: { n: 1 } });
+      await rx.waitFor(() => rx.for('/hang').length === 1);
+
+      assert.equal((await get('/metrics', null)).status, 401);
+      const res = await get('/metrics');
+      assert.equal(res.status, 200);
+      const m = parsePrometheus(await res.text());
+      assert.equal(sampleOf(m, 'payhook_dispatcher_in_flight'), 1);
+      assert.equal(sampleOf(m, 'payhook_build_info', { role: 'dispatcher' }), 1);
+      assert.equal((await get('/healthz', null)).status, 200);
+      assert.equal((await get('/readyz', null)).status, 200);
+      assert.equal((await get('/v1/events')).status, 404, 'the API is not served there');
+      assert.equal((await get('/openapi.json', null)).status, 404);
     });
   });
 

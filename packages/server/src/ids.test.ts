@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { idFloor, isId, newId } from './ids.js';
+import { idFloor, idTime, isId, newId } from './ids.js';
 
 test('ids carry their prefix and a 26-character body', () => {
   const id = newId('evt');
@@ -24,4 +24,11 @@ test('idFloor is below every id made at or after that time and above earlier one
   const floor = idFloor('evt', t);
   assert.ok(newId('evt', t) > floor);
   assert.ok(newId('evt', t - 1) < floor);
+});
+
+test('idTime reads back the time an id (or a floor) was made for', () => {
+  const t = Date.UTC(2026, 11, 1, 10, 0, 0, 123);
+  assert.equal(idTime(newId('rsd', t)), t);
+  assert.equal(idTime(idFloor('evt', t)), t);
+  assert.equal(idTime(newId('ep', 0)), 0);
 });

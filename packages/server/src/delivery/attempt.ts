@@ -51,6 +51,24 @@ export interface AttemptOptions {
   observe(endpointId: EndpointId, errorClass: ErrorClass | null, durationMs: number): void;
 }
 
+/** The headers of a webhook: the endpoint's own, then payhook's (which they may not replace). */
+export function webhookHeaders(
+  custom: Record<string, string>,
+  userAgent: string,
+  eventId: string,
+  timestampSeconds: number,
+  signature: string,
+): Record<string, string> {
+  return {
+    ...custom,
+    'content-type': 'application/json',
+    'user-agent': userAgent,
+    'webhook-id': eventId,
+    'webhook-timestamp': String(timestampSeconds),
+    'webhook-signature': signature,
+  };
+}
+
 export class Attempts {
   private aborted = false;
 
@@ -102,14 +120,7 @@ export class Attempts {
       attemptNo: d.attempts + 1,
       startedAt,
       body,
-      headers: {
-        ...d.headers,
-        'content-type': 'application/json',
-        'user-agent': this.o.userAgent,
-        'webhook-id': d.eventId,
-        'webhook-timestamp': String(timestamp),
-        'webhook-signature': signature,
-      },
+      headers: webhookHeaders(d.headers, this.o.userAgent, d.eventId, timestamp, signature),
       timeoutMs: d.timeoutMs ?? this.o.timeoutMs,
     };
   }

@@ -1,10 +1,11 @@
-/** `payhook deliveries list|retry`. */
+/** `payhook deliveries list|show|retry`. */
 import type { Command } from 'commander';
 import type { DeliveryStatus } from '@payhook/sdk';
 import {
   action,
   clientFor,
   parsePositiveInt,
+  printFields,
   printJson,
   printMore,
   printTable,
@@ -59,6 +60,34 @@ export function registerDeliveryCommands(program: Command): void {
         },
       ),
     );
+
+  withClientOptions(deliveries.command('show <id>').description('a delivery with every attempt made for it')).action(
+    action(async (id: string, flags: CommonFlags) => {
+      const d = await clientFor(flags).deliveries.get(id);
+      if (flags.json) return printJson(d);
+      printFields([
+        ['Delivery', d.id],
+        ['Event', `${d.event_id} (${d.event_type})`],
+        ['Endpoint', d.endpoint_id],
+        ['Status', d.status],
+        ['Attempts', d.attempt_count],
+        ['Next attempt', d.status === 'pending' ? d.next_attempt_at : null],
+        ['Created', d.created_at],
+      ]);
+      process.stdout.write('\nAttempts:\n');
+      printTable(
+        ['#', 'STARTED', 'DURATION', 'RESULT', 'RESPONSE', 'NEXT RETRY'],
+        d.attempts.map((a) => [
+          a.attempt,
+          a.started_at,
+          `${a.duration_ms} ms`,
+          a.status_code ?? `${a.error_class}${a.error_message ? `: ${a.error_message}` : ''}`,
+          a.response_body === null ? null : a.response_body.replace(/\s+/g, ' ').slice(0, 60),
+          a.next_retry_at,
+        ]),
+      );
+    }),
+  );
 
   withClientOptions(
     deliveries.command('retry <id>').description('send a delivery again now, whatever its status'),

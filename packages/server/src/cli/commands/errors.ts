@@ -29,6 +29,11 @@ export const CLI_ERRORS = {
     exit: 1,
     summary: '`payhook endpoints test`: the endpoint did not answer 2xx (what it answered is printed).',
   },
+  forward_failed: {
+    exit: 1,
+    summary:
+      '`payhook listen --max-attempts`: an event was not delivered to the local app in that many attempts; listen stopped with its cursor before it.',
+  },
   connection_failed: {
     exit: 1,
     summary: 'payhook could not be reached at --url / PAYHOOK_URL (not running, wrong URL).',

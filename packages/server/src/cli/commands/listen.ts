@@ -135,7 +135,10 @@ async function listen(flags: ListenFlags): Promise<void> {
             if (msg.comment !== undefined) {
               // The stream's starting point: kept at once, so a crash before the first event loses nothing.
               const start = startOf(msg.comment);
-              if (start && !cursor) cursors.save((cursor = start));
+              if (start && !cursor) {
+                cursor = start;
+                cursors.save(cursor);
+              }
               continue;
             }
             if (!msg.id) continue;

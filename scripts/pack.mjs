@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // `npm run pack`: installable tarballs of @payhook/sdk and payhook without a registry.
 //
-// Each package is built into <out>/build (with its own build script, as test/build.test.ts does: the
-// packages' dist/ folders are neither used nor touched), then staged in <out>/stage/<name> with what
+// Each package is built into <out>/build (scripts/build-packages.mjs: the packages' dist/ folders are
+// neither used nor touched), then staged in <out>/stage/<name> with what
 // it ships and nothing else: the build (JavaScript, declarations, the server's SQL; no source maps,
 // whose sources are not shipped),
 // bin/, its README and the repository's LICENSE, and a package.json without the workspace-only parts
@@ -58,28 +58,11 @@ function copyShipped(from, to) {
   }
 }
 
-/** Builds both packages into <out>/build/{sdk,server}/dist; the server compiles against the SDK just built. */
+/** Builds both packages into <out>/build/{sdk,server}: what each ships as dist/. */
 function build() {
   const into = join(out, 'build');
   rmSync(into, { recursive: true, force: true });
-  mkdirSync(into, { recursive: true });
-  const sdkDist = join(into, 'sdk', 'dist');
-  run(process.execPath, [join(root, 'packages/sdk/scripts/build.mjs'), sdkDist], root);
-  const serverDir = join(root, 'packages/server');
-  const config = join(into, 'tsconfig.server.json');
-  writeFileSync(
-    config,
-    JSON.stringify({
-      extends: join(serverDir, 'tsconfig.json'),
-      compilerOptions: {
-        composite: false,
-        rootDir: join(serverDir, 'src'),
-        typeRoots: [join(root, 'node_modules', '@types')],
-        paths: { '@payhook/sdk': [join(sdkDist, 'esm', 'index.d.ts')] },
-      },
-    }),
-  );
-  run(process.execPath, [join(serverDir, 'scripts/build.mjs'), join(into, 'server', 'dist'), config], root);
+  run(process.execPath, [join(root, 'scripts/build-packages.mjs'), into], root);
   return { sdk: join(into, 'sdk'), payhook: join(into, 'server') };
 }
 
@@ -93,7 +76,8 @@ function stage(pkgDir, builtDir) {
   published.exports = publicExports(pkg.exports);
   writeFileSync(join(dir, 'package.json'), `${JSON.stringify(published, null, 2)}\n`);
   for (const entry of pkg.files) {
-    const from = join(entry.startsWith('dist') ? builtDir : pkgDir, entry);
+    // `dist/…` comes from the build (<builtDir>/…), the rest (bin/) from the package.
+    const from = entry.startsWith('dist') ? join(builtDir, entry.slice('dist'.length)) : join(pkgDir, entry);
     if (!existsSync(from)) {
       console.error(`pack: ${pkg.name} lists ${entry} in "files", which was not made`);
       process.exit(1);

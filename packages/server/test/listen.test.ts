@@ -258,11 +258,14 @@ describe('GET /v1/listen', () => {
     let other: Payhook;
     let stopped = false;
     before(async () => {
+      // The same database as the harness's payhook: its SQLite file, or its PostgreSQL schema.
+      const { databaseUrl, masterKey } = h.app.config.store;
       const config = loadConfig(
         {},
         {
           server: { port: 0, adminKey: ADMIN_KEY, logLevel: 'silent', role: 'api' },
-          store: { dbPath: h.app.config.store.dbPath },
+          store: { dbPath: h.app.config.store.dbPath, databaseUrl, masterKey },
+          postgres: { schema: h.app.config.postgres.schema },
           delivery: { pollIntervalMs: 50 },
         },
       );

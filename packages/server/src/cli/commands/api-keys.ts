@@ -5,12 +5,14 @@ import {
   action,
   clientFor,
   confirm,
-  parsePositiveInt,
+  pageParams,
   printJson,
   printMore,
   printTable,
   withClientOptions,
+  withPaging,
   type CommonFlags,
+  type PageFlags,
 } from './shared.js';
 
 export function registerApiKeyCommands(program: Command): void {
@@ -20,21 +22,17 @@ export function registerApiKeyCommands(program: Command): void {
     .description("manage the merchant's API keys (named, read-only or read-write, revocable)");
   const one = (name: string, description: string) => withClientOptions(keys.command(name).description(description));
 
-  one('list', 'list live keys, newest first: names, prefixes, scopes, last use (never the keys)')
-    .option('--limit <n>', 'how many (1-250)', '50')
-    .option('--cursor <cursor>', 'the next page, as printed after the previous one')
-    .action(
-      action(async (flags: CommonFlags & { limit: string; cursor?: string }) => {
-        const limit = parsePositiveInt(flags.limit, '--limit');
-        const page = await clientFor(flags).apiKeys.list({ limit, cursor: flags.cursor });
-        if (flags.json) return printJson(page);
-        printTable(
-          ['ID', 'NAME', 'PREFIX', 'SCOPES', 'CREATED', 'LAST USED'],
-          page.data.map((k) => [k.id, k.name, `${k.prefix}…`, k.scopes.join(','), k.created_at, k.last_used_at]),
-        );
-        printMore(page);
-      }),
-    );
+  withPaging(one('list', 'list live keys, newest first: names, prefixes, scopes, last use (never the keys)')).action(
+    action(async (flags: CommonFlags & PageFlags) => {
+      const page = await clientFor(flags).apiKeys.list(pageParams(flags));
+      if (flags.json) return printJson(page);
+      printTable(
+        ['ID', 'NAME', 'PREFIX', 'SCOPES', 'CREATED', 'LAST USED'],
+        page.data.map((k) => [k.id, k.name, `${k.prefix}…`, k.scopes.join(','), k.created_at, k.last_used_at]),
+      );
+      printMore(page);
+    }),
+  );
 
   one('create <name>', 'issue a key and print it (shown once)')
     .option('--read-only', 'GET routes only: every other request is 403 insufficient_scope')

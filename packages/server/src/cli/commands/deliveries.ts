@@ -4,14 +4,16 @@ import type { DeliveryStatus } from '@payhook/sdk';
 import {
   action,
   clientFor,
-  parsePositiveInt,
+  pageParams,
   printFields,
   printJson,
   printMore,
   printTable,
   UsageError,
   withClientOptions,
+  withPaging,
   type CommonFlags,
+  type PageFlags,
 } from './shared.js';
 
 const STATUSES: readonly DeliveryStatus[] = ['pending', 'succeeded', 'failed', 'cancelled'];
@@ -20,45 +22,37 @@ const isStatus = (s: string): s is DeliveryStatus => (STATUSES as readonly strin
 export function registerDeliveryCommands(program: Command): void {
   const deliveries = program.command('deliveries').description('see and retry deliveries');
 
-  withClientOptions(deliveries.command('list').description('list deliveries, newest first'))
+  withPaging(withClientOptions(deliveries.command('list').description('list deliveries, newest first')))
     .option('--status <status>', `only this status: ${STATUSES.join(', ')}`)
     .option('--endpoint <id>', 'only deliveries to this endpoint (ep_…)')
     .option('--event <id>', 'only deliveries of this event (evt_…)')
-    .option('--limit <n>', 'how many (1-250)', '50')
-    .option('--cursor <cursor>', 'the next page, as printed after the previous one')
     .action(
-      action(
-        async (
-          flags: CommonFlags & { status?: string; endpoint?: string; event?: string; limit: string; cursor?: string },
-        ) => {
-          const status = flags.status;
-          if (status !== undefined && !isStatus(status))
-            throw new UsageError(`--status must be one of ${STATUSES.join(', ')}`);
-          const limit = parsePositiveInt(flags.limit, '--limit');
-          const body = await clientFor(flags).deliveries.list({
-            status,
-            endpoint_id: flags.endpoint,
-            event_id: flags.event,
-            limit,
-            cursor: flags.cursor,
-          });
-          if (flags.json) return printJson(body);
-          printTable(
-            ['ID', 'EVENT', 'TYPE', 'ENDPOINT', 'STATUS', 'ATTEMPTS', 'LAST', 'NEXT'],
-            body.data.map((d) => [
-              d.id,
-              d.event_id,
-              d.event_type,
-              d.endpoint_id,
-              d.status,
-              d.attempt_count,
-              d.last_status_code ?? d.last_error,
-              d.status === 'pending' ? d.next_attempt_at : null,
-            ]),
-          );
-          printMore(body);
-        },
-      ),
+      action(async (flags: CommonFlags & PageFlags & { status?: string; endpoint?: string; event?: string }) => {
+        const status = flags.status;
+        if (status !== undefined && !isStatus(status))
+          throw new UsageError(`--status must be one of ${STATUSES.join(', ')}`);
+        const body = await clientFor(flags).deliveries.list({
+          status,
+          endpoint_id: flags.endpoint,
+          event_id: flags.event,
+          ...pageParams(flags),
+        });
+        if (flags.json) return printJson(body);
+        printTable(
+          ['ID', 'EVENT', 'TYPE', 'ENDPOINT', 'STATUS', 'ATTEMPTS', 'LAST', 'NEXT'],
+          body.data.map((d) => [
+            d.id,
+            d.event_id,
+            d.event_type,
+            d.endpoint_id,
+            d.status,
+            d.attempt_count,
+            d.last_status_code ?? d.last_error,
+            d.status === 'pending' ? d.next_attempt_at : null,
+          ]),
+        );
+        printMore(body);
+      }),
     );
 
   withClientOptions(deliveries.command('show <id>').description('a delivery with every attempt made for it')).action(

@@ -6,7 +6,7 @@ import {
   action,
   clientFor,
   confirm,
-  parsePositiveInt,
+  pageParams,
   parseSince,
   printFields,
   printJson,
@@ -15,7 +15,9 @@ import {
   splitList,
   UsageError,
   withClientOptions,
+  withPaging,
   type CommonFlags,
+  type PageFlags,
 } from './shared.js';
 
 /** `--header 'x-a: 1'` (repeatable) → `{ 'x-a': '1' }`. */
@@ -93,21 +95,17 @@ export function registerEndpointCommands(program: Command): void {
       }),
     );
 
-  one('list', 'list endpoints, newest first')
-    .option('--limit <n>', 'how many (1-250)', '50')
-    .option('--cursor <cursor>', 'the next page, as printed after the previous one')
-    .action(
-      action(async (flags: CommonFlags & { limit: string; cursor?: string }) => {
-        const limit = parsePositiveInt(flags.limit, '--limit');
-        const body = await clientFor(flags).endpoints.list({ limit, cursor: flags.cursor });
-        if (flags.json) return printJson(body);
-        printTable(
-          ['ID', 'URL', 'EVENTS', 'STATUS'],
-          body.data.map((e) => [e.id, e.url, e.event_types ? e.event_types.join(',') : 'all', status(e)]),
-        );
-        printMore(body);
-      }),
-    );
+  withPaging(one('list', 'list endpoints, newest first')).action(
+    action(async (flags: CommonFlags & PageFlags) => {
+      const body = await clientFor(flags).endpoints.list(pageParams(flags));
+      if (flags.json) return printJson(body);
+      printTable(
+        ['ID', 'URL', 'EVENTS', 'STATUS'],
+        body.data.map((e) => [e.id, e.url, e.event_types ? e.event_types.join(',') : 'all', status(e)]),
+      );
+      printMore(body);
+    }),
+  );
 
   one('show <id>', 'an endpoint, with its signing secret when --secret is given')
     .option('--secret', 'print the signing secret and those still signing after a rotation')

@@ -4,7 +4,7 @@ import type { ApiEvent, SendEventInput } from '@payhook/sdk';
 import {
   action,
   clientFor,
-  parsePositiveInt,
+  pageParams,
   printFields,
   printJson,
   printMore,
@@ -12,7 +12,9 @@ import {
   splitList,
   UsageError,
   withClientOptions,
+  withPaging,
   type CommonFlags,
+  type PageFlags,
 } from './shared.js';
 
 /** The event as the API answered it: the SDK's `timestamp` (created_at again, for webhook handlers) is its own. */
@@ -21,14 +23,13 @@ function answered(event: ApiEvent): Omit<ApiEvent, 'timestamp'> {
   return rest;
 }
 
-type ListFlags = CommonFlags & {
-  type?: string;
-  after?: string;
-  before?: string;
-  order: string;
-  limit: string;
-  cursor?: string;
-};
+type ListFlags = CommonFlags &
+  PageFlags & {
+    type?: string;
+    after?: string;
+    before?: string;
+    order: string;
+  };
 
 export function registerEventCommands(program: Command): void {
   const events = program.command('events').description('send, list, show and resend events');
@@ -59,24 +60,20 @@ export function registerEventCommands(program: Command): void {
       }),
     );
 
-  one('list', 'list events, newest first (--order asc: oldest first, for catching up)')
+  withPaging(one('list', 'list events, newest first (--order asc: oldest first, for catching up)'))
     .option('--type <types>', 'only these types, comma-separated (exact names or prefix.*)')
     .option('--after <id|time>', 'only events after this event id, or at or after this ISO time')
     .option('--before <id|time>', 'only events before this event id or ISO time')
     .option('--order <order>', 'desc (newest first) or asc', 'desc')
-    .option('--limit <n>', 'how many (1-250)', '50')
-    .option('--cursor <cursor>', 'the next page, as printed after the previous one')
     .action(
       action(async (flags: ListFlags) => {
         if (flags.order !== 'asc' && flags.order !== 'desc') throw new UsageError('--order must be asc or desc');
-        const limit = parsePositiveInt(flags.limit, '--limit');
         const page = await clientFor(flags).events.list({
           types: flags.type !== undefined ? splitList(flags.type) : undefined,
           after: flags.after,
           before: flags.before,
           order: flags.order,
-          limit,
-          cursor: flags.cursor,
+          ...pageParams(flags),
         });
         if (flags.json) return printJson({ ...page, data: page.data.map(answered) });
         printTable(

@@ -167,6 +167,23 @@ export function printTable(headers: string[], rows: (string | number | null | un
   if (rows.length === 0) process.stdout.write('(none)\n');
 }
 
+export interface PageFlags {
+  limit: string;
+  cursor?: string;
+}
+
+/** Adds `--limit` and `--cursor` to a list command. */
+export function withPaging(cmd: Command): Command {
+  return cmd
+    .option('--limit <n>', 'how many (1-250)', '50')
+    .option('--cursor <cursor>', 'the next page, as printed after the previous one');
+}
+
+/** The client's `{ limit, cursor }` from `--limit` and `--cursor`. */
+export function pageParams(flags: PageFlags): { limit: number; cursor?: string } {
+  return { limit: parsePositiveInt(flags.limit, '--limit'), cursor: flags.cursor };
+}
+
 export function parsePositiveInt(value: string, name: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new UsageError(`${name} must be a whole number of at least 1`);

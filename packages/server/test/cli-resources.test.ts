@@ -30,7 +30,7 @@ describe('payhook CLI: every resource', () => {
   before(async () => {
     receiver = await new Receiver().start();
     receiver.on('/down', { kind: 'status', status: 503, body: 'maintenance' });
-    h = await Harness.start({ PAYHOOK_POLL_INTERVAL: '50ms', PAYHOOK_RETRY_SCHEDULE: '1h' });
+    h = await Harness.start({ delivery: { pollIntervalMs: 50, retrySchedule: [3_600_000] } });
     key = (await h.call('POST', '/v1/merchants', { body: { name: 'CLI shop' } })).body.api_key;
     const ep = await json(['endpoints', 'add', `${receiver.url}/hooks`, '--events', 'shop.*']);
     endpointId = ep.id;

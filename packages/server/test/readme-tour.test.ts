@@ -39,7 +39,7 @@ describe('the README tour', () => {
 
   before(async () => {
     receiver = await new Receiver().start();
-    h = await Harness.start({ PAYHOOK_POLL_INTERVAL: '50ms' });
+    h = await Harness.start({ delivery: { pollIntervalMs: 50 } });
   });
   after(async () => {
     await h?.close();

@@ -108,7 +108,7 @@ export function registerEndpointTestRoute(app: FastifyInstance, ctx: AppContext)
         signer: testSigner,
         formats: ctx.formats,
         userAgent,
-        timeoutMs: ctx.config.timeoutMs,
+        timeoutMs: ctx.config.delivery.timeoutMs,
       });
       return {
         event_id: r.eventId,

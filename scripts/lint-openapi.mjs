@@ -16,8 +16,8 @@ const dir = mkdtempSync(join(tmpdir(), 'payhook-openapi-'));
 let status = 1;
 try {
   const config = loadConfig(
-    { PAYHOOK_LOG_LEVEL: 'silent', PAYHOOK_ROLE: 'api' },
-    { server: { port: 0 }, store: { dbPath: join(dir, 'payhook.db') } },
+    {},
+    { server: { port: 0, logLevel: 'silent', role: 'api' }, store: { dbPath: join(dir, 'payhook.db') } },
   );
   const app = await createPayhook(config);
   let text;

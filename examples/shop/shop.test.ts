@@ -2,7 +2,8 @@
  * The example shop against a real payhook started in-process (SQLite in a temp dir, port 0) and the real
  * shop on port 0: a whole payment goes round; a declined-after-debit payment is shown paid back; the same
  * webhook twice is applied once; a late older event does not undo "paid"; bad signatures get 400; an
- * event for an order the shop never saved creates it, and the page escapes what it shows.
+ * event for an order the shop never saved creates it, and the page escapes what it shows; the page is
+ * pushed every change (`GET /updates`) and updates itself in a real browser, without a reload.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,6 +14,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PayhookClient, sign, type PaymentEventData } from '@payhook/sdk';
 import { createMerchant, createPayhook, defaultModules, loadConfig, type Payhook } from 'payhook';
+import { existsSync } from 'node:fs';
+import { chromium } from 'playwright-core';
 import { createShop } from './src/app.js';
 import { ShopDb } from './src/db.js';
 
@@ -22,6 +25,9 @@ Object.assign(process.env, {
   PAYHOOK_PAYMENT_POLL_INTERVAL: '20ms',
   PAYHOOK_PAYBACK_SCHEDULE: '50ms',
 });
+
+const CHROMIUM = '/usr/bin/chromium';
+const browserSkip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing (apt-get install chromium)`;
 
 type Maybe<T> = T | null | undefined | false;
 async function eventually<T>(fn: () => Promise<Maybe<T>> | Maybe<T>, what: string, ms = 15_000): Promise<T> {
@@ -268,7 +274,8 @@ describe('example shop', () => {
     }, 'the order on the page');
     assert.ok(html.includes('&lt;script&gt;alert(1)&lt;/script&gt;'));
     assert.ok(html.includes('&quot;Tea&quot; &amp; &lt;b&gt;biscuits&lt;/b&gt;'));
-    assert.equal(html.includes('<script>'), false);
+    assert.equal(html.includes('<script>alert'), false);
+    assert.equal(html.match(/<script>/g)?.length, 1, "the page's own script only");
   });
 
   test('bad form input is answered on the page, not with a crash', async () => {
@@ -284,5 +291,81 @@ describe('example shop', () => {
     });
     assert.equal(badCard.status, 400);
     assert.match(await badCard.text(), /\(card_invalid\)/);
+  });
+
+  test('GET /updates pushes the rows at once and after every change the webhooks make', async () => {
+    const ac = new AbortController();
+    const res = await fetch(`${shopUrl}/updates`, { signal: ac.signal });
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type') ?? '', /^text\/event-stream/);
+    const messages: string[] = [];
+    const reading = (async () => {
+      const decoder = new TextDecoder();
+      let buffer = '';
+      try {
+        for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+          buffer += decoder.decode(chunk, { stream: true });
+          for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
+            const block = buffer.slice(0, end);
+            buffer = buffer.slice(end + 2);
+            if (!/^event: orders$/m.test(block)) continue;
+            messages.push(
+              block
+                .split('\n')
+                .filter((l) => l.startsWith('data: '))
+                .map((l) => l.slice(6))
+                .join('\n'),
+            );
+          }
+        }
+      } catch {
+        /* closed by the test */
+      }
+    })();
+    try {
+      await eventually(() => messages.length >= 1, 'the rows as they are');
+      assert.ok(row(messages[0], paidOrder), 'the first message is the table as it stands');
+      const { orderId } = await buy('oud', '4000000000001000'); // delayed, then approved by the bank
+      const states = await eventually(() => {
+        const seen = messages.map((m) => row(m, orderId)?.payment ?? null);
+        return seen.includes('success') ? seen : null;
+      }, 'the order to be pushed paid');
+      // Pushed at checkout (no webhook yet), then as the delayed payment settles: each state in turn.
+      assert.ok(states.includes(''), `saved at checkout: ${states.join(', ')}`);
+      assert.ok(states.includes('delayed'), `delayed: ${states.join(', ')}`);
+      assert.ok(states.indexOf('delayed') < states.indexOf('success'));
+    } finally {
+      ac.abort();
+      await reading;
+    }
+  });
+
+  test('in a browser, the page updates itself as the webhooks arrive, without a reload', {
+    skip: browserSkip,
+  }, async () => {
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
+    try {
+      const tab = await browser.newPage();
+      await tab.goto(shopUrl);
+      // The page's own code runs in the browser: given as text (this file is type-checked without the DOM).
+      await tab.waitForFunction("document.getElementById('live').textContent.startsWith('Updated')");
+      // A mark on this very document: a reload would lose it.
+      await tab.evaluate('window.mark = 42');
+      const { orderId } = await buy('karak', '4111111111111111'); // bought elsewhere: this tab does nothing
+      const row = tab.locator(`tr[data-order="${orderId}"]`);
+      await row.waitFor({ timeout: 15_000 });
+      await tab.waitForFunction(
+        `document.querySelector('tr[data-order="${orderId}"]').getAttribute('data-status') === 'paid'`,
+        undefined,
+        { timeout: 15_000 },
+      );
+      assert.equal(await row.locator('.status').textContent(), 'Paid');
+      assert.equal(await tab.evaluate('window.mark'), 42, 'the same document, not reloaded');
+    } finally {
+      await browser.close();
+    }
   });
 });

@@ -8,6 +8,8 @@
  *   without being applied again), in this shop's SQLite file;
  * - `ordering` applies an event only if its `sequence` is newer than the last applied for its order,
  *   so a late `transaction.delayed` cannot undo `order.success`.
+ *
+ * Open pages are told of every change as it happens (`GET /updates`, updates.ts).
  */
 import express, { type NextFunction, type Request, type Response } from 'express';
 import {
@@ -21,7 +23,8 @@ import {
   type PayhookClient,
 } from '@payhook/sdk';
 import type { ShopDb } from './db.js';
-import { PRODUCTS, renderPage } from './pages.js';
+import { PRODUCTS, renderPage, renderRows } from './pages.js';
+import { LiveUpdates } from './updates.js';
 
 export interface ShopOptions {
   /** A client with the merchant's API key. */
@@ -40,6 +43,7 @@ export function createShop(options: ShopOptions): express.Express {
   const log = options.log ?? ((line: string) => process.stdout.write(`shop: ${line}\n`));
   const idempotency = createIdempotency({ store: sqliteIdempotencyStore(db.sqlite) });
   const ordering = createOrdering({ store: sqliteSequenceStore(db.sqlite) });
+  const updates = new LiveUpdates(() => renderRows(db.orders()));
   const app = express();
   app.disable('x-powered-by');
 
@@ -55,6 +59,7 @@ export function createShop(options: ShopOptions): express.Express {
         }
         const r = await ordering.apply(event, (e) => db.applyPaymentEvent(e.id, e.type, e.data));
         const applied = r.status === 'applied' && r.result;
+        if (applied) updates.changed();
         if (r.status === 'stale') db.log(event.id, event.data.order_id, event.type, event.data.sequence, 'stale');
         log(
           `webhook ${event.type.padEnd(21)} ${event.id}  ${event.data.order_id} #${event.data.sequence}: ` +
@@ -64,6 +69,8 @@ export function createShop(options: ShopOptions): express.Express {
       { idempotency },
     ),
   );
+
+  app.get('/updates', (req, res) => updates.attach(req, res));
 
   app.get('/', (req, res) => {
     const placed = typeof req.query.placed === 'string' && /^ord_\w+$/.test(req.query.placed) ? req.query.placed : null;
@@ -103,6 +110,7 @@ export function createShop(options: ShopOptions): express.Express {
           optional1: product.name,
         });
         db.insertOrder(order, product.name);
+        updates.changed();
         // Any future expiry and cvc: the simulator goes by the card number.
         const paid = await payhook.orders.pay(order.id, {
           number: card,

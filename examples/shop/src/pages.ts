@@ -40,7 +40,7 @@ export function statusLabel(o: Pick<ShopOrder, 'status' | 'payment_status'>): st
   return 'Awaiting payment';
 }
 
-/** Orders whose state will still change by webhook: the page refreshes itself while there are some. */
+/** Orders whose state will still change by webhook: without JavaScript, the page reloads while there are some. */
 function settling(o: ShopOrder): boolean {
   return o.status === 'open' || o.payment_status === 'payback_pending';
 }
@@ -51,7 +51,8 @@ export interface PageOptions {
   notice?: { kind: 'ok' | 'error'; text: string };
 }
 
-export function renderPage({ orders, notice }: PageOptions): string {
+/** The table's rows: the part of the page that changes, sent again on `GET /updates` (updates.ts). */
+export function renderRows(orders: ShopOrder[]): string {
   const rows = orders
     .map(
       (o) => `
@@ -67,6 +68,10 @@ export function renderPage({ orders, notice }: PageOptions): string {
       </tr>`,
     )
     .join('');
+  return rows || '<tr><td colspan="8">No orders yet: buy something.</td></tr>';
+}
+
+export function renderPage({ orders, notice }: PageOptions): string {
   const products = PRODUCTS.map(
     (p) => `<option value="${esc(p.id)}">${esc(p.name)} (AED ${esc((p.amount / 100).toFixed(2))})</option>`,
   ).join('');
@@ -74,7 +79,8 @@ export function renderPage({ orders, notice }: PageOptions): string {
     (c) =>
       `<option value="${esc(c.number)}">${esc(c.number.replace(/(\d{4})(?=\d)/g, '$1 '))}: ${esc(c.label)}</option>`,
   ).join('');
-  const refresh = orders.some(settling) ? '<meta http-equiv="refresh" content="3">' : '';
+  // Without JavaScript the page cannot listen for updates: it reloads itself while orders are settling.
+  const refresh = orders.some(settling) ? '<noscript><meta http-equiv="refresh" content="3"></noscript>' : '';
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -106,8 +112,17 @@ export function renderPage({ orders, notice }: PageOptions): string {
   </form>
   <table>
     <thead><tr><th>Order</th><th>Product</th><th class="num">Amount</th><th>Status</th><th>Card</th><th>Bank</th><th class="num">Seq</th><th>Updated (UTC)</th></tr></thead>
-    <tbody>${rows || '<tr><td colspan="8">No orders yet: buy something.</td></tr>'}</tbody>
+    <tbody id="orders">${renderRows(orders)}</tbody>
   </table>
+  <p><small id="live">Updates as webhooks arrive.</small></p>
+  <script>
+    // The shop pushes the rows after every change (GET /updates, Server-Sent Events): no reload.
+    const rows = document.getElementById('orders');
+    const live = document.getElementById('live');
+    const updates = new EventSource('/updates');
+    updates.addEventListener('orders', (e) => { rows.innerHTML = e.data; live.textContent = 'Updated ' + new Date().toLocaleTimeString(); });
+    updates.onerror = () => { live.textContent = 'Reconnecting to the shop…'; };
+  </script>
 </body>
 </html>
 `;

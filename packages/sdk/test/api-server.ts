@@ -29,7 +29,7 @@ const ALLOWED_QUERY: Record<string, string[]> = {
   events: ['type', 'after', 'before', 'order'],
   deliveries: ['endpoint_id', 'event_id', 'status'],
   orders: ['status'],
-  listen: ['types', 'after'],
+  listen: ['types', 'after', 'resends_after'],
 };
 
 /** `after`/`before`: an event id, or an ISO time meaning the smallest id of that millisecond. */
@@ -49,6 +49,7 @@ export function createApiServer(apiKey: string) {
   const transactions = new Map<string, any[]>();
   const history = new Map<string, any[]>();
   const merchants: any[] = [];
+  const apiKeys: any[] = [];
   /** Open `/v1/listen` streams, each with its type filter. */
   const streams = new Set<{ res: ServerResponse; types: string[] | null }>();
 
@@ -152,7 +153,13 @@ export function createApiServer(apiKey: string) {
         return send(res, 200, page(list, query));
       }
       const e = events.find((x) => x.id === rid);
-      return e ? send(res, 200, e) : fail(res, 404, 'event_not_found', 'No such event.');
+      if (!e) return fail(res, 404, 'event_not_found', 'No such event.');
+      if (m === 'POST' && action === 'resend') {
+        const resent = [...deliveries.values()].filter((d) => d.event_id === e.id);
+        for (const d of resent) d.status = 'pending';
+        return send(res, 202, { id: id('rsd'), event_id: e.id, deliveries: resent.length, created_at: iso() });
+      }
+      return send(res, 200, e);
     }
     if (resource === 'endpoints') {
       if (m === 'POST' && !rid) {
@@ -200,6 +207,43 @@ export function createApiServer(apiKey: string) {
       if (m === 'GET' && action === 'secret') return send(res, 200, secretsView());
       if (m === 'POST' && action === 'recover')
         return send(res, 202, { recovered: Number.isNaN(Date.parse(body.since)) ? -1 : 3 });
+      if (m === 'POST' && action === 'test') {
+        const up = ep.url.startsWith('https://');
+        return send(res, 200, {
+          event_id: id('evt'),
+          type: 'payhook.test',
+          url: ep.url,
+          sent_at: iso(),
+          succeeded: up,
+          status_code: up ? 200 : null,
+          duration_ms: 7,
+          response_body: up ? 'ok' : null,
+          error_class: up ? null : 'refused',
+          error_message: up ? null : 'connection refused',
+        });
+      }
+    }
+    if (resource === 'api-keys') {
+      if (m === 'POST' && !rid) {
+        const k = {
+          id: id('key'),
+          name: body.name,
+          prefix: 'sk_Ab12',
+          scopes: body.scopes,
+          created_at: iso(),
+          last_used_at: null,
+        };
+        apiKeys.unshift(k);
+        const { last_used_at: _, ...issued } = k;
+        return send(res, 201, { ...issued, key: `sk_Ab12${'x'.repeat(40)}` });
+      }
+      if (m === 'GET' && !rid) return send(res, 200, page(apiKeys, query));
+      const at = apiKeys.findIndex((k) => k.id === rid);
+      if (at < 0) return fail(res, 404, 'api_key_not_found', 'No such API key.');
+      if (m === 'DELETE') {
+        apiKeys.splice(at, 1);
+        return send(res, 204);
+      }
     }
     if (resource === 'deliveries') {
       if (m === 'GET' && !rid) {

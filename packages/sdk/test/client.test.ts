@@ -126,11 +126,12 @@ describe('events: create and listen', () => {
     const other = api.addEvent('ping', { n: 3 }, null, t0 + 2);
     const stop = new AbortController();
     const admin = new PayhookClient({ baseUrl, apiKey: KEY, merchantId: 'mer_123' });
-    const stream = await admin.events.listen({ types: ['order.*'], after: seen.id, signal: stop.signal });
+    const resendsAfter = id('rsd', t0);
+    const stream = await admin.events.listen({ types: ['order.*'], after: seen.id, resendsAfter, signal: stop.signal });
     assert.deepEqual(last(), {
       method: 'GET',
       path: '/v1/listen',
-      query: { types: 'order.*', after: seen.id, merchant_id: 'mer_123' },
+      query: { types: 'order.*', after: seen.id, resends_after: resendsAfter, merchant_id: 'mer_123' },
       body: undefined,
       auth: `Bearer ${KEY}`,
     });
@@ -174,6 +175,42 @@ describe('events: create and listen', () => {
     const stopped = new AbortController();
     stopped.abort(new Error('stopped by the caller'));
     await assert.rejects(client.events.listen({ signal: stopped.signal }), /stopped by the caller/);
+  });
+});
+
+describe('events: resend', () => {
+  test('resend answers the resend; an unknown event is a typed 404', async () => {
+    const e = await client.events.send({ type: 'invoice.paid', data: { n: 1 } });
+    const r = await client.events.resend(e.id);
+    assert.deepEqual(
+      { method: last().method, path: last().path, body: last().body },
+      { method: 'POST', path: `/v1/events/${e.id}/resend`, body: undefined },
+    );
+    assert.match(r.id, /^rsd_/);
+    assert.equal(r.event_id, e.id);
+    assert.equal(typeof r.deliveries, 'number');
+    await assert.rejects(client.events.resend('evt_missing'), apiError('event_not_found', 404));
+  });
+});
+
+describe('api keys', () => {
+  test('create shows the key once; list never does; revoke', async () => {
+    const issued = await client.apiKeys.create({ name: 'reporting', scopes: ['read'] });
+    assert.deepEqual(last().body, { name: 'reporting', scopes: ['read'] });
+    assert.match(issued.key, /^sk_/);
+    assert.deepEqual(issued.scopes, ['read']);
+    const { data } = await client.apiKeys.list({ limit: 10 });
+    assert.deepEqual(last().query, { limit: '10' });
+    const listed = data.find((k) => k.id === issued.id)!;
+    assert.equal(listed.name, 'reporting');
+    assert.equal('key' in listed, false);
+    assert.equal(await client.apiKeys.revoke(issued.id), undefined);
+    assert.equal(last().method, 'DELETE');
+    assert.equal(
+      (await client.apiKeys.list()).data.some((k) => k.id === issued.id),
+      false,
+    );
+    await assert.rejects(client.apiKeys.revoke(issued.id), apiError('api_key_not_found', 404));
   });
 });
 
@@ -232,6 +269,26 @@ describe('endpoints', () => {
       assert.deepEqual((e as PayhookApiError).details, { id: ep.id });
       return true;
     });
+  });
+
+  test("test: a POST to the endpoint's /test; an endpoint that fails is an answer, not an error", async () => {
+    const up = await client.endpoints.create({ url: 'https://shop.example/webhooks' });
+    const down = await client.endpoints.create({ url: 'http://127.0.0.1:9/webhooks' });
+    const ok = await client.endpoints.test(up.id);
+    assert.deepEqual(last(), {
+      method: 'POST',
+      path: `/v1/endpoints/${up.id}/test`,
+      query: {},
+      body: undefined,
+      auth: `Bearer ${KEY}`,
+    });
+    assert.equal(ok.type, 'payhook.test');
+    assert.equal(ok.succeeded, true);
+    assert.equal(ok.status_code, 200);
+    const failed = await client.endpoints.test(down.id);
+    assert.equal(failed.succeeded, false);
+    assert.equal(failed.error_class, 'refused');
+    await assert.rejects(client.endpoints.test('ep_missing'), apiError('endpoint_not_found', 404));
   });
 
   test('ids are encoded into the path', async () => {

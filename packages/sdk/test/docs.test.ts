@@ -45,7 +45,9 @@ test('every export of @payhook/sdk has JSDoc with an @example', () => {
 test('the README covers install, Express in five lines, every adapter, idempotency, ordering and catch-up', () => {
   const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
   for (const needle of [
-    'npm install @payhook/sdk',
+    // Not on a registry yet: installed from the tarball `npm run pack` makes.
+    'npm run pack',
+    `payhook-sdk-${JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version}.tgz`,
     'expressWebhook',
     'verifyNodeRequest',
     'readRawBody',

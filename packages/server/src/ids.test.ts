@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { idFloor, idHex, isId, newId } from './ids.js';
+import { idFloor, idHex, idTime, isId, newId } from './ids.js';
 
 test('ids carry their prefix and a 26-character body', () => {
   const id = newId('evt');
@@ -36,4 +36,11 @@ test('idHex: the 128 bits of an id body as 32 hex digits', () => {
   }
   assert.equal(idHex('evt_7ZZZZZZZZZZZZZZZZZZZZZZZZZ'), 'f'.repeat(32));
   assert.equal(idHex('evt_00000000000000000000000001'), `${'0'.repeat(31)}1`);
+});
+
+test('idTime reads back the time an id (or a floor) was made for', () => {
+  const t = Date.UTC(2026, 11, 1, 10, 0, 0, 123);
+  assert.equal(idTime(newId('rsd', t)), t);
+  assert.equal(idTime(idFloor('evt', t)), t);
+  assert.equal(idTime(newId('ep', 0)), 0);
 });

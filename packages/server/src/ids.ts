@@ -1,5 +1,6 @@
 /**
- * Prefixed, time-ordered ids: `evt_`, `ep_`, `del_`, `att_`, `mer_`, `key_`, `ord_`, `txn_`, `pb_`, `bnk_`.
+ * Prefixed, time-ordered ids: `evt_`, `ep_`, `del_`, `att_`, `mer_`, `key_`, `ord_`, `txn_`, `pb_`, `bnk_`,
+ * `rsd_`.
  *
  * The part after the prefix is 26 characters of Crockford base32: 48 bits of milliseconds, then 80
  * random bits (the ULID layout). Ids of one kind therefore sort by creation time, which lets every list
@@ -8,7 +9,7 @@
  */
 import { randomBytes } from 'node:crypto';
 
-export type IdPrefix = 'evt' | 'ep' | 'del' | 'att' | 'mer' | 'key' | 'ord' | 'txn' | 'pb' | 'bnk';
+export type IdPrefix = 'evt' | 'ep' | 'del' | 'att' | 'mer' | 'key' | 'ord' | 'txn' | 'pb' | 'bnk' | 'rsd';
 
 /**
  * An id of one kind, as a type: `EventId` is any string starting `evt_`, so an endpoint id passed
@@ -26,6 +27,8 @@ export type OrderId = IdOf<'ord'>;
 export type TransactionId = IdOf<'txn'>;
 export type PaybackId = IdOf<'pb'>;
 export type BankNotificationId = IdOf<'bnk'>;
+/** A resend of an event (`POST /v1/events/{id}/resend`). */
+export type ResendId = IdOf<'rsd'>;
 
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 // Random bytes are drawn in blocks: one randomBytes() call per id cost ~1 µs of the ~3 µs an id took.
@@ -127,4 +130,12 @@ export function idHex(id: string): string {
     }
   }
   return ID_BYTES.toString('hex', 0, 16);
+}
+
+/** The creation time (unix ms) an id carries in its first 10 characters after the prefix. */
+export function idTime(id: string): number {
+  const body = id.slice(id.indexOf('_') + 1, id.indexOf('_') + 11);
+  let ms = 0;
+  for (const c of body) ms = ms * 32 + ALPHABET.indexOf(c);
+  return ms;
 }

@@ -4,41 +4,16 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { Harness, Receiver, ADMIN_KEY, eventually } from './api-harness.js';
-
-const root = fileURLToPath(new URL('../../../', import.meta.url));
-const bin = fileURLToPath(new URL('../bin/payhook.mjs', import.meta.url));
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+import { runCli, type CliRun } from './helpers/cli.js';
 
 describe('payhook CLI against a running server', () => {
   let h: Harness;
   let receiver: Receiver;
   let merchantKey = '';
 
-  const payhook = (args: string[], env: Record<string, string> = {}): Promise<Run> =>
-    new Promise((resolve) => {
-      execFile(
-        process.execPath,
-        [bin, ...args],
-        {
-          // From the repository root, where tsx resolves; PAYHOOK_FROM_SOURCE runs the sources even after a build.
-          cwd: root,
-          env: { ...process.env, PAYHOOK_FROM_SOURCE: '1', PAYHOOK_URL: h.url, PAYHOOK_API_KEY: merchantKey, ...env },
-          timeout: 30_000,
-        },
-        (err, stdout, stderr) => {
-          const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-          resolve({ code, stdout, stderr });
-        },
-      );
-    });
+  const payhook = (args: string[], env: Record<string, string> = {}): Promise<CliRun> =>
+    runCli(args, { PAYHOOK_URL: h.url, PAYHOOK_API_KEY: merchantKey, ...env });
 
   before(async () => {
     receiver = await new Receiver().start();

@@ -32,8 +32,10 @@ describe('tenant isolation', () => {
     ['POST', (t) => `/v1/endpoints/${t.endpointId}/rotate-secret`, undefined, 'endpoint_not_found'],
     ['GET', (t) => `/v1/endpoints/${t.endpointId}/secret`, undefined, 'endpoint_not_found'],
     ['POST', (t) => `/v1/endpoints/${t.endpointId}/recover`, { since: '2020-01-01T00:00:00Z' }, 'endpoint_not_found'],
+    ['POST', (t) => `/v1/endpoints/${t.endpointId}/test`, undefined, 'endpoint_not_found'],
     ['DELETE', (t) => `/v1/endpoints/${t.endpointId}`, undefined, 'endpoint_not_found'],
     ['GET', (t) => `/v1/events/${t.eventId}`, undefined, 'event_not_found'],
+    ['POST', (t) => `/v1/events/${t.eventId}/resend`, undefined, 'event_not_found'],
     ['GET', (t) => `/v1/deliveries/${t.deliveryId}`, undefined, 'delivery_not_found'],
     ['POST', (t) => `/v1/deliveries/${t.deliveryId}/retry`, undefined, 'delivery_not_found'],
   ];

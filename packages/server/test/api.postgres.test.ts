@@ -14,3 +14,4 @@ await import('./api-limits.test.js');
 await import('./api-destinations.test.js');
 await import('./api-event-types.test.js');
 await import('./api-fuzz.test.js');
+await import('./listen.test.js');

@@ -1,6 +1,7 @@
 /**
  * Packaging: what `npm run build` ships holds no test code. Builds @payhook/sdk and payhook with their
- * own build scripts into a temporary folder (so it works on a clean clone and never touches dist/), then
+ * own build scripts into a temporary folder (scripts/build-packages.mjs, as `npm run pack` does: it works
+ * on a clean clone and never touches dist/), then
  * refuses any built file that is a test, a suite, a test kit or fixture, or that names `node:test` or
  * `fast-check` (test-only dependencies, absent from an installed package).
  */
@@ -13,34 +14,14 @@ import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const serverDir = fileURLToPath(new URL('..', import.meta.url));
-const sdkDir = join(serverDir, '..', 'sdk');
 let tmp: string;
-
-function build(script: string, ...args: string[]) {
-  const r = spawnSync(process.execPath, [script, ...args], { encoding: 'utf8' });
-  assert.equal(r.status, 0, `${script} failed:\n${r.stdout}\n${r.stderr}`);
-}
 
 before(() => {
   tmp = mkdtempSync(join(tmpdir(), 'payhook-packaging-'));
-  build(join(sdkDir, 'scripts', 'build.mjs'), join(tmp, 'sdk'));
-  // The server's config references the SDK project, whose types come from packages/sdk/dist; this one
-  // takes them from the SDK just built, so the check needs no earlier build. (Type roots are looked up
-  // from the config's folder, so they are named.)
-  const config = join(tmp, 'tsconfig.server.json');
-  writeFileSync(
-    config,
-    JSON.stringify({
-      extends: join(serverDir, 'tsconfig.json'),
-      compilerOptions: {
-        composite: false,
-        rootDir: join(serverDir, 'src'),
-        typeRoots: [join(serverDir, '..', '..', 'node_modules', '@types')],
-        paths: { '@payhook/sdk': [join(tmp, 'sdk', 'esm', 'index.d.ts')] },
-      },
-    }),
-  );
-  build(join(serverDir, 'scripts', 'build.mjs'), join(tmp, 'server'), config);
+  const r = spawnSync(process.execPath, [join(serverDir, '..', '..', 'scripts', 'build-packages.mjs'), tmp], {
+    encoding: 'utf8',
+  });
+  assert.equal(r.status, 0, `scripts/build-packages.mjs failed:\n${r.stdout}\n${r.stderr}`);
 });
 
 after(() => rmSync(tmp, { recursive: true, force: true }));

@@ -3,36 +3,13 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { Harness } from './api-harness.js';
-
-const root = fileURLToPath(new URL('../../../', import.meta.url));
-const bin = fileURLToPath(new URL('../bin/payhook.mjs', import.meta.url));
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+import { runCli, type CliRun } from './helpers/cli.js';
 
 describe('payhook orders and pay', () => {
   let h: Harness;
   let key = '';
-  const payhook = (args: string[]): Promise<Run> =>
-    new Promise((resolve) => {
-      execFile(
-        process.execPath,
-        [bin, ...args],
-        {
-          cwd: root,
-          env: { ...process.env, PAYHOOK_FROM_SOURCE: '1', PAYHOOK_URL: h.url, PAYHOOK_API_KEY: key },
-          timeout: 30_000,
-        },
-        (err, stdout, stderr) =>
-          resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
-      );
-    });
+  const payhook = (args: string[]): Promise<CliRun> => runCli(args, { PAYHOOK_URL: h.url, PAYHOOK_API_KEY: key });
 
   before(async () => {
     h = await Harness.start();
@@ -56,6 +33,7 @@ describe('payhook orders and pay', () => {
       'c@example.com',
     ]);
     assert.equal(created.code, 0, created.stderr);
+    assert.match(created.stdout, /^Amount: AED 100\.50 \(10050 minor units\)$/m, 'what it understood, before sending');
     const id = /Created order (ord_\w{26}) \(INV-7\): 100\.50 AED, open/.exec(created.stdout)?.[1];
     assert.ok(id, created.stdout);
     assert.equal((await h.call('GET', `/v1/orders/${id}`, { key })).body.amount, 10050);
@@ -86,7 +64,30 @@ describe('payhook orders and pay', () => {
   test('mistakes: a precision the currency lacks is a usage error (2); a bad card is the API error (1)', async () => {
     const bad = await payhook(['orders', 'create', '--reference', 'INV-8', '--amount', '1.005', '--currency', 'AED']);
     assert.equal(bad.code, 2);
-    assert.match(bad.stderr, /--amount 1\.005 AED/);
+    assert.match(
+      bad.stderr,
+      /^payhook: --amount 1\.005 AED: AED has 2 decimal places; nothing is rounded \(invalid_amount\)$/m,
+    );
+    const [zero, words, currency, kwd] = await Promise.all([
+      payhook(['orders', 'create', '--reference', 'INV-8', '--amount', '0.00', '--currency', 'AED']),
+      payhook(['orders', 'create', '--reference', 'INV-8', '--amount', '1e3', '--currency', 'AED', '--json']),
+      payhook(['orders', 'create', '--reference', 'INV-8', '--amount', '10', '--currency', 'XYZ']),
+      payhook(['orders', 'create', '--reference', 'INV-10', '--amount', '1.250', '--currency', 'KWD']),
+    ]);
+    for (const r of [zero, currency]) {
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, /\(invalid_amount\)$/m);
+    }
+    assert.equal(words.code, 2);
+    assert.equal(JSON.parse(words.stderr).error.code, 'invalid_amount', 'as JSON with --json');
+    assert.equal(
+      (await h.call('GET', '/v1/orders?limit=250', { key })).body.data.some(
+        (o: { reference: string }) => o.reference === 'INV-8',
+      ),
+      false,
+    );
+    assert.equal(kwd.code, 0, kwd.stderr);
+    assert.match(kwd.stdout, /^Amount: KWD 1\.250 \(1250 minor units\)$/m);
     const created = await payhook([
       'orders',
       'create',

@@ -1,7 +1,9 @@
 /**
- * `payhook listen`, spawned as a developer runs it, against a real payhook and a real local app: events
- * are forwarded as webhooks signed with a local secret that survives restarts, one printed line each;
- * Ctrl-C exits 0; a lost connection is retried and resumes after the last event forwarded.
+ * `payhook listen`, spawned as a developer (or a CI job) runs it, against a real payhook and a real
+ * local app: events are forwarded as webhooks signed with a local secret that survives restarts, one
+ * printed line each; Ctrl-C exits 0; a failed forward (app down, 5xx) is retried until the app takes it;
+ * a restart of listen (even kill -9) resumes from its cursor, and of payhook after the last event
+ * forwarded; per-type routes; resent events arrive.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,11 +11,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
+import { createServer as createHttpServer, type Server } from 'node:http';
 import { verifySignature } from '@payhook/sdk';
 import { createPayhook, type Payhook } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { createMerchant } from '../src/merchants/service.js';
-import { Harness, Receiver } from './api-harness.js';
+import { Harness, Receiver, eventually } from './api-harness.js';
+import { runCli } from './helpers/cli.js';
 import { runPayhook, waitForOutput, type Running } from './helpers/spawn.js';
 
 describe('payhook listen', () => {
@@ -78,40 +82,161 @@ describe('payhook listen', () => {
     assert.match(r.output(), /Stopped\./);
   });
 
-  test('the secret is the same on the next run; a failing local app is reported, not retried', async () => {
+  test('the next run has the same secret and resumes where the last stopped; a 5xx is retried until the app takes it', async () => {
     const first = readFileSync(join(home, 'listen-secret'), 'utf8').trim();
-    receiver.on('/broken', { kind: 'status', status: 500 });
-    const r = listen(['--forward-to', `${receiver.url}/broken`]);
+    const cursor = JSON.parse(readFileSync(join(home, 'listen-cursor.json'), 'utf8'));
+    const entry = Object.values(cursor)[0] as { url: string; after: string; resends_after: string };
+    assert.equal(entry.url, h.url);
+    assert.equal(JSON.stringify(cursor).includes(key), false, 'the API key is not written down');
+    receiver.on('/flaky', { kind: 'fail-then-ok', failures: 2, status: 503 });
+    receiver.on('/rejects', { kind: 'status', status: 400 });
+    const r = listen(['--forward-to', `sale.*=${receiver.url}/flaky`, '--forward-to', `${receiver.url}/rejects`]);
     await waitForOutput(r, /Ready\./);
     assert.match(r.output(), new RegExp(`Webhook signing secret: ${first.replace(/[+/]/g, '\\$&')}\\n\\s+\\(kept in `));
+    assert.match(r.output(), new RegExp(`^Resuming after ${entry.after} `, 'm'));
     const e = await send('sale.cancel');
-    await waitForOutput(r, new RegExp(`sale\\.cancel\\s+${e.id}\\s+\\[500\\]`));
-    assert.equal(forwarded('/broken', e.id).length, 1);
+    const rejected = await send('billing.failed');
+    await waitForOutput(
+      r,
+      new RegExp(`sale\\.cancel\\s+${e.id}\\s+\\[503\\]\\s+\\d+ ms  -> \\S+/flaky  retrying in 1 s`),
+    );
+    await waitForOutput(
+      r,
+      new RegExp(`sale\\.cancel\\s+${e.id}\\s+\\[503\\]\\s+\\d+ ms  -> \\S+/flaky  attempt 2  retrying in 2 s`),
+    );
+    await waitForOutput(
+      r,
+      new RegExp(`sale\\.cancel\\s+${e.id}\\s+\\[200\\]\\s+\\d+ ms  -> \\S+/flaky  attempt 3$`, 'm'),
+    );
+    assert.equal(forwarded('/flaky', e.id).length, 3);
+    assert.equal(forwarded('/rejects', e.id).length, 0, 'a typed route takes its types away from the default one');
+    // A 4xx is the app's answer: printed, not retried, and the next event goes on.
+    await waitForOutput(
+      r,
+      new RegExp(`billing\\.failed\\s+${rejected.id}\\s+\\[400\\]\\s+\\d+ ms  -> \\S+/rejects$`, 'm'),
+    );
+    assert.equal(forwarded('/rejects', rejected.id).length, 1);
+    assert.equal(forwarded('/flaky', rejected.id).length, 0);
     r.child.kill('SIGINT');
     assert.equal((await r.exited).code, 0);
   });
 
-  test('an unreachable local app is reported with its error', async () => {
-    // A port that was free a moment ago: nothing listens there.
+  test('an app that is down gets the event once it is up (ECONNREFUSED is retried, never dropped)', async () => {
+    // A port that was free a moment ago: nothing listens there yet.
     const probe = createServer();
     await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
     const port = (probe.address() as { port: number }).port;
     await new Promise((resolve) => probe.close(resolve));
-    const r = listen(['--forward-to', `http://127.0.0.1:${port}/webhooks`]);
+    const r = listen(['--forward-to', `http://127.0.0.1:${port}/webhooks`, '--from-now']);
     await waitForOutput(r, /Ready\./);
     const e = await send('sale.success');
-    await waitForOutput(r, new RegExp(`sale\\.success\\s+${e.id}\\s+\\[error: ECONNREFUSED\\]`));
-    r.child.kill('SIGINT');
-    assert.equal((await r.exited).code, 0);
+    await waitForOutput(
+      r,
+      new RegExp(`sale\\.success\\s+${e.id}\\s+\\[error: ECONNREFUSED\\]\\s+\\d+ ms  retrying in 1 s`),
+    );
+    const got: string[] = [];
+    const app: Server = createHttpServer((req, res) => {
+      got.push(String(req.headers['webhook-id']));
+      res.end('ok');
+    });
+    await new Promise<void>((resolve) => app.listen(port, '127.0.0.1', resolve));
+    try {
+      await waitForOutput(r, new RegExp(`sale\\.success\\s+${e.id}\\s+\\[200\\]\\s+\\d+ ms  attempt \\d+$`, 'm'));
+      assert.deepEqual(got, [e.id]);
+    } finally {
+      r.child.kill('SIGINT');
+      await r.exited;
+      await new Promise((resolve) => app.close(resolve));
+    }
+  });
+
+  test('killed (-9) and started again: what was accepted meanwhile arrives, and resends too; --from-now skips', async () => {
+    const own = mkdtempSync(join(tmpdir(), 'payhook-home-'));
+    try {
+      const env = { PAYHOOK_HOME: own };
+      const r = listen(['--forward-to', `${receiver.url}/resume-cli`], env);
+      await waitForOutput(r, /Ready\./);
+      const before = await send('sale.success');
+      await receiver.waitFor(() => forwarded('/resume-cli', before.id).length === 1, 15_000, 'the first event');
+      // Saved once the app took it: killed before that, the event would simply come again (at least once).
+      await eventually(
+        () => readFileSync(join(own, 'listen-cursor.json'), 'utf8').includes(before.id),
+        10_000,
+        'the cursor to be saved',
+      );
+      r.child.kill('SIGKILL');
+      await r.exited;
+      // While listen is not running: two events, and a resend of the first through the CLI.
+      const missed = [await send('sale.cancel'), await send('payment.success')];
+      const resend = await runCli(['events', 'resend', before.id], { PAYHOOK_URL: h.url, PAYHOOK_API_KEY: key });
+      assert.equal(resend.code, 0, resend.stderr);
+      const resendId = /\((rsd_\w{26})\)/.exec(resend.stdout)![1];
+
+      const again = listen(['--forward-to', `${receiver.url}/resume-cli`], env);
+      await waitForOutput(again, new RegExp(`Resuming after ${before.id} `));
+      for (const m of missed)
+        await receiver.waitFor(() => forwarded('/resume-cli', m.id).length === 1, 15_000, `missed ${m.type}`);
+      await receiver.waitFor(() => forwarded('/resume-cli', before.id).length === 2, 15_000, 'the resend');
+      await waitForOutput(
+        again,
+        new RegExp(`sale\\.success\\s+${before.id}\\s+\\[200\\]\\s+\\d+ ms  \\(resent ${resendId}\\)`),
+      );
+      // Resent while running, through the API: it comes at once.
+      const live = await h.call('POST', `/v1/events/${missed[0].id}/resend`, { key });
+      assert.equal(live.status, 202);
+      await receiver.waitFor(() => forwarded('/resume-cli', missed[0].id).length === 2, 15_000, 'the live resend');
+      again.child.kill('SIGINT');
+      assert.equal((await again.exited).code, 0);
+
+      const skipped = await send('sale.success');
+      const fresh = listen(['--forward-to', `${receiver.url}/resume-cli`, '--from-now'], env);
+      await waitForOutput(fresh, /Ready\./);
+      const after = await send('sale.cancel');
+      await receiver.waitFor(
+        () => forwarded('/resume-cli', after.id).length === 1,
+        15_000,
+        'the event after --from-now',
+      );
+      assert.equal(forwarded('/resume-cli', skipped.id).length, 0, '--from-now skipped it');
+      assert.equal(forwarded('/resume-cli', before.id).length, 2, 'nothing replayed twice');
+      fresh.child.kill('SIGTERM'); // as a CI job stops it
+      assert.equal((await fresh.exited).code, 0);
+    } finally {
+      rmSync(own, { recursive: true, force: true });
+    }
+  });
+
+  test('--max-attempts: listen stops (exit 1, forward_failed) before the event, and the next run sends it', async () => {
+    const own = mkdtempSync(join(tmpdir(), 'payhook-home-'));
+    try {
+      receiver.on('/down', { kind: 'status', status: 502 });
+      const r = listen(['--forward-to', `${receiver.url}/down`, '--max-attempts', '2'], { PAYHOOK_HOME: own });
+      await waitForOutput(r, /Ready\./);
+      const e = await send('sale.success');
+      const { code } = await r.exited;
+      assert.equal(code, 1, r.output());
+      assert.match(r.output(), new RegExp(`${e.id}\\s+\\[502\\]\\s+\\d+ ms  attempt 2  giving up`));
+      assert.match(r.output(), /\(forward_failed\)$/m);
+      receiver.on('/down', { kind: 'ok' });
+      const again = listen(['--forward-to', `${receiver.url}/down`], { PAYHOOK_HOME: own });
+      await receiver.waitFor(() => forwarded('/down', e.id).length === 3, 15_000, 'the event on the next run');
+      again.child.kill('SIGINT');
+      assert.equal((await again.exited).code, 0);
+    } finally {
+      rmSync(own, { recursive: true, force: true });
+    }
   });
 
   test('usage and API errors exit at once with a clear message', async () => {
-    const badUrl = listen(['--forward-to', 'localhost:3000/webhooks']);
+    const badUrl = listen(['--forward-to', 'ftp://localhost:3000/webhooks']);
+    const badRoute = listen(['--forward-to', 'order..x=http://localhost:3000/a']);
     const badKey = listen(['--forward-to', `${receiver.url}/local`], { PAYHOOK_API_KEY: 'sk_wrong' });
     const badTypes = listen(['--forward-to', `${receiver.url}/local`, '--events', 'sale..x']);
-    const [url, k, types] = await Promise.all([badUrl.exited, badKey.exited, badTypes.exited]);
+    const [url, route, k, types] = await Promise.all([badUrl.exited, badRoute.exited, badKey.exited, badTypes.exited]);
     assert.equal(url.code, 2);
     assert.match(badUrl.output(), /--forward-to must be an http:\/\/ or https:\/\/ URL/);
+    assert.equal(route.code, 2);
+    assert.match(badRoute.output(), /"order\.\.x" is not an event type or prefix\.\* wildcard .*\(usage_error\)/);
     assert.equal(k.code, 1);
     assert.match(badKey.output(), /\(unauthorized\)/);
     assert.equal(types.code, 1);

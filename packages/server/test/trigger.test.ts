@@ -5,43 +5,20 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { createMerchant } from '../src/merchants/service.js';
-import { TRIGGERS } from '../src/cli/commands/trigger.js';
+import { TRIGGERS } from '../src/payments/trigger.js';
 import { Harness, Receiver } from './api-harness.js';
+import { runCli, type CliRun } from './helpers/cli.js';
 
 // A short bank delay and pay-back schedule, so delayed payments and pay-backs settle within the test.
 const PAYMENTS = { simulatorDelayMs: 200, checkIntervalMs: 50, pollIntervalMs: 20, paybackSchedule: [50] };
-
-const root = fileURLToPath(new URL('../../../', import.meta.url));
-const bin = fileURLToPath(new URL('../bin/payhook.mjs', import.meta.url));
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 describe('payhook trigger', () => {
   let h: Harness;
   let receiver: Receiver;
   let key = '';
 
-  const payhook = (args: string[]): Promise<Run> =>
-    new Promise((resolve) => {
-      execFile(
-        process.execPath,
-        [bin, ...args],
-        {
-          cwd: root,
-          env: { ...process.env, PAYHOOK_FROM_SOURCE: '1', PAYHOOK_URL: h.url, PAYHOOK_API_KEY: key },
-          timeout: 60_000,
-        },
-        (err, stdout, stderr) =>
-          resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
-      );
-    });
+  const payhook = (args: string[]): Promise<CliRun> => runCli(args, { PAYHOOK_URL: h.url, PAYHOOK_API_KEY: key });
   /** Types of the webhooks the endpoint got for one order, in sequence order. */
   const webhooksFor = (orderId: string) =>
     receiver
@@ -86,6 +63,7 @@ describe('payhook trigger', () => {
     );
     for (const { type, run } of runs) {
       assert.equal(run.code, 0, `${type}: ${run.stderr}`);
+      assert.match(run.stdout, /^Amount: AED 100\.00 \(10000 minor units\)$/m, type);
       const orderId = /^Created order (ord_\w{26}) \(trigger-[\w-]+, AED 100\.00\)$/m.exec(run.stdout)?.[1];
       assert.ok(orderId, `${type}: ${run.stdout}`);
       assert.match(
@@ -100,6 +78,26 @@ describe('payhook trigger', () => {
       assert.deepEqual(webhooksFor(orderId), want, type);
       assert.ok(want.includes(type), `${type} itself arrived`);
     }
+  });
+
+  test('--amount is the decimal amount, as in orders create: 100.00 makes an AED 100.00 order', async () => {
+    const [aed, precise, jpyBad] = await Promise.all([
+      payhook(['trigger', 'order.success', '--amount', '100.00', '--json']),
+      payhook(['trigger', 'order.success', '--amount', '100.5']),
+      payhook(['trigger', 'order.success', '--amount', '25.5', '--currency', 'JPY']),
+    ]);
+    assert.equal(aed.code, 0, aed.stderr);
+    const order = JSON.parse(aed.stdout).order;
+    assert.deepEqual([order.amount, order.currency, order.amount_decimal], [10000, 'AED', '100.00']);
+    assert.equal((await h.call('GET', `/v1/orders/${order.id}`, { key })).body.amount, 10000);
+    assert.equal(precise.code, 0, precise.stderr);
+    assert.match(precise.stdout, /^Amount: AED 100\.50 \(10050 minor units\)$/m);
+    assert.match(precise.stdout, /^Created order ord_\w{26} \(trigger-[\w-]+, AED 100\.50\)$/m);
+    assert.equal(jpyBad.code, 2);
+    assert.match(
+      jpyBad.stderr,
+      /^payhook: --amount 25\.5 JPY: JPY has no decimal places; nothing is rounded \(invalid_amount\)$/m,
+    );
   });
 
   test('--json prints the order and the transaction; --amount and --currency shape the order', async () => {
@@ -121,7 +119,7 @@ describe('payhook trigger', () => {
     assert.equal(run.code, 2);
     assert.match(
       run.stderr,
-      /cannot trigger "order\.refunded"; supported event types: order\.success, transaction\.success, order\.cancel, transaction\.failed, transaction\.delayed, transaction\.paid_back/,
+      /cannot trigger "order\.refunded"; supported event types: order\.success, transaction\.success, order\.cancel, transaction\.failed, transaction\.delayed, transaction\.paid_back \(unknown_trigger\)/,
     );
     assert.equal((await h.call('GET', '/v1/orders', { key })).body.data.length, before);
   });

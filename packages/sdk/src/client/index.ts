@@ -8,7 +8,9 @@
 import { PayhookApiError } from '../errors.js';
 import type {
   ApiEvent,
+  ApiKey,
   Card,
+  CreateApiKeyInput,
   CreatedMerchant,
   CreateEndpointInput,
   CreateMerchantInput,
@@ -19,6 +21,7 @@ import type {
   Endpoint,
   EndpointSecrets,
   EventListParams,
+  IssuedApiKey,
   ListenParams,
   ListParams,
   Merchant,
@@ -26,8 +29,10 @@ import type {
   OrderListParams,
   Page,
   PayResult,
+  Resend,
   SendEventInput,
   SendEventResult,
+  TestWebhook,
   UpdateEndpointInput,
 } from './types.js';
 
@@ -264,6 +269,12 @@ export class PayhookClient {
      * for await (const chunk of stream) process.stdout.write(new TextDecoder().decode(chunk));
      */
     listen: (params: ListenParams = {}): Promise<ReadableStream<Uint8Array>> => this.#listen(params),
+    /**
+     * Sends the event again, with its own id: its deliveries to enabled endpoints are due now, whatever
+     * their status, and every `payhook listen` gets it again (answered 202).
+     * @example const { deliveries } = await client.events.resend('evt_01J…');
+     */
+    resend: (id: string): Promise<Resend> => this.request('POST', `/v1/events/${seg(id)}/resend`),
   };
 
   async #listen(params: ListenParams): Promise<ReadableStream<Uint8Array>> {
@@ -277,6 +288,7 @@ export class PayhookClient {
     const query: Query = {
       types: params.types && params.types.length > 0 ? params.types.join(',') : undefined,
       after: params.after,
+      resends_after: params.resendsAfter,
     };
     try {
       const res = await this.#fetch2xx('GET', path, { query }, 'text/event-stream', signal);
@@ -331,6 +343,30 @@ export class PayhookClient {
       this.request('POST', `/v1/endpoints/${seg(id)}/recover`, {
         body: { since: since instanceof Date ? since.toISOString() : since },
       }),
+    /**
+     * Sends one signed `payhook.test` webhook to the endpoint now and answers with what it said (nothing
+     * is stored or retried; a non-2xx answer is `succeeded: false`, not an error).
+     * @example const { succeeded, status_code } = await client.endpoints.test('ep_01J…');
+     */
+    test: (id: string): Promise<TestWebhook> => this.request('POST', `/v1/endpoints/${seg(id)}/test`),
+  };
+
+  /**
+   * The merchant's API keys: list, issue (the key is shown once), revoke.
+   *
+   * @example
+   * const { key } = await client.apiKeys.create({ name: 'reporting', scopes: ['read'] });
+   */
+  readonly apiKeys = {
+    /** Live keys, newest first; never the keys themselves. @example const { data } = await client.apiKeys.list(); */
+    list: (params: ListParams = {}): Promise<Page<ApiKey>> =>
+      this.request('GET', '/v1/api-keys', { query: { ...params } }),
+    /** Issues a key; `key` is in this answer only. @example const { key } = await client.apiKeys.create({ name: 'ci', scopes: ['read', 'write'] }); */
+    create: (input: CreateApiKeyInput): Promise<IssuedApiKey> => this.request('POST', '/v1/api-keys', { body: input }),
+    /** Revokes a key (it may be the one in use). @example await client.apiKeys.revoke('key_01J…'); */
+    revoke: async (id: string): Promise<void> => {
+      await this.request('DELETE', `/v1/api-keys/${seg(id)}`);
+    },
   };
 
   /**

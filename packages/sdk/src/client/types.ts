@@ -99,6 +99,11 @@ export interface ListenParams {
   types?: readonly string[];
   /** Resume: stream the events after this event id. Default: only events accepted from now on. */
   after?: string;
+  /**
+   * Resume resends too: stream the resends after this resend id (`rsd_…`, the id of a resend message).
+   * Default: from the time of `after`, or from now.
+   */
+  resendsAfter?: string;
   /** Closes the stream (or stops connecting). */
   signal?: AbortSignal;
 }
@@ -201,6 +206,92 @@ export type UpdateEndpointInput = Partial<CreateEndpointInput>;
 export interface EndpointSecrets {
   secret: string;
   previous_secrets: { secret: string; expires_at: string }[];
+}
+
+/**
+ * A test webhook sent to one endpoint (`endpoints.test`), and what the endpoint answered. It is not an
+ * event: nothing is stored or retried.
+ *
+ * @example
+ * const t: TestWebhook = await client.endpoints.test('ep_01J…');
+ * if (!t.succeeded) console.log(t.status_code ?? t.error_class, t.response_body);
+ */
+export interface TestWebhook {
+  /** The `webhook-id` it carried: a fresh id that no stored event has. */
+  event_id: string;
+  /** `payhook.test`. */
+  type: string;
+  url: string;
+  sent_at: string;
+  /** The endpoint answered 2xx. */
+  succeeded: boolean;
+  status_code: number | null;
+  duration_ms: number;
+  /** The first 4 KiB of the response body. */
+  response_body: string | null;
+  error_class: AttemptErrorClass | null;
+  error_message: string | null;
+}
+
+/**
+ * A resend of an event (`events.resend`): its deliveries due again, and every `payhook listen` told.
+ *
+ * @example
+ * const { id, deliveries }: Resend = await client.events.resend('evt_01J…');
+ */
+export interface Resend {
+  /** `rsd_…`: the id listen streams carry for it. */
+  id: string;
+  event_id: string;
+  /** Deliveries made due now, one per enabled endpoint the event went to. */
+  deliveries: number;
+  created_at: string;
+}
+
+/**
+ * What an API key may do: `read` (GET) or `write` (everything else); a write key reads too.
+ *
+ * @example
+ * await client.apiKeys.create({ name: 'reporting', scopes: ['read'] as ApiKeyScope[] });
+ */
+export type ApiKeyScope = 'read' | 'write';
+
+/**
+ * An API key as listed: never the key itself.
+ *
+ * @example
+ * const { data }: Page<ApiKey> = await client.apiKeys.list();
+ */
+export interface ApiKey {
+  id: string;
+  name: string;
+  /** The first characters of the key (`sk_AbCd`), to tell keys apart. */
+  prefix: string;
+  scopes: ApiKeyScope[];
+  created_at: string;
+  last_used_at: string | null;
+}
+
+/**
+ * The body of `apiKeys.create`.
+ *
+ * @example
+ * await client.apiKeys.create({ name: 'ci', scopes: ['read', 'write'] });
+ */
+export interface CreateApiKeyInput {
+  name: string;
+  /** `['read']` or `['read', 'write']`. */
+  scopes: ApiKeyScope[];
+}
+
+/**
+ * A key just issued, with the key itself: shown this once.
+ *
+ * @example
+ * const { key }: IssuedApiKey = await client.apiKeys.create({ name: 'ci', scopes: ['read', 'write'] });
+ */
+export interface IssuedApiKey extends Omit<ApiKey, 'last_used_at'> {
+  key: string;
 }
 
 /**

@@ -23,6 +23,7 @@ import {
   scopedQuery,
 } from './schemas.js';
 import { endpointExample } from './examples.js';
+import { registerEndpointTestRoute } from './endpoint-test.js';
 import { endpointView, pageView, secretsView } from './views.js';
 
 const endpointFields = {
@@ -351,4 +352,5 @@ export function registerEndpointRoutes(app: FastifyInstance, ctx: AppContext): v
       return reply.code(202).send({ recovered });
     },
   );
+  registerEndpointTestRoute(app, ctx);
 }

@@ -8,7 +8,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { AppContext } from '../context.js';
 import { PayhookError } from '../errors.js';
-import { idFloor, isId, type EventId } from '../ids.js';
+import { idFloor, isId, newId, type EventId } from '../ids.js';
 import { isValidFilter } from '../events/filter.js';
 import { MAX_IDEMPOTENCY_KEY_LENGTH } from '../events/ingest.js';
 import { rateLimited } from '../limits/errors.js';
@@ -17,8 +17,17 @@ import { formatTraceparent, parseTraceparent } from '../tracing/traceparent.js';
 import { traced } from '../tracing/tracing.js';
 import { bearer, merchantOf } from './auth.js';
 import { checkCursor, parseTime } from './paging.js';
-import { SCOPED_ERRORS, errorResponses, idParams, pageOf, pageQuery, scopedQuery } from './schemas.js';
-import { eventExample } from './examples.js';
+import {
+  SCOPED_ERRORS,
+  errorResponses,
+  idParams,
+  idSchema,
+  noFieldsBody,
+  pageOf,
+  pageQuery,
+  scopedQuery,
+} from './schemas.js';
+import { EXAMPLE_IDS, eventExample } from './examples.js';
 import { eventJson, eventPageJson } from './views.js';
 
 interface ListQuery {
@@ -72,7 +81,33 @@ function sendJson(reply: FastifyReply, status: number, json: string): FastifyRep
   return reply.code(status).type('application/json; charset=utf-8').send(json);
 }
 
+const resendSchema = {
+  $id: 'Resend',
+  type: 'object',
+  description: 'A resend of an event: its deliveries made due again, and every `payhook listen` told.',
+  required: ['id', 'event_id', 'deliveries', 'created_at'],
+  properties: {
+    id: idSchema('rsd', 'The resend id (`rsd_…`); listen streams carry it as the message id.'),
+    event_id: idSchema('evt', 'The event resent (the `webhook-id` its receivers see again).'),
+    deliveries: {
+      type: 'integer',
+      description:
+        'Deliveries made due now: one per enabled endpoint the event went to (one being sent at this moment is left to finish).',
+    },
+    created_at: { type: 'string', format: 'date-time', description: 'When it was resent.' },
+  },
+  examples: [
+    {
+      id: 'rsd_01JDQ8Z0RX4YV6K3M2N5P7Q9S1',
+      event_id: EXAMPLE_IDS.event,
+      deliveries: 2,
+      created_at: '2026-12-01T11:00:00.000Z',
+    },
+  ],
+};
+
 export function registerEventRoutes(app: FastifyInstance, ctx: AppContext): void {
+  app.addSchema(resendSchema);
   const base = { config: { auth: 'merchant' as const } };
   // One bucket per API key (the admin key shares one), in this process: see limits/token-buckets.ts.
   const perKey = new TokenBuckets(ctx.config.limits.eventRatePerKey, ctx.config.limits.eventBurstPerKey);
@@ -258,6 +293,39 @@ export function registerEventRoutes(app: FastifyInstance, ctx: AppContext): void
       const event = await ctx.store.getEvent(merchantId, request.params.id);
       if (!event) throw new PayhookError('event_not_found');
       return sendJson(reply, 200, eventJson(event));
+    },
+  );
+  app.post<{ Params: { id: EventId }; Querystring: { merchant_id?: string } }>(
+    '/v1/events/:id/resend',
+    {
+      config: { auth: 'merchant', optionalBody: true },
+      schema: {
+        operationId: 'events.resend',
+        summary: 'Resend an event',
+        description:
+          'Sends the event again, with its own id: every delivery of it to an enabled endpoint is due now, whatever its status (a new attempt, in the same attempt log), ' +
+          'and every `payhook listen` (GET /v1/listen) whose filter matches receives it again, also one that reconnects later from before the resend. ' +
+          'Endpoints created after the event get nothing: an event goes to the endpoints that matched when it was accepted.',
+        tags: ['events'],
+        security: bearer,
+        params: idParams('evt', 'event'),
+        querystring: scopedQuery(),
+        body: noFieldsBody,
+        response: {
+          202: { $ref: 'Resend#', description: 'Resent.' },
+          ...errorResponses(...SCOPED_ERRORS, 'event_not_found', 413, 415),
+        },
+      },
+    },
+    async (request, reply) => {
+      const merchantId = await merchantOf(ctx, request);
+      const now = Date.now();
+      const id = newId('rsd', now);
+      const r = await ctx.store.resendEvent(merchantId, request.params.id, { id, now });
+      if (!r) throw new PayhookError('event_not_found');
+      return reply
+        .code(202)
+        .send({ id, event_id: request.params.id, deliveries: r.deliveries, created_at: new Date(now).toISOString() });
     },
   );
 }

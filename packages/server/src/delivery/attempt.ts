@@ -62,6 +62,26 @@ export interface AttemptOptions {
   observe(endpointId: EndpointId, errorClass: ErrorClass | null, durationMs: number): void;
 }
 
+/** The headers of a webhook: the endpoint's own, then payhook's (which they may not replace). */
+export function webhookHeaders(
+  custom: Record<string, string>,
+  userAgent: string,
+  eventId: string,
+  timestampSeconds: number,
+  signature: string,
+  traceparent: string,
+): Record<string, string> {
+  return {
+    ...custom,
+    'content-type': 'application/json',
+    'user-agent': userAgent,
+    'webhook-id': eventId,
+    'webhook-timestamp': String(timestampSeconds),
+    'webhook-signature': signature,
+    traceparent,
+  };
+}
+
 export class Attempts {
   private aborted = false;
 
@@ -133,15 +153,7 @@ export class Attempts {
       attemptNo: d.attempts + 1,
       startedAt,
       body,
-      headers: {
-        ...d.headers,
-        'content-type': 'application/json',
-        'user-agent': this.o.userAgent,
-        'webhook-id': d.eventId,
-        'webhook-timestamp': String(timestamp),
-        'webhook-signature': signature,
-        traceparent,
-      },
+      headers: webhookHeaders(d.headers, this.o.userAgent, d.eventId, timestamp, signature, traceparent),
       timeoutMs: d.timeoutMs ?? this.o.timeoutMs,
     };
   }

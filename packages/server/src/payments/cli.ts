@@ -1,7 +1,8 @@
 /**
  * `payhook orders create|list|show` and `payhook pay <order> --card …`: the payment module from a
  * terminal, for trying the test cards (docs/payments.md). Amounts are typed as people write them
- * ("100.00") and sent as the API wants them (integer minor units), converted exactly for the currency.
+ * ("100.00") and sent as the API wants them (integer minor units), converted exactly for the currency
+ * (amounts.ts, shared with `payhook trigger`).
  * The `payhook` command (cli/main.ts) registers them with the core's API commands.
  */
 import type { Command } from 'commander';
@@ -9,16 +10,14 @@ import type { CreateOrderInput, OrderStatus } from '@payhook/sdk';
 import {
   action,
   clientFor,
-  isPayhookError,
   parsePositiveInt,
   printJson,
   printMore,
   printTable,
-  UsageError,
   withClientOptions,
   type CommonFlags,
 } from '../module-api.js';
-import { parseDecimal } from './currencies.js';
+import { AMOUNT_HELP, describeAmount, parseAmountArg } from './amounts.js';
 
 interface CreateFlags extends CommonFlags {
   reference: string;
@@ -31,24 +30,12 @@ interface CreateFlags extends CommonFlags {
   optional3?: string;
 }
 
-/** "100.00" AED → 10000; a precision the currency lacks or an unknown code is a usage error, not a rounding. */
-export function minorUnits(amount: string, currency: string): number {
-  try {
-    const minor = parseDecimal(amount, currency.toUpperCase());
-    if (minor <= 0n || minor > BigInt(Number.MAX_SAFE_INTEGER)) throw new UsageError('--amount must be positive');
-    return Number(minor);
-  } catch (err) {
-    if (isPayhookError(err)) throw new UsageError(`--amount ${amount} ${currency}: ${err.message}`);
-    throw err;
-  }
-}
-
 export function registerPaymentCommands(program: Command): void {
   const orders = program.command('orders').description('orders of the payment module');
 
   withClientOptions(orders.command('create').description('create an open order'))
     .requiredOption('--reference <ref>', 'your own order reference (unique per merchant)')
-    .requiredOption('--amount <decimal>', 'the amount in major units, as written: 100.00 (AED), 500 (JPY), 1.250 (KWD)')
+    .requiredOption('--amount <decimal>', AMOUNT_HELP)
     .requiredOption('--currency <code>', 'ISO 4217 code, such as AED')
     .option('--email <email>', 'customer e-mail')
     .option('--mobile <mobile>', 'customer mobile')
@@ -57,16 +44,15 @@ export function registerPaymentCommands(program: Command): void {
     .option('--optional3 <text>', 'free field returned in every event')
     .action(
       action(async (flags: CreateFlags) => {
-        const body: CreateOrderInput = {
-          reference: flags.reference,
-          amount: minorUnits(flags.amount, flags.currency),
-          currency: flags.currency.toUpperCase(),
-        };
+        const amount = parseAmountArg(flags.amount, flags.currency);
+        const body: CreateOrderInput = { reference: flags.reference, amount: amount.minor, currency: amount.currency };
         if (flags.email !== undefined) body.customer_email = flags.email;
         if (flags.mobile !== undefined) body.customer_mobile = flags.mobile;
         for (const k of ['optional1', 'optional2', 'optional3'] as const)
           if (flags[k] !== undefined) body[k] = flags[k];
-        const o = await clientFor(flags).orders.create(body);
+        const client = clientFor(flags);
+        if (!flags.json) process.stdout.write(`Amount: ${describeAmount(amount)}\n`);
+        const o = await client.orders.create(body);
         if (flags.json) return printJson(o);
         process.stdout.write(
           `Created order ${o.id} (${o.reference}): ${o.amount_decimal} ${o.currency}, ${o.status}\n`,

@@ -10,7 +10,7 @@
  * implements, each domain file compiles on its own, and the delegation below is written once, not once
  * a backend.
  */
-import type { MerchantId } from '../ids.js';
+import type { EventId, MerchantId, ResendId } from '../ids.js';
 import type { ModuleMigrations, ModuleStatements, ModuleStore } from './module-port.js';
 import type {
   AppendedEvent,
@@ -36,6 +36,8 @@ import type {
   Page,
   QueueStats,
   ResealCounts,
+  ResendFilter,
+  ResendRecord,
   Store,
 } from './types.js';
 
@@ -151,6 +153,18 @@ export abstract class StoreOnCore<C> implements Store {
   }
   pruneEvents(before: number, limit: number): Promise<number> {
     return this.operations.pruneEvents(this.core, before, limit);
+  }
+
+  // resends
+  resendEvent(
+    merchantId: MerchantId,
+    eventId: EventId,
+    resend: { id: ResendId; now: number },
+  ): Promise<{ deliveries: number } | null> {
+    return this.operations.resendEvent(this.core, merchantId, eventId, resend);
+  }
+  listResends(f: ResendFilter): Promise<ResendRecord[]> {
+    return this.operations.listResends(this.core, f);
   }
 
   // deliveries

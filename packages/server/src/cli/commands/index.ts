@@ -4,16 +4,16 @@
  * with --json, the API's JSON, and exits non-zero with the error's code on failure.
  */
 import type { Command } from 'commander';
+import { registerApiKeyCommands } from './api-keys.js';
 import { registerDeliveryCommands } from './deliveries.js';
 import { registerEndpointCommands } from './endpoints.js';
 import { registerEventCommands } from './events.js';
 import { registerListenCommand } from './listen.js';
 import { registerMerchantCommands } from './merchants.js';
-import { registerTriggerCommand } from './trigger.js';
 
 /**
  * The core's commands, with the modules' (`moduleCommands`, from the composition root: the payment
- * module's `orders` and `pay`) after the core's resources and before `listen` and `trigger`.
+ * module's `orders`, `pay` and `trigger`) after the core's resources and before `listen`.
  */
 export function registerApiCommands(
   program: Command,
@@ -23,7 +23,7 @@ export function registerApiCommands(
   registerEndpointCommands(program);
   registerEventCommands(program);
   registerDeliveryCommands(program);
+  registerApiKeyCommands(program);
   for (const register of moduleCommands) register(program);
   registerListenCommand(program);
-  registerTriggerCommand(program);
 }

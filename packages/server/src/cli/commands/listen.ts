@@ -1,118 +1,46 @@
 /**
- * `payhook listen --forward-to http://localhost:3000/webhooks`: webhooks on a laptop that payhook cannot
- * reach, the habit `stripe listen` made familiar. It holds `GET /v1/listen` (Server-Sent Events) open,
- * forwards each event to the local URL as a real webhook (the same envelope, Standard Webhooks headers)
- * signed with a local secret, and prints a line per delivery.
+ * `payhook listen --forward-to http://localhost:3000/webhooks`: webhooks on a machine that payhook
+ * cannot reach (a laptop, a CI job), the habit `stripe listen` made familiar. It holds `GET /v1/listen`
+ * (Server-Sent Events) open, forwards each event to the local URL as a real webhook (the same envelope,
+ * Standard Webhooks headers) signed with a local secret, and prints a line per delivery.
  *
- * - The secret is made once and kept in `$PAYHOOK_HOME/listen-secret` (default
- *   `~/.config/payhook/listen-secret`), so the local app's configuration survives restarts.
- * - A lost connection is retried with backoff (1 s doubling to 30 s), resuming after the last event
- *   forwarded, so nothing accepted meanwhile is missed. A stream silent for three heartbeats counts as lost
- *   (a laptop that slept keeps a dead socket open).
- * - Forwarding is one event at a time, in order. A local failure is printed, not retried: the developer
- *   sees it, fixes the app, and can replay with `payhook trigger` or the delivery's retry.
+ * It does not drop events:
+ * - A failed forward (the app down, refused, timing out, 5xx) is retried with backoff, one event at a
+ *   time and in order, each retry printed (../listen/forward.ts).
+ * - Its position (the last event and the last resend handled) is kept beside its secret and saved after
+ *   each event (../listen/home.ts), so a restart resumes there; `--from-now` skips what came meanwhile.
+ * - A lost connection is retried with backoff (1 s doubling to 30 s), resuming from that position. A
+ *   stream silent for three heartbeats counts as lost (a laptop that slept keeps a dead socket open).
+ * - Events resent through the API (`payhook events resend`) come again, with their own ids.
+ *
+ * `--forward-to` is repeatable, `types=URL` for a route per type (../listen/routes.ts).
  */
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
 import { Option, type Command } from 'commander';
-import { decodeSecret, generateSecret, PayhookApiError, sign } from '@payhook/sdk';
-import type { Env } from '../../config.js';
-import { processEnv } from '../../env.js';
-import { VERSION } from '../../version.js';
+import { PayhookApiError } from '@payhook/sdk';
+import { clock, forward, reason, type Envelope } from '../listen/forward.js';
+import { CursorFile, listenCursorPath, listenSecretPath, loadListenSecret, type StreamCursor } from '../listen/home.js';
+import { checkRoutes, parseRoute, routesFor, streamTypes, type Route } from '../listen/routes.js';
 import { SseParser, type SseMessage } from '../sse.js';
-import { action, clientFor, ConnectionError, DEFAULT_URL, splitList, UsageError } from './shared.js';
+import { action, clientFor, ConnectionError, DEFAULT_URL, parsePositiveInt, splitList, UsageError } from './shared.js';
+
+export { listenSecretPath, loadListenSecret } from '../listen/home.js';
 
 interface ListenFlags {
   url?: string;
   apiKey?: string;
   merchant?: string;
-  forwardTo: string;
+  forwardTo: string[];
   events?: string;
+  fromNow?: boolean;
+  maxAttempts?: string;
 }
 
-const FORWARD_TIMEOUT_MS = 10_000;
 const MAX_BACKOFF_MS = 30_000;
 /** Three missed heartbeats (sent every 15 s): the connection is dead even if the socket says otherwise. */
 const SILENCE_MS = 45_000;
 
-/** Where the local signing secret lives: `$PAYHOOK_HOME/listen-secret`, else `$XDG_CONFIG_HOME/payhook` or `~/.config/payhook`. */
-export function listenSecretPath(env: Env = processEnv()): string {
-  const home = env.PAYHOOK_HOME || join(env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'payhook');
-  return join(home, 'listen-secret');
-}
-
-/** The local secret, made on first use (readable by the user only) and the same on every later run. */
-export function loadListenSecret(path: string): { secret: string; created: boolean } {
-  try {
-    const secret = readFileSync(path, 'utf8').trim();
-    if (!secret.startsWith('whsec_')) throw new Error('not a whsec_ secret');
-    decodeSecret(secret);
-    return { secret, created: false };
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
-      throw new UsageError(
-        `${path} does not hold a whsec_ secret (${(err as Error).message}); delete it to make a new one`,
-      );
-    }
-  }
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  const secret = generateSecret();
-  try {
-    writeFileSync(path, `${secret}\n`, { flag: 'wx', mode: 0o600 });
-  } catch (err) {
-    // Another `payhook listen` made it at the same moment: use that one.
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return loadListenSecret(path);
-    throw err;
-  }
-  chmodSync(path, 0o600);
-  return { secret, created: true };
-}
-
-/** `2026-11-27 09:42:45` in local time, for people reading a terminal. */
-function clock(d = new Date()): string {
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
-}
-
 function say(line: string): void {
   process.stdout.write(`${line}\n`);
-}
-
-function reason(err: unknown): string {
-  const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
-  if (e?.name === 'TimeoutError' || (err instanceof PayhookApiError && err.code === 'timeout')) return 'timeout';
-  return e?.cause?.code ?? e?.cause?.message ?? e?.message ?? String(err);
-}
-
-/** Posts one event to the local app as a webhook signed with the local secret; prints the outcome. */
-async function forward(target: URL, secret: string, msg: SseMessage, stop: AbortSignal): Promise<void> {
-  const id = msg.id!;
-  const timestamp = Math.floor(Date.now() / 1000);
-  const started = performance.now();
-  let outcome: string;
-  try {
-    const res = await fetch(target, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'user-agent': `payhook-listen/${VERSION}`,
-        'webhook-id': id,
-        'webhook-timestamp': String(timestamp),
-        'webhook-signature': sign({ secret, id, timestamp, payload: msg.data }),
-      },
-      body: msg.data,
-      redirect: 'manual',
-      signal: AbortSignal.any([stop, AbortSignal.timeout(FORWARD_TIMEOUT_MS)]),
-    });
-    await res.arrayBuffer().catch(() => undefined);
-    outcome = `[${res.status}]`;
-  } catch (err) {
-    if (stop.aborted) return;
-    outcome = `[error: ${reason(err)}]`;
-  }
-  const ms = Math.round(performance.now() - started);
-  say(`${clock()}  ${msg.event.padEnd(22)} ${id}  ${outcome.padEnd(6)} ${ms} ms`);
 }
 
 /** A refusal that reconnecting cannot fix (a bad key, a bad filter): a 4xx other than 429. */
@@ -120,33 +48,54 @@ function isFatal(err: unknown): boolean {
   return err instanceof PayhookApiError && err.status >= 400 && err.status < 500 && err.status !== 429;
 }
 
+/** `: listening after=evt_… resends_after=rsd_…` → where the stream starts. */
+function startOf(comment: string): StreamCursor | null {
+  const m = /^listening after=(evt_\S+) resends_after=(rsd_\S+)$/.exec(comment);
+  return m ? { after: m[1], resends_after: m[2] } : null;
+}
+
+/** A message of the stream as what to forward: an event, or a resend of one (its envelope carries the id). */
+function envelopeOf(msg: SseMessage & { id: string }): Envelope {
+  if (msg.id.startsWith('rsd_')) {
+    const { id } = JSON.parse(msg.data) as { id: string };
+    return { id, type: msg.event, body: msg.data, resendId: msg.id };
+  }
+  return { id: msg.id, type: msg.event, body: msg.data };
+}
+
 async function listen(flags: ListenFlags): Promise<void> {
   if (!flags.apiKey)
-    throw new UsageError("no API key: pass --api-key or set PAYHOOK_API_KEY (the merchant's sk_… key)");
-  let target: URL;
-  try {
-    target = new URL(flags.forwardTo);
-  } catch {
-    throw new UsageError(`--forward-to is not a URL: ${flags.forwardTo}`);
-  }
-  if (target.protocol !== 'http:' && target.protocol !== 'https:')
-    throw new UsageError('--forward-to must be an http:// or https:// URL');
-  const types = flags.events ? splitList(flags.events) : [];
+    throw new UsageError(
+      "no API key: pass --api-key or set PAYHOOK_API_KEY (the merchant's sk_… key)",
+      'missing_api_key',
+    );
+  const routes: Route[] = checkRoutes(flags.forwardTo.map(parseRoute));
+  const maxAttempts =
+    flags.maxAttempts !== undefined ? parsePositiveInt(flags.maxAttempts, '--max-attempts') : undefined;
+  const types = streamTypes(routes, flags.events ? splitList(flags.events) : undefined);
   const base = (flags.url ?? DEFAULT_URL).replace(/\/+$/, '');
   const client = clientFor({ url: base, apiKey: flags.apiKey, merchant: flags.merchant });
-  const path = listenSecretPath();
-  const { secret, created } = loadListenSecret(path);
+  const secretPath = listenSecretPath();
+  const { secret, created } = loadListenSecret(secretPath);
+  const cursors = new CursorFile(listenCursorPath(), base, flags.apiKey, flags.merchant);
+  let cursor = flags.fromNow ? null : cursors.load();
 
-  say(`Forwarding ${types.length ? types.join(', ') : 'all'} events from ${base} to ${target.href}`);
+  for (const r of routes)
+    say(
+      `Forwarding ${r.types ? r.types.join(', ') : routes.length > 1 ? 'other' : types.length ? types.join(', ') : 'all'} events from ${base} to ${r.url.href}`,
+    );
   say(`Webhook signing secret: ${secret}`);
-  say(`  (${created ? 'made now and kept' : 'kept'} in ${path}; the same on every run: configure your app with it)`);
+  say(
+    `  (${created ? 'made now and kept' : 'kept'} in ${secretPath}; the same on every run: configure your app with it)`,
+  );
+  if (cursor) say(`Resuming after ${cursor.after} (where the last run stopped; --from-now skips what came since)`);
 
   const stop = new AbortController();
   const onSignal = () => stop.abort();
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  const forwarding = { secret, stop: stop.signal, maxAttempts, showRoute: routes.length > 1, say };
 
-  let lastId: string | undefined;
   let failures = 0;
   let connectedOnce = false;
   try {
@@ -159,7 +108,12 @@ async function listen(flags: ListenFlags): Promise<void> {
       };
       try {
         const stream = await client.events
-          .listen({ types, after: lastId, signal: AbortSignal.any([stop.signal, conn.signal]) })
+          .listen({
+            types,
+            after: cursor?.after,
+            resendsAfter: cursor?.resends_after,
+            signal: AbortSignal.any([stop.signal, conn.signal]),
+          })
           .catch((err: unknown) => {
             throw !stop.signal.aborted && err instanceof PayhookApiError && err.code === 'network_error'
               ? new ConnectionError(base, err.cause)
@@ -168,7 +122,7 @@ async function listen(flags: ListenFlags): Promise<void> {
         failures = 0;
         say(
           connectedOnce
-            ? `Reconnected${lastId ? `; resuming after ${lastId}` : ''}`
+            ? `Reconnected${cursor ? `; resuming after ${cursor.after}` : ''}`
             : 'Ready. Waiting for events (Ctrl-C to stop)',
         );
         connectedOnce = true;
@@ -178,17 +132,35 @@ async function listen(flags: ListenFlags): Promise<void> {
         for await (const chunk of stream as unknown as AsyncIterable<Uint8Array>) {
           quiet();
           for (const msg of parser.push(decoder.decode(chunk, { stream: true }))) {
-            if (msg.comment !== undefined || !msg.id) continue;
-            await forward(target, secret, msg, stop.signal);
+            if (msg.comment !== undefined) {
+              // The stream's starting point: kept at once, so a crash before the first event loses nothing.
+              const start = startOf(msg.comment);
+              if (start && !cursor) {
+                cursor = start;
+                cursors.save(cursor);
+              }
+              continue;
+            }
+            if (!msg.id) continue;
+            const e = envelopeOf(msg as SseMessage & { id: string });
+            // Forwarding may take a while (retries): the stream is not silent, we are not reading it.
+            clearTimeout(silence);
+            const targets = routesFor(routes, e.type);
+            if (targets.length === 0) say(`${clock()}  ${e.type.padEnd(22)} ${e.id}  no route takes this type`);
+            for (const route of targets) if (!(await forward(route, e, forwarding))) break;
             if (stop.signal.aborted) break;
-            lastId = msg.id;
+            quiet();
+            const next: StreamCursor = cursor ?? { after: '', resends_after: '' };
+            cursor = e.resendId ? { ...next, resends_after: e.resendId } : { ...next, after: msg.id };
+            if (cursor.after && cursor.resends_after) cursors.save(cursor);
           }
           if (stop.signal.aborted) break;
         }
         if (!stop.signal.aborted) say(`${clock()}  payhook closed the stream`);
       } catch (err) {
         if (stop.signal.aborted) break;
-        if (isFatal(err)) throw err;
+        if (isFatal(err) || err instanceof UsageError || (err as { code?: string }).code === 'forward_failed')
+          throw err;
         say(`${clock()}  connection lost: ${conn.signal.aborted ? reason(conn.signal.reason) : reason(err)}`);
       } finally {
         clearTimeout(silence);
@@ -215,15 +187,25 @@ async function listen(flags: ListenFlags): Promise<void> {
   say('Stopped.');
 }
 
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
 export function registerListenCommand(program: Command): void {
   program
     .command('listen')
     .description('forward your events to a local URL, signed with a local secret (for a machine payhook cannot reach)')
-    .requiredOption('--forward-to <url>', 'where to POST each event, e.g. http://localhost:3000/webhooks')
+    .requiredOption(
+      '--forward-to <[types=]url>',
+      "where to POST each event, e.g. http://localhost:3000/webhooks; repeatable, with types for a route per type: 'order.*=http://localhost:3000/orders'",
+      collect,
+    )
     .option(
       '--events <types>',
-      "comma-separated event types or prefix.* wildcards (default: all), e.g. 'order.*,transaction.*'",
+      "comma-separated event types or prefix.* wildcards (default: all, or those of the routes), e.g. 'order.*,transaction.*'",
     )
+    .option('--from-now', 'start from now instead of where the last run stopped')
+    .option('--max-attempts <n>', 'stop (exit 1) when one event fails this many times (default: retry until delivered)')
     .addOption(new Option('--url <url>', 'payhook API base URL').env('PAYHOOK_URL').default(DEFAULT_URL))
     .addOption(
       new Option('--api-key <key>', "the merchant's API key (sk_…), or the admin key with --merchant").env(
@@ -237,7 +219,13 @@ export function registerListenCommand(program: Command): void {
     )
     .addHelpText(
       'after',
-      '\nThe signing secret is kept in $PAYHOOK_HOME/listen-secret (default ~/.config/payhook/listen-secret).\n',
+      [
+        '',
+        'The signing secret and where each stream stopped are kept in $PAYHOOK_HOME (default ~/.config/payhook):',
+        'listen-secret and listen-cursor.json. A forward that fails (app down, 5xx, timeout) is retried after',
+        '1 s, doubling to 30 s; a 4xx answer is printed and not retried. Headless use (CI): docs/cli.md.',
+        '',
+      ].join('\n'),
     )
     .action(action(async (flags: ListenFlags) => listen(flags)));
 }

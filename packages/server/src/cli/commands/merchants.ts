@@ -3,12 +3,14 @@ import type { Command } from 'commander';
 import {
   action,
   clientFor,
-  parsePositiveInt,
+  pageParams,
   printJson,
   printMore,
   printTable,
   withClientOptions,
+  withPaging,
   type CommonFlags,
+  type PageFlags,
 } from './shared.js';
 
 export function registerMerchantCommands(program: Command): void {
@@ -25,19 +27,15 @@ export function registerMerchantCommands(program: Command): void {
     }),
   );
 
-  withClientOptions(merchants.command('list').description('list merchants, newest first'))
-    .option('--limit <n>', 'how many (1-250)', '50')
-    .option('--cursor <cursor>', 'the next page, as printed after the previous one')
-    .action(
-      action(async (flags: CommonFlags & { limit: string; cursor?: string }) => {
-        const limit = parsePositiveInt(flags.limit, '--limit');
-        const body = await clientFor(flags).merchants.list({ limit, cursor: flags.cursor });
-        if (flags.json) return printJson(body);
-        printTable(
-          ['ID', 'NAME', 'CREATED'],
-          body.data.map((m) => [m.id, m.name, m.created_at]),
-        );
-        printMore(body);
-      }),
-    );
+  withPaging(withClientOptions(merchants.command('list').description('list merchants, newest first'))).action(
+    action(async (flags: CommonFlags & PageFlags) => {
+      const body = await clientFor(flags).merchants.list(pageParams(flags));
+      if (flags.json) return printJson(body);
+      printTable(
+        ['ID', 'NAME', 'CREATED'],
+        body.data.map((m) => [m.id, m.name, m.created_at]),
+      );
+      printMore(body);
+    }),
+  );
 }

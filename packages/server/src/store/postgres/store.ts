@@ -12,7 +12,7 @@
  *   locks live in memory (no row writes), so concurrent appends do not slow each other down.
  *
  * The operations live in one module a domain (settings.ts, merchants.ts, api-keys.ts, event-types.ts,
- * endpoints.ts, events.ts, deliveries.ts) as functions of a `PostgresCore` (core.ts: the pool, the
+ * endpoints.ts, events.ts, resends.ts, deliveries.ts) as functions of a `PostgresCore` (core.ts: the pool, the
  * statements, the secret box, the wake-ups, the endpoint lock), listed once in `OPERATIONS` below; this
  * class reads its options, builds the core, applies migrations and hands each Store method to its
  * function through `StoreOnCore` (store/store-on-core.ts, shared with the SQLite store, says why this
@@ -37,6 +37,7 @@ import * as endpoints from './endpoints.js';
 import * as eventTypes from './event-types.js';
 import * as events from './events.js';
 import * as merchants from './merchants.js';
+import * as resends from './resends.js';
 import { CORE_MIGRATIONS, migrate } from './migrate.js';
 import { moduleStore } from './module-port.js';
 import * as settings from './settings.js';
@@ -52,6 +53,7 @@ const OPERATIONS: Operations<PostgresCore> = {
   ...eventTypes,
   ...endpoints,
   ...events,
+  ...resends,
   ...deliveries,
 };
 

@@ -96,6 +96,7 @@ export async function pruneEvents(c: SqliteCore, before: number, limit: number):
     if (n > 0) {
       c.stmt('deliveries_prune_orphans').run({ before });
       c.stmt('attempts_prune_orphans').run({ before });
+      c.stmt('resends_prune_orphans').run({});
     }
     return n;
   });

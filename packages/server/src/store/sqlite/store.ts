@@ -8,7 +8,7 @@
  * rather than at every commit; `PAYHOOK_SQLITE_SYNCHRONOUS=FULL` trades throughput for power-loss safety.
  *
  * The operations live in one module a domain (settings.ts, merchants.ts, api-keys.ts, event-types.ts,
- * endpoints.ts, events.ts, deliveries.ts) as functions of a `SqliteCore` (core.ts: prepared statements,
+ * endpoints.ts, events.ts, resends.ts, deliveries.ts) as functions of a `SqliteCore` (core.ts: prepared statements,
  * write transactions, the secret box, due listeners), listed once in `OPERATIONS` below; this class
  * opens the database, applies migrations and hands each Store method to its function through
  * `StoreOnCore` (store/store-on-core.ts, shared with the PostgreSQL store, says why this shape).
@@ -34,6 +34,7 @@ import * as endpoints from './endpoints.js';
 import * as eventTypes from './event-types.js';
 import * as events from './events.js';
 import * as merchants from './merchants.js';
+import * as resends from './resends.js';
 import { migrate } from './migrate.js';
 import { moduleStore } from './module-port.js';
 import * as settings from './settings.js';
@@ -47,6 +48,7 @@ const OPERATIONS: Operations<SqliteCore> = {
   ...eventTypes,
   ...endpoints,
   ...events,
+  ...resends,
   ...deliveries,
 };
 

@@ -85,9 +85,9 @@ ORDER BY id DESC LIMIT @limit;
 
 -- name: events_prune
 -- @before, @limit: events older than @before none of whose deliveries is still pending, with their
--- deliveries and those deliveries' attempts, in one statement. Every delivery of a removed event goes,
--- whatever its status: one reopened by a manual retry after the check would otherwise be left pending
--- without its event.
+-- deliveries, those deliveries' attempts and their resends, in one statement. Every delivery of a
+-- removed event goes, whatever its status: one reopened by a manual retry after the check would
+-- otherwise be left pending without its event.
 WITH old AS (
   SELECT e.id FROM events e
   WHERE e.created_at < @before
@@ -104,5 +104,41 @@ removed_deliveries AS (
 ),
 removed_attempts AS (
   DELETE FROM attempts a USING removed_deliveries r WHERE a.delivery_id = r.id
+),
+removed_resends AS (
+  DELETE FROM resends s USING removed_events r WHERE s.event_id = r.id
 )
 SELECT count(*)::int AS n FROM removed_events;
+
+-- name: event_resend
+-- @id, @merchant_id, @event_id, @now, @channel: records a resend of an event of the merchant and makes
+-- every delivery of it to a live endpoint due now, whatever its status (one in flight keeps its
+-- claim: it is being sent now). `found` is 0 when the merchant has no such event. Safe to run again
+-- after a lost reply: the resend id is taken once, and reopening twice is reopening once.
+WITH ev AS (
+  SELECT id FROM events WHERE id = @event_id AND merchant_id = @merchant_id
+),
+recorded AS (
+  INSERT INTO resends (id, merchant_id, event_id, created_at)
+  SELECT @id, @merchant_id, id, @now FROM ev
+  ON CONFLICT (id) DO NOTHING
+),
+reopened AS (
+  UPDATE deliveries d SET status = 'pending', next_attempt_at = @now, lease_owner = NULL, updated_at = @now
+  FROM endpoints p
+  WHERE d.event_id IN (SELECT id FROM ev) AND d.merchant_id = @merchant_id AND d.lease_owner IS NULL
+    AND p.id = d.endpoint_id AND NOT p.disabled AND p.deleted_at IS NULL
+  RETURNING d.id
+)
+SELECT (SELECT count(*)::int FROM ev) AS found, (SELECT count(*)::int FROM reopened) AS deliveries,
+       (SELECT count(*) FROM (SELECT pg_notify(@channel, '')
+                              WHERE @channel::text IS NOT NULL AND EXISTS (SELECT 1 FROM reopened)) AS woken) AS notified;
+
+-- name: resend_page
+-- @merchant_id, @after (a resend id), @types (names and prefix.* wildcards, or NULL), @limit: the
+-- merchant's resends after @after, oldest first, each with its event
+SELECT r.id AS resend_id, r.created_at AS resent_at, e.*
+FROM resends r JOIN events e ON e.id = r.event_id
+WHERE r.merchant_id = @merchant_id AND r.id > @after
+  AND (@types::text[] IS NULL OR event_type_matches(@types::text[], e.type))
+ORDER BY r.id LIMIT @limit;

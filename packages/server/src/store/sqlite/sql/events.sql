@@ -54,3 +54,33 @@ DELETE FROM deliveries WHERE created_at < @before AND status <> 'pending'
 -- @before: attempts of deliveries that are gone
 DELETE FROM attempts WHERE started_at < @before
   AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.id = attempts.delivery_id);
+
+-- name: resends_prune_orphans
+-- the resends of events that are gone
+DELETE FROM resends WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.id = resends.event_id);
+
+-- name: resend_insert
+-- @id, @merchant_id, @event_id, @now: a resend of an event of the merchant; nothing when it has no such event
+INSERT INTO resends (id, merchant_id, event_id, created_at)
+SELECT @id, merchant_id, id, @now FROM events WHERE id = @event_id AND merchant_id = @merchant_id;
+
+-- name: resend_reopen_deliveries
+-- @merchant_id, @event_id, @now: every delivery of the event to a live endpoint, due now whatever its
+-- status; one in flight keeps its claim (it is being sent now)
+UPDATE deliveries SET status = 'pending', next_attempt_at = @now, lease_owner = NULL, updated_at = @now
+WHERE event_id = @event_id AND merchant_id = @merchant_id AND lease_owner IS NULL
+  AND endpoint_id IN (SELECT id FROM endpoints
+                      WHERE merchant_id = @merchant_id AND disabled = 0 AND deleted_at IS NULL);
+
+-- name: resend_page
+-- @merchant_id, @after (a resend id), @types (JSON array of names and prefix.* wildcards, or NULL), @limit:
+-- the merchant's resends after @after, oldest first, each with its event
+SELECT r.id AS resend_id, r.created_at AS resent_at, e.*
+FROM resends r JOIN events e ON e.id = r.event_id
+WHERE r.merchant_id = @merchant_id AND r.id > @after
+  AND (@types IS NULL OR EXISTS (
+        SELECT 1 FROM json_each(@types) t
+        WHERE t.value = '*' OR t.value = e.type
+           OR (substr(t.value, -2) = '.*'
+               AND substr(e.type, 1, length(t.value) - 1) = substr(t.value, 1, length(t.value) - 1))))
+ORDER BY r.id LIMIT @limit;

@@ -3,10 +3,12 @@
  * familiar. It does not send a canned body: it creates an order and pays it through the API with the
  * bank simulator's test card that leads to that event (docs/payments.md), so the whole chain runs
  * (payment module, outbox, deliveries, `payhook listen`) and the events carry real ids and sequences.
+ * `--amount` means what it means in `orders create` (amounts.ts): "100.00" is AED 100.00.
  */
 import type { Command } from 'commander';
 import type { Card } from '@payhook/sdk';
-import { action, clientFor, printJson, UsageError, withClientOptions, type CommonFlags } from './shared.js';
+import { action, clientFor, printJson, UsageError, withClientOptions, type CommonFlags } from '../module-api.js';
+import { AMOUNT_HELP, describeAmount, parseAmountArg } from './amounts.js';
 
 interface Scenario {
   /** A test card of the simulator (docs/payments.md, payments/cards.ts). */
@@ -44,17 +46,19 @@ interface TriggerFlags extends CommonFlags {
 async function trigger(type: string, flags: TriggerFlags): Promise<void> {
   const scenario = Object.hasOwn(TRIGGERS, type) ? TRIGGERS[type] : undefined;
   if (!scenario) {
-    throw new UsageError(`cannot trigger "${type}"; supported event types: ${Object.keys(TRIGGERS).join(', ')}`);
+    throw new UsageError(
+      `cannot trigger "${type}"; supported event types: ${Object.keys(TRIGGERS).join(', ')}`,
+      'unknown_trigger',
+    );
   }
-  const amount = Number(flags.amount);
-  if (!Number.isSafeInteger(amount) || amount < 1)
-    throw new UsageError('--amount must be a whole number of minor units (10000 is 100.00 AED)');
+  const amount = parseAmountArg(flags.amount, flags.currency);
   const client = clientFor(flags);
+  if (!flags.json) process.stdout.write(`Amount: ${describeAmount(amount)}\n`);
   const reference = `trigger-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
   const order = await client.orders.create({
     reference,
-    amount,
-    currency: flags.currency,
+    amount: amount.minor,
+    currency: amount.currency,
     customer_email: 'trigger@example.com',
     optional1: `payhook trigger ${type}`,
   });
@@ -82,7 +86,7 @@ export function registerTriggerCommand(program: Command): void {
         'make a payment event happen for real: create an order and pay it with the test card that leads to it',
       ),
   )
-    .option('--amount <minor-units>', 'the order amount in minor units', '10000')
+    .option('--amount <decimal>', AMOUNT_HELP, '100.00')
     .option('--currency <code>', 'the order currency', 'AED')
     .addHelpText(
       'after',

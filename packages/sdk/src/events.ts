@@ -1,10 +1,12 @@
 /**
  * The events payhook sends, as TypeScript types.
  *
- * Every webhook body is the envelope `{ id, type, timestamp, data }`. The payment module's six event
- * types share one `data` shape (`PaymentEventData`); any other type arrives as the generic
+ * Every webhook body is the envelope `{ id, type, timestamp, data }`. The payment module's six events
+ * of a payment attempt (`transaction.*`, `order.*`) share one `data` shape (`PaymentEventData`), its
+ * three refund events another (`RefundEventData`); any other type arrives as the generic
  * `WebhookEvent<string, Record<string, unknown>>`, so a new event type on the server never breaks a
- * receiver built against an older SDK.
+ * receiver built against an older SDK. Both shapes carry `order_id`, `sequence`, `amount`, `currency`,
+ * `status` and `order_status`, so the ordering helper handles an order's payment and refund events alike.
  *
  * TypeScript cannot narrow `event.type === 'order.success'` away from a member whose `type` is plain
  * `string`, so narrow with `isPaymentEvent` first (optionally naming the types you want), then switch.
@@ -34,12 +36,21 @@ export interface WebhookEvent<T extends string = string, D = Record<string, unkn
 export type TransactionStatus = 'success' | 'delayed' | 'failed' | 'payback_pending' | 'paid_back';
 
 /**
- * Status of the order after the change the event reports.
+ * Status of the order after the change the event reports. `partially_refunded` and `refunded` come
+ * after `paid`, when refunds succeed.
  *
  * @example
  * if (event.data.order_status === 'paid') ship(event.data.reference);
  */
-export type OrderStatus = 'open' | 'paid' | 'cancelled';
+export type OrderStatus = 'open' | 'paid' | 'cancelled' | 'partially_refunded' | 'refunded';
+
+/**
+ * Status of a refund after the change the event reports.
+ *
+ * @example
+ * if (isPaymentEvent(event, 'refund.succeeded')) console.log(event.data.status); // 'succeeded'
+ */
+export type RefundStatus = 'pending' | 'succeeded' | 'failed';
 
 /**
  * The `data` of every payment event (`transaction.*` and `order.*`).
@@ -80,7 +91,48 @@ export interface PaymentEventData {
 }
 
 /**
- * The payment event types, in a runtime list.
+ * The `data` of every refund event (`refund.*`).
+ *
+ * @example
+ * function describe(d: RefundEventData) {
+ *   return `${d.reference}: refund of ${d.amount_decimal} ${d.currency} ${d.status}, ${d.amount_refunded_decimal} refunded in all`;
+ * }
+ */
+export interface RefundEventData {
+  /** payhook's refund id, `re_…`. */
+  refund_id: string;
+  /** payhook's order id, `ord_…`. */
+  order_id: string;
+  /** The payment the money is returned from, `txn_…`. */
+  transaction_id: string;
+  /** The merchant's own order reference. */
+  reference: string;
+  /** The payment's human transaction number, e.g. `FLN…`. */
+  transaction_no: string;
+  /** The payment's reference, a UUID. */
+  payment_reference: string;
+  /** What this refund returns, in integer minor units. */
+  amount: number;
+  /** The same amount as an exact decimal string, e.g. `"25.00"`. */
+  amount_decimal: string;
+  /** ISO 4217 code, e.g. `"AED"`. */
+  currency: string;
+  status: RefundStatus;
+  /** Why the merchant refunded, as it gave it. */
+  reason: string | null;
+  /** The bank's last word about the refund; null before it answered. */
+  bank_message: string | null;
+  /** What the order's refunds that succeeded add up to after this change, in minor units. */
+  amount_refunded: number;
+  /** The same as an exact decimal string. */
+  amount_refunded_decimal: string;
+  order_status: OrderStatus;
+  /** Per order, with the order's payment events: apply an event only if it is newer. */
+  sequence: number;
+}
+
+/**
+ * The payment event types, in a runtime list: a payment attempt's six, then a refund's three.
  *
  * @example
  * new PayhookClient(opts).endpoints.create({ url, event_types: [...PAYMENT_EVENT_TYPES] });
@@ -92,10 +144,13 @@ export const PAYMENT_EVENT_TYPES = [
   'transaction.paid_back',
   'order.success',
   'order.cancel',
+  'refund.created',
+  'refund.succeeded',
+  'refund.failed',
 ] as const;
 
 /**
- * One of the six payment event types.
+ * One of the nine payment event types.
  *
  * @example
  * const t: PaymentEventType = 'order.success';
@@ -114,6 +169,12 @@ export type TransactionPaidBackEvent = WebhookEvent<'transaction.paid_back', Pay
 export type OrderSuccessEvent = WebhookEvent<'order.success', PaymentEventData>;
 /** The order was cancelled because its payment failed. @example if (isPaymentEvent(e, 'order.cancel')) markCancelled(e.data.reference); */
 export type OrderCancelEvent = WebhookEvent<'order.cancel', PaymentEventData>;
+/** A refund was accepted; its outcome follows. @example if (isPaymentEvent(e, 'refund.created')) log(e.data.refund_id, e.data.amount_decimal); */
+export type RefundCreatedEvent = WebhookEvent<'refund.created', RefundEventData>;
+/** The bank returned the money. @example if (isPaymentEvent(e, 'refund.succeeded')) markRefunded(e.data.reference, e.data.amount_refunded); */
+export type RefundSucceededEvent = WebhookEvent<'refund.succeeded', RefundEventData>;
+/** The bank refused the refund; nothing was returned. @example if (isPaymentEvent(e, 'refund.failed')) alertSupport(e.data.refund_id, e.data.bank_message); */
+export type RefundFailedEvent = WebhookEvent<'refund.failed', RefundEventData>;
 
 /**
  * Any payment event: a union discriminated on `type`.
@@ -132,7 +193,10 @@ export type PaymentEvent =
   | TransactionFailedEvent
   | TransactionPaidBackEvent
   | OrderSuccessEvent
-  | OrderCancelEvent;
+  | OrderCancelEvent
+  | RefundCreatedEvent
+  | RefundSucceededEvent
+  | RefundFailedEvent;
 
 /**
  * What `verify` returns: a payment event, or any other event in the generic shape.

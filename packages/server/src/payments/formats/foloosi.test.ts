@@ -27,6 +27,7 @@ async function sampleOrderAndTransaction(): Promise<{ order: Order; txn: Transac
     optional3: 'Foloosi developer',
     status: 'paid',
     sequence: 2,
+    amountRefunded: 0,
     createdAt: NOW,
     updatedAt: NOW,
   };

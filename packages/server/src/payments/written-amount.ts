@@ -66,7 +66,7 @@ export function topLevelNumberText(json: string, name: string): string | undefin
     const key = JSON.parse(json.slice(i, keyEnd)) as string;
     const start = skipWhitespace(json, skipWhitespace(json, keyEnd) + 1); // past the ':'
     const end = valueEnd(json, start);
-    if (key === name) found = /^-?[0-9]/.test(json[start] ?? '') ? json.slice(start, end) : undefined;
+    if (key === name) found = /^[-0-9]$/.test(json[start] ?? '') ? json.slice(start, end) : undefined;
     i = skipWhitespace(json, end);
     if (json[i] === ',') i = skipWhitespace(json, i + 1);
   }

@@ -233,6 +233,8 @@ export const CARDS = {
   debitDecline: '4000000000003006',
   delayDebitDecline: '4000000000005001',
   paybackFailsTwice: '4000000000004004',
+  refundDelayed: '4000000000006009',
+  refundFails: '4000000000007007',
 } as const;
 
 export function card(number: string): { number: string; expiry: string; cvc: string } {

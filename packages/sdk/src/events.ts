@@ -53,17 +53,15 @@ export type OrderStatus = 'open' | 'paid' | 'cancelled' | 'partially_refunded' |
 export type RefundStatus = 'pending' | 'succeeded' | 'failed';
 
 /**
- * The `data` of every payment event (`transaction.*` and `order.*`).
+ * What names the order and the payment in every payment event's `data`, a refund's included.
  *
  * @example
- * function describe(d: PaymentEventData) {
- *   return `${d.reference}: ${d.amount_decimal} ${d.currency} (${d.status})`;
- * }
+ * const key = (d: OrderPaymentIds) => `${d.reference}/${d.transaction_no}`;
  */
-export interface PaymentEventData {
+export interface OrderPaymentIds {
   /** payhook's order id, `ord_…`. */
   order_id: string;
-  /** payhook's transaction id, `txn_…`. */
+  /** payhook's transaction id, `txn_…`: the payment. */
   transaction_id: string;
   /** The merchant's own order reference. */
   reference: string;
@@ -71,6 +69,17 @@ export interface PaymentEventData {
   transaction_no: string;
   /** The payment reference, a UUID. */
   payment_reference: string;
+}
+
+/**
+ * The `data` of every event of a payment attempt (`transaction.*` and `order.*`).
+ *
+ * @example
+ * function describe(d: PaymentEventData) {
+ *   return `${d.reference}: ${d.amount_decimal} ${d.currency} (${d.status})`;
+ * }
+ */
+export interface PaymentEventData extends OrderPaymentIds {
   /** Integer minor units (fils for AED): never a float. */
   amount: number;
   /** The same amount as an exact decimal string, e.g. `"100.00"`. */
@@ -98,19 +107,9 @@ export interface PaymentEventData {
  *   return `${d.reference}: refund of ${d.amount_decimal} ${d.currency} ${d.status}, ${d.amount_refunded_decimal} refunded in all`;
  * }
  */
-export interface RefundEventData {
+export interface RefundEventData extends OrderPaymentIds {
   /** payhook's refund id, `re_…`. */
   refund_id: string;
-  /** payhook's order id, `ord_…`. */
-  order_id: string;
-  /** The payment the money is returned from, `txn_…`. */
-  transaction_id: string;
-  /** The merchant's own order reference. */
-  reference: string;
-  /** The payment's human transaction number, e.g. `FLN…`. */
-  transaction_no: string;
-  /** The payment's reference, a UUID. */
-  payment_reference: string;
   /** What this refund returns, in integer minor units. */
   amount: number;
   /** The same amount as an exact decimal string, e.g. `"25.00"`. */

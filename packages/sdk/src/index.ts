@@ -27,6 +27,7 @@ export {
   PAYMENT_EVENT_TYPES,
   isPaymentEvent,
   type OrderCancelEvent,
+  type OrderPaymentIds,
   type OrderStatus,
   type OrderSuccessEvent,
   type PayhookEvent,

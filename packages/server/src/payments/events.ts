@@ -88,7 +88,7 @@ export const PAYMENT_EVENT_TYPES: readonly PaymentEventType[] = PAYMENT_EVENTS.m
 export type Schema = Record<string, unknown>;
 
 /** The transaction and order as they are after the change, and the event's sequence. */
-interface Source {
+export interface Source {
   order: Order;
   txn: Transaction;
   sequence: number;
@@ -108,10 +108,10 @@ export const ID_BODY = '[0-9A-HJKMNP-TV-Z]{26}';
 export const nullableString = (description: string): Schema => ({ type: ['string', 'null'], description });
 
 /**
- * Every field of a payment event's `data`, in the agreed key order (stable: receivers may hash bodies).
- * `status` and `order_status` get their `enum` per event type (event-schemas.ts).
+ * The fields that name an event's order and payment, the same in both shapes: a payment attempt's
+ * events start with them, a refund's carry them after its `refund_id` (refund-events.ts).
  */
-export const PAYMENT_EVENT_FIELDS = [
+export const ORDER_PAYMENT_FIELDS = [
   field(
     'order_id',
     { type: 'string', pattern: `^ord_${ID_BODY}$`, description: 'The order (`ord_…`).' },
@@ -133,6 +133,17 @@ export const PAYMENT_EVENT_FIELDS = [
     { type: 'string', format: 'uuid', description: 'UUID the customer and the bank can quote.' },
     (s) => s.txn.paymentReference,
   ),
+] as const;
+
+/** A number written with the currency's decimal places. */
+export const DECIMAL_PATTERN = '^[0-9]+(\\.[0-9]+)?$';
+
+/**
+ * Every field of a payment event's `data`, in the agreed key order (stable: receivers may hash bodies).
+ * `status` and `order_status` get their `enum` per event type (event-schemas.ts).
+ */
+export const PAYMENT_EVENT_FIELDS = [
+  ...ORDER_PAYMENT_FIELDS,
   field(
     'amount',
     { type: 'integer', minimum: 1, description: 'Integer minor units of `currency` (fils, cents, yen).' },
@@ -142,7 +153,7 @@ export const PAYMENT_EVENT_FIELDS = [
     'amount_decimal',
     {
       type: 'string',
-      pattern: '^[0-9]+(\\.[0-9]+)?$',
+      pattern: DECIMAL_PATTERN,
       description: 'The exact decimal amount, with the currency\'s decimal places ("100.00").',
     },
     (s) => toDecimalString(s.txn.amount, s.txn.currency),

@@ -15,7 +15,16 @@
  * schemas (event-schemas.ts) and the SDK's types (sdk-agreement.ts) are checked against them.
  */
 import { toDecimalString } from './currencies.js';
-import { dataFrom, fieldsOf, ID_BODY, nullableString, type PaymentEventType } from './events.js';
+import {
+  DECIMAL_PATTERN,
+  dataFrom,
+  fieldsOf,
+  ID_BODY,
+  nullableString,
+  ORDER_PAYMENT_FIELDS,
+  type PaymentEventType,
+  type Source as PaymentSource,
+} from './events.js';
 import type { Order, Refund, Transaction } from './model.js';
 import type { OrderStatus, RefundStatus } from './state.js';
 
@@ -55,11 +64,8 @@ export const REFUND_EVENT_TYPES: readonly RefundEventType[] = REFUND_EVENTS.map(
 export type ModuleEventType = PaymentEventType | RefundEventType;
 
 /** The refund, its transaction and its order as they are after the change, and the event's sequence. */
-interface Source {
+interface Source extends PaymentSource {
   refund: Refund;
-  txn: Transaction;
-  order: Order;
-  sequence: number;
 }
 
 const field = fieldsOf<Source>();
@@ -71,27 +77,7 @@ export const REFUND_EVENT_FIELDS = [
     { type: 'string', pattern: `^re_${ID_BODY}$`, description: 'The refund (`re_…`).' },
     (s) => s.refund.id,
   ),
-  field(
-    'order_id',
-    { type: 'string', pattern: `^ord_${ID_BODY}$`, description: 'The order (`ord_…`).' },
-    (s) => s.order.id,
-  ),
-  field(
-    'transaction_id',
-    { type: 'string', pattern: `^txn_${ID_BODY}$`, description: 'The payment it returns money of (`txn_…`).' },
-    (s) => s.txn.id,
-  ),
-  field('reference', { type: 'string', description: "The merchant's own order reference." }, (s) => s.order.reference),
-  field(
-    'transaction_no',
-    { type: 'string', description: 'Human transaction number of the payment (`FLN…`).' },
-    (s) => s.txn.transactionNo,
-  ),
-  field(
-    'payment_reference',
-    { type: 'string', format: 'uuid', description: 'UUID of the payment, as the customer and the bank quote it.' },
-    (s) => s.txn.paymentReference,
-  ),
+  ...ORDER_PAYMENT_FIELDS,
   field(
     'amount',
     { type: 'integer', minimum: 1, description: 'What this refund returns, in integer minor units of `currency`.' },
@@ -101,7 +87,7 @@ export const REFUND_EVENT_FIELDS = [
     'amount_decimal',
     {
       type: 'string',
-      pattern: '^[0-9]+(\\.[0-9]+)?$',
+      pattern: DECIMAL_PATTERN,
       description: 'The same amount as an exact decimal, with the currency\'s decimal places ("25.00").',
     },
     (s) => toDecimalString(s.refund.amount, s.refund.currency),
@@ -125,7 +111,7 @@ export const REFUND_EVENT_FIELDS = [
   ),
   field(
     'amount_refunded_decimal',
-    { type: 'string', pattern: '^[0-9]+(\\.[0-9]+)?$', description: 'The same as an exact decimal.' },
+    { type: 'string', pattern: DECIMAL_PATTERN, description: 'The same as an exact decimal.' },
     (s) => toDecimalString(s.order.amountRefunded, s.order.currency),
   ),
   field('order_status', { type: 'string', description: 'The order status after this change.' }, (s) => s.order.status),
@@ -169,6 +155,6 @@ export function planRefundEvent(
   refund: Refund,
 ): PlannedRefundEvent {
   const sequence = before.sequence + 1;
-  const data = dataFrom(REFUND_EVENT_FIELDS, { refund, txn, order, sequence }) as RefundEventData;
+  const data = dataFrom<Source>(REFUND_EVENT_FIELDS, { refund, txn, order, sequence }) as RefundEventData;
   return { type: refundEventTypeFor(refund.status), sequence, data };
 }

@@ -24,53 +24,19 @@ import {
   type PostgresModuleStore,
   type PostgresOutboxTx,
 } from '../../module-api.js';
-import {
-  answerSeen,
-  changeOfNotification,
-  changeOfPaybackConfirmation,
-  changeResult,
-  decideChange,
-  emittedOf,
-  notificationRecord,
-} from '../decide.js';
+import * as decide from '../decide.js';
 import { decideRefund, decideRefundOutcome } from '../decide-refund.js';
 import { paymentError } from '../errors.js';
 import type { Order, Payback, Refund, Transaction } from '../model.js';
-import {
-  changePlan,
-  logArrayParams,
-  orderInsertParams,
-  paybackFailureParams,
-  refundPlan,
-  txnInsertParams,
-  type Plan,
-} from './plan.js';
-import {
-  ConcurrentChange,
-  type BankNotificationInput,
-  type ChangeResult,
-  type ClaimedPayback,
-  type ClaimedRefund,
-  type NewOrder,
-  type NewTransaction,
-  type NotificationResult,
-  type OrderFilter,
-  type PaymentEventLogEntry,
-  type PaymentStore,
-  type PaymentStoreFaults,
-  type RefundAnswer,
-  type RefundCreated,
-  type RefundRequest,
-  type RefundSettled,
-  type Refusal,
-  type TransactionChange,
-} from './port.js';
+import * as plan from './plan.js';
+import { ConcurrentChange } from './port.js';
+import type * as port from './port.js';
 import * as rows from './rows.js';
 
-export class PostgresPaymentStore implements PaymentStore {
+export class PostgresPaymentStore implements port.PaymentStore {
   constructor(
     private readonly db: PostgresModuleStore,
-    private readonly faults: PaymentStoreFaults = {},
+    private readonly faults: port.PaymentStoreFaults = {},
   ) {}
 
   private read<T>(name: string, args: Record<string, unknown>): Promise<T[]> {
@@ -89,7 +55,7 @@ export class PostgresPaymentStore implements PaymentStore {
     return row ? rows.toOrder(row) : null;
   }
 
-  async listOrders(f: OrderFilter): Promise<Page<Order>> {
+  async listOrders(f: port.OrderFilter): Promise<Page<Order>> {
     const page = await this.read<rows.OrderRow>('pay_order_page', {
       merchant_id: f.merchantId,
       status: f.status ?? null,
@@ -108,7 +74,7 @@ export class PostgresPaymentStore implements PaymentStore {
     return (await this.read<rows.TransactionRow>('pay_txn_of_order', { order_id: orderId })).map(rows.toTransaction);
   }
 
-  async eventsOfOrder(orderId: string): Promise<PaymentEventLogEntry[]> {
+  async eventsOfOrder(orderId: string): Promise<port.PaymentEventLogEntry[]> {
     return (await this.read<rows.EventLogRow>('pay_event_log_of_order', { order_id: orderId })).map(rows.toLogEntry);
   }
 
@@ -117,7 +83,7 @@ export class PostgresPaymentStore implements PaymentStore {
     return row ? rows.toPayback(row) : null;
   }
 
-  async refusalsOf(transactionId: string): Promise<Refusal[]> {
+  async refusalsOf(transactionId: string): Promise<port.Refusal[]> {
     return (await this.read<rows.RefusalRow>('pay_refusals_of_txn', { transaction_id: transactionId })).map(
       rows.toRefusal,
     );
@@ -145,13 +111,15 @@ export class PostgresPaymentStore implements PaymentStore {
 
   // orders and transactions ------------------------------------------------------------------------
 
-  async createOrder(o: NewOrder): Promise<Order> {
-    const [row] = await this.db.all<rows.OrderRow>('pay_order_insert', orderInsertParams(o), { idempotent: false });
+  async createOrder(o: port.NewOrder): Promise<Order> {
+    const [row] = await this.db.all<rows.OrderRow>('pay_order_insert', plan.orderInsertParams(o), {
+      idempotent: false,
+    });
     if (!row) throw paymentError('duplicate_reference', undefined, { reference: o.reference });
     return rows.toOrder(row);
   }
 
-  async startTransaction(t: NewTransaction): Promise<Transaction> {
+  async startTransaction(t: port.NewTransaction): Promise<Transaction> {
     return this.db.withOutbox(
       async (tx) => {
         // The order's row lock serialises payment attempts on it; the one-live index is the backstop.
@@ -164,7 +132,7 @@ export class PostgresPaymentStore implements PaymentStore {
           throw paymentError('order_not_payable', undefined, { id: order.id, status: order.status });
         const [live] = await tx.all<{ id: string }>('pay_txn_live_of_order', { order_id: order.id });
         if (live) throw paymentError('payment_in_progress', undefined, { id: order.id, transaction_id: live.id });
-        const [row] = await tx.all<rows.TransactionRow>('pay_txn_insert', txnInsertParams(t, order));
+        const [row] = await tx.all<rows.TransactionRow>('pay_txn_insert', plan.txnInsertParams(t, order));
         return rows.toTransaction(row);
       },
       { idempotent: false },
@@ -173,25 +141,25 @@ export class PostgresPaymentStore implements PaymentStore {
 
   // state changes ----------------------------------------------------------------------------------
 
-  async applyChange(change: TransactionChange): Promise<ChangeResult> {
+  async applyChange(change: port.TransactionChange): Promise<port.ChangeResult> {
     return this.db.withOutbox((tx) => this.applyIn(tx, change), { idempotent: false });
   }
 
-  async applyBankNotification(n: BankNotificationInput): Promise<NotificationResult> {
+  async applyBankNotification(n: port.BankNotificationInput): Promise<port.NotificationResult> {
     return this.db.withOutbox(
-      async (tx): Promise<NotificationResult> => {
+      async (tx): Promise<port.NotificationResult> => {
         await tx.lock('notification', `${n.bankKey}:${n.notificationId}`);
         const [seen] = await tx.all<rows.NotificationRow>('pay_notification_get', {
           bank_key: n.bankKey,
           notification_id: n.notificationId,
         });
-        if (seen) return answerSeen(seen, n);
+        if (seen) return decide.answerSeen(seen, n);
         const [txn] = await tx.all<rows.TransactionRow>('pay_txn_by_payment_reference_for_update', {
           payment_reference: n.paymentReference,
         });
         if (!txn) return { result: 'unknown_transaction', duplicate: false };
-        const result = await this.applyIn(tx, changeOfNotification(n, txn.id));
-        await tx.all('pay_notification_insert', notificationRecord(n, txn.status, result));
+        const result = await this.applyIn(tx, decide.changeOfNotification(n, txn.id));
+        await tx.all('pay_notification_insert', decide.notificationRecord(n, txn.status, result));
         return { ...result, duplicate: false };
       },
       { idempotent: false },
@@ -199,15 +167,15 @@ export class PostgresPaymentStore implements PaymentStore {
   }
 
   /** One event on one transaction, inside the caller's transaction: lock and read, decide (decide.ts), write. */
-  private async applyIn(tx: PostgresOutboxTx, change: TransactionChange): Promise<ChangeResult> {
+  private async applyIn(tx: PostgresOutboxTx, change: port.TransactionChange): Promise<port.ChangeResult> {
     const [txnRow] = await tx.all<rows.TransactionRow>('pay_txn_by_id_for_update', { id: change.transactionId });
     if (!txnRow) throw paymentError('transaction_not_found', undefined, { id: change.transactionId });
     const txn = rows.toTransaction(txnRow);
     const [orderRow] = await tx.all<rows.OrderRow>('pay_order_by_id_for_update', { id: txn.orderId });
-    const d = decideChange(txn, rows.toOrder(orderRow), change);
-    await this.runPlan(tx, changePlan(d));
+    const d = decide.decideChange(txn, rows.toOrder(orderRow), change);
+    await this.runPlan(tx, plan.changePlan(d));
     const payback = d.result === 'applied' && d.payback ? await this.paybackIn(tx, txn.id) : null;
-    return changeResult(d, payback);
+    return decide.changeResult(d, payback);
   }
 
   private async paybackIn(tx: PostgresOutboxTx, transactionId: string): Promise<Payback> {
@@ -216,24 +184,24 @@ export class PostgresPaymentStore implements PaymentStore {
   }
 
   /** Runs a plan (plan.ts) in the caller's transaction, with the test hooks around its events. */
-  private async runPlan(tx: PostgresOutboxTx, plan: Plan): Promise<void> {
-    for (const w of plan.state) {
+  private async runPlan(tx: PostgresOutboxTx, writes: plan.Plan): Promise<void> {
+    for (const w of writes.state) {
       const changed = await tx.all(w.name, w.params);
       if (w.cas !== undefined && changed.length !== 1) throw new ConcurrentChange(w.cas);
     }
-    if (plan.events.length === 0) return;
+    if (writes.events.length === 0) return;
     this.faults.afterState?.();
-    await tx.appendEvents(plan.events);
+    await tx.appendEvents(writes.events);
     // One statement for the whole log (arrays), rather than a round trip per event.
-    await tx.all('pay_event_log_insert', logArrayParams(plan.log));
+    await tx.all('pay_event_log_insert', plan.logArrayParams(writes.log));
     this.faults.afterEvents?.();
   }
 
   // refunds ----------------------------------------------------------------------------------------
 
-  async createRefund(request: RefundRequest): Promise<RefundCreated> {
+  async createRefund(request: port.RefundRequest): Promise<port.RefundCreated> {
     return this.db.withOutbox(
-      async (tx): Promise<RefundCreated> => {
+      async (tx): Promise<port.RefundCreated> => {
         const key = request.idempotencyKey;
         if (key !== null) await tx.lock('refund-key', `${request.merchantId}:${key}`);
         const [txnRow] = await tx.all<rows.TransactionRow>('pay_txn_get_for_update', {
@@ -260,16 +228,22 @@ export class PostgresPaymentStore implements PaymentStore {
         );
         if (d.result === 'refused') throw d.error;
         if (d.result === 'replayed') return d;
-        await this.runPlan(tx, refundPlan(d));
-        return { result: 'created', refund: d.refund, order: d.order, transaction: txn, events: emittedOf(d.log) };
+        await this.runPlan(tx, plan.refundPlan(d));
+        return {
+          result: 'created',
+          refund: d.refund,
+          order: d.order,
+          transaction: txn,
+          events: decide.emittedOf(d.log),
+        };
       },
       { idempotent: false },
     );
   }
 
-  async settleRefund(refundId: string, answer: RefundAnswer): Promise<RefundSettled> {
+  async settleRefund(refundId: string, answer: port.RefundAnswer): Promise<port.RefundSettled> {
     return this.db.withOutbox(
-      async (tx): Promise<RefundSettled> => {
+      async (tx): Promise<port.RefundSettled> => {
         const [first] = await tx.all<rows.RefundRow>('pay_refund_by_id', { id: refundId });
         if (!first) throw paymentError('refund_not_found', undefined, { id: refundId });
         const [txnRow] = await tx.all<rows.TransactionRow>('pay_txn_by_id_for_update', { id: first.transaction_id });
@@ -283,15 +257,15 @@ export class PostgresPaymentStore implements PaymentStore {
           answer,
         );
         if (d.result === 'restated') return d;
-        await this.runPlan(tx, refundPlan(d));
+        await this.runPlan(tx, plan.refundPlan(d));
         if (d.result === 'rescheduled') return { result: 'rescheduled', refund: d.refund, order: d.order };
-        return { result: 'applied', refund: d.refund, order: d.order, events: emittedOf(d.log) };
+        return { result: 'applied', refund: d.refund, order: d.order, events: decide.emittedOf(d.log) };
       },
       { idempotent: false },
     );
   }
 
-  async claimDueRefunds(o: { now: number; limit: number; leaseMs: number }): Promise<ClaimedRefund[]> {
+  async claimDueRefunds(o: { now: number; limit: number; leaseMs: number }): Promise<port.ClaimedRefund[]> {
     const claimed = await this.db.all<rows.RefundRow & { txn_bank_reference: string | null }>(
       'pay_refund_claim',
       { now: o.now, limit: o.limit, lease_until: o.now + o.leaseMs },
@@ -311,7 +285,12 @@ export class PostgresPaymentStore implements PaymentStore {
     return claimed.sort((a, b) => a.due_at - b.due_at || (a.id < b.id ? -1 : 1)).map(rows.toTransaction);
   }
 
-  async claimDuePaybacks(o: { now: number; limit: number; leaseMs: number; owner: string }): Promise<ClaimedPayback[]> {
+  async claimDuePaybacks(o: {
+    now: number;
+    limit: number;
+    leaseMs: number;
+    owner: string;
+  }): Promise<port.ClaimedPayback[]> {
     const claimed = await this.db.all<
       rows.PaybackRow & { txn_bank_reference: string | null; txn_payment_reference: string }
     >(
@@ -338,20 +317,20 @@ export class PostgresPaymentStore implements PaymentStore {
     nextAttemptAt: number;
     now: number;
   }): Promise<void> {
-    await this.db.all('pay_payback_failed', paybackFailureParams(i), { idempotent: true });
+    await this.db.all('pay_payback_failed', plan.paybackFailureParams(i), { idempotent: true });
   }
 
   async confirmPayback(i: {
     paybackId: string;
     bankMessage: string;
-    source: TransactionChange['source'];
+    source: port.TransactionChange['source'];
     now: number;
-  }): Promise<ChangeResult> {
+  }): Promise<port.ChangeResult> {
     return this.db.withOutbox(
       async (tx) => {
         const [row] = await tx.all<rows.PaybackRow>('pay_payback_by_id', { id: i.paybackId });
         if (!row) throw paymentError('transaction_not_found', 'No such pay-back.', { id: i.paybackId });
-        return this.applyIn(tx, changeOfPaybackConfirmation(row.transaction_id, i));
+        return this.applyIn(tx, decide.changeOfPaybackConfirmation(row.transaction_id, i));
       },
       { idempotent: false },
     );

@@ -21,47 +21,13 @@ import {
   type SqliteModuleStore,
   type SqliteOutboxTx,
 } from '../../module-api.js';
-import {
-  answerSeen,
-  changeOfNotification,
-  changeOfPaybackConfirmation,
-  changeResult,
-  decideChange,
-  emittedOf,
-  notificationRecord,
-} from '../decide.js';
+import * as decide from '../decide.js';
 import { decideRefund, decideRefundOutcome } from '../decide-refund.js';
 import { paymentError } from '../errors.js';
 import type { Order, Payback, Refund, Transaction } from '../model.js';
-import {
-  changePlan,
-  logParams,
-  orderInsertParams,
-  paybackFailureParams,
-  refundPlan,
-  txnInsertParams,
-  type Plan,
-} from './plan.js';
-import {
-  ConcurrentChange,
-  type BankNotificationInput,
-  type ChangeResult,
-  type ClaimedPayback,
-  type ClaimedRefund,
-  type NewOrder,
-  type NewTransaction,
-  type NotificationResult,
-  type OrderFilter,
-  type PaymentEventLogEntry,
-  type PaymentStore,
-  type PaymentStoreFaults,
-  type RefundAnswer,
-  type RefundCreated,
-  type RefundRequest,
-  type RefundSettled,
-  type Refusal,
-  type TransactionChange,
-} from './port.js';
+import * as plan from './plan.js';
+import { ConcurrentChange } from './port.js';
+import type * as port from './port.js';
 import * as rows from './rows.js';
 
 /** better-sqlite3 binds no booleans: SQLite keeps them as 1 and 0. */
@@ -71,10 +37,10 @@ function bindable(params: Params): Params {
   return out;
 }
 
-export class SqlitePaymentStore implements PaymentStore {
+export class SqlitePaymentStore implements port.PaymentStore {
   constructor(
     private readonly db: SqliteModuleStore,
-    private readonly faults: PaymentStoreFaults = {},
+    private readonly faults: port.PaymentStoreFaults = {},
   ) {}
 
   // reads ------------------------------------------------------------------------------------------
@@ -89,7 +55,7 @@ export class SqlitePaymentStore implements PaymentStore {
     return row ? rows.toOrder(row) : null;
   }
 
-  async listOrders(f: OrderFilter): Promise<Page<Order>> {
+  async listOrders(f: port.OrderFilter): Promise<Page<Order>> {
     const hi = decodeCursor(f.cursor) ?? ID_MAX;
     const page = this.db.all<rows.OrderRow>('pay_order_page', {
       merchant_id: f.merchantId,
@@ -109,7 +75,7 @@ export class SqlitePaymentStore implements PaymentStore {
     return this.db.all<rows.TransactionRow>('pay_txn_of_order', { order_id: orderId }).map(rows.toTransaction);
   }
 
-  async eventsOfOrder(orderId: string): Promise<PaymentEventLogEntry[]> {
+  async eventsOfOrder(orderId: string): Promise<port.PaymentEventLogEntry[]> {
     return this.db.all<rows.EventLogRow>('pay_event_log_of_order', { order_id: orderId }).map(rows.toLogEntry);
   }
 
@@ -118,7 +84,7 @@ export class SqlitePaymentStore implements PaymentStore {
     return row ? rows.toPayback(row) : null;
   }
 
-  async refusalsOf(transactionId: string): Promise<Refusal[]> {
+  async refusalsOf(transactionId: string): Promise<port.Refusal[]> {
     return this.db.all<rows.RefusalRow>('pay_refusals_of_txn', { transaction_id: transactionId }).map(rows.toRefusal);
   }
 
@@ -141,17 +107,17 @@ export class SqlitePaymentStore implements PaymentStore {
 
   // orders and transactions ------------------------------------------------------------------------
 
-  async createOrder(o: NewOrder): Promise<Order> {
+  async createOrder(o: port.NewOrder): Promise<Order> {
     return this.db.withOutbox((tx) => {
       if (tx.get('pay_order_by_reference', { merchant_id: o.merchantId, reference: o.reference })) {
         throw paymentError('duplicate_reference', undefined, { reference: o.reference });
       }
-      tx.run('pay_order_insert', orderInsertParams(o));
+      tx.run('pay_order_insert', plan.orderInsertParams(o));
       return rows.toOrder(tx.get<rows.OrderRow>('pay_order_by_id', { id: o.id })!);
     });
   }
 
-  async startTransaction(t: NewTransaction): Promise<Transaction> {
+  async startTransaction(t: port.NewTransaction): Promise<Transaction> {
     return this.db.withOutbox((tx) => {
       const order = tx.get<rows.OrderRow>('pay_order_get', { merchant_id: t.merchantId, id: t.orderId });
       if (!order) throw paymentError('order_not_found', undefined, { id: t.orderId });
@@ -159,44 +125,44 @@ export class SqlitePaymentStore implements PaymentStore {
         throw paymentError('order_not_payable', undefined, { id: order.id, status: order.status });
       const live = tx.get<{ id: string }>('pay_txn_live_of_order', { order_id: order.id });
       if (live) throw paymentError('payment_in_progress', undefined, { id: order.id, transaction_id: live.id });
-      tx.run('pay_txn_insert', txnInsertParams(t, order));
+      tx.run('pay_txn_insert', plan.txnInsertParams(t, order));
       return rows.toTransaction(tx.get<rows.TransactionRow>('pay_txn_by_id', { id: t.id })!);
     });
   }
 
   // state changes ----------------------------------------------------------------------------------
 
-  async applyChange(change: TransactionChange): Promise<ChangeResult> {
+  async applyChange(change: port.TransactionChange): Promise<port.ChangeResult> {
     return this.db.withOutbox((tx) => this.applyIn(tx, change));
   }
 
-  async applyBankNotification(n: BankNotificationInput): Promise<NotificationResult> {
-    return this.db.withOutbox((tx): NotificationResult => {
+  async applyBankNotification(n: port.BankNotificationInput): Promise<port.NotificationResult> {
+    return this.db.withOutbox((tx): port.NotificationResult => {
       const seen = tx.get<rows.NotificationRow>('pay_notification_get', {
         bank_key: n.bankKey,
         notification_id: n.notificationId,
       });
-      if (seen) return answerSeen(seen, n);
+      if (seen) return decide.answerSeen(seen, n);
       const txn = tx.get<rows.TransactionRow>('pay_txn_by_payment_reference', {
         payment_reference: n.paymentReference,
       });
       if (!txn) return { result: 'unknown_transaction', duplicate: false };
-      const result = this.applyIn(tx, changeOfNotification(n, txn.id));
-      tx.run('pay_notification_insert', notificationRecord(n, txn.status, result));
+      const result = this.applyIn(tx, decide.changeOfNotification(n, txn.id));
+      tx.run('pay_notification_insert', decide.notificationRecord(n, txn.status, result));
       return { ...result, duplicate: false };
     });
   }
 
   /** One event on one transaction, inside the caller's transaction: read, decide (decide.ts), write. */
-  private applyIn(tx: SqliteOutboxTx, change: TransactionChange): ChangeResult {
+  private applyIn(tx: SqliteOutboxTx, change: port.TransactionChange): port.ChangeResult {
     const txnRow = tx.get<rows.TransactionRow>('pay_txn_by_id', { id: change.transactionId });
     if (!txnRow) throw paymentError('transaction_not_found', undefined, { id: change.transactionId });
     const txn = rows.toTransaction(txnRow);
     const order = rows.toOrder(tx.get<rows.OrderRow>('pay_order_by_id', { id: txn.orderId })!);
-    const d = decideChange(txn, order, change);
-    this.runPlan(tx, changePlan(d));
+    const d = decide.decideChange(txn, order, change);
+    this.runPlan(tx, plan.changePlan(d));
     const payback = d.result === 'applied' && d.payback ? this.paybackIn(tx, txn.id) : null;
-    return changeResult(d, payback);
+    return decide.changeResult(d, payback);
   }
 
   private paybackIn(tx: SqliteOutboxTx, transactionId: string): Payback {
@@ -204,22 +170,22 @@ export class SqlitePaymentStore implements PaymentStore {
   }
 
   /** Runs a plan (plan.ts) in the caller's transaction, with the test hooks around its events. */
-  private runPlan(tx: SqliteOutboxTx, plan: Plan): void {
-    for (const w of plan.state) {
+  private runPlan(tx: SqliteOutboxTx, writes: plan.Plan): void {
+    for (const w of writes.state) {
       const changed = tx.run(w.name, bindable(w.params));
       if (w.cas !== undefined && changed !== 1) throw new ConcurrentChange(w.cas);
     }
-    if (plan.events.length === 0) return;
+    if (writes.events.length === 0) return;
     this.faults.afterState?.();
-    tx.appendEvents(plan.events);
-    for (const l of plan.log) tx.run('pay_event_log_insert', logParams(l));
+    tx.appendEvents(writes.events);
+    for (const l of writes.log) tx.run('pay_event_log_insert', plan.logParams(l));
     this.faults.afterEvents?.();
   }
 
   // refunds ----------------------------------------------------------------------------------------
 
-  async createRefund(request: RefundRequest): Promise<RefundCreated> {
-    return this.db.withOutbox((tx): RefundCreated => {
+  async createRefund(request: port.RefundRequest): Promise<port.RefundCreated> {
+    return this.db.withOutbox((tx): port.RefundCreated => {
       const txnRow = tx.get<rows.TransactionRow>('pay_txn_get', {
         merchant_id: request.merchantId,
         id: request.transactionId,
@@ -238,13 +204,13 @@ export class SqlitePaymentStore implements PaymentStore {
       const d = decideRefund(txn, order, totals, sameKey ? rows.toRefund(sameKey) : null, request);
       if (d.result === 'refused') throw d.error;
       if (d.result === 'replayed') return d;
-      this.runPlan(tx, refundPlan(d));
-      return { result: 'created', refund: d.refund, order: d.order, transaction: txn, events: emittedOf(d.log) };
+      this.runPlan(tx, plan.refundPlan(d));
+      return { result: 'created', refund: d.refund, order: d.order, transaction: txn, events: decide.emittedOf(d.log) };
     });
   }
 
-  async settleRefund(refundId: string, answer: RefundAnswer): Promise<RefundSettled> {
-    return this.db.withOutbox((tx): RefundSettled => {
+  async settleRefund(refundId: string, answer: port.RefundAnswer): Promise<port.RefundSettled> {
+    return this.db.withOutbox((tx): port.RefundSettled => {
       const refundRow = tx.get<rows.RefundRow>('pay_refund_by_id', { id: refundId });
       if (!refundRow) throw paymentError('refund_not_found', undefined, { id: refundId });
       const refund = rows.toRefund(refundRow);
@@ -252,13 +218,13 @@ export class SqlitePaymentStore implements PaymentStore {
       const order = rows.toOrder(tx.get<rows.OrderRow>('pay_order_by_id', { id: refund.orderId })!);
       const d = decideRefundOutcome(refund, txn, order, answer);
       if (d.result === 'restated') return d;
-      this.runPlan(tx, refundPlan(d));
+      this.runPlan(tx, plan.refundPlan(d));
       if (d.result === 'rescheduled') return { result: 'rescheduled', refund: d.refund, order: d.order };
-      return { result: 'applied', refund: d.refund, order: d.order, events: emittedOf(d.log) };
+      return { result: 'applied', refund: d.refund, order: d.order, events: decide.emittedOf(d.log) };
     });
   }
 
-  async claimDueRefunds(o: { now: number; limit: number; leaseMs: number }): Promise<ClaimedRefund[]> {
+  async claimDueRefunds(o: { now: number; limit: number; leaseMs: number }): Promise<port.ClaimedRefund[]> {
     return this.db.withOutbox((tx) =>
       tx
         .all<rows.RefundRow>('pay_refund_claim', { now: o.now, limit: o.limit, lease_until: o.now + o.leaseMs })
@@ -282,7 +248,12 @@ export class SqlitePaymentStore implements PaymentStore {
     return claimed.map(rows.toTransaction);
   }
 
-  async claimDuePaybacks(o: { now: number; limit: number; leaseMs: number; owner: string }): Promise<ClaimedPayback[]> {
+  async claimDuePaybacks(o: {
+    now: number;
+    limit: number;
+    leaseMs: number;
+    owner: string;
+  }): Promise<port.ClaimedPayback[]> {
     return this.db.withOutbox((tx) => {
       const claimed = tx.all<rows.PaybackRow>('pay_payback_claim', {
         now: o.now,
@@ -308,19 +279,19 @@ export class SqlitePaymentStore implements PaymentStore {
     nextAttemptAt: number;
     now: number;
   }): Promise<void> {
-    this.db.run('pay_payback_failed', paybackFailureParams(i));
+    this.db.run('pay_payback_failed', plan.paybackFailureParams(i));
   }
 
   async confirmPayback(i: {
     paybackId: string;
     bankMessage: string;
-    source: TransactionChange['source'];
+    source: port.TransactionChange['source'];
     now: number;
-  }): Promise<ChangeResult> {
+  }): Promise<port.ChangeResult> {
     return this.db.withOutbox((tx) => {
       const row = tx.get<rows.PaybackRow>('pay_payback_by_id', { id: i.paybackId });
       if (!row) throw paymentError('transaction_not_found', 'No such pay-back.', { id: i.paybackId });
-      return this.applyIn(tx, changeOfPaybackConfirmation(row.transaction_id, i));
+      return this.applyIn(tx, decide.changeOfPaybackConfirmation(row.transaction_id, i));
     });
   }
 }

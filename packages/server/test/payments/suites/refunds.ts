@@ -7,19 +7,17 @@
  */
 import { after, afterEach, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isPayhookError } from '../../../src/errors.js';
 import { newId } from '../../../src/ids.js';
 import { refundRequestSha256 } from '../../../src/payments/decide-refund.js';
-import { CARDS, card, dropPaymentSchemas, openPaymentKit, type PaymentBackend, type PaymentKit } from '../testkit.js';
-
-async function code(p: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await p;
-  } catch (err) {
-    return isPayhookError(err) ? err.code : `not a PayhookError: ${String(err)}`;
-  }
-  return undefined;
-}
+import {
+  CARDS,
+  card,
+  dropPaymentSchemas,
+  errorCode as code,
+  openPaymentKit,
+  type PaymentBackend,
+  type PaymentKit,
+} from '../testkit.js';
 
 export function runRefundSuite(backend: PaymentBackend): void {
   describe(`refunds on ${backend}`, () => {

@@ -24,12 +24,14 @@ describe('refunds and orders over the API', () => {
 
   before(async () => {
     receiver = await new Receiver().start();
-    h = await Harness.start({
-      PAYHOOK_BANK_DELAY: '300ms',
-      PAYHOOK_PAYMENT_CHECK_INTERVAL: '50ms',
-      PAYHOOK_PAYMENT_POLL_INTERVAL: '20ms',
-      PAYHOOK_PAYBACK_SCHEDULE: '50ms',
-      PAYHOOK_MAX_AMOUNTS: 'KWD:5000.000',
+    h = await Harness.start({}, undefined, {
+      payments: {
+        simulatorDelayMs: 300,
+        checkIntervalMs: 50,
+        pollIntervalMs: 20,
+        paybackSchedule: [50],
+        maxAmounts: new Map([['KWD', 5_000_000]]),
+      },
     });
     ({ a, b } = await world(h, receiver));
     secret = (await h.call('GET', `/v1/endpoints/${a.endpointId}/secret`, { key: a.key })).body.secret;
@@ -266,7 +268,7 @@ describe('refunds and orders over the API', () => {
     );
     const atMax = await order('RAW-4', '999999999999');
     assert.deepEqual([atMax.status, atMax.body.amount_decimal], [201, '9999999999.99']);
-    // A configured maximum (PAYHOOK_MAX_AMOUNTS=KWD:5000.000).
+    // A configured maximum (KWD 5000.000, as PAYHOOK_MAX_AMOUNTS=KWD:5000.000 sets it).
     const kwdOver = await order('RAW-5', '5000001', 'KWD');
     assert.deepEqual([kwdOver.status, kwdOver.body.error.details.max_decimal], [400, '5000.000']);
     assert.equal((await order('RAW-6', '5000000', 'KWD')).status, 201);

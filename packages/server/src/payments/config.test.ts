@@ -4,7 +4,7 @@ import { DEFAULT_MAX_AMOUNT, loadPaymentConfig, maxAmountFor, parseMaxAmounts } 
 
 describe('payment settings: the maximum amount per currency', () => {
   test('PAYHOOK_MAX_AMOUNTS takes decimal amounts as written, exactly, in each currency', () => {
-    const max = parseMaxAmounts('AED:50000.00, JPY:5000000 ,KWD:1.5');
+    const max = loadPaymentConfig({ PAYHOOK_MAX_AMOUNTS: 'AED:50000.00, JPY:5000000 ,KWD:1.5' }).maxAmounts;
     assert.deepEqual(
       [...max],
       [
@@ -20,9 +20,17 @@ describe('payment settings: the maximum amount per currency', () => {
     assert.equal(loadPaymentConfig({ PAYHOOK_MAX_AMOUNTS: 'EUR:10.00' }).maxAmounts.get('EUR'), 1000);
   });
 
-  test('a bad entry fails at start with the variable and the entry', () => {
+  test('a bad entry fails at start with the variable and the entry; code gets the same checks', () => {
     for (const bad of ['AED', 'AED:1.001', 'ZZZ:10', 'aed:10', 'AED:-1', 'AED:0', 'AED:1:2', 'JPY:9007199254740992']) {
-      assert.throws(() => parseMaxAmounts(bad), /PAYHOOK_MAX_AMOUNTS: ".*"/, bad);
+      assert.throws(
+        () => loadPaymentConfig({ PAYHOOK_MAX_AMOUNTS: bad }),
+        (err: Error) => err.name === 'ConfigError' && err.message.startsWith(`PAYHOOK_MAX_AMOUNTS "${bad}"`),
+        bad,
+      );
+    }
+    assert.deepEqual([...parseMaxAmounts('USD:1.00')], [['USD', 100]]);
+    for (const bad of [new Map([['XYZ', 100]]), new Map([['AED', 1.5]]), new Map([['AED', 0]])]) {
+      assert.throws(() => loadPaymentConfig({}, { maxAmounts: bad }), /payments\.maxAmounts \(PAYHOOK_MAX_AMOUNTS\)/);
     }
   });
 });

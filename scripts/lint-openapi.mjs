@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm run lint:openapi`: lints the OpenAPI document a real payhook serves, not a copy kept by hand.
-// Starts payhook's API in this process on a temporary SQLite file (no port: `inject`), takes
+// Starts payhook's API in this process on a temporary SQLite file (no port: `inject`), with the modules
+// `payhook serve` runs (their routes are in the document), takes
 // `GET /openapi.json`, writes it to a temporary file and runs `redocly lint` on it with ./redocly.yaml
 // (the recommended ruleset). Exits with redocly's status. `--out <file>` keeps the document there too.
 // Run through `node --conditions=development --import tsx` (the npm script does), so it reads the sources.
@@ -9,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { createPayhook, loadConfig } from 'payhook';
+import { createPayhook, defaultModules, loadConfig } from 'payhook';
 
 const root = new URL('..', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'payhook-openapi-'));
@@ -19,7 +20,7 @@ try {
     {},
     { server: { port: 0, logLevel: 'silent', role: 'api' }, store: { dbPath: join(dir, 'payhook.db') } },
   );
-  const app = await createPayhook(config);
+  const app = await createPayhook(config, { modules: defaultModules({}) });
   let text;
   try {
     const res = await app.api.inject({ method: 'GET', url: '/openapi.json' });

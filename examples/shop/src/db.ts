@@ -10,7 +10,7 @@
  * elsewhere, or arriving before the checkout finished saving it) creates it.
  */
 import Database from 'better-sqlite3';
-import type { Order, PaymentEventData } from '@payhook/sdk';
+import type { Order, PaymentEventData, RefundEventData } from '@payhook/sdk';
 
 export interface ShopOrder {
   id: string;
@@ -20,7 +20,7 @@ export interface ShopOrder {
   amount_decimal: string;
   currency: string;
   customer_email: string | null;
-  /** payhook's order status: open, paid or cancelled. */
+  /** payhook's order status: open, paid, cancelled, partially_refunded or refunded. */
   status: string;
   /** The transaction's status: success, delayed, failed, payback_pending, paid_back; null before the first event. */
   payment_status: string | null;
@@ -74,6 +74,7 @@ export class ShopDb {
   readonly sqlite: Database.Database;
   private readonly insertOrderStmt: Database.Statement;
   private readonly applyStmt: Database.Statement;
+  private readonly refundStmt: Database.Statement;
   private readonly logStmt: Database.Statement;
 
   constructor(path: string) {
@@ -91,6 +92,9 @@ export class ShopDb {
       ON CONFLICT (id) DO UPDATE SET status = excluded.status, payment_status = excluded.payment_status,
         card_last_four = excluded.card_last_four, bank_message = excluded.bank_message, sequence = excluded.sequence, updated_at = excluded.updated_at
       WHERE orders.sequence < excluded.sequence`);
+    // A refund event moves the order's status only; the payment's own fields stay the payment's.
+    this.refundStmt = this.sqlite.prepare(`UPDATE orders SET status = @order_status, sequence = @sequence,
+      updated_at = @now WHERE id = @order_id AND sequence < @sequence`);
     this.logStmt =
       this.sqlite.prepare(`INSERT INTO webhook_log (event_id, order_id, type, sequence, outcome, received_at)
       VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING`);
@@ -112,14 +116,18 @@ export class ShopDb {
   }
 
   /** Applies a payment event's state if it is newer than the order's; returns whether it changed the order. */
-  applyPaymentEvent(eventId: string, type: string, data: PaymentEventData): boolean {
+  applyPaymentEvent(eventId: string, type: string, data: PaymentEventData | RefundEventData): boolean {
     return this.sqlite.transaction(() => {
+      const now = new Date().toISOString();
       const changed =
-        this.applyStmt.run({
-          ...data,
-          product: data.optional1 ?? '(ordered elsewhere)',
-          now: new Date().toISOString(),
-        }).changes === 1;
+        'refund_id' in data
+          ? this.refundStmt.run({
+              order_status: data.order_status,
+              sequence: data.sequence,
+              order_id: data.order_id,
+              now,
+            }).changes === 1
+          : this.applyStmt.run({ ...data, product: data.optional1 ?? '(ordered elsewhere)', now }).changes === 1;
       this.log(eventId, data.order_id, type, data.sequence, changed ? 'applied' : 'stale');
       return changed;
     })();

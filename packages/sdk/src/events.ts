@@ -1,10 +1,12 @@
 /**
  * The events payhook sends, as TypeScript types.
  *
- * Every webhook body is the envelope `{ id, type, timestamp, data }`. The payment module's six event
- * types share one `data` shape (`PaymentEventData`); any other type arrives as the generic
+ * Every webhook body is the envelope `{ id, type, timestamp, data }`. The payment module's six events
+ * of a payment attempt (`transaction.*`, `order.*`) share one `data` shape (`PaymentEventData`), its
+ * three refund events another (`RefundEventData`); any other type arrives as the generic
  * `WebhookEvent<string, Record<string, unknown>>`, so a new event type on the server never breaks a
- * receiver built against an older SDK.
+ * receiver built against an older SDK. Both shapes carry `order_id`, `sequence`, `amount`, `currency`,
+ * `status` and `order_status`, so the ordering helper handles an order's payment and refund events alike.
  *
  * TypeScript cannot narrow `event.type === 'order.success'` away from a member whose `type` is plain
  * `string`, so narrow with `isPaymentEvent` first (optionally naming the types you want), then switch.
@@ -34,25 +36,32 @@ export interface WebhookEvent<T extends string = string, D = Record<string, unkn
 export type TransactionStatus = 'success' | 'delayed' | 'failed' | 'payback_pending' | 'paid_back';
 
 /**
- * Status of the order after the change the event reports.
+ * Status of the order after the change the event reports. `partially_refunded` and `refunded` come
+ * after `paid`, when refunds succeed.
  *
  * @example
  * if (event.data.order_status === 'paid') ship(event.data.reference);
  */
-export type OrderStatus = 'open' | 'paid' | 'cancelled';
+export type OrderStatus = 'open' | 'paid' | 'cancelled' | 'partially_refunded' | 'refunded';
 
 /**
- * The `data` of every payment event (`transaction.*` and `order.*`).
+ * Status of a refund after the change the event reports.
  *
  * @example
- * function describe(d: PaymentEventData) {
- *   return `${d.reference}: ${d.amount_decimal} ${d.currency} (${d.status})`;
- * }
+ * if (isPaymentEvent(event, 'refund.succeeded')) console.log(event.data.status); // 'succeeded'
  */
-export interface PaymentEventData {
+export type RefundStatus = 'pending' | 'succeeded' | 'failed';
+
+/**
+ * What names the order and the payment in every payment event's `data`, a refund's included.
+ *
+ * @example
+ * const key = (d: OrderPaymentIds) => `${d.reference}/${d.transaction_no}`;
+ */
+export interface OrderPaymentIds {
   /** payhook's order id, `ord_…`. */
   order_id: string;
-  /** payhook's transaction id, `txn_…`. */
+  /** payhook's transaction id, `txn_…`: the payment. */
   transaction_id: string;
   /** The merchant's own order reference. */
   reference: string;
@@ -60,6 +69,17 @@ export interface PaymentEventData {
   transaction_no: string;
   /** The payment reference, a UUID. */
   payment_reference: string;
+}
+
+/**
+ * The `data` of every event of a payment attempt (`transaction.*` and `order.*`).
+ *
+ * @example
+ * function describe(d: PaymentEventData) {
+ *   return `${d.reference}: ${d.amount_decimal} ${d.currency} (${d.status})`;
+ * }
+ */
+export interface PaymentEventData extends OrderPaymentIds {
   /** Integer minor units (fils for AED): never a float. */
   amount: number;
   /** The same amount as an exact decimal string, e.g. `"100.00"`. */
@@ -80,7 +100,38 @@ export interface PaymentEventData {
 }
 
 /**
- * The payment event types, in a runtime list.
+ * The `data` of every refund event (`refund.*`).
+ *
+ * @example
+ * function describe(d: RefundEventData) {
+ *   return `${d.reference}: refund of ${d.amount_decimal} ${d.currency} ${d.status}, ${d.amount_refunded_decimal} refunded in all`;
+ * }
+ */
+export interface RefundEventData extends OrderPaymentIds {
+  /** payhook's refund id, `re_…`. */
+  refund_id: string;
+  /** What this refund returns, in integer minor units. */
+  amount: number;
+  /** The same amount as an exact decimal string, e.g. `"25.00"`. */
+  amount_decimal: string;
+  /** ISO 4217 code, e.g. `"AED"`. */
+  currency: string;
+  status: RefundStatus;
+  /** Why the merchant refunded, as it gave it. */
+  reason: string | null;
+  /** The bank's last word about the refund; null before it answered. */
+  bank_message: string | null;
+  /** What the order's refunds that succeeded add up to after this change, in minor units. */
+  amount_refunded: number;
+  /** The same as an exact decimal string. */
+  amount_refunded_decimal: string;
+  order_status: OrderStatus;
+  /** Per order, with the order's payment events: apply an event only if it is newer. */
+  sequence: number;
+}
+
+/**
+ * The payment event types, in a runtime list: a payment attempt's six, then a refund's three.
  *
  * @example
  * new PayhookClient(opts).endpoints.create({ url, event_types: [...PAYMENT_EVENT_TYPES] });
@@ -92,10 +143,13 @@ export const PAYMENT_EVENT_TYPES = [
   'transaction.paid_back',
   'order.success',
   'order.cancel',
+  'refund.created',
+  'refund.succeeded',
+  'refund.failed',
 ] as const;
 
 /**
- * One of the six payment event types.
+ * One of the nine payment event types.
  *
  * @example
  * const t: PaymentEventType = 'order.success';
@@ -114,6 +168,12 @@ export type TransactionPaidBackEvent = WebhookEvent<'transaction.paid_back', Pay
 export type OrderSuccessEvent = WebhookEvent<'order.success', PaymentEventData>;
 /** The order was cancelled because its payment failed. @example if (isPaymentEvent(e, 'order.cancel')) markCancelled(e.data.reference); */
 export type OrderCancelEvent = WebhookEvent<'order.cancel', PaymentEventData>;
+/** A refund was accepted; its outcome follows. @example if (isPaymentEvent(e, 'refund.created')) log(e.data.refund_id, e.data.amount_decimal); */
+export type RefundCreatedEvent = WebhookEvent<'refund.created', RefundEventData>;
+/** The bank returned the money. @example if (isPaymentEvent(e, 'refund.succeeded')) markRefunded(e.data.reference, e.data.amount_refunded); */
+export type RefundSucceededEvent = WebhookEvent<'refund.succeeded', RefundEventData>;
+/** The bank refused the refund; nothing was returned. @example if (isPaymentEvent(e, 'refund.failed')) alertSupport(e.data.refund_id, e.data.bank_message); */
+export type RefundFailedEvent = WebhookEvent<'refund.failed', RefundEventData>;
 
 /**
  * Any payment event: a union discriminated on `type`.
@@ -132,7 +192,10 @@ export type PaymentEvent =
   | TransactionFailedEvent
   | TransactionPaidBackEvent
   | OrderSuccessEvent
-  | OrderCancelEvent;
+  | OrderCancelEvent
+  | RefundCreatedEvent
+  | RefundSucceededEvent
+  | RefundFailedEvent;
 
 /**
  * What `verify` returns: a payment event, or any other event in the generic shape.

@@ -52,8 +52,9 @@ export {
   parseDuration,
 } from './config.js';
 
-// The API's route helpers: authentication, shared schemas, paging.
+// The API's route helpers: authentication, shared schemas, paging, a JSON body as written.
 export { bearer } from './api/auth.js';
+export { bodyTextOf } from './api/body-text.js';
 export { checkCursor } from './api/paging.js';
 export { errorResponses, idParams, idSchema, pageOf, pageQuery, scopedQuery } from './api/schemas.js';
 

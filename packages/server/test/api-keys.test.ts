@@ -179,6 +179,11 @@ describe('API keys', () => {
       body: { card: { number: '4111 1111 1111 1111', expiry: '12/30', cvc: '123' } },
     });
     assert.equal(paid.status, 201, paid.text);
+    const refund = await h.call('POST', `/v1/transactions/${paid.body.transaction.id}/refunds`, {
+      key: a.key,
+      body: { amount: 100 },
+    });
+    assert.equal(refund.status, 201, refund.text);
     const before = await snapshot();
 
     const ids: Record<string, string> = {
@@ -188,6 +193,7 @@ describe('API keys', () => {
       '/v1/api-keys': spare.id,
       '/v1/orders': order.body.id,
       '/v1/transactions': paid.body.transaction.id,
+      '/v1/refunds': refund.body.id,
     };
     // A body each write would accept, so a write that slipped through would show in the snapshot.
     const bodies: Record<string, unknown> = {
@@ -198,6 +204,7 @@ describe('API keys', () => {
       'POST /v1/api-keys': { name: 'escalated', scopes: ['read', 'write'] },
       'POST /v1/orders': { reference: 'read-key', amount: 100, currency: 'AED' },
       'POST /v1/orders/:id/transactions': { card: { number: '4111 1111 1111 1111', expiry: '12/30', cvc: '123' } },
+      'POST /v1/transactions/:id/refunds': { amount: 100 },
       'POST /v1/merchants': { name: 'read-key' },
     };
     const routes = h.app.api!.payhookRoutes;

@@ -9,6 +9,7 @@ await import('./api-tenancy.test.js');
 await import('./api-events.test.js');
 await import('./api-deliveries.test.js');
 await import('./api-payments.test.js');
+await import('./api-refunds.test.js');
 await import('./api-keys.test.js');
 await import('./api-limits.test.js');
 await import('./api-destinations.test.js');

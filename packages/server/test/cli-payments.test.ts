@@ -106,4 +106,63 @@ describe('payhook orders and pay', () => {
     assert.match(card.stderr, /\(card_invalid\)/);
     assert.equal(card.stderr.includes('4111111111111112'), false, 'the number is not echoed');
   });
+
+  test("refund a payment in the currency's units: the command echoes what it understood and what the bank said", async () => {
+    const created = await payhook([
+      'orders',
+      'create',
+      '--reference',
+      'INV-R1',
+      '--amount',
+      '100.00',
+      '--currency',
+      'AED',
+      '--json',
+    ]);
+    const order = JSON.parse(created.stdout);
+    const paid = await payhook(['pay', order.id, '--card', '4111111111111111', '--json']);
+    const txn = JSON.parse(paid.stdout).transaction.id as string;
+
+    const part = await payhook(['orders', 'refund', txn, '--amount', '10.00', '--reason', 'one item returned']);
+    assert.equal(part.code, 0, part.stderr);
+    assert.match(
+      part.stdout,
+      new RegExp(
+        `^Refunding AED 10\\.00 \\(1000 minor units\\) of 100\\.00 AED, payment ${txn} of order ${order.id}$`,
+        'm',
+      ),
+    );
+    assert.match(part.stdout, /^Refund re_\w{26}: 10\.00 AED, succeeded, bank: refunded$/m);
+    assert.match(part.stdout, /is partially_refunded: 10\.00 of 100\.00 AED refunded$/m);
+
+    // By the order: its successful payment; no --amount: all that remains.
+    const rest = await payhook(['orders', 'refund', order.id]);
+    assert.equal(rest.code, 0, rest.stderr);
+    assert.match(rest.stdout, /^Refunding all that remains of 100\.00 AED \(10\.00 refunded so far\)/m);
+    assert.match(rest.stdout, /90\.00 AED, succeeded/);
+    assert.match(rest.stdout, /is refunded: 100\.00 of 100\.00 AED refunded$/m);
+    const shown = await payhook(['orders', 'show', order.id]);
+    assert.match(shown.stdout, /^Refunds \(100\.00 AED returned\):$/m);
+    assert.equal((await h.call('GET', `/v1/orders/${order.id}`, { key })).body.amount_refunded, 10000);
+    const found = await payhook(['orders', 'list', '--reference', 'INV-R1', '--json']);
+    assert.deepEqual(
+      JSON.parse(found.stdout).data.map((o: { id: string; status: string }) => [o.id, o.status]),
+      [[order.id, 'refunded']],
+    );
+
+    // Mistakes: a precision the currency lacks (2, nothing asked), then the API's refusals (1).
+    const fine = await payhook(['orders', 'refund', txn, '--amount', '0.001']);
+    assert.equal(fine.code, 2);
+    assert.match(fine.stderr, /--amount 0\.001 AED: AED has 2 decimal places/);
+    const none = await payhook(['orders', 'refund', txn, '--amount', '1.00']);
+    assert.equal(none.code, 1);
+    assert.match(none.stderr, /\(refund_exceeds_remaining\)/);
+    const open = JSON.parse(
+      (await payhook(['orders', 'create', '--reference', 'INV-R2', '--amount', '5', '--currency', 'JPY', '--json']))
+        .stdout,
+    );
+    const unpaid = await payhook(['orders', 'refund', open.id]);
+    assert.equal(unpaid.code, 1);
+    assert.match(unpaid.stderr, /has no successful payment to refund; it is open/);
+  });
 });

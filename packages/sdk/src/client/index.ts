@@ -15,6 +15,7 @@ import type {
   CreateEndpointInput,
   CreateMerchantInput,
   CreateOrderInput,
+  CreateRefundInput,
   Delivery,
   DeliveryDetail,
   DeliveryListParams,
@@ -29,10 +30,12 @@ import type {
   OrderListParams,
   Page,
   PayResult,
+  Refund,
   Resend,
   SendEventInput,
   SendEventResult,
   TestWebhook,
+  Transaction,
   UpdateEndpointInput,
 } from './types.js';
 
@@ -403,6 +406,34 @@ export class PayhookClient {
     /** Pays with a card; the transaction says `success`, `delayed` or `failed` at once. @example await client.orders.pay(id, card); */
     pay: (id: string, card: Card): Promise<PayResult> =>
       this.request('POST', `/v1/orders/${seg(id)}/transactions`, { body: { card } }),
+  };
+
+  /**
+   * Payments (transactions) and their refunds.
+   *
+   * @example
+   * const txn = await client.transactions.get('txn_01J…');
+   * const refund = await client.transactions.refund(txn.id, { amount: 2500, reason: 'one item returned' });
+   */
+  readonly transactions = {
+    /** With its pay-back and what its refunds returned. @example await client.transactions.get('txn_01J…'); */
+    get: (id: string): Promise<Transaction> => this.request('GET', `/v1/transactions/${seg(id)}`),
+    /** Refunds a successful payment; no `amount`: all that remains. @example await client.transactions.refund('txn_01J…', { amount: 2500 }); */
+    refund: (id: string, input: CreateRefundInput = {}): Promise<Refund> =>
+      this.request('POST', `/v1/transactions/${seg(id)}/refunds`, { body: input }),
+    /** Its refunds, oldest first. @example const { data } = await client.transactions.refunds('txn_01J…'); */
+    refunds: (id: string): Promise<{ data: Refund[] }> => this.request('GET', `/v1/transactions/${seg(id)}/refunds`),
+  };
+
+  /**
+   * Refunds, one by one.
+   *
+   * @example
+   * const refund = await client.refunds.get('re_01J…');
+   */
+  readonly refunds = {
+    /** @example const { status } = await client.refunds.get('re_01J…'); */
+    get: (id: string): Promise<Refund> => this.request('GET', `/v1/refunds/${seg(id)}`),
   };
 
   #eventQuery(params: EventListParams): Query {

@@ -2,7 +2,7 @@
  * The JSON shapes of payhook's management API (snake_case, as on the wire). Times are ISO 8601 strings,
  * amounts integer minor units, ids prefixed.
  */
-import type { PayhookEvent, OrderStatus, TransactionStatus } from '../events.js';
+import type { PayhookEvent, OrderStatus, RefundStatus, TransactionStatus } from '../events.js';
 
 /**
  * One page of a list: `next_cursor` is `null` on the last page.
@@ -406,8 +406,48 @@ export interface Transaction {
   /** Whether the issuer debited the card (a failed payment that debited is paid back automatically). */
   debited: boolean;
   payback: Payback | null;
+  /** What its refunds that succeeded returned, in minor units. */
+  amount_refunded: number;
+  amount_refunded_decimal: string;
   created_at: string;
   updated_at: string;
+}
+
+/**
+ * Money returned on a successful payment, in part or in full.
+ *
+ * @example
+ * const refund: Refund = await client.transactions.refund('txn_01J…', { amount: 2500, reason: 'one item returned' });
+ */
+export interface Refund {
+  id: string;
+  transaction_id: string;
+  order_id: string;
+  merchant_id: string;
+  amount: number;
+  amount_decimal: string;
+  currency: string;
+  reason: string | null;
+  /** `pending` until the bank answers (payhook asks again by itself), then `succeeded` or `failed`. */
+  status: RefundStatus;
+  bank_message: string | null;
+  idempotency_key: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/**
+ * The body of `transactions.refund`: no `amount` refunds all that remains.
+ *
+ * @example
+ * await client.transactions.refund('txn_01J…', { amount: 2500, idempotency_key: 'INV-1001-return-1' });
+ */
+export interface CreateRefundInput {
+  /** Integer minor units; leave it out for all that remains. */
+  amount?: number;
+  reason?: string | null;
+  /** The same key and request again returns the first refund and refunds nothing more. */
+  idempotency_key?: string;
 }
 
 /**
@@ -437,6 +477,8 @@ export interface OrderEventEntry {
   type: string;
   sequence: number;
   transaction_id: string | null;
+  /** The refund a `refund.*` event is about; null for the others. */
+  refund_id: string | null;
   status: string | null;
   order_status: OrderStatus;
   created_at: string;
@@ -463,10 +505,15 @@ export interface Order {
   optional3: string | null;
   /** Sequence of the order's latest event (0 before the first). */
   sequence: number;
+  /** What its refunds that succeeded returned, in minor units. */
+  amount_refunded: number;
+  amount_refunded_decimal: string;
   created_at: string;
   updated_at: string;
   /** Present on `orders.get`. */
   transactions?: Transaction[];
+  /** Present on `orders.get`, oldest first. */
+  refunds?: Refund[];
   /** Present on `orders.get`. */
   events?: OrderEventEntry[];
 }
@@ -523,4 +570,6 @@ export interface PayResult {
  */
 export interface OrderListParams extends ListParams {
   status?: OrderStatus;
+  /** Your own order reference: the page holds the order that has it, if any. */
+  reference?: string;
 }

@@ -27,6 +27,7 @@ import { noQuery, publicErrorResponses, sharedSchemas } from './schemas.js';
 import { openapiOptions } from './openapi.js';
 import { registerDocsRoutes } from './docs.js';
 import { exceedsDepth, MAX_JSON_DEPTH } from './json-depth.js';
+import { keepBodyTexts } from './body-text.js';
 import { PayhookError } from '../errors.js';
 import { registerMerchantRoutes } from './merchants.js';
 import { registerApiKeyRoutes } from './api-keys.js';
@@ -101,6 +102,7 @@ export async function buildApi(ctx: AppContext, options: BuildOptions = {}): Pro
   // application/json' on a route that takes none); anything else goes through fastify's own parser,
   // which refuses __proto__ and constructor keys. Its error loses JSON.parse's reason; we keep it.
   const jsonParser = app.getDefaultJsonParser('error', 'error');
+  keepBodyTexts(app);
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = typeof body === 'string' ? body : body.toString('utf8');
@@ -112,6 +114,7 @@ export async function buildApi(ctx: AppContext, options: BuildOptions = {}): Pro
       done(new PayhookError('too_deep', undefined, { limit: MAX_JSON_DEPTH }), undefined);
       return;
     }
+    request.payhookBodyText = text;
     jsonParser(request, text, (err, value) => {
       if (err) {
         try {

@@ -28,7 +28,8 @@ const SECTION_NOTES: Record<string, string> = {
     'The dispatcher: retries, timeouts, concurrency, leases, destinations (docs/delivery.md, docs/security.md).',
   limits: 'Protection of the API: key cache, failed-authentication limit, per-key event rate (docs/security.md).',
   listen: '`payhook listen` streams (docs/receiving.md).',
-  payments: 'The payment module (docs/payments.md): its bank, enquiries and pay-backs.',
+  payments:
+    'The payment module (docs/payments.md): its bank, enquiries, pay-backs and refunds, and the most an order may be.',
 };
 
 const cell = (text: string) => text.replace(/\|/g, '\\|');

@@ -123,4 +123,60 @@ describe('bank simulator', () => {
     });
     assert.equal(r.outcome, 'confirmed');
   });
+
+  describe('refunds', () => {
+    const refund = (bankReference: string, refundId: string, amount: number, now = NOW, requestedAt = NOW) => ({
+      refundId,
+      transactionId: 'txn_1',
+      bankReference,
+      amount,
+      currency: 'AED',
+      requestedAt,
+      now,
+    });
+
+    test('an approved payment refunds at once, up to what it took; the same refund id again moves no money', async () => {
+      const bank = new BankSimulator();
+      const { bankReference } = await bank.authorise(req('4111111111111111'));
+      assert.deepEqual(await bank.refund(refund(bankReference, 're_1', 2500)), {
+        outcome: 'succeeded',
+        message: 'refunded',
+      });
+      assert.equal((await bank.refund(refund(bankReference, 're_1', 2500))).outcome, 'succeeded');
+      assert.equal((await bank.refund(refund(bankReference, 're_2', 7500))).outcome, 'succeeded');
+      assert.deepEqual([...bank.refundedByTransaction()], [['txn_1', 10000]]);
+      // More than remains at the bank: refused, and counted (payhook must never ask).
+      assert.deepEqual(await bank.refund(refund(bankReference, 're_3', 1)), {
+        outcome: 'failed',
+        message: 'refund exceeds what the payment took',
+      });
+      assert.equal(bank.refundsTooLarge(), 1);
+      assert.deepEqual([...bank.returnedByTransaction()], [['txn_1', 10000]]);
+    });
+
+    test('the "refund delayed" card refunds after the simulator delay, counted from when the refund was made', async () => {
+      const bank = new BankSimulator({ delayMs: 1000 });
+      const { bankReference } = await bank.authorise(req('4000000000006009'));
+      assert.equal((await bank.refund(refund(bankReference, 're_1', 100, NOW + 500, NOW))).outcome, 'delayed');
+      // Sent again later (the worker, or a restarted payhook): decided by the time since the refund was made.
+      const later = new BankSimulator({ delayMs: 1000 });
+      assert.equal((await later.refund(refund(bankReference, 're_1', 100, NOW + 999, NOW))).outcome, 'delayed');
+      assert.equal((await later.refund(refund(bankReference, 're_1', 100, NOW + 1000, NOW))).outcome, 'succeeded');
+    });
+
+    test('the "refund fails" card is refused every time; a payment that was not approved has nothing to refund', async () => {
+      const bank = new BankSimulator();
+      const fails = await bank.authorise(req('4000000000007007'));
+      assert.deepEqual(await bank.refund(refund(fails.bankReference, 're_1', 100)), {
+        outcome: 'failed',
+        message: 'refund declined by issuer',
+      });
+      assert.equal((await bank.refund(refund(fails.bankReference, 're_2', 100))).outcome, 'failed');
+      for (const number of ['4000000000000002', '4000000000003006']) {
+        const declined = await bank.authorise(req(number));
+        assert.equal((await bank.refund(refund(declined.bankReference, `re_${number}`, 100))).outcome, 'failed');
+      }
+      assert.deepEqual([...bank.refundedByTransaction()], []);
+    });
+  });
 });

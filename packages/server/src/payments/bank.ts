@@ -1,13 +1,15 @@
 /**
- * The bank, behind one interface: authorise a payment, pay back a debit, and answer a status enquiry
- * about a delayed authorisation. payhook ships a simulator driven by the test cards (`cards.ts`); a real
+ * The bank, behind one interface: authorise a payment, pay back a debit, refund a payment, and answer
+ * a status enquiry about a delayed authorisation. payhook ships a simulator driven by the test cards (`cards.ts`); a real
  * acquirer integration implements the same interface, and its asynchronous clearances arrive at
  * `POST /v1/bank/notifications`, which feeds the very path the simulator's enquiries feed.
  *
  * Money that has left the customer's account must come back exactly once, so `payBack` carries an
  * idempotency key (the pay-back id, one per debited transaction, stable across retries and restarts):
- * a bank that sees the same key twice must not return the money twice. The simulator holds itself to
- * that and counts what it returned, so tests can check the invariant from the bank's side.
+ * a bank that sees the same key twice must not return the money twice. A refund carries its refund id
+ * the same way: sent again (a retry, a restart, a worker asking about a delayed one), it answers what
+ * became of that refund and moves no money again. The simulator holds itself to both and counts what
+ * it returned, so tests can check the invariants from the bank's side.
  */
 import type { Card, CardScenario } from './cards.js';
 import { scenarioOf } from './cards.js';
@@ -43,6 +45,21 @@ export interface PayBackRequest {
 
 export type PayBackResult = { outcome: 'confirmed'; message: string } | { outcome: 'failed'; message: string };
 
+export interface BankRefundRequest {
+  /** Idempotency key: the same id is the same refund, however many times it is sent. */
+  refundId: string;
+  transactionId: string;
+  bankReference: string;
+  amount: number;
+  currency: string;
+  /** When the refund was made at payhook (the first request about it). */
+  requestedAt: number;
+  now: number;
+}
+
+/** What the bank says about a refund: done, not decided yet (ask again later), or refused. */
+export type BankRefundResult = { outcome: 'succeeded' | 'delayed' | 'failed'; message: string };
+
 export interface EnquiryRequest {
   transactionId: string;
   paymentReference: string;
@@ -58,6 +75,8 @@ export interface BankAdapter {
   readonly name: string;
   authorise(request: AuthoriseRequest): Promise<BankOutcome>;
   payBack(request: PayBackRequest): Promise<PayBackResult>;
+  /** Returns money of an approved payment; the same refund id again answers what became of it. */
+  refund(request: BankRefundRequest): Promise<BankRefundResult>;
   /**
    * The current outcome of an authorisation that was `delayed`: still `delayed`, or final. Banks without
    * an enquiry API push their clearances to `POST /v1/bank/notifications` instead; such an adapter
@@ -83,6 +102,11 @@ const MESSAGES = {
   paybackConfirmed: 'pay-back confirmed',
   paybackFailed: 'pay-back rejected by issuer, try again',
   unknown: 'no such authorisation',
+  refunded: 'refunded',
+  refundDelayed: 'refund awaiting issuer',
+  refundDeclined: 'refund declined by issuer',
+  refundNotApproved: 'the payment was not approved; nothing to refund',
+  refundTooLarge: 'refund exceeds what the payment took',
 } as const;
 
 /**
@@ -106,6 +130,15 @@ export class BankSimulator implements BankAdapter {
   private readonly confirmed = new Map<string, { bankReference: string; amount: number; transactionId: string }>();
   /** Authorisations seen, by payment reference: what a real bank's enquiry-by-reference looks up. */
   private readonly authorised = new Map<string, string>();
+  /** What each authorisation asked for, by bank reference: a refund never returns more. */
+  private readonly amounts = new Map<string, number>();
+  /** Refunds answered for good, by refund id; those that moved money have `succeeded`. */
+  private readonly refunds = new Map<
+    string,
+    { outcome: 'succeeded' | 'failed'; bankReference: string; amount: number; transactionId: string }
+  >();
+  /** Refund requests that asked for more than remained of the payment: payhook must never send one. */
+  private tooLarge = 0;
 
   constructor(options: SimulatorOptions = {}) {
     const delay = options.delayMs ?? DEFAULT_SIMULATOR_DELAY_MS;
@@ -123,6 +156,7 @@ export class BankSimulator implements BankAdapter {
     const decideAt = delayed ? request.now + this.delayMs : request.now;
     const bankReference = `sim.${scenario}.${decideAt}.${request.paymentReference}`;
     this.authorised.set(request.paymentReference, bankReference);
+    this.amounts.set(bankReference, request.amount);
     if (delayed) return { outcome: 'delayed', bankReference, message: MESSAGES.delayed };
     return decide(scenario, bankReference);
   }
@@ -160,6 +194,73 @@ export class BankSimulator implements BankAdapter {
     return { outcome: 'confirmed', message: MESSAGES.paybackConfirmed };
   }
 
+  /**
+   * A refund: approved cards refund at once, the "refund delayed" card once the simulator delay has
+   * passed since the refund was made, the "refund fails" card never. A payment that was not approved
+   * has nothing to refund. The same refund id again gets the same answer and moves no money again.
+   */
+  async refund(request: BankRefundRequest): Promise<BankRefundResult> {
+    const known = this.refunds.get(request.refundId);
+    if (known)
+      return {
+        outcome: known.outcome,
+        message: known.outcome === 'succeeded' ? MESSAGES.refunded : MESSAGES.refundDeclined,
+      };
+    const parsed = parseReference(request.bankReference);
+    const settle = (outcome: 'succeeded' | 'failed', message: string): BankRefundResult => {
+      this.refunds.set(request.refundId, {
+        outcome,
+        bankReference: request.bankReference,
+        amount: request.amount,
+        transactionId: request.transactionId,
+      });
+      return { outcome, message };
+    };
+    if (
+      !parsed ||
+      decide(parsed.scenario, request.bankReference).outcome !== 'approved' ||
+      request.now < parsed.decideAt
+    )
+      return settle('failed', MESSAGES.refundNotApproved);
+    if (parsed.scenario === 'approve_refund_fails') return settle('failed', MESSAGES.refundDeclined);
+    if (parsed.scenario === 'approve_refund_delayed' && request.now < request.requestedAt + this.delayMs)
+      return { outcome: 'delayed', message: MESSAGES.refundDelayed };
+    const took = this.amounts.get(request.bankReference);
+    const returned = this.refundedOf(request.bankReference);
+    if (took !== undefined && returned + request.amount > took) {
+      this.tooLarge++;
+      return settle('failed', MESSAGES.refundTooLarge);
+    }
+    return settle('succeeded', MESSAGES.refunded);
+  }
+
+  private refundedOf(bankReference: string): number {
+    let sum = 0;
+    for (const r of this.refunds.values())
+      if (r.outcome === 'succeeded' && r.bankReference === bankReference) sum += r.amount;
+    return sum;
+  }
+
+  /** Money refunds returned, by transaction id (each refund id counted once). */
+  refundedByTransaction(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const r of this.refunds.values())
+      if (r.outcome === 'succeeded') out.set(r.transactionId, (out.get(r.transactionId) ?? 0) + r.amount);
+    return out;
+  }
+
+  /** Money returned by pay-backs and refunds together, by transaction id: never more than was debited. */
+  returnedByTransaction(): Map<string, number> {
+    const out = this.refundedByTransaction();
+    for (const p of this.confirmed.values()) out.set(p.transactionId, (out.get(p.transactionId) ?? 0) + p.amount);
+    return out;
+  }
+
+  /** How many refund requests asked for more than remained of their payment (payhook must send none). */
+  refundsTooLarge(): number {
+    return this.tooLarge;
+  }
+
   /** Pay-backs that moved money, by bank reference: a test of "paid back exactly once" reads this. */
   paybacksByReference(): Map<string, number> {
     const out = new Map<string, number>();
@@ -184,6 +285,8 @@ function decide(scenario: CardScenario, bankReference: string): BankOutcome {
   switch (scenario) {
     case 'approve':
     case 'delay_approve':
+    case 'approve_refund_delayed':
+    case 'approve_refund_fails':
       return { outcome: 'approved', bankReference, message: APPROVED };
     case 'decline':
     case 'delay_decline':
@@ -197,6 +300,8 @@ function decide(scenario: CardScenario, bankReference: string): BankOutcome {
 
 const SCENARIOS = new Set<CardScenario>([
   'approve',
+  'approve_refund_delayed',
+  'approve_refund_fails',
   'decline',
   'delay_approve',
   'delay_decline',

@@ -88,6 +88,8 @@ export function parseCard(input: { number: unknown; expiry: unknown; cvc: unknow
 /** What the bank simulator does with a card. */
 export type CardScenario =
   | 'approve'
+  | 'approve_refund_delayed'
+  | 'approve_refund_fails'
   | 'decline'
   | 'delay_approve'
   | 'delay_decline'
@@ -135,6 +137,16 @@ export const TEST_CARDS: readonly TestCard[] = [
     number: '4000000000004004',
     scenario: 'debit_decline_payback_fails_twice',
     description: 'Declined after the issuer debited; the pay-back fails twice, then the bank confirms it.',
+  },
+  {
+    number: '4000000000006009',
+    scenario: 'approve_refund_delayed',
+    description: 'Approved at once; its refunds are delayed, then succeed after the simulator delay.',
+  },
+  {
+    number: '4000000000007007',
+    scenario: 'approve_refund_fails',
+    description: 'Approved at once; the issuer declines its refunds.',
   },
 ];
 

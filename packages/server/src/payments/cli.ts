@@ -1,12 +1,12 @@
 /**
- * `payhook orders create|list|show` and `payhook pay <order> --card …`: the payment module from a
+ * `payhook orders create|list|show|refund` and `payhook pay <order> --card …`: the payment module from a
  * terminal, for trying the test cards (docs/payments.md). Amounts are typed as people write them
  * ("100.00") and sent as the API wants them (integer minor units), converted exactly for the currency
  * (amounts.ts, shared with `payhook trigger`).
  * The `payhook` command (cli/main.ts) registers them with the core's API commands.
  */
 import type { Command } from 'commander';
-import type { CreateOrderInput, OrderStatus } from '@payhook/sdk';
+import type { CreateOrderInput, OrderStatus, PayhookClient, Transaction } from '@payhook/sdk';
 import {
   action,
   clientFor,
@@ -61,15 +61,17 @@ export function registerPaymentCommands(program: Command): void {
     );
 
   withClientOptions(orders.command('list').description('list orders, newest first'))
-    .option('--status <status>', 'open, paid or cancelled')
+    .option('--status <status>', 'open, paid, cancelled, partially_refunded or refunded')
+    .option('--reference <ref>', 'only the order with this reference of yours')
     .option('--limit <n>', 'how many (1-250)', '50')
     .option('--cursor <cursor>', 'the next page, as printed after the previous one')
     .action(
-      action(async (flags: CommonFlags & { status?: string; limit: string; cursor?: string }) => {
+      action(async (flags: CommonFlags & { status?: string; reference?: string; limit: string; cursor?: string }) => {
         const limit = parsePositiveInt(flags.limit, '--limit');
         // Any --status is passed on as typed: the API answers an unknown one with its own error.
         const body = await clientFor(flags).orders.list({
           status: flags.status as OrderStatus | undefined,
+          reference: flags.reference,
           limit,
           cursor: flags.cursor,
         });
@@ -100,6 +102,13 @@ export function registerPaymentCommands(program: Command): void {
           t.payback ? `${t.payback.status} (${t.payback.attempts} tries)` : null,
         ]),
       );
+      if ((o.refunds ?? []).length > 0) {
+        process.stdout.write(`\nRefunds (${o.amount_refunded_decimal} ${o.currency} returned):\n`);
+        printTable(
+          ['ID', 'AMOUNT', 'STATUS', 'BANK', 'REASON'],
+          (o.refunds ?? []).map((r) => [r.id, `${r.amount_decimal} ${r.currency}`, r.status, r.bank_message, r.reason]),
+        );
+      }
       process.stdout.write('\nEvents:\n');
       printTable(
         ['SEQ', 'TYPE', 'STATUS', 'EVENT', 'AT'],
@@ -107,6 +116,8 @@ export function registerPaymentCommands(program: Command): void {
       );
     }),
   );
+
+  registerRefundCommand(orders);
 
   withClientOptions(
     program.command('pay <order>').description('pay an order with a card; answers success, delayed or failed at once'),
@@ -130,6 +141,72 @@ export function registerPaymentCommands(program: Command): void {
         process.stdout.write(
           t.payback ? `; the issuer debited the card, pay-back ${t.payback.id} is ${t.payback.status}\n` : '\n',
         );
+      }),
+    );
+}
+
+interface RefundFlags extends CommonFlags {
+  amount?: string;
+  reason?: string;
+  idempotencyKey?: string;
+}
+
+/** The payment to refund: the transaction named, or the order's successful one. */
+async function paymentOf(client: PayhookClient, id: string): Promise<Transaction> {
+  if (!id.startsWith('ord_')) return client.transactions.get(id);
+  const order = await client.orders.get(id);
+  const paid = (order.transactions ?? []).find((t) => t.status === 'success');
+  if (!paid)
+    throw new Error(
+      `order ${order.id} (${order.reference}) has no successful payment to refund; it is ${order.status}`,
+    );
+  return paid;
+}
+
+/**
+ * `payhook orders refund <txn|order>`: given an order, refunds its successful payment. `--amount` is the
+ * decimal amount in the payment's currency, checked against its exponent and converted exactly; the
+ * command says what it understood before it asks, and what the bank answered after.
+ */
+function registerRefundCommand(orders: Command): void {
+  withClientOptions(
+    orders
+      .command('refund <payment>')
+      .description('refund a successful payment (a txn_… id, or an ord_… id for its payment), in part or in full'),
+  )
+    .option(
+      '--amount <decimal>',
+      "the amount in the payment's currency, as written: 10.00 (AED), 500 (JPY); all that remains when left out",
+    )
+    .option('--reason <text>', 'why; returned in the refund and its events')
+    .option('--idempotency-key <key>', 'the same key again returns the first refund instead of refunding twice')
+    .action(
+      action(async (id: string, flags: RefundFlags) => {
+        const client = clientFor(flags);
+        const txn = await paymentOf(client, id);
+        const asked = flags.amount === undefined ? undefined : parseAmountArg(flags.amount, txn.currency);
+        const amount = asked?.minor;
+        const what =
+          asked === undefined
+            ? `all that remains of ${txn.amount_decimal} ${txn.currency} (${txn.amount_refunded_decimal} refunded so far)`
+            : `${describeAmount(asked)} of ${txn.amount_decimal} ${txn.currency}`;
+        if (!flags.json) process.stdout.write(`Refunding ${what}, payment ${txn.id} of order ${txn.order_id}\n`);
+        const refund = await client.transactions.refund(txn.id, {
+          ...(amount === undefined ? {} : { amount }),
+          ...(flags.reason === undefined ? {} : { reason: flags.reason }),
+          ...(flags.idempotencyKey === undefined ? {} : { idempotency_key: flags.idempotencyKey }),
+        });
+        if (flags.json) return printJson(refund);
+        const bank = refund.bank_message === null ? '' : `, bank: ${refund.bank_message}`;
+        process.stdout.write(
+          `Refund ${refund.id}: ${refund.amount_decimal} ${refund.currency}, ${refund.status}${bank}\n`,
+        );
+        const order = await client.orders.get(txn.order_id);
+        process.stdout.write(
+          `Order ${order.id} (${order.reference}) is ${order.status}: ${order.amount_refunded_decimal} of ${order.amount_decimal} ${order.currency} refunded\n`,
+        );
+        if (refund.status === 'pending')
+          process.stdout.write('The bank has not decided yet; refund.succeeded or refund.failed follows.\n');
       }),
     );
 }

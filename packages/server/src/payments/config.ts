@@ -5,7 +5,8 @@
  * because the core never knows its modules (`npm run deps` enforces it); the composition root
  * (default-modules.ts) loads it from the same environment and hands the module the result.
  */
-import { type ConfigOf, define, type Env, loadSections, type OverridesOf } from '../module-api.js';
+import { type ConfigOf, define, type Env, isPayhookError, loadSections, type OverridesOf } from '../module-api.js';
+import { isCurrency, MAX_MINOR, parseDecimal, toDecimalString } from './currencies.js';
 
 /** Pay-back retries: quick at first (a bank hiccup), then patient; the last step repeats for ever. */
 export const DEFAULT_PAYBACK_SCHEDULE = ['10s', '1m', '5m', '30m', '2h', '6h', '12h'];
@@ -23,6 +24,60 @@ function parseBankKeys(text: string): Map<string, string> {
     keys.set(at <= 0 ? '' : entry.slice(0, at), at <= 0 ? '' : entry.slice(at + 1));
   }
   return keys;
+}
+
+/**
+ * The most an order may be in any currency not configured otherwise: 999,999,999,999 minor units
+ * (AED 9,999,999,999.99, JPY 999,999,999,999, KWD 999,999,999.999), the twelve digits the card
+ * networks' amount field carries (ISO 8583 field 4 is n12), so no acquirer could take more. Far below
+ * 2^53, and far above any order a shop takes; `PAYHOOK_MAX_AMOUNTS` lowers (or raises) it per currency.
+ */
+export const DEFAULT_MAX_AMOUNT = 999_999_999_999;
+
+/** The most an order may be in `currency`, in minor units. */
+export function maxAmountFor(maxAmounts: ReadonlyMap<string, number> | undefined, currency: string): number {
+  return maxAmounts?.get(currency) ?? DEFAULT_MAX_AMOUNT;
+}
+
+const MAX_AMOUNTS_FORM = 'CODE:amount pairs such as AED:50000.00,JPY:5000000';
+
+/**
+ * `PAYHOOK_MAX_AMOUNTS`: `CODE:amount` pairs, comma-separated, each amount a decimal in the currency's
+ * units as written ("AED:50000.00,JPY:5000000"), checked against the currency's exponent, never rounded.
+ * Throws, naming the entry, on one that is not; the bounds are `checkMaxAmounts`'s.
+ */
+export function parseMaxAmounts(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const entry of text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
+    const [code, amount, ...rest] = entry.split(':');
+    const bad = (why: string) => new Error(`"${entry}" ${why}; write ${MAX_AMOUNTS_FORM}`);
+    if (amount === undefined || rest.length > 0) throw bad('is not CODE:amount');
+    if (!isCurrency(code)) throw bad('names no ISO 4217 currency payhook knows');
+    let minor: bigint;
+    try {
+      minor = parseDecimal(amount, code);
+    } catch (err) {
+      if (isPayhookError(err)) throw bad(err.message);
+      throw err;
+    }
+    if (minor <= 0n || minor > BigInt(MAX_MINOR))
+      throw bad(`must be above 0 and at most ${toDecimalString(MAX_MINOR, code)}`);
+    out.set(code, Number(minor));
+  }
+  return out;
+}
+
+/** The problem with a map of maximums however it was given (the variable, or code), or null. */
+function checkMaxAmounts(max: Map<string, number>): string | null {
+  for (const [code, minor] of max) {
+    if (!isCurrency(code)) return `names ${JSON.stringify(code)}, no ISO 4217 currency payhook knows`;
+    if (!Number.isSafeInteger(minor) || minor <= 0)
+      return `must give each currency a whole number of minor units from 1 to 2^53 - 1 (${code})`;
+  }
+  return null;
 }
 
 export const PAYMENT_SETTINGS = {
@@ -83,6 +138,20 @@ export const PAYMENT_SETTINGS = {
       10,
       3_600_000,
       'How often the payment workers look for due work when nothing woke them.',
+    ),
+    maxAmounts: define.custom<Map<string, number>>(
+      {
+        env: 'PAYHOOK_MAX_AMOUNTS',
+        default: new Map(),
+        doc: `The most an order may be, per currency (\`amount_too_large\` above it); a currency not named keeps ${DEFAULT_MAX_AMOUNT.toLocaleString('en')} minor units.`,
+        shown: '(unset)',
+        accepts:
+          "comma-separated CODE:amount pairs, each amount in the currency's units as written: AED:50000.00,JPY:5000000",
+        parse: parseMaxAmounts,
+        check: checkMaxAmounts,
+      },
+      (v): v is Map<string, number> => v instanceof Map,
+      'a Map of currency code to minor units',
     ),
   },
 };

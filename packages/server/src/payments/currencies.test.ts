@@ -1,7 +1,15 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { CURRENCIES, exponentOf, isCurrency, parseDecimal, parseMinorAmount, toDecimalString } from './currencies.js';
+import {
+  capAmount,
+  CURRENCIES,
+  exponentOf,
+  isCurrency,
+  parseDecimal,
+  parseMinorAmount,
+  toDecimalString,
+} from './currencies.js';
 import { isPayhookError } from '../module-api.js';
 
 function code(fn: () => unknown): string | undefined {
@@ -109,10 +117,12 @@ describe('currencies', () => {
     );
   });
 
-  test('parseMinorAmount takes positive safe integers only', () => {
-    assert.equal(parseMinorAmount(10000), 10000);
-    assert.equal(parseMinorAmount('10000'), 10000);
-    assert.equal(parseMinorAmount(Number.MAX_SAFE_INTEGER), Number.MAX_SAFE_INTEGER);
+  test('parseMinorAmount takes positive whole numbers as written, exactly, whatever a double would round them to', () => {
+    assert.equal(parseMinorAmount(10000), 10000n);
+    assert.equal(parseMinorAmount('10000'), 10000n);
+    assert.equal(parseMinorAmount(Number.MAX_SAFE_INTEGER), BigInt(Number.MAX_SAFE_INTEGER));
+    // 2^53 + 1 is 9007199254740992 as a double; as written it stays itself.
+    assert.equal(parseMinorAmount('9007199254740993'), 9007199254740993n);
     for (const bad of [
       0,
       -1,
@@ -123,6 +133,9 @@ describe('currencies', () => {
       '1.5',
       '-1',
       '1e3',
+      '10000.0',
+      '10000.0000000000000001',
+      '0',
       '',
       null,
       undefined,
@@ -135,5 +148,22 @@ describe('currencies', () => {
         String(bad),
       );
     }
+  });
+
+  test('capAmount passes what is at most the maximum and refuses the rest with amount_too_large, exactly', () => {
+    assert.equal(capAmount(999_999_999_999n, 'AED', 999_999_999_999), 999_999_999_999);
+    assert.equal(
+      code(() => capAmount(1_000_000_000_000n, 'AED', 999_999_999_999)),
+      'amount_too_large',
+    );
+    // The order: AED 90,071,992,547,409.91 is 9007199254740991 fils.
+    assert.equal(
+      code(() => capAmount(9_007_199_254_740_991n, 'AED', 999_999_999_999)),
+      'amount_too_large',
+    );
+    assert.equal(
+      code(() => capAmount(9_007_199_254_740_993n, 'JPY', Number.MAX_SAFE_INTEGER)),
+      'amount_too_large',
+    );
   });
 });

@@ -196,23 +196,52 @@ export function exponentOf(currency: string): number {
 }
 
 /**
- * The largest amount payhook accepts: 2^53 - 1 minor units, so the amount stays an exact JSON number
- * in every receiver's language (JavaScript parses larger integers inexactly).
+ * The largest amount payhook can take at all: 2^53 - 1 minor units, so the amount stays an exact JSON
+ * number in every receiver's language (JavaScript parses larger integers inexactly). The maximum per
+ * currency (config.ts, `amount_too_large`) is at most this.
  */
 export const MAX_MINOR = Number.MAX_SAFE_INTEGER;
 
 /**
- * Validates an amount in minor units as a request gives it: a positive safe integer (a JSON number),
- * or a string of digits. Negative, zero, fractional, exponent and oversized amounts are refused with
- * `invalid_amount`.
+ * Validates an amount in minor units as the request wrote it, exactly: a string of digits (the text of
+ * the JSON number as the client sent it, read before JSON.parse could round it, or a digit string), or
+ * a number that is a safe integer (a caller in this process). Negative, zero, fractional and exponent
+ * forms are `invalid_amount`, whatever they would round to; a number written with a point is refused
+ * even when its fraction is zero ("10000.0"): the field is a whole number of minor units. The result
+ * is exact and unbounded: the caller checks it against the currency's maximum (`capAmount`).
+ *
+ * @example
+ * parseMinorAmount('10000');               // 10000n
+ * parseMinorAmount('9007199254740993');    // 9007199254740993n (not 9007199254740992)
+ * parseMinorAmount('10000.0000000000001'); // throws invalid_amount
  */
-export function parseMinorAmount(value: unknown): number {
-  let n: number;
-  if (typeof value === 'number') n = value;
-  else if (typeof value === 'string' && /^[0-9]{1,16}$/.test(value)) n = Number(value);
+export function parseMinorAmount(value: unknown): bigint {
+  let minor: bigint;
+  if (typeof value === 'number' && Number.isSafeInteger(value)) minor = BigInt(value);
+  else if (typeof value === 'string' && /^[0-9]{1,400}$/.test(value)) minor = BigInt(value);
   else throw paymentError('invalid_amount', undefined, { amount: value ?? null });
-  if (!Number.isSafeInteger(n) || n <= 0) throw paymentError('invalid_amount', undefined, { amount: value });
-  return n;
+  if (minor <= 0n) throw paymentError('invalid_amount', undefined, { amount: value });
+  return minor;
+}
+
+/**
+ * `minor` as a number when it is at most `max` (minor units of `currency`); `amount_too_large`, with the
+ * maximum in both forms, when it is above.
+ */
+export function capAmount(minor: bigint, currency: string, max: number): number {
+  if (minor > BigInt(max)) {
+    throw paymentError(
+      'amount_too_large',
+      `The most payhook takes in ${currency} is ${toDecimalString(max, currency)}.`,
+      {
+        amount: minor.toString(),
+        currency,
+        max,
+        max_decimal: toDecimalString(max, currency),
+      },
+    );
+  }
+  return Number(minor);
 }
 
 function toBig(minor: bigint | number | string): bigint {

@@ -62,7 +62,7 @@ const statusArb = fc.constantFrom<TransactionStatus>(
   'payback_pending',
   'paid_back',
 );
-const orderStatusArb = fc.constantFrom<OrderStatus>('open', 'paid', 'cancelled');
+const orderStatusArb = fc.constantFrom<OrderStatus>('open', 'paid', 'cancelled', 'partially_refunded', 'refunded');
 const eventArb = fc.constantFrom<TransactionChange['event']>(
   'approve',
   'delay',
@@ -132,6 +132,7 @@ function build(c: Case): { txn: Transaction; order: Order; change: TransactionCh
     optional3: null,
     status: c.orderStatus,
     sequence: c.sequence,
+    amountRefunded: 0,
     createdAt: T0,
     updatedAt: T0,
   };

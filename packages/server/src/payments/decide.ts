@@ -16,17 +16,26 @@
  * deterministic one; nothing else here reads the clock or the database.
  */
 import { newId, type EventId, type NewEvent } from '../module-api.js';
-import { planEvents, toNewEvents, type PaymentEventType } from './events.js';
+import { planEvents, toNewEvents } from './events.js';
 import type { Order, Payback, Transaction } from './model.js';
+import type { ModuleEventType } from './refund-events.js';
 import {
   orderEventFor,
   restates,
   transition,
   transitionOrder,
+  type RefundStatus,
   type TransactionEvent,
   type TransactionStatus,
 } from './state.js';
-import type { BankNotificationInput, ChangeResult, NotificationResult, TransactionChange } from './store/port.js';
+import type {
+  BankNotificationInput,
+  ChangeResult,
+  ChangeSource,
+  EmittedEvent,
+  NotificationResult,
+  TransactionChange,
+} from './store/port.js';
 
 export type MakeId = (prefix: 'evt' | 'pb' | 'bnk', at: number) => string;
 
@@ -78,14 +87,18 @@ export type PaybackWrite =
     }
   | { kind: 'confirm'; transactionId: string; now: number };
 
-/** One row of the order's event log per appended event (`eventId` is the event's). */
+/**
+ * One row of the order's event log per appended event (`eventId` is the event's). `status` is the
+ * transaction's status after the change, or the refund's for a refund event (`refundId` set).
+ */
 export interface LogWrite {
   orderId: string;
   sequence: number;
   eventId: string;
-  type: PaymentEventType;
+  type: ModuleEventType;
   transactionId: string;
-  status: TransactionStatus;
+  refundId: string | null;
+  status: TransactionStatus | RefundStatus;
   orderStatus: Order['status'];
   createdAt: number;
 }
@@ -211,11 +224,25 @@ export function decideChange(
       eventId: events[i].id,
       type: p.type,
       transactionId: txn.id,
+      refundId: null,
       status: next.status,
       orderStatus: nextOrder.status,
       createdAt: change.now,
     })),
   };
+}
+
+/** The events a change appended, as its caller reports them. */
+export function emittedOf(log: readonly LogWrite[]): EmittedEvent[] {
+  return log.map((l) => ({ id: l.eventId, type: l.type, sequence: l.sequence }));
+}
+
+/** The change the bank's confirmation of a pay-back asks for, on the transaction it paid back. */
+export function changeOfPaybackConfirmation(
+  transactionId: string,
+  confirmation: { bankMessage: string; source: ChangeSource; now: number },
+): TransactionChange {
+  return { transactionId, event: 'confirm_payback', ...confirmation };
 }
 
 /** The caller's answer for a decision, once its writes committed (`payback`: the row as stored). */
@@ -238,7 +265,7 @@ export function changeResult(d: ChangeDecision, payback: Payback | null): Change
         transaction: d.transaction,
         order: d.order,
         payback,
-        events: d.log.map((l) => ({ id: l.eventId, type: l.type, sequence: l.sequence })),
+        events: emittedOf(d.log),
       };
   }
 }

@@ -8,7 +8,9 @@ import { moduleErrors, type ErrorTable } from '../module-api.js';
 export const PAYMENT_ERRORS = {
   order_not_found: { status: 404, message: 'No such order.' },
   transaction_not_found: { status: 404, message: 'No such transaction.' },
+  refund_not_found: { status: 404, message: 'No such refund.' },
   invalid_amount: { status: 400, message: 'The amount must be a positive whole number of minor units.' },
+  amount_too_large: { status: 400, message: 'The amount is above the maximum payhook takes in this currency.' },
   unknown_currency: { status: 400, message: 'The currency is not an ISO 4217 code payhook knows.' },
   card_invalid: { status: 400, message: 'The card number fails the Luhn check or is malformed.' },
   card_expired: { status: 400, message: 'The card has expired.' },
@@ -20,6 +22,18 @@ export const PAYMENT_ERRORS = {
   notification_conflict: {
     status: 409,
     message: 'A bank notification with this id arrived before with a different body.',
+  },
+  transaction_not_refundable: {
+    status: 409,
+    message: 'Only a successful payment can be refunded; this one failed, is not settled yet, or was paid back.',
+  },
+  refund_exceeds_remaining: {
+    status: 409,
+    message: 'The refund is more than what remains of the payment to refund.',
+  },
+  refund_idempotency_conflict: {
+    status: 409,
+    message: 'The idempotency_key was used before for another refund request.',
   },
   payments_unavailable: { status: 503, message: 'The payment module is not attached to this payhook.' },
 } as const satisfies ErrorTable;

@@ -17,6 +17,7 @@ const order: Order = {
   optional3: null,
   status: 'open',
   sequence: 0,
+  amountRefunded: 0,
   createdAt: NOW,
   updatedAt: NOW,
 };

@@ -1,5 +1,7 @@
 /**
- * The payment events: which events a state change emits, and their `data`, from one definition.
+ * The payment events of a payment attempt (`transaction.*`, `order.*`): which events a state change
+ * emits, and their `data`, from one definition. Refunds have their own (refund-events.ts), built with
+ * the same parts (`field`, `toNewEvents`).
  *
  * A change emits, in this order and with consecutive per-order sequence numbers:
  *
@@ -83,27 +85,33 @@ export type EventTransactionStatus = (typeof PAYMENT_EVENTS)[number]['status'][n
 
 export const PAYMENT_EVENT_TYPES: readonly PaymentEventType[] = PAYMENT_EVENTS.map((e) => e.type);
 
-type Schema = Record<string, unknown>;
+export type Schema = Record<string, unknown>;
 
 /** The transaction and order as they are after the change, and the event's sequence. */
-interface Source {
+export interface Source {
   order: Order;
   txn: Transaction;
   sequence: number;
 }
 
-function field<K extends string, V>(name: K, schema: Schema, of: (s: Source) => V) {
-  return { name, schema, of };
+/**
+ * The field maker for events whose values come from an `S`: each field of an event's `data` is its
+ * name, its JSON Schema, and where its value comes from.
+ */
+export function fieldsOf<S>() {
+  return <K extends string, V>(name: K, schema: Schema, of: (s: S) => V) => ({ name, schema, of });
 }
 
-const ID_BODY = '[0-9A-HJKMNP-TV-Z]{26}';
-const nullableString = (description: string): Schema => ({ type: ['string', 'null'], description });
+const field = fieldsOf<Source>();
+
+export const ID_BODY = '[0-9A-HJKMNP-TV-Z]{26}';
+export const nullableString = (description: string): Schema => ({ type: ['string', 'null'], description });
 
 /**
- * Every field of a payment event's `data`, in the agreed key order (stable: receivers may hash bodies).
- * `status` and `order_status` get their `enum` per event type (event-schemas.ts).
+ * The fields that name an event's order and payment, the same in both shapes: a payment attempt's
+ * events start with them, a refund's carry them after its `refund_id` (refund-events.ts).
  */
-export const PAYMENT_EVENT_FIELDS = [
+export const ORDER_PAYMENT_FIELDS = [
   field(
     'order_id',
     { type: 'string', pattern: `^ord_${ID_BODY}$`, description: 'The order (`ord_…`).' },
@@ -125,6 +133,17 @@ export const PAYMENT_EVENT_FIELDS = [
     { type: 'string', format: 'uuid', description: 'UUID the customer and the bank can quote.' },
     (s) => s.txn.paymentReference,
   ),
+] as const;
+
+/** A number written with the currency's decimal places. */
+export const DECIMAL_PATTERN = '^[0-9]+(\\.[0-9]+)?$';
+
+/**
+ * Every field of a payment event's `data`, in the agreed key order (stable: receivers may hash bodies).
+ * `status` and `order_status` get their `enum` per event type (event-schemas.ts).
+ */
+export const PAYMENT_EVENT_FIELDS = [
+  ...ORDER_PAYMENT_FIELDS,
   field(
     'amount',
     { type: 'integer', minimum: 1, description: 'Integer minor units of `currency` (fils, cents, yen).' },
@@ -134,7 +153,7 @@ export const PAYMENT_EVENT_FIELDS = [
     'amount_decimal',
     {
       type: 'string',
-      pattern: '^[0-9]+(\\.[0-9]+)?$',
+      pattern: DECIMAL_PATTERN,
       description: 'The exact decimal amount, with the currency\'s decimal places ("100.00").',
     },
     (s) => toDecimalString(s.txn.amount, s.txn.currency),
@@ -187,12 +206,19 @@ export function isPaymentEventType(type: string): type is PaymentEventType {
   return (PAYMENT_EVENT_TYPES as readonly string[]).includes(type);
 }
 
+/** An event's `data` from its fields, in their order (the key order receivers see). */
+export function dataFrom<S>(
+  fields: readonly { name: string; of: (s: S) => unknown }[],
+  source: S,
+): Record<string, unknown> {
+  const data: Record<string, unknown> = {};
+  for (const f of fields) data[f.name] = f.of(source);
+  return data;
+}
+
 /** The data of one event about `txn` on `order` (both as they are after the change). */
 export function paymentEventData(order: Order, txn: Transaction, sequence: number): PaymentEventData {
-  const source: Source = { order, txn, sequence };
-  const data: Record<string, unknown> = {};
-  for (const f of PAYMENT_EVENT_FIELDS) data[f.name] = f.of(source);
-  return data as PaymentEventData;
+  return dataFrom(PAYMENT_EVENT_FIELDS, { order, txn, sequence }) as PaymentEventData;
 }
 
 /**
@@ -223,7 +249,7 @@ export function planEvents(order: Order, txn: Transaction): PlannedEvent[] {
 /** Planned events as the delivery engine's `NewEvent`s, with the standard envelope built once. */
 export function toNewEvents(
   merchantId: string,
-  planned: PlannedEvent[],
+  planned: readonly { type: string; data: unknown }[],
   now: number,
   makeId: (prefix: 'evt', at: number) => EventId = newId,
 ): NewEvent[] {

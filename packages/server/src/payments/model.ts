@@ -2,7 +2,7 @@
  * The payment records as the module sees them (camelCase, times in unix ms). The store maps its rows
  * to these; the API maps these to snake_case JSON.
  */
-import type { OrderStatus, TransactionStatus } from './state.js';
+import type { OrderStatus, RefundStatus, TransactionStatus } from './state.js';
 
 export interface Order {
   id: string;
@@ -20,6 +20,8 @@ export interface Order {
   status: OrderStatus;
   /** The sequence number of the order's latest event (0 before its first). */
   sequence: number;
+  /** Minor units returned to the customer by refunds that succeeded (0 until one does). */
+  amountRefunded: number;
   createdAt: number;
   updatedAt: number;
 }
@@ -59,6 +61,32 @@ export interface Payback {
   attempts: number;
   nextAttemptAt: number | null;
   lastError: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/**
+ * Money returned on a successful transaction, in part or in full. Its id is the idempotency key of every
+ * request about it sent to the bank, so a retry or a restart never returns the money twice.
+ */
+export interface Refund {
+  id: string;
+  transactionId: string;
+  orderId: string;
+  merchantId: string;
+  /** Integer minor units of `currency`: what this refund returns. */
+  amount: number;
+  currency: string;
+  reason: string | null;
+  status: RefundStatus;
+  /** The bank's last word about it; null until the bank answered. */
+  bankMessage: string | null;
+  /** The merchant's key that makes a repeated request return this refund; null when none was given. */
+  idempotencyKey: string | null;
+  /** SHA-256 of what was asked (transaction, amount as given, reason): the same key for another request is a conflict. */
+  requestSha256: string;
+  /** While pending: when to ask the bank again. */
+  nextCheckAt: number | null;
   createdAt: number;
   updatedAt: number;
 }

@@ -52,7 +52,7 @@ export class PaymentsModule implements PayhookModule {
     {
       name: 'payments',
       description:
-        'The payment module: orders, card payments and bank notifications. It emits the `transaction.*` and `order.*` events.',
+        'The payment module: orders, card payments, refunds and bank notifications. It emits the `transaction.*`, `order.*` and `refund.*` events.',
     },
   ];
   private attached: (PaymentParts & { runsWorkers: boolean }) | null = null;
@@ -75,6 +75,7 @@ export class PaymentsModule implements PayhookModule {
       bankKeys: config.bankKeys,
       checkIntervalMs: config.checkIntervalMs,
       pendingCheckMs: config.pendingCheckMs,
+      maxAmounts: config.maxAmounts,
     });
     const workers = new PaymentWorkers({
       store,

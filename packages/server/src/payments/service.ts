@@ -1,21 +1,32 @@
 /**
  * The payment module's operations: create an order, pay it with a card (the answer comes at once, as a
- * checkout needs it), and take bank notifications. Every status change goes through the PaymentStore
- * as one atomic operation with its events; this file decides *which* change, never writes one itself.
+ * checkout needs it), refund a payment, and take bank notifications. Every status change goes through
+ * the PaymentStore as one atomic operation with its events; this file decides *which* change, never
+ * writes one itself.
  *
- * The bank call happens between two database transactions (start the attempt; record the answer), never
- * inside one: a slow bank must not hold SQLite's write lock. If payhook stops between them, the attempt
- * stays `pending` with a check time, and the enquiry worker (workers.ts) asks the bank and settles it.
+ * The bank call happens between two database transactions (start the attempt or the refund; record the
+ * answer), never inside one: a slow bank must not hold SQLite's write lock. If payhook stops between
+ * them, the attempt or refund stays pending with a check time, and a worker (workers.ts) asks the bank
+ * and settles it.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { newId, PayhookError } from '../module-api.js';
-import type { BankAdapter, BankOutcome } from './bank.js';
+import { decodeCursor, ID_MAX, newId, PayhookError, type Page } from '../module-api.js';
+import type { BankAdapter, BankOutcome, BankRefundResult } from './bank.js';
 import { lastFour, parseCard } from './cards.js';
-import { isCurrency, parseMinorAmount } from './currencies.js';
+import { maxAmountFor } from './config.js';
+import { capAmount, isCurrency, MAX_MINOR, parseMinorAmount } from './currencies.js';
+import { refundRequestSha256 } from './decide-refund.js';
 import { paymentError } from './errors.js';
-import type { Order, Transaction } from './model.js';
+import type { Order, Refund, Transaction } from './model.js';
 import { eventOfNotification, parseBankNotification, verifyBankNotification } from './notifications.js';
-import type { ChangeResult, PaymentStore, TransactionChange } from './store/port.js';
+import type {
+  ChangeResult,
+  OrderFilter,
+  PaymentStore,
+  RefundAnswer,
+  RefundSettled,
+  TransactionChange,
+} from './store/port.js';
 import type { TransactionEvent, TransactionStatus } from './state.js';
 
 export interface PaymentServiceOptions {
@@ -24,6 +35,8 @@ export interface PaymentServiceOptions {
   bankKeys: ReadonlyMap<string, string>;
   checkIntervalMs: number;
   pendingCheckMs: number;
+  /** The most an order may be, per currency, in minor units (config.ts); `DEFAULT_MAX_AMOUNT` for the rest. */
+  maxAmounts?: ReadonlyMap<string, number>;
   clock?: () => number;
 }
 
@@ -36,6 +49,19 @@ export interface OrderInput {
   optional1?: unknown;
   optional2?: unknown;
   optional3?: unknown;
+}
+
+export interface RefundInput {
+  /** Minor units; absent or null for all that remains. */
+  amount?: unknown;
+  reason?: unknown;
+  idempotency_key?: unknown;
+}
+
+/** A refund request's answer: the refund as it is now, and whether this request made it. */
+export interface RefundResult {
+  refund: Refund;
+  created: boolean;
 }
 
 export interface CardInput {
@@ -103,6 +129,41 @@ export function changeOfOutcome(
   };
 }
 
+/** The settlement a bank's answer about a refund asks for. */
+export function answerOfRefund(result: BankRefundResult, now: number, checkIntervalMs: number): RefundAnswer {
+  if (result.outcome === 'delayed')
+    return { outcome: 'delay', bankMessage: result.message, nextCheckAt: now + checkIntervalMs, now };
+  return { outcome: result.outcome === 'succeeded' ? 'succeed' : 'fail', bankMessage: result.message, now };
+}
+
+/**
+ * Sends a pending refund to the bank (its id is the idempotency key there) and records the answer: by
+ * the refund request itself, and by the worker for a refund that is delayed or whose request stopped
+ * before recording. Null when the bank could not be reached: it stays pending, sent again at its check
+ * time. (The error may quote the request; it is not logged for that reason.)
+ */
+export async function sendRefund(
+  parts: { store: PaymentStore; bank: BankAdapter; clock: () => number; checkIntervalMs: number },
+  refund: Refund,
+  bankReference: string | null,
+): Promise<RefundSettled | null> {
+  let result: BankRefundResult;
+  try {
+    result = await parts.bank.refund({
+      refundId: refund.id,
+      transactionId: refund.transactionId,
+      bankReference: bankReference ?? '',
+      amount: refund.amount,
+      currency: refund.currency,
+      requestedAt: refund.createdAt,
+      now: parts.clock(),
+    });
+  } catch {
+    return null;
+  }
+  return parts.store.settleRefund(refund.id, answerOfRefund(result, parts.clock(), parts.checkIntervalMs));
+}
+
 function optionalText(v: unknown, field: string, max: number): string | null {
   if (v === undefined || v === null) return null;
   if (typeof v !== 'string' || v.length > max)
@@ -123,16 +184,21 @@ export class PaymentService {
     this.now = options.clock ?? Date.now;
   }
 
-  /** Errors: `validation_failed`, `invalid_amount`, `unknown_currency`, `duplicate_reference`. */
+  /**
+   * Errors: `validation_failed`, `invalid_amount`, `unknown_currency`, `amount_too_large`,
+   * `duplicate_reference`. `amount` is checked as written (a digit string: the API passes the JSON
+   * number's own text), never after a rounding.
+   */
   async createOrder(merchantId: string, input: OrderInput): Promise<Order> {
     if (typeof input.reference !== 'string' || input.reference.length === 0 || input.reference.length > 100) {
       throw new PayhookError('validation_failed', 'reference must be a string of 1 to 100 characters.', {
         field: 'reference',
       });
     }
-    const amount = parseMinorAmount(input.amount);
+    const minor = parseMinorAmount(input.amount);
     if (!isCurrency(input.currency))
       throw paymentError('unknown_currency', undefined, { currency: input.currency ?? null });
+    const amount = capAmount(minor, input.currency, maxAmountFor(this.options.maxAmounts, input.currency));
     const email = optionalText(input.customer_email, 'customer_email', 254);
     if (email !== null && !/^[^\s@]+@[^\s@]+$/.test(email))
       throw new PayhookError('validation_failed', 'customer_email is not an e-mail address.', {
@@ -202,6 +268,59 @@ export class PaymentService {
         };
     const result = await this.store.applyChange({ ...change, transactionId: txn.id, source: 'checkout', now });
     return this.payResult(result);
+  }
+
+  /** A page of the merchant's orders, newest first; with `reference`, the one order that has it, or none. */
+  async listOrders(filter: OrderFilter & { reference?: string }): Promise<Page<Order>> {
+    if (filter.reference === undefined) return this.store.listOrders(filter);
+    const order = await this.store.getOrderByReference(filter.merchantId, filter.reference);
+    const below = decodeCursor(filter.cursor) ?? ID_MAX;
+    const found = order !== null && (filter.status === undefined || order.status === filter.status) && order.id < below;
+    return { items: found ? [order] : [], nextCursor: null };
+  }
+
+  /**
+   * Refunds a successful payment, in full (no `amount`: all that remains) or in part, and answers with
+   * the bank's answer when it came at once (`succeeded` or `failed`), else `pending` (the worker asks
+   * again). With an `idempotency_key` seen before, the first refund is returned (`created` false) and
+   * nothing is sent again. Errors: `invalid_amount`, `validation_failed`, `transaction_not_found`,
+   * `transaction_not_refundable`, `refund_exceeds_remaining`, `refund_idempotency_conflict`.
+   */
+  async refund(merchantId: string, transactionId: string, input: RefundInput): Promise<RefundResult> {
+    let amount: number | null = null;
+    if (input.amount !== undefined && input.amount !== null) {
+      const minor = parseMinorAmount(input.amount);
+      if (minor > BigInt(MAX_MINOR))
+        throw paymentError('invalid_amount', 'An amount is at most 2^53 - 1 minor units.', {
+          amount: minor.toString(),
+        });
+      amount = Number(minor);
+    }
+    const reason = optionalText(input.reason, 'reason', 500);
+    const key = optionalText(input.idempotency_key, 'idempotency_key', 255);
+    if (key === '')
+      throw new PayhookError('validation_failed', 'idempotency_key must not be empty.', { field: 'idempotency_key' });
+    const now = this.now();
+    const created = await this.store.createRefund({
+      id: newId('re', now),
+      merchantId,
+      transactionId,
+      amount,
+      reason,
+      idempotencyKey: key,
+      requestSha256: refundRequestSha256(transactionId, amount, reason),
+      now,
+      checkAt: now + this.options.pendingCheckMs,
+    });
+    if (created.result === 'replayed') return { refund: created.refund, created: false };
+    const parts = {
+      store: this.store,
+      bank: this.bank,
+      clock: this.now,
+      checkIntervalMs: this.options.checkIntervalMs,
+    };
+    const settled = await sendRefund(parts, created.refund, created.transaction.bankReference);
+    return { refund: settled?.refund ?? created.refund, created: true };
   }
 
   private payResult(result: ChangeResult): PayResult {

@@ -6,8 +6,12 @@ import {
   restates,
   transition,
   transitionOrder,
+  transitionRefund,
   TRANSACTION_STATUSES,
   ORDER_STATUSES,
+  REFUND_STATUSES,
+  type OrderEvent,
+  type OrderStatus,
   type TransactionEvent,
   type TransactionStatus,
 } from './state.js';
@@ -79,5 +83,39 @@ describe('order state machine', () => {
     assert.equal(orderEventFor('failed'), 'cancel');
     assert.equal(orderEventFor('delayed'), null);
     assert.equal(orderEventFor('paid_back'), null);
+  });
+});
+
+describe('refunds move a paid order, and a refund settles once', () => {
+  test('exactly the drawn order transitions are allowed', () => {
+    const allowed: Record<string, OrderStatus> = {
+      'open pay': 'paid',
+      'open cancel': 'cancelled',
+      'paid refund_part': 'partially_refunded',
+      'paid refund_all': 'refunded',
+      'partially_refunded refund_part': 'partially_refunded',
+      'partially_refunded refund_all': 'refunded',
+    };
+    const events: OrderEvent[] = ['pay', 'cancel', 'refund_part', 'refund_all'];
+    for (const s of ORDER_STATUSES) {
+      for (const e of events) {
+        const want = allowed[`${s} ${e}`];
+        const r = transitionOrder(s, e);
+        if (want) assert.deepEqual(r, { ok: true, from: s, event: e, to: want });
+        else assert.equal(r.ok, false, `${s} ${e}`);
+      }
+    }
+  });
+
+  test('a pending refund succeeds or fails, and nothing happens to a settled one', () => {
+    assert.deepEqual(transitionRefund('pending', 'succeed'), {
+      ok: true,
+      from: 'pending',
+      event: 'succeed',
+      to: 'succeeded',
+    });
+    assert.deepEqual(transitionRefund('pending', 'fail'), { ok: true, from: 'pending', event: 'fail', to: 'failed' });
+    for (const s of REFUND_STATUSES.filter((x) => x !== 'pending'))
+      for (const e of ['succeed', 'fail'] as const) assert.equal(transitionRefund(s, e).ok, false, `${s} ${e}`);
   });
 });

@@ -29,12 +29,35 @@
  *
  * Order:
  *
- *        +------+   pay (a transaction succeeded)    +------+
- *        | open |----------------------------------->| paid |        (final)
- *        +------+                                    +------+
+ *        +------+   pay (a transaction succeeded)    +------+   refund_all    +----------+
+ *        | open |----------------------------------->| paid |---------------->| refunded |   (final)
+ *        +------+                                    +------+                 +----------+
+ *            |                                           |                          ^
+ *            |                                           | refund_part              | refund_all
+ *            |                                           v                          |
+ *            |                                 +--------------------+               |
+ *            |                                 | partially_refunded |---------------+
+ *            |                                 +--------------------+
+ *            |                                     |            ^
+ *            |                                     +------------+  refund_part (another part)
+ *            |
  *            |      cancel (its transaction failed)  +-----------+
  *            +-------------------------------------->| cancelled |   (final)
  *                                                    +-----------+
+ *
+ *   A refund that succeeds moves the order: `refund_all` when the refunds that succeeded now add up
+ *   to what was paid, `refund_part` otherwise. A refund that is created or fails leaves it as it is.
+ *
+ * Refund (money returned on a successful transaction, in part or in full):
+ *
+ *        +---------+   succeed   +-----------+
+ *        | pending |------------>| succeeded |   (final)
+ *        +---------+             +-----------+
+ *            |         fail      +--------+
+ *            +------------------>| failed |      (final; what it held back is refundable again)
+ *                                +--------+
+ *
+ *   A bank that says "not yet" about a pending refund is not a transition: it is asked again later.
  *
  * Anything not drawn is refused with `transition_forbidden` (success after paid_back, approve after
  * decline, paying a cancelled order, ...). The caller records the refusal; it never changes state.
@@ -48,8 +71,10 @@ export type TransactionEvent =
   | 'decline_debited'
   | 'schedule_payback'
   | 'confirm_payback';
-export type OrderStatus = 'open' | 'paid' | 'cancelled';
-export type OrderEvent = 'pay' | 'cancel';
+export type OrderStatus = 'open' | 'paid' | 'cancelled' | 'partially_refunded' | 'refunded';
+export type OrderEvent = 'pay' | 'cancel' | 'refund_part' | 'refund_all';
+export type RefundStatus = 'pending' | 'succeeded' | 'failed';
+export type RefundEvent = 'succeed' | 'fail';
 
 export const TRANSACTION_STATUSES: readonly TransactionStatus[] = [
   'pending',
@@ -59,7 +84,8 @@ export const TRANSACTION_STATUSES: readonly TransactionStatus[] = [
   'payback_pending',
   'paid_back',
 ];
-export const ORDER_STATUSES: readonly OrderStatus[] = ['open', 'paid', 'cancelled'];
+export const ORDER_STATUSES: readonly OrderStatus[] = ['open', 'paid', 'cancelled', 'partially_refunded', 'refunded'];
+export const REFUND_STATUSES: readonly RefundStatus[] = ['pending', 'succeeded', 'failed'];
 
 export type Transition<S, E> =
   | { ok: true; from: S; event: E; to: S }
@@ -76,8 +102,16 @@ const TRANSACTION_TABLE: Record<TransactionStatus, Partial<Record<TransactionEve
 
 const ORDER_TABLE: Record<OrderStatus, Partial<Record<OrderEvent, OrderStatus>>> = {
   open: { pay: 'paid', cancel: 'cancelled' },
-  paid: {},
+  paid: { refund_part: 'partially_refunded', refund_all: 'refunded' },
   cancelled: {},
+  partially_refunded: { refund_part: 'partially_refunded', refund_all: 'refunded' },
+  refunded: {},
+};
+
+const REFUND_TABLE: Record<RefundStatus, Partial<Record<RefundEvent, RefundStatus>>> = {
+  pending: { succeed: 'succeeded', fail: 'failed' },
+  succeeded: {},
+  failed: {},
 };
 
 /**
@@ -100,6 +134,14 @@ export function transition(
 /** The order status after `event`, or a refusal. */
 export function transitionOrder(current: OrderStatus, event: OrderEvent): Transition<OrderStatus, OrderEvent> {
   const to = ORDER_TABLE[current]?.[event];
+  return to
+    ? { ok: true, from: current, event, to }
+    : { ok: false, from: current, event, code: 'transition_forbidden' };
+}
+
+/** The refund status after `event`, or a refusal. */
+export function transitionRefund(current: RefundStatus, event: RefundEvent): Transition<RefundStatus, RefundEvent> {
+  const to = REFUND_TABLE[current]?.[event];
   return to
     ? { ok: true, from: current, event, to }
     : { ok: false, from: current, event, code: 'transition_forbidden' };

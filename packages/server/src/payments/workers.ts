@@ -7,6 +7,10 @@
  *   the same commit). The worker leases due rows, asks the bank to pay back with the row's id as the
  *   idempotency key, and records the answer: confirmed (with `transaction.paid_back`) or failed (tried
  *   again after the next delay of the schedule, the last delay repeating until the bank confirms).
+ * - Refunds: pending refunds whose check time came (a delayed one, or one whose request stopped before
+ *   it recorded the bank's answer) are sent to the bank again under their own id, which the bank
+ *   answers with what became of that refund, never returning the money twice; the answer is recorded
+ *   like the request's own (service.ts `sendRefund`).
  *
  * Crash safety comes from the lease, not from the loop: a pay-back claimed by a process that died is
  * due again when its lease ends, and is sent again under the same id, which the bank answers without
@@ -14,7 +18,7 @@
  */
 import { newId, type Logger } from '../module-api.js';
 import type { BankAdapter, PayBackResult } from './bank.js';
-import { changeOfOutcome } from './service.js';
+import { changeOfOutcome, sendRefund } from './service.js';
 import type { PaymentStore } from './store/port.js';
 
 export interface PaymentWorkerOptions {
@@ -134,10 +138,31 @@ export class PaymentWorkers {
     return confirmed;
   }
 
-  /** One pass of both kinds of work. */
+  /** Sends due pending refunds to the bank again; returns how many it settled (succeeded or failed). */
+  async runRefunds(): Promise<number> {
+    const due = await this.o.store.claimDueRefunds({
+      now: this.now(),
+      limit: this.o.batch ?? 100,
+      leaseMs: this.o.checkIntervalMs,
+    });
+    const parts = { store: this.o.store, bank: this.o.bank, clock: this.now, checkIntervalMs: this.o.checkIntervalMs };
+    let settled = 0;
+    for (const { refund, bankReference } of due) {
+      try {
+        // Null: the bank was not reached; sent again when the claim's lease ends.
+        if ((await sendRefund(parts, refund, bankReference))?.result === 'applied') settled++;
+      } catch (err) {
+        this.o.logger?.warn({ err, refund_id: refund.id }, 'refund try failed');
+      }
+    }
+    return settled;
+  }
+
+  /** One pass of every kind of work. */
   async tick(): Promise<void> {
     await this.runEnquiries();
     await this.runPaybacks();
+    await this.runRefunds();
   }
 
   start(): void {

@@ -1,8 +1,8 @@
 /**
  * The payment module on PostgreSQL: the flows of the service and outbox suites on the PostgreSQL
  * PaymentStore, and what only a multi-writer database can get wrong: concurrent changes to one payment,
- * the same bank notification twice at once, two attempts to start paying one order, and payment workers
- * in several processes.
+ * the same bank notification twice at once, two attempts to start paying one order, refunds of one
+ * payment from two processes at once, and payment workers in several processes.
  */
 import { after, afterEach, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -323,5 +323,46 @@ describe('payment module on PostgreSQL', () => {
     assert.equal(done[0] + done[1], 6);
     assert.ok([...kit.bank.paybacksByReference().values()].every((n) => n === 1));
     assert.equal((await kit.events()).filter((e) => e.type === 'transaction.paid_back').length, 6);
+  });
+
+  test('refunds of one payment from two processes at once never take more than was paid; one key makes one refund', async () => {
+    const o = await order();
+    const r = await kit.service.pay(kit.merchantId, o.id, card(CARDS.refundDelayed));
+    const other = kit.twin();
+    // Twelve refunds of 1000 against 10000 paid, half through each process: ten fit, two are refused.
+    const asked = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        code((i % 2 ? other.service : kit.service).refund(kit.merchantId, r.transaction.id, { amount: 1000 })),
+      ),
+    );
+    assert.deepEqual(
+      asked.filter((c) => c !== undefined),
+      ['refund_exceeds_remaining', 'refund_exceeds_remaining'],
+    );
+    // The same idempotency key from both processes at once: one refund, the other request gets it back.
+    const o2 = await order('INV-2');
+    const r2 = await kit.service.pay(kit.merchantId, o2.id, card(CARDS.approve));
+    const same = await Promise.all(
+      [kit.service, other.service, kit.service].map((s) =>
+        s.refund(kit.merchantId, r2.transaction.id, { amount: 700, idempotency_key: 'once' }),
+      ),
+    );
+    assert.equal(new Set(same.map((x) => x.refund.id)).size, 1);
+    assert.deepEqual(same.map((x) => x.created).sort(), [false, false, true]);
+    assert.equal(kit.bank.refundedByTransaction().get(r2.transaction.id), 700);
+
+    // Both processes' workers settle the delayed ones: each exactly once.
+    kit.clock.now += 5000;
+    const settled = await Promise.all([kit.workers.runRefunds(), other.workers.runRefunds()]);
+    assert.equal(settled[0] + settled[1], 10);
+    const after = await kit.payments.getOrder(kit.merchantId, o.id);
+    assert.deepEqual([after?.status, after?.amountRefunded], ['refunded', 10000]);
+    assert.equal(kit.bank.refundedByTransaction().get(r.transaction.id), 10000);
+    assert.equal((await kit.events()).filter((e) => e.type === 'refund.succeeded').length, 11);
+    assert.deepEqual(
+      (await kit.payments.eventsOfOrder(o.id)).map((e) => e.sequence),
+      Array.from({ length: 22 }, (_, i) => i + 1),
+      'one sequence for the order, without gaps, whatever the interleaving',
+    );
   });
 });

@@ -14,6 +14,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isPayhookError } from '../../src/errors.js';
 import { newId, type MerchantId } from '../../src/ids.js';
 import { BankSimulator } from '../../src/payments/bank.js';
 import { PaymentService } from '../../src/payments/service.js';
@@ -233,7 +234,19 @@ export const CARDS = {
   debitDecline: '4000000000003006',
   delayDebitDecline: '4000000000005001',
   paybackFailsTwice: '4000000000004004',
+  refundDelayed: '4000000000006009',
+  refundFails: '4000000000007007',
 } as const;
+
+/** The code of the PayhookError `p` rejects with, or undefined when it resolves. */
+export async function errorCode(p: Promise<unknown>): Promise<string | undefined> {
+  try {
+    await p;
+  } catch (err) {
+    return isPayhookError(err) ? err.code : `not a PayhookError: ${String(err)}`;
+  }
+  return undefined;
+}
 
 export function card(number: string): { number: string; expiry: string; cvc: string } {
   return { number, expiry: '12/30', cvc: '123' };

@@ -4,7 +4,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { BankSimulator } from '../bank.js';
 import { parseCard, lastFour } from '../cards.js';
 import { paymentEventData, PAYMENT_EVENT_TYPES } from '../events.js';
-import type { Order, Transaction } from '../model.js';
+import type { Order, Refund, Transaction } from '../model.js';
+import { planRefundEvent } from '../refund-events.js';
 import { FOLOOSI_STATUS, foloosiBody, foloosiPayload } from './foloosi.js';
 
 // The provider's sample, copied byte for byte into the repository so a clean clone can run the test;
@@ -27,6 +28,7 @@ async function sampleOrderAndTransaction(): Promise<{ order: Order; txn: Transac
     optional3: 'Foloosi developer',
     status: 'paid',
     sequence: 2,
+    amountRefunded: 0,
     createdAt: NOW,
     updatedAt: NOW,
   };
@@ -89,7 +91,51 @@ describe('foloosi format', () => {
       assert.equal(p.data.transfer.transaction_status, FOLOOSI_STATUS[type]);
       assert.equal(JSON.stringify(Object.keys(p.data.transfer)), keys);
     }
-    assert.deepEqual(Object.values(FOLOOSI_STATUS), ['success', 'delayed', 'failed', 'paid_back', 'paid', 'cancelled']);
+    assert.deepEqual(Object.values(FOLOOSI_STATUS), [
+      'success',
+      'delayed',
+      'failed',
+      'paid_back',
+      'paid',
+      'cancelled',
+      'refund_pending',
+      'refunded',
+      'refund_failed',
+    ]);
+  });
+
+  test("a refund event keeps the shape: its payment's numbers, the refund's amount and the bank's word on it", async () => {
+    const { order, txn } = await sampleOrderAndTransaction();
+    const refund: Refund = {
+      id: 're_01KB0000000000000000000000',
+      transactionId: txn.id,
+      orderId: order.id,
+      merchantId: order.merchantId,
+      amount: 2550,
+      currency: 'AED',
+      reason: null,
+      status: 'succeeded',
+      bankMessage: 'refunded',
+      idempotencyKey: null,
+      requestSha256: 'x',
+      nextCheckAt: null,
+      createdAt: NOW,
+      updatedAt: NOW,
+    };
+    const after = { ...order, status: 'partially_refunded' as const, amountRefunded: 2550 };
+    const { type, data } = planRefundEvent(order, after, txn, refund);
+    const transfer = foloosiPayload(type, data).data.transfer;
+    assert.deepEqual(
+      [
+        transfer.transaction_status,
+        transfer.transaction_no,
+        transfer.payment_reference,
+        transfer.transaction_amount,
+        transfer.transaction_message,
+        transfer.api.card_last_four,
+      ],
+      ['refunded', txn.transactionNo, txn.paymentReference, '25.5', 'refunded', null],
+    );
   });
 
   test('amounts print without trailing zeros in every exponent', async () => {

@@ -13,7 +13,8 @@
  * AED 100.50), as the provider's sample prints it.
  */
 import { toDecimalString, isCurrency } from '../currencies.js';
-import type { PaymentEventData, PaymentEventType } from '../events.js';
+import type { PaymentEventData } from '../events.js';
+import type { ModuleEventType, RefundEventData } from '../refund-events.js';
 
 export interface FoloosiPayload {
   data: {
@@ -36,14 +37,21 @@ export interface FoloosiPayload {
   };
 }
 
-/** `transaction_status` for each payment event type. */
-export const FOLOOSI_STATUS: Readonly<Record<PaymentEventType, string>> = {
+/**
+ * `transaction_status` for each payment event type. A refund event fills the same shape about its
+ * payment, with the refund's amount as `transaction_amount` and the bank's word on the refund as
+ * `transaction_message`.
+ */
+export const FOLOOSI_STATUS: Readonly<Record<ModuleEventType, string>> = {
   'transaction.success': 'success',
   'transaction.delayed': 'delayed',
   'transaction.failed': 'failed',
   'transaction.paid_back': 'paid_back',
   'order.success': 'paid',
   'order.cancel': 'cancelled',
+  'refund.created': 'refund_pending',
+  'refund.succeeded': 'refunded',
+  'refund.failed': 'refund_failed',
 };
 
 function str(v: unknown): string | null {
@@ -70,9 +78,12 @@ function amountOf(data: Record<string, unknown>): string | null {
  * @example
  * foloosiPayload('transaction.success', data).data.transfer.transaction_status; // "success"
  */
-export function foloosiPayload(type: string, input: PaymentEventData | Record<string, unknown>): FoloosiPayload {
+export function foloosiPayload(
+  type: string,
+  input: PaymentEventData | RefundEventData | Record<string, unknown>,
+): FoloosiPayload {
   const data = input as Record<string, unknown>;
-  const status = FOLOOSI_STATUS[type as PaymentEventType] ?? str(data.status) ?? type;
+  const status = FOLOOSI_STATUS[type as ModuleEventType] ?? str(data.status) ?? type;
   return {
     data: {
       transfer: {

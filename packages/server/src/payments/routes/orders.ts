@@ -6,6 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import {
   bearer,
+  bodyTextOf,
   checkCursor,
   errorResponses,
   idParams,
@@ -15,9 +16,19 @@ import {
   type RouteContext,
 } from '../../module-api.js';
 import { paymentError, paymentErrorRef as ref } from '../errors.js';
-import type { OrderStatus } from '../state.js';
+import { ORDER_STATUSES, type OrderStatus } from '../state.js';
+import { writtenAmount } from '../written-amount.js';
 import type { RouteParts } from './parts.js';
-import { orderEventView, orderView, transactionView, TRANSACTION_EXAMPLE } from './views.js';
+import {
+  minorAmountSchema,
+  ORDER_EXAMPLE,
+  orderEventView,
+  orderView,
+  refundedOf,
+  refundView,
+  transactionView,
+  TRANSACTION_EXAMPLE,
+} from './views.js';
 
 const text = (max: number, description: string) => ({ type: ['string', 'null'], maxLength: max, description });
 
@@ -32,13 +43,10 @@ const orderBody = {
       maxLength: 100,
       description: 'Your own order reference; unique per merchant (409 duplicate_reference).',
     },
-    // A number, not an integer, in the schema: a negative or fractional amount gets its own code
-    // (invalid_amount) from the service rather than a generic validation_failed.
-    amount: {
-      type: 'number',
-      description: 'Integer minor units of `currency`: 10000 is AED 100.00, JPY 100 is 100.',
-      examples: [10000],
-    },
+    amount: minorAmountSchema(
+      'Integer minor units of `currency`: 10000 is AED 100.00, JPY 100 is 100. At most the maximum of the currency (amount_too_large).',
+      10000,
+    ),
     currency: {
       type: 'string',
       maxLength: 8,
@@ -99,7 +107,8 @@ export function registerOrderRoutes(app: FastifyInstance, ctx: RouteContext, { s
         operationId: 'orders.create',
         summary: 'Create an order',
         description:
-          'Creates an open order. Errors: invalid_amount (not a positive whole number of minor units), unknown_currency, duplicate_reference.',
+          'Creates an open order. Errors: invalid_amount (not a positive whole number of minor units, as written), unknown_currency, ' +
+          "amount_too_large (above the currency's maximum), duplicate_reference.",
         tags: ['payments'],
         security: bearer,
         querystring: scopedQuery(),
@@ -112,6 +121,7 @@ export function registerOrderRoutes(app: FastifyInstance, ctx: RouteContext, { s
           ...errorResponses(
             ref('invalid_amount'),
             ref('unknown_currency'),
+            ref('amount_too_large'),
             'merchant_required',
             'merchant_not_found',
             ref('duplicate_reference'),
@@ -123,22 +133,37 @@ export function registerOrderRoutes(app: FastifyInstance, ctx: RouteContext, { s
     },
     async (request, reply) => {
       const merchantId = await ctx.merchantOf(request);
-      const order = await service.createOrder(merchantId, request.body);
+      const amount = writtenAmount(bodyTextOf(request), request.body.amount);
+      const order = await service.createOrder(merchantId, { ...request.body, amount });
       return reply.code(201).send(orderView(order));
     },
   );
 
-  app.get<{ Querystring: { merchant_id?: string; status?: OrderStatus; limit: number; cursor?: string } }>(
+  app.get<{
+    Querystring: { merchant_id?: string; status?: OrderStatus; reference?: string; limit: number; cursor?: string };
+  }>(
     '/v1/orders',
     {
       ...base,
       schema: {
         operationId: 'orders.list',
         summary: 'List orders',
-        description: "Lists the merchant's orders, newest first; filter by `status`.",
+        description:
+          "Lists the merchant's orders, newest first; filter by `status`, or find one by your own `reference` " +
+          '(a page of that order, or an empty page).',
         tags: ['payments'],
         security: bearer,
-        querystring: scopedQuery({ status: { type: 'string', enum: ['open', 'paid', 'cancelled'] }, ...pageQuery }),
+        querystring: scopedQuery({
+          status: { type: 'string', enum: [...ORDER_STATUSES] },
+          reference: {
+            type: 'string',
+            minLength: 1,
+            maxLength: 100,
+            description: 'Your own order reference: the page holds the order that has it, if any.',
+            examples: ['INV-1001'],
+          },
+          ...pageQuery,
+        }),
         response: {
           200: { description: 'A page of orders.', ...pageOf('Order') },
           ...errorResponses('merchant_required', 'merchant_not_found', 'invalid_cursor'),
@@ -148,9 +173,10 @@ export function registerOrderRoutes(app: FastifyInstance, ctx: RouteContext, { s
     async (request) => {
       const merchantId = await ctx.merchantOf(request);
       const q = request.query;
-      const page = await store.listOrders({
+      const page = await service.listOrders({
         merchantId,
         status: q.status,
+        reference: q.reference,
         limit: q.limit,
         cursor: checkCursor(q.cursor, 'ord'),
       });
@@ -164,8 +190,9 @@ export function registerOrderRoutes(app: FastifyInstance, ctx: RouteContext, { s
       ...base,
       schema: {
         operationId: 'orders.get',
-        summary: 'Get an order with its transactions and events',
-        description: 'One order with its transactions (oldest first) and the events it emitted (in sequence order).',
+        summary: 'Get an order with its transactions, refunds and events',
+        description:
+          'One order with its transactions and refunds (oldest first) and the events it emitted (in sequence order).',
         tags: ['payments'],
         security: bearer,
         params: idParams('ord', 'order'),
@@ -181,9 +208,12 @@ export function registerOrderRoutes(app: FastifyInstance, ctx: RouteContext, { s
       const order = await store.getOrder(merchantId, request.params.id);
       if (!order) throw paymentError('order_not_found', undefined, { id: request.params.id });
       const txns = await store.transactionsOfOrder(order.id);
-      const transactions = await Promise.all(txns.map(async (t) => transactionView(t, await store.paybackOf(t.id))));
+      const refunds = await store.refundsOfOrder(order.id);
+      const transactions = await Promise.all(
+        txns.map(async (t) => transactionView(t, await store.paybackOf(t.id), refundedOf(refunds, t.id))),
+      );
       const events = (await store.eventsOfOrder(order.id)).map(orderEventView);
-      return { ...orderView(order), transactions, events };
+      return { ...orderView(order), transactions, refunds: refunds.map(refundView), events };
     },
   );
 
@@ -220,23 +250,7 @@ export function registerOrderRoutes(app: FastifyInstance, ctx: RouteContext, { s
               {
                 outcome: 'success',
                 transaction: TRANSACTION_EXAMPLE,
-                order: {
-                  id: 'ord_01JDQ9C1D2E3F4G5H6J7K8M9N0',
-                  merchant_id: 'mer_01JDQ8Z0RX4YV6K3M2N5P7Q9S1',
-                  reference: 'INV-1001',
-                  amount: 10000,
-                  amount_decimal: '100.00',
-                  currency: 'AED',
-                  customer_email: 'customer@example.com',
-                  customer_mobile: null,
-                  optional1: null,
-                  optional2: null,
-                  optional3: null,
-                  status: 'paid',
-                  sequence: 2,
-                  created_at: '2026-12-01T10:02:00.000Z',
-                  updated_at: '2026-12-01T10:05:00.000Z',
-                },
+                order: ORDER_EXAMPLE,
               },
             ],
           },

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { bearer, errorResponses, idParams, scopedQuery, type RouteContext } from '../../module-api.js';
 import { paymentError, paymentErrorRef as ref } from '../errors.js';
 import type { RouteParts } from './parts.js';
-import { transactionView } from './views.js';
+import { refundedOf, transactionView } from './views.js';
 
 export function registerTransactionRoutes(app: FastifyInstance, ctx: RouteContext, { store }: RouteParts): void {
   app.get<{ Params: { id: string }; Querystring: { merchant_id?: string } }>(
@@ -13,7 +13,7 @@ export function registerTransactionRoutes(app: FastifyInstance, ctx: RouteContex
       schema: {
         operationId: 'transactions.get',
         summary: 'Get a transaction',
-        description: 'One transaction.',
+        description: 'One transaction, with its pay-back and what its refunds returned.',
         tags: ['payments'],
         security: bearer,
         params: idParams('txn', 'transaction'),
@@ -28,7 +28,8 @@ export function registerTransactionRoutes(app: FastifyInstance, ctx: RouteContex
       const merchantId = await ctx.merchantOf(request);
       const txn = await store.getTransaction(merchantId, request.params.id);
       if (!txn) throw paymentError('transaction_not_found', undefined, { id: request.params.id });
-      return transactionView(txn, await store.paybackOf(txn.id));
+      const refunded = refundedOf(await store.refundsOfTransaction(txn.id), txn.id);
+      return transactionView(txn, await store.paybackOf(txn.id), refunded);
     },
   );
 }

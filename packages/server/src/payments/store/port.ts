@@ -9,9 +9,9 @@
  * `postgres.ts`. Each only locks, reads, calls the decision and writes what it decided.
  */
 import type { ListOptions, Page } from '../../module-api.js';
-import type { PaymentEventType } from '../events.js';
-import type { Order, Payback, Transaction } from '../model.js';
-import type { OrderStatus, TransactionEvent, TransactionStatus } from '../state.js';
+import type { Order, Payback, Refund, Transaction } from '../model.js';
+import type { ModuleEventType } from '../refund-events.js';
+import type { OrderStatus, RefundStatus, TransactionEvent, TransactionStatus } from '../state.js';
 
 export interface NewOrder {
   id: string;
@@ -63,7 +63,7 @@ export interface TransactionChange {
 
 export interface EmittedEvent {
   id: string;
-  type: PaymentEventType;
+  type: ModuleEventType;
   sequence: number;
 }
 
@@ -121,9 +121,12 @@ export interface PaymentEventLogEntry {
   orderId: string;
   sequence: number;
   eventId: string;
-  type: PaymentEventType;
+  type: ModuleEventType;
   transactionId: string;
-  status: TransactionStatus;
+  /** The refund a refund event is about; null for a payment attempt's events. */
+  refundId: string | null;
+  /** The transaction's status after the change, or the refund's for a refund event. */
+  status: TransactionStatus | RefundStatus;
   orderStatus: OrderStatus;
   createdAt: number;
 }
@@ -141,10 +144,49 @@ export interface OrderFilter extends ListOptions {
   status?: OrderStatus;
 }
 
+/** A refund as the merchant asked for it. */
+export interface RefundRequest {
+  id: string;
+  merchantId: string;
+  transactionId: string;
+  /** Minor units; null for all that remains. */
+  amount: number | null;
+  reason: string | null;
+  idempotencyKey: string | null;
+  /** SHA-256 of the request (`refundRequestSha256`): the same key with another request is a conflict. */
+  requestSha256: string;
+  now: number;
+  /** When the worker sends it to the bank if the request never records the bank's answer. */
+  checkAt: number;
+}
+
+/** What the bank said about a refund. */
+export type RefundAnswer =
+  | { outcome: 'succeed' | 'fail'; bankMessage: string; now: number }
+  | { outcome: 'delay'; bankMessage: string; nextCheckAt: number; now: number };
+
+/** A refund request's answer: the new refund with its event, or the one made before under the same key. */
+export type RefundCreated =
+  | { result: 'created'; refund: Refund; order: Order; transaction: Transaction; events: EmittedEvent[] }
+  | { result: 'replayed'; refund: Refund };
+
+/** A bank answer's effect on a refund: settled (with its event), asked again later, or settled before. */
+export type RefundSettled =
+  | { result: 'applied'; refund: Refund; order: Order; events: EmittedEvent[] }
+  | { result: 'rescheduled' | 'restated'; refund: Refund; order: Order };
+
+export interface ClaimedRefund {
+  refund: Refund;
+  /** The bank's handle for the payment the refund returns money of. */
+  bankReference: string | null;
+}
+
 export interface PaymentStore {
   /** Errors: `duplicate_reference`. */
   createOrder(order: NewOrder): Promise<Order>;
   getOrder(merchantId: string, id: string): Promise<Order | null>;
+  /** The merchant's order with this reference (unique per merchant). */
+  getOrderByReference(merchantId: string, reference: string): Promise<Order | null>;
   listOrders(filter: OrderFilter): Promise<Page<Order>>;
   getTransaction(merchantId: string, id: string): Promise<Transaction | null>;
   transactionsOfOrder(orderId: string): Promise<Transaction[]>;
@@ -152,6 +194,11 @@ export interface PaymentStore {
   eventsOfOrder(orderId: string): Promise<PaymentEventLogEntry[]>;
   paybackOf(transactionId: string): Promise<Payback | null>;
   refusalsOf(transactionId: string): Promise<Refusal[]>;
+  getRefund(merchantId: string, id: string): Promise<Refund | null>;
+  /** Oldest first. */
+  refundsOfTransaction(transactionId: string): Promise<Refund[]>;
+  /** Oldest first. */
+  refundsOfOrder(orderId: string): Promise<Refund[]>;
 
   /**
    * Starts a payment attempt: a `pending` transaction for the order's full amount. Errors:
@@ -185,7 +232,22 @@ export interface PaymentStore {
     source: ChangeSource;
     now: number;
   }): Promise<ChangeResult>;
-  /** The earliest due enquiry or pay-back try, or null: how long the payment workers may sleep. */
+  /**
+   * Makes a pending refund (decided by `decideRefund`, decide-refund.ts) with `refund.created`, in one
+   * transaction; the same idempotency key and request again returns the first refund. Errors:
+   * `transaction_not_found` (not the merchant's), `transaction_not_refundable`, `refund_exceeds_remaining`,
+   * `refund_idempotency_conflict`.
+   */
+  createRefund(request: RefundRequest): Promise<RefundCreated>;
+  /** Applies the bank's answer about a refund (`decideRefundOutcome`), with its event and the order's change. */
+  settleRefund(refundId: string, answer: RefundAnswer): Promise<RefundSettled>;
+  /**
+   * Pending refunds due to be sent (again) to the bank, each moved `leaseMs` ahead so that another worker
+   * does not send it at the same time. A refund's id is its idempotency key at the bank, so a double is
+   * harmless.
+   */
+  claimDueRefunds(options: { now: number; limit: number; leaseMs: number }): Promise<ClaimedRefund[]>;
+  /** The earliest due enquiry, pay-back try or refund, or null: how long the payment workers may sleep. */
   nextWorkAt(): Promise<number | null>;
 }
 

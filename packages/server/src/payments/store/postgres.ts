@@ -2,15 +2,19 @@
  * `PaymentStore` on PostgreSQL, through the core store's outbox port (store/module-port.ts): the payment
  * tables live in the store's schema, so a payment state change and the events it emits (with their
  * deliveries) commit in one PostgreSQL transaction, `withOutbox`: the transactional outbox, as on
- * SQLite (sqlite.ts). Both take their decisions from decide.ts; this file only locks, reads and writes.
+ * SQLite (sqlite.ts). Both take their decisions from decide.ts and decide-refund.ts and their writes
+ * from plan.ts; this file only locks, reads and runs plans.
  *
  * What SQLite gets from its single writer is done with row locks here. A change locks its transaction
  * row, then its order row (FOR UPDATE, always in that order; a pay-back confirmation reads its pay-back
- * first, without a lock), so two changes to one payment run one after the other and the second sees
- * the first's status: it is restated or refused, never applied on a stale read. The compare-and-set
- * updates stay as a second guard, and the unique indexes (one success, one live attempt, one pay-back
- * per transaction) as the last. A bank notification takes an advisory lock on its own id first
- * (`tx.lock`), so the same notification arriving twice at once is answered once and recorded once.
+ * first, and a refund's answer its refund, without a lock), so two changes to one payment run one after
+ * the other and the second sees the first's status: it is restated or refused, never applied on a stale
+ * read. Every change to a payment's refunds holds that payment's lock too, so two refunds of one payment
+ * are decided one after the other and cannot together take more than remains. The compare-and-set
+ * updates stay as a second guard, and the unique indexes (one success, one live attempt, one pay-back per
+ * transaction, one refund per idempotency key) as the last. A bank notification takes an advisory lock on
+ * its own id first (`tx.lock`), and a refund request on its idempotency key, so the same one arriving
+ * twice at once is answered once.
  */
 import {
   decodeCursor,
@@ -20,48 +24,19 @@ import {
   type PostgresModuleStore,
   type PostgresOutboxTx,
 } from '../../module-api.js';
-import {
-  answerSeen,
-  changeOfNotification,
-  changeResult,
-  decideChange,
-  notificationRecord,
-  type ChangeDecision,
-} from '../decide.js';
+import * as decide from '../decide.js';
+import { decideRefund, decideRefundOutcome } from '../decide-refund.js';
 import { paymentError } from '../errors.js';
-import type { Order, Payback, Transaction } from '../model.js';
-import type {
-  BankNotificationInput,
-  ChangeResult,
-  ClaimedPayback,
-  NewOrder,
-  NewTransaction,
-  NotificationResult,
-  OrderFilter,
-  PaymentEventLogEntry,
-  PaymentStore,
-  Refusal,
-  TransactionChange,
-} from './port.js';
-import { ConcurrentChange, type PaymentStoreFaults } from './port.js';
-import {
-  toLogEntry,
-  toOrder,
-  toPayback,
-  toRefusal,
-  toTransaction,
-  type EventLogRow,
-  type NotificationRow,
-  type OrderRow,
-  type PaybackRow,
-  type RefusalRow,
-  type TransactionRow,
-} from './rows.js';
+import type { Order, Payback, Refund, Transaction } from '../model.js';
+import * as plan from './plan.js';
+import { ConcurrentChange } from './port.js';
+import type * as port from './port.js';
+import * as rows from './rows.js';
 
-export class PostgresPaymentStore implements PaymentStore {
+export class PostgresPaymentStore implements port.PaymentStore {
   constructor(
     private readonly db: PostgresModuleStore,
-    private readonly faults: PaymentStoreFaults = {},
+    private readonly faults: port.PaymentStoreFaults = {},
   ) {}
 
   private read<T>(name: string, args: Record<string, unknown>): Promise<T[]> {
@@ -71,76 +46,84 @@ export class PostgresPaymentStore implements PaymentStore {
   // reads ------------------------------------------------------------------------------------------
 
   async getOrder(merchantId: string, id: string): Promise<Order | null> {
-    const [row] = await this.read<OrderRow>('pay_order_get', { merchant_id: merchantId, id });
-    return row ? toOrder(row) : null;
+    const [row] = await this.read<rows.OrderRow>('pay_order_get', { merchant_id: merchantId, id });
+    return row ? rows.toOrder(row) : null;
   }
 
-  async listOrders(f: OrderFilter): Promise<Page<Order>> {
-    const rows = await this.read<OrderRow>('pay_order_page', {
+  async getOrderByReference(merchantId: string, reference: string): Promise<Order | null> {
+    const [row] = await this.read<rows.OrderRow>('pay_order_by_reference', { merchant_id: merchantId, reference });
+    return row ? rows.toOrder(row) : null;
+  }
+
+  async listOrders(f: port.OrderFilter): Promise<Page<Order>> {
+    const page = await this.read<rows.OrderRow>('pay_order_page', {
       merchant_id: f.merchantId,
       status: f.status ?? null,
       hi: decodeCursor(f.cursor) ?? ID_MAX,
       limit: f.limit + 1,
     });
-    return toPage(rows.map(toOrder), f.limit);
+    return toPage(page.map(rows.toOrder), f.limit);
   }
 
   async getTransaction(merchantId: string, id: string): Promise<Transaction | null> {
-    const [row] = await this.read<TransactionRow>('pay_txn_get', { merchant_id: merchantId, id });
-    return row ? toTransaction(row) : null;
+    const [row] = await this.read<rows.TransactionRow>('pay_txn_get', { merchant_id: merchantId, id });
+    return row ? rows.toTransaction(row) : null;
   }
 
   async transactionsOfOrder(orderId: string): Promise<Transaction[]> {
-    return (await this.read<TransactionRow>('pay_txn_of_order', { order_id: orderId })).map(toTransaction);
+    return (await this.read<rows.TransactionRow>('pay_txn_of_order', { order_id: orderId })).map(rows.toTransaction);
   }
 
-  async eventsOfOrder(orderId: string): Promise<PaymentEventLogEntry[]> {
-    return (await this.read<EventLogRow>('pay_event_log_of_order', { order_id: orderId })).map(toLogEntry);
+  async eventsOfOrder(orderId: string): Promise<port.PaymentEventLogEntry[]> {
+    return (await this.read<rows.EventLogRow>('pay_event_log_of_order', { order_id: orderId })).map(rows.toLogEntry);
   }
 
   async paybackOf(transactionId: string): Promise<Payback | null> {
-    const [row] = await this.read<PaybackRow>('pay_payback_of_txn', { transaction_id: transactionId });
-    return row ? toPayback(row) : null;
+    const [row] = await this.read<rows.PaybackRow>('pay_payback_of_txn', { transaction_id: transactionId });
+    return row ? rows.toPayback(row) : null;
   }
 
-  async refusalsOf(transactionId: string): Promise<Refusal[]> {
-    return (await this.read<RefusalRow>('pay_refusals_of_txn', { transaction_id: transactionId })).map(toRefusal);
+  async refusalsOf(transactionId: string): Promise<port.Refusal[]> {
+    return (await this.read<rows.RefusalRow>('pay_refusals_of_txn', { transaction_id: transactionId })).map(
+      rows.toRefusal,
+    );
+  }
+
+  async getRefund(merchantId: string, id: string): Promise<Refund | null> {
+    const [row] = await this.read<rows.RefundRow>('pay_refund_get', { merchant_id: merchantId, id });
+    return row ? rows.toRefund(row) : null;
+  }
+
+  async refundsOfTransaction(transactionId: string): Promise<Refund[]> {
+    return (await this.read<rows.RefundRow>('pay_refunds_of_txn', { transaction_id: transactionId })).map(
+      rows.toRefund,
+    );
+  }
+
+  async refundsOfOrder(orderId: string): Promise<Refund[]> {
+    return (await this.read<rows.RefundRow>('pay_refunds_of_order', { order_id: orderId })).map(rows.toRefund);
   }
 
   async nextWorkAt(): Promise<number | null> {
     const [row] = await this.read<{ at: number | null }>('pay_next_work_at', {});
-    return row?.at ?? null;
+    return row?.at === null || row?.at === undefined ? null : Number(row.at);
   }
 
   // orders and transactions ------------------------------------------------------------------------
 
-  async createOrder(o: NewOrder): Promise<Order> {
-    const [row] = await this.db.all<OrderRow>(
-      'pay_order_insert',
-      {
-        id: o.id,
-        merchant_id: o.merchantId,
-        reference: o.reference,
-        amount: o.amount,
-        currency: o.currency,
-        customer_email: o.customerEmail,
-        customer_mobile: o.customerMobile,
-        optional1: o.optional1,
-        optional2: o.optional2,
-        optional3: o.optional3,
-        now: o.now,
-      },
-      { idempotent: false },
-    );
+  async createOrder(o: port.NewOrder): Promise<Order> {
+    const [row] = await this.db.all<rows.OrderRow>('pay_order_insert', plan.orderInsertParams(o), {
+      idempotent: false,
+    });
     if (!row) throw paymentError('duplicate_reference', undefined, { reference: o.reference });
-    return toOrder(row);
+    return rows.toOrder(row);
   }
 
-  async startTransaction(t: NewTransaction): Promise<Transaction> {
+  async startTransaction(t: port.NewTransaction): Promise<Transaction> {
     return this.db.withOutbox(
       async (tx) => {
         // The order's row lock serialises payment attempts on it; the one-live index is the backstop.
-        const [order] = await tx.all<OrderRow>('pay_order_get_for_update', {
+        const [order] = await tx.all<rows.OrderRow>('pay_order_get_for_update', {
           merchant_id: t.merchantId,
           id: t.orderId,
         });
@@ -149,19 +132,8 @@ export class PostgresPaymentStore implements PaymentStore {
           throw paymentError('order_not_payable', undefined, { id: order.id, status: order.status });
         const [live] = await tx.all<{ id: string }>('pay_txn_live_of_order', { order_id: order.id });
         if (live) throw paymentError('payment_in_progress', undefined, { id: order.id, transaction_id: live.id });
-        const [row] = await tx.all<TransactionRow>('pay_txn_insert', {
-          id: t.id,
-          order_id: order.id,
-          merchant_id: order.merchant_id,
-          transaction_no: t.transactionNo,
-          payment_reference: t.paymentReference,
-          amount: order.amount,
-          currency: order.currency,
-          card_last_four: t.cardLastFour,
-          next_check_at: t.checkAt,
-          now: t.now,
-        });
-        return toTransaction(row);
+        const [row] = await tx.all<rows.TransactionRow>('pay_txn_insert', plan.txnInsertParams(t, order));
+        return rows.toTransaction(row);
       },
       { idempotent: false },
     );
@@ -169,25 +141,25 @@ export class PostgresPaymentStore implements PaymentStore {
 
   // state changes ----------------------------------------------------------------------------------
 
-  async applyChange(change: TransactionChange): Promise<ChangeResult> {
+  async applyChange(change: port.TransactionChange): Promise<port.ChangeResult> {
     return this.db.withOutbox((tx) => this.applyIn(tx, change), { idempotent: false });
   }
 
-  async applyBankNotification(n: BankNotificationInput): Promise<NotificationResult> {
+  async applyBankNotification(n: port.BankNotificationInput): Promise<port.NotificationResult> {
     return this.db.withOutbox(
-      async (tx): Promise<NotificationResult> => {
+      async (tx): Promise<port.NotificationResult> => {
         await tx.lock('notification', `${n.bankKey}:${n.notificationId}`);
-        const [seen] = await tx.all<NotificationRow>('pay_notification_get', {
+        const [seen] = await tx.all<rows.NotificationRow>('pay_notification_get', {
           bank_key: n.bankKey,
           notification_id: n.notificationId,
         });
-        if (seen) return answerSeen(seen, n);
-        const [txn] = await tx.all<TransactionRow>('pay_txn_by_payment_reference_for_update', {
+        if (seen) return decide.answerSeen(seen, n);
+        const [txn] = await tx.all<rows.TransactionRow>('pay_txn_by_payment_reference_for_update', {
           payment_reference: n.paymentReference,
         });
         if (!txn) return { result: 'unknown_transaction', duplicate: false };
-        const result = await this.applyIn(tx, changeOfNotification(n, txn.id));
-        await tx.all('pay_notification_insert', notificationRecord(n, txn.status, result));
+        const result = await this.applyIn(tx, decide.changeOfNotification(n, txn.id));
+        await tx.all('pay_notification_insert', decide.notificationRecord(n, txn.status, result));
         return { ...result, duplicate: false };
       },
       { idempotent: false },
@@ -195,111 +167,133 @@ export class PostgresPaymentStore implements PaymentStore {
   }
 
   /** One event on one transaction, inside the caller's transaction: lock and read, decide (decide.ts), write. */
-  private async applyIn(tx: PostgresOutboxTx, change: TransactionChange): Promise<ChangeResult> {
-    const [txnRow] = await tx.all<TransactionRow>('pay_txn_by_id_for_update', { id: change.transactionId });
+  private async applyIn(tx: PostgresOutboxTx, change: port.TransactionChange): Promise<port.ChangeResult> {
+    const [txnRow] = await tx.all<rows.TransactionRow>('pay_txn_by_id_for_update', { id: change.transactionId });
     if (!txnRow) throw paymentError('transaction_not_found', undefined, { id: change.transactionId });
-    const txn = toTransaction(txnRow);
-    const [orderRow] = await tx.all<OrderRow>('pay_order_by_id_for_update', { id: txn.orderId });
-    const d = decideChange(txn, toOrder(orderRow), change);
-    return changeResult(d, await this.write(tx, d));
+    const txn = rows.toTransaction(txnRow);
+    const [orderRow] = await tx.all<rows.OrderRow>('pay_order_by_id_for_update', { id: txn.orderId });
+    const d = decide.decideChange(txn, rows.toOrder(orderRow), change);
+    await this.runPlan(tx, plan.changePlan(d));
+    const payback = d.result === 'applied' && d.payback ? await this.paybackIn(tx, txn.id) : null;
+    return decide.changeResult(d, payback);
   }
 
-  /** Writes a decision; returns the pay-back row it created or confirmed. */
-  private async write(tx: PostgresOutboxTx, d: ChangeDecision): Promise<Payback | null> {
-    if (d.result === 'restated') return null;
-    if (d.result === 'refused') {
-      const r = d.refusal;
-      await tx.all('pay_refusal_insert', {
-        merchant_id: r.merchantId,
-        order_id: r.orderId,
-        transaction_id: r.transactionId,
-        from_status: r.fromStatus,
-        event: r.event,
-        source: r.source,
-        now: r.now,
-      });
-      return null;
-    }
-    const t = d.transactionWrite;
-    const updated = await tx.all('pay_txn_update', {
-      id: t.id,
-      from_status: t.fromStatus,
-      status: t.status,
-      bank_message: t.bankMessage,
-      bank_reference: t.bankReference,
-      debited: t.debited,
-      next_check_at: t.nextCheckAt,
-      now: t.now,
-    });
-    if (updated.length !== 1) throw new ConcurrentChange(`transaction ${t.id} left ${t.fromStatus}`);
-    const o = d.orderWrite;
-    if (
-      o &&
-      (
-        await tx.all('pay_order_update', {
-          id: o.id,
-          from_status: o.fromStatus,
-          status: o.status,
-          sequence: o.sequence,
-          now: o.now,
-        })
-      ).length !== 1
-    ) {
-      throw new ConcurrentChange(`order ${o.id} left ${o.fromStatus}`);
-    }
+  private async paybackIn(tx: PostgresOutboxTx, transactionId: string): Promise<Payback> {
+    const [row] = await tx.all<rows.PaybackRow>('pay_payback_of_txn', { transaction_id: transactionId });
+    return rows.toPayback(row);
+  }
 
-    let payback: Payback | null = null;
-    const p = d.payback;
-    if (p?.kind === 'create') {
-      const [row] = await tx.all<PaybackRow>('pay_payback_insert', {
-        id: p.id,
-        transaction_id: p.transactionId,
-        merchant_id: p.merchantId,
-        amount: p.amount,
-        currency: p.currency,
-        next_attempt_at: p.nextAttemptAt,
-        now: p.now,
-      });
-      payback = toPayback(row);
-    } else if (p?.kind === 'confirm') {
-      const [row] = await tx.all<PaybackRow>('pay_payback_of_txn', { transaction_id: p.transactionId });
-      const [confirmed] = row ? await tx.all<PaybackRow>('pay_payback_confirm', { id: row.id, now: p.now }) : [];
-      if (!confirmed) throw new ConcurrentChange(`pay-back of ${p.transactionId} is not pending`);
-      payback = toPayback(confirmed);
+  /** Runs a plan (plan.ts) in the caller's transaction, with the test hooks around its events. */
+  private async runPlan(tx: PostgresOutboxTx, writes: plan.Plan): Promise<void> {
+    for (const w of writes.state) {
+      const changed = await tx.all(w.name, w.params);
+      if (w.cas !== undefined && changed.length !== 1) throw new ConcurrentChange(w.cas);
     }
+    if (writes.events.length === 0) return;
     this.faults.afterState?.();
-
-    if (d.events.length > 0) {
-      await tx.appendEvents(d.events);
-      // One statement for the whole log (arrays), rather than a round trip per event.
-      await tx.all('pay_event_log_insert', {
-        order_id: d.order.id,
-        sequences: d.log.map((l) => l.sequence),
-        event_ids: d.log.map((l) => l.eventId),
-        types: d.log.map((l) => l.type),
-        transaction_id: d.transaction.id,
-        status: d.transaction.status,
-        order_status: d.order.status,
-        created_at: d.log[0].createdAt,
-      });
-    }
+    await tx.appendEvents(writes.events);
+    // One statement for the whole log (arrays), rather than a round trip per event.
+    await tx.all('pay_event_log_insert', plan.logArrayParams(writes.log));
     this.faults.afterEvents?.();
-    return payback;
+  }
+
+  // refunds ----------------------------------------------------------------------------------------
+
+  async createRefund(request: port.RefundRequest): Promise<port.RefundCreated> {
+    return this.db.withOutbox(
+      async (tx): Promise<port.RefundCreated> => {
+        const key = request.idempotencyKey;
+        if (key !== null) await tx.lock('refund-key', `${request.merchantId}:${key}`);
+        const [txnRow] = await tx.all<rows.TransactionRow>('pay_txn_get_for_update', {
+          merchant_id: request.merchantId,
+          id: request.transactionId,
+        });
+        if (!txnRow) throw paymentError('transaction_not_found', undefined, { id: request.transactionId });
+        const txn = rows.toTransaction(txnRow);
+        const [orderRow] = await tx.all<rows.OrderRow>('pay_order_by_id_for_update', { id: txn.orderId });
+        const [totals] = await tx.all<rows.TotalsRow>('pay_refund_totals', { transaction_id: txn.id });
+        const [sameKey] =
+          key === null
+            ? []
+            : await tx.all<rows.RefundRow>('pay_refund_by_key', {
+                merchant_id: request.merchantId,
+                idempotency_key: key,
+              });
+        const d = decideRefund(
+          txn,
+          rows.toOrder(orderRow),
+          rows.toTotals(totals),
+          sameKey ? rows.toRefund(sameKey) : null,
+          request,
+        );
+        if (d.result === 'refused') throw d.error;
+        if (d.result === 'replayed') return d;
+        await this.runPlan(tx, plan.refundPlan(d));
+        return {
+          result: 'created',
+          refund: d.refund,
+          order: d.order,
+          transaction: txn,
+          events: decide.emittedOf(d.log),
+        };
+      },
+      { idempotent: false },
+    );
+  }
+
+  async settleRefund(refundId: string, answer: port.RefundAnswer): Promise<port.RefundSettled> {
+    return this.db.withOutbox(
+      async (tx): Promise<port.RefundSettled> => {
+        const [first] = await tx.all<rows.RefundRow>('pay_refund_by_id', { id: refundId });
+        if (!first) throw paymentError('refund_not_found', undefined, { id: refundId });
+        const [txnRow] = await tx.all<rows.TransactionRow>('pay_txn_by_id_for_update', { id: first.transaction_id });
+        const [orderRow] = await tx.all<rows.OrderRow>('pay_order_by_id_for_update', { id: first.order_id });
+        // Read again under the payment's lock: another answer may have settled it meanwhile.
+        const [refundRow] = await tx.all<rows.RefundRow>('pay_refund_by_id', { id: refundId });
+        const d = decideRefundOutcome(
+          rows.toRefund(refundRow),
+          rows.toTransaction(txnRow),
+          rows.toOrder(orderRow),
+          answer,
+        );
+        if (d.result === 'restated') return d;
+        await this.runPlan(tx, plan.refundPlan(d));
+        if (d.result === 'rescheduled') return { result: 'rescheduled', refund: d.refund, order: d.order };
+        return { result: 'applied', refund: d.refund, order: d.order, events: decide.emittedOf(d.log) };
+      },
+      { idempotent: false },
+    );
+  }
+
+  async claimDueRefunds(o: { now: number; limit: number; leaseMs: number }): Promise<port.ClaimedRefund[]> {
+    const claimed = await this.db.all<rows.RefundRow & { txn_bank_reference: string | null }>(
+      'pay_refund_claim',
+      { now: o.now, limit: o.limit, lease_until: o.now + o.leaseMs },
+      { idempotent: false },
+    );
+    return claimed.map((r) => ({ refund: rows.toRefund(r), bankReference: r.txn_bank_reference }));
   }
 
   // workers ----------------------------------------------------------------------------------------
 
   async claimChecks(o: { now: number; limit: number; leaseMs: number }): Promise<Transaction[]> {
-    const rows = await this.db.all<TransactionRow & { due_at: number }>(
+    const claimed = await this.db.all<rows.TransactionRow & { due_at: number }>(
       'pay_txn_claim_checks',
       { now: o.now, limit: o.limit, lease_until: o.now + o.leaseMs },
       { idempotent: true },
     );
-    return rows.sort((a, b) => a.due_at - b.due_at || (a.id < b.id ? -1 : 1)).map(toTransaction);
+    return claimed.sort((a, b) => a.due_at - b.due_at || (a.id < b.id ? -1 : 1)).map(rows.toTransaction);
   }
 
-  async claimDuePaybacks(o: { now: number; limit: number; leaseMs: number; owner: string }): Promise<ClaimedPayback[]> {
-    const rows = await this.db.all<PaybackRow & { txn_bank_reference: string | null; txn_payment_reference: string }>(
+  async claimDuePaybacks(o: {
+    now: number;
+    limit: number;
+    leaseMs: number;
+    owner: string;
+  }): Promise<port.ClaimedPayback[]> {
+    const claimed = await this.db.all<
+      rows.PaybackRow & { txn_bank_reference: string | null; txn_payment_reference: string }
+    >(
       'pay_payback_claim',
       {
         now: o.now,
@@ -309,8 +303,8 @@ export class PostgresPaymentStore implements PaymentStore {
       },
       { idempotent: false },
     );
-    return rows.map((r) => ({
-      payback: toPayback(r),
+    return claimed.map((r) => ({
+      payback: rows.toPayback(r),
       transactionId: r.transaction_id,
       bankReference: r.txn_bank_reference,
       paymentReference: r.txn_payment_reference,
@@ -323,30 +317,20 @@ export class PostgresPaymentStore implements PaymentStore {
     nextAttemptAt: number;
     now: number;
   }): Promise<void> {
-    await this.db.all(
-      'pay_payback_failed',
-      { id: i.paybackId, message: i.message, next_attempt_at: i.nextAttemptAt, now: i.now },
-      { idempotent: true },
-    );
+    await this.db.all('pay_payback_failed', plan.paybackFailureParams(i), { idempotent: true });
   }
 
   async confirmPayback(i: {
     paybackId: string;
     bankMessage: string;
-    source: TransactionChange['source'];
+    source: port.TransactionChange['source'];
     now: number;
-  }): Promise<ChangeResult> {
+  }): Promise<port.ChangeResult> {
     return this.db.withOutbox(
       async (tx) => {
-        const [row] = await tx.all<PaybackRow>('pay_payback_by_id', { id: i.paybackId });
+        const [row] = await tx.all<rows.PaybackRow>('pay_payback_by_id', { id: i.paybackId });
         if (!row) throw paymentError('transaction_not_found', 'No such pay-back.', { id: i.paybackId });
-        return this.applyIn(tx, {
-          transactionId: row.transaction_id,
-          event: 'confirm_payback',
-          bankMessage: i.bankMessage,
-          source: i.source,
-          now: i.now,
-        });
+        return this.applyIn(tx, decide.changeOfPaybackConfirmation(row.transaction_id, i));
       },
       { idempotent: false },
     );

@@ -2,9 +2,10 @@
  * Row shapes of the payment tables and their mapping to the module's records, for both dialects: the
  * mappers take SQLite's integers-for-booleans and PostgreSQL's booleans alike (`Boolean`, `Number`).
  */
-import type { PaymentEventType } from '../events.js';
-import type { Order, Payback, PaybackStatus, Transaction } from '../model.js';
-import type { OrderStatus, TransactionEvent, TransactionStatus } from '../state.js';
+import type { RefundTotals } from '../decide-refund.js';
+import type { Order, Payback, PaybackStatus, Refund, Transaction } from '../model.js';
+import type { ModuleEventType } from '../refund-events.js';
+import type { OrderStatus, RefundStatus, TransactionEvent, TransactionStatus } from '../state.js';
 import type { PaymentEventLogEntry, Refusal } from './port.js';
 
 export interface OrderRow {
@@ -20,6 +21,7 @@ export interface OrderRow {
   optional3: string | null;
   status: string;
   sequence: number;
+  amount_refunded: number;
   created_at: number;
   updated_at: number;
 }
@@ -60,9 +62,31 @@ export interface EventLogRow {
   event_id: string;
   type: string;
   transaction_id: string;
+  refund_id: string | null;
   status: string;
   order_status: string;
   created_at: number;
+}
+export interface RefundRow {
+  id: string;
+  transaction_id: string;
+  order_id: string;
+  merchant_id: string;
+  amount: number;
+  currency: string;
+  reason: string | null;
+  status: string;
+  bank_message: string | null;
+  idempotency_key: string | null;
+  request_sha256: string;
+  next_check_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+/** `pay_refund_totals`: a transaction's refunds summed by status (PostgreSQL sums come as text). */
+export interface TotalsRow {
+  succeeded: number | string;
+  pending: number | string;
 }
 export interface RefusalRow {
   transaction_id: string;
@@ -97,6 +121,7 @@ export const toOrder = (r: OrderRow): Order => ({
   optional3: r.optional3,
   status: r.status as OrderStatus,
   sequence: Number(r.sequence),
+  amountRefunded: Number(r.amount_refunded),
   createdAt: Number(r.created_at),
   updatedAt: Number(r.updated_at),
 });
@@ -136,11 +161,34 @@ export const toLogEntry = (r: EventLogRow): PaymentEventLogEntry => ({
   orderId: r.order_id,
   sequence: Number(r.sequence),
   eventId: r.event_id,
-  type: r.type as PaymentEventType,
+  type: r.type as ModuleEventType,
   transactionId: r.transaction_id,
-  status: r.status as TransactionStatus,
+  refundId: r.refund_id,
+  status: r.status as TransactionStatus | RefundStatus,
   orderStatus: r.order_status as OrderStatus,
   createdAt: Number(r.created_at),
+});
+
+export const toRefund = (r: RefundRow): Refund => ({
+  id: r.id,
+  transactionId: r.transaction_id,
+  orderId: r.order_id,
+  merchantId: r.merchant_id,
+  amount: Number(r.amount),
+  currency: r.currency,
+  reason: r.reason,
+  status: r.status as RefundStatus,
+  bankMessage: r.bank_message,
+  idempotencyKey: r.idempotency_key,
+  requestSha256: r.request_sha256,
+  nextCheckAt: r.next_check_at === null ? null : Number(r.next_check_at),
+  createdAt: Number(r.created_at),
+  updatedAt: Number(r.updated_at),
+});
+
+export const toTotals = (r: TotalsRow): RefundTotals => ({
+  succeeded: Number(r.succeeded),
+  pending: Number(r.pending),
 });
 
 export const toRefusal = (r: RefusalRow): Refusal => ({

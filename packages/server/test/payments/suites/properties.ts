@@ -1,20 +1,28 @@
-// Property-based tests of the payment invariants (issue 3), on a real database (payments/
+// Property-based tests of the payment invariants (issues 3 and 13), on a real database (payments/
 // properties.<backend>.test.ts runs them on SQLite and on PostgreSQL). fast-check draws
-// random sequences of orders, payments with every test card, bank notifications (new, replayed, and
-// contradicting), enquiries, pay-back runs, clock jumps, restarts, and crashes in the middle of a
-// checkout or of a pay-back. After the sequence, the workers drain and every invariant is checked:
+// random sequences of orders, payments with every test card, refunds (full, partial, too large, of
+// payments that cannot be refunded, with idempotency keys reused), bank notifications (new, replayed,
+// and contradicting), enquiries, pay-back and refund runs, clock jumps, restarts, and crashes in the
+// middle of a checkout, of a pay-back and of a refund (before and after the bank refunded). After the
+// sequence, the workers drain and every invariant is checked:
 //   1. every order is paid at most once;
 //   2. an order is paid if and only if it has a successful transaction;
 //   3. every debit of a failed transaction is paid back exactly once (in payhook and at the bank);
-//   4. each order's events have strictly increasing sequence numbers (1, 2, 3, …) and replay its history.
+//   4. each order's events have strictly increasing sequence numbers (1, 2, 3, …) and replay its history;
+//   5. what refunds returned never exceeds what was paid, payhook and the bank agree on it to the minor
+//      unit, and the order's status and refunded total say it;
+//   6. a debit is returned at most once, by a refund or a pay-back together: refunds only ever return
+//      money of a successful payment, pay-backs only of a failed one, and the bank never returned more
+//      of a transaction than it took.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { isPayhookError } from '../../../src/errors.js';
 import { TEST_CARDS } from '../../../src/payments/cards.js';
-import type { Order, Transaction } from '../../../src/payments/model.js';
+import { refundRequestSha256 } from '../../../src/payments/decide-refund.js';
+import type { Order, Refund, Transaction } from '../../../src/payments/model.js';
 import { signBankNotification } from '../../../src/payments/notifications.js';
-import { transition, type TransactionStatus } from '../../../src/payments/state.js';
+import { transition, type RefundStatus, type TransactionStatus } from '../../../src/payments/state.js';
 import type { PaymentEventLogEntry } from '../../../src/payments/store/port.js';
 import {
   BANK_KEY,
@@ -35,7 +43,10 @@ type Op =
   | { kind: 'paybacks' }
   | { kind: 'restart' }
   | { kind: 'crashPay'; order: number; card: number }
-  | { kind: 'crashPayback' };
+  | { kind: 'crashPayback' }
+  | { kind: 'refund'; txn: number; amount: number | null; key: number | null }
+  | { kind: 'refunds' }
+  | { kind: 'crashRefund'; txn: number; amount: number | null; bankFirst: boolean };
 
 // Cards that debit come up more often: pay-backs are where money can go missing.
 const cardArb = fc.oneof(
@@ -65,10 +76,38 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { arbitrary: fc.constant({ kind: 'restart' as const }), weight: 1 },
   { arbitrary: fc.record({ kind: fc.constant('crashPay' as const), order: fc.nat(20), card: cardArb }), weight: 1 },
   { arbitrary: fc.constant({ kind: 'crashPayback' as const }), weight: 3 },
+  {
+    arbitrary: fc.record({
+      kind: fc.constant('refund' as const),
+      txn: fc.nat(20),
+      // Orders are 1000 to ~1040 minor units: parts, the rest (null), and more than remains.
+      amount: fc.option(fc.integer({ min: 1, max: 1100 }), { nil: null }),
+      key: fc.option(fc.nat(4), { nil: null }),
+    }),
+    weight: 4,
+  },
+  { arbitrary: fc.constant({ kind: 'refunds' as const }), weight: 2 },
+  {
+    arbitrary: fc.record({
+      kind: fc.constant('crashRefund' as const),
+      txn: fc.nat(20),
+      amount: fc.option(fc.integer({ min: 1, max: 600 }), { nil: null }),
+      bankFirst: fc.boolean(),
+    }),
+    weight: 2,
+  },
 );
 
 /** Errors a well-behaved caller can get; anything else fails the property. */
-const EXPECTED = new Set(['order_not_payable', 'payment_in_progress', 'transition_forbidden', 'transaction_not_found']);
+const EXPECTED = new Set([
+  'order_not_payable',
+  'payment_in_progress',
+  'transition_forbidden',
+  'transaction_not_found',
+  'transaction_not_refundable',
+  'refund_exceeds_remaining',
+  'refund_idempotency_conflict',
+]);
 
 async function expected(p: Promise<unknown>): Promise<void> {
   try {
@@ -77,6 +116,15 @@ async function expected(p: Promise<unknown>): Promise<void> {
     if (isPayhookError(err) && EXPECTED.has(err.code)) return;
     throw err;
   }
+}
+
+/** Mostly a successful payment (refunding another is refused early and teaches little), sometimes any. */
+async function refundTarget(kit: PaymentKit, txns: Transaction[], n: number): Promise<Transaction | null> {
+  if (txns.length === 0) return null;
+  const now = await Promise.all(txns.map((t) => kit.payments.getTransaction(kit.merchantId, t.id)));
+  const paid = now.filter((t): t is Transaction => t?.status === 'success');
+  const pool = n % 4 === 0 || paid.length === 0 ? txns : paid;
+  return pool[n % pool.length];
 }
 
 async function run(kit: PaymentKit, ops: Op[]): Promise<void> {
@@ -203,6 +251,53 @@ async function run(kit: PaymentKit, ops: Op[]): Promise<void> {
         await kit.restart();
         break;
       }
+      case 'refund': {
+        const target = await refundTarget(kit, txns, op.txn);
+        if (!target) break;
+        const key = op.key === null ? {} : { idempotency_key: `k${op.key}` };
+        await expected(kit.service.refund(kit.merchantId, target.id, { amount: op.amount, ...key }));
+        break;
+      }
+      case 'refunds':
+        await kit.workers.runRefunds();
+        break;
+      case 'crashRefund': {
+        // payhook dies after it made the refund: before it asked the bank, or after the bank refunded
+        // but before the answer was recorded.
+        const target = await refundTarget(kit, txns, op.txn);
+        if (!target) break;
+        const now = kit.clock.now;
+        const made = await kit.payments
+          .createRefund({
+            id: `re_${String(n++).padStart(26, '0')}`,
+            merchantId: kit.merchantId,
+            transactionId: target.id,
+            amount: op.amount,
+            reason: null,
+            idempotencyKey: null,
+            requestSha256: refundRequestSha256(target.id, op.amount, null),
+            now,
+            checkAt: now + 5000,
+          })
+          .catch((err: unknown) => {
+            if (isPayhookError(err) && EXPECTED.has(err.code)) return null;
+            throw err;
+          });
+        if (made?.result !== 'created') break;
+        if (op.bankFirst) {
+          await kit.bank.refund({
+            refundId: made.refund.id,
+            transactionId: target.id,
+            bankReference: made.transaction.bankReference ?? '',
+            amount: made.refund.amount,
+            currency: made.refund.currency,
+            requestedAt: now,
+            now,
+          });
+        }
+        await kit.restart();
+        break;
+      }
     }
   }
 }
@@ -212,13 +307,18 @@ async function drain(kit: PaymentKit): Promise<void> {
     kit.clock.now += 60_000;
     await kit.workers.runEnquiries();
     await kit.workers.runPaybacks();
+    await kit.workers.runRefunds();
   }
 }
 
-/** Replays an order's events through the state machine: they must tell a history it allows. */
+/**
+ * Replays an order's events through the state machines: they must tell a history they allow, the
+ * refunds' included (each created, then settled once; a success moves the order, by what it returned).
+ */
 function checkHistory(
   order: Order,
   txns: Transaction[],
+  refunds: Refund[],
   log: PaymentEventLogEntry[],
   events: Map<string, { type: string; data: Record<string, unknown> }>,
 ): void {
@@ -229,7 +329,9 @@ function checkHistory(
   );
   assert.equal(order.sequence, log.length);
   const status = new Map<string, TransactionStatus>();
+  const refundStatus = new Map<string, RefundStatus>();
   let orderStatus: Order['status'] = 'open';
+  let refunded = 0;
   log.forEach((e, i) => {
     const stored = events.get(e.eventId);
     assert.ok(stored, 'every logged event is stored with its deliveries');
@@ -237,6 +339,32 @@ function checkHistory(
     assert.equal(stored.data.sequence, e.sequence);
     assert.equal(stored.data.status, e.status);
     assert.equal(stored.data.order_status, e.orderStatus);
+    if (e.type.startsWith('refund.')) {
+      const refund = refunds.find((r) => r.id === e.refundId);
+      assert.ok(refund, `${e.type} names a refund of the order`);
+      assert.equal(refund.transactionId, e.transactionId);
+      assert.equal(status.get(e.transactionId), 'success', 'only a successful payment is refunded');
+      assert.equal(stored.data.refund_id, refund.id);
+      assert.equal(stored.data.amount, refund.amount);
+      const prev = refundStatus.get(refund.id);
+      if (e.type === 'refund.created') {
+        assert.deepEqual([prev, e.status, e.orderStatus], [undefined, 'pending', orderStatus]);
+      } else {
+        assert.equal(prev, 'pending', `${e.type} settles a pending refund, once`);
+        if (e.type === 'refund.succeeded') {
+          refunded += refund.amount;
+          assert.ok(['paid', 'partially_refunded'].includes(orderStatus));
+          orderStatus = refunded === order.amount ? 'refunded' : 'partially_refunded';
+        }
+        assert.deepEqual(
+          [e.status, e.orderStatus],
+          [e.type === 'refund.succeeded' ? 'succeeded' : 'failed', orderStatus],
+        );
+      }
+      assert.equal(stored.data.amount_refunded, refunded);
+      refundStatus.set(refund.id, e.status as RefundStatus);
+      return;
+    }
     const prev = status.get(e.transactionId) ?? 'pending';
     const before = log[i - 1];
     switch (e.type) {
@@ -276,10 +404,12 @@ function checkHistory(
     const after =
       e.type === 'transaction.success' ? 'paid' : e.type === 'transaction.failed' ? 'cancelled' : orderStatus;
     assert.equal(e.orderStatus, after);
-    status.set(e.transactionId, e.status);
+    status.set(e.transactionId, e.status as TransactionStatus);
   });
   assert.equal(order.status, orderStatus, 'the order is what its events say');
+  assert.equal(order.amountRefunded, refunded, "the order's refunded total is what its events say");
   for (const t of txns) assert.equal(t.status, status.get(t.id) ?? 'pending', `${t.id} is what its events say`);
+  for (const r of refunds) assert.equal(r.status, refundStatus.get(r.id), `${r.id} is what its events say`);
 }
 
 async function checkInvariants(kit: PaymentKit): Promise<void> {
@@ -293,15 +423,39 @@ async function checkInvariants(kit: PaymentKit): Promise<void> {
   const orders = (await kit.payments.listOrders({ merchantId: kit.merchantId, limit: 250 })).items;
   let debits = 0;
   let logged = 0;
+  const returned = kit.bank.returnedByTransaction();
+  const bankRefunded = kit.bank.refundedByTransaction();
   for (const order of orders) {
     const txns = await kit.payments.transactionsOfOrder(order.id);
     const log = await kit.payments.eventsOfOrder(order.id);
+    const refunds = await kit.payments.refundsOfOrder(order.id);
     logged += log.length;
     const successes = txns.filter((t) => t.status === 'success').length;
     assert.ok(successes <= 1, 'an order is paid at most once');
     assert.ok(log.filter((e) => e.type === 'order.success').length <= 1, 'order.success at most once');
-    assert.equal(order.status === 'paid', successes === 1, 'paid iff it has a successful transaction');
+    assert.equal(
+      ['paid', 'partially_refunded', 'refunded'].includes(order.status),
+      successes === 1,
+      'paid (and maybe refunded since) iff it has a successful transaction',
+    );
     for (const t of txns) {
+      const mine = refunds.filter((r) => r.transactionId === t.id);
+      const succeeded = mine.filter((r) => r.status === 'succeeded').reduce((sum, r) => sum + r.amount, 0);
+      assert.ok(
+        mine.every((r) => r.status !== 'pending'),
+        `${t.id}: every refund settled after the drain`,
+      );
+      assert.ok(mine.length === 0 || t.status === 'success', 'only a successful payment has refunds');
+      assert.ok(succeeded <= t.amount, `${t.id}: refunded ${succeeded} <= paid ${t.amount}`);
+      assert.equal(bankRefunded.get(t.id) ?? 0, succeeded, `${t.id}: the bank returned what payhook recorded`);
+      assert.ok((returned.get(t.id) ?? 0) <= t.amount, `${t.id}: the bank returned at most what it took`);
+      if (t.status === 'success') {
+        assert.equal(order.amountRefunded, succeeded);
+        assert.equal(
+          order.status,
+          succeeded === 0 ? 'paid' : succeeded === t.amount ? 'refunded' : 'partially_refunded',
+        );
+      }
       assert.ok(['success', 'failed', 'paid_back'].includes(t.status), `${t.id} settled after the drain (${t.status})`);
       const pb = await kit.payments.paybackOf(t.id);
       if (t.debited) {
@@ -310,13 +464,15 @@ async function checkInvariants(kit: PaymentKit): Promise<void> {
         assert.equal(pb?.status, 'confirmed');
         assert.equal(kit.bank.paybacksByTransaction().get(t.id), 1, 'the bank paid back exactly once');
         assert.equal(log.filter((e) => e.type === 'transaction.paid_back' && e.transactionId === t.id).length, 1);
+        assert.equal(returned.get(t.id), t.amount, 'the debit came back once, by its pay-back alone');
       } else {
         assert.equal(pb, null, 'no pay-back without a debit');
       }
     }
-    checkHistory(order, txns, log, events);
+    checkHistory(order, txns, refunds, log, events);
   }
   assert.equal(events.size, logged, 'no event outside an order history');
+  assert.equal(kit.bank.refundsTooLarge(), 0, 'payhook never asked the bank to refund more than remained');
   assert.equal(
     [...kit.bank.paybacksByTransaction().values()].reduce((a, b) => a + b, 0),
     debits,
@@ -337,7 +493,7 @@ export function runPaymentPropertiesSuite(backend: PaymentBackend): void {
   describe(`payment invariants (fast-check, ${backend})`, () => {
     after(dropPaymentSchemas);
 
-    test('random sequences of payments, notifications, duplicates, crashes and restarts keep every invariant', async () => {
+    test('random sequences of payments, refunds, notifications, duplicates, crashes and restarts keep every invariant', async () => {
       await fc.assert(
         fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 40, size: 'max' }), async (ops) => {
           const kit = await openPaymentKit({ backend });

@@ -26,6 +26,10 @@ SELECT * FROM orders WHERE id = @id AND merchant_id = @merchant_id FOR UPDATE;
 -- @id
 SELECT * FROM orders WHERE id = @id FOR UPDATE;
 
+-- name: pay_order_by_reference
+-- @merchant_id, @reference
+SELECT * FROM orders WHERE merchant_id = @merchant_id AND reference = @reference;
+
 -- name: pay_order_page
 -- @merchant_id, @status (or NULL for all), @hi (ids strictly below; newest first), @limit
 SELECT * FROM orders
@@ -55,6 +59,10 @@ SELECT * FROM transactions WHERE id = @id AND merchant_id = @merchant_id;
 -- name: pay_txn_by_id_for_update
 -- @id
 SELECT * FROM transactions WHERE id = @id FOR UPDATE;
+
+-- name: pay_txn_get_for_update
+-- @merchant_id, @id: the merchant's transaction, locked until the transaction ends (a refund)
+SELECT * FROM transactions WHERE id = @id AND merchant_id = @merchant_id FOR UPDATE;
 
 -- name: pay_txn_by_payment_reference_for_update
 -- @payment_reference
@@ -95,8 +103,7 @@ RETURNING t.*, due.next_check_at AS due_at;
 INSERT INTO paybacks (id, transaction_id, merchant_id, amount, currency, status, attempts, next_attempt_at,
                       lease_owner, last_error, created_at, updated_at)
 VALUES (@id, @transaction_id, @merchant_id, @amount, @currency, 'pending', 0, @next_attempt_at,
-        NULL, NULL, @now, @now)
-RETURNING *;
+        NULL, NULL, @now, @now);
 
 -- name: pay_payback_of_txn
 -- @transaction_id
@@ -131,16 +138,17 @@ UPDATE paybacks SET next_attempt_at = @next_attempt_at, lease_owner = NULL, last
 WHERE id = @id AND status = 'pending';
 
 -- name: pay_payback_confirm
--- @id, @now
+-- @transaction_id, @now: the transaction's pay-back (one at most), if still pending
 UPDATE paybacks SET status = 'confirmed', next_attempt_at = NULL, lease_owner = NULL, last_error = NULL, updated_at = @now
-WHERE id = @id AND status = 'pending'
-RETURNING *;
+WHERE transaction_id = @transaction_id AND status = 'pending'
+RETURNING id;
 
 -- name: pay_event_log_insert
--- @order_id, @sequences, @event_ids, @types (one element an event), @transaction_id, @status,
--- @order_status, @created_at: the order's log rows for one change, in one statement
-INSERT INTO payment_events (order_id, sequence, event_id, type, transaction_id, status, order_status, created_at)
-SELECT @order_id, e.sequence, e.event_id, e.type, @transaction_id, @status, @order_status, @created_at
+-- @order_id, @sequences, @event_ids, @types (one element an event), @transaction_id, @refund_id (NULL but
+-- for refund.*), @status, @order_status, @created_at: the order's log rows for one change, in one statement
+INSERT INTO payment_events (order_id, sequence, event_id, type, transaction_id, refund_id, status, order_status,
+                            created_at)
+SELECT @order_id, e.sequence, e.event_id, e.type, @transaction_id, @refund_id, @status, @order_status, @created_at
 FROM unnest(@sequences::int[], @event_ids::text[], @types::text[]) AS e (sequence, event_id, type);
 
 -- name: pay_event_log_of_order
@@ -169,8 +177,81 @@ VALUES (@id, @bank_key, @notification_id, @body_sha256, @transaction_id, @event,
         @from_status, @to_status, @now);
 
 -- name: pay_next_work_at
--- (no parameters): the earliest due enquiry or pay-back try
+-- (no parameters): the earliest due enquiry, pay-back try or refund to send
 SELECT min(t) AS at FROM (
   SELECT min(next_check_at) AS t FROM transactions WHERE status IN ('pending', 'delayed')
   UNION ALL
-  SELECT min(next_attempt_at) AS t FROM paybacks WHERE status = 'pending') AS due;
+  SELECT min(next_attempt_at) AS t FROM paybacks WHERE status = 'pending'
+  UNION ALL
+  SELECT min(next_check_at) AS t FROM refunds WHERE status = 'pending') AS due;
+
+-- name: pay_order_refund_update
+-- @id, @from_status, @from_sequence (compare-and-set: a refund's change may keep the status), @status,
+-- @sequence, @amount_refunded, @now
+UPDATE orders SET status = @status, sequence = @sequence, amount_refunded = @amount_refunded, updated_at = @now
+WHERE id = @id AND status = @from_status AND sequence = @from_sequence
+RETURNING id;
+
+-- name: pay_refund_insert
+-- @id, @transaction_id, @order_id, @merchant_id, @amount, @currency, @reason, @idempotency_key,
+-- @request_sha256, @next_check_at, @now
+INSERT INTO refunds (id, transaction_id, order_id, merchant_id, amount, currency, reason, status, bank_message,
+                     idempotency_key, request_sha256, next_check_at, created_at, updated_at)
+VALUES (@id, @transaction_id, @order_id, @merchant_id, @amount, @currency, @reason, 'pending', NULL,
+        @idempotency_key, @request_sha256, @next_check_at, @now, @now);
+
+-- name: pay_refund_get
+-- @merchant_id, @id
+SELECT * FROM refunds WHERE id = @id AND merchant_id = @merchant_id;
+
+-- name: pay_refund_by_id
+-- @id
+SELECT * FROM refunds WHERE id = @id;
+
+-- name: pay_refund_by_key
+-- @merchant_id, @idempotency_key
+SELECT * FROM refunds WHERE merchant_id = @merchant_id AND idempotency_key = @idempotency_key;
+
+-- name: pay_refunds_of_txn
+-- @transaction_id
+SELECT * FROM refunds WHERE transaction_id = @transaction_id ORDER BY id;
+
+-- name: pay_refunds_of_order
+-- @order_id
+SELECT * FROM refunds WHERE order_id = @order_id ORDER BY id;
+
+-- name: pay_refund_totals
+-- @transaction_id: what its refunds that succeeded returned, and what its pending ones hold back
+SELECT coalesce(sum(amount) FILTER (WHERE status = 'succeeded'), 0) AS succeeded,
+       coalesce(sum(amount) FILTER (WHERE status = 'pending'), 0) AS pending
+FROM refunds WHERE transaction_id = @transaction_id;
+
+-- name: pay_refund_settle
+-- @id, @status (succeeded or failed), @bank_message, @now: compare-and-set on pending
+UPDATE refunds SET status = @status, bank_message = @bank_message, next_check_at = NULL, updated_at = @now
+WHERE id = @id AND status = 'pending'
+RETURNING id;
+
+-- name: pay_refund_reschedule
+-- @id, @bank_message, @next_check_at, @now: the bank has not decided; ask again then
+UPDATE refunds SET bank_message = @bank_message, next_check_at = @next_check_at, updated_at = @now
+WHERE id = @id AND status = 'pending'
+RETURNING id;
+
+-- name: pay_refund_claim
+-- @now, @limit, @lease_until: pending refunds due to be sent to the bank, moved to the end of the lease
+-- (SKIP LOCKED: workers in several processes take disjoint sets). Joined to the payment for the bank's handle.
+WITH due AS MATERIALIZED (
+  SELECT id, next_check_at FROM refunds
+  WHERE status = 'pending' AND next_check_at <= @now
+  ORDER BY next_check_at LIMIT @limit
+  FOR UPDATE SKIP LOCKED
+),
+claimed AS (
+  UPDATE refunds r SET next_check_at = @lease_until
+  FROM due WHERE r.id = due.id
+  RETURNING r.*, due.next_check_at AS due_at
+)
+SELECT c.*, t.bank_reference AS txn_bank_reference
+FROM claimed c JOIN transactions t ON t.id = c.transaction_id
+ORDER BY c.due_at, c.id;

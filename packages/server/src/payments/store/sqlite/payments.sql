@@ -108,14 +108,16 @@ UPDATE paybacks SET next_attempt_at = @next_attempt_at, lease_owner = NULL, last
 WHERE id = @id AND status = 'pending';
 
 -- name: pay_payback_confirm
--- @id, @now
+-- @transaction_id, @now: the transaction's pay-back (one at most), if still pending
 UPDATE paybacks SET status = 'confirmed', next_attempt_at = NULL, lease_owner = NULL, last_error = NULL, updated_at = @now
-WHERE id = @id AND status = 'pending';
+WHERE transaction_id = @transaction_id AND status = 'pending';
 
 -- name: pay_event_log_insert
--- @order_id, @sequence, @event_id, @type, @transaction_id, @status, @order_status, @created_at
-INSERT INTO payment_events (order_id, sequence, event_id, type, transaction_id, status, order_status, created_at)
-VALUES (@order_id, @sequence, @event_id, @type, @transaction_id, @status, @order_status, @created_at);
+-- @order_id, @sequence, @event_id, @type, @transaction_id, @refund_id (NULL but for refund.*), @status,
+-- @order_status, @created_at
+INSERT INTO payment_events (order_id, sequence, event_id, type, transaction_id, refund_id, status, order_status,
+                            created_at)
+VALUES (@order_id, @sequence, @event_id, @type, @transaction_id, @refund_id, @status, @order_status, @created_at);
 
 -- name: pay_event_log_of_order
 -- @order_id
@@ -143,8 +145,68 @@ VALUES (@id, @bank_key, @notification_id, @body_sha256, @transaction_id, @event,
         @from_status, @to_status, @now);
 
 -- name: pay_next_work_at
--- (no parameters): the earliest due enquiry or pay-back try
+-- (no parameters): the earliest due enquiry, pay-back try or refund to send
 SELECT MIN(t) AS at FROM (
   SELECT MIN(next_check_at) AS t FROM transactions WHERE status IN ('pending', 'delayed')
   UNION ALL
-  SELECT MIN(next_attempt_at) AS t FROM paybacks WHERE status = 'pending');
+  SELECT MIN(next_attempt_at) AS t FROM paybacks WHERE status = 'pending'
+  UNION ALL
+  SELECT MIN(next_check_at) AS t FROM refunds WHERE status = 'pending');
+
+-- name: pay_order_refund_update
+-- @id, @from_status, @from_sequence (compare-and-set: a refund's change may keep the status), @status,
+-- @sequence, @amount_refunded, @now
+UPDATE orders SET status = @status, sequence = @sequence, amount_refunded = @amount_refunded, updated_at = @now
+WHERE id = @id AND status = @from_status AND sequence = @from_sequence;
+
+-- name: pay_refund_insert
+-- @id, @transaction_id, @order_id, @merchant_id, @amount, @currency, @reason, @idempotency_key,
+-- @request_sha256, @next_check_at, @now
+INSERT INTO refunds (id, transaction_id, order_id, merchant_id, amount, currency, reason, status, bank_message,
+                     idempotency_key, request_sha256, next_check_at, created_at, updated_at)
+VALUES (@id, @transaction_id, @order_id, @merchant_id, @amount, @currency, @reason, 'pending', NULL,
+        @idempotency_key, @request_sha256, @next_check_at, @now, @now);
+
+-- name: pay_refund_get
+-- @merchant_id, @id
+SELECT * FROM refunds WHERE id = @id AND merchant_id = @merchant_id;
+
+-- name: pay_refund_by_id
+-- @id
+SELECT * FROM refunds WHERE id = @id;
+
+-- name: pay_refund_by_key
+-- @merchant_id, @idempotency_key
+SELECT * FROM refunds WHERE merchant_id = @merchant_id AND idempotency_key = @idempotency_key;
+
+-- name: pay_refunds_of_txn
+-- @transaction_id
+SELECT * FROM refunds WHERE transaction_id = @transaction_id ORDER BY id;
+
+-- name: pay_refunds_of_order
+-- @order_id
+SELECT * FROM refunds WHERE order_id = @order_id ORDER BY id;
+
+-- name: pay_refund_totals
+-- @transaction_id: what its refunds that succeeded returned, and what its pending ones hold back
+SELECT COALESCE(SUM(CASE WHEN status = 'succeeded' THEN amount END), 0) AS succeeded,
+       COALESCE(SUM(CASE WHEN status = 'pending' THEN amount END), 0) AS pending
+FROM refunds WHERE transaction_id = @transaction_id;
+
+-- name: pay_refund_settle
+-- @id, @status (succeeded or failed), @bank_message, @now: compare-and-set on pending
+UPDATE refunds SET status = @status, bank_message = @bank_message, next_check_at = NULL, updated_at = @now
+WHERE id = @id AND status = 'pending';
+
+-- name: pay_refund_reschedule
+-- @id, @bank_message, @next_check_at, @now: the bank has not decided; ask again then
+UPDATE refunds SET bank_message = @bank_message, next_check_at = @next_check_at, updated_at = @now
+WHERE id = @id AND status = 'pending';
+
+-- name: pay_refund_claim
+-- @now, @limit, @lease_until: pending refunds due to be sent to the bank, moved to the end of the lease
+UPDATE refunds SET next_check_at = @lease_until
+WHERE id IN (
+  SELECT id FROM refunds WHERE status = 'pending' AND next_check_at <= @now
+  ORDER BY next_check_at LIMIT @limit)
+RETURNING *;

@@ -1,0 +1,3 @@
+import { runRefundSuite } from './suites/refunds.js';
+
+runRefundSuite('postgres');

@@ -43,7 +43,7 @@ test('a second payhook process on the same SQLite file is refused; the first kee
   const third = serve(db);
   await waitForOutput(third, /listening on/);
   third.child.kill('SIGTERM');
-  assert.equal((await third.exited).code, 0);
+  assert.deepEqual(await third.exited, { code: 0, signal: null }, third.output());
 });
 
 test('in one process too, a second payhook on the file is refused until the first stops', async () => {

@@ -1,6 +1,6 @@
 /**
  * The README's five-minute tour, as written: every `curl` of its section is read from README.md and run
- * against a real payhook (the placeholders `ep_…`, `ord_…`, `del_…` filled from the answers before
+ * against a real payhook (the placeholders `ep_…`, `ord_…`, `del_…`, `txn_…` filled from the answers before
  * them, the tour's receiver on :4000 replaced by a real one). What a reader sees must hold: one
  * endpoint, and every event, the shop's and the payment's, arriving once.
  */
@@ -55,7 +55,7 @@ describe('the README tour', () => {
     for (const c of commands) {
       const fill = (text: string) =>
         text
-          .replace(/(ep|ord|del)_…/g, (placeholder, kind: string) => {
+          .replace(/(ep|ord|del|txn)_…/g, (placeholder, kind: string) => {
             assert.ok(ids[kind], `${placeholder} before any ${kind}_ id was answered`);
             return ids[kind];
           })
@@ -68,23 +68,37 @@ describe('the README tour', () => {
       answers.push(r);
       const body = r.body;
       if (c.path === '/v1/merchants') key = body.api_key;
-      for (const id of [body?.id, body?.order?.id, body?.data?.[0]?.id].filter((x) => typeof x === 'string'))
+      for (const id of [body?.id, body?.order?.id, body?.transaction?.id, body?.data?.[0]?.id].filter(
+        (x) => typeof x === 'string',
+      ))
         ids[id.split('_')[0]] ??= id;
       if (c.path.startsWith('/v1/deliveries?')) {
         // Step 5 looks at the shop event's delivery once it is there.
         await receiver.waitFor(() => receiver.received.length >= 1, 10_000, 'the shop event');
       }
     }
-    const paid = answers.at(-1)!.body;
+    const paid = answers.find((a) => a.body?.outcome !== undefined)!.body;
     assert.equal(paid.outcome, 'success');
+    const refund = answers.at(-1)!.body;
+    assert.equal(refund.status, 'succeeded');
 
-    await receiver.waitFor(() => receiver.received.length >= 3, 10_000, 'the shop event and the payment events');
+    await receiver.waitFor(
+      () => receiver.received.length >= 5,
+      10_000,
+      'the shop event, the payment events and the refund events',
+    );
     const got = receiver.received.map((r) => ({
       path: r.path,
       id: String(r.headers['webhook-id']),
       type: JSON.parse(r.body).type,
     }));
-    assert.deepEqual(got.map((g) => g.type).sort(), ['order.success', 'shop.order_shipped', 'transaction.success']);
+    assert.deepEqual(got.map((g) => g.type).sort(), [
+      'order.success',
+      'refund.created',
+      'refund.succeeded',
+      'shop.order_shipped',
+      'transaction.success',
+    ]);
     assert.deepEqual(new Set(got.map((g) => g.path)), new Set(['/webhooks']), 'one endpoint');
     // And none will come twice: each event has exactly one delivery.
     for (const g of got) {

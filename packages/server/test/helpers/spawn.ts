@@ -44,8 +44,8 @@ export function runPayhook(
   return { child, output: () => out, exited };
 }
 
-/** Resolves when the child has printed `pattern`. */
-export async function waitForOutput(r: Running, pattern: RegExp, ms = 30_000): Promise<RegExpMatchArray> {
+/** Resolves when the child has printed `pattern` (a ceiling, not a timing: a loaded machine starts tsx children slowly). */
+export async function waitForOutput(r: Running, pattern: RegExp, ms = 90_000): Promise<RegExpMatchArray> {
   const until = Date.now() + ms;
   for (;;) {
     const m = r.output().match(pattern);

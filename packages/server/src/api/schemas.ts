@@ -143,6 +143,8 @@ const endpointSchema = {
     'headers',
     'format',
     'timeout_ms',
+    'ordered',
+    'ordering_on_failure',
     'created_at',
     'updated_at',
   ],
@@ -169,6 +171,16 @@ const endpointSchema = {
       description: 'Payload format: `standard` or another registered format such as `foloosi`.',
     },
     timeout_ms: nullable('integer', { description: 'Per-attempt timeout; null uses the server default.' }),
+    ordered: {
+      type: 'boolean',
+      description: 'Deliveries that share an ordering key go out one at a time, in event order (docs/delivery.md).',
+    },
+    ordering_on_failure: {
+      type: 'string',
+      enum: ['skip', 'hold'],
+      description:
+        'When an ordered delivery exhausts its retries: `skip` lets the next of its key go; `hold` blocks the key until it is retried successfully or skipped.',
+    },
     created_at: time('When it was created.'),
     updated_at: time('When it last changed.'),
   },
@@ -189,13 +201,16 @@ const eventSchema = {
   $id: 'Event',
   examples: [eventExample],
   type: 'object',
-  required: ['id', 'merchant_id', 'type', 'data', 'idempotency_key', 'created_at'],
+  required: ['id', 'merchant_id', 'type', 'data', 'idempotency_key', 'ordering_key', 'created_at'],
   properties: {
     id: idSchema('evt', 'Event id; also the `webhook-id` header of its webhooks.'),
     merchant_id: idSchema('mer', 'The merchant it belongs to.'),
     type: { type: 'string', examples: ['order.success'] },
     data: { type: 'object', additionalProperties: true, description: 'The event data, as sent.' },
     idempotency_key: nullable('string'),
+    ordering_key: nullable('string', {
+      description: 'Deliveries to an ordered endpoint that share this key arrive one at a time, in event order.',
+    }),
     created_at: time('When it was accepted; the webhook envelope `timestamp`.'),
   },
 };
@@ -215,6 +230,9 @@ const deliverySchema = {
     'next_attempt_at',
     'last_status_code',
     'last_error',
+    'ordering_key',
+    'held',
+    'skipped_at',
     'created_at',
     'updated_at',
   ],
@@ -231,6 +249,14 @@ const deliverySchema = {
     ),
     last_status_code: nullable('integer'),
     last_error: nullable('string'),
+    ordering_key: nullable('string', {
+      description: "The event's ordering key when the endpoint was ordered as the delivery was made; null otherwise.",
+    }),
+    held: {
+      type: 'boolean',
+      description: 'A failed delivery that keeps its ordering key blocked (`ordering_on_failure: hold`).',
+    },
+    skipped_at: nullableTime('When it was skipped by hand (POST /v1/deliveries/{id}/skip).'),
     created_at: time('When the delivery was created (with its event).'),
     updated_at: time('When its status last changed.'),
   },

@@ -11,6 +11,7 @@ import type {
   EventRecord,
   Merchant,
   Page,
+  Replay,
 } from '../store/types.js';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -32,6 +33,8 @@ export function endpointView(e: Endpoint) {
     headers: e.headers,
     format: e.format,
     timeout_ms: e.timeoutMs,
+    ordered: e.ordered,
+    ordering_on_failure: e.orderingOnFailure,
     created_at: iso(e.createdAt),
     updated_at: iso(e.updatedAt),
   };
@@ -45,7 +48,9 @@ export function endpointView(e: Endpoint) {
 export function eventJson(e: EventRecord): string {
   return (
     `{"id":"${e.id}","merchant_id":"${e.merchantId}","type":${JSON.stringify(e.type)},"data":${e.data},` +
-    `"idempotency_key":${e.idempotencyKey === null ? 'null' : JSON.stringify(e.idempotencyKey)},"created_at":"${iso(e.createdAt)}"}`
+    `"idempotency_key":${e.idempotencyKey === null ? 'null' : JSON.stringify(e.idempotencyKey)},` +
+    `"ordering_key":${e.orderingKey === null || e.orderingKey === undefined ? 'null' : JSON.stringify(e.orderingKey)},` +
+    `"created_at":"${iso(e.createdAt)}"}`
   );
 }
 
@@ -65,6 +70,9 @@ export function deliveryView(d: Delivery) {
     next_attempt_at: isoOrNull(d.nextAttemptAt),
     last_status_code: d.lastStatusCode,
     last_error: d.lastError,
+    ordering_key: d.orderingKey,
+    held: d.held,
+    skipped_at: isoOrNull(d.skippedAt),
     created_at: iso(d.createdAt),
     updated_at: iso(d.updatedAt),
   };
@@ -104,5 +112,26 @@ export function apiKeyView(k: ApiKeyRecord) {
     scopes: k.scopes,
     created_at: iso(k.createdAt),
     last_used_at: isoOrNull(k.lastUsedAt),
+  };
+}
+
+export function replayView(r: Replay) {
+  return {
+    id: r.id,
+    merchant_id: r.merchantId,
+    endpoint_id: r.endpointId,
+    since: iso(r.since),
+    until: iso(r.until),
+    types: r.types,
+    status: r.status,
+    recipients: r.recipients,
+    state: r.state,
+    total: r.total,
+    done: r.done,
+    requeued: r.requeued,
+    error: r.error,
+    created_at: iso(r.createdAt),
+    updated_at: iso(r.updatedAt),
+    completed_at: isoOrNull(r.completedAt),
   };
 }

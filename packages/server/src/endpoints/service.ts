@@ -49,6 +49,8 @@ export interface EndpointInput {
   headers?: unknown;
   format?: unknown;
   timeout_ms?: unknown;
+  ordered?: unknown;
+  ordering_on_failure?: unknown;
 }
 
 function fail(code: 'invalid_url' | 'validation_failed', message: string, field: string): never {
@@ -153,6 +155,15 @@ export function parseEndpointInput(
       fail('validation_failed', 'timeout_ms must be null or a whole number from 1000 to 30000', 'timeout_ms');
     patch.timeoutMs = t as number | null;
   } else if (full) patch.timeoutMs = defaultTimeoutMs;
+  if (input.ordered !== undefined) {
+    if (typeof input.ordered !== 'boolean') fail('validation_failed', 'ordered must be true or false', 'ordered');
+    patch.ordered = input.ordered;
+  }
+  if (input.ordering_on_failure !== undefined) {
+    if (input.ordering_on_failure !== 'skip' && input.ordering_on_failure !== 'hold')
+      fail('validation_failed', 'ordering_on_failure must be skip or hold', 'ordering_on_failure');
+    patch.orderingOnFailure = input.ordering_on_failure;
+  }
   return patch;
 }
 
@@ -182,6 +193,8 @@ export async function createEndpoint(
     headers: p.headers ?? {},
     format: p.format ?? 'standard',
     timeoutMs: p.timeoutMs ?? null,
+    ordered: p.ordered ?? false,
+    orderingOnFailure: p.orderingOnFailure ?? 'skip',
     secret,
     now,
     maxPerMerchant: options.maxPerMerchant,

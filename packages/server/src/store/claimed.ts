@@ -21,6 +21,7 @@ export interface ClaimRow {
   format: string;
   timeout_ms: number | null;
   traceparent: string | null;
+  ordering_key: string | null;
 }
 
 export function toClaimedDeliveries(rows: readonly ClaimRow[], box: SecretBox): ClaimedDelivery[] {
@@ -48,6 +49,7 @@ export function toClaimedDeliveries(rows: readonly ClaimRow[], box: SecretBox): 
       format: r.format as PayloadFormat,
       timeoutMs: r.timeout_ms === null ? null : Number(r.timeout_ms),
       traceparent: r.traceparent,
+      orderingKey: r.ordering_key ?? null,
     };
   });
 }

@@ -8,7 +8,7 @@
  * milliseconds (integers) throughout.
  *
  * The operations are grouped by domain, one file each in types/ (settings, merchants, API keys, event
- * types, endpoints, events, resends, deliveries), each with its records and its part of the Store; `Store` below
+ * types, endpoints, events, resends, replays, deliveries), each with its records and its part of the Store; `Store` below
  * is their sum and adds what concerns the database as a whole. Everything is re-exported from here, so
  * callers import from store/types.ts alone.
  *
@@ -22,6 +22,7 @@ import type { EndpointStore } from './types/endpoints.js';
 import type { EventTypeStore } from './types/event-types.js';
 import type { EventStore } from './types/events.js';
 import type { MerchantStore } from './types/merchants.js';
+import type { ReplayStore } from './types/replays.js';
 import type { ResendStore } from './types/resends.js';
 import type { ModuleMigrations, ModuleStatements, ModuleStore } from './types/module-port.js';
 import type { SettingsStore } from './types/settings.js';
@@ -34,6 +35,7 @@ export type * from './types/event-types.js';
 export type * from './types/events.js';
 export type * from './types/merchants.js';
 export type * from './types/module-port.js';
+export type * from './types/replays.js';
 export type * from './types/resends.js';
 export type * from './types/settings.js';
 
@@ -45,6 +47,7 @@ export interface Store
     EndpointStore,
     EventStore,
     ResendStore,
+    ReplayStore,
     DeliveryStore {
   readonly dialect: 'sqlite' | 'postgres';
   /**

@@ -16,6 +16,7 @@ import type {
   QueueStats,
 } from '../types.js';
 import type { PostgresCore } from './core.js';
+import { settledOrdered, settleOrdered } from './ordering.js';
 import { toAttempt, toDelivery, type AttemptRow, type DeliveryRow } from './rows.js';
 
 const GONE_ERROR = 'endpoint disabled: it answered 410 Gone';
@@ -41,8 +42,23 @@ export async function recordResults(c: PostgresCore, results: AttemptResult[]): 
   if (results.length === 0) return;
   const args = resultArgs(results, Date.now());
   const gone = results.filter((r) => r.disableEndpoint).map((r) => r.deliveryId);
-  if (gone.length === 0) {
+  const ordered = settledOrdered(results);
+  if (gone.length === 0 && ordered.length === 0) {
     await c.db.run('results_record', args, { idempotent: true });
+    return;
+  }
+  if (gone.length === 0) {
+    // Ordered deliveries finished: their keys move on in the same transaction as their results, so a
+    // promotion is never lost to a crash between the two.
+    const channel = c.wakeups.channelForTransaction();
+    const promoted = await c.db.transaction(
+      async (tx) => {
+        await tx.run('results_record', args);
+        return settleOrdered(tx, ordered, args.now, channel);
+      },
+      { idempotent: true },
+    );
+    if (promoted.n > 0) c.wakeups.madeDue(promoted.notified > 0);
     return;
   }
   // Rare: an endpoint answered 410. Its merchant's endpoint lock comes first, before any row lock.
@@ -55,6 +71,7 @@ export async function recordResults(c: PostgresCore, results: AttemptResult[]): 
     async (tx) => {
       await tx.run('results_record', args);
       await tx.run('endpoints_disable_gone', { ids: gone, error: GONE_ERROR, now: args.now });
+      if (ordered.length > 0) await settleOrdered(tx, ordered, args.now, null);
     },
     { idempotent: true, lock: { exclusive: merchants.map((m) => c.endpointLock(m.merchant_id)) } },
   );

@@ -16,6 +16,7 @@ import type {
 } from '../types.js';
 import type { PostgresCore } from './core.js';
 import { lockKey } from './db.js';
+import { applyOrderingPatch } from './ordering.js';
 import { toEndpoint, type EndpointRow } from './rows.js';
 
 export async function createEndpoint(c: PostgresCore, e: NewEndpoint): Promise<Endpoint> {
@@ -30,13 +31,25 @@ export async function createEndpoint(c: PostgresCore, e: NewEndpoint): Promise<E
     headers: c.box.sealHeaders(e.headers),
     format: e.format,
     timeout_ms: e.timeoutMs,
+    ordered: e.ordered ?? false,
+    ordering_on_failure: e.orderingOnFailure ?? 'skip',
     created_at: e.now,
     updated_at: e.now,
   };
   const args = { ...endpointArgs(row), secret: c.box.sealSecret(e.secret) };
   const max = e.maxPerMerchant;
-  if (max === undefined) await c.db.run('endpoint_insert', args, { idempotent: false });
-  else {
+  const ordering = row.ordered || row.ordering_on_failure !== 'skip';
+  const orderingArgs = { id: e.id, ordered: row.ordered, ordering_on_failure: row.ordering_on_failure };
+  if (max === undefined && !ordering) await c.db.run('endpoint_insert', args, { idempotent: false });
+  else if (max === undefined) {
+    await c.db.transaction(
+      async (tx) => {
+        await tx.run('endpoint_insert', args);
+        await tx.run('endpoint_ordering_set', orderingArgs);
+      },
+      { idempotent: false },
+    );
+  } else {
     // Count and insert under a per-merchant lock, so two creations cannot both take the last place.
     // Its own lock, not endpointLock: creating an endpoint need not hold back the merchant's appends.
     await c.db.transaction(
@@ -44,6 +57,7 @@ export async function createEndpoint(c: PostgresCore, e: NewEndpoint): Promise<E
         const [{ n }] = await tx.run<{ n: number }>('endpoint_count_live', { merchant_id: e.merchantId });
         if (n >= max) throw endpointQuotaExceeded(max);
         await tx.run('endpoint_insert', args);
+        if (ordering) await tx.run('endpoint_ordering_set', orderingArgs);
       },
       { idempotent: false, lock: { exclusive: [lockKey(`endpoint-quota:${c.schema}:${e.merchantId}`)] } },
     );
@@ -91,6 +105,11 @@ export async function updateEndpoint(
         next.disabled_reason = patch.disabled ? (row.disabled ? row.disabled_reason : 'merchant') : null;
       }
       await tx.run('endpoint_update', endpointArgs(next));
+      if (patch.ordered !== undefined || patch.orderingOnFailure !== undefined) {
+        await applyOrderingPatch(tx, id, row, patch, now);
+        if (patch.ordered !== undefined) next.ordered = patch.ordered;
+        if (patch.orderingOnFailure !== undefined) next.ordering_on_failure = patch.orderingOnFailure;
+      }
       if (patch.disabled === true && !row.disabled)
         await tx.run('deliveries_cancel_for_endpoint', { endpoint_id: id, now });
       return toEndpoint(next, c.box);

@@ -24,10 +24,13 @@ export async function appendEventsIn(
     created_ats: events.map((e) => e.createdAt),
     traceparents: events.map((e) => e.traceparent ?? null),
     delivery_prefixes: events.map((e) => idFloor('del', e.createdAt).slice(0, 14)),
+    ordering_keys: events.map((e) => e.orderingKey ?? null),
     channel,
   });
   const out: (AppendedEvent | null)[] = rows.map((r, i) =>
-    r.created ? { event: { ...events[i] }, created: true, deliveries: r.deliveries } : null,
+    r.created
+      ? { event: { ...events[i], orderingKey: events[i].orderingKey ?? null }, created: true, deliveries: r.deliveries }
+      : null,
   );
   const unresolved: number[] = [];
   for (let i = 0; i < events.length; i++) {
@@ -54,7 +57,11 @@ export async function appendEventsIn(
       const i = unresolved[r.ord - 1];
       // The same id: this very event, stored by an earlier try whose COMMIT reply was lost.
       out[i] = r.same_id
-        ? { event: { ...events[i] }, created: true, deliveries: r.delivery_count }
+        ? {
+            event: { ...events[i], orderingKey: events[i].orderingKey ?? null },
+            created: true,
+            deliveries: r.delivery_count,
+          }
         : { event: toEvent(r), created: false, deliveries: 0 };
     }
   }

@@ -29,6 +29,8 @@ export interface EndpointRow {
   headers: unknown;
   format: string;
   timeout_ms: number | null;
+  ordered: boolean;
+  ordering_on_failure: string;
   created_at: number;
   updated_at: number;
   deleted_at?: number | null;
@@ -39,6 +41,7 @@ export interface EventRow {
   type: string;
   body: string;
   idempotency_key: string | null;
+  ordering_key: string | null;
   created_at: number;
 }
 export interface DeliveryRow {
@@ -53,6 +56,9 @@ export interface DeliveryRow {
   lease_owner: string | null;
   last_status_code: number | null;
   last_error: string | null;
+  ordering_key: string | null;
+  held: boolean;
+  skipped_at: number | null;
   created_at: number;
   updated_at: number;
 }
@@ -87,6 +93,8 @@ export const toEndpoint = (r: EndpointRow, box: SecretBox): Endpoint => ({
   headers: box.openHeaders(r.headers),
   format: r.format as PayloadFormat,
   timeoutMs: r.timeout_ms,
+  ordered: Boolean(r.ordered),
+  orderingOnFailure: r.ordering_on_failure === 'hold' ? 'hold' : 'skip',
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });
@@ -98,6 +106,7 @@ export const toEvent = (r: EventRow): EventRecord => ({
   data: dataOfEnvelope(r.body),
   body: r.body,
   idempotencyKey: r.idempotency_key,
+  orderingKey: r.ordering_key ?? null,
   createdAt: r.created_at,
 });
 
@@ -113,6 +122,9 @@ export const toDelivery = (r: DeliveryRow): Delivery => ({
   nextAttemptAt: r.status === 'pending' && r.lease_owner === null ? r.next_attempt_at : null,
   lastStatusCode: r.last_status_code,
   lastError: r.last_error,
+  orderingKey: r.ordering_key ?? null,
+  held: Boolean(r.held),
+  skippedAt: r.skipped_at ?? null,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });

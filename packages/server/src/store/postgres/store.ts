@@ -37,6 +37,8 @@ import * as endpoints from './endpoints.js';
 import * as eventTypes from './event-types.js';
 import * as events from './events.js';
 import * as merchants from './merchants.js';
+import * as ordering from './ordering.js';
+import * as replays from './replays.js';
 import * as resends from './resends.js';
 import { CORE_MIGRATIONS, migrate } from './migrate.js';
 import { moduleStore } from './module-port.js';
@@ -54,7 +56,10 @@ const OPERATIONS: Operations<PostgresCore> = {
   ...endpoints,
   ...events,
   ...resends,
+  ...replays,
   ...deliveries,
+  skipDelivery: ordering.skipDelivery,
+  unparkOrdered: ordering.unparkOrdered,
 };
 
 export interface PostgresStoreOptions {

@@ -13,6 +13,7 @@ import type {
   QueueStats,
 } from '../types.js';
 import type { SqliteCore } from './core.js';
+import { settleOrderedResults } from './ordering.js';
 import { toAttempt, toDelivery, type AttemptRow, type DeliveryRow } from './rows.js';
 
 export async function claimDue(c: SqliteCore, o: ClaimOptions): Promise<ClaimedDelivery[]> {
@@ -35,7 +36,7 @@ export async function claimDue(c: SqliteCore, o: ClaimOptions): Promise<ClaimedD
 export async function recordResults(c: SqliteCore, results: AttemptResult[]): Promise<void> {
   if (results.length === 0) return;
   const now = Date.now();
-  c.transaction(() => {
+  const promoted = c.transaction(() => {
     for (const r of results) {
       c.stmt('attempt_insert').run({
         id: r.attemptId,
@@ -70,7 +71,9 @@ export async function recordResults(c: SqliteCore, results: AttemptResult[]): Pr
         }
       }
     }
+    return settleOrderedResults(c, results, now);
   });
+  if (promoted > 0) c.notifyDue();
 }
 
 export async function releaseClaims(c: SqliteCore, owner: string, ids: readonly string[]): Promise<void> {

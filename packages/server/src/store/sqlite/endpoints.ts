@@ -12,6 +12,7 @@ import type {
   ResealCounts,
 } from '../types.js';
 import type { SqliteCore } from './core.js';
+import { applyOrderingPatch } from './ordering.js';
 import { toEndpoint, type EndpointRow } from './rows.js';
 
 export async function createEndpoint(c: SqliteCore, e: NewEndpoint): Promise<Endpoint> {
@@ -26,6 +27,8 @@ export async function createEndpoint(c: SqliteCore, e: NewEndpoint): Promise<End
     headers: c.box.sealHeaders(e.headers),
     format: e.format,
     timeout_ms: e.timeoutMs,
+    ordered: e.ordered ? 1 : 0,
+    ordering_on_failure: e.orderingOnFailure ?? 'skip',
     created_at: e.now,
     updated_at: e.now,
   };
@@ -37,6 +40,7 @@ export async function createEndpoint(c: SqliteCore, e: NewEndpoint): Promise<End
       throw endpointQuotaExceeded(e.maxPerMerchant);
     }
     c.stmt('endpoint_insert').run(row);
+    if (row.ordered || row.ordering_on_failure !== 'skip') c.stmt('endpoint_ordering_set').run(row);
     c.stmt('secret_insert').run({ endpoint_id: e.id, secret: c.box.sealSecret(e.secret), created_at: e.now });
   });
   return toEndpoint(row, c.box);
@@ -82,6 +86,17 @@ export async function updateEndpoint(
       next.disabled_reason = patch.disabled ? (row.disabled ? row.disabled_reason : 'merchant') : null;
     }
     c.stmt('endpoint_update').run(next);
+    if (patch.ordered !== undefined || patch.orderingOnFailure !== undefined) {
+      applyOrderingPatch(
+        c,
+        id,
+        { ordered: Boolean(row.ordered), orderingOnFailure: row.ordering_on_failure },
+        patch,
+        now,
+      );
+      if (patch.ordered !== undefined) next.ordered = patch.ordered ? 1 : 0;
+      if (patch.orderingOnFailure !== undefined) next.ordering_on_failure = patch.orderingOnFailure;
+    }
     if (patch.disabled === true && !row.disabled)
       c.stmt('deliveries_cancel_for_endpoint').run({ endpoint_id: id, now });
     return toEndpoint(next, c.box);

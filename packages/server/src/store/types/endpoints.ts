@@ -5,6 +5,9 @@ import type { ListOptions, Page, PayloadFormat } from './common.js';
 /** Why an endpoint is disabled: by the merchant through the API, or because it answered 410 Gone. */
 export type EndpointDisabledReason = 'merchant' | 'gone';
 
+/** What a failed delivery does to its ordering key: `skip` lets the next go, `hold` blocks the key. */
+export type OrderingOnFailure = 'skip' | 'hold';
+
 export interface Endpoint {
   id: EndpointId;
   merchantId: MerchantId;
@@ -19,6 +22,9 @@ export interface Endpoint {
   format: PayloadFormat;
   /** Per-attempt timeout in ms; `null` uses the server default. */
   timeoutMs: number | null;
+  /** Deliveries that share an ordering key go out one at a time, in event order. */
+  ordered: boolean;
+  orderingOnFailure: OrderingOnFailure;
   createdAt: number;
   updatedAt: number;
 }
@@ -40,6 +46,9 @@ export interface NewEndpoint {
   headers: Record<string, string>;
   format: PayloadFormat;
   timeoutMs: number | null;
+  /** Default false and `skip`. */
+  ordered?: boolean;
+  orderingOnFailure?: OrderingOnFailure;
   secret: string;
   now: number;
   /**
@@ -51,7 +60,18 @@ export interface NewEndpoint {
 }
 
 export type EndpointPatch = Partial<
-  Pick<Endpoint, 'url' | 'description' | 'eventTypes' | 'disabled' | 'headers' | 'format' | 'timeoutMs'>
+  Pick<
+    Endpoint,
+    | 'url'
+    | 'description'
+    | 'eventTypes'
+    | 'disabled'
+    | 'headers'
+    | 'format'
+    | 'timeoutMs'
+    | 'ordered'
+    | 'orderingOnFailure'
+  >
 >;
 
 /** Rows sealed by `resealSecrets`. */
@@ -64,7 +84,10 @@ export interface EndpointStore {
   createEndpoint(endpoint: NewEndpoint): Promise<Endpoint>;
   getEndpoint(merchantId: MerchantId, id: EndpointId): Promise<Endpoint | null>;
   listEndpoints(merchantId: MerchantId, options: ListOptions): Promise<Page<Endpoint>>;
-  /** Disabling through a patch cancels the endpoint's pending deliveries. */
+  /**
+   * Disabling through a patch cancels the endpoint's pending deliveries. Turning `ordered` off releases
+   * its keyed deliveries (they go unordered); turning `orderingOnFailure` to `skip` releases held keys.
+   */
   updateEndpoint(merchantId: MerchantId, id: EndpointId, patch: EndpointPatch, now: number): Promise<Endpoint | null>;
   /** Deletes the endpoint and cancels its pending deliveries; false when there was none. */
   deleteEndpoint(merchantId: MerchantId, id: EndpointId, now: number): Promise<boolean>;

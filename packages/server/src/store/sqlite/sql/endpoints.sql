@@ -34,7 +34,7 @@ UPDATE endpoints SET disabled = 1, disabled_reason = 'gone', updated_at = @now W
 
 -- name: endpoints_for_fanout
 -- @merchant_id: the endpoints a new event of this merchant may go to
-SELECT id, event_types FROM endpoints WHERE merchant_id = @merchant_id AND deleted_at IS NULL AND disabled = 0;
+SELECT id, event_types, ordered FROM endpoints WHERE merchant_id = @merchant_id AND deleted_at IS NULL AND disabled = 0;
 
 -- name: secret_insert
 -- @endpoint_id, @secret, @created_at

@@ -96,6 +96,8 @@ export function accountCases(test: Case): void {
       headers: { 'x-shop': 'one', 'x-two': 'two' },
       format: 'foloosi',
       timeoutMs: 5000,
+      ordered: false,
+      orderingOnFailure: 'skip',
       createdAt: now,
       updatedAt: now,
     };

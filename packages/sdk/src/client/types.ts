@@ -39,6 +39,8 @@ export type ApiEvent = PayhookEvent & {
   merchant_id: string;
   created_at: string;
   idempotency_key: string | null;
+  /** Deliveries to an ordered endpoint that share it arrive one at a time, in event order. */
+  ordering_key: string | null;
 };
 
 /**
@@ -73,6 +75,8 @@ export interface SendEventInput {
   data: object;
   /** The same key again returns the first event instead of creating another. */
   idempotency_key?: string;
+  /** 1-255 characters: ordered endpoints get the events of one key one at a time, in order. */
+  ordering_key?: string;
 }
 
 /**
@@ -167,6 +171,10 @@ export interface Endpoint {
   /** `standard` (the envelope) or another registered format such as `foloosi`. */
   format: string;
   timeout_ms: number | null;
+  /** Deliveries that share an ordering key go out one at a time, in event order. */
+  ordered: boolean;
+  /** `skip`: a delivery that exhausts its retries lets the next of its key go; `hold`: the key waits. */
+  ordering_on_failure: 'skip' | 'hold';
   created_at: string;
   updated_at: string;
 }
@@ -185,6 +193,8 @@ export interface CreateEndpointInput {
   headers?: Record<string, string>;
   format?: string;
   timeout_ms?: number | null;
+  ordered?: boolean;
+  ordering_on_failure?: 'skip' | 'hold';
 }
 
 /**
@@ -320,8 +330,52 @@ export interface Delivery {
   next_attempt_at: string | null;
   last_status_code: number | null;
   last_error: string | null;
+  ordering_key: string | null;
+  /** A failed delivery that keeps its ordering key blocked until it is retried or skipped. */
+  held: boolean;
+  skipped_at: string | null;
   created_at: string;
   updated_at: string;
+}
+
+/**
+ * A bulk replay of an endpoint's events (`endpoints.replay`), run in the background.
+ *
+ * @example
+ * const r: Replay = await client.replays.get('rpl_01J…');
+ * console.log(`${r.done}/${r.total} ${r.state}`);
+ */
+export interface Replay {
+  id: string;
+  merchant_id: string;
+  endpoint_id: string;
+  since: string;
+  until: string;
+  types: string[] | null;
+  status: 'failed' | 'all';
+  recipients: 'original' | 'current';
+  state: 'queued' | 'running' | 'completed' | 'failed';
+  total: number;
+  done: number;
+  requeued: number;
+  error: string | null;
+  created_at: string;
+  updated_at: string;
+  completed_at: string | null;
+}
+
+/**
+ * The body of `endpoints.replay`.
+ *
+ * @example
+ * await client.endpoints.replay('ep_01J…', { since: '2026-12-01T00:00:00Z', status: 'all' });
+ */
+export interface ReplayInput {
+  since: string;
+  until?: string;
+  types?: string[];
+  status?: 'failed' | 'all';
+  recipients?: 'original' | 'current';
 }
 
 /**

@@ -8,6 +8,8 @@ process.env.PAYHOOK_TEST_BACKEND = 'postgres';
 await import('./api-tenancy.test.js');
 await import('./api-events.test.js');
 await import('./api-deliveries.test.js');
+await import('./api-replays.test.js');
+await import('./api-ordering-payments.test.js');
 await import('./api-payments.test.js');
 await import('./api-refunds.test.js');
 await import('./api-keys.test.js');

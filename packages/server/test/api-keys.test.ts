@@ -184,6 +184,17 @@ describe('API keys', () => {
       body: { amount: 100 },
     });
     assert.equal(refund.status, 201, refund.text);
+    // A replay of an empty window, finished before the snapshot: GET /v1/replays/{id} needs one to read.
+    const replay = await h.call('POST', `/v1/endpoints/${a.endpointId}/replay`, {
+      key: a.key,
+      body: { since: '2020-01-01T00:00:00Z', until: '2020-01-02T00:00:00Z' },
+    });
+    assert.equal(replay.status, 202, replay.text);
+    await eventually(
+      async () => (await h.call('GET', `/v1/replays/${replay.body.id}`, { key: a.key })).body.state === 'completed',
+      10_000,
+      'the replay to complete',
+    );
     const before = await snapshot();
 
     const ids: Record<string, string> = {
@@ -194,12 +205,14 @@ describe('API keys', () => {
       '/v1/orders': order.body.id,
       '/v1/transactions': paid.body.transaction.id,
       '/v1/refunds': refund.body.id,
+      '/v1/replays': replay.body.id,
     };
     // A body each write would accept, so a write that slipped through would show in the snapshot.
     const bodies: Record<string, unknown> = {
       'POST /v1/endpoints': { url: `${receiver.url}/read-key` },
       'PATCH /v1/endpoints/:id': { disabled: true },
       'POST /v1/endpoints/:id/recover': { since: '2020-01-01T00:00:00Z' },
+      'POST /v1/endpoints/:id/replay': { since: '2020-01-01T00:00:00Z' },
       'POST /v1/events': { type: 'read.key', data: {} },
       'POST /v1/api-keys': { name: 'escalated', scopes: ['read', 'write'] },
       'POST /v1/orders': { reference: 'read-key', amount: 100, currency: 'AED' },

@@ -1,8 +1,8 @@
 -- name: events_append
 -- Parallel arrays, one element an event: @ids, @merchant_ids, @types, @bodies, @idempotency_keys (NULL
 -- elements for none), @created_ats, @traceparents (NULL elements for none), @delivery_prefixes (`del_`
--- and the 10 time characters of a delivery id made at the event's time); @channel: NOTIFY channel, or NULL to leave the wake-up to the
--- caller.
+-- and the 10 time characters of a delivery id made at the event's time), @ordering_keys (NULL elements for
+-- none); @channel: NOTIFY channel, or NULL to leave the wake-up to the caller.
 --
 -- The whole outbox write in one statement: the events, and for each one that is new a pending delivery
 -- per enabled endpoint of its merchant whose filter matches, due at once. `ON CONFLICT DO NOTHING` with

@@ -132,7 +132,7 @@ export function runCrashSuite(backend: CrashBackend): void {
     await waitForOutput(second, /dispatching/, 120_000);
     await rx.waitFor(() => new Set(arrived()).size === total, 180_000, 'every event after restart');
     const keyOf = new Map<string, { key: string; at: number }>();
-    for (const [key, ids] of sent) ids.forEach((id, at) => keyOf.set(id, { key, at }));
+    for (const [key, ids] of sent) for (const [at, id] of ids.entries()) keyOf.set(id, { key, at });
     const seen = new Set<string>();
     for (const id of arrived()) {
       const { key, at } = keyOf.get(id)!;

@@ -35,8 +35,10 @@ export async function applyOrderingPatch(
   const onFailure = patch.orderingOnFailure ?? before.ordering_on_failure;
   await tx.run('endpoint_ordering_set', { id: endpointId, ordered, ordering_on_failure: onFailure });
   if (before.ordered && !ordered) await tx.run('ordering_release_endpoint', { endpoint_id: endpointId, now });
-  else if (before.ordering_on_failure === 'hold' && onFailure === 'skip')
-    await tx.run('ordering_release_held', { endpoint_id: endpointId, now });
+  else if (before.ordering_on_failure === 'hold' && onFailure === 'skip') {
+    await tx.run('ordering_release_held', { endpoint_id: endpointId });
+    await tx.run('ordering_unpark_endpoint', { endpoint_id: endpointId, now });
+  }
 }
 
 export async function skipDelivery(c: PostgresCore, merchantId: string, id: string, now: number): Promise<SkipOutcome> {

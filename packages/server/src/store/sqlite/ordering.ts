@@ -34,8 +34,10 @@ export function applyOrderingPatch(
   const onFailure = patch.orderingOnFailure ?? before.orderingOnFailure;
   c.stmt('endpoint_ordering_set').run({ id: endpointId, ordered: ordered ? 1 : 0, ordering_on_failure: onFailure });
   if (before.ordered && !ordered) c.stmt('ordering_release_endpoint').run({ endpoint_id: endpointId, now });
-  else if (before.orderingOnFailure === 'hold' && onFailure === 'skip')
-    c.stmt('ordering_release_held').run({ endpoint_id: endpointId, now });
+  else if (before.orderingOnFailure === 'hold' && onFailure === 'skip') {
+    c.stmt('ordering_release_held').run({ endpoint_id: endpointId });
+    c.stmt('ordering_unpark_endpoint').run({ endpoint_id: endpointId, now });
+  }
 }
 
 export async function skipDelivery(c: SqliteCore, merchantId: string, id: string, now: number): Promise<SkipOutcome> {

@@ -114,13 +114,16 @@ export function orderingCases(test: Case): void {
 
     const b = await newMerchant(store);
     const held = await newEndpoint(store, b, { ordered: true, orderingOnFailure: 'hold' });
-    const more = [0, 1].map((i) => keyed(newEvent(b, 'order.success', t0 + 20 + i), 'k'));
+    const more = [0, 1, 2].map((i) => keyed(newEvent(b, 'order.success', t0 + 20 + i), 'k'));
     await store.appendEvents(more);
     const [c] = await claimAll(store, t0 + 30);
     await store.recordResults([resultFor(c, 'sweeper', 'failed', { orderingKey: 'k' })]);
     assert.deepEqual(await claimAll(store, t0 + 30), []);
     await store.updateEndpoint(b, held.id, { orderingOnFailure: 'skip' }, t0 + 40);
-    assert.deepEqual(ids(await claimAll(store, t0 + 40)), [more[1].id]);
+    const next = await claimAll(store, t0 + 40);
+    assert.deepEqual(ids(next), [more[1].id], 'released: the next goes, the one after it still waits');
+    await succeed(store, next[0]);
+    assert.deepEqual(ids(await claimAll(store, t0 + 40)), [more[2].id]);
   });
 
   test('ordering: the sweep makes due a parked delivery that nothing blocks any more', async (store) => {

@@ -59,9 +59,17 @@ UPDATE deliveries SET ordering_key = NULL, held = false, next_attempt_at = coale
 WHERE endpoint_id = @endpoint_id AND ordering_key IS NOT NULL AND (status = 'pending' OR held);
 
 -- name: ordering_release_held
--- @endpoint_id, @now: the endpoint now skips on failure: held keys are released, parked deliveries due
-UPDATE deliveries SET held = false, next_attempt_at = coalesce(next_attempt_at, @now)
-WHERE endpoint_id = @endpoint_id AND ordering_key IS NOT NULL AND (status = 'pending' OR held);
+-- @endpoint_id: the endpoint now skips on failure: its held keys are released (then ordering_unpark_endpoint)
+UPDATE deliveries SET held = false WHERE endpoint_id = @endpoint_id AND held;
+
+-- name: ordering_unpark_endpoint
+-- @endpoint_id, @now: the endpoint's parked deliveries that nothing blocks any more (the first of each
+-- key whose held delivery was released) become due; those behind them stay parked
+UPDATE deliveries d SET next_attempt_at = @now
+WHERE d.endpoint_id = @endpoint_id AND d.status = 'pending' AND d.next_attempt_at IS NULL
+  AND NOT EXISTS (SELECT 1 FROM deliveries x
+                  WHERE x.endpoint_id = d.endpoint_id AND x.ordering_key = d.ordering_key
+                    AND x.event_id < d.event_id AND (x.status = 'pending' OR x.held));
 
 -- name: endpoint_ordering_set
 -- @id, @ordered, @ordering_on_failure

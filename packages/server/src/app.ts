@@ -10,6 +10,7 @@ import { ProcessBus } from './bus.js';
 import type { AppContext } from './context.js';
 import { DestinationPolicy } from './delivery/destinations.js';
 import { Dispatcher } from './delivery/dispatcher.js';
+import { OperationalEvents } from './endpoints/operational.js';
 import type { LookupAll } from './delivery/http.js';
 import { FormatRegistry } from './events/formats.js';
 import { EventTypeRegistry } from './events/event-types.js';
@@ -104,6 +105,14 @@ export async function createPayhook(config: Config, options: CreateOptions = {})
   );
   const bus = new ProcessBus((err, name) => logger.error({ err, event: name }, 'a process bus listener failed'));
   const destinations = new DestinationPolicy(config.delivery.allowNetworks);
+  const operational = new OperationalEvents({
+    store,
+    logger,
+    userAgent: `payhook/${VERSION}`,
+    operator: config.delivery.operatorWebhookUrl
+      ? { url: config.delivery.operatorWebhookUrl, secret: config.delivery.operatorWebhookSecret ?? '' }
+      : null,
+  });
   const dispatcher =
     config.server.role === 'api'
       ? null
@@ -124,6 +133,14 @@ export async function createPayhook(config: Config, options: CreateOptions = {})
           lookup: options.lookup,
           formats,
           tracing,
+          operational,
+          rateBurst: config.delivery.rateLimitBurst,
+          circuit: {
+            failures: config.delivery.circuitFailures,
+            cooldownMs: config.delivery.circuitCooldownMs,
+            cooldownMaxMs: config.delivery.circuitCooldownMaxMs,
+            disableAfterMs: config.delivery.disableAfterMs,
+          },
         });
   const ctx: AppContext = {
     config,
@@ -136,6 +153,7 @@ export async function createPayhook(config: Config, options: CreateOptions = {})
     auth,
     bus,
     dispatcher,
+    operational,
     formats,
     modules,
     destinations,

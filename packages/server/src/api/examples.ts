@@ -33,6 +33,9 @@ export const endpointExample = {
   headers: { 'x-shop': 'corner' },
   format: 'standard',
   timeout_ms: null,
+  rate_limit: null,
+  retry_schedule: null,
+  circuit: { state: 'closed', failing_since: null, next_probe_at: null },
   created_at: T0,
   updated_at: T0,
 };

@@ -143,6 +143,9 @@ const endpointSchema = {
     'headers',
     'format',
     'timeout_ms',
+    'rate_limit',
+    'retry_schedule',
+    'circuit',
     'created_at',
     'updated_at',
   ],
@@ -157,7 +160,8 @@ const endpointSchema = {
     }),
     disabled: { type: 'boolean' },
     disabled_reason: nullable('string', {
-      description: '`merchant` (disabled through the API) or `gone` (it answered 410).',
+      description:
+        '`merchant` (disabled through the API), `gone` (it answered 410) or `failing` (no success for PAYHOOK_DISABLE_AFTER, default 5 days). Its deliveries wait while it is disabled.',
     }),
     headers: {
       type: 'object',
@@ -169,6 +173,29 @@ const endpointSchema = {
       description: 'Payload format: `standard` or another registered format such as `foloosi`.',
     },
     timeout_ms: nullable('integer', { description: 'Per-attempt timeout; null uses the server default.' }),
+    rate_limit: nullable('integer', {
+      description: 'Deliveries per second across every dispatcher (plus a small burst); null for no limit.',
+    }),
+    retry_schedule: nullable('array', {
+      items: { type: 'integer' },
+      description: "Seconds before retry 1..n (the endpoint's own schedule); null uses the server's.",
+    }),
+    circuit: {
+      type: 'object',
+      required: ['state', 'failing_since', 'next_probe_at'],
+      description: 'The circuit breaker (docs/delivery.md#circuit-breaker).',
+      properties: {
+        state: { type: 'string', enum: ['closed', 'open', 'half_open'] },
+        failing_since: nullable('string', {
+          format: 'date-time',
+          description: 'When its current run of failures began; null while it succeeds.',
+        }),
+        next_probe_at: nullable('string', {
+          format: 'date-time',
+          description: 'When an open circuit lets one probe through; null while closed.',
+        }),
+      },
+    },
     created_at: time('When it was created.'),
     updated_at: time('When it last changed.'),
   },

@@ -21,6 +21,9 @@ export interface ClaimRow {
   format: string;
   timeout_ms: number | null;
   traceparent: string | null;
+  /** JSON text on SQLite, an array on PostgreSQL. */
+  retry_schedule: string | number[] | null;
+  circuit_dirty: number | boolean;
 }
 
 export function toClaimedDeliveries(rows: readonly ClaimRow[], box: SecretBox): ClaimedDelivery[] {
@@ -48,6 +51,13 @@ export function toClaimedDeliveries(rows: readonly ClaimRow[], box: SecretBox): 
       format: r.format as PayloadFormat,
       timeoutMs: r.timeout_ms === null ? null : Number(r.timeout_ms),
       traceparent: r.traceparent,
+      retrySchedule:
+        r.retry_schedule === null
+          ? null
+          : typeof r.retry_schedule === 'string'
+            ? (JSON.parse(r.retry_schedule) as number[])
+            : r.retry_schedule.map(Number),
+      circuitDirty: Boolean(r.circuit_dirty),
     };
   });
 }

@@ -2,28 +2,30 @@
  * Deliveries on PostgreSQL: claims (`FOR UPDATE SKIP LOCKED`, sql/deliveries.sql), attempt results in
  * one statement, manual retries and recovery (with their NOTIFY), reads and counts.
  */
+import type { EndpointId, MerchantId } from '../../ids.js';
+import { circuitReports, DEFAULT_CIRCUIT_POLICY, stepCircuit, type CircuitRow } from '../circuit.js';
 import { toClaimedDeliveries, type ClaimRow } from '../claimed.js';
 import { decodeCursor, ID_MAX, toPage } from '../cursor.js';
 import type {
   Attempt,
   AttemptResult,
+  CircuitPolicy,
   ClaimedDelivery,
   ClaimOptions,
   Delivery,
   DeliveryCounts,
   DeliveryFilter,
+  EndpointTransition,
   Page,
   QueueStats,
 } from '../types.js';
 import type { PostgresCore } from './core.js';
 import { toAttempt, toDelivery, type AttemptRow, type DeliveryRow } from './rows.js';
 
-const GONE_ERROR = 'endpoint disabled: it answered 410 Gone';
-
 export async function claimDue(c: PostgresCore, o: ClaimOptions): Promise<ClaimedDelivery[]> {
   // Retried after a lost reply too: rows that claim took stay leased to this owner until the lease
   // ends, then go out as usual; nothing is lost, at worst a delivery waits one lease.
-  const rows = await c.db.run<ClaimRow>(
+  const rows = await c.db.run<ClaimRow & { rate_held: number; rate_wait: number }>(
     'claim',
     {
       now: o.now,
@@ -31,33 +33,87 @@ export async function claimDue(c: PostgresCore, o: ClaimOptions): Promise<Claime
       owner: o.owner,
       until: o.now + o.leaseMs,
       exclude: o.excludeEndpoints ?? [],
+      burst: o.rateBurst ?? 1,
     },
     { idempotent: true },
   );
+  // The last row carries no delivery when the rate held some back: their count (sql/deliveries.sql).
+  const last = rows[rows.length - 1];
+  if (last && last.id === null) {
+    rows.pop();
+    o.onRateLimited?.(last.rate_held, Number(last.rate_wait));
+  }
   return toClaimedDeliveries(rows, c.box);
 }
 
-export async function recordResults(c: PostgresCore, results: AttemptResult[]): Promise<void> {
-  if (results.length === 0) return;
+export async function recordResults(
+  c: PostgresCore,
+  results: AttemptResult[],
+  policy: CircuitPolicy = DEFAULT_CIRCUIT_POLICY,
+): Promise<EndpointTransition[]> {
+  if (results.length === 0) return [];
   const args = resultArgs(results, Date.now());
   const gone = results.filter((r) => r.disableEndpoint).map((r) => r.deliveryId);
-  if (gone.length === 0) {
+  const reports = circuitReports(results);
+  if (gone.length === 0 && reports.size === 0) {
+    // The common case, healthy endpoints: one statement, no transaction.
     await c.db.run('results_record', args, { idempotent: true });
-    return;
+    return [];
   }
-  // Rare: an endpoint answered 410. Its merchant's endpoint lock comes first, before any row lock.
-  const merchants = await c.db.run<{ merchant_id: string }>(
-    'merchants_of_deliveries',
-    { ids: gone },
-    { idempotent: true },
-  );
-  await c.db.transaction(
+  // Rare: an endpoint answered 410 (its merchant's endpoint lock comes first, before any row lock),
+  // or the circuit breaker has something to count.
+  const merchants =
+    gone.length === 0
+      ? []
+      : await c.db.run<{ merchant_id: string }>('merchants_of_deliveries', { ids: gone }, { idempotent: true });
+  let released = false;
+  const transitions = await c.db.transaction(
     async (tx) => {
+      const out: EndpointTransition[] = [];
       await tx.run('results_record', args);
-      await tx.run('endpoints_disable_gone', { ids: gone, error: GONE_ERROR, now: args.now });
+      if (gone.length > 0) {
+        const disabled = await tx.run<{ id: EndpointId; merchant_id: MerchantId; failing_since: number | null }>(
+          'endpoints_disable_gone',
+          { ids: gone, now: args.now },
+        );
+        for (const d of disabled)
+          out.push({
+            kind: 'disabled',
+            endpointId: d.id,
+            merchantId: d.merchant_id,
+            at: args.now,
+            reason: 'gone',
+            failingSince: d.failing_since,
+            nextProbeAt: null,
+          });
+      }
+      if (reports.size > 0) {
+        const rows = await tx.run<CircuitRow>('endpoints_circuit_for_update', { ids: [...reports.keys()] });
+        const steps = rows.map((row) => stepCircuit(row, reports.get(row.id) ?? [], policy, args.now));
+        const [moved] = await tx.run<{ released: number }>('endpoints_circuit_set', {
+          ids: steps.map((x) => x.row.id),
+          states: steps.map((x) => x.row.circuit_state),
+          failures: steps.map((x) => x.row.circuit_failures),
+          opens: steps.map((x) => x.row.circuit_opens),
+          next_probe_ats: steps.map((x) => x.row.circuit_next_probe_at),
+          failing_sinces: steps.map((x) => x.row.failing_since),
+          holds: steps.map((x) => x.hold),
+          releases: steps.map((x) => x.release),
+          disables: steps.map((x) => x.disable),
+          now: args.now,
+        });
+        released = (moved?.released ?? 0) > 0;
+        for (const x of steps) out.push(...x.transitions);
+      }
+      return out;
     },
-    { idempotent: true, lock: { exclusive: merchants.map((m) => c.endpointLock(m.merchant_id)) } },
+    {
+      idempotent: true,
+      lock: merchants.length > 0 ? { exclusive: merchants.map((m) => c.endpointLock(m.merchant_id)) } : undefined,
+    },
   );
+  if (released) c.wakeups.madeDue(false);
+  return transitions;
 }
 
 export async function releaseClaims(c: PostgresCore, owner: string, ids: readonly string[]): Promise<void> {

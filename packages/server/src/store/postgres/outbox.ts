@@ -24,6 +24,7 @@ export async function appendEventsIn(
     created_ats: events.map((e) => e.createdAt),
     traceparents: events.map((e) => e.traceparent ?? null),
     delivery_prefixes: events.map((e) => idFloor('del', e.createdAt).slice(0, 14)),
+    about_endpoints: events.map((e) => e.aboutEndpointId ?? null),
     channel,
   });
   const out: (AppendedEvent | null)[] = rows.map((r, i) =>

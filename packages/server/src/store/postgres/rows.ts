@@ -8,6 +8,7 @@ import { dataOfEnvelope } from '../envelope.js';
 import type { AttemptId, DeliveryId, EndpointId, EventId, MerchantId } from '../../ids.js';
 import type {
   Attempt,
+  CircuitState,
   Delivery,
   DeliveryStatus,
   Endpoint,
@@ -29,6 +30,14 @@ export interface EndpointRow {
   headers: unknown;
   format: string;
   timeout_ms: number | null;
+  rate_limit?: number | null;
+  rate_tat?: number;
+  retry_schedule?: number[] | null;
+  circuit_state?: CircuitState;
+  circuit_failures?: number;
+  circuit_opens?: number;
+  circuit_next_probe_at?: number | null;
+  failing_since?: number | null;
   created_at: number;
   updated_at: number;
   deleted_at?: number | null;
@@ -87,6 +96,13 @@ export const toEndpoint = (r: EndpointRow, box: SecretBox): Endpoint => ({
   headers: box.openHeaders(r.headers),
   format: r.format as PayloadFormat,
   timeoutMs: r.timeout_ms,
+  rateLimit: r.rate_limit ?? null,
+  retrySchedule: r.retry_schedule == null ? null : r.retry_schedule.map(Number),
+  circuit: {
+    state: r.circuit_state ?? 'closed',
+    failingSince: r.failing_since == null ? null : Number(r.failing_since),
+    nextProbeAt: r.circuit_next_probe_at == null ? null : Number(r.circuit_next_probe_at),
+  },
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });

@@ -11,6 +11,7 @@ import type {
   Page,
   ResealCounts,
 } from '../types.js';
+import { CIRCUIT_RESET } from '../circuit.js';
 import type { SqliteCore } from './core.js';
 import { toEndpoint, type EndpointRow } from './rows.js';
 
@@ -26,6 +27,8 @@ export async function createEndpoint(c: SqliteCore, e: NewEndpoint): Promise<End
     headers: c.box.sealHeaders(e.headers),
     format: e.format,
     timeout_ms: e.timeoutMs,
+    rate_limit: e.rateLimit ?? null,
+    retry_schedule: e.retrySchedule ? JSON.stringify(e.retrySchedule) : null,
     created_at: e.now,
     updated_at: e.now,
   };
@@ -66,7 +69,7 @@ export async function updateEndpoint(
   patch: EndpointPatch,
   now: number,
 ): Promise<Endpoint | null> {
-  return c.transaction(() => {
+  const out = c.transaction(() => {
     const row = c.stmt('endpoint_get').get({ merchant_id: merchantId, id }) as EndpointRow | undefined;
     if (!row) return null;
     const next: EndpointRow = { ...row, updated_at: now };
@@ -77,15 +80,23 @@ export async function updateEndpoint(
     if (patch.headers !== undefined) next.headers = c.box.sealHeaders(patch.headers);
     if (patch.format !== undefined) next.format = patch.format;
     if (patch.timeoutMs !== undefined) next.timeout_ms = patch.timeoutMs;
+    if (patch.rateLimit !== undefined) next.rate_limit = patch.rateLimit;
+    if (patch.retrySchedule !== undefined)
+      next.retry_schedule = patch.retrySchedule === null ? null : JSON.stringify(patch.retrySchedule);
     if (patch.disabled !== undefined) {
       next.disabled = patch.disabled ? 1 : 0;
       next.disabled_reason = patch.disabled ? (row.disabled ? row.disabled_reason : 'merchant') : null;
+      // Enabling starts the circuit afresh: the merchant says the endpoint is fixed.
+      if (!patch.disabled && row.disabled) Object.assign(next, CIRCUIT_RESET);
     }
     c.stmt('endpoint_update').run(next);
-    if (patch.disabled === true && !row.disabled)
-      c.stmt('deliveries_cancel_for_endpoint').run({ endpoint_id: id, now });
-    return toEndpoint(next, c.box);
+    if (patch.disabled === true && !row.disabled) c.stmt('deliveries_park_for_endpoint').run({ endpoint_id: id });
+    const enabled = patch.disabled === false && row.disabled;
+    if (enabled) c.stmt('deliveries_unpark_for_endpoint').run({ endpoint_id: id, now });
+    return { endpoint: toEndpoint(next, c.box), enabled };
   });
+  if (out?.enabled) c.notifyDue();
+  return out?.endpoint ?? null;
 }
 
 export async function deleteEndpoint(c: SqliteCore, merchantId: string, id: string, now: number): Promise<boolean> {

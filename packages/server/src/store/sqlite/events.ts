@@ -1,7 +1,7 @@
 /** Events on SQLite: the outbox write (events with their deliveries, fanned out here), reads, pruning. */
 import { newId } from '../../ids.js';
 import { decodeCursor, ID_MAX, ID_MIN, toPage } from '../cursor.js';
-import { matcherFor } from '../fanout.js';
+import { matcherFor, operationalMatch } from '../fanout.js';
 import type { AppendedEvent, EventFilter, EventRecord, NewEvent, Page } from '../types.js';
 import type { SqliteCore } from './core.js';
 import { toEvent, type EventRow } from './rows.js';
@@ -19,7 +19,7 @@ export async function appendEvents(c: SqliteCore, events: NewEvent[]): Promise<A
  */
 export function appendEventsInTransaction(c: SqliteCore, events: NewEvent[]): AppendedEvent[] {
   const out: AppendedEvent[] = [];
-  const endpointsByMerchant = new Map<string, { id: string; event_types: string | null }[]>();
+  const endpointsByMerchant = new Map<string, { id: string; event_types: string | null; disabled: number }[]>();
   for (const e of events) {
     if (e.idempotencyKey !== null) {
       const prior = c.stmt('event_by_idempotency_key').get({
@@ -45,12 +45,13 @@ export function appendEventsInTransaction(c: SqliteCore, events: NewEvent[]): Ap
       endpoints = c.stmt('endpoints_for_fanout').all({ merchant_id: e.merchantId }) as {
         id: string;
         event_types: string | null;
+        disabled: number;
       }[];
       endpointsByMerchant.set(e.merchantId, endpoints);
     }
     let n = 0;
     for (const ep of endpoints) {
-      if (!matcherFor(ep.event_types)(e.type)) continue;
+      if (!matcherFor(ep.event_types)(e.type) || !operationalMatch(ep.event_types, ep.id, e)) continue;
       c.stmt('delivery_insert').run({
         id: newId('del', e.createdAt),
         event_id: e.id,
@@ -58,6 +59,7 @@ export function appendEventsInTransaction(c: SqliteCore, events: NewEvent[]): Ap
         merchant_id: e.merchantId,
         event_type: e.type,
         now: e.createdAt,
+        due: ep.disabled ? null : e.createdAt,
       });
       n++;
     }

@@ -1,11 +1,13 @@
 -- name: events_append
 -- Parallel arrays, one element an event: @ids, @merchant_ids, @types, @bodies, @idempotency_keys (NULL
 -- elements for none), @created_ats, @traceparents (NULL elements for none), @delivery_prefixes (`del_`
--- and the 10 time characters of a delivery id made at the event's time); @channel: NOTIFY channel, or NULL to leave the wake-up to the
--- caller.
+-- and the 10 time characters of a delivery id made at the event's time), @about_endpoints (the endpoint an
+-- operational event is about, NULL elements for every other event: store/fanout.ts's rule); @channel:
+-- NOTIFY channel, or NULL to leave the wake-up to the caller.
 --
 -- The whole outbox write in one statement: the events, and for each one that is new a pending delivery
--- per enabled endpoint of its merchant whose filter matches, due at once. `ON CONFLICT DO NOTHING` with
+-- per endpoint of its merchant whose filter matches, due at once (one of a disabled endpoint waits:
+-- next_attempt_at NULL). `ON CONFLICT DO NOTHING` with
 -- no target skips both an idempotency key seen before (a row another transaction is inserting is
 -- waited for) and an event id already stored, which makes a retry after a lost COMMIT harmless. A
 -- repeated key within the batch keeps the first (rows are inserted in input order). The caller holds
@@ -15,9 +17,9 @@
 WITH input AS (
   SELECT * FROM unnest(@ids::text[], @merchant_ids::text[], @types::text[], @bodies::text[],
                        @idempotency_keys::text[], @created_ats::bigint[], @traceparents::text[],
-                       @delivery_prefixes::text[])
+                       @delivery_prefixes::text[], @about_endpoints::text[])
          WITH ORDINALITY AS t (id, merchant_id, type, body, idempotency_key, created_at, traceparent,
-                               delivery_prefix, ord)
+                               delivery_prefix, about_endpoint, ord)
 ),
 inserted AS (
   INSERT INTO events (id, merchant_id, type, body, idempotency_key, created_at, traceparent)
@@ -30,11 +32,16 @@ fanned_out AS (
                           created_at, updated_at)
   -- The random half of the id: 8 bytes of a v4 UUID as 16 upper-case hex digits (valid Crockford base32).
   SELECT i.delivery_prefix || upper(encode(substr(uuid_send(gen_random_uuid()), 9, 8), 'hex')),
-         i.id, p.id, i.merchant_id, i.type, 'pending', 0, i.created_at, i.created_at, i.created_at
+         i.id, p.id, i.merchant_id, i.type, 'pending', 0, CASE WHEN p.disabled THEN NULL ELSE i.created_at END,
+         i.created_at, i.created_at
   FROM inserted n
   JOIN input i ON i.id = n.id
-  JOIN endpoints p ON p.merchant_id = i.merchant_id AND NOT p.disabled AND p.deleted_at IS NULL
+  JOIN endpoints p ON p.merchant_id = i.merchant_id AND p.deleted_at IS NULL
   WHERE event_type_matches(p.event_types, i.type)
+    AND (i.about_endpoint IS NULL
+         OR (p.id <> i.about_endpoint AND EXISTS (
+               SELECT 1 FROM unnest(p.event_types) f
+               WHERE f = i.type OR (f <> '*' AND right(f, 2) = '.*' AND starts_with(i.type, left(f, -1))))))
   RETURNING event_id
 ),
 per_event AS (

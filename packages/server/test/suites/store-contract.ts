@@ -13,6 +13,7 @@ import { describe, test } from 'node:test';
 import type { Store } from '../../src/store/types.js';
 import { accountCases } from './store-contract/accounts.js';
 import { claimCases } from './store-contract/claims.js';
+import { controlCases } from './store-contract/controls.js';
 import { eventCases } from './store-contract/events.js';
 import { eventTypeCases } from './store-contract/event-types.js';
 import { keyCases } from './store-contract/keys.js';
@@ -63,6 +64,7 @@ export function runStoreContract(options: ContractOptions): void {
     resendCases(testCase);
     claimCases(testCase);
     resultCases(testCase);
+    controlCases(testCase);
     moduleCases(testCase);
     secretCases(testCase, options.secrets);
 

@@ -11,6 +11,7 @@ import type { AppContext } from './context.js';
 import { DestinationPolicy } from './delivery/destinations.js';
 import { Dispatcher } from './delivery/dispatcher.js';
 import { OperationalEvents } from './endpoints/operational.js';
+import { OPERATIONAL_EVENT_TYPES } from './events/operational-types.js';
 import type { LookupAll } from './delivery/http.js';
 import { FormatRegistry } from './events/formats.js';
 import { EventTypeRegistry } from './events/event-types.js';
@@ -99,10 +100,10 @@ export async function createPayhook(config: Config, options: CreateOptions = {})
     onError: (err) => logger.warn({ err }, 'recording when an API key was last used failed'),
   });
   const ingestor = new EventIngestor(store, metrics);
-  const eventTypes = new EventTypeRegistry(
-    store,
-    [...modules.values()].flatMap((m) => m.eventTypes ?? []),
-  );
+  const eventTypes = new EventTypeRegistry(store, [
+    ...OPERATIONAL_EVENT_TYPES,
+    ...[...modules.values()].flatMap((m) => m.eventTypes ?? []),
+  ]);
   const bus = new ProcessBus((err, name) => logger.error({ err, event: name }, 'a process bus listener failed'));
   const destinations = new DestinationPolicy(config.delivery.allowNetworks);
   const operational = new OperationalEvents({

@@ -146,7 +146,7 @@ export interface CreatedMerchant extends Merchant {
  * @example
  * if (ep.disabled && ep.disabled_reason === ('gone' as EndpointDisabledReason)) alertOps(ep);
  */
-export type EndpointDisabledReason = 'merchant' | 'gone';
+export type EndpointDisabledReason = 'merchant' | 'gone' | 'failing';
 
 /**
  * A webhook endpoint of the merchant.
@@ -167,6 +167,12 @@ export interface Endpoint {
   /** `standard` (the envelope) or another registered format such as `foloosi`. */
   format: string;
   timeout_ms: number | null;
+  /** Deliveries per second across every dispatcher; `null`: no limit. */
+  rate_limit: number | null;
+  /** Seconds before retry 1..n; `null`: the server's schedule. */
+  retry_schedule: number[] | null;
+  /** The circuit breaker: `open` while payhook holds deliveries back after repeated failures. */
+  circuit: { state: 'closed' | 'open' | 'half_open'; failing_since: string | null; next_probe_at: string | null };
   created_at: string;
   updated_at: string;
 }
@@ -185,6 +191,10 @@ export interface CreateEndpointInput {
   headers?: Record<string, string>;
   format?: string;
   timeout_ms?: number | null;
+  /** Deliveries per second, 1 to 10000; `null`: no limit. */
+  rate_limit?: number | null;
+  /** 1 to 20 delays, whole seconds or durations (`"30s"`, `"5m"`), each 1 s to 3 days; `null`: the server's. */
+  retry_schedule?: (number | string)[] | null;
 }
 
 /**

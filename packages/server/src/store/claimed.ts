@@ -61,3 +61,13 @@ export function toClaimedDeliveries(rows: readonly ClaimRow[], box: SecretBox): 
     };
   });
 }
+
+/**
+ * The rate's tolerance in slots: the burst less one. The one kept back absorbs the time between a
+ * claim and its request reaching the receiver (a queued claim, a new connection): a burst granted at
+ * once but sent late would otherwise share a second with the next grants. So the busiest second a
+ * receiver sees stays within rate + burst (test/suites/controls.ts counts it).
+ */
+export function rateTolerance(burst = 1): number {
+  return Math.max(0, burst - 1);
+}

@@ -4,7 +4,7 @@
  */
 import type { EndpointId, MerchantId } from '../../ids.js';
 import { circuitReports, DEFAULT_CIRCUIT_POLICY, stepCircuit, type CircuitRow } from '../circuit.js';
-import { toClaimedDeliveries, type ClaimRow } from '../claimed.js';
+import { rateTolerance, toClaimedDeliveries, type ClaimRow } from '../claimed.js';
 import { decodeCursor, ID_MAX, toPage } from '../cursor.js';
 import type {
   Attempt,
@@ -33,7 +33,7 @@ export async function claimDue(c: PostgresCore, o: ClaimOptions): Promise<Claime
       owner: o.owner,
       until: o.now + o.leaseMs,
       exclude: o.excludeEndpoints ?? [],
-      burst: o.rateBurst ?? 1,
+      burst: rateTolerance(o.rateBurst),
     },
     { idempotent: true },
   );

@@ -1,6 +1,6 @@
 /** Deliveries on SQLite: claims, attempt results, manual retries and recovery, reads and counts. */
 import { circuitReports, DEFAULT_CIRCUIT_POLICY, stepCircuit, type CircuitRow } from '../circuit.js';
-import { toClaimedDeliveries, type ClaimRow } from '../claimed.js';
+import { rateTolerance, toClaimedDeliveries, type ClaimRow } from '../claimed.js';
 import { decodeCursor, ID_MAX, toPage } from '../cursor.js';
 import type {
   Attempt,
@@ -23,7 +23,7 @@ import { toAttempt, toDelivery, type AttemptRow, type DeliveryRow } from './rows
 type ControlledRow = ClaimRow & { rate_limit: number | null; rate_tat: number; circuit_state: CircuitState };
 
 export async function claimDue(c: SqliteCore, o: ClaimOptions): Promise<ClaimedDelivery[]> {
-  const burst = o.rateBurst ?? 1;
+  const burst = rateTolerance(o.rateBurst);
   let rateHeld = 0;
   let rateWait = 0;
   const out = c.transaction(() => {

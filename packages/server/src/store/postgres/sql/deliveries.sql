@@ -1,6 +1,6 @@
 -- name: claim
 -- @now, @limit, @owner, @until (the lease end), @exclude (endpoint ids this dispatcher has no room for),
--- @burst (requests a rate-limited endpoint may send above its rate in a second)
+-- @burst (the rate's tolerance in slots: PAYHOOK_RATE_LIMIT_BURST less one, store/claimed.ts)
 --
 -- One statement. `due` locks the oldest due deliveries of enabled endpoints that no other claimer has
 -- locked (SKIP LOCKED: concurrent claimers take disjoint sets and never wait on each other; a row a

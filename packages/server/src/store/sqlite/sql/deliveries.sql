@@ -6,7 +6,8 @@ INSERT INTO deliveries (id, event_id, endpoint_id, merchant_id, event_type, stat
 VALUES (@id, @event_id, @endpoint_id, @merchant_id, @event_type, 'pending', 0, @due, @now, @now);
 
 -- name: claim_select
--- @now, @limit, @exclude (JSON array of endpoint ids this dispatcher has no room for), @burst
+-- @now, @limit, @exclude (JSON array of endpoint ids this dispatcher has no room for), @burst (the rate's
+-- tolerance in slots: PAYHOOK_RATE_LIMIT_BURST less one, store/claimed.ts)
 -- Reads the due index in order; the joins fetch everything a send needs so a dispatcher makes no
 -- other query per delivery. Endpoints whose circuit is open (probe not yet due) or whose rate has no
 -- slot left are skipped; the rate and circuit columns let deliveries.ts take slots and probes.

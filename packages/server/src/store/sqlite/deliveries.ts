@@ -58,13 +58,13 @@ export async function claimDue(c: SqliteCore, o: ClaimOptions): Promise<ClaimedD
         granted.push(r);
         continue;
       }
-      // Held back: due again at its rate slot, or after the probe's lease; not an attempt.
-      const at = !circuitOk ? until : Math.max(o.now + 1, Math.ceil(ctl.tat + ctl.held * interval - burst * interval));
-      if (circuitOk) {
-        ctl.held++;
-        rateHeld++;
-        rateWait += at - o.now;
-      }
+      // Not claimed, not an attempt. Behind a probe: left as it is (the endpoint check skips it while
+      // the probe is out; its result releases or holds it). Over the rate: due again at its own slot.
+      if (!circuitOk) continue;
+      const at = Math.max(o.now + 1, Math.ceil(ctl.tat + ctl.held * interval - burst * interval));
+      ctl.held++;
+      rateHeld++;
+      rateWait += at - o.now;
       c.stmt('delivery_hold').run({ id: r.id, until: at });
     }
     for (const [id, ctl] of controls) {

@@ -29,8 +29,9 @@
 -- it wrote), so slots and probes are taken atomically across dispatchers. `grants` says how many of
 -- each endpoint's claimed rows may go: a rate slot each (GCRA: the theoretical arrival time rate_tat
 -- moves on by 1000/rate ms a request; a request may go while rate_tat - now <= @burst slots), and
--- one probe for an open circuit. The rest are held: not leased, attempts unchanged, due again at
--- their own rate slot or after the probe's lease.
+-- one probe for an open circuit. The rest are not leased (attempts unchanged): a rate's are `held`,
+-- due again at their own rate slot; a circuit's stay as they are, skipped by the endpoint check while
+-- the probe is out, then released when it succeeds or moved to the next probe when it fails.
 WITH due AS MATERIALIZED (
   SELECT d.id, d.next_attempt_at, d.endpoint_id
   FROM deliveries d
@@ -78,11 +79,10 @@ ranked AS MATERIALIZED (
 ),
 held AS (
   UPDATE deliveries d
-  SET next_attempt_at = CASE
-        WHEN r.circuit_state <> 'closed' OR r.rate_limit IS NULL THEN @until
-        ELSE greatest(@now + 1, ceil(r.tat0 + (r.rk - 1 - @burst::int) * 1000.0 / r.rate_limit)::bigint) END
-  FROM ranked r WHERE d.id = r.id AND r.rk > r.granted
-  RETURNING r.circuit_state = 'closed' AND r.rate_limit IS NOT NULL AS by_rate, d.next_attempt_at - @now AS wait
+  SET next_attempt_at = greatest(@now + 1, ceil(r.tat0 + (r.rk - 1 - @burst::int) * 1000.0 / r.rate_limit)::bigint)
+  FROM ranked r
+  WHERE d.id = r.id AND r.rk > r.granted AND r.circuit_state = 'closed' AND r.rate_limit IS NOT NULL
+  RETURNING d.next_attempt_at - @now AS wait
 ),
 claimed AS (
   UPDATE deliveries d SET lease_owner = @owner, next_attempt_at = @until
@@ -101,7 +101,7 @@ SELECT * FROM (
   UNION ALL
   -- One row more, with no delivery, when the rate held some back: how many, how long in all (metrics).
   SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, n, w, NULL
-  FROM (SELECT count(*)::int AS n, coalesce(sum(wait), 0)::bigint AS w FROM held WHERE by_rate) h WHERE n > 0
+  FROM (SELECT count(*)::int AS n, coalesce(sum(wait), 0)::bigint AS w FROM held) h WHERE n > 0
 ) rows
 ORDER BY due_at, id;
 

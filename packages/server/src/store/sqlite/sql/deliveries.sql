@@ -53,7 +53,7 @@ WHERE id = @id AND status = 'pending' AND lease_owner = @owner;
 SELECT endpoint_id FROM deliveries WHERE id = @id;
 
 -- name: delivery_hold
--- @id, @until: a claimable delivery its endpoint's rate or circuit holds back; not an attempt
+-- @id, @until: a claimable delivery its endpoint's rate limit holds back to its slot; not an attempt
 UPDATE deliveries SET next_attempt_at = @until WHERE id = @id;
 
 -- name: deliveries_park_for_endpoint

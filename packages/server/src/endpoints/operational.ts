@@ -55,6 +55,14 @@ export class OperationalEvents {
 
   constructor(private readonly o: OperationalOptions) {
     if (o.operator) {
+      let url: URL | null = null;
+      try {
+        url = new URL(o.operator.url);
+      } catch {
+        /* refused below */
+      }
+      if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:'))
+        throw new ConfigError('PAYHOOK_OPERATOR_WEBHOOK_URL: must be an absolute http(s) URL');
       if (!o.operator.secret)
         throw new ConfigError('PAYHOOK_OPERATOR_WEBHOOK_SECRET: required with PAYHOOK_OPERATOR_WEBHOOK_URL');
       try {

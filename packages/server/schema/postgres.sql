@@ -111,6 +111,7 @@ CREATE TABLE endpoints (
   CONSTRAINT endpoints_pkey PRIMARY KEY (id)
 );
 CREATE INDEX endpoints_by_merchant ON endpoints USING btree (merchant_id, id) WHERE (deleted_at IS NULL);
+CREATE INDEX endpoints_controlled ON endpoints USING btree (id) WHERE ((rate_limit IS NOT NULL) OR (circuit_state <> 'closed'::text));
 
 CREATE TABLE event_types (
   merchant_id text COLLATE "C" NOT NULL,

@@ -100,9 +100,10 @@ export async function createPayhook(config: Config, options: CreateOptions = {})
     onError: (err) => logger.warn({ err }, 'recording when an API key was last used failed'),
   });
   const ingestor = new EventIngestor(store, metrics);
+  // The modules' types first, then payhook's operational ones (endpoints/operational.ts).
   const eventTypes = new EventTypeRegistry(store, [
-    ...OPERATIONAL_EVENT_TYPES,
     ...[...modules.values()].flatMap((m) => m.eventTypes ?? []),
+    ...OPERATIONAL_EVENT_TYPES,
   ]);
   const bus = new ProcessBus((err, name) => logger.error({ err, event: name }, 'a process bus listener failed'));
   const destinations = new DestinationPolicy(config.delivery.allowNetworks);

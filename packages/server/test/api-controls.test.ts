@@ -6,6 +6,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { Ajv } from 'ajv';
 import { generateSecret, verifySignature } from '@payhook/sdk';
 import { Harness, Receiver } from './api-harness.js';
 
@@ -101,4 +102,14 @@ test('disabling and enabling by hand are told to subscribers and to the operator
   assert.ok(operator.some((e) => e.type === 'endpoint.disabled' && e.data.merchant_id && e.data.endpoint_id === ep.id));
   assert.ok(operator.some((e) => e.type === 'endpoint.enabled' && e.data.endpoint_id === ep.id));
   assert.equal(rx.for('/paused').length, 0, 'the endpoint the events are about does not get them');
+  // Their data satisfies the schemas the catalogue publishes.
+  const catalogue = (await h.call('GET', '/v1/event-types', { key: null })).body.data as {
+    type: string;
+    schema: object;
+  }[];
+  const ajv = new Ajv({ strict: false, validateFormats: false });
+  for (const e of [...told, ...operator]) {
+    const schema = catalogue.find((t) => t.type === e.type)!.schema;
+    assert.ok(ajv.validate(schema, e.data), `${e.type}: ${ajv.errorsText()}`);
+  }
 });

@@ -11,3 +11,8 @@ ALTER TABLE endpoints
   ADD COLUMN circuit_opens integer NOT NULL DEFAULT 0,
   ADD COLUMN circuit_next_probe_at bigint,
   ADD COLUMN failing_since bigint;
+
+-- The claim's `controlled` step looks up the endpoints of its batch that have a control on; few do.
+-- This partial index holds only those, so the step reads a handful of rows, not the endpoints table
+-- (EXPLAIN at 20,000 endpoints: a sequential scan of all of them per claim without it).
+CREATE INDEX endpoints_controlled ON endpoints (id) WHERE rate_limit IS NOT NULL OR circuit_state <> 'closed';

@@ -185,11 +185,10 @@ export interface DeliveryStore {
   /** Gives claims back (shutdown): they become due again at once. */
   releaseClaims(owner: string, deliveryIds: readonly DeliveryId[]): Promise<void>;
   /**
-   * Holds back an endpoint that is failing (its requests time out or cannot connect): its pending
-   * deliveries that are due before `until` and not claimed become due at `until`. Not an attempt;
-   * nothing is lost or reordered within the endpoint. Returns how many moved. The dispatcher calls it so
-   * that thousands of due deliveries of a dead endpoint do not sit at the head of the due queue, where
-   * every claim would have to step over them.
+   * Holds back an endpoint that is failing: its pending deliveries that are due before `until` and not
+   * claimed become due at `until`. Not an attempt; nothing is lost or reordered within the endpoint.
+   * Returns how many moved. What the circuit breaker does when it opens (store/circuit.ts, inside
+   * `recordResults`), offered alone for tools and tests; the dispatcher no longer calls it.
    */
   deferEndpoint(endpointId: EndpointId, until: number): Promise<number>;
   /** The earliest `nextAttemptAt` of a pending delivery, or null: how long a dispatcher may sleep. */

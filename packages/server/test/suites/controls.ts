@@ -188,7 +188,7 @@ export function runControlsSuite(o: ControlsSuiteOptions): void {
       const watcher = await endpoint('/ops410', { event_types: ['endpoint.disabled'] });
       rx.on('/gone', { kind: 'status', status: 410 });
       const { endpoint: ep } = await endpoint('/gone', { event_types: ['refund.*'] });
-      const { endpoint: sync } = await endpoint('/sync', { event_types: ['refund.*'] });
+      await endpoint('/sync', { event_types: ['refund.*'] });
       await send('refund.succeeded', 1);
       const disabled = await eventually(async () => {
         const e = (await engine.store.getEndpoint(engine.merchantId, ep.id))!;

@@ -75,6 +75,26 @@ describe('payhook CLI: every resource', () => {
     const cleared = await json(['endpoints', 'update', endpointId, '--clear-headers', '--timeout', 'default']);
     assert.deepEqual([cleared.headers, cleared.timeout_ms], [{}, null]);
 
+    const controlled = ok(
+      await payhook(['endpoints', 'update', endpointId, '--rate-limit', '10', '--retry-schedule', '5s,1m,90']),
+    );
+    assert.match(controlled.stdout, /^Rate limit:\s+10\/s$/m);
+    assert.match(controlled.stdout, /^Retries:\s+5s, 60s, 90s$/m);
+    assert.match(ok(await payhook(['endpoints', 'show', endpointId])).stdout, /^Circuit:\s+closed$/m);
+    const tooMany = await payhook(['endpoints', 'update', endpointId, '--retry-schedule', '5s,4d']);
+    assert.equal(tooMany.code, 1);
+    assert.match(tooMany.stderr, /\(invalid_retry_schedule\)$/m);
+    const reset = await json([
+      'endpoints',
+      'update',
+      endpointId,
+      '--rate-limit',
+      'none',
+      '--retry-schedule',
+      'default',
+    ]);
+    assert.deepEqual([reset.rate_limit, reset.retry_schedule], [null, null]);
+
     assert.match(ok(await payhook(['endpoints', 'disable', endpointId])).stdout, /is disabled \(merchant\)$/m);
     assert.equal((await h.call('GET', `/v1/endpoints/${endpointId}`, { key })).body.disabled, true);
     assert.match(ok(await payhook(['endpoints', 'enable', endpointId])).stdout, /is enabled$/m);

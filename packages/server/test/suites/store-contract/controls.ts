@@ -100,4 +100,33 @@ export function controlCases(test: Case): void {
     assert.equal(rest.length, 3, 'what waited is due again; attempts kept');
     assert.ok(rest.every((d) => !d.circuitDirty));
   });
+
+  test('recordResults: failing with no success for disableAfterMs disables the endpoint; its deliveries wait', async (store) => {
+    const a = await newMerchant(store);
+    const ep = await newEndpoint(store, a);
+    const t0 = Date.now() - 10;
+    await store.appendEvents(Array.from({ length: 3 }, (_, i) => newEvent(a, 'x.y', t0 + i)));
+    const [c] = await store.claimDue({ now: Date.now(), limit: 1, leaseMs: 60_000, owner: 'w' });
+    const failingFor = { ...policy, failures: 100, disableAfterMs: 0 };
+    const transitions = await store.recordResults(
+      [resultFor(c, 'w', 'retry', { endpointId: ep.id, circuit: 'failure', startedAt: t0, nextAttemptAt: Date.now() })],
+      failingFor,
+    );
+    assert.deepEqual(
+      transitions.map((t) => [t.kind, t.reason, t.endpointId, t.failingSince]),
+      [['disabled', 'failing', ep.id, t0]],
+    );
+    const after = (await store.getEndpoint(a, ep.id))!;
+    assert.deepEqual([after.disabled, after.disabledReason], [true, 'failing']);
+    const ds = (await store.listDeliveries({ merchantId: a, endpointId: ep.id, limit: 10 })).items;
+    assert.equal(ds.filter((d) => d.id !== c.id && d.status === 'pending' && d.nextAttemptAt === null).length, 2);
+    assert.deepEqual(await store.claimDue({ now: Date.now() + 60_000, limit: 10, leaseMs: 1000, owner: 'w' }), []);
+    const enabled = (await store.updateEndpoint(a, ep.id, { disabled: false }, Date.now()))!;
+    assert.deepEqual(
+      enabled.circuit,
+      { state: 'closed', failingSince: null, nextProbeAt: null },
+      'enabling starts afresh',
+    );
+    assert.equal((await store.claimDue({ now: Date.now() + 60_000, limit: 10, leaseMs: 1000, owner: 'w' })).length, 3);
+  });
 }

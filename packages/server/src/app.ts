@@ -10,6 +10,8 @@ import { ProcessBus } from './bus.js';
 import type { AppContext } from './context.js';
 import { DestinationPolicy } from './delivery/destinations.js';
 import { Dispatcher } from './delivery/dispatcher.js';
+import { OperationalEvents } from './endpoints/operational.js';
+import { OPERATIONAL_EVENT_TYPES } from './events/operational-types.js';
 import type { LookupAll } from './delivery/http.js';
 import { FormatRegistry } from './events/formats.js';
 import { EventTypeRegistry } from './events/event-types.js';
@@ -98,12 +100,21 @@ export async function createPayhook(config: Config, options: CreateOptions = {})
     onError: (err) => logger.warn({ err }, 'recording when an API key was last used failed'),
   });
   const ingestor = new EventIngestor(store, metrics);
-  const eventTypes = new EventTypeRegistry(
-    store,
-    [...modules.values()].flatMap((m) => m.eventTypes ?? []),
-  );
+  // The modules' types first, then payhook's operational ones (endpoints/operational.ts).
+  const eventTypes = new EventTypeRegistry(store, [
+    ...[...modules.values()].flatMap((m) => m.eventTypes ?? []),
+    ...OPERATIONAL_EVENT_TYPES,
+  ]);
   const bus = new ProcessBus((err, name) => logger.error({ err, event: name }, 'a process bus listener failed'));
   const destinations = new DestinationPolicy(config.delivery.allowNetworks);
+  const operational = new OperationalEvents({
+    store,
+    logger,
+    userAgent: `payhook/${VERSION}`,
+    operator: config.delivery.operatorWebhookUrl
+      ? { url: config.delivery.operatorWebhookUrl, secret: config.delivery.operatorWebhookSecret ?? '' }
+      : null,
+  });
   const dispatcher =
     config.server.role === 'api'
       ? null
@@ -124,6 +135,14 @@ export async function createPayhook(config: Config, options: CreateOptions = {})
           lookup: options.lookup,
           formats,
           tracing,
+          operational,
+          rateBurst: config.delivery.rateLimitBurst,
+          circuit: {
+            failures: config.delivery.circuitFailures,
+            cooldownMs: config.delivery.circuitCooldownMs,
+            cooldownMaxMs: config.delivery.circuitCooldownMaxMs,
+            disableAfterMs: config.delivery.disableAfterMs,
+          },
         });
   const ctx: AppContext = {
     config,
@@ -136,6 +155,7 @@ export async function createPayhook(config: Config, options: CreateOptions = {})
     auth,
     bus,
     dispatcher,
+    operational,
     formats,
     modules,
     destinations,

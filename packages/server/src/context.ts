@@ -4,6 +4,7 @@ import type { ProcessBus } from './bus.js';
 import type { Config } from './config.js';
 import type { DestinationPolicy } from './delivery/destinations.js';
 import type { Dispatcher } from './delivery/dispatcher.js';
+import type { OperationalEvents } from './endpoints/operational.js';
 import type { FormatRegistry } from './events/formats.js';
 import type { EventTypeRegistry } from './events/event-types.js';
 import type { EventIngestor } from './events/ingest.js';
@@ -26,6 +27,8 @@ export interface AppContext {
   auth: Authenticator;
   /** Facts the parts of this process tell each other (`endpoint:changed`). */
   bus: ProcessBus;
+  /** Operational webhooks (endpoint.*, delivery.exhausted) for merchants and the operator. */
+  operational: OperationalEvents;
   /** Present when this process dispatches (role `dispatcher` or `all`). */
   dispatcher: Dispatcher | null;
   /** This process's payload formats: `standard` and those its modules added. */

@@ -27,6 +27,14 @@ export const ERRORS = {
     message:
       'The URL points to an address payhook does not send webhooks to (loopback, private or another non-public range).',
   },
+  invalid_rate_limit: {
+    status: 400,
+    message: 'rate_limit must be null or a whole number of deliveries per second from 1 to 10000.',
+  },
+  invalid_retry_schedule: {
+    status: 400,
+    message: 'retry_schedule must be null or 1 to 20 delays, each from 1 second to 3 days.',
+  },
   invalid_cursor: { status: 400, message: 'The cursor is not one this API returned.' },
   invalid_id: { status: 400, message: 'The id is not of the expected kind.' },
   invalid_ordering_key: {

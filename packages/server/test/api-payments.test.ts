@@ -248,6 +248,12 @@ describe('payments over the API', () => {
       'refund.created',
       'refund.succeeded',
       'refund.failed',
+      // payhook's operational events (delivery.md#operational-webhooks), after the modules' types
+      'endpoint.disabled',
+      'endpoint.enabled',
+      'endpoint.circuit_opened',
+      'endpoint.circuit_closed',
+      'delivery.exhausted',
     ]);
     const ajv = new Ajv({ strict: false, validateFormats: false });
     const seen = new Set<string>();
@@ -260,10 +266,11 @@ describe('payments over the API', () => {
       assert.ok(ajv.validate(schema, got.data), `${got.type}: ${ajv.errorsText()}`);
       seen.add(got.type);
     }
-    // The refund events' data is checked the same way where refunds are made (api-refunds.test.ts).
+    // The refund events' data is checked the same way where refunds are made (api-refunds.test.ts), the
+    // operational events' by api-controls.test.ts and the controls suites.
     assert.deepEqual(
       [...seen].sort(),
-      types.filter((t: string) => !t.startsWith('refund.')).sort(),
+      types.filter((t: string) => !/^(refund|endpoint|delivery)\./.test(t)).sort(),
       'the tours above produced every type of a payment attempt',
     );
   });

@@ -150,7 +150,7 @@ export interface CreatedMerchant extends Merchant {
  * @example
  * if (ep.disabled && ep.disabled_reason === ('gone' as EndpointDisabledReason)) alertOps(ep);
  */
-export type EndpointDisabledReason = 'merchant' | 'gone';
+export type EndpointDisabledReason = 'merchant' | 'gone' | 'failing';
 
 /**
  * A webhook endpoint of the merchant.
@@ -175,6 +175,12 @@ export interface Endpoint {
   ordered: boolean;
   /** `skip`: a delivery that exhausts its retries lets the next of its key go; `hold`: the key waits. */
   ordering_on_failure: 'skip' | 'hold';
+  /** Deliveries per second across every dispatcher; `null`: no limit. */
+  rate_limit: number | null;
+  /** Seconds before retry 1..n; `null`: the server's schedule. */
+  retry_schedule: number[] | null;
+  /** The circuit breaker: `open` while payhook holds deliveries back after repeated failures. */
+  circuit: { state: 'closed' | 'open' | 'half_open'; failing_since: string | null; next_probe_at: string | null };
   created_at: string;
   updated_at: string;
 }
@@ -195,6 +201,10 @@ export interface CreateEndpointInput {
   timeout_ms?: number | null;
   ordered?: boolean;
   ordering_on_failure?: 'skip' | 'hold';
+  /** Deliveries per second, 1 to 10000; `null`: no limit. */
+  rate_limit?: number | null;
+  /** 1 to 20 delays, whole seconds or durations (`"30s"`, `"5m"`), each 1 s to 3 days; `null`: the server's. */
+  retry_schedule?: (number | string)[] | null;
 }
 
 /**

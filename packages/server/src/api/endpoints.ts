@@ -39,7 +39,8 @@ const endpointFields = {
   },
   disabled: {
     type: 'boolean',
-    description: 'A disabled endpoint gets no new deliveries; disabling cancels its pending ones.',
+    description:
+      'A disabled endpoint is sent nothing: its pending and new deliveries wait (none is cancelled or failed), and go out when it is enabled again.',
   },
   headers: {
     type: 'object',
@@ -67,6 +68,17 @@ const endpointFields = {
     enum: ['skip', 'hold'],
     description:
       'What an ordered delivery that exhausts its retries does to its key (default `skip`): `skip` lets the next one go; `hold` blocks the key until that delivery is retried successfully or skipped (POST /v1/deliveries/{id}/skip).',
+  },
+  rate_limit: {
+    type: ['integer', 'null'],
+    description:
+      'Deliveries per second, 1 to 10000, across every dispatcher, plus PAYHOOK_RATE_LIMIT_BURST (default 1); null for no limit. Out of range: 400 invalid_rate_limit.',
+  },
+  retry_schedule: {
+    type: ['array', 'null'],
+    items: { type: ['integer', 'string'] },
+    description:
+      'The endpoint\'s own delays before retry 1..n: whole seconds or durations (`"30s"`, `"5m"`, `"2h"`, `"1d"`), 1 to 20 of them, each 1 second to 3 days; null uses the server\'s schedule. Out of bounds: 400 invalid_retry_schedule.',
   },
 };
 
@@ -110,6 +122,8 @@ export function registerEndpointRoutes(app: FastifyInstance, ctx: AppContext): v
           ...errorResponses(
             'invalid_url',
             'destination_not_allowed',
+            'invalid_rate_limit',
+            'invalid_retry_schedule',
             'unknown_event_type',
             ...SCOPED_ERRORS,
             'endpoint_quota_exceeded',
@@ -189,7 +203,7 @@ export function registerEndpointRoutes(app: FastifyInstance, ctx: AppContext): v
         operationId: 'endpoints.update',
         summary: 'Update an endpoint',
         description:
-          "Changes the fields given and leaves the others. `disabled: true` cancels the endpoint's pending deliveries; `disabled: false` re-enables one disabled by a 410.",
+          "Changes the fields given and leaves the others. `disabled: true` makes the endpoint's deliveries wait (nothing is cancelled; new events keep making deliveries that wait too); `disabled: false` enables it (whatever disabled it: by hand, a 410 or failing), closes its circuit and sends what waited.",
         tags: ['endpoints'],
         security: bearer,
         params,
@@ -210,6 +224,8 @@ export function registerEndpointRoutes(app: FastifyInstance, ctx: AppContext): v
           ...errorResponses(
             'invalid_url',
             'destination_not_allowed',
+            'invalid_rate_limit',
+            'invalid_retry_schedule',
             'unknown_event_type',
             ...SCOPED_ERRORS,
             'endpoint_not_found',
@@ -221,13 +237,15 @@ export function registerEndpointRoutes(app: FastifyInstance, ctx: AppContext): v
     },
     async (request) => {
       const merchantId = await merchantOf(ctx, request);
-      return endpointView(
-        await updateEndpoint(ctx.store, merchantId, request.params.id, request.body, Date.now(), {
-          formats: ctx.formats,
-          destinations: ctx.destinations,
-          checkFilters: (m, f) => ctx.eventTypes.checkFilters(m, f),
-        }),
-      );
+      const before =
+        typeof request.body.disabled === 'boolean' ? await ctx.store.getEndpoint(merchantId, request.params.id) : null;
+      const ep = await updateEndpoint(ctx.store, merchantId, request.params.id, request.body, Date.now(), {
+        formats: ctx.formats,
+        destinations: ctx.destinations,
+        checkFilters: (m, f) => ctx.eventTypes.checkFilters(m, f),
+      });
+      if (before && before.disabled !== ep.disabled) ctx.operational.changedByHand(merchantId, ep.id, ep.disabled);
+      return endpointView(ep);
     },
   );
 

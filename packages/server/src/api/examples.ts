@@ -35,6 +35,9 @@ export const endpointExample = {
   timeout_ms: null,
   ordered: true,
   ordering_on_failure: 'skip',
+  rate_limit: null,
+  retry_schedule: null,
+  circuit: { state: 'closed', failing_since: null, next_probe_at: null },
   created_at: T0,
   updated_at: T0,
 };

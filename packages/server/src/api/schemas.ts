@@ -145,6 +145,9 @@ const endpointSchema = {
     'timeout_ms',
     'ordered',
     'ordering_on_failure',
+    'rate_limit',
+    'retry_schedule',
+    'circuit',
     'created_at',
     'updated_at',
   ],
@@ -159,7 +162,8 @@ const endpointSchema = {
     }),
     disabled: { type: 'boolean' },
     disabled_reason: nullable('string', {
-      description: '`merchant` (disabled through the API) or `gone` (it answered 410).',
+      description:
+        '`merchant` (disabled through the API), `gone` (it answered 410) or `failing` (no success for PAYHOOK_DISABLE_AFTER, default 5 days). Its deliveries wait while it is disabled.',
     }),
     headers: {
       type: 'object',
@@ -180,6 +184,29 @@ const endpointSchema = {
       enum: ['skip', 'hold'],
       description:
         'When an ordered delivery exhausts its retries: `skip` lets the next of its key go; `hold` blocks the key until it is retried successfully or skipped.',
+    },
+    rate_limit: nullable('integer', {
+      description: 'Deliveries per second across every dispatcher (plus a small burst); null for no limit.',
+    }),
+    retry_schedule: nullable('array', {
+      items: { type: 'integer' },
+      description: "Seconds before retry 1..n (the endpoint's own schedule); null uses the server's.",
+    }),
+    circuit: {
+      type: 'object',
+      required: ['state', 'failing_since', 'next_probe_at'],
+      description: 'The circuit breaker (docs/delivery.md#circuit-breaker).',
+      properties: {
+        state: { type: 'string', enum: ['closed', 'open', 'half_open'] },
+        failing_since: nullable('string', {
+          format: 'date-time',
+          description: 'When its current run of failures began; null while it succeeds.',
+        }),
+        next_probe_at: nullable('string', {
+          format: 'date-time',
+          description: 'When an open circuit lets one probe through; null while closed.',
+        }),
+      },
     },
     created_at: time('When it was created.'),
     updated_at: time('When it last changed.'),

@@ -35,6 +35,13 @@ export function endpointView(e: Endpoint) {
     timeout_ms: e.timeoutMs,
     ordered: e.ordered,
     ordering_on_failure: e.orderingOnFailure,
+    rate_limit: e.rateLimit,
+    retry_schedule: e.retrySchedule === null ? null : e.retrySchedule.map((ms) => ms / 1000),
+    circuit: {
+      state: e.circuit.state,
+      failing_since: e.circuit.failingSince === null ? null : iso(e.circuit.failingSince),
+      next_probe_at: e.circuit.nextProbeAt === null ? null : iso(e.circuit.nextProbeAt),
+    },
     created_at: iso(e.createdAt),
     updated_at: iso(e.updatedAt),
   };

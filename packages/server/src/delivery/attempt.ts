@@ -168,8 +168,20 @@ export class Attempts {
     const decision: Decision =
       res.errorClass === 'blocked'
         ? { outcome: 'failed', disableEndpoint: false }
-        : decide(this.o.policy, p.attemptNo, res.statusCode, parseRetryAfter(res.retryAfter, Date.now()));
+        : decide(this.policyOf(d), p.attemptNo, res.statusCode, parseRetryAfter(res.retryAfter, Date.now()));
     this.o.metrics.attempt(decision.outcome, res.errorClass, res.durationMs);
+    const gone = decision.outcome !== 'succeeded' && decision.disableEndpoint === true;
+    // The circuit breaker hears every failure, and a success only when it has something to undo
+    // (ClaimedDelivery.circuitDirty): a healthy endpoint's results stay one statement. A refused
+    // destination is payhook's policy, not the endpoint failing.
+    const circuit =
+      decision.outcome === 'succeeded'
+        ? d.circuitDirty
+          ? 'success'
+          : undefined
+        : gone || res.errorClass === 'blocked'
+          ? undefined
+          : 'failure';
     return {
       attemptId: newId('att', p.startedAt),
       deliveryId: d.id,
@@ -182,16 +194,24 @@ export class Attempts {
       errorClass: res.errorClass,
       errorMessage: res.errorMessage,
       outcome: decision.outcome,
-      nextAttemptAt: decision.outcome === 'retry' ? Date.now() + decision.delayMs : null,
-      disableEndpoint: decision.outcome === 'failed' && decision.disableEndpoint,
+      // A 410's delivery waits for its endpoint to be enabled: no due time (docs/delivery.md).
+      nextAttemptAt: decision.outcome === 'retry' && !gone ? Date.now() + decision.delayMs : null,
+      disableEndpoint: gone,
+      endpointId: d.endpointId,
+      circuit,
     };
+  }
+
+  /** The server's retry policy, with the endpoint's own schedule when it has one. */
+  private policyOf(d: ClaimedDelivery): RetryPolicy {
+    return d.retrySchedule ? { schedule: d.retrySchedule, jitter: this.o.policy.jitter } : this.o.policy;
   }
 
   /** The result of an attempt that could not be made: logged, and retried like any failure. */
   private unprepared(d: ClaimedDelivery, startedAt: number, err: unknown): AttemptResult {
     deliveryLogger(this.o.logger, d).error({ err }, 'could not prepare a delivery');
     const attemptNo = d.attempts + 1;
-    const decision = decide(this.o.policy, attemptNo, null);
+    const decision = decide(this.policyOf(d), attemptNo, null);
     const outcome = decision.outcome === 'succeeded' ? 'retry' : decision.outcome;
     this.o.metrics.attempt(outcome, 'unknown', null);
     return {

@@ -56,6 +56,10 @@ export interface ClaimLoopOptions {
   claimed(): number;
   /** Endpoints at their allowance, left out of the claim. */
   saturated(): EndpointId[];
+  /** PAYHOOK_RATE_LIMIT_BURST, for the claim (ClaimOptions.rateBurst). */
+  rateBurst?: number;
+  /** Deliveries a claim held back for their endpoint's rate limit (ClaimOptions.onRateLimited). */
+  onRateLimited?(count: number, totalWaitMs: number): void;
   /** Takes a claimed batch, leased until `leaseEnd`. */
   accept(batch: ClaimedDelivery[], leaseEnd: number): void;
 }
@@ -153,6 +157,8 @@ export class ClaimLoop {
           leaseMs,
           owner: this.o.owner,
           excludeEndpoints: this.o.saturated(),
+          rateBurst: this.o.rateBurst,
+          onRateLimited: this.o.onRateLimited,
         });
         backoff = FIRST_BACKOFF_MS;
       } catch (err) {

@@ -10,7 +10,12 @@
  *   next due time         endpoint                       │ how each endpoint answered
  *                                ▲                       ▼
  *                                └────────────── EndpointGovernor (governor.ts): latency average,
- *                                                adaptive in-flight limit, claim allowance, hold-back
+ *                                                adaptive in-flight limit, claim allowance
+ *
+ * The per-endpoint delivery controls (rate limit, circuit breaker, retry schedule) live in the store,
+ * shared by every dispatcher: the claim takes rate slots and circuit probes, recording results moves
+ * the circuits (store/circuit.ts), and the transitions go out as operational webhooks
+ * (endpoints/operational.ts).
  *
  * Endpoint changes reach the signer as `endpoint:changed` on the process bus (bus.ts), so a rotation
  * signs with the new secret from the next attempt on.
@@ -24,8 +29,9 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { ProcessBus } from '../bus.js';
 import { FormatRegistry } from '../events/formats.js';
-import type { DeliveryId } from '../ids.js';
-import type { ClaimedDelivery, Store } from '../store/types.js';
+import type { OperationalEvents } from '../endpoints/operational.js';
+import type { DeliveryId, EndpointId } from '../ids.js';
+import type { CircuitPolicy, CircuitState, ClaimedDelivery, Store } from '../store/types.js';
 import type { Metrics } from '../metrics.js';
 import { eventTraceContext, formatTraceparent } from '../tracing/traceparent.js';
 import type { Tracing } from '../tracing/tracing.js';
@@ -65,6 +71,12 @@ export interface DispatcherOptions {
   formats?: FormatRegistry;
   /** Exports claims and attempts as spans in each event's trace, when tracing is on. */
   tracing?: Tracing | null;
+  /** The circuit breaker's settings (store/circuit.ts); its defaults when absent. */
+  circuit?: CircuitPolicy;
+  /** PAYHOOK_RATE_LIMIT_BURST; 1 when absent. */
+  rateBurst?: number;
+  /** Where circuit changes, disabled endpoints and exhausted deliveries are told (operational webhooks). */
+  operational?: OperationalEvents | null;
 }
 
 const STANDARD_ONLY = new FormatRegistry();
@@ -85,6 +97,8 @@ export class Dispatcher {
   private readonly sweep: OrderingSweep;
   /** Runs bulk replays in the background (replay-worker.ts). */
   readonly replays: ReplayWorker;
+  /** Circuit states as this dispatcher last saw them, by endpoint (the gauge's source). */
+  private readonly circuits = new Map<EndpointId, CircuitState>();
 
   constructor(options: DispatcherOptions) {
     this.o = options;
@@ -97,20 +111,9 @@ export class Dispatcher {
       offChanged();
       offReplay();
     };
-    const governor = new EndpointGovernor({
-      maxPerEndpoint: o.maxInFlightPerEndpoint,
-      claimBatch: o.claimBatch,
-      holdBack: (endpointId, until) => {
-        o.store
-          .deferEndpoint(endpointId, until)
-          .catch((err) =>
-            o.logger.warn(
-              { err, endpoint_id: endpointId },
-              'holding back a failing endpoint failed; it is only slowed',
-            ),
-          );
-      },
-    });
+    const governor = new EndpointGovernor({ maxPerEndpoint: o.maxInFlightPerEndpoint, claimBatch: o.claimBatch });
+    const controls = o.metrics.deliveryControls();
+    controls.circuits(() => this.circuitCounts());
     this.queues = new EndpointQueues({
       maxInFlight: o.maxInFlight,
       leaseMs: o.leaseMs,
@@ -154,7 +157,19 @@ export class Dispatcher {
       tracing: o.tracing,
       observe: (endpointId, errorClass, durationMs) => governor.observe(endpointId, errorClass, durationMs),
     });
-    this.results = new ResultWriter({ store: o.store, logger: o.logger, metrics: o.metrics });
+    this.results = new ResultWriter({
+      store: o.store,
+      logger: o.logger,
+      metrics: o.metrics,
+      circuit: o.circuit,
+      onTransitions: (list) => {
+        for (const t of list) {
+          if (t.kind === 'disabled') this.circuits.delete(t.endpointId);
+          else this.circuits.set(t.endpointId, t.kind === 'circuit_opened' ? 'open' : 'closed');
+        }
+        o.operational?.transitions(list);
+      },
+    });
     this.sweep = new OrderingSweep({ store: o.store, logger: o.logger });
     this.replays = new ReplayWorker({ store: o.store, logger: o.logger, owner: this.owner });
     this.loop = new ClaimLoop({
@@ -168,8 +183,13 @@ export class Dispatcher {
       maxClaimed: this.queues.maxClaimed,
       claimed: () => this.queues.claimed,
       saturated: () => this.queues.saturated(),
+      rateBurst: o.rateBurst,
+      onRateLimited: (count, totalWaitMs) => {
+        for (let i = 0; i < count; i++) controls.rateLimitedWait(totalWaitMs / count);
+      },
       accept: (batch, leaseEnd) => {
         if (o.tracing) this.traceClaim(o.tracing, batch, leaseEnd - o.leaseMs);
+        this.noteCircuits(batch);
         this.queues.accept(batch, leaseEnd);
       },
     });
@@ -216,13 +236,34 @@ export class Dispatcher {
     }
   }
 
+  /**
+   * The circuit state of each endpoint this dispatcher claimed for (closed unless its claim said
+   * otherwise or a result moved it), for the `payhook_endpoint_circuits` gauge.
+   */
+  private noteCircuits(batch: ClaimedDelivery[]): void {
+    for (const d of batch) {
+      if (d.circuitDirty) {
+        if (this.circuits.get(d.endpointId) === 'open') this.circuits.set(d.endpointId, 'half_open');
+      } else this.circuits.set(d.endpointId, 'closed');
+    }
+    if (this.circuits.size > 100_000) this.circuits.clear();
+  }
+
+  private circuitCounts(): Record<CircuitState, number> {
+    const counts: Record<CircuitState, number> = { closed: 0, open: 0, half_open: 0 };
+    for (const s of this.circuits.values()) counts[s]++;
+    return counts;
+  }
+
   /** One attempt, from the queues' slot to the result writer; frees the slot when it ends. */
   private async send(d: ClaimedDelivery): Promise<void> {
     try {
       const result = await this.attempts.run(d);
-      // An ordered delivery's result carries its key: recording it moves the key on (store ordering).
-      if (result) this.results.add(d.orderingKey ? { ...result, orderingKey: d.orderingKey } : result);
-      else this.abortedIds.push(d.id);
+      if (result) {
+        // An ordered delivery's result carries its key: recording it moves the key on (store ordering).
+        this.results.add(d.orderingKey ? { ...result, orderingKey: d.orderingKey } : result);
+        if (result.outcome === 'failed') this.o.operational?.exhausted(d, result);
+      } else this.abortedIds.push(d.id);
     } catch (err) {
       deliveryLogger(this.o.logger, d).error({ err }, 'a delivery attempt failed unexpectedly; its lease will expire');
     } finally {

@@ -1,14 +1,16 @@
 /**
  * What the dispatcher knows about each endpoint, and what it lets each one have: an average of its
- * request durations, an adaptive limit on its requests in flight, and a hold-back in the store when it
- * keeps failing.
+ * request durations and an adaptive limit on its requests in flight.
  *
  * The limit adapts as TCP's window does (AIMD): it starts at 1, grows by one with every quick answer up
  * to `maxPerEndpoint`, and halves with every timeout or connection failure, down to 1. A hanging
  * endpoint therefore ends up holding one request, not dozens, however many of its deliveries are due.
- * An endpoint that keeps failing at a limit of 1 is also held back in the store (`Store.deferEndpoint`:
- * its unclaimed due deliveries wait 5 s, doubling to 60 s while it keeps failing), so its backlog does
- * not sit at the head of the due queue for every claim to step over.
+ * An endpoint that keeps failing is not held back here: the circuit breaker does that in the store,
+ * shared by every dispatcher (store/circuit.ts: after PAYHOOK_CIRCUIT_FAILURES failures in a row its
+ * waiting deliveries move to the next probe, so its backlog does not sit at the head of the due queue).
+ * This file once held a per-process hold-back (5 s doubling to 60 s) that did the same for one
+ * process; the circuit replaced it rather than doubling it. The two work at different scales: the
+ * limit reacts within one process to each answer, the circuit across processes to runs of failures.
  *
  * Nothing here is shared between processes or survives a restart: it is a fast path's memory, and an
  * endpoint unknown here simply starts at the bottom again.
@@ -16,9 +18,6 @@
 import type { EndpointId } from '../ids.js';
 import type { ErrorClass } from '../store/types.js';
 
-/** How long a failing endpoint's waiting deliveries are held back: doubling from the first to the last. */
-const DEFER_FIRST_MS = 5_000;
-const DEFER_MAX_MS = 60_000;
 /** Where an endpoint's adaptive concurrency limit starts. */
 const INITIAL_ENDPOINT_LIMIT = 1;
 /** An endpoint whose requests average below this (EWMA) counts as fast. */
@@ -31,10 +30,6 @@ export interface GovernorOptions {
   maxPerEndpoint: number;
   /** A fast endpoint may hold this many claims (a whole claim batch), see `allowance`. */
   claimBatch: number;
-  /** Holds a failing endpoint's waiting deliveries back in the store until `until`. */
-  holdBack(endpointId: EndpointId, until: number): void;
-  /** Unix ms now; `Date.now` unless a test drives the clock. */
-  clock?: () => number;
 }
 
 /** Classes of failure that mean the endpoint is struggling (no answer at all), unlike an HTTP error status. */
@@ -53,8 +48,6 @@ export class EndpointGovernor {
   private readonly latency = new Map<EndpointId, number>();
   /** The adaptive concurrency limit per endpoint (see the header). */
   private readonly limits = new Map<EndpointId, number>();
-  /** Endpoints held back in the store: until when, and the hold to use next time. */
-  private readonly deferred = new Map<EndpointId, { until: number; nextMs: number }>();
 
   constructor(private readonly o: GovernorOptions) {}
 
@@ -91,22 +84,5 @@ export class EndpointGovernor {
         : Math.min(this.o.maxPerEndpoint, limit + 1);
     if (this.limits.size > MAX_TRACKED) this.limits.clear();
     this.limits.set(endpointId, next);
-    if (failed && limit === 1) this.holdBack(endpointId);
-    else if (!failed && errorClass !== 'http_status') this.deferred.delete(endpointId);
-  }
-
-  /**
-   * Makes a failing endpoint's waiting deliveries wait in the store. The few claims queued here for it
-   * (at most twice its limit of 1) stay queued: they go out one at a time as its probes.
-   */
-  private holdBack(endpointId: EndpointId): void {
-    const now = (this.o.clock ?? Date.now)();
-    const prev = this.deferred.get(endpointId);
-    if (prev && prev.until > now) return; // already held back; its probe is what just failed
-    const holdMs = prev ? prev.nextMs : DEFER_FIRST_MS;
-    const until = now + holdMs;
-    if (this.deferred.size > MAX_TRACKED) this.deferred.clear();
-    this.deferred.set(endpointId, { until, nextMs: Math.min(holdMs * 2, DEFER_MAX_MS) });
-    this.o.holdBack(endpointId, until);
   }
 }

@@ -9,7 +9,7 @@
  */
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics.js';
-import type { AttemptResult, Store } from '../store/types.js';
+import type { AttemptResult, CircuitPolicy, EndpointTransition, Store } from '../store/types.js';
 
 const RESULT_BATCH = 512;
 const RETRY_MS = 500;
@@ -21,7 +21,17 @@ export class ResultWriter {
   /** The write in progress, if any: flushes never overlap, so results are written in order. */
   private writing: Promise<void> | null = null;
 
-  constructor(private readonly o: { store: Store; logger: Logger; metrics: Metrics }) {}
+  constructor(
+    private readonly o: {
+      store: Store;
+      logger: Logger;
+      metrics: Metrics;
+      /** The circuit breaker's settings, applied as results are recorded. */
+      circuit?: CircuitPolicy;
+      /** What recording did to endpoints (circuits opened or closed, endpoints disabled). */
+      onTransitions?(transitions: EndpointTransition[]): void;
+    },
+  ) {}
 
   /** Results waiting to be written. */
   get buffered(): number {
@@ -55,8 +65,9 @@ export class ResultWriter {
     this.results = [];
     this.writing = (async () => {
       try {
-        await this.o.store.recordResults(batch);
+        const transitions = await this.o.store.recordResults(batch, this.o.circuit);
         this.o.metrics.resultsRecorded();
+        if (transitions.length > 0) this.o.onTransitions?.(transitions);
       } catch (err) {
         this.o.logger.error({ err, count: batch.length }, 'recording attempt results failed; will retry');
         this.results = batch.concat(this.results);

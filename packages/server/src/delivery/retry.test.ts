@@ -21,8 +21,9 @@ test('3xx is a failure to retry, not a success', () => {
   assert.equal(decide(policy, 1, 302).outcome, 'retry');
 });
 
-test('410 fails at once and disables the endpoint', () => {
-  assert.deepEqual(decide(policy, 1, 410), { outcome: 'failed', disableEndpoint: true });
+test('410 disables the endpoint; the delivery waits for it, even with no retries left', () => {
+  assert.deepEqual(decide(policy, 1, 410), { outcome: 'retry', delayMs: 0, disableEndpoint: true });
+  assert.deepEqual(decide(policy, 99, 410), { outcome: 'retry', delayMs: 0, disableEndpoint: true });
 });
 
 test('Retry-After on 429 and 503 is honoured within [scheduled, 2 x scheduled]', () => {

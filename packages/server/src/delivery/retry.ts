@@ -3,7 +3,8 @@
  * and printed in docs/delivery.md.
  *
  *   2xx                      -> succeeded
- *   410 Gone                 -> failed, and the endpoint is disabled (its pending deliveries fail too)
+ *   410 Gone                 -> the endpoint is disabled (`gone`); this delivery and its other pending
+ *                               ones wait for it to be enabled (nothing fails or is dropped)
  *   anything else, retries   -> retry after schedule[attemptNo - 1] ± jitter
  *     left                      (429/503 with Retry-After: that delay, clamped to [scheduled, 2 × scheduled])
  *   anything else, none left -> failed
@@ -21,8 +22,8 @@ export interface RetryPolicy {
 
 export type Decision =
   | { outcome: 'succeeded' }
-  | { outcome: 'failed'; disableEndpoint: boolean }
-  | { outcome: 'retry'; delayMs: number };
+  | { outcome: 'failed'; disableEndpoint: false }
+  | { outcome: 'retry'; delayMs: number; disableEndpoint?: boolean };
 
 /** Parses a Retry-After header (delta seconds or an HTTP date) into ms from `now`; null if absent or invalid. */
 export function parseRetryAfter(value: string | string[] | undefined, now: number): number | null {
@@ -50,7 +51,7 @@ export function decide(
   random: () => number = Math.random,
 ): Decision {
   if (statusCode !== null && statusCode >= 200 && statusCode < 300) return { outcome: 'succeeded' };
-  if (statusCode === 410) return { outcome: 'failed', disableEndpoint: true };
+  if (statusCode === 410) return { outcome: 'retry', delayMs: 0, disableEndpoint: true };
   if (attemptNo > policy.schedule.length) return { outcome: 'failed', disableEndpoint: false };
   const scheduled = jittered(policy.schedule[attemptNo - 1], policy.jitter, random);
   if ((statusCode === 429 || statusCode === 503) && retryAfterMs !== null) {

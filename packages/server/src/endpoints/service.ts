@@ -51,6 +51,39 @@ export interface EndpointInput {
   timeout_ms?: unknown;
   ordered?: unknown;
   ordering_on_failure?: unknown;
+  rate_limit?: unknown;
+  retry_schedule?: unknown;
+}
+
+/** The bounds of an endpoint's own retry schedule (docs/delivery.md#retry-schedule-per-endpoint). */
+export const RETRY_SCHEDULE_BOUNDS = { minEntries: 1, maxEntries: 20, minMs: 1000, maxMs: 3 * 86_400_000 };
+export const MAX_RATE_LIMIT = 10_000;
+const DELAY_UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** One delay of a retry schedule: whole seconds, or `30s`, `5m`, `2h`, `1d`; null when not one. */
+function delayMs(v: unknown): number | null {
+  if (typeof v === 'number') return Number.isInteger(v) ? v * 1000 : null;
+  if (typeof v !== 'string') return null;
+  const m = /^(\d{1,7})(s|m|h|d)$/.exec(v.trim());
+  return m ? Number(m[1]) * DELAY_UNITS[m[2]] : null;
+}
+
+/** `retry_schedule` as given: null, or a list of delays within RETRY_SCHEDULE_BOUNDS, in ms. */
+export function parseRetrySchedule(v: unknown): number[] | null {
+  if (v === null) return null;
+  const b = RETRY_SCHEDULE_BOUNDS;
+  const bad = (why: string): never => {
+    throw new PayhookError('invalid_retry_schedule', `retry_schedule: ${why}`, { field: 'retry_schedule' });
+  };
+  if (!Array.isArray(v) || v.length < b.minEntries || v.length > b.maxEntries)
+    bad(`must be null or a list of ${b.minEntries} to ${b.maxEntries} delays`);
+  return (v as unknown[]).map((d, i) => {
+    const ms = delayMs(d);
+    if (ms === null)
+      bad(`entry ${i + 1} (${JSON.stringify(d)}) is not whole seconds or a duration such as "30s", "5m", "2h", "1d"`);
+    if (ms! < b.minMs || ms! > b.maxMs) bad(`entry ${i + 1} (${JSON.stringify(d)}) is outside 1 second to 3 days`);
+    return ms!;
+  });
 }
 
 function fail(code: 'invalid_url' | 'validation_failed', message: string, field: string): never {
@@ -164,6 +197,13 @@ export function parseEndpointInput(
       fail('validation_failed', 'ordering_on_failure must be skip or hold', 'ordering_on_failure');
     patch.orderingOnFailure = input.ordering_on_failure;
   }
+  if (input.rate_limit !== undefined) {
+    const r = input.rate_limit;
+    if (r !== null && (typeof r !== 'number' || !Number.isInteger(r) || r < 1 || r > MAX_RATE_LIMIT))
+      throw new PayhookError('invalid_rate_limit', undefined, { field: 'rate_limit' });
+    patch.rateLimit = r as number | null;
+  }
+  if (input.retry_schedule !== undefined) patch.retrySchedule = parseRetrySchedule(input.retry_schedule);
   return patch;
 }
 
@@ -195,6 +235,8 @@ export async function createEndpoint(
     timeoutMs: p.timeoutMs ?? null,
     ordered: p.ordered ?? false,
     orderingOnFailure: p.orderingOnFailure ?? 'skip',
+    rateLimit: p.rateLimit ?? null,
+    retrySchedule: p.retrySchedule ?? null,
     secret,
     now,
     maxPerMerchant: options.maxPerMerchant,

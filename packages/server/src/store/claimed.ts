@@ -22,6 +22,9 @@ export interface ClaimRow {
   timeout_ms: number | null;
   traceparent: string | null;
   ordering_key: string | null;
+  /** JSON text on SQLite, an array on PostgreSQL. */
+  retry_schedule: string | number[] | null;
+  circuit_dirty: number | boolean;
 }
 
 export function toClaimedDeliveries(rows: readonly ClaimRow[], box: SecretBox): ClaimedDelivery[] {
@@ -50,6 +53,23 @@ export function toClaimedDeliveries(rows: readonly ClaimRow[], box: SecretBox): 
       timeoutMs: r.timeout_ms === null ? null : Number(r.timeout_ms),
       traceparent: r.traceparent,
       orderingKey: r.ordering_key ?? null,
+      retrySchedule:
+        r.retry_schedule === null
+          ? null
+          : typeof r.retry_schedule === 'string'
+            ? (JSON.parse(r.retry_schedule) as number[])
+            : r.retry_schedule.map(Number),
+      circuitDirty: Boolean(r.circuit_dirty),
     };
   });
+}
+
+/**
+ * The rate's tolerance in slots: the burst less one. The one kept back absorbs the time between a
+ * claim and its request reaching the receiver (a queued claim, a new connection): a burst granted at
+ * once but sent late would otherwise share a second with the next grants. So the busiest second a
+ * receiver sees stays within rate + burst (test/suites/controls.ts counts it).
+ */
+export function rateTolerance(burst = 1): number {
+  return Math.max(0, burst - 1);
 }

@@ -25,3 +25,35 @@ export function matcherFor(filterJson: string | null): Matcher {
   cache.set(filterJson, m);
   return m;
 }
+
+/**
+ * Operational events (OPERATIONAL_TYPES, events/operational.ts) go only to endpoints that name
+ * them in their filter (an exact type or `endpoint.*`, not `*` or no filter: a merchant who subscribed
+ * to everything before they existed does not start receiving them), and never to the endpoint they
+ * are about (`NewEvent.aboutEndpointId`, set on every operational event and on no other): a failing
+ * endpoint's own circuit cannot feed itself. PostgreSQL's events_append holds the same rule.
+ */
+export function operationalMatch(
+  filterJson: string | string[] | null,
+  endpointId: string,
+  e: { type: string; aboutEndpointId?: string | null },
+): boolean {
+  if (!e.aboutEndpointId) return true;
+  if (e.aboutEndpointId === endpointId || filterJson === null) return false;
+  const entries = typeof filterJson === 'string' ? (JSON.parse(filterJson) as string[]) : filterJson;
+  return entries.some((f) => f === e.type || (f !== '*' && f.endsWith('.*') && e.type.startsWith(f.slice(0, -1))));
+}
+
+/** The operational event types: emitted by payhook itself about endpoints and deliveries. */
+export const OPERATIONAL_TYPES = [
+  'endpoint.disabled',
+  'endpoint.enabled',
+  'endpoint.circuit_opened',
+  'endpoint.circuit_closed',
+  'delivery.exhausted',
+] as const;
+const OPERATIONAL = new Set<string>(OPERATIONAL_TYPES);
+
+export function isOperationalType(type: string): boolean {
+  return OPERATIONAL.has(type);
+}

@@ -17,6 +17,8 @@ import type {
   ApiKeyRecord,
   Attempt,
   AttemptResult,
+  CircuitPolicy,
+  EndpointTransition,
   ClaimedDelivery,
   ClaimOptions,
   Delivery,
@@ -175,8 +177,8 @@ export abstract class StoreOnCore<C> implements Store {
   claimDue(o: ClaimOptions): Promise<ClaimedDelivery[]> {
     return this.operations.claimDue(this.core, o);
   }
-  recordResults(results: AttemptResult[]): Promise<void> {
-    return this.operations.recordResults(this.core, results);
+  recordResults(results: AttemptResult[], policy?: CircuitPolicy): Promise<EndpointTransition[]> {
+    return this.operations.recordResults(this.core, results, policy);
   }
   releaseClaims(owner: string, ids: readonly string[]): Promise<void> {
     return this.operations.releaseClaims(this.core, owner, ids);

@@ -46,6 +46,8 @@ export async function startEngine(overrides: Partial<DispatcherOptions> = {}, st
     claimBatch: 100,
     userAgent: 'payhook/test', // The receivers are on loopback, which the default policy refuses.
     destinations: new DestinationPolicy(LOOPBACK_NETWORKS),
+    // The circuit breaker's default count, with cool-downs compressed as the retry schedule is.
+    circuit: { failures: 5, cooldownMs: 50, cooldownMaxMs: 200, disableAfterMs: 5 * 86_400_000 },
     ...overrides,
   });
   dispatcher.start();

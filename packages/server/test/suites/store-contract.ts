@@ -13,6 +13,7 @@ import { describe, test } from 'node:test';
 import type { Store } from '../../src/store/types.js';
 import { accountCases } from './store-contract/accounts.js';
 import { claimCases } from './store-contract/claims.js';
+import { controlCases } from './store-contract/controls.js';
 import { eventCases } from './store-contract/events.js';
 import { eventTypeCases } from './store-contract/event-types.js';
 import { keyCases } from './store-contract/keys.js';
@@ -65,6 +66,7 @@ export function runStoreContract(options: ContractOptions): void {
     claimCases(testCase);
     resultCases(testCase);
     orderingCases(testCase);
+    controlCases(testCase);
     moduleCases(testCase);
     secretCases(testCase, options.secrets);
 

@@ -43,6 +43,29 @@ function timeoutMs(value: string): number | null {
   return Number(m[1]) * (m[2] === 's' ? 1000 : 1);
 }
 
+/** `--rate-limit 10` → 10 a second; `none` → no limit (null). */
+function rateLimit(value: string): number | null {
+  if (value === 'none') return null;
+  if (!/^\d+$/.test(value.trim()))
+    throw new UsageError(`--rate-limit must be a whole number a second, or "none"; got "${value}"`);
+  return Number(value);
+}
+
+/** `--retry-schedule 5s,1m,1h` → the delays as given (the server checks the bounds); `default` → null. */
+function retrySchedule(value: string): (number | string)[] | null {
+  if (value === 'default') return null;
+  const delays = splitList(value);
+  if (delays.length === 0) throw new UsageError('--retry-schedule needs at least one delay (or "default")');
+  return delays.map((d) => (/^\d+$/.test(d) ? Number(d) : d));
+}
+
+/** The circuit breaker, as a person reads it. */
+function circuit(e: Endpoint): string {
+  const c = e.circuit;
+  if (c.state === 'closed') return c.failing_since ? `closed (failing since ${c.failing_since})` : 'closed';
+  return `${c.state} (failing since ${c.failing_since ?? '?'}; next probe ${c.next_probe_at ?? 'now'})`;
+}
+
 function status(e: Endpoint): string {
   return e.disabled ? `disabled (${e.disabled_reason ?? 'merchant'})` : 'enabled';
 }
@@ -59,6 +82,9 @@ function printEndpoint(e: Endpoint): void {
     ['Headers', Object.keys(e.headers).join(', ')],
     ['Timeout', e.timeout_ms === null ? 'server default' : `${e.timeout_ms} ms`],
     ['Ordered', e.ordered ? `yes (on failure: ${e.ordering_on_failure})` : 'no'],
+    ['Rate limit', e.rate_limit === null ? 'none' : `${e.rate_limit}/s`],
+    ['Retries', e.retry_schedule === null ? 'server default' : e.retry_schedule.map((s) => `${s}s`).join(', ')],
+    ['Circuit', circuit(e)],
     ['Created', e.created_at],
     ['Updated', e.updated_at],
   ]);
@@ -74,6 +100,8 @@ type UpdateFlags = AddFlags & {
   endpointUrl?: string;
   timeout?: string;
   clearHeaders?: boolean;
+  rateLimit?: string;
+  retrySchedule?: string;
   ordered?: boolean;
   orderingOnFailure?: string;
 };
@@ -152,6 +180,11 @@ export function registerEndpointCommands(program: Command): void {
       '--ordering-on-failure <skip|hold>',
       'when an ordered delivery fails for good: let the next go, or hold the key',
     )
+    .option('--rate-limit <n>', 'at most this many deliveries a second (1-10000), or "none"')
+    .option(
+      '--retry-schedule <delays>',
+      'delays before each retry, comma-separated (5s,1m,1h; 1-20 of 1s-3d), or "default"',
+    )
     .action(
       action(async (id: string, flags: UpdateFlags) => {
         const patch: UpdateEndpointInput = {};
@@ -167,9 +200,11 @@ export function registerEndpointCommands(program: Command): void {
         if (flags.ordered !== undefined) patch.ordered = flags.ordered;
         if (flags.orderingOnFailure !== undefined)
           patch.ordering_on_failure = orderingOnFailure(flags.orderingOnFailure);
+        if (flags.rateLimit !== undefined) patch.rate_limit = rateLimit(flags.rateLimit);
+        if (flags.retrySchedule !== undefined) patch.retry_schedule = retrySchedule(flags.retrySchedule);
         if (Object.keys(patch).length === 0)
           throw new UsageError(
-            'nothing to change: give --endpoint-url, --events, --description, --format, --header, --clear-headers, --timeout, --ordered or --ordering-on-failure',
+            'nothing to change: give --endpoint-url, --events, --description, --format, --header, --clear-headers, --timeout, --rate-limit, --retry-schedule, --ordered or --ordering-on-failure',
           );
         const ep = await clientFor(flags).endpoints.update(id, patch);
         if (flags.json) return printJson(ep);
@@ -179,8 +214,8 @@ export function registerEndpointCommands(program: Command): void {
     );
 
   for (const [name, disabled, what] of [
-    ['enable', false, 'deliver to the endpoint again (also one disabled after answering 410)'],
-    ['disable', true, 'stop delivering to the endpoint; its pending deliveries are cancelled'],
+    ['enable', false, 'deliver to the endpoint again (also one disabled by a 410 or failing); what waited goes now'],
+    ['disable', true, 'stop delivering to the endpoint; its deliveries wait until it is enabled'],
   ] as const) {
     one(`${name} <id>`, what).action(
       action(async (id: string, flags: CommonFlags) => {

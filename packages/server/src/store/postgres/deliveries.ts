@@ -2,16 +2,20 @@
  * Deliveries on PostgreSQL: claims (`FOR UPDATE SKIP LOCKED`, sql/deliveries.sql), attempt results in
  * one statement, manual retries and recovery (with their NOTIFY), reads and counts.
  */
-import { toClaimedDeliveries, type ClaimRow } from '../claimed.js';
+import type { EndpointId, MerchantId } from '../../ids.js';
+import { circuitReports, DEFAULT_CIRCUIT_POLICY, stepCircuit, type CircuitRow } from '../circuit.js';
+import { rateTolerance, toClaimedDeliveries, type ClaimRow } from '../claimed.js';
 import { decodeCursor, ID_MAX, toPage } from '../cursor.js';
 import type {
   Attempt,
   AttemptResult,
+  CircuitPolicy,
   ClaimedDelivery,
   ClaimOptions,
   Delivery,
   DeliveryCounts,
   DeliveryFilter,
+  EndpointTransition,
   Page,
   QueueStats,
 } from '../types.js';
@@ -19,12 +23,10 @@ import type { PostgresCore } from './core.js';
 import { settledOrdered, settleOrdered } from './ordering.js';
 import { toAttempt, toDelivery, type AttemptRow, type DeliveryRow } from './rows.js';
 
-const GONE_ERROR = 'endpoint disabled: it answered 410 Gone';
-
 export async function claimDue(c: PostgresCore, o: ClaimOptions): Promise<ClaimedDelivery[]> {
   // Retried after a lost reply too: rows that claim took stay leased to this owner until the lease
   // ends, then go out as usual; nothing is lost, at worst a delivery waits one lease.
-  const rows = await c.db.run<ClaimRow>(
+  const rows = await c.db.run<ClaimRow & { rate_held: number; rate_wait: number }>(
     'claim',
     {
       now: o.now,
@@ -32,49 +34,93 @@ export async function claimDue(c: PostgresCore, o: ClaimOptions): Promise<Claime
       owner: o.owner,
       until: o.now + o.leaseMs,
       exclude: o.excludeEndpoints ?? [],
+      burst: rateTolerance(o.rateBurst),
     },
     { idempotent: true },
   );
+  // The last row carries no delivery when the rate held some back: their count (sql/deliveries.sql).
+  const last = rows[rows.length - 1];
+  if (last && last.id === null) {
+    rows.pop();
+    o.onRateLimited?.(last.rate_held, Number(last.rate_wait));
+  }
   return toClaimedDeliveries(rows, c.box);
 }
 
-export async function recordResults(c: PostgresCore, results: AttemptResult[]): Promise<void> {
-  if (results.length === 0) return;
+export async function recordResults(
+  c: PostgresCore,
+  results: AttemptResult[],
+  policy: CircuitPolicy = DEFAULT_CIRCUIT_POLICY,
+): Promise<EndpointTransition[]> {
+  if (results.length === 0) return [];
   const args = resultArgs(results, Date.now());
   const gone = results.filter((r) => r.disableEndpoint).map((r) => r.deliveryId);
   const ordered = settledOrdered(results);
-  if (gone.length === 0 && ordered.length === 0) {
+  const reports = circuitReports(results);
+  if (gone.length === 0 && reports.size === 0 && ordered.length === 0) {
+    // The common case, healthy endpoints: one statement, no transaction.
     await c.db.run('results_record', args, { idempotent: true });
-    return;
+    return [];
   }
-  if (gone.length === 0) {
-    // Ordered deliveries finished: their keys move on in the same transaction as their results, so a
-    // promotion is never lost to a crash between the two.
-    const channel = c.wakeups.channelForTransaction();
-    const promoted = await c.db.transaction(
-      async (tx) => {
-        await tx.run('results_record', args);
-        return settleOrdered(tx, ordered, args.now, channel);
-      },
-      { idempotent: true },
-    );
-    if (promoted.n > 0) c.wakeups.madeDue(promoted.notified > 0);
-    return;
-  }
-  // Rare: an endpoint answered 410. Its merchant's endpoint lock comes first, before any row lock.
-  const merchants = await c.db.run<{ merchant_id: string }>(
-    'merchants_of_deliveries',
-    { ids: gone },
-    { idempotent: true },
-  );
-  await c.db.transaction(
+  // Rare: an endpoint answered 410 (its merchant's endpoint lock comes first, before any row lock),
+  // the circuit breaker has something to count, or ordered deliveries finished: their keys move on in
+  // the same transaction as their results, so a promotion is never lost to a crash between the two.
+  const merchants =
+    gone.length === 0
+      ? []
+      : await c.db.run<{ merchant_id: string }>('merchants_of_deliveries', { ids: gone }, { idempotent: true });
+  const channel = c.wakeups.channelForTransaction();
+  let released = false;
+  let promoted = { n: 0, notified: 0 };
+  const transitions = await c.db.transaction(
     async (tx) => {
+      const out: EndpointTransition[] = [];
       await tx.run('results_record', args);
-      await tx.run('endpoints_disable_gone', { ids: gone, error: GONE_ERROR, now: args.now });
-      if (ordered.length > 0) await settleOrdered(tx, ordered, args.now, null);
+      if (gone.length > 0) {
+        const disabled = await tx.run<{ id: EndpointId; merchant_id: MerchantId; failing_since: number | null }>(
+          'endpoints_disable_gone',
+          { ids: gone, now: args.now },
+        );
+        for (const d of disabled)
+          out.push({
+            kind: 'disabled',
+            endpointId: d.id,
+            merchantId: d.merchant_id,
+            at: args.now,
+            reason: 'gone',
+            failingSince: d.failing_since,
+            nextProbeAt: null,
+          });
+      }
+      if (ordered.length > 0) promoted = await settleOrdered(tx, ordered, args.now, channel);
+      if (reports.size > 0) {
+        const rows = await tx.run<CircuitRow>('endpoints_circuit_for_update', { ids: [...reports.keys()] });
+        const steps = rows.map((row) => stepCircuit(row, reports.get(row.id) ?? [], policy, args.now));
+        const [moved] = await tx.run<{ released: number }>('endpoints_circuit_set', {
+          ids: steps.map((x) => x.row.id),
+          states: steps.map((x) => x.row.circuit_state),
+          failures: steps.map((x) => x.row.circuit_failures),
+          opens: steps.map((x) => x.row.circuit_opens),
+          next_probe_ats: steps.map((x) => x.row.circuit_next_probe_at),
+          failing_sinces: steps.map((x) => x.row.failing_since),
+          holds: steps.map((x) => x.hold),
+          releases: steps.map((x) => x.release),
+          disables: steps.map((x) => x.disable),
+          now: args.now,
+        });
+        released = (moved?.released ?? 0) > 0;
+        for (const x of steps) out.push(...x.transitions);
+      }
+      return out;
     },
-    { idempotent: true, lock: { exclusive: merchants.map((m) => c.endpointLock(m.merchant_id)) } },
+    {
+      idempotent: true,
+      lock: merchants.length > 0 ? { exclusive: merchants.map((m) => c.endpointLock(m.merchant_id)) } : undefined,
+    },
   );
+  if (promoted.n > 0) c.wakeups.madeDue(promoted.notified > 0);
+  else if (released) c.wakeups.madeDue(false);
+  return transitions;
 }
 
 export async function releaseClaims(c: PostgresCore, owner: string, ids: readonly string[]): Promise<void> {

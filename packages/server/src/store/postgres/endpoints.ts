@@ -14,6 +14,7 @@ import type {
   Page,
   ResealCounts,
 } from '../types.js';
+import { CIRCUIT_RESET } from '../circuit.js';
 import type { PostgresCore } from './core.js';
 import { lockKey } from './db.js';
 import { applyOrderingPatch } from './ordering.js';
@@ -33,6 +34,8 @@ export async function createEndpoint(c: PostgresCore, e: NewEndpoint): Promise<E
     timeout_ms: e.timeoutMs,
     ordered: e.ordered ?? false,
     ordering_on_failure: e.orderingOnFailure ?? 'skip',
+    rate_limit: e.rateLimit ?? null,
+    retry_schedule: e.retrySchedule ?? null,
     created_at: e.now,
     updated_at: e.now,
   };
@@ -89,33 +92,50 @@ export async function updateEndpoint(
   patch: EndpointPatch,
   now: number,
 ): Promise<Endpoint | null> {
-  return c.db.transaction(
-    async (tx) => {
-      const [row] = await tx.run<EndpointRow>('endpoint_get_for_update', { merchant_id: merchantId, id });
-      if (!row) return null;
-      const next: EndpointRow = { ...row, updated_at: now };
-      if (patch.url !== undefined) next.url = patch.url;
-      if (patch.description !== undefined) next.description = patch.description;
-      if (patch.eventTypes !== undefined) next.event_types = patch.eventTypes;
-      if (patch.headers !== undefined) next.headers = c.box.sealHeaders(patch.headers);
-      if (patch.format !== undefined) next.format = patch.format;
-      if (patch.timeoutMs !== undefined) next.timeout_ms = patch.timeoutMs;
-      if (patch.disabled !== undefined) {
-        next.disabled = patch.disabled;
-        next.disabled_reason = patch.disabled ? (row.disabled ? row.disabled_reason : 'merchant') : null;
-      }
-      await tx.run('endpoint_update', endpointArgs(next));
-      if (patch.ordered !== undefined || patch.orderingOnFailure !== undefined) {
-        await applyOrderingPatch(tx, id, row, patch, now);
-        if (patch.ordered !== undefined) next.ordered = patch.ordered;
-        if (patch.orderingOnFailure !== undefined) next.ordering_on_failure = patch.orderingOnFailure;
-      }
-      if (patch.disabled === true && !row.disabled)
-        await tx.run('deliveries_cancel_for_endpoint', { endpoint_id: id, now });
-      return toEndpoint(next, c.box);
-    },
-    { idempotent: true, lock: patch.disabled === true ? { exclusive: [c.endpointLock(merchantId)] } : undefined },
-  );
+  return c.db
+    .transaction(
+      async (tx) => {
+        const [row] = await tx.run<EndpointRow>('endpoint_get_for_update', { merchant_id: merchantId, id });
+        if (!row) return null;
+        const next: EndpointRow = { ...row, updated_at: now };
+        if (patch.url !== undefined) next.url = patch.url;
+        if (patch.description !== undefined) next.description = patch.description;
+        if (patch.eventTypes !== undefined) next.event_types = patch.eventTypes;
+        if (patch.headers !== undefined) next.headers = c.box.sealHeaders(patch.headers);
+        if (patch.format !== undefined) next.format = patch.format;
+        if (patch.timeoutMs !== undefined) next.timeout_ms = patch.timeoutMs;
+        if (patch.rateLimit !== undefined) next.rate_limit = patch.rateLimit;
+        if (patch.retrySchedule !== undefined) next.retry_schedule = patch.retrySchedule;
+        if (patch.disabled !== undefined) {
+          next.disabled = patch.disabled;
+          next.disabled_reason = patch.disabled ? (row.disabled ? row.disabled_reason : 'merchant') : null;
+          // Enabling starts the circuit afresh: the merchant says the endpoint is fixed.
+          if (!patch.disabled && row.disabled) Object.assign(next, CIRCUIT_RESET);
+        }
+        await tx.run('endpoint_update', endpointArgs(next));
+        if (patch.ordered !== undefined || patch.orderingOnFailure !== undefined) {
+          await applyOrderingPatch(tx, id, row, patch, now);
+          if (patch.ordered !== undefined) next.ordered = patch.ordered;
+          if (patch.orderingOnFailure !== undefined) next.ordering_on_failure = patch.orderingOnFailure;
+        }
+        if (patch.disabled === true && !row.disabled) await tx.run('deliveries_park_for_endpoint', { endpoint_id: id });
+        let woken = 0;
+        if (patch.disabled === false && row.disabled) {
+          const [r] = await tx.run<{ n: number; notified: number }>('deliveries_unpark_for_endpoint', {
+            endpoint_id: id,
+            now,
+            channel: c.wakeups.channelForTransaction(),
+          });
+          if (r.n > 0) woken = r.notified > 0 ? 2 : 1;
+        }
+        return { endpoint: toEndpoint(next, c.box), woken };
+      },
+      { idempotent: true, lock: patch.disabled === true ? { exclusive: [c.endpointLock(merchantId)] } : undefined },
+    )
+    .then((out) => {
+      if (out && out.woken > 0) c.wakeups.madeDue(out.woken === 2);
+      return out?.endpoint ?? null;
+    });
 }
 
 export async function deleteEndpoint(c: PostgresCore, merchantId: string, id: string, now: number): Promise<boolean> {
@@ -221,6 +241,13 @@ function endpointArgs(r: EndpointRow): Record<string, unknown> {
     headers: JSON.stringify(r.headers),
     format: r.format,
     timeout_ms: r.timeout_ms,
+    rate_limit: r.rate_limit ?? null,
+    retry_schedule: r.retry_schedule ?? null,
+    circuit_state: r.circuit_state ?? 'closed',
+    circuit_failures: r.circuit_failures ?? 0,
+    circuit_opens: r.circuit_opens ?? 0,
+    circuit_next_probe_at: r.circuit_next_probe_at ?? null,
+    failing_since: r.failing_since ?? null,
     created_at: r.created_at,
     updated_at: r.updated_at,
   };

@@ -25,6 +25,7 @@ export async function appendEventsIn(
     traceparents: events.map((e) => e.traceparent ?? null),
     delivery_prefixes: events.map((e) => idFloor('del', e.createdAt).slice(0, 14)),
     ordering_keys: events.map((e) => e.orderingKey ?? null),
+    about_endpoints: events.map((e) => e.aboutEndpointId ?? null),
     channel,
   });
   const out: (AppendedEvent | null)[] = rows.map((r, i) =>

@@ -8,6 +8,7 @@ import { dataOfEnvelope } from '../envelope.js';
 import type { AttemptId, DeliveryId, EndpointId, EventId, MerchantId } from '../../ids.js';
 import type {
   Attempt,
+  CircuitState,
   Delivery,
   DeliveryStatus,
   Endpoint,
@@ -31,6 +32,14 @@ export interface EndpointRow {
   timeout_ms: number | null;
   ordered: boolean;
   ordering_on_failure: string;
+  rate_limit?: number | null;
+  rate_tat?: number;
+  retry_schedule?: number[] | null;
+  circuit_state?: CircuitState;
+  circuit_failures?: number;
+  circuit_opens?: number;
+  circuit_next_probe_at?: number | null;
+  failing_since?: number | null;
   created_at: number;
   updated_at: number;
   deleted_at?: number | null;
@@ -95,6 +104,13 @@ export const toEndpoint = (r: EndpointRow, box: SecretBox): Endpoint => ({
   timeoutMs: r.timeout_ms,
   ordered: Boolean(r.ordered),
   orderingOnFailure: r.ordering_on_failure === 'hold' ? 'hold' : 'skip',
+  rateLimit: r.rate_limit ?? null,
+  retrySchedule: r.retry_schedule == null ? null : r.retry_schedule.map(Number),
+  circuit: {
+    state: r.circuit_state ?? 'closed',
+    failingSince: r.failing_since == null ? null : Number(r.failing_since),
+    nextProbeAt: r.circuit_next_probe_at == null ? null : Number(r.circuit_next_probe_at),
+  },
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });

@@ -1,14 +1,18 @@
 /** Deliveries on SQLite: claims, attempt results, manual retries and recovery, reads and counts. */
-import { toClaimedDeliveries, type ClaimRow } from '../claimed.js';
+import { circuitReports, DEFAULT_CIRCUIT_POLICY, stepCircuit, type CircuitRow } from '../circuit.js';
+import { rateTolerance, toClaimedDeliveries, type ClaimRow } from '../claimed.js';
 import { decodeCursor, ID_MAX, toPage } from '../cursor.js';
 import type {
   Attempt,
   AttemptResult,
+  CircuitPolicy,
+  CircuitState,
   ClaimedDelivery,
   ClaimOptions,
   Delivery,
   DeliveryCounts,
   DeliveryFilter,
+  EndpointTransition,
   Page,
   QueueStats,
 } from '../types.js';
@@ -16,27 +20,81 @@ import type { SqliteCore } from './core.js';
 import { settleOrderedResults } from './ordering.js';
 import { toAttempt, toDelivery, type AttemptRow, type DeliveryRow } from './rows.js';
 
+/** A claimed row with the endpoint's control columns (claim_select). */
+type ControlledRow = ClaimRow & { rate_limit: number | null; rate_tat: number; circuit_state: CircuitState };
+
 export async function claimDue(c: SqliteCore, o: ClaimOptions): Promise<ClaimedDelivery[]> {
-  return c.transaction(() => {
+  const burst = rateTolerance(o.rateBurst);
+  let rateHeld = 0;
+  let rateWait = 0;
+  const out = c.transaction(() => {
     const rows = c.stmt('claim_select').all({
       now: o.now,
       limit: o.limit,
       exclude: JSON.stringify(o.excludeEndpoints ?? []),
-    }) as ClaimRow[];
+      burst,
+    }) as ControlledRow[];
     if (rows.length === 0) return [];
-    c.stmt('claim_mark').run({
-      ids: JSON.stringify(rows.map((r) => r.id)),
-      owner: o.owner,
-      until: o.now + o.leaseMs,
-    });
-    return toClaimedDeliveries(rows, c.box);
+    const until = o.now + o.leaseMs;
+    // Endpoints with a control on: their rate slots and probe are taken here, in claim order (the
+    // same arithmetic as PostgreSQL's claim statement; one process owns a SQLite file).
+    const controls = new Map<string, { tat: number; state: CircuitState; probe: number | null; held: number }>();
+    const granted: ControlledRow[] = [];
+    for (const r of rows) {
+      if (r.rate_limit === null && r.circuit_state === 'closed') {
+        granted.push(r);
+        continue;
+      }
+      let ctl = controls.get(r.endpoint_id);
+      if (!ctl) {
+        ctl = { tat: Math.max(Number(r.rate_tat), o.now), state: r.circuit_state, probe: null, held: 0 };
+        controls.set(r.endpoint_id, ctl);
+      }
+      const interval = r.rate_limit === null ? 0 : 1000 / r.rate_limit;
+      const circuitOk = ctl.state === 'closed' || ctl.probe === null;
+      const rateOk = r.rate_limit === null || ctl.tat - o.now <= burst * interval;
+      if (circuitOk && rateOk) {
+        if (ctl.state !== 'closed') ctl.probe = until;
+        if (r.rate_limit !== null) ctl.tat = Math.ceil(ctl.tat + interval);
+        granted.push(r);
+        continue;
+      }
+      // Not claimed, not an attempt. Behind a probe: left as it is (the endpoint check skips it while
+      // the probe is out; its result releases or holds it). Over the rate: due again at its own slot.
+      if (!circuitOk) continue;
+      const at = Math.max(o.now + 1, Math.ceil(ctl.tat + ctl.held * interval - burst * interval));
+      ctl.held++;
+      rateHeld++;
+      rateWait += at - o.now;
+      c.stmt('delivery_hold').run({ id: r.id, until: at });
+    }
+    for (const [id, ctl] of controls) {
+      const first = rows.find((r) => r.endpoint_id === id)!;
+      c.stmt('endpoint_claim_controls').run({
+        id,
+        rate_tat: first.rate_limit === null ? Number(first.rate_tat) : ctl.tat,
+        circuit_state: ctl.probe !== null ? 'half_open' : ctl.state,
+        circuit_next_probe_at: ctl.probe,
+      });
+    }
+    if (granted.length === 0) return [];
+    c.stmt('claim_mark').run({ ids: JSON.stringify(granted.map((r) => r.id)), owner: o.owner, until });
+    return toClaimedDeliveries(granted, c.box);
   });
+  if (rateHeld > 0) o.onRateLimited?.(rateHeld, rateWait);
+  return out;
 }
 
-export async function recordResults(c: SqliteCore, results: AttemptResult[]): Promise<void> {
-  if (results.length === 0) return;
+export async function recordResults(
+  c: SqliteCore,
+  results: AttemptResult[],
+  policy: CircuitPolicy = DEFAULT_CIRCUIT_POLICY,
+): Promise<EndpointTransition[]> {
+  if (results.length === 0) return [];
   const now = Date.now();
-  const promoted = c.transaction(() => {
+  const transitions: EndpointTransition[] = [];
+  let due = false;
+  c.transaction(() => {
     for (const r of results) {
       c.stmt('attempt_insert').run({
         id: r.attemptId,
@@ -60,20 +118,49 @@ export async function recordResults(c: SqliteCore, results: AttemptResult[]): Pr
         now,
       });
       if (r.disableEndpoint) {
-        const row = c.stmt('delivery_endpoint').get({ id: r.deliveryId }) as { endpoint_id: string } | undefined;
-        if (row) {
-          c.stmt('endpoint_disable_gone').run({ id: row.endpoint_id, now });
-          c.stmt('deliveries_fail_for_endpoint').run({
-            endpoint_id: row.endpoint_id,
-            error: 'endpoint disabled: it answered 410 Gone',
-            now,
+        const row = c.stmt('endpoint_circuit_get').get({ id: r.endpointId ?? endpointOf(c, r.deliveryId) }) as
+          | SqliteCircuitRow
+          | undefined;
+        if (row && !row.disabled) {
+          c.stmt('endpoint_disable').run({ id: row.id, reason: 'gone', now });
+          c.stmt('deliveries_park_for_endpoint').run({ endpoint_id: row.id });
+          transitions.push({
+            kind: 'disabled',
+            endpointId: row.id,
+            merchantId: row.merchant_id,
+            at: now,
+            reason: 'gone',
+            failingSince: row.failing_since,
+            nextProbeAt: null,
           });
         }
       }
     }
-    return settleOrderedResults(c, results, now);
+    // Ordered keys move on first; a circuit that disables the endpoint below then parks what they made due.
+    if (settleOrderedResults(c, results, now) > 0) due = true;
+    for (const [endpointId, reports] of circuitReports(results)) {
+      const raw = c.stmt('endpoint_circuit_get').get({ id: endpointId }) as SqliteCircuitRow | undefined;
+      if (!raw) continue;
+      const step = stepCircuit({ ...raw, disabled: Boolean(raw.disabled) }, reports, policy, now);
+      c.stmt('endpoint_circuit_set').run(step.row);
+      if (step.hold) c.stmt('endpoint_defer').run({ endpoint_id: endpointId, until: step.row.circuit_next_probe_at });
+      if (step.release && c.stmt('deliveries_release_for_endpoint').run({ endpoint_id: endpointId, now }).changes > 0)
+        due = true;
+      if (step.disable) {
+        c.stmt('endpoint_disable').run({ id: endpointId, reason: 'failing', now });
+        c.stmt('deliveries_park_for_endpoint').run({ endpoint_id: endpointId });
+      }
+      transitions.push(...step.transitions);
+    }
   });
-  if (promoted > 0) c.notifyDue();
+  if (due) c.notifyDue();
+  return transitions;
+}
+
+type SqliteCircuitRow = Omit<CircuitRow, 'disabled'> & { disabled: number };
+
+function endpointOf(c: SqliteCore, deliveryId: string): string | undefined {
+  return (c.stmt('delivery_endpoint').get({ id: deliveryId }) as { endpoint_id: string } | undefined)?.endpoint_id;
 }
 
 export async function releaseClaims(c: SqliteCore, owner: string, ids: readonly string[]): Promise<void> {

@@ -11,6 +11,7 @@ import type {
   Page,
   ResealCounts,
 } from '../types.js';
+import { CIRCUIT_RESET } from '../circuit.js';
 import type { SqliteCore } from './core.js';
 import { applyOrderingPatch } from './ordering.js';
 import { toEndpoint, type EndpointRow } from './rows.js';
@@ -29,6 +30,8 @@ export async function createEndpoint(c: SqliteCore, e: NewEndpoint): Promise<End
     timeout_ms: e.timeoutMs,
     ordered: e.ordered ? 1 : 0,
     ordering_on_failure: e.orderingOnFailure ?? 'skip',
+    rate_limit: e.rateLimit ?? null,
+    retry_schedule: e.retrySchedule ? JSON.stringify(e.retrySchedule) : null,
     created_at: e.now,
     updated_at: e.now,
   };
@@ -70,7 +73,7 @@ export async function updateEndpoint(
   patch: EndpointPatch,
   now: number,
 ): Promise<Endpoint | null> {
-  return c.transaction(() => {
+  const out = c.transaction(() => {
     const row = c.stmt('endpoint_get').get({ merchant_id: merchantId, id }) as EndpointRow | undefined;
     if (!row) return null;
     const next: EndpointRow = { ...row, updated_at: now };
@@ -81,9 +84,14 @@ export async function updateEndpoint(
     if (patch.headers !== undefined) next.headers = c.box.sealHeaders(patch.headers);
     if (patch.format !== undefined) next.format = patch.format;
     if (patch.timeoutMs !== undefined) next.timeout_ms = patch.timeoutMs;
+    if (patch.rateLimit !== undefined) next.rate_limit = patch.rateLimit;
+    if (patch.retrySchedule !== undefined)
+      next.retry_schedule = patch.retrySchedule === null ? null : JSON.stringify(patch.retrySchedule);
     if (patch.disabled !== undefined) {
       next.disabled = patch.disabled ? 1 : 0;
       next.disabled_reason = patch.disabled ? (row.disabled ? row.disabled_reason : 'merchant') : null;
+      // Enabling starts the circuit afresh: the merchant says the endpoint is fixed.
+      if (!patch.disabled && row.disabled) Object.assign(next, CIRCUIT_RESET);
     }
     c.stmt('endpoint_update').run(next);
     if (patch.ordered !== undefined || patch.orderingOnFailure !== undefined) {
@@ -97,10 +105,13 @@ export async function updateEndpoint(
       if (patch.ordered !== undefined) next.ordered = patch.ordered ? 1 : 0;
       if (patch.orderingOnFailure !== undefined) next.ordering_on_failure = patch.orderingOnFailure;
     }
-    if (patch.disabled === true && !row.disabled)
-      c.stmt('deliveries_cancel_for_endpoint').run({ endpoint_id: id, now });
-    return toEndpoint(next, c.box);
+    if (patch.disabled === true && !row.disabled) c.stmt('deliveries_park_for_endpoint').run({ endpoint_id: id });
+    const enabled = patch.disabled === false && row.disabled;
+    if (enabled) c.stmt('deliveries_unpark_for_endpoint').run({ endpoint_id: id, now });
+    return { endpoint: toEndpoint(next, c.box), enabled };
   });
+  if (out?.enabled) c.notifyDue();
+  return out?.endpoint ?? null;
 }
 
 export async function deleteEndpoint(c: SqliteCore, merchantId: string, id: string, now: number): Promise<boolean> {

@@ -1,7 +1,7 @@
 /** Events on SQLite: the outbox write (events with their deliveries, fanned out here), reads, pruning. */
 import { newId } from '../../ids.js';
 import { decodeCursor, ID_MAX, ID_MIN, toPage } from '../cursor.js';
-import { matcherFor } from '../fanout.js';
+import { matcherFor, operationalMatch } from '../fanout.js';
 import type { AppendedEvent, EventFilter, EventRecord, NewEvent, Page } from '../types.js';
 import type { SqliteCore } from './core.js';
 import { toEvent, type EventRow } from './rows.js';
@@ -10,6 +10,7 @@ interface FanoutEndpoint {
   id: string;
   event_types: string | null;
   ordered: number;
+  disabled: number;
 }
 
 export async function appendEvents(c: SqliteCore, events: NewEvent[]): Promise<AppendedEvent[]> {
@@ -54,7 +55,7 @@ export function appendEventsInTransaction(c: SqliteCore, events: NewEvent[]): Ap
     }
     let n = 0;
     for (const ep of endpoints) {
-      if (!matcherFor(ep.event_types)(e.type)) continue;
+      if (!matcherFor(ep.event_types)(e.type) || !operationalMatch(ep.event_types, ep.id, e)) continue;
       // An ordered endpoint's delivery takes the event's key, parked behind an earlier one that blocks it.
       const key = ep.ordered && e.orderingKey ? e.orderingKey : null;
       const parked =
@@ -67,7 +68,7 @@ export function appendEventsInTransaction(c: SqliteCore, events: NewEvent[]): Ap
         merchant_id: e.merchantId,
         event_type: e.type,
         now: e.createdAt,
-        due: parked ? null : e.createdAt,
+        due: ep.disabled || parked ? null : e.createdAt,
         ordering_key: key,
       });
       n++;

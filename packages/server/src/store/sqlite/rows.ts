@@ -4,6 +4,7 @@ import { dataOfEnvelope } from '../envelope.js';
 import type { AttemptId, DeliveryId, EndpointId, EventId, MerchantId } from '../../ids.js';
 import type {
   Attempt,
+  CircuitState,
   Delivery,
   DeliveryStatus,
   Endpoint,
@@ -27,6 +28,14 @@ export interface EndpointRow {
   timeout_ms: number | null;
   ordered: number;
   ordering_on_failure: string;
+  rate_limit?: number | null;
+  rate_tat?: number;
+  retry_schedule?: string | null;
+  circuit_state?: CircuitState;
+  circuit_failures?: number;
+  circuit_opens?: number;
+  circuit_next_probe_at?: number | null;
+  failing_since?: number | null;
   created_at: number;
   updated_at: number;
 }
@@ -90,6 +99,13 @@ export const toEndpoint = (r: EndpointRow, box: SecretBox): Endpoint => ({
   timeoutMs: r.timeout_ms === null ? null : Number(r.timeout_ms),
   ordered: Boolean(r.ordered),
   orderingOnFailure: r.ordering_on_failure === 'hold' ? 'hold' : 'skip',
+  rateLimit: r.rate_limit == null ? null : Number(r.rate_limit),
+  retrySchedule: r.retry_schedule == null ? null : (JSON.parse(r.retry_schedule) as number[]),
+  circuit: {
+    state: r.circuit_state ?? 'closed',
+    failingSince: r.failing_since == null ? null : Number(r.failing_since),
+    nextProbeAt: r.circuit_next_probe_at == null ? null : Number(r.circuit_next_probe_at),
+  },
   createdAt: Number(r.created_at),
   updatedAt: Number(r.updated_at),
 });

@@ -75,6 +75,14 @@ export interface ClaimedDelivery {
   traceparent: string | null;
   /** Set when this delivery is ordered: the next of its key waits for its result. */
   orderingKey: string | null;
+  /** The endpoint's own retry schedule (ms before retry 1..n), or null for the server's. */
+  retrySchedule: number[] | null;
+  /**
+   * The endpoint's circuit was not clean at the claim (failures counted, or not closed): a success
+   * must be reported (`AttemptResult.circuit`) so the circuit closes and the count resets. Clean
+   * endpoints report only failures, which keeps the result path of healthy endpoints one statement.
+   */
+  circuitDirty: boolean;
 }
 
 export interface ClaimOptions {
@@ -85,6 +93,39 @@ export interface ClaimOptions {
   owner: string;
   /** Endpoints this dispatcher cannot take more work for right now (at their in-flight limit). */
   excludeEndpoints?: readonly EndpointId[];
+  /**
+   * Requests a rate-limited endpoint may send above its rate within one second (PAYHOOK_RATE_LIMIT_BURST);
+   * 1 when absent.
+   */
+  rateBurst?: number;
+  /**
+   * Told how many claimable deliveries their endpoints' rate limits held back (they wait: not leased,
+   * attempts unchanged, due at their rate slot), and how long they wait in all, in ms.
+   */
+  onRateLimited?(count: number, totalWaitMs: number): void;
+}
+
+/** The circuit breaker's settings (docs/delivery.md#circuit-breaker). */
+export interface CircuitPolicy {
+  /** Consecutive failures that open the circuit. */
+  failures: number;
+  /** The first cool-down; it doubles each time the circuit re-opens, up to `cooldownMaxMs`. */
+  cooldownMs: number;
+  cooldownMaxMs: number;
+  /** An endpoint failing with no success this long is disabled (`failing`). */
+  disableAfterMs: number;
+}
+
+/** What recording results did to an endpoint: the facts operational webhooks report. */
+export interface EndpointTransition {
+  kind: 'circuit_opened' | 'circuit_closed' | 'disabled';
+  endpointId: EndpointId;
+  merchantId: MerchantId;
+  at: number;
+  /** For `disabled`: why. */
+  reason?: 'gone' | 'failing';
+  failingSince: number | null;
+  nextProbeAt: number | null;
 }
 
 /** The outcome of one attempt, recorded by `recordResults` in a batch. */
@@ -106,10 +147,14 @@ export interface AttemptResult {
    */
   outcome: AttemptOutcome;
   nextAttemptAt: number | null;
-  /** Set when the endpoint answered 410 Gone: it is disabled and its pending deliveries fail. */
+  /** Set when the endpoint answered 410 Gone: it is disabled and its pending deliveries wait. */
   disableEndpoint?: boolean;
   /** The claimed delivery's `orderingKey`: its result releases (or, failed, may hold) the next of its key. */
   orderingKey?: string | null;
+  /** The delivery's endpoint: set with `circuit`. */
+  endpointId?: EndpointId;
+  /** What this attempt tells the endpoint's circuit breaker; absent when nothing (see `ClaimedDelivery.circuitDirty`). */
+  circuit?: 'success' | 'failure';
 }
 
 /** What `skipDelivery` did: the delivery as it is now, or why it was not skipped. */
@@ -144,16 +189,19 @@ export interface QueueStats {
 export interface DeliveryStore {
   /** Claims up to `limit` due pending deliveries of enabled endpoints, oldest due first. */
   claimDue(options: ClaimOptions): Promise<ClaimedDelivery[]>;
-  /** Records attempts and applies their outcomes, all in one transaction. Results of claims the owner no longer holds are still logged as attempts. */
-  recordResults(results: AttemptResult[]): Promise<void>;
+  /**
+   * Records attempts and applies their outcomes, all in one transaction. Results of claims the owner no
+   * longer holds are still logged as attempts. Results carrying `circuit` move their endpoint's circuit
+   * breaker (by `policy`, the defaults when absent); the transitions that made are returned.
+   */
+  recordResults(results: AttemptResult[], policy?: CircuitPolicy): Promise<EndpointTransition[]>;
   /** Gives claims back (shutdown): they become due again at once. */
   releaseClaims(owner: string, deliveryIds: readonly DeliveryId[]): Promise<void>;
   /**
-   * Holds back an endpoint that is failing (its requests time out or cannot connect): its pending
-   * deliveries that are due before `until` and not claimed become due at `until`. Not an attempt;
-   * nothing is lost or reordered within the endpoint. Returns how many moved. The dispatcher calls it so
-   * that thousands of due deliveries of a dead endpoint do not sit at the head of the due queue, where
-   * every claim would have to step over them.
+   * Holds back an endpoint that is failing: its pending deliveries that are due before `until` and not
+   * claimed become due at `until`. Not an attempt; nothing is lost or reordered within the endpoint.
+   * Returns how many moved. What the circuit breaker does when it opens (store/circuit.ts, inside
+   * `recordResults`), offered alone for tools and tests; the dispatcher no longer calls it.
    */
   deferEndpoint(endpointId: EndpointId, until: number): Promise<number>;
   /** The earliest `nextAttemptAt` of a pending delivery, or null: how long a dispatcher may sleep. */

@@ -2,8 +2,22 @@
 import type { EndpointId, MerchantId } from '../../ids.js';
 import type { ListOptions, Page, PayloadFormat } from './common.js';
 
-/** Why an endpoint is disabled: by the merchant through the API, or because it answered 410 Gone. */
-export type EndpointDisabledReason = 'merchant' | 'gone';
+/**
+ * Why an endpoint is disabled: by the merchant through the API, because it answered 410 Gone, or
+ * because it failed with no success for `PAYHOOK_DISABLE_AFTER`.
+ */
+export type EndpointDisabledReason = 'merchant' | 'gone' | 'failing';
+
+/** The circuit breaker's state (delivery/circuit.ts draws its transitions). */
+export type CircuitState = 'closed' | 'open' | 'half_open';
+
+export interface EndpointCircuit {
+  state: CircuitState;
+  /** When the current run of failures began (no success since); null while the endpoint succeeds. */
+  failingSince: number | null;
+  /** When an open circuit lets its next probe through; null while closed. */
+  nextProbeAt: number | null;
+}
 
 /** What a failed delivery does to its ordering key: `skip` lets the next go, `hold` blocks the key. */
 export type OrderingOnFailure = 'skip' | 'hold';
@@ -16,8 +30,13 @@ export interface Endpoint {
   /** `null` means every event type; otherwise exact names and `prefix.*` wildcards. */
   eventTypes: string[] | null;
   disabled: boolean;
-  /** Why the endpoint is disabled: `merchant` (by the API) or `gone` (it answered 410). */
+  /** Why the endpoint is disabled: `merchant` (by the API), `gone` (it answered 410) or `failing`. */
   disabledReason: EndpointDisabledReason | null;
+  /** Deliveries per second across every dispatcher; null for no limit. */
+  rateLimit: number | null;
+  /** Delays in ms before retry 1..n; null for the server's schedule (PAYHOOK_RETRY_SCHEDULE). */
+  retrySchedule: number[] | null;
+  circuit: EndpointCircuit;
   headers: Record<string, string>;
   format: PayloadFormat;
   /** Per-attempt timeout in ms; `null` uses the server default. */
@@ -49,6 +68,8 @@ export interface NewEndpoint {
   /** Default false and `skip`. */
   ordered?: boolean;
   orderingOnFailure?: OrderingOnFailure;
+  rateLimit?: number | null;
+  retrySchedule?: number[] | null;
   secret: string;
   now: number;
   /**
@@ -69,6 +90,8 @@ export type EndpointPatch = Partial<
     | 'headers'
     | 'format'
     | 'timeoutMs'
+    | 'rateLimit'
+    | 'retrySchedule'
     | 'ordered'
     | 'orderingOnFailure'
   >
@@ -85,8 +108,10 @@ export interface EndpointStore {
   getEndpoint(merchantId: MerchantId, id: EndpointId): Promise<Endpoint | null>;
   listEndpoints(merchantId: MerchantId, options: ListOptions): Promise<Page<Endpoint>>;
   /**
-   * Disabling through a patch cancels the endpoint's pending deliveries. Turning `ordered` off releases
-   * its keyed deliveries (they go unordered); turning `orderingOnFailure` to `skip` releases held keys.
+   * Disabling through a patch makes the endpoint's pending deliveries wait (nothing is cancelled or
+   * failed; new events keep making deliveries that wait too); enabling makes what waited due now and
+   * closes the circuit. Turning `ordered` off releases its keyed deliveries (they go unordered); turning
+   * `orderingOnFailure` to `skip` releases held keys.
    */
   updateEndpoint(merchantId: MerchantId, id: EndpointId, patch: EndpointPatch, now: number): Promise<Endpoint | null>;
   /** Deletes the endpoint and cancels its pending deliveries; false when there was none. */

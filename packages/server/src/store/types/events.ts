@@ -31,6 +31,8 @@ export interface NewEvent {
   traceparent?: string | null;
   /** The ordering key (docs/delivery.md#ordered-delivery); absent or null for none. */
   orderingKey?: string | null;
+  /** For an operational event about an endpoint: that endpoint, which does not receive it (fanout.ts). */
+  aboutEndpointId?: string | null;
 }
 
 export interface AppendedEvent {
@@ -52,8 +54,9 @@ export interface EventFilter extends ListOptions {
 
 export interface EventStore {
   /**
-   * Stores events and, in the same transaction, one pending delivery per enabled endpoint of the event's
-   * merchant whose filter matches, due at `createdAt`. An event whose `idempotencyKey` was seen before
+   * Stores events and, in the same transaction, one pending delivery per endpoint of the event's
+   * merchant whose filter matches, due at `createdAt` (one of a disabled endpoint waits for it to be
+   * enabled; operational events go only to endpoints naming them, fanout.ts). An event whose `idempotencyKey` was seen before
    * for its merchant is not stored again: the earlier event is returned with `created: false`.
    */
   appendEvents(events: NewEvent[]): Promise<AppendedEvent[]>;

@@ -83,6 +83,8 @@ export function accountCases(test: Case): void {
       headers: { 'x-shop': 'one', 'x-two': 'two' },
       format: 'foloosi',
       timeoutMs: 5000,
+      rateLimit: 7,
+      retrySchedule: [1000, 60_000],
       now,
     });
     const expected = {
@@ -98,6 +100,9 @@ export function accountCases(test: Case): void {
       timeoutMs: 5000,
       ordered: false,
       orderingOnFailure: 'skip',
+      rateLimit: 7,
+      retrySchedule: [1000, 60_000],
+      circuit: { state: 'closed', failingSince: null, nextProbeAt: null },
       createdAt: now,
       updatedAt: now,
     };
@@ -170,7 +175,7 @@ export function accountCases(test: Case): void {
     assert.deepEqual(other, partial);
   });
 
-  test('endpoints: disabling cancels pending deliveries; enabling clears the reason', async (store) => {
+  test('endpoints: disabling makes pending deliveries wait; enabling clears the reason and sends them', async (store) => {
     const a = await newMerchant(store);
     const t0 = Date.now();
     const ep = await newEndpoint(store, a, { now: t0 });
@@ -179,24 +184,31 @@ export function accountCases(test: Case): void {
     const disabled = await store.updateEndpoint(a, ep.id, { disabled: true }, t0 + 2);
     assert.equal(disabled?.disabled, true);
     assert.equal(disabled?.disabledReason, 'merchant');
-    const cancelled = await store.listDeliveries({ merchantId: a, endpointId: ep.id, limit: 10 });
+    const waiting = await store.listDeliveries({ merchantId: a, endpointId: ep.id, limit: 10 });
     assert.deepEqual(
-      cancelled.items.map((d) => d.status),
-      ['cancelled', 'cancelled'],
+      waiting.items.map((d) => [d.status, d.nextAttemptAt]),
+      [
+        ['pending', null],
+        ['pending', null],
+      ],
+      'they wait, with no due time',
     );
+    assert.deepEqual(
+      new Set((await claimAll(store, t0 + 5)).map((c) => c.endpointId)),
+      new Set([keep.id]),
+      'nothing of the disabled endpoint is claimed',
+    );
+    await store.appendEvents([newEvent(a, 'order.success', t0 + 6)]);
     assert.equal(
-      (await store.listDeliveries({ merchantId: a, endpointId: keep.id, status: 'pending', limit: 10 })).items.length,
-      2,
+      (await store.listDeliveries({ merchantId: a, endpointId: ep.id, status: 'pending', limit: 10 })).items.length,
+      3,
+      'a new event makes a delivery that waits too',
     );
-    const enabled = await store.updateEndpoint(a, ep.id, { disabled: false }, t0 + 3);
+    const enabled = await store.updateEndpoint(a, ep.id, { disabled: false }, t0 + 7);
     assert.equal(enabled?.disabled, false);
     assert.equal(enabled?.disabledReason, null);
     const claimed = await claimAll(store, t0 + 10);
-    assert.deepEqual(
-      new Set(claimed.map((c) => c.endpointId)),
-      new Set([keep.id]),
-      'cancelled deliveries stay cancelled',
-    );
+    assert.equal(claimed.filter((c) => c.endpointId === ep.id).length, 3, 'everything that waited, once each');
   });
 
   test('endpoints: delete cancels pending deliveries and hides the endpoint', async (store) => {

@@ -77,25 +77,45 @@ export function eventCases(test: Case): void {
     assert.equal(d.lastError, null);
   });
 
-  test('appendEvents: disabled and deleted endpoints get no deliveries', async (store) => {
+  test('appendEvents: deleted endpoints get no deliveries; disabled ones get deliveries that wait', async (store) => {
     const a = await newMerchant(store);
     const t0 = Date.now();
     const live = await newEndpoint(store, a);
-    await newEndpoint(store, a, { disabled: true });
+    const off = await newEndpoint(store, a, { disabled: true });
     const paused = await newEndpoint(store, a);
     const deleted = await newEndpoint(store, a);
     await store.updateEndpoint(a, paused.id, { disabled: true }, t0);
     await store.deleteEndpoint(a, deleted.id, t0);
     const [r] = await store.appendEvents([newEvent(a, 'order.success', t0 + 1)]);
-    assert.equal(r.deliveries, 1);
+    assert.equal(r.deliveries, 3);
     const ds = await store.listDeliveries({ merchantId: a, eventId: r.event.id, limit: 10 });
     assert.deepEqual(
-      ds.items.map((d) => d.endpointId),
-      [live.id],
+      new Map(ds.items.map((d) => [d.endpointId, d.nextAttemptAt])),
+      new Map([
+        [live.id, t0 + 1],
+        [off.id, null],
+        [paused.id, null],
+      ]),
     );
     const [none] = await store.appendEvents([newEvent(await newMerchant(store), 'order.success', t0 + 2)]);
     assert.equal(none.created, true);
     assert.equal(none.deliveries, 0, 'a merchant without endpoints still stores the event');
+  });
+
+  test('appendEvents: an operational event goes only to endpoints naming it, never to the one it is about', async (store) => {
+    const a = await newMerchant(store);
+    const t0 = Date.now();
+    const about = await newEndpoint(store, a, { eventTypes: ['endpoint.*'] });
+    const exact = await newEndpoint(store, a, { eventTypes: ['endpoint.circuit_opened'] });
+    const prefix = await newEndpoint(store, a, { eventTypes: ['endpoint.*', 'order.*'] });
+    await newEndpoint(store, a, { eventTypes: null });
+    await newEndpoint(store, a, { eventTypes: ['*'] });
+    await newEndpoint(store, a, { eventTypes: ['endpoint.disabled'] });
+    const e = { ...newEvent(a, 'endpoint.circuit_opened', t0), aboutEndpointId: about.id };
+    const [r] = await store.appendEvents([e]);
+    assert.equal(r.deliveries, 2);
+    const ds = await store.listDeliveries({ merchantId: a, eventId: r.event.id, limit: 10 });
+    assert.deepEqual(new Set(ds.items.map((d) => d.endpointId)), new Set([exact.id, prefix.id]));
   });
 
   test('appendEvents: the same idempotency key returns the first event, across calls and within one batch', async (store) => {

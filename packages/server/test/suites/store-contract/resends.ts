@@ -40,7 +40,8 @@ export function resendCases(test: Case): void {
       assert.equal(d.nextAttemptAt, now);
       assert.equal(d.attempts, 1, 'the attempts so far stay counted');
     }
-    assert.equal(byEndpoint.get(disabled.id)!.status, 'cancelled', 'a disabled endpoint gets nothing');
+    const waiting = byEndpoint.get(disabled.id)!;
+    assert.deepEqual([waiting.status, waiting.nextAttemptAt], ['pending', null], "a disabled endpoint's keeps waiting");
     const again = await claimAll(store, now, 'w2');
     assert.equal(again.length, 2);
 

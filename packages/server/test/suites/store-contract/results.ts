@@ -109,7 +109,7 @@ export function resultCases(test: Case): void {
     assert.equal((await store.listAttempts(a, c.id)).length, 2, 'both attempts are in the log');
   });
 
-  test('recordResults: 410 Gone disables the endpoint and fails its pending deliveries', async (store) => {
+  test('recordResults: 410 Gone disables the endpoint; its deliveries wait for it to be enabled', async (store) => {
     const a = await newMerchant(store);
     const t0 = Date.now();
     const gone = await newEndpoint(store, a);
@@ -122,24 +122,41 @@ export function resultCases(test: Case): void {
       owner: 'w',
       excludeEndpoints: [fine.id],
     });
-    await store.recordResults([
-      resultFor(c, 'w', 'failed', { statusCode: 410, errorMessage: 'HTTP 410', disableEndpoint: true }),
+    const transitions = await store.recordResults([
+      resultFor(c, 'w', 'retry', {
+        statusCode: 410,
+        errorMessage: 'HTTP 410',
+        disableEndpoint: true,
+        nextAttemptAt: null,
+        endpointId: gone.id,
+      }),
     ]);
+    assert.deepEqual(
+      transitions.map((t) => [t.kind, t.reason, t.endpointId, t.merchantId]),
+      [['disabled', 'gone', gone.id, a]],
+    );
     const ep = await store.getEndpoint(a, gone.id);
     assert.equal(ep?.disabled, true);
     assert.equal(ep?.disabledReason, 'gone');
     const ds = (await store.listDeliveries({ merchantId: a, endpointId: gone.id, limit: 10 })).items;
     assert.deepEqual(
-      ds.map((d) => d.status),
-      ['failed', 'failed', 'failed'],
+      ds.map((d) => [d.status, d.nextAttemptAt]),
+      [
+        ['pending', null],
+        ['pending', null],
+        ['pending', null],
+      ],
     );
-    for (const d of ds.filter((x) => x.id !== c.id)) assert.match(d.lastError ?? '', /410/);
     assert.equal((await store.listAttempts(a, c.id))[0].statusCode, 410);
     const rest = await claimAll(store, t0 + 10);
     assert.equal(rest.length, 3);
     assert.ok(rest.every((d) => d.endpointId === fine.id));
-    const [late] = await store.appendEvents([newEvent(a, 'x.y', t0 + 20)]);
-    assert.equal(late.deliveries, 1, 'a gone endpoint takes no new deliveries');
+    const [late] = await store.appendEvents([newEvent(a, 'x.y', t0 + 15)]);
+    assert.equal(late.deliveries, 2, 'a gone endpoint takes new deliveries, which wait');
+    await store.updateEndpoint(a, gone.id, { disabled: false }, t0 + 20);
+    const back = (await claimAll(store, t0 + 30)).filter((d) => d.endpointId === gone.id);
+    assert.equal(back.length, 4, 'enabled: every one that waited goes, once');
+    assert.ok(ds.every((d) => back.some((b) => b.id === d.id)));
   });
 
   test('retryDelivery: makes a finished delivery due now; leaves a claimed one alone; scoped to the merchant', async (store) => {
@@ -210,7 +227,7 @@ export function resultCases(test: Case): void {
     ]);
     const [s, f] = await store.claimDue({ now: t0 + 10, limit: 2, leaseMs: 1000, owner: 'w' });
     await store.recordResults([resultFor(s, 'w', 'succeeded'), resultFor(f, 'w', 'failed')]);
-    await store.updateEndpoint(a, ea.id, { disabled: true }, t0 + 20);
+    await store.deleteEndpoint(a, ea.id, t0 + 20);
     assert.deepEqual(await store.countDeliveries(a), { pending: 0, succeeded: 1, failed: 1, cancelled: 1 });
     assert.deepEqual(await store.countDeliveries(b), { pending: 1, succeeded: 0, failed: 0, cancelled: 0 });
     assert.deepEqual(await store.countDeliveries(), { pending: 1, succeeded: 1, failed: 1, cancelled: 1 });

@@ -1,5 +1,6 @@
 -- name: claim
--- @now, @limit, @owner, @until (the lease end), @exclude (endpoint ids this dispatcher has no room for)
+-- @now, @limit, @owner, @until (the lease end), @exclude (endpoint ids this dispatcher has no room for),
+-- @burst (the rate's tolerance in slots: PAYHOOK_RATE_LIMIT_BURST less one, store/claimed.ts)
 --
 -- One statement. `due` locks the oldest due deliveries of enabled endpoints that no other claimer has
 -- locked (SKIP LOCKED: concurrent claimers take disjoint sets and never wait on each other; a row a
@@ -19,12 +20,27 @@
 -- lease ends. The attempt is made again (a result whose claim was lost is logged, not applied), never
 -- lost; every result and every append still commits durably, and flushes the claims before it. The
 -- claim sits on the path from accept to arrival: measured in docs/performance.md.
+--
+-- Delivery controls (docs/delivery.md#delivery-controls) ride in the same statement, so a claim stays
+-- one round trip: the endpoint check also skips endpoints whose circuit is open (no probe due) or whose
+-- rate has no slot left. `controlled` then locks, in id order, the endpoints of this batch that have a
+-- rate limit or a circuit not closed (none in the common case: that CTE reads nothing more), and reads
+-- their newest row versions (FOR UPDATE waits for a concurrent claimer's commit and returns the row
+-- it wrote), so slots and probes are taken atomically across dispatchers. `grants` says how many of
+-- each endpoint's claimed rows may go: a rate slot each (GCRA: the theoretical arrival time rate_tat
+-- moves on by 1000/rate ms a request; a request may go while rate_tat - now <= @burst slots), and
+-- one probe for an open circuit. The rest are not leased (attempts unchanged): a rate's are `held`,
+-- due again at their own rate slot; a circuit's stay as they are, skipped by the endpoint check while
+-- the probe is out, then released when it succeeds or moved to the next probe when it fails.
 WITH due AS MATERIALIZED (
-  SELECT d.id, d.next_attempt_at
+  SELECT d.id, d.next_attempt_at, d.endpoint_id
   FROM deliveries d
   WHERE (SELECT set_config('synchronous_commit', 'off', true)) = 'off'
     AND d.status = 'pending' AND d.next_attempt_at <= @now
-    AND (SELECT NOT p.disabled AND p.deleted_at IS NULL FROM endpoints p WHERE p.id = d.endpoint_id)
+    AND (SELECT NOT p.disabled AND p.deleted_at IS NULL
+                AND (p.circuit_state = 'closed' OR p.circuit_next_probe_at <= @now)
+                AND (p.rate_limit IS NULL OR p.rate_tat - @now <= @burst::int * 1000.0 / p.rate_limit)
+         FROM endpoints p WHERE p.id = d.endpoint_id)
     AND d.endpoint_id <> ALL (@exclude::text[])
     -- Ordered delivery (sql/ordering.sql): a keyed delivery goes only when no earlier one of its key
     -- blocks it. A blocking row another claimer has locked is still seen as pending, so two claimers
@@ -37,19 +53,65 @@ WITH due AS MATERIALIZED (
   LIMIT @limit
   FOR UPDATE OF d SKIP LOCKED
 ),
+controlled AS MATERIALIZED (
+  SELECT p.id, p.rate_limit, p.rate_tat, p.circuit_state, p.circuit_next_probe_at
+  FROM endpoints p
+  WHERE p.id IN (SELECT endpoint_id FROM due) AND (p.rate_limit IS NOT NULL OR p.circuit_state <> 'closed')
+  ORDER BY p.id
+  FOR UPDATE OF p
+),
+grants AS MATERIALIZED (
+  SELECT c.id, c.rate_limit, c.circuit_state, greatest(c.rate_tat, @now) AS tat0,
+         least((SELECT count(*) FROM due WHERE due.endpoint_id = c.id),
+               CASE WHEN c.circuit_state = 'closed' THEN 2147483647
+                    WHEN c.circuit_next_probe_at <= @now THEN 1 ELSE 0 END,
+               CASE WHEN c.rate_limit IS NULL THEN 2147483647
+                    ELSE greatest(0, floor((@now - greatest(c.rate_tat, @now)) * c.rate_limit / 1000.0 + @burst::int)::int + 1)
+               END) AS granted
+  FROM controlled c
+),
+reserved AS (
+  UPDATE endpoints p
+  SET rate_tat = CASE WHEN g.rate_limit IS NULL THEN p.rate_tat
+                      ELSE ceil(g.tat0 + g.granted * 1000.0 / g.rate_limit)::bigint END,
+      circuit_state = CASE WHEN g.circuit_state <> 'closed' AND g.granted > 0 THEN 'half_open' ELSE p.circuit_state END,
+      circuit_next_probe_at = CASE WHEN g.circuit_state <> 'closed' AND g.granted > 0 THEN @until
+                                   ELSE p.circuit_next_probe_at END
+  FROM grants g WHERE p.id = g.id
+),
+ranked AS MATERIALIZED (
+  SELECT due.id, g.granted, g.rate_limit, g.tat0, g.circuit_state,
+         row_number() OVER (PARTITION BY due.endpoint_id ORDER BY due.next_attempt_at, due.id) AS rk
+  FROM due JOIN grants g ON g.id = due.endpoint_id
+),
+held AS (
+  UPDATE deliveries d
+  SET next_attempt_at = greatest(@now + 1, ceil(r.tat0 + (r.rk - 1 - @burst::int) * 1000.0 / r.rate_limit)::bigint)
+  FROM ranked r
+  WHERE d.id = r.id AND r.rk > r.granted AND r.circuit_state = 'closed' AND r.rate_limit IS NOT NULL
+  RETURNING d.next_attempt_at - @now AS wait
+),
 claimed AS (
   UPDATE deliveries d SET lease_owner = @owner, next_attempt_at = @until
-  FROM due WHERE d.id = due.id
+  FROM due WHERE d.id = due.id AND NOT EXISTS (SELECT 1 FROM ranked r WHERE r.id = due.id AND r.rk > r.granted)
   RETURNING d.id, d.event_id, d.event_type, d.attempts, d.endpoint_id, d.merchant_id, d.ordering_key,
             due.next_attempt_at AS due_at
 )
-SELECT c.id, c.event_id, c.event_type, c.attempts, c.endpoint_id, c.merchant_id, c.ordering_key,
-       e.body, e.created_at AS event_created_at, e.traceparent,
-       p.url, p.headers::text AS headers, p.format, p.timeout_ms
-FROM claimed c
-JOIN events e ON e.id = c.event_id
-JOIN endpoints p ON p.id = c.endpoint_id
-ORDER BY c.due_at, c.id;
+SELECT * FROM (
+  SELECT c.id, c.event_id, c.event_type, c.attempts, c.endpoint_id, c.merchant_id, c.ordering_key,
+         e.body, e.created_at AS event_created_at, e.traceparent,
+         p.url, p.headers::text AS headers, p.format, p.timeout_ms, p.retry_schedule,
+         (p.circuit_state <> 'closed' OR p.circuit_failures > 0) AS circuit_dirty, 0 AS rate_held,
+         0::bigint AS rate_wait, c.due_at
+  FROM claimed c
+  JOIN events e ON e.id = c.event_id
+  JOIN endpoints p ON p.id = c.endpoint_id
+  UNION ALL
+  -- One row more, with no delivery, when the rate held some back: how many, how long in all (metrics).
+  SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, n, w, NULL
+  FROM (SELECT count(*)::int AS n, coalesce(sum(wait), 0)::bigint AS w FROM held) h WHERE n > 0
+) rows
+ORDER BY due_at, id;
 
 -- name: results_record
 -- Parallel arrays, one element an attempt: @attempt_ids, @delivery_ids, @owners, @attempt_nos,
@@ -96,17 +158,44 @@ SELECT (SELECT count(*)::int FROM logged) AS logged, (SELECT count(*)::int FROM 
 SELECT DISTINCT merchant_id FROM deliveries WHERE id = ANY (@ids::text[]) ORDER BY merchant_id;
 
 -- name: endpoints_disable_gone
--- @ids (deliveries whose endpoint answered 410 Gone), @error, @now: each such endpoint is disabled
--- and its pending deliveries fail visibly. The caller holds those merchants' endpoint locks.
+-- @ids (deliveries whose endpoint answered 410 Gone), @now: each such endpoint is disabled (`gone`)
+-- and its waiting deliveries wait for it (next_attempt_at NULL) until it is enabled again. Returns
+-- the endpoints it disabled. The caller holds those merchants' endpoint locks.
 WITH gone AS (
   SELECT DISTINCT endpoint_id FROM deliveries WHERE id = ANY (@ids::text[])
 ),
 disabled AS (
   UPDATE endpoints p SET disabled = true, disabled_reason = 'gone', updated_at = @now
   FROM gone WHERE p.id = gone.endpoint_id AND NOT p.disabled
+  RETURNING p.id, p.merchant_id, p.failing_since
+),
+parked AS (
+  UPDATE deliveries d SET next_attempt_at = NULL
+  FROM gone WHERE d.endpoint_id = gone.endpoint_id AND d.status = 'pending' AND d.lease_owner IS NULL
 )
-UPDATE deliveries d SET status = 'failed', next_attempt_at = NULL, lease_owner = NULL, last_error = @error, updated_at = @now
-FROM gone WHERE d.endpoint_id = gone.endpoint_id AND d.status = 'pending';
+SELECT * FROM disabled;
+
+-- name: deliveries_park_for_endpoint
+-- @endpoint_id: the endpoint was disabled; its waiting deliveries wait for it (NULL: outside the due
+-- index's range). Rows a claimer holds locked are skipped: they are being claimed, and the claim
+-- skips a disabled endpoint's deliveries or their result sets a due time the claim skips.
+UPDATE deliveries SET next_attempt_at = NULL
+WHERE id IN (SELECT id FROM deliveries
+             WHERE endpoint_id = @endpoint_id AND status = 'pending' AND lease_owner IS NULL
+             FOR UPDATE SKIP LOCKED);
+
+-- name: deliveries_unpark_for_endpoint
+-- @endpoint_id, @now, @channel: the endpoint was enabled; what waited for it is due now
+WITH unparked AS (
+  UPDATE deliveries SET next_attempt_at = @now
+  WHERE endpoint_id = @endpoint_id AND status = 'pending' AND lease_owner IS NULL
+    AND (next_attempt_at IS NULL OR next_attempt_at > @now)
+  RETURNING id
+)
+SELECT count(*)::int AS n,
+       (SELECT count(*) FROM (SELECT pg_notify(@channel, '')
+                              WHERE @channel::text IS NOT NULL AND EXISTS (SELECT 1 FROM unparked)) AS woken) AS notified
+FROM unparked;
 
 -- name: deliveries_cancel_for_endpoint
 -- @endpoint_id, @now: the merchant disabled or deleted the endpoint

@@ -2,9 +2,9 @@
 -- every column of a new endpoint, and its first signing secret (@secret): one statement
 WITH endpoint AS (
   INSERT INTO endpoints (id, merchant_id, url, description, event_types, disabled, disabled_reason, headers, format,
-                         timeout_ms, created_at, updated_at)
+                         timeout_ms, rate_limit, retry_schedule, created_at, updated_at)
   VALUES (@id, @merchant_id, @url, @description, @event_types::text[], @disabled, @disabled_reason, @headers::jsonb,
-          @format, @timeout_ms, @created_at, @updated_at)
+          @format, @timeout_ms, @rate_limit, @retry_schedule::int[], @created_at, @updated_at)
   RETURNING id
 )
 INSERT INTO endpoint_secrets (endpoint_id, secret, created_at, expires_at)
@@ -29,7 +29,9 @@ ORDER BY id DESC LIMIT @limit;
 UPDATE endpoints
 SET url = @url, description = @description, event_types = @event_types::text[], disabled = @disabled,
     disabled_reason = @disabled_reason, headers = @headers::jsonb, format = @format, timeout_ms = @timeout_ms,
-    updated_at = @updated_at
+    rate_limit = @rate_limit, retry_schedule = @retry_schedule::int[], circuit_state = @circuit_state,
+    circuit_failures = @circuit_failures, circuit_opens = @circuit_opens,
+    circuit_next_probe_at = @circuit_next_probe_at, failing_since = @failing_since, updated_at = @updated_at
 WHERE id = @id AND merchant_id = @merchant_id AND deleted_at IS NULL;
 
 -- name: endpoint_delete
@@ -80,3 +82,42 @@ ORDER BY id LIMIT @limit::int FOR UPDATE SKIP LOCKED;
 -- name: headers_reseal
 -- @ids, @headers: the rows locked by headers_to_reseal, sealed (a jsonb string)
 UPDATE endpoints e SET headers = to_jsonb(v.headers) FROM unnest(@ids::text[], @headers::text[]) AS v(id, headers) WHERE e.id = v.id;
+
+-- name: endpoints_circuit_for_update
+-- @ids: the circuit breaker's columns of these endpoints (store/circuit.ts), locked in id order (the
+-- claim statement locks controlled endpoints in that order too)
+SELECT id, merchant_id, disabled, circuit_state, circuit_failures, circuit_opens, circuit_next_probe_at, failing_since
+FROM endpoints WHERE id = ANY (@ids::text[]) ORDER BY id FOR UPDATE;
+
+-- name: endpoints_circuit_set
+-- Parallel arrays: @ids, @states, @failures, @opens, @next_probe_ats, @failing_sinces; @holds (move the
+-- endpoint's waiting deliveries to its next probe), @releases (make them due now), @disables
+-- (disable it, `failing`, and let its deliveries wait), @now. Waiting deliveries another claimer holds
+-- locked are skipped (they are being claimed).
+WITH input AS (
+  SELECT * FROM unnest(@ids::text[], @states::text[], @failures::int[], @opens::int[], @next_probe_ats::bigint[],
+                       @failing_sinces::bigint[], @holds::bool[], @releases::bool[], @disables::bool[])
+         AS t (id, state, failures, opens, next_probe_at, failing_since, hold, release, disable)
+),
+circuits AS (
+  UPDATE endpoints p
+  SET circuit_state = i.state, circuit_failures = i.failures, circuit_opens = i.opens,
+      circuit_next_probe_at = i.next_probe_at, failing_since = i.failing_since,
+      disabled = p.disabled OR i.disable,
+      disabled_reason = CASE WHEN i.disable AND NOT p.disabled THEN 'failing' ELSE p.disabled_reason END,
+      updated_at = CASE WHEN i.disable AND NOT p.disabled THEN @now ELSE p.updated_at END
+  FROM input i WHERE p.id = i.id
+),
+moved AS (
+  UPDATE deliveries d
+  SET next_attempt_at = CASE WHEN i.disable THEN NULL WHEN i.hold THEN i.next_probe_at ELSE @now END
+  FROM input i
+  WHERE d.id IN (SELECT w.id FROM deliveries w
+                 WHERE w.endpoint_id = i.id AND w.status = 'pending' AND w.lease_owner IS NULL
+                   AND (i.disable OR (i.hold AND w.next_attempt_at < i.next_probe_at)
+                        OR (i.release AND w.next_attempt_at > @now))
+                 FOR UPDATE SKIP LOCKED)
+    AND d.endpoint_id = i.id AND (i.hold OR i.release OR i.disable)
+  RETURNING d.next_attempt_at
+)
+SELECT count(*) FILTER (WHERE next_attempt_at = @now)::int AS released FROM moved;

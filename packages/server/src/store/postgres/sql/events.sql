@@ -2,10 +2,12 @@
 -- Parallel arrays, one element an event: @ids, @merchant_ids, @types, @bodies, @idempotency_keys (NULL
 -- elements for none), @created_ats, @traceparents (NULL elements for none), @delivery_prefixes (`del_`
 -- and the 10 time characters of a delivery id made at the event's time), @ordering_keys (NULL elements for
--- none); @channel: NOTIFY channel, or NULL to leave the wake-up to the caller.
+-- none), @about_endpoints (the endpoint an operational event is about, NULL elements for every other
+-- event: store/fanout.ts's rule); @channel: NOTIFY channel, or NULL to leave the wake-up to the caller.
 --
 -- The whole outbox write in one statement: the events, and for each one that is new a pending delivery
--- per enabled endpoint of its merchant whose filter matches, due at once. `ON CONFLICT DO NOTHING` with
+-- per endpoint of its merchant whose filter matches, due at once (one of a disabled endpoint waits:
+-- next_attempt_at NULL). `ON CONFLICT DO NOTHING` with
 -- no target skips both an idempotency key seen before (a row another transaction is inserting is
 -- waited for) and an event id already stored, which makes a retry after a lost COMMIT harmless. A
 -- repeated key within the batch keeps the first (rows are inserted in input order). The caller holds
@@ -15,9 +17,9 @@
 WITH input AS (
   SELECT * FROM unnest(@ids::text[], @merchant_ids::text[], @types::text[], @bodies::text[],
                        @idempotency_keys::text[], @created_ats::bigint[], @traceparents::text[],
-                       @delivery_prefixes::text[], @ordering_keys::text[])
+                       @delivery_prefixes::text[], @ordering_keys::text[], @about_endpoints::text[])
          WITH ORDINALITY AS t (id, merchant_id, type, body, idempotency_key, created_at, traceparent,
-                               delivery_prefix, ordering_key, ord)
+                               delivery_prefix, ordering_key, about_endpoint, ord)
 ),
 inserted AS (
   INSERT INTO events (id, merchant_id, type, body, idempotency_key, created_at, traceparent, ordering_key)
@@ -33,7 +35,8 @@ fanned_out AS (
   -- sql/ordering.sql) behind an earlier delivery of its key that blocks it.
   SELECT i.delivery_prefix || upper(encode(substr(uuid_send(gen_random_uuid()), 9, 8), 'hex')),
          i.id, p.id, i.merchant_id, i.type, 'pending', 0,
-         CASE WHEN p.ordered AND i.ordering_key IS NOT NULL AND EXISTS (
+         CASE WHEN p.disabled THEN NULL
+              WHEN p.ordered AND i.ordering_key IS NOT NULL AND EXISTS (
                 SELECT 1 FROM deliveries x
                 WHERE x.endpoint_id = p.id AND x.ordering_key = i.ordering_key AND x.event_id < i.id
                   AND (x.status = 'pending' OR x.held))
@@ -41,8 +44,12 @@ fanned_out AS (
          i.created_at, i.created_at, CASE WHEN p.ordered THEN i.ordering_key END
   FROM inserted n
   JOIN input i ON i.id = n.id
-  JOIN endpoints p ON p.merchant_id = i.merchant_id AND NOT p.disabled AND p.deleted_at IS NULL
+  JOIN endpoints p ON p.merchant_id = i.merchant_id AND p.deleted_at IS NULL
   WHERE event_type_matches(p.event_types, i.type)
+    AND (i.about_endpoint IS NULL
+         OR (p.id <> i.about_endpoint AND EXISTS (
+               SELECT 1 FROM unnest(p.event_types) f
+               WHERE f = i.type OR (f <> '*' AND right(f, 2) = '.*' AND starts_with(i.type, left(f, -1))))))
   RETURNING event_id
 ),
 per_event AS (

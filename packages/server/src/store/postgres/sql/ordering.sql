@@ -28,6 +28,7 @@ heads AS (
 promoted AS (
   UPDATE deliveries d SET next_attempt_at = @now
   FROM heads h WHERE d.id = h.id AND d.status = 'pending' AND d.next_attempt_at IS NULL
+    AND NOT (SELECT p.disabled FROM endpoints p WHERE p.id = d.endpoint_id)
   RETURNING d.id
 )
 SELECT count(*)::int AS n,
@@ -44,6 +45,8 @@ WITH unparked AS (
   WHERE id IN (
     SELECT d.id FROM deliveries d
     WHERE d.status = 'pending' AND d.next_attempt_at IS NULL AND d.created_at >= @since
+      AND d.ordering_key IS NOT NULL
+      AND NOT (SELECT p.disabled FROM endpoints p WHERE p.id = d.endpoint_id)
       AND NOT EXISTS (SELECT 1 FROM deliveries x
                       WHERE x.endpoint_id = d.endpoint_id AND x.ordering_key = d.ordering_key
                         AND x.event_id < d.event_id AND (x.status = 'pending' OR x.held))
@@ -55,7 +58,8 @@ SELECT count(*)::int AS n FROM unparked;
 
 -- name: ordering_release_endpoint
 -- @endpoint_id, @now: the endpoint is no longer ordered: its deliveries lose their keys, parked ones are due
-UPDATE deliveries SET ordering_key = NULL, held = false, next_attempt_at = coalesce(next_attempt_at, @now)
+UPDATE deliveries SET ordering_key = NULL, held = false, next_attempt_at = coalesce(next_attempt_at,
+  (SELECT CASE WHEN NOT p.disabled THEN @now::bigint END FROM endpoints p WHERE p.id = @endpoint_id))
 WHERE endpoint_id = @endpoint_id AND ordering_key IS NOT NULL AND (status = 'pending' OR held);
 
 -- name: ordering_release_held
@@ -67,6 +71,7 @@ UPDATE deliveries SET held = false WHERE endpoint_id = @endpoint_id AND held;
 -- key whose held delivery was released) become due; those behind them stay parked
 UPDATE deliveries d SET next_attempt_at = @now
 WHERE d.endpoint_id = @endpoint_id AND d.status = 'pending' AND d.next_attempt_at IS NULL
+  AND d.ordering_key IS NOT NULL AND NOT (SELECT p.disabled FROM endpoints p WHERE p.id = d.endpoint_id)
   AND NOT EXISTS (SELECT 1 FROM deliveries x
                   WHERE x.endpoint_id = d.endpoint_id AND x.ordering_key = d.ordering_key
                     AND x.event_id < d.event_id AND (x.status = 'pending' OR x.held));

@@ -1,22 +1,28 @@
 -- name: delivery_insert
 -- @id, @event_id, @endpoint_id, @merchant_id, @event_type, @now (created), @due (first due; NULL: parked
--- behind an earlier delivery of its ordering key), @ordering_key (NULL unless the endpoint is ordered)
+-- behind an earlier delivery of its ordering key, or waiting for its disabled endpoint), @ordering_key (NULL
+-- unless the endpoint is ordered)
 INSERT INTO deliveries (id, event_id, endpoint_id, merchant_id, event_type, status, attempts, next_attempt_at,
                         created_at, updated_at, ordering_key)
 VALUES (@id, @event_id, @endpoint_id, @merchant_id, @event_type, 'pending', 0, @due, @now, @now, @ordering_key);
 
 -- name: claim_select
--- @now, @limit, @exclude (JSON array of endpoint ids this dispatcher has no room for)
+-- @now, @limit, @exclude (JSON array of endpoint ids this dispatcher has no room for), @burst (the rate's
+-- tolerance in slots: PAYHOOK_RATE_LIMIT_BURST less one, store/claimed.ts)
 -- Reads the due index in order; the joins fetch everything a send needs so a dispatcher makes no
--- other query per delivery.
+-- other query per delivery. Endpoints whose circuit is open (probe not yet due) or whose rate has no
+-- slot left are skipped; the rate and circuit columns let deliveries.ts take slots and probes.
 SELECT d.id, d.event_id, d.event_type, d.attempts, d.endpoint_id, d.merchant_id, d.ordering_key,
        e.body, e.created_at AS event_created_at, e.traceparent,
-       p.url, p.headers, p.format, p.timeout_ms
+       p.url, p.headers, p.format, p.timeout_ms, p.retry_schedule, p.rate_limit, p.rate_tat, p.circuit_state,
+       (p.circuit_state <> 'closed' OR p.circuit_failures > 0) AS circuit_dirty
 FROM deliveries d
 JOIN events e ON e.id = d.event_id
 JOIN endpoints p ON p.id = d.endpoint_id
 WHERE d.status = 'pending' AND d.next_attempt_at <= @now
   AND p.disabled = 0 AND p.deleted_at IS NULL
+  AND (p.circuit_state = 'closed' OR p.circuit_next_probe_at <= @now)
+  AND (p.rate_limit IS NULL OR p.rate_tat - @now <= @burst * 1000.0 / p.rate_limit)
   AND d.endpoint_id NOT IN (SELECT value FROM json_each(@exclude))
   -- Ordered delivery (sql/ordering.sql): a keyed delivery goes only when no earlier one of its key blocks it.
   AND (d.ordering_key IS NULL OR NOT EXISTS (
@@ -52,10 +58,25 @@ WHERE id = @id AND status = 'pending' AND lease_owner = @owner;
 -- @id
 SELECT endpoint_id FROM deliveries WHERE id = @id;
 
--- name: deliveries_fail_for_endpoint
--- @endpoint_id, @error, @now: the endpoint is gone (410); its pending deliveries fail visibly
-UPDATE deliveries SET status = 'failed', next_attempt_at = NULL, lease_owner = NULL, last_error = @error, updated_at = @now
-WHERE endpoint_id = @endpoint_id AND status = 'pending';
+-- name: delivery_hold
+-- @id, @until: a claimable delivery its endpoint's rate limit holds back to its slot; not an attempt
+UPDATE deliveries SET next_attempt_at = @until WHERE id = @id;
+
+-- name: deliveries_park_for_endpoint
+-- @endpoint_id: the endpoint was disabled; its waiting deliveries wait for it (NULL: outside the due range)
+UPDATE deliveries SET next_attempt_at = NULL
+WHERE endpoint_id = @endpoint_id AND status = 'pending' AND lease_owner IS NULL;
+
+-- name: deliveries_unpark_for_endpoint
+-- @endpoint_id, @now: the endpoint was enabled; what waited for it is due now
+UPDATE deliveries SET next_attempt_at = @now
+WHERE endpoint_id = @endpoint_id AND status = 'pending' AND lease_owner IS NULL
+  AND (next_attempt_at IS NULL OR next_attempt_at > @now);
+
+-- name: deliveries_release_for_endpoint
+-- @endpoint_id, @now: the endpoint's circuit closed; what it held back is due now
+UPDATE deliveries SET next_attempt_at = @now
+WHERE endpoint_id = @endpoint_id AND status = 'pending' AND lease_owner IS NULL AND next_attempt_at > @now;
 
 -- name: deliveries_cancel_for_endpoint
 -- @endpoint_id, @now: the merchant disabled or deleted the endpoint

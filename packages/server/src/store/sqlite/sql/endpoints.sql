@@ -1,9 +1,9 @@
 -- name: endpoint_insert
 -- every column of a new endpoint
 INSERT INTO endpoints (id, merchant_id, url, description, event_types, disabled, disabled_reason, headers, format,
-                       timeout_ms, created_at, updated_at)
+                       timeout_ms, rate_limit, retry_schedule, created_at, updated_at)
 VALUES (@id, @merchant_id, @url, @description, @event_types, @disabled, @disabled_reason, @headers, @format,
-        @timeout_ms, @created_at, @updated_at);
+        @timeout_ms, @rate_limit, @retry_schedule, @created_at, @updated_at);
 
 -- name: endpoint_get
 -- @merchant_id, @id  (the merchant scopes every read: another merchant's endpoint is not found)
@@ -20,7 +20,9 @@ ORDER BY id DESC LIMIT @limit;
 UPDATE endpoints
 SET url = @url, description = @description, event_types = @event_types, disabled = @disabled,
     disabled_reason = @disabled_reason, headers = @headers, format = @format, timeout_ms = @timeout_ms,
-    updated_at = @updated_at
+    rate_limit = @rate_limit, retry_schedule = @retry_schedule, circuit_state = @circuit_state,
+    circuit_failures = @circuit_failures, circuit_opens = @circuit_opens,
+    circuit_next_probe_at = @circuit_next_probe_at, failing_since = @failing_since, updated_at = @updated_at
 WHERE id = @id AND merchant_id = @merchant_id AND deleted_at IS NULL;
 
 -- name: endpoint_delete
@@ -28,13 +30,30 @@ WHERE id = @id AND merchant_id = @merchant_id AND deleted_at IS NULL;
 UPDATE endpoints SET deleted_at = @now, updated_at = @now
 WHERE id = @id AND merchant_id = @merchant_id AND deleted_at IS NULL;
 
--- name: endpoint_disable_gone
--- @id, @now: the endpoint answered 410 Gone
-UPDATE endpoints SET disabled = 1, disabled_reason = 'gone', updated_at = @now WHERE id = @id AND disabled = 0;
+-- name: endpoint_disable
+-- @id, @reason ('gone': it answered 410; 'failing': no success for PAYHOOK_DISABLE_AFTER), @now
+UPDATE endpoints SET disabled = 1, disabled_reason = @reason, updated_at = @now WHERE id = @id AND disabled = 0;
 
 -- name: endpoints_for_fanout
--- @merchant_id: the endpoints a new event of this merchant may go to
-SELECT id, event_types, ordered FROM endpoints WHERE merchant_id = @merchant_id AND deleted_at IS NULL AND disabled = 0;
+-- @merchant_id: the endpoints a new event of this merchant goes to; a disabled one's deliveries wait
+SELECT id, event_types, disabled, ordered FROM endpoints WHERE merchant_id = @merchant_id AND deleted_at IS NULL;
+
+-- name: endpoint_circuit_get
+-- @id: the circuit breaker's columns (store/circuit.ts)
+SELECT id, merchant_id, disabled, circuit_state, circuit_failures, circuit_opens, circuit_next_probe_at, failing_since
+FROM endpoints WHERE id = @id;
+
+-- name: endpoint_circuit_set
+-- @id and the circuit breaker's columns
+UPDATE endpoints SET circuit_state = @circuit_state, circuit_failures = @circuit_failures,
+                     circuit_opens = @circuit_opens, circuit_next_probe_at = @circuit_next_probe_at,
+                     failing_since = @failing_since
+WHERE id = @id;
+
+-- name: endpoint_claim_controls
+-- @id, @rate_tat, @circuit_state, @circuit_next_probe_at: what a claim took of the rate and the circuit
+UPDATE endpoints SET rate_tat = @rate_tat, circuit_state = @circuit_state, circuit_next_probe_at = @circuit_next_probe_at
+WHERE id = @id;
 
 -- name: secret_insert
 -- @endpoint_id, @secret, @created_at

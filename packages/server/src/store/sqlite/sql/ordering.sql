@@ -7,7 +7,8 @@
 -- next_attempt_at NULL, outside the due index, so a claim never steps over thousands of deliveries
 -- that could not go anyway. When a keyed delivery finishes (succeeded, failed, skipped), the next one
 -- of its key is made due (ordering_promote). ordering_unpark is the safety net for a promotion that
--- could not see a delivery being appended at that moment (possible on PostgreSQL only).
+-- could not see a delivery being appended at that moment (possible on PostgreSQL only). None of these
+-- makes due a delivery of a disabled endpoint: those wait for it (deliveries_unpark_for_endpoint).
 
 -- name: ordering_blocked
 -- @endpoint_id, @ordering_key, @event_id: is there a delivery of this key, earlier in event order,
@@ -31,7 +32,8 @@ WHERE id = (SELECT x.id FROM deliveries f JOIN deliveries x
               ON x.endpoint_id = f.endpoint_id AND x.ordering_key = f.ordering_key
             WHERE f.id = @id AND f.ordering_key IS NOT NULL AND (x.status = 'pending' OR x.held = 1)
             ORDER BY x.event_id LIMIT 1)
-  AND status = 'pending' AND next_attempt_at IS NULL;
+  AND status = 'pending' AND next_attempt_at IS NULL
+  AND (SELECT p.disabled FROM endpoints p WHERE p.id = deliveries.endpoint_id) = 0;
 
 -- name: ordering_unpark
 -- @since, @now: parked deliveries created at or after @since that nothing blocks any more, due now
@@ -39,13 +41,16 @@ UPDATE deliveries SET next_attempt_at = @now
 WHERE id IN (
   SELECT d.id FROM deliveries d
   WHERE d.status = 'pending' AND d.next_attempt_at IS NULL AND d.created_at >= @since
+    AND d.ordering_key IS NOT NULL
+    AND (SELECT p.disabled FROM endpoints p WHERE p.id = d.endpoint_id) = 0
     AND NOT EXISTS (SELECT 1 FROM deliveries x
                     WHERE x.endpoint_id = d.endpoint_id AND x.ordering_key = d.ordering_key
                       AND x.event_id < d.event_id AND (x.status = 'pending' OR x.held = 1)));
 
 -- name: ordering_release_endpoint
 -- @endpoint_id, @now: the endpoint is no longer ordered: its deliveries lose their keys, parked ones are due
-UPDATE deliveries SET ordering_key = NULL, held = 0, next_attempt_at = coalesce(next_attempt_at, @now)
+UPDATE deliveries SET ordering_key = NULL, held = 0, next_attempt_at = coalesce(next_attempt_at,
+  (SELECT CASE WHEN p.disabled = 0 THEN @now END FROM endpoints p WHERE p.id = @endpoint_id))
 WHERE endpoint_id = @endpoint_id AND ordering_key IS NOT NULL AND (status = 'pending' OR held = 1);
 
 -- name: ordering_release_held
@@ -59,6 +64,8 @@ UPDATE deliveries SET next_attempt_at = @now
 WHERE id IN (
   SELECT d.id FROM deliveries d
   WHERE d.endpoint_id = @endpoint_id AND d.status = 'pending' AND d.next_attempt_at IS NULL
+    AND d.ordering_key IS NOT NULL
+    AND (SELECT p.disabled FROM endpoints p WHERE p.id = d.endpoint_id) = 0
     AND NOT EXISTS (SELECT 1 FROM deliveries x
                     WHERE x.endpoint_id = d.endpoint_id AND x.ordering_key = d.ordering_key
                       AND x.event_id < d.event_id AND (x.status = 'pending' OR x.held = 1)));

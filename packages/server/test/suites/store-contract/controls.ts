@@ -1,0 +1,132 @@
+/**
+ * Contract cases: the per-endpoint delivery controls in the claim and in recording results (a rate
+ * limit's slots, the circuit breaker's open, probe and close), the same on both backends.
+ */
+import assert from 'node:assert/strict';
+import type { Case } from './fixtures.js';
+import { newEndpoint, newEvent, newMerchant, resultFor } from './fixtures.js';
+
+const policy = { failures: 2, cooldownMs: 1000, cooldownMaxMs: 4000, disableAfterMs: 86_400_000 };
+
+export function controlCases(test: Case): void {
+  test('claimDue: a rate limit grants its slots and burst; the rest wait at their slot, attempts unchanged', async (store) => {
+    const a = await newMerchant(store);
+    const t0 = Date.now();
+    const limited = await newEndpoint(store, a, { rateLimit: 2 });
+    const free = await newEndpoint(store, a);
+    await store.appendEvents(Array.from({ length: 6 }, (_, i) => newEvent(a, 'x.y', t0 + i)));
+    let held = 0;
+    const claim = (now: number) =>
+      store.claimDue({
+        now,
+        limit: 100,
+        leaseMs: 60_000,
+        owner: 'w',
+        rateBurst: 2, // a tolerance of one slot (store/claimed.ts)
+        onRateLimited: (n) => {
+          held += n;
+        },
+      });
+    const now = t0 + 10;
+    const first = await claim(now);
+    assert.equal(first.filter((d) => d.endpointId === free.id).length, 6, 'an endpoint without a limit is not held');
+    assert.equal(first.filter((d) => d.endpointId === limited.id).length, 2, 'one slot and the tolerance of one');
+    assert.equal(held, 4);
+    assert.deepEqual(await claim(now), [], 'no slot left now');
+    const waiting = (await store.listDeliveries({ merchantId: a, endpointId: limited.id, limit: 10 })).items.filter(
+      (d) => d.nextAttemptAt !== null,
+    );
+    assert.equal(waiting.length, 4);
+    assert.ok(waiting.every((d) => d.attempts === 0 && d.status === 'pending'));
+    assert.deepEqual(
+      waiting.map((d) => d.nextAttemptAt! - now).sort((x, y) => x - y),
+      [500, 1000, 1500, 2000],
+    );
+    assert.equal((await claim(now + 500)).length, 1, 'half a second later: one slot at 2 a second');
+    assert.equal((await claim(now + 2000)).length, 2, 'idle long enough for the burst again: a slot and the burst');
+    assert.equal((await claim(now + 2000)).length, 0);
+    assert.equal((await claim(now + 2500)).length, 1, 'the last one at its new slot');
+    assert.equal(held, 5);
+  });
+
+  test('recordResults: failures open the circuit; one probe after the cool-down; a success closes it', async (store) => {
+    const a = await newMerchant(store);
+    const ep = await newEndpoint(store, a);
+    const t0 = Date.now() - 10;
+    await store.appendEvents(Array.from({ length: 4 }, (_, i) => newEvent(a, 'x.y', t0 + i)));
+    const claim = (now: number, limit = 1) => store.claimDue({ now, limit, leaseMs: 60_000, owner: 'w' });
+    const fail = async (now: number) => {
+      const [c] = await claim(now);
+      return store.recordResults(
+        [resultFor(c, 'w', 'retry', { nextAttemptAt: now, endpointId: ep.id, circuit: 'failure', startedAt: now })],
+        policy,
+      );
+    };
+    assert.deepEqual(await fail(Date.now()), [], 'one failure: still closed');
+    const opened = await fail(Date.now());
+    assert.deepEqual(
+      opened.map((t) => [t.kind, t.endpointId, t.merchantId]),
+      [['circuit_opened', ep.id, a]],
+    );
+    const open = (await store.getEndpoint(a, ep.id))!.circuit;
+    assert.equal(open.state, 'open');
+    assert.ok(open.failingSince !== null && open.nextProbeAt !== null);
+    assert.deepEqual(await claim(Date.now(), 10), [], 'open: nothing is claimed');
+    const waiting = (await store.listDeliveries({ merchantId: a, endpointId: ep.id, limit: 10 })).items;
+    assert.ok(
+      waiting.every((d) => d.nextAttemptAt === null || d.nextAttemptAt >= open.nextProbeAt!),
+      'held to the probe',
+    );
+    const probeAt = open.nextProbeAt! + 1;
+    const probe = await claim(probeAt, 10);
+    assert.equal(probe.length, 1, 'one probe');
+    assert.equal((await store.getEndpoint(a, ep.id))!.circuit.state, 'half_open');
+    assert.deepEqual(await claim(probeAt, 10), [], 'while the probe is out, nothing else');
+    assert.ok(probe[0].circuitDirty, 'the probe must report its success');
+    const closed = await store.recordResults(
+      [resultFor(probe[0], 'w', 'succeeded', { endpointId: ep.id, circuit: 'success' })],
+      policy,
+    );
+    assert.deepEqual(
+      closed.map((t) => t.kind),
+      ['circuit_closed'],
+    );
+    assert.deepEqual((await store.getEndpoint(a, ep.id))!.circuit, {
+      state: 'closed',
+      failingSince: null,
+      nextProbeAt: null,
+    });
+    const rest = await claim(Date.now() + 1, 10);
+    assert.equal(rest.length, 3, 'what waited is due again; attempts kept');
+    assert.ok(rest.every((d) => !d.circuitDirty));
+  });
+
+  test('recordResults: failing with no success for disableAfterMs disables the endpoint; its deliveries wait', async (store) => {
+    const a = await newMerchant(store);
+    const ep = await newEndpoint(store, a);
+    const t0 = Date.now() - 10;
+    await store.appendEvents(Array.from({ length: 3 }, (_, i) => newEvent(a, 'x.y', t0 + i)));
+    const [c] = await store.claimDue({ now: Date.now(), limit: 1, leaseMs: 60_000, owner: 'w' });
+    const failingFor = { ...policy, failures: 100, disableAfterMs: 0 };
+    const transitions = await store.recordResults(
+      [resultFor(c, 'w', 'retry', { endpointId: ep.id, circuit: 'failure', startedAt: t0, nextAttemptAt: Date.now() })],
+      failingFor,
+    );
+    assert.deepEqual(
+      transitions.map((t) => [t.kind, t.reason, t.endpointId, t.failingSince]),
+      [['disabled', 'failing', ep.id, t0]],
+    );
+    const after = (await store.getEndpoint(a, ep.id))!;
+    assert.deepEqual([after.disabled, after.disabledReason], [true, 'failing']);
+    const ds = (await store.listDeliveries({ merchantId: a, endpointId: ep.id, limit: 10 })).items;
+    assert.equal(ds.filter((d) => d.id !== c.id && d.status === 'pending' && d.nextAttemptAt === null).length, 2);
+    assert.deepEqual(await store.claimDue({ now: Date.now() + 60_000, limit: 10, leaseMs: 1000, owner: 'w' }), []);
+    const enabled = (await store.updateEndpoint(a, ep.id, { disabled: false }, Date.now()))!;
+    assert.deepEqual(
+      enabled.circuit,
+      { state: 'closed', failingSince: null, nextProbeAt: null },
+      'enabling starts afresh',
+    );
+    assert.equal((await store.claimDue({ now: Date.now() + 60_000, limit: 10, leaseMs: 1000, owner: 'w' })).length, 3);
+  });
+}

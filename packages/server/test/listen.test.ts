@@ -218,7 +218,7 @@ describe('GET /v1/listen', () => {
         merchantId: a.id as MerchantId,
         type: 'sale.late',
         data,
-        body: buildEnvelope(id, 'sale.late', lateMs, data),
+        body: buildEnvelope(id, 'sale.late', lateMs, data, false),
         idempotencyKey: null,
         createdAt: lateMs,
       },

@@ -23,7 +23,8 @@ const keyFields = {
   },
   livemode: {
     type: 'boolean',
-    description: 'The mode the key works in: `true` live (`sk_live_…`), `false` test (`sk_test_…`, and keys made before modes).',
+    description:
+      'The mode the key works in: `true` live (`sk_live_…`), `false` test (`sk_test_…`, and keys made before modes).',
   },
   scopes: {
     type: 'array',
@@ -69,7 +70,8 @@ const issuedKeySchema = {
     ...keyFields,
     key: {
       type: 'string',
-      description: 'The key (`sk_test_…` or `sk_live_…`, the mode it was issued in): store it now, it is not shown again.',
+      description:
+        'The key (`sk_test_…` or `sk_live_…`, the mode it was issued in): store it now, it is not shown again.',
     },
   },
   examples: [

@@ -21,6 +21,7 @@
  */
 import type { Logger } from 'pino';
 import { newId, type EndpointId } from '../ids.js';
+import { isLiveScope } from '../modes.js';
 import type { FormatRegistry } from '../events/formats.js';
 import { dataOfEnvelope } from '../store/envelope.js';
 import type { AttemptResult, ClaimedDelivery, ErrorClass } from '../store/types.js';
@@ -29,7 +30,7 @@ import { attemptTraceparent, eventTraceContext, formatTraceparent } from '../tra
 import type { Span, Tracing } from '../tracing/tracing.js';
 import type { HttpClient, HttpResult } from './http.js';
 import { deliveryLogger } from './log.js';
-import { decide, parseRetryAfter, type Decision, type RetryPolicy } from './retry.js';
+import { decide, parseRetryAfter, policyOfMode, type Decision, type RetryPolicy } from './retry.js';
 import type { Signer } from './signer.js';
 
 /** A claim made ready to send. */
@@ -85,7 +86,13 @@ export function webhookHeaders(
 export class Attempts {
   private aborted = false;
 
-  constructor(private readonly o: AttemptOptions) {}
+  private readonly livePolicy: RetryPolicy;
+  private readonly testPolicy: RetryPolicy;
+
+  constructor(private readonly o: AttemptOptions) {
+    this.livePolicy = o.policy;
+    this.testPolicy = policyOfMode(o.policy, false);
+  }
 
   /** Makes one attempt. `null` when the dispatcher aborted while it was in flight (see the header). */
   async run(d: ClaimedDelivery): Promise<AttemptResult | null> {
@@ -158,6 +165,11 @@ export class Attempts {
     };
   }
 
+  /** The retry policy of the delivery's mode (its merchant scope, src/modes.ts). */
+  private policyOf(d: ClaimedDelivery): RetryPolicy {
+    return isLiveScope(d.merchantId) ? this.livePolicy : this.testPolicy;
+  }
+
   /** What the answer means for the endpoint (the governor) and for the delivery (retry.ts). */
   classify(p: PendingAttempt, res: HttpResult): AttemptResult {
     const d = p.delivery;
@@ -168,7 +180,7 @@ export class Attempts {
     const decision: Decision =
       res.errorClass === 'blocked'
         ? { outcome: 'failed', disableEndpoint: false }
-        : decide(this.o.policy, p.attemptNo, res.statusCode, parseRetryAfter(res.retryAfter, Date.now()));
+        : decide(this.policyOf(d), p.attemptNo, res.statusCode, parseRetryAfter(res.retryAfter, Date.now()));
     this.o.metrics.attempt(decision.outcome, res.errorClass, res.durationMs);
     return {
       attemptId: newId('att', p.startedAt),
@@ -191,7 +203,7 @@ export class Attempts {
   private unprepared(d: ClaimedDelivery, startedAt: number, err: unknown): AttemptResult {
     deliveryLogger(this.o.logger, d).error({ err }, 'could not prepare a delivery');
     const attemptNo = d.attempts + 1;
-    const decision = decide(this.o.policy, attemptNo, null);
+    const decision = decide(this.policyOf(d), attemptNo, null);
     const outcome = decision.outcome === 'succeeded' ? 'retry' : decision.outcome;
     this.o.metrics.attempt(outcome, 'unknown', null);
     return {

@@ -40,7 +40,13 @@ describe('test and live modes', () => {
       body: { reference: `INV-${path}`, amount: 10000, currency: 'AED' },
     });
     assert.equal(order.status, 201, order.text);
-    return { key, endpointId: ep.body.id, eventId: ev.body.id, deliveryId: del.body.data[0].id, orderId: order.body.id };
+    return {
+      key,
+      endpointId: ep.body.id,
+      eventId: ev.body.id,
+      deliveryId: del.body.data[0].id,
+      orderId: order.body.id,
+    };
   };
 
   before(async () => {
@@ -123,7 +129,12 @@ describe('test and live modes', () => {
     ['GET', (w) => `/v1/deliveries/${w.deliveryId}`, undefined, 'delivery_not_found'],
     ['POST', (w) => `/v1/deliveries/${w.deliveryId}/retry`, undefined, 'delivery_not_found'],
     ['GET', (w) => `/v1/orders/${w.orderId}`, undefined, 'order_not_found'],
-    ['GET', (w) => (w.transactionId ? `/v1/transactions/${w.transactionId}` : null), undefined, 'transaction_not_found'],
+    [
+      'GET',
+      (w) => (w.transactionId ? `/v1/transactions/${w.transactionId}` : null),
+      undefined,
+      'transaction_not_found',
+    ],
     [
       'GET',
       (w) => (w.transactionId ? `/v1/transactions/${w.transactionId}/refunds` : null),

@@ -11,9 +11,11 @@ test('the envelope is valid JSON with the data as given, and the data can be rea
     id: 'evt_01',
     type: 'order.success',
     timestamp: '2026-11-27T05:29:26.123Z',
+    livemode: false,
     data: JSON.parse(data),
   });
   assert.equal(dataOfEnvelope(body), data);
+  assert.equal(JSON.parse(buildEnvelope('evt_02', 'order.success', 0, data, true)).livemode, true);
 });
 
 test('event types are dotted words', () => {

@@ -4,7 +4,7 @@
  * what it got, and answers by card number:
  *
  *   4111111111111111   approved          4000000000000002   declined (nothing debited)
- *   4000000000001000   pending (decided later by a notification)
+ *   4000000000001000   pending (decided later by a notification; enquiries answer pending)
  *   4000000000002008   no answer at all (payhook times out); the enquiry then answers approved
  *
  * Refunds succeed, pay-backs are confirmed. `notify()` sends a signed notification to payhook, as the
@@ -25,8 +25,8 @@ export class StubAcquirer {
   /** Requests whose signature or timestamp did not check out: a correct payhook sends none. */
   badSignatures = 0;
   private server: Server | null = null;
-  /** Authorisations by payment reference: what an enquiry looks up. */
-  private readonly seen = new Map<string, string>();
+  /** Authorisations by payment reference, with what an enquiry answers about them. */
+  private readonly seen = new Map<string, { reference: string; status: 'approved' | 'pending' }>();
   private readonly hanging = new Set<ServerResponse>();
 
   constructor(readonly secret: string) {}
@@ -64,7 +64,8 @@ export class StubAcquirer {
       case '/authorisations': {
         const number = (body.card as { number: string }).number;
         const reference = `acq_${body.payment_reference as string}`;
-        this.seen.set(body.payment_reference as string, reference);
+        const pending = number === '4000000000001000';
+        this.seen.set(body.payment_reference as string, { reference, status: pending ? 'pending' : 'approved' });
         if (number === '4000000000002008') {
           // No answer: payhook gives up at its timeout; the socket is closed when the stub stops.
           this.hanging.add(res);
@@ -72,13 +73,13 @@ export class StubAcquirer {
         }
         if (number === '4000000000000002')
           return void send({ status: 'declined', reference, message: 'do not honour', debited: false });
-        if (number === '4000000000001000') return void send({ status: 'pending', reference, message: 'in review' });
+        if (pending) return void send({ status: 'pending', reference, message: 'in review' });
         return void send({ status: 'approved', reference, message: 'approved by stub' });
       }
       case '/enquiries': {
-        const reference = this.seen.get(body.payment_reference as string);
-        if (!reference) return void res.writeHead(404).end();
-        return void send({ status: 'approved', reference, message: 'approved on enquiry' });
+        const known = this.seen.get(body.payment_reference as string);
+        if (!known) return void res.writeHead(404).end();
+        return void send({ status: known.status, reference: known.reference, message: `${known.status} on enquiry` });
       }
       case '/refunds':
         return void send({ status: 'succeeded', message: 'refunded by stub' });

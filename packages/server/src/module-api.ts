@@ -71,6 +71,7 @@ export { errorResponses, idParams, idSchema, pageOf, pageQuery, scopedQuery } fr
 export {
   action,
   clientFor,
+  modeLine,
   parsePositiveInt,
   printJson,
   printMore,

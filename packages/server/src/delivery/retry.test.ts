@@ -59,7 +59,7 @@ test('Retry-After parses seconds and HTTP dates', () => {
   assert.equal(parseRetryAfter(undefined, now), null);
 });
 
-test("test mode follows its own schedule when one is set; live mode always the main one", () => {
+test('test mode follows its own schedule when one is set; live mode always the main one', () => {
   const policy = { schedule: [5000, 300_000], testSchedule: [100], jitter: 0 };
   assert.deepEqual(policyOfMode(policy, true).schedule, [5000, 300_000]);
   assert.deepEqual(policyOfMode(policy, false).schedule, [100]);

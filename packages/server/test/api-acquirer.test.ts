@@ -121,12 +121,19 @@ describe('live mode through the HTTP acquirer', () => {
     assert.equal(again.body.duplicate, true, 'the same notification again changes nothing');
   });
 
-  test('test mode keeps paying through the simulator: the acquirer never hears of it', async () => {
+  test('test mode keeps paying through the simulator: the acquirer never hears of it, nor settles it', async () => {
     const before = stub.requests.length;
     const r = await pay(testKey, '4000000000000002');
     assert.equal(r.body.outcome, 'failed');
     assert.equal(r.body.transaction.livemode, false);
     assert.equal(r.body.transaction.bank_message, 'declined by issuer', "the simulator's message");
     assert.equal(stub.requests.length, before);
+    const delayed = await pay(testKey, '4000000000001000');
+    assert.equal(delayed.body.outcome, 'delayed');
+    const txn = delayed.body.transaction;
+    const note = { id: `ntf-${txn.id}`, payment_reference: txn.payment_reference, status: 'approved' };
+    const refused = await stub.notify(h.url, note);
+    assert.equal(refused.status, 404, 'the live bank cannot settle a test payment');
+    assert.equal(refused.body.error.code, 'transaction_not_found');
   });
 });

@@ -10,7 +10,7 @@
  * and settles it.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { decodeCursor, ID_MAX, newId, PayhookError, type Page } from '../module-api.js';
+import { decodeCursor, ID_MAX, isLiveScope, newId, PayhookError, type Page } from '../module-api.js';
 import { type BankAdapter, type BankOutcome, type BankRefundResult, bankOfMode } from './bank.js';
 import { verifyAcquirerSignature } from './acquirer.js';
 import { lastFour, parseCard } from './cards.js';
@@ -362,7 +362,8 @@ export class PaymentService {
   /**
    * Takes a notification from the HTTP acquirer (acquirer.ts): signed with the shared secret over
    * `<timestamp>.<body>` and no older than the tolerance, then applied exactly as a bank notification
-   * (recorded under the bank key `http-acquirer`). `bank_signature_invalid` when no acquirer is configured.
+   * (recorded under the bank key `http-acquirer`). `bank_signature_invalid` when no acquirer is
+   * configured; `transaction_not_found` for a test-mode payment.
    */
   async receiveAcquirerNotification(
     timestamp: string | undefined,
@@ -372,6 +373,14 @@ export class PaymentService {
     const acquirer = this.options.acquirer;
     if (!acquirer) throw paymentError('bank_signature_invalid');
     verifyAcquirerSignature(acquirer.secret, timestamp, signature, body, this.now(), acquirer.toleranceMs);
+    // Live mode's bank speaks for live payments only: a test payment's reference is the 404 of an
+    // unknown one. (A transaction never changes mode, so checking before applying is safe.)
+    const n = parseBankNotification(typeof body === 'string' ? body : body.toString('utf8'));
+    const txn = await this.store.transactionByPaymentReference(n.paymentReference);
+    if (txn !== null && !isLiveScope(txn.merchantId))
+      throw paymentError('transaction_not_found', 'No transaction has this payment_reference.', {
+        payment_reference: n.paymentReference,
+      });
     return this.applyNotification(ACQUIRER_KEY, body);
   }
 

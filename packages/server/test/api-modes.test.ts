@@ -238,3 +238,50 @@ describe('test and live modes', () => {
     assert.equal(refund.body.error.code, 'bank_not_configured');
   });
 });
+
+describe('test mode retry schedule (PAYHOOK_TEST_RETRY_SCHEDULE)', () => {
+  let h: Harness;
+  let receiver: Receiver;
+
+  before(async () => {
+    receiver = await new Receiver().start();
+    receiver.on('/down', { kind: 'status', status: 503 });
+    h = await Harness.start({
+      delivery: { pollIntervalMs: 20, retrySchedule: [3_600_000], testRetrySchedule: [10, 10] },
+    });
+  });
+  after(async () => {
+    await h?.close();
+    await receiver?.close();
+  });
+
+  test('a failing test-mode delivery follows the test schedule; a live one the live schedule', async () => {
+    const m = await h.call('POST', '/v1/merchants', { body: { name: 'Retries' } });
+    const deliveryOf = async (key: string) => {
+      assert.equal((await h.call('POST', '/v1/endpoints', { key, body: { url: `${receiver.url}/down` } })).status, 201);
+      const ev = await h.call('POST', '/v1/events', { key, body: { type: 'shop.order_paid', data: {} } });
+      return (await h.call('GET', `/v1/deliveries?event_id=${ev.body.id}`, { key })).body.data[0].id as string;
+    };
+    const testDelivery = await deliveryOf(m.body.api_key);
+    const liveDelivery = await deliveryOf(m.body.live_api_key);
+    // Test mode: three attempts (two retries), then failed.
+    await eventually(
+      async () =>
+        (await h.call('GET', `/v1/deliveries/${testDelivery}`, { key: m.body.api_key })).body.status === 'failed',
+      10_000,
+      'the test delivery used up its two quick retries',
+    );
+    const t = await h.call('GET', `/v1/deliveries/${testDelivery}`, { key: m.body.api_key });
+    assert.equal(t.body.attempt_count, 3);
+    // Live mode: one attempt, the next one the live schedule's hour away.
+    await eventually(
+      async () =>
+        (await h.call('GET', `/v1/deliveries/${liveDelivery}`, { key: m.body.live_api_key })).body.attempt_count === 1,
+      10_000,
+      'the live delivery tried once',
+    );
+    const l = await h.call('GET', `/v1/deliveries/${liveDelivery}`, { key: m.body.live_api_key });
+    assert.equal(l.body.status, 'pending');
+    assert.ok(Date.parse(l.body.next_attempt_at) - Date.now() > 30 * 60_000, l.body.next_attempt_at);
+  });
+});

@@ -100,6 +100,20 @@ describe('live mode through the HTTP acquirer', () => {
     assert.equal(sent.idempotencyKey, r.body.id);
     assert.equal(sent.body.reference, `acq_${txn.payment_reference}`, 'the reference the acquirer gave');
     assert.equal(sent.body.amount, 1000);
+    // The live payment and its refund are invisible to the test key, like ids that do not exist.
+    for (const [path, code] of [
+      [`/v1/transactions/${txn.id}`, 'transaction_not_found'],
+      [`/v1/transactions/${txn.id}/refunds`, 'transaction_not_found'],
+      [`/v1/refunds/${r.body.id}`, 'refund_not_found'],
+      [`/v1/orders/${txn.order_id}`, 'order_not_found'],
+    ] as const) {
+      const seen = await h.call('GET', path, { key: testKey });
+      assert.equal(seen.status, 404, `${path}: ${seen.text}`);
+      assert.equal(seen.body.error.code, code);
+    }
+    const refundAsTest = await h.call('POST', `/v1/transactions/${txn.id}/refunds`, { key: testKey, body: {} });
+    assert.equal(refundAsTest.status, 404, 'a test key cannot refund a live payment');
+    assert.equal(refundAsTest.body.error.code, 'transaction_not_found');
   });
 
   test('notifications: a good signature settles a pending payment; a bad one or a replay is refused', async () => {

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { isPayhookError } from '../errors.js';
+import { isPayhookError } from '../module-api.js';
 import { AcquirerUnavailable, HttpAcquirer, signAcquirer, verifyAcquirerSignature } from './acquirer.js';
 
 const SECRET = 'acquirer-unit-secret-0123456789';

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { isPaymentEvent } from '@payhook/sdk';
-import { isLiveScope } from '../modes.js';
+import { isLiveScope } from '../module-api.js';
 import { answerSeen, changeOfNotification, decideChange, type MakeId } from './decide.js';
 import { PAYMENT_EVENT_DOCS } from './event-schemas.js';
 import type { PaymentEventType } from './events.js';

@@ -1,7 +1,7 @@
 /**
  * The events payhook sends, as TypeScript types.
  *
- * Every webhook body is the envelope `{ id, type, timestamp, data }`. The payment module's six events
+ * Every webhook body is the envelope `{ id, type, timestamp, livemode, data }`. The payment module's six events
  * of a payment attempt (`transaction.*`, `order.*`) share one `data` shape (`PaymentEventData`), its
  * three refund events another (`RefundEventData`); any other type arrives as the generic
  * `WebhookEvent<string, Record<string, unknown>>`, so a new event type on the server never breaks a
@@ -24,6 +24,11 @@ export interface WebhookEvent<T extends string = string, D = Record<string, unkn
   type: T;
   /** When the event was created, ISO 8601. */
   timestamp: string;
+  /**
+   * `true` for an event of live mode (made with an `sk_live_…` key or a live payment), `false` for test
+   * mode. Absent on events payhook stored before it had modes (those are test mode).
+   */
+  livemode?: boolean;
   data: D;
 }
 

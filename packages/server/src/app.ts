@@ -123,7 +123,11 @@ export async function createPayhook(config: Config, options: CreateOptions = {})
           logger,
           metrics,
           bus,
-          policy: { schedule: config.delivery.retrySchedule, jitter: config.delivery.retryJitter },
+          policy: {
+            schedule: config.delivery.retrySchedule,
+            testSchedule: config.delivery.testRetrySchedule,
+            jitter: config.delivery.retryJitter,
+          },
           timeoutMs: config.delivery.timeoutMs,
           maxInFlight: config.delivery.maxInFlight,
           maxInFlightPerEndpoint: config.delivery.maxInFlightPerEndpoint,

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { ADMIN_KEY, Harness, Receiver, eventually, world, type Tenant } from './api-harness.js';
 
 const READ = new Set(['GET', 'HEAD', 'OPTIONS']);
-const LISTED_FIELDS = ['created_at', 'id', 'last_used_at', 'name', 'prefix', 'scopes'];
+const LISTED_FIELDS = ['created_at', 'id', 'last_used_at', 'livemode', 'name', 'prefix', 'scopes'];
 
 describe('API keys', () => {
   let h: Harness;
@@ -44,17 +44,17 @@ describe('API keys', () => {
     assert.deepEqual(Object.keys(keys[0]).sort(), LISTED_FIELDS);
     assert.equal(keys[0].name, 'default');
     assert.deepEqual(keys[0].scopes, ['read', 'write']);
-    assert.equal(keys[0].prefix, a.key.slice(0, 7));
+    assert.equal(keys[0].prefix, a.key.slice(0, 12), 'sk_test_ and four characters');
     assert.match(String(keys[0].id), /^key_/);
   });
 
   test('issue: 201 with the key once; the list shows it without the key; it works and records its last use', async () => {
     const ci = await issue(a.key, '  ci  ', ['read']);
-    assert.deepEqual(Object.keys(ci).sort(), ['created_at', 'id', 'key', 'name', 'prefix', 'scopes']);
+    assert.deepEqual(Object.keys(ci).sort(), ['created_at', 'id', 'key', 'livemode', 'name', 'prefix', 'scopes']);
     assert.equal(ci.name, 'ci');
     assert.deepEqual(ci.scopes, ['read']);
-    assert.match(ci.key, /^sk_[A-Za-z0-9_-]{43}$/);
-    assert.equal(ci.prefix, ci.key.slice(0, 7));
+    assert.match(ci.key, /^sk_test_[A-Za-z0-9_-]{43}$/, 'a test key issues test keys');
+    assert.equal(ci.prefix, ci.key.slice(0, 12));
     const list = await h.call('GET', '/v1/api-keys', { key: a.key });
     assert.ok(!list.text.includes(ci.key), 'the key is never listed');
     const row = (list.body.data as Record<string, unknown>[]).find((k) => k.id === ci.id);
@@ -62,6 +62,7 @@ describe('API keys', () => {
       id: ci.id,
       name: 'ci',
       prefix: ci.prefix,
+      livemode: false,
       scopes: ['read'],
       created_at: ci.created_at,
       last_used_at: null,

@@ -6,6 +6,8 @@
  */
 process.env.PAYHOOK_TEST_BACKEND = 'postgres';
 await import('./api-tenancy.test.js');
+await import('./api-modes.test.js');
+await import('./api-acquirer.test.js');
 await import('./api-events.test.js');
 await import('./api-deliveries.test.js');
 await import('./api-payments.test.js');

@@ -71,7 +71,13 @@ describe('payhook listen', () => {
     await receiver.waitFor(() => forwarded('/local', e.id).length === 1, 15_000, 'the forwarded webhook');
     const got = forwarded('/local', e.id)[0];
     assert.deepEqual(verifySignature(got.body, got.headers, secret).id, e.id);
-    assert.deepEqual(JSON.parse(got.body), { id: e.id, type: 'sale.success', timestamp: e.created_at, data: e.data });
+    assert.deepEqual(JSON.parse(got.body), {
+      id: e.id,
+      type: 'sale.success',
+      timestamp: e.created_at,
+      livemode: false,
+      data: e.data,
+    });
     assert.equal(got.headers['content-type'], 'application/json');
     assert.equal(forwarded('/local', skipped.id).length, 0, 'filtered out by --events');
     await waitForOutput(r, new RegExp(`sale\\.success\\s+${e.id}\\s+\\[200\\]\\s+\\d+ ms`));

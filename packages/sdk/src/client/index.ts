@@ -54,6 +54,11 @@ export interface PayhookClientOptions {
   fetch?: typeof fetch;
   /** With the admin key: the merchant to act for (sent as `merchant_id`). */
   merchantId?: string;
+  /**
+   * With the admin key: act in the merchant's live mode (`true`) or test mode (sent as `livemode`). A
+   * merchant key acts in its own mode (`sk_test_…` or `sk_live_…`); naming the other one is a 404.
+   */
+  livemode?: boolean;
   /** Per-request timeout in ms; default 30,000. */
   timeoutMs?: number;
 }
@@ -93,6 +98,7 @@ export class PayhookClient {
   readonly #apiKey: string;
   readonly #fetch: typeof fetch;
   readonly #merchantId: string | undefined;
+  readonly #livemode: boolean | undefined;
   readonly #timeoutMs: number;
 
   constructor(options: PayhookClientOptions) {
@@ -106,6 +112,7 @@ export class PayhookClient {
     this.#apiKey = options.apiKey;
     this.#fetch = f;
     this.#merchantId = options.merchantId;
+    this.#livemode = options.livemode;
     this.#timeoutMs = options.timeoutMs ?? 30_000;
   }
 
@@ -148,7 +155,10 @@ export class PayhookClient {
     signal: AbortSignal,
   ): Promise<Response> {
     const url = new URL(this.#baseUrl + path);
-    const query = options.scoped === false ? { ...options.query } : { ...options.query, merchant_id: this.#merchantId };
+    const query =
+      options.scoped === false
+        ? { ...options.query }
+        : { ...options.query, merchant_id: this.#merchantId, livemode: this.#livemode };
     for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== null) url.searchParams.set(k, String(v));
     const headers: Record<string, string> = { authorization: `Bearer ${this.#apiKey}`, accept };
     let body: string | undefined;

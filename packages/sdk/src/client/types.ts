@@ -37,6 +37,8 @@ export interface ListParams {
  */
 export type ApiEvent = PayhookEvent & {
   merchant_id: string;
+  /** `true` in live mode (`sk_live_…` keys), `false` in test mode. */
+  livemode: boolean;
   created_at: string;
   idempotency_key: string | null;
 };
@@ -137,7 +139,10 @@ export interface CreateMerchantInput {
  * const { id, api_key }: CreatedMerchant = await admin.merchants.create({ name: 'Corner Shop' });
  */
 export interface CreatedMerchant extends Merchant {
+  /** The test-mode key (`sk_test_…`), shown once. */
   api_key: string;
+  /** The live-mode key (`sk_live_…`), shown once. */
+  live_api_key: string;
 }
 
 /**
@@ -157,6 +162,8 @@ export type EndpointDisabledReason = 'merchant' | 'gone' | 'failing';
 export interface Endpoint {
   id: string;
   merchant_id: string;
+  /** `true` in live mode (`sk_live_…` keys), `false` in test mode. */
+  livemode: boolean;
   url: string;
   description: string;
   /** `null`: every event type. */
@@ -277,6 +284,8 @@ export interface ApiKey {
   name: string;
   /** The first characters of the key (`sk_AbCd`), to tell keys apart. */
   prefix: string;
+  /** The key's mode: `true` live (`sk_live_…`), `false` test (`sk_test_…`, and keys made before modes). */
+  livemode: boolean;
   scopes: ApiKeyScope[];
   created_at: string;
   last_used_at: string | null;
@@ -321,6 +330,8 @@ export type DeliveryStatus = 'pending' | 'succeeded' | 'failed' | 'cancelled';
 export interface Delivery {
   id: string;
   merchant_id: string;
+  /** `true` in live mode (`sk_live_…` keys), `false` in test mode. */
+  livemode: boolean;
   event_id: string;
   endpoint_id: string;
   event_type: string;
@@ -405,6 +416,8 @@ export interface Transaction {
   id: string;
   order_id: string;
   merchant_id: string;
+  /** `true` in live mode (`sk_live_…` keys), `false` in test mode. */
+  livemode: boolean;
   transaction_no: string;
   payment_reference: string;
   status: 'pending' | TransactionStatus;
@@ -434,6 +447,8 @@ export interface Refund {
   transaction_id: string;
   order_id: string;
   merchant_id: string;
+  /** `true` in live mode (`sk_live_…` keys), `false` in test mode. */
+  livemode: boolean;
   amount: number;
   amount_decimal: string;
   currency: string;
@@ -503,6 +518,8 @@ export interface OrderEventEntry {
 export interface Order {
   id: string;
   merchant_id: string;
+  /** `true` in live mode (`sk_live_…` keys), `false` in test mode. */
+  livemode: boolean;
   reference: string;
   amount: number;
   amount_decimal: string;

@@ -8,7 +8,8 @@
  *
  * Acting for a merchant (one rule everywhere): a merchant key acts for its own merchant; an admin key
  * names the merchant with the `merchant_id` query parameter, on every method (never in the body, so
- * body schemas stay the resource's own fields).
+ * body schemas stay the resource's own fields), and in its test mode unless it adds `livemode=true`.
+ * A merchant key acts in its own mode only: the mode is the key's tenant scope (src/modes.ts).
  *
  * Scopes, also one rule: a read-only merchant key may use GET, HEAD and OPTIONS on merchant routes;
  * any other method is `403 insufficient_scope`, decided here for every route, present and future, so
@@ -78,13 +79,16 @@ export function registerAuth(app: FastifyInstance, ctx: AppContext): void {
   });
 }
 
-/** The merchant this request acts for (see the rule above). */
+/**
+ * The scope this request acts in (see the rule above): the merchant's id in test mode, its live scope
+ * in live mode (src/modes.ts). Every merchant route passes it to the store as the merchant id.
+ */
 export function merchantOf(ctx: AppContext, request: FastifyRequest): Promise<MerchantId> {
   const principal = request.principal;
   if (!principal) throw new PayhookError('unauthorized');
   // Every merchant-scoped route's schema checks `merchant_id` as a `mer_` id (scopedQuery).
-  const requested = (request.query as { merchant_id?: MerchantId } | undefined)?.merchant_id;
-  return ctx.auth.merchantFor(principal, requested);
+  const query = request.query as { merchant_id?: MerchantId; livemode?: boolean } | undefined;
+  return ctx.auth.merchantFor(principal, query?.merchant_id, query?.livemode);
 }
 
 /** The OpenAPI `security` of a route that needs a key. */

@@ -66,7 +66,8 @@ export function openapiOptions(
           bearerAuth: {
             type: 'http',
             scheme: 'bearer',
-            description: 'An API key: the admin key (`ak_…`) or a merchant key (`sk_…`).',
+            description:
+              'An API key: the admin key (`ak_…`) or a merchant key of one mode, `sk_test_…` (test mode, the bank simulator) or `sk_live_…` (live mode, the configured bank); a key sees its own mode only. Keys made before modes (`sk_…`) are test keys.',
           },
         },
       },

@@ -2,6 +2,7 @@
  * Store records as the API shows them: snake_case, ISO 8601 times, ids as they are. One function a
  * resource, so every route shows a resource the same way.
  */
+import { isLiveScope, merchantOfScope, ownerFields } from '../modes.js';
 import type {
   ApiKeyRecord,
   Attempt,
@@ -23,7 +24,7 @@ export function merchantView(m: Merchant) {
 export function endpointView(e: Endpoint) {
   return {
     id: e.id,
-    merchant_id: e.merchantId,
+    ...ownerFields(e.merchantId),
     url: e.url,
     description: e.description,
     event_types: e.eventTypes,
@@ -51,7 +52,7 @@ export function endpointView(e: Endpoint) {
  */
 export function eventJson(e: EventRecord): string {
   return (
-    `{"id":"${e.id}","merchant_id":"${e.merchantId}","type":${JSON.stringify(e.type)},"data":${e.data},` +
+    `{"id":"${e.id}","merchant_id":"${merchantOfScope(e.merchantId)}","livemode":${isLiveScope(e.merchantId)},"type":${JSON.stringify(e.type)},"data":${e.data},` +
     `"idempotency_key":${e.idempotencyKey === null ? 'null' : JSON.stringify(e.idempotencyKey)},"created_at":"${iso(e.createdAt)}"}`
   );
 }
@@ -63,7 +64,7 @@ export function eventPageJson(page: Page<EventRecord>): string {
 export function deliveryView(d: Delivery) {
   return {
     id: d.id,
-    merchant_id: d.merchantId,
+    ...ownerFields(d.merchantId),
     event_id: d.eventId,
     endpoint_id: d.endpointId,
     event_type: d.eventType,
@@ -108,6 +109,7 @@ export function apiKeyView(k: ApiKeyRecord) {
     id: k.id,
     name: k.name,
     prefix: k.prefix,
+    livemode: k.merchantId !== null && isLiveScope(k.merchantId),
     scopes: k.scopes,
     created_at: iso(k.createdAt),
     last_used_at: isoOrNull(k.lastUsedAt),

@@ -110,6 +110,11 @@ export const CONFIG_SCHEMA = {
       DEFAULT_RETRY_SCHEDULE,
       'Delays before retries 1..n; its length is the number of retries after the first try.',
     ),
+    testRetrySchedule: define.durations(
+      'PAYHOOK_TEST_RETRY_SCHEDULE',
+      [],
+      "Test mode's delays before retries 1..n (deliveries of `sk_test_` merchants' events), e.g. `5s,30s,2m` to see a failing test endpoint give up within minutes; unset: the same as PAYHOOK_RETRY_SCHEDULE.",
+    ),
     retryJitter: define.fraction('PAYHOOK_RETRY_JITTER', 0.2, 0, 1, '± fraction of jitter applied to each delay.'),
     timeoutMs: define.duration(
       'PAYHOOK_TIMEOUT',

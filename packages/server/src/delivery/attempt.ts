@@ -21,6 +21,7 @@
  */
 import type { Logger } from 'pino';
 import { newId, type EndpointId } from '../ids.js';
+import { isLiveScope } from '../modes.js';
 import type { FormatRegistry } from '../events/formats.js';
 import { dataOfEnvelope } from '../store/envelope.js';
 import type { AttemptResult, ClaimedDelivery, ErrorClass } from '../store/types.js';
@@ -29,7 +30,7 @@ import { attemptTraceparent, eventTraceContext, formatTraceparent } from '../tra
 import type { Span, Tracing } from '../tracing/tracing.js';
 import type { HttpClient, HttpResult } from './http.js';
 import { deliveryLogger } from './log.js';
-import { decide, parseRetryAfter, type Decision, type RetryPolicy } from './retry.js';
+import { decide, parseRetryAfter, policyOfMode, type Decision, type RetryPolicy } from './retry.js';
 import type { Signer } from './signer.js';
 
 /** A claim made ready to send. */
@@ -85,7 +86,13 @@ export function webhookHeaders(
 export class Attempts {
   private aborted = false;
 
-  constructor(private readonly o: AttemptOptions) {}
+  private readonly livePolicy: RetryPolicy;
+  private readonly testPolicy: RetryPolicy;
+
+  constructor(private readonly o: AttemptOptions) {
+    this.livePolicy = o.policy;
+    this.testPolicy = policyOfMode(o.policy, false);
+  }
 
   /** Makes one attempt. `null` when the dispatcher aborted while it was in flight (see the header). */
   async run(d: ClaimedDelivery): Promise<AttemptResult | null> {
@@ -202,9 +209,13 @@ export class Attempts {
     };
   }
 
-  /** The server's retry policy, with the endpoint's own schedule when it has one. */
+  /**
+   * The endpoint's own schedule when it has one (retry_schedule), otherwise the policy of the
+   * delivery's mode (its merchant scope, src/modes.ts: test mode may retry sooner).
+   */
   private policyOf(d: ClaimedDelivery): RetryPolicy {
-    return d.retrySchedule ? { schedule: d.retrySchedule, jitter: this.o.policy.jitter } : this.o.policy;
+    if (d.retrySchedule) return { schedule: d.retrySchedule, jitter: this.o.policy.jitter };
+    return isLiveScope(d.merchantId) ? this.livePolicy : this.testPolicy;
   }
 
   /** The result of an attempt that could not be made: logged, and retried like any failure. */

@@ -6,6 +6,7 @@
  * but it is not an event: nothing is stored, retried or fanned out, so no other endpoint and no
  * `payhook listen` sees it. Its id is a fresh `evt_` id that no event has.
  */
+import { isLiveScope } from '../modes.js';
 import { webhookHeaders } from '../delivery/attempt.js';
 import type { HttpClient, HttpResult } from '../delivery/http.js';
 import type { Signer } from '../delivery/signer.js';
@@ -46,7 +47,7 @@ export async function sendTestWebhook(
     endpoint_id: endpoint.id,
     message: 'A test webhook from payhook: nothing happened; answer 2xx.',
   });
-  const envelope = buildEnvelope(eventId, TEST_EVENT_TYPE, now, data);
+  const envelope = buildEnvelope(eventId, TEST_EVENT_TYPE, now, data, isLiveScope(endpoint.merchantId));
   const body = deps.formats.render(endpoint.format, {
     eventId,
     eventType: TEST_EVENT_TYPE,

@@ -35,6 +35,7 @@ import type {
   NewApiKey,
   NewEndpoint,
   NewEvent,
+  NewFirstKey,
   Page,
   QueueStats,
   ResealCounts,
@@ -75,8 +76,8 @@ export abstract class StoreOnCore<C> implements Store {
   }
 
   // merchants and keys
-  createMerchant(m: Merchant, key: { id: string; hash: string; prefix: string }): Promise<void> {
-    return this.operations.createMerchant(this.core, m, key);
+  createMerchant(m: Merchant, key: NewFirstKey, liveKey?: NewFirstKey): Promise<void> {
+    return this.operations.createMerchant(this.core, m, key, liveKey);
   }
   getMerchant(id: string): Promise<Merchant | null> {
     return this.operations.getMerchant(this.core, id);

@@ -84,6 +84,7 @@ export function runDeliverySuite(
         id: ev.id,
         type: 'order.cancel',
         timestamp: new Date(ev.createdAt).toISOString(),
+        livemode: false,
         data: { order_id: 'ord_1', amount: 10000 },
       });
       assert.equal(r.headers['webhook-id'], ev.id);

@@ -21,7 +21,17 @@ import { clock, forward, reason, type Envelope } from '../listen/forward.js';
 import { CursorFile, listenCursorPath, listenSecretPath, loadListenSecret, type StreamCursor } from '../listen/home.js';
 import { checkRoutes, parseRoute, routesFor, streamTypes, type Route } from '../listen/routes.js';
 import { SseParser, type SseMessage } from '../sse.js';
-import { action, clientFor, ConnectionError, DEFAULT_URL, parsePositiveInt, splitList, UsageError } from './shared.js';
+import {
+  action,
+  clientFor,
+  ConnectionError,
+  DEFAULT_URL,
+  modeLine,
+  modeOf,
+  parsePositiveInt,
+  splitList,
+  UsageError,
+} from './shared.js';
 
 export { listenSecretPath, loadListenSecret } from '../listen/home.js';
 
@@ -29,6 +39,7 @@ interface ListenFlags {
   url?: string;
   apiKey?: string;
   merchant?: string;
+  mode?: 'test' | 'live';
   forwardTo: string[];
   events?: string;
   fromNow?: boolean;
@@ -66,7 +77,7 @@ function envelopeOf(msg: SseMessage & { id: string }): Envelope {
 async function listen(flags: ListenFlags): Promise<void> {
   if (!flags.apiKey)
     throw new UsageError(
-      "no API key: pass --api-key or set PAYHOOK_API_KEY (the merchant's sk_… key)",
+      "no API key: pass --api-key or set PAYHOOK_API_KEY (the merchant's sk_test_… or sk_live_… key)",
       'missing_api_key',
     );
   const routes: Route[] = checkRoutes(flags.forwardTo.map(parseRoute));
@@ -74,16 +85,21 @@ async function listen(flags: ListenFlags): Promise<void> {
     flags.maxAttempts !== undefined ? parsePositiveInt(flags.maxAttempts, '--max-attempts') : undefined;
   const types = streamTypes(routes, flags.events ? splitList(flags.events) : undefined);
   const base = (flags.url ?? DEFAULT_URL).replace(/\/+$/, '');
-  const client = clientFor({ url: base, apiKey: flags.apiKey, merchant: flags.merchant });
+  const client = clientFor({ url: base, apiKey: flags.apiKey, merchant: flags.merchant, mode: flags.mode });
+  const mode = modeOf(flags);
   const secretPath = listenSecretPath();
   const { secret, created } = loadListenSecret(secretPath);
-  const cursors = new CursorFile(listenCursorPath(), base, flags.apiKey, flags.merchant);
+  // The admin key listens to one merchant in one mode: each keeps its own cursor. (A merchant key's
+  // mode is its own, so its entry needs no mode.)
+  const scope = flags.merchant && mode === 'live' ? `${flags.merchant} live` : flags.merchant;
+  const cursors = new CursorFile(listenCursorPath(), base, flags.apiKey, scope);
   let cursor = flags.fromNow ? null : cursors.load();
 
   for (const r of routes)
     say(
       `Forwarding ${r.types ? r.types.join(', ') : routes.length > 1 ? 'other' : types.length ? types.join(', ') : 'all'} events from ${base} to ${r.url.href}`,
     );
+  say(modeLine(flags).trimEnd());
   say(`Webhook signing secret: ${secret}`);
   say(
     `  (${created ? 'made now and kept' : 'kept'} in ${secretPath}; the same on every run: configure your app with it)`,
@@ -208,14 +224,20 @@ export function registerListenCommand(program: Command): void {
     .option('--max-attempts <n>', 'stop (exit 1) when one event fails this many times (default: retry until delivered)')
     .addOption(new Option('--url <url>', 'payhook API base URL').env('PAYHOOK_URL').default(DEFAULT_URL))
     .addOption(
-      new Option('--api-key <key>', "the merchant's API key (sk_…), or the admin key with --merchant").env(
-        'PAYHOOK_API_KEY',
-      ),
+      new Option(
+        '--api-key <key>',
+        "the merchant's API key (sk_test_… or sk_live_…), or the admin key with --merchant",
+      ).env('PAYHOOK_API_KEY'),
     )
     .addOption(
       new Option('--merchant <id>', 'with the admin key: the merchant to listen for (mer_…)').env(
         'PAYHOOK_MERCHANT_ID',
       ),
+    )
+    .addOption(
+      new Option('--mode <mode>', "with the admin key: the merchant's mode to listen to (default test)")
+        .choices(['test', 'live'])
+        .env('PAYHOOK_MODE'),
     )
     .addHelpText(
       'after',

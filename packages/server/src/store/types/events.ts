@@ -8,7 +8,7 @@ export interface EventRecord {
   type: string;
   /** The `data` member as the exact JSON text that was stored. */
   data: string;
-  /** The Standard Webhooks envelope `{"id","type","timestamp","data"}`: the exact bytes sent and signed. */
+  /** The Standard Webhooks envelope `{"id","type","timestamp","livemode","data"}`: the exact bytes sent and signed. */
   body: string;
   idempotencyKey: string | null;
   createdAt: number;

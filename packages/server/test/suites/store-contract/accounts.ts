@@ -1,6 +1,7 @@
 /** Contract cases: settings, merchants and keys, endpoints (CRUD, merchant scoping) and secrets. */
 import assert from 'node:assert/strict';
 import { newId, type EndpointId, type MerchantId } from '../../../src/ids.js';
+import { liveScopeOf } from '../../../src/modes.js';
 import type { Case } from './fixtures.js';
 import { claimAll, newEndpoint, newEvent, newMerchant, randomHash, secret } from './fixtures.js';
 
@@ -70,6 +71,29 @@ export function accountCases(test: Case): void {
       lastUsedAt: null,
     });
     assert.equal(await store.findApiKey(randomHash()), null);
+  });
+
+  test('modes: a merchant is made with its live scope and its first live key; lists show merchants only', async (store) => {
+    const t0 = Date.now();
+    const merchantId = newId('mer', t0);
+    const testHash = randomHash();
+    const liveHash = randomHash();
+    await store.createMerchant(
+      { id: merchantId, name: 'Two modes', createdAt: t0 },
+      { id: newId('key', t0), hash: testHash, prefix: 'sk_test_AbCd' },
+      { id: newId('key', t0), hash: liveHash, prefix: 'sk_live_AbCd' },
+    );
+    const live = liveScopeOf(merchantId);
+    assert.equal((await store.findApiKey(testHash))?.merchantId, merchantId, 'the test key is in the merchant scope');
+    assert.equal((await store.findApiKey(liveHash))?.merchantId, live, 'the live key is in the live scope');
+    assert.deepEqual(await store.getMerchant(live), { id: live, name: 'Two modes', createdAt: t0 });
+    const listed = (await store.listMerchants({ limit: 250 })).items.map((m) => m.id);
+    assert.ok(listed.includes(merchantId));
+    assert.ok(!listed.includes(live), 'a live scope is not a merchant of its own');
+    // Each scope owns its own objects: the live scope takes endpoints (its row satisfies the foreign key).
+    const ep = await newEndpoint(store, live);
+    assert.equal(await store.getEndpoint(merchantId, ep.id), null, 'the test scope does not see it');
+    assert.equal((await store.getEndpoint(live, ep.id))?.id, ep.id);
   });
 
   test('endpoints: create and get round-trip every field; another merchant gets null', async (store) => {

@@ -154,6 +154,9 @@ export async function buildApi(ctx: AppContext, options: BuildOptions = {}): Pro
   const routes: RouteEntry[] = [];
   app.decorate('payhookRoutes', routes);
   app.addHook('onRoute', (route) => {
+    // The dashboard's pages (dashboard/routes.ts) are a web site on the same server, not API routes:
+    // no OpenAPI entry, no place in the 405 table or in the API's route tests.
+    if (route.url.startsWith('/dashboard')) return;
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     const auth = (route.config as { auth?: string } | undefined)?.auth ?? 'public';
     const needsWrite = (route.config as { needsWrite?: boolean } | undefined)?.needsWrite === true;

@@ -53,24 +53,23 @@ export function fieldInputs(fields: [string, FieldSchema][], current: Record<str
     const help = s.description ? html`<small id="${id}-help">${s.description}</small>` : html``;
     const described = s.description ? raw(` aria-describedby="${id}-help"`) : raw('');
     const label = name.replace(/_/g, ' ');
+    const lbl = html`<label for="${id}">${label}</label>`;
     switch (kind(s)) {
       case 'boolean':
-        return html`<div><input type="hidden" name="${name}" value="false"><label class="check"><input type="checkbox" id="${id}" name="${name}" value="true"${v === true ? raw(' checked') : ''}${described}> ${label}</label>${help}</div>`;
+        return html`<div class="field"><input type="hidden" name="${name}" value="false"><span class="check"><input type="checkbox" id="${id}" name="${name}" value="true"${v === true ? raw(' checked') : ''}${described}> ${lbl}</span>${help}</div>`;
       case 'enum':
-        return html`<label>${label} <select id="${id}" name="${name}"${described}>${(
-          v === undefined || v === null ? [''] : []
-        ).map(
-          () => html`<option value=""></option>`,
-        )}${(s.enum ?? []).map((o) => html`<option${o === v ? raw(' selected') : ''}>${String(o)}</option>`)}</select>${help}</label>`;
+        return html`<div class="field">${lbl}<select id="${id}" name="${name}"${described}>${v === undefined || v === null ? html`<option value=""></option>` : ''}${(
+          s.enum ?? []
+        ).map((o) => html`<option${o === v ? raw(' selected') : ''}>${String(o)}</option>`)}</select>${help}</div>`;
       case 'integer':
       case 'number':
-        return html`<label>${label} <input type="number" id="${id}" name="${name}" value="${v ?? ''}"${described}>${help}</label>`;
+        return html`<div class="field">${lbl}<input type="number" id="${id}" name="${name}" value="${v ?? ''}"${described}>${help}</div>`;
       case 'string':
-        return html`<label>${label} <input id="${id}" name="${name}" value="${v ?? ''}"${described}>${help}</label>`;
+        return html`<div class="field">${lbl}<input id="${id}" name="${name}" value="${v ?? ''}"${described}>${help}</div>`;
       case 'list':
-        return html`<label>${label} <input id="${id}" name="${name}" value="${Array.isArray(v) ? v.join(', ') : ''}"${described}>${help}<small>comma-separated</small></label>`;
+        return html`<div class="field">${lbl}<input id="${id}" name="${name}" value="${Array.isArray(v) ? v.join(', ') : ''}"${described}>${help}<small>comma-separated</small></div>`;
       default:
-        return html`<label>${label} <textarea id="${id}" name="${name}" rows="3"${described}>${v === undefined ? '' : JSON.stringify(v, null, 1)}</textarea>${help}<small>JSON</small></label>`;
+        return html`<div class="field">${lbl}<textarea id="${id}" name="${name}" rows="3"${described}>${v === undefined ? '' : JSON.stringify(v, null, 1)}</textarea>${help}<small>JSON</small></div>`;
     }
   });
 }

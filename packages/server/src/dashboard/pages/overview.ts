@@ -142,6 +142,11 @@ ${table(
 }
 
 export function registerOverviewPages(dash: Dashboard, app: FastifyInstance, internalSecret: string): void {
+  // Open streams end when the server closes, so a stop does not wait on browsers.
+  const streams = new Set<() => void>();
+  app.addHook('onClose', async () => {
+    for (const end of streams) end();
+  });
   dash.get('/dashboard', async (p) => {
     if (!p.merchantId) return { redirect: '/dashboard/operator' };
     return page(
@@ -193,9 +198,13 @@ export function registerOverviewPages(dash: Dashboard, app: FastifyInstance, int
       if (!stopped) timer = setTimeout(tick, 2000);
     };
     let timer = setTimeout(tick, 0);
-    request.raw.on('close', () => {
+    const end = () => {
       stopped = true;
       clearTimeout(timer);
-    });
+      streams.delete(end);
+      res.end();
+    };
+    streams.add(end);
+    request.raw.on('close', end);
   });
 }

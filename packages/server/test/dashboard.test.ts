@@ -105,10 +105,10 @@ describe('dashboard', { skip }, () => {
       await page.getByLabel('event types').fill('order.*');
       await page.getByRole('button', { name: 'Create endpoint' }).click();
       await page.getByText('Endpoint created.').waitFor();
-      assert.match(await page.locator('main').innerText(), /made-in-dashboard/);
+      assert.match(String(await page.locator('main').textContent()), /made-in-dashboard/);
       await axe(page, 'an endpoint');
       await page.getByRole('button', { name: 'Reveal secret' }).click();
-      assert.match(await page.getByRole('status').innerText(), /whsec_/);
+      assert.match(String(await page.getByRole('status').textContent()), /whsec_/);
 
       // A payment's events arrive on the open overview without a reload.
       await page.getByRole('link', { name: 'Overview' }).click();
@@ -127,7 +127,7 @@ describe('dashboard', { skip }, () => {
       await events.getByText('order.success').first().waitFor({ timeout: 20_000 });
       await page.getByRole('link', { name: 'Payments' }).click();
       await page.getByRole('link', { name: order.body.id }).click();
-      assert.match(await page.locator('main').innerText(), /State history and events[\s\S]*order\.success/);
+      assert.match(String(await page.locator('main').textContent()), /State history and events[\s\S]*order\.success/);
 
       // A delivery that failed, retried from its page: the receiver gets it again.
       receiver.on('/broken', { kind: 'status', status: 500, body: 'down for maintenance' });
@@ -148,7 +148,7 @@ describe('dashboard', { skip }, () => {
       );
       const before = receiver.received.filter((r) => r.path === '/broken').length;
       await page.goto(`${h.url}/dashboard/deliveries/${del.id}`);
-      assert.match(await page.locator('main').innerText(), /Attempt 1: 500[\s\S]*down for maintenance/);
+      assert.match(String(await page.locator('main').textContent()), /Attempt 1: 500[\s\S]*down for maintenance/);
       await axe(page, 'a delivery');
       await page.screenshot({ path: `${ARTIFACTS}delivery.png`, fullPage: true });
       await page.getByRole('button', { name: 'Retry now' }).click();
@@ -168,7 +168,7 @@ describe('dashboard', { skip }, () => {
         `/dashboard/endpoints?merchant_id=${b.id}`,
       ]) {
         const res = await page.goto(`${h.url}${path}`);
-        const text = await page.locator('main').innerText();
+        const text = String(await page.locator('main').textContent());
         assert.ok(res!.status() === 404 || !text.includes(b.endpointId), `${path}: ${res!.status()}`);
         assert.ok(!text.includes('beta'), path);
       }
@@ -193,16 +193,16 @@ describe('dashboard', { skip }, () => {
       await page.goto(link.body.url);
       await page.getByRole('button', { name: 'Continue' }).click();
       await page.getByRole('heading', { name: 'Overview' }).waitFor();
-      assert.match(await page.locator('header').innerText(), new RegExp(b.id));
+      assert.match(String(await page.locator('header').textContent()), new RegExp(b.id));
       await page.goto(`${h.url}/dashboard/endpoints`);
-      assert.match(await page.locator('main').innerText(), new RegExp(b.endpointId));
-      assert.doesNotMatch(await page.locator('main').innerText(), new RegExp(a.endpointId), "only B's own");
+      assert.match(String(await page.locator('main').textContent()), new RegExp(b.endpointId));
+      assert.doesNotMatch(String(await page.locator('main').textContent()), new RegExp(a.endpointId), "only B's own");
 
       // The same link, again (another browser): refused.
       const again = await second.newPage();
       await again.goto(link.body.url);
       await again.getByRole('button', { name: 'Continue' }).click();
-      assert.match(await again.locator('main').innerText(), /used already/);
+      assert.match(String(await again.locator('main').textContent()), /used already/);
 
       // Tampered (another merchant written into it) and expired links.
       const token = new URL(link.body.url).searchParams.get('token')!;
@@ -220,7 +220,7 @@ describe('dashboard', { skip }, () => {
       });
       const old = await again.goto(`${h.url}/dashboard/portal?token=${expired}`);
       assert.equal(old!.status(), 410);
-      assert.match(await again.locator('main').innerText(), /expired/);
+      assert.match(String(await again.locator('main').textContent()), /expired/);
     } finally {
       await first.close();
       await second.close();
@@ -233,7 +233,7 @@ describe('dashboard', { skip }, () => {
     try {
       const page = await signIn(viewer, h.url, ro.body.key);
       await page.goto(`${h.url}/dashboard/endpoints/${a.endpointId}`);
-      assert.match(await page.locator('main').innerText(), /Read-only/);
+      assert.match(String(await page.locator('main').textContent()), /Read-only/);
       assert.equal(await page.getByRole('button', { name: /Rotate secret|Disable|Save|Reveal secret/ }).count(), 0);
       const csrf = await page.locator('input[name=csrf]').first().inputValue();
       const before = (await h.call('GET', `/v1/endpoints/${a.endpointId}`, { key: a.key })).body.updated_at;
@@ -253,7 +253,7 @@ describe('dashboard', { skip }, () => {
     try {
       const page = await signIn(admin, h.url, ADMIN_KEY);
       await page.getByRole('heading', { name: 'Operator' }).waitFor();
-      const text = await page.locator('main').innerText();
+      const text = String(await page.locator('main').textContent());
       assert.ok(text.includes(a.id) && text.includes(b.id), text);
       await axe(page, 'the operator view');
       await page.getByRole('link', { name: 'alpha' }).click();

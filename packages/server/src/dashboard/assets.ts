@@ -18,7 +18,7 @@ nav ul{display:flex;flex-wrap:wrap;gap:.75rem;list-style:none;margin:0;padding:0
 header form{margin-left:auto}.who{color:var(--muted)}
 main{padding:1rem;max-width:1200px}h1{font-size:1.4rem;margin:.25rem 0 1rem}h2{font-size:1.1rem;margin:1.5rem 0 .5rem}
 table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.3rem .5rem;border-bottom:1px solid var(--line);vertical-align:top}
-caption{text-align:left;font-weight:600}.scroll{overflow-x:auto}
+caption{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}.scroll{overflow-x:auto}
 pre{background:var(--panel);border:1px solid var(--line);padding:.5rem;overflow:auto;max-height:24rem;white-space:pre-wrap;word-break:break-all}
 .badge{border-radius:1em;padding:0 .5em;border:1px solid currentColor;font-size:.85em}
 .succeeded,.ok{color:var(--ok)}.failed,.bad,.cancelled{color:var(--bad)}.pending{color:var(--warn)}

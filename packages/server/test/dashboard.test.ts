@@ -185,6 +185,9 @@ describe('dashboard', { skip }, () => {
     assert.match(link.body.url, /\/dashboard\/portal\?token=/);
     const other = await h.call('POST', `/v1/portal-links?merchant_id=${a.id}`, { key: b.key });
     assert.equal(other.status, 404, 'a merchant makes links for itself only');
+    const byAdmin = await h.call('POST', `/v1/portal-links?merchant_id=${a.id}`, { body: { read_only: true } });
+    assert.equal(byAdmin.status, 201, 'the admin makes links for any merchant');
+    assert.equal((await h.call('POST', '/v1/portal-links', {})).body.error.code, 'merchant_required');
 
     const first = await browser.newContext({ bypassCSP: true });
     const second = await browser.newContext({ bypassCSP: true });
@@ -224,6 +227,20 @@ describe('dashboard', { skip }, () => {
     } finally {
       await first.close();
       await second.close();
+    }
+
+    // A read-only portal link (the admin's, above): a session of A without forms.
+    const readOnlyPortal = await browser.newContext({ bypassCSP: true });
+    try {
+      const page = await readOnlyPortal.newPage();
+      await page.goto(byAdmin.body.url);
+      await page.getByRole('button', { name: 'Continue' }).click();
+      await page.getByRole('heading', { name: 'Overview' }).waitFor();
+      assert.match(String(await page.locator('header').textContent()), /read-only/);
+      await page.goto(`${h.url}/dashboard/endpoints`);
+      assert.equal(await page.getByRole('button', { name: 'Create endpoint' }).count(), 0);
+    } finally {
+      await readOnlyPortal.close();
     }
 
     // A read-only key: no forms, and a forged POST (with a valid CSRF token) refused by the API.

@@ -5,7 +5,7 @@
  * gets the same page without forms; the API refuses their POSTs all the same.
  */
 import { badge, csrfField, html, href, page, postButton, table, time } from '../html.js';
-import type { Dashboard, PageContext } from '../routes.js';
+import type { Dashboard, PageContext } from '../page-context.js';
 import { bodyFields, fieldInputs, formBody } from '../schema-form.js';
 
 /** Fields shown read-only above the form (the rest of GET's fields that no form field edits). */

@@ -4,7 +4,7 @@
  * next retry, and the request headers a webhook carries) with a retry button.
  */
 import { badge, html, href, page, postButton, table, time } from '../html.js';
-import type { Dashboard, PageContext } from '../routes.js';
+import type { Dashboard, PageContext } from '../page-context.js';
 
 interface Delivery {
   id: string;

@@ -4,8 +4,8 @@
  * admin acts for a merchant with `merchant_id`, as in the API). It also makes portal links.
  */
 import { csrfField, html, href, page, table } from '../html.js';
-import type { Dashboard } from '../routes.js';
-import { PageError } from '../routes.js';
+import type { Dashboard } from '../page-context.js';
+import { PageError } from '../page-context.js';
 
 export function registerOperatorPages(dash: Dashboard): void {
   dash.get('/dashboard/operator', async (p) => {

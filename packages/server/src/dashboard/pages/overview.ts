@@ -7,8 +7,8 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { badge, barChart, html, href, page, table, time } from '../html.js';
-import type { Dashboard, PageContext } from '../routes.js';
-import { PageError } from '../routes.js';
+import type { Dashboard, PageContext } from '../page-context.js';
+import { PageError } from '../page-context.js';
 import { callApi, viewerOf } from '../session.js';
 
 const BUCKETS = 12;

@@ -4,7 +4,7 @@
  * carries the transaction or refund status and the order status it moved to).
  */
 import { badge, html, href, page, table, time } from '../html.js';
-import type { Dashboard } from '../routes.js';
+import type { Dashboard } from '../page-context.js';
 
 interface Money {
   amount_decimal: string;

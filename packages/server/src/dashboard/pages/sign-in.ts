@@ -8,8 +8,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isPayhookError } from '../../errors.js';
 import type { MerchantId } from '../../ids.js';
 import { csrfField, html, page, raw } from '../html.js';
-import type { Dashboard } from '../routes.js';
-import { HIDDEN, PageError } from '../routes.js';
+import type { Dashboard } from '../page-context.js';
+import { HIDDEN, PageError } from '../page-context.js';
 import {
   callApi,
   cookieHeader,

@@ -28,7 +28,7 @@ pre{background:var(--panel);border:1px solid var(--line);padding:.5rem;overflow:
 rect.ok{fill:var(--ok)}rect.failed{fill:var(--bad)}
 form.inline{display:inline}form.stack{display:grid;gap:.5rem;max-width:36rem}form.filters{display:flex;flex-wrap:wrap;gap:.5rem;align-items:end}
 label{display:grid;gap:.15rem;font-weight:600}.field{display:grid;gap:.15rem}.check,label.check{display:flex;gap:.4rem;align-items:center}
-input,select,textarea,button{font:inherit;color:inherit;background:var(--bg);border:1px solid var(--line);border-radius:4px;padding:.3rem .5rem}
+input,select,textarea,button{font:inherit;font-weight:400;color:inherit;background:var(--bg);border:1px solid var(--line);border-radius:4px;padding:.3rem .5rem}
 button{cursor:pointer;background:var(--panel)}button:hover{border-color:var(--link)}
 .notice{border-left:4px solid var(--link);padding:.25rem .75rem;background:var(--panel)}.error{border-left-color:var(--bad)}
 .empty,small,.muted{color:var(--muted)}dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem}dt{font-weight:600}dd{margin:0}

@@ -96,14 +96,16 @@ export function formBody(
         break;
       case 'integer':
       case 'number':
-        value = text === '' ? (nullable ? null : undefined) : Number(text);
+        value = text === '' ? (nullable && current ? null : undefined) : Number(text);
         break;
       case 'list':
         value =
-          text === ''
-            ? current
-              ? []
-              : undefined
+          text === '' // empty: null where the field takes it (event_types: every type), never [] by accident
+            ? !current
+              ? undefined
+              : nullable
+                ? null
+                : []
             : text
                 .split(',')
                 .map((x) => x.trim())
@@ -123,7 +125,6 @@ export function formBody(
     }
     if (value === undefined) continue;
     if (current && JSON.stringify(current[name] ?? null) === JSON.stringify(value)) continue;
-    if (current && kind(s) === 'list' && current[name] === undefined && (value as unknown[]).length === 0) continue;
     body[name] = value;
   }
   return body;

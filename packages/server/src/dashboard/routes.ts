@@ -90,6 +90,8 @@ export async function registerDashboard(root: FastifyInstance, ctx: AppContext, 
         api: (method, path, body) =>
           callApi(app, internalSecret, viewer, request, method, withMerchant(path, merchantId, viewer), body),
         ok: (r) => {
+          if (r.status === 401)
+            throw new PageError(401, "This session's key no longer works (revoked?); sign in again.");
           if (r.status >= 400) {
             const b = r.body as { error?: { code?: string; message?: string } } | null;
             throw new PageError(r.status, b?.error?.message ?? `the API answered ${r.status}`);

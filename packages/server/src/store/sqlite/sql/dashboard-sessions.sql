@@ -15,5 +15,7 @@ FROM dashboard_sessions WHERE id_hash = @id_hash AND expires_at > @now;
 DELETE FROM dashboard_sessions WHERE id_hash = @id_hash;
 
 -- name: dashboard_session_prune
--- @now: sessions past their end (their link nonces stay refused: the link expired long before)
-DELETE FROM dashboard_sessions WHERE expires_at <= @now AND link_nonce IS NULL;
+-- @now: sessions past their end; a portal session's row (its nonce) stays a day after it began, past
+-- the longest a link can live (PAYHOOK_PORTAL_LINK_TTL ≤ 24 h), so its link stays refused until then
+DELETE FROM dashboard_sessions
+WHERE expires_at <= @now AND (link_nonce IS NULL OR created_at <= @now - 86400000);

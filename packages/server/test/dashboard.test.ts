@@ -97,6 +97,16 @@ describe('dashboard', { skip }, () => {
       assert.ok(firstLoad > 0 && firstLoad < FIRST_LOAD_BUDGET, `${firstLoad} bytes`);
       await fresh.close();
       await axe(page, 'the overview');
+      // By keyboard: the first Tab reaches the skip link, the next ones the navigation.
+      await page.keyboard.press('Tab');
+      assert.equal(
+        await page.evaluate(() => (globalThis as any).document.activeElement?.textContent),
+        'Skip to content',
+      );
+      await page.keyboard.press('Tab'); // Overview
+      await page.keyboard.press('Tab'); // Endpoints
+      await Promise.all([page.waitForURL(/\/dashboard\/endpoints$/), page.keyboard.press('Enter')]);
+      await page.goBack();
       await page.screenshot({ path: `${ARTIFACTS}overview.png`, fullPage: true });
 
       // Create an endpoint with the form (keyboard-reachable: labels name every field).

@@ -1,5 +1,6 @@
 /** Dashboard session rows as records: the same columns and mapping on both backends. */
 import type { SecretBox } from '../secrets/box.js';
+import { KeyringError } from '../secrets/keyring.js';
 import type { MerchantId } from '../ids.js';
 import { scopesText } from './api-keys.js';
 import type { DashboardSessionRecord } from './types.js';
@@ -26,11 +27,24 @@ export function sessionParams(box: SecretBox, s: DashboardSessionRecord): Record
   };
 }
 
-export function toDashboardSession(box: SecretBox, r: DashboardSessionRow): DashboardSessionRecord {
+/**
+ * The record of a row; null when its key no longer opens (sealed under a master key this process no
+ * longer holds, after a rotation): such a session has ended, and its browser signs in again. Sessions
+ * are short-lived, so the master-key rotation does not reseal them.
+ */
+export function toDashboardSession(box: SecretBox, r: DashboardSessionRow): DashboardSessionRecord | null {
+  let apiKey: string | null = null;
+  if (r.api_key !== null)
+    try {
+      apiKey = box.openSessionKey(r.api_key);
+    } catch (err) {
+      if (err instanceof KeyringError) return null;
+      throw err;
+    }
   return {
     idHash: r.id_hash,
     merchantId: r.merchant_id,
-    apiKey: r.api_key === null ? null : box.openSessionKey(r.api_key),
+    apiKey,
     scopes: r.scopes === 'read,write' ? ['read', 'write'] : ['read'],
     linkNonce: r.link_nonce,
     createdAt: Number(r.created_at),

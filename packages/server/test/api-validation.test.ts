@@ -57,6 +57,7 @@ const ROUTES: Route[] = [
   { method: 'GET', path: '/v1/deliveries/{del}', auth: 'merchant', id: 'del' },
   { method: 'POST', path: '/v1/deliveries/{del}/retry', auth: 'merchant', id: 'del', body: {} },
   { method: 'GET', path: '/v1/listen', auth: 'merchant' },
+  { method: 'POST', path: '/v1/portal-links', auth: 'merchant', body: { read_only: true } },
   { method: 'GET', path: '/healthz', auth: 'public' },
   { method: 'GET', path: '/readyz', auth: 'public' },
   { method: 'GET', path: '/metrics', auth: 'admin' },

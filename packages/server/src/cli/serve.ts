@@ -78,7 +78,7 @@ export function registerServe(program: Command): void {
       const where = config.store.databaseUrl ? 'PostgreSQL' : config.store.dbPath;
       if (app.url)
         process.stdout.write(
-          `payhook ${app.version} listening on ${app.url} (role ${config.server.role}, store ${where})\nAPI reference: ${app.url}/docs\n`,
+          `payhook ${app.version} listening on ${app.url} (role ${config.server.role}, store ${where})\nAPI reference: ${app.url}/docs\nDashboard: ${app.url}/dashboard\n`,
         );
       else process.stdout.write(`payhook ${app.version} dispatching (role ${config.server.role}, store ${where})\n`);
       if (app.metricsUrl) process.stdout.write(`metrics on ${app.metricsUrl}/metrics\n`);

@@ -255,6 +255,27 @@ export const CONFIG_SCHEMA = {
       "The token bucket's size: events one key may send at once.",
     ),
   },
+  dashboard: {
+    publicUrl: define.optionalString(
+      'PAYHOOK_PUBLIC_URL',
+      'The address users reach payhook at (https://payhook.example.com): portal links are made on it, and an https address makes the dashboard cookie Secure. Unset: the address a request came to.',
+      'an http(s) URL',
+    ),
+    portalLinkTtlMs: define.duration(
+      'PAYHOOK_PORTAL_LINK_TTL',
+      '15m',
+      10_000,
+      86_400_000,
+      'How long a portal link (POST /v1/portal-links) can be opened; each opens one dashboard session.',
+    ),
+    sessionTtlMs: define.duration(
+      'PAYHOOK_DASHBOARD_SESSION_TTL',
+      '8h',
+      60_000,
+      30 * 86_400_000,
+      'How long a dashboard sign-in lasts (with a key or a portal link).',
+    ),
+  },
   listen: {
     heartbeatMs: define.duration(
       'PAYHOOK_LISTEN_HEARTBEAT',

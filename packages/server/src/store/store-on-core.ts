@@ -42,6 +42,7 @@ import type {
   ResendFilter,
   ResendRecord,
   Store,
+  DashboardSessionRecord,
 } from './types.js';
 
 /** The Store methods a backend implements as functions of its core. */
@@ -63,6 +64,17 @@ export abstract class StoreOnCore<C> implements Store {
   abstract close(): Promise<void>;
   abstract onDue(listener: () => void): () => void;
   abstract moduleStore(statements: ModuleStatements): ModuleStore;
+
+  // dashboard sessions
+  createDashboardSession(session: DashboardSessionRecord): Promise<boolean> {
+    return this.operations.createDashboardSession(this.core, session);
+  }
+  getDashboardSession(idHash: string, now: number): Promise<DashboardSessionRecord | null> {
+    return this.operations.getDashboardSession(this.core, idHash, now);
+  }
+  deleteDashboardSession(idHash: string): Promise<void> {
+    return this.operations.deleteDashboardSession(this.core, idHash);
+  }
 
   // settings
   getSetting(key: string): Promise<string | null> {

@@ -17,6 +17,7 @@
  * their writes together with the events they append. No module's types appear here.
  */
 import type { ApiKeyStore } from './types/api-keys.js';
+import type { DashboardSessionStore } from './types/dashboard-sessions.js';
 import type { DeliveryStore } from './types/deliveries.js';
 import type { EndpointStore } from './types/endpoints.js';
 import type { EventTypeStore } from './types/event-types.js';
@@ -28,6 +29,7 @@ import type { SettingsStore } from './types/settings.js';
 
 export type * from './types/api-keys.js';
 export type * from './types/common.js';
+export type * from './types/dashboard-sessions.js';
 export type * from './types/deliveries.js';
 export type * from './types/endpoints.js';
 export type * from './types/event-types.js';
@@ -45,7 +47,8 @@ export interface Store
     EndpointStore,
     EventStore,
     ResendStore,
-    DeliveryStore {
+    DeliveryStore,
+    DashboardSessionStore {
   readonly dialect: 'sqlite' | 'postgres';
   /**
    * Applies pending migrations, the core's and the given modules' (this dialect's share of each), in

@@ -32,6 +32,7 @@ import { StoreOnCore, type Operations } from '../store-on-core.js';
 import * as apiKeys from './api-keys.js';
 import { PostgresCore, STATEMENTS } from './core.js';
 import { Db, stderrReporter } from './db.js';
+import * as dashboardSessions from './dashboard-sessions.js';
 import * as deliveries from './deliveries.js';
 import * as endpoints from './endpoints.js';
 import * as eventTypes from './event-types.js';
@@ -55,6 +56,7 @@ const OPERATIONS: Operations<PostgresCore> = {
   ...events,
   ...resends,
   ...deliveries,
+  ...dashboardSessions,
 };
 
 export interface PostgresStoreOptions {

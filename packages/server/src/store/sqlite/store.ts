@@ -29,6 +29,7 @@ import { loadMigrations } from '../sql-files.js';
 import { StoreOnCore, type Operations } from '../store-on-core.js';
 import * as apiKeys from './api-keys.js';
 import { SqliteCore } from './core.js';
+import * as dashboardSessions from './dashboard-sessions.js';
 import * as deliveries from './deliveries.js';
 import * as endpoints from './endpoints.js';
 import * as eventTypes from './event-types.js';
@@ -50,6 +51,7 @@ const OPERATIONS: Operations<SqliteCore> = {
   ...events,
   ...resends,
   ...deliveries,
+  ...dashboardSessions,
 };
 
 export interface SqliteStoreOptions {

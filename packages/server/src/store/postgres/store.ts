@@ -34,10 +34,12 @@ import { PostgresCore, STATEMENTS } from './core.js';
 import { Db, stderrReporter } from './db.js';
 import * as deliveries from './deliveries.js';
 import * as endpoints from './endpoints.js';
+import * as erasures from './erasures.js';
 import * as eventTypes from './event-types.js';
 import * as events from './events.js';
 import * as merchants from './merchants.js';
 import * as resends from './resends.js';
+import * as retention from './retention.js';
 import { CORE_MIGRATIONS, migrate } from './migrate.js';
 import { moduleStore } from './module-port.js';
 import * as settings from './settings.js';
@@ -55,6 +57,8 @@ const OPERATIONS: Operations<PostgresCore> = {
   ...events,
   ...resends,
   ...deliveries,
+  ...retention,
+  ...erasures,
 };
 
 export interface PostgresStoreOptions {

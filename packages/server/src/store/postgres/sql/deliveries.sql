@@ -69,7 +69,7 @@ logged AS (
          i.response_body, i.error_class, i.error_message, CASE WHEN i.status = 'pending' THEN i.next_attempt_at END
   FROM input i JOIN deliveries d ON d.id = i.delivery_id
   ORDER BY i.ord
-  ON CONFLICT (id) DO NOTHING
+  ON CONFLICT (delivery_id, id) DO NOTHING
   RETURNING id
 ),
 applied AS (

@@ -13,6 +13,7 @@ import { describe, test } from 'node:test';
 import type { Store } from '../../src/store/types.js';
 import { accountCases } from './store-contract/accounts.js';
 import { claimCases } from './store-contract/claims.js';
+import { erasureCases } from './store-contract/erasures.js';
 import { eventCases } from './store-contract/events.js';
 import { eventTypeCases } from './store-contract/event-types.js';
 import { keyCases } from './store-contract/keys.js';
@@ -64,6 +65,7 @@ export function runStoreContract(options: ContractOptions): void {
     claimCases(testCase);
     resultCases(testCase);
     moduleCases(testCase);
+    erasureCases(testCase);
     secretCases(testCase, options.secrets);
 
     test('every skip names a case of the contract', () => {

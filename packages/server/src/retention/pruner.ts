@@ -148,7 +148,7 @@ export class Pruner {
   }
 
   private pause(): Promise<void> {
-    if (this.options.pauseMs === 0) return Promise.resolve();
+    if (this.options.pauseMs === 0 || this.stopped) return Promise.resolve();
     return new Promise((resolve) => {
       const t = setTimeout(done, this.options.pauseMs);
       function done() {

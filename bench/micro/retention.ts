@@ -21,7 +21,9 @@ async function fill(store: PostgresStore, day: number, intoDefault: boolean): Pr
   const s = `"${store.schema}"`;
   if (intoDefault) {
     // The same rows with no day partition of their own: where the row-wise prune has to work.
-    await store.db.pool.query(`DROP TABLE IF EXISTS ${s}.attempts_p${dayName(day)}, ${s}.deliveries_p${dayName(day)}, ${s}.events_p${dayName(day)}`);
+    await store.db.pool.query(
+      `DROP TABLE IF EXISTS ${s}.attempts_p${dayName(day)}, ${s}.deliveries_p${dayName(day)}, ${s}.events_p${dayName(day)}`,
+    );
   } else {
     await store.preparePartitions(day, day + 1);
   }
@@ -60,7 +62,9 @@ async function wal(store: PostgresStore): Promise<string> {
 }
 
 async function walBytes(store: PostgresStore, from: string): Promise<number> {
-  const { rows } = await store.db.pool.query<{ b: string }>('SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1) AS b', [from]);
+  const { rows } = await store.db.pool.query<{ b: string }>('SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1) AS b', [
+    from,
+  ]);
   return Number(rows[0].b);
 }
 
@@ -89,7 +93,9 @@ async function main(): Promise<void> {
       }
       const ms = performance.now() - t0;
       const bytes = await walBytes(store, lsn);
-      results.push(`${how}: ${removed} events (+ as many deliveries and attempts) in ${ms.toFixed(0)} ms, WAL ${(bytes / 1048576).toFixed(1)} MiB`);
+      results.push(
+        `${how}: ${removed} events (+ as many deliveries and attempts) in ${ms.toFixed(0)} ms, WAL ${(bytes / 1048576).toFixed(1)} MiB`,
+      );
     } finally {
       await store.db.pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => {});
       await store.close();
@@ -99,4 +105,3 @@ async function main(): Promise<void> {
 }
 
 await main();
-

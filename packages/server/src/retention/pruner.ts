@@ -19,7 +19,7 @@
  * An event whose delivery is still pending (waiting for a retry, or claimed) is never removed, nor is
  * its day dropped: it goes at the first run after its last delivery finished.
  *
- * The scheduler runs in processes with a dispatcher, every `intervalMs`; a run that is still going when
+ * The scheduler runs in processes with a dispatcher, a minute after start and then every `intervalMs`; a run that is still going when
  * the next is due is not started twice. `stop()` ends a run between two batches.
  */
 import type { Logger } from 'pino';
@@ -86,22 +86,33 @@ export class Pruner {
     return this.running;
   }
 
-  /** Runs every `intervalMs` (the first run after one interval; `unref`'d: it keeps no process alive). */
+  /**
+   * Runs a minute after start (or after `intervalMs`, if shorter), then every `intervalMs`, so a
+   * process restarted more often than the interval still prunes. `unref`'d: it keeps no process alive.
+   */
   start(intervalMs: number): void {
     this.stopped = false;
-    this.timer = setInterval(() => {
+    const tick = () => {
       this.runOnce().then(
         (r) => this.log(r),
         (err) => this.logger?.warn({ err }, 'retention: pruning failed; the next run tries again'),
       );
-    }, intervalMs);
+    };
+    this.timer = setTimeout(
+      () => {
+        tick();
+        this.timer = setInterval(tick, intervalMs);
+        this.timer.unref();
+      },
+      Math.min(intervalMs, 60_000),
+    );
     this.timer.unref();
   }
 
   /** Stops the schedule and ends a run between two batches; resolves when it has. */
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
+    if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.wake?.();
     await this.running?.catch(() => {});

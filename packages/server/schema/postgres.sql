@@ -363,7 +363,7 @@ DECLARE
   n_deliveries bigint := 0;
   n_attempts bigint := 0;
 BEGIN
-  PERFORM set_config('lock_timeout', '2s', true);
+  PERFORM set_config('lock_timeout', '500ms', true);
   IF to_regclass('deliveries_p' || suffix) IS NOT NULL THEN
     EXECUTE format('LOCK TABLE %I IN SHARE MODE', 'deliveries_p' || suffix);
     EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I WHERE status = ''pending'')', 'deliveries_p' || suffix) INTO pending;

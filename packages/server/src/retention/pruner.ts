@@ -8,7 +8,7 @@
  *                         first; an advisory lock serialises two)
  *   2. drop whole days    PostgreSQL: each day partition that ended before the cutoff and holds no
  *                         pending delivery is dropped with its deliveries and attempts (a few catalog
- *                         writes, however many rows; lock_timeout 2 s, so a DROP waiting for a long
+ *                         writes, however many rows; lock_timeout 500 ms, so a DROP waiting for a long
  *                         reader never queues the claims behind it: it fails and waits for next time)
  *   3. rows in batches    events older than the cutoff none of whose deliveries is pending, `batch` at a
  *                         time, each batch one short transaction, `pauseMs` between two so claims and

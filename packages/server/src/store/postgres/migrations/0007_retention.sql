@@ -138,19 +138,41 @@ CREATE INDEX event_idempotency_by_event ON event_idempotency (event_id);
 INSERT INTO event_idempotency (merchant_id, idempotency_key, event_id)
 SELECT merchant_id, idempotency_key, id FROM events_before_0007 WHERE idempotency_key IS NOT NULL;
 
+-- The old tables' indexes, to be made again on the partitioned tables once the old ones (and with them
+-- the index names) are gone: whatever migrations made them, so an index a later-numbered migration
+-- applied before this one (on an upgraded database) is kept too. Not the primary keys (below), nor
+-- the ones partitioning replaces: the idempotency key's unique index (event_idempotency now), the
+-- BRIN index on events.created_at (retention finds old rows by partition, the row-wise prune by id),
+-- attempts_by_delivery (the new primary key starts with delivery_id). A unique index without the
+-- partition key cannot be made on a partitioned table: such an index fails this migration loudly.
+CREATE TEMP TABLE indexes_0007 ON COMMIT DROP AS
+SELECT replace(replace(pg_get_indexdef(i.indexrelid), c.relname, replace(c.relname, '_before_0007', '')),
+               ' ON ONLY ', ' ON ') AS def
+FROM pg_index i
+JOIN pg_class c ON c.oid = i.indrelid
+JOIN pg_class ic ON ic.oid = i.indexrelid
+WHERE c.relnamespace = current_schema()::regnamespace
+  AND c.relname IN ('events_before_0007', 'deliveries_before_0007', 'attempts_before_0007')
+  AND NOT i.indisprimary
+  AND ic.relname NOT IN ('events_idempotency', 'events_created_at', 'attempts_by_delivery');
+
 DROP TABLE attempts_before_0007, deliveries_before_0007, events_before_0007;
 
--- The indexes of 0001, each made on every partition (and on those made later). The BRIN index on
--- events.created_at is gone: retention finds old rows by partition, and the row-wise prune by id.
+-- The primary keys, then every other index as it was, each made on every partition (and on those made
+-- later).
 ALTER TABLE events ADD PRIMARY KEY (id);
-CREATE INDEX events_by_merchant ON events (merchant_id, id);
 ALTER TABLE deliveries ADD PRIMARY KEY (id);
-CREATE INDEX deliveries_due ON deliveries (next_attempt_at, id) WHERE status = 'pending';
-CREATE INDEX deliveries_by_event ON deliveries (event_id);
-CREATE INDEX deliveries_by_endpoint ON deliveries (endpoint_id, id);
-CREATE INDEX deliveries_by_merchant ON deliveries (merchant_id, id);
 -- (delivery_id, id): the partition key first; it also serves every lookup of a delivery's attempts.
 ALTER TABLE attempts ADD PRIMARY KEY (delivery_id, id);
+DO $$
+DECLARE
+  r record;
+BEGIN
+  FOR r IN SELECT def FROM indexes_0007 ORDER BY def LOOP
+    EXECUTE r.def;
+  END LOOP;
+END
+$$;
 ANALYZE events, deliveries, attempts, event_idempotency;
 
 -- An erasure of a customer's personal data: who asked, what kind of subject, a hash of the subject

@@ -12,7 +12,8 @@ import {
   newMerchant,
   resultFor,
 } from '../../../test/suites/store-contract/fixtures.js';
-import { admin, TestSchemas } from '../../../test/helpers/test-db.js';
+import { runCli } from '../../../test/helpers/cli.js';
+import { admin, TEST_DATABASE_URL, TEST_MASTER_KEY, TestSchemas } from '../../../test/helpers/test-db.js';
 import { PAYMENT_MIGRATIONS } from '../../payments/store/index.js';
 import { migrationsInOrder } from '../module-port.js';
 import { CORE_MIGRATIONS, migrate } from './migrate.js';
@@ -224,5 +225,28 @@ describe('PostgreSQL retention', () => {
     assert.equal(await store.getEvent(mer, rows[0].evt), null);
     assert.equal(await store.pruneOrphans(now - 30 * DAY, 100), 2, 'its idempotency key and resend');
     assert.ok(await store.getEvent(mer, rows[2].evt));
+  });
+
+  test('payhook prune drops the finished old day and prints it', async () => {
+    const store = newStore();
+    await store.migrate([PAYMENT_MIGRATIONS]);
+    const now = Date.now();
+    const old = now - 45 * DAY - (now % DAY) + DAY / 2;
+    await store.preparePartitions(old, old + 1);
+    const a = await newMerchant(store);
+    await newEndpoint(store, a);
+    await store.appendEvents([newEvent(a, 'order.success', old), newEvent(a, 'order.success', old + 1)]);
+    const claimed = await claimAll(store, now, 'w');
+    await store.recordResults(claimed.map((c) => resultFor(c, 'w', 'succeeded')));
+    const run = await runCli(['prune', '--database-url', TEST_DATABASE_URL], {
+      PAYHOOK_DATABASE_SCHEMA: store.schema,
+      PAYHOOK_MASTER_KEY: TEST_MASTER_KEY,
+    });
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(
+      run.stdout,
+      new RegExp(`dropped partitions: ${dayName(old)} \\(2 events, 2 deliveries, 2 attempts\\)`),
+    );
+    assert.ok(!(await partitionsOf(store.schema, 'events')).includes(`events_p${dayName(old)}`));
   });
 });

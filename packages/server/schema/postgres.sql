@@ -363,9 +363,8 @@ DECLARE
   n_deliveries bigint := 0;
   n_attempts bigint := 0;
 BEGIN
-  PERFORM set_config('lock_timeout', '500ms', true);
+  -- Checked once without the lock, so a day kept by a pending delivery never takes it.
   IF to_regclass('deliveries_p' || suffix) IS NOT NULL THEN
-    EXECUTE format('LOCK TABLE %I IN SHARE MODE', 'deliveries_p' || suffix);
     EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I WHERE status = ''pending'')', 'deliveries_p' || suffix) INTO pending;
     IF pending THEN
       RETURN QUERY SELECT false, 0::bigint, 0::bigint, 0::bigint;
@@ -378,6 +377,15 @@ BEGIN
   END IF;
   IF to_regclass('events_p' || suffix) IS NOT NULL THEN
     EXECUTE format('SELECT count(*) FROM %I', 'events_p' || suffix) INTO n_events;
+  END IF;
+  PERFORM set_config('lock_timeout', '500ms', true);
+  LOCK TABLE deliveries, events, attempts IN ACCESS EXCLUSIVE MODE;
+  IF to_regclass('deliveries_p' || suffix) IS NOT NULL THEN
+    EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I WHERE status = ''pending'')', 'deliveries_p' || suffix) INTO pending;
+  END IF;
+  IF pending THEN
+    RETURN QUERY SELECT false, 0::bigint, 0::bigint, 0::bigint;
+    RETURN;
   END IF;
   EXECUTE format('DROP TABLE IF EXISTS %I, %I, %I', 'attempts_p' || suffix, 'deliveries_p' || suffix, 'events_p' || suffix);
   RETURN QUERY SELECT true, n_events, n_deliveries, n_attempts;

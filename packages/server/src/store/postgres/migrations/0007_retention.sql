@@ -63,9 +63,13 @@ END
 $$;
 
 -- Drops one day's partitions (suffix YYYYMMDD) when none of its deliveries is pending, and says how
--- many rows went. The day's deliveries partition is locked first (SHARE: no claim, result or resend
--- can change it meanwhile) and checked under that lock. lock_timeout keeps a DROP that waits for a
--- long reader from queueing every claim behind it: it fails, and the next round tries again.
+-- many rows went. The rows are counted first, under no lock that any other statement waits for. Then
+-- the three parent tables are locked (ACCESS EXCLUSIVE, which the DROP needs anyway), parents before
+-- partitions as every query locks them, so nothing waits in a cycle; under that lock no claim, result
+-- or resend can touch the day, and the pending check is exact. lock_timeout keeps a DROP that waits
+-- for a long reader from queueing every claim behind it for longer than 0.5 s: it fails, and the
+-- next run tries again. The lock is held for the check (one probe of the day's due index) and the
+-- DROP: a few catalog writes, however many rows.
 CREATE FUNCTION drop_day_partitions(suffix text)
 RETURNS TABLE (dropped boolean, events bigint, deliveries bigint, attempts bigint)
 LANGUAGE plpgsql AS $$
@@ -75,9 +79,8 @@ DECLARE
   n_deliveries bigint := 0;
   n_attempts bigint := 0;
 BEGIN
-  PERFORM set_config('lock_timeout', '500ms', true);
+  -- Checked once without the lock, so a day kept by a pending delivery never takes it.
   IF to_regclass('deliveries_p' || suffix) IS NOT NULL THEN
-    EXECUTE format('LOCK TABLE %I IN SHARE MODE', 'deliveries_p' || suffix);
     EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I WHERE status = ''pending'')', 'deliveries_p' || suffix) INTO pending;
     IF pending THEN
       RETURN QUERY SELECT false, 0::bigint, 0::bigint, 0::bigint;
@@ -90,6 +93,15 @@ BEGIN
   END IF;
   IF to_regclass('events_p' || suffix) IS NOT NULL THEN
     EXECUTE format('SELECT count(*) FROM %I', 'events_p' || suffix) INTO n_events;
+  END IF;
+  PERFORM set_config('lock_timeout', '500ms', true);
+  LOCK TABLE deliveries, events, attempts IN ACCESS EXCLUSIVE MODE;
+  IF to_regclass('deliveries_p' || suffix) IS NOT NULL THEN
+    EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I WHERE status = ''pending'')', 'deliveries_p' || suffix) INTO pending;
+  END IF;
+  IF pending THEN
+    RETURN QUERY SELECT false, 0::bigint, 0::bigint, 0::bigint;
+    RETURN;
   END IF;
   EXECUTE format('DROP TABLE IF EXISTS %I, %I, %I', 'attempts_p' || suffix, 'deliveries_p' || suffix, 'events_p' || suffix);
   RETURN QUERY SELECT true, n_events, n_deliveries, n_attempts;

@@ -353,42 +353,41 @@ CREATE INDEX transactions_check_due ON transactions USING btree (next_check_at) 
 CREATE UNIQUE INDEX transactions_one_live ON transactions USING btree (order_id) WHERE (status = ANY (ARRAY['pending'::text, 'delayed'::text]));
 CREATE UNIQUE INDEX transactions_one_success ON transactions USING btree (order_id) WHERE (status = 'success'::text);
 
-CREATE OR REPLACE FUNCTION drop_day_partitions(suffix text)
- RETURNS TABLE(dropped boolean, events bigint, deliveries bigint, attempts bigint)
+CREATE OR REPLACE FUNCTION drop_day_partition(tbl text, suffix text)
+ RETURNS TABLE(dropped boolean, n bigint)
  LANGUAGE plpgsql
 AS $function$
 DECLARE
+  part text := tbl || '_p' || suffix;
   pending boolean := false;
-  n_events bigint := 0;
-  n_deliveries bigint := 0;
-  n_attempts bigint := 0;
+  n_rows bigint := 0;
 BEGIN
-  -- Checked once without the lock, so a day kept by a pending delivery never takes it.
-  IF to_regclass('deliveries_p' || suffix) IS NOT NULL THEN
-    EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I WHERE status = ''pending'')', 'deliveries_p' || suffix) INTO pending;
-    IF pending THEN
-      RETURN QUERY SELECT false, 0::bigint, 0::bigint, 0::bigint;
-      RETURN;
-    END IF;
-    EXECUTE format('SELECT count(*) FROM %I', 'deliveries_p' || suffix) INTO n_deliveries;
+  IF tbl NOT IN ('events', 'deliveries', 'attempts') THEN
+    RAISE EXCEPTION 'drop_day_partition: % is not partitioned by day', tbl;
   END IF;
-  IF to_regclass('attempts_p' || suffix) IS NOT NULL THEN
-    EXECUTE format('SELECT count(*) FROM %I', 'attempts_p' || suffix) INTO n_attempts;
-  END IF;
-  IF to_regclass('events_p' || suffix) IS NOT NULL THEN
-    EXECUTE format('SELECT count(*) FROM %I', 'events_p' || suffix) INTO n_events;
-  END IF;
-  PERFORM set_config('lock_timeout', '500ms', true);
-  LOCK TABLE deliveries, events, attempts IN ACCESS EXCLUSIVE MODE;
-  IF to_regclass('deliveries_p' || suffix) IS NOT NULL THEN
-    EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I WHERE status = ''pending'')', 'deliveries_p' || suffix) INTO pending;
-  END IF;
-  IF pending THEN
-    RETURN QUERY SELECT false, 0::bigint, 0::bigint, 0::bigint;
+  IF to_regclass(part) IS NULL THEN
+    RETURN QUERY SELECT true, 0::bigint;
     RETURN;
   END IF;
-  EXECUTE format('DROP TABLE IF EXISTS %I, %I, %I', 'attempts_p' || suffix, 'deliveries_p' || suffix, 'events_p' || suffix);
-  RETURN QUERY SELECT true, n_events, n_deliveries, n_attempts;
+  IF tbl = 'deliveries' THEN
+    EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I WHERE status = ''pending'')', part) INTO pending;
+    IF pending THEN
+      RETURN QUERY SELECT false, 0::bigint;
+      RETURN;
+    END IF;
+  END IF;
+  EXECUTE format('SELECT count(*) FROM %I', part) INTO n_rows;
+  PERFORM set_config('lock_timeout', '500ms', true);
+  EXECUTE format('LOCK TABLE ONLY %I IN ACCESS EXCLUSIVE MODE', tbl);
+  IF tbl = 'deliveries' THEN
+    EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I WHERE status = ''pending'')', part) INTO pending;
+    IF pending THEN
+      RETURN QUERY SELECT false, 0::bigint;
+      RETURN;
+    END IF;
+  END IF;
+  EXECUTE format('DROP TABLE %I', part);
+  RETURN QUERY SELECT true, n_rows;
 END
 $function$;
 

@@ -1,6 +1,6 @@
 /**
  * Retention on PostgreSQL: events, deliveries and attempts live in day partitions (migration 0007), so
- * a finished day is dropped whole (sql/retention.sql, drop_day_partitions) instead of deleted row by
+ * a finished day is dropped whole (sql/retention.sql, drop_day_partition) instead of deleted row by
  * row; the row-wise prune (sql/events.sql events_prune) is left with the default partitions and days
  * that still had a pending delivery when their turn came. Idempotency keys and resends are plain tables:
  * their rows for dropped days go in batches afterwards (pruneOrphans).
@@ -36,12 +36,25 @@ export async function dropPartitions(c: PostgresCore, before: number): Promise<P
   const out: PartitionDrop[] = [];
   for (const { day } of days) {
     if (dayOf(day) + DAY_MS > before) break;
-    const [r] = await c.db.run<{ dropped: boolean; events: number; deliveries: number; attempts: number }>(
-      'partition_drop',
-      { day },
-      { idempotent: true },
-    );
-    out.push({ day, dropped: r.dropped, events: r.events, deliveries: r.deliveries, attempts: r.attempts });
+    // Deliveries first: their partition is where the pending check is. Then the day's attempts and
+    // events, each its own transaction (see drop_day_partition). A day whose deliveries went but whose
+    // attempts or events did not (a lock timeout) is finished by the next run.
+    const drop = async (table: 'events' | 'deliveries' | 'attempts') => {
+      const [r] = await c.db.run<{ dropped: boolean; n: number }>(
+        'partition_drop',
+        { table, day },
+        { idempotent: true },
+      );
+      return r;
+    };
+    const deliveries = await drop('deliveries');
+    if (!deliveries.dropped) {
+      out.push({ day, dropped: false, events: 0, deliveries: 0, attempts: 0 });
+      continue;
+    }
+    const attempts = await drop('attempts');
+    const events = await drop('events');
+    out.push({ day, dropped: true, events: events.n, deliveries: deliveries.n, attempts: attempts.n });
   }
   return out;
 }

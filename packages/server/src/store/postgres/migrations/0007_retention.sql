@@ -62,49 +62,50 @@ BEGIN
 END
 $$;
 
--- Drops one day's partitions (suffix YYYYMMDD) when none of its deliveries is pending, and says how
--- many rows went. The rows are counted first, under no lock that any other statement waits for. Then
--- the three parent tables are locked (ACCESS EXCLUSIVE, which the DROP needs anyway), parents before
--- partitions as every query locks them, so nothing waits in a cycle; under that lock no claim, result
--- or resend can touch the day, and the pending check is exact. lock_timeout keeps a DROP that waits
--- for a long reader from queueing every claim behind it for longer than 0.5 s: it fails, and the
--- next run tries again. The lock is held for the check (one probe of the day's due index) and the
--- DROP: a few catalog writes, however many rows.
-CREATE FUNCTION drop_day_partitions(suffix text)
-RETURNS TABLE (dropped boolean, events bigint, deliveries bigint, attempts bigint)
+-- Drops one day's partition of one of the three tables (`tbl`, suffix YYYYMMDD) and says how many rows
+-- went; for deliveries, only when none of them is pending. The caller drops a day's deliveries first
+-- (that is where the pending check is) and then its attempts and events, each in a transaction of its
+-- own: a DROP needs ACCESS EXCLUSIVE on the parent table, and a transaction that held one parent's while
+-- waiting for another's could wait in a cycle with a claim, which locks events and deliveries together.
+-- The rows are counted before the lock is taken; under it, no claim, result or resend can touch the
+-- day, so the pending check is exact (and was made once without the lock, so a day kept by a pending
+-- delivery never takes it). lock_timeout keeps a DROP that waits for a long reader from queueing every
+-- claim behind it for more than 0.5 s: it fails, and the next run tries again. The lock is held for one
+-- probe of the day's due index and the DROP: a few catalog writes, however many rows.
+CREATE FUNCTION drop_day_partition(tbl text, suffix text)
+RETURNS TABLE (dropped boolean, n bigint)
 LANGUAGE plpgsql AS $$
 DECLARE
+  part text := tbl || '_p' || suffix;
   pending boolean := false;
-  n_events bigint := 0;
-  n_deliveries bigint := 0;
-  n_attempts bigint := 0;
+  n_rows bigint := 0;
 BEGIN
-  -- Checked once without the lock, so a day kept by a pending delivery never takes it.
-  IF to_regclass('deliveries_p' || suffix) IS NOT NULL THEN
-    EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I WHERE status = ''pending'')', 'deliveries_p' || suffix) INTO pending;
-    IF pending THEN
-      RETURN QUERY SELECT false, 0::bigint, 0::bigint, 0::bigint;
-      RETURN;
-    END IF;
-    EXECUTE format('SELECT count(*) FROM %I', 'deliveries_p' || suffix) INTO n_deliveries;
+  IF tbl NOT IN ('events', 'deliveries', 'attempts') THEN
+    RAISE EXCEPTION 'drop_day_partition: % is not partitioned by day', tbl;
   END IF;
-  IF to_regclass('attempts_p' || suffix) IS NOT NULL THEN
-    EXECUTE format('SELECT count(*) FROM %I', 'attempts_p' || suffix) INTO n_attempts;
-  END IF;
-  IF to_regclass('events_p' || suffix) IS NOT NULL THEN
-    EXECUTE format('SELECT count(*) FROM %I', 'events_p' || suffix) INTO n_events;
-  END IF;
-  PERFORM set_config('lock_timeout', '500ms', true);
-  LOCK TABLE deliveries, events, attempts IN ACCESS EXCLUSIVE MODE;
-  IF to_regclass('deliveries_p' || suffix) IS NOT NULL THEN
-    EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I WHERE status = ''pending'')', 'deliveries_p' || suffix) INTO pending;
-  END IF;
-  IF pending THEN
-    RETURN QUERY SELECT false, 0::bigint, 0::bigint, 0::bigint;
+  IF to_regclass(part) IS NULL THEN
+    RETURN QUERY SELECT true, 0::bigint;
     RETURN;
   END IF;
-  EXECUTE format('DROP TABLE IF EXISTS %I, %I, %I', 'attempts_p' || suffix, 'deliveries_p' || suffix, 'events_p' || suffix);
-  RETURN QUERY SELECT true, n_events, n_deliveries, n_attempts;
+  IF tbl = 'deliveries' THEN
+    EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I WHERE status = ''pending'')', part) INTO pending;
+    IF pending THEN
+      RETURN QUERY SELECT false, 0::bigint;
+      RETURN;
+    END IF;
+  END IF;
+  EXECUTE format('SELECT count(*) FROM %I', part) INTO n_rows;
+  PERFORM set_config('lock_timeout', '500ms', true);
+  EXECUTE format('LOCK TABLE ONLY %I IN ACCESS EXCLUSIVE MODE', tbl);
+  IF tbl = 'deliveries' THEN
+    EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I WHERE status = ''pending'')', part) INTO pending;
+    IF pending THEN
+      RETURN QUERY SELECT false, 0::bigint;
+      RETURN;
+    END IF;
+  END IF;
+  EXECUTE format('DROP TABLE %I', part);
+  RETURN QUERY SELECT true, n_rows;
 END
 $$;
 

@@ -102,7 +102,7 @@ ORDER BY id DESC LIMIT @limit;
 -- and idempotency keys, in one statement. Every delivery of a removed event goes, whatever its status:
 -- one reopened by a manual retry after the check would otherwise be left pending without its event.
 -- The row-wise prune: for the default partitions and for days that could not be dropped whole (a
--- delivery still pending); dropping a day is drop_day_partitions (migration 0007).
+-- delivery still pending); dropping a day is drop_day_partition (migration 0007).
 WITH old AS (
   SELECT e.id FROM events e
   WHERE e.id < @below

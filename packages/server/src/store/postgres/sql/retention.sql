@@ -13,5 +13,6 @@ WHERE i.inhparent = 'events'::regclass AND c.relname ~ '^events_p[0-9]{8}$'
 ORDER BY 1;
 
 -- name: partition_drop
--- @day (YYYYMMDD): drops that day's partitions unless one of its deliveries is pending; the rows that went
-SELECT * FROM drop_day_partitions(@day::text);
+-- @table (events | deliveries | attempts), @day (YYYYMMDD): drops that day's partition of the table
+-- (deliveries: unless one is pending); whether it went, and its rows
+SELECT * FROM drop_day_partition(@table::text, @day::text);

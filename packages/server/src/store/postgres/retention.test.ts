@@ -15,6 +15,9 @@ import {
 import { runCli } from '../../../test/helpers/cli.js';
 import { admin, TEST_DATABASE_URL, TEST_MASTER_KEY, TestSchemas } from '../../../test/helpers/test-db.js';
 import { PAYMENT_MIGRATIONS } from '../../payments/store/index.js';
+import { Metrics } from '../../metrics.js';
+import { Pruner } from '../../retention/pruner.js';
+import { parsePrometheus, sampleOf } from '../../../test/helpers/prometheus.js';
 import { migrationsInOrder } from '../module-port.js';
 import { CORE_MIGRATIONS, migrate } from './migrate.js';
 import type { PostgresStore } from './store.js';
@@ -248,5 +251,33 @@ describe('PostgreSQL retention', () => {
       new RegExp(`dropped partitions: ${dayName(old)} \\(2 events, 2 deliveries, 2 attempts\\)`),
     );
     assert.ok(!(await partitionsOf(store.schema, 'events')).includes(`events_p${dayName(old)}`));
+  });
+
+  test('the pruner drops the old day, deletes old rows of the default partition, clears the leftovers, and counts each', async () => {
+    const store = newStore();
+    await store.migrate();
+    const now = Date.now();
+    const old = now - 50 * DAY - (now % DAY) + DAY / 2;
+    await store.preparePartitions(old, old + 1);
+    const a = await newMerchant(store);
+    await newEndpoint(store, a);
+    // Two events in their day's partition, one in the default partition (a day with no partition).
+    const inDay = [newEvent(a, 'order.success', old, 'p-1'), newEvent(a, 'order.success', old + 1)];
+    const inDefault = newEvent(a, 'order.success', old - 3 * DAY);
+    await store.appendEvents([...inDay, inDefault]);
+    const claimed = await claimAll(store, now, 'w');
+    await store.recordResults(claimed.map((c) => resultFor(c, 'w', 'succeeded')));
+    assert.equal(await count(store.schema, 'events_default'), 1);
+
+    const metrics = new Metrics();
+    const report = await new Pruner(store, { retentionDays: 30, batch: 10, pauseMs: 0 }, metrics).runOnce(now);
+    assert.deepEqual(report.dropped, { events: 2, deliveries: 2, attempts: 2 });
+    assert.deepEqual(report.deleted, { events: 1, deliveries: 1, attempts: 1 });
+    assert.equal(report.leftovers, 1, 'the idempotency key of the dropped day');
+    assert.equal(await count(store.schema, 'events'), 0);
+    assert.equal(await count(store.schema, 'event_idempotency'), 0);
+    const p = parsePrometheus(await metrics.render());
+    assert.equal(sampleOf(p, 'payhook_pruned_rows_total', { table: 'events', how: 'partition' }), 2);
+    assert.equal(sampleOf(p, 'payhook_pruned_rows_total', { table: 'events', how: 'row' }), 1);
   });
 });

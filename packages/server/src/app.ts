@@ -19,6 +19,7 @@ import { EventIngestor } from './events/ingest.js';
 import { ensureAdminKey } from './merchants/keys.js';
 import { Authenticator } from './merchants/service.js';
 import { Metrics, queueGauges } from './metrics.js';
+import { Pruner } from './retention/pruner.js';
 import { checkModules, type PayhookModule } from './modules.js';
 import { isStorageFault, StorageStartError } from './store/faults.js';
 import type { ModuleMigrations } from './store/module-port.js';
@@ -176,7 +177,19 @@ export async function createPayhook(config: Config, options: CreateOptions = {})
     if (config.server.metricsPort !== null) operations = await buildApi(ctx, { operationsOnly: true });
   }
 
-  let pruneTimer: NodeJS.Timeout | null = null;
+  // Retention runs where delivery runs: a process with a dispatcher (docs/operations.md#retention).
+  const pruner = dispatcher
+    ? new Pruner(
+        store,
+        {
+          retentionDays: config.store.retentionDays,
+          batch: config.store.pruneBatch,
+          pauseMs: config.store.prunePauseMs,
+        },
+        metrics,
+        logger,
+      )
+    : null;
   const app: Payhook = {
     ...ctx,
     createdAdminKey: admin.created,
@@ -194,17 +207,10 @@ export async function createPayhook(config: Config, options: CreateOptions = {})
       }
       dispatcher?.start();
       for (const h of hooks) await h.start?.();
-      if (dispatcher) {
-        const prune = () =>
-          store
-            .pruneEvents(Date.now() - config.store.retentionDays * 86_400_000, 10_000)
-            .catch((err) => logger.warn({ err }, 'pruning old events failed'));
-        pruneTimer = setInterval(prune, 3_600_000);
-        pruneTimer.unref();
-      }
+      pruner?.start(config.store.pruneIntervalMs);
     },
     async stop() {
-      if (pruneTimer) clearInterval(pruneTimer);
+      await pruner?.stop();
       // Stop accepting first, so nothing is accepted that this process would not see through.
       if (api) await api.close();
       for (const h of [...hooks].reverse()) await h.stop?.();

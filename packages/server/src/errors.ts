@@ -54,6 +54,10 @@ export const ERRORS = {
     message:
       "The endpoint filter names an event type that is neither payhook's nor registered: see details.suggestions.",
   },
+  erasure_subject_required: {
+    status: 400,
+    message: 'Name exactly one subject to erase: customer_email or order_id.',
+  },
   malformed_request: { status: 400, message: 'The request is malformed (its URL, headers or body framing).' },
   // authentication and authorisation
   unauthorized: { status: 401, message: 'A valid API key is required: Authorization: Bearer <key>.' },
@@ -72,6 +76,7 @@ export const ERRORS = {
   delivery_not_found: { status: 404, message: 'No such delivery.' },
   event_type_not_found: { status: 404, message: 'No such registered event type.' },
   api_key_not_found: { status: 404, message: 'No such API key.' },
+  erasure_not_found: { status: 404, message: 'No such erasure.' },
   method_not_allowed: { status: 405, message: 'This route does not take that method.' },
   endpoint_disabled: {
     status: 409,

@@ -1,6 +1,6 @@
 /**
  * Prefixed, time-ordered ids: `evt_`, `ep_`, `del_`, `att_`, `mer_`, `key_`, `ord_`, `txn_`, `pb_`, `bnk_`,
- * `rsd_`, `re_`.
+ * `rsd_`, `re_`, `era_`.
  *
  * The part after the prefix is 26 characters of Crockford base32: 48 bits of milliseconds, then 80
  * random bits (the ULID layout). Ids of one kind therefore sort by creation time, which lets every list
@@ -9,7 +9,20 @@
  */
 import { randomBytes } from 'node:crypto';
 
-export type IdPrefix = 'evt' | 'ep' | 'del' | 'att' | 'mer' | 'key' | 'ord' | 'txn' | 'pb' | 'bnk' | 'rsd' | 're';
+export type IdPrefix =
+  | 'evt'
+  | 'ep'
+  | 'del'
+  | 'att'
+  | 'mer'
+  | 'key'
+  | 'ord'
+  | 'txn'
+  | 'pb'
+  | 'bnk'
+  | 'rsd'
+  | 're'
+  | 'era';
 
 /**
  * An id of one kind, as a type: `EventId` is any string starting `evt_`, so an endpoint id passed
@@ -30,6 +43,8 @@ export type BankNotificationId = IdOf<'bnk'>;
 /** A resend of an event (`POST /v1/events/{id}/resend`). */
 export type ResendId = IdOf<'rsd'>;
 export type RefundId = IdOf<'re'>;
+/** An erasure of a customer's personal data (`POST /v1/erasures`). */
+export type ErasureId = IdOf<'era'>;
 
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 // Random bytes are drawn in blocks: one randomBytes() call per id cost ~1 µs of the ~3 µs an id took.

@@ -185,6 +185,8 @@ describe('API keys', () => {
       body: { amount: 100 },
     });
     assert.equal(refund.status, 201, refund.text);
+    const erasure = await h.call('POST', '/v1/erasures', { key: a.key, body: { customer_email: 'scope@example.com' } });
+    assert.equal(erasure.status, 201, erasure.text);
     const before = await snapshot();
 
     const ids: Record<string, string> = {
@@ -195,6 +197,7 @@ describe('API keys', () => {
       '/v1/orders': order.body.id,
       '/v1/transactions': paid.body.transaction.id,
       '/v1/refunds': refund.body.id,
+      '/v1/erasures': erasure.body.id,
     };
     // A body each write would accept, so a write that slipped through would show in the snapshot.
     const bodies: Record<string, unknown> = {
@@ -207,6 +210,7 @@ describe('API keys', () => {
       'POST /v1/orders/:id/transactions': { card: { number: '4111 1111 1111 1111', expiry: '12/30', cvc: '123' } },
       'POST /v1/transactions/:id/refunds': { amount: 100 },
       'POST /v1/merchants': { name: 'read-key' },
+      'POST /v1/erasures': { customer_email: 'alpha@example.com' },
     };
     const routes = h.app.api!.payhookRoutes;
     let writes = 0;

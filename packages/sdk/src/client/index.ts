@@ -13,6 +13,7 @@ import type {
   CreateApiKeyInput,
   CreatedMerchant,
   CreateEndpointInput,
+  CreateErasureInput,
   CreateMerchantInput,
   CreateOrderInput,
   CreateRefundInput,
@@ -21,6 +22,7 @@ import type {
   DeliveryListParams,
   Endpoint,
   EndpointSecrets,
+  Erasure,
   EventListParams,
   IssuedApiKey,
   ListenParams,
@@ -396,6 +398,19 @@ export class PayhookClient {
     get: (id: string): Promise<DeliveryDetail> => this.request('GET', `/v1/deliveries/${seg(id)}`),
     /** Makes the delivery due now, whatever its status (answered 202). @example await client.deliveries.retry('del_01J…'); */
     retry: (id: string): Promise<Delivery> => this.request('POST', `/v1/deliveries/${seg(id)}/retry`),
+  };
+
+  /**
+   * Erasures: a customer's personal data redacted from stored events and attempt answers.
+   *
+   * @example
+   * const e = await client.erasures.create({ customer_email: 'customer@example.com' });
+   */
+  readonly erasures = {
+    /** @example await client.erasures.create({ order_id: 'ord_01J…' }); */
+    create: (input: CreateErasureInput): Promise<Erasure> => this.request('POST', '/v1/erasures', { body: input }),
+    /** @example const e = await client.erasures.get('era_01J…'); */
+    get: (id: string): Promise<Erasure> => this.request('GET', `/v1/erasures/${seg(id)}`),
   };
 
   /**

@@ -35,6 +35,11 @@ export const TAGS = [
     description:
       'One event to one endpoint, with every attempt made for it; retried with backoff for about three days, and by hand.',
   },
+  {
+    name: 'erasures',
+    description:
+      "A customer's personal data redacted from the merchant's stored events and attempt responses (a right-to-erasure request); the record keeps a hash of the subject, never the subject.",
+  },
   { name: 'operations', description: 'Health, metrics and this document, for load balancers, Prometheus and tools.' },
 ];
 

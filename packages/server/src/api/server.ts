@@ -34,6 +34,7 @@ import { registerApiKeyRoutes } from './api-keys.js';
 import { registerEndpointRoutes } from './endpoints.js';
 import { registerEventRoutes } from './events.js';
 import { registerDeliveryRoutes } from './deliveries.js';
+import { registerErasureRoutes } from './erasures.js';
 import { registerHealthRoutes } from './health.js';
 import { registerListenRoutes } from './listen.js';
 import { registerPortalLinkRoutes } from './portal-links.js';
@@ -178,6 +179,7 @@ export async function buildApi(ctx: AppContext, options: BuildOptions = {}): Pro
   registerEndpointRoutes(app, ctx);
   registerEventRoutes(app, ctx);
   registerDeliveryRoutes(app, ctx);
+  registerErasureRoutes(app, ctx);
   registerListenRoutes(app, ctx);
   registerPortalLinkRoutes(app, ctx);
   // The modules' routes come here, in the order the modules were given (see PayhookModule.routes).

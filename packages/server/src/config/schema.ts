@@ -75,6 +75,29 @@ export const CONFIG_SCHEMA = {
       (t) => t.toUpperCase(),
     ),
     retentionDays: define.int('PAYHOOK_RETENTION_DAYS', 30, 1, 3650, 'Days events and their deliveries are kept.'),
+    // Retention runs beside delivery in the dispatcher process: small batches with a pause between them
+    // keep each prune transaction short, so claims and results never queue behind it (docs/operations.md).
+    pruneIntervalMs: define.duration(
+      'PAYHOOK_PRUNE_INTERVAL',
+      '1h',
+      1000,
+      86_400_000,
+      'How often a dispatcher prunes what is older than PAYHOOK_RETENTION_DAYS (and, on PostgreSQL, creates partitions ahead).',
+    ),
+    pruneBatch: define.int(
+      'PAYHOOK_PRUNE_BATCH',
+      1000,
+      1,
+      100_000,
+      'Events removed per prune transaction when rows are deleted one by one (SQLite; PostgreSQL rows outside a droppable partition).',
+    ),
+    prunePauseMs: define.duration(
+      'PAYHOOK_PRUNE_PAUSE',
+      '100ms',
+      0,
+      60_000,
+      'Pause between two prune batches, so delivery gets the database between them.',
+    ),
     masterKey: define.optionalString(
       'PAYHOOK_MASTER_KEY',
       'Key sealing signing secrets and header values at rest (base64 of 32 bytes). Unset on SQLite: the key file `<db>.key`. Required on PostgreSQL.',

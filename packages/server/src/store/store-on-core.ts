@@ -27,6 +27,11 @@ import type {
   Endpoint,
   EndpointPatch,
   EndpointSecret,
+  ErasureRecord,
+  AttemptText,
+  PartitionDrop,
+  PruneCounts,
+  StoredText,
   EventFilter,
   EventRecord,
   EventTypeRecord,
@@ -166,8 +171,36 @@ export abstract class StoreOnCore<C> implements Store {
   listEvents(f: EventFilter): Promise<Page<EventRecord>> {
     return this.operations.listEvents(this.core, f);
   }
-  pruneEvents(before: number, limit: number): Promise<number> {
+
+  // retention
+  pruneEvents(before: number, limit: number): Promise<PruneCounts> {
     return this.operations.pruneEvents(this.core, before, limit);
+  }
+  dropPartitions(before: number): Promise<PartitionDrop[]> {
+    return this.operations.dropPartitions(this.core, before);
+  }
+  preparePartitions(from: number, to: number): Promise<number> {
+    return this.operations.preparePartitions(this.core, from, to);
+  }
+  pruneOrphans(before: number, limit: number): Promise<number> {
+    return this.operations.pruneOrphans(this.core, before, limit);
+  }
+
+  // erasures
+  findEventsContaining(merchantId: MerchantId, needle: string, afterId: string, limit: number): Promise<StoredText[]> {
+    return this.operations.findEventsContaining(this.core, merchantId, needle, afterId, limit);
+  }
+  attemptTextsOf(merchantId: MerchantId, eventIds: readonly string[]): Promise<AttemptText[]> {
+    return this.operations.attemptTextsOf(this.core, merchantId, eventIds);
+  }
+  recordErasure(
+    record: ErasureRecord,
+    redacted: { events: readonly StoredText[]; attempts: readonly AttemptText[] },
+  ): Promise<void> {
+    return this.operations.recordErasure(this.core, record, redacted);
+  }
+  getErasure(merchantId: MerchantId, id: string): Promise<ErasureRecord | null> {
+    return this.operations.getErasure(this.core, merchantId, id);
   }
 
   // resends

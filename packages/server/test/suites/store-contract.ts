@@ -15,6 +15,7 @@ import { accountCases } from './store-contract/accounts.js';
 import { claimCases } from './store-contract/claims.js';
 import { controlCases } from './store-contract/controls.js';
 import { dashboardSessionCases } from './store-contract/dashboard-sessions.js';
+import { erasureCases } from './store-contract/erasures.js';
 import { eventCases } from './store-contract/events.js';
 import { eventTypeCases } from './store-contract/event-types.js';
 import { keyCases } from './store-contract/keys.js';
@@ -68,6 +69,7 @@ export function runStoreContract(options: ContractOptions): void {
     resultCases(testCase);
     controlCases(testCase);
     moduleCases(testCase);
+    erasureCases(testCase);
     secretCases(testCase, options.secrets);
 
     test('every skip names a case of the contract', () => {

@@ -35,10 +35,12 @@ import { Db, stderrReporter } from './db.js';
 import * as dashboardSessions from './dashboard-sessions.js';
 import * as deliveries from './deliveries.js';
 import * as endpoints from './endpoints.js';
+import * as erasures from './erasures.js';
 import * as eventTypes from './event-types.js';
 import * as events from './events.js';
 import * as merchants from './merchants.js';
 import * as resends from './resends.js';
+import * as retention from './retention.js';
 import { CORE_MIGRATIONS, migrate } from './migrate.js';
 import { moduleStore } from './module-port.js';
 import * as settings from './settings.js';
@@ -57,6 +59,8 @@ const OPERATIONS: Operations<PostgresCore> = {
   ...resends,
   ...deliveries,
   ...dashboardSessions,
+  ...retention,
+  ...erasures,
 };
 
 export interface PostgresStoreOptions {

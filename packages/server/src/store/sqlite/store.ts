@@ -32,10 +32,12 @@ import { SqliteCore } from './core.js';
 import * as dashboardSessions from './dashboard-sessions.js';
 import * as deliveries from './deliveries.js';
 import * as endpoints from './endpoints.js';
+import * as erasures from './erasures.js';
 import * as eventTypes from './event-types.js';
 import * as events from './events.js';
 import * as merchants from './merchants.js';
 import * as resends from './resends.js';
+import * as retention from './retention.js';
 import { migrate } from './migrate.js';
 import { moduleStore } from './module-port.js';
 import * as settings from './settings.js';
@@ -52,6 +54,8 @@ const OPERATIONS: Operations<SqliteCore> = {
   ...resends,
   ...deliveries,
   ...dashboardSessions,
+  ...retention,
+  ...erasures,
 };
 
 export interface SqliteStoreOptions {

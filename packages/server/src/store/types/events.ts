@@ -58,6 +58,4 @@ export interface EventStore {
   appendEvents(events: NewEvent[]): Promise<AppendedEvent[]>;
   getEvent(merchantId: MerchantId, id: EventId): Promise<EventRecord | null>;
   listEvents(filter: EventFilter): Promise<Page<EventRecord>>;
-  /** Removes events older than `before` whose deliveries are all finished; returns how many. */
-  pruneEvents(before: number, limit: number): Promise<number>;
 }

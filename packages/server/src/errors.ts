@@ -46,6 +46,14 @@ export const ERRORS = {
     message:
       "The endpoint filter names an event type that is neither payhook's nor registered: see details.suggestions.",
   },
+  unknown_api_version: {
+    status: 400,
+    message: 'The api_version is not an event version payhook has: see details.versions (docs/versions.md).',
+  },
+  thin_needs_standard_format: {
+    status: 400,
+    message: 'Thin events (payload_style "thin") are sent in the standard format only, not in a provider\'s format.',
+  },
   malformed_request: { status: 400, message: 'The request is malformed (its URL, headers or body framing).' },
   // authentication and authorisation
   unauthorized: { status: 401, message: 'A valid API key is required: Authorization: Bearer <key>.' },

@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.js';
 import { PayhookError } from '../errors.js';
 import { MAX_SCHEMA_BYTES } from '../events/event-types.js';
+import { API_VERSIONS, LATEST_API_VERSION } from '../events/versions.js';
 import type { MerchantId } from '../ids.js';
 import type { EventTypeRecord } from '../store/types.js';
 import { bearer, merchantOf, optionalBearer } from './auth.js';
@@ -64,6 +65,12 @@ type Scoped = { Querystring: { merchant_id?: MerchantId } };
 export function registerEventTypeRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.addSchema(eventTypeSchema);
   const catalogue = ctx.eventTypes.catalogueTypes().map((t) => ({ ...t, source: 'payhook' as const }));
+  const versions = API_VERSIONS.map((v) => ({
+    version: v.version,
+    summary: v.summary,
+    changes: [...v.changes],
+    latest: v.version === LATEST_API_VERSION,
+  }));
 
   app.get<Scoped>(
     '/v1/event-types',
@@ -82,8 +89,30 @@ export function registerEventTypeRoutes(app: FastifyInstance, ctx: AppContext): 
         response: {
           200: {
             type: 'object',
-            properties: { data: { type: 'array', items: { $ref: 'EventType#' } }, next_cursor: { type: 'null' } },
-            examples: [{ data: [catalogue[0] ?? shippedExample, shippedExample], next_cursor: null }],
+            properties: {
+              data: { type: 'array', items: { $ref: 'EventType#' } },
+              next_cursor: { type: 'null' },
+              versions: {
+                type: 'array',
+                description:
+                  'Every event version, oldest first (docs/versions.md); `latest` marks the one new endpoints get. The schemas in `data` describe the oldest, the stored shape.',
+                items: {
+                  type: 'object',
+                  required: ['version', 'summary', 'changes', 'latest'],
+                  properties: {
+                    version: { type: 'string', description: 'The date naming it, as `api_version` takes it.' },
+                    summary: { type: 'string' },
+                    changes: {
+                      type: 'array',
+                      items: { type: 'string' },
+                      description: 'Each change from the version before.',
+                    },
+                    latest: { type: 'boolean' },
+                  },
+                },
+              },
+            },
+            examples: [{ data: [catalogue[0] ?? shippedExample, shippedExample], next_cursor: null, versions }],
           },
           ...errorResponses(...SCOPED_ERRORS),
         },
@@ -95,7 +124,7 @@ export function registerEventTypeRoutes(app: FastifyInstance, ctx: AppContext): 
         principal && (principal.kind === 'merchant' || request.query.merchant_id !== undefined)
           ? (await ctx.eventTypes.list(await merchantOf(ctx, request))).map(view)
           : [];
-      return { data: [...catalogue, ...own], next_cursor: null };
+      return { data: [...catalogue, ...own], next_cursor: null, versions };
     },
   );
 

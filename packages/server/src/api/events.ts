@@ -5,6 +5,7 @@
  * Events are answered as JSON text built around the stored `data` text (views.ts `eventJson`): the
  * ingest route is the hot path, and parsing data only to serialise it again was pure cost.
  */
+import { apiVersionSchema, checkApiVersion } from './versions.js';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { AppContext } from '../context.js';
 import { PayhookError } from '../errors.js';
@@ -270,29 +271,33 @@ export function registerEventRoutes(app: FastifyInstance, ctx: AppContext): void
     },
   );
 
-  app.get<{ Params: { id: EventId }; Querystring: { merchant_id?: string } }>(
+  app.get<{ Params: { id: EventId }; Querystring: { merchant_id?: string; api_version?: string } }>(
     '/v1/events/:id',
     {
       ...base,
       schema: {
         operationId: 'events.get',
         summary: 'Get an event',
-        description: 'One event of the merchant, by its id, with its data as sent.',
+        description:
+          'One event of the merchant, by its id, with its data as sent; with `?api_version=`, its data as an endpoint of that version receives it (docs/versions.md), and the answer says which version.',
         tags: ['events'],
         security: bearer,
         params: idParams('evt', 'event'),
-        querystring: scopedQuery(),
+        querystring: scopedQuery({
+          api_version: { ...apiVersionSchema, description: 'Render `data` in this event version.' },
+        }),
         response: {
           200: { $ref: 'Event#', description: 'The event.' },
-          ...errorResponses(...SCOPED_ERRORS, 'event_not_found'),
+          ...errorResponses(...SCOPED_ERRORS, 'event_not_found', 'unknown_api_version'),
         },
       },
     },
     async (request, reply) => {
       const merchantId = await merchantOf(ctx, request);
+      const version = checkApiVersion(request.query.api_version);
       const event = await ctx.store.getEvent(merchantId, request.params.id);
       if (!event) throw new PayhookError('event_not_found');
-      return sendJson(reply, 200, eventJson(event));
+      return sendJson(reply, 200, eventJson(event, version));
     },
   );
   app.post<{ Params: { id: EventId }; Querystring: { merchant_id?: string } }>(

@@ -142,6 +142,8 @@ const endpointSchema = {
     'disabled_reason',
     'headers',
     'format',
+    'api_version',
+    'payload_style',
     'timeout_ms',
     'created_at',
     'updated_at',
@@ -167,6 +169,16 @@ const endpointSchema = {
     format: {
       type: 'string',
       description: 'Payload format: `standard` or another registered format such as `foloosi`.',
+    },
+    api_version: {
+      type: 'string',
+      description: 'The event version it receives (docs/versions.md); events are rendered in it when delivered.',
+      examples: ['2026-12-05'],
+    },
+    payload_style: {
+      type: 'string',
+      enum: ['snapshot', 'thin'],
+      description: '`snapshot`: events carry their data; `thin`: only the object they are about.',
     },
     timeout_ms: nullable('integer', { description: 'Per-attempt timeout; null uses the server default.' }),
     created_at: time('When it was created.'),
@@ -194,7 +206,15 @@ const eventSchema = {
     id: idSchema('evt', 'Event id; also the `webhook-id` header of its webhooks.'),
     merchant_id: idSchema('mer', 'The merchant it belongs to.'),
     type: { type: 'string', examples: ['order.success'] },
-    data: { type: 'object', additionalProperties: true, description: 'The event data, as sent.' },
+    data: {
+      type: 'object',
+      additionalProperties: true,
+      description: 'The event data: as sent, or in the `api_version` asked for.',
+    },
+    api_version: {
+      type: 'string',
+      description: 'Present when the read named `?api_version=`: the version `data` is rendered in.',
+    },
     idempotency_key: nullable('string'),
     created_at: time('When it was accepted; the webhook envelope `timestamp`.'),
   },

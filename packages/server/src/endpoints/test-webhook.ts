@@ -36,18 +36,28 @@ export interface TestWebhookDeps {
   timeoutMs: number;
 }
 
+/**
+ * Sends one test webhook to `endpoint`, rendered as its deliveries are; `apiVersion` renders it in
+ * another version than the endpoint's, to try a version before switching to it.
+ */
 export async function sendTestWebhook(
   endpoint: Endpoint,
   deps: TestWebhookDeps,
   now = Date.now(),
+  apiVersion: string = endpoint.apiVersion,
 ): Promise<TestWebhookResult> {
   const eventId = newId('evt', now);
   const data = JSON.stringify({
     endpoint_id: endpoint.id,
     message: 'A test webhook from payhook: nothing happened; answer 2xx.',
+    // A sample amount, so a version's change to amounts shows in the test webhook (docs/versions.md).
+    amount: 10000,
+    amount_decimal: '100.00',
+    currency: 'AED',
   });
   const envelope = buildEnvelope(eventId, TEST_EVENT_TYPE, now, data);
-  const body = deps.formats.render(endpoint.format, {
+  const target = { format: endpoint.format, apiVersion, payloadStyle: endpoint.payloadStyle };
+  const body = deps.formats.renderFor(target, {
     eventId,
     eventType: TEST_EVENT_TYPE,
     eventCreatedAt: now,

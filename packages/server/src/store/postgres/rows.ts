@@ -5,6 +5,7 @@
  */
 import type { SecretBox } from '../../secrets/box.js';
 import { dataOfEnvelope } from '../envelope.js';
+import type { PayloadStyle } from '../../events/thin.js';
 import type { AttemptId, DeliveryId, EndpointId, EventId, MerchantId } from '../../ids.js';
 import type {
   Attempt,
@@ -28,6 +29,8 @@ export interface EndpointRow {
   disabled_reason: EndpointDisabledReason | null;
   headers: unknown;
   format: string;
+  api_version: string;
+  payload_style: string;
   timeout_ms: number | null;
   created_at: number;
   updated_at: number;
@@ -86,6 +89,8 @@ export const toEndpoint = (r: EndpointRow, box: SecretBox): Endpoint => ({
   disabledReason: r.disabled_reason,
   headers: box.openHeaders(r.headers),
   format: r.format as PayloadFormat,
+  apiVersion: r.api_version,
+  payloadStyle: r.payload_style as PayloadStyle,
   timeoutMs: r.timeout_ms,
   createdAt: r.created_at,
   updatedAt: r.updated_at,

@@ -1,5 +1,6 @@
 /** The Store's endpoints: where a merchant's events go, with their signing secrets (sealed at rest). */
 import type { EndpointId, MerchantId } from '../../ids.js';
+import type { PayloadStyle } from '../../events/thin.js';
 import type { ListOptions, Page, PayloadFormat } from './common.js';
 
 /** Why an endpoint is disabled: by the merchant through the API, or because it answered 410 Gone. */
@@ -17,6 +18,10 @@ export interface Endpoint {
   disabledReason: EndpointDisabledReason | null;
   headers: Record<string, string>;
   format: PayloadFormat;
+  /** The event version it receives (events/versions.ts), a date such as `2026-12-05`. */
+  apiVersion: string;
+  /** `snapshot`: the event's data; `thin`: the kind and id of the object it is about (events/thin.ts). */
+  payloadStyle: PayloadStyle;
   /** Per-attempt timeout in ms; `null` uses the server default. */
   timeoutMs: number | null;
   createdAt: number;
@@ -39,6 +44,11 @@ export interface NewEndpoint {
   disabled: boolean;
   headers: Record<string, string>;
   format: PayloadFormat;
+  /** Absent: the oldest version, as the migration gave every endpoint made before versions (the API
+   * gives new endpoints the latest). */
+  apiVersion?: string;
+  /** Absent: `snapshot`. */
+  payloadStyle?: PayloadStyle;
   timeoutMs: number | null;
   secret: string;
   now: number;
@@ -51,7 +61,18 @@ export interface NewEndpoint {
 }
 
 export type EndpointPatch = Partial<
-  Pick<Endpoint, 'url' | 'description' | 'eventTypes' | 'disabled' | 'headers' | 'format' | 'timeoutMs'>
+  Pick<
+    Endpoint,
+    | 'url'
+    | 'description'
+    | 'eventTypes'
+    | 'disabled'
+    | 'headers'
+    | 'format'
+    | 'apiVersion'
+    | 'payloadStyle'
+    | 'timeoutMs'
+  >
 >;
 
 /** Rows sealed by `resealSecrets`. */

@@ -37,7 +37,7 @@ claimed AS (
 )
 SELECT c.id, c.event_id, c.event_type, c.attempts, c.endpoint_id, c.merchant_id,
        e.body, e.created_at AS event_created_at, e.traceparent,
-       p.url, p.headers::text AS headers, p.format, p.timeout_ms
+       p.url, p.headers::text AS headers, p.format, p.api_version, p.payload_style, p.timeout_ms
 FROM claimed c
 JOIN events e ON e.id = c.event_id
 JOIN endpoints p ON p.id = c.endpoint_id

@@ -10,7 +10,7 @@ VALUES (@id, @event_id, @endpoint_id, @merchant_id, @event_type, 'pending', 0, @
 -- other query per delivery.
 SELECT d.id, d.event_id, d.event_type, d.attempts, d.endpoint_id, d.merchant_id,
        e.body, e.created_at AS event_created_at, e.traceparent,
-       p.url, p.headers, p.format, p.timeout_ms
+       p.url, p.headers, p.format, p.api_version, p.payload_style, p.timeout_ms
 FROM deliveries d
 JOIN events e ON e.id = d.event_id
 JOIN endpoints p ON p.id = d.endpoint_id

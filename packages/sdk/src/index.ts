@@ -24,6 +24,15 @@ export {
 } from './signature.js';
 export { verify, type VerifyOptions } from './verify.js';
 export {
+  API_VERSIONS,
+  ApiVersionMismatchError,
+  apiVersionOf,
+  isThinEvent,
+  SDK_API_VERSION,
+  type ApiVersion,
+  type ThinEventData,
+} from './versions.js';
+export {
   PAYMENT_EVENT_TYPES,
   isPaymentEvent,
   type OrderCancelEvent,

@@ -166,6 +166,10 @@ export interface Endpoint {
   headers: Record<string, string>;
   /** `standard` (the envelope) or another registered format such as `foloosi`. */
   format: string;
+  /** The event version it receives (docs/versions.md), e.g. `2026-12-05`. */
+  api_version: string;
+  /** `snapshot`: events carry their data; `thin`: only the object they are about (`fetchRelated`). */
+  payload_style: 'snapshot' | 'thin';
   timeout_ms: number | null;
   created_at: string;
   updated_at: string;
@@ -184,6 +188,9 @@ export interface CreateEndpointInput {
   disabled?: boolean;
   headers?: Record<string, string>;
   format?: string;
+  /** Default: the latest version. */
+  api_version?: string;
+  payload_style?: 'snapshot' | 'thin';
   timeout_ms?: number | null;
 }
 

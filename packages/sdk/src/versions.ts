@@ -1,0 +1,77 @@
+/**
+ * Event versions as a receiver sees them (the server's table: docs/versions.md). An endpoint receives
+ * events in its `api_version`; from `2026-12-05` on the envelope names it (`api_version`), and an
+ * envelope without one is the first version, `2026-11-27`.
+ *
+ * The SDK's typed payment events (`PaymentEvent`, `isPaymentEvent`, the ordering helper) describe one
+ * version, `SDK_API_VERSION`; on an event of another they throw `ApiVersionMismatchError` naming both,
+ * rather than misreading a field whose shape changed (an amount that became an object).
+ */
+
+/** Every event version this SDK knows, oldest first. */
+export const API_VERSIONS = ['2026-11-27', '2026-12-05'] as const;
+export type ApiVersion = (typeof API_VERSIONS)[number];
+
+/** The version the SDK's typed payment events are built for. */
+export const SDK_API_VERSION: ApiVersion = '2026-11-27';
+
+/**
+ * The version an event was rendered in: its envelope's `api_version`, or `2026-11-27` when it has none.
+ *
+ * @example
+ * if (apiVersionOf(event) !== SDK_API_VERSION) console.warn('endpoint is on another version');
+ */
+export function apiVersionOf(event: { api_version?: unknown }): string {
+  return typeof event.api_version === 'string' ? event.api_version : API_VERSIONS[0];
+}
+
+/**
+ * A typed helper met an event of another version than the one it was built for.
+ *
+ * @example
+ * try { isPaymentEvent(event); } catch (err) { if (err instanceof ApiVersionMismatchError) console.log(err.eventVersion); }
+ */
+export class ApiVersionMismatchError extends Error {
+  readonly eventVersion: string;
+  readonly sdkVersion: string;
+  constructor(eventVersion: string, helper: string) {
+    super(
+      `${helper} reads events of api version ${SDK_API_VERSION}, but this event is in ${eventVersion}: ` +
+        `set the endpoint's api_version to ${SDK_API_VERSION} (PATCH /v1/endpoints/{id}), or read event.data as ${eventVersion} shapes it (docs/versions.md)`,
+    );
+    this.name = 'ApiVersionMismatchError';
+    this.eventVersion = eventVersion;
+    this.sdkVersion = SDK_API_VERSION;
+  }
+}
+
+/** What a thin event's `data` is: the object the event is about, to fetch through the API. */
+export interface ThinEventData {
+  /** `order`, `transaction`, `refund`, or `event` for an event about itself. */
+  object: string;
+  id: string;
+  /** The API path that reads it (`/v1/orders/ord_…`). */
+  url: string;
+}
+
+/**
+ * True when the event is thin (its endpoint has `payload_style: "thin"`): `data` names an object.
+ *
+ * @example
+ * if (isThinEvent(event)) { const order = await client.fetchRelated(event); }
+ */
+export function isThinEvent(event: { data?: unknown } | null | undefined): event is { data: ThinEventData } & {
+  id: string;
+  type: string;
+} {
+  const d = event?.data as Record<string, unknown> | null | undefined;
+  if (!d || typeof d !== 'object') return false;
+  const keys = Object.keys(d);
+  return (
+    keys.length === 3 &&
+    typeof d.object === 'string' &&
+    typeof d.id === 'string' &&
+    typeof d.url === 'string' &&
+    d.url.startsWith('/v1/')
+  );
+}

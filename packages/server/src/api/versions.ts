@@ -8,7 +8,7 @@ import { API_VERSION_NAMES, isApiVersion, LATEST_API_VERSION } from '../events/v
 
 export const apiVersionSchema = {
   type: 'string',
-  pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$',
+  maxLength: 32,
   description: `An event version (docs/versions.md): ${API_VERSION_NAMES.map((v) => `\`${v}\``).join(', ')}; the latest is \`${LATEST_API_VERSION}\`.`,
   examples: [LATEST_API_VERSION],
 };

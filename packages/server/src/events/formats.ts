@@ -13,7 +13,7 @@
  */
 import type { PayloadFormat } from '../store/types.js';
 import { thinRef, type EventObject, type PayloadStyle } from './thin.js';
-import { type Envelope, OLDEST_API_VERSION, renderVersion, upgradeEnvelope } from './versions.js';
+import { type Envelope, renderVersion, upgradeEnvelope } from './versions.js';
 
 export interface RenderInput {
   eventId: string;
@@ -33,9 +33,6 @@ export interface RenderTarget {
   apiVersion: string;
   payloadStyle: PayloadStyle;
 }
-
-/** The stored shape as a snapshot: what every endpoint received before versions existed. */
-export const STORED_SHAPE = { apiVersion: OLDEST_API_VERSION, payloadStyle: 'snapshot' } as const;
 
 const FORMAT_NAME_RE = /^[a-z][a-z0-9_]{0,31}$/;
 

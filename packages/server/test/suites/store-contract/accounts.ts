@@ -82,6 +82,8 @@ export function accountCases(test: Case): void {
       eventTypes: ['order.success', 'transaction.*'],
       headers: { 'x-shop': 'one', 'x-two': 'two' },
       format: 'foloosi',
+      apiVersion: '2026-12-05',
+      payloadStyle: 'thin',
       timeoutMs: 5000,
       now,
     });
@@ -95,6 +97,8 @@ export function accountCases(test: Case): void {
       disabledReason: null,
       headers: { 'x-shop': 'one', 'x-two': 'two' },
       format: 'foloosi',
+      apiVersion: '2026-12-05',
+      payloadStyle: 'thin',
       timeoutMs: 5000,
       createdAt: now,
       updatedAt: now,
@@ -109,6 +113,8 @@ export function accountCases(test: Case): void {
     assert.equal(got?.disabled, true);
     assert.equal(got?.disabledReason, 'merchant');
     assert.equal(got?.timeoutMs, null);
+    // Without a version or style: the oldest version as a snapshot, what endpoints made before versions got.
+    assert.deepEqual([got?.apiVersion, got?.payloadStyle], ['2026-11-27', 'snapshot']);
   });
 
   test('endpoints: list pages newest first, scoped to the merchant, without deleted ones', async (store) => {
@@ -145,6 +151,8 @@ export function accountCases(test: Case): void {
         eventTypes: null,
         headers: { 'x-k': 'v' },
         format: 'foloosi',
+        apiVersion: '2026-12-05',
+        payloadStyle: 'thin',
         timeoutMs: 2000,
       },
       t0 + 5,
@@ -156,6 +164,8 @@ export function accountCases(test: Case): void {
       eventTypes: null,
       headers: { 'x-k': 'v' },
       format: 'foloosi' as const,
+      apiVersion: '2026-12-05',
+      payloadStyle: 'thin' as const,
       timeoutMs: 2000,
       updatedAt: t0 + 5,
     };

@@ -8,11 +8,27 @@
  * rather than misreading a field whose shape changed (an amount that became an object).
  */
 
-/** Every event version this SDK knows, oldest first. */
+/**
+ * Every event version this SDK knows, oldest first.
+ *
+ * @example
+ * API_VERSIONS.includes(endpoint.api_version as ApiVersion);
+ */
 export const API_VERSIONS = ['2026-11-27', '2026-12-05'] as const;
+/**
+ * One of `API_VERSIONS`.
+ *
+ * @example
+ * const pinned: ApiVersion = '2026-11-27';
+ */
 export type ApiVersion = (typeof API_VERSIONS)[number];
 
-/** The version the SDK's typed payment events are built for. */
+/**
+ * The version the SDK's typed payment events are built for: create the endpoints they read with it.
+ *
+ * @example
+ * await client.endpoints.create({ url, api_version: SDK_API_VERSION });
+ */
 export const SDK_API_VERSION: ApiVersion = '2026-11-27';
 
 /**
@@ -45,7 +61,12 @@ export class ApiVersionMismatchError extends Error {
   }
 }
 
-/** What a thin event's `data` is: the object the event is about, to fetch through the API. */
+/**
+ * What a thin event's `data` is: the object the event is about, to fetch through the API.
+ *
+ * @example
+ * const ref: ThinEventData = { object: 'order', id: 'ord_01J…', url: '/v1/orders/ord_01J…' };
+ */
 export interface ThinEventData {
   /** `order`, `transaction`, `refund`, or `event` for an event about itself. */
   object: string;

@@ -140,6 +140,13 @@ describe('event versions and thin events', () => {
     const back = await client.fetchRelated<{ id: string; data: unknown }>(shop.event);
     assert.deepEqual([back.id, back.data], [sent.body.id, { parcel: 'P-1' }]);
     await assert.rejects(() => client.fetchRelated({ data: { order_id: orderId } }), TypeError);
+    // A test webhook is not stored, so a thin endpoint gets it as a snapshot: nothing to fetch.
+    const before = receiver.for(eps.thin.path).length;
+    assert.equal((await h.call('POST', `/v1/endpoints/${eps.thin.id}/test`, { key })).body.succeeded, true);
+    const probe = verified(eps.thin)[before].event;
+    assert.equal(probe.type, 'payhook.test');
+    assert.equal(isThinEvent(probe), false);
+    assert.equal(probe.data.endpoint_id, eps.thin.id);
   });
 
   test('reads in a version: GET /v1/events/{id}?api_version=', async () => {

@@ -1,8 +1,9 @@
 /**
  * A test webhook (`POST /v1/endpoints/{id}/test`): one signed request to one endpoint, sent now by the
  * API process and answered with what the endpoint said, for a person checking a receiver
- * (`payhook endpoints test`). It is built and sent as a delivery attempt is (the endpoint's format,
- * every valid secret signing, its custom headers, the destination policy, the per-attempt deadline),
+ * (`payhook endpoints test`). It is built and sent as a delivery attempt is (the endpoint's format; its
+ * event version, or the one the caller names; every valid secret signing, its custom headers, the
+ * destination policy, the per-attempt deadline), always as a snapshot,
  * but it is not an event: nothing is stored, retried or fanned out, so no other endpoint and no
  * `payhook listen` sees it. Its id is a fresh `evt_` id that no event has.
  */
@@ -56,7 +57,9 @@ export async function sendTestWebhook(
     currency: 'AED',
   });
   const envelope = buildEnvelope(eventId, TEST_EVENT_TYPE, now, data);
-  const target = { format: endpoint.format, apiVersion, payloadStyle: endpoint.payloadStyle };
+  // Always a snapshot: a test webhook is not stored, so a thin reference to it would point at nothing;
+  // its own type tells a thin receiver to answer 2xx without fetching anything.
+  const target = { format: endpoint.format, apiVersion, payloadStyle: 'snapshot' as const };
   const body = deps.formats.renderFor(target, {
     eventId,
     eventType: TEST_EVENT_TYPE,

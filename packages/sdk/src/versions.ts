@@ -51,8 +51,9 @@ export class ApiVersionMismatchError extends Error {
   readonly eventVersion: string;
   readonly sdkVersion: string;
   constructor(eventVersion: string, helper: string) {
+    const reads = helper === 'amountOf' ? API_VERSIONS.join(' and ') : SDK_API_VERSION;
     super(
-      `${helper} reads events of api version ${SDK_API_VERSION}, but this event is in ${eventVersion}: ` +
+      `${helper} reads events of api version ${reads}, but this event is in ${eventVersion}: ` +
         `set the endpoint's api_version to ${SDK_API_VERSION} (PATCH /v1/endpoints/{id}), or read event.data as ${eventVersion} shapes it (docs/versions.md)`,
     );
     this.name = 'ApiVersionMismatchError';
@@ -95,4 +96,48 @@ export function isThinEvent(event: { data?: unknown } | null | undefined): event
     typeof d.url === 'string' &&
     d.url.startsWith('/v1/')
   );
+}
+
+/**
+ * An amount as `2026-12-05` writes it, and as `amountOf` reads it from any version.
+ *
+ * @example
+ * const m: Money = { value: '100.50', minor: 10050, currency: 'AED' };
+ */
+export interface Money {
+  /** The exact decimal, with the currency's decimal places. */
+  value: string;
+  /** Integer minor units. */
+  minor: number;
+  currency: string;
+}
+
+/**
+ * An event's `data.amount` (or another money field: `amount_refunded`) read the same way in every
+ * version this SDK knows: `2026-11-27`'s `amount` + `amount_decimal` + `currency`, or `2026-12-05`'s
+ * object. Helps a receiver through a version switch; a version it does not know throws
+ * `ApiVersionMismatchError`, and a field that is not there returns `null`.
+ *
+ * @example
+ * const { value, currency } = amountOf(event) ?? { value: '?', currency: '' };
+ */
+export function amountOf(event: { api_version?: unknown; data?: unknown }, field = 'amount'): Money | null {
+  const version = apiVersionOf(event);
+  if (!(API_VERSIONS as readonly string[]).includes(version)) throw new ApiVersionMismatchError(version, 'amountOf');
+  const d = (event.data ?? {}) as Record<string, unknown>;
+  const v = d[field];
+  if (version === API_VERSIONS[0]) {
+    const dec = d[`${field}_decimal`];
+    return Number.isSafeInteger(v) && typeof dec === 'string' && typeof d.currency === 'string'
+      ? { value: dec, minor: v as number, currency: d.currency }
+      : null;
+  }
+  const m = v as Partial<Money> | null | undefined;
+  return m &&
+    typeof m === 'object' &&
+    typeof m.value === 'string' &&
+    Number.isSafeInteger(m.minor) &&
+    typeof m.currency === 'string'
+    ? { value: m.value, minor: m.minor as number, currency: m.currency }
+    : null;
 }

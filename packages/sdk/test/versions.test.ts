@@ -6,6 +6,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  amountOf,
   ApiVersionMismatchError,
   apiVersionOf,
   isPaymentEvent,
@@ -69,5 +70,14 @@ describe('event versions in the SDK', () => {
     assert.equal(isPaymentEvent(e), false);
     assert.equal(isThinEvent({ data }), false);
     assert.equal(isThinEvent({ data: { object: 'order', id: 'ord_1', url: 'https://elsewhere/' } }), false);
+  });
+
+  test('amountOf reads an amount the same way in every version it knows, and refuses one it does not', () => {
+    const money = { value: '100.50', minor: 10050, currency: 'AED' };
+    assert.deepEqual(amountOf({ data }), money);
+    assert.deepEqual(amountOf({ api_version: '2026-12-05', data: { amount: money, currency: 'AED' } }), money);
+    assert.equal(amountOf({ data: { other: 1 } }), null);
+    assert.equal(amountOf({ data }, 'amount_refunded'), null);
+    assert.throws(() => amountOf({ api_version: '2099-01-01', data }), ApiVersionMismatchError);
   });
 });

@@ -39,7 +39,8 @@ nothing else changes between them.
 - A payload **format** other than \`standard\` (the payment module's \`foloosi\`) is another provider's fixed
   shape: it is the same in every version.
 - The SDK's typed helpers (\`isPaymentEvent\`, \`parsePaymentEvent\`) read the version they were built for,
-  \`${OLDEST_API_VERSION}\`, and throw \`ApiVersionMismatchError\` naming both versions on an event of another.
+  \`${OLDEST_API_VERSION}\`, and throw \`ApiVersionMismatchError\` naming both versions on an event of another;
+  \`amountOf(event)\` reads an amount the same way in every version, to carry a receiver through a switch.
 
 Thin events (\`payload_style: "thin"\`) are a separate choice from the version: see
 [delivery.md](delivery.md#thin-events).

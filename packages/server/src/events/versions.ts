@@ -11,7 +11,10 @@
  *
  * An endpoint of the oldest version receives the stored bytes as they are (no parse, no re-serialise),
  * so existing endpoints, migrated to the oldest version (migration 0008), see nothing change. Upgrades
- * are pure and deterministic: every attempt of a delivery sends, and signs, the same bytes.
+ * are pure and deterministic: every attempt of a delivery sends, and signs, the same bytes. Measured on
+ * a payment event (~600 bytes, the 2-core dev machine under load): 0.14 µs for the oldest version (the
+ * stored string), 32 µs for 2026-12-05 (parse, upgrade, serialise), against milliseconds for the HTTP
+ * request it goes out in; so rendering stays in the attempt rather than being stored per version.
  *
  * Adding a version: append a row (a later date than the last, its description, its changes, an
  * `upgrade` from the previous version's shape), then `npm run docs:versions` renders docs/versions.md

@@ -17,10 +17,12 @@ import {
   verifySignature,
   type PayhookEvent,
 } from '@payhook/sdk';
+import { Ajv } from 'ajv';
 import { foloosiBody } from '../src/payments/formats/foloosi.js';
 import { LATEST_API_VERSION, OLDEST_API_VERSION } from '../src/events/versions.js';
 import { Harness, Receiver } from './api-harness.js';
 
+const ajv = new Ajv({ strict: false, validateFormats: false });
 const PAYMENTS = { simulatorDelayMs: 300, checkIntervalMs: 50, pollIntervalMs: 20, paybackSchedule: [50] };
 
 interface Ep {
@@ -173,6 +175,22 @@ describe('event versions and thin events', () => {
       ],
     );
     assert.ok(r.body.versions[1].changes.length > 0);
+    // With ?api_version=, the schemas describe what endpoints of that version receive: the real webhook
+    // of each version passes its version's schema, and not the other's.
+    const schemaOf = async (version: string) => {
+      const page = await h.call('GET', `/v1/event-types?api_version=${version}`, { key: null });
+      assert.equal(page.status, 200, page.text);
+      return ajv.compile(page.body.data.find((t: { type: string }) => t.type === 'transaction.success').schema);
+    };
+    const oldest = await schemaOf(OLDEST_API_VERSION);
+    const latest = await schemaOf(LATEST_API_VERSION);
+    const dataAt = (ep: Ep) => verified(ep).find((w) => w.event.type === 'transaction.success')!.event.data;
+    assert.ok(oldest(dataAt(eps.old)), JSON.stringify(oldest.errors));
+    assert.ok(latest(dataAt(eps.latest)), JSON.stringify(latest.errors));
+    assert.equal(latest(dataAt(eps.old)), false);
+    assert.equal(oldest(dataAt(eps.latest)), false);
+    const bad = await h.call('GET', '/v1/event-types?api_version=1.0', { key: null });
+    assert.equal(bad.body.error.code, 'unknown_api_version');
   });
 
   test('a test webhook in another version before switching, then the switch in place', async () => {

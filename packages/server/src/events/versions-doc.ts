@@ -35,7 +35,8 @@ nothing else changes between them.
   shapes first, or switch when nothing is pending. An unknown version is \`400 unknown_api_version\`,
   whose \`details.versions\` lists the known ones.
 - \`GET /v1/event-types\` lists the versions (\`versions\`, the latest marked \`latest: true\`); its JSON
-  Schemas describe the oldest, stored shape.
+  Schemas describe the oldest, stored shape, and \`GET /v1/event-types?api_version=${LATEST_API_VERSION}\`
+  publishes them as they describe that version (each version's \`upgradeSchema\` beside its \`upgrade\`).
 - A payload **format** other than \`standard\` (the payment module's \`foloosi\`) is another provider's fixed
   shape: it is the same in every version.
 - The SDK's typed helpers (\`isPaymentEvent\`, \`parsePaymentEvent\`) read the version they were built for,

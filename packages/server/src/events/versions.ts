@@ -36,7 +36,14 @@ export interface ApiVersion {
   changes: readonly string[];
   /** The previous version's envelope to this version's. Absent only for the first version. */
   upgrade?: (envelope: Envelope) => Envelope;
+  /**
+   * The previous version's JSON Schema of an event's `data` to this version's, so the schemas
+   * `GET /v1/event-types?api_version=` publishes describe what endpoints of it receive. Absent: unchanged.
+   */
+  upgradeSchema?: (schema: Schema) => Schema;
 }
+
+export type Schema = Record<string, unknown>;
 
 const DECIMAL_RE = /^-?[0-9]+(\.[0-9]+)?$/;
 const CURRENCY_RE = /^[A-Z]{3}$/;
@@ -63,6 +70,37 @@ export function amountsAsObjects(data: unknown): unknown {
     if (k.endsWith('_decimal') && money.has(k.slice(0, -'_decimal'.length))) continue;
     out[k] = money.has(k) ? { value: d[`${k}_decimal`], minor: v, currency } : v;
   }
+  return out;
+}
+
+/** `amountsAsObjects` for a JSON Schema of `data`: the same fields turn into the same objects. */
+export function amountSchemasAsObjects(schema: Schema): Schema {
+  const props = schema.properties as Record<string, Schema> | undefined;
+  if (!props || !props.currency) return schema;
+  const isInt = (s: Schema | undefined) =>
+    s?.type === 'integer' || (Array.isArray(s?.type) && s.type.includes('integer'));
+  const money = new Set(Object.keys(props).filter((k) => isInt(props[k]) && props[`${k}_decimal`]?.type === 'string'));
+  if (money.size === 0) return schema;
+  const isDecimal = (k: string) => k.endsWith('_decimal') && money.has(k.slice(0, -'_decimal'.length));
+  const properties: Record<string, Schema> = {};
+  for (const [k, v] of Object.entries(props)) {
+    if (isDecimal(k)) continue;
+    properties[k] = money.has(k)
+      ? {
+          type: 'object',
+          additionalProperties: false,
+          required: ['value', 'minor', 'currency'],
+          description: v.description,
+          properties: {
+            value: { ...props[`${k}_decimal`], description: "The exact decimal, with the currency's decimal places." },
+            minor: { ...v, description: 'Integer minor units.' },
+            currency: props.currency,
+          },
+        }
+      : v;
+  }
+  const out: Schema = { ...schema, properties };
+  if (Array.isArray(schema.required)) out.required = (schema.required as string[]).filter((k) => !isDecimal(k));
   return out;
 }
 
@@ -96,6 +134,7 @@ export const API_VERSIONS: readonly ApiVersion[] = [
       'An event of your own takes the same change when its `data` follows the convention: an integer `X`, a decimal string `X_decimal` and a `currency`.',
     ],
     upgrade: (e) => withApiVersion({ ...e, data: amountsAsObjects(e.data) }, '2026-12-05'),
+    upgradeSchema: amountSchemasAsObjects,
   },
 ];
 
@@ -129,6 +168,15 @@ export function upgradeEnvelope(stored: Envelope, version: string): Envelope {
 export function renderVersion(body: string, version: string): string {
   if (version === OLDEST_API_VERSION) return body;
   return JSON.stringify(upgradeEnvelope(JSON.parse(body) as Envelope, version));
+}
+
+/** A JSON Schema of an event's `data` (the stored shape's) as it describes `version`'s. */
+export function schemaInVersion(schema: Schema, version: string): Schema {
+  const to = API_VERSION_NAMES.indexOf(version);
+  if (to < 0) throw new Error(`unknown api version ${version}`);
+  let s = schema;
+  for (let i = 1; i <= to; i++) s = API_VERSIONS[i].upgradeSchema?.(s) ?? s;
+  return s;
 }
 
 /** An event's `data` JSON text rendered in `version` (`GET /v1/events/{id}?api_version=`). */

@@ -76,7 +76,7 @@ export function amountsAsObjects(data: unknown): unknown {
 /** `amountsAsObjects` for a JSON Schema of `data`: the same fields turn into the same objects. */
 export function amountSchemasAsObjects(schema: Schema): Schema {
   const props = schema.properties as Record<string, Schema> | undefined;
-  if (!props || !props.currency) return schema;
+  if (!props?.currency) return schema;
   const isInt = (s: Schema | undefined) =>
     s?.type === 'integer' || (Array.isArray(s?.type) && s.type.includes('integer'));
   const money = new Set(Object.keys(props).filter((k) => isInt(props[k]) && props[`${k}_decimal`]?.type === 'string'));

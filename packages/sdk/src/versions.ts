@@ -3,9 +3,10 @@
  * events in its `api_version`; from `2026-12-05` on the envelope names it (`api_version`), and an
  * envelope without one is the first version, `2026-11-27`.
  *
- * The SDK's typed payment events (`PaymentEvent`, `isPaymentEvent`, the ordering helper) describe one
- * version, `SDK_API_VERSION`; on an event of another they throw `ApiVersionMismatchError` naming both,
- * rather than misreading a field whose shape changed (an amount that became an object).
+ * The SDK's typed payment events (`PaymentEvent`, `isPaymentEvent`) describe one version,
+ * `SDK_API_VERSION`; on an event of another they throw `ApiVersionMismatchError` naming both, rather
+ * than misreading a field whose shape changed (an amount that became an object). The ordering helper
+ * reads only `order_id` and `sequence`, which no version has changed.
  */
 
 /**

@@ -6,7 +6,7 @@ import type { DestinationPolicy } from '../delivery/destinations.js';
 import { isValidFilter } from '../events/filter.js';
 import { FormatRegistry } from '../events/formats.js';
 import { PAYLOAD_STYLES, type PayloadStyle } from '../events/thin.js';
-import { API_VERSION_NAMES, isApiVersion, LATEST_API_VERSION } from '../events/versions.js';
+import { checkApiVersion, LATEST_API_VERSION } from '../events/versions.js';
 import type { Endpoint, EndpointPatch, EndpointSecret, Store } from '../store/types.js';
 
 /** Checks an endpoint filter's exact types are known (events/event-types.ts `EventTypeRegistry.checkFilters`). */
@@ -151,14 +151,7 @@ export function parseEndpointInput(
       fail('validation_failed', `format must be one of ${formats.names().join(', ')}`, 'format');
     patch.format = input.format;
   }
-  if (input.api_version !== undefined) {
-    if (!isApiVersion(input.api_version))
-      throw new PayhookError('unknown_api_version', `api_version must be one of ${API_VERSION_NAMES.join(', ')}`, {
-        field: 'api_version',
-        versions: API_VERSION_NAMES,
-      });
-    patch.apiVersion = input.api_version;
-  }
+  if (input.api_version !== undefined) patch.apiVersion = checkApiVersion(input.api_version);
   if (input.payload_style !== undefined) {
     if (!(PAYLOAD_STYLES as readonly unknown[]).includes(input.payload_style))
       fail('validation_failed', `payload_style must be one of ${PAYLOAD_STYLES.join(', ')}`, 'payload_style');

@@ -24,6 +24,8 @@
  * fixed by that provider: they render from the stored data whatever the version (events/formats.ts).
  */
 
+import { PayhookError } from '../errors.js';
+
 /** An envelope as parsed JSON: `{id, type, timestamp, [api_version], data}`. */
 export type Envelope = Record<string, unknown> & { data: unknown };
 
@@ -144,6 +146,21 @@ export const API_VERSION_NAMES: readonly string[] = API_VERSIONS.map((v) => v.ve
 
 export function isApiVersion(v: unknown): v is string {
   return typeof v === 'string' && API_VERSION_NAMES.includes(v);
+}
+
+/**
+ * The version, checked: an unknown one is `unknown_api_version`, naming the known ones (a stable code,
+ * not a schema failure, wherever a version is taken: an endpoint, a test webhook, a read).
+ * `undefined` when none was given.
+ */
+export function checkApiVersion(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (!isApiVersion(value))
+    throw new PayhookError('unknown_api_version', `api_version must be one of ${API_VERSION_NAMES.join(', ')}`, {
+      field: 'api_version',
+      versions: API_VERSION_NAMES,
+    });
+  return value;
 }
 
 /** A parsed envelope brought from the stored shape up to `version`. */

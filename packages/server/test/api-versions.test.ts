@@ -156,6 +156,15 @@ describe('event versions and thin events', () => {
     assert.equal(r.status, 200, r.text);
     assert.equal(r.body.api_version, LATEST_API_VERSION);
     assert.deepEqual(r.body.data.amount, { value: '100.50', minor: 10050, currency: 'AED' });
+    // Catch-up through the API in the endpoint's version sees what its webhooks carry.
+    const client = new PayhookClient({ baseUrl: h.url, apiKey: key });
+    const caught: unknown[] = [];
+    for await (const e of client.events.iterate({ types: ['transaction.*'], api_version: LATEST_API_VERSION }))
+      caught.push(e.data);
+    const [sentLatest] = verified(eps.latest);
+    assert.deepEqual(caught, [sentLatest.event.data]);
+    const list = await h.call('GET', `/v1/events?api_version=${LATEST_API_VERSION}&type=transaction.*`, { key });
+    assert.equal(list.body.data[0].api_version, LATEST_API_VERSION);
     const oldest = await h.call('GET', `/v1/events/${txnEventId}?api_version=${OLDEST_API_VERSION}`, { key });
     assert.equal(oldest.body.data.amount, 10050);
     const bad = await h.call('GET', `/v1/events/${txnEventId}?api_version=2020-01-01`, { key });

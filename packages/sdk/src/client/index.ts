@@ -474,6 +474,7 @@ export class PayhookClient {
       limit: params.limit,
       cursor: params.cursor,
       order: params.order,
+      api_version: params.api_version,
     };
   }
 

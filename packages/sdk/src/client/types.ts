@@ -59,6 +59,8 @@ export interface EventListParams extends ListParams {
   types?: readonly string[];
   /** `asc` (oldest first, what catch-up wants) or `desc`. */
   order?: 'asc' | 'desc';
+  /** Render each event's data in this event version: your endpoint's, so catch-up sees what webhooks do. */
+  api_version?: string;
 }
 
 /**

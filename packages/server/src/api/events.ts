@@ -39,6 +39,7 @@ interface ListQuery {
   order: 'asc' | 'desc';
   limit: number;
   cursor?: string;
+  api_version?: string;
 }
 
 const MAX_TYPE_FILTERS = 100;
@@ -229,7 +230,8 @@ export function registerEventRoutes(app: FastifyInstance, ctx: AppContext): void
         summary: 'List events',
         description:
           "Lists the merchant's events, newest first by default. Filter by `type` (repeat it or separate with commas; exact types and `prefix.*`), " +
-          'and by `after`/`before`: an event id (exclusive), or an ISO time (`after`: at or after it; `before`: strictly before it). Events are kept for the retention period (default 30 days).',
+          'and by `after`/`before`: an event id (exclusive), or an ISO time (`after`: at or after it; `before`: strictly before it). Events are kept for the retention period (default 30 days). ' +
+          "With `api_version`, each event's data is rendered as an endpoint of that version receives it, so catching up through the API gives the same shapes as the webhooks.",
         tags: ['events'],
         security: bearer,
         querystring: scopedQuery({
@@ -247,17 +249,19 @@ export function registerEventRoutes(app: FastifyInstance, ctx: AppContext): void
             default: 'desc',
             description: '`asc` (oldest first, for catching up) or `desc`.',
           },
+          api_version: { ...apiVersionSchema, description: "Render each event's `data` in this event version." },
           ...pageQuery,
         }),
         response: {
           200: { description: 'A page of events.', ...pageOf('Event') },
-          ...errorResponses(...SCOPED_ERRORS, 'invalid_cursor'),
+          ...errorResponses(...SCOPED_ERRORS, 'invalid_cursor', 'unknown_api_version'),
         },
       },
     },
     async (request, reply) => {
       const merchantId = await merchantOf(ctx, request);
       const q = request.query;
+      const version = checkApiVersion(q.api_version);
       const page = await ctx.store.listEvents({
         merchantId,
         types: parseTypeFilter(q.type),
@@ -267,7 +271,7 @@ export function registerEventRoutes(app: FastifyInstance, ctx: AppContext): void
         limit: q.limit,
         cursor: checkCursor(q.cursor, 'evt'),
       });
-      return sendJson(reply, 200, eventPageJson(page));
+      return sendJson(reply, 200, eventPageJson(page, version));
     },
   );
 

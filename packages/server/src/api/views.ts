@@ -54,8 +54,8 @@ export function eventJson(e: EventRecord, apiVersion?: string): string {
   );
 }
 
-export function eventPageJson(page: Page<EventRecord>): string {
-  return `{"data":[${page.items.map((e) => eventJson(e)).join(',')}],"next_cursor":${page.nextCursor === null ? 'null' : JSON.stringify(page.nextCursor)}}`;
+export function eventPageJson(page: Page<EventRecord>, apiVersion?: string): string {
+  return `{"data":[${page.items.map((e) => eventJson(e, apiVersion)).join(',')}],"next_cursor":${page.nextCursor === null ? 'null' : JSON.stringify(page.nextCursor)}}`;
 }
 
 export function deliveryView(d: Delivery) {

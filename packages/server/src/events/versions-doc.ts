@@ -27,7 +27,8 @@ nothing else changes between them.
 - **Try a version before switching**: \`POST /v1/endpoints/{id}/test\` \`{"api_version": "${LATEST_API_VERSION}"}\`
   (\`payhook endpoints test <id> --api-version ${LATEST_API_VERSION}\`) sends a signed sample event in that
   version to the endpoint now; \`GET /v1/events/{id}?api_version=${LATEST_API_VERSION}\` shows a real event's
-  data as that version renders it; \`payhook listen --api-version ${LATEST_API_VERSION}\` forwards events to
+  data as that version renders it (\`GET /v1/events?api_version=\` a page of them, so catching up through
+  the API, \`client.events.iterate({ api_version })\`, gives the shapes your webhooks have); \`payhook listen --api-version ${LATEST_API_VERSION}\` forwards events to
   your laptop rendered as production would.
 - **Switch** in place: \`PATCH /v1/endpoints/{id}\` \`{"api_version": "${LATEST_API_VERSION}"}\`
   (\`payhook endpoints update <id> --api-version ${LATEST_API_VERSION}\`). Every attempt from then on is

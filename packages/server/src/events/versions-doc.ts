@@ -27,9 +27,10 @@ nothing else changes between them.
 - **Try a version before switching**: \`POST /v1/endpoints/{id}/test\` \`{"api_version": "${LATEST_API_VERSION}"}\`
   (\`payhook endpoints test <id> --api-version ${LATEST_API_VERSION}\`) sends a signed sample event in that
   version to the endpoint now; \`GET /v1/events/{id}?api_version=${LATEST_API_VERSION}\` shows a real event's
-  data as that version renders it (\`GET /v1/events?api_version=\` a page of them, so catching up through
-  the API, \`client.events.iterate({ api_version })\`, gives the shapes your webhooks have); \`payhook listen --api-version ${LATEST_API_VERSION}\` forwards events to
-  your laptop rendered as production would.
+  data as that version renders it (\`GET /v1/events?api_version=\` a page of them, so catching up
+  through the API, \`client.events.iterate({ api_version })\`, gives the shapes your webhooks have);
+  \`payhook listen --api-version ${LATEST_API_VERSION}\` forwards events to your laptop rendered as
+  production would.
 - **Switch** in place: \`PATCH /v1/endpoints/{id}\` \`{"api_version": "${LATEST_API_VERSION}"}\`
   (\`payhook endpoints update <id> --api-version ${LATEST_API_VERSION}\`). Every attempt from then on is
   rendered in the new version, retries of older events included, so deploy a receiver that reads both
@@ -40,8 +41,8 @@ nothing else changes between them.
   publishes them as they describe that version (each version's \`upgradeSchema\` beside its \`upgrade\`).
 - A payload **format** other than \`standard\` (the payment module's \`foloosi\`) is another provider's fixed
   shape: it is the same in every version.
-- The SDK's typed helpers (\`isPaymentEvent\`, \`parsePaymentEvent\`) read the version they were built for,
-  \`${OLDEST_API_VERSION}\`, and throw \`ApiVersionMismatchError\` naming both versions on an event of another;
+- The SDK's typed helper \`isPaymentEvent\` reads the version it was built for (\`SDK_API_VERSION\`),
+  \`${OLDEST_API_VERSION}\`, and throws \`ApiVersionMismatchError\` naming both versions on an event of another;
   \`amountOf(event)\` reads an amount the same way in every version, to carry a receiver through a switch.
 
 Thin events (\`payload_style: "thin"\`) are a separate choice from the version: see

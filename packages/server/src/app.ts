@@ -75,6 +75,8 @@ export async function createPayhook(config: Config, options: CreateOptions = {})
   const formats = new FormatRegistry();
   for (const m of modules.values())
     for (const [name, renderer] of Object.entries(m.formats ?? {})) formats.register(name, renderer);
+  for (const m of modules.values())
+    for (const [namespace, object] of Object.entries(m.objects ?? {})) formats.registerObject(namespace, object);
   const { store, lock } = await openWritable(
     config,
     options.store,

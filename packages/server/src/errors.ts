@@ -58,6 +58,14 @@ export const ERRORS = {
     status: 400,
     message: 'Name exactly one subject to erase: customer_email or order_id.',
   },
+  unknown_api_version: {
+    status: 400,
+    message: 'The api_version is not an event version payhook has: see details.versions (docs/versions.md).',
+  },
+  thin_needs_standard_format: {
+    status: 400,
+    message: 'Thin events (payload_style "thin") are sent in the standard format only, not in a provider\'s format.',
+  },
   malformed_request: { status: 400, message: 'The request is malformed (its URL, headers or body framing).' },
   // authentication and authorisation
   unauthorized: { status: 401, message: 'A valid API key is required: Authorization: Bearer <key>.' },

@@ -35,6 +35,8 @@ export { isPayhookError, moduleErrors, PayhookError, type ErrorDefinition, type 
 
 // Payload formats a module adds (`PayhookModule.formats`).
 export type { RenderInput, Renderer } from './events/formats.js';
+// The objects a module's events are about, for thin events (`PayhookModule.objects`).
+export type { EventObject } from './events/thin.js';
 
 // Ids, cursors and paging.
 export { newId, type IdPrefix } from './ids.js';

@@ -16,5 +16,6 @@ await import('./api-keys.test.js');
 await import('./api-limits.test.js');
 await import('./api-destinations.test.js');
 await import('./api-event-types.test.js');
+await import('./api-versions.test.js');
 await import('./api-fuzz.test.js');
 await import('./listen.test.js');

@@ -74,6 +74,25 @@ describe('payhook CLI: every resource', () => {
     );
     const cleared = await json(['endpoints', 'update', endpointId, '--clear-headers', '--timeout', 'default']);
     assert.deepEqual([cleared.headers, cleared.timeout_ms], [{}, null]);
+    // The event version and payload style, changed in place; an unknown version is the API's stable code.
+    const versioned = ok(
+      await payhook(['endpoints', 'update', endpointId, '--api-version', '2026-11-27', '--payload-style', 'thin']),
+    );
+    assert.match(versioned.stdout, /^API version:\s+2026-11-27$/m);
+    assert.match(versioned.stdout, /^Payload:\s+thin$/m);
+    const back = await json([
+      'endpoints',
+      'update',
+      endpointId,
+      '--api-version',
+      '2026-12-05',
+      '--payload-style',
+      'snapshot',
+    ]);
+    assert.deepEqual([back.api_version, back.payload_style], ['2026-12-05', 'snapshot']);
+    const unknown = await payhook(['endpoints', 'update', endpointId, '--api-version', '2020-01-01']);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /unknown_api_version/);
 
     const controlled = ok(
       await payhook(['endpoints', 'update', endpointId, '--rate-limit', '10', '--retry-schedule', '5s,1m,90']),
@@ -152,6 +171,8 @@ describe('payhook CLI: every resource', () => {
     assert.match(shown.stdout, /"order": "A-1"/);
     assert.match(shown.stdout, new RegExp(`^${delivery.id}\\s+${endpointId}\\s+succeeded\\s+1\\s+200$`, 'm'));
     assert.equal((await json(['events', 'show', sent.id])).deliveries[0].id, delivery.id);
+    const inVersion = ok(await payhook(['events', 'show', sent.id, '--api-version', '2026-12-05']));
+    assert.match(inVersion.stdout, /^API version:\s+2026-12-05$/m);
 
     const resent = ok(await payhook(['events', 'resend', sent.id]));
     assert.match(resent.stdout, new RegExp(`^Resent ${sent.id} \\(rsd_\\w{26}\\): 1 delivery due now`, 'm'));

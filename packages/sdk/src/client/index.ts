@@ -6,6 +6,7 @@
  * idempotency, so events that did arrive are skipped).
  */
 import { PayhookApiError } from '../errors.js';
+import { isThinEvent } from '../versions.js';
 import type {
   ApiEvent,
   ApiKey,
@@ -233,6 +234,26 @@ export class PayhookClient {
   }
 
   /**
+   * The object a thin event is about (`payload_style: "thin"`), read now through the API: an order,
+   * a transaction, a refund, or the event itself (`object: "event"`). It follows the event's
+   * `data.url`, which payhook sets to the route that reads the object, so it needs no table of routes.
+   *
+   * @example
+   * const event = verify(rawBody, headers, secret);
+   * if (isThinEvent(event)) {
+   *   const order = await client.fetchRelated<Order>(event); // GET /v1/orders/ord_…
+   * }
+   */
+  async fetchRelated<T = unknown>(event: { data?: unknown } | null | undefined): Promise<T> {
+    if (!isThinEvent(event))
+      throw new TypeError('fetchRelated takes a thin event: data {object, id, url} (payload_style "thin")');
+    const path = event.data.url;
+    if (!/^\/v1\/[a-z_-]+\/[A-Za-z0-9_%-]+$/.test(path)) throw new TypeError(`not an API path: ${path}`);
+    const body = await this.request<T>('GET', path);
+    return (event.data.object === 'event' ? normaliseEvent(body as ApiEvent) : body) as T;
+  }
+
+  /**
    * Events: send, read, list, and iterate for catch-up.
    *
    * @example
@@ -258,9 +279,14 @@ export class PayhookClient {
     iterate: (params: Omit<EventListParams, 'cursor'> = {}): AsyncIterableIterator<ApiEvent> => {
       return this.#paginate((cursor) => this.events.list({ order: 'asc', ...params, cursor }));
     },
-    /** One event. @example const e = await client.events.get('evt_01J…'); */
-    get: async (id: string): Promise<ApiEvent> =>
-      normaliseEvent(await this.request<ApiEvent>('GET', `/v1/events/${seg(id)}`)),
+    /**
+     * One event; with `api_version`, its data as an endpoint of that version receives it.
+     * @example const e = await client.events.get('evt_01J…', { api_version: '2026-12-05' });
+     */
+    get: async (id: string, options: { api_version?: string } = {}): Promise<ApiEvent> =>
+      normaliseEvent(
+        await this.request<ApiEvent>('GET', `/v1/events/${seg(id)}`, { query: { api_version: options.api_version } }),
+      ),
     /** Creates an event; payhook delivers it to every matching endpoint. @example await client.events.send({ type: 'ping', data: {} }); */
     send: async (input: SendEventInput): Promise<ApiEvent> =>
       normaliseEvent(await this.request<ApiEvent>('POST', '/v1/events', { body: input })),
@@ -363,7 +389,10 @@ export class PayhookClient {
      * is stored or retried; a non-2xx answer is `succeeded: false`, not an error).
      * @example const { succeeded, status_code } = await client.endpoints.test('ep_01J…');
      */
-    test: (id: string): Promise<TestWebhook> => this.request('POST', `/v1/endpoints/${seg(id)}/test`),
+    test: (id: string, options: { api_version?: string } = {}): Promise<TestWebhook> =>
+      this.request('POST', `/v1/endpoints/${seg(id)}/test`, {
+        body: options.api_version === undefined ? undefined : { api_version: options.api_version },
+      }),
   };
 
   /**
@@ -470,6 +499,7 @@ export class PayhookClient {
       limit: params.limit,
       cursor: params.cursor,
       order: params.order,
+      api_version: params.api_version,
     };
   }
 

@@ -61,6 +61,8 @@ export interface EventListParams extends ListParams {
   types?: readonly string[];
   /** `asc` (oldest first, what catch-up wants) or `desc`. */
   order?: 'asc' | 'desc';
+  /** Render each event's data in this event version: your endpoint's, so catch-up sees what webhooks do. */
+  api_version?: string;
 }
 
 /**
@@ -173,6 +175,10 @@ export interface Endpoint {
   headers: Record<string, string>;
   /** `standard` (the envelope) or another registered format such as `foloosi`. */
   format: string;
+  /** The event version it receives (docs/versions.md), e.g. `2026-12-05`. */
+  api_version: string;
+  /** `snapshot`: events carry their data; `thin`: only the object they are about (`fetchRelated`). */
+  payload_style: 'snapshot' | 'thin';
   timeout_ms: number | null;
   /** Deliveries per second across every dispatcher; `null`: no limit. */
   rate_limit: number | null;
@@ -197,6 +203,9 @@ export interface CreateEndpointInput {
   disabled?: boolean;
   headers?: Record<string, string>;
   format?: string;
+  /** Default: the latest version. */
+  api_version?: string;
+  payload_style?: 'snapshot' | 'thin';
   timeout_ms?: number | null;
   /** Deliveries per second, 1 to 10000; `null`: no limit. */
   rate_limit?: number | null;

@@ -33,6 +33,8 @@ export const endpointExample = {
   disabled_reason: null,
   headers: { 'x-shop': 'corner' },
   format: 'standard',
+  api_version: '2026-12-05',
+  payload_style: 'snapshot',
   timeout_ms: null,
   rate_limit: null,
   retry_schedule: null,

@@ -149,6 +149,8 @@ const endpointSchema = {
     'disabled_reason',
     'headers',
     'format',
+    'api_version',
+    'payload_style',
     'timeout_ms',
     'rate_limit',
     'retry_schedule',
@@ -179,6 +181,16 @@ const endpointSchema = {
     format: {
       type: 'string',
       description: 'Payload format: `standard` or another registered format such as `foloosi`.',
+    },
+    api_version: {
+      type: 'string',
+      description: 'The event version it receives (docs/versions.md); events are rendered in it when delivered.',
+      examples: ['2026-12-05'],
+    },
+    payload_style: {
+      type: 'string',
+      enum: ['snapshot', 'thin'],
+      description: '`snapshot`: events carry their data; `thin`: only the object they are about.',
     },
     timeout_ms: nullable('integer', { description: 'Per-attempt timeout; null uses the server default.' }),
     rate_limit: nullable('integer', {
@@ -230,7 +242,15 @@ const eventSchema = {
     merchant_id: idSchema('mer', 'The merchant it belongs to.'),
     livemode: LIVEMODE_SCHEMA,
     type: { type: 'string', examples: ['order.success'] },
-    data: { type: 'object', additionalProperties: true, description: 'The event data, as sent.' },
+    data: {
+      type: 'object',
+      additionalProperties: true,
+      description: 'The event data: as sent, or in the `api_version` asked for.',
+    },
+    api_version: {
+      type: 'string',
+      description: 'Present when the read named `?api_version=`: the version `data` is rendered in.',
+    },
     idempotency_key: nullable('string'),
     created_at: time('When it was accepted; the webhook envelope `timestamp`.'),
   },

@@ -2,6 +2,7 @@
  * Store records as the API shows them: snake_case, ISO 8601 times, ids as they are. One function a
  * resource, so every route shows a resource the same way.
  */
+import { renderDataVersion } from '../events/versions.js';
 import { isLiveScope, merchantOfScope, ownerFields } from '../modes.js';
 import type {
   ApiKeyRecord,
@@ -32,6 +33,8 @@ export function endpointView(e: Endpoint) {
     disabled_reason: e.disabledReason,
     headers: e.headers,
     format: e.format,
+    api_version: e.apiVersion,
+    payload_style: e.payloadStyle,
     timeout_ms: e.timeoutMs,
     rate_limit: e.rateLimit,
     retry_schedule: e.retrySchedule === null ? null : e.retrySchedule.map((ms) => ms / 1000),
@@ -50,15 +53,17 @@ export function endpointView(e: Endpoint) {
  * and times need no escaping beyond what JSON.stringify gives them) saves parsing and re-serialising
  * it on the ingest path, and shows the data exactly as stored.
  */
-export function eventJson(e: EventRecord): string {
+export function eventJson(e: EventRecord, apiVersion?: string): string {
+  const data = apiVersion === undefined ? e.data : renderDataVersion(e.data, apiVersion);
+  const version = apiVersion === undefined ? '' : `"api_version":"${apiVersion}",`;
   return (
-    `{"id":"${e.id}","merchant_id":"${merchantOfScope(e.merchantId)}","livemode":${isLiveScope(e.merchantId)},"type":${JSON.stringify(e.type)},"data":${e.data},` +
+    `{"id":"${e.id}","merchant_id":"${merchantOfScope(e.merchantId)}","livemode":${isLiveScope(e.merchantId)},"type":${JSON.stringify(e.type)},"data":${data},${version}` +
     `"idempotency_key":${e.idempotencyKey === null ? 'null' : JSON.stringify(e.idempotencyKey)},"created_at":"${iso(e.createdAt)}"}`
   );
 }
 
-export function eventPageJson(page: Page<EventRecord>): string {
-  return `{"data":[${page.items.map(eventJson).join(',')}],"next_cursor":${page.nextCursor === null ? 'null' : JSON.stringify(page.nextCursor)}}`;
+export function eventPageJson(page: Page<EventRecord>, apiVersion?: string): string {
+  return `{"data":[${page.items.map((e) => eventJson(e, apiVersion)).join(',')}],"next_cursor":${page.nextCursor === null ? 'null' : JSON.stringify(page.nextCursor)}}`;
 }
 
 export function deliveryView(d: Delivery) {

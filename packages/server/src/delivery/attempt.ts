@@ -1,7 +1,8 @@
 /**
  * One attempt at one delivery, as a pipeline: prepare → post → classify → result.
  *
- *   prepare   render the payload format, sign it (cached keys, so nearly always synchronous), build
+ *   prepare   render the payload format in the endpoint's event version (events/versions.ts) and
+ *             payload style (snapshot or thin), sign it (cached keys, so nearly always synchronous), build
  *             the headers                                              ─► PendingAttempt
  *   post      one HTTP request through the pooled client; never throws: a network failure is an
  *             error class                                              ─► HttpResult
@@ -131,16 +132,15 @@ export class Attempts {
   /** Ready to send; synchronous unless the endpoint's signing keys must be loaded first. */
   prepare(d: ClaimedDelivery, startedAt: number, traceparent: string): PendingAttempt | Promise<PendingAttempt> {
     const timestamp = Math.floor(startedAt / 1000);
-    const body =
-      d.format === 'standard'
-        ? d.body
-        : this.o.formats.render(d.format, {
-            eventId: d.eventId,
-            eventType: d.eventType,
-            eventCreatedAt: d.eventCreatedAt,
-            body: d.body,
-            data: d.data || dataOfEnvelope(d.body),
-          });
+    // The endpoint's format, version and style (events/formats.ts); the oldest version's snapshot in
+    // `standard` is the stored bytes, sent as they are.
+    const body = this.o.formats.renderFor(d, {
+      eventId: d.eventId,
+      eventType: d.eventType,
+      eventCreatedAt: d.eventCreatedAt,
+      body: d.body,
+      data: d.data || dataOfEnvelope(d.body),
+    });
     const sig = this.o.signer.signature(d.endpointId, d.eventId, timestamp, body);
     return typeof sig === 'string'
       ? this.pending(d, startedAt, timestamp, body, sig, traceparent)

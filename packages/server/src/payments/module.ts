@@ -56,6 +56,12 @@ export class PaymentsModule implements PayhookModule {
   readonly name = 'payments';
   readonly migrations = PAYMENT_MIGRATIONS;
   readonly formats = { foloosi };
+  /** What a thin event of each namespace points to: the record the API serves (events/thin.ts). */
+  readonly objects = {
+    order: { idField: 'order_id', path: '/v1/orders/{id}' },
+    transaction: { idField: 'transaction_id', path: '/v1/transactions/{id}' },
+    refund: { idField: 'refund_id', path: '/v1/refunds/{id}' },
+  };
   readonly errorCodes = PAYMENT_ERRORS;
   readonly eventTypes = PAYMENT_EVENT_DOCS;
   readonly apiTags = [

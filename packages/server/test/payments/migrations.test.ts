@@ -167,6 +167,8 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         ]);
         const [endpoint] = (await call(app, key, 'GET', '/v1/endpoints')).data;
         assert.equal(endpoint.format, 'foloosi');
+        // Made before event versions: migration 0008 gave it the oldest, so nothing it receives changed.
+        assert.deepEqual([endpoint.api_version, endpoint.payload_style], ['2026-11-27', 'snapshot']);
 
         // The pay-back the older payhook left pending is paid back by this one's workers, with its event.
         const debited = orders.find((o) => o.reference === 'INV-debited')!;

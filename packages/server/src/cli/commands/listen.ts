@@ -15,6 +15,7 @@
  *
  * `--forward-to` is repeatable, `types=URL` for a route per type (../listen/routes.ts).
  */
+import { API_VERSION_NAMES, isApiVersion, OLDEST_API_VERSION, renderVersion } from '../../events/versions.js';
 import { Option, type Command } from 'commander';
 import { PayhookApiError } from '@payhook/sdk';
 import { clock, forward, reason, type Envelope } from '../listen/forward.js';
@@ -44,6 +45,7 @@ interface ListenFlags {
   events?: string;
   fromNow?: boolean;
   maxAttempts?: string;
+  apiVersion?: string;
 }
 
 const MAX_BACKOFF_MS = 30_000;
@@ -66,12 +68,18 @@ function startOf(comment: string): StreamCursor | null {
 }
 
 /** A message of the stream as what to forward: an event, or a resend of one (its envelope carries the id). */
-function envelopeOf(msg: SseMessage & { id: string }): Envelope {
+/**
+ * The stream carries each event as stored (the oldest version's shape); with `--api-version` it is
+ * rendered in that version before signing, by the same upgrades a delivery runs (events/versions.ts),
+ * so the local app sees what a production endpoint of that version would.
+ */
+function envelopeOf(msg: SseMessage & { id: string }, apiVersion: string): Envelope {
+  const body = renderVersion(msg.data, apiVersion);
   if (msg.id.startsWith('rsd_')) {
     const { id } = JSON.parse(msg.data) as { id: string };
-    return { id, type: msg.event, body: msg.data, resendId: msg.id };
+    return { id, type: msg.event, body, resendId: msg.id };
   }
-  return { id: msg.id, type: msg.event, body: msg.data };
+  return { id: msg.id, type: msg.event, body };
 }
 
 async function listen(flags: ListenFlags): Promise<void> {
@@ -81,6 +89,9 @@ async function listen(flags: ListenFlags): Promise<void> {
       'missing_api_key',
     );
   const routes: Route[] = checkRoutes(flags.forwardTo.map(parseRoute));
+  const apiVersion = flags.apiVersion ?? OLDEST_API_VERSION;
+  if (!isApiVersion(apiVersion))
+    throw new UsageError(`--api-version must be one of ${API_VERSION_NAMES.join(', ')} (docs/versions.md)`);
   const maxAttempts =
     flags.maxAttempts !== undefined ? parsePositiveInt(flags.maxAttempts, '--max-attempts') : undefined;
   const types = streamTypes(routes, flags.events ? splitList(flags.events) : undefined);
@@ -158,7 +169,7 @@ async function listen(flags: ListenFlags): Promise<void> {
               continue;
             }
             if (!msg.id) continue;
-            const e = envelopeOf(msg as SseMessage & { id: string });
+            const e = envelopeOf(msg as SseMessage & { id: string }, apiVersion);
             // Forwarding may take a while (retries): the stream is not silent, we are not reading it.
             clearTimeout(silence);
             const targets = routesFor(routes, e.type);
@@ -221,6 +232,10 @@ export function registerListenCommand(program: Command): void {
       "comma-separated event types or prefix.* wildcards (default: all, or those of the routes), e.g. 'order.*,transaction.*'",
     )
     .option('--from-now', 'start from now instead of where the last run stopped')
+    .option(
+      '--api-version <date>',
+      `render events in this event version, as an endpoint of it receives them (default ${OLDEST_API_VERSION}, the stored shape; docs/versions.md)`,
+    )
     .option('--max-attempts <n>', 'stop (exit 1) when one event fails this many times (default: retry until delivered)')
     .addOption(new Option('--url <url>', 'payhook API base URL').env('PAYHOOK_URL').default(DEFAULT_URL))
     .addOption(

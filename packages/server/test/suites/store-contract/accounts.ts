@@ -106,6 +106,8 @@ export function accountCases(test: Case): void {
       eventTypes: ['order.success', 'transaction.*'],
       headers: { 'x-shop': 'one', 'x-two': 'two' },
       format: 'foloosi',
+      apiVersion: '2026-12-05',
+      payloadStyle: 'thin',
       timeoutMs: 5000,
       rateLimit: 7,
       retrySchedule: [1000, 60_000],
@@ -121,6 +123,8 @@ export function accountCases(test: Case): void {
       disabledReason: null,
       headers: { 'x-shop': 'one', 'x-two': 'two' },
       format: 'foloosi',
+      apiVersion: '2026-12-05',
+      payloadStyle: 'thin',
       timeoutMs: 5000,
       rateLimit: 7,
       retrySchedule: [1000, 60_000],
@@ -138,6 +142,8 @@ export function accountCases(test: Case): void {
     assert.equal(got?.disabled, true);
     assert.equal(got?.disabledReason, 'merchant');
     assert.equal(got?.timeoutMs, null);
+    // Without a version or style: the oldest version as a snapshot, what endpoints made before versions got.
+    assert.deepEqual([got?.apiVersion, got?.payloadStyle], ['2026-11-27', 'snapshot']);
   });
 
   test('endpoints: list pages newest first, scoped to the merchant, without deleted ones', async (store) => {
@@ -174,6 +180,8 @@ export function accountCases(test: Case): void {
         eventTypes: null,
         headers: { 'x-k': 'v' },
         format: 'foloosi',
+        apiVersion: '2026-12-05',
+        payloadStyle: 'thin',
         timeoutMs: 2000,
       },
       t0 + 5,
@@ -185,6 +193,8 @@ export function accountCases(test: Case): void {
       eventTypes: null,
       headers: { 'x-k': 'v' },
       format: 'foloosi' as const,
+      apiVersion: '2026-12-05',
+      payloadStyle: 'thin' as const,
       timeoutMs: 2000,
       updatedAt: t0 + 5,
     };

@@ -102,7 +102,8 @@ claimed AS (
 SELECT * FROM (
   SELECT c.id, c.event_id, c.event_type, c.attempts, c.endpoint_id, c.merchant_id,
          e.body, e.created_at AS event_created_at, e.traceparent,
-         p.url, p.headers::text AS headers, p.format, p.timeout_ms, p.retry_schedule,
+         p.url, p.headers::text AS headers, p.format, p.api_version, p.payload_style, p.timeout_ms,
+         p.retry_schedule,
          (p.circuit_state <> 'closed' OR p.circuit_failures > 0) AS circuit_dirty, 0 AS rate_held,
          0::bigint AS rate_wait, due.next_attempt_at AS due_at
   FROM claimed c
@@ -112,7 +113,8 @@ SELECT * FROM (
   JOIN endpoints p ON p.id = c.endpoint_id
   UNION ALL
   -- One row more, with no delivery, when the rate held some back: how many, how long in all (metrics).
-  SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, n, w, NULL
+  SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+         n, w, NULL
   FROM (SELECT count(*)::int AS n, coalesce(sum(wait), 0)::bigint AS w FROM held) h WHERE n > 0
 ) rows
 ORDER BY due_at, id;

@@ -60,7 +60,7 @@ async function fill(store: Store, ordered: boolean): Promise<MerchantId> {
         merchantId,
         type: 'order.success',
         data: '{}',
-        body: buildEnvelope(id, 'order.success', t0 + b, '{}'),
+        body: buildEnvelope(id, 'order.success', t0 + b, '{}', false),
         idempotencyKey: null,
         createdAt: t0 + b,
         orderingKey: `k${n % KEYS}`,

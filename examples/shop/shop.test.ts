@@ -12,7 +12,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PayhookClient, sign, type PaymentEventData } from '@payhook/sdk';
+import { PayhookClient, SDK_API_VERSION, sign, type PaymentEventData } from '@payhook/sdk';
 import { createMerchant, createPayhook, defaultModules, loadConfig, type Payhook } from 'payhook';
 import { existsSync } from 'node:fs';
 import { chromium } from 'playwright-core';
@@ -72,6 +72,7 @@ describe('example shop', () => {
     const endpoint = await client.endpoints.create({
       url: `${shopUrl}/webhooks`,
       event_types: ['order.*', 'transaction.*'],
+      api_version: SDK_API_VERSION,
     });
     secret = endpoint.secret;
     db = new ShopDb(join(dir, 'shop.db'));

@@ -14,7 +14,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join, relative } from 'node:path';
-import { PayhookApiError, PayhookClient } from '@payhook/sdk';
+import { PayhookApiError, PayhookClient, SDK_API_VERSION } from '@payhook/sdk';
 import { createMerchant, createPayhook, defaultModules, loadConfig, type Payhook } from 'payhook';
 import { createShop } from './app.js';
 import { ShopDb } from './db.js';
@@ -59,6 +59,8 @@ async function demoMerchant(
   const endpoint = await client.endpoints.create({
     url: webhookUrl,
     event_types: ['order.*', 'transaction.*'],
+    // The shop reads events with the SDK's typed helpers: its endpoint receives the version they read.
+    api_version: SDK_API_VERSION,
     description: 'the example shop (npm start -- --demo)',
   });
   const state: DemoState = {

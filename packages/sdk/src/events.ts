@@ -1,7 +1,7 @@
 /**
  * The events payhook sends, as TypeScript types.
  *
- * Every webhook body is the envelope `{ id, type, timestamp, data }`. The payment module's six events
+ * Every webhook body is the envelope `{ id, type, timestamp, livemode, data }`. The payment module's six events
  * of a payment attempt (`transaction.*`, `order.*`) share one `data` shape (`PaymentEventData`), its
  * three refund events another (`RefundEventData`); any other type arrives as the generic
  * `WebhookEvent<string, Record<string, unknown>>`, so a new event type on the server never breaks a
@@ -11,6 +11,8 @@
  * TypeScript cannot narrow `event.type === 'order.success'` away from a member whose `type` is plain
  * `string`, so narrow with `isPaymentEvent` first (optionally naming the types you want), then switch.
  */
+
+import { ApiVersionMismatchError, apiVersionOf, isThinEvent, SDK_API_VERSION } from './versions.js';
 
 /**
  * The webhook envelope. `T` is the event type, `D` its `data`.
@@ -24,6 +26,13 @@ export interface WebhookEvent<T extends string = string, D = Record<string, unkn
   type: T;
   /** When the event was created, ISO 8601. */
   timestamp: string;
+  /**
+   * `true` for an event of live mode (made with an `sk_live_…` key or a live payment), `false` for test
+   * mode. Absent on events payhook stored before it had modes (those are test mode).
+   */
+  livemode?: boolean;
+  /** The event version it was rendered in; absent in `2026-11-27`, the first (see `apiVersionOf`). */
+  api_version?: string;
   data: D;
 }
 
@@ -228,7 +237,9 @@ export function paymentDataProblem(data: unknown): string | null {
 
 /**
  * True when the event is one of the payment events (optionally: one of the named types) with a
- * well-formed `data`. Narrows the type, so `event.data.order_id` is typed afterwards.
+ * well-formed `data`. Narrows the type, so `event.data.order_id` is typed afterwards. The types describe
+ * api version `SDK_API_VERSION` (2026-11-27): a payment event of another version throws
+ * `ApiVersionMismatchError`, and a thin event (`isThinEvent`) is not a payment event's snapshot (false).
  *
  * @example
  * const event = verify(rawBody, req.headers, secret);
@@ -242,5 +253,8 @@ export function isPaymentEvent<T extends PaymentEventType = PaymentEventType>(
 ): event is Extract<PaymentEvent, { type: T }> {
   if (!event || typeof event.type !== 'string' || !paymentTypes.has(event.type)) return false;
   if (types.length > 0 && !(types as string[]).includes(event.type)) return false;
+  const version = apiVersionOf(event as { api_version?: unknown });
+  if (version !== SDK_API_VERSION) throw new ApiVersionMismatchError(version, 'isPaymentEvent');
+  if (isThinEvent(event)) return false;
   return paymentDataProblem(event.data) === null;
 }

@@ -24,6 +24,17 @@ export {
 } from './signature.js';
 export { verify, type VerifyOptions } from './verify.js';
 export {
+  amountOf,
+  API_VERSIONS,
+  ApiVersionMismatchError,
+  apiVersionOf,
+  isThinEvent,
+  SDK_API_VERSION,
+  type ApiVersion,
+  type Money,
+  type ThinEventData,
+} from './versions.js';
+export {
   PAYMENT_EVENT_TYPES,
   isPaymentEvent,
   type OrderCancelEvent,

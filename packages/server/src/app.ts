@@ -19,6 +19,7 @@ import { EventIngestor } from './events/ingest.js';
 import { ensureAdminKey } from './merchants/keys.js';
 import { Authenticator } from './merchants/service.js';
 import { Metrics, queueGauges } from './metrics.js';
+import { Pruner } from './retention/pruner.js';
 import { checkModules, type PayhookModule } from './modules.js';
 import { isStorageFault, StorageStartError } from './store/faults.js';
 import type { ModuleMigrations } from './store/module-port.js';
@@ -74,6 +75,8 @@ export async function createPayhook(config: Config, options: CreateOptions = {})
   const formats = new FormatRegistry();
   for (const m of modules.values())
     for (const [name, renderer] of Object.entries(m.formats ?? {})) formats.register(name, renderer);
+  for (const m of modules.values())
+    for (const [namespace, object] of Object.entries(m.objects ?? {})) formats.registerObject(namespace, object);
   const { store, lock } = await openWritable(
     config,
     options.store,
@@ -123,7 +126,11 @@ export async function createPayhook(config: Config, options: CreateOptions = {})
           logger,
           metrics,
           bus,
-          policy: { schedule: config.delivery.retrySchedule, jitter: config.delivery.retryJitter },
+          policy: {
+            schedule: config.delivery.retrySchedule,
+            testSchedule: config.delivery.testRetrySchedule,
+            jitter: config.delivery.retryJitter,
+          },
           timeoutMs: config.delivery.timeoutMs,
           maxInFlight: config.delivery.maxInFlight,
           maxInFlightPerEndpoint: config.delivery.maxInFlightPerEndpoint,
@@ -172,7 +179,19 @@ export async function createPayhook(config: Config, options: CreateOptions = {})
     if (config.server.metricsPort !== null) operations = await buildApi(ctx, { operationsOnly: true });
   }
 
-  let pruneTimer: NodeJS.Timeout | null = null;
+  // Retention runs where delivery runs: a process with a dispatcher (docs/operations.md#retention).
+  const pruner = dispatcher
+    ? new Pruner(
+        store,
+        {
+          retentionDays: config.store.retentionDays,
+          batch: config.store.pruneBatch,
+          pauseMs: config.store.prunePauseMs,
+        },
+        metrics,
+        logger,
+      )
+    : null;
   const app: Payhook = {
     ...ctx,
     createdAdminKey: admin.created,
@@ -190,17 +209,10 @@ export async function createPayhook(config: Config, options: CreateOptions = {})
       }
       dispatcher?.start();
       for (const h of hooks) await h.start?.();
-      if (dispatcher) {
-        const prune = () =>
-          store
-            .pruneEvents(Date.now() - config.store.retentionDays * 86_400_000, 10_000)
-            .catch((err) => logger.warn({ err }, 'pruning old events failed'));
-        pruneTimer = setInterval(prune, 3_600_000);
-        pruneTimer.unref();
-      }
+      pruner?.start(config.store.pruneIntervalMs);
     },
     async stop() {
-      if (pruneTimer) clearInterval(pruneTimer);
+      await pruner?.stop();
       // Stop accepting first, so nothing is accepted that this process would not see through.
       if (api) await api.close();
       for (const h of [...hooks].reverse()) await h.stop?.();

@@ -58,6 +58,18 @@ export const ERRORS = {
     message:
       "The endpoint filter names an event type that is neither payhook's nor registered: see details.suggestions.",
   },
+  erasure_subject_required: {
+    status: 400,
+    message: 'Name exactly one subject to erase: customer_email or order_id.',
+  },
+  unknown_api_version: {
+    status: 400,
+    message: 'The api_version is not an event version payhook has: see details.versions (docs/versions.md).',
+  },
+  thin_needs_standard_format: {
+    status: 400,
+    message: 'Thin events (payload_style "thin") are sent in the standard format only, not in a provider\'s format.',
+  },
   malformed_request: { status: 400, message: 'The request is malformed (its URL, headers or body framing).' },
   // authentication and authorisation
   unauthorized: { status: 401, message: 'A valid API key is required: Authorization: Bearer <key>.' },
@@ -76,6 +88,7 @@ export const ERRORS = {
   delivery_not_found: { status: 404, message: 'No such delivery.' },
   event_type_not_found: { status: 404, message: 'No such registered event type.' },
   api_key_not_found: { status: 404, message: 'No such API key.' },
+  erasure_not_found: { status: 404, message: 'No such erasure.' },
   method_not_allowed: { status: 405, message: 'This route does not take that method.' },
   endpoint_disabled: {
     status: 409,

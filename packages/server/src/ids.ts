@@ -1,6 +1,6 @@
 /**
  * Prefixed, time-ordered ids: `evt_`, `ep_`, `del_`, `att_`, `mer_`, `key_`, `ord_`, `txn_`, `pb_`, `bnk_`,
- * `rsd_`, `re_`, `rpl_`.
+ * `rsd_`, `re_`, `rpl_`, `era_`.
  *
  * The part after the prefix is 26 characters of Crockford base32: 48 bits of milliseconds, then 80
  * random bits (the ULID layout). Ids of one kind therefore sort by creation time, which lets every list
@@ -22,7 +22,8 @@ export type IdPrefix =
   | 'bnk'
   | 'rsd'
   | 're'
-  | 'rpl';
+  | 'rpl'
+  | 'era';
 
 /**
  * An id of one kind, as a type: `EventId` is any string starting `evt_`, so an endpoint id passed
@@ -45,6 +46,8 @@ export type ResendId = IdOf<'rsd'>;
 export type RefundId = IdOf<'re'>;
 /** A bulk replay of an endpoint's events (`POST /v1/endpoints/{id}/replay`). */
 export type ReplayId = IdOf<'rpl'>;
+/** An erasure of a customer's personal data (`POST /v1/erasures`). */
+export type ErasureId = IdOf<'era'>;
 
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 // Random bytes are drawn in blocks: one randomBytes() call per id cost ~1 µs of the ~3 µs an id took.

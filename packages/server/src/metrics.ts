@@ -73,6 +73,7 @@ export class Metrics {
   private readonly claims: Counter;
   private readonly claimedDeliveries: Counter;
   private readonly resultBatches: Counter;
+  private readonly prunedRows: Counter<'table' | 'how'>;
   private controls: DeliveryControlsMetrics | null = null;
 
   constructor() {
@@ -100,6 +101,11 @@ export class Metrics {
       'payhook_dispatcher_result_batches_total',
       'Transactions that recorded attempt results (one per event-loop turn with results).',
     );
+    this.prunedRows = this.counter(
+      'payhook_pruned_rows_total',
+      'Rows removed by retention, by table (events, deliveries, attempts) and how (partition: a day dropped whole on PostgreSQL; row: deleted in batches).',
+      ['table', 'how'],
+    );
   }
 
   // Counted where they happen -----------------------------------------------------------------------
@@ -125,6 +131,11 @@ export class Metrics {
 
   resultsRecorded(): void {
     this.resultBatches.inc();
+  }
+
+  /** Rows retention removed from one table. */
+  pruned(table: 'events' | 'deliveries' | 'attempts', how: 'partition' | 'row', rows: number): void {
+    if (rows > 0) this.prunedRows.inc({ table, how }, rows);
   }
 
   // The extension point -----------------------------------------------------------------------------

@@ -35,10 +35,21 @@ export { isPayhookError, moduleErrors, PayhookError, type ErrorDefinition, type 
 
 // Payload formats a module adds (`PayhookModule.formats`).
 export type { RenderInput, Renderer } from './events/formats.js';
+// The objects a module's events are about, for thin events (`PayhookModule.objects`).
+export type { EventObject } from './events/thin.js';
 
 // Ids, cursors and paging.
 export { newId, type IdPrefix } from './ids.js';
 export type { EventId, MerchantId } from './ids.js';
+export {
+  isLiveScope,
+  LIVEMODE_SCHEMA,
+  liveScopeOf,
+  merchantOfScope,
+  modeOfScope,
+  type Mode,
+  ownerFields,
+} from './modes.js';
 export { decodeCursor, ID_MAX, toPage } from './store/cursor.js';
 
 // Configuration parsing, for a module's settings (read by the composition root, handed to the module).
@@ -62,6 +73,7 @@ export { errorResponses, idParams, idSchema, pageOf, pageQuery, scopedQuery } fr
 export {
   action,
   clientFor,
+  modeLine,
   parsePositiveInt,
   printJson,
   printMore,

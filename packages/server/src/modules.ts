@@ -18,6 +18,7 @@ import type { Logger } from 'pino';
 import type { Role } from './config.js';
 import { ERRORS, type ErrorTable } from './errors.js';
 import type { Renderer } from './events/formats.js';
+import type { EventObject } from './events/thin.js';
 import type { ModuleMigrations } from './store/module-port.js';
 import type { Store } from './store/types.js';
 
@@ -69,6 +70,11 @@ export interface PayhookModule {
   readonly migrations?: ModuleMigrations;
   /** Payload formats it adds, by name (the payment module: `foloosi`). */
   readonly formats?: Readonly<Record<string, Renderer>>;
+  /**
+   * The objects its events are about, by event-type namespace (`order` → `order_id`, `/v1/orders/{id}`):
+   * what a thin event of that namespace points to (events/thin.ts).
+   */
+  readonly objects?: Readonly<Record<string, EventObject>>;
   /** Its error codes; none may be a core code or another module's. */
   readonly errorCodes?: ErrorTable;
   /** The event types it emits, published at `GET /v1/event-types`. */

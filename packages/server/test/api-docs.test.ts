@@ -124,7 +124,7 @@ describe('GET /docs', { skip }, () => {
   });
 });
 
-test("payhook serve prints the reference page's address, and the page is there", async () => {
+test("payhook serve prints the reference page's and the dashboard's addresses, and the pages are there", async () => {
   const dir = mkdtempSync(join(tmpdir(), 'payhook-docs-serve-'));
   try {
     const running = runPayhook(['serve', '--port', '0', '--db', join(dir, 'payhook.db')], {
@@ -136,6 +136,11 @@ test("payhook serve prints the reference page's address, and the page is there",
     const res = await fetch(docs);
     assert.equal(res.status, 200);
     assert.match(await res.text(), /<redoc spec-url="\/openapi\.json"/);
+    const [, dashboard] = await waitForOutput(running, /^Dashboard: (\S+)$/m);
+    assert.equal(dashboard, `${base}/dashboard`);
+    const signIn = await fetch(dashboard);
+    assert.equal(signIn.status, 200, 'signed out, the dashboard answers with its sign-in form');
+    assert.match(await signIn.text(), /<h1>Sign in<\/h1>/);
     running.child.kill('SIGTERM');
     assert.equal((await running.exited).code, 0);
   } finally {

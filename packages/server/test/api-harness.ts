@@ -4,7 +4,8 @@
  * payment module, with `options.payments` on its defaults), the API on a free port, real fetch. Tests
  * pass configuration objects; nothing here reads or changes the process environment except the backend choice.
  * `world()` adds two merchants, each with an endpoint (to a real receiver), an event and its delivery,
- * so tests can check what one tenant may do with the other's objects.
+ * so tests can check what one tenant may do with the other's objects. The endpoints receive the oldest
+ * event version, the stored shape.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +13,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { createPayhook, type CreateOptions, type Payhook } from '../src/app.js';
 import { type ConfigOverrides, loadConfig, mergeOverrides } from '../src/config.js';
+import { OLDEST_API_VERSION } from '../src/events/versions.js';
 import { LOOPBACK_NETWORKS } from '../src/delivery/destinations.js';
 import { defaultModules } from '../src/default-modules.js';
 import type { PaymentConfig } from '../src/payments/config.js';
@@ -117,7 +119,12 @@ export async function world(h: Harness, receiver: Receiver): Promise<{ a: Tenant
     const m = await h.call('POST', '/v1/merchants', { body: { name } });
     if (m.status !== 201) throw new Error(`merchant: ${m.text}`);
     const key = m.body.api_key as string;
-    const ep = await h.call('POST', '/v1/endpoints', { key, body: { url: `${receiver.url}/${name}` } });
+    // Pinned to the oldest event version, the stored shape that the published schemas and the SDK's
+    // typed events describe (a new endpoint would get the latest: api-versions.test.ts).
+    const ep = await h.call('POST', '/v1/endpoints', {
+      key,
+      body: { url: `${receiver.url}/${name}`, api_version: OLDEST_API_VERSION },
+    });
     if (ep.status !== 201) throw new Error(`endpoint: ${ep.text}`);
     const ev = await h.call('POST', '/v1/events', { key, body: { type: 'shop.order_paid', data: { merchant: name } } });
     if (ev.status !== 202) throw new Error(`event: ${ev.text}`);

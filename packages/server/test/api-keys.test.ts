@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { ADMIN_KEY, Harness, Receiver, eventually, world, type Tenant } from './api-harness.js';
 
 const READ = new Set(['GET', 'HEAD', 'OPTIONS']);
-const LISTED_FIELDS = ['created_at', 'id', 'last_used_at', 'name', 'prefix', 'scopes'];
+const LISTED_FIELDS = ['created_at', 'id', 'last_used_at', 'livemode', 'name', 'prefix', 'scopes'];
 
 describe('API keys', () => {
   let h: Harness;
@@ -44,17 +44,17 @@ describe('API keys', () => {
     assert.deepEqual(Object.keys(keys[0]).sort(), LISTED_FIELDS);
     assert.equal(keys[0].name, 'default');
     assert.deepEqual(keys[0].scopes, ['read', 'write']);
-    assert.equal(keys[0].prefix, a.key.slice(0, 7));
+    assert.equal(keys[0].prefix, a.key.slice(0, 12), 'sk_test_ and four characters');
     assert.match(String(keys[0].id), /^key_/);
   });
 
   test('issue: 201 with the key once; the list shows it without the key; it works and records its last use', async () => {
     const ci = await issue(a.key, '  ci  ', ['read']);
-    assert.deepEqual(Object.keys(ci).sort(), ['created_at', 'id', 'key', 'name', 'prefix', 'scopes']);
+    assert.deepEqual(Object.keys(ci).sort(), ['created_at', 'id', 'key', 'livemode', 'name', 'prefix', 'scopes']);
     assert.equal(ci.name, 'ci');
     assert.deepEqual(ci.scopes, ['read']);
-    assert.match(ci.key, /^sk_[A-Za-z0-9_-]{43}$/);
-    assert.equal(ci.prefix, ci.key.slice(0, 7));
+    assert.match(ci.key, /^sk_test_[A-Za-z0-9_-]{43}$/, 'a test key issues test keys');
+    assert.equal(ci.prefix, ci.key.slice(0, 12));
     const list = await h.call('GET', '/v1/api-keys', { key: a.key });
     assert.ok(!list.text.includes(ci.key), 'the key is never listed');
     const row = (list.body.data as Record<string, unknown>[]).find((k) => k.id === ci.id);
@@ -62,6 +62,7 @@ describe('API keys', () => {
       id: ci.id,
       name: 'ci',
       prefix: ci.prefix,
+      livemode: false,
       scopes: ['read'],
       created_at: ci.created_at,
       last_used_at: null,
@@ -195,6 +196,8 @@ describe('API keys', () => {
       10_000,
       'the replay to complete',
     );
+    const erasure = await h.call('POST', '/v1/erasures', { key: a.key, body: { customer_email: 'scope@example.com' } });
+    assert.equal(erasure.status, 201, erasure.text);
     const before = await snapshot();
 
     const ids: Record<string, string> = {
@@ -206,6 +209,7 @@ describe('API keys', () => {
       '/v1/transactions': paid.body.transaction.id,
       '/v1/refunds': refund.body.id,
       '/v1/replays': replay.body.id,
+      '/v1/erasures': erasure.body.id,
     };
     // A body each write would accept, so a write that slipped through would show in the snapshot.
     const bodies: Record<string, unknown> = {
@@ -219,6 +223,7 @@ describe('API keys', () => {
       'POST /v1/orders/:id/transactions': { card: { number: '4111 1111 1111 1111', expiry: '12/30', cvc: '123' } },
       'POST /v1/transactions/:id/refunds': { amount: 100 },
       'POST /v1/merchants': { name: 'read-key' },
+      'POST /v1/erasures': { customer_email: 'alpha@example.com' },
     };
     const routes = h.app.api!.payhookRoutes;
     let writes = 0;

@@ -15,7 +15,7 @@ type Who = 'A' | 'B' | 'admin' | 'none' | 'wrong';
 
 interface Route {
   method: string;
-  /** With placeholders: {ep} {evt} {del} {key} {mer} (merchant A's objects), {name} (an event type name). */
+  /** With placeholders: {ep} {evt} {del} {key} {era} {mer} (merchant A's objects), {name} (an event type name). */
   path: string;
   auth: 'merchant' | 'admin' | 'public';
   /** A valid body, for routes that take one. */
@@ -65,7 +65,10 @@ const ROUTES: Route[] = [
   { method: 'GET', path: '/v1/deliveries/{del}', auth: 'merchant', id: 'del' },
   { method: 'POST', path: '/v1/deliveries/{del}/retry', auth: 'merchant', id: 'del', body: {} },
   { method: 'POST', path: '/v1/deliveries/{del}/skip', auth: 'merchant', id: 'del', body: {} },
+  { method: 'POST', path: '/v1/erasures', auth: 'merchant', body: { customer_email: 'x@example.com' } },
+  { method: 'GET', path: '/v1/erasures/{era}', auth: 'merchant', id: 'era' },
   { method: 'GET', path: '/v1/listen', auth: 'merchant' },
+  { method: 'POST', path: '/v1/portal-links', auth: 'merchant', body: { read_only: true } },
   { method: 'GET', path: '/healthz', auth: 'public' },
   { method: 'GET', path: '/readyz', auth: 'public' },
   { method: 'GET', path: '/metrics', auth: 'admin' },
@@ -94,8 +97,16 @@ const NOT_FOUND: Partial<Record<IdPrefix, keyof typeof ERRORS>> = {
   del: 'delivery_not_found',
   key: 'api_key_not_found',
   rpl: 'replay_not_found',
+  era: 'erasure_not_found',
 };
-const OTHER_KIND: Partial<Record<IdPrefix, IdPrefix>> = { ep: 'evt', evt: 'del', del: 'ep', key: 'ep', rpl: 'ep' };
+const OTHER_KIND: Partial<Record<IdPrefix, IdPrefix>> = {
+  ep: 'evt',
+  evt: 'del',
+  del: 'ep',
+  key: 'ep',
+  rpl: 'ep',
+  era: 'evt',
+};
 const huge = (field: string) => `{"${field}":"${'x'.repeat(300 * 1024)}"}`;
 
 function generated(): Case[] {
@@ -934,6 +945,7 @@ describe('bad input on every route', () => {
   let b: Tenant;
   let spareKeyId: string;
   let replayId: string;
+  let erasureId: string;
 
   before(async () => {
     receiver = await new Receiver().start();
@@ -950,6 +962,9 @@ describe('bad input on every route', () => {
     });
     assert.equal(replay.status, 202, replay.text);
     replayId = replay.body.id;
+    const erasure = await h.call('POST', '/v1/erasures', { key: a.key, body: { customer_email: 'x@example.com' } });
+    assert.equal(erasure.status, 201, erasure.text);
+    erasureId = erasure.body.id;
   });
   after(async () => {
     await h?.close();
@@ -961,7 +976,7 @@ describe('bad input on every route', () => {
       .api!.payhookRoutes.map((r) => `${r.method} ${r.url.replace(/:id/g, '{id}').replace(/:name/g, '{name}')}`)
       .sort();
     const table = [
-      ...ROUTES.map((r) => `${r.method} ${r.path.replace(/\{(ep|evt|del|key|rpl)\}/g, '{id}')}`),
+      ...ROUTES.map((r) => `${r.method} ${r.path.replace(/\{(ep|evt|del|key|rpl|era)\}/g, '{id}')}`),
       ...PAYMENT_ROUTES,
     ].sort();
     assert.deepEqual(table, served, 'add new routes, with their bad-input cases, to ROUTES');
@@ -976,6 +991,7 @@ describe('bad input on every route', () => {
       .replace('{del}', a.deliveryId)
       .replace('{key}', spareKeyId)
       .replace('{rpl}', replayId)
+      .replace('{era}', erasureId)
       .replace('{merB}', b.id)
       .replace('{name}', 'shop.never_registered');
 

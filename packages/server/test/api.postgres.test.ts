@@ -6,6 +6,8 @@
  */
 process.env.PAYHOOK_TEST_BACKEND = 'postgres';
 await import('./api-tenancy.test.js');
+await import('./api-modes.test.js');
+await import('./api-acquirer.test.js');
 await import('./api-events.test.js');
 await import('./api-deliveries.test.js');
 await import('./api-replays.test.js');
@@ -16,5 +18,6 @@ await import('./api-keys.test.js');
 await import('./api-limits.test.js');
 await import('./api-destinations.test.js');
 await import('./api-event-types.test.js');
+await import('./api-versions.test.js');
 await import('./api-fuzz.test.js');
 await import('./listen.test.js');

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { verify } from '@payhook/sdk';
-import { Harness, Receiver, eventually } from './api-harness.js';
+import { ADMIN_KEY, Harness, Receiver, eventually } from './api-harness.js';
 import { runCli, type CliRun } from './helpers/cli.js';
 
 describe('payhook CLI: every resource', () => {
@@ -74,6 +74,25 @@ describe('payhook CLI: every resource', () => {
     );
     const cleared = await json(['endpoints', 'update', endpointId, '--clear-headers', '--timeout', 'default']);
     assert.deepEqual([cleared.headers, cleared.timeout_ms], [{}, null]);
+    // The event version and payload style, changed in place; an unknown version is the API's stable code.
+    const versioned = ok(
+      await payhook(['endpoints', 'update', endpointId, '--api-version', '2026-11-27', '--payload-style', 'thin']),
+    );
+    assert.match(versioned.stdout, /^API version:\s+2026-11-27$/m);
+    assert.match(versioned.stdout, /^Payload:\s+thin$/m);
+    const back = await json([
+      'endpoints',
+      'update',
+      endpointId,
+      '--api-version',
+      '2026-12-05',
+      '--payload-style',
+      'snapshot',
+    ]);
+    assert.deepEqual([back.api_version, back.payload_style], ['2026-12-05', 'snapshot']);
+    const unknown = await payhook(['endpoints', 'update', endpointId, '--api-version', '2020-01-01']);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /unknown_api_version/);
 
     const controlled = ok(
       await payhook(['endpoints', 'update', endpointId, '--rate-limit', '10', '--retry-schedule', '5s,1m,90']),
@@ -152,6 +171,8 @@ describe('payhook CLI: every resource', () => {
     assert.match(shown.stdout, /"order": "A-1"/);
     assert.match(shown.stdout, new RegExp(`^${delivery.id}\\s+${endpointId}\\s+succeeded\\s+1\\s+200$`, 'm'));
     assert.equal((await json(['events', 'show', sent.id])).deliveries[0].id, delivery.id);
+    const inVersion = ok(await payhook(['events', 'show', sent.id, '--api-version', '2026-12-05']));
+    assert.match(inVersion.stdout, /^API version:\s+2026-12-05$/m);
 
     const resent = ok(await payhook(['events', 'resend', sent.id]));
     assert.match(resent.stdout, new RegExp(`^Resent ${sent.id} \\(rsd_\\w{26}\\): 1 delivery due now`, 'm'));
@@ -226,7 +247,8 @@ describe('payhook CLI: every resource', () => {
     assert.ok(id, created.stdout);
     const readKey = /^\s+(sk_\S+)$/m.exec(created.stdout)![1];
     const listed = ok(await payhook(['keys', 'list']));
-    assert.match(listed.stdout, new RegExp(`^${id}\\s+reporting\\s+sk_\\S+…\\s+read\\s`, 'm'));
+    assert.match(listed.stdout, new RegExp(`^${id}\\s+reporting\\s+sk_test_\\S+…\\s+test\\s+read\\s`, 'm'));
+    assert.match(listed.stdout, /^Mode: test \(bank simulator\)$/m, 'the CLI says which mode it is in');
     assert.equal(listed.stdout.includes(readKey), false, 'never the key itself');
 
     ok(await payhook(['events', 'list'], { PAYHOOK_API_KEY: readKey }));
@@ -239,6 +261,22 @@ describe('payhook CLI: every resource', () => {
     const revoked = await payhook(['events', 'list'], { PAYHOOK_API_KEY: readKey });
     assert.equal(revoked.code, 1);
     assert.match(revoked.stderr, /\(unauthorized\)$/m);
+  });
+
+  test('keys create --mode: a test key cannot make a live key; the admin key makes one for the merchant', async () => {
+    const merchantId = (await h.call('GET', '/v1/endpoints', { key })).body.data[0].merchant_id;
+    const refused = await payhook(['keys', 'create', 'live-ci', '--mode', 'live']);
+    assert.equal(refused.code, 2, refused.stderr);
+    assert.match(refused.stderr, /\(mode_mismatch\)$/m);
+    const admin = { PAYHOOK_API_KEY: ADMIN_KEY, PAYHOOK_MERCHANT_ID: merchantId };
+    const made = ok(await payhook(['keys', 'create', 'live-ci', '--mode', 'live'], admin));
+    assert.match(made.stdout, /^Mode: live /m);
+    const liveKey = /^\s+(sk_live_\S+)$/m.exec(made.stdout)?.[1];
+    assert.ok(liveKey, made.stdout);
+    const listed = ok(await payhook(['keys', 'list'], { PAYHOOK_API_KEY: liveKey }));
+    assert.match(listed.stdout, /^Mode: live /m);
+    assert.match(listed.stdout, /\slive-ci\s+sk_live_\S+…\s+live\s/);
+    assert.equal(listed.stdout.includes('sk_test_'), false, "the test mode's keys are not listed");
   });
 
   test('mistakes have stable codes: usage 2, payhook unreachable 1, unknown flags 2', async () => {

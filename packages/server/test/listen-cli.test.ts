@@ -71,7 +71,13 @@ describe('payhook listen', () => {
     await receiver.waitFor(() => forwarded('/local', e.id).length === 1, 15_000, 'the forwarded webhook');
     const got = forwarded('/local', e.id)[0];
     assert.deepEqual(verifySignature(got.body, got.headers, secret).id, e.id);
-    assert.deepEqual(JSON.parse(got.body), { id: e.id, type: 'sale.success', timestamp: e.created_at, data: e.data });
+    assert.deepEqual(JSON.parse(got.body), {
+      id: e.id,
+      type: 'sale.success',
+      timestamp: e.created_at,
+      livemode: false,
+      data: e.data,
+    });
     assert.equal(got.headers['content-type'], 'application/json');
     assert.equal(forwarded('/local', skipped.id).length, 0, 'filtered out by --events');
     await waitForOutput(r, new RegExp(`sale\\.success\\s+${e.id}\\s+\\[200\\]\\s+\\d+ ms`));
@@ -225,6 +231,37 @@ describe('payhook listen', () => {
     } finally {
       rmSync(own, { recursive: true, force: true });
     }
+  });
+
+  test('--api-version renders forwarded events as an endpoint of that version receives them', async () => {
+    const r = listen([
+      '--forward-to',
+      `${receiver.url}/versioned`,
+      '--events',
+      'till.*',
+      '--from-now',
+      '--api-version',
+      '2026-12-05',
+    ]);
+    await waitForOutput(r, /Ready\./);
+    const secret = (await waitForOutput(r, /Webhook signing secret: (whsec_\S+)/))[1];
+    const res = await fetch(`${h.url}/v1/events`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ type: 'till.sale', data: { amount: 1250, amount_decimal: '12.50', currency: 'AED' } }),
+    });
+    const e = (await res.json()) as { id: string };
+    await receiver.waitFor(() => forwarded('/versioned', e.id).length === 1, 15_000, 'the versioned webhook');
+    const got = forwarded('/versioned', e.id)[0];
+    assert.equal(verifySignature(got.body, got.headers, secret).id, e.id);
+    const body = JSON.parse(got.body);
+    assert.equal(body.api_version, '2026-12-05');
+    assert.deepEqual(body.data, { amount: { value: '12.50', minor: 1250, currency: 'AED' }, currency: 'AED' });
+    r.child.kill('SIGINT');
+    assert.equal((await r.exited).code, 0);
+    const bad = listen(['--forward-to', `${receiver.url}/versioned`, '--api-version', '1999-01-01']);
+    assert.equal((await bad.exited).code, 2);
+    assert.match(bad.output(), /--api-version must be one of 2026-11-27, 2026-12-05/);
   });
 
   test('usage and API errors exit at once with a clear message', async () => {

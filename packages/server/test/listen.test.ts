@@ -81,7 +81,13 @@ describe('GET /v1/listen', () => {
     );
     const msg = events.find((m) => m.id === e.id)!;
     assert.equal(msg.event, 'sale.success');
-    assert.deepEqual(JSON.parse(msg.data), { id: e.id, type: 'sale.success', timestamp: e.created_at, data: e.data });
+    assert.deepEqual(JSON.parse(msg.data), {
+      id: e.id,
+      type: 'sale.success',
+      timestamp: e.created_at,
+      livemode: false,
+      data: e.data,
+    });
     await receiver.waitFor(
       () => receiver.for('/alpha').some((r) => r.headers['webhook-id'] === e.id),
       10_000,
@@ -218,7 +224,7 @@ describe('GET /v1/listen', () => {
         merchantId: a.id as MerchantId,
         type: 'sale.late',
         data,
-        body: buildEnvelope(id, 'sale.late', lateMs, data),
+        body: buildEnvelope(id, 'sale.late', lateMs, data, false),
         idempotencyKey: null,
         createdAt: lateMs,
       },

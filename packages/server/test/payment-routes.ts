@@ -13,5 +13,6 @@ export const PAYMENT_ROUTES = [
   'GET /v1/transactions/{id}/refunds',
   'GET /v1/refunds/{id}',
   'POST /v1/bank/notifications',
+  'POST /v1/bank/acquirer/notifications',
   'GET /v1/event-types',
 ];

@@ -2,7 +2,7 @@
  * The README's five-minute tour, as written: every `curl` of its section is read from README.md and run
  * against a real payhook (the placeholders `ep_…`, `ord_…`, `del_…`, `txn_…` filled from the answers before
  * them, the tour's receiver on :4000 replaced by a real one). What a reader sees must hold: one
- * endpoint, and every event, the shop's and the payment's, arriving once.
+ * endpoint, and every event, the shop's and the payment's, arriving once, in the endpoint's version.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -79,11 +79,15 @@ describe('the README tour', () => {
     }
     const paid = answers.find((a) => a.body?.outcome !== undefined)!.body;
     assert.equal(paid.outcome, 'success');
-    const refund = answers.at(-1)!.body;
+    const refund = answers.find((a) => String(a.body?.id).startsWith('re_'))!.body;
     assert.equal(refund.status, 'succeeded');
+    // Step 7: the test webhook in the new version before the switch, then the switch in place.
+    const tried = answers.find((a) => a.body?.type === 'payhook.test')!.body;
+    assert.equal(tried.succeeded, true);
+    assert.equal(answers.at(-1)!.body.api_version, '2026-12-05');
 
     await receiver.waitFor(
-      () => receiver.received.length >= 5,
+      () => receiver.received.length >= 6,
       10_000,
       'the shop event, the payment events and the refund events',
     );
@@ -94,14 +98,19 @@ describe('the README tour', () => {
     }));
     assert.deepEqual(got.map((g) => g.type).sort(), [
       'order.success',
+      'payhook.test',
       'refund.created',
       'refund.succeeded',
       'shop.order_shipped',
       'transaction.success',
     ]);
     assert.deepEqual(new Set(got.map((g) => g.path)), new Set(['/webhooks']), 'one endpoint');
-    // And none will come twice: each event has exactly one delivery.
-    for (const g of got) {
+    // The payment events came in the version the endpoint was made with; the test webhook in the one tried.
+    const body = (type: string) => JSON.parse(receiver.received.find((r) => JSON.parse(r.body).type === type)!.body);
+    assert.equal(body('transaction.success').data.amount, 10000);
+    assert.deepEqual(body('payhook.test').data.amount, { value: '100.00', minor: 10000, currency: 'AED' });
+    // And none will come twice: each event has exactly one delivery (a test webhook is not an event).
+    for (const g of got.filter((x) => x.type !== 'payhook.test')) {
       const d = await h.call('GET', `/v1/deliveries?event_id=${g.id}`, { key });
       assert.equal(d.body.data.length, 1, `${g.type} is delivered once`);
     }

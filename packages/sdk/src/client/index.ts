@@ -6,6 +6,7 @@
  * idempotency, so events that did arrive are skipped).
  */
 import { PayhookApiError } from '../errors.js';
+import { isThinEvent } from '../versions.js';
 import type {
   ApiEvent,
   ApiKey,
@@ -13,6 +14,7 @@ import type {
   CreateApiKeyInput,
   CreatedMerchant,
   CreateEndpointInput,
+  CreateErasureInput,
   CreateMerchantInput,
   CreateOrderInput,
   CreateRefundInput,
@@ -21,6 +23,7 @@ import type {
   DeliveryListParams,
   Endpoint,
   EndpointSecrets,
+  Erasure,
   EventListParams,
   IssuedApiKey,
   ListenParams,
@@ -56,6 +59,11 @@ export interface PayhookClientOptions {
   fetch?: typeof fetch;
   /** With the admin key: the merchant to act for (sent as `merchant_id`). */
   merchantId?: string;
+  /**
+   * With the admin key: act in the merchant's live mode (`true`) or test mode (sent as `livemode`). A
+   * merchant key acts in its own mode (`sk_test_…` or `sk_live_…`); naming the other one is a 404.
+   */
+  livemode?: boolean;
   /** Per-request timeout in ms; default 30,000. */
   timeoutMs?: number;
 }
@@ -95,6 +103,7 @@ export class PayhookClient {
   readonly #apiKey: string;
   readonly #fetch: typeof fetch;
   readonly #merchantId: string | undefined;
+  readonly #livemode: boolean | undefined;
   readonly #timeoutMs: number;
 
   constructor(options: PayhookClientOptions) {
@@ -108,6 +117,7 @@ export class PayhookClient {
     this.#apiKey = options.apiKey;
     this.#fetch = f;
     this.#merchantId = options.merchantId;
+    this.#livemode = options.livemode;
     this.#timeoutMs = options.timeoutMs ?? 30_000;
   }
 
@@ -150,7 +160,10 @@ export class PayhookClient {
     signal: AbortSignal,
   ): Promise<Response> {
     const url = new URL(this.#baseUrl + path);
-    const query = options.scoped === false ? { ...options.query } : { ...options.query, merchant_id: this.#merchantId };
+    const query =
+      options.scoped === false
+        ? { ...options.query }
+        : { ...options.query, merchant_id: this.#merchantId, livemode: this.#livemode };
     for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== null) url.searchParams.set(k, String(v));
     const headers: Record<string, string> = { authorization: `Bearer ${this.#apiKey}`, accept };
     let body: string | undefined;
@@ -223,6 +236,26 @@ export class PayhookClient {
   }
 
   /**
+   * The object a thin event is about (`payload_style: "thin"`), read now through the API: an order,
+   * a transaction, a refund, or the event itself (`object: "event"`). It follows the event's
+   * `data.url`, which payhook sets to the route that reads the object, so it needs no table of routes.
+   *
+   * @example
+   * const event = verify(rawBody, headers, secret);
+   * if (isThinEvent(event)) {
+   *   const order = await client.fetchRelated<Order>(event); // GET /v1/orders/ord_…
+   * }
+   */
+  async fetchRelated<T = unknown>(event: { data?: unknown } | null | undefined): Promise<T> {
+    if (!isThinEvent(event))
+      throw new TypeError('fetchRelated takes a thin event: data {object, id, url} (payload_style "thin")');
+    const path = event.data.url;
+    if (!/^\/v1\/[a-z_-]+\/[A-Za-z0-9_%-]+$/.test(path)) throw new TypeError(`not an API path: ${path}`);
+    const body = await this.request<T>('GET', path);
+    return (event.data.object === 'event' ? normaliseEvent(body as ApiEvent) : body) as T;
+  }
+
+  /**
    * Events: send, read, list, and iterate for catch-up.
    *
    * @example
@@ -248,9 +281,14 @@ export class PayhookClient {
     iterate: (params: Omit<EventListParams, 'cursor'> = {}): AsyncIterableIterator<ApiEvent> => {
       return this.#paginate((cursor) => this.events.list({ order: 'asc', ...params, cursor }));
     },
-    /** One event. @example const e = await client.events.get('evt_01J…'); */
-    get: async (id: string): Promise<ApiEvent> =>
-      normaliseEvent(await this.request<ApiEvent>('GET', `/v1/events/${seg(id)}`)),
+    /**
+     * One event; with `api_version`, its data as an endpoint of that version receives it.
+     * @example const e = await client.events.get('evt_01J…', { api_version: '2026-12-05' });
+     */
+    get: async (id: string, options: { api_version?: string } = {}): Promise<ApiEvent> =>
+      normaliseEvent(
+        await this.request<ApiEvent>('GET', `/v1/events/${seg(id)}`, { query: { api_version: options.api_version } }),
+      ),
     /** Creates an event; payhook delivers it to every matching endpoint. @example await client.events.send({ type: 'ping', data: {} }); */
     send: async (input: SendEventInput): Promise<ApiEvent> =>
       normaliseEvent(await this.request<ApiEvent>('POST', '/v1/events', { body: input })),
@@ -353,7 +391,10 @@ export class PayhookClient {
      * is stored or retried; a non-2xx answer is `succeeded: false`, not an error).
      * @example const { succeeded, status_code } = await client.endpoints.test('ep_01J…');
      */
-    test: (id: string): Promise<TestWebhook> => this.request('POST', `/v1/endpoints/${seg(id)}/test`),
+    test: (id: string, options: { api_version?: string } = {}): Promise<TestWebhook> =>
+      this.request('POST', `/v1/endpoints/${seg(id)}/test`, {
+        body: options.api_version === undefined ? undefined : { api_version: options.api_version },
+      }),
     /**
      * Sends the events of a window to the endpoint again, as a background job (answered 202; poll
      * `replays.get`).
@@ -414,6 +455,19 @@ export class PayhookClient {
   };
 
   /**
+   * Erasures: a customer's personal data redacted from stored events and attempt answers.
+   *
+   * @example
+   * const e = await client.erasures.create({ customer_email: 'customer@example.com' });
+   */
+  readonly erasures = {
+    /** @example await client.erasures.create({ order_id: 'ord_01J…' }); */
+    create: (input: CreateErasureInput): Promise<Erasure> => this.request('POST', '/v1/erasures', { body: input }),
+    /** @example const e = await client.erasures.get('era_01J…'); */
+    get: (id: string): Promise<Erasure> => this.request('GET', `/v1/erasures/${seg(id)}`),
+  };
+
+  /**
    * Orders of the payment module.
    *
    * @example
@@ -470,6 +524,7 @@ export class PayhookClient {
       limit: params.limit,
       cursor: params.cursor,
       order: params.order,
+      api_version: params.api_version,
     };
   }
 

@@ -37,6 +37,8 @@ export interface ListParams {
  */
 export type ApiEvent = PayhookEvent & {
   merchant_id: string;
+  /** `true` in live mode (`sk_live_…` keys), `false` in test mode. */
+  livemode: boolean;
   created_at: string;
   idempotency_key: string | null;
   /** Deliveries to an ordered endpoint that share it arrive one at a time, in event order. */
@@ -61,6 +63,8 @@ export interface EventListParams extends ListParams {
   types?: readonly string[];
   /** `asc` (oldest first, what catch-up wants) or `desc`. */
   order?: 'asc' | 'desc';
+  /** Render each event's data in this event version: your endpoint's, so catch-up sees what webhooks do. */
+  api_version?: string;
 }
 
 /**
@@ -141,7 +145,10 @@ export interface CreateMerchantInput {
  * const { id, api_key }: CreatedMerchant = await admin.merchants.create({ name: 'Corner Shop' });
  */
 export interface CreatedMerchant extends Merchant {
+  /** The test-mode key (`sk_test_…`), shown once. */
   api_key: string;
+  /** The live-mode key (`sk_live_…`), shown once. */
+  live_api_key: string;
 }
 
 /**
@@ -161,6 +168,8 @@ export type EndpointDisabledReason = 'merchant' | 'gone' | 'failing';
 export interface Endpoint {
   id: string;
   merchant_id: string;
+  /** `true` in live mode (`sk_live_…` keys), `false` in test mode. */
+  livemode: boolean;
   url: string;
   description: string;
   /** `null`: every event type. */
@@ -170,6 +179,10 @@ export interface Endpoint {
   headers: Record<string, string>;
   /** `standard` (the envelope) or another registered format such as `foloosi`. */
   format: string;
+  /** The event version it receives (docs/versions.md), e.g. `2026-12-05`. */
+  api_version: string;
+  /** `snapshot`: events carry their data; `thin`: only the object they are about (`fetchRelated`). */
+  payload_style: 'snapshot' | 'thin';
   timeout_ms: number | null;
   /** Deliveries that share an ordering key go out one at a time, in event order. */
   ordered: boolean;
@@ -198,6 +211,9 @@ export interface CreateEndpointInput {
   disabled?: boolean;
   headers?: Record<string, string>;
   format?: string;
+  /** Default: the latest version. */
+  api_version?: string;
+  payload_style?: 'snapshot' | 'thin';
   timeout_ms?: number | null;
   ordered?: boolean;
   ordering_on_failure?: 'skip' | 'hold';
@@ -254,6 +270,35 @@ export interface TestWebhook {
 }
 
 /**
+ * An erasure (`erasures.create`): one customer's personal data redacted from the merchant's stored
+ * events and attempt answers. The subject itself is not kept, only its hash.
+ *
+ * @example
+ * const e: Erasure = await client.erasures.create({ customer_email: 'customer@example.com' });
+ * console.log(e.events_redacted, e.attempts_redacted);
+ */
+export interface Erasure {
+  /** `era_…` */
+  id: string;
+  subject: 'customer_email' | 'order_id';
+  /** Hex SHA-256 of `<subject>:<value>` (the e-mail trimmed and lower-cased). */
+  subject_hash: string;
+  events_redacted: number;
+  attempts_redacted: number;
+  created_at: string;
+}
+
+/**
+ * What `erasures.create` erases: exactly one of a customer's e-mail or an order.
+ *
+ * @example
+ * const input: CreateErasureInput = { order_id: 'ord_01J…' };
+ */
+export type CreateErasureInput =
+  | { customer_email: string; order_id?: never }
+  | { order_id: string; customer_email?: never };
+
+/**
  * A resend of an event (`events.resend`): its deliveries due again, and every `payhook listen` told.
  *
  * @example
@@ -287,6 +332,8 @@ export interface ApiKey {
   name: string;
   /** The first characters of the key (`sk_AbCd`), to tell keys apart. */
   prefix: string;
+  /** The key's mode: `true` live (`sk_live_…`), `false` test (`sk_test_…`, and keys made before modes). */
+  livemode: boolean;
   scopes: ApiKeyScope[];
   created_at: string;
   last_used_at: string | null;
@@ -331,6 +378,8 @@ export type DeliveryStatus = 'pending' | 'succeeded' | 'failed' | 'cancelled';
 export interface Delivery {
   id: string;
   merchant_id: string;
+  /** `true` in live mode (`sk_live_…` keys), `false` in test mode. */
+  livemode: boolean;
   event_id: string;
   endpoint_id: string;
   event_type: string;
@@ -459,6 +508,8 @@ export interface Transaction {
   id: string;
   order_id: string;
   merchant_id: string;
+  /** `true` in live mode (`sk_live_…` keys), `false` in test mode. */
+  livemode: boolean;
   transaction_no: string;
   payment_reference: string;
   status: 'pending' | TransactionStatus;
@@ -488,6 +539,8 @@ export interface Refund {
   transaction_id: string;
   order_id: string;
   merchant_id: string;
+  /** `true` in live mode (`sk_live_…` keys), `false` in test mode. */
+  livemode: boolean;
   amount: number;
   amount_decimal: string;
   currency: string;
@@ -557,6 +610,8 @@ export interface OrderEventEntry {
 export interface Order {
   id: string;
   merchant_id: string;
+  /** `true` in live mode (`sk_live_…` keys), `false` in test mode. */
+  livemode: boolean;
   reference: string;
   amount: number;
   amount_decimal: string;

@@ -2,6 +2,8 @@
  * `/v1/api-keys`: a merchant's keys. A merchant key manages its own merchant's keys; the admin key
  * names the merchant with `merchant_id` (the rule of auth.ts). Issuing and revoking are writes, so a
  * read-only key may only list. A key id of another merchant answers like one that does not exist.
+ * Keys belong to a mode (src/modes.ts): a key issues, lists and revokes keys of its own mode; the admin
+ * key reaches the live mode's keys with `livemode=true`.
  */
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.js';
@@ -16,7 +18,13 @@ const keyFields = {
   name: { type: 'string', description: 'A name for people, such as the system that uses the key.' },
   prefix: {
     type: 'string',
-    description: 'The first characters of the key (`sk_AbCd`), to tell keys apart; never enough to use it.',
+    description:
+      'The first characters of the key (`sk_live_AbCd`, `sk_test_AbCd`; `sk_AbCd` for a test key made before modes), to tell keys apart; never enough to use it.',
+  },
+  livemode: {
+    type: 'boolean',
+    description:
+      'The mode the key works in: `true` live (`sk_live_…`), `false` test (`sk_test_…`, and keys made before modes).',
   },
   scopes: {
     type: 'array',
@@ -31,7 +39,7 @@ const apiKeySchema = {
   $id: 'ApiKey',
   type: 'object',
   description: 'An API key as listed: never the key itself, never its hash.',
-  required: ['id', 'name', 'prefix', 'scopes', 'created_at', 'last_used_at'],
+  required: ['id', 'name', 'prefix', 'livemode', 'scopes', 'created_at', 'last_used_at'],
   properties: {
     ...keyFields,
     last_used_at: {
@@ -44,7 +52,8 @@ const apiKeySchema = {
     {
       id: 'key_01JDQ3V4S0AKQ8W1N6B7R2T5YX',
       name: 'reporting',
-      prefix: 'sk_Q2xv',
+      prefix: 'sk_test_Q2xv',
+      livemode: false,
       scopes: ['read'],
       created_at: '2026-11-27T05:29:26.123Z',
       last_used_at: null,
@@ -56,19 +65,24 @@ const issuedKeySchema = {
   $id: 'IssuedApiKey',
   type: 'object',
   description: 'A key just issued, with the key itself.',
-  required: ['id', 'name', 'prefix', 'scopes', 'created_at', 'key'],
+  required: ['id', 'name', 'prefix', 'livemode', 'scopes', 'created_at', 'key'],
   properties: {
     ...keyFields,
-    key: { type: 'string', description: 'The key (`sk_…`): store it now, it is not shown again.' },
+    key: {
+      type: 'string',
+      description:
+        'The key (`sk_test_…` or `sk_live_…`, the mode it was issued in): store it now, it is not shown again.',
+    },
   },
   examples: [
     {
       id: 'key_01JDQ3V4S0AKQ8W1N6B7R2T5YX',
       name: 'reporting',
-      prefix: 'sk_Q2xv',
+      prefix: 'sk_test_Q2xv',
+      livemode: false,
       scopes: ['read'],
       created_at: '2026-11-27T05:29:26.123Z',
-      key: 'sk_Q2xvYnVzLWV4YW1wbGUta2V5LW5vdC1yZWFsLTAwMDAwMDAw',
+      key: 'sk_test_Q2xvYnVzLWV4YW1wbGUta2V5LW5vdC1yZWFsLTAwMDAw',
     },
   ],
 };

@@ -8,13 +8,15 @@
  *
  * Acting for a merchant (one rule everywhere): a merchant key acts for its own merchant; an admin key
  * names the merchant with the `merchant_id` query parameter, on every method (never in the body, so
- * body schemas stay the resource's own fields).
+ * body schemas stay the resource's own fields), and in its test mode unless it adds `livemode=true`.
+ * A merchant key acts in its own mode only: the mode is the key's tenant scope (src/modes.ts).
  *
  * Scopes, also one rule: a read-only merchant key may use GET, HEAD and OPTIONS on merchant routes;
  * any other method is `403 insufficient_scope`, decided here for every route, present and future, so
  * no route can forget it. A client that sent too many wrong keys is refused with
  * `429 too_many_auth_failures` before its key is even looked up (limits/auth-failures.ts).
  */
+import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
 import { isPayhookError, PayhookError } from '../errors.js';
@@ -22,6 +24,7 @@ import type { MerchantId } from '../ids.js';
 import { AuthFailures } from '../limits/auth-failures.js';
 import { tooManyAuthFailures } from '../limits/errors.js';
 import type { Principal } from '../merchants/service.js';
+import { INTERNAL_AS_HEADER, INTERNAL_HEADER } from '../dashboard/session.js';
 
 /** The methods a read-only key may use. */
 export const READ_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -42,7 +45,28 @@ declare module 'fastify' {
   }
 }
 
-export function registerAuth(app: FastifyInstance, ctx: AppContext): void {
+/**
+ * The dashboard's own credential (dashboard/session.ts): a secret of this API instance, sent only by
+ * its in-process calls, naming the merchant and scopes of a portal session. Anything else sending the
+ * header is refused as a wrong key.
+ */
+function internalPrincipal(request: FastifyRequest, secret: string): Principal | null {
+  const sent = request.headers[INTERNAL_HEADER];
+  if (sent === undefined) return null;
+  const a = Buffer.from(String(sent));
+  const b = Buffer.from(secret);
+  if (secret === '' || a.length !== b.length || !timingSafeEqual(a, b)) throw new PayhookError('unauthorized');
+  const [merchantId, scopes] = String(request.headers[INTERNAL_AS_HEADER] ?? '').split(' ');
+  if (!merchantId?.startsWith('mer_')) throw new PayhookError('unauthorized');
+  return {
+    kind: 'merchant',
+    merchantId: merchantId as MerchantId,
+    keyId: `portal:${merchantId}`,
+    scopes: scopes === 'read,write' ? ['read', 'write'] : ['read'],
+  };
+}
+
+export function registerAuth(app: FastifyInstance, ctx: AppContext, internalSecret = ''): void {
   app.decorateRequest('principal', null);
   const failures = new AuthFailures({
     limit: ctx.config.limits.authFailureLimit,
@@ -56,7 +80,8 @@ export function registerAuth(app: FastifyInstance, ctx: AppContext): void {
     if (wait > 0) throw tooManyAuthFailures(wait);
     let principal: Principal;
     try {
-      principal = await ctx.auth.authenticate(request.headers.authorization);
+      principal =
+        internalPrincipal(request, internalSecret) ?? (await ctx.auth.authenticate(request.headers.authorization));
     } catch (err) {
       if (isPayhookError(err) && err.code === 'unauthorized') failures.fail(client);
       throw err;
@@ -78,13 +103,16 @@ export function registerAuth(app: FastifyInstance, ctx: AppContext): void {
   });
 }
 
-/** The merchant this request acts for (see the rule above). */
+/**
+ * The scope this request acts in (see the rule above): the merchant's id in test mode, its live scope
+ * in live mode (src/modes.ts). Every merchant route passes it to the store as the merchant id.
+ */
 export function merchantOf(ctx: AppContext, request: FastifyRequest): Promise<MerchantId> {
   const principal = request.principal;
   if (!principal) throw new PayhookError('unauthorized');
   // Every merchant-scoped route's schema checks `merchant_id` as a `mer_` id (scopedQuery).
-  const requested = (request.query as { merchant_id?: MerchantId } | undefined)?.merchant_id;
-  return ctx.auth.merchantFor(principal, requested);
+  const query = request.query as { merchant_id?: MerchantId; livemode?: boolean } | undefined;
+  return ctx.auth.merchantFor(principal, query?.merchant_id, query?.livemode);
 }
 
 /** The OpenAPI `security` of a route that needs a key. */

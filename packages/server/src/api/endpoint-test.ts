@@ -11,7 +11,8 @@ import { PayhookError } from '../errors.js';
 import type { EndpointId } from '../ids.js';
 import { bearer, merchantOf } from './auth.js';
 import { EXAMPLE_IDS, endpointExample } from './examples.js';
-import { SCOPED_ERRORS, errorResponses, idParams, idSchema, noFieldsBody, scopedQuery } from './schemas.js';
+import { SCOPED_ERRORS, errorResponses, idParams, idSchema, scopedQuery } from './schemas.js';
+import { apiVersionSchema, checkApiVersion } from './versions.js';
 
 const testWebhookSchema = {
   $id: 'TestWebhook',
@@ -61,7 +62,24 @@ const testWebhookSchema = {
   ],
 };
 
-type Id = { Params: { id: EndpointId }; Querystring: { merchant_id?: string } };
+type Id = {
+  Params: { id: EndpointId };
+  Querystring: { merchant_id?: string };
+  Body: { api_version?: string } | undefined;
+};
+
+const testBody = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    api_version: {
+      ...apiVersionSchema,
+      description:
+        "Render the test webhook in this event version instead of the endpoint's own: try a version before switching to it.",
+    },
+  },
+  description: "Optional: `api_version`. Send no body, or `{}`, for the endpoint's own version.",
+};
 
 export function registerEndpointTestRoute(app: FastifyInstance, ctx: AppContext): void {
   const params = idParams('ep', 'endpoint');
@@ -83,17 +101,17 @@ export function registerEndpointTestRoute(app: FastifyInstance, ctx: AppContext)
         operationId: 'endpoints.test',
         summary: 'Send a test webhook to an endpoint',
         description:
-          `Sends one \`${TEST_EVENT_TYPE}\` webhook to this endpoint now, signed and formatted as its deliveries are, and answers with what the endpoint said. ` +
+          `Sends one \`${TEST_EVENT_TYPE}\` webhook to this endpoint now, signed and formatted as its deliveries are (in its \`api_version\`, or the one the body names), and answers with what the endpoint said. ` +
           'It is not an event: nothing is stored or retried, no other endpoint and no `payhook listen` gets it, and it is sent to a disabled endpoint too. ' +
           'The endpoint answering with an error is a `200` with `succeeded: false`, not an error of this route.',
         tags: ['endpoints'],
         security: bearer,
         params,
         querystring: query,
-        body: noFieldsBody,
+        body: testBody,
         response: {
           200: { $ref: 'TestWebhook#', description: 'Sent; the endpoint’s answer.' },
-          ...errorResponses(...SCOPED_ERRORS, 'endpoint_not_found', 413, 415),
+          ...errorResponses(...SCOPED_ERRORS, 'endpoint_not_found', 'unknown_api_version', 413, 415),
         },
       },
     },
@@ -101,15 +119,21 @@ export function registerEndpointTestRoute(app: FastifyInstance, ctx: AppContext)
       const merchantId = await merchantOf(ctx, request);
       const ep = await ctx.store.getEndpoint(merchantId, request.params.id);
       if (!ep) throw new PayhookError('endpoint_not_found');
+      const apiVersion = checkApiVersion(request.body?.api_version) ?? ep.apiVersion;
       const userAgent = `payhook/${ctx.version}`;
       testHttp ??= new HttpClient({ connectionsPerOrigin: 4, destinations: ctx.destinations, userAgent });
-      const r = await sendTestWebhook(ep, {
-        http: testHttp,
-        signer: testSigner,
-        formats: ctx.formats,
-        userAgent,
-        timeoutMs: ctx.config.delivery.timeoutMs,
-      });
+      const r = await sendTestWebhook(
+        ep,
+        {
+          http: testHttp,
+          signer: testSigner,
+          formats: ctx.formats,
+          userAgent,
+          timeoutMs: ctx.config.delivery.timeoutMs,
+        },
+        Date.now(),
+        apiVersion,
+      );
       return {
         event_id: r.eventId,
         type: r.type,

@@ -25,6 +25,8 @@ import {
 import { endpointExample } from './examples.js';
 import { registerEndpointTestRoute } from './endpoint-test.js';
 import { endpointView, pageView, secretsView } from './views.js';
+import { apiVersionSchema } from './versions.js';
+import { API_VERSION_NAMES, LATEST_API_VERSION } from '../events/versions.js';
 
 const endpointFields = {
   url: { type: 'string', description: 'Absolute http(s) URL, at most 2048 characters, without credentials.' },
@@ -51,6 +53,16 @@ const endpointFields = {
   format: {
     type: 'string',
     description: 'Payload format: `standard` (default) or a registered one such as `foloosi`.',
+  },
+  api_version: {
+    ...apiVersionSchema,
+    description: `The event version this endpoint receives (docs/versions.md): ${API_VERSION_NAMES.map((v) => `\`${v}\``).join(', ')}. A new endpoint gets the latest, \`${LATEST_API_VERSION}\`, unless it names one; an unknown version is 400 unknown_api_version. Changing it changes every delivery attempt from then on, retries of older events included.`,
+  },
+  payload_style: {
+    type: 'string',
+    enum: ['snapshot', 'thin'],
+    description:
+      '`snapshot` (default): the event carries its data. `thin`: `data` names only the object the event is about (`{"object":"order","id":"ord_…","url":"/v1/orders/ord_…"}`), to fetch through the API; `standard` format only.',
   },
   timeout_ms: {
     type: ['integer', 'null'],
@@ -125,6 +137,8 @@ export function registerEndpointRoutes(app: FastifyInstance, ctx: AppContext): v
             'invalid_rate_limit',
             'invalid_retry_schedule',
             'unknown_event_type',
+            'unknown_api_version',
+            'thin_needs_standard_format',
             ...SCOPED_ERRORS,
             'endpoint_quota_exceeded',
             413,
@@ -227,6 +241,8 @@ export function registerEndpointRoutes(app: FastifyInstance, ctx: AppContext): v
             'invalid_rate_limit',
             'invalid_retry_schedule',
             'unknown_event_type',
+            'unknown_api_version',
+            'thin_needs_standard_format',
             ...SCOPED_ERRORS,
             'endpoint_not_found',
             413,

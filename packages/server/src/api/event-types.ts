@@ -8,6 +8,8 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.js';
 import { PayhookError } from '../errors.js';
 import { MAX_SCHEMA_BYTES } from '../events/event-types.js';
+import { API_VERSIONS, LATEST_API_VERSION, schemaInVersion } from '../events/versions.js';
+import { apiVersionSchema, checkApiVersion } from './versions.js';
 import type { MerchantId } from '../ids.js';
 import type { EventTypeRecord } from '../store/types.js';
 import { bearer, merchantOf, optionalBearer } from './auth.js';
@@ -64,8 +66,14 @@ type Scoped = { Querystring: { merchant_id?: MerchantId } };
 export function registerEventTypeRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.addSchema(eventTypeSchema);
   const catalogue = ctx.eventTypes.catalogueTypes().map((t) => ({ ...t, source: 'payhook' as const }));
+  const versions = API_VERSIONS.map((v) => ({
+    version: v.version,
+    summary: v.summary,
+    changes: [...v.changes],
+    latest: v.version === LATEST_API_VERSION,
+  }));
 
-  app.get<Scoped>(
+  app.get<{ Querystring: { merchant_id?: MerchantId; api_version?: string } }>(
     '/v1/event-types',
     {
       config: { auth: 'optional' },
@@ -75,27 +83,61 @@ export function registerEventTypeRoutes(app: FastifyInstance, ctx: AppContext): 
         description:
           "The event types payhook emits (the payment module's, `source: payhook`), each with a description and the JSON Schema of its `data`; " +
           'only payhook sends them. With an API key, also the types the merchant registered (`source: merchant`). Needs no key; a key that is sent must be valid. ' +
-          'Merchants may also send events of types they did not register through POST /v1/events.',
+          'Merchants may also send events of types they did not register through POST /v1/events. ' +
+          "`versions` lists the event versions; the schemas describe the oldest, the stored shape, or with `?api_version=` that version's.",
         tags: ['events'],
         security: optionalBearer,
-        querystring: scopedQuery(),
+        querystring: scopedQuery({
+          api_version: { ...apiVersionSchema, description: 'Publish the schemas as they describe this event version.' },
+        }),
         response: {
           200: {
             type: 'object',
-            properties: { data: { type: 'array', items: { $ref: 'EventType#' } }, next_cursor: { type: 'null' } },
-            examples: [{ data: [catalogue[0] ?? shippedExample, shippedExample], next_cursor: null }],
+            properties: {
+              data: { type: 'array', items: { $ref: 'EventType#' } },
+              next_cursor: { type: 'null' },
+              versions: {
+                type: 'array',
+                description:
+                  'Every event version, oldest first (docs/versions.md); `latest` marks the one new endpoints get. The schemas in `data` describe the oldest, the stored shape, unless `?api_version=` names another.',
+                items: {
+                  type: 'object',
+                  required: ['version', 'summary', 'changes', 'latest'],
+                  properties: {
+                    version: { type: 'string', description: 'The date naming it, as `api_version` takes it.' },
+                    summary: { type: 'string' },
+                    changes: {
+                      type: 'array',
+                      items: { type: 'string' },
+                      description: 'Each change from the version before.',
+                    },
+                    latest: { type: 'boolean' },
+                  },
+                },
+              },
+            },
+            examples: [{ data: [catalogue[0] ?? shippedExample, shippedExample], next_cursor: null, versions }],
           },
-          ...errorResponses(...SCOPED_ERRORS),
+          ...errorResponses(...SCOPED_ERRORS, 'unknown_api_version'),
         },
       },
     },
     async (request) => {
+      const version = checkApiVersion(request.query.api_version);
       const principal = request.principal;
       const own =
         principal && (principal.kind === 'merchant' || request.query.merchant_id !== undefined)
           ? (await ctx.eventTypes.list(await merchantOf(ctx, request))).map(view)
           : [];
-      return { data: [...catalogue, ...own], next_cursor: null };
+      const data = [...catalogue, ...own];
+      const inVersion =
+        version === undefined
+          ? data
+          : data.map((t) => ({
+              ...t,
+              schema: t.schema === null ? null : schemaInVersion(t.schema as Record<string, unknown>, version),
+            }));
+      return { data: inVersion, next_cursor: null, versions };
     },
   );
 

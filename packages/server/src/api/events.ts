@@ -5,6 +5,7 @@
  * Events are answered as JSON text built around the stored `data` text (views.ts `eventJson`): the
  * ingest route is the hot path, and parsing data only to serialise it again was pure cost.
  */
+import { apiVersionSchema, checkApiVersion } from './versions.js';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { AppContext } from '../context.js';
 import { PayhookError } from '../errors.js';
@@ -38,6 +39,7 @@ interface ListQuery {
   order: 'asc' | 'desc';
   limit: number;
   cursor?: string;
+  api_version?: string;
 }
 
 const MAX_TYPE_FILTERS = 100;
@@ -236,7 +238,8 @@ export function registerEventRoutes(app: FastifyInstance, ctx: AppContext): void
         summary: 'List events',
         description:
           "Lists the merchant's events, newest first by default. Filter by `type` (repeat it or separate with commas; exact types and `prefix.*`), " +
-          'and by `after`/`before`: an event id (exclusive), or an ISO time (`after`: at or after it; `before`: strictly before it). Events are kept for the retention period (default 30 days).',
+          'and by `after`/`before`: an event id (exclusive), or an ISO time (`after`: at or after it; `before`: strictly before it). Events are kept for the retention period (default 30 days). ' +
+          "With `api_version`, each event's data is rendered as an endpoint of that version receives it, so catching up through the API gives the same shapes as the webhooks.",
         tags: ['events'],
         security: bearer,
         querystring: scopedQuery({
@@ -254,17 +257,19 @@ export function registerEventRoutes(app: FastifyInstance, ctx: AppContext): void
             default: 'desc',
             description: '`asc` (oldest first, for catching up) or `desc`.',
           },
+          api_version: { ...apiVersionSchema, description: "Render each event's `data` in this event version." },
           ...pageQuery,
         }),
         response: {
           200: { description: 'A page of events.', ...pageOf('Event') },
-          ...errorResponses(...SCOPED_ERRORS, 'invalid_cursor'),
+          ...errorResponses(...SCOPED_ERRORS, 'invalid_cursor', 'unknown_api_version'),
         },
       },
     },
     async (request, reply) => {
       const merchantId = await merchantOf(ctx, request);
       const q = request.query;
+      const version = checkApiVersion(q.api_version);
       const page = await ctx.store.listEvents({
         merchantId,
         types: parseTypeFilter(q.type),
@@ -274,33 +279,37 @@ export function registerEventRoutes(app: FastifyInstance, ctx: AppContext): void
         limit: q.limit,
         cursor: checkCursor(q.cursor, 'evt'),
       });
-      return sendJson(reply, 200, eventPageJson(page));
+      return sendJson(reply, 200, eventPageJson(page, version));
     },
   );
 
-  app.get<{ Params: { id: EventId }; Querystring: { merchant_id?: string } }>(
+  app.get<{ Params: { id: EventId }; Querystring: { merchant_id?: string; api_version?: string } }>(
     '/v1/events/:id',
     {
       ...base,
       schema: {
         operationId: 'events.get',
         summary: 'Get an event',
-        description: 'One event of the merchant, by its id, with its data as sent.',
+        description:
+          'One event of the merchant, by its id, with its data as sent; with `?api_version=`, its data as an endpoint of that version receives it (docs/versions.md), and the answer says which version.',
         tags: ['events'],
         security: bearer,
         params: idParams('evt', 'event'),
-        querystring: scopedQuery(),
+        querystring: scopedQuery({
+          api_version: { ...apiVersionSchema, description: 'Render `data` in this event version.' },
+        }),
         response: {
           200: { $ref: 'Event#', description: 'The event.' },
-          ...errorResponses(...SCOPED_ERRORS, 'event_not_found'),
+          ...errorResponses(...SCOPED_ERRORS, 'event_not_found', 'unknown_api_version'),
         },
       },
     },
     async (request, reply) => {
       const merchantId = await merchantOf(ctx, request);
+      const version = checkApiVersion(request.query.api_version);
       const event = await ctx.store.getEvent(merchantId, request.params.id);
       if (!event) throw new PayhookError('event_not_found');
-      return sendJson(reply, 200, eventJson(event));
+      return sendJson(reply, 200, eventJson(event, version));
     },
   );
   app.post<{ Params: { id: EventId }; Querystring: { merchant_id?: string } }>(

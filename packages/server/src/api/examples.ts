@@ -25,6 +25,7 @@ export const merchantExample = { id: EXAMPLE_IDS.merchant, name: 'Corner Shop', 
 export const endpointExample = {
   id: EXAMPLE_IDS.endpoint,
   merchant_id: EXAMPLE_IDS.merchant,
+  livemode: false,
   url: 'https://shop.example.com/webhooks/payhook',
   description: 'Order events for the shop',
   event_types: ['order.*'],
@@ -32,6 +33,8 @@ export const endpointExample = {
   disabled_reason: null,
   headers: { 'x-shop': 'corner' },
   format: 'standard',
+  api_version: '2026-12-05',
+  payload_style: 'snapshot',
   timeout_ms: null,
   ordered: true,
   ordering_on_failure: 'skip',
@@ -54,6 +57,7 @@ export const secretsExample = {
 export const eventExample = {
   id: EXAMPLE_IDS.event,
   merchant_id: EXAMPLE_IDS.merchant,
+  livemode: false,
   type: 'order.success',
   data: { order_id: EXAMPLE_IDS.order, reference: 'INV-1001', amount: 10000, currency: 'AED' },
   idempotency_key: 'order-INV-1001-paid',
@@ -64,6 +68,7 @@ export const eventExample = {
 export const deliveryExample = {
   id: EXAMPLE_IDS.delivery,
   merchant_id: EXAMPLE_IDS.merchant,
+  livemode: false,
   event_id: EXAMPLE_IDS.event,
   endpoint_id: EXAMPLE_IDS.endpoint,
   event_type: 'order.success',

@@ -8,7 +8,7 @@
  *
  *     id: evt_01JD…                      ← resume with ?after=<id> or the Last-Event-ID header
  *     event: order.success
- *     data: {"id":"evt_01JD…","type":"order.success","timestamp":"<created, ISO>","data":{…}}
+ *     data: {"id":"evt_01JD…","type":"order.success","timestamp":"<created, ISO>","livemode":false,"data":{…}}
  *
  * `data` is the standard envelope, the exact bytes a webhook carries. Comment lines (`: heartbeat`)
  * every 15 s keep proxies from closing an idle stream.

@@ -38,16 +38,22 @@ export function registerMerchantRoutes(app: FastifyInstance, ctx: AppContext): v
         },
         response: {
           201: {
-            description: 'The merchant, with its API key (shown once).',
+            description: 'The merchant, with its two first API keys, one a mode (shown once).',
             type: 'object',
-            required: ['id', 'name', 'created_at', 'api_key'],
+            required: ['id', 'name', 'created_at', 'api_key', 'live_api_key'],
             properties: {
               id: { type: 'string' },
               name: { type: 'string' },
               created_at: { type: 'string', format: 'date-time' },
               api_key: {
                 type: 'string',
-                description: "The merchant's key (`sk_…`): store it now, it is not shown again.",
+                description:
+                  "The merchant's test-mode key (`sk_test_…`; test mode pays through the bank simulator): store it now, it is not shown again.",
+              },
+              live_api_key: {
+                type: 'string',
+                description:
+                  "The merchant's live-mode key (`sk_live_…`; live mode pays through the configured bank): store it now, it is not shown again.",
               },
             },
             examples: [
@@ -55,7 +61,8 @@ export function registerMerchantRoutes(app: FastifyInstance, ctx: AppContext): v
                 id: EXAMPLE_IDS.merchant,
                 name: 'Corner Shop',
                 created_at: '2026-12-01T10:00:00.000Z',
-                api_key: 'sk_Zr6Nq2xVb8KpT4mYc1HwJd9sLf3Ga7Ue5RoQiXnB0tE',
+                api_key: 'sk_test_Zr6Nq2xVb8KpT4mYc1HwJd9sLf3Ga7Ue5RoQiXnB0tE',
+                live_api_key: 'sk_live_Qm3Tb7Wc2XyN8PaK4sLd9Fh1Gj6Rv5Ue0ZoIiEnHtB',
               },
             ],
           },
@@ -64,8 +71,8 @@ export function registerMerchantRoutes(app: FastifyInstance, ctx: AppContext): v
       },
     },
     async (request, reply) => {
-      const { merchant, apiKey } = await createMerchant(ctx.store, request.body.name.trim());
-      return reply.code(201).send({ ...merchantView(merchant), api_key: apiKey });
+      const { merchant, apiKey, liveApiKey } = await createMerchant(ctx.store, request.body.name.trim());
+      return reply.code(201).send({ ...merchantView(merchant), api_key: apiKey, live_api_key: liveApiKey });
     },
   );
 

@@ -35,6 +35,11 @@ export const TAGS = [
     description:
       'One event to one endpoint, with every attempt made for it; retried with backoff for about three days, and by hand.',
   },
+  {
+    name: 'erasures',
+    description:
+      "A customer's personal data redacted from the merchant's stored events and attempt responses (a right-to-erasure request); the record keeps a hash of the subject, never the subject.",
+  },
   { name: 'operations', description: 'Health, metrics and this document, for load balancers, Prometheus and tools.' },
 ];
 
@@ -66,7 +71,8 @@ export function openapiOptions(
           bearerAuth: {
             type: 'http',
             scheme: 'bearer',
-            description: 'An API key: the admin key (`ak_…`) or a merchant key (`sk_…`).',
+            description:
+              'An API key: the admin key (`ak_…`) or a merchant key of one mode, `sk_test_…` (test mode, the bank simulator) or `sk_live_…` (live mode, the configured bank); a key sees its own mode only. Keys made before modes (`sk_…`) are test keys.',
           },
         },
       },

@@ -9,6 +9,7 @@
  */
 import { ERRORS, type ErrorCode } from '../errors.js';
 import type { IdPrefix } from '../ids.js';
+import { LIVEMODE_SCHEMA } from '../modes.js';
 import {
   attemptExample,
   deliveryExample,
@@ -68,6 +69,11 @@ export const noQuery = { type: 'object', additionalProperties: false, properties
 
 export const merchantIdQuery = {
   merchant_id: idSchema('mer', 'Admin keys only: the merchant to act for. A merchant key may omit it or name itself.'),
+  livemode: {
+    type: 'boolean',
+    description:
+      "Admin keys only: act in the merchant's live mode (`true`) or test mode (`false`, the default). A merchant key acts in its own mode (`sk_test_…` or `sk_live_…`) and may omit it or name that mode.",
+  },
 };
 
 /** The query of a merchant-scoped route: `merchant_id` plus the route's own parameters. */
@@ -135,6 +141,7 @@ const endpointSchema = {
   required: [
     'id',
     'merchant_id',
+    'livemode',
     'url',
     'description',
     'event_types',
@@ -142,6 +149,8 @@ const endpointSchema = {
     'disabled_reason',
     'headers',
     'format',
+    'api_version',
+    'payload_style',
     'timeout_ms',
     'ordered',
     'ordering_on_failure',
@@ -154,6 +163,7 @@ const endpointSchema = {
   properties: {
     id: idSchema('ep', 'Endpoint id.'),
     merchant_id: idSchema('mer', 'The merchant that owns it.'),
+    livemode: LIVEMODE_SCHEMA,
     url: { type: 'string', description: 'Where webhooks are POSTed.' },
     description: { type: 'string' },
     event_types: nullable('array', {
@@ -173,6 +183,16 @@ const endpointSchema = {
     format: {
       type: 'string',
       description: 'Payload format: `standard` or another registered format such as `foloosi`.',
+    },
+    api_version: {
+      type: 'string',
+      description: 'The event version it receives (docs/versions.md); events are rendered in it when delivered.',
+      examples: ['2026-12-05'],
+    },
+    payload_style: {
+      type: 'string',
+      enum: ['snapshot', 'thin'],
+      description: '`snapshot`: events carry their data; `thin`: only the object they are about.',
     },
     timeout_ms: nullable('integer', { description: 'Per-attempt timeout; null uses the server default.' }),
     ordered: {
@@ -228,12 +248,21 @@ const eventSchema = {
   $id: 'Event',
   examples: [eventExample],
   type: 'object',
-  required: ['id', 'merchant_id', 'type', 'data', 'idempotency_key', 'ordering_key', 'created_at'],
+  required: ['id', 'merchant_id', 'livemode', 'type', 'data', 'idempotency_key', 'ordering_key', 'created_at'],
   properties: {
     id: idSchema('evt', 'Event id; also the `webhook-id` header of its webhooks.'),
     merchant_id: idSchema('mer', 'The merchant it belongs to.'),
+    livemode: LIVEMODE_SCHEMA,
     type: { type: 'string', examples: ['order.success'] },
-    data: { type: 'object', additionalProperties: true, description: 'The event data, as sent.' },
+    data: {
+      type: 'object',
+      additionalProperties: true,
+      description: 'The event data: as sent, or in the `api_version` asked for.',
+    },
+    api_version: {
+      type: 'string',
+      description: 'Present when the read named `?api_version=`: the version `data` is rendered in.',
+    },
     idempotency_key: nullable('string'),
     ordering_key: nullable('string', {
       description: 'Deliveries to an ordered endpoint that share this key arrive one at a time, in event order.',
@@ -249,6 +278,7 @@ const deliverySchema = {
   required: [
     'id',
     'merchant_id',
+    'livemode',
     'event_id',
     'endpoint_id',
     'event_type',
@@ -266,6 +296,7 @@ const deliverySchema = {
   properties: {
     id: idSchema('del', 'Delivery id.'),
     merchant_id: idSchema('mer', 'The merchant it belongs to.'),
+    livemode: LIVEMODE_SCHEMA,
     event_id: idSchema('evt', 'The event delivered.'),
     endpoint_id: idSchema('ep', 'The endpoint it goes to.'),
     event_type: { type: 'string' },

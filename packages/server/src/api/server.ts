@@ -35,8 +35,11 @@ import { registerEndpointRoutes } from './endpoints.js';
 import { registerEventRoutes } from './events.js';
 import { registerDeliveryRoutes } from './deliveries.js';
 import { registerReplayRoutes } from './replays.js';
+import { registerErasureRoutes } from './erasures.js';
 import { registerHealthRoutes } from './health.js';
 import { registerListenRoutes } from './listen.js';
+import { registerPortalLinkRoutes } from './portal-links.js';
+import { registerDashboard } from '../dashboard/routes.js';
 
 /** A route as registered: what the 405 handler matches against, and what tests check the OpenAPI document against. */
 export interface RouteEntry {
@@ -144,13 +147,18 @@ export async function buildApi(ctx: AppContext, options: BuildOptions = {}): Pro
     ),
   );
 
-  registerAuth(app, ctx);
+  // The dashboard's in-process credential (dashboard/session.ts): random per API instance, never sent out.
+  const dashboardSecret = randomBytes(32).toString('base64url');
+  registerAuth(app, ctx, dashboardSecret);
   app.addHook('preValidation', async (request) => {
     if (request.body === undefined && request.routeOptions.config.optionalBody) request.body = {};
   });
   const routes: RouteEntry[] = [];
   app.decorate('payhookRoutes', routes);
   app.addHook('onRoute', (route) => {
+    // The dashboard's pages (dashboard/routes.ts) are a web site on the same server, not API routes:
+    // no OpenAPI entry, no place in the 405 table or in the API's route tests.
+    if (route.url.startsWith('/dashboard')) return;
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     const auth = (route.config as { auth?: string } | undefined)?.auth ?? 'public';
     const needsWrite = (route.config as { needsWrite?: boolean } | undefined)?.needsWrite === true;
@@ -173,7 +181,9 @@ export async function buildApi(ctx: AppContext, options: BuildOptions = {}): Pro
   registerEventRoutes(app, ctx);
   registerDeliveryRoutes(app, ctx);
   registerReplayRoutes(app, ctx);
+  registerErasureRoutes(app, ctx);
   registerListenRoutes(app, ctx);
+  registerPortalLinkRoutes(app, ctx);
   // The modules' routes come here, in the order the modules were given (see PayhookModule.routes).
   for (const m of ctx.modules.values()) m.routes?.(app, { merchantOf: (request) => merchantOf(ctx, request) });
   registerEventTypeRoutes(app, ctx);
@@ -205,6 +215,7 @@ export async function buildApi(ctx: AppContext, options: BuildOptions = {}): Pro
     async () => app.swagger(),
   );
   registerDocsRoutes(app);
+  await registerDashboard(app, ctx, dashboardSecret);
 
   await app.ready();
   return app;

@@ -2,6 +2,8 @@
  * Store records as the API shows them: snake_case, ISO 8601 times, ids as they are. One function a
  * resource, so every route shows a resource the same way.
  */
+import { renderDataVersion } from '../events/versions.js';
+import { isLiveScope, merchantOfScope, ownerFields } from '../modes.js';
 import type {
   ApiKeyRecord,
   Attempt,
@@ -24,7 +26,7 @@ export function merchantView(m: Merchant) {
 export function endpointView(e: Endpoint) {
   return {
     id: e.id,
-    merchant_id: e.merchantId,
+    ...ownerFields(e.merchantId),
     url: e.url,
     description: e.description,
     event_types: e.eventTypes,
@@ -32,6 +34,8 @@ export function endpointView(e: Endpoint) {
     disabled_reason: e.disabledReason,
     headers: e.headers,
     format: e.format,
+    api_version: e.apiVersion,
+    payload_style: e.payloadStyle,
     timeout_ms: e.timeoutMs,
     ordered: e.ordered,
     ordering_on_failure: e.orderingOnFailure,
@@ -52,23 +56,25 @@ export function endpointView(e: Endpoint) {
  * and times need no escaping beyond what JSON.stringify gives them) saves parsing and re-serialising
  * it on the ingest path, and shows the data exactly as stored.
  */
-export function eventJson(e: EventRecord): string {
+export function eventJson(e: EventRecord, apiVersion?: string): string {
+  const data = apiVersion === undefined ? e.data : renderDataVersion(e.data, apiVersion);
+  const version = apiVersion === undefined ? '' : `"api_version":"${apiVersion}",`;
   return (
-    `{"id":"${e.id}","merchant_id":"${e.merchantId}","type":${JSON.stringify(e.type)},"data":${e.data},` +
+    `{"id":"${e.id}","merchant_id":"${merchantOfScope(e.merchantId)}","livemode":${isLiveScope(e.merchantId)},"type":${JSON.stringify(e.type)},"data":${data},${version}` +
     `"idempotency_key":${e.idempotencyKey === null ? 'null' : JSON.stringify(e.idempotencyKey)},` +
     `"ordering_key":${e.orderingKey === null || e.orderingKey === undefined ? 'null' : JSON.stringify(e.orderingKey)},` +
     `"created_at":"${iso(e.createdAt)}"}`
   );
 }
 
-export function eventPageJson(page: Page<EventRecord>): string {
-  return `{"data":[${page.items.map(eventJson).join(',')}],"next_cursor":${page.nextCursor === null ? 'null' : JSON.stringify(page.nextCursor)}}`;
+export function eventPageJson(page: Page<EventRecord>, apiVersion?: string): string {
+  return `{"data":[${page.items.map((e) => eventJson(e, apiVersion)).join(',')}],"next_cursor":${page.nextCursor === null ? 'null' : JSON.stringify(page.nextCursor)}}`;
 }
 
 export function deliveryView(d: Delivery) {
   return {
     id: d.id,
-    merchant_id: d.merchantId,
+    ...ownerFields(d.merchantId),
     event_id: d.eventId,
     endpoint_id: d.endpointId,
     event_type: d.eventType,
@@ -116,6 +122,7 @@ export function apiKeyView(k: ApiKeyRecord) {
     id: k.id,
     name: k.name,
     prefix: k.prefix,
+    livemode: k.merchantId !== null && isLiveScope(k.merchantId),
     scopes: k.scopes,
     created_at: iso(k.createdAt),
     last_used_at: isoOrNull(k.lastUsedAt),

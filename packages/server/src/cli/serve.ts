@@ -1,5 +1,5 @@
 /**
- * `payhook serve` and `payhook migrate`. The server itself is imported only when one of them runs,
+ * `payhook serve`, `payhook migrate` and `payhook prune`. The server itself is imported only when one of them runs,
  * so the thin API commands start without loading Fastify, the store and the dispatcher. Both run with
  * the default modules (default-modules.ts: the payment module), configured from the same environment.
  */
@@ -78,7 +78,7 @@ export function registerServe(program: Command): void {
       const where = config.store.databaseUrl ? 'PostgreSQL' : config.store.dbPath;
       if (app.url)
         process.stdout.write(
-          `payhook ${app.version} listening on ${app.url} (role ${config.server.role}, store ${where})\nAPI reference: ${app.url}/docs\n`,
+          `payhook ${app.version} listening on ${app.url} (role ${config.server.role}, store ${where})\nAPI reference: ${app.url}/docs\nDashboard: ${app.url}/dashboard\n`,
         );
       else process.stdout.write(`payhook ${app.version} dispatching (role ${config.server.role}, store ${where})\n`);
       if (app.metricsUrl) process.stdout.write(`metrics on ${app.metricsUrl}/metrics\n`);
@@ -123,6 +123,63 @@ export function registerServe(program: Command): void {
         await store.resealSecrets({ all: false });
         await store.close();
         process.stdout.write('migrations applied\n');
+      } catch (err) {
+        fail(err);
+      }
+    });
+
+  program
+    .command('prune')
+    .description(
+      'remove what is older than PAYHOOK_RETENTION_DAYS now, as the dispatcher does every PAYHOOK_PRUNE_INTERVAL, and print what went',
+    )
+    .option('--db <path>', 'SQLite file (PAYHOOK_DB)')
+    .option('--database-url <url>', 'postgres://… (PAYHOOK_DATABASE_URL)')
+    .option('--days <n>', 'keep this many days instead of PAYHOOK_RETENTION_DAYS')
+    .option('--json', 'print the report as JSON')
+    .action(async (flags: ServeFlags & { days?: string; json?: boolean }) => {
+      try {
+        const env = processEnv();
+        const overrides = overridesFrom(flags);
+        if (flags.days !== undefined) {
+          if (!/^\d+$/.test(flags.days)) throw new ConfigError(`--days must be a whole number; got "${flags.days}"`);
+          overrides.store = { ...overrides.store, retentionDays: Number(flags.days) };
+        }
+        const config = loadConfig(env, overrides);
+        const [{ openStore }, { defaultModules }, { Pruner }] = await Promise.all([
+          import('../store/open.js'),
+          import('../default-modules.js'),
+          import('../retention/pruner.js'),
+        ]);
+        const modules = defaultModules(env);
+        const store = await openStore(config);
+        await store.migrate(modules.flatMap((m) => (m.migrations ? [m.migrations] : [])));
+        const report = await new Pruner(store, {
+          retentionDays: config.store.retentionDays,
+          batch: config.store.pruneBatch,
+          pauseMs: config.store.prunePauseMs,
+        }).runOnce();
+        await store.close();
+        if (flags.json) {
+          process.stdout.write(
+            `${JSON.stringify({ ...report, before: new Date(report.before).toISOString() }, null, 2)}\n`,
+          );
+          return;
+        }
+        const rows = (c: { events: number; deliveries: number; attempts: number }) =>
+          `${c.events} events, ${c.deliveries} deliveries, ${c.attempts} attempts`;
+        const dropped = report.partitions.filter((p) => p.dropped).map((p) => p.day);
+        const kept = report.partitions.filter((p) => !p.dropped).map((p) => p.day);
+        process.stdout.write(
+          `${[
+            `pruned what is older than ${new Date(report.before).toISOString()} (${config.store.retentionDays} days)`,
+            `  dropped partitions: ${dropped.length ? dropped.join(', ') : 'none'} (${rows(report.dropped)})`,
+            ...(kept.length ? [`  kept, a delivery still pending: ${kept.join(', ')}`] : []),
+            `  deleted in batches: ${rows(report.deleted)}`,
+            `  idempotency keys and resends of dropped days: ${report.leftovers}`,
+            `  partitions made ahead: ${report.partitionsMade}`,
+          ].join('\n')}\n`,
+        );
       } catch (err) {
         fail(err);
       }

@@ -75,6 +75,29 @@ export const CONFIG_SCHEMA = {
       (t) => t.toUpperCase(),
     ),
     retentionDays: define.int('PAYHOOK_RETENTION_DAYS', 30, 1, 3650, 'Days events and their deliveries are kept.'),
+    // Retention runs beside delivery in the dispatcher process: small batches with a pause between them
+    // keep each prune transaction short, so claims and results never queue behind it (docs/operations.md).
+    pruneIntervalMs: define.duration(
+      'PAYHOOK_PRUNE_INTERVAL',
+      '1h',
+      1000,
+      86_400_000,
+      'How often a dispatcher prunes what is older than PAYHOOK_RETENTION_DAYS (and, on PostgreSQL, creates partitions ahead).',
+    ),
+    pruneBatch: define.int(
+      'PAYHOOK_PRUNE_BATCH',
+      1000,
+      1,
+      100_000,
+      'Events removed per prune transaction when rows are deleted one by one (SQLite; PostgreSQL rows outside a droppable partition).',
+    ),
+    prunePauseMs: define.duration(
+      'PAYHOOK_PRUNE_PAUSE',
+      '100ms',
+      0,
+      60_000,
+      'Pause between two prune batches, so delivery gets the database between them.',
+    ),
     masterKey: define.optionalString(
       'PAYHOOK_MASTER_KEY',
       'Key sealing signing secrets and header values at rest (base64 of 32 bytes). Unset on SQLite: the key file `<db>.key`. Required on PostgreSQL.',
@@ -109,6 +132,11 @@ export const CONFIG_SCHEMA = {
       'PAYHOOK_RETRY_SCHEDULE',
       DEFAULT_RETRY_SCHEDULE,
       'Delays before retries 1..n; its length is the number of retries after the first try.',
+    ),
+    testRetrySchedule: define.durations(
+      'PAYHOOK_TEST_RETRY_SCHEDULE',
+      [],
+      "Test mode's delays before retries 1..n (deliveries of `sk_test_` merchants' events), e.g. `5s,30s,2m` to see a failing test endpoint give up within minutes; unset: the same as PAYHOOK_RETRY_SCHEDULE.",
     ),
     retryJitter: define.fraction('PAYHOOK_RETRY_JITTER', 0.2, 0, 1, '± fraction of jitter applied to each delay.'),
     timeoutMs: define.duration(
@@ -248,6 +276,27 @@ export const CONFIG_SCHEMA = {
       1,
       10_000_000,
       "The token bucket's size: events one key may send at once.",
+    ),
+  },
+  dashboard: {
+    publicUrl: define.optionalString(
+      'PAYHOOK_PUBLIC_URL',
+      'The address users reach payhook at (https://payhook.example.com): portal links are made on it, and an https address makes the dashboard cookie Secure. Unset: the address a request came to.',
+      'an http(s) URL',
+    ),
+    portalLinkTtlMs: define.duration(
+      'PAYHOOK_PORTAL_LINK_TTL',
+      '15m',
+      10_000,
+      86_400_000,
+      'How long a portal link (POST /v1/portal-links) can be opened; each opens one dashboard session.',
+    ),
+    sessionTtlMs: define.duration(
+      'PAYHOOK_DASHBOARD_SESSION_TTL',
+      '8h',
+      60_000,
+      30 * 86_400_000,
+      'How long a dashboard sign-in lasts (with a key or a portal link).',
     ),
   },
   listen: {

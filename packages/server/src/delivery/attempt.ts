@@ -1,7 +1,8 @@
 /**
  * One attempt at one delivery, as a pipeline: prepare → post → classify → result.
  *
- *   prepare   render the payload format, sign it (cached keys, so nearly always synchronous), build
+ *   prepare   render the payload format in the endpoint's event version (events/versions.ts) and
+ *             payload style (snapshot or thin), sign it (cached keys, so nearly always synchronous), build
  *             the headers                                              ─► PendingAttempt
  *   post      one HTTP request through the pooled client; never throws: a network failure is an
  *             error class                                              ─► HttpResult
@@ -21,6 +22,7 @@
  */
 import type { Logger } from 'pino';
 import { newId, type EndpointId } from '../ids.js';
+import { isLiveScope } from '../modes.js';
 import type { FormatRegistry } from '../events/formats.js';
 import { dataOfEnvelope } from '../store/envelope.js';
 import type { AttemptResult, ClaimedDelivery, ErrorClass } from '../store/types.js';
@@ -29,7 +31,7 @@ import { attemptTraceparent, eventTraceContext, formatTraceparent } from '../tra
 import type { Span, Tracing } from '../tracing/tracing.js';
 import type { HttpClient, HttpResult } from './http.js';
 import { deliveryLogger } from './log.js';
-import { decide, parseRetryAfter, type Decision, type RetryPolicy } from './retry.js';
+import { decide, parseRetryAfter, policyOfMode, type Decision, type RetryPolicy } from './retry.js';
 import type { Signer } from './signer.js';
 
 /** A claim made ready to send. */
@@ -85,7 +87,13 @@ export function webhookHeaders(
 export class Attempts {
   private aborted = false;
 
-  constructor(private readonly o: AttemptOptions) {}
+  private readonly livePolicy: RetryPolicy;
+  private readonly testPolicy: RetryPolicy;
+
+  constructor(private readonly o: AttemptOptions) {
+    this.livePolicy = o.policy;
+    this.testPolicy = policyOfMode(o.policy, false);
+  }
 
   /** Makes one attempt. `null` when the dispatcher aborted while it was in flight (see the header). */
   async run(d: ClaimedDelivery): Promise<AttemptResult | null> {
@@ -124,16 +132,15 @@ export class Attempts {
   /** Ready to send; synchronous unless the endpoint's signing keys must be loaded first. */
   prepare(d: ClaimedDelivery, startedAt: number, traceparent: string): PendingAttempt | Promise<PendingAttempt> {
     const timestamp = Math.floor(startedAt / 1000);
-    const body =
-      d.format === 'standard'
-        ? d.body
-        : this.o.formats.render(d.format, {
-            eventId: d.eventId,
-            eventType: d.eventType,
-            eventCreatedAt: d.eventCreatedAt,
-            body: d.body,
-            data: d.data || dataOfEnvelope(d.body),
-          });
+    // The endpoint's format, version and style (events/formats.ts); the oldest version's snapshot in
+    // `standard` is the stored bytes, sent as they are.
+    const body = this.o.formats.renderFor(d, {
+      eventId: d.eventId,
+      eventType: d.eventType,
+      eventCreatedAt: d.eventCreatedAt,
+      body: d.body,
+      data: d.data || dataOfEnvelope(d.body),
+    });
     const sig = this.o.signer.signature(d.endpointId, d.eventId, timestamp, body);
     return typeof sig === 'string'
       ? this.pending(d, startedAt, timestamp, body, sig, traceparent)
@@ -202,9 +209,13 @@ export class Attempts {
     };
   }
 
-  /** The server's retry policy, with the endpoint's own schedule when it has one. */
+  /**
+   * The endpoint's own schedule when it has one (retry_schedule), otherwise the policy of the
+   * delivery's mode (its merchant scope, src/modes.ts: test mode may retry sooner).
+   */
   private policyOf(d: ClaimedDelivery): RetryPolicy {
-    return d.retrySchedule ? { schedule: d.retrySchedule, jitter: this.o.policy.jitter } : this.o.policy;
+    if (d.retrySchedule) return { schedule: d.retrySchedule, jitter: this.o.policy.jitter };
+    return isLiveScope(d.merchantId) ? this.livePolicy : this.testPolicy;
   }
 
   /** The result of an attempt that could not be made: logged, and retried like any failure. */

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decide, jittered, parseRetryAfter } from './retry.js';
+import { decide, jittered, parseRetryAfter, policyOfMode } from './retry.js';
 
 const policy = { schedule: [5_000, 300_000, 1_800_000], jitter: 0 };
 
@@ -58,4 +58,13 @@ test('Retry-After parses seconds and HTTP dates', () => {
   assert.equal(parseRetryAfter('Thu, 01 Jan 2026 00:01:00 GMT', now), 60_000);
   assert.equal(parseRetryAfter('soon', now), null);
   assert.equal(parseRetryAfter(undefined, now), null);
+});
+
+test('test mode follows its own schedule when one is set; live mode always the main one', () => {
+  const policy = { schedule: [5000, 300_000], testSchedule: [100], jitter: 0 };
+  assert.deepEqual(policyOfMode(policy, true).schedule, [5000, 300_000]);
+  assert.deepEqual(policyOfMode(policy, false).schedule, [100]);
+  assert.deepEqual(decide(policyOfMode(policy, false), 1, 500), { outcome: 'retry', delayMs: 100 });
+  assert.deepEqual(decide(policyOfMode(policy, false), 2, 500), { outcome: 'failed', disableEndpoint: false });
+  assert.deepEqual(policyOfMode({ ...policy, testSchedule: [] }, false).schedule, [5000, 300_000], 'unset: the same');
 });

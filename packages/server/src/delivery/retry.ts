@@ -16,8 +16,19 @@
 export interface RetryPolicy {
   /** Delays before retry 1..n in ms; attempts in all = schedule.length + 1. */
   schedule: readonly number[];
+  /**
+   * Test mode's schedule (PAYHOOK_TEST_RETRY_SCHEDULE), for deliveries of a merchant's test scope
+   * (src/modes.ts); absent or empty: the same as `schedule`.
+   */
+  testSchedule?: readonly number[];
   /** ±fraction, e.g. 0.2 */
   jitter: number;
+}
+
+/** The policy a delivery of this mode follows: test mode's own schedule when one is set. */
+export function policyOfMode(policy: RetryPolicy, livemode: boolean): RetryPolicy {
+  if (livemode || !policy.testSchedule || policy.testSchedule.length === 0) return policy;
+  return { ...policy, schedule: policy.testSchedule };
 }
 
 export type Decision =

@@ -23,6 +23,7 @@ import { decodeSecret } from '@payhook/sdk';
 import type { Logger } from 'pino';
 import { ConfigError } from '../config/settings.js';
 import { newId, type EndpointId, type MerchantId } from '../ids.js';
+import { isLiveScope, merchantOfScope } from '../modes.js';
 import { buildEnvelope } from '../store/envelope.js';
 import { isOperationalType } from '../store/fanout.js';
 import type { AttemptResult, ClaimedDelivery, EndpointTransition, NewEvent, Store } from '../store/types.js';
@@ -140,7 +141,7 @@ export class OperationalEvents {
         merchantId: f.merchantId,
         type: f.type,
         data,
-        body: buildEnvelope(id, f.type, f.at, data),
+        body: buildEnvelope(id, f.type, f.at, data, isLiveScope(f.merchantId)),
         idempotencyKey: null,
         createdAt: f.at,
         aboutEndpointId: f.endpointId,
@@ -157,7 +158,13 @@ export class OperationalEvents {
   private async toOperator(f: { merchantId: MerchantId; type: string; at: number; data: object }): Promise<void> {
     const op = this.o.operator!;
     const id = newId('evt', f.at);
-    const body = buildEnvelope(id, f.type, f.at, JSON.stringify({ merchant_id: f.merchantId, ...f.data }));
+    const body = buildEnvelope(
+      id,
+      f.type,
+      f.at,
+      JSON.stringify({ merchant_id: merchantOfScope(f.merchantId), ...f.data }),
+      isLiveScope(f.merchantId),
+    );
     const delays = this.o.operatorRetryMs ?? [1000, 4000];
     for (let attempt = 0; ; attempt++) {
       const ts = Math.floor(Date.now() / 1000);

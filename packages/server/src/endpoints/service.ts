@@ -5,6 +5,8 @@ import { newId, type EndpointId, type MerchantId } from '../ids.js';
 import type { DestinationPolicy } from '../delivery/destinations.js';
 import { isValidFilter } from '../events/filter.js';
 import { FormatRegistry } from '../events/formats.js';
+import { PAYLOAD_STYLES, type PayloadStyle } from '../events/thin.js';
+import { checkApiVersion, LATEST_API_VERSION } from '../events/versions.js';
 import type { Endpoint, EndpointPatch, EndpointSecret, Store } from '../store/types.js';
 
 /** Checks an endpoint filter's exact types are known (events/event-types.ts `EventTypeRegistry.checkFilters`). */
@@ -48,6 +50,8 @@ export interface EndpointInput {
   disabled?: unknown;
   headers?: unknown;
   format?: unknown;
+  api_version?: unknown;
+  payload_style?: unknown;
   timeout_ms?: unknown;
   ordered?: unknown;
   ordering_on_failure?: unknown;
@@ -182,6 +186,12 @@ export function parseEndpointInput(
       fail('validation_failed', `format must be one of ${formats.names().join(', ')}`, 'format');
     patch.format = input.format;
   }
+  if (input.api_version !== undefined) patch.apiVersion = checkApiVersion(input.api_version);
+  if (input.payload_style !== undefined) {
+    if (!(PAYLOAD_STYLES as readonly unknown[]).includes(input.payload_style))
+      fail('validation_failed', `payload_style must be one of ${PAYLOAD_STYLES.join(', ')}`, 'payload_style');
+    patch.payloadStyle = input.payload_style as PayloadStyle;
+  }
   if (input.timeout_ms !== undefined) {
     const t = input.timeout_ms;
     if (t !== null && (typeof t !== 'number' || !Number.isInteger(t) || t < 1000 || t > 30_000))
@@ -207,6 +217,15 @@ export function parseEndpointInput(
   return patch;
 }
 
+/**
+ * Thin events are payhook's envelope with a reference for data; another format is a provider's fixed
+ * shape with no place for one, so the two do not combine.
+ */
+function checkStyle(format: string, style: PayloadStyle): void {
+  if (style === 'thin' && format !== 'standard')
+    throw new PayhookError('thin_needs_standard_format', undefined, { field: 'payload_style', format });
+}
+
 /** Registers an endpoint; with `maxPerMerchant`, refused (`endpoint_quota_exceeded`) when the merchant has that many. */
 export async function createEndpoint(
   store: Store,
@@ -221,6 +240,7 @@ export async function createEndpoint(
   } = {},
 ): Promise<{ endpoint: Endpoint; secret: string }> {
   const p = parseEndpointInput(input, true, options.formats, null, options.destinations);
+  checkStyle(p.format ?? 'standard', p.payloadStyle ?? 'snapshot');
   if (p.eventTypes && options.checkFilters) await options.checkFilters(merchantId, p.eventTypes);
   const secret = generateSecret();
   const endpoint = await store.createEndpoint({
@@ -232,6 +252,9 @@ export async function createEndpoint(
     disabled: p.disabled ?? false,
     headers: p.headers ?? {},
     format: p.format ?? 'standard',
+    // A new endpoint gets the latest event version unless it names one (existing ones kept the oldest).
+    apiVersion: p.apiVersion ?? LATEST_API_VERSION,
+    payloadStyle: p.payloadStyle ?? 'snapshot',
     timeoutMs: p.timeoutMs ?? null,
     ordered: p.ordered ?? false,
     orderingOnFailure: p.orderingOnFailure ?? 'skip',
@@ -254,6 +277,11 @@ export async function updateEndpoint(
 ): Promise<Endpoint> {
   const patch = parseEndpointInput(input, false, options.formats, null, options.destinations);
   if (patch.eventTypes && options.checkFilters) await options.checkFilters(merchantId, patch.eventTypes);
+  if (patch.format !== undefined || patch.payloadStyle !== undefined) {
+    const current = await store.getEndpoint(merchantId, id);
+    if (!current) throw new PayhookError('endpoint_not_found');
+    checkStyle(patch.format ?? current.format, patch.payloadStyle ?? current.payloadStyle);
+  }
   const ep = await store.updateEndpoint(merchantId, id, patch, now);
   if (!ep) throw new PayhookError('endpoint_not_found');
   return ep;

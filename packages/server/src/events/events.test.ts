@@ -6,14 +6,16 @@ import { isValidEventType, isValidFilter } from './filter.js';
 
 test('the envelope is valid JSON with the data as given, and the data can be read back exactly', () => {
   const data = JSON.stringify({ amount: 10000, note: 'a "quoted" ,"data": value', nested: { x: [1, 2] } });
-  const body = buildEnvelope('evt_01', 'order.success', Date.parse('2026-11-27T05:29:26.123Z'), data);
+  const body = buildEnvelope('evt_01', 'order.success', Date.parse('2026-11-27T05:29:26.123Z'), data, false);
   assert.deepEqual(JSON.parse(body), {
     id: 'evt_01',
     type: 'order.success',
     timestamp: '2026-11-27T05:29:26.123Z',
+    livemode: false,
     data: JSON.parse(data),
   });
   assert.equal(dataOfEnvelope(body), data);
+  assert.equal(JSON.parse(buildEnvelope('evt_02', 'order.success', 0, data, true)).livemode, true);
 });
 
 test('event types are dotted words', () => {

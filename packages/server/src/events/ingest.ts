@@ -4,6 +4,7 @@
  * turn is written in one transaction (group commit), so under load the cost of a commit is shared by
  * many requests, while a lone request still commits at once (at the end of its own turn).
  */
+import { isLiveScope } from '../modes.js';
 import { PayhookError } from '../errors.js';
 import { newId, type MerchantId } from '../ids.js';
 import type { Metrics } from '../metrics.js';
@@ -65,7 +66,7 @@ export function validateEvent(input: SendEventInput, now: number): NewEvent {
     merchantId: input.merchantId,
     type: input.type,
     data,
-    body: buildEnvelope(id, input.type, now, data),
+    body: buildEnvelope(id, input.type, now, data, isLiveScope(input.merchantId)),
     idempotencyKey: (key as string | undefined) ?? null,
     createdAt: now,
     traceparent: input.traceparent ?? null,

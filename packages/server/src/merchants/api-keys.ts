@@ -4,6 +4,7 @@
  */
 import { PayhookError } from '../errors.js';
 import { newId, type MerchantId } from '../ids.js';
+import { modeOfScope } from '../modes.js';
 import type { ApiKeyRecord, ApiKeyScope, Store } from '../store/types.js';
 import { generateApiKey, hashApiKey, keyPrefix } from './keys.js';
 import type { Authenticator } from './service.js';
@@ -23,7 +24,10 @@ export function parseScopes(scopes: readonly string[]): ApiKeyScope[] {
   return set.has('write') ? ['read', 'write'] : ['read'];
 }
 
-/** Makes a key for the merchant; `key` is the only time the key itself is available. */
+/**
+ * Makes a key in a merchant scope (src/modes.ts), so in that scope's mode; `key` is the only time the
+ * key itself is available.
+ */
 export async function issueKey(
   store: Store,
   merchantId: MerchantId,
@@ -32,7 +36,7 @@ export async function issueKey(
   now = Date.now(),
 ): Promise<{ record: ApiKeyRecord; key: string }> {
   const parsed = parseScopes(scopes);
-  const key = generateApiKey('sk');
+  const key = generateApiKey('sk', modeOfScope(merchantId));
   const record: ApiKeyRecord = {
     id: newId('key', now),
     merchantId,

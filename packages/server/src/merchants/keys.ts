@@ -1,22 +1,30 @@
 /**
- * API keys. A key is `sk_` (merchant) or `ak_` (admin) and 32 random bytes in base64url; only its
+ * API keys. A merchant key is `sk_test_` or `sk_live_` (its mode, src/modes.ts), an admin key `ak_`,
+ * then 32 random bytes in base64url. Keys made before modes are `sk_` and the random part: they belong
+ * to the merchant's test scope and keep working as test keys. The prefix only tells a person the mode;
+ * what decides it is the scope the key's row belongs to. Only its
  * SHA-256 is stored, so a database leak does not leak usable keys. A key is shown once, when made.
  * A fast hash is right here (unlike passwords): the key has 256 bits of entropy, nothing to brute-force.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Mode } from '../modes.js';
 import type { Store } from '../store/types.js';
 
-export function generateApiKey(kind: 'sk' | 'ak'): string {
-  return `${kind}_${randomBytes(32).toString('base64url')}`;
+export function generateApiKey(kind: 'sk' | 'ak', mode?: Mode): string {
+  const head = kind === 'sk' && mode ? `sk_${mode}` : kind;
+  return `${head}_${randomBytes(32).toString('base64url')}`;
 }
 
 export function hashApiKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
 }
 
-/** The part of a key that may be shown again (lists, logs): never enough to use it. */
+/**
+ * The part of a key that may be shown again (lists, logs): never enough to use it. Its mode and four
+ * random characters (`sk_live_AbCd`); `sk_AbCd` for a key made before modes.
+ */
 export function keyPrefix(key: string): string {
-  return key.slice(0, 7);
+  return /^sk_(test|live)_/.test(key) ? key.slice(0, 12) : key.slice(0, 7);
 }
 
 export function sameHash(a: string, b: string): boolean {

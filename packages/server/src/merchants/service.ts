@@ -1,23 +1,33 @@
 /** Merchants (tenants) and who is calling: the admin, or one merchant through one of its keys. */
 import { PayhookError } from '../errors.js';
 import { newId, type MerchantId } from '../ids.js';
+import { isLiveScope, liveScopeOf, merchantOfScope } from '../modes.js';
 import type { ApiKeyScope, Merchant, Store } from '../store/types.js';
 import { generateApiKey, hashApiKey, keyPrefix, sameHash } from './keys.js';
 
+/**
+ * A merchant key's `merchantId` is the key's scope (src/modes.ts): the merchant's own id in test mode,
+ * its live scope in live mode. Everything downstream filters by it, so a key sees its mode only.
+ */
 export type Principal =
   | { kind: 'admin' }
   | { kind: 'merchant'; merchantId: MerchantId; keyId: string; scopes: readonly ApiKeyScope[] };
 
-/** Creates a merchant with its first key: the read+write key "default". */
+/**
+ * Creates a merchant with its two first keys, each the read+write key "default": `apiKey` in test mode
+ * (`sk_test_…`), `liveApiKey` in live mode (`sk_live_…`).
+ */
 export async function createMerchant(
   store: Store,
   name: string,
   now = Date.now(),
-): Promise<{ merchant: Merchant; apiKey: string }> {
+): Promise<{ merchant: Merchant; apiKey: string; liveApiKey: string }> {
   const merchant: Merchant = { id: newId('mer', now), name, createdAt: now };
-  const apiKey = generateApiKey('sk');
-  await store.createMerchant(merchant, { id: newId('key', now), hash: hashApiKey(apiKey), prefix: keyPrefix(apiKey) });
-  return { merchant, apiKey };
+  const apiKey = generateApiKey('sk', 'test');
+  const liveApiKey = generateApiKey('sk', 'live');
+  const first = (key: string) => ({ id: newId('key', now), hash: hashApiKey(key), prefix: keyPrefix(key) });
+  await store.createMerchant(merchant, first(apiKey), first(liveApiKey));
+  return { merchant, apiKey, liveApiKey };
 }
 
 /** A key's `last_used_at` is written at most this often: a write per request would cost more than the request. */
@@ -122,17 +132,22 @@ export class Authenticator {
   }
 
   /**
-   * The merchant a request acts for: a merchant key acts for itself (and may not name another); an
-   * admin key must name `merchant_id`, which must exist.
+   * The scope a request acts in (src/modes.ts): a merchant key acts in its own scope (and may not name
+   * another merchant, nor the other mode); an admin key must name `merchant_id`, which must exist, and
+   * acts in its test mode unless it asks for `livemode`.
    */
-  async merchantFor(principal: Principal, requested: MerchantId | undefined): Promise<MerchantId> {
+  async merchantFor(principal: Principal, requested: MerchantId | undefined, livemode?: boolean): Promise<MerchantId> {
     if (principal.kind === 'merchant') {
-      // Naming another merchant looks exactly like naming none that exists: no probing for ids.
-      if (requested !== undefined && requested !== principal.merchantId) throw new PayhookError('merchant_not_found');
+      // Naming another merchant, or the other mode, looks exactly like naming none that exists: no
+      // probing for ids, and a test key never reaches live data.
+      if (requested !== undefined && requested !== merchantOfScope(principal.merchantId))
+        throw new PayhookError('merchant_not_found');
+      if (livemode !== undefined && livemode !== isLiveScope(principal.merchantId))
+        throw new PayhookError('merchant_not_found', 'this key works in one mode only; leave livemode out');
       return principal.merchantId;
     }
     if (!requested) throw new PayhookError('merchant_required');
     if (!(await this.store.getMerchant(requested))) throw new PayhookError('merchant_not_found');
-    return requested;
+    return livemode ? liveScopeOf(requested) : requested;
   }
 }

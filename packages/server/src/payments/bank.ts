@@ -11,8 +11,10 @@
  * became of that refund and moves no money again. The simulator holds itself to both and counts what
  * it returned, so tests can check the invariants from the bank's side.
  */
+import { isLiveScope } from '../module-api.js';
 import type { Card, CardScenario } from './cards.js';
 import { scenarioOf } from './cards.js';
+import { paymentError } from './errors.js';
 
 export interface AuthoriseRequest {
   transactionId: string;
@@ -83,6 +85,16 @@ export interface BankAdapter {
    * answers `delayed` here until then.
    */
   enquire(request: EnquiryRequest): Promise<BankOutcome>;
+}
+
+/**
+ * The bank of a merchant scope's mode (src/modes.ts): test mode always has one (the simulator), live
+ * mode only a configured one; `bank_not_configured` (503) until then, before anything is written.
+ */
+export function bankOfMode(test: BankAdapter, live: BankAdapter | null, merchantId: string): BankAdapter {
+  if (!isLiveScope(merchantId)) return test;
+  if (live === null) throw paymentError('bank_not_configured');
+  return live;
 }
 
 export interface SimulatorOptions {

@@ -13,6 +13,7 @@ import {
   parsePositiveInt,
   printJson,
   printMore,
+  modeLine,
   printTable,
   withClientOptions,
   type CommonFlags,
@@ -51,7 +52,7 @@ export function registerPaymentCommands(program: Command): void {
         for (const k of ['optional1', 'optional2', 'optional3'] as const)
           if (flags[k] !== undefined) body[k] = flags[k];
         const client = clientFor(flags);
-        if (!flags.json) process.stdout.write(`Amount: ${describeAmount(amount)}\n`);
+        if (!flags.json) process.stdout.write(`${modeLine(flags)}Amount: ${describeAmount(amount)}\n`);
         const o = await client.orders.create(body);
         if (flags.json) return printJson(o);
         process.stdout.write(
@@ -134,6 +135,7 @@ export function registerPaymentCommands(program: Command): void {
         });
         if (flags.json) return printJson(body);
         const t = body.transaction;
+        process.stdout.write(modeLine(flags));
         process.stdout.write(
           `${body.outcome}: ${t.id} (${t.transaction_no}), card …${t.card_last_four}, bank: ${t.bank_message}\n`,
         );

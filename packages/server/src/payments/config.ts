@@ -5,7 +5,15 @@
  * because the core never knows its modules (`npm run deps` enforces it); the composition root
  * (default-modules.ts) loads it from the same environment and hands the module the result.
  */
-import { type ConfigOf, define, type Env, isPayhookError, loadSections, type OverridesOf } from '../module-api.js';
+import {
+  ConfigError,
+  type ConfigOf,
+  define,
+  type Env,
+  isPayhookError,
+  loadSections,
+  type OverridesOf,
+} from '../module-api.js';
 import { isCurrency, MAX_MINOR, parseDecimal, toDecimalString } from './currencies.js';
 
 /** Pay-back retries: quick at first (a bank hiccup), then patient; the last step repeats for ever. */
@@ -139,6 +147,30 @@ export const PAYMENT_SETTINGS = {
       3_600_000,
       'How often the payment workers look for due work when nothing woke them.',
     ),
+    acquirerUrl: define.optionalString(
+      'PAYHOOK_ACQUIRER_URL',
+      "Live mode's bank: the HTTP acquirer's base URL (docs/payments.md#the-http-acquirer). Unset, live payments and refunds answer `bank_not_configured`; test mode always pays through the simulator.",
+      'an http(s) URL',
+    ),
+    acquirerSecret: define.optionalString(
+      'PAYHOOK_ACQUIRER_SECRET',
+      'The secret payhook and the acquirer share: payhook signs its requests with it and checks the notifications the acquirer signs. Required with PAYHOOK_ACQUIRER_URL.',
+      'text of at least 16 characters',
+    ),
+    acquirerTimeoutMs: define.duration(
+      'PAYHOOK_ACQUIRER_TIMEOUT',
+      '10s',
+      100,
+      120_000,
+      "One acquirer request's deadline; past it the outcome is unknown: the payment is delayed and settled by a status enquiry.",
+    ),
+    acquirerToleranceMs: define.duration(
+      'PAYHOOK_ACQUIRER_NOTIFICATION_TOLERANCE',
+      '5m',
+      1000,
+      3_600_000,
+      "How far an acquirer notification's `acquirer-timestamp` may be from now; older (a replay) or newer is refused.",
+    ),
     maxAmounts: define.custom<Map<string, number>>(
       {
         env: 'PAYHOOK_MAX_AMOUNTS',
@@ -161,5 +193,17 @@ export type PaymentConfig = ConfigOf<typeof PAYMENT_SETTINGS>['payments'];
 /** Reads the module's section from `env` with `overrides` on top; throws `ConfigError` naming the variable. */
 export function loadPaymentConfig(env: Env, overrides: Partial<PaymentConfig> = {}): PaymentConfig {
   const given: OverridesOf<typeof PAYMENT_SETTINGS> = { payments: overrides };
-  return loadSections(PAYMENT_SETTINGS, env, given).payments;
+  const config = loadSections(PAYMENT_SETTINGS, env, given).payments;
+  const acquirer = acquirerProblem(config);
+  if (acquirer) throw new ConfigError(acquirer);
+  return config;
+}
+
+/** The acquirer settings go together: a URL needs its secret, and the URL must be http(s). */
+function acquirerProblem(c: PaymentConfig): string | null {
+  if (c.acquirerUrl === null) return null;
+  if (!/^https?:\/\/[^\s]+$/.test(c.acquirerUrl)) return 'PAYHOOK_ACQUIRER_URL must be an http(s) URL';
+  if (c.acquirerSecret === null || c.acquirerSecret.length < 16)
+    return 'PAYHOOK_ACQUIRER_SECRET must be set, at least 16 characters, when PAYHOOK_ACQUIRER_URL is';
+  return null;
 }

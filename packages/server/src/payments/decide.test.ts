@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { isPaymentEvent } from '@payhook/sdk';
+import { isLiveScope } from '../module-api.js';
 import { answerSeen, changeOfNotification, decideChange, type MakeId } from './decide.js';
 import { PAYMENT_EVENT_DOCS } from './event-schemas.js';
 import type { PaymentEventType } from './events.js';
@@ -279,6 +280,7 @@ describe('decideChange (one decision for both stores)', () => {
             id: e.id,
             type: e.type,
             timestamp: new Date(change.now).toISOString(),
+            livemode: isLiveScope(txn.merchantId),
             data: JSON.parse(e.data),
           });
           assert.equal(envelope.data.sequence, sequences[i]);

@@ -36,6 +36,11 @@ export const PAYMENT_ERRORS = {
     message: 'The idempotency_key was used before for another refund request.',
   },
   payments_unavailable: { status: 503, message: 'The payment module is not attached to this payhook.' },
+  bank_not_configured: {
+    status: 503,
+    message:
+      'Live mode pays through a configured bank and none is configured (PAYHOOK_ACQUIRER_URL); test mode (sk_test_ keys) pays through the simulator.',
+  },
 } as const satisfies ErrorTable;
 
 export type PaymentErrorCode = keyof typeof PAYMENT_ERRORS;

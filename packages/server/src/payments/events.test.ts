@@ -94,8 +94,11 @@ describe('payment events', () => {
       id: e.id,
       type: 'transaction.success',
       timestamp: '2026-11-27T05:29:26.123Z',
+      livemode: false,
       data: JSON.parse(e.data),
     });
     assert.ok(e.body.endsWith(`"data":${e.data}}`));
+    const [live] = toNewEvents(`${order.merchantId}_live`, planEvents({ ...order, status: 'paid' }, txn), NOW);
+    assert.equal(JSON.parse(live.body).livemode, true, "a live scope's events are live");
   });
 });

@@ -24,7 +24,7 @@
  * cannot import this table; its types are pinned to it at compile time (sdk-agreement.ts) and its guard
  * is checked against every schema and real events in test/payments/event-shape.test.ts.
  */
-import { buildEnvelope, newId, type NewEvent } from '../module-api.js';
+import { buildEnvelope, isLiveScope, newId, type NewEvent } from '../module-api.js';
 import type { EventId, MerchantId } from '../module-api.js';
 import { toDecimalString } from './currencies.js';
 import type { Order, Transaction } from './model.js';
@@ -268,7 +268,7 @@ export function toNewEvents(
       merchantId: merchant,
       type: p.type,
       data,
-      body: buildEnvelope(id, p.type, now, data),
+      body: buildEnvelope(id, p.type, now, data, isLiveScope(merchant)),
       idempotencyKey: null,
       createdAt: now,
       orderingKey,

@@ -3,7 +3,8 @@
  * format, its error codes, its event types with their schemas, its routes and its workers. The
  * composition root makes it with its settings (`paymentsModule({ config })`, default-modules.ts) and
  * hands it to `createPayhook`; on `attach` it builds the PaymentStore on the store's outbox port, the
- * bank (the simulator unless an adapter is given), the service and the workers.
+ * banks (test mode: the simulator unless an adapter is given; live mode: the given adapter, else the
+ * HTTP acquirer of the settings, else none), the service and the workers.
  *
  * The workers run where deliveries are dispatched (role `dispatcher` or `all`): an API-only process
  * takes payments and notifications but leaves enquiries and pay-backs to the dispatching processes,
@@ -11,6 +12,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { ModuleContext, PayhookModule, Renderer, RouteContext } from '../module-api.js';
+import { HttpAcquirer } from './acquirer.js';
 import type { BankAdapter } from './bank.js';
 import { BankSimulator } from './bank.js';
 import type { PaymentConfig } from './config.js';
@@ -27,7 +29,10 @@ import { PaymentWorkers } from './workers.js';
 export interface PaymentParts {
   config: PaymentConfig;
   store: PaymentStore;
+  /** Test mode's bank (the simulator). */
   bank: BankAdapter;
+  /** Live mode's bank, or null when none is configured. */
+  liveBank: BankAdapter | null;
   service: PaymentService;
   workers: PaymentWorkers;
 }
@@ -35,8 +40,13 @@ export interface PaymentParts {
 export interface PaymentModuleOptions {
   /** The settings, read by the composition root (`loadPaymentConfig(env)`). */
   config: PaymentConfig;
-  /** The acquirer; the bank simulator when absent. */
+  /** Test mode's bank; the bank simulator when absent. */
   bank?: BankAdapter;
+  /**
+   * Live mode's bank; when absent, the HTTP acquirer of the settings (PAYHOOK_ACQUIRER_URL), or none:
+   * live payments then answer `bank_not_configured`.
+   */
+  liveBank?: BankAdapter;
 }
 
 /** The `foloosi` format renders from the event's stored data, so every attempt sends the same bytes. */
@@ -46,6 +56,12 @@ export class PaymentsModule implements PayhookModule {
   readonly name = 'payments';
   readonly migrations = PAYMENT_MIGRATIONS;
   readonly formats = { foloosi };
+  /** What a thin event of each namespace points to: the record the API serves (events/thin.ts). */
+  readonly objects = {
+    order: { idField: 'order_id', path: '/v1/orders/{id}' },
+    transaction: { idField: 'transaction_id', path: '/v1/transactions/{id}' },
+    refund: { idField: 'refund_id', path: '/v1/refunds/{id}' },
+  };
   readonly errorCodes = PAYMENT_ERRORS;
   readonly eventTypes = PAYMENT_EVENT_DOCS;
   readonly apiTags = [
@@ -69,9 +85,15 @@ export class PaymentsModule implements PayhookModule {
     const config = this.options.config;
     const store = paymentStoreOn(ctx.store.moduleStore(PAYMENT_STATEMENTS));
     const bank = this.options.bank ?? new BankSimulator({ delayMs: config.simulatorDelayMs });
+    const liveBank = this.options.liveBank ?? acquirerOf(config);
     const service = new PaymentService({
       store,
       bank,
+      liveBank,
+      acquirer:
+        config.acquirerSecret === null
+          ? null
+          : { secret: config.acquirerSecret, toleranceMs: config.acquirerToleranceMs },
       bankKeys: config.bankKeys,
       checkIntervalMs: config.checkIntervalMs,
       pendingCheckMs: config.pendingCheckMs,
@@ -80,13 +102,14 @@ export class PaymentsModule implements PayhookModule {
     const workers = new PaymentWorkers({
       store,
       bank,
+      liveBank,
       logger: ctx.logger,
       checkIntervalMs: config.checkIntervalMs,
       paybackSchedule: config.paybackSchedule,
       paybackLeaseMs: config.paybackLeaseMs,
       pollIntervalMs: config.pollIntervalMs,
     });
-    this.attached = { config, store, bank, service, workers, runsWorkers: ctx.role !== 'api' };
+    this.attached = { config, store, bank, liveBank, service, workers, runsWorkers: ctx.role !== 'api' };
   }
 
   routes(api: FastifyInstance, ctx: RouteContext): void {
@@ -100,6 +123,16 @@ export class PaymentsModule implements PayhookModule {
   async stop(): Promise<void> {
     await this.attached?.workers.stop();
   }
+}
+
+/** The HTTP acquirer of the settings, or null when PAYHOOK_ACQUIRER_URL is unset. */
+function acquirerOf(config: PaymentConfig): BankAdapter | null {
+  if (config.acquirerUrl === null || config.acquirerSecret === null) return null;
+  return new HttpAcquirer({
+    url: config.acquirerUrl,
+    secret: config.acquirerSecret,
+    timeoutMs: config.acquirerTimeoutMs,
+  });
 }
 
 /**

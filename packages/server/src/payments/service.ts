@@ -10,8 +10,9 @@
  * and settles it.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { decodeCursor, ID_MAX, newId, PayhookError, type Page } from '../module-api.js';
-import type { BankAdapter, BankOutcome, BankRefundResult } from './bank.js';
+import { decodeCursor, ID_MAX, isLiveScope, newId, PayhookError, type Page } from '../module-api.js';
+import { type BankAdapter, type BankOutcome, type BankRefundResult, bankOfMode } from './bank.js';
+import { verifyAcquirerSignature } from './acquirer.js';
 import { lastFour, parseCard } from './cards.js';
 import { maxAmountFor } from './config.js';
 import { capAmount, isCurrency, MAX_MINOR, parseMinorAmount } from './currencies.js';
@@ -31,7 +32,12 @@ import type { TransactionEvent, TransactionStatus } from './state.js';
 
 export interface PaymentServiceOptions {
   store: PaymentStore;
+  /** Test mode's bank: the simulator. */
   bank: BankAdapter;
+  /** Live mode's bank (a configured acquirer, acquirer.ts); null: live payments are `bank_not_configured`. */
+  liveBank?: BankAdapter | null;
+  /** The acquirer's shared secret and replay window, for its notifications; null when none is set. */
+  acquirer?: { secret: string; toleranceMs: number } | null;
   bankKeys: ReadonlyMap<string, string>;
   checkIntervalMs: number;
   pendingCheckMs: number;
@@ -39,6 +45,9 @@ export interface PaymentServiceOptions {
   maxAmounts?: ReadonlyMap<string, number>;
   clock?: () => number;
 }
+
+/** The bank key acquirer notifications are recorded under (beside PAYHOOK_BANK_KEYS' ids). */
+export const ACQUIRER_KEY = 'http-acquirer';
 
 export interface OrderInput {
   reference?: unknown;
@@ -174,12 +183,14 @@ function optionalText(v: unknown, field: string, max: number): string | null {
 export class PaymentService {
   readonly store: PaymentStore;
   readonly bank: BankAdapter;
+  readonly liveBank: BankAdapter | null;
   private readonly options: PaymentServiceOptions;
   private readonly now: () => number;
 
   constructor(options: PaymentServiceOptions) {
     this.store = options.store;
     this.bank = options.bank;
+    this.liveBank = options.liveBank ?? null;
     this.options = options;
     this.now = options.clock ?? Date.now;
   }
@@ -227,10 +238,12 @@ export class PaymentService {
 
   /**
    * Pays an order with a card and answers at once. Errors: `card_invalid`, `card_expired`,
-   * `order_not_found`, `order_not_payable`, `payment_in_progress`. The card number goes to the bank and
+   * `order_not_found`, `order_not_payable`, `payment_in_progress`, `bank_not_configured` (live mode
+   * without a bank, before anything is written). The card number goes to the bank and
    * is forgotten; only its last four digits are stored.
    */
   async pay(merchantId: string, orderId: string, cardInput: CardInput): Promise<PayResult> {
+    const bank = bankOfMode(this.bank, this.liveBank, merchantId);
     const startedAt = this.now();
     const card = parseCard({ number: cardInput.number, expiry: cardInput.expiry, cvc: cardInput.cvc }, startedAt);
     const txn = await this.store.startTransaction({
@@ -245,7 +258,7 @@ export class PaymentService {
     });
     let answer: BankOutcome | null = null;
     try {
-      answer = await this.bank.authorise({
+      answer = await bank.authorise({
         transactionId: txn.id,
         paymentReference: txn.paymentReference,
         amount: txn.amount,
@@ -287,6 +300,7 @@ export class PaymentService {
    * `transaction_not_refundable`, `refund_exceeds_remaining`, `refund_idempotency_conflict`.
    */
   async refund(merchantId: string, transactionId: string, input: RefundInput): Promise<RefundResult> {
+    const bank = bankOfMode(this.bank, this.liveBank, merchantId);
     let amount: number | null = null;
     if (input.amount !== undefined && input.amount !== null) {
       const minor = parseMinorAmount(input.amount);
@@ -315,7 +329,7 @@ export class PaymentService {
     if (created.result === 'replayed') return { refund: created.refund, created: false };
     const parts = {
       store: this.store,
-      bank: this.bank,
+      bank,
       clock: this.now,
       checkIntervalMs: this.options.checkIntervalMs,
     };
@@ -342,12 +356,41 @@ export class PaymentService {
     body: string | Buffer,
   ): Promise<NotificationAnswer> {
     verifyBankNotification(this.options.bankKeys, keyId, signature, body);
+    return this.applyNotification(keyId as string, body);
+  }
+
+  /**
+   * Takes a notification from the HTTP acquirer (acquirer.ts): signed with the shared secret over
+   * `<timestamp>.<body>` and no older than the tolerance, then applied exactly as a bank notification
+   * (recorded under the bank key `http-acquirer`). `bank_signature_invalid` when no acquirer is
+   * configured; `transaction_not_found` for a test-mode payment.
+   */
+  async receiveAcquirerNotification(
+    timestamp: string | undefined,
+    signature: string | undefined,
+    body: string | Buffer,
+  ): Promise<NotificationAnswer> {
+    const acquirer = this.options.acquirer;
+    if (!acquirer) throw paymentError('bank_signature_invalid');
+    verifyAcquirerSignature(acquirer.secret, timestamp, signature, body, this.now(), acquirer.toleranceMs);
+    // Live mode's bank speaks for live payments only: a test payment's reference is the 404 of an
+    // unknown one. (A transaction never changes mode, so checking before applying is safe.)
+    const n = parseBankNotification(typeof body === 'string' ? body : body.toString('utf8'));
+    const txn = await this.store.transactionByPaymentReference(n.paymentReference);
+    if (txn !== null && !isLiveScope(txn.merchantId))
+      throw paymentError('transaction_not_found', 'No transaction has this payment_reference.', {
+        payment_reference: n.paymentReference,
+      });
+    return this.applyNotification(ACQUIRER_KEY, body);
+  }
+
+  private async applyNotification(bankKey: string, body: string | Buffer): Promise<NotificationAnswer> {
     const text = typeof body === 'string' ? body : body.toString('utf8');
     const n = parseBankNotification(text);
     const now = this.now();
     const event = eventOfNotification(n);
     const r = await this.store.applyBankNotification({
-      bankKey: keyId as string,
+      bankKey,
       notificationId: n.id,
       bodySha256: createHash('sha256').update(body).digest('hex'),
       paymentReference: n.paymentReference,

@@ -17,13 +17,16 @@
  * paying twice.
  */
 import { newId, type Logger } from '../module-api.js';
-import type { BankAdapter, PayBackResult } from './bank.js';
+import { type BankAdapter, bankOfMode, type PayBackResult } from './bank.js';
 import { changeOfOutcome, sendRefund } from './service.js';
 import type { PaymentStore } from './store/port.js';
 
 export interface PaymentWorkerOptions {
   store: PaymentStore;
+  /** Test mode's bank (the simulator). */
   bank: BankAdapter;
+  /** Live mode's bank; null when none is configured (then no live payment was ever started). */
+  liveBank?: BankAdapter | null;
   checkIntervalMs: number;
   paybackSchedule: number[];
   paybackLeaseMs: number;
@@ -54,6 +57,11 @@ export class PaymentWorkers {
     this.owner = options.owner ?? newId('pb').replace('pb_', 'worker_');
   }
 
+  /** The bank of the record's mode (its merchant scope). */
+  private bankOf(merchantId: string): BankAdapter {
+    return bankOfMode(this.o.bank, this.o.liveBank ?? null, merchantId);
+  }
+
   /** Asks the bank about due pending and delayed transactions; returns how many changed. */
   async runEnquiries(): Promise<number> {
     const now = this.now();
@@ -61,7 +69,7 @@ export class PaymentWorkers {
     let changed = 0;
     for (const txn of due) {
       try {
-        const answer = await this.o.bank.enquire({
+        const answer = await this.bankOf(txn.merchantId).enquire({
           transactionId: txn.id,
           paymentReference: txn.paymentReference,
           bankReference: txn.bankReference,
@@ -96,7 +104,7 @@ export class PaymentWorkers {
     for (const { payback, transactionId, bankReference } of due) {
       let answer: PayBackResult;
       try {
-        answer = await this.o.bank.payBack({
+        answer = await this.bankOf(payback.merchantId).payBack({
           paybackId: payback.id,
           transactionId,
           bankReference: bankReference ?? '',
@@ -145,10 +153,15 @@ export class PaymentWorkers {
       limit: this.o.batch ?? 100,
       leaseMs: this.o.checkIntervalMs,
     });
-    const parts = { store: this.o.store, bank: this.o.bank, clock: this.now, checkIntervalMs: this.o.checkIntervalMs };
     let settled = 0;
     for (const { refund, bankReference } of due) {
       try {
+        const parts = {
+          store: this.o.store,
+          bank: this.bankOf(refund.merchantId),
+          clock: this.now,
+          checkIntervalMs: this.o.checkIntervalMs,
+        };
         // Null: the bank was not reached; sent again when the claim's lease ends.
         if ((await sendRefund(parts, refund, bankReference))?.result === 'applied') settled++;
       } catch (err) {

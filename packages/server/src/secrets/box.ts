@@ -1,6 +1,6 @@
 /**
  * What the stores seal and open: an endpoint's signing secrets (one sealed value per row of
- * `endpoint_secrets`) and its custom headers (one sealed JSON blob per endpoint, so a read opens one
+ * `endpoint_secrets`), the API key of a dashboard session, and an endpoint's custom headers (one sealed JSON blob per endpoint, so a read opens one
  * value, not one per header). Both backends hold one `SecretBox` and call it at every write and read of
  * those columns, so nothing above the store ever sees a sealed value and nothing below it a plain one.
  *
@@ -13,6 +13,7 @@ import { isSealed, type Keyring } from './keyring.js';
 export const SEALED_PREFIX = 'enc:v1:';
 export const PURPOSE_SECRET = 'endpoint_secret';
 export const PURPOSE_HEADERS = 'endpoint_headers';
+export const PURPOSE_SESSION_KEY = 'dashboard_session_key';
 const CACHE_MAX = 2048;
 
 export class SecretBox {
@@ -48,6 +49,15 @@ export class SecretBox {
       this.headerCache.set(stored, headers);
     }
     return { ...headers };
+  }
+
+  /** The API key a dashboard session was signed in with (store/dashboard-sessions.ts). */
+  sealSessionKey(key: string): string {
+    return this.keyring.seal(key, PURPOSE_SESSION_KEY);
+  }
+
+  openSessionKey(stored: string): string {
+    return this.keyring.open(stored, PURPOSE_SESSION_KEY);
   }
 
   /** True when a stored value (a secret, or headers text) is not sealed under the current key. */

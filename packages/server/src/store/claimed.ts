@@ -5,6 +5,7 @@
 import { dataOfEnvelope } from './envelope.js';
 import type { DeliveryId, EndpointId, EventId, MerchantId } from '../ids.js';
 import type { SecretBox } from '../secrets/box.js';
+import type { PayloadStyle } from '../events/thin.js';
 import type { ClaimedDelivery, PayloadFormat } from './types.js';
 
 export interface ClaimRow {
@@ -19,6 +20,8 @@ export interface ClaimRow {
   url: string;
   headers: string;
   format: string;
+  api_version: string;
+  payload_style: string;
   timeout_ms: number | null;
   traceparent: string | null;
   ordering_key: string | null;
@@ -42,7 +45,8 @@ export function toClaimedDeliveries(rows: readonly ClaimRow[], box: SecretBox): 
       eventType: r.event_type,
       eventCreatedAt: Number(r.event_created_at),
       // Only formats other than `standard` render from the data; the standard body is sent as stored.
-      data: r.format === 'standard' ? '' : dataOfEnvelope(r.body),
+      // and thin events read the object's id from it; a snapshot in `standard` is rendered from the body.
+      data: r.format === 'standard' && r.payload_style !== 'thin' ? '' : dataOfEnvelope(r.body),
       body: r.body,
       attempts: Number(r.attempts),
       endpointId: r.endpoint_id,
@@ -50,6 +54,8 @@ export function toClaimedDeliveries(rows: readonly ClaimRow[], box: SecretBox): 
       url: r.url,
       headers,
       format: r.format as PayloadFormat,
+      apiVersion: r.api_version,
+      payloadStyle: r.payload_style as PayloadStyle,
       timeoutMs: r.timeout_ms === null ? null : Number(r.timeout_ms),
       traceparent: r.traceparent,
       orderingKey: r.ordering_key ?? null,

@@ -27,6 +27,11 @@ import type {
   Endpoint,
   EndpointPatch,
   EndpointSecret,
+  ErasureRecord,
+  AttemptText,
+  PartitionDrop,
+  PruneCounts,
+  StoredText,
   EventFilter,
   EventRecord,
   EventTypeRecord,
@@ -37,6 +42,7 @@ import type {
   NewEndpoint,
   NewEvent,
   NewReplay,
+  NewFirstKey,
   Page,
   QueueStats,
   ResealCounts,
@@ -45,6 +51,7 @@ import type {
   ResendRecord,
   SkipOutcome,
   Store,
+  DashboardSessionRecord,
 } from './types.js';
 
 /** The Store methods a backend implements as functions of its core. */
@@ -67,6 +74,17 @@ export abstract class StoreOnCore<C> implements Store {
   abstract onDue(listener: () => void): () => void;
   abstract moduleStore(statements: ModuleStatements): ModuleStore;
 
+  // dashboard sessions
+  createDashboardSession(session: DashboardSessionRecord): Promise<boolean> {
+    return this.operations.createDashboardSession(this.core, session);
+  }
+  getDashboardSession(idHash: string, now: number): Promise<DashboardSessionRecord | null> {
+    return this.operations.getDashboardSession(this.core, idHash, now);
+  }
+  deleteDashboardSession(idHash: string): Promise<void> {
+    return this.operations.deleteDashboardSession(this.core, idHash);
+  }
+
   // settings
   getSetting(key: string): Promise<string | null> {
     return this.operations.getSetting(this.core, key);
@@ -79,8 +97,8 @@ export abstract class StoreOnCore<C> implements Store {
   }
 
   // merchants and keys
-  createMerchant(m: Merchant, key: { id: string; hash: string; prefix: string }): Promise<void> {
-    return this.operations.createMerchant(this.core, m, key);
+  createMerchant(m: Merchant, key: NewFirstKey, liveKey?: NewFirstKey): Promise<void> {
+    return this.operations.createMerchant(this.core, m, key, liveKey);
   }
   getMerchant(id: string): Promise<Merchant | null> {
     return this.operations.getMerchant(this.core, id);
@@ -157,8 +175,36 @@ export abstract class StoreOnCore<C> implements Store {
   listEvents(f: EventFilter): Promise<Page<EventRecord>> {
     return this.operations.listEvents(this.core, f);
   }
-  pruneEvents(before: number, limit: number): Promise<number> {
+
+  // retention
+  pruneEvents(before: number, limit: number): Promise<PruneCounts> {
     return this.operations.pruneEvents(this.core, before, limit);
+  }
+  dropPartitions(before: number): Promise<PartitionDrop[]> {
+    return this.operations.dropPartitions(this.core, before);
+  }
+  preparePartitions(from: number, to: number): Promise<number> {
+    return this.operations.preparePartitions(this.core, from, to);
+  }
+  pruneOrphans(before: number, limit: number): Promise<number> {
+    return this.operations.pruneOrphans(this.core, before, limit);
+  }
+
+  // erasures
+  findEventsContaining(merchantId: MerchantId, needle: string, afterId: string, limit: number): Promise<StoredText[]> {
+    return this.operations.findEventsContaining(this.core, merchantId, needle, afterId, limit);
+  }
+  attemptTextsOf(merchantId: MerchantId, eventIds: readonly string[]): Promise<AttemptText[]> {
+    return this.operations.attemptTextsOf(this.core, merchantId, eventIds);
+  }
+  recordErasure(
+    record: ErasureRecord,
+    redacted: { events: readonly StoredText[]; attempts: readonly AttemptText[] },
+  ): Promise<void> {
+    return this.operations.recordErasure(this.core, record, redacted);
+  }
+  getErasure(merchantId: MerchantId, id: string): Promise<ErasureRecord | null> {
+    return this.operations.getErasure(this.core, merchantId, id);
   }
 
   // resends

@@ -8,7 +8,7 @@
  * milliseconds (integers) throughout.
  *
  * The operations are grouped by domain, one file each in types/ (settings, merchants, API keys, event
- * types, endpoints, events, resends, replays, deliveries), each with its records and its part of the Store; `Store` below
+ * types, endpoints, events, resends, replays, deliveries, retention, erasures), each with its records and its part of the Store; `Store` below
  * is their sum and adds what concerns the database as a whole. Everything is re-exported from here, so
  * callers import from store/types.ts alone.
  *
@@ -17,26 +17,32 @@
  * their writes together with the events they append. No module's types appear here.
  */
 import type { ApiKeyStore } from './types/api-keys.js';
+import type { DashboardSessionStore } from './types/dashboard-sessions.js';
 import type { DeliveryStore } from './types/deliveries.js';
 import type { EndpointStore } from './types/endpoints.js';
+import type { ErasureStore } from './types/erasures.js';
 import type { EventTypeStore } from './types/event-types.js';
 import type { EventStore } from './types/events.js';
 import type { MerchantStore } from './types/merchants.js';
 import type { ReplayStore } from './types/replays.js';
 import type { ResendStore } from './types/resends.js';
+import type { RetentionStore } from './types/retention.js';
 import type { ModuleMigrations, ModuleStatements, ModuleStore } from './types/module-port.js';
 import type { SettingsStore } from './types/settings.js';
 
 export type * from './types/api-keys.js';
 export type * from './types/common.js';
+export type * from './types/dashboard-sessions.js';
 export type * from './types/deliveries.js';
 export type * from './types/endpoints.js';
+export type * from './types/erasures.js';
 export type * from './types/event-types.js';
 export type * from './types/events.js';
 export type * from './types/merchants.js';
 export type * from './types/module-port.js';
 export type * from './types/replays.js';
 export type * from './types/resends.js';
+export type * from './types/retention.js';
 export type * from './types/settings.js';
 
 export interface Store
@@ -48,7 +54,10 @@ export interface Store
     EventStore,
     ResendStore,
     ReplayStore,
-    DeliveryStore {
+    DeliveryStore,
+    DashboardSessionStore,
+    RetentionStore,
+    ErasureStore {
   readonly dialect: 'sqlite' | 'postgres';
   /**
    * Applies pending migrations, the core's and the given modules' (this dialect's share of each), in

@@ -114,6 +114,17 @@ export async function dumpPostgres(): Promise<string> {
         JOIN pg_class ic ON ic.oid = i.indexrelid
         JOIN pg_namespace n ON n.oid = c.relnamespace
        WHERE n.nspname = $1 AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid AND k.conrelid = i.indrelid)`);
+    // Partitioned tables show their key; the day partitions (`events_p20261205`, made for the days
+    // around the time of the migration, migration 0007) are left out: their shape is their parent's.
+    const partitioned = new Map(
+      (
+        await q<{ tbl: string; key: string }>(`
+      SELECT c.relname AS tbl, pg_get_partkeydef(c.oid) AS key
+        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+       WHERE n.nspname = $1 AND c.relkind = 'p'`)
+      ).map((r) => [r.tbl, r.key]),
+    );
+    const dayPartition = /_p[0-9]{8}$/;
     const functions = await q<{ name: string; def: string }>(`
       SELECT p.proname AS name, pg_get_functiondef(p.oid) AS def
         FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = $1`);
@@ -123,7 +134,7 @@ export async function dumpPostgres(): Promise<string> {
 
     const unqualify = (text: string) => text.split(`"${store.schema}".`).join('').split(`${store.schema}.`).join('');
     const out = [header('PostgreSQL', migrations)];
-    for (const tbl of [...new Set(columns.map((c) => c.tbl))].sort()) {
+    for (const tbl of [...new Set(columns.map((c) => c.tbl))].filter((t) => !dayPartition.test(t)).sort()) {
       const lines = columns
         .filter((c) => c.tbl === tbl)
         .map((c) => {
@@ -137,7 +148,10 @@ export async function dumpPostgres(): Promise<string> {
         });
       for (const k of constraints.filter((k) => k.tbl === tbl).sort(byName))
         lines.push(`CONSTRAINT ${k.name} ${k.def}`);
-      out.push(`CREATE TABLE ${tbl} (\n  ${lines.map(unqualify).join(',\n  ')}\n);`);
+      const key = partitioned.get(tbl);
+      out.push(
+        `CREATE TABLE ${tbl} (\n  ${lines.map(unqualify).join(',\n  ')}\n)${key ? ` PARTITION BY ${key}` : ''};`,
+      );
       for (const i of indexes.filter((i) => i.tbl === tbl).sort(byName)) out.push(`${unqualify(i.def)};`);
       out.push('');
     }

@@ -167,6 +167,8 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         ]);
         const [endpoint] = (await call(app, key, 'GET', '/v1/endpoints')).data;
         assert.equal(endpoint.format, 'foloosi');
+        // Made before event versions: migration 0008 gave it the oldest, so nothing it receives changed.
+        assert.deepEqual([endpoint.api_version, endpoint.payload_style], ['2026-11-27', 'snapshot']);
 
         // The pay-back the older payhook left pending is paid back by this one's workers, with its event.
         const debited = orders.find((o) => o.reference === 'INV-debited')!;
@@ -195,6 +197,18 @@ for (const backend of ['sqlite', 'postgres'] as const) {
           card: { number: '4111111111111111', expiry: '12/30', cvc: '123' },
         });
         assert.deepEqual([paid.outcome, paid.order.status, paid.order.sequence], ['success', 'paid', 2]);
+
+        // Modes (migration 0013): the key and the data of before are test mode, and the merchant has a
+        // live mode, empty, whose first key the admin makes.
+        assert.equal(paid.order.livemode, false);
+        const merchantId = paid.order.merchant_id as string;
+        const liveKey = await call(app, ADMIN_KEY, 'POST', `/v1/api-keys?merchant_id=${merchantId}&livemode=true`, {
+          name: 'default',
+          scopes: ['read', 'write'],
+        });
+        assert.match(liveKey.key, /^sk_live_/);
+        assert.deepEqual((await call(app, liveKey.key, 'GET', '/v1/orders')).data, [], 'live mode starts empty');
+        assert.equal((await call(app, key, 'GET', '/v1/orders')).data.length, 3, 'test mode keeps all it had');
       } finally {
         await app.stop();
       }

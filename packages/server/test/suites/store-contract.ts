@@ -14,6 +14,8 @@ import type { Store } from '../../src/store/types.js';
 import { accountCases } from './store-contract/accounts.js';
 import { claimCases } from './store-contract/claims.js';
 import { controlCases } from './store-contract/controls.js';
+import { dashboardSessionCases } from './store-contract/dashboard-sessions.js';
+import { erasureCases } from './store-contract/erasures.js';
 import { eventCases } from './store-contract/events.js';
 import { eventTypeCases } from './store-contract/event-types.js';
 import { keyCases } from './store-contract/keys.js';
@@ -63,11 +65,13 @@ export function runStoreContract(options: ContractOptions): void {
     eventTypeCases(testCase);
     eventCases(testCase);
     resendCases(testCase);
+    dashboardSessionCases(testCase);
     claimCases(testCase);
     resultCases(testCase);
     orderingCases(testCase);
     controlCases(testCase);
     moduleCases(testCase);
+    erasureCases(testCase);
     secretCases(testCase, options.secrets);
 
     test('every skip names a case of the contract', () => {

@@ -5,6 +5,7 @@ import {
   action,
   clientFor,
   confirm,
+  modeLine,
   pageParams,
   printJson,
   printMore,
@@ -22,19 +23,33 @@ export function registerApiKeyCommands(program: Command): void {
     .description("manage the merchant's API keys (named, read-only or read-write, revocable)");
   const one = (name: string, description: string) => withClientOptions(keys.command(name).description(description));
 
-  withPaging(one('list', 'list live keys, newest first: names, prefixes, scopes, last use (never the keys)')).action(
+  withPaging(
+    one(
+      'list',
+      'list the keys of the mode in use that are not revoked, newest first: names, prefixes, scopes, last use (never the keys)',
+    ),
+  ).action(
     action(async (flags: CommonFlags & PageFlags) => {
       const page = await clientFor(flags).apiKeys.list(pageParams(flags));
       if (flags.json) return printJson(page);
+      process.stdout.write(modeLine(flags));
       printTable(
-        ['ID', 'NAME', 'PREFIX', 'SCOPES', 'CREATED', 'LAST USED'],
-        page.data.map((k) => [k.id, k.name, `${k.prefix}…`, k.scopes.join(','), k.created_at, k.last_used_at]),
+        ['ID', 'NAME', 'PREFIX', 'MODE', 'SCOPES', 'CREATED', 'LAST USED'],
+        page.data.map((k) => [
+          k.id,
+          k.name,
+          `${k.prefix}…`,
+          k.livemode ? 'live' : 'test',
+          k.scopes.join(','),
+          k.created_at,
+          k.last_used_at,
+        ]),
       );
       printMore(page);
     }),
   );
 
-  one('create <name>', 'issue a key and print it (shown once)')
+  one('create <name>', 'issue a key of the mode in use (--mode test|live) and print it (shown once)')
     .option('--read-only', 'GET routes only: every other request is 403 insufficient_scope')
     .action(
       action(async (name: string, flags: CommonFlags & { readOnly?: boolean }) => {
@@ -42,6 +57,7 @@ export function registerApiKeyCommands(program: Command): void {
         const k = await clientFor(flags).apiKeys.create({ name, scopes });
         if (flags.json) return printJson(k);
         process.stdout.write(`Created API key ${k.id} (${k.name}, ${k.scopes.join(',')})\n`);
+        process.stdout.write(modeLine(flags));
         process.stdout.write(`Key (shown once; keep it safe):\n  ${k.key}\n`);
       }),
     );

@@ -77,6 +77,8 @@ function printEndpoint(e: Endpoint): void {
     ['Status', status(e)],
     ['Events', e.event_types ? e.event_types.join(', ') : 'all'],
     ['Format', e.format],
+    ['API version', e.api_version],
+    ['Payload', e.payload_style],
     ['Description', e.description],
     // Header values may be credentials of the merchant's receiver: names only (--json has them all).
     ['Headers', Object.keys(e.headers).join(', ')],
@@ -95,7 +97,16 @@ type AddFlags = CommonFlags & {
   description?: string;
   format?: string;
   header?: Record<string, string>;
+  apiVersion?: string;
+  payloadStyle?: 'snapshot' | 'thin';
 };
+
+/** `--payload-style snapshot|thin`. */
+function payloadStyle(value: string): 'snapshot' | 'thin' {
+  if (value !== 'snapshot' && value !== 'thin')
+    throw new InvalidArgumentError(`expected snapshot or thin, got "${value}"`);
+  return value;
+}
 type UpdateFlags = AddFlags & {
   endpointUrl?: string;
   timeout?: string;
@@ -123,6 +134,12 @@ export function registerEndpointCommands(program: Command): void {
     .option('--description <text>', 'a note for people')
     .option('--format <format>', 'payload format: standard (default) or foloosi')
     .option('--header <header>', 'a custom header sent with every webhook, "name: value" (repeatable)', collectHeader)
+    .option('--api-version <date>', 'the event version it receives (docs/versions.md); default the latest')
+    .option(
+      '--payload-style <style>',
+      'snapshot (default: the event data) or thin (the object it is about)',
+      payloadStyle,
+    )
     .action(
       action(async (url: string, flags: AddFlags) => {
         const body: CreateEndpointInput = { url };
@@ -130,10 +147,14 @@ export function registerEndpointCommands(program: Command): void {
         if (flags.description !== undefined) body.description = flags.description;
         if (flags.format !== undefined) body.format = flags.format;
         if (flags.header !== undefined) body.headers = flags.header;
+        if (flags.apiVersion !== undefined) body.api_version = flags.apiVersion;
+        if (flags.payloadStyle !== undefined) body.payload_style = flags.payloadStyle;
         const ep = await clientFor(flags).endpoints.create(body);
         if (flags.json) return printJson(ep);
         process.stdout.write(`Created endpoint ${ep.id} -> ${ep.url}\n`);
-        process.stdout.write(`Events: ${ep.event_types ? ep.event_types.join(', ') : 'all'}  Format: ${ep.format}\n`);
+        process.stdout.write(
+          `Events: ${ep.event_types ? ep.event_types.join(', ') : 'all'}  Format: ${ep.format}  API version: ${ep.api_version}  Payload: ${ep.payload_style}\n`,
+        );
         process.stdout.write(`Signing secret: ${ep.secret}\n`);
       }),
     );
@@ -185,6 +206,8 @@ export function registerEndpointCommands(program: Command): void {
       '--retry-schedule <delays>',
       'delays before each retry, comma-separated (5s,1m,1h; 1-20 of 1s-3d), or "default"',
     )
+    .option('--api-version <date>', 'render its events in this version from now on (docs/versions.md)')
+    .option('--payload-style <style>', 'snapshot (the event data) or thin (the object it is about)', payloadStyle)
     .action(
       action(async (id: string, flags: UpdateFlags) => {
         const patch: UpdateEndpointInput = {};
@@ -202,9 +225,11 @@ export function registerEndpointCommands(program: Command): void {
           patch.ordering_on_failure = orderingOnFailure(flags.orderingOnFailure);
         if (flags.rateLimit !== undefined) patch.rate_limit = rateLimit(flags.rateLimit);
         if (flags.retrySchedule !== undefined) patch.retry_schedule = retrySchedule(flags.retrySchedule);
+        if (flags.apiVersion !== undefined) patch.api_version = flags.apiVersion;
+        if (flags.payloadStyle !== undefined) patch.payload_style = flags.payloadStyle;
         if (Object.keys(patch).length === 0)
           throw new UsageError(
-            'nothing to change: give --endpoint-url, --events, --description, --format, --header, --clear-headers, --timeout, --rate-limit, --retry-schedule, --ordered or --ordering-on-failure',
+            'nothing to change: give --endpoint-url, --events, --description, --format, --header, --clear-headers, --timeout, --rate-limit, --retry-schedule, --api-version, --payload-style, --ordered or --ordering-on-failure',
           );
         const ep = await clientFor(flags).endpoints.update(id, patch);
         if (flags.json) return printJson(ep);
@@ -266,18 +291,20 @@ export function registerEndpointCommands(program: Command): void {
 
   registerReplayCommand(one);
 
-  one('test <id>', 'send a signed payhook.test webhook to the endpoint now and print what it answered').action(
-    action(async (id: string, flags: CommonFlags) => {
-      const t = await clientFor(flags).endpoints.test(id);
-      // The endpoint failing is what the command found out, not a failure to run it; scripts (a deploy
-      // check) still want to know it from the exit status.
-      if (!t.succeeded) process.exitCode = CLI_ERRORS.endpoint_test_failed.exit;
-      if (flags.json) return printJson(t);
-      const answer =
-        t.status_code !== null ? `[${t.status_code}]` : `[error: ${t.error_class}] ${t.error_message ?? ''}`;
-      process.stdout.write(`Sent ${t.type} ${t.event_id} to ${t.url}: ${answer.trim()} in ${t.duration_ms} ms\n`);
-      if (t.response_body) process.stdout.write(`Response: ${t.response_body.slice(0, 500)}\n`);
-      if (!t.succeeded) process.stderr.write('payhook: the endpoint did not answer 2xx (endpoint_test_failed)\n');
-    }),
-  );
+  one('test <id>', 'send a signed payhook.test webhook to the endpoint now and print what it answered')
+    .option('--api-version <date>', "render it in this event version instead of the endpoint's (try before switching)")
+    .action(
+      action(async (id: string, flags: CommonFlags & { apiVersion?: string }) => {
+        const t = await clientFor(flags).endpoints.test(id, { api_version: flags.apiVersion });
+        // The endpoint failing is what the command found out, not a failure to run it; scripts (a deploy
+        // check) still want to know it from the exit status.
+        if (!t.succeeded) process.exitCode = CLI_ERRORS.endpoint_test_failed.exit;
+        if (flags.json) return printJson(t);
+        const answer =
+          t.status_code !== null ? `[${t.status_code}]` : `[error: ${t.error_class}] ${t.error_message ?? ''}`;
+        process.stdout.write(`Sent ${t.type} ${t.event_id} to ${t.url}: ${answer.trim()} in ${t.duration_ms} ms\n`);
+        if (t.response_body) process.stdout.write(`Response: ${t.response_body.slice(0, 500)}\n`);
+        if (!t.succeeded) process.stderr.write('payhook: the endpoint did not answer 2xx (endpoint_test_failed)\n');
+      }),
+    );
 }

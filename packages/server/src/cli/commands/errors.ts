@@ -7,6 +7,11 @@
 export const CLI_ERRORS = {
   usage_error: { exit: 2, summary: 'A flag or argument is missing, unknown or malformed.' },
   missing_api_key: { exit: 2, summary: 'No API key: pass --api-key or set PAYHOOK_API_KEY.' },
+  mode_mismatch: {
+    exit: 2,
+    summary:
+      '--mode (PAYHOOK_MODE) names the other mode than the merchant key works in: a `sk_test_` key acts in test mode only, a `sk_live_` key in live mode only.',
+  },
   invalid_amount: {
     exit: 2,
     summary:

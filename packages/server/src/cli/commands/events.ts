@@ -84,31 +84,34 @@ export function registerEventCommands(program: Command): void {
       }),
     );
 
-  one('show <id>', 'an event with its data and its deliveries').action(
-    action(async (id: string, flags: CommonFlags) => {
-      const client = clientFor(flags);
-      const event = await client.events.get(id);
-      const deliveries = await client.deliveries.list({ event_id: id, limit: 250 });
-      if (flags.json) return printJson({ ...answered(event), deliveries: deliveries.data });
-      printFields([
-        ['Event', event.id],
-        ['Type', event.type],
-        ['Created', event.created_at],
-        ['Idempotency key', event.idempotency_key],
-      ]);
-      process.stdout.write(`Data:\n${JSON.stringify(event.data, null, 2)}\n\nDeliveries:\n`);
-      printTable(
-        ['ID', 'ENDPOINT', 'STATUS', 'ATTEMPTS', 'LAST'],
-        deliveries.data.map((d) => [
-          d.id,
-          d.endpoint_id,
-          d.status,
-          d.attempt_count,
-          d.last_status_code ?? d.last_error,
-        ]),
-      );
-    }),
-  );
+  one('show <id>', 'an event with its data and its deliveries')
+    .option('--api-version <date>', 'its data as an endpoint of this event version receives it (docs/versions.md)')
+    .action(
+      action(async (id: string, flags: CommonFlags & { apiVersion?: string }) => {
+        const client = clientFor(flags);
+        const event = await client.events.get(id, { api_version: flags.apiVersion });
+        const deliveries = await client.deliveries.list({ event_id: id, limit: 250 });
+        if (flags.json) return printJson({ ...answered(event), deliveries: deliveries.data });
+        printFields([
+          ['Event', event.id],
+          ['Type', event.type],
+          ['Created', event.created_at],
+          ['Idempotency key', event.idempotency_key],
+          ...(flags.apiVersion ? [['API version', flags.apiVersion] as [string, string]] : []),
+        ]);
+        process.stdout.write(`Data:\n${JSON.stringify(event.data, null, 2)}\n\nDeliveries:\n`);
+        printTable(
+          ['ID', 'ENDPOINT', 'STATUS', 'ATTEMPTS', 'LAST'],
+          deliveries.data.map((d) => [
+            d.id,
+            d.endpoint_id,
+            d.status,
+            d.attempt_count,
+            d.last_status_code ?? d.last_error,
+          ]),
+        );
+      }),
+    );
 
   one(
     'resend <id>',

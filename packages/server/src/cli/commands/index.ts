@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { registerApiKeyCommands } from './api-keys.js';
 import { registerDeliveryCommands } from './deliveries.js';
 import { registerEndpointCommands } from './endpoints.js';
+import { registerErasureCommands } from './erasures.js';
 import { registerEventCommands } from './events.js';
 import { registerListenCommand } from './listen.js';
 import { registerMerchantCommands } from './merchants.js';
@@ -24,6 +25,7 @@ export function registerApiCommands(
   registerEventCommands(program);
   registerDeliveryCommands(program);
   registerApiKeyCommands(program);
+  registerErasureCommands(program);
   for (const register of moduleCommands) register(program);
   registerListenCommand(program);
 }

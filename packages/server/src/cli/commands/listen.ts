@@ -15,13 +15,24 @@
  *
  * `--forward-to` is repeatable, `types=URL` for a route per type (../listen/routes.ts).
  */
+import { API_VERSION_NAMES, isApiVersion, OLDEST_API_VERSION, renderVersion } from '../../events/versions.js';
 import { Option, type Command } from 'commander';
 import { PayhookApiError } from '@payhook/sdk';
 import { clock, forward, reason, type Envelope } from '../listen/forward.js';
 import { CursorFile, listenCursorPath, listenSecretPath, loadListenSecret, type StreamCursor } from '../listen/home.js';
 import { checkRoutes, parseRoute, routesFor, streamTypes, type Route } from '../listen/routes.js';
 import { SseParser, type SseMessage } from '../sse.js';
-import { action, clientFor, ConnectionError, DEFAULT_URL, parsePositiveInt, splitList, UsageError } from './shared.js';
+import {
+  action,
+  clientFor,
+  ConnectionError,
+  DEFAULT_URL,
+  modeLine,
+  modeOf,
+  parsePositiveInt,
+  splitList,
+  UsageError,
+} from './shared.js';
 
 export { listenSecretPath, loadListenSecret } from '../listen/home.js';
 
@@ -29,10 +40,12 @@ interface ListenFlags {
   url?: string;
   apiKey?: string;
   merchant?: string;
+  mode?: 'test' | 'live';
   forwardTo: string[];
   events?: string;
   fromNow?: boolean;
   maxAttempts?: string;
+  apiVersion?: string;
 }
 
 const MAX_BACKOFF_MS = 30_000;
@@ -55,35 +68,49 @@ function startOf(comment: string): StreamCursor | null {
 }
 
 /** A message of the stream as what to forward: an event, or a resend of one (its envelope carries the id). */
-function envelopeOf(msg: SseMessage & { id: string }): Envelope {
+/**
+ * The stream carries each event as stored (the oldest version's shape); with `--api-version` it is
+ * rendered in that version before signing, by the same upgrades a delivery runs (events/versions.ts),
+ * so the local app sees what a production endpoint of that version would.
+ */
+function envelopeOf(msg: SseMessage & { id: string }, apiVersion: string): Envelope {
+  const body = renderVersion(msg.data, apiVersion);
   if (msg.id.startsWith('rsd_')) {
     const { id } = JSON.parse(msg.data) as { id: string };
-    return { id, type: msg.event, body: msg.data, resendId: msg.id };
+    return { id, type: msg.event, body, resendId: msg.id };
   }
-  return { id: msg.id, type: msg.event, body: msg.data };
+  return { id: msg.id, type: msg.event, body };
 }
 
 async function listen(flags: ListenFlags): Promise<void> {
   if (!flags.apiKey)
     throw new UsageError(
-      "no API key: pass --api-key or set PAYHOOK_API_KEY (the merchant's sk_… key)",
+      "no API key: pass --api-key or set PAYHOOK_API_KEY (the merchant's sk_test_… or sk_live_… key)",
       'missing_api_key',
     );
   const routes: Route[] = checkRoutes(flags.forwardTo.map(parseRoute));
+  const apiVersion = flags.apiVersion ?? OLDEST_API_VERSION;
+  if (!isApiVersion(apiVersion))
+    throw new UsageError(`--api-version must be one of ${API_VERSION_NAMES.join(', ')} (docs/versions.md)`);
   const maxAttempts =
     flags.maxAttempts !== undefined ? parsePositiveInt(flags.maxAttempts, '--max-attempts') : undefined;
   const types = streamTypes(routes, flags.events ? splitList(flags.events) : undefined);
   const base = (flags.url ?? DEFAULT_URL).replace(/\/+$/, '');
-  const client = clientFor({ url: base, apiKey: flags.apiKey, merchant: flags.merchant });
+  const client = clientFor({ url: base, apiKey: flags.apiKey, merchant: flags.merchant, mode: flags.mode });
+  const mode = modeOf(flags);
   const secretPath = listenSecretPath();
   const { secret, created } = loadListenSecret(secretPath);
-  const cursors = new CursorFile(listenCursorPath(), base, flags.apiKey, flags.merchant);
+  // The admin key listens to one merchant in one mode: each keeps its own cursor. (A merchant key's
+  // mode is its own, so its entry needs no mode.)
+  const scope = flags.merchant && mode === 'live' ? `${flags.merchant} live` : flags.merchant;
+  const cursors = new CursorFile(listenCursorPath(), base, flags.apiKey, scope);
   let cursor = flags.fromNow ? null : cursors.load();
 
   for (const r of routes)
     say(
       `Forwarding ${r.types ? r.types.join(', ') : routes.length > 1 ? 'other' : types.length ? types.join(', ') : 'all'} events from ${base} to ${r.url.href}`,
     );
+  say(modeLine(flags).trimEnd());
   say(`Webhook signing secret: ${secret}`);
   say(
     `  (${created ? 'made now and kept' : 'kept'} in ${secretPath}; the same on every run: configure your app with it)`,
@@ -142,7 +169,7 @@ async function listen(flags: ListenFlags): Promise<void> {
               continue;
             }
             if (!msg.id) continue;
-            const e = envelopeOf(msg as SseMessage & { id: string });
+            const e = envelopeOf(msg as SseMessage & { id: string }, apiVersion);
             // Forwarding may take a while (retries): the stream is not silent, we are not reading it.
             clearTimeout(silence);
             const targets = routesFor(routes, e.type);
@@ -205,17 +232,27 @@ export function registerListenCommand(program: Command): void {
       "comma-separated event types or prefix.* wildcards (default: all, or those of the routes), e.g. 'order.*,transaction.*'",
     )
     .option('--from-now', 'start from now instead of where the last run stopped')
+    .option(
+      '--api-version <date>',
+      `render events in this event version, as an endpoint of it receives them (default ${OLDEST_API_VERSION}, the stored shape; docs/versions.md)`,
+    )
     .option('--max-attempts <n>', 'stop (exit 1) when one event fails this many times (default: retry until delivered)')
     .addOption(new Option('--url <url>', 'payhook API base URL').env('PAYHOOK_URL').default(DEFAULT_URL))
     .addOption(
-      new Option('--api-key <key>', "the merchant's API key (sk_…), or the admin key with --merchant").env(
-        'PAYHOOK_API_KEY',
-      ),
+      new Option(
+        '--api-key <key>',
+        "the merchant's API key (sk_test_… or sk_live_…), or the admin key with --merchant",
+      ).env('PAYHOOK_API_KEY'),
     )
     .addOption(
       new Option('--merchant <id>', 'with the admin key: the merchant to listen for (mer_…)').env(
         'PAYHOOK_MERCHANT_ID',
       ),
+    )
+    .addOption(
+      new Option('--mode <mode>', "with the admin key: the merchant's mode to listen to (default test)")
+        .choices(['test', 'live'])
+        .env('PAYHOOK_MODE'),
     )
     .addHelpText(
       'after',

@@ -34,7 +34,32 @@ export interface CommonFlags {
   url?: string;
   apiKey?: string;
   merchant?: string;
+  /** `--mode test|live` (PAYHOOK_MODE). */
+  mode?: 'test' | 'live';
   json?: boolean;
+}
+
+/**
+ * The mode a command acts in (src/modes.ts): a merchant key's own (`sk_live_…` live; `sk_test_…`, and
+ * `sk_…` keys made before modes, test); with the admin key, `--mode` (test by default). `--mode` naming
+ * the other mode of a merchant key is `mode_mismatch`, before any request.
+ */
+export function modeOf(flags: CommonFlags): 'test' | 'live' {
+  const key = flags.apiKey ?? '';
+  const own = key.startsWith('sk_live_') ? 'live' : key.startsWith('sk_') ? 'test' : null;
+  if (own === null) return flags.mode ?? 'test';
+  if (flags.mode !== undefined && flags.mode !== own)
+    throw new UsageError(
+      `this is a ${own}-mode key (${key.slice(0, 8)}…): it acts in ${own} mode only; use a ${flags.mode}-mode key (sk_${flags.mode}_…) or the admin key`,
+      'mode_mismatch',
+    );
+  return own;
+}
+
+/** The line a command prints so people see which mode they are in. */
+export function modeLine(flags: CommonFlags): string {
+  const mode = modeOf(flags);
+  return mode === 'live' ? 'Mode: live (real payments through the configured bank)\n' : 'Mode: test (bank simulator)\n';
 }
 
 /** Adds `--url`, `--api-key`, `--merchant` and `--json` to a command that calls the API. */
@@ -45,6 +70,14 @@ export function withClientOptions(cmd: Command): Command {
     .addOption(
       new Option('--merchant <id>', 'with the admin key: the merchant to act for (mer_…)').env('PAYHOOK_MERCHANT_ID'),
     )
+    .addOption(
+      new Option(
+        '--mode <mode>',
+        'test or live: a merchant key acts in its own mode (sk_test_… / sk_live_…); the admin key picks one (default test)',
+      )
+        .choices(['test', 'live'])
+        .env('PAYHOOK_MODE'),
+    )
     .option('--json', "print the API's JSON instead of a summary");
 }
 
@@ -52,7 +85,15 @@ export function clientFor(flags: CommonFlags): PayhookClient {
   if (!flags.apiKey) throw new UsageError('no API key: pass --api-key or set PAYHOOK_API_KEY', 'missing_api_key');
   const url = flags.url ?? DEFAULT_URL;
   if (!/^https?:\/\//i.test(url)) throw new UsageError(`--url must be an http:// or https:// URL, got "${url}"`);
-  return new PayhookClient({ baseUrl: url, apiKey: flags.apiKey, merchantId: flags.merchant });
+  const mode = modeOf(flags);
+  // A merchant key's mode is its own; only the admin key names one.
+  const admin = !flags.apiKey.startsWith('sk_');
+  return new PayhookClient({
+    baseUrl: url,
+    apiKey: flags.apiKey,
+    merchantId: flags.merchant,
+    livemode: admin && mode === 'live' ? true : undefined,
+  });
 }
 
 /** A mistake in how the command was called: exit status 2, nothing was sent. */

@@ -2,7 +2,9 @@
  * `POST /v1/bank/notifications`: where an acquirer reports a clearance it decided later. Not an API
  * key route: the bank signs the body with its own key (`bank-key` and `bank-signature` headers, see
  * notifications.ts), so this route reads the body as raw bytes, the exact bytes that were
- * signed, in a plugin of its own with its own body parser.
+ * signed, in a plugin of its own with its own body parser. `POST /v1/bank/acquirer/notifications`: the
+ * same for live mode's HTTP acquirer, signed with its shared secret over a timestamp and the body
+ * (acquirer.ts), refused outside the replay window.
  */
 import type { FastifyInstance } from 'fastify';
 import { errorResponses } from '../../module-api.js';
@@ -110,6 +112,85 @@ export function registerBankRoutes(app: FastifyInstance, { service }: RouteParts
         const r = await service.receiveNotification(
           request.headers['bank-key'],
           request.headers['bank-signature'],
+          body,
+        );
+        return { result: r.result, duplicate: r.duplicate, transaction_id: r.transactionId, status: r.status };
+      },
+    );
+    scope.post<{ Body: Buffer; Headers: { 'acquirer-timestamp'?: string; 'acquirer-signature'?: string } }>(
+      '/v1/bank/acquirer/notifications',
+      {
+        config: { auth: 'public' },
+        validatorCompiler: () => () => true,
+        schema: {
+          operationId: 'acquirerNotifications.receive',
+          summary: 'Receive an HTTP acquirer notification',
+          description:
+            "A notification from live mode's HTTP acquirer (PAYHOOK_ACQUIRER_URL; docs/payments.md#the-http-acquirer), the same body as a bank notification, signed with the shared secret: " +
+            '`acquirer-timestamp: <unix seconds>` and `acquirer-signature: v1=<hex HMAC-SHA256 of "<timestamp>.<body>">`. ' +
+            'A timestamp further from now than PAYHOOK_ACQUIRER_NOTIFICATION_TOLERANCE (default 5 min) is refused, so a captured notification cannot be replayed later. ' +
+            'Answers as `POST /v1/bank/notifications`; 401 bank_signature_invalid also when no acquirer is configured.',
+          tags: ['payments'],
+          security: [],
+          querystring: { type: 'object', additionalProperties: false, properties: {} },
+          headers: {
+            type: 'object',
+            properties: {
+              'acquirer-timestamp': { type: 'string', description: 'When the acquirer signed it, unix seconds.' },
+              'acquirer-signature': {
+                type: 'string',
+                description: '`v1=` and the hex HMAC-SHA256 of `<timestamp>.<body>` under the shared secret.',
+              },
+            },
+          },
+          body: {
+            ...notificationBody,
+            examples: [
+              {
+                id: 'acq-ntf-0001',
+                payment_reference: '5f0c2b1e-8d4a-4c7e-9b3f-2a6d8e1c4f70',
+                status: 'approved',
+                message: 'cleared',
+              },
+            ],
+          },
+          response: {
+            200: {
+              type: 'object',
+              description:
+                'Taken: `applied` (the transaction changed) or `restated` (nothing new); `duplicate` when the id was seen before.',
+              properties: {
+                result: { type: 'string', enum: ['applied', 'restated'] },
+                duplicate: { type: 'boolean' },
+                transaction_id: { type: ['string', 'null'] },
+                status: { type: ['string', 'null'], description: 'The transaction status now.' },
+              },
+              examples: [
+                {
+                  result: 'applied',
+                  duplicate: false,
+                  transaction_id: 'txn_01JDQ9C4P5Q6R7S8T9V0W1X2Y3',
+                  status: 'success',
+                },
+              ],
+            },
+            ...errorResponses(
+              'validation_failed',
+              ref('bank_signature_invalid'),
+              ref('transaction_not_found'),
+              ref('transition_forbidden'),
+              ref('notification_conflict'),
+              413,
+              415,
+            ),
+          },
+        },
+      },
+      async (request) => {
+        const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+        const r = await service.receiveAcquirerNotification(
+          request.headers['acquirer-timestamp'],
+          request.headers['acquirer-signature'],
           body,
         );
         return { result: r.result, duplicate: r.duplicate, transaction_id: r.transactionId, status: r.status };

@@ -262,6 +262,7 @@ export function registerOrderRoutes(app: FastifyInstance, ctx: RouteContext, { s
             ref('order_not_found'),
             ref('order_not_payable'),
             ref('payment_in_progress'),
+            ref('bank_not_configured'),
             413,
             415,
           ),

@@ -72,6 +72,7 @@ export function registerRefundRoutes(app: FastifyInstance, ctx: RouteContext, { 
             ref('transaction_not_found'),
             ref('transaction_not_refundable'),
             ref('refund_exceeds_remaining'),
+            ref('bank_not_configured'),
             ref('refund_idempotency_conflict'),
             413,
             415,

@@ -3,7 +3,7 @@
  * units and as an exact decimal string) and their response schemas, kept together so a field cannot be
  * added to one and forgotten in the other.
  */
-import { idSchema } from '../../module-api.js';
+import { idSchema, LIVEMODE_SCHEMA, ownerFields } from '../../module-api.js';
 import { toDecimalString } from '../currencies.js';
 import type { Order, Payback, Refund, Transaction } from '../model.js';
 import { ORDER_STATUSES, REFUND_STATUSES, TRANSACTION_STATUSES } from '../state.js';
@@ -17,7 +17,7 @@ const time = (description: string): Schema => ({ type: 'string', format: 'date-t
 export function orderView(o: Order) {
   return {
     id: o.id,
-    merchant_id: o.merchantId,
+    ...ownerFields(o.merchantId),
     reference: o.reference,
     amount: o.amount,
     amount_decimal: toDecimalString(o.amount, o.currency),
@@ -61,7 +61,7 @@ export function transactionView(t: Transaction, payback: Payback | null, refunde
   return {
     id: t.id,
     order_id: t.orderId,
-    merchant_id: t.merchantId,
+    ...ownerFields(t.merchantId),
     transaction_no: t.transactionNo,
     payment_reference: t.paymentReference,
     amount: t.amount,
@@ -84,7 +84,7 @@ export function refundView(r: Refund) {
     id: r.id,
     transaction_id: r.transactionId,
     order_id: r.orderId,
-    merchant_id: r.merchantId,
+    ...ownerFields(r.merchantId),
     amount: r.amount,
     amount_decimal: toDecimalString(r.amount, r.currency),
     currency: r.currency,
@@ -126,6 +126,7 @@ export function minorAmountSchema(description: string, example: number) {
 const orderProperties: Schema = {
   id: idSchema('ord', 'Order id.'),
   merchant_id: idSchema('mer', 'The merchant that owns it.'),
+  livemode: LIVEMODE_SCHEMA,
   reference: { type: 'string', description: "The merchant's own reference, unique per merchant." },
   amount: { type: 'integer', description: 'Integer minor units of `currency`.' },
   amount_decimal: { type: 'string', description: 'The exact decimal amount ("100.00").' },
@@ -148,6 +149,7 @@ export const TRANSACTION_EXAMPLE = {
   id: 'txn_01JDQ9C4P5Q6R7S8T9V0W1X2Y3',
   order_id: 'ord_01JDQ9C1D2E3F4G5H6J7K8M9N0',
   merchant_id: 'mer_01JDQ8Z0RX4YV6K3M2N5P7Q9S1',
+  livemode: false,
   transaction_no: 'FLNIAREC6747d2a03f1c2',
   payment_reference: '5f0c2b1e-8d4a-4c7e-9b3f-2a6d8e1c4f70',
   amount: 10000,
@@ -168,6 +170,7 @@ export const TRANSACTION_EXAMPLE = {
 export const ORDER_EXAMPLE = {
   id: 'ord_01JDQ9C1D2E3F4G5H6J7K8M9N0',
   merchant_id: 'mer_01JDQ8Z0RX4YV6K3M2N5P7Q9S1',
+  livemode: false,
   reference: 'INV-1001',
   amount: 10000,
   amount_decimal: '100.00',
@@ -191,6 +194,7 @@ export const REFUND_EXAMPLE = {
   transaction_id: TRANSACTION_EXAMPLE.id,
   order_id: ORDER_EXAMPLE.id,
   merchant_id: ORDER_EXAMPLE.merchant_id,
+  livemode: false,
   amount: 2500,
   amount_decimal: '25.00',
   currency: 'AED',
@@ -228,6 +232,7 @@ export const transactionSchema: Schema = {
     id: idSchema('txn', 'Transaction id.'),
     order_id: idSchema('ord', 'The order it pays.'),
     merchant_id: idSchema('mer', 'The merchant that owns it.'),
+    livemode: LIVEMODE_SCHEMA,
     transaction_no: { type: 'string', description: 'Human transaction number (`FLN…`).' },
     payment_reference: {
       type: 'string',
@@ -258,6 +263,7 @@ export const refundSchema: Schema = {
     transaction_id: idSchema('txn', 'The payment it returns money of.'),
     order_id: idSchema('ord', "The payment's order."),
     merchant_id: idSchema('mer', 'The merchant that owns it.'),
+    livemode: LIVEMODE_SCHEMA,
     amount: { type: 'integer', description: 'What it returns, in integer minor units of `currency`.' },
     amount_decimal: { type: 'string', description: 'The same as an exact decimal ("25.00").' },
     currency: { type: 'string', description: "The payment's ISO 4217 code." },

@@ -189,6 +189,8 @@ export interface PaymentStore {
   getOrderByReference(merchantId: string, reference: string): Promise<Order | null>;
   listOrders(filter: OrderFilter): Promise<Page<Order>>;
   getTransaction(merchantId: string, id: string): Promise<Transaction | null>;
+  /** The transaction with this payment reference, in any merchant scope (a bank knows only the reference). */
+  transactionByPaymentReference(paymentReference: string): Promise<Transaction | null>;
   transactionsOfOrder(orderId: string): Promise<Transaction[]>;
   /** The order's events in sequence order (the log outlives event retention). */
   eventsOfOrder(orderId: string): Promise<PaymentEventLogEntry[]>;

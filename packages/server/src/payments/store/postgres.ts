@@ -70,6 +70,13 @@ export class PostgresPaymentStore implements port.PaymentStore {
     return row ? rows.toTransaction(row) : null;
   }
 
+  async transactionByPaymentReference(paymentReference: string): Promise<Transaction | null> {
+    const [row] = await this.read<rows.TransactionRow>('pay_txn_by_payment_reference', {
+      payment_reference: paymentReference,
+    });
+    return row ? rows.toTransaction(row) : null;
+  }
+
   async transactionsOfOrder(orderId: string): Promise<Transaction[]> {
     return (await this.read<rows.TransactionRow>('pay_txn_of_order', { order_id: orderId })).map(rows.toTransaction);
   }

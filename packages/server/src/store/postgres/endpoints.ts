@@ -2,6 +2,7 @@
  * Endpoints on PostgreSQL, with their signing secrets and headers sealed at rest (secrets/box.ts).
  * Disabling and deleting take the merchant's endpoint lock exclusively (store.ts says why).
  */
+import { OLDEST_API_VERSION } from '../../events/versions.js';
 import { endpointQuotaExceeded } from '../../limits/errors.js';
 import { SEALED_PREFIX } from '../../secrets/box.js';
 import { decodeCursor, ID_MAX, toPage } from '../cursor.js';
@@ -31,6 +32,8 @@ export async function createEndpoint(c: PostgresCore, e: NewEndpoint): Promise<E
     disabled_reason: e.disabled ? 'merchant' : null,
     headers: c.box.sealHeaders(e.headers),
     format: e.format,
+    api_version: e.apiVersion ?? OLDEST_API_VERSION,
+    payload_style: e.payloadStyle ?? 'snapshot',
     timeout_ms: e.timeoutMs,
     ordered: e.ordered ?? false,
     ordering_on_failure: e.orderingOnFailure ?? 'skip',
@@ -103,6 +106,8 @@ export async function updateEndpoint(
         if (patch.eventTypes !== undefined) next.event_types = patch.eventTypes;
         if (patch.headers !== undefined) next.headers = c.box.sealHeaders(patch.headers);
         if (patch.format !== undefined) next.format = patch.format;
+        if (patch.apiVersion !== undefined) next.api_version = patch.apiVersion;
+        if (patch.payloadStyle !== undefined) next.payload_style = patch.payloadStyle;
         if (patch.timeoutMs !== undefined) next.timeout_ms = patch.timeoutMs;
         if (patch.rateLimit !== undefined) next.rate_limit = patch.rateLimit;
         if (patch.retrySchedule !== undefined) next.retry_schedule = patch.retrySchedule;
@@ -240,6 +245,8 @@ function endpointArgs(r: EndpointRow): Record<string, unknown> {
     disabled_reason: r.disabled_reason,
     headers: JSON.stringify(r.headers),
     format: r.format,
+    api_version: r.api_version,
+    payload_style: r.payload_style,
     timeout_ms: r.timeout_ms,
     rate_limit: r.rate_limit ?? null,
     retry_schedule: r.retry_schedule ?? null,

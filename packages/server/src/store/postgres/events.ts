@@ -1,4 +1,4 @@
-/** Events on PostgreSQL: the outbox write under the merchants' shared endpoint locks, reads, pruning. */
+/** Events on PostgreSQL: the outbox write under the merchants' shared endpoint locks, reads (pruning: retention.ts). */
 import { decodeCursor, ID_MAX, ID_MIN, toPage } from '../cursor.js';
 import type { AppendedEvent, EventFilter, EventRecord, NewEvent, Page } from '../types.js';
 import type { PostgresCore } from './core.js';
@@ -43,9 +43,4 @@ export async function listEvents(c: PostgresCore, f: EventFilter): Promise<Page<
     { idempotent: true },
   );
   return toPage(rows.map(toEvent), f.limit);
-}
-
-export async function pruneEvents(c: PostgresCore, before: number, limit: number): Promise<number> {
-  const [row] = await c.db.run<{ n: number }>('events_prune', { before, limit }, { idempotent: true });
-  return row.n;
 }

@@ -1,18 +1,31 @@
-/** Merchants on PostgreSQL; a merchant is created with its first API key, in one statement. */
+/** Merchants on PostgreSQL; a merchant is created with its live scope and first API keys, in one statement. */
 import type { MerchantId } from '../../ids.js';
+import { liveScopeOf } from '../../modes.js';
 import { decodeCursor, ID_MAX, toPage } from '../cursor.js';
-import type { ListOptions, Merchant, Page } from '../types.js';
+import type { ListOptions, Merchant, NewFirstKey, Page } from '../types.js';
 import type { PostgresCore } from './core.js';
 import { toMerchant } from './rows.js';
 
 export async function createMerchant(
   c: PostgresCore,
   m: Merchant,
-  key: { id: string; hash: string; prefix: string },
+  key: NewFirstKey,
+  liveKey?: NewFirstKey,
 ): Promise<void> {
   await c.db.run(
     'merchant_insert',
-    { id: m.id, name: m.name, created_at: m.createdAt, key_id: key.id, hash: key.hash, prefix: key.prefix },
+    {
+      id: m.id,
+      name: m.name,
+      created_at: m.createdAt,
+      key_id: key.id,
+      hash: key.hash,
+      prefix: key.prefix,
+      live_id: liveScopeOf(m.id),
+      live_key_id: liveKey?.id ?? null,
+      live_hash: liveKey?.hash ?? null,
+      live_prefix: liveKey?.prefix ?? null,
+    },
     { idempotent: false },
   );
 }

@@ -5,10 +5,19 @@
  * Runs inside the caller's transaction, which holds the merchants' shared endpoint locks (see
  * store.ts): `PostgresStore.appendEvents` on its own, the payment store together with a state change.
  */
-import { idFloor } from '../../ids.js';
+import { idFloor, isId } from '../../ids.js';
 import type { AppendedEvent, NewEvent } from '../types.js';
 import type { Tx } from './db.js';
 import { toEvent, type EventRow } from './rows.js';
+
+/**
+ * `del_` and the 10 time characters of the event's own id: a delivery lands in the same day partition
+ * as its event (migration 0007), so a day's partitions are dropped with whole events. The event's
+ * created_at when its id carries no time (never for ids payhook makes).
+ */
+function deliveryPrefix(e: NewEvent): string {
+  return isId('evt', e.id) ? `del_${e.id.slice(4, 14)}` : idFloor('del', e.createdAt).slice(0, 14);
+}
 
 export async function appendEventsIn(
   tx: Tx,
@@ -23,7 +32,7 @@ export async function appendEventsIn(
     idempotency_keys: events.map((e) => e.idempotencyKey),
     created_ats: events.map((e) => e.createdAt),
     traceparents: events.map((e) => e.traceparent ?? null),
-    delivery_prefixes: events.map((e) => idFloor('del', e.createdAt).slice(0, 14)),
+    delivery_prefixes: events.map(deliveryPrefix),
     ordering_keys: events.map((e) => e.orderingKey ?? null),
     about_endpoints: events.map((e) => e.aboutEndpointId ?? null),
     channel,

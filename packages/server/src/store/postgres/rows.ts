@@ -5,6 +5,7 @@
  */
 import type { SecretBox } from '../../secrets/box.js';
 import { dataOfEnvelope } from '../envelope.js';
+import type { PayloadStyle } from '../../events/thin.js';
 import type { AttemptId, DeliveryId, EndpointId, EventId, MerchantId } from '../../ids.js';
 import type {
   Attempt,
@@ -29,6 +30,8 @@ export interface EndpointRow {
   disabled_reason: EndpointDisabledReason | null;
   headers: unknown;
   format: string;
+  api_version: string;
+  payload_style: string;
   timeout_ms: number | null;
   ordered: boolean;
   ordering_on_failure: string;
@@ -101,6 +104,8 @@ export const toEndpoint = (r: EndpointRow, box: SecretBox): Endpoint => ({
   disabledReason: r.disabled_reason,
   headers: box.openHeaders(r.headers),
   format: r.format as PayloadFormat,
+  apiVersion: r.api_version,
+  payloadStyle: r.payload_style as PayloadStyle,
   timeoutMs: r.timeout_ms,
   ordered: Boolean(r.ordered),
   orderingOnFailure: r.ordering_on_failure === 'hold' ? 'hold' : 'skip',

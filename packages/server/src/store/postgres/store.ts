@@ -32,14 +32,17 @@ import { StoreOnCore, type Operations } from '../store-on-core.js';
 import * as apiKeys from './api-keys.js';
 import { PostgresCore, STATEMENTS } from './core.js';
 import { Db, stderrReporter } from './db.js';
+import * as dashboardSessions from './dashboard-sessions.js';
 import * as deliveries from './deliveries.js';
 import * as endpoints from './endpoints.js';
+import * as erasures from './erasures.js';
 import * as eventTypes from './event-types.js';
 import * as events from './events.js';
 import * as merchants from './merchants.js';
 import * as ordering from './ordering.js';
 import * as replays from './replays.js';
 import * as resends from './resends.js';
+import * as retention from './retention.js';
 import { CORE_MIGRATIONS, migrate } from './migrate.js';
 import { moduleStore } from './module-port.js';
 import * as settings from './settings.js';
@@ -60,6 +63,9 @@ const OPERATIONS: Operations<PostgresCore> = {
   ...deliveries,
   skipDelivery: ordering.skipDelivery,
   unparkOrdered: ordering.unparkOrdered,
+  ...dashboardSessions,
+  ...retention,
+  ...erasures,
 };
 
 export interface PostgresStoreOptions {

@@ -1,4 +1,5 @@
 /** Endpoints on SQLite, with their signing secrets and headers sealed at rest (secrets/box.ts). */
+import { OLDEST_API_VERSION } from '../../events/versions.js';
 import { endpointQuotaExceeded } from '../../limits/errors.js';
 import { SEALED_PREFIX } from '../../secrets/box.js';
 import { decodeCursor, ID_MAX, toPage } from '../cursor.js';
@@ -27,6 +28,8 @@ export async function createEndpoint(c: SqliteCore, e: NewEndpoint): Promise<End
     disabled_reason: e.disabled ? 'merchant' : null,
     headers: c.box.sealHeaders(e.headers),
     format: e.format,
+    api_version: e.apiVersion ?? OLDEST_API_VERSION,
+    payload_style: e.payloadStyle ?? 'snapshot',
     timeout_ms: e.timeoutMs,
     ordered: e.ordered ? 1 : 0,
     ordering_on_failure: e.orderingOnFailure ?? 'skip',
@@ -83,6 +86,8 @@ export async function updateEndpoint(
       next.event_types = patch.eventTypes === null ? null : JSON.stringify(patch.eventTypes);
     if (patch.headers !== undefined) next.headers = c.box.sealHeaders(patch.headers);
     if (patch.format !== undefined) next.format = patch.format;
+    if (patch.apiVersion !== undefined) next.api_version = patch.apiVersion;
+    if (patch.payloadStyle !== undefined) next.payload_style = patch.payloadStyle;
     if (patch.timeoutMs !== undefined) next.timeout_ms = patch.timeoutMs;
     if (patch.rateLimit !== undefined) next.rate_limit = patch.rateLimit;
     if (patch.retrySchedule !== undefined)

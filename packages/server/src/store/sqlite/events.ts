@@ -1,4 +1,4 @@
-/** Events on SQLite: the outbox write (events with their deliveries, fanned out here), reads, pruning. */
+/** Events on SQLite: the outbox write (events with their deliveries, fanned out here), reads (pruning: retention.ts). */
 import { newId } from '../../ids.js';
 import { decodeCursor, ID_MAX, ID_MIN, toPage } from '../cursor.js';
 import { matcherFor, operationalMatch } from '../fanout.js';
@@ -100,16 +100,4 @@ export async function listEvents(c: SqliteCore, f: EventFilter): Promise<Page<Ev
     limit: f.limit + 1,
   }) as EventRow[];
   return toPage(rows.map(toEvent), f.limit);
-}
-
-export async function pruneEvents(c: SqliteCore, before: number, limit: number): Promise<number> {
-  return c.transaction(() => {
-    const n = c.stmt('events_prune').run({ before, limit }).changes;
-    if (n > 0) {
-      c.stmt('deliveries_prune_orphans').run({ before });
-      c.stmt('attempts_prune_orphans').run({ before });
-      c.stmt('resends_prune_orphans').run({});
-    }
-    return n;
-  });
 }

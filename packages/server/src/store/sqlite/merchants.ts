@@ -1,25 +1,32 @@
-/** Merchants on SQLite; a merchant is created with its first API key, in one transaction. */
+/** Merchants on SQLite; a merchant is created with its live scope and first API keys, in one transaction. */
+import { liveScopeOf } from '../../modes.js';
 import { decodeCursor, ID_MAX, toPage } from '../cursor.js';
-import type { ListOptions, Merchant, Page } from '../types.js';
+import type { ListOptions, Merchant, NewFirstKey, Page } from '../types.js';
 import type { SqliteCore } from './core.js';
 import { toMerchant } from './rows.js';
 
 export async function createMerchant(
   c: SqliteCore,
   m: Merchant,
-  key: { id: string; hash: string; prefix: string },
+  key: NewFirstKey,
+  liveKey?: NewFirstKey,
 ): Promise<void> {
-  c.transaction(() => {
-    c.stmt('merchant_insert').run({ id: m.id, name: m.name, created_at: m.createdAt });
+  const live = liveScopeOf(m.id);
+  const firstKey = (k: NewFirstKey, scope: string) =>
     c.stmt('api_key_insert').run({
-      id: key.id,
-      merchant_id: m.id,
-      hash: key.hash,
-      prefix: key.prefix,
+      id: k.id,
+      merchant_id: scope,
+      hash: k.hash,
+      prefix: k.prefix,
       name: 'default',
       scopes: 'read,write',
       created_at: m.createdAt,
     });
+  c.transaction(() => {
+    c.stmt('merchant_insert').run({ id: m.id, name: m.name, created_at: m.createdAt });
+    c.stmt('merchant_live_scope_insert').run({ id: live, name: m.name, created_at: m.createdAt, live_of: m.id });
+    firstKey(key, m.id);
+    if (liveKey) firstKey(liveKey, live);
   });
 }
 

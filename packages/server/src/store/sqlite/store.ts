@@ -29,14 +29,17 @@ import { loadMigrations } from '../sql-files.js';
 import { StoreOnCore, type Operations } from '../store-on-core.js';
 import * as apiKeys from './api-keys.js';
 import { SqliteCore } from './core.js';
+import * as dashboardSessions from './dashboard-sessions.js';
 import * as deliveries from './deliveries.js';
 import * as endpoints from './endpoints.js';
+import * as erasures from './erasures.js';
 import * as eventTypes from './event-types.js';
 import * as events from './events.js';
 import * as merchants from './merchants.js';
 import * as ordering from './ordering.js';
 import * as replays from './replays.js';
 import * as resends from './resends.js';
+import * as retention from './retention.js';
 import { migrate } from './migrate.js';
 import { moduleStore } from './module-port.js';
 import * as settings from './settings.js';
@@ -55,6 +58,9 @@ const OPERATIONS: Operations<SqliteCore> = {
   ...deliveries,
   skipDelivery: ordering.skipDelivery,
   unparkOrdered: ordering.unparkOrdered,
+  ...dashboardSessions,
+  ...retention,
+  ...erasures,
 };
 
 export interface SqliteStoreOptions {

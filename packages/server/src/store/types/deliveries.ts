@@ -1,5 +1,6 @@
 /** The Store's deliveries and their attempts: claimed by dispatchers, results recorded in batches. */
 import type { AttemptId, DeliveryId, EndpointId, EventId, MerchantId } from '../../ids.js';
+import type { PayloadStyle } from '../../events/thin.js';
 import type { ListOptions, Page, PayloadFormat } from './common.js';
 
 export type DeliveryStatus = 'pending' | 'succeeded' | 'failed' | 'cancelled';
@@ -70,6 +71,9 @@ export interface ClaimedDelivery {
   url: string;
   headers: Record<string, string>;
   format: PayloadFormat;
+  /** The endpoint's event version (events/versions.ts): the body is rendered in it before signing. */
+  apiVersion: string;
+  payloadStyle: PayloadStyle;
   timeoutMs: number | null;
   /** The trace context the event was accepted in (`NewEvent.traceparent`), or null. */
   traceparent: string | null;

@@ -1,5 +1,6 @@
 /** The Store's endpoints: where a merchant's events go, with their signing secrets (sealed at rest). */
 import type { EndpointId, MerchantId } from '../../ids.js';
+import type { PayloadStyle } from '../../events/thin.js';
 import type { ListOptions, Page, PayloadFormat } from './common.js';
 
 /**
@@ -39,6 +40,10 @@ export interface Endpoint {
   circuit: EndpointCircuit;
   headers: Record<string, string>;
   format: PayloadFormat;
+  /** The event version it receives (events/versions.ts), a date such as `2026-12-05`. */
+  apiVersion: string;
+  /** `snapshot`: the event's data; `thin`: the kind and id of the object it is about (events/thin.ts). */
+  payloadStyle: PayloadStyle;
   /** Per-attempt timeout in ms; `null` uses the server default. */
   timeoutMs: number | null;
   /** Deliveries that share an ordering key go out one at a time, in event order. */
@@ -64,6 +69,11 @@ export interface NewEndpoint {
   disabled: boolean;
   headers: Record<string, string>;
   format: PayloadFormat;
+  /** Absent: the oldest version, as the migration gave every endpoint made before versions (the API
+   * gives new endpoints the latest). */
+  apiVersion?: string;
+  /** Absent: `snapshot`. */
+  payloadStyle?: PayloadStyle;
   timeoutMs: number | null;
   /** Default false and `skip`. */
   ordered?: boolean;
@@ -89,6 +99,8 @@ export type EndpointPatch = Partial<
     | 'disabled'
     | 'headers'
     | 'format'
+    | 'apiVersion'
+    | 'payloadStyle'
     | 'timeoutMs'
     | 'rateLimit'
     | 'retrySchedule'

@@ -8,7 +8,7 @@ export interface EventRecord {
   type: string;
   /** The `data` member as the exact JSON text that was stored. */
   data: string;
-  /** The Standard Webhooks envelope `{"id","type","timestamp","data"}`: the exact bytes sent and signed. */
+  /** The Standard Webhooks envelope `{"id","type","timestamp","livemode","data"}`: the exact bytes sent and signed. */
   body: string;
   idempotencyKey: string | null;
   /** Deliveries to an ordered endpoint that share this key go out one at a time, in event order. */
@@ -62,6 +62,4 @@ export interface EventStore {
   appendEvents(events: NewEvent[]): Promise<AppendedEvent[]>;
   getEvent(merchantId: MerchantId, id: EventId): Promise<EventRecord | null>;
   listEvents(filter: EventFilter): Promise<Page<EventRecord>>;
-  /** Removes events older than `before` whose deliveries are all finished; returns how many. */
-  pruneEvents(before: number, limit: number): Promise<number>;
 }

@@ -1,6 +1,7 @@
 /** Contract cases: settings, merchants and keys, endpoints (CRUD, merchant scoping) and secrets. */
 import assert from 'node:assert/strict';
 import { newId, type EndpointId, type MerchantId } from '../../../src/ids.js';
+import { liveScopeOf } from '../../../src/modes.js';
 import type { Case } from './fixtures.js';
 import { claimAll, newEndpoint, newEvent, newMerchant, randomHash, secret } from './fixtures.js';
 
@@ -72,6 +73,29 @@ export function accountCases(test: Case): void {
     assert.equal(await store.findApiKey(randomHash()), null);
   });
 
+  test('modes: a merchant is made with its live scope and its first live key; lists show merchants only', async (store) => {
+    const t0 = Date.now();
+    const merchantId = newId('mer', t0);
+    const testHash = randomHash();
+    const liveHash = randomHash();
+    await store.createMerchant(
+      { id: merchantId, name: 'Two modes', createdAt: t0 },
+      { id: newId('key', t0), hash: testHash, prefix: 'sk_test_AbCd' },
+      { id: newId('key', t0), hash: liveHash, prefix: 'sk_live_AbCd' },
+    );
+    const live = liveScopeOf(merchantId);
+    assert.equal((await store.findApiKey(testHash))?.merchantId, merchantId, 'the test key is in the merchant scope');
+    assert.equal((await store.findApiKey(liveHash))?.merchantId, live, 'the live key is in the live scope');
+    assert.deepEqual(await store.getMerchant(live), { id: live, name: 'Two modes', createdAt: t0 });
+    const listed = (await store.listMerchants({ limit: 250 })).items.map((m) => m.id);
+    assert.ok(listed.includes(merchantId));
+    assert.ok(!listed.includes(live), 'a live scope is not a merchant of its own');
+    // Each scope owns its own objects: the live scope takes endpoints (its row satisfies the foreign key).
+    const ep = await newEndpoint(store, live);
+    assert.equal(await store.getEndpoint(merchantId, ep.id), null, 'the test scope does not see it');
+    assert.equal((await store.getEndpoint(live, ep.id))?.id, ep.id);
+  });
+
   test('endpoints: create and get round-trip every field; another merchant gets null', async (store) => {
     const a = await newMerchant(store);
     const b = await newMerchant(store);
@@ -82,6 +106,8 @@ export function accountCases(test: Case): void {
       eventTypes: ['order.success', 'transaction.*'],
       headers: { 'x-shop': 'one', 'x-two': 'two' },
       format: 'foloosi',
+      apiVersion: '2026-12-05',
+      payloadStyle: 'thin',
       timeoutMs: 5000,
       rateLimit: 7,
       retrySchedule: [1000, 60_000],
@@ -97,6 +123,8 @@ export function accountCases(test: Case): void {
       disabledReason: null,
       headers: { 'x-shop': 'one', 'x-two': 'two' },
       format: 'foloosi',
+      apiVersion: '2026-12-05',
+      payloadStyle: 'thin',
       timeoutMs: 5000,
       ordered: false,
       orderingOnFailure: 'skip',
@@ -116,6 +144,8 @@ export function accountCases(test: Case): void {
     assert.equal(got?.disabled, true);
     assert.equal(got?.disabledReason, 'merchant');
     assert.equal(got?.timeoutMs, null);
+    // Without a version or style: the oldest version as a snapshot, what endpoints made before versions got.
+    assert.deepEqual([got?.apiVersion, got?.payloadStyle], ['2026-11-27', 'snapshot']);
   });
 
   test('endpoints: list pages newest first, scoped to the merchant, without deleted ones', async (store) => {
@@ -152,6 +182,8 @@ export function accountCases(test: Case): void {
         eventTypes: null,
         headers: { 'x-k': 'v' },
         format: 'foloosi',
+        apiVersion: '2026-12-05',
+        payloadStyle: 'thin',
         timeoutMs: 2000,
       },
       t0 + 5,
@@ -163,6 +195,8 @@ export function accountCases(test: Case): void {
       eventTypes: null,
       headers: { 'x-k': 'v' },
       format: 'foloosi' as const,
+      apiVersion: '2026-12-05',
+      payloadStyle: 'thin' as const,
       timeoutMs: 2000,
       updatedAt: t0 + 5,
     };

@@ -12,6 +12,8 @@ export function claimCases(test: Case): void {
       url: 'https://r.test/a',
       headers: { 'x-a': '1' },
       format: 'foloosi',
+      apiVersion: '2026-12-05',
+      payloadStyle: 'thin',
       timeoutMs: 3000,
     });
     const events = [
@@ -42,6 +44,9 @@ export function claimCases(test: Case): void {
     assert.equal(c.url, 'https://r.test/a');
     assert.deepEqual(c.headers, { 'x-a': '1' });
     assert.equal(c.format, 'foloosi');
+    assert.equal(c.apiVersion, '2026-12-05');
+    assert.equal(c.payloadStyle, 'thin');
+    assert.equal(c.data, events[1].data, 'a thin or non-standard delivery carries the data it reads');
     assert.equal(c.timeoutMs, 3000);
     assert.ok(c.id.startsWith('del_'));
     const rest = await store.claimDue({ now: t0 + 100, limit: 10, leaseMs: 1000, owner: 'w' });

@@ -284,9 +284,13 @@ export function eventCases(test: Case): void {
       claimed.filter((c) => !doneIds.has(c.eventId)).map((c) => c.id),
     );
     const before = now - 86_400_000;
-    assert.equal(await store.pruneEvents(before, 1), 1, 'the limit is honoured');
-    assert.equal(await store.pruneEvents(before, 100), 2);
-    assert.equal(await store.pruneEvents(before, 100), 0);
+    assert.deepEqual(
+      await store.pruneEvents(before, 1),
+      { events: 1, deliveries: 1, attempts: 1 },
+      'the limit is honoured',
+    );
+    assert.deepEqual(await store.pruneEvents(before, 100), { events: 2, deliveries: 1, attempts: 1 });
+    assert.deepEqual(await store.pruneEvents(before, 100), { events: 0, deliveries: 0, attempts: 0 });
     for (const e of oldDone) {
       assert.equal(await store.getEvent(a, e.id), null);
       const d = finished.find((c) => c.eventId === e.id)!;

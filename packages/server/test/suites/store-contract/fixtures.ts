@@ -83,7 +83,7 @@ export function newEvent(
     merchantId,
     type,
     data: json,
-    body: buildEnvelope(id, type, createdAt, json),
+    body: buildEnvelope(id, type, createdAt, json, false),
     idempotencyKey,
     createdAt,
     orderingKey: null,

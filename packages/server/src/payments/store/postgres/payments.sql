@@ -64,6 +64,10 @@ SELECT * FROM transactions WHERE id = @id FOR UPDATE;
 -- @merchant_id, @id: the merchant's transaction, locked until the transaction ends (a refund)
 SELECT * FROM transactions WHERE id = @id AND merchant_id = @merchant_id FOR UPDATE;
 
+-- name: pay_txn_by_payment_reference
+-- @payment_reference (the mode check of an acquirer notification, before it is applied)
+SELECT * FROM transactions WHERE payment_reference = @payment_reference;
+
 -- name: pay_txn_by_payment_reference_for_update
 -- @payment_reference
 SELECT * FROM transactions WHERE payment_reference = @payment_reference FOR UPDATE;

@@ -2,9 +2,9 @@
 -- every column of a new endpoint, and its first signing secret (@secret): one statement
 WITH endpoint AS (
   INSERT INTO endpoints (id, merchant_id, url, description, event_types, disabled, disabled_reason, headers, format,
-                         timeout_ms, rate_limit, retry_schedule, created_at, updated_at)
+                         api_version, payload_style, timeout_ms, rate_limit, retry_schedule, created_at, updated_at)
   VALUES (@id, @merchant_id, @url, @description, @event_types::text[], @disabled, @disabled_reason, @headers::jsonb,
-          @format, @timeout_ms, @rate_limit, @retry_schedule::int[], @created_at, @updated_at)
+          @format, @api_version, @payload_style, @timeout_ms, @rate_limit, @retry_schedule::int[], @created_at, @updated_at)
   RETURNING id
 )
 INSERT INTO endpoint_secrets (endpoint_id, secret, created_at, expires_at)
@@ -28,7 +28,8 @@ ORDER BY id DESC LIMIT @limit;
 -- @id, @merchant_id and every mutable column
 UPDATE endpoints
 SET url = @url, description = @description, event_types = @event_types::text[], disabled = @disabled,
-    disabled_reason = @disabled_reason, headers = @headers::jsonb, format = @format, timeout_ms = @timeout_ms,
+    disabled_reason = @disabled_reason, headers = @headers::jsonb, format = @format, api_version = @api_version,
+    payload_style = @payload_style, timeout_ms = @timeout_ms,
     rate_limit = @rate_limit, retry_schedule = @retry_schedule::int[], circuit_state = @circuit_state,
     circuit_failures = @circuit_failures, circuit_opens = @circuit_opens,
     circuit_next_probe_at = @circuit_next_probe_at, failing_since = @failing_since, updated_at = @updated_at

@@ -7,10 +7,12 @@
 --
 -- The whole outbox write in one statement: the events, and for each one that is new a pending delivery
 -- per endpoint of its merchant whose filter matches, due at once (one of a disabled endpoint waits:
--- next_attempt_at NULL). `ON CONFLICT DO NOTHING` with
--- no target skips both an idempotency key seen before (a row another transaction is inserting is
--- waited for) and an event id already stored, which makes a retry after a lost COMMIT harmless. A
--- repeated key within the batch keeps the first (rows are inserted in input order). The caller holds
+-- next_attempt_at NULL). An idempotency key is taken in event_idempotency first (unique per merchant
+-- there: events is partitioned by id, and a unique index of it must contain the id, migration 0007);
+-- `ON CONFLICT DO NOTHING` skips a key seen before (a row another transaction is inserting is waited
+-- for), and only events whose key was taken, or that have none, are inserted. An event id already
+-- stored is skipped too, which makes a retry after a lost COMMIT harmless (its key is taken by itself).
+-- A repeated key within the batch keeps the first (rows are inserted in input order). The caller holds
 -- the merchants' shared endpoint locks, so a concurrent disable cannot miss deliveries made here.
 --
 -- Returns one row an input event, in input order: whether it was inserted and how many deliveries.
@@ -21,9 +23,17 @@ WITH input AS (
          WITH ORDINALITY AS t (id, merchant_id, type, body, idempotency_key, created_at, traceparent,
                                delivery_prefix, ordering_key, about_endpoint, ord)
 ),
+keyed AS (
+  INSERT INTO event_idempotency (merchant_id, idempotency_key, event_id)
+  SELECT merchant_id, idempotency_key, id FROM input WHERE idempotency_key IS NOT NULL ORDER BY ord
+  ON CONFLICT DO NOTHING
+  RETURNING event_id
+),
 inserted AS (
   INSERT INTO events (id, merchant_id, type, body, idempotency_key, created_at, traceparent, ordering_key)
-  SELECT id, merchant_id, type, body, idempotency_key, created_at, traceparent, ordering_key FROM input ORDER BY ord
+  SELECT id, merchant_id, type, body, idempotency_key, created_at, traceparent, ordering_key FROM input
+  WHERE idempotency_key IS NULL OR id IN (SELECT event_id FROM keyed)
+  ORDER BY ord
   ON CONFLICT DO NOTHING
   RETURNING id
 ),
@@ -72,7 +82,9 @@ SELECT i.ord::int AS ord, e.*, e.id = i.id AS same_id,
 FROM unnest(@ids::text[], @merchant_ids::text[], @idempotency_keys::text[]) WITH ORDINALITY AS i (id, merchant_id, idempotency_key, ord)
 JOIN LATERAL (
   SELECT * FROM events e
-  WHERE e.id = i.id OR (e.merchant_id = i.merchant_id AND e.idempotency_key = i.idempotency_key)
+  WHERE e.id = i.id
+     OR e.id = (SELECT k.event_id FROM event_idempotency k
+                WHERE k.merchant_id = i.merchant_id AND k.idempotency_key = i.idempotency_key)
   ORDER BY e.id = i.id DESC
   LIMIT 1
 ) e ON true;
@@ -99,15 +111,17 @@ WHERE merchant_id = @merchant_id AND id > @lo AND id < @hi
 ORDER BY id DESC LIMIT @limit;
 
 -- name: events_prune
--- @before, @limit: events older than @before none of whose deliveries is still pending, with their
--- deliveries, those deliveries' attempts and their resends, in one statement. Every delivery of a
--- removed event goes, whatever its status: one reopened by a manual retry after the check would
--- otherwise be left pending without its event.
+-- @below (an event id: smaller ids are older than the retention), @limit: events before @below none of
+-- whose deliveries is still pending, with their deliveries, those deliveries' attempts, their resends
+-- and idempotency keys, in one statement. Every delivery of a removed event goes, whatever its status:
+-- one reopened by a manual retry after the check would otherwise be left pending without its event.
+-- The row-wise prune: for the default partitions and for days that could not be dropped whole (a
+-- delivery still pending); dropping a day is drop_day_partition (migration 0007).
 WITH old AS (
   SELECT e.id FROM events e
-  WHERE e.created_at < @before
+  WHERE e.id < @below
     AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id AND d.status = 'pending')
-  ORDER BY e.created_at
+  ORDER BY e.id
   LIMIT @limit
   FOR UPDATE SKIP LOCKED
 ),
@@ -118,12 +132,40 @@ removed_deliveries AS (
   DELETE FROM deliveries d USING removed_events r WHERE d.event_id = r.id RETURNING d.id
 ),
 removed_attempts AS (
-  DELETE FROM attempts a USING removed_deliveries r WHERE a.delivery_id = r.id
+  DELETE FROM attempts a USING removed_deliveries r WHERE a.delivery_id = r.id RETURNING 1
 ),
 removed_resends AS (
   DELETE FROM resends s USING removed_events r WHERE s.event_id = r.id
+),
+removed_keys AS (
+  DELETE FROM event_idempotency k USING removed_events r WHERE k.event_id = r.id
 )
-SELECT count(*)::int AS n FROM removed_events;
+SELECT (SELECT count(*)::int FROM removed_events) AS events,
+       (SELECT count(*)::int FROM removed_deliveries) AS deliveries,
+       (SELECT count(*)::int FROM removed_attempts) AS attempts;
+
+-- name: prune_orphans
+-- @below (an event id), @limit: after day partitions were dropped, the idempotency keys and resends
+-- of events before @below that are gone (those tables are not partitioned); at most @limit of each.
+WITH gone_keys AS (
+  SELECT k.merchant_id, k.idempotency_key FROM event_idempotency k
+  WHERE k.event_id < @below AND NOT EXISTS (SELECT 1 FROM events e WHERE e.id = k.event_id)
+  LIMIT @limit
+),
+removed_keys AS (
+  DELETE FROM event_idempotency k USING gone_keys g
+  WHERE k.merchant_id = g.merchant_id AND k.idempotency_key = g.idempotency_key
+  RETURNING 1
+),
+gone_resends AS (
+  SELECT s.id FROM resends s
+  WHERE s.event_id < @below AND NOT EXISTS (SELECT 1 FROM events e WHERE e.id = s.event_id)
+  LIMIT @limit
+),
+removed_resends AS (
+  DELETE FROM resends s USING gone_resends g WHERE s.id = g.id RETURNING 1
+)
+SELECT (SELECT count(*)::int FROM removed_keys) AS keys, (SELECT count(*)::int FROM removed_resends) AS resends;
 
 -- name: event_resend
 -- @id, @merchant_id, @event_id, @now, @channel: records a resend of an event of the merchant and makes

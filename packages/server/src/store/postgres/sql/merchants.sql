@@ -1,20 +1,28 @@
 -- name: merchant_insert
--- @id, @name, @created_at and its first key: @key_id, @hash, @prefix (one statement, so both or neither);
--- the first key is the read+write key "default"
+-- @id, @name, @created_at and its first key: @key_id, @hash, @prefix; its live scope @live_id
+-- (src/modes.ts) and, when @live_key_id is not null, the live scope's first key: @live_key_id,
+-- @live_hash, @live_prefix. One statement, so all or none; each first key is the read+write "default"
 WITH merchant AS (
   INSERT INTO merchants (id, name, created_at) VALUES (@id, @name, @created_at) RETURNING id
+), live AS (
+  INSERT INTO merchants (id, name, created_at, live_of) SELECT @live_id, @name, @created_at, id FROM merchant
+  RETURNING id
+), test_key AS (
+  INSERT INTO api_keys (id, merchant_id, hash, prefix, name, scopes, created_at)
+  SELECT @key_id, merchant.id, @hash, @prefix, 'default', 'read,write', @created_at FROM merchant
 )
 INSERT INTO api_keys (id, merchant_id, hash, prefix, name, scopes, created_at)
-SELECT @key_id, merchant.id, @hash, @prefix, 'default', 'read,write', @created_at FROM merchant;
+SELECT CAST(@live_key_id AS text), live.id, @live_hash, @live_prefix, 'default', 'read,write', @created_at
+FROM live WHERE CAST(@live_key_id AS text) IS NOT NULL;
 
 -- name: merchant_get
 -- @id
 SELECT id, name, created_at FROM merchants WHERE id = @id;
 
 -- name: merchant_page
--- @before  list ids below this one (the cursor), newest first
+-- @before  list ids below this one (the cursor), newest first; merchants only, not their live scopes
 -- @limit   rows to return (the caller asks one more than it shows, to know whether a next page exists)
-SELECT id, name, created_at FROM merchants WHERE id < @before ORDER BY id DESC LIMIT @limit;
+SELECT id, name, created_at FROM merchants WHERE live_of IS NULL AND id < @before ORDER BY id DESC LIMIT @limit;
 
 -- name: api_key_insert
 -- @id, @merchant_id (NULL for admin), @hash (sha256 hex), @prefix, @name, @scopes ('read' or 'read,write'), @created_at

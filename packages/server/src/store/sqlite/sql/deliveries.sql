@@ -14,8 +14,8 @@ VALUES (@id, @event_id, @endpoint_id, @merchant_id, @event_type, 'pending', 0, @
 -- slot left are skipped; the rate and circuit columns let deliveries.ts take slots and probes.
 SELECT d.id, d.event_id, d.event_type, d.attempts, d.endpoint_id, d.merchant_id, d.ordering_key,
        e.body, e.created_at AS event_created_at, e.traceparent,
-       p.url, p.headers, p.format, p.timeout_ms, p.retry_schedule, p.rate_limit, p.rate_tat, p.circuit_state,
-       (p.circuit_state <> 'closed' OR p.circuit_failures > 0) AS circuit_dirty
+       p.url, p.headers, p.format, p.api_version, p.payload_style, p.timeout_ms, p.retry_schedule, p.rate_limit,
+       p.rate_tat, p.circuit_state, (p.circuit_state <> 'closed' OR p.circuit_failures > 0) AS circuit_dirty
 FROM deliveries d
 JOIN events e ON e.id = d.event_id
 JOIN endpoints p ON p.id = d.endpoint_id

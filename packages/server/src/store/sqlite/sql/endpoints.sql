@@ -1,9 +1,9 @@
 -- name: endpoint_insert
 -- every column of a new endpoint
 INSERT INTO endpoints (id, merchant_id, url, description, event_types, disabled, disabled_reason, headers, format,
-                       timeout_ms, rate_limit, retry_schedule, created_at, updated_at)
+                       api_version, payload_style, timeout_ms, rate_limit, retry_schedule, created_at, updated_at)
 VALUES (@id, @merchant_id, @url, @description, @event_types, @disabled, @disabled_reason, @headers, @format,
-        @timeout_ms, @rate_limit, @retry_schedule, @created_at, @updated_at);
+        @api_version, @payload_style, @timeout_ms, @rate_limit, @retry_schedule, @created_at, @updated_at);
 
 -- name: endpoint_get
 -- @merchant_id, @id  (the merchant scopes every read: another merchant's endpoint is not found)
@@ -19,7 +19,8 @@ ORDER BY id DESC LIMIT @limit;
 -- @id, @merchant_id and every mutable column
 UPDATE endpoints
 SET url = @url, description = @description, event_types = @event_types, disabled = @disabled,
-    disabled_reason = @disabled_reason, headers = @headers, format = @format, timeout_ms = @timeout_ms,
+    disabled_reason = @disabled_reason, headers = @headers, format = @format, api_version = @api_version,
+    payload_style = @payload_style, timeout_ms = @timeout_ms,
     rate_limit = @rate_limit, retry_schedule = @retry_schedule, circuit_state = @circuit_state,
     circuit_failures = @circuit_failures, circuit_opens = @circuit_opens,
     circuit_next_probe_at = @circuit_next_probe_at, failing_since = @failing_since, updated_at = @updated_at

@@ -38,28 +38,6 @@ WHERE merchant_id = @merchant_id AND id > @lo AND id < @hi
                AND substr(events.type, 1, length(t.value) - 1) = substr(t.value, 1, length(t.value) - 1))))
 ORDER BY id DESC LIMIT @limit;
 
--- name: events_prune
--- @before, @limit: events older than @before none of whose deliveries is still pending
-DELETE FROM events WHERE id IN (
-  SELECT e.id FROM events e
-  WHERE e.created_at < @before
-    AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id AND d.status = 'pending')
-  LIMIT @limit);
-
--- name: deliveries_prune_orphans
--- @before: finished deliveries (and their attempts, below) of events that are gone
-DELETE FROM deliveries WHERE created_at < @before AND status <> 'pending'
-  AND NOT EXISTS (SELECT 1 FROM events e WHERE e.id = deliveries.event_id);
-
--- name: attempts_prune_orphans
--- @before: attempts of deliveries that are gone
-DELETE FROM attempts WHERE started_at < @before
-  AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.id = attempts.delivery_id);
-
--- name: resends_prune_orphans
--- the resends of events that are gone
-DELETE FROM resends WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.id = resends.event_id);
-
 -- name: resend_insert
 -- @id, @merchant_id, @event_id, @now: a resend of an event of the merchant; nothing when it has no such event
 INSERT INTO resends (id, merchant_id, event_id, created_at)

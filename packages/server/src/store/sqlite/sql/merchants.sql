@@ -2,14 +2,18 @@
 -- @id, @name, @created_at
 INSERT INTO merchants (id, name, created_at) VALUES (@id, @name, @created_at);
 
+-- name: merchant_live_scope_insert
+-- @id (the merchant id + '_live', src/modes.ts), @name, @created_at, @live_of (the merchant)
+INSERT INTO merchants (id, name, created_at, live_of) VALUES (@id, @name, @created_at, @live_of);
+
 -- name: merchant_get
 -- @id
 SELECT id, name, created_at FROM merchants WHERE id = @id;
 
 -- name: merchant_page
--- @before  list ids below this one (the cursor), newest first
+-- @before  list ids below this one (the cursor), newest first; merchants only, not their live scopes
 -- @limit   rows to return (the caller asks one more than it shows, to know whether a next page exists)
-SELECT id, name, created_at FROM merchants WHERE id < @before ORDER BY id DESC LIMIT @limit;
+SELECT id, name, created_at FROM merchants WHERE live_of IS NULL AND id < @before ORDER BY id DESC LIMIT @limit;
 
 -- name: api_key_insert
 -- @id, @merchant_id (NULL for admin), @hash (sha256 hex), @prefix, @name, @scopes ('read' or 'read,write'), @created_at

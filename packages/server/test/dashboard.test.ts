@@ -1,0 +1,295 @@
+/**
+ * The dashboard (/dashboard) in a real browser (Debian's Chromium through playwright-core) against a
+ * real payhook on loopback with real receivers: sign-in with a key and with a portal link, creating an
+ * endpoint, a payment's events arriving live, retrying a failed delivery, tenancy, refused portal links,
+ * a read-only key, the first load's weight and accessibility (axe-core). Few tests, each a whole
+ * journey, because a browser is the expensive part. Screenshots are kept in test-artifacts/dashboard/
+ * (gitignored). Skipped only where /usr/bin/chromium is missing.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { signerOf } from '../src/dashboard/session.js';
+import { ADMIN_KEY, Harness, Receiver, eventually, world, type Tenant } from './api-harness.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing (apt-get install chromium)`;
+const ARTIFACTS = new URL('../test-artifacts/dashboard/', import.meta.url).pathname;
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+/** The budget of a first load: the page, its stylesheet and its script, uncompressed. */
+const FIRST_LOAD_BUDGET = 40 * 1024;
+
+async function signIn(context: BrowserContext, base: string, key: string): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto(`${base}/dashboard`);
+  assert.match(page.url(), /\/dashboard\/sign-in\?next=/, 'signed out, a page sends to the sign-in form');
+  await page.getByLabel('API key').fill(key);
+  await Promise.all([page.waitForURL((u) => !u.pathname.endsWith('/sign-in')), page.keyboard.press('Enter')]);
+  return page;
+}
+
+/** axe-core on the page as it is (the context bypasses the CSP only so the test can inject axe). */
+async function axe(page: Page, what: string): Promise<void> {
+  await page.addScriptTag({ content: AXE });
+  const violations = await page.evaluate(async () => {
+    const g = globalThis as any;
+    const r = await g.axe.run(g.document, { resultTypes: ['violations'] });
+    return r.violations.map(
+      (v: any) => `${v.id} (${v.impact}): ${v.nodes.map((n: any) => n.target.join(' ')).join(', ')}`,
+    );
+  });
+  assert.deepEqual(violations, [], `axe on ${what}`);
+}
+
+describe('dashboard', { skip }, () => {
+  let h: Harness;
+  let receiver: Receiver;
+  let browser: Browser;
+  let a: Tenant;
+  let b: Tenant;
+
+  before(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    h = await Harness.start();
+    receiver = await new Receiver().start();
+    ({ a, b } = await world(h, receiver));
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
+  });
+  after(async () => {
+    await browser?.close();
+    await h?.close();
+    await receiver?.close();
+  });
+
+  test('a merchant signs in with its key: light first load, accessible pages, an endpoint made, a payment watched live, a failed delivery retried, no way into another merchant', async () => {
+    const context = await browser.newContext({ bypassCSP: true });
+    try {
+      const bytes = new Map<string, number>();
+      context.on('response', async (r) => {
+        const body = await r.body().catch(() => Buffer.alloc(0));
+        bytes.set(r.url(), body.length);
+      });
+      const page = await signIn(context, h.url, a.key);
+      assert.equal(new URL(page.url()).pathname, '/dashboard');
+      await page.getByRole('heading', { name: 'Overview' }).waitFor();
+      const cookie = (await context.cookies()).find((c) => c.name === 'ph_session');
+      assert.ok(cookie?.httpOnly, 'the session cookie is HttpOnly');
+      assert.equal(cookie?.sameSite, 'Strict');
+      assert.ok(!cookie?.value.includes(a.key), 'the cookie does not hold the key');
+
+      // The first load of a page, cold: the document, the stylesheet and the script.
+      bytes.clear();
+      const fresh = await context.newPage();
+      await fresh.route('**/*', (route) =>
+        route.continue({ headers: { ...route.request().headers(), 'cache-control': 'no-cache' } }),
+      );
+      await fresh.goto(`${h.url}/dashboard`, { waitUntil: 'load' });
+      await eventually(async () => [...bytes.keys()].some((u) => u.endsWith('dashboard.js')), 5000, 'script loaded');
+      const firstLoad = [...bytes.entries()]
+        .filter(([u]) => !u.includes('/dashboard/live'))
+        .reduce((n, [, v]) => n + v, 0);
+      console.log(`first load of /dashboard: ${firstLoad} bytes in ${bytes.size} responses`);
+      assert.ok(firstLoad > 0 && firstLoad < FIRST_LOAD_BUDGET, `${firstLoad} bytes`);
+      await fresh.close();
+      await axe(page, 'the overview');
+      // By keyboard: the first Tab reaches the skip link, the next ones the navigation.
+      await page.keyboard.press('Tab');
+      assert.equal(
+        await page.evaluate(() => (globalThis as any).document.activeElement?.textContent),
+        'Skip to content',
+      );
+      await page.keyboard.press('Tab'); // Overview
+      await page.keyboard.press('Tab'); // Endpoints
+      await Promise.all([page.waitForURL(/\/dashboard\/endpoints$/), page.keyboard.press('Enter')]);
+      await page.goBack();
+      await page.screenshot({ path: `${ARTIFACTS}overview.png`, fullPage: true });
+
+      // Create an endpoint with the form (keyboard-reachable: labels name every field).
+      await page.getByRole('link', { name: 'Endpoints' }).click();
+      await page.getByLabel('url', { exact: true }).fill(`${receiver.url}/made-in-dashboard`);
+      await page.getByLabel('event types').fill('order.*');
+      await page.getByRole('button', { name: 'Create endpoint' }).click();
+      await page.getByText('Endpoint created.').waitFor();
+      assert.match(String(await page.locator('main').textContent()), /made-in-dashboard/);
+      await axe(page, 'an endpoint');
+      await page.getByRole('button', { name: 'Reveal secret' }).click();
+      assert.match(String(await page.getByRole('status').textContent()), /whsec_/);
+
+      // A payment's events arrive on the open overview without a reload.
+      await page.getByRole('link', { name: 'Overview' }).click();
+      await page.getByRole('heading', { name: 'Latest events' }).waitFor();
+      const order = await h.call('POST', '/v1/orders', {
+        key: a.key,
+        body: { reference: 'DASH-1', amount: 2500, currency: 'AED' },
+      });
+      assert.equal(order.status, 201, order.text);
+      const paid = await h.call('POST', `/v1/orders/${order.body.id}/transactions`, {
+        key: a.key,
+        body: { card: { number: '4111111111111111', expiry: '12/30', cvc: '123' } },
+      });
+      assert.equal(paid.status, 201, paid.text);
+      const events = page.locator('[data-part="events"]');
+      await events.getByText('order.success').first().waitFor({ timeout: 20_000 });
+      await page.getByRole('link', { name: 'Payments' }).click();
+      await page.getByRole('link', { name: order.body.id }).click();
+      assert.match(String(await page.locator('main').textContent()), /State history and events[\s\S]*order\.success/);
+
+      // A delivery that failed, retried from its page: the receiver gets it again.
+      receiver.on('/broken', { kind: 'status', status: 500, body: 'down for maintenance' });
+      const ep = await h.call('POST', '/v1/endpoints', {
+        key: a.key,
+        body: { url: `${receiver.url}/broken`, event_types: ['broken.*'] },
+      });
+      assert.equal(ep.status, 201, ep.text);
+      const ev = await h.call('POST', '/v1/events', { key: a.key, body: { type: 'broken.test', data: {} } });
+      assert.equal(ev.status, 202, ev.text);
+      const del = (await h.call('GET', `/v1/deliveries?endpoint_id=${ep.body.id}`, { key: a.key })).body.data.find(
+        (d: { event_id: string }) => d.event_id === ev.body.id,
+      );
+      await eventually(
+        async () => (await h.call('GET', `/v1/deliveries/${del.id}`, { key: a.key })).body.attempt_count >= 1,
+        10_000,
+        'first attempt failed',
+      );
+      const before = receiver.received.filter((r) => r.path === '/broken').length;
+      await page.goto(`${h.url}/dashboard/deliveries/${del.id}`);
+      assert.match(String(await page.locator('main').textContent()), /Attempt 1: 500[\s\S]*down for maintenance/);
+      await axe(page, 'a delivery');
+      await page.screenshot({ path: `${ARTIFACTS}delivery.png`, fullPage: true });
+      await page.getByRole('button', { name: 'Retry now' }).click();
+      await page.getByText('Retry queued').waitFor();
+      await eventually(
+        async () => receiver.received.filter((r) => r.path === '/broken').length > before,
+        10_000,
+        'sent again after the retry',
+      );
+      assert.ok(ep.status === 201);
+
+      // Another merchant's pages are not found, whatever the URL says.
+      for (const path of [
+        `/dashboard/endpoints/${b.endpointId}`,
+        `/dashboard/deliveries/${b.deliveryId}`,
+        `/dashboard/events/${b.eventId}`,
+        `/dashboard/endpoints?merchant_id=${b.id}`,
+      ]) {
+        const res = await page.goto(`${h.url}${path}`);
+        const text = String(await page.locator('main').textContent());
+        assert.ok(res!.status() === 404 || !text.includes(b.endpointId), `${path}: ${res!.status()}`);
+        assert.ok(!text.includes('beta'), path);
+      }
+      // The operator view is the admin's.
+      assert.equal((await page.goto(`${h.url}/dashboard/operator`))!.status(), 403);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('portal links open one session of their merchant; expired, tampered and used links are refused; a read-only session changes nothing; the admin sees the operator view', async () => {
+    const link = await h.call('POST', '/v1/portal-links', { key: b.key });
+    assert.equal(link.status, 201, link.text);
+    assert.match(link.body.url, /\/dashboard\/portal\?token=/);
+    const other = await h.call('POST', `/v1/portal-links?merchant_id=${a.id}`, { key: b.key });
+    assert.equal(other.status, 404, 'a merchant makes links for itself only');
+    const byAdmin = await h.call('POST', `/v1/portal-links?merchant_id=${a.id}`, { body: { read_only: true } });
+    assert.equal(byAdmin.status, 201, 'the admin makes links for any merchant');
+    assert.equal((await h.call('POST', '/v1/portal-links', {})).body.error.code, 'merchant_required');
+
+    const first = await browser.newContext({ bypassCSP: true });
+    const second = await browser.newContext({ bypassCSP: true });
+    try {
+      const page = await first.newPage();
+      await page.goto(link.body.url);
+      await page.getByRole('button', { name: 'Continue' }).click();
+      await page.getByRole('heading', { name: 'Overview' }).waitFor();
+      assert.match(String(await page.locator('header').textContent()), new RegExp(b.id));
+      await page.goto(`${h.url}/dashboard/endpoints`);
+      assert.match(String(await page.locator('main').textContent()), new RegExp(b.endpointId));
+      assert.doesNotMatch(String(await page.locator('main').textContent()), new RegExp(a.endpointId), "only B's own");
+
+      // The same link, again (another browser): refused.
+      const again = await second.newPage();
+      await again.goto(link.body.url);
+      await again.getByRole('button', { name: 'Continue' }).click();
+      assert.match(String(await again.locator('main').textContent()), /used already/);
+
+      // Tampered (another merchant written into it) and expired links.
+      const token = new URL(link.body.url).searchParams.get('token')!;
+      const [body, mac] = token.split('.');
+      const claims = JSON.parse(Buffer.from(body, 'base64url').toString());
+      const forged = `${Buffer.from(JSON.stringify({ ...claims, m: a.id })).toString('base64url')}.${mac}`;
+      const tampered = await again.goto(`${h.url}/dashboard/portal?token=${forged}`);
+      assert.equal(tampered!.status(), 400);
+      const signer = await signerOf(h.app.store);
+      const expired = signer.portalToken({
+        merchantId: b.id,
+        scopes: ['read', 'write'],
+        nonce: 'n-expired',
+        expiresAt: Date.now() - 1,
+      });
+      const old = await again.goto(`${h.url}/dashboard/portal?token=${expired}`);
+      assert.equal(old!.status(), 410);
+      assert.match(String(await again.locator('main').textContent()), /expired/);
+    } finally {
+      await first.close();
+      await second.close();
+    }
+
+    // A read-only portal link (the admin's, above): a session of A without forms.
+    const readOnlyPortal = await browser.newContext({ bypassCSP: true });
+    try {
+      const page = await readOnlyPortal.newPage();
+      await page.goto(byAdmin.body.url);
+      await page.getByRole('button', { name: 'Continue' }).click();
+      await page.getByRole('heading', { name: 'Overview' }).waitFor();
+      assert.match(String(await page.locator('header').textContent()), /read-only/);
+      await page.goto(`${h.url}/dashboard/endpoints`);
+      assert.equal(await page.getByRole('button', { name: 'Create endpoint' }).count(), 0);
+    } finally {
+      await readOnlyPortal.close();
+    }
+
+    // A read-only key: no forms, and a forged POST (with a valid CSRF token) refused by the API.
+    const ro = await h.call('POST', '/v1/api-keys', { key: a.key, body: { name: 'viewer', scopes: ['read'] } });
+    assert.equal(ro.status, 201, ro.text);
+    const viewer = await browser.newContext({ bypassCSP: true });
+    try {
+      const page = await signIn(viewer, h.url, ro.body.key);
+      await page.goto(`${h.url}/dashboard/endpoints/${a.endpointId}`);
+      assert.match(String(await page.locator('main').textContent()), /Read-only/);
+      assert.equal(await page.getByRole('button', { name: /Rotate secret|Disable|Save|Reveal secret/ }).count(), 0);
+      const csrf = await page.locator('input[name=csrf]').first().inputValue();
+      const before = (await h.call('GET', `/v1/endpoints/${a.endpointId}`, { key: a.key })).body.updated_at;
+      const refused = await page.request.post(`${h.url}/dashboard/endpoints/${a.endpointId}/toggle`, {
+        form: { csrf, disabled: 'true' },
+      });
+      assert.equal(refused.status(), 403);
+      const noCsrf = await page.request.post(`${h.url}/dashboard/deliveries/${a.deliveryId}/retry`, { form: {} });
+      assert.equal(noCsrf.status(), 403);
+      assert.equal((await h.call('GET', `/v1/endpoints/${a.endpointId}`, { key: a.key })).body.updated_at, before);
+    } finally {
+      await viewer.close();
+    }
+
+    // The admin: the operator view lists both merchants and opens one's pages.
+    const admin = await browser.newContext({ bypassCSP: true });
+    try {
+      const page = await signIn(admin, h.url, ADMIN_KEY);
+      await page.getByRole('heading', { name: 'Operator' }).waitFor();
+      const text = String(await page.locator('main').textContent());
+      assert.ok(text.includes(a.id) && text.includes(b.id), text);
+      await axe(page, 'the operator view');
+      await page.getByRole('link', { name: 'alpha' }).click();
+      await page.getByRole('heading', { name: 'Overview' }).waitFor();
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+      assert.match((await page.goto(`${h.url}/dashboard/operator`))!.url(), /sign-in/, 'signed out');
+    } finally {
+      await admin.close();
+    }
+  });
+});

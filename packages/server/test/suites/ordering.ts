@@ -94,6 +94,8 @@ export interface OrderingSuiteOptions {
 }
 
 const MANY_RETRIES = { schedule: Array.from({ length: 40 }, () => 5), jitter: 0 };
+/** The circuit breaker as the engine helper sets it, cool-downs compressed, for the dispatchers made here. */
+const CIRCUIT = { failures: 5, cooldownMs: 50, cooldownMaxMs: 200, disableAfterMs: 5 * 86_400_000 };
 
 export function runOrderingSuite(o: OrderingSuiteOptions): void {
   let engine: Engine;
@@ -164,6 +166,7 @@ export function runOrderingSuite(o: OrderingSuiteOptions): void {
         claimBatch: 100,
         userAgent: 'payhook/test',
         destinations: new DestinationPolicy(LOOPBACK_NETWORKS),
+        circuit: CIRCUIT,
       });
       engine.dispatcher = next;
       next.start();
@@ -237,6 +240,7 @@ export function runOrderingSuite(o: OrderingSuiteOptions): void {
           claimBatch: 100,
           userAgent: 'payhook/test',
           destinations: new DestinationPolicy(LOOPBACK_NETWORKS),
+          circuit: CIRCUIT,
         });
         second.start();
         try {

@@ -105,7 +105,7 @@ describe('event versions and thin events', () => {
     const [latest] = verified(eps.latest);
     assert.equal(latest.event.id, txnEventId);
     const body = JSON.parse(latest.raw);
-    assert.deepEqual(Object.keys(body), ['id', 'type', 'timestamp', 'api_version', 'data']);
+    assert.deepEqual(Object.keys(body), ['id', 'type', 'timestamp', 'livemode', 'api_version', 'data']);
     assert.equal(body.api_version, LATEST_API_VERSION);
     assert.deepEqual(body.data.amount, { value: '100.50', minor: 10050, currency: 'AED' });
     assert.equal('amount_decimal' in body.data, false);

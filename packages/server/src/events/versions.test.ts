@@ -31,7 +31,7 @@ describe('event versions', () => {
     const out = JSON.parse(
       renderVersion(buildEnvelope('evt_1', 'refund.succeeded', T, JSON.stringify(data), false), '2026-12-05'),
     );
-    assert.deepEqual(Object.keys(out), ['id', 'type', 'timestamp', 'api_version', 'data']);
+    assert.deepEqual(Object.keys(out), ['id', 'type', 'timestamp', 'livemode', 'api_version', 'data']);
     assert.equal(out.api_version, '2026-12-05');
     assert.deepEqual(out.data, {
       order_id: 'ord_1',

@@ -163,7 +163,8 @@ describe('replays API', () => {
     assert.equal(patched.body.ordering_on_failure, 'hold');
     const badPolicy = await h.call('PATCH', `/v1/endpoints/${ep.id}`, { key, body: { ordering_on_failure: 'wait' } });
     assert.equal(badPolicy.status, 400);
-    const del = (await h.call('GET', `/v1/deliveries?event_id=${ev.body.id}`, { key })).body.data[0];
+    const del = (await h.call('GET', `/v1/deliveries?event_id=${ev.body.id}&endpoint_id=${ep.id}`, { key })).body
+      .data[0];
     assert.equal(del.ordering_key, 'ord_1');
     const ok = await eventually(
       async () => ((await h.call('GET', `/v1/deliveries/${del.id}`, { key })).body.status === 'succeeded' ? 1 : 0),

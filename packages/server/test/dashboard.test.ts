@@ -213,6 +213,7 @@ describe('dashboard', { skip }, () => {
       );
       await page.goto(`${h.url}/dashboard`);
       const circuits = page.locator('[data-part="circuits"]');
+      await axe(page, 'the overview with an open circuit');
       await circuits.getByRole('link', { name: ep.body.id }).click();
       assert.match(String(await page.locator('[data-circuit]').textContent()), /^(open|half-open), failing since/);
 

@@ -117,9 +117,9 @@ test('overrides are checked like the environment, after the merge, and name the 
   assert.throws(() => loadConfig({}, { dispatcher: {} } as never), /unknown configuration section "dispatcher"/);
 });
 
-test('the configuration is nested by part: server, store, postgres, delivery, limits, listen', () => {
+test('the configuration is nested by part: server, store, postgres, delivery, limits, dashboard, listen', () => {
   const c = loadConfig({ PAYHOOK_DATABASE_SCHEMA: 'tenant_a', PAYHOOK_LISTEN_HEARTBEAT: '2s' });
-  assert.deepEqual(Object.keys(c), ['server', 'store', 'postgres', 'delivery', 'limits', 'listen']);
+  assert.deepEqual(Object.keys(c), ['server', 'store', 'postgres', 'delivery', 'limits', 'dashboard', 'listen']);
   assert.equal(c.postgres.schema, 'tenant_a');
   assert.equal(c.listen.heartbeatMs, 2000);
   assert.throws(() => loadConfig({ PAYHOOK_DATABASE_SCHEMA: 'Robert"; DROP' }), /PAYHOOK_DATABASE_SCHEMA/);

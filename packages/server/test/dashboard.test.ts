@@ -1,8 +1,10 @@
 /**
  * The dashboard (/dashboard) in a real browser (Debian's Chromium through playwright-core) against a
  * real payhook on loopback with real receivers: sign-in with a key and with a portal link, creating an
- * endpoint, a payment's events arriving live, retrying a failed delivery, tenancy, refused portal links,
- * a read-only key, the first load's weight and accessibility (axe-core). Few tests, each a whole
+ * endpoint, changing an endpoint's event version and its delivery controls, a test webhook in a chosen
+ * version, a payment's events arriving live, retrying a failed delivery until its circuit opens (at 2
+ * failures here), the session's test/live mode, tenancy, refused portal links, a read-only key, the
+ * first load's weight and accessibility (axe-core). Few tests, each a whole
  * journey, because a browser is the expensive part. Screenshots are kept in test-artifacts/dashboard/
  * (gitignored). Skipped only where /usr/bin/chromium is missing.
  */
@@ -12,6 +14,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { signerOf } from '../src/dashboard/session.js';
+import { LATEST_API_VERSION, OLDEST_API_VERSION } from '../src/events/versions.js';
 import { ADMIN_KEY, Harness, Receiver, eventually, world, type Tenant } from './api-harness.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -52,7 +55,7 @@ describe('dashboard', { skip }, () => {
 
   before(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
-    h = await Harness.start();
+    h = await Harness.start({ delivery: { circuitFailures: 2 } });
     receiver = await new Receiver().start();
     ({ a, b } = await world(h, receiver));
     browser = await chromium.launch({
@@ -66,7 +69,7 @@ describe('dashboard', { skip }, () => {
     await receiver?.close();
   });
 
-  test('a merchant signs in with its key: light first load, accessible pages, an endpoint made, a payment watched live, a failed delivery retried, no way into another merchant', async () => {
+  test('a merchant signs in with its test key: light first load, accessible pages, an endpoint made, another moved to the latest event version, a payment watched live, a failed delivery retried until its circuit opens, no way into another merchant', async () => {
     const context = await browser.newContext({ bypassCSP: true });
     try {
       const bytes = new Map<string, number>();
@@ -97,6 +100,7 @@ describe('dashboard', { skip }, () => {
       assert.ok(firstLoad > 0 && firstLoad < FIRST_LOAD_BUDGET, `${firstLoad} bytes`);
       await fresh.close();
       await axe(page, 'the overview');
+      assert.equal(await page.locator('header .mode').textContent(), 'test mode', "an sk_test_ key's session");
       // By keyboard: the first Tab reaches the skip link, the next ones the navigation.
       await page.keyboard.press('Tab');
       assert.equal(
@@ -119,6 +123,35 @@ describe('dashboard', { skip }, () => {
       await axe(page, 'an endpoint');
       await page.getByRole('button', { name: 'Reveal secret' }).click();
       assert.match(String(await page.getByRole('status').textContent()), /whsec_/);
+
+      // A's endpoint moves from the oldest event version to the latest, with delivery controls, in the
+      // browser; a test webhook can still try the old version; the next event arrives in the new one.
+      await page.goto(`${h.url}/dashboard/endpoints/${a.endpointId}`);
+      const version = page.getByLabel('api version', { exact: true });
+      assert.equal(await version.inputValue(), OLDEST_API_VERSION);
+      await version.selectOption(LATEST_API_VERSION);
+      await page.getByLabel('rate limit', { exact: true }).fill('50');
+      await page.getByLabel('retry schedule', { exact: true }).fill('5, 1m');
+      await page.getByRole('button', { name: 'Save' }).click();
+      await page.getByText('Saved.').waitFor();
+      const saved = (await h.call('GET', `/v1/endpoints/${a.endpointId}`, { key: a.key })).body;
+      assert.deepEqual([saved.api_version, saved.rate_limit, saved.retry_schedule], [LATEST_API_VERSION, 50, [5, 60]]);
+      assert.equal(await page.locator('[data-circuit]').getAttribute('data-circuit'), 'closed');
+      const alpha = () => receiver.received.filter((r) => r.path === '/alpha');
+      const tested = alpha().length;
+      await page.getByLabel('Send a test webhook in version').selectOption(OLDEST_API_VERSION);
+      await page.getByRole('button', { name: 'Send test webhook' }).click();
+      assert.match(
+        String(await page.getByRole('status').textContent()),
+        new RegExp(`Test webhook in version ${OLDEST_API_VERSION} delivered: 200`),
+      );
+      assert.equal(alpha().length, tested + 1);
+      assert.ok(!('api_version' in JSON.parse(alpha().at(-1)!.body)), 'the oldest envelope names no version');
+      const sent = await h.call('POST', '/v1/events', { key: a.key, body: { type: 'shop.versioned', data: {} } });
+      assert.equal(sent.status, 202, sent.text);
+      await eventually(async () => alpha().some((r) => r.body.includes(sent.body.id)), 10_000, 'the event arrived');
+      const arrived = JSON.parse(alpha().find((r) => r.body.includes(sent.body.id))!.body);
+      assert.equal(arrived.api_version, LATEST_API_VERSION, 'delivered in the version chosen in the browser');
 
       // A payment's events arrive on the open overview without a reload.
       await page.getByRole('link', { name: 'Overview' }).click();
@@ -170,6 +203,20 @@ describe('dashboard', { skip }, () => {
       );
       assert.ok(ep.status === 201);
 
+      // Two failed attempts in a row (PAYHOOK_CIRCUIT_FAILURES=2 here) open its circuit: the overview
+      // lists it beside the failing endpoints, and its page says so.
+      await eventually(
+        async () =>
+          (await h.call('GET', `/v1/endpoints/${ep.body.id}`, { key: a.key })).body.circuit.state !== 'closed',
+        10_000,
+        'the circuit opened',
+      );
+      await page.goto(`${h.url}/dashboard`);
+      const circuits = page.locator('[data-part="circuits"]');
+      await axe(page, 'the overview with an open circuit');
+      await circuits.getByRole('link', { name: ep.body.id }).click();
+      assert.match(String(await page.locator('[data-circuit]').textContent()), /^(open|half-open), failing since/);
+
       // Another merchant's pages are not found, whatever the URL says.
       for (const path of [
         `/dashboard/endpoints/${b.endpointId}`,
@@ -189,7 +236,7 @@ describe('dashboard', { skip }, () => {
     }
   });
 
-  test('portal links open one session of their merchant; expired, tampered and used links are refused; a read-only session changes nothing; the admin sees the operator view', async () => {
+  test('portal links open one session of their merchant; expired, tampered and used links are refused; a read-only session changes nothing; a live key shows live mode; the admin sees the operator view', async () => {
     const link = await h.call('POST', '/v1/portal-links', { key: b.key });
     assert.equal(link.status, 201, link.text);
     assert.match(link.body.url, /\/dashboard\/portal\?token=/);
@@ -273,6 +320,21 @@ describe('dashboard', { skip }, () => {
       assert.equal((await h.call('GET', `/v1/endpoints/${a.endpointId}`, { key: a.key })).body.updated_at, before);
     } finally {
       await viewer.close();
+    }
+
+    // A live key's session says live mode on every page, and shows none of the test mode's data.
+    const gamma = await h.call('POST', '/v1/merchants', { body: { name: 'gamma' } });
+    assert.equal(gamma.status, 201, gamma.text);
+    const live = await browser.newContext({ bypassCSP: true });
+    try {
+      const page = await signIn(live, h.url, gamma.body.live_api_key);
+      assert.equal(await page.locator('header .mode').textContent(), 'live mode');
+      assert.match(String(await page.locator('header .who').textContent()), new RegExp(`^${gamma.body.id}$`));
+      await page.goto(`${h.url}/dashboard/endpoints`);
+      assert.equal(await page.locator('header .mode').textContent(), 'live mode');
+      assert.match(String(await page.locator('main').textContent()), /None \(endpoints\)/);
+    } finally {
+      await live.close();
     }
 
     // The admin: the operator view lists both merchants and opens one's pages.

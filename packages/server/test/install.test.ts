@@ -216,7 +216,7 @@ export const wrong: number = verify('', {}, '');
         [
           '--input-type=module',
           '-e',
-          "import { verify } from '@payhook/sdk'; import { readFileSync } from 'node:fs'; const r = JSON.parse(readFileSync('received.json', 'utf8')); const e = verify(r.body, r.headers, r.secret); console.log(e.type, e.data.amount_decimal, e.data.currency);",
+          "import { verify } from '@payhook/sdk'; import { readFileSync } from 'node:fs'; const r = JSON.parse(readFileSync('received.json', 'utf8')); const e = verify(r.body, r.headers, r.secret); console.log(e.type, e.data.amount.value, e.data.amount.currency);",
         ],
         project,
       );

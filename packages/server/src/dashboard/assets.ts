@@ -15,7 +15,7 @@ a{color:var(--link)}:focus-visible{outline:3px solid var(--link);outline-offset:
 .skip{position:absolute;left:-9999px}.skip:focus{left:8px;top:8px;background:var(--bg);padding:4px}
 header{display:flex;flex-wrap:wrap;gap:1rem;align-items:center;padding:.5rem 1rem;border-bottom:1px solid var(--line);background:var(--panel)}
 nav ul{display:flex;flex-wrap:wrap;gap:.75rem;list-style:none;margin:0;padding:0}nav a[aria-current]{font-weight:700}
-header form{margin-left:auto}.who{color:var(--muted)}
+header form{margin-left:auto}.mode{border-radius:4px;padding:0 .5em;font-size:.85em;font-weight:600;text-transform:uppercase;border:2px solid}.mode.test{border-color:var(--warn)}.mode.live{border-color:var(--ok)}header .mode{margin-left:auto}header .mode+form{margin-left:0}.who{color:var(--muted)}
 main{padding:1rem;max-width:1200px}h1{font-size:1.4rem;margin:.25rem 0 1rem}h2{font-size:1.1rem;margin:1.5rem 0 .5rem}
 table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.3rem .5rem;border-bottom:1px solid var(--line);vertical-align:top}
 caption{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}.scroll{overflow-x:auto}

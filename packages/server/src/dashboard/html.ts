@@ -4,6 +4,7 @@
  * chart). No client framework: pages are rendered here, whole, and work without JavaScript; the one
  * script adds live updates and confirmations (assets.ts).
  */
+import { merchantOfScope, modeOfScope, type Mode } from '../modes.js';
 import type { Viewer } from './session.js';
 
 export class Html {
@@ -43,6 +44,20 @@ export function href(viewer: Viewer | null, path: string, query: Record<string, 
   for (const [k, v] of Object.entries(query))
     if (v !== undefined && v !== '' && !(k === 'merchant_id' && viewer?.kind === 'merchant')) q.set(k, v);
   return q.size ? `${path}?${q}` : path;
+}
+
+/**
+ * The mode a session sees (src/modes.ts): a merchant session's is its key's (the session keeps the
+ * key's scope, `mer_…` or `mer_…_live`); the admin's pages of a merchant are its test mode, because the
+ * dashboard never asks the API for `livemode=true`.
+ */
+export function modeOf(viewer: Viewer): Mode {
+  return viewer.kind === 'merchant' && viewer.merchantId ? modeOfScope(viewer.merchantId) : 'test';
+}
+
+export function modeBadge(viewer: Viewer): Html {
+  const mode = modeOf(viewer);
+  return html`<span class="mode ${mode}" title="${mode === 'live' ? 'Live mode: real payments and real webhooks' : 'Test mode: simulated payments; live data is not shown'}">${mode} mode</span>`;
 }
 
 export interface PageOptions {
@@ -96,8 +111,8 @@ ${
 }
 ${
   o.viewer
-    ? html`<form method="post" action="/dashboard/sign-out" class="inline">${csrfField(o.viewer.csrf)}<span class="who">${
-        o.viewer.kind === 'admin' ? 'admin' : o.viewer.merchantId
+    ? html`${modeBadge(o.viewer)}<form method="post" action="/dashboard/sign-out" class="inline">${csrfField(o.viewer.csrf)}<span class="who">${
+        o.viewer.kind === 'admin' ? 'admin' : merchantOfScope(o.viewer.merchantId ?? '')
       }${o.viewer.canWrite ? '' : ' (read-only)'}</span> <button type="submit">Sign out</button></form>`
     : ''
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { type FieldSchema, formBody } from './schema-form.js';
+import { type FieldSchema, fieldInputs, formBody } from './schema-form.js';
 
 const fields: [string, FieldSchema][] = [
   ['url', { type: 'string' }],
@@ -63,4 +63,27 @@ test('a create form leaves out what is empty', () => {
       url: 'https://b.example',
     },
   );
+});
+
+test('a list whose items take integers reads whole numbers back as integers (retry_schedule), durations as text', () => {
+  const schedule: [string, FieldSchema][] = [
+    ['retry_schedule', { type: ['array', 'null'], items: { type: ['integer', 'string'] } }],
+  ];
+  assert.deepEqual(formBody(schedule, { retry_schedule: '30, 60' }, { retry_schedule: [30, 60] }), {});
+  assert.deepEqual(formBody(schedule, { retry_schedule: '30, 5m' }, { retry_schedule: [30, 60] }), {
+    retry_schedule: [30, '5m'],
+  });
+  assert.deepEqual(formBody(schedule, { retry_schedule: '' }, { retry_schedule: [30] }), { retry_schedule: null });
+});
+
+test('choices make a select of a free string field, keeping a current value that is not among them', () => {
+  const html = fieldInputs(
+    [['api_version', { type: 'string' }]],
+    { api_version: '2020-01-01' },
+    {
+      api_version: ['2026-11-27', '2026-12-05'],
+    },
+  ).join('');
+  assert.match(html, /<select id="f-api_version" name="api_version">/);
+  assert.match(html, /<option>2026-12-05<\/option><option selected>2020-01-01<\/option>/);
 });

@@ -46,8 +46,22 @@ const kind = (s: FieldSchema): 'enum' | 'boolean' | 'integer' | 'number' | 'stri
   return 'json';
 };
 
-export function fieldInputs(fields: [string, FieldSchema][], current: Record<string, unknown>): Html[] {
-  return fields.map(([name, s]) => {
+/**
+ * `choices` turns a string field into a select of known values where the schema deliberately takes any
+ * string (`api_version`: an unknown one must reach the API to be `unknown_api_version`, so it is no enum).
+ */
+export function fieldInputs(
+  fields: [string, FieldSchema][],
+  current: Record<string, unknown>,
+  choices: Record<string, readonly string[]> = {},
+): Html[] {
+  return fields.map(([name, given]) => {
+    const known = choices[name];
+    const v0 = current[name];
+    const s =
+      known && kind(given) === 'string'
+        ? { ...given, enum: typeof v0 === 'string' && !known.includes(v0) ? [...known, v0] : [...known] }
+        : given;
     const v = current[name];
     const id = `f-${name}`;
     const help = s.description ? html`<small id="${id}-help">${s.description}</small>` : html``;
@@ -89,6 +103,8 @@ export function formBody(
     if (!(name in form)) continue;
     const text = form[name].trim();
     const nullable = types(s).includes('null');
+    // `retry_schedule` takes seconds or durations: "30" read back is the integer the API shows.
+    const integerItems = types(s.items ?? {}).includes('integer');
     let value: unknown;
     switch (kind(s)) {
       case 'boolean':
@@ -109,7 +125,8 @@ export function formBody(
             : text
                 .split(',')
                 .map((x) => x.trim())
-                .filter(Boolean);
+                .filter(Boolean)
+                .map((x) => (integerItems && /^\d+$/.test(x) ? Number(x) : x));
         break;
       case 'json':
         if (text === '') value = undefined;

@@ -65,8 +65,9 @@ async function reach(l: ClaimLoop, mode: ClaimLoopMode): Promise<void> {
 }
 
 async function appendEvents(n: number): Promise<void> {
-  const now = Date.now();
-  await store.appendEvents(Array.from({ length: n }, (_, i) => newEvent(merchantId, 'order.success', now + i)));
+  // Created in the past (a millisecond apart, oldest first), so every delivery is already due when claimed.
+  const start = Date.now() - n;
+  await store.appendEvents(Array.from({ length: n }, (_, i) => newEvent(merchantId, 'order.success', start + i)));
 }
 
 test('IDLE until started; with nothing due it SLEEPS; new events wake it, a full batch is claimed again at once, a short one ends in SLEEPING', async () => {

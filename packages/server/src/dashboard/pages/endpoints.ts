@@ -1,38 +1,71 @@
 /**
  * Endpoints: the list, create, and one endpoint's page: its fields (an edit form drawn from
  * `PATCH /v1/endpoints/{id}`'s schema, schema-form.ts), enable/disable, reveal and rotate the signing
- * secret, send a test webhook, recover failed deliveries, and its latest deliveries. A read-only viewer
+ * secret, send a test webhook (in any event version), recover failed deliveries, and its latest
+ * deliveries; its circuit (state, failing since, next probe) and why it is disabled. A read-only viewer
  * gets the same page without forms; the API refuses their POSTs all the same.
  */
-import { badge, csrfField, html, href, page, postButton, table, time } from '../html.js';
+import { badge, csrfField, type Html, html, href, page, postButton, raw, table, time } from '../html.js';
 import type { Dashboard, PageContext } from '../page-context.js';
 import { bodyFields, fieldInputs, formBody } from '../schema-form.js';
 
 /** Fields shown read-only above the form (the rest of GET's fields that no form field edits). */
 const SHOWN = ['id', 'url', 'disabled', 'disabled_reason', 'created_at', 'updated_at'];
 
+interface Circuit {
+  state: 'closed' | 'open' | 'half_open';
+  failing_since: string | null;
+  next_probe_at: string | null;
+}
+
+/**
+ * The event versions, from `GET /v1/event-types` (`versions`, oldest first): the choices of the
+ * `api_version` select and of the test webhook's version. (It answers the catalogue too, in-process: a
+ * few KiB per endpoint page, not worth a route of its own.)
+ */
+async function versionsOf(p: PageContext): Promise<string[]> {
+  const r = p.ok(await p.api('GET', '/v1/event-types')) as { versions?: { version: string }[] };
+  return (r.versions ?? []).map((v) => v.version);
+}
+
+export function circuitText(c: Circuit | undefined): Html {
+  if (!c) return html`–`;
+  return html`<span class="${c.state === 'closed' ? 'ok' : 'bad'}">${c.state.replace('_', '-')}</span>${
+    c.failing_since ? html`, failing since ${time(c.failing_since)}` : ''
+  }${c.next_probe_at ? html`, next probe ${time(c.next_probe_at)}` : ''}`;
+}
+
 export function registerEndpointPages(dash: Dashboard): void {
   const swaggerOf = (p: PageContext) => p.request.server;
 
   dash.get('/dashboard/endpoints', async (p) => {
     const list = p.ok(await p.api('GET', '/v1/endpoints?limit=250')) as {
-      data: { id: string; url: string; event_types: string[] | null; disabled: boolean }[];
+      data: {
+        id: string;
+        url: string;
+        event_types: string[] | null;
+        disabled: boolean;
+        api_version: string;
+        circuit: Circuit;
+      }[];
     };
     const m = p.merchantId;
     const create = p.viewer.canWrite
       ? html`<h2 id="h-new">New endpoint</h2><form method="post" action="${href(p.viewer, '/dashboard/endpoints', { merchant_id: m })}" class="stack" aria-labelledby="h-new">${csrfField(
           p.viewer.csrf,
-        )}${fieldInputs(bodyFields(swaggerOf(p), '/v1/endpoints', 'post'), {})}<button type="submit">Create endpoint</button></form>`
+        )}${fieldInputs(bodyFields(swaggerOf(p), '/v1/endpoints', 'post'), {}, { api_version: await versionsOf(p) })}<button type="submit">Create endpoint</button></form>`
       : html``;
     return page(
       { title: 'Endpoints', viewer: p.viewer, merchantId: m, active: 'Endpoints' },
       html`${table(
-        ['Endpoint', 'URL', 'Event types', 'State'],
+        ['Endpoint', 'URL', 'Event types', 'Version', 'State', 'Circuit'],
         list.data.map((e) => [
           html`<a href="${href(p.viewer, `/dashboard/endpoints/${e.id}`, { merchant_id: m })}">${e.id}</a>`,
           e.url,
           e.event_types?.join(', ') || 'all',
+          e.api_version,
           e.disabled ? html`<span class="bad">disabled</span>` : 'enabled',
+          circuitText(e.circuit),
         ]),
         'Endpoints',
       )}${create}`,
@@ -47,18 +80,25 @@ export function registerEndpointPages(dash: Dashboard): void {
     };
   });
 
-  const show = async (p: PageContext, id: string, extra?: ReturnType<typeof html>) => {
-    const [epR, dlR] = await Promise.all([
+  const show = async (p: PageContext, id: string, extra?: Html) => {
+    const [epR, dlR, versions] = await Promise.all([
       p.api('GET', `/v1/endpoints/${encodeURIComponent(id)}`),
       p.api('GET', `/v1/deliveries?endpoint_id=${encodeURIComponent(id)}&limit=20`),
+      versionsOf(p),
     ]);
-    const ep = p.ok(epR) as Record<string, unknown> & { id: string; disabled: boolean };
+    const ep = p.ok(epR) as Record<string, unknown> & {
+      id: string;
+      disabled: boolean;
+      api_version: string;
+      circuit?: Circuit;
+    };
     const m = p.merchantId;
     const base = `/dashboard/endpoints/${ep.id}`;
     const action = (what: string) => href(p.viewer, `${base}/${what}`, { merchant_id: m });
     const fields = bodyFields(swaggerOf(p), '/v1/endpoints/{id}', 'patch');
     const editable = new Set(fields.map(([k]) => k));
-    const other = Object.entries(ep).filter(([k]) => SHOWN.includes(k) || !editable.has(k));
+    // The circuit has its own line (state, since when it fails, the next probe), not raw JSON.
+    const other = Object.entries(ep).filter(([k]) => k !== 'circuit' && (SHOWN.includes(k) || !editable.has(k)));
     const notice =
       p.query.notice === 'created' ? 'Endpoint created.' : p.query.notice === 'saved' ? 'Saved.' : undefined;
     const recent = (
@@ -68,17 +108,19 @@ export function registerEndpointPages(dash: Dashboard): void {
     ).data;
     return page(
       { title: `Endpoint ${ep.id}`, viewer: p.viewer, merchantId: m, active: 'Endpoints', notice },
-      html`${extra ?? ''}<dl>${other.map(([k, v]) => html`<dt>${k.replace(/_/g, ' ')}</dt><dd>${typeof v === 'object' && v !== null ? html`<code>${JSON.stringify(v)}</code>` : String(v ?? '–')}</dd>`)}</dl>
+      html`${extra ?? ''}<dl>${other.map(([k, v]) => html`<dt>${k.replace(/_/g, ' ')}</dt><dd>${typeof v === 'object' && v !== null ? html`<code>${JSON.stringify(v)}</code>` : String(v ?? '–')}</dd>`)}<dt>circuit</dt><dd data-circuit="${ep.circuit?.state ?? ''}">${circuitText(ep.circuit)}</dd></dl>
 ${
   p.viewer.canWrite
     ? html`<h2>Actions</h2><p>
 ${postButton(p.viewer, action('toggle'), ep.disabled ? 'Enable' : 'Disable', html`<input type="hidden" name="disabled" value="${ep.disabled ? 'false' : 'true'}">`)}
 ${postButton(p.viewer, action('secret'), 'Reveal secret')}
 ${postButton(p.viewer, action('rotate'), 'Rotate secret')}
-${postButton(p.viewer, action('test'), 'Send test webhook')}
 </p>
+<form method="post" action="${action('test')}" class="filters">${csrfField(p.viewer.csrf)}<label>Send a test webhook in version <select name="api_version">${versions.map(
+        (v) => html`<option${v === ep.api_version ? raw(' selected') : ''}>${v}</option>`,
+      )}</select></label><button type="submit">Send test webhook</button></form>
 <form method="post" action="${action('recover')}" class="filters">${csrfField(p.viewer.csrf)}<label>Recover failed deliveries since <input name="since" value="${new Date(Date.now() - 86_400_000).toISOString()}"></label><button type="submit">Recover</button></form>
-<h2 id="h-edit">Edit</h2><form method="post" action="${action('edit')}" class="stack" aria-labelledby="h-edit">${csrfField(p.viewer.csrf)}${fieldInputs(fields, ep)}<button type="submit">Save</button></form>`
+<h2 id="h-edit">Edit</h2><form method="post" action="${action('edit')}" class="stack" aria-labelledby="h-edit">${csrfField(p.viewer.csrf)}${fieldInputs(fields, ep, { api_version: versions })}<button type="submit">Save</button></form>`
     : html`<p class="muted">Read-only: this session can look, not change.</p>`
 }
 <h2>Latest deliveries</h2>
@@ -128,7 +170,10 @@ ${table(
     return show(p, id(p), html`<p class="notice" role="status">Signing secret: <code>${s.secret}</code></p>`);
   });
   dash.post('/dashboard/endpoints/:id/test', async (p) => {
-    const r = p.ok(await p.api('POST', `/v1/endpoints/${id(p)}/test`)) as {
+    const version = p.form.api_version || undefined;
+    const r = p.ok(
+      await p.api('POST', `/v1/endpoints/${id(p)}/test`, version ? { api_version: version } : undefined),
+    ) as {
       succeeded: boolean;
       status_code: number | null;
       duration_ms: number;
@@ -138,7 +183,7 @@ ${table(
     return show(
       p,
       id(p),
-      html`<div class="notice${r.succeeded ? '' : ' error'}" role="status">Test webhook ${r.succeeded ? 'delivered' : 'failed'}: ${
+      html`<div class="notice${r.succeeded ? '' : ' error'}" role="status">Test webhook${version ? ` in version ${version}` : ''} ${r.succeeded ? 'delivered' : 'failed'}: ${
         r.status_code ?? r.error_class ?? '–'
       } in ${r.duration_ms} ms${r.response_body ? html`<pre>${r.response_body}</pre>` : ''}</div>`,
     );

@@ -1,6 +1,6 @@
 /**
  * The overview: events and deliveries over the last hour (inline SVG bars), the success rate, attempt
- * latency p50/p99, failing endpoints, queue depth and the oldest pending delivery; and `/dashboard/live`,
+ * latency p50/p99, failing endpoints and open circuits, queue depth and the oldest pending delivery; and `/dashboard/live`,
  * the Server-Sent Events stream that tells open pages to refresh their `data-part`s when something new
  * happened. All of it from the API, as the viewer: the latest 250 events and deliveries, the attempts
  * of the latest 20 deliveries (a sample, said so on the page, never a scan of the store).
@@ -57,9 +57,15 @@ export async function overviewBody(p: PageContext) {
   const ev = p.ok<{ data: { id: string; type: string; created_at: string }[] }>(events).data;
   const dl = p.ok<{ data: Delivery[] }>(deliveries).data;
   const pend = p.ok<{ data: Delivery[]; next_cursor: string | null }>(pending);
-  const eps = p.ok<{ data: { id: string; url: string; disabled: boolean; disabled_reason: string | null }[] }>(
-    endpoints,
-  ).data;
+  const eps = p.ok<{
+    data: {
+      id: string;
+      url: string;
+      disabled: boolean;
+      disabled_reason: string | null;
+      circuit: { state: string; failing_since: string | null; next_probe_at: string | null };
+    }[];
+  }>(endpoints).data;
   const now = Date.now();
   const done = dl.filter((d) => d.status === 'succeeded' || d.status === 'failed');
   const succeeded = done.filter((d) => d.status === 'succeeded').length;
@@ -77,6 +83,8 @@ export async function overviewBody(p: PageContext) {
     if (d.status === 'failed' || (d.status === 'pending' && d.attempt_count > 0))
       failingByEndpoint.set(d.endpoint_id, (failingByEndpoint.get(d.endpoint_id) ?? 0) + 1);
   const failing = eps.filter((e) => e.disabled || failingByEndpoint.has(e.id));
+  // Open and half-open circuits: payhook is holding these endpoints' deliveries back right now.
+  const open = eps.filter((e) => e.circuit && e.circuit.state !== 'closed');
   const m = p.merchantId;
   return html`<section aria-labelledby="h-now" data-part="cards"><h2 id="h-now">Now</h2><div class="cards">
 <div class="card">Success rate <b>${rate}</b><small>${succeeded} of ${done.length} finished deliveries (latest ${dl.length})</small></div>
@@ -112,6 +120,18 @@ ${table(
       : 'enabled',
   ]),
   'Failing endpoints',
+)}</section>
+<section aria-labelledby="h-circuits" data-part="circuits"><h2 id="h-circuits">Open circuits</h2>
+${table(
+  ['Endpoint', 'URL', 'Circuit', 'Failing since', 'Next probe'],
+  open.map((e) => [
+    html`<a href="${href(p.viewer, `/dashboard/endpoints/${e.id}`, { merchant_id: m })}">${e.id}</a>`,
+    e.url,
+    html`<span class="bad">${e.circuit.state.replace('_', '-')}</span>`,
+    time(e.circuit.failing_since),
+    time(e.circuit.next_probe_at),
+  ]),
+  'Open circuits',
 )}</section>
 <section aria-labelledby="h-events" data-part="events"><h2 id="h-events">Latest events</h2>
 ${table(

@@ -7,7 +7,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Webhook } from 'standardwebhooks';
-import { Receiver } from '../../../test/helpers/receiver.js';
+import { eventually, Receiver } from '../../../test/helpers/receiver.js';
 import { runPayhook, waitForOutput, type Running } from '../../../test/helpers/spawn.js';
 import { randomSchema, TestSchemas, TEST_DATABASE_URL, TEST_MASTER_KEY } from '../../../test/helpers/test-db.js';
 
@@ -82,9 +82,16 @@ test('an API process and a dispatcher process on one PostgreSQL: every event del
     }) as { id: string };
     assert.equal(verified.id, r.headers['webhook-id']);
   }
-  const page = await call(base, merchant.api_key, 'GET', `/v1/deliveries?endpoint_id=${endpoint.id}&limit=50`);
+  // The receiver answers before the dispatcher writes the result: wait for the 20 results.
+  const page = await eventually(
+    async () => {
+      const p = await call(base, merchant.api_key, 'GET', `/v1/deliveries?endpoint_id=${endpoint.id}&limit=50`);
+      return p.data.length === 20 && p.data.every((d: { status: string }) => d.status === 'succeeded') ? p : null;
+    },
+    20_000,
+    'the 20 deliveries recorded as succeeded',
+  );
   assert.equal(page.data.length, 20);
-  assert.ok(page.data.every((d: { status: string }) => d.status === 'succeeded'));
 
   // The payment module on the same database: a payment's events go out through the same outbox.
   await call(base, merchant.api_key, 'POST', '/v1/endpoints', {

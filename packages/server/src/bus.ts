@@ -12,11 +12,13 @@
  * bus.emit('endpoint:changed', { endpointId });
  * off();
  */
-import type { EndpointId } from './ids.js';
+import type { EndpointId, ReplayId } from './ids.js';
 
 export interface ProcessBusEvents {
   /** An endpoint's signing secrets changed, or it was deleted: forget what is cached about it. */
   'endpoint:changed': { endpointId: EndpointId };
+  /** A bulk replay was created: a replay worker in this process may start on it now. */
+  'replay:created': { replayId: ReplayId };
 }
 
 type Listener<K extends keyof ProcessBusEvents> = (payload: ProcessBusEvents[K]) => void;

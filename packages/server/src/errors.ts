@@ -37,6 +37,10 @@ export const ERRORS = {
   },
   invalid_cursor: { status: 400, message: 'The cursor is not one this API returned.' },
   invalid_id: { status: 400, message: 'The id is not of the expected kind.' },
+  invalid_ordering_key: {
+    status: 400,
+    message: 'ordering_key must be a string of 1 to 255 characters.',
+  },
   too_deep: { status: 400, message: 'The JSON body is nested too deep.' },
   body_too_large: { status: 413, message: 'The request body is larger than the limit.' },
   unsupported_media_type: { status: 415, message: 'Send the body as application/json.' },
@@ -92,6 +96,11 @@ export const ERRORS = {
   },
   event_type_exists: { status: 409, message: 'The merchant has already registered an event type of this name.' },
   idempotency_conflict: { status: 409, message: 'The idempotency key was used for a different event.' },
+  delivery_not_skippable: {
+    status: 409,
+    message: 'Only a failed delivery, or a pending one not in flight, can be skipped.',
+  },
+  replay_not_found: { status: 404, message: 'No such replay.' },
   rate_limited: { status: 429, message: 'Too many requests.' },
   endpoint_quota_exceeded: { status: 429, message: 'The merchant has as many endpoints as it may have.' },
   // server

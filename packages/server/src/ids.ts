@@ -1,6 +1,6 @@
 /**
  * Prefixed, time-ordered ids: `evt_`, `ep_`, `del_`, `att_`, `mer_`, `key_`, `ord_`, `txn_`, `pb_`, `bnk_`,
- * `rsd_`, `re_`, `era_`.
+ * `rsd_`, `re_`, `rpl_`, `era_`.
  *
  * The part after the prefix is 26 characters of Crockford base32: 48 bits of milliseconds, then 80
  * random bits (the ULID layout). Ids of one kind therefore sort by creation time, which lets every list
@@ -22,6 +22,7 @@ export type IdPrefix =
   | 'bnk'
   | 'rsd'
   | 're'
+  | 'rpl'
   | 'era';
 
 /**
@@ -43,6 +44,8 @@ export type BankNotificationId = IdOf<'bnk'>;
 /** A resend of an event (`POST /v1/events/{id}/resend`). */
 export type ResendId = IdOf<'rsd'>;
 export type RefundId = IdOf<'re'>;
+/** A bulk replay of an endpoint's events (`POST /v1/endpoints/{id}/replay`). */
+export type ReplayId = IdOf<'rpl'>;
 /** An erasure of a customer's personal data (`POST /v1/erasures`). */
 export type ErasureId = IdOf<'era'>;
 

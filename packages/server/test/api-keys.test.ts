@@ -185,6 +185,17 @@ describe('API keys', () => {
       body: { amount: 100 },
     });
     assert.equal(refund.status, 201, refund.text);
+    // A replay of an empty window, finished before the snapshot: GET /v1/replays/{id} needs one to read.
+    const replay = await h.call('POST', `/v1/endpoints/${a.endpointId}/replay`, {
+      key: a.key,
+      body: { since: '2020-01-01T00:00:00Z', until: '2020-01-02T00:00:00Z' },
+    });
+    assert.equal(replay.status, 202, replay.text);
+    await eventually(
+      async () => (await h.call('GET', `/v1/replays/${replay.body.id}`, { key: a.key })).body.state === 'completed',
+      10_000,
+      'the replay to complete',
+    );
     const erasure = await h.call('POST', '/v1/erasures', { key: a.key, body: { customer_email: 'scope@example.com' } });
     assert.equal(erasure.status, 201, erasure.text);
     const before = await snapshot();
@@ -197,6 +208,7 @@ describe('API keys', () => {
       '/v1/orders': order.body.id,
       '/v1/transactions': paid.body.transaction.id,
       '/v1/refunds': refund.body.id,
+      '/v1/replays': replay.body.id,
       '/v1/erasures': erasure.body.id,
     };
     // A body each write would accept, so a write that slipped through would show in the snapshot.
@@ -204,6 +216,7 @@ describe('API keys', () => {
       'POST /v1/endpoints': { url: `${receiver.url}/read-key` },
       'PATCH /v1/endpoints/:id': { disabled: true },
       'POST /v1/endpoints/:id/recover': { since: '2020-01-01T00:00:00Z' },
+      'POST /v1/endpoints/:id/replay': { since: '2020-01-01T00:00:00Z' },
       'POST /v1/events': { type: 'read.key', data: {} },
       'POST /v1/api-keys': { name: 'escalated', scopes: ['read', 'write'] },
       'POST /v1/orders': { reference: 'read-key', amount: 100, currency: 'AED' },

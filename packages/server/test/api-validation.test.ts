@@ -47,6 +47,14 @@ const ROUTES: Route[] = [
     body: { since: '2026-01-01T00:00:00Z' },
   },
   { method: 'POST', path: '/v1/endpoints/{ep}/test', auth: 'merchant', id: 'ep', body: {} },
+  {
+    method: 'POST',
+    path: '/v1/endpoints/{ep}/replay',
+    auth: 'merchant',
+    id: 'ep',
+    body: { since: '2026-01-01T00:00:00Z' },
+  },
+  { method: 'GET', path: '/v1/replays/{rpl}', auth: 'merchant', id: 'rpl' },
   { method: 'POST', path: '/v1/events', auth: 'merchant', body: { type: 'shop.order_paid', data: {} } },
   { method: 'POST', path: '/v1/events/{evt}/resend', auth: 'merchant', id: 'evt', body: {} },
   { method: 'POST', path: '/v1/event-types', auth: 'merchant', body: { name: 'shop.validated' } },
@@ -56,6 +64,7 @@ const ROUTES: Route[] = [
   { method: 'GET', path: '/v1/deliveries', auth: 'merchant', list: 'del' },
   { method: 'GET', path: '/v1/deliveries/{del}', auth: 'merchant', id: 'del' },
   { method: 'POST', path: '/v1/deliveries/{del}/retry', auth: 'merchant', id: 'del', body: {} },
+  { method: 'POST', path: '/v1/deliveries/{del}/skip', auth: 'merchant', id: 'del', body: {} },
   { method: 'POST', path: '/v1/erasures', auth: 'merchant', body: { customer_email: 'x@example.com' } },
   { method: 'GET', path: '/v1/erasures/{era}', auth: 'merchant', id: 'era' },
   { method: 'GET', path: '/v1/listen', auth: 'merchant' },
@@ -87,9 +96,17 @@ const NOT_FOUND: Partial<Record<IdPrefix, keyof typeof ERRORS>> = {
   evt: 'event_not_found',
   del: 'delivery_not_found',
   key: 'api_key_not_found',
+  rpl: 'replay_not_found',
   era: 'erasure_not_found',
 };
-const OTHER_KIND: Partial<Record<IdPrefix, IdPrefix>> = { ep: 'evt', evt: 'del', del: 'ep', key: 'ep', era: 'evt' };
+const OTHER_KIND: Partial<Record<IdPrefix, IdPrefix>> = {
+  ep: 'evt',
+  evt: 'del',
+  del: 'ep',
+  key: 'ep',
+  rpl: 'ep',
+  era: 'evt',
+};
 const huge = (field: string) => `{"${field}":"${'x'.repeat(300 * 1024)}"}`;
 
 function generated(): Case[] {
@@ -665,7 +682,87 @@ const specific: Case[] = [
     code: 'validation_failed',
     field: 'since',
   },
+  {
+    name: 'replay since missing',
+    method: 'POST',
+    path: '/v1/endpoints/{ep}/replay',
+    who: 'A',
+    body: {},
+    status: 400,
+    code: 'validation_failed',
+    field: 'since',
+  },
+  {
+    name: 'replay status not failed or all',
+    method: 'POST',
+    path: '/v1/endpoints/{ep}/replay',
+    who: 'A',
+    body: { since: '2026-01-01T00:00:00Z', status: 'succeeded' },
+    status: 400,
+    code: 'validation_failed',
+    field: 'status',
+  },
+  {
+    name: 'replay recipients unknown',
+    method: 'POST',
+    path: '/v1/endpoints/{ep}/replay',
+    who: 'A',
+    body: { since: '2026-01-01T00:00:00Z', recipients: 'everyone' },
+    status: 400,
+    code: 'validation_failed',
+    field: 'recipients',
+  },
+  {
+    name: 'replay types not event types',
+    method: 'POST',
+    path: '/v1/endpoints/{ep}/replay',
+    who: 'A',
+    body: { since: '2026-01-01T00:00:00Z', types: ['not a type'] },
+    status: 400,
+    code: 'validation_failed',
+    field: 'types',
+  },
+  {
+    name: 'ordering_on_failure unknown',
+    method: 'PATCH',
+    path: '/v1/endpoints/{ep}',
+    who: 'A',
+    body: { ordering_on_failure: 'wait' },
+    status: 400,
+    code: 'validation_failed',
+    field: 'ordering_on_failure',
+  },
+  {
+    name: 'ordered not a boolean',
+    method: 'PATCH',
+    path: '/v1/endpoints/{ep}',
+    who: 'A',
+    body: { ordered: 'yes' },
+    status: 400,
+    code: 'validation_failed',
+    field: 'ordered',
+  },
   // events
+  {
+    name: 'ordering_key too long',
+    method: 'POST',
+    path: '/v1/events',
+    who: 'A',
+    body: { type: 'shop.order_paid', data: {}, ordering_key: 'k'.repeat(256) },
+    status: 400,
+    code: 'invalid_ordering_key',
+    field: 'ordering_key',
+  },
+  {
+    name: 'ordering_key not a string',
+    method: 'POST',
+    path: '/v1/events',
+    who: 'A',
+    body: { type: 'shop.order_paid', data: {}, ordering_key: 7 },
+    status: 400,
+    code: 'invalid_ordering_key',
+    field: 'ordering_key',
+  },
   {
     name: 'type missing',
     method: 'POST',
@@ -847,6 +944,7 @@ describe('bad input on every route', () => {
   let a: Tenant;
   let b: Tenant;
   let spareKeyId: string;
+  let replayId: string;
   let erasureId: string;
 
   before(async () => {
@@ -858,6 +956,12 @@ describe('bad input on every route', () => {
     const spare = await h.call('POST', '/v1/api-keys', { key: a.key, body: { name: 'spare', scopes: ['read'] } });
     assert.equal(spare.status, 201, spare.text);
     spareKeyId = spare.body.id;
+    const replay = await h.call('POST', `/v1/endpoints/${a.endpointId}/replay`, {
+      key: a.key,
+      body: { since: '2026-01-01T00:00:00Z' },
+    });
+    assert.equal(replay.status, 202, replay.text);
+    replayId = replay.body.id;
     const erasure = await h.call('POST', '/v1/erasures', { key: a.key, body: { customer_email: 'x@example.com' } });
     assert.equal(erasure.status, 201, erasure.text);
     erasureId = erasure.body.id;
@@ -872,7 +976,7 @@ describe('bad input on every route', () => {
       .api!.payhookRoutes.map((r) => `${r.method} ${r.url.replace(/:id/g, '{id}').replace(/:name/g, '{name}')}`)
       .sort();
     const table = [
-      ...ROUTES.map((r) => `${r.method} ${r.path.replace(/\{(ep|evt|del|key|era)\}/g, '{id}')}`),
+      ...ROUTES.map((r) => `${r.method} ${r.path.replace(/\{(ep|evt|del|key|rpl|era)\}/g, '{id}')}`),
       ...PAYMENT_ROUTES,
     ].sort();
     assert.deepEqual(table, served, 'add new routes, with their bad-input cases, to ROUTES');
@@ -886,6 +990,7 @@ describe('bad input on every route', () => {
       .replace('{evt}', a.eventId)
       .replace('{del}', a.deliveryId)
       .replace('{key}', spareKeyId)
+      .replace('{rpl}', replayId)
       .replace('{era}', erasureId)
       .replace('{merB}', b.id)
       .replace('{name}', 'shop.never_registered');

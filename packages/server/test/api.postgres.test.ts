@@ -10,6 +10,8 @@ await import('./api-modes.test.js');
 await import('./api-acquirer.test.js');
 await import('./api-events.test.js');
 await import('./api-deliveries.test.js');
+await import('./api-replays.test.js');
+await import('./api-ordering-payments.test.js');
 await import('./api-payments.test.js');
 await import('./api-refunds.test.js');
 await import('./api-keys.test.js');

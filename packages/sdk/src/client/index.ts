@@ -40,6 +40,8 @@ import type {
   TestWebhook,
   Transaction,
   UpdateEndpointInput,
+  Replay,
+  ReplayInput,
 } from './types.js';
 
 /**
@@ -393,6 +395,24 @@ export class PayhookClient {
       this.request('POST', `/v1/endpoints/${seg(id)}/test`, {
         body: options.api_version === undefined ? undefined : { api_version: options.api_version },
       }),
+    /**
+     * Sends the events of a window to the endpoint again, as a background job (answered 202; poll
+     * `replays.get`).
+     * @example const r = await client.endpoints.replay('ep_01J…', { since: '2026-12-01T00:00:00Z' });
+     */
+    replay: (id: string, input: ReplayInput): Promise<Replay> =>
+      this.request('POST', `/v1/endpoints/${seg(id)}/replay`, { body: input }),
+  };
+
+  /**
+   * Bulk replays (`endpoints.replay`) and their progress.
+   *
+   * @example
+   * const { state, done, total } = await client.replays.get('rpl_01J…');
+   */
+  readonly replays = {
+    /** @example const r = await client.replays.get('rpl_01J…'); */
+    get: (id: string): Promise<Replay> => this.request('GET', `/v1/replays/${seg(id)}`),
   };
 
   /**
@@ -427,6 +447,11 @@ export class PayhookClient {
     get: (id: string): Promise<DeliveryDetail> => this.request('GET', `/v1/deliveries/${seg(id)}`),
     /** Makes the delivery due now, whatever its status (answered 202). @example await client.deliveries.retry('del_01J…'); */
     retry: (id: string): Promise<Delivery> => this.request('POST', `/v1/deliveries/${seg(id)}/retry`),
+    /**
+     * Gives up on a delivery, releasing its ordering key (a held key, or a pending delivery not in flight).
+     * @example await client.deliveries.skip('del_01J…');
+     */
+    skip: (id: string): Promise<Delivery> => this.request('POST', `/v1/deliveries/${seg(id)}/skip`),
   };
 
   /**

@@ -41,6 +41,8 @@ export type ApiEvent = PayhookEvent & {
   livemode: boolean;
   created_at: string;
   idempotency_key: string | null;
+  /** Deliveries to an ordered endpoint that share it arrive one at a time, in event order. */
+  ordering_key: string | null;
 };
 
 /**
@@ -77,6 +79,8 @@ export interface SendEventInput {
   data: object;
   /** The same key again returns the first event instead of creating another. */
   idempotency_key?: string;
+  /** 1-255 characters: ordered endpoints get the events of one key one at a time, in order. */
+  ordering_key?: string;
 }
 
 /**
@@ -180,6 +184,10 @@ export interface Endpoint {
   /** `snapshot`: events carry their data; `thin`: only the object they are about (`fetchRelated`). */
   payload_style: 'snapshot' | 'thin';
   timeout_ms: number | null;
+  /** Deliveries that share an ordering key go out one at a time, in event order. */
+  ordered: boolean;
+  /** `skip`: a delivery that exhausts its retries lets the next of its key go; `hold`: the key waits. */
+  ordering_on_failure: 'skip' | 'hold';
   /** Deliveries per second across every dispatcher; `null`: no limit. */
   rate_limit: number | null;
   /** Seconds before retry 1..n; `null`: the server's schedule. */
@@ -207,6 +215,8 @@ export interface CreateEndpointInput {
   api_version?: string;
   payload_style?: 'snapshot' | 'thin';
   timeout_ms?: number | null;
+  ordered?: boolean;
+  ordering_on_failure?: 'skip' | 'hold';
   /** Deliveries per second, 1 to 10000; `null`: no limit. */
   rate_limit?: number | null;
   /** 1 to 20 delays, whole seconds or durations (`"30s"`, `"5m"`), each 1 s to 3 days; `null`: the server's. */
@@ -379,8 +389,52 @@ export interface Delivery {
   next_attempt_at: string | null;
   last_status_code: number | null;
   last_error: string | null;
+  ordering_key: string | null;
+  /** A failed delivery that keeps its ordering key blocked until it is retried or skipped. */
+  held: boolean;
+  skipped_at: string | null;
   created_at: string;
   updated_at: string;
+}
+
+/**
+ * A bulk replay of an endpoint's events (`endpoints.replay`), run in the background.
+ *
+ * @example
+ * const r: Replay = await client.replays.get('rpl_01J…');
+ * console.log(`${r.done}/${r.total} ${r.state}`);
+ */
+export interface Replay {
+  id: string;
+  merchant_id: string;
+  endpoint_id: string;
+  since: string;
+  until: string;
+  types: string[] | null;
+  status: 'failed' | 'all';
+  recipients: 'original' | 'current';
+  state: 'queued' | 'running' | 'completed' | 'failed';
+  total: number;
+  done: number;
+  requeued: number;
+  error: string | null;
+  created_at: string;
+  updated_at: string;
+  completed_at: string | null;
+}
+
+/**
+ * The body of `endpoints.replay`.
+ *
+ * @example
+ * await client.endpoints.replay('ep_01J…', { since: '2026-12-01T00:00:00Z', status: 'all' });
+ */
+export interface ReplayInput {
+  since: string;
+  until?: string;
+  types?: string[];
+  status?: 'failed' | 'all';
+  recipients?: 'original' | 'current';
 }
 
 /**

@@ -150,4 +150,46 @@ export function registerDeliveryRoutes(app: FastifyInstance, ctx: AppContext): v
       return reply.code(202).send(deliveryView(delivery));
     },
   );
+
+  app.post<Id>(
+    '/v1/deliveries/:id/skip',
+    {
+      config: { auth: 'merchant', optionalBody: true },
+      schema: {
+        operationId: 'deliveries.skip',
+        summary: 'Skip a delivery',
+        description:
+          'Gives up on a delivery by hand, releasing its ordering key: a failed delivery stops holding its key (`ordering_on_failure: hold`), a pending one that is not in flight is cancelled. ' +
+          'The next delivery of its key may then go. A delivery in flight, succeeded or cancelled is 409 delivery_not_skippable.',
+        tags: ['deliveries'],
+        security: bearer,
+        params,
+        querystring: scopedQuery(),
+        body: noFieldsBody,
+        response: {
+          200: refResponse('Delivery', 'The delivery, skipped.', {
+            ...deliveryExample,
+            status: 'failed',
+            attempt_count: 19,
+            last_status_code: 500,
+            last_error: 'HTTP 500',
+            skipped_at: '2026-12-04T10:00:00.000Z',
+            updated_at: '2026-12-04T10:00:00.000Z',
+          }),
+          ...errorResponses(...SCOPED_ERRORS, 'delivery_not_found', 'delivery_not_skippable', 413, 415),
+        },
+      },
+    },
+    async (request) => {
+      const merchantId = await merchantOf(ctx, request);
+      const out = await ctx.store.skipDelivery(merchantId, request.params.id, Date.now());
+      if (!out) throw new PayhookError('delivery_not_found');
+      if (!out.skipped)
+        throw new PayhookError('delivery_not_skippable', undefined, {
+          id: out.delivery.id,
+          status: out.delivery.status,
+        });
+      return deliveryView(out.delivery);
+    },
+  );
 }

@@ -70,6 +70,17 @@ const endpointFields = {
     maximum: 30000,
     description: 'Per-attempt timeout; null uses the server default.',
   },
+  ordered: {
+    type: 'boolean',
+    description:
+      'Ordered delivery (default false): deliveries whose events share an `ordering_key` arrive one at a time, in the order the events were created, across retries and restarts. Deliveries without a key stay unordered. Turning it off releases waiting deliveries.',
+  },
+  ordering_on_failure: {
+    type: 'string',
+    enum: ['skip', 'hold'],
+    description:
+      'What an ordered delivery that exhausts its retries does to its key (default `skip`): `skip` lets the next one go; `hold` blocks the key until that delivery is retried successfully or skipped (POST /v1/deliveries/{id}/skip).',
+  },
   rate_limit: {
     type: ['integer', 'null'],
     description:

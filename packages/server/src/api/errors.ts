@@ -57,6 +57,8 @@ export function fromValidation(errors: AjvError[], context: string): ApiError {
     return make('unknown_field', `unknown ${part === 'body' ? 'field' : part} "${field}"`, { field, in: context });
   }
   const field = fieldPath(e.instancePath, e.keyword === 'required' ? e.params.missingProperty : undefined);
+  if (field === 'ordering_key' && context === 'body')
+    return make('invalid_ordering_key', undefined, { field, reason: e.message ?? null });
   const reason = e.keyword === 'required' ? 'is required' : (e.message ?? 'is invalid');
   if (e.keyword === 'pattern' && (context === 'params' || (field ?? '').endsWith('_id'))) {
     return make('invalid_id', `${field} is not a well-formed id of the expected kind`, {

@@ -11,7 +11,7 @@ import type { AppContext } from '../context.js';
 import { PayhookError } from '../errors.js';
 import { idFloor, isId, newId, type EventId } from '../ids.js';
 import { isValidFilter } from '../events/filter.js';
-import { MAX_IDEMPOTENCY_KEY_LENGTH } from '../events/ingest.js';
+import { MAX_IDEMPOTENCY_KEY_LENGTH, MAX_ORDERING_KEY_LENGTH } from '../events/ingest.js';
 import { rateLimited } from '../limits/errors.js';
 import { TokenBuckets } from '../limits/token-buckets.js';
 import { formatTraceparent, parseTraceparent } from '../tracing/traceparent.js';
@@ -115,7 +115,7 @@ export function registerEventRoutes(app: FastifyInstance, ctx: AppContext): void
   const perKey = new TokenBuckets(ctx.config.limits.eventRatePerKey, ctx.config.limits.eventBurstPerKey);
 
   app.post<{
-    Body: { type: string; data: Record<string, unknown>; idempotency_key?: string };
+    Body: { type: string; data: Record<string, unknown>; idempotency_key?: string; ordering_key?: string };
     Querystring: { merchant_id?: string };
   }>(
     '/v1/events',
@@ -165,6 +165,13 @@ export function registerEventRoutes(app: FastifyInstance, ctx: AppContext): void
               maxLength: MAX_IDEMPOTENCY_KEY_LENGTH,
               description: 'Makes retries of this request safe: the same key returns the first event.',
             },
+            ordering_key: {
+              type: 'string',
+              minLength: 1,
+              maxLength: MAX_ORDERING_KEY_LENGTH,
+              description:
+                'Deliveries to an ordered endpoint (`ordered: true`) that share this key arrive one at a time, in the order their events were created (docs/delivery.md#ordered-delivery). 1 to 255 characters; 400 invalid_ordering_key otherwise.',
+            },
           },
           examples: [
             { type: eventExample.type, data: eventExample.data, idempotency_key: eventExample.idempotency_key },
@@ -178,6 +185,7 @@ export function registerEventRoutes(app: FastifyInstance, ctx: AppContext): void
             'reserved_event_type',
             'schema_mismatch',
             'idempotency_conflict',
+            'invalid_ordering_key',
             'rate_limited',
             413,
             415,
@@ -199,11 +207,11 @@ export function registerEventRoutes(app: FastifyInstance, ctx: AppContext): void
           const wait = perKey.take(request.principal?.kind === 'merchant' ? request.principal.keyId : 'admin');
           if (wait > 0) throw rateLimited(wait, ctx.config.limits.eventRatePerKey);
           const merchantId = await merchantOf(ctx, request);
-          const { type, data, idempotency_key: idempotencyKey } = request.body;
+          const { type, data, idempotency_key: idempotencyKey, ordering_key: orderingKey } = request.body;
           await ctx.eventTypes.checkEvent(merchantId, type, data);
           const traceparent = accept?.traceparent ?? parent;
           const r = await traced(ctx.tracing, 'payhook.commit', 'internal', traceparent, () =>
-            ctx.ingestor.send({ merchantId, type, data, idempotencyKey, traceparent }),
+            ctx.ingestor.send({ merchantId, type, data, idempotencyKey, traceparent, orderingKey }),
           );
           accept?.setAttributes({
             'http.request.method': 'POST',

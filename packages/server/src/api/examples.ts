@@ -36,6 +36,8 @@ export const endpointExample = {
   api_version: '2026-12-05',
   payload_style: 'snapshot',
   timeout_ms: null,
+  ordered: true,
+  ordering_on_failure: 'skip',
   rate_limit: null,
   retry_schedule: null,
   circuit: { state: 'closed', failing_since: null, next_probe_at: null },
@@ -59,6 +61,7 @@ export const eventExample = {
   type: 'order.success',
   data: { order_id: EXAMPLE_IDS.order, reference: 'INV-1001', amount: 10000, currency: 'AED' },
   idempotency_key: 'order-INV-1001-paid',
+  ordering_key: EXAMPLE_IDS.order,
   created_at: T1,
 };
 
@@ -74,8 +77,30 @@ export const deliveryExample = {
   next_attempt_at: null,
   last_status_code: 200,
   last_error: null,
+  ordering_key: EXAMPLE_IDS.order,
+  held: false,
+  skipped_at: null,
   created_at: T1,
   updated_at: T2,
+};
+
+export const replayExample = {
+  id: 'rpl_01JDQ9D4E5F6G7H8J9K0M1N2P3',
+  merchant_id: EXAMPLE_IDS.merchant,
+  endpoint_id: EXAMPLE_IDS.endpoint,
+  since: '2026-12-01T00:00:00.000Z',
+  until: '2026-12-01T12:00:00.000Z',
+  types: ['order.*'],
+  status: 'failed',
+  recipients: 'original',
+  state: 'running',
+  total: 1200,
+  done: 500,
+  requeued: 500,
+  error: null,
+  created_at: '2026-12-01T12:00:00.000Z',
+  updated_at: '2026-12-01T12:00:01.250Z',
+  completed_at: null,
 };
 
 export const attemptExample = {

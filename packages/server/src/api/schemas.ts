@@ -152,6 +152,8 @@ const endpointSchema = {
     'api_version',
     'payload_style',
     'timeout_ms',
+    'ordered',
+    'ordering_on_failure',
     'rate_limit',
     'retry_schedule',
     'circuit',
@@ -193,6 +195,16 @@ const endpointSchema = {
       description: '`snapshot`: events carry their data; `thin`: only the object they are about.',
     },
     timeout_ms: nullable('integer', { description: 'Per-attempt timeout; null uses the server default.' }),
+    ordered: {
+      type: 'boolean',
+      description: 'Deliveries that share an ordering key go out one at a time, in event order (docs/delivery.md).',
+    },
+    ordering_on_failure: {
+      type: 'string',
+      enum: ['skip', 'hold'],
+      description:
+        'When an ordered delivery exhausts its retries: `skip` lets the next of its key go; `hold` blocks the key until it is retried successfully or skipped.',
+    },
     rate_limit: nullable('integer', {
       description: 'Deliveries per second across every dispatcher (plus a small burst); null for no limit.',
     }),
@@ -236,7 +248,7 @@ const eventSchema = {
   $id: 'Event',
   examples: [eventExample],
   type: 'object',
-  required: ['id', 'merchant_id', 'livemode', 'type', 'data', 'idempotency_key', 'created_at'],
+  required: ['id', 'merchant_id', 'livemode', 'type', 'data', 'idempotency_key', 'ordering_key', 'created_at'],
   properties: {
     id: idSchema('evt', 'Event id; also the `webhook-id` header of its webhooks.'),
     merchant_id: idSchema('mer', 'The merchant it belongs to.'),
@@ -252,6 +264,9 @@ const eventSchema = {
       description: 'Present when the read named `?api_version=`: the version `data` is rendered in.',
     },
     idempotency_key: nullable('string'),
+    ordering_key: nullable('string', {
+      description: 'Deliveries to an ordered endpoint that share this key arrive one at a time, in event order.',
+    }),
     created_at: time('When it was accepted; the webhook envelope `timestamp`.'),
   },
 };
@@ -272,6 +287,9 @@ const deliverySchema = {
     'next_attempt_at',
     'last_status_code',
     'last_error',
+    'ordering_key',
+    'held',
+    'skipped_at',
     'created_at',
     'updated_at',
   ],
@@ -289,6 +307,14 @@ const deliverySchema = {
     ),
     last_status_code: nullable('integer'),
     last_error: nullable('string'),
+    ordering_key: nullable('string', {
+      description: "The event's ordering key when the endpoint was ordered as the delivery was made; null otherwise.",
+    }),
+    held: {
+      type: 'boolean',
+      description: 'A failed delivery that keeps its ordering key blocked (`ordering_on_failure: hold`).',
+    },
+    skipped_at: nullableTime('When it was skipped by hand (POST /v1/deliveries/{id}/skip).'),
     created_at: time('When the delivery was created (with its event).'),
     updated_at: time('When its status last changed.'),
   },

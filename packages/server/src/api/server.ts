@@ -34,6 +34,7 @@ import { registerApiKeyRoutes } from './api-keys.js';
 import { registerEndpointRoutes } from './endpoints.js';
 import { registerEventRoutes } from './events.js';
 import { registerDeliveryRoutes } from './deliveries.js';
+import { registerReplayRoutes } from './replays.js';
 import { registerErasureRoutes } from './erasures.js';
 import { registerHealthRoutes } from './health.js';
 import { registerListenRoutes } from './listen.js';
@@ -179,6 +180,7 @@ export async function buildApi(ctx: AppContext, options: BuildOptions = {}): Pro
   registerEndpointRoutes(app, ctx);
   registerEventRoutes(app, ctx);
   registerDeliveryRoutes(app, ctx);
+  registerReplayRoutes(app, ctx);
   registerErasureRoutes(app, ctx);
   registerListenRoutes(app, ctx);
   registerPortalLinkRoutes(app, ctx);

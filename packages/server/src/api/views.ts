@@ -13,6 +13,7 @@ import type {
   EventRecord,
   Merchant,
   Page,
+  Replay,
 } from '../store/types.js';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -36,6 +37,8 @@ export function endpointView(e: Endpoint) {
     api_version: e.apiVersion,
     payload_style: e.payloadStyle,
     timeout_ms: e.timeoutMs,
+    ordered: e.ordered,
+    ordering_on_failure: e.orderingOnFailure,
     rate_limit: e.rateLimit,
     retry_schedule: e.retrySchedule === null ? null : e.retrySchedule.map((ms) => ms / 1000),
     circuit: {
@@ -58,7 +61,9 @@ export function eventJson(e: EventRecord, apiVersion?: string): string {
   const version = apiVersion === undefined ? '' : `"api_version":"${apiVersion}",`;
   return (
     `{"id":"${e.id}","merchant_id":"${merchantOfScope(e.merchantId)}","livemode":${isLiveScope(e.merchantId)},"type":${JSON.stringify(e.type)},"data":${data},${version}` +
-    `"idempotency_key":${e.idempotencyKey === null ? 'null' : JSON.stringify(e.idempotencyKey)},"created_at":"${iso(e.createdAt)}"}`
+    `"idempotency_key":${e.idempotencyKey === null ? 'null' : JSON.stringify(e.idempotencyKey)},` +
+    `"ordering_key":${e.orderingKey === null || e.orderingKey === undefined ? 'null' : JSON.stringify(e.orderingKey)},` +
+    `"created_at":"${iso(e.createdAt)}"}`
   );
 }
 
@@ -78,6 +83,9 @@ export function deliveryView(d: Delivery) {
     next_attempt_at: isoOrNull(d.nextAttemptAt),
     last_status_code: d.lastStatusCode,
     last_error: d.lastError,
+    ordering_key: d.orderingKey,
+    held: d.held,
+    skipped_at: isoOrNull(d.skippedAt),
     created_at: iso(d.createdAt),
     updated_at: iso(d.updatedAt),
   };
@@ -118,5 +126,26 @@ export function apiKeyView(k: ApiKeyRecord) {
     scopes: k.scopes,
     created_at: iso(k.createdAt),
     last_used_at: isoOrNull(k.lastUsedAt),
+  };
+}
+
+export function replayView(r: Replay) {
+  return {
+    id: r.id,
+    merchant_id: r.merchantId,
+    endpoint_id: r.endpointId,
+    since: iso(r.since),
+    until: iso(r.until),
+    types: r.types,
+    status: r.status,
+    recipients: r.recipients,
+    state: r.state,
+    total: r.total,
+    done: r.done,
+    requeued: r.requeued,
+    error: r.error,
+    created_at: iso(r.createdAt),
+    updated_at: iso(r.updatedAt),
+    completed_at: isoOrNull(r.completedAt),
   };
 }

@@ -41,6 +41,8 @@ import { EndpointGovernor } from './governor.js';
 import type { DestinationPolicy } from './destinations.js';
 import { HttpClient, type LookupAll } from './http.js';
 import { deliveryLogger } from './log.js';
+import { OrderingSweep } from './ordering-sweep.js';
+import { ReplayWorker } from './replay-worker.js';
 import { EndpointQueues } from './queues.js';
 import { ResultWriter } from './result-writer.js';
 import type { RetryPolicy } from './retry.js';
@@ -92,6 +94,9 @@ export class Dispatcher {
   /** Claims of attempts aborted at shutdown, given back once they have ended. */
   private readonly abortedIds: DeliveryId[] = [];
   private readonly unsubscribe: () => void;
+  private readonly sweep: OrderingSweep;
+  /** Runs bulk replays in the background (replay-worker.ts). */
+  readonly replays: ReplayWorker;
   /** Circuit states as this dispatcher last saw them, by endpoint (the gauge's source). */
   private readonly circuits = new Map<EndpointId, CircuitState>();
 
@@ -99,8 +104,13 @@ export class Dispatcher {
     this.o = options;
     const o = options;
     this.signer = o.signer ?? new Signer(o.store);
-    this.unsubscribe =
+    const offChanged =
       o.bus?.on('endpoint:changed', ({ endpointId }) => this.signer.invalidate(endpointId)) ?? (() => {});
+    const offReplay = o.bus?.on('replay:created', () => this.replays.kick()) ?? (() => {});
+    this.unsubscribe = () => {
+      offChanged();
+      offReplay();
+    };
     const governor = new EndpointGovernor({ maxPerEndpoint: o.maxInFlightPerEndpoint, claimBatch: o.claimBatch });
     const controls = o.metrics.deliveryControls();
     controls.circuits(() => this.circuitCounts());
@@ -160,6 +170,8 @@ export class Dispatcher {
         o.operational?.transitions(list);
       },
     });
+    this.sweep = new OrderingSweep({ store: o.store, logger: o.logger });
+    this.replays = new ReplayWorker({ store: o.store, logger: o.logger, owner: this.owner });
     this.loop = new ClaimLoop({
       store: o.store,
       logger: o.logger,
@@ -195,6 +207,8 @@ export class Dispatcher {
 
   start(): void {
     this.loop.start();
+    this.sweep.start();
+    this.replays.start();
   }
 
   /** New work may be due (new events, a manual retry, a release): wake the claim loop. */
@@ -246,7 +260,8 @@ export class Dispatcher {
     try {
       const result = await this.attempts.run(d);
       if (result) {
-        this.results.add(result);
+        // An ordered delivery's result carries its key: recording it moves the key on (store ordering).
+        this.results.add(d.orderingKey ? { ...result, orderingKey: d.orderingKey } : result);
         if (result.outcome === 'failed') this.o.operational?.exhausted(d, result);
       } else this.abortedIds.push(d.id);
     } catch (err) {
@@ -270,6 +285,7 @@ export class Dispatcher {
   async stop(deadlineMs: number): Promise<void> {
     this.unsubscribe();
     await this.loop.stop();
+    await Promise.all([this.sweep.stop(), this.replays.stop()]);
     const queued = this.queues.drain();
     if (queued.length)
       await this.o.store

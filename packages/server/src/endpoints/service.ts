@@ -53,6 +53,8 @@ export interface EndpointInput {
   api_version?: unknown;
   payload_style?: unknown;
   timeout_ms?: unknown;
+  ordered?: unknown;
+  ordering_on_failure?: unknown;
   rate_limit?: unknown;
   retry_schedule?: unknown;
 }
@@ -196,6 +198,15 @@ export function parseEndpointInput(
       fail('validation_failed', 'timeout_ms must be null or a whole number from 1000 to 30000', 'timeout_ms');
     patch.timeoutMs = t as number | null;
   } else if (full) patch.timeoutMs = defaultTimeoutMs;
+  if (input.ordered !== undefined) {
+    if (typeof input.ordered !== 'boolean') fail('validation_failed', 'ordered must be true or false', 'ordered');
+    patch.ordered = input.ordered;
+  }
+  if (input.ordering_on_failure !== undefined) {
+    if (input.ordering_on_failure !== 'skip' && input.ordering_on_failure !== 'hold')
+      fail('validation_failed', 'ordering_on_failure must be skip or hold', 'ordering_on_failure');
+    patch.orderingOnFailure = input.ordering_on_failure;
+  }
   if (input.rate_limit !== undefined) {
     const r = input.rate_limit;
     if (r !== null && (typeof r !== 'number' || !Number.isInteger(r) || r < 1 || r > MAX_RATE_LIMIT))
@@ -245,6 +256,8 @@ export async function createEndpoint(
     apiVersion: p.apiVersion ?? LATEST_API_VERSION,
     payloadStyle: p.payloadStyle ?? 'snapshot',
     timeoutMs: p.timeoutMs ?? null,
+    ordered: p.ordered ?? false,
+    orderingOnFailure: p.orderingOnFailure ?? 'skip',
     rateLimit: p.rateLimit ?? null,
     retrySchedule: p.retrySchedule ?? null,
     secret,

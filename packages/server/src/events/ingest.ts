@@ -22,7 +22,11 @@ export interface SendEventInput {
   idempotencyKey?: unknown;
   /** The W3C trace context to store with the event (tracing/traceparent.ts); null or absent for none. */
   traceparent?: string | null;
+  /** Ordered delivery's key (docs/delivery.md#ordered-delivery); absent or null for none. */
+  orderingKey?: unknown;
 }
+
+export const MAX_ORDERING_KEY_LENGTH = 255;
 
 export function validateEvent(input: SendEventInput, now: number): NewEvent {
   if (typeof input.type !== 'string' || !isValidEventType(input.type)) {
@@ -47,6 +51,14 @@ export function validateEvent(input: SendEventInput, now: number): NewEvent {
       { field: 'idempotency_key' },
     );
   }
+  const orderingKey = input.orderingKey;
+  if (
+    orderingKey !== undefined &&
+    orderingKey !== null &&
+    (typeof orderingKey !== 'string' || orderingKey.length === 0 || orderingKey.length > MAX_ORDERING_KEY_LENGTH)
+  ) {
+    throw new PayhookError('invalid_ordering_key', undefined, { field: 'ordering_key' });
+  }
   const id = newId('evt', now);
   const data = JSON.stringify(input.data);
   return {
@@ -58,6 +70,7 @@ export function validateEvent(input: SendEventInput, now: number): NewEvent {
     idempotencyKey: (key as string | undefined) ?? null,
     createdAt: now,
     traceparent: input.traceparent ?? null,
+    orderingKey: (orderingKey as string | undefined) ?? null,
   };
 }
 

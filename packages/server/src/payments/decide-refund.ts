@@ -96,7 +96,13 @@ function applied(
 ): Applied {
   const nextOrder: Order = { ...order, ...next, sequence: order.sequence + 1, updatedAt: now };
   const planned = planRefundEvent(order, nextOrder, txn, refund);
-  const events = toNewEvents(txn.merchantId, [planned], now, makeId as (prefix: 'evt', at: number) => EventId);
+  const events = toNewEvents(
+    txn.merchantId,
+    [planned],
+    now,
+    makeId as (prefix: 'evt', at: number) => EventId,
+    order.id,
+  );
   return {
     refund,
     order: nextOrder,

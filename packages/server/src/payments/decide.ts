@@ -191,7 +191,13 @@ export function decideChange(
       : to === 'paid_back'
         ? { kind: 'confirm', transactionId: txn.id, now: change.now }
         : null;
-  const events = toNewEvents(txn.merchantId, planned, change.now, makeId as (prefix: 'evt', at: number) => EventId);
+  const events = toNewEvents(
+    txn.merchantId,
+    planned,
+    change.now,
+    makeId as (prefix: 'evt', at: number) => EventId,
+    txn.orderId,
+  );
   return {
     result: 'applied',
     transaction: next,

@@ -246,12 +246,17 @@ export function planEvents(order: Order, txn: Transaction): PlannedEvent[] {
   });
 }
 
-/** Planned events as the delivery engine's `NewEvent`s, with the standard envelope built once. */
+/**
+ * Planned events as the delivery engine's `NewEvent`s, with the standard envelope built once. Every
+ * payment event carries its order id as its ordering key, so an ordered endpoint gets a payment's
+ * events in the order they were made (`transaction.success` before `order.success`).
+ */
 export function toNewEvents(
   merchantId: string,
   planned: readonly { type: string; data: unknown }[],
   now: number,
   makeId: (prefix: 'evt', at: number) => EventId = newId,
+  orderingKey: string | null = null,
 ): NewEvent[] {
   // The payment model keeps its ids as plain strings; the merchant id came from the store as a `mer_` id.
   const merchant = merchantId as MerchantId;
@@ -266,6 +271,7 @@ export function toNewEvents(
       body: buildEnvelope(id, p.type, now, data, isLiveScope(merchant)),
       idempotencyKey: null,
       createdAt: now,
+      orderingKey,
     };
   });
 }

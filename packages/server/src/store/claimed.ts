@@ -24,6 +24,7 @@ export interface ClaimRow {
   payload_style: string;
   timeout_ms: number | null;
   traceparent: string | null;
+  ordering_key: string | null;
   /** JSON text on SQLite, an array on PostgreSQL. */
   retry_schedule: string | number[] | null;
   circuit_dirty: number | boolean;
@@ -57,6 +58,7 @@ export function toClaimedDeliveries(rows: readonly ClaimRow[], box: SecretBox): 
       payloadStyle: r.payload_style as PayloadStyle,
       timeoutMs: r.timeout_ms === null ? null : Number(r.timeout_ms),
       traceparent: r.traceparent,
+      orderingKey: r.ordering_key ?? null,
       retrySchedule:
         r.retry_schedule === null
           ? null

@@ -10,7 +10,7 @@
  * implements, each domain file compiles on its own, and the delegation below is written once, not once
  * a backend.
  */
-import type { EventId, MerchantId, ResendId } from '../ids.js';
+import type { DeliveryId, EventId, MerchantId, ReplayId, ResendId } from '../ids.js';
 import type { ModuleMigrations, ModuleStatements, ModuleStore } from './module-port.js';
 import type {
   AppendedEvent,
@@ -35,17 +35,21 @@ import type {
   EventFilter,
   EventRecord,
   EventTypeRecord,
+  LeasedReplay,
   ListOptions,
   Merchant,
   NewApiKey,
   NewEndpoint,
   NewEvent,
+  NewReplay,
   NewFirstKey,
   Page,
   QueueStats,
   ResealCounts,
+  Replay,
   ResendFilter,
   ResendRecord,
+  SkipOutcome,
   Store,
   DashboardSessionRecord,
 } from './types.js';
@@ -248,6 +252,26 @@ export abstract class StoreOnCore<C> implements Store {
   }
   countDeliveries(merchantId?: string): Promise<DeliveryCounts> {
     return this.operations.countDeliveries(this.core, merchantId);
+  }
+  skipDelivery(merchantId: MerchantId, id: DeliveryId, now: number): Promise<SkipOutcome> {
+    return this.operations.skipDelivery(this.core, merchantId, id, now);
+  }
+  unparkOrdered(since: number, now: number): Promise<number> {
+    return this.operations.unparkOrdered(this.core, since, now);
+  }
+
+  // replays
+  createReplay(replay: NewReplay): Promise<Replay | null> {
+    return this.operations.createReplay(this.core, replay);
+  }
+  getReplay(merchantId: MerchantId, id: ReplayId): Promise<Replay | null> {
+    return this.operations.getReplay(this.core, merchantId, id);
+  }
+  leaseReplay(owner: string, now: number, leaseMs: number): Promise<LeasedReplay | null> {
+    return this.operations.leaseReplay(this.core, owner, now, leaseMs);
+  }
+  runReplayBatch(replay: LeasedReplay, limit: number, now: number, leaseMs: number): Promise<LeasedReplay | null> {
+    return this.operations.runReplayBatch(this.core, replay, limit, now, leaseMs);
   }
   queueStats(): Promise<QueueStats> {
     return this.operations.queueStats(this.core);

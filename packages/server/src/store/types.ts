@@ -8,7 +8,7 @@
  * milliseconds (integers) throughout.
  *
  * The operations are grouped by domain, one file each in types/ (settings, merchants, API keys, event
- * types, endpoints, events, resends, deliveries, retention, erasures), each with its records and its part of the Store; `Store` below
+ * types, endpoints, events, resends, replays, deliveries, retention, erasures), each with its records and its part of the Store; `Store` below
  * is their sum and adds what concerns the database as a whole. Everything is re-exported from here, so
  * callers import from store/types.ts alone.
  *
@@ -24,6 +24,7 @@ import type { ErasureStore } from './types/erasures.js';
 import type { EventTypeStore } from './types/event-types.js';
 import type { EventStore } from './types/events.js';
 import type { MerchantStore } from './types/merchants.js';
+import type { ReplayStore } from './types/replays.js';
 import type { ResendStore } from './types/resends.js';
 import type { RetentionStore } from './types/retention.js';
 import type { ModuleMigrations, ModuleStatements, ModuleStore } from './types/module-port.js';
@@ -39,6 +40,7 @@ export type * from './types/event-types.js';
 export type * from './types/events.js';
 export type * from './types/merchants.js';
 export type * from './types/module-port.js';
+export type * from './types/replays.js';
 export type * from './types/resends.js';
 export type * from './types/retention.js';
 export type * from './types/settings.js';
@@ -51,6 +53,7 @@ export interface Store
     EndpointStore,
     EventStore,
     ResendStore,
+    ReplayStore,
     DeliveryStore,
     DashboardSessionStore,
     RetentionStore,

@@ -59,8 +59,9 @@ export async function startEngine(overrides: Partial<DispatcherOptions> = {}, st
     bus,
     merchantId: merchant.id,
     dir,
-    async close() {
-      await dispatcher.stop(100);
+    async close(this: Engine) {
+      // The dispatcher a test may have replaced (a restart), not necessarily the first.
+      await this.dispatcher.stop(100);
       await s.close();
       rmSync(dir, { recursive: true, force: true });
     },

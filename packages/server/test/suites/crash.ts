@@ -37,11 +37,15 @@ export function runCrashSuite(backend: CrashBackend): void {
     await backend.cleanup();
   });
 
-  async function setup(dbName: string, path: string, timeoutMs?: number) {
+  async function setup(dbName: string, path: string, timeoutMs?: number, extra: Record<string, unknown> = {}) {
     const { store, env } = await backend.open(dbName, dir);
     await store.migrate();
     const { merchant } = await createMerchant(store, 'crash test');
-    await createEndpoint(store, merchant.id, { url: rx.url + path, ...(timeoutMs ? { timeout_ms: timeoutMs } : {}) });
+    await createEndpoint(store, merchant.id, {
+      url: rx.url + path,
+      ...(timeoutMs ? { timeout_ms: timeoutMs } : {}),
+      ...extra,
+    });
     return { env, store, merchantId: merchant.id, ingestor: new EventIngestor(store, new Metrics()) };
   }
 
@@ -98,6 +102,44 @@ export function runCrashSuite(backend: CrashBackend): void {
     assert.equal(counts.failed, 0);
     const got = new Set(rx.for('/crash').map((r) => r.headers['webhook-id']));
     for (const id of ids) assert.ok(got.has(id), `event ${id} arrived`);
+    second.child.kill('SIGTERM');
+    assert.equal((await second.exited).code, 0);
+    await store.close();
+  });
+
+  test('SIGKILL and a restart on an ordered endpoint: no event of a key arrives before every earlier one of it', {
+    timeout: 300_000,
+  }, async () => {
+    const { env, store, merchantId, ingestor } = await setup('ordered', '/ordered', undefined, { ordered: true });
+    const keys = 10;
+    const sent = new Map<string, string[]>();
+    for (let i = 0; i < 40; i++) {
+      for (let k = 0; k < keys; k++) {
+        const key = `k${k}`;
+        const r = await ingestor.send({ merchantId, type: 'order.success', data: { key, i }, orderingKey: key });
+        sent.set(key, [...(sent.get(key) ?? []), r.event.id]);
+      }
+    }
+    const total = keys * 40;
+    const arrived = () => rx.for('/ordered').map((r) => String(r.headers['webhook-id']));
+    const first = runPayhook(['serve'], serveEnv(env));
+    await waitForOutput(first, /dispatching/, 120_000);
+    await rx.waitFor(() => arrived().length >= 60, 120_000, 'first deliveries');
+    first.child.kill('SIGKILL');
+    await first.exited;
+    assert.ok(new Set(arrived()).size < total, 'the kill came before the run finished');
+    const second = runPayhook(['serve'], serveEnv(env));
+    await waitForOutput(second, /dispatching/, 120_000);
+    await rx.waitFor(() => new Set(arrived()).size === total, 180_000, 'every event after restart');
+    const keyOf = new Map<string, { key: string; at: number }>();
+    for (const [key, ids] of sent) for (const [at, id] of ids.entries()) keyOf.set(id, { key, at });
+    const seen = new Set<string>();
+    for (const id of arrived()) {
+      const { key, at } = keyOf.get(id)!;
+      for (const earlier of sent.get(key)!.slice(0, at))
+        assert.ok(seen.has(earlier), `${id} (${key} #${at}) arrived before ${earlier}`);
+      seen.add(id);
+    }
     second.child.kill('SIGTERM');
     assert.equal((await second.exited).code, 0);
     await store.close();

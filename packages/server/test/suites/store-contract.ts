@@ -21,6 +21,7 @@ import { eventTypeCases } from './store-contract/event-types.js';
 import { keyCases } from './store-contract/keys.js';
 import type { Case, ContractOptions } from './store-contract/fixtures.js';
 import { moduleCases } from './store-contract/modules.js';
+import { orderingCases } from './store-contract/ordering.js';
 import { resendCases } from './store-contract/resends.js';
 import { resultCases } from './store-contract/results.js';
 import { secretCases } from './store-contract/secrets.js';
@@ -67,6 +68,7 @@ export function runStoreContract(options: ContractOptions): void {
     dashboardSessionCases(testCase);
     claimCases(testCase);
     resultCases(testCase);
+    orderingCases(testCase);
     controlCases(testCase);
     moduleCases(testCase);
     erasureCases(testCase);

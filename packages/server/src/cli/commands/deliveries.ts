@@ -1,4 +1,4 @@
-/** `payhook deliveries list|show|retry`. */
+/** `payhook deliveries list|show|retry|skip`. */
 import type { Command } from 'commander';
 import type { DeliveryStatus } from '@payhook/sdk';
 import {
@@ -90,6 +90,18 @@ export function registerDeliveryCommands(program: Command): void {
       const body = await clientFor(flags).deliveries.retry(id);
       if (flags.json) return printJson(body);
       process.stdout.write(`Delivery ${body.id} is due now (attempts so far: ${body.attempt_count})\n`);
+    }),
+  );
+
+  withClientOptions(
+    deliveries
+      .command('skip <id>')
+      .description('give up on a delivery and release its ordering key (a held failure, or a pending one)'),
+  ).action(
+    action(async (id: string, flags: CommonFlags) => {
+      const body = await clientFor(flags).deliveries.skip(id);
+      if (flags.json) return printJson(body);
+      process.stdout.write(`Delivery ${body.id} skipped (${body.status}); the next of its ordering key may go\n`);
     }),
   );
 }

@@ -1,7 +1,8 @@
-/** `payhook endpoints add|list|show|update|enable|disable|delete|rotate-secret|recover|test`. */
+/** `payhook endpoints add|list|show|update|enable|disable|delete|rotate-secret|recover|test|replay`. */
 import { InvalidArgumentError, type Command } from 'commander';
 import type { CreateEndpointInput, Endpoint, UpdateEndpointInput } from '@payhook/sdk';
 import { CLI_ERRORS } from './errors.js';
+import { registerReplayCommand } from './replay.js';
 import {
   action,
   clientFor,
@@ -82,6 +83,7 @@ function printEndpoint(e: Endpoint): void {
     // Header values may be credentials of the merchant's receiver: names only (--json has them all).
     ['Headers', Object.keys(e.headers).join(', ')],
     ['Timeout', e.timeout_ms === null ? 'server default' : `${e.timeout_ms} ms`],
+    ['Ordered', e.ordered ? `yes (on failure: ${e.ordering_on_failure})` : 'no'],
     ['Rate limit', e.rate_limit === null ? 'none' : `${e.rate_limit}/s`],
     ['Retries', e.retry_schedule === null ? 'server default' : e.retry_schedule.map((s) => `${s}s`).join(', ')],
     ['Circuit', circuit(e)],
@@ -111,7 +113,16 @@ type UpdateFlags = AddFlags & {
   clearHeaders?: boolean;
   rateLimit?: string;
   retrySchedule?: string;
+  ordered?: boolean;
+  orderingOnFailure?: string;
 };
+
+/** `--ordering-on-failure skip|hold`. */
+function orderingOnFailure(value: string): 'skip' | 'hold' {
+  if (value !== 'skip' && value !== 'hold')
+    throw new UsageError(`--ordering-on-failure must be skip or hold; got "${value}"`);
+  return value;
+}
 
 export function registerEndpointCommands(program: Command): void {
   const endpoints = program.command('endpoints').description('manage where webhooks go');
@@ -184,6 +195,12 @@ export function registerEndpointCommands(program: Command): void {
     .option('--header <header>', 'replace the custom headers with these, "name: value" (repeatable)', collectHeader)
     .option('--clear-headers', 'remove every custom header')
     .option('--timeout <duration>', 'per-attempt timeout, 1s-30s, or "default" for the server\'s')
+    .option('--ordered', 'deliver events that share an ordering key one at a time, in order')
+    .option('--no-ordered', 'deliver without regard to ordering keys (releases waiting deliveries)')
+    .option(
+      '--ordering-on-failure <skip|hold>',
+      'when an ordered delivery fails for good: let the next go, or hold the key',
+    )
     .option('--rate-limit <n>', 'at most this many deliveries a second (1-10000), or "none"')
     .option(
       '--retry-schedule <delays>',
@@ -203,13 +220,16 @@ export function registerEndpointCommands(program: Command): void {
         if (flags.header !== undefined) patch.headers = flags.header;
         if (flags.clearHeaders) patch.headers = {};
         if (flags.timeout !== undefined) patch.timeout_ms = timeoutMs(flags.timeout);
+        if (flags.ordered !== undefined) patch.ordered = flags.ordered;
+        if (flags.orderingOnFailure !== undefined)
+          patch.ordering_on_failure = orderingOnFailure(flags.orderingOnFailure);
         if (flags.rateLimit !== undefined) patch.rate_limit = rateLimit(flags.rateLimit);
         if (flags.retrySchedule !== undefined) patch.retry_schedule = retrySchedule(flags.retrySchedule);
         if (flags.apiVersion !== undefined) patch.api_version = flags.apiVersion;
         if (flags.payloadStyle !== undefined) patch.payload_style = flags.payloadStyle;
         if (Object.keys(patch).length === 0)
           throw new UsageError(
-            'nothing to change: give --endpoint-url, --events, --description, --format, --header, --clear-headers, --timeout, --rate-limit, --retry-schedule, --api-version or --payload-style',
+            'nothing to change: give --endpoint-url, --events, --description, --format, --header, --clear-headers, --timeout, --rate-limit, --retry-schedule, --api-version, --payload-style, --ordered or --ordering-on-failure',
           );
         const ep = await clientFor(flags).endpoints.update(id, patch);
         if (flags.json) return printJson(ep);
@@ -268,6 +288,8 @@ export function registerEndpointCommands(program: Command): void {
         );
       }),
     );
+
+  registerReplayCommand(one);
 
   one('test <id>', 'send a signed payhook.test webhook to the endpoint now and print what it answered')
     .option('--api-version <date>', "render it in this event version instead of the endpoint's (try before switching)")

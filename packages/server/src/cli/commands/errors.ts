@@ -39,6 +39,11 @@ export const CLI_ERRORS = {
     summary:
       '`payhook listen --max-attempts`: an event was not delivered to the local app in that many attempts; listen stopped with its cursor before it.',
   },
+  replay_failed: {
+    exit: 1,
+    summary:
+      '`payhook endpoints replay`: the replay failed on the server (its endpoint was disabled or deleted meanwhile); the reason is printed.',
+  },
   connection_failed: {
     exit: 1,
     summary: 'payhook could not be reached at --url / PAYHOOK_URL (not running, wrong URL).',

@@ -20,6 +20,7 @@ import type {
   QueueStats,
 } from '../types.js';
 import type { PostgresCore } from './core.js';
+import { settledOrdered, settleOrdered } from './ordering.js';
 import { toAttempt, toDelivery, type AttemptRow, type DeliveryRow } from './rows.js';
 
 export async function claimDue(c: PostgresCore, o: ClaimOptions): Promise<ClaimedDelivery[]> {
@@ -54,19 +55,23 @@ export async function recordResults(
   if (results.length === 0) return [];
   const args = resultArgs(results, Date.now());
   const gone = results.filter((r) => r.disableEndpoint).map((r) => r.deliveryId);
+  const ordered = settledOrdered(results);
   const reports = circuitReports(results);
-  if (gone.length === 0 && reports.size === 0) {
+  if (gone.length === 0 && reports.size === 0 && ordered.length === 0) {
     // The common case, healthy endpoints: one statement, no transaction.
     await c.db.run('results_record', args, { idempotent: true });
     return [];
   }
   // Rare: an endpoint answered 410 (its merchant's endpoint lock comes first, before any row lock),
-  // or the circuit breaker has something to count.
+  // the circuit breaker has something to count, or ordered deliveries finished: their keys move on in
+  // the same transaction as their results, so a promotion is never lost to a crash between the two.
   const merchants =
     gone.length === 0
       ? []
       : await c.db.run<{ merchant_id: string }>('merchants_of_deliveries', { ids: gone }, { idempotent: true });
+  const channel = c.wakeups.channelForTransaction();
   let released = false;
+  let promoted = { n: 0, notified: 0 };
   const transitions = await c.db.transaction(
     async (tx) => {
       const out: EndpointTransition[] = [];
@@ -87,6 +92,7 @@ export async function recordResults(
             nextProbeAt: null,
           });
       }
+      if (ordered.length > 0) promoted = await settleOrdered(tx, ordered, args.now, channel);
       if (reports.size > 0) {
         const rows = await tx.run<CircuitRow>('endpoints_circuit_for_update', { ids: [...reports.keys()] });
         const steps = rows.map((row) => stepCircuit(row, reports.get(row.id) ?? [], policy, args.now));
@@ -112,7 +118,8 @@ export async function recordResults(
       lock: merchants.length > 0 ? { exclusive: merchants.map((m) => c.endpointLock(m.merchant_id)) } : undefined,
     },
   );
-  if (released) c.wakeups.madeDue(false);
+  if (promoted.n > 0) c.wakeups.madeDue(promoted.notified > 0);
+  else if (released) c.wakeups.madeDue(false);
   return transitions;
 }
 

@@ -18,6 +18,7 @@ import type {
 import { CIRCUIT_RESET } from '../circuit.js';
 import type { PostgresCore } from './core.js';
 import { lockKey } from './db.js';
+import { applyOrderingPatch } from './ordering.js';
 import { toEndpoint, type EndpointRow } from './rows.js';
 
 export async function createEndpoint(c: PostgresCore, e: NewEndpoint): Promise<Endpoint> {
@@ -34,6 +35,8 @@ export async function createEndpoint(c: PostgresCore, e: NewEndpoint): Promise<E
     api_version: e.apiVersion ?? OLDEST_API_VERSION,
     payload_style: e.payloadStyle ?? 'snapshot',
     timeout_ms: e.timeoutMs,
+    ordered: e.ordered ?? false,
+    ordering_on_failure: e.orderingOnFailure ?? 'skip',
     rate_limit: e.rateLimit ?? null,
     retry_schedule: e.retrySchedule ?? null,
     created_at: e.now,
@@ -41,8 +44,18 @@ export async function createEndpoint(c: PostgresCore, e: NewEndpoint): Promise<E
   };
   const args = { ...endpointArgs(row), secret: c.box.sealSecret(e.secret) };
   const max = e.maxPerMerchant;
-  if (max === undefined) await c.db.run('endpoint_insert', args, { idempotent: false });
-  else {
+  const ordering = row.ordered || row.ordering_on_failure !== 'skip';
+  const orderingArgs = { id: e.id, ordered: row.ordered, ordering_on_failure: row.ordering_on_failure };
+  if (max === undefined && !ordering) await c.db.run('endpoint_insert', args, { idempotent: false });
+  else if (max === undefined) {
+    await c.db.transaction(
+      async (tx) => {
+        await tx.run('endpoint_insert', args);
+        await tx.run('endpoint_ordering_set', orderingArgs);
+      },
+      { idempotent: false },
+    );
+  } else {
     // Count and insert under a per-merchant lock, so two creations cannot both take the last place.
     // Its own lock, not endpointLock: creating an endpoint need not hold back the merchant's appends.
     await c.db.transaction(
@@ -50,6 +63,7 @@ export async function createEndpoint(c: PostgresCore, e: NewEndpoint): Promise<E
         const [{ n }] = await tx.run<{ n: number }>('endpoint_count_live', { merchant_id: e.merchantId });
         if (n >= max) throw endpointQuotaExceeded(max);
         await tx.run('endpoint_insert', args);
+        if (ordering) await tx.run('endpoint_ordering_set', orderingArgs);
       },
       { idempotent: false, lock: { exclusive: [lockKey(`endpoint-quota:${c.schema}:${e.merchantId}`)] } },
     );
@@ -104,6 +118,11 @@ export async function updateEndpoint(
           if (!patch.disabled && row.disabled) Object.assign(next, CIRCUIT_RESET);
         }
         await tx.run('endpoint_update', endpointArgs(next));
+        if (patch.ordered !== undefined || patch.orderingOnFailure !== undefined) {
+          await applyOrderingPatch(tx, id, row, patch, now);
+          if (patch.ordered !== undefined) next.ordered = patch.ordered;
+          if (patch.orderingOnFailure !== undefined) next.ordering_on_failure = patch.orderingOnFailure;
+        }
         if (patch.disabled === true && !row.disabled) await tx.run('deliveries_park_for_endpoint', { endpoint_id: id });
         let woken = 0;
         if (patch.disabled === false && row.disabled) {

@@ -33,11 +33,14 @@ export async function appendEventsIn(
     created_ats: events.map((e) => e.createdAt),
     traceparents: events.map((e) => e.traceparent ?? null),
     delivery_prefixes: events.map(deliveryPrefix),
+    ordering_keys: events.map((e) => e.orderingKey ?? null),
     about_endpoints: events.map((e) => e.aboutEndpointId ?? null),
     channel,
   });
   const out: (AppendedEvent | null)[] = rows.map((r, i) =>
-    r.created ? { event: { ...events[i] }, created: true, deliveries: r.deliveries } : null,
+    r.created
+      ? { event: { ...events[i], orderingKey: events[i].orderingKey ?? null }, created: true, deliveries: r.deliveries }
+      : null,
   );
   const unresolved: number[] = [];
   for (let i = 0; i < events.length; i++) {
@@ -64,7 +67,11 @@ export async function appendEventsIn(
       const i = unresolved[r.ord - 1];
       // The same id: this very event, stored by an earlier try whose COMMIT reply was lost.
       out[i] = r.same_id
-        ? { event: { ...events[i] }, created: true, deliveries: r.delivery_count }
+        ? {
+            event: { ...events[i], orderingKey: events[i].orderingKey ?? null },
+            created: true,
+            deliveries: r.delivery_count,
+          }
         : { event: toEvent(r), created: false, deliveries: 0 };
     }
   }

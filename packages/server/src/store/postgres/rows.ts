@@ -33,6 +33,8 @@ export interface EndpointRow {
   api_version: string;
   payload_style: string;
   timeout_ms: number | null;
+  ordered: boolean;
+  ordering_on_failure: string;
   rate_limit?: number | null;
   rate_tat?: number;
   retry_schedule?: number[] | null;
@@ -51,6 +53,7 @@ export interface EventRow {
   type: string;
   body: string;
   idempotency_key: string | null;
+  ordering_key: string | null;
   created_at: number;
 }
 export interface DeliveryRow {
@@ -65,6 +68,9 @@ export interface DeliveryRow {
   lease_owner: string | null;
   last_status_code: number | null;
   last_error: string | null;
+  ordering_key: string | null;
+  held: boolean;
+  skipped_at: number | null;
   created_at: number;
   updated_at: number;
 }
@@ -101,6 +107,8 @@ export const toEndpoint = (r: EndpointRow, box: SecretBox): Endpoint => ({
   apiVersion: r.api_version,
   payloadStyle: r.payload_style as PayloadStyle,
   timeoutMs: r.timeout_ms,
+  ordered: Boolean(r.ordered),
+  orderingOnFailure: r.ordering_on_failure === 'hold' ? 'hold' : 'skip',
   rateLimit: r.rate_limit ?? null,
   retrySchedule: r.retry_schedule == null ? null : r.retry_schedule.map(Number),
   circuit: {
@@ -119,6 +127,7 @@ export const toEvent = (r: EventRow): EventRecord => ({
   data: dataOfEnvelope(r.body),
   body: r.body,
   idempotencyKey: r.idempotency_key,
+  orderingKey: r.ordering_key ?? null,
   createdAt: r.created_at,
 });
 
@@ -134,6 +143,9 @@ export const toDelivery = (r: DeliveryRow): Delivery => ({
   nextAttemptAt: r.status === 'pending' && r.lease_owner === null ? r.next_attempt_at : null,
   lastStatusCode: r.last_status_code,
   lastError: r.last_error,
+  orderingKey: r.ordering_key ?? null,
+  held: Boolean(r.held),
+  skippedAt: r.skipped_at ?? null,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });

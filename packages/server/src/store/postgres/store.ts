@@ -39,6 +39,8 @@ import * as erasures from './erasures.js';
 import * as eventTypes from './event-types.js';
 import * as events from './events.js';
 import * as merchants from './merchants.js';
+import * as ordering from './ordering.js';
+import * as replays from './replays.js';
 import * as resends from './resends.js';
 import * as retention from './retention.js';
 import { CORE_MIGRATIONS, migrate } from './migrate.js';
@@ -57,7 +59,10 @@ const OPERATIONS: Operations<PostgresCore> = {
   ...endpoints,
   ...events,
   ...resends,
+  ...replays,
   ...deliveries,
+  skipDelivery: ordering.skipDelivery,
+  unparkOrdered: ordering.unparkOrdered,
   ...dashboardSessions,
   ...retention,
   ...erasures,

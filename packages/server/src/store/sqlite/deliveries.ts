@@ -17,6 +17,7 @@ import type {
   QueueStats,
 } from '../types.js';
 import type { SqliteCore } from './core.js';
+import { settleOrderedResults } from './ordering.js';
 import { toAttempt, toDelivery, type AttemptRow, type DeliveryRow } from './rows.js';
 
 /** A claimed row with the endpoint's control columns (claim_select). */
@@ -135,14 +136,16 @@ export async function recordResults(
         }
       }
     }
+    // Ordered keys move on first; a circuit that disables the endpoint below then parks what they made due.
+    if (settleOrderedResults(c, results, now) > 0) due = true;
     for (const [endpointId, reports] of circuitReports(results)) {
       const raw = c.stmt('endpoint_circuit_get').get({ id: endpointId }) as SqliteCircuitRow | undefined;
       if (!raw) continue;
       const step = stepCircuit({ ...raw, disabled: Boolean(raw.disabled) }, reports, policy, now);
       c.stmt('endpoint_circuit_set').run(step.row);
       if (step.hold) c.stmt('endpoint_defer').run({ endpoint_id: endpointId, until: step.row.circuit_next_probe_at });
-      if (step.release)
-        due = c.stmt('deliveries_release_for_endpoint').run({ endpoint_id: endpointId, now }).changes > 0;
+      if (step.release && c.stmt('deliveries_release_for_endpoint').run({ endpoint_id: endpointId, now }).changes > 0)
+        due = true;
       if (step.disable) {
         c.stmt('endpoint_disable').run({ id: endpointId, reason: 'failing', now });
         c.stmt('deliveries_park_for_endpoint').run({ endpoint_id: endpointId });

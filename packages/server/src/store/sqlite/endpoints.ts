@@ -14,6 +14,7 @@ import type {
 } from '../types.js';
 import { CIRCUIT_RESET } from '../circuit.js';
 import type { SqliteCore } from './core.js';
+import { applyOrderingPatch } from './ordering.js';
 import { toEndpoint, type EndpointRow } from './rows.js';
 
 export async function createEndpoint(c: SqliteCore, e: NewEndpoint): Promise<Endpoint> {
@@ -30,6 +31,8 @@ export async function createEndpoint(c: SqliteCore, e: NewEndpoint): Promise<End
     api_version: e.apiVersion ?? OLDEST_API_VERSION,
     payload_style: e.payloadStyle ?? 'snapshot',
     timeout_ms: e.timeoutMs,
+    ordered: e.ordered ? 1 : 0,
+    ordering_on_failure: e.orderingOnFailure ?? 'skip',
     rate_limit: e.rateLimit ?? null,
     retry_schedule: e.retrySchedule ? JSON.stringify(e.retrySchedule) : null,
     created_at: e.now,
@@ -43,6 +46,7 @@ export async function createEndpoint(c: SqliteCore, e: NewEndpoint): Promise<End
       throw endpointQuotaExceeded(e.maxPerMerchant);
     }
     c.stmt('endpoint_insert').run(row);
+    if (row.ordered || row.ordering_on_failure !== 'skip') c.stmt('endpoint_ordering_set').run(row);
     c.stmt('secret_insert').run({ endpoint_id: e.id, secret: c.box.sealSecret(e.secret), created_at: e.now });
   });
   return toEndpoint(row, c.box);
@@ -95,6 +99,17 @@ export async function updateEndpoint(
       if (!patch.disabled && row.disabled) Object.assign(next, CIRCUIT_RESET);
     }
     c.stmt('endpoint_update').run(next);
+    if (patch.ordered !== undefined || patch.orderingOnFailure !== undefined) {
+      applyOrderingPatch(
+        c,
+        id,
+        { ordered: Boolean(row.ordered), orderingOnFailure: row.ordering_on_failure },
+        patch,
+        now,
+      );
+      if (patch.ordered !== undefined) next.ordered = patch.ordered ? 1 : 0;
+      if (patch.orderingOnFailure !== undefined) next.ordering_on_failure = patch.orderingOnFailure;
+    }
     if (patch.disabled === true && !row.disabled) c.stmt('deliveries_park_for_endpoint').run({ endpoint_id: id });
     const enabled = patch.disabled === false && row.disabled;
     if (enabled) c.stmt('deliveries_unpark_for_endpoint').run({ endpoint_id: id, now });

@@ -6,6 +6,13 @@ import type { AppendedEvent, EventFilter, EventRecord, NewEvent, Page } from '..
 import type { SqliteCore } from './core.js';
 import { toEvent, type EventRow } from './rows.js';
 
+interface FanoutEndpoint {
+  id: string;
+  event_types: string | null;
+  ordered: number;
+  disabled: number;
+}
+
 export async function appendEvents(c: SqliteCore, events: NewEvent[]): Promise<AppendedEvent[]> {
   const out = c.transaction(() => appendEventsInTransaction(c, events));
   if (out.some((a) => a.deliveries > 0)) c.notifyDue();
@@ -19,7 +26,7 @@ export async function appendEvents(c: SqliteCore, events: NewEvent[]): Promise<A
  */
 export function appendEventsInTransaction(c: SqliteCore, events: NewEvent[]): AppendedEvent[] {
   const out: AppendedEvent[] = [];
-  const endpointsByMerchant = new Map<string, { id: string; event_types: string | null; disabled: number }[]>();
+  const endpointsByMerchant = new Map<string, FanoutEndpoint[]>();
   for (const e of events) {
     if (e.idempotencyKey !== null) {
       const prior = c.stmt('event_by_idempotency_key').get({
@@ -39,19 +46,21 @@ export function appendEventsInTransaction(c: SqliteCore, events: NewEvent[]): Ap
       idempotency_key: e.idempotencyKey,
       created_at: e.createdAt,
       traceparent: e.traceparent ?? null,
+      ordering_key: e.orderingKey ?? null,
     });
     let endpoints = endpointsByMerchant.get(e.merchantId);
     if (!endpoints) {
-      endpoints = c.stmt('endpoints_for_fanout').all({ merchant_id: e.merchantId }) as {
-        id: string;
-        event_types: string | null;
-        disabled: number;
-      }[];
+      endpoints = c.stmt('endpoints_for_fanout').all({ merchant_id: e.merchantId }) as FanoutEndpoint[];
       endpointsByMerchant.set(e.merchantId, endpoints);
     }
     let n = 0;
     for (const ep of endpoints) {
       if (!matcherFor(ep.event_types)(e.type) || !operationalMatch(ep.event_types, ep.id, e)) continue;
+      // An ordered endpoint's delivery takes the event's key, parked behind an earlier one that blocks it.
+      const key = ep.ordered && e.orderingKey ? e.orderingKey : null;
+      const parked =
+        key !== null &&
+        c.stmt('ordering_blocked').get({ endpoint_id: ep.id, ordering_key: key, event_id: e.id }) !== undefined;
       c.stmt('delivery_insert').run({
         id: newId('del', e.createdAt),
         event_id: e.id,
@@ -59,11 +68,12 @@ export function appendEventsInTransaction(c: SqliteCore, events: NewEvent[]): Ap
         merchant_id: e.merchantId,
         event_type: e.type,
         now: e.createdAt,
-        due: ep.disabled ? null : e.createdAt,
+        due: ep.disabled || parked ? null : e.createdAt,
+        ordering_key: key,
       });
       n++;
     }
-    out.push({ event: { ...e }, created: true, deliveries: n });
+    out.push({ event: { ...e, orderingKey: e.orderingKey ?? null }, created: true, deliveries: n });
   }
   return out;
 }

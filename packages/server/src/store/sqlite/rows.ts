@@ -29,6 +29,8 @@ export interface EndpointRow {
   api_version: string;
   payload_style: string;
   timeout_ms: number | null;
+  ordered: number;
+  ordering_on_failure: string;
   rate_limit?: number | null;
   rate_tat?: number;
   retry_schedule?: string | null;
@@ -46,6 +48,7 @@ export interface EventRow {
   type: string;
   body: string;
   idempotency_key: string | null;
+  ordering_key: string | null;
   created_at: number;
 }
 export interface DeliveryRow {
@@ -60,6 +63,9 @@ export interface DeliveryRow {
   lease_owner: string | null;
   last_status_code: number | null;
   last_error: string | null;
+  ordering_key: string | null;
+  held: number;
+  skipped_at: number | null;
   created_at: number;
   updated_at: number;
 }
@@ -96,6 +102,8 @@ export const toEndpoint = (r: EndpointRow, box: SecretBox): Endpoint => ({
   apiVersion: r.api_version,
   payloadStyle: r.payload_style as PayloadStyle,
   timeoutMs: r.timeout_ms === null ? null : Number(r.timeout_ms),
+  ordered: Boolean(r.ordered),
+  orderingOnFailure: r.ordering_on_failure === 'hold' ? 'hold' : 'skip',
   rateLimit: r.rate_limit == null ? null : Number(r.rate_limit),
   retrySchedule: r.retry_schedule == null ? null : (JSON.parse(r.retry_schedule) as number[]),
   circuit: {
@@ -114,6 +122,7 @@ export const toEvent = (r: EventRow): EventRecord => ({
   data: dataOfEnvelope(r.body),
   body: r.body,
   idempotencyKey: r.idempotency_key,
+  orderingKey: r.ordering_key ?? null,
   createdAt: Number(r.created_at),
 });
 
@@ -130,6 +139,9 @@ export const toDelivery = (r: DeliveryRow): Delivery => ({
     r.status === 'pending' && r.lease_owner === null && r.next_attempt_at !== null ? Number(r.next_attempt_at) : null,
   lastStatusCode: r.last_status_code === null ? null : Number(r.last_status_code),
   lastError: r.last_error,
+  orderingKey: r.ordering_key ?? null,
+  held: Boolean(r.held),
+  skippedAt: r.skipped_at === null || r.skipped_at === undefined ? null : Number(r.skipped_at),
   createdAt: Number(r.created_at),
   updatedAt: Number(r.updated_at),
 });

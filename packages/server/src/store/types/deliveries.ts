@@ -31,6 +31,12 @@ export interface Delivery {
   nextAttemptAt: number | null;
   lastStatusCode: number | null;
   lastError: string | null;
+  /** The event's ordering key when the endpoint was ordered as the delivery was made; else null. */
+  orderingKey: string | null;
+  /** A failed delivery that keeps its ordering key blocked (`ordering_on_failure: hold`). */
+  held: boolean;
+  /** When it was skipped by hand (`skipDelivery`), or null. */
+  skippedAt: number | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -71,6 +77,8 @@ export interface ClaimedDelivery {
   timeoutMs: number | null;
   /** The trace context the event was accepted in (`NewEvent.traceparent`), or null. */
   traceparent: string | null;
+  /** Set when this delivery is ordered: the next of its key waits for its result. */
+  orderingKey: string | null;
   /** The endpoint's own retry schedule (ms before retry 1..n), or null for the server's. */
   retrySchedule: number[] | null;
   /**
@@ -145,11 +153,16 @@ export interface AttemptResult {
   nextAttemptAt: number | null;
   /** Set when the endpoint answered 410 Gone: it is disabled and its pending deliveries wait. */
   disableEndpoint?: boolean;
+  /** The claimed delivery's `orderingKey`: its result releases (or, failed, may hold) the next of its key. */
+  orderingKey?: string | null;
   /** The delivery's endpoint: set with `circuit`. */
   endpointId?: EndpointId;
   /** What this attempt tells the endpoint's circuit breaker; absent when nothing (see `ClaimedDelivery.circuitDirty`). */
   circuit?: 'success' | 'failure';
 }
+
+/** What `skipDelivery` did: the delivery as it is now, or why it was not skipped. */
+export type SkipOutcome = { skipped: true; delivery: Delivery } | { skipped: false; delivery: Delivery } | null;
 
 export interface DeliveryFilter extends ListOptions {
   merchantId: MerchantId;
@@ -205,6 +218,17 @@ export interface DeliveryStore {
   /** Makes every failed delivery of the endpoint created at or after `since` due now; returns how many. */
   recoverEndpoint(merchantId: MerchantId, endpointId: EndpointId, since: number, now: number): Promise<number>;
   countDeliveries(merchantId?: MerchantId): Promise<DeliveryCounts>;
+  /**
+   * Skips a delivery by hand: a failed one stops holding its ordering key, a pending one that is not in
+   * flight is cancelled; either way the next delivery of its key may go. `skipped: false` when it is in
+   * flight or finished otherwise; null when there is no such delivery.
+   */
+  skipDelivery(merchantId: MerchantId, id: DeliveryId, now: number): Promise<SkipOutcome>;
+  /**
+   * The safety net of ordered delivery: parked deliveries created at or after `since` that nothing
+   * blocks any more become due now. Returns how many. Dispatchers call it now and then.
+   */
+  unparkOrdered(since: number, now: number): Promise<number>;
   /**
    * The queue's depth and lag, for metrics: a count of the pending deliveries and one probe of the
    * index of due deliveries, never a read of the finished history. Callers cache it (metrics.ts): at

@@ -20,6 +20,9 @@ export interface EndpointCircuit {
   nextProbeAt: number | null;
 }
 
+/** What a failed delivery does to its ordering key: `skip` lets the next go, `hold` blocks the key. */
+export type OrderingOnFailure = 'skip' | 'hold';
+
 export interface Endpoint {
   id: EndpointId;
   merchantId: MerchantId;
@@ -43,6 +46,9 @@ export interface Endpoint {
   payloadStyle: PayloadStyle;
   /** Per-attempt timeout in ms; `null` uses the server default. */
   timeoutMs: number | null;
+  /** Deliveries that share an ordering key go out one at a time, in event order. */
+  ordered: boolean;
+  orderingOnFailure: OrderingOnFailure;
   createdAt: number;
   updatedAt: number;
 }
@@ -69,6 +75,9 @@ export interface NewEndpoint {
   /** Absent: `snapshot`. */
   payloadStyle?: PayloadStyle;
   timeoutMs: number | null;
+  /** Default false and `skip`. */
+  ordered?: boolean;
+  orderingOnFailure?: OrderingOnFailure;
   rateLimit?: number | null;
   retrySchedule?: number[] | null;
   secret: string;
@@ -95,6 +104,8 @@ export type EndpointPatch = Partial<
     | 'timeoutMs'
     | 'rateLimit'
     | 'retrySchedule'
+    | 'ordered'
+    | 'orderingOnFailure'
   >
 >;
 
@@ -111,7 +122,8 @@ export interface EndpointStore {
   /**
    * Disabling through a patch makes the endpoint's pending deliveries wait (nothing is cancelled or
    * failed; new events keep making deliveries that wait too); enabling makes what waited due now and
-   * closes the circuit.
+   * closes the circuit. Turning `ordered` off releases its keyed deliveries (they go unordered); turning
+   * `orderingOnFailure` to `skip` releases held keys.
    */
   updateEndpoint(merchantId: MerchantId, id: EndpointId, patch: EndpointPatch, now: number): Promise<Endpoint | null>;
   /** Deletes the endpoint and cancels its pending deliveries; false when there was none. */

@@ -11,6 +11,8 @@ export interface EventRecord {
   /** The Standard Webhooks envelope `{"id","type","timestamp","livemode","data"}`: the exact bytes sent and signed. */
   body: string;
   idempotencyKey: string | null;
+  /** Deliveries to an ordered endpoint that share this key go out one at a time, in event order. */
+  orderingKey: string | null;
   createdAt: number;
 }
 
@@ -27,6 +29,8 @@ export interface NewEvent {
    * trace (tracing/traceparent.ts); absent or null when there was none.
    */
   traceparent?: string | null;
+  /** The ordering key (docs/delivery.md#ordered-delivery); absent or null for none. */
+  orderingKey?: string | null;
   /** For an operational event about an endpoint: that endpoint, which does not receive it (fanout.ts). */
   aboutEndpointId?: string | null;
 }

@@ -126,6 +126,8 @@ export function accountCases(test: Case): void {
       apiVersion: '2026-12-05',
       payloadStyle: 'thin',
       timeoutMs: 5000,
+      ordered: false,
+      orderingOnFailure: 'skip',
       rateLimit: 7,
       retrySchedule: [1000, 60_000],
       circuit: { state: 'closed', failingSince: null, nextProbeAt: null },

@@ -86,6 +86,7 @@ export function newEvent(
     body: buildEnvelope(id, type, createdAt, json, false),
     idempotencyKey,
     createdAt,
+    orderingKey: null,
   };
 }
 

@@ -50,6 +50,13 @@ WITH due AS MATERIALIZED (
                 AND (p.rate_limit IS NULL OR p.rate_tat - @now <= @burst::int * 1000.0 / p.rate_limit)
          FROM endpoints p WHERE p.id = d.endpoint_id)
     AND d.endpoint_id <> ALL (@exclude::text[])
+    -- Ordered delivery (sql/ordering.sql): a keyed delivery goes only when no earlier one of its key
+    -- blocks it. A blocking row another claimer has locked is still seen as pending, so two claimers
+    -- never take two deliveries of one key.
+    AND (d.ordering_key IS NULL OR NOT EXISTS (
+          SELECT 1 FROM deliveries x
+          WHERE x.endpoint_id = d.endpoint_id AND x.ordering_key = d.ordering_key AND x.event_id < d.event_id
+            AND (x.status = 'pending' OR x.held)))
   ORDER BY d.next_attempt_at, d.id
   LIMIT @limit
   FOR UPDATE OF d SKIP LOCKED
@@ -97,10 +104,10 @@ claimed AS (
   WHERE d.id = ANY (ARRAY(SELECT id FROM due))
     AND d.id BETWEEN (SELECT min(id) FROM due) AND (SELECT max(id) FROM due)
     AND NOT EXISTS (SELECT 1 FROM ranked r WHERE r.id = d.id AND r.rk > r.granted)
-  RETURNING d.id, d.event_id, d.event_type, d.attempts, d.endpoint_id, d.merchant_id
+  RETURNING d.id, d.event_id, d.event_type, d.attempts, d.endpoint_id, d.merchant_id, d.ordering_key
 )
 SELECT * FROM (
-  SELECT c.id, c.event_id, c.event_type, c.attempts, c.endpoint_id, c.merchant_id,
+  SELECT c.id, c.event_id, c.event_type, c.attempts, c.endpoint_id, c.merchant_id, c.ordering_key,
          e.body, e.created_at AS event_created_at, e.traceparent,
          p.url, p.headers::text AS headers, p.format, p.api_version, p.payload_style, p.timeout_ms,
          p.retry_schedule,
@@ -114,7 +121,7 @@ SELECT * FROM (
   UNION ALL
   -- One row more, with no delivery, when the rate held some back: how many, how long in all (metrics).
   SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-         n, w, NULL
+         NULL, n, w, NULL
   FROM (SELECT count(*)::int AS n, coalesce(sum(wait), 0)::bigint AS w FROM held) h WHERE n > 0
 ) rows
 ORDER BY due_at, id;
@@ -275,7 +282,8 @@ SELECT * FROM attempts WHERE delivery_id = @delivery_id AND merchant_id = @merch
 -- @merchant_id, @id, @now, @channel: due now whatever its status (a manual retry of a finished
 -- delivery reopens it); one in flight keeps its claim. Returns the row as it is afterwards.
 WITH reopened AS (
-  UPDATE deliveries SET status = 'pending', next_attempt_at = @now, lease_owner = NULL, updated_at = @now
+  UPDATE deliveries SET status = 'pending', next_attempt_at = @now, lease_owner = NULL, held = false, skipped_at = NULL,
+      updated_at = @now
   WHERE id = @id AND merchant_id = @merchant_id AND lease_owner IS NULL
   RETURNING *
 ),
@@ -290,7 +298,7 @@ SELECT *, 0 FROM deliveries WHERE id = @id AND merchant_id = @merchant_id AND NO
 -- @merchant_id, @endpoint_id, @since, @now, @channel: every failed delivery of the endpoint since a
 -- time, due now
 WITH recovered AS (
-  UPDATE deliveries SET status = 'pending', next_attempt_at = @now, updated_at = @now
+  UPDATE deliveries SET status = 'pending', next_attempt_at = @now, held = false, skipped_at = NULL, updated_at = @now
   WHERE endpoint_id = @endpoint_id AND merchant_id = @merchant_id AND status = 'failed' AND created_at >= @since
   RETURNING id
 )

@@ -1,9 +1,9 @@
 -- name: events_append
 -- Parallel arrays, one element an event: @ids, @merchant_ids, @types, @bodies, @idempotency_keys (NULL
 -- elements for none), @created_ats, @traceparents (NULL elements for none), @delivery_prefixes (`del_`
--- and the 10 time characters of a delivery id made at the event's time), @about_endpoints (the endpoint an
--- operational event is about, NULL elements for every other event: store/fanout.ts's rule); @channel:
--- NOTIFY channel, or NULL to leave the wake-up to the caller.
+-- and the 10 time characters of a delivery id made at the event's time), @ordering_keys (NULL elements for
+-- none), @about_endpoints (the endpoint an operational event is about, NULL elements for every other
+-- event: store/fanout.ts's rule); @channel: NOTIFY channel, or NULL to leave the wake-up to the caller.
 --
 -- The whole outbox write in one statement: the events, and for each one that is new a pending delivery
 -- per endpoint of its merchant whose filter matches, due at once (one of a disabled endpoint waits:
@@ -19,9 +19,9 @@
 WITH input AS (
   SELECT * FROM unnest(@ids::text[], @merchant_ids::text[], @types::text[], @bodies::text[],
                        @idempotency_keys::text[], @created_ats::bigint[], @traceparents::text[],
-                       @delivery_prefixes::text[], @about_endpoints::text[])
+                       @delivery_prefixes::text[], @ordering_keys::text[], @about_endpoints::text[])
          WITH ORDINALITY AS t (id, merchant_id, type, body, idempotency_key, created_at, traceparent,
-                               delivery_prefix, about_endpoint, ord)
+                               delivery_prefix, ordering_key, about_endpoint, ord)
 ),
 keyed AS (
   INSERT INTO event_idempotency (merchant_id, idempotency_key, event_id)
@@ -30,8 +30,8 @@ keyed AS (
   RETURNING event_id
 ),
 inserted AS (
-  INSERT INTO events (id, merchant_id, type, body, idempotency_key, created_at, traceparent)
-  SELECT id, merchant_id, type, body, idempotency_key, created_at, traceparent FROM input
+  INSERT INTO events (id, merchant_id, type, body, idempotency_key, created_at, traceparent, ordering_key)
+  SELECT id, merchant_id, type, body, idempotency_key, created_at, traceparent, ordering_key FROM input
   WHERE idempotency_key IS NULL OR id IN (SELECT event_id FROM keyed)
   ORDER BY ord
   ON CONFLICT DO NOTHING
@@ -39,11 +39,19 @@ inserted AS (
 ),
 fanned_out AS (
   INSERT INTO deliveries (id, event_id, endpoint_id, merchant_id, event_type, status, attempts, next_attempt_at,
-                          created_at, updated_at)
+                          created_at, updated_at, ordering_key)
   -- The random half of the id: 8 bytes of a v4 UUID as 16 upper-case hex digits (valid Crockford base32).
+  -- An ordered endpoint's delivery takes the event's ordering key, and is parked (next_attempt_at NULL,
+  -- sql/ordering.sql) behind an earlier delivery of its key that blocks it.
   SELECT i.delivery_prefix || upper(encode(substr(uuid_send(gen_random_uuid()), 9, 8), 'hex')),
-         i.id, p.id, i.merchant_id, i.type, 'pending', 0, CASE WHEN p.disabled THEN NULL ELSE i.created_at END,
-         i.created_at, i.created_at
+         i.id, p.id, i.merchant_id, i.type, 'pending', 0,
+         CASE WHEN p.disabled THEN NULL
+              WHEN p.ordered AND i.ordering_key IS NOT NULL AND EXISTS (
+                SELECT 1 FROM deliveries x
+                WHERE x.endpoint_id = p.id AND x.ordering_key = i.ordering_key AND x.event_id < i.id
+                  AND (x.status = 'pending' OR x.held))
+              THEN NULL ELSE i.created_at END,
+         i.created_at, i.created_at, CASE WHEN p.ordered THEN i.ordering_key END
   FROM inserted n
   JOIN input i ON i.id = n.id
   JOIN endpoints p ON p.merchant_id = i.merchant_id AND p.deleted_at IS NULL
@@ -173,7 +181,7 @@ recorded AS (
   ON CONFLICT (id) DO NOTHING
 ),
 reopened AS (
-  UPDATE deliveries d SET status = 'pending', next_attempt_at = @now, lease_owner = NULL, updated_at = @now
+  UPDATE deliveries d SET status = 'pending', next_attempt_at = @now, lease_owner = NULL, held = false, skipped_at = NULL, updated_at = @now
   FROM endpoints p
   WHERE d.event_id IN (SELECT id FROM ev) AND d.merchant_id = @merchant_id AND d.lease_owner IS NULL
     AND p.id = d.endpoint_id AND NOT p.disabled AND p.deleted_at IS NULL

@@ -1,9 +1,10 @@
 -- name: delivery_insert
--- @id, @event_id, @endpoint_id, @merchant_id, @event_type, @now (created), @due (first due; NULL: it
--- waits for its disabled endpoint)
+-- @id, @event_id, @endpoint_id, @merchant_id, @event_type, @now (created), @due (first due; NULL: parked
+-- behind an earlier delivery of its ordering key, or waiting for its disabled endpoint), @ordering_key (NULL
+-- unless the endpoint is ordered)
 INSERT INTO deliveries (id, event_id, endpoint_id, merchant_id, event_type, status, attempts, next_attempt_at,
-                        created_at, updated_at)
-VALUES (@id, @event_id, @endpoint_id, @merchant_id, @event_type, 'pending', 0, @due, @now, @now);
+                        created_at, updated_at, ordering_key)
+VALUES (@id, @event_id, @endpoint_id, @merchant_id, @event_type, 'pending', 0, @due, @now, @now, @ordering_key);
 
 -- name: claim_select
 -- @now, @limit, @exclude (JSON array of endpoint ids this dispatcher has no room for), @burst (the rate's
@@ -11,7 +12,7 @@ VALUES (@id, @event_id, @endpoint_id, @merchant_id, @event_type, 'pending', 0, @
 -- Reads the due index in order; the joins fetch everything a send needs so a dispatcher makes no
 -- other query per delivery. Endpoints whose circuit is open (probe not yet due) or whose rate has no
 -- slot left are skipped; the rate and circuit columns let deliveries.ts take slots and probes.
-SELECT d.id, d.event_id, d.event_type, d.attempts, d.endpoint_id, d.merchant_id,
+SELECT d.id, d.event_id, d.event_type, d.attempts, d.endpoint_id, d.merchant_id, d.ordering_key,
        e.body, e.created_at AS event_created_at, e.traceparent,
        p.url, p.headers, p.format, p.api_version, p.payload_style, p.timeout_ms, p.retry_schedule, p.rate_limit,
        p.rate_tat, p.circuit_state, (p.circuit_state <> 'closed' OR p.circuit_failures > 0) AS circuit_dirty
@@ -23,6 +24,11 @@ WHERE d.status = 'pending' AND d.next_attempt_at <= @now
   AND (p.circuit_state = 'closed' OR p.circuit_next_probe_at <= @now)
   AND (p.rate_limit IS NULL OR p.rate_tat - @now <= @burst * 1000.0 / p.rate_limit)
   AND d.endpoint_id NOT IN (SELECT value FROM json_each(@exclude))
+  -- Ordered delivery (sql/ordering.sql): a keyed delivery goes only when no earlier one of its key blocks it.
+  AND (d.ordering_key IS NULL OR NOT EXISTS (
+        SELECT 1 FROM deliveries x
+        WHERE x.endpoint_id = d.endpoint_id AND x.ordering_key = d.ordering_key AND x.event_id < d.event_id
+          AND (x.status = 'pending' OR x.held = 1)))
 ORDER BY d.next_attempt_at
 LIMIT @limit;
 
@@ -119,12 +125,13 @@ SELECT * FROM attempts WHERE delivery_id = @delivery_id AND merchant_id = @merch
 
 -- name: delivery_retry_now
 -- @merchant_id, @id, @now: due now whatever its status (a manual retry of a finished delivery reopens it)
-UPDATE deliveries SET status = 'pending', next_attempt_at = @now, lease_owner = NULL, updated_at = @now
+UPDATE deliveries SET status = 'pending', next_attempt_at = @now, lease_owner = NULL, held = 0, skipped_at = NULL,
+    updated_at = @now
 WHERE id = @id AND merchant_id = @merchant_id AND lease_owner IS NULL;
 
 -- name: endpoint_recover
 -- @merchant_id, @endpoint_id, @since, @now: every failed delivery of the endpoint since a time, due now
-UPDATE deliveries SET status = 'pending', next_attempt_at = @now, updated_at = @now
+UPDATE deliveries SET status = 'pending', next_attempt_at = @now, held = 0, skipped_at = NULL, updated_at = @now
 WHERE endpoint_id = @endpoint_id AND merchant_id = @merchant_id AND status = 'failed' AND created_at >= @since;
 
 -- name: delivery_counts

@@ -37,7 +37,7 @@ UPDATE endpoints SET disabled = 1, disabled_reason = @reason, updated_at = @now 
 
 -- name: endpoints_for_fanout
 -- @merchant_id: the endpoints a new event of this merchant goes to; a disabled one's deliveries wait
-SELECT id, event_types, disabled FROM endpoints WHERE merchant_id = @merchant_id AND deleted_at IS NULL;
+SELECT id, event_types, disabled, ordered FROM endpoints WHERE merchant_id = @merchant_id AND deleted_at IS NULL;
 
 -- name: endpoint_circuit_get
 -- @id: the circuit breaker's columns (store/circuit.ts)

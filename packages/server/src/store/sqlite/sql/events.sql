@@ -1,7 +1,8 @@
 -- name: event_insert
--- @id, @merchant_id, @type, @body (the envelope), @idempotency_key (or NULL), @created_at, @traceparent (or NULL)
-INSERT INTO events (id, merchant_id, type, body, idempotency_key, created_at, traceparent)
-VALUES (@id, @merchant_id, @type, @body, @idempotency_key, @created_at, @traceparent);
+-- @id, @merchant_id, @type, @body (the envelope), @idempotency_key (or NULL), @created_at, @traceparent (or NULL),
+-- @ordering_key (or NULL)
+INSERT INTO events (id, merchant_id, type, body, idempotency_key, created_at, traceparent, ordering_key)
+VALUES (@id, @merchant_id, @type, @body, @idempotency_key, @created_at, @traceparent, @ordering_key);
 
 -- name: event_by_idempotency_key
 -- @merchant_id, @idempotency_key
@@ -45,7 +46,7 @@ SELECT @id, merchant_id, id, @now FROM events WHERE id = @event_id AND merchant_
 -- name: resend_reopen_deliveries
 -- @merchant_id, @event_id, @now: every delivery of the event to a live endpoint, due now whatever its
 -- status; one in flight keeps its claim (it is being sent now)
-UPDATE deliveries SET status = 'pending', next_attempt_at = @now, lease_owner = NULL, updated_at = @now
+UPDATE deliveries SET status = 'pending', next_attempt_at = @now, lease_owner = NULL, held = 0, skipped_at = NULL, updated_at = @now
 WHERE event_id = @event_id AND merchant_id = @merchant_id AND lease_owner IS NULL
   AND endpoint_id IN (SELECT id FROM endpoints
                       WHERE merchant_id = @merchant_id AND disabled = 0 AND deleted_at IS NULL);

@@ -4,23 +4,17 @@
  */
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { idFloor, newId } from '../../ids.js';
-import {
-  claimAll,
-  newEndpoint,
-  newEvent,
-  newMerchant,
-  resultFor,
-} from '../../../test/suites/store-contract/fixtures.js';
-import { runCli } from '../../../test/helpers/cli.js';
-import { admin, TEST_DATABASE_URL, TEST_MASTER_KEY, TestSchemas } from '../../../test/helpers/test-db.js';
-import { PAYMENT_MIGRATIONS } from '../../payments/store/index.js';
-import { Metrics } from '../../metrics.js';
-import { Pruner } from '../../retention/pruner.js';
-import { parsePrometheus, sampleOf } from '../../../test/helpers/prometheus.js';
-import { migrationsInOrder } from '../module-port.js';
-import { CORE_MIGRATIONS, migrate } from './migrate.js';
-import type { PostgresStore } from './store.js';
+import { idFloor, newId } from '../src/ids.js';
+import { claimAll, newEndpoint, newEvent, newMerchant, resultFor } from './suites/store-contract/fixtures.js';
+import { runCli } from './helpers/cli.js';
+import { admin, TEST_DATABASE_URL, TEST_MASTER_KEY, TestSchemas } from './helpers/test-db.js';
+import { PAYMENT_MIGRATIONS } from '../src/payments/store/index.js';
+import { Metrics } from '../src/metrics.js';
+import { Pruner } from '../src/retention/pruner.js';
+import { parsePrometheus, sampleOf } from './helpers/prometheus.js';
+import { migrationsInOrder } from '../src/store/module-port.js';
+import { CORE_MIGRATIONS, migrate } from '../src/store/postgres/migrate.js';
+import type { PostgresStore } from '../src/store/postgres/store.js';
 
 const DAY = 86_400_000;
 const schemas = new TestSchemas();

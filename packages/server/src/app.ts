@@ -140,6 +140,7 @@ export async function createPayhook(config: Config, options: CreateOptions = {})
           userAgent: `payhook/${VERSION}`,
           destinations,
           lookup: options.lookup,
+          httpThread: config.delivery.httpThread,
           formats,
           tracing,
           operational,

@@ -57,8 +57,9 @@ export class Harness {
     const backend: ConfigOverrides = schema
       ? { store: { databaseUrl: TEST_DATABASE_URL, masterKey: TEST_MASTER_KEY }, postgres: { schema } }
       : {};
+    // PAYHOOK_HTTP_THREAD is the one variable read: it runs the API suites with either HTTP client.
     const config = loadConfig(
-      {},
+      { PAYHOOK_HTTP_THREAD: process.env.PAYHOOK_HTTP_THREAD },
       mergeOverrides(
         {
           server: { port: 0, adminKey: ADMIN_KEY, logLevel: 'silent' },

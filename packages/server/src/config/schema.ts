@@ -172,6 +172,13 @@ export const CONFIG_SCHEMA = {
       'How often an idle dispatcher looks for due work it was not woken for (retries, other processes).',
     ),
     claimBatch: define.int('PAYHOOK_CLAIM_BATCH', 500, 1, 10_000, 'Deliveries claimed per query.'),
+    // Named for what moves: the HTTP client. Claims, queues, rendering, signing and results stay on the
+    // main thread (docs/architecture.md, "The HTTP worker thread").
+    httpThread: define.boolean(
+      'PAYHOOK_HTTP_THREAD',
+      false,
+      "Send webhooks from a worker thread (undici's requests and responses off the thread that claims, commits and serves the API).",
+    ),
     secretOverlapMs: define.duration(
       'PAYHOOK_SECRET_OVERLAP',
       '24h',

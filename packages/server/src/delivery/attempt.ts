@@ -4,7 +4,8 @@
  *   prepare   render the payload format in the endpoint's event version (events/versions.ts) and
  *             payload style (snapshot or thin), sign it (cached keys, so nearly always synchronous), build
  *             the headers                                              ─► PendingAttempt
- *   post      one HTTP request through the pooled client; never throws: a network failure is an
+ *   post      one HTTP request through the pooled client (in this thread, or in the HTTP worker
+ *             thread: http-thread.ts); never throws: a network failure is an
  *             error class                                              ─► HttpResult
  *   classify  tell the governor how the endpoint answered, decide the delivery's fate (retry.ts),
  *             count it                                                 ─► AttemptResult
@@ -29,7 +30,7 @@ import type { AttemptResult, ClaimedDelivery, ErrorClass } from '../store/types.
 import type { Metrics } from '../metrics.js';
 import { attemptTraceparent, eventTraceContext, formatTraceparent } from '../tracing/traceparent.js';
 import type { Span, Tracing } from '../tracing/tracing.js';
-import type { HttpClient, HttpResult } from './http.js';
+import type { HttpResult, HttpSender } from './http.js';
 import { deliveryLogger } from './log.js';
 import { decide, parseRetryAfter, policyOfMode, type Decision, type RetryPolicy } from './retry.js';
 import type { Signer } from './signer.js';
@@ -47,7 +48,8 @@ export interface PendingAttempt {
 
 export interface AttemptOptions {
   signer: Signer;
-  http: HttpClient;
+  /** The in-process client or the one in a worker thread (http-thread.ts); the attempt cannot tell. */
+  http: HttpSender;
   policy: RetryPolicy;
   /** The dispatcher's claim owner, written with each result. */
   owner: string;
@@ -168,7 +170,9 @@ export class Attempts {
   /** What the answer means for the endpoint (the governor) and for the delivery (retry.ts). */
   classify(p: PendingAttempt, res: HttpResult): AttemptResult {
     const d = p.delivery;
-    this.o.observe(d.endpointId, res.errorClass, res.durationMs);
+    // A failure of payhook's own (the HTTP worker stopped, HttpResult.internal) says nothing about
+    // the endpoint: the governor does not hear it and the circuit breaker does not count it.
+    if (!res.internal) this.o.observe(d.endpointId, res.errorClass, res.durationMs);
     // A refused destination fails at once: retrying cannot unblock it (the URL or PAYHOOK_ALLOW_NETWORKS
     // must change), and days of retries would only hide the failure. Once fixed, the delivery is
     // retried by hand (POST /v1/deliveries/{id}/retry).
@@ -186,7 +190,7 @@ export class Attempts {
         ? d.circuitDirty
           ? 'success'
           : undefined
-        : gone || res.errorClass === 'blocked'
+        : gone || res.errorClass === 'blocked' || res.internal
           ? undefined
           : 'failure';
     return {

@@ -39,7 +39,8 @@ import { Attempts } from './attempt.js';
 import { ClaimLoop } from './claim-loop.js';
 import { EndpointGovernor } from './governor.js';
 import type { DestinationPolicy } from './destinations.js';
-import { HttpClient, type LookupAll } from './http.js';
+import type { HttpSender, LookupAll } from './http.js';
+import { createHttpSender } from './http-thread.js';
 import { deliveryLogger } from './log.js';
 import { OrderingSweep } from './ordering-sweep.js';
 import { ReplayWorker } from './replay-worker.js';
@@ -64,6 +65,13 @@ export interface DispatcherOptions {
   destinations: DestinationPolicy;
   /** Resolves host names for deliveries (tests inject one; the system resolver by default). */
   lookup?: LookupAll;
+  /**
+   * PAYHOOK_HTTP_THREAD: send the webhooks from a worker thread (http-thread.ts); false when absent.
+   * Ignored when `lookup` is given (a function cannot cross threads).
+   */
+  httpThread?: boolean;
+  /** The HTTP client itself, made by the caller (tests that must reach it); made here when absent. */
+  http?: HttpSender;
   signer?: Signer;
   /** Where `endpoint:changed` is heard (the signer drops that endpoint's cached keys). */
   bus?: ProcessBus;
@@ -135,15 +143,20 @@ export class Dispatcher {
           );
       },
     });
-    const http = new HttpClient({
-      // Not the per-endpoint limit: several endpoints can share an origin, and a hanging path must not
-      // hold the connections a healthy path on the same host needs. Per-endpoint limits are enforced
-      // by the endpoint queues; the pool only caps the total.
-      connectionsPerOrigin: o.maxInFlight,
-      destinations: o.destinations,
-      lookup: o.lookup,
-      userAgent: o.userAgent,
-    });
+    const http =
+      o.http ??
+      createHttpSender({
+        thread: o.httpThread ?? false,
+        // Not the per-endpoint limit: several endpoints can share an origin, and a hanging path must not
+        // hold the connections a healthy path on the same host needs. Per-endpoint limits are enforced
+        // by the endpoint queues; the pool only caps the total.
+        connectionsPerOrigin: o.maxInFlight,
+        destinations: o.destinations,
+        lookup: o.lookup,
+        userAgent: o.userAgent,
+        onWorkerError: (err) =>
+          o.logger.error({ err }, 'the HTTP worker thread stopped; its requests in flight will be made again'),
+      });
     this.attempts = new Attempts({
       signer: this.signer,
       http,

@@ -22,6 +22,24 @@ export interface HttpResult {
   errorClass: ErrorClass | null;
   errorMessage: string | null;
   durationMs: number;
+  /**
+   * The failure was payhook's, not the endpoint's (the HTTP worker thread stopped with the request in
+   * flight, http-thread.ts): retried like any failure, but neither the governor nor the circuit
+   * breaker counts it against the endpoint.
+   */
+  internal?: true;
+}
+
+/**
+ * What an attempt posts through: the in-process `HttpClient` below, or `ThreadedHttpClient`
+ * (http-thread.ts), which runs one in a worker thread. `post` never rejects: every failure is a result.
+ */
+export interface HttpSender {
+  post(url: string, headers: Record<string, string>, body: string, timeoutMs: number): Promise<HttpResult>;
+  /** Waits for the requests in flight, then closes every connection. */
+  close(): Promise<void>;
+  /** Drops every connection now; requests in flight end at once (as failures). */
+  destroy(): Promise<void>;
 }
 
 /** `dns.lookup`'s shape with `all: true`: every address a name resolves to. */
@@ -44,7 +62,7 @@ export interface HttpClientOptions {
 /** The name given by undici's connector and the callback net/tls expect of a `lookup`. */
 type LookupCallback = (err: Error | null, address: string | LookupAddress[], family?: number) => void;
 
-export class HttpClient {
+export class HttpClient implements HttpSender {
   private readonly agent: Agent;
   private readonly destinations: DestinationPolicy;
   readonly userAgent: string;

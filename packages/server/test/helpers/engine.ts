@@ -48,6 +48,8 @@ export async function startEngine(overrides: Partial<DispatcherOptions> = {}, st
     destinations: new DestinationPolicy(LOOPBACK_NETWORKS),
     // The circuit breaker's default count, with cool-downs compressed as the retry schedule is.
     circuit: { failures: 5, cooldownMs: 50, cooldownMaxMs: 200, disableAfterMs: 5 * 86_400_000 },
+    // PAYHOOK_HTTP_THREAD=true runs the delivery suites with the HTTP client in its worker thread.
+    httpThread: process.env.PAYHOOK_HTTP_THREAD === 'true',
     ...overrides,
   });
   dispatcher.start();

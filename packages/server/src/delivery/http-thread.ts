@@ -1,0 +1,245 @@
+/**
+ * The dispatcher's HTTP client in a worker thread: `ThreadedHttpClient` has the `HttpSender` interface
+ * of the in-process `HttpClient` (http.ts) and runs one of those in a `node:worker_threads` Worker
+ * (http-worker.ts), so undici's request objects, socket writes, response parsing and their garbage
+ * (~45 % of the dispatcher's thread in the profile of docs/performance.md) run beside the API, the
+ * group commits and the SQLite statements instead of between them.
+ *
+ * Requests cross in batches: every `post` of one event-loop turn is sent in one message at the end of
+ * the turn (`setImmediate`), and the worker answers in batches the same way (http-thread-protocol.ts).
+ * Rendering and signing stay on the dispatcher's thread: the signing keys are cached there, and HMAC
+ * is ~2 % of the profile, not worth sending keys across.
+ *
+ * Lifecycle, as a small state machine:
+ *
+ *   OPEN ── close() ──► CLOSED (the worker finishes what is in flight, closes its pool, is terminated)
+ *     └──── destroy() ─► CLOSED (the worker is terminated now: its sockets drop with it; every post in
+ *                                 flight ends at once as a failure)
+ *
+ * and, while OPEN, the worker itself: none until the first post (a process that never delivers starts
+ * no thread), one from then on. If it stops unexpectedly (a crash, an out-of-memory, a terminate), every
+ * request it held ends as an `unknown` failure marked `internal` (retried on the delivery's schedule,
+ * never counted against the endpoint by the governor or the circuit breaker: the endpoint may well have
+ * answered), and the next post starts a new worker. Nothing waits on a dead thread and nothing is lost:
+ * a request that reached the endpoint before the crash is simply sent again, as after a process crash.
+ *
+ * Which client a dispatcher uses: `createHttpSender` below.
+ */
+import { Worker } from 'node:worker_threads';
+import type { DestinationPolicy } from './destinations.js';
+import { HttpClient, type HttpResult, type HttpSender, type LookupAll } from './http.js';
+import {
+  type FromWorker,
+  type HttpWorkerData,
+  REQUEST_FIELDS,
+  RESULT_FIELDS,
+  type ResultFields,
+  type ToWorker,
+} from './http-thread-protocol.js';
+
+export interface ThreadedHttpClientOptions {
+  connectionsPerOrigin: number;
+  /** Sent to the worker as its allowed ranges; the worker enforces it before every connection. */
+  destinations: DestinationPolicy;
+  userAgent: string;
+  /** Told when the worker thread stops unexpectedly (the dispatcher logs it). */
+  onWorkerError?(err: Error): void;
+}
+
+interface Waiting {
+  resolve(r: HttpResult): void;
+  startedAt: number;
+}
+
+/** One worker thread and the requests it holds. */
+interface Thread {
+  worker: Worker;
+  inFlight: Map<number, Waiting>;
+  /** Set when payhook itself ends the thread (close, destroy): its exit is not a crash. */
+  ending: boolean;
+  error: Error | null;
+  /** Resolves close() when the worker answers `closed` (or dies first). */
+  closed: (() => void) | null;
+}
+
+export class ThreadedHttpClient implements HttpSender {
+  private state: 'OPEN' | 'CLOSED' = 'OPEN';
+  private current: Thread | null = null;
+  private nextId = 1;
+  /** The requests of this turn, not yet sent: REQUEST_FIELDS values each, and their callers. */
+  private queued: unknown[] = [];
+  private queuedWaiting: Waiting[] = [];
+  private flushQueued = false;
+  private readonly data: HttpWorkerData;
+
+  constructor(private readonly o: ThreadedHttpClientOptions) {
+    this.data = {
+      connectionsPerOrigin: o.connectionsPerOrigin,
+      allowNetworks: [...o.destinations.allowed],
+      userAgent: o.userAgent,
+    };
+  }
+
+  /** The worker thread now serving requests, if one is running (tests end it to play a crash). */
+  get worker(): Worker | null {
+    return this.current?.worker ?? null;
+  }
+
+  post(url: string, headers: Record<string, string>, body: string, timeoutMs: number): Promise<HttpResult> {
+    if (this.state !== 'OPEN') return Promise.resolve(internalFailure('the HTTP client is closed', 0));
+    return new Promise((resolve) => {
+      this.queued.push(this.nextId++, url, headers, body, timeoutMs);
+      this.queuedWaiting.push({ resolve, startedAt: performance.now() });
+      if (!this.flushQueued) {
+        this.flushQueued = true;
+        setImmediate(this.flush);
+      }
+    });
+  }
+
+  /** Sends this turn's requests to the worker in one message, starting a worker if none runs. */
+  private readonly flush = (): void => {
+    this.flushQueued = false;
+    if (this.queuedWaiting.length === 0) return;
+    const t = this.current ?? this.start();
+    const requests = this.queued;
+    const waiting = this.queuedWaiting;
+    this.queued = [];
+    this.queuedWaiting = [];
+    // Held requests keep the process alive, as the in-process client's sockets do; an idle worker
+    // does not.
+    if (t.inFlight.size === 0) t.worker.ref();
+    for (let i = 0; i < waiting.length; i++) t.inFlight.set(requests[i * REQUEST_FIELDS] as number, waiting[i]);
+    t.worker.postMessage({ kind: 'post', requests } satisfies ToWorker);
+  };
+
+  private start(): Thread {
+    const worker = startWorker(this.data);
+    worker.unref();
+    const t: Thread = { worker, inFlight: new Map(), ending: false, error: null, closed: null };
+    this.current = t;
+    worker.on('message', (m: FromWorker) => {
+      if (m.kind === 'results') this.answer(t, m.results);
+      else t.closed?.();
+    });
+    worker.on('error', (err) => {
+      t.error = err;
+    });
+    worker.on('exit', (code) => {
+      if (this.current === t) this.current = null;
+      const why = t.ending ? 'the HTTP client was shut down' : 'the HTTP worker thread stopped';
+      this.fail(t, `${why} with the request in flight; it will be made again`);
+      t.closed?.();
+      if (!t.ending) this.o.onWorkerError?.(t.error ?? new Error(`the HTTP worker thread exited with code ${code}`));
+    });
+    return t;
+  }
+
+  private answer(t: Thread, results: unknown[]): void {
+    for (let i = 0; i < results.length; i += RESULT_FIELDS) {
+      const id = results[i] as ResultFields[0];
+      const waiting = t.inFlight.get(id);
+      if (!waiting) continue;
+      t.inFlight.delete(id);
+      waiting.resolve({
+        statusCode: results[i + 1] as ResultFields[1],
+        responseBody: results[i + 2] as ResultFields[2],
+        retryAfter: results[i + 3] as ResultFields[3],
+        errorClass: results[i + 4] as ResultFields[4],
+        errorMessage: results[i + 5] as ResultFields[5],
+        durationMs: results[i + 6] as ResultFields[6],
+      });
+    }
+    if (t.inFlight.size === 0) t.worker.unref();
+  }
+
+  /** Ends every request a thread holds as an internal failure. */
+  private fail(t: Thread, message: string): void {
+    const now = performance.now();
+    for (const w of t.inFlight.values()) w.resolve(internalFailure(message, Math.round(now - w.startedAt)));
+    t.inFlight.clear();
+  }
+
+  async close(): Promise<void> {
+    if (this.state === 'CLOSED') return;
+    // Anything posted this turn still goes: close() promises to wait for it.
+    this.flush();
+    this.state = 'CLOSED';
+    const t = this.current;
+    if (!t) return;
+    t.ending = true;
+    await new Promise<void>((resolve) => {
+      t.closed = resolve;
+      t.worker.postMessage({ kind: 'close' } satisfies ToWorker);
+    });
+    this.current = null;
+    await t.worker.terminate();
+  }
+
+  async destroy(): Promise<void> {
+    this.state = 'CLOSED';
+    const now = performance.now();
+    for (const w of this.queuedWaiting)
+      w.resolve(internalFailure('the HTTP client was shut down', Math.round(now - w.startedAt)));
+    this.queued = [];
+    this.queuedWaiting = [];
+    const t = this.current;
+    if (!t) return;
+    this.current = null;
+    t.ending = true;
+    // Terminating the thread closes its sockets with it; the exit handler ends what it held.
+    this.fail(t, 'the HTTP client was shut down with the request in flight; it will be made again');
+    await t.worker.terminate();
+  }
+}
+
+function internalFailure(message: string, durationMs: number): HttpResult {
+  return {
+    statusCode: null,
+    responseBody: null,
+    retryAfter: undefined,
+    errorClass: 'unknown',
+    errorMessage: message,
+    durationMs,
+    internal: true,
+  };
+}
+
+/**
+ * Built, this file is `dist/delivery/http-thread.js` beside `http-worker.js`. From the sources (tests,
+ * the bench, `PAYHOOK_FROM_SOURCE`), it is a `.ts` file run through tsx, and on Node 20 a worker does not
+ * inherit tsx's loader from `--import tsx` in `execArgv` (the worker fails on the `.ts` extension), so
+ * the worker starts with a line that registers tsx's loader and then imports the `.ts` entry. The
+ * `development` condition does carry over in `execArgv`.
+ */
+function startWorker(workerData: HttpWorkerData): Worker {
+  const here = import.meta.url;
+  if (!here.endsWith('.ts')) return new Worker(new URL('./http-worker.js', here), { workerData });
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const entry = new URL('./http-worker.ts', here).href;
+  return new Worker(
+    `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`,
+    { eval: true, workerData },
+  );
+}
+
+export interface HttpSenderOptions extends ThreadedHttpClientOptions {
+  /** PAYHOOK_HTTP_THREAD: the client in a worker thread. */
+  thread: boolean;
+  /** An injected resolver (tests): a function cannot cross threads, so it keeps the in-process client. */
+  lookup?: LookupAll;
+}
+
+/**
+ * The dispatcher's client: threaded when asked, unless a `lookup` is injected (tests that must not
+ * touch DNS give one; the threaded client resolves with the system resolver in its worker).
+ */
+export function createHttpSender(o: HttpSenderOptions): HttpSender {
+  if (o.thread && !o.lookup) return new ThreadedHttpClient(o);
+  return new HttpClient({
+    connectionsPerOrigin: o.connectionsPerOrigin,
+    destinations: o.destinations,
+    userAgent: o.userAgent,
+    lookup: o.lookup,
+  });
+}

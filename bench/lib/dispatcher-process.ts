@@ -36,7 +36,8 @@ serveRpc({
     });
     trace = new StoreTrace('payhook-postgres-dispatcher', store.db.pool);
     const config = loadConfig(
-      {},
+      // PAYHOOK_HTTP_THREAD passes through, so A/B runs of the HTTP worker thread need no code change.
+      { PAYHOOK_HTTP_THREAD: process.env.PAYHOOK_HTTP_THREAD },
       {
         server: { adminKey: a.adminKey, logLevel: 'silent', role: 'dispatcher' },
         store: { databaseUrl: null },

@@ -263,6 +263,11 @@ export class Attempts {
     else log.debug(line, 'delivery attempt');
   }
 
+  /** The dispatcher started: the HTTP client gets ready (the threaded one starts its worker). */
+  warm(): void {
+    this.o.http.warm?.();
+  }
+
   /** Shutdown past its deadline: drops every connection; attempts in flight end without a result. */
   async abort(): Promise<void> {
     this.aborted = true;

@@ -28,6 +28,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { ProcessBus } from '../bus.js';
+import { CONFIG_SCHEMA } from '../config/schema.js';
 import { FormatRegistry } from '../events/formats.js';
 import type { OperationalEvents } from '../endpoints/operational.js';
 import type { DeliveryId, EndpointId } from '../ids.js';
@@ -66,8 +67,8 @@ export interface DispatcherOptions {
   /** Resolves host names for deliveries (tests inject one; the system resolver by default). */
   lookup?: LookupAll;
   /**
-   * PAYHOOK_HTTP_THREAD: send the webhooks from a worker thread (http-thread.ts); false when absent.
-   * Ignored when `lookup` is given (a function cannot cross threads).
+   * PAYHOOK_HTTP_THREAD: send the webhooks from a worker thread (http-thread.ts); the setting's default
+   * when absent. Ignored when `lookup` is given (a function cannot cross threads).
    */
   httpThread?: boolean;
   /** The HTTP client itself, made by the caller (tests that must reach it); made here when absent. */
@@ -146,7 +147,7 @@ export class Dispatcher {
     const http =
       o.http ??
       createHttpSender({
-        thread: o.httpThread ?? false,
+        thread: o.httpThread ?? CONFIG_SCHEMA.delivery.httpThread.default,
         // Not the per-endpoint limit: several endpoints can share an origin, and a hanging path must not
         // hold the connections a healthy path on the same host needs. Per-endpoint limits are enforced
         // by the endpoint queues; the pool only caps the total.
@@ -219,6 +220,7 @@ export class Dispatcher {
   }
 
   start(): void {
+    this.attempts.warm();
     this.loop.start();
     this.sweep.start();
     this.replays.start();

@@ -40,6 +40,8 @@ export interface HttpSender {
   close(): Promise<void>;
   /** Drops every connection now; requests in flight end at once (as failures). */
   destroy(): Promise<void>;
+  /** Gets ready to send, so the first request does not wait (the threaded client starts its worker). */
+  warm?(): void;
 }
 
 /** `dns.lookup`'s shape with `all: true`: every address a name resolves to. */

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { ProcessBus } from '../../src/bus.js';
+import { loadConfig } from '../../src/config.js';
 import { DestinationPolicy, LOOPBACK_NETWORKS } from '../../src/delivery/destinations.js';
 import { Dispatcher, type DispatcherOptions } from '../../src/delivery/dispatcher.js';
 import { EventIngestor } from '../../src/events/ingest.js';
@@ -48,8 +49,9 @@ export async function startEngine(overrides: Partial<DispatcherOptions> = {}, st
     destinations: new DestinationPolicy(LOOPBACK_NETWORKS),
     // The circuit breaker's default count, with cool-downs compressed as the retry schedule is.
     circuit: { failures: 5, cooldownMs: 50, cooldownMaxMs: 200, disableAfterMs: 5 * 86_400_000 },
-    // PAYHOOK_HTTP_THREAD=true runs the delivery suites with the HTTP client in its worker thread.
-    httpThread: process.env.PAYHOOK_HTTP_THREAD === 'true',
+    // The setting's default (the worker thread); PAYHOOK_HTTP_THREAD=false runs the delivery suites
+    // with the in-process client.
+    httpThread: loadConfig({ PAYHOOK_HTTP_THREAD: process.env.PAYHOOK_HTTP_THREAD }).delivery.httpThread,
     ...overrides,
   });
   dispatcher.start();

@@ -12,10 +12,11 @@
  * CPU time per delivery measures the work itself, so it survives other load far better than a rate.
  *
  * `--round-trip`: instead, what the thread adds to one request's time: sequential posts (one in flight)
- * to a local server, the in-process client and the threaded one alternating, median and p90 of each.
+ * to a local server, the in-process client and the threaded one alternating, median and p90 of each;
+ * with `--remote`, to the bench receiver in a process of its own.
  *
  * Usage: node --conditions=development --import tsx bench/micro/http-thread.ts
- *          [--events 10000] [--rounds 4] [--endpoints 1] [--concurrency 50] [--round-trip]
+ *          [--events 10000] [--rounds 4] [--endpoints 1] [--concurrency 50] [--round-trip [--remote]]
  */
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -41,6 +42,7 @@ const { values } = parseArgs({
     endpoints: { type: 'string', default: '1' },
     concurrency: { type: 'string', default: '50' },
     'round-trip': { type: 'boolean', default: false },
+    remote: { type: 'boolean', default: false },
   },
 });
 const EVENTS = Number(values.events);
@@ -150,7 +152,11 @@ async function roundTrip(): Promise<void> {
     req.on('end', () => res.writeHead(200, { 'content-length': '2' }).end('ok'));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+  let url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+  const receiver = values.remote
+    ? await ChildRpc.start(new URL('../receiver/main.ts', import.meta.url).pathname, 'receiver')
+    : null;
+  if (receiver) url = (await receiver.call<string[]>('configure', [{}]))[0];
   const options = { connectionsPerOrigin: 1, destinations: new DestinationPolicy(['127.0.0.0/8']), userAgent: 'b' };
   const clients: [string, HttpSender][] = [
     ['in process', new HttpClient(options)],
@@ -161,8 +167,13 @@ async function roundTrip(): Promise<void> {
   for (let i = 0; i < 3000; i++) {
     for (const [name, client] of clients) {
       const t = performance.now();
-      const r = await client.post(url, { 'content-type': 'application/json' }, body, 5000);
-      if (r.statusCode !== 200) throw new Error(`${name}: ${r.errorMessage}`);
+      const r = await client.post(
+        url,
+        { 'content-type': 'application/json', 'webhook-id': `rt${i}${name}` },
+        body,
+        5000,
+      );
+      if (r.statusCode === null) throw new Error(`${name}: ${r.errorMessage}`);
       if (i >= 500) times.get(name)!.push(performance.now() - t);
     }
   }
@@ -174,6 +185,7 @@ async function roundTrip(): Promise<void> {
   }
   await Promise.all(clients.map(([, c]) => c.close()));
   server.close();
+  await receiver?.stop();
 }
 
 if (values['round-trip']) {

@@ -209,6 +209,8 @@ export async function createPayhook(config: Config, options: CreateOptions = {})
         app.metricsUrl = address.replace('[::1]', 'localhost');
       }
       dispatcher?.start();
+      // Started means ready to deliver: the first webhook does not wait for the HTTP worker to load.
+      await dispatcher?.ready;
       for (const h of hooks) await h.start?.();
       pruner?.start(config.store.pruneIntervalMs);
     },

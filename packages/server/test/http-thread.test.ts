@@ -255,6 +255,20 @@ describe('the threaded HTTP client', () => {
     }
   });
 
+  test('warm() starts the worker and resolves once it has loaded; requests then go to that worker', async () => {
+    const thread = threaded();
+    try {
+      assert.equal(thread.worker, null, 'no worker before it is needed');
+      await thread.warm();
+      const warmed = thread.worker;
+      assert.ok(warmed);
+      assert.equal((await thread.post(`${target.url}/warmed`, {}, '{}', 2000)).statusCode, 200);
+      assert.equal(thread.worker, warmed);
+    } finally {
+      await thread.close();
+    }
+  });
+
   test('an injected lookup keeps the in-process client (a function cannot cross threads)', async () => {
     const common = { connectionsPerOrigin: 1, destinations: loopback(), userAgent: 'payhook/test', thread: true };
     const senders: HttpSender[] = [

@@ -174,7 +174,7 @@ export const CONFIG_SCHEMA = {
     claimBatch: define.int('PAYHOOK_CLAIM_BATCH', 500, 1, 10_000, 'Deliveries claimed per query.'),
     // Named for what moves: the HTTP client. Claims, queues, rendering, signing and results stay on the
     // main thread (docs/architecture.md, "The HTTP worker thread"). On by default: it takes the main
-    // thread's CPU per delivery from ~310 to ~140 µs at the same CPU for the whole process
+    // thread's CPU per delivery from ~285 to ~135 µs at about the same CPU for the whole process
     // (docs/performance.md, 2026-12-05).
     httpThread: define.boolean(
       'PAYHOOK_HTTP_THREAD',

@@ -264,8 +264,8 @@ export class Attempts {
   }
 
   /** The dispatcher started: the HTTP client gets ready (the threaded one starts its worker). */
-  warm(): void {
-    this.o.http.warm?.();
+  warm(): Promise<void> {
+    return this.o.http.warm?.() ?? Promise.resolve();
   }
 
   /** Shutdown past its deadline: drops every connection; attempts in flight end without a result. */

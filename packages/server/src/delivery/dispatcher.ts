@@ -219,8 +219,11 @@ export class Dispatcher {
     );
   }
 
+  /** Resolves once the HTTP client is ready to send (its worker thread loaded); see `start`. */
+  ready: Promise<void> = Promise.resolve();
+
   start(): void {
-    this.attempts.warm();
+    this.ready = this.attempts.warm();
     this.loop.start();
     this.sweep.start();
     this.replays.start();

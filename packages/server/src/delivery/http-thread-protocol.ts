@@ -41,4 +41,7 @@ export type ToWorker =
 
 export type FromWorker =
   /** `results`: RESULT_FIELDS values per answered request. */
-  { kind: 'results'; results: unknown[] } | { kind: 'closed' };
+  | { kind: 'results'; results: unknown[] }
+  | { kind: 'closed' }
+  /** Loaded, its client made: sent once, first. */
+  | { kind: 'ready' };

@@ -60,6 +60,9 @@ interface Thread {
   error: Error | null;
   /** Resolves close() when the worker answers `closed` (or dies first). */
   closed: (() => void) | null;
+  /** Resolves when the worker has loaded (or died first). */
+  ready: Promise<void>;
+  markReady(): void;
 }
 
 export class ThreadedHttpClient implements HttpSender {
@@ -87,14 +90,16 @@ export class ThreadedHttpClient implements HttpSender {
 
   /**
    * Starts the worker now rather than at the first request (the dispatcher's start): a worker takes
-   * ~0.3 s of CPU to load undici and open, which a process's first webhook should not wait for.
+   * ~0.3 s of CPU to load undici and open (~0.5 s from the sources, through tsx), which a process's
+   * first webhook should not wait for. Resolves once it has loaded, or died trying; never rejects.
    */
-  warm(): void {
-    if (this.state !== 'OPEN' || this.current) return;
+  warm(): Promise<void> {
+    if (this.state !== 'OPEN') return Promise.resolve();
     try {
-      this.start();
+      return (this.current ?? this.start()).ready;
     } catch (err) {
       this.o.onWorkerError?.(err as Error);
+      return Promise.resolve();
     }
   }
 
@@ -140,10 +145,15 @@ export class ThreadedHttpClient implements HttpSender {
   private start(): Thread {
     const worker = startWorker(this.data);
     worker.unref();
-    const t: Thread = { worker, inFlight: new Map(), ending: false, error: null, closed: null };
+    let markReady!: () => void;
+    const ready = new Promise<void>((r) => {
+      markReady = r;
+    });
+    const t: Thread = { worker, inFlight: new Map(), ending: false, error: null, closed: null, ready, markReady };
     this.current = t;
     worker.on('message', (m: FromWorker) => {
       if (m.kind === 'results') this.answer(t, m.results);
+      else if (m.kind === 'ready') t.markReady();
       else t.closed?.();
     });
     worker.on('error', (err) => {
@@ -154,6 +164,7 @@ export class ThreadedHttpClient implements HttpSender {
       const why = t.ending ? 'the HTTP client was shut down' : 'the HTTP worker thread stopped';
       this.fail(t, `${why} with the request in flight; it will be made again`);
       t.closed?.();
+      t.markReady();
       if (!t.ending) this.o.onWorkerError?.(t.error ?? new Error(`the HTTP worker thread exited with code ${code}`));
     });
     return t;

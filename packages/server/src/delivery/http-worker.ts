@@ -92,3 +92,5 @@ port.on('message', (m: ToWorker) => {
     })();
   }
 });
+
+port.postMessage({ kind: 'ready' } satisfies FromWorker);

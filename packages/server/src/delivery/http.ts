@@ -40,8 +40,11 @@ export interface HttpSender {
   close(): Promise<void>;
   /** Drops every connection now; requests in flight end at once (as failures). */
   destroy(): Promise<void>;
-  /** Gets ready to send, so the first request does not wait (the threaded client starts its worker). */
-  warm?(): void;
+  /**
+   * Gets ready to send, so the first request does not wait: the threaded client starts its worker and
+   * resolves once it is loaded (or has failed: never rejects).
+   */
+  warm?(): Promise<void>;
 }
 
 /** `dns.lookup`'s shape with `all: true`: every address a name resolves to. */

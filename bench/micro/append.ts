@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 
 import { buildEnvelope } from '../../packages/server/src/store/envelope.js';
-import { newId } from '../../packages/server/src/ids.js';
+import { newId, type MerchantId } from '../../packages/server/src/ids.js';
 import { decodeMasterKey, Keyring } from '../../packages/server/src/secrets/keyring.js';
 import { PostgresStore } from '../../packages/server/src/store/postgres/store.js';
 import type { NewEvent } from '../../packages/server/src/store/types.js';
@@ -23,7 +23,7 @@ const appends = arg('--appends', 500);
 const batch = arg('--batch', 50);
 const url = process.env.PAYHOOK_BENCH_DATABASE_URL ?? DEFAULT_POSTGRES_URL;
 
-function event(merchantId: string, key: string | null): NewEvent {
+function event(merchantId: MerchantId, key: string | null): NewEvent {
   const at = Date.now();
   const id = newId('evt', at);
   const data = JSON.stringify({ amount: '10.00' });
@@ -93,7 +93,9 @@ async function main(): Promise<void> {
       const n0 = trailing;
       const cpu0 = process.cpuUsage();
       for (let i = 0; i < runs; i++) {
-        const events = Array.from({ length: size }, () => event(merchantId, keyed ? randomBytes(8).toString('hex') : null));
+        const events = Array.from({ length: size }, () =>
+          event(merchantId, keyed ? randomBytes(8).toString('hex') : null),
+        );
         const t0 = performance.now();
         await store.appendEvents(events);
         times.push(performance.now() - t0);

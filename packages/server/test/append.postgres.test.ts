@@ -136,8 +136,11 @@ describe('PostgreSQL append', () => {
        VALUES ($1, $2, $3, $4, $5, 'succeeded', 1, NULL, $6, $6)`,
       [newId('del', old.createdAt), old.id, ep.id, m, old.type, old.createdAt],
     );
-    const [before] = await admin<{ n: number }>(`SELECT count(*)::int AS n FROM pg_proc p JOIN pg_namespace n
-      ON n.oid = p.pronamespace WHERE n.nspname = $1 AND p.proname = 'append_events'`, [store.schema]);
+    const [before] = await admin<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_proc p JOIN pg_namespace n
+      ON n.oid = p.pronamespace WHERE n.nspname = $1 AND p.proname = 'append_events'`,
+      [store.schema],
+    );
     assert.equal(before.n, 0);
 
     await store.migrate(modules);

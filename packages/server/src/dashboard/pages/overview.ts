@@ -10,6 +10,7 @@ import { badge, barChart, html, href, page, table, time } from '../html.js';
 import type { Dashboard, PageContext } from '../page-context.js';
 import { PageError } from '../page-context.js';
 import { callApi, viewerOf } from '../session.js';
+import { isReplayId, replayMark } from './replays.js';
 
 const BUCKETS = 12;
 const WINDOW_MS = 60 * 60_000;
@@ -176,14 +177,18 @@ export function registerOverviewPages(dash: Dashboard, app: FastifyInstance, int
   });
 
   // The live stream: every 2 s, the newest event and delivery (by id and update time) as the viewer
-  // sees them; when either changed, one `update` event. Polling the API in-process keeps it correct on
+  // sees them, and the replay an endpoint page shows; when any changed, one `update` event. Polling the API in-process keeps it correct on
   // any number of API processes (a write on another process shows here too) for the price of two
   // indexed reads per open page every 2 s.
   app.get('/dashboard/live', { config: { auth: 'public' }, schema: { hide: true } }, async (request, reply) => {
     const viewer = await viewerOf(dash.ctx, request);
     if (!viewer) throw new PageError(401, 'Sign in first.');
-    const q = request.query as { merchant_id?: string };
+    const q = request.query as { merchant_id?: string; replay?: string; seen?: string };
     const suffix = viewer.kind === 'admin' && q.merchant_id ? `&merchant_id=${encodeURIComponent(q.merchant_id)}` : '';
+    // An endpoint page showing a replay watches it too: `seen` is the mark the page was rendered with,
+    // so a replay that moved (or finished) before the stream opened still updates the page.
+    const replay = isReplayId(q.replay) ? q.replay : null;
+    let replaySeen = q.seen ?? '';
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, {
@@ -197,11 +202,14 @@ export function registerOverviewPages(dash: Dashboard, app: FastifyInstance, int
     const tick = async () => {
       if (stopped) return;
       try {
-        const [e, d] = await Promise.all([
+        const [e, d, r] = await Promise.all([
           callApi(app, internalSecret, viewer, request, 'GET', `/v1/events?limit=1${suffix}`),
           callApi(app, internalSecret, viewer, request, 'GET', `/v1/deliveries?limit=5${suffix}`),
+          replay
+            ? callApi(app, internalSecret, viewer, request, 'GET', `/v1/replays/${replay}?${suffix.slice(1)}`)
+            : null,
         ]);
-        if (e.status !== 200 || d.status !== 200) {
+        if (e.status !== 200 || d.status !== 200 || (r && r.status !== 200)) {
           res.end();
           return;
         }
@@ -209,9 +217,12 @@ export function registerOverviewPages(dash: Dashboard, app: FastifyInstance, int
           e.body.data[0]?.id,
           d.body.data.map((x: { id: string; updated_at: string }) => `${x.id}@${x.updated_at}`),
         ]);
-        if (last !== '' && mark !== last) res.write(`event: update\ndata: ${Date.now()}\n\n`);
+        const replayNow = r ? replayMark(r.body) : '';
+        if ((last !== '' && mark !== last) || replayNow !== replaySeen)
+          res.write(`event: update\ndata: ${Date.now()}\n\n`);
         else res.write(': tick\n\n');
         last = mark;
+        replaySeen = replayNow;
       } catch {
         // The next tick tries again.
       }

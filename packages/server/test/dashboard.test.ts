@@ -433,6 +433,17 @@ describe('dashboard', { skip }, () => {
       assert.deepEqual([done.state, done.total, done.done, done.requeued], ['completed', 1, 1, 1]);
       await axe(page, 'an endpoint with a replay');
       await page.screenshot({ path: `${ARTIFACTS}replay.png`, fullPage: true });
+
+      // The overview's last hour is a total of the store's, not of the latest 250: the same as the API's count.
+      await page.goto(`${h.url}/dashboard`);
+      const shown = Number(await page.locator('[data-figure="last-hour"] b').textContent());
+      const hour = (
+        await h.call('GET', `/v1/deliveries/counts?since=${new Date(Date.now() - 3_600_000).toISOString()}`, {
+          key: a.key,
+        })
+      ).body;
+      assert.equal(shown, hour.pending + hour.succeeded + hour.failed + hour.cancelled);
+      assert.ok(shown >= 4, `${shown}: at least this test's and the first test's deliveries`);
     } finally {
       await context.close();
     }

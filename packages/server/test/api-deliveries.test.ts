@@ -189,7 +189,7 @@ describe('deliveries API', () => {
     assert.ok(Date.parse(patched.updated_at) >= Date.parse(got.updated_at));
   });
 
-  test("counts: a merchant's deliveries made since a time, by status now; the window is at most 7 days", async () => {
+  test("counts: a merchant's deliveries made since a time, by status now; the window is at most 7 days (24 hours by default)", async () => {
     const other = (await h.call('POST', '/v1/merchants', { body: { name: 'counted' } })).body.api_key;
     const since = new Date().toISOString();
     const counts = (k: string, from = since) => h.call('GET', `/v1/deliveries/counts?since=${from}`, { key: k });
@@ -205,8 +205,9 @@ describe('deliveries API', () => {
     const old = await counts(other, new Date(Date.now() - 8 * 86_400_000).toISOString());
     assert.equal(old.status, 400);
     assert.equal(old.body.error.code, 'validation_failed');
-    const none = await h.call('GET', '/v1/deliveries/counts', { key: other });
-    assert.equal(none.status, 400, 'since is required');
+    const day = await h.call('GET', '/v1/deliveries/counts', { key: other });
+    assert.equal(day.body.succeeded, 3, 'the last 24 hours by default');
+    assert.ok(Math.abs(Date.parse(day.body.since) - (Date.now() - 86_400_000)) < 60_000, day.body.since);
   });
 
   test('lists filter by status, endpoint and event, and page with cursors', async () => {

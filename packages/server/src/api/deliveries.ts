@@ -84,7 +84,7 @@ export function registerDeliveryRoutes(app: FastifyInstance, ctx: AppContext): v
   // Counts of a recent window, read from that window of the merchant's deliveries only (their ids
   // carry their creation time: Store.countDeliveriesSince). The window is capped so that no key can
   // make the API count a long history on every call; exact all-time totals are /metrics' (the admin's).
-  app.get<{ Querystring: { merchant_id?: string; since: string } }>(
+  app.get<{ Querystring: { merchant_id?: string; since?: string } }>(
     '/v1/deliveries/counts',
     {
       ...base,
@@ -92,20 +92,18 @@ export function registerDeliveryRoutes(app: FastifyInstance, ctx: AppContext): v
         operationId: 'deliveries.count',
         summary: 'Count recent deliveries by status',
         description:
-          "How many of the merchant's deliveries were made at or after `since` (at most 7 days ago), by their status now. " +
+          "How many of the merchant's deliveries were made at or after `since` (at most 7 days ago; default 24 hours ago), by their status now. " +
           "Reads only the deliveries of that window, so a short window is cheap. The dashboard's overview shows these.",
         tags: ['deliveries'],
         security: bearer,
-        querystring: {
-          ...scopedQuery({
-            since: {
-              type: 'string',
-              maxLength: 64,
-              description: 'ISO 8601 time with a zone, at most 7 days ago: deliveries made at or after it.',
-            },
-          }),
-          required: ['since'],
-        },
+        querystring: scopedQuery({
+          since: {
+            type: 'string',
+            maxLength: 64,
+            description:
+              'ISO 8601 time with a zone, at most 7 days ago: deliveries made at or after it (default: 24 hours ago).',
+          },
+        }),
         response: {
           200: {
             description: 'The counts of the window.',
@@ -127,8 +125,9 @@ export function registerDeliveryRoutes(app: FastifyInstance, ctx: AppContext): v
     },
     async (request) => {
       const merchantId = await merchantOf(ctx, request);
-      const since = parseTime(request.query.since, 'since');
-      if (since < Date.now() - COUNT_WINDOW_MS)
+      const now = Date.now();
+      const since = request.query.since === undefined ? now - 86_400_000 : parseTime(request.query.since, 'since');
+      if (since < now - COUNT_WINDOW_MS)
         throw new PayhookError('validation_failed', 'since must be at most 7 days ago', {
           field: 'since',
           reason: 'more than 7 days ago',

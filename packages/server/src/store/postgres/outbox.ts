@@ -3,8 +3,9 @@
  * their deliveries, in one call (sql/events.sql `events_append`, the function of migration 0014); then,
  * for events that were not inserted, which stored event stands for them (one more statement, only then).
  *
- * `PostgresStore.appendEvents` runs it in autocommit (`Db` as the `Tx`: the append is one round trip
- * and one transaction of its own), the payment store inside its transaction with a state change.
+ * `PostgresStore.appendEvents` runs it in autocommit (`Db.run` as the `Tx`: the append is one round
+ * trip and one transaction of its own; the lookup, when needed, another, which only reads events
+ * committed before it), the payment store inside its transaction with a state change.
  */
 import { idFloor, isId } from '../../ids.js';
 import type { AppendedEvent, NewEvent } from '../types.js';

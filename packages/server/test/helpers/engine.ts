@@ -55,6 +55,8 @@ export async function startEngine(overrides: Partial<DispatcherOptions> = {}, st
     ...overrides,
   });
   dispatcher.start();
+  // As app.start() does: ready to send (the HTTP worker loaded) before the test sends anything.
+  await dispatcher.ready;
   return {
     store: s,
     metrics,

@@ -74,6 +74,7 @@ export function runControlsSuite(o: ControlsSuiteOptions): void {
         operational: operational(),
       });
       dispatcher.start();
+      await dispatcher.ready;
       second = { dispatcher, store: s2 };
     }
   });

@@ -254,6 +254,9 @@ export class Receiver {
   private drip(res: ServerResponse): void {
     this.held.add(res);
     res.writeHead(200, { 'content-type': 'text/plain', 'content-length': String(DRIP_BYTES) });
+    // writeHead only stores the status line and headers; without this they would leave with the first
+    // byte, a second later, and the endpoint would look like one that hangs for a second.
+    res.flushHeaders();
     let sent = 0;
     const timer = setInterval(() => {
       if (++sent >= DRIP_BYTES) res.end('.');

@@ -60,8 +60,11 @@ export interface AttemptOptions {
   formats: FormatRegistry;
   /** Exports each attempt as a span, when tracing is on. */
   tracing?: Tracing | null;
-  /** Told how the endpoint answered each request actually made (the governor). */
-  observe(endpointId: EndpointId, errorClass: ErrorClass | null, durationMs: number): void;
+  /**
+   * Told how the endpoint answered each request actually made (the governor); `bodyCut`: its body did
+   * not end in time after the headers (http.ts), a slow answer whatever its status.
+   */
+  observe(endpointId: EndpointId, errorClass: ErrorClass | null, durationMs: number, bodyCut: boolean): void;
 }
 
 /** The headers of a webhook: the endpoint's own, then payhook's (which they may not replace). */
@@ -168,7 +171,7 @@ export class Attempts {
   /** What the answer means for the endpoint (the governor) and for the delivery (retry.ts). */
   classify(p: PendingAttempt, res: HttpResult): AttemptResult {
     const d = p.delivery;
-    this.o.observe(d.endpointId, res.errorClass, res.durationMs);
+    this.o.observe(d.endpointId, res.errorClass, res.durationMs, res.bodyCut);
     // A refused destination fails at once: retrying cannot unblock it (the URL or PAYHOOK_ALLOW_NETWORKS
     // must change), and days of retries would only hide the failure. Once fixed, the delivery is
     // retried by hand (POST /v1/deliveries/{id}/retry).

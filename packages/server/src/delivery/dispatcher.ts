@@ -64,6 +64,8 @@ export interface DispatcherOptions {
   destinations: DestinationPolicy;
   /** Resolves host names for deliveries (tests inject one; the system resolver by default). */
   lookup?: LookupAll;
+  /** How long a response's body may take after its headers (http.ts `BODY_WAIT_MS`; tests set their own). */
+  bodyWaitMs?: number;
   signer?: Signer;
   /** Where `endpoint:changed` is heard (the signer drops that endpoint's cached keys). */
   bus?: ProcessBus;
@@ -142,6 +144,7 @@ export class Dispatcher {
       connectionsPerOrigin: o.maxInFlight,
       destinations: o.destinations,
       lookup: o.lookup,
+      bodyWaitMs: o.bodyWaitMs,
       userAgent: o.userAgent,
     });
     this.attempts = new Attempts({
@@ -155,7 +158,8 @@ export class Dispatcher {
       metrics: o.metrics,
       formats: o.formats ?? STANDARD_ONLY,
       tracing: o.tracing,
-      observe: (endpointId, errorClass, durationMs) => governor.observe(endpointId, errorClass, durationMs),
+      observe: (endpointId, errorClass, durationMs, bodyCut) =>
+        governor.observe(endpointId, errorClass, durationMs, bodyCut),
     });
     this.results = new ResultWriter({
       store: o.store,

@@ -10,7 +10,7 @@
  * look fast by its headers and be given more and more requests to hold open.
  *
  * An endpoint whose last answer halved its limit is *in trouble* (`troubled`) until it answers quickly
- * again; the queues let such endpoints hold at most half of the dispatcher's slots between them
+ * again; the queues let such endpoints hold at most a tenth of the dispatcher's slots between them
  * (queues.ts), so a crowd of hanging or dripping endpoints, each at one request, cannot take them all.
  * An endpoint that keeps failing is not held back here: the circuit breaker does that in the store,
  * shared by every dispatcher (store/circuit.ts: after PAYHOOK_CIRCUIT_FAILURES failures in a row its

@@ -173,8 +173,11 @@ export function renderMarkdown(r: ReportInput): string {
   if (notesWithProblems.length) lines.push('');
   lines.push('## Ratios', '');
   if (r.ratios.length === 0) {
+    const subjects = r.systems.some((s) => s.role === 'subject');
     lines.push(
-      'No payhook run in this scenario yet (add `bench/systems/payhook.ts`), so no ratios: the table above is the baselines alone.',
+      subjects
+        ? 'No baseline ran beside payhook in this scenario, so no ratios: its targets are the figures above (see the notes).'
+        : 'No payhook run in this scenario yet (add `bench/systems/payhook.ts`), so no ratios: the table above is the baselines alone.',
       '',
     );
   } else {

@@ -52,7 +52,7 @@ export function makeSettings(
       timeoutMs: quick ? 1_000 : 5_000,
     },
     backlog: {
-      events: events(1_000_000, 20_000),
+      events: events(2_000_000, 20_000),
       reference: quick ? 5_000 : 100_000,
       endpoints: 1,
       ingestRate: 200,

@@ -92,4 +92,11 @@ export {
 export { fetchWebhook, verifyRequest, type RequestLike } from './adapters/fetch.js';
 export type { WebhookHandlerOptions } from './adapters/shared.js';
 export { PayhookClient, type PayhookClientOptions } from './client/index.js';
-export type * from './client/types.js';
+export type * from './client/types/common.js';
+export type * from './client/types/events.js';
+export type * from './client/types/merchants.js';
+export type * from './client/types/endpoints.js';
+export type * from './client/types/deliveries.js';
+export type * from './client/types/replays.js';
+export type * from './client/types/erasures.js';
+export type * from './client/types/payments.js';

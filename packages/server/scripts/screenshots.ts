@@ -1,7 +1,8 @@
 /**
  * `npm run screenshots`: the dashboard's pictures in docs/images/ (dashboard-overview.png,
  * dashboard-endpoint.png, dashboard-delivery.png), taken by Debian's Chromium from a throwaway payhook
- * with two merchants, a paid order, and a delivery to a receiver that answers 500. Run it after
+ * with two merchants, paid orders, a delivery to a receiver that answers 500 (its first attempt's
+ * request headers open), and a finished replay on that endpoint's page. Run it after
  * changing how the dashboard looks and commit the pictures with the change.
  */
 import { mkdirSync } from 'node:fs';
@@ -39,6 +40,16 @@ try {
     );
   await eventually(async () => Boolean(await failed()), 10_000, 'a failed attempt');
   const delivery = await failed();
+  // A replay of the endpoint's last hour, finished, for the endpoint's picture.
+  const replay = await h.call('POST', `/v1/endpoints/${broken.body.id}/replay`, {
+    key: a.key,
+    body: { since: new Date(Date.now() - 3_600_000).toISOString(), status: 'all' },
+  });
+  await eventually(
+    async () => (await h.call('GET', `/v1/replays/${replay.body.id}`, { key: a.key })).body.state === 'completed',
+    20_000,
+    'the replay completed',
+  );
 
   for (const scheme of ['light', 'dark'] as const) {
     const context = await browser.newContext({ viewport: { width: 1200, height: 860 }, colorScheme: scheme });
@@ -49,9 +60,10 @@ try {
     const suffix = scheme === 'dark' ? '-dark' : '';
     await page.screenshot({ path: `${out}dashboard-overview${suffix}.png`, fullPage: false });
     if (scheme === 'light') {
-      await page.goto(`${h.url}/dashboard/endpoints/${broken.body.id}`);
+      await page.goto(`${h.url}/dashboard/endpoints/${broken.body.id}?replay=${replay.body.id}`);
       await page.screenshot({ path: `${out}dashboard-endpoint.png`, fullPage: false });
       await page.goto(`${h.url}/dashboard/deliveries/${delivery.id}`);
+      await page.getByText('Request headers').first().click();
       await page.screenshot({ path: `${out}dashboard-delivery.png`, fullPage: false });
     }
     await context.close();

@@ -189,6 +189,27 @@ describe('deliveries API', () => {
     assert.ok(Date.parse(patched.updated_at) >= Date.parse(got.updated_at));
   });
 
+  test("counts: a merchant's deliveries made since a time, by status now; the window is at most 7 days (24 hours by default)", async () => {
+    const other = (await h.call('POST', '/v1/merchants', { body: { name: 'counted' } })).body.api_key;
+    const since = new Date().toISOString();
+    const counts = (k: string, from = since) => h.call('GET', `/v1/deliveries/counts?since=${from}`, { key: k });
+    assert.deepEqual((await counts(other)).body, { since, pending: 0, succeeded: 0, failed: 0, cancelled: 0 });
+    receiver.on('/counted', { kind: 'ok' });
+    await h.call('POST', '/v1/endpoints', { key: other, body: { url: `${receiver.url}/counted` } });
+    for (let i = 0; i < 3; i++)
+      await h.call('POST', '/v1/events', { key: other, body: { type: 'shop.counted', data: { i } } });
+    await eventually(async () => (await counts(other)).body.succeeded === 3, 10_000, 'three succeeded');
+    assert.deepEqual((await counts(other)).body, { since, pending: 0, succeeded: 3, failed: 0, cancelled: 0 });
+    const later = new Date(Date.now() + 1000).toISOString();
+    assert.equal((await counts(other, later)).body.succeeded, 0, 'only deliveries made since then');
+    const old = await counts(other, new Date(Date.now() - 8 * 86_400_000).toISOString());
+    assert.equal(old.status, 400);
+    assert.equal(old.body.error.code, 'validation_failed');
+    const day = await h.call('GET', '/v1/deliveries/counts', { key: other });
+    assert.equal(day.body.succeeded, 3, 'the last 24 hours by default');
+    assert.ok(Math.abs(Date.parse(day.body.since) - (Date.now() - 86_400_000)) < 60_000, day.body.since);
+  });
+
   test('lists filter by status, endpoint and event, and page with cursors', async () => {
     const { ep, ev } = await endpointWithEvent('/many', { kind: 'ok' });
     for (let i = 0; i < 4; i++)

@@ -308,13 +308,20 @@ describe('dashboard', { skip }, () => {
       const page = await signIn(viewer, h.url, ro.body.key);
       await page.goto(`${h.url}/dashboard/endpoints/${a.endpointId}`);
       assert.match(String(await page.locator('main').textContent()), /Read-only/);
-      assert.equal(await page.getByRole('button', { name: /Rotate secret|Disable|Save|Reveal secret/ }).count(), 0);
+      assert.equal(
+        await page.getByRole('button', { name: /Rotate secret|Disable|Save|Reveal secret|Start replay/ }).count(),
+        0,
+      );
       const csrf = await page.locator('input[name=csrf]').first().inputValue();
       const before = (await h.call('GET', `/v1/endpoints/${a.endpointId}`, { key: a.key })).body.updated_at;
       const refused = await page.request.post(`${h.url}/dashboard/endpoints/${a.endpointId}/toggle`, {
         form: { csrf, disabled: 'true' },
       });
       assert.equal(refused.status(), 403);
+      const replay = await page.request.post(`${h.url}/dashboard/endpoints/${a.endpointId}/replay`, {
+        form: { csrf, since: new Date(Date.now() - 3_600_000).toISOString() },
+      });
+      assert.equal(replay.status(), 403, 'a read-only session cannot start a replay');
       const noCsrf = await page.request.post(`${h.url}/dashboard/deliveries/${a.deliveryId}/retry`, { form: {} });
       assert.equal(noCsrf.status(), 403);
       assert.equal((await h.call('GET', `/v1/endpoints/${a.endpointId}`, { key: a.key })).body.updated_at, before);
@@ -352,6 +359,93 @@ describe('dashboard', { skip }, () => {
       assert.match((await page.goto(`${h.url}/dashboard/operator`))!.url(), /sign-in/, 'signed out');
     } finally {
       await admin.close();
+    }
+  });
+
+  test('ordered delivery from the browser: ordered and hold set on a new endpoint and read back, a held delivery skipped, a replay started and watched until it completes', async () => {
+    const context = await browser.newContext({ bypassCSP: true });
+    try {
+      const page = await signIn(context, h.url, a.key);
+      page.on('dialog', (d) => d.accept()); // the Skip button asks first
+      receiver.on('/ordered', { kind: 'status', status: 500, body: 'not yet' });
+      await page.goto(`${h.url}/dashboard/endpoints`);
+      const create = page.locator('form', { has: page.getByRole('button', { name: 'Create endpoint' }) });
+      await create.getByLabel('url', { exact: true }).fill(`${receiver.url}/ordered`);
+      await create.getByLabel('event types').fill('ordered.*');
+      await create.getByLabel('ordered delivery').check();
+      await create.getByLabel('ordering on failure').selectOption('hold');
+      await create.getByLabel('retry schedule', { exact: true }).fill('1');
+      await create.getByRole('button', { name: 'Create endpoint' }).click();
+      await page.getByText('Endpoint created.').waitFor();
+      const epId = new URL(page.url()).pathname.split('/').at(-1)!;
+      const ep = (await h.call('GET', `/v1/endpoints/${epId}`, { key: a.key })).body;
+      assert.deepEqual([ep.ordered, ep.ordering_on_failure, ep.retry_schedule], [true, 'hold', [1]]);
+      // The edit form shows them as set, with their help.
+      assert.equal(await page.getByLabel('ordered delivery').isChecked(), true);
+      assert.equal(await page.getByLabel('ordering on failure').inputValue(), 'hold');
+      assert.match(String(await page.locator('#f-ordering_on_failure-help').textContent()), /blocks the key/);
+
+      // An event of key K fails twice (its schedule has one retry): the delivery holds the key.
+      const ev = await h.call('POST', '/v1/events', {
+        key: a.key,
+        body: { type: 'ordered.paid', data: {}, ordering_key: 'K-1' },
+      });
+      assert.equal(ev.status, 202, ev.text);
+      const del = (await h.call('GET', `/v1/deliveries?event_id=${ev.body.id}&endpoint_id=${epId}`, { key: a.key }))
+        .body.data[0];
+      await eventually(
+        async () => (await h.call('GET', `/v1/deliveries/${del.id}`, { key: a.key })).body.held === true,
+        15_000,
+        'the delivery holds its key',
+      );
+      await page.goto(`${h.url}/dashboard/deliveries/${del.id}`);
+      await page.locator('[data-held]').waitFor();
+      // Each attempt's request headers, rebuilt, with the signature said to be unstored.
+      await page.getByText('Request headers').first().click();
+      const sent = String(await page.getByLabel('Request headers of attempt 1').textContent());
+      assert.match(sent, new RegExp(`^webhook-id: ${ev.body.id}$`, 'm'));
+      assert.match(sent, /^webhook-signature: v1,… \(not stored\)$/m);
+      assert.match(sent, /^user-agent: payhook\//m);
+      const got = receiver.received.find((r) => r.path === '/ordered' && r.body.includes(ev.body.id))!;
+      assert.match(sent, new RegExp(`^webhook-timestamp: ${got.headers['webhook-timestamp']}$`, 'm'));
+      await axe(page, 'a held delivery');
+      await page.getByRole('button', { name: 'Skip' }).click();
+      await page.getByText('Skipped: the next delivery').waitFor();
+      const skipped = (await h.call('GET', `/v1/deliveries/${del.id}`, { key: a.key })).body;
+      assert.deepEqual([skipped.held, skipped.skipped_at !== null], [false, true]);
+
+      // The endpoint answers again: its failed events of the last day are replayed from its page,
+      // and the progress shows there until the job completes, without a reload.
+      receiver.on('/ordered', { kind: 'ok' });
+      await page.goto(`${h.url}/dashboard/endpoints/${epId}`);
+      const replayForm = page.locator('form', { has: page.getByRole('button', { name: 'Start replay' }) });
+      await replayForm.getByLabel('types').fill('ordered.*');
+      await replayForm.getByRole('button', { name: 'Start replay' }).click();
+      await page.locator('[data-replay-state]').waitFor();
+      const replayId = new URL(page.url()).searchParams.get('replay')!;
+      assert.match(replayId, /^rpl_/);
+      await page.locator('[data-replay-state="completed"]').waitFor({ timeout: 20_000 });
+      assert.match(
+        String(await page.locator('[data-part="replay"]').textContent()),
+        /1 of 1 events handled; 1 delivery sent again/,
+      );
+      const done = (await h.call('GET', `/v1/replays/${replayId}`, { key: a.key })).body;
+      assert.deepEqual([done.state, done.total, done.done, done.requeued], ['completed', 1, 1, 1]);
+      await axe(page, 'an endpoint with a replay');
+      await page.screenshot({ path: `${ARTIFACTS}replay.png`, fullPage: true });
+
+      // The overview's last hour is a total of the store's, not of the latest 250: the same as the API's count.
+      await page.goto(`${h.url}/dashboard`);
+      const shown = Number(await page.locator('[data-figure="last-hour"] b').textContent());
+      const hour = (
+        await h.call('GET', `/v1/deliveries/counts?since=${new Date(Date.now() - 3_600_000).toISOString()}`, {
+          key: a.key,
+        })
+      ).body;
+      assert.equal(shown, hour.pending + hour.succeeded + hour.failed + hour.cancelled);
+      assert.ok(shown >= 4, `${shown}: at least this test's and the first test's deliveries`);
+    } finally {
+      await context.close();
     }
   });
 });

@@ -5,7 +5,7 @@ import { PayhookError } from '../errors.js';
 import type { DeliveryId, EndpointId, EventId } from '../ids.js';
 import type { DeliveryStatus } from '../store/types.js';
 import { bearer, merchantOf } from './auth.js';
-import { checkCursor } from './paging.js';
+import { checkCursor, parseTime } from './paging.js';
 import {
   SCOPED_ERRORS,
   errorResponses,
@@ -28,6 +28,9 @@ interface ListQuery {
   limit: number;
   cursor?: string;
 }
+
+/** How far back `GET /v1/deliveries/counts` counts. */
+const COUNT_WINDOW_MS = 7 * 86_400_000;
 
 /** The schema (`idParams('del', …)`) has checked the id's prefix. */
 type Id = { Params: { id: DeliveryId }; Querystring: { merchant_id?: string } };
@@ -75,6 +78,62 @@ export function registerDeliveryRoutes(app: FastifyInstance, ctx: AppContext): v
         cursor: checkCursor(q.cursor, 'del'),
       });
       return pageView(page, deliveryView);
+    },
+  );
+
+  // Counts of a recent window, read from that window of the merchant's deliveries only (their ids
+  // carry their creation time: Store.countDeliveriesSince). The window is capped so that no key can
+  // make the API count a long history on every call; exact all-time totals are /metrics' (the admin's).
+  app.get<{ Querystring: { merchant_id?: string; since?: string } }>(
+    '/v1/deliveries/counts',
+    {
+      ...base,
+      schema: {
+        operationId: 'deliveries.count',
+        summary: 'Count recent deliveries by status',
+        description:
+          "How many of the merchant's deliveries were made at or after `since` (at most 7 days ago; default 24 hours ago), by their status now. " +
+          "Reads only the deliveries of that window, so a short window is cheap. The dashboard's overview shows these.",
+        tags: ['deliveries'],
+        security: bearer,
+        querystring: scopedQuery({
+          since: {
+            type: 'string',
+            maxLength: 64,
+            description:
+              'ISO 8601 time with a zone, at most 7 days ago: deliveries made at or after it (default: 24 hours ago).',
+          },
+        }),
+        response: {
+          200: {
+            description: 'The counts of the window.',
+            type: 'object',
+            additionalProperties: false,
+            required: ['since', 'pending', 'succeeded', 'failed', 'cancelled'],
+            properties: {
+              since: { type: 'string', format: 'date-time', description: 'The start of the window.' },
+              pending: { type: 'integer', description: 'Made in the window and still pending.' },
+              succeeded: { type: 'integer' },
+              failed: { type: 'integer' },
+              cancelled: { type: 'integer' },
+            },
+            examples: [{ since: '2026-12-04T12:00:00.000Z', pending: 3, succeeded: 1520, failed: 2, cancelled: 0 }],
+          },
+          ...errorResponses(...SCOPED_ERRORS),
+        },
+      },
+    },
+    async (request) => {
+      const merchantId = await merchantOf(ctx, request);
+      const now = Date.now();
+      const since = request.query.since === undefined ? now - 86_400_000 : parseTime(request.query.since, 'since');
+      if (since < now - COUNT_WINDOW_MS)
+        throw new PayhookError('validation_failed', 'since must be at most 7 days ago', {
+          field: 'since',
+          reason: 'more than 7 days ago',
+        });
+      const counts = await ctx.store.countDeliveriesSince(merchantId, since);
+      return { since: new Date(since).toISOString(), ...counts };
     },
   );
 

@@ -23,7 +23,7 @@ pre{background:var(--panel);border:1px solid var(--line);padding:.5rem;overflow:
 .badge{border-radius:1em;padding:0 .5em;border:1px solid currentColor;font-size:.85em}
 .succeeded,.ok{color:var(--ok)}.failed,.bad,.cancelled{color:var(--bad)}.pending{color:var(--warn)}
 .cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(11rem,1fr));gap:.75rem}
-.card{border:1px solid var(--line);border-radius:6px;padding:.5rem .75rem;background:var(--panel)}.card b{display:block;font-size:1.4rem}
+.card{border:1px solid var(--line);border-radius:6px;padding:.5rem .75rem;background:var(--panel);overflow-wrap:anywhere}progress{width:min(24rem,100%)}.card b{display:block;font-size:1.4rem}
 .chart{margin:0;border:1px solid var(--line);border-radius:6px;padding:.5rem}.chart svg{width:100%;height:80px}
 rect.ok{fill:var(--ok)}rect.failed{fill:var(--bad)}
 form.inline{display:inline}form.stack{display:grid;gap:.5rem;max-width:36rem}form.filters{display:flex;flex-wrap:wrap;gap:.5rem;align-items:end}

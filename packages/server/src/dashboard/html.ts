@@ -68,6 +68,8 @@ export interface PageOptions {
   active?: string;
   /** `data-live` on <body>: the script opens /dashboard/live and refreshes the marked parts. */
   live?: boolean;
+  /** More for the live stream's query (the endpoint page's replay: `replay`, `seen`). */
+  liveQuery?: Record<string, string>;
   notice?: string;
 }
 
@@ -97,7 +99,7 @@ export function page(o: PageOptions, body: Html): Html {
 <link rel="stylesheet" href="/dashboard/assets/dashboard.css">
 <script src="/dashboard/assets/dashboard.js" defer></script>
 </head>
-<body${o.live ? raw(` data-live="${esc(href(null, '/dashboard/live', { merchant_id: m }))}"`) : ''}>
+<body${o.live ? raw(` data-live="${esc(href(null, '/dashboard/live', { merchant_id: m, ...o.liveQuery }))}"`) : ''}>
 <a class="skip" href="#main">Skip to content</a>
 <header>
 <strong>payhook</strong>
@@ -129,10 +131,19 @@ ${body}
 
 export const csrfField = (token: string): Html => html`<input type="hidden" name="csrf" value="${token}">`;
 
-/** A form posting to `action` with the CSRF token; absent altogether for a viewer who cannot write. */
-export function postButton(viewer: Viewer, action: string, label: string, extra: Html | string = ''): Html {
+/**
+ * A form posting to `action` with the CSRF token; absent altogether for a viewer who cannot write.
+ * `confirm`: a question the script asks first (assets.ts; without the script the form just posts).
+ */
+export function postButton(
+  viewer: Viewer,
+  action: string,
+  label: string,
+  extra: Html | string = '',
+  confirm?: string,
+): Html {
   if (!viewer.canWrite) return html``;
-  return html`<form method="post" action="${action}" class="inline">${csrfField(viewer.csrf)}${extra}<button type="submit">${label}</button></form>`;
+  return html`<form method="post" action="${action}" class="inline">${csrfField(viewer.csrf)}${extra}<button type="submit"${confirm ? raw(` data-confirm="${esc(confirm)}"`) : ''}>${label}</button></form>`;
 }
 
 export function table(headers: string[], rows: unknown[][], caption?: string): Html {

@@ -17,6 +17,7 @@ import { registerEventPages } from './pages/events.js';
 import { registerOperatorPages } from './pages/operator.js';
 import { registerOverviewPages } from './pages/overview.js';
 import { registerPaymentPages } from './pages/payments.js';
+import { registerReplayPages } from './pages/replays.js';
 import { type Dashboard, HIDDEN, type PageContext, PageError, type PageHandler } from './page-context.js';
 import { callApi, signerOf, type Viewer, viewerOf } from './session.js';
 
@@ -114,6 +115,7 @@ export async function registerDashboard(root: FastifyInstance, ctx: AppContext, 
     registerAuthPages(app, dash, internalSecret);
     registerOverviewPages(dash, app, internalSecret);
     registerEndpointPages(dash);
+    registerReplayPages(dash);
     registerEventPages(dash);
     registerPaymentPages(dash);
     registerOperatorPages(dash);

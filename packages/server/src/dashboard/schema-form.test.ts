@@ -87,3 +87,15 @@ test('choices make a select of a free string field, keeping a current value that
   assert.match(html, /<select id="f-api_version" name="api_version">/);
   assert.match(html, /<option>2026-12-05<\/option><option selected>2020-01-01<\/option>/);
 });
+
+test('help is the field description, escaped, with its `code` as code; a label can be given', () => {
+  const [out] = fieldInputs(
+    [['ordered', { type: 'boolean', description: 'Keys in `ordering_key` <b>stay</b> in order.' }]],
+    { ordered: true },
+    {},
+    { ordered: 'ordered delivery' },
+  );
+  assert.match(out.text, /<code>ordering_key<\/code> &lt;b&gt;stay&lt;\/b&gt; in order\./);
+  assert.match(out.text, /<label for="f-ordered">ordered delivery<\/label>/);
+  assert.match(out.text, /id="f-ordered" name="ordered" value="true" checked aria-describedby="f-ordered-help"/);
+});

@@ -6,7 +6,7 @@
  * the body to send: only the fields that changed from `current` (a PATCH touches nothing else).
  */
 import type { FastifyInstance } from 'fastify';
-import { type Html, html, raw } from './html.js';
+import { esc, type Html, html, raw } from './html.js';
 
 export interface FieldSchema {
   type?: string | string[];
@@ -46,7 +46,13 @@ const kind = (s: FieldSchema): 'enum' | 'boolean' | 'integer' | 'number' | 'stri
   return 'json';
 };
 
+/** A schema description as help text: escaped, with its `code` spans shown as code. */
+export function helpText(description: string): Html {
+  return raw(esc(description).replace(/`([^`]+)`/g, '<code>$1</code>'));
+}
+
 /**
+ * `labels` names a field otherwise than its name with spaces (`ordered` reads "ordered delivery").
  * `choices` turns a string field into a select of known values where the schema deliberately takes any
  * string (`api_version`: an unknown one must reach the API to be `unknown_api_version`, so it is no enum).
  */
@@ -54,6 +60,7 @@ export function fieldInputs(
   fields: [string, FieldSchema][],
   current: Record<string, unknown>,
   choices: Record<string, readonly string[]> = {},
+  labels: Record<string, string> = {},
 ): Html[] {
   return fields.map(([name, given]) => {
     const known = choices[name];
@@ -64,9 +71,9 @@ export function fieldInputs(
         : given;
     const v = current[name];
     const id = `f-${name}`;
-    const help = s.description ? html`<small id="${id}-help">${s.description}</small>` : html``;
+    const help = s.description ? html`<small id="${id}-help">${helpText(s.description)}</small>` : html``;
     const described = s.description ? raw(` aria-describedby="${id}-help"`) : raw('');
-    const label = name.replace(/_/g, ' ');
+    const label = labels[name] ?? name.replace(/_/g, ' ');
     const lbl = html`<label for="${id}">${label}</label>`;
     switch (kind(s)) {
       case 'boolean':

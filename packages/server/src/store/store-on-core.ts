@@ -253,6 +253,9 @@ export abstract class StoreOnCore<C> implements Store {
   countDeliveries(merchantId?: string): Promise<DeliveryCounts> {
     return this.operations.countDeliveries(this.core, merchantId);
   }
+  countDeliveriesSince(merchantId: MerchantId, since: number): Promise<DeliveryCounts> {
+    return this.operations.countDeliveriesSince(this.core, merchantId, since);
+  }
   skipDelivery(merchantId: MerchantId, id: DeliveryId, now: number): Promise<SkipOutcome> {
     return this.operations.skipDelivery(this.core, merchantId, id, now);
   }

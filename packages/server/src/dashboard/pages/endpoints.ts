@@ -1,13 +1,17 @@
 /**
  * Endpoints: the list, create, and one endpoint's page: its fields (an edit form drawn from
  * `PATCH /v1/endpoints/{id}`'s schema, schema-form.ts), enable/disable, reveal and rotate the signing
- * secret, send a test webhook (in any event version), recover failed deliveries, and its latest
- * deliveries; its circuit (state, failing since, next probe) and why it is disabled. A read-only viewer
+ * secret, send a test webhook (in any event version), recover failed deliveries, replay a window of
+ * events with its progress (replays.ts), and its latest deliveries; its circuit (state, failing since, next probe) and why it is disabled. A read-only viewer
  * gets the same page without forms; the API refuses their POSTs all the same.
  */
 import { badge, csrfField, type Html, html, href, page, postButton, raw, table, time } from '../html.js';
 import type { Dashboard, PageContext } from '../page-context.js';
 import { bodyFields, fieldInputs, formBody } from '../schema-form.js';
+import { isReplayId, type ReplayView, replayForm, replayMark, replayProgress } from './replays.js';
+
+/** Labels where the field's name alone says too little (the schema's description is the help). */
+const LABELS = { ordered: 'ordered delivery' };
 
 /** Fields shown read-only above the form (the rest of GET's fields that no form field edits). */
 const SHOWN = ['id', 'url', 'disabled', 'disabled_reason', 'created_at', 'updated_at'];
@@ -53,7 +57,7 @@ export function registerEndpointPages(dash: Dashboard): void {
     const create = p.viewer.canWrite
       ? html`<h2 id="h-new">New endpoint</h2><form method="post" action="${href(p.viewer, '/dashboard/endpoints', { merchant_id: m })}" class="stack" aria-labelledby="h-new">${csrfField(
           p.viewer.csrf,
-        )}${fieldInputs(bodyFields(swaggerOf(p), '/v1/endpoints', 'post'), {}, { api_version: await versionsOf(p) })}<button type="submit">Create endpoint</button></form>`
+        )}${fieldInputs(bodyFields(swaggerOf(p), '/v1/endpoints', 'post'), {}, { api_version: await versionsOf(p) }, LABELS)}<button type="submit">Create endpoint</button></form>`
       : html``;
     return page(
       { title: 'Endpoints', viewer: p.viewer, merchantId: m, active: 'Endpoints' },
@@ -81,11 +85,16 @@ export function registerEndpointPages(dash: Dashboard): void {
   });
 
   const show = async (p: PageContext, id: string, extra?: Html) => {
-    const [epR, dlR, versions] = await Promise.all([
+    const replayId = isReplayId(p.query.replay) ? p.query.replay : null;
+    const [epR, dlR, versions, replayR] = await Promise.all([
       p.api('GET', `/v1/endpoints/${encodeURIComponent(id)}`),
       p.api('GET', `/v1/deliveries?endpoint_id=${encodeURIComponent(id)}&limit=20`),
       versionsOf(p),
+      replayId ? p.api('GET', `/v1/replays/${replayId}`) : null,
     ]);
+    // A replay of another endpoint (a hand-edited URL) is not shown here.
+    const replay = replayR ? (p.ok(replayR) as ReplayView) : null;
+    const shownReplay = replay && replay.endpoint_id === id ? replay : null;
     const ep = p.ok(epR) as Record<string, unknown> & {
       id: string;
       disabled: boolean;
@@ -107,8 +116,16 @@ export function registerEndpointPages(dash: Dashboard): void {
       }
     ).data;
     return page(
-      { title: `Endpoint ${ep.id}`, viewer: p.viewer, merchantId: m, active: 'Endpoints', notice },
-      html`${extra ?? ''}<dl>${other.map(([k, v]) => html`<dt>${k.replace(/_/g, ' ')}</dt><dd>${typeof v === 'object' && v !== null ? html`<code>${JSON.stringify(v)}</code>` : String(v ?? '–')}</dd>`)}<dt>circuit</dt><dd data-circuit="${ep.circuit?.state ?? ''}">${circuitText(ep.circuit)}</dd></dl>
+      {
+        title: `Endpoint ${ep.id}`,
+        viewer: p.viewer,
+        merchantId: m,
+        active: 'Endpoints',
+        notice,
+        live: shownReplay !== null,
+        liveQuery: shownReplay ? { replay: shownReplay.id, seen: replayMark(shownReplay) } : undefined,
+      },
+      html`${extra ?? ''}${shownReplay ? replayProgress(p, shownReplay) : ''}<dl>${other.map(([k, v]) => html`<dt>${k.replace(/_/g, ' ')}</dt><dd>${typeof v === 'object' && v !== null ? html`<code>${JSON.stringify(v)}</code>` : String(v ?? '–')}</dd>`)}<dt>circuit</dt><dd data-circuit="${ep.circuit?.state ?? ''}">${circuitText(ep.circuit)}</dd></dl>
 ${
   p.viewer.canWrite
     ? html`<h2>Actions</h2><p>
@@ -120,7 +137,8 @@ ${postButton(p.viewer, action('rotate'), 'Rotate secret')}
         (v) => html`<option${v === ep.api_version ? raw(' selected') : ''}>${v}</option>`,
       )}</select></label><button type="submit">Send test webhook</button></form>
 <form method="post" action="${action('recover')}" class="filters">${csrfField(p.viewer.csrf)}<label>Recover failed deliveries since <input name="since" value="${new Date(Date.now() - 86_400_000).toISOString()}"></label><button type="submit">Recover</button></form>
-<h2 id="h-edit">Edit</h2><form method="post" action="${action('edit')}" class="stack" aria-labelledby="h-edit">${csrfField(p.viewer.csrf)}${fieldInputs(fields, ep, { api_version: versions })}<button type="submit">Save</button></form>`
+${ep.disabled ? html`<p class="muted">Replay: enable the endpoint first.</p>` : replayForm(p, action('replay'))}
+<h2 id="h-edit">Edit</h2><form method="post" action="${action('edit')}" class="stack" aria-labelledby="h-edit">${csrfField(p.viewer.csrf)}${fieldInputs(fields, ep, { api_version: versions }, LABELS)}<button type="submit">Save</button></form>`
     : html`<p class="muted">Read-only: this session can look, not change.</p>`
 }
 <h2>Latest deliveries</h2>

@@ -1,8 +1,12 @@
 /**
  * Events and deliveries: search events (type, time) and deliveries (status, endpoint, event); an
  * event's payload with its deliveries; a delivery's attempts (status, response excerpt, error class,
- * next retry, and the request headers a webhook carries) with a retry button.
+ * next retry, and their request headers, rebuilt: they are not stored) with a retry button, and a
+ * skip button where a delivery holds (or waits on) its ordering key.
  */
+import { webhookHeaders } from '../../delivery/attempt.js';
+import { idHex } from '../../ids.js';
+import { VERSION } from '../../version.js';
 import { badge, html, href, page, postButton, table, time } from '../html.js';
 import type { Dashboard, PageContext } from '../page-context.js';
 
@@ -41,6 +45,28 @@ export function deliveryRows(p: PageContext, list: Delivery[]) {
     ]),
     'Deliveries',
   );
+}
+
+const HEADERS_NOTE =
+  "Request headers are not stored with attempts: these are rebuilt as payhook makes them (delivery/attempt.ts), from the event id, the attempt's start and the endpoint's headers as they are now. The signature is not stored (it is the HMAC of the id, the timestamp and the body under the secret of that moment); each attempt's traceparent has a parent id of its own, not stored either.";
+
+/**
+ * The headers an attempt carried, rebuilt with the function that made them: the event's trace id
+ * (made from the event id, or the trace the event was accepted in when it came with one) and the
+ * endpoint's headers as they are now; the signature and the traceparent's parent id are not stored.
+ */
+export function attemptHeaders(eventId: string, startedAt: string, custom: Record<string, string> | null): string {
+  const headers = webhookHeaders(
+    custom ?? {},
+    `payhook/${VERSION}`,
+    eventId,
+    Math.floor(Date.parse(startedAt) / 1000),
+    'v1,… (not stored)',
+    `00-${idHex(eventId)}-…-01`,
+  );
+  return Object.entries(headers)
+    .map(([k, v]) => `${k}: ${v}`)
+    .join('\n');
 }
 
 export function registerEventPages(dash: Dashboard): void {
@@ -108,6 +134,9 @@ export function registerEventPages(dash: Dashboard): void {
   dash.get('/dashboard/deliveries/:id', async (p) => {
     const id = encodeURIComponent((p.request.params as { id: string }).id);
     const d = p.ok(await p.api('GET', `/v1/deliveries/${id}`)) as Delivery & {
+      ordering_key: string | null;
+      held: boolean;
+      skipped_at: string | null;
       attempts: {
         attempt: number;
         started_at: string;
@@ -119,8 +148,19 @@ export function registerEventPages(dash: Dashboard): void {
         next_retry_at: string | null;
       }[];
     };
+    // The endpoint's own headers, for the request headers of each attempt (absent once it is deleted).
+    const epR = await p.api('GET', `/v1/endpoints/${encodeURIComponent(d.endpoint_id)}`);
+    const custom = epR.status === 200 ? ((epR.body.headers ?? {}) as Record<string, string>) : null;
     const m = p.merchantId;
-    const notice = p.query.notice === 'retried' ? 'Retry queued: the delivery is due now.' : undefined;
+    const notice =
+      p.query.notice === 'retried'
+        ? 'Retry queued: the delivery is due now.'
+        : p.query.notice === 'skipped'
+          ? 'Skipped: the next delivery of its ordering key may go.'
+          : undefined;
+    // Skip: what releases an ordering key by hand (a held delivery, or an ordered one still waiting).
+    const skippable = d.held || (d.ordering_key !== null && d.status === 'pending');
+    const action = (what: string) => href(p.viewer, `/dashboard/deliveries/${d.id}/${what}`, { merchant_id: m });
     return page(
       { title: `Delivery ${d.id}`, viewer: p.viewer, merchantId: m, active: 'Deliveries', live: true, notice },
       html`<div data-part="delivery"><dl>
@@ -128,9 +168,10 @@ export function registerEventPages(dash: Dashboard): void {
 <dt>Event</dt><dd><a href="${href(p.viewer, `/dashboard/events/${d.event_id}`, { merchant_id: m })}">${d.event_id}</a> (${d.event_type})</dd>
 <dt>Endpoint</dt><dd><a href="${href(p.viewer, `/dashboard/endpoints/${d.endpoint_id}`, { merchant_id: m })}">${d.endpoint_id}</a></dd>
 <dt>Next attempt</dt><dd>${d.status === 'pending' ? time(d.next_attempt_at) : '–'}</dd>
-<dt>Request headers</dt><dd><code>content-type: application/json</code>, <code>webhook-id: ${d.event_id}</code>, <code>webhook-timestamp</code>, <code>webhook-signature</code> (v1, HMAC-SHA256 with the endpoint's secret), <code>traceparent</code>, and the endpoint's own headers</dd>
+${d.ordering_key === null ? '' : html`<dt>Ordering key</dt><dd><code>${d.ordering_key}</code>${d.held ? html` <span class="bad" data-held>held: the next deliveries of this key wait until it succeeds or is skipped</span>` : ''}</dd>`}
+${d.skipped_at ? html`<dt>Skipped</dt><dd>${time(d.skipped_at)}</dd>` : ''}
 </dl>
-<p>${postButton(p.viewer, href(p.viewer, `/dashboard/deliveries/${d.id}/retry`, { merchant_id: m }), 'Retry now')}</p>
+<p>${postButton(p.viewer, action('retry'), 'Retry now')} ${skippable ? postButton(p.viewer, action('skip'), 'Skip', html``, 'Skip this delivery and let the next of its ordering key go?') : ''}</p>
 <h2>Attempts</h2>
 ${d.attempts.map(
   (
@@ -139,10 +180,20 @@ ${d.attempts.map(
 <dl><dt>Started</dt><dd>${time(a.started_at)}</dd><dt>Duration</dt><dd>${a.duration_ms} ms</dd>
 <dt>Status</dt><dd>${a.status_code ?? '–'}</dd><dt>Error class</dt><dd>${a.error_class ?? '–'}${a.error_message ? `: ${a.error_message}` : ''}</dd>
 <dt>Next retry</dt><dd>${time(a.next_retry_at)}</dd></dl>
+<details><summary>Request headers</summary><pre aria-label="Request headers of attempt ${a.attempt}">${attemptHeaders(d.event_id, a.started_at, custom)}</pre></details>
 ${a.response_body ? html`<pre aria-label="Response excerpt">${a.response_body}</pre>` : ''}</section>`,
 )}
+${d.attempts.length ? html`<p class="muted">${HEADERS_NOTE}${custom === null ? ' The endpoint is deleted, so its own headers are not shown.' : ''}</p>` : ''}
 ${d.attempts.length ? '' : html`<p class="empty">No attempt yet.</p>`}</div>`,
     );
+  });
+
+  dash.post('/dashboard/deliveries/:id/skip', async (p) => {
+    const id = encodeURIComponent((p.request.params as { id: string }).id);
+    p.ok(await p.api('POST', `/v1/deliveries/${id}/skip`));
+    return {
+      redirect: href(p.viewer, `/dashboard/deliveries/${id}`, { merchant_id: p.merchantId, notice: 'skipped' }),
+    };
   });
 
   dash.post('/dashboard/deliveries/:id/retry', async (p) => {

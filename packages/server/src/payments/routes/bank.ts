@@ -9,6 +9,7 @@
 import type { FastifyInstance } from 'fastify';
 import { errorResponses } from '../../module-api.js';
 import { paymentErrorRef as ref } from '../errors.js';
+import type { NotificationAnswer } from '../service.js';
 import type { RouteParts } from './parts.js';
 
 const notificationBody = {
@@ -32,169 +33,138 @@ const notificationBody = {
   },
 };
 
+/** What both notification routes answer: the 200 a notification taken, and the errors either may give. */
+function notificationResponses() {
+  return {
+    200: {
+      type: 'object',
+      description:
+        'Taken: `applied` (the transaction changed) or `restated` (nothing new); `duplicate` when the id was seen before.',
+      properties: {
+        result: { type: 'string', enum: ['applied', 'restated'] },
+        duplicate: { type: 'boolean' },
+        transaction_id: { type: ['string', 'null'] },
+        status: { type: ['string', 'null'], description: 'The transaction status now.' },
+      },
+      examples: [
+        {
+          result: 'applied',
+          duplicate: false,
+          transaction_id: 'txn_01JDQ9C4P5Q6R7S8T9V0W1X2Y3',
+          status: 'success',
+        },
+      ],
+    },
+    ...errorResponses(
+      'validation_failed',
+      ref('bank_signature_invalid'),
+      ref('transaction_not_found'),
+      ref('transition_forbidden'),
+      ref('notification_conflict'),
+      413,
+      415,
+    ),
+  };
+}
+
+/** The notification as the service answers it, on the wire. */
+function notificationAnswer(r: NotificationAnswer) {
+  return { result: r.result, duplicate: r.duplicate, transaction_id: r.transactionId, status: r.status };
+}
+
+/** One of the two routes: what differs is the documentation, the signature headers and the service call. */
+interface NotificationRoute<H extends string> {
+  url: string;
+  operationId: string;
+  summary: string;
+  description: string;
+  /** The signature headers, documented. */
+  headers: Record<H, { type: 'string'; description: string }>;
+  /** The `id` of the body's example. */
+  exampleId: string;
+  receive: (headers: Partial<Record<H, string>>, body: Buffer) => Promise<NotificationAnswer>;
+}
+
+function postNotification<H extends string>(scope: FastifyInstance, route: NotificationRoute<H>): void {
+  scope.post<{ Body: Buffer; Headers: Partial<Record<H, string>> }>(
+    route.url,
+    {
+      config: { auth: 'public' },
+      // The body schema documents the route; the service validates the bytes after checking their signature.
+      validatorCompiler: () => () => true,
+      schema: {
+        operationId: route.operationId,
+        summary: route.summary,
+        description: route.description,
+        tags: ['payments'],
+        // No API key: the sender signs the body (the signature headers).
+        security: [],
+        querystring: { type: 'object', additionalProperties: false, properties: {} },
+        headers: { type: 'object', properties: route.headers },
+        body: {
+          ...notificationBody,
+          examples: [
+            {
+              id: route.exampleId,
+              payment_reference: '5f0c2b1e-8d4a-4c7e-9b3f-2a6d8e1c4f70',
+              status: 'approved',
+              message: 'cleared',
+            },
+          ],
+        },
+        response: notificationResponses(),
+      },
+    },
+    async (request) => {
+      const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+      // The route's `Headers` type, as each route typed it before: fastify cannot resolve it for a generic H.
+      return notificationAnswer(await route.receive(request.headers as Partial<Record<H, string>>, body));
+    },
+  );
+}
+
 export function registerBankRoutes(app: FastifyInstance, { service }: RouteParts): void {
   void app.register(async (scope) => {
     scope.removeContentTypeParser('application/json');
     scope.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
-    scope.post<{ Body: Buffer; Headers: { 'bank-key'?: string; 'bank-signature'?: string } }>(
-      '/v1/bank/notifications',
-      {
-        config: { auth: 'public' },
-        // The body schema documents the route; the service validates the bytes after checking their signature.
-        validatorCompiler: () => () => true,
-        schema: {
-          operationId: 'bankNotifications.receive',
-          summary: 'Receive a bank notification',
-          description:
-            'A bank notification, signed: `bank-key: <key id>` and `bank-signature: sha256=<hex HMAC-SHA256 of the body>`. ' +
-            'Answers 200 with `result` `applied` or `restated` (nothing new), `duplicate: true` when the id was seen before; ' +
-            '409 transition_forbidden when the state machine refuses it (recorded; the same notification again gets the same answer); ' +
-            '409 notification_conflict for a known id with another body; 401 bank_signature_invalid; 404 transaction_not_found.',
-          tags: ['payments'],
-          // No API key: the bank signs the body (bank-key and bank-signature headers).
-          security: [],
-          querystring: { type: 'object', additionalProperties: false, properties: {} },
-          headers: {
-            type: 'object',
-            properties: {
-              'bank-key': { type: 'string', description: 'Id of the bank key that signed the body.' },
-              'bank-signature': {
-                type: 'string',
-                description: "`sha256=` and the hex HMAC-SHA256 of the exact body under that key's secret.",
-              },
-            },
-          },
-          body: {
-            ...notificationBody,
-            examples: [
-              {
-                id: 'ntf-20261201-0001',
-                payment_reference: '5f0c2b1e-8d4a-4c7e-9b3f-2a6d8e1c4f70',
-                status: 'approved',
-                message: 'cleared',
-              },
-            ],
-          },
-          response: {
-            200: {
-              type: 'object',
-              description:
-                'Taken: `applied` (the transaction changed) or `restated` (nothing new); `duplicate` when the id was seen before.',
-              properties: {
-                result: { type: 'string', enum: ['applied', 'restated'] },
-                duplicate: { type: 'boolean' },
-                transaction_id: { type: ['string', 'null'] },
-                status: { type: ['string', 'null'], description: 'The transaction status now.' },
-              },
-              examples: [
-                {
-                  result: 'applied',
-                  duplicate: false,
-                  transaction_id: 'txn_01JDQ9C4P5Q6R7S8T9V0W1X2Y3',
-                  status: 'success',
-                },
-              ],
-            },
-            ...errorResponses(
-              'validation_failed',
-              ref('bank_signature_invalid'),
-              ref('transaction_not_found'),
-              ref('transition_forbidden'),
-              ref('notification_conflict'),
-              413,
-              415,
-            ),
-          },
+    postNotification(scope, {
+      url: '/v1/bank/notifications',
+      operationId: 'bankNotifications.receive',
+      summary: 'Receive a bank notification',
+      description:
+        'A bank notification, signed: `bank-key: <key id>` and `bank-signature: sha256=<hex HMAC-SHA256 of the body>`. ' +
+        'Answers 200 with `result` `applied` or `restated` (nothing new), `duplicate: true` when the id was seen before; ' +
+        '409 transition_forbidden when the state machine refuses it (recorded; the same notification again gets the same answer); ' +
+        '409 notification_conflict for a known id with another body; 401 bank_signature_invalid; 404 transaction_not_found.',
+      headers: {
+        'bank-key': { type: 'string', description: 'Id of the bank key that signed the body.' },
+        'bank-signature': {
+          type: 'string',
+          description: "`sha256=` and the hex HMAC-SHA256 of the exact body under that key's secret.",
         },
       },
-      async (request) => {
-        const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-        const r = await service.receiveNotification(
-          request.headers['bank-key'],
-          request.headers['bank-signature'],
-          body,
-        );
-        return { result: r.result, duplicate: r.duplicate, transaction_id: r.transactionId, status: r.status };
-      },
-    );
-    scope.post<{ Body: Buffer; Headers: { 'acquirer-timestamp'?: string; 'acquirer-signature'?: string } }>(
-      '/v1/bank/acquirer/notifications',
-      {
-        config: { auth: 'public' },
-        validatorCompiler: () => () => true,
-        schema: {
-          operationId: 'acquirerNotifications.receive',
-          summary: 'Receive an HTTP acquirer notification',
-          description:
-            "A notification from live mode's HTTP acquirer (PAYHOOK_ACQUIRER_URL; docs/payments.md#the-http-acquirer), the same body as a bank notification, signed with the shared secret: " +
-            '`acquirer-timestamp: <unix seconds>` and `acquirer-signature: v1=<hex HMAC-SHA256 of "<timestamp>.<body>">`. ' +
-            'A timestamp further from now than PAYHOOK_ACQUIRER_NOTIFICATION_TOLERANCE (default 5 min) is refused, so a captured notification cannot be replayed later. ' +
-            'Answers as `POST /v1/bank/notifications`; 401 bank_signature_invalid also when no acquirer is configured.',
-          tags: ['payments'],
-          security: [],
-          querystring: { type: 'object', additionalProperties: false, properties: {} },
-          headers: {
-            type: 'object',
-            properties: {
-              'acquirer-timestamp': { type: 'string', description: 'When the acquirer signed it, unix seconds.' },
-              'acquirer-signature': {
-                type: 'string',
-                description: '`v1=` and the hex HMAC-SHA256 of `<timestamp>.<body>` under the shared secret.',
-              },
-            },
-          },
-          body: {
-            ...notificationBody,
-            examples: [
-              {
-                id: 'acq-ntf-0001',
-                payment_reference: '5f0c2b1e-8d4a-4c7e-9b3f-2a6d8e1c4f70',
-                status: 'approved',
-                message: 'cleared',
-              },
-            ],
-          },
-          response: {
-            200: {
-              type: 'object',
-              description:
-                'Taken: `applied` (the transaction changed) or `restated` (nothing new); `duplicate` when the id was seen before.',
-              properties: {
-                result: { type: 'string', enum: ['applied', 'restated'] },
-                duplicate: { type: 'boolean' },
-                transaction_id: { type: ['string', 'null'] },
-                status: { type: ['string', 'null'], description: 'The transaction status now.' },
-              },
-              examples: [
-                {
-                  result: 'applied',
-                  duplicate: false,
-                  transaction_id: 'txn_01JDQ9C4P5Q6R7S8T9V0W1X2Y3',
-                  status: 'success',
-                },
-              ],
-            },
-            ...errorResponses(
-              'validation_failed',
-              ref('bank_signature_invalid'),
-              ref('transaction_not_found'),
-              ref('transition_forbidden'),
-              ref('notification_conflict'),
-              413,
-              415,
-            ),
-          },
+      exampleId: 'ntf-20261201-0001',
+      receive: (headers, body) => service.receiveNotification(headers['bank-key'], headers['bank-signature'], body),
+    });
+    postNotification(scope, {
+      url: '/v1/bank/acquirer/notifications',
+      operationId: 'acquirerNotifications.receive',
+      summary: 'Receive an HTTP acquirer notification',
+      description:
+        "A notification from live mode's HTTP acquirer (PAYHOOK_ACQUIRER_URL; docs/payments.md#the-http-acquirer), the same body as a bank notification, signed with the shared secret: " +
+        '`acquirer-timestamp: <unix seconds>` and `acquirer-signature: v1=<hex HMAC-SHA256 of "<timestamp>.<body>">`. ' +
+        'A timestamp further from now than PAYHOOK_ACQUIRER_NOTIFICATION_TOLERANCE (default 5 min) is refused, so a captured notification cannot be replayed later. ' +
+        'Answers as `POST /v1/bank/notifications`; 401 bank_signature_invalid also when no acquirer is configured.',
+      headers: {
+        'acquirer-timestamp': { type: 'string', description: 'When the acquirer signed it, unix seconds.' },
+        'acquirer-signature': {
+          type: 'string',
+          description: '`v1=` and the hex HMAC-SHA256 of `<timestamp>.<body>` under the shared secret.',
         },
       },
-      async (request) => {
-        const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-        const r = await service.receiveAcquirerNotification(
-          request.headers['acquirer-timestamp'],
-          request.headers['acquirer-signature'],
-          body,
-        );
-        return { result: r.result, duplicate: r.duplicate, transaction_id: r.transactionId, status: r.status };
-      },
-    );
+      exampleId: 'acq-ntf-0001',
+      receive: (headers, body) =>
+        service.receiveAcquirerNotification(headers['acquirer-timestamp'], headers['acquirer-signature'], body),
+    });
   });
 }

@@ -2,7 +2,7 @@
  * Deliveries on PostgreSQL: claims (`FOR UPDATE SKIP LOCKED`, sql/deliveries.sql), attempt results in
  * one statement, manual retries and recovery (with their NOTIFY), reads and counts.
  */
-import type { EndpointId, MerchantId } from '../../ids.js';
+import { idFloor, type EndpointId, type MerchantId } from '../../ids.js';
 import { circuitReports, DEFAULT_CIRCUIT_POLICY, stepCircuit, type CircuitRow } from '../circuit.js';
 import { rateTolerance, toClaimedDeliveries, type ClaimRow } from '../claimed.js';
 import { decodeCursor, ID_MAX, toPage } from '../cursor.js';
@@ -233,6 +233,21 @@ export async function recoverEndpoint(
   );
   if (row.n > 0) c.wakeups.madeDue(row.notified > 0);
   return row.n;
+}
+
+export async function countDeliveriesSince(
+  c: PostgresCore,
+  merchantId: string,
+  since: number,
+): Promise<DeliveryCounts> {
+  const counts: DeliveryCounts = { pending: 0, succeeded: 0, failed: 0, cancelled: 0 };
+  const rows = await c.db.run<{ status: keyof DeliveryCounts; n: number }>(
+    'delivery_counts_since',
+    { merchant_id: merchantId, since_id: idFloor('del', since) },
+    { idempotent: true },
+  );
+  for (const r of rows) counts[r.status] = r.n;
+  return counts;
 }
 
 export async function countDeliveries(c: PostgresCore, merchantId?: string): Promise<DeliveryCounts> {

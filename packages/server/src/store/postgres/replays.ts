@@ -1,23 +1,21 @@
 /** Replays on PostgreSQL (sql/replays.sql): created with their total, leased, run one batch a transaction. */
 import { idFloor } from '../../ids.js';
-import { toLeased, toReplay, windowIds, type ReplayRow } from '../replays.js';
+import {
+  batchEndpoint,
+  type BatchOutcome,
+  progressParams,
+  toLeased,
+  toReplay,
+  windowParams,
+  type ReplayRow,
+} from '../replays.js';
 import type { LeasedReplay, NewReplay, Replay } from '../types.js';
 import type { PostgresCore } from './core.js';
 import type { EndpointRow } from './rows.js';
 
-function windowArgs(r: NewReplay | LeasedReplay) {
-  const { lo, hi } = windowIds(r.since, r.until);
-  return {
-    merchant_id: r.merchantId,
-    endpoint_id: r.endpointId,
-    after: lo,
-    hi,
-    since: r.since,
-    until: r.until,
-    types: r.types,
-    status_filter: r.status,
-    recipients: r.recipients,
-  };
+/** replay_count's and replay_events' parameters: the window and the types (the filter is read from the endpoint's row). */
+function windowArgs(r: NewReplay | LeasedReplay, cursor?: string) {
+  return { ...windowParams(r, cursor), types: r.types };
 }
 
 export async function createReplay(c: PostgresCore, r: NewReplay): Promise<Replay | null> {
@@ -72,35 +70,15 @@ export async function runReplayBatch(
     async (tx) => {
       const [held] = await tx.run('replay_lock', { id: r.id, owner: r.owner });
       if (!held) return null;
-      const progress = async (
-        cursor: string,
-        handled: number,
-        requeued: number,
-        state: string,
-        error: string | null,
-      ) => {
-        const [row] = await tx.run<ReplayRow>('replay_progress', {
-          id: r.id,
-          owner: r.owner,
-          cursor,
-          handled,
-          requeued,
-          state,
-          error,
-          now,
-          lease_until: state === 'running' ? now + leaseMs : null,
-        });
+      const progress = async (batch: BatchOutcome) => {
+        const [row] = await tx.run<ReplayRow>('replay_progress', progressParams(r, now, leaseMs, batch));
         return row;
       };
-      const [ep] = await tx.run<EndpointRow>('endpoint_get', { merchant_id: r.merchantId, id: r.endpointId });
-      if (!ep || ep.disabled) {
-        const error = ep ? 'the endpoint is disabled' : 'the endpoint was deleted';
-        return { row: await progress(r.cursor, 0, 0, 'failed', error), requeued: 0 };
-      }
-      const args = windowArgs(r);
-      if (r.cursor > args.after) args.after = r.cursor;
+      const [endpoint] = await tx.run<EndpointRow>('endpoint_get', { merchant_id: r.merchantId, id: r.endpointId });
+      const found = batchEndpoint(endpoint);
+      if ('error' in found) return { row: await progress(found), requeued: 0 };
       const rows = await tx.run<{ event_id: string; delivery_id: string | null }>('replay_events', {
-        ...args,
+        ...windowArgs(r, r.cursor),
         limit,
       });
       let requeued = 0;
@@ -116,9 +94,7 @@ export async function runReplayBatch(
         requeued = applied.n;
         if (requeued > 0 && channel) await tx.run('notify_due', { channel });
       }
-      const cursor = rows.length > 0 ? rows[rows.length - 1].event_id : r.cursor;
-      const state = rows.length < limit ? 'completed' : 'running';
-      return { row: await progress(cursor, rows.length, requeued, state, null), requeued };
+      return { row: await progress({ events: rows, limit, requeued }), requeued };
     },
     { idempotent: false },
   );

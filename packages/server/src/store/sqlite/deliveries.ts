@@ -16,6 +16,7 @@ import type {
   Page,
   QueueStats,
 } from '../types.js';
+import { idFloor } from '../../ids.js';
 import type { SqliteCore } from './core.js';
 import { settleOrderedResults } from './ordering.js';
 import { toAttempt, toDelivery, type AttemptRow, type DeliveryRow } from './rows.js';
@@ -236,6 +237,17 @@ export async function recoverEndpoint(
   }).changes;
   if (n > 0) c.notifyDue();
   return n;
+}
+
+export async function countDeliveriesSince(c: SqliteCore, merchantId: string, since: number): Promise<DeliveryCounts> {
+  const counts: DeliveryCounts = { pending: 0, succeeded: 0, failed: 0, cancelled: 0 };
+  for (const r of c.stmt('delivery_counts_since').all({ merchant_id: merchantId, since_id: idFloor('del', since) }) as {
+    status: keyof DeliveryCounts;
+    n: number;
+  }[]) {
+    counts[r.status] = r.n;
+  }
+  return counts;
 }
 
 export async function countDeliveries(c: SqliteCore, merchantId?: string): Promise<DeliveryCounts> {

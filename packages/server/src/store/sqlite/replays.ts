@@ -1,24 +1,24 @@
 /** Replays on SQLite (sql/replays.sql): created with their total, leased, run one batch a transaction. */
 import { newId } from '../../ids.js';
-import { toLeased, toReplay, windowIds, type ReplayRow } from '../replays.js';
+import {
+  batchEndpoint,
+  type BatchOutcome,
+  progressParams,
+  toLeased,
+  toReplay,
+  windowParams,
+  type ReplayRow,
+} from '../replays.js';
 import type { LeasedReplay, NewReplay, Replay } from '../types.js';
 import type { SqliteCore } from './core.js';
 import type { EndpointRow } from './rows.js';
 
-function windowArgs(r: NewReplay | LeasedReplay, filter: string | null) {
-  const { lo, hi } = windowIds(r.since, r.until);
-  return {
-    merchant_id: r.merchantId,
-    endpoint_id: r.endpointId,
-    after: lo,
-    hi,
-    since: r.since,
-    until: r.until,
-    types: r.types === null ? null : JSON.stringify(r.types),
-    filter,
-    status_filter: r.status,
-    recipients: r.recipients,
-  };
+/**
+ * replay_count's and replay_events' parameters: the window (after `cursor`), the types and the endpoint's
+ * filter as JSON.
+ */
+function windowArgs(r: NewReplay | LeasedReplay, filter: string | null, cursor?: string) {
+  return { ...windowParams(r, cursor), types: r.types === null ? null : JSON.stringify(r.types), filter };
 }
 
 export async function createReplay(c: SqliteCore, r: NewReplay): Promise<Replay | null> {
@@ -67,25 +67,14 @@ export async function runReplayBatch(
 ): Promise<LeasedReplay | null> {
   const out = c.transaction(() => {
     if (!c.stmt('replay_held').get({ id: r.id, owner: r.owner })) return null;
-    const progress = (cursor: string, handled: number, requeued: number, state: string, error: string | null) =>
-      c.stmt('replay_progress').get({
-        id: r.id,
-        owner: r.owner,
-        cursor,
-        handled,
-        requeued,
-        state,
-        error,
-        now,
-        lease_until: state === 'running' ? now + leaseMs : null,
-      }) as ReplayRow;
-    const ep = c.stmt('endpoint_get').get({ merchant_id: r.merchantId, id: r.endpointId }) as EndpointRow | undefined;
-    if (!ep || ep.disabled) {
-      return { row: progress(r.cursor, 0, 0, 'failed', ep ? 'the endpoint is disabled' : 'the endpoint was deleted') };
-    }
-    const args = windowArgs(r, ep.event_types);
-    if (r.cursor > args.after) args.after = r.cursor;
-    const rows = c.stmt('replay_events').all({ ...args, limit }) as {
+    const progress = (batch: BatchOutcome) =>
+      c.stmt('replay_progress').get(progressParams(r, now, leaseMs, batch)) as ReplayRow;
+    const found = batchEndpoint(
+      c.stmt('endpoint_get').get({ merchant_id: r.merchantId, id: r.endpointId }) as EndpointRow | undefined,
+    );
+    if ('error' in found) return { row: progress(found) };
+    const ep = found.endpoint;
+    const rows = c.stmt('replay_events').all({ ...windowArgs(r, ep.event_types, r.cursor), limit }) as {
       event_id: string;
       type: string;
       ordering_key: string | null;
@@ -109,11 +98,7 @@ export async function runReplayBatch(
       });
       requeued++;
     }
-    const cursor = rows.length > 0 ? rows[rows.length - 1].event_id : r.cursor;
-    return {
-      row: progress(cursor, rows.length, requeued, rows.length < limit ? 'completed' : 'running', null),
-      requeued,
-    };
+    return { row: progress({ events: rows, limit, requeued }), requeued };
   });
   if (!out) return null;
   if (out.requeued) c.notifyDue();

@@ -219,6 +219,12 @@ export interface DeliveryStore {
   recoverEndpoint(merchantId: MerchantId, endpointId: EndpointId, since: number, now: number): Promise<number>;
   countDeliveries(merchantId?: MerchantId): Promise<DeliveryCounts>;
   /**
+   * The merchant's deliveries made at or after `since`, by status (the dashboard's overview). Reads
+   * only that window of the merchant's deliveries (their ids carry their creation time), so a short
+   * window stays cheap however long the history.
+   */
+  countDeliveriesSince(merchantId: MerchantId, since: number): Promise<DeliveryCounts>;
+  /**
    * Skips a delivery by hand: a failed one stops holding its ordering key, a pending one that is not in
    * flight is cancelled; either way the next delivery of its key may go. `skipped: false` when it is in
    * flight or finished otherwise; null when there is no such delivery.

@@ -262,6 +262,31 @@ export function eventCases(test: Case): void {
     );
   });
 
+  test("countDeliveriesSince: the merchant's deliveries made since a time, by status; older ones and other merchants' are not counted", async (store) => {
+    const a = await newMerchant(store);
+    const b = await newMerchant(store);
+    await newEndpoint(store, a);
+    await newEndpoint(store, b);
+    const now = Date.now();
+    const since = now - 3_600_000;
+    const before = newEvent(a, 'order.success', since - 1);
+    const atStart = newEvent(a, 'order.success', since);
+    const recent = newEvent(a, 'order.success', now - 1000);
+    await store.appendEvents([before, atStart, recent, newEvent(b, 'order.success', now - 1000)]);
+    const claimed = await claimAll(store, now, 'w');
+    assert.equal(claimed.length, 4);
+    const done = claimed.filter((c) => c.eventId === recent.id || c.eventId === before.id);
+    await store.recordResults(done.map((c) => resultFor(c, 'w', 'succeeded')));
+    await store.releaseClaims(
+      'w',
+      claimed.filter((c) => !done.includes(c)).map((c) => c.id),
+    );
+    assert.deepEqual(await store.countDeliveriesSince(a, since), { pending: 1, succeeded: 1, failed: 0, cancelled: 0 });
+    assert.deepEqual(await store.countDeliveries(a), { pending: 1, succeeded: 2, failed: 0, cancelled: 0 });
+    assert.deepEqual(await store.countDeliveriesSince(b, since), { pending: 1, succeeded: 0, failed: 0, cancelled: 0 });
+    assert.deepEqual(await store.countDeliveriesSince(a, now), { pending: 0, succeeded: 0, failed: 0, cancelled: 0 });
+  });
+
   test('pruneEvents: removes old events whose deliveries are all finished, with their deliveries and attempts', async (store) => {
     const a = await newMerchant(store);
     await newEndpoint(store, a);

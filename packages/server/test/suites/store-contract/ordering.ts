@@ -172,4 +172,29 @@ export function orderingCases(test: Case): void {
     assert.deepEqual(ids(await claimAll(store, t0 + 40)), [evs[0].id, evs[1].id].sort());
     assert.equal(await store.leaseReplay('w2', t0 + 50, 60_000), null);
   });
+
+  test('replays: a batch whose endpoint is disabled or deleted ends the replay failed, saying which', async (store) => {
+    const a = await newMerchant(store);
+    const t0 = Date.now();
+    const disabled = await newEndpoint(store, a);
+    const deleted = await newEndpoint(store, a);
+    await store.appendEvents([newEvent(a, 'order.success', t0)]);
+    const claims = await claimAll(store, t0 + 10);
+    await store.recordResults(claims.map((c) => resultFor(c, 'sweeper', 'failed')));
+    const base = { since: t0, until: t0 + 1, types: null, status: 'failed' as const, recipients: 'original' as const };
+    for (const [ep, error] of [
+      [disabled, 'the endpoint is disabled'],
+      [deleted, 'the endpoint was deleted'],
+    ] as const) {
+      const r = await store.createReplay({ id: newId('rpl'), merchantId: a, endpointId: ep.id, now: t0 + 20, ...base });
+      assert.equal(r?.total, 1);
+      if (ep === disabled) await store.updateEndpoint(a, ep.id, { disabled: true }, t0 + 21);
+      else assert.equal(await store.deleteEndpoint(a, ep.id, t0 + 21), true);
+      const leased = await store.leaseReplay('w1', t0 + 30, 60_000);
+      assert.equal(leased?.id, r!.id);
+      const ended = await store.runReplayBatch(leased!, 10, t0 + 40, 60_000);
+      assert.deepEqual([ended?.state, ended?.error, ended?.done, ended?.requeued], ['failed', error, 0, 0]);
+      assert.equal((await store.getReplay(a, r!.id))?.completedAt, t0 + 40);
+    }
+  });
 }

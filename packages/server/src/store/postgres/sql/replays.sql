@@ -1,6 +1,7 @@
 -- Bulk replays (migration 0006): the PostgreSQL twin of sqlite/sql/replays.sql, which says how a
 -- replay runs and which events its window holds. Here the endpoint's current filter is read from its
--- row, not passed.
+-- row, not passed. replay_count and replay_events repeat the window's filter on purpose, as there (the
+-- loader has no includes; a SQL function would need a migration): change both together.
 
 -- name: replay_count
 -- @merchant_id, @endpoint_id, @after, @hi, @since, @until, @types, @status_filter, @recipients

@@ -137,3 +137,10 @@ WHERE endpoint_id = @endpoint_id AND merchant_id = @merchant_id AND status = 'fa
 -- name: delivery_counts
 -- @merchant_id (NULL for all)
 SELECT status, count(*) AS n FROM deliveries WHERE (@merchant_id IS NULL OR merchant_id = @merchant_id) GROUP BY status;
+
+-- name: delivery_counts_since
+-- @merchant_id, @since_id (the smallest delivery id of the window's first millisecond: ids carry their
+-- creation time): the merchant's deliveries made since then, by status, for the dashboard's overview.
+-- A range of deliveries_by_merchant (merchant_id, id) and each row's status: it costs the window's
+-- deliveries, never the merchant's whole history.
+SELECT status, count(*) AS n FROM deliveries WHERE merchant_id = @merchant_id AND id >= @since_id GROUP BY status;

@@ -8,6 +8,13 @@
 -- created_at loses nothing); for `original` recipients only those the endpoint had a delivery for, for
 -- `current` those its filter @filter (JSON array, NULL = all) matches now; with @status_filter
 -- `failed` only those whose delivery to the endpoint failed; of the types @types (JSON array, NULL = all).
+--
+-- replay_count and replay_events repeat that filter on purpose. The loader (store/sql-files.ts) hands
+-- each statement to the driver as written, with no includes, so every statement here can be read, and
+-- pasted into sqlite3 to EXPLAIN, on its own; a fragment syntax for this one pair would be the only macro
+-- in the SQL files; a view cannot take the parameters. Change both statements together: the contract
+-- suite's replay case counts a window (replay_count) and runs it (replay_events), and expects the same
+-- events in both.
 
 -- name: replay_count
 -- @merchant_id, @endpoint_id, @after, @hi, @since, @until, @types, @filter, @status_filter, @recipients

@@ -1,0 +1,122 @@
+/**
+ * Bad input specific to merchants (admin) and a merchant's API keys; the generic cases of these routes
+ * are in api-validation.test.ts.
+ */
+import { badInputSuite, type Case } from './api-validation-suite.js';
+
+const specific: Case[] = [
+  // merchants
+  {
+    name: 'name missing',
+    method: 'POST',
+    path: '/v1/merchants',
+    who: 'admin',
+    body: {},
+    status: 400,
+    code: 'validation_failed',
+    field: 'name',
+  },
+  {
+    name: 'name blank',
+    method: 'POST',
+    path: '/v1/merchants',
+    who: 'admin',
+    body: { name: '   ' },
+    status: 400,
+    code: 'validation_failed',
+    field: 'name',
+  },
+  {
+    name: 'name a number',
+    method: 'POST',
+    path: '/v1/merchants',
+    who: 'admin',
+    body: { name: 7 },
+    status: 400,
+    code: 'validation_failed',
+    field: 'name',
+  },
+  // api keys
+  {
+    name: 'name missing',
+    method: 'POST',
+    path: '/v1/api-keys',
+    who: 'A',
+    body: { scopes: ['read'] },
+    status: 400,
+    code: 'validation_failed',
+    field: 'name',
+  },
+  {
+    name: 'name blank',
+    method: 'POST',
+    path: '/v1/api-keys',
+    who: 'A',
+    body: { name: '  ', scopes: ['read'] },
+    status: 400,
+    code: 'validation_failed',
+    field: 'name',
+  },
+  {
+    name: 'scopes missing',
+    method: 'POST',
+    path: '/v1/api-keys',
+    who: 'A',
+    body: { name: 'n' },
+    status: 400,
+    code: 'validation_failed',
+    field: 'scopes',
+  },
+  {
+    name: 'scopes empty',
+    method: 'POST',
+    path: '/v1/api-keys',
+    who: 'A',
+    body: { name: 'n', scopes: [] },
+    status: 400,
+    code: 'validation_failed',
+    field: 'scopes',
+  },
+  {
+    name: 'unknown scope',
+    method: 'POST',
+    path: '/v1/api-keys',
+    who: 'A',
+    body: { name: 'n', scopes: ['admin'] },
+    status: 400,
+    code: 'validation_failed',
+    field: 'scopes[0]',
+  },
+  {
+    name: 'scope twice',
+    method: 'POST',
+    path: '/v1/api-keys',
+    who: 'A',
+    body: { name: 'n', scopes: ['read', 'read'] },
+    status: 400,
+    code: 'validation_failed',
+    field: 'scopes',
+  },
+  {
+    name: 'write without read',
+    method: 'POST',
+    path: '/v1/api-keys',
+    who: 'A',
+    body: { name: 'n', scopes: ['write'] },
+    status: 400,
+    code: 'validation_failed',
+    field: 'scopes',
+  },
+  {
+    name: 'scopes a string',
+    method: 'POST',
+    path: '/v1/api-keys',
+    who: 'A',
+    body: { name: 'n', scopes: 'read' },
+    status: 400,
+    code: 'validation_failed',
+    field: 'scopes',
+  },
+];
+
+badInputSuite(specific);

@@ -1,18 +1,22 @@
-/** Events on PostgreSQL: the outbox write under the merchants' shared endpoint locks, reads (pruning: retention.ts). */
+/** Events on PostgreSQL: the outbox write under the merchants' shared endpoint locks (one round trip), reads (pruning: retention.ts). */
 import { decodeCursor, ID_MAX, ID_MIN, toPage } from '../cursor.js';
 import type { AppendedEvent, EventFilter, EventRecord, NewEvent, Page } from '../types.js';
 import type { PostgresCore } from './core.js';
+import type { Row, Tx } from './db.js';
 import { appendEventsIn } from './outbox.js';
 import { toEvent, type EventRow } from './rows.js';
 
 export async function appendEvents(c: PostgresCore, events: NewEvent[]): Promise<AppendedEvent[]> {
   if (events.length === 0) return [];
   const channel = c.wakeups.channelForTransaction();
-  const lock = { shared: [...new Set(events.map((e) => e.merchantId))].map((m) => c.endpointLock(m)) };
-  const { out, notified } = await c.db.transaction((tx) => appendEventsIn(tx, events, channel), {
-    idempotent: true,
-    lock,
-  });
+  const locks = [...new Set(events.map((e) => e.merchantId))].map((m) => c.endpointLock(m));
+  // No BEGIN and COMMIT: the locks and the append are one statement's transaction (outbox.ts). Safe to
+  // run again after a lost reply: an event id already stored is found, not stored twice.
+  const autocommit: Tx = {
+    run: <R extends Row>(name: string, args: Record<string, unknown> = {}) =>
+      c.db.run<R>(name, args, { idempotent: true }),
+  };
+  const { out, notified } = await appendEventsIn(autocommit, events, channel, locks);
   if (out.some((a) => a.deliveries > 0)) c.wakeups.madeDue(notified);
   return out;
 }

@@ -41,10 +41,9 @@ export function moduleStore(c: PostgresCore, statements: ModuleStatements): Post
           },
           appendEvents: async (events) => {
             if (events.length === 0) return [];
-            // Under the merchants' shared endpoint locks, like any append (see the header), in key order.
-            const keys = [...new Set(events.map((e) => c.endpointLock(e.merchantId)))].sort((a, b) => a - b);
-            for (const key of keys) await tx.run('lock_shared', { space: LOCK_SPACE, key });
-            const appended = await appendEventsIn(tx, events, channel);
+            // Under the merchants' shared endpoint locks, like any append: the append takes them (outbox.ts).
+            const keys = [...new Set(events.map((e) => c.endpointLock(e.merchantId)))];
+            const appended = await appendEventsIn(tx, events, channel, keys);
             due ||= appended.out.some((a) => a.deliveries > 0);
             notified ||= appended.notified;
             return appended.out;

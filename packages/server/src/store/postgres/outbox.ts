@@ -1,13 +1,15 @@
 /**
- * The outbox write on PostgreSQL: events and their deliveries in one statement (sql/events.sql
- * `events_append`), then, for events that were not inserted, which stored event stands for them.
+ * The outbox write on PostgreSQL: the merchants' shared endpoint locks (see store.ts), then events and
+ * their deliveries, in one call (sql/events.sql `events_append`, the function of migration 0014); then,
+ * for events that were not inserted, which stored event stands for them (one more statement, only then).
  *
- * Runs inside the caller's transaction, which holds the merchants' shared endpoint locks (see
- * store.ts): `PostgresStore.appendEvents` on its own, the payment store together with a state change.
+ * `PostgresStore.appendEvents` runs it in autocommit (`Db.run` as the `Tx`: the append is one round
+ * trip and one transaction of its own; the lookup, when needed, another, which only reads events
+ * committed before it), the payment store inside its transaction with a state change.
  */
 import { idFloor, isId } from '../../ids.js';
 import type { AppendedEvent, NewEvent } from '../types.js';
-import type { Tx } from './db.js';
+import { LOCK_SPACE, type Tx } from './db.js';
 import { toEvent, type EventRow } from './rows.js';
 
 /**
@@ -23,8 +25,11 @@ export async function appendEventsIn(
   tx: Tx,
   events: NewEvent[],
   channel: string | null,
+  lockKeys: number[],
 ): Promise<{ out: AppendedEvent[]; notified: boolean }> {
   const rows = await tx.run<{ ord: number; created: boolean; deliveries: number; notified: number }>('events_append', {
+    lock_space: LOCK_SPACE,
+    lock_keys: lockKeys,
     ids: events.map((e) => e.id),
     merchant_ids: events.map((e) => e.merchantId),
     types: events.map((e) => e.type),

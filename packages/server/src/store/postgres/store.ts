@@ -7,7 +7,8 @@
  * from its single writer need saying here:
  * - Concurrent claimers: `FOR UPDATE SKIP LOCKED` hands each a disjoint set (sql/deliveries.sql).
  * - Appends vs. disabling an endpoint: an append holds a shared advisory lock on its merchant's
- *   endpoints for its transaction; disabling, deleting, and a 410 Gone take it exclusively, so their
+ *   endpoints for its transaction (taken by the append itself, migration 0014's `append_events`, before
+ *   the statement that reads the endpoints: the append stays one round trip); disabling, deleting, and a 410 Gone take it exclusively, so their
  *   cancellation sees every delivery an append made, and no append reads an endpoint mid-change. The
  *   locks live in memory (no row writes), so concurrent appends do not slow each other down.
  *

@@ -1,77 +1,22 @@
 -- name: events_append
--- Parallel arrays, one element an event: @ids, @merchant_ids, @types, @bodies, @idempotency_keys (NULL
--- elements for none), @created_ats, @traceparents (NULL elements for none), @delivery_prefixes (`del_`
--- and the 10 time characters of a delivery id made at the event's time), @ordering_keys (NULL elements for
+-- @lock_space, @lock_keys (the merchants' shared endpoint locks: db.ts LOCK_SPACE, core.ts endpointLock),
+-- then parallel arrays, one element an event: @ids, @merchant_ids, @types, @bodies, @idempotency_keys (NULL
+-- elements for none), @created_ats, @traceparents (NULL elements for none), @delivery_prefixes (`del_` and
+-- the 10 time characters of a delivery id made at the event's time), @ordering_keys (NULL elements for
 -- none), @about_endpoints (the endpoint an operational event is about, NULL elements for every other
 -- event: store/fanout.ts's rule); @channel: NOTIFY channel, or NULL to leave the wake-up to the caller.
 --
--- The whole outbox write in one statement: the events, and for each one that is new a pending delivery
--- per endpoint of its merchant whose filter matches, due at once (one of a disabled endpoint waits:
--- next_attempt_at NULL). An idempotency key is taken in event_idempotency first (unique per merchant
--- there: events is partitioned by id, and a unique index of it must contain the id, migration 0007);
--- `ON CONFLICT DO NOTHING` skips a key seen before (a row another transaction is inserting is waited
--- for), and only events whose key was taken, or that have none, are inserted. An event id already
--- stored is skipped too, which makes a retry after a lost COMMIT harmless (its key is taken by itself).
--- A repeated key within the batch keeps the first (rows are inserted in input order). The caller holds
--- the merchants' shared endpoint locks, so a concurrent disable cannot miss deliveries made here.
+-- The whole outbox write, locks included, in one call: the function of migration 0014 takes the locks,
+-- then writes the events and their deliveries in a statement of its own (the header of
+-- migrations/0014_append_function.sql says why it must be a second statement, and holds the SQL). In
+-- autocommit this is the whole append, one round trip; in a caller's transaction it runs inside it.
 --
--- Returns one row an input event, in input order: whether it was inserted and how many deliveries.
-WITH input AS (
-  SELECT * FROM unnest(@ids::text[], @merchant_ids::text[], @types::text[], @bodies::text[],
-                       @idempotency_keys::text[], @created_ats::bigint[], @traceparents::text[],
-                       @delivery_prefixes::text[], @ordering_keys::text[], @about_endpoints::text[])
-         WITH ORDINALITY AS t (id, merchant_id, type, body, idempotency_key, created_at, traceparent,
-                               delivery_prefix, ordering_key, about_endpoint, ord)
-),
-keyed AS (
-  INSERT INTO event_idempotency (merchant_id, idempotency_key, event_id)
-  SELECT merchant_id, idempotency_key, id FROM input WHERE idempotency_key IS NOT NULL ORDER BY ord
-  ON CONFLICT DO NOTHING
-  RETURNING event_id
-),
-inserted AS (
-  INSERT INTO events (id, merchant_id, type, body, idempotency_key, created_at, traceparent, ordering_key)
-  SELECT id, merchant_id, type, body, idempotency_key, created_at, traceparent, ordering_key FROM input
-  WHERE idempotency_key IS NULL OR id IN (SELECT event_id FROM keyed)
-  ORDER BY ord
-  ON CONFLICT DO NOTHING
-  RETURNING id
-),
-fanned_out AS (
-  INSERT INTO deliveries (id, event_id, endpoint_id, merchant_id, event_type, status, attempts, next_attempt_at,
-                          created_at, updated_at, ordering_key)
-  -- The random half of the id: 8 bytes of a v4 UUID as 16 upper-case hex digits (valid Crockford base32).
-  -- An ordered endpoint's delivery takes the event's ordering key, and is parked (next_attempt_at NULL,
-  -- sql/ordering.sql) behind an earlier delivery of its key that blocks it.
-  SELECT i.delivery_prefix || upper(encode(substr(uuid_send(gen_random_uuid()), 9, 8), 'hex')),
-         i.id, p.id, i.merchant_id, i.type, 'pending', 0,
-         CASE WHEN p.disabled THEN NULL
-              WHEN p.ordered AND i.ordering_key IS NOT NULL AND EXISTS (
-                SELECT 1 FROM deliveries x
-                WHERE x.endpoint_id = p.id AND x.ordering_key = i.ordering_key AND x.event_id < i.id
-                  AND (x.status = 'pending' OR x.held))
-              THEN NULL ELSE i.created_at END,
-         i.created_at, i.created_at, CASE WHEN p.ordered THEN i.ordering_key END
-  FROM inserted n
-  JOIN input i ON i.id = n.id
-  JOIN endpoints p ON p.merchant_id = i.merchant_id AND p.deleted_at IS NULL
-  WHERE event_type_matches(p.event_types, i.type)
-    AND (i.about_endpoint IS NULL
-         OR (p.id <> i.about_endpoint AND EXISTS (
-               SELECT 1 FROM unnest(p.event_types) f
-               WHERE f = i.type OR (f <> '*' AND right(f, 2) = '.*' AND starts_with(i.type, left(f, -1))))))
-  RETURNING event_id
-),
-per_event AS (
-  SELECT event_id, count(*)::int AS deliveries FROM fanned_out GROUP BY event_id
-)
-SELECT i.ord::int AS ord, n.id IS NOT NULL AS created, coalesce(c.deliveries, 0) AS deliveries,
-       (SELECT count(*) FROM (SELECT pg_notify(@channel, '')
-                              WHERE @channel::text IS NOT NULL AND EXISTS (SELECT 1 FROM fanned_out)) AS woken) AS notified
-FROM input i
-LEFT JOIN inserted n ON n.id = i.id
-LEFT JOIN per_event c ON c.event_id = i.id
-ORDER BY i.ord;
+-- Returns one row an input event, in input order: ord, created (whether it was inserted), deliveries
+-- (how many), notified (whether the NOTIFY was sent).
+SELECT * FROM append_events(@lock_space::int, @lock_keys::int[], @ids::text[], @merchant_ids::text[],
+                            @types::text[], @bodies::text[], @idempotency_keys::text[], @created_ats::bigint[],
+                            @traceparents::text[], @delivery_prefixes::text[], @ordering_keys::text[],
+                            @about_endpoints::text[], @channel::text);
 
 -- name: events_resolve
 -- @ids, @merchant_ids, @idempotency_keys (parallel arrays): the stored event for each input that

@@ -61,7 +61,7 @@ test('a request without webhook-id is refused and not counted', async () => {
   assert.equal(receiver.stats().rejected, 1);
 });
 
-test('a dripping endpoint answers 200 and then a byte a second; a total deadline ends the attempt', async () => {
+test('a dripping endpoint answers 200 at once and then a byte a second; a total deadline ends the attempt', async () => {
   const secret = makeSecret();
   const [url] = await receiver.configure([{ drip: true, secret }]);
   const sender = new WebhookSender([{ index: 0, url, secret, hangs: false, drips: true }], {
@@ -69,7 +69,10 @@ test('a dripping endpoint answers 200 and then a byte a second; a total deadline
     timeoutMs: 300,
   });
   try {
-    await assert.rejects(sender.deliver(makeEvent('drip', 1, 1)), /POST failed/);
+    // The status line comes at once, so it stands (as payhook and svix count it); the deadline ends the
+    // body, which never would.
+    const result = await sender.deliver(makeEvent('drip', 1, 1));
+    assert.equal(result.statusCode, 200);
     const stats = receiver.stats();
     assert.equal(stats.dripped, 1);
     assert.equal(stats.unique, 0, 'a dripping answer never counts as delivered');

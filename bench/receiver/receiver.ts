@@ -38,6 +38,11 @@ export interface ReceiverStats {
   held: number;
   /** Requests answered one byte a second by dripping endpoints. */
   dripped: number;
+  /**
+   * Request-milliseconds held open by hanging and dripping endpoints (arrival to close, summed), up to
+   * the last new arrival: ÷ (lastNewArrival - firstArrival), the sender's slots they held on average.
+   */
+  badOpenMs: number;
   /** Distinct ids per endpoint (held requests to hanging endpoints are not counted). */
   perEndpoint: number[];
   firstArrival: number | null;
@@ -81,6 +86,11 @@ export class Receiver {
   private waiter: { count: number; resolve(ok: boolean): void; timer: NodeJS.Timeout } | null = null;
   private timelineTimer: NodeJS.Timeout | null = null;
   private timelineData: Array<[number, number]> = [];
+  /** Requests to hanging and dripping endpoints open now, their request-ms so far, and when it last changed. */
+  private badOpen = 0;
+  private readonly badRes = new Set<ServerResponse>();
+  private badOpenMs = 0;
+  private badChangedAt = 0;
 
   constructor(private readonly sampleEvery = 50) {
     this.reset();
@@ -121,6 +131,10 @@ export class Receiver {
     this.keyed = new Map();
     this.stopTimeline();
     this.timelineData = [];
+    this.badOpen = 0;
+    this.badRes.clear();
+    this.badOpenMs = 0;
+    this.badChangedAt = now();
     this.s = {
       requests: 0,
       unique: 0,
@@ -130,6 +144,7 @@ export class Receiver {
       rejected: 0,
       held: 0,
       dripped: 0,
+      badOpenMs: 0,
       perEndpoint: this.listeners.map(() => 0),
       firstArrival: null,
       lastNewArrival: null,
@@ -210,6 +225,12 @@ export class Receiver {
       s.requests++;
       if (s.firstArrival === null) s.firstArrival = arrival;
       const listener = this.listeners[index];
+      if (listener.spec.hang || listener.spec.drip) {
+        this.badCount(arrival, 1);
+        this.badRes.add(res);
+        // Not counted if a reset() came first (it starts the count again from nothing).
+        res.on('close', () => this.badRes.delete(res) && this.badCount(now(), -1));
+      }
       if (listener.spec.hang) {
         s.held++;
         this.held.add(res);
@@ -243,6 +264,7 @@ export class Receiver {
         s.unique++;
         s.perEndpoint[index]++;
         s.lastNewArrival = arrival;
+        s.badOpenMs = this.badOpenMs + this.badOpen * (arrival - this.badChangedAt);
         this.recordLatency(body, arrival);
         this.check();
       }
@@ -250,10 +272,19 @@ export class Receiver {
     });
   }
 
+  private badCount(at: number, delta: number): void {
+    this.badOpenMs += this.badOpen * (at - this.badChangedAt);
+    this.badChangedAt = at;
+    this.badOpen += delta;
+  }
+
   /** 200 at once, then one byte a second until the client closes the connection (or reset()). */
   private drip(res: ServerResponse): void {
     this.held.add(res);
     res.writeHead(200, { 'content-type': 'text/plain', 'content-length': String(DRIP_BYTES) });
+    // writeHead only stores the status line and headers; without this they would leave with the first
+    // byte, a second later, and the endpoint would look like one that hangs for a second.
+    res.flushHeaders();
     let sent = 0;
     const timer = setInterval(() => {
       if (++sent >= DRIP_BYTES) res.end('.');

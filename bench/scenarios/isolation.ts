@@ -72,6 +72,8 @@ export const isolation: Scenario = async ({ settings, receiver, systems, log }) 
           perSecond: stats.unique / (((stats.lastNewArrival ?? NaN) - produced.firstAcceptAt) / 1000),
           held: stats.held,
           dripped: stats.dripped,
+          // The sender's slots the misbehaving endpoints held, on average, while the healthy ones were served.
+          badSlots: stats.badOpenMs / ((stats.lastNewArrival ?? NaN) - (stats.firstArrival ?? NaN)),
         };
       },
     );
@@ -107,6 +109,7 @@ export const isolation: Scenario = async ({ settings, receiver, systems, log }) 
             share_pct: (withBad.perSecond / alone.perSecond) * 100,
             held_requests: withBad.held,
             dripped_requests: withBad.dripped,
+            bad_slots: withBad.badSlots,
           },
         });
       } catch (error) {
@@ -114,7 +117,7 @@ export const isolation: Scenario = async ({ settings, receiver, systems, log }) 
       }
       const last = rows[rows.length - 1];
       log(
-        `  ${last.valid ? `healthy endpoints keep ${last.values.share_pct?.toFixed(0)}%` : `INCOMPLETE: ${last.problems.join('; ')}`}`,
+        `  ${last.valid ? `healthy endpoints keep ${last.values.share_pct?.toFixed(0)}% (${last.values.healthy_per_s_with_hanging?.toFixed(0)}/s beside, ${last.values.healthy_per_s_alone?.toFixed(0)}/s alone); bad endpoints held ${last.values.bad_slots?.toFixed(1)} slots on average, ${last.values.held_requests} held and ${last.values.dripped_requests} dripped requests` : `INCOMPLETE: ${last.problems.join('; ')}`}`,
       );
     }
   const describe = (layout: Kind[], kind: Kind) => layout.flatMap((k, i) => (k === kind ? [i] : [])).join(', ');
@@ -125,6 +128,7 @@ export const isolation: Scenario = async ({ settings, receiver, systems, log }) 
       { key: 'share_pct', label: 'kept (%)', digits: 1, better: 'higher' },
       { key: 'held_requests', label: 'requests held by hanging endpoints' },
       { key: 'dripped_requests', label: 'requests answered by dripping endpoints' },
+      { key: 'bad_slots', label: 'slots held by bad endpoints (mean)', digits: 1, better: 'lower' },
     ],
     rows,
     ratioMetrics: ['share_pct'],

@@ -90,6 +90,7 @@ function outcome(r: HttpResult) {
     retryAfter: r.retryAfter,
     errorClass: r.errorClass,
     errorMessage: r.errorMessage,
+    bodyCut: r.bodyCut,
   };
 }
 
@@ -102,6 +103,11 @@ describe('the threaded HTTP client', () => {
     target.routes.set('/empty', (res) => res.writeHead(204).end());
     target.routes.set('/big', (res) => res.writeHead(200).end('x'.repeat(10_000)));
     target.routes.set('/hang', () => {});
+    // The status at once, then a body that never ends: cut BODY_WAIT_MS after the headers.
+    target.routes.set('/drip', (res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.write('partial');
+    });
   });
   after(async () => {
     await target.close();
@@ -120,6 +126,7 @@ describe('the threaded HTTP client', () => {
         [`${target.url}/hang`, 200],
         ['http://127.0.0.1:1/refused', 2000],
         ['not a url', 2000],
+        [`${target.url}/drip`, 5000],
       ];
       for (const [url, timeoutMs] of cases) {
         const [a, b] = await Promise.all([
@@ -133,7 +140,11 @@ describe('the threaded HTTP client', () => {
       const classes = await Promise.all(cases.map(([url, ms]) => thread.post(url, {}, '{}', ms)));
       assert.deepEqual(
         classes.map((r) => r.errorClass),
-        [null, 'http_status', 'redirect', null, null, 'timeout', 'refused', 'invalid_url'],
+        [null, 'http_status', 'redirect', null, null, 'timeout', 'refused', 'invalid_url', null],
+      );
+      assert.deepEqual(
+        classes.map((r) => r.bodyCut),
+        [false, false, false, false, false, false, false, false, true],
       );
       assert.equal(classes[1].retryAfter, '7');
       assert.equal(classes[1].responseBody, 'busy, later');

@@ -62,8 +62,11 @@ export interface AttemptOptions {
   formats: FormatRegistry;
   /** Exports each attempt as a span, when tracing is on. */
   tracing?: Tracing | null;
-  /** Told how the endpoint answered each request actually made (the governor). */
-  observe(endpointId: EndpointId, errorClass: ErrorClass | null, durationMs: number): void;
+  /**
+   * Told how the endpoint answered each request actually made (the governor); `bodyCut`: its body did
+   * not end in time after the headers (http.ts), a slow answer whatever its status.
+   */
+  observe(endpointId: EndpointId, errorClass: ErrorClass | null, durationMs: number, bodyCut: boolean): void;
 }
 
 /** The headers of a webhook: the endpoint's own, then payhook's (which they may not replace). */
@@ -172,7 +175,7 @@ export class Attempts {
     const d = p.delivery;
     // A failure of payhook's own (the HTTP worker stopped, HttpResult.internal) says nothing about
     // the endpoint: the governor does not hear it and the circuit breaker does not count it.
-    if (!res.internal) this.o.observe(d.endpointId, res.errorClass, res.durationMs);
+    if (!res.internal) this.o.observe(d.endpointId, res.errorClass, res.durationMs, res.bodyCut);
     // A refused destination fails at once: retrying cannot unblock it (the URL or PAYHOOK_ALLOW_NETWORKS
     // must change), and days of retries would only hide the failure. Once fixed, the delivery is
     // retried by hand (POST /v1/deliveries/{id}/retry).

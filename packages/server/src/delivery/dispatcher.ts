@@ -73,6 +73,8 @@ export interface DispatcherOptions {
   httpThread?: boolean;
   /** The HTTP client itself, made by the caller (tests that must reach it); made here when absent. */
   http?: HttpSender;
+  /** How long a response's body may take after its headers (http.ts `BODY_WAIT_MS`; tests set their own). */
+  bodyWaitMs?: number;
   signer?: Signer;
   /** Where `endpoint:changed` is heard (the signer drops that endpoint's cached keys). */
   bus?: ProcessBus;
@@ -154,6 +156,7 @@ export class Dispatcher {
         connectionsPerOrigin: o.maxInFlight,
         destinations: o.destinations,
         lookup: o.lookup,
+        bodyWaitMs: o.bodyWaitMs,
         userAgent: o.userAgent,
         onWorkerError: (err) =>
           o.logger.error({ err }, 'the HTTP worker thread stopped; its requests in flight will be made again'),
@@ -169,7 +172,8 @@ export class Dispatcher {
       metrics: o.metrics,
       formats: o.formats ?? STANDARD_ONLY,
       tracing: o.tracing,
-      observe: (endpointId, errorClass, durationMs) => governor.observe(endpointId, errorClass, durationMs),
+      observe: (endpointId, errorClass, durationMs, bodyCut) =>
+        governor.observe(endpointId, errorClass, durationMs, bodyCut),
     });
     this.results = new ResultWriter({
       store: o.store,

@@ -52,8 +52,46 @@ test('a timeout, a refused or reset connection, or a slow answer halves the limi
     after.push(g.limitOf(ep));
   }
   assert.deepEqual(after, [8, 4, 2, 1, 1, 1]);
-  // Once its average request is slow (≥ 1 s), it may hold only twice its limit in claims.
-  assert.equal(g.allowance(ep), 100, 'still fast on average');
+  // In trouble (its last answer failed), it may hold only twice its limit in claims.
+  assert.equal(g.allowance(ep), 2, 'in trouble, though still fast on average');
+  g.observe(ep, null, 10);
+  assert.equal(g.allowance(ep), 100, 'a quick answer, and fast on average: a claim batch');
+  // Once its average request is slow (≥ 1 s), only twice its limit again.
+  for (let i = 0; i < 5; i++) g.observe(ep, 'timeout', 5000);
+  g.observe(ep, null, 10);
+  assert.equal(g.troubled(ep), false);
+  assert.equal(g.allowance(ep), 4, 'slow on average');
+});
+
+test('an answer whose body was cut never raises the limit, however quick its headers were', () => {
+  const { g } = governor(8);
+  const ep = newId('ep');
+  for (let i = 0; i < 3; i++) g.observe(ep, null, 10);
+  assert.equal(g.limitOf(ep), 4);
+  assert.equal(g.troubled(ep), false);
+  const after: number[] = [];
+  // A 200 at once, then a body dripping until it was cut: short durations (the body wait), every time.
+  for (let i = 0; i < 4; i++) {
+    g.observe(ep, null, 20, true);
+    after.push(g.limitOf(ep));
+  }
+  assert.deepEqual(after, [2, 1, 1, 1]);
+  assert.equal(g.troubled(ep), true);
+  assert.equal(g.allowance(ep), 2, 'counted as slow: no claim batch for it');
+  // One quick, whole answer and it is out of trouble, growing again from where it was.
+  g.observe(ep, null, 10);
+  assert.equal(g.troubled(ep), false);
+  assert.equal(g.limitOf(ep), 2);
+});
+
+test('an endpoint is in trouble after a timeout or a failed connection, not after an HTTP error status', () => {
+  const { g } = governor(8);
+  const ep = newId('ep');
+  assert.equal(g.troubled(ep), false, 'an unknown endpoint is not in trouble');
+  g.observe(ep, 'http_status', 10);
+  assert.equal(g.troubled(ep), false);
   g.observe(ep, 'timeout', 5000);
-  assert.equal(g.allowance(ep), 2);
+  assert.equal(g.troubled(ep), true);
+  g.observe(ep, 'refused', 1);
+  assert.equal(g.troubled(ep), true);
 });

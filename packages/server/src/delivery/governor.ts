@@ -3,8 +3,15 @@
  * request durations and an adaptive limit on its requests in flight.
  *
  * The limit adapts as TCP's window does (AIMD): it starts at 1, grows by one with every quick answer up
- * to `maxPerEndpoint`, and halves with every timeout or connection failure, down to 1. A hanging
- * endpoint therefore ends up holding one request, not dozens, however many of its deliveries are due.
+ * to `maxPerEndpoint`, and halves with every timeout, connection failure or slow answer, down to 1. A
+ * hanging endpoint therefore ends up holding one request, not dozens, however many of its deliveries
+ * are due. An answer whose headers came at once but whose body had to be cut (http.ts, `bodyCut`) is a
+ * slow answer, never a quick one: a receiver that answers 200 and then drips its body would otherwise
+ * look fast by its headers and be given more and more requests to hold open.
+ *
+ * An endpoint whose last answer halved its limit is *in trouble* (`troubled`) until it answers quickly
+ * again; the queues let such endpoints hold at most a tenth of the dispatcher's slots between them
+ * (queues.ts), so a crowd of hanging or dripping endpoints, each at one request, cannot take them all.
  * An endpoint that keeps failing is not held back here: the circuit breaker does that in the store,
  * shared by every dispatcher (store/circuit.ts: after PAYHOOK_CIRCUIT_FAILURES failures in a row its
  * waiting deliveries move to the next probe, so its backlog does not sit at the head of the due queue).
@@ -48,6 +55,8 @@ export class EndpointGovernor {
   private readonly latency = new Map<EndpointId, number>();
   /** The adaptive concurrency limit per endpoint (see the header). */
   private readonly limits = new Map<EndpointId, number>();
+  /** Endpoints whose last answer was a failure to answer or a slow one (see the header). */
+  private readonly trouble = new Set<EndpointId>();
 
   constructor(private readonly o: GovernorOptions) {}
 
@@ -60,29 +69,41 @@ export class EndpointGovernor {
    * How many claims one endpoint may hold here. A slow or unknown endpoint gets twice its in-flight
    * limit, so a hanging one occupies little; an endpoint that answers fast gets a whole claim batch,
    * so a busy healthy endpoint is fed without claiming in dribs. (Measured: with a fixed 2 × limit, a
-   * single fast endpoint spent a fifth of the dispatcher's time claiming and giving back excess.)
+   * single fast endpoint spent a fifth of the dispatcher's time claiming and giving back excess.) An
+   * endpoint in trouble gets twice its limit too, however fast its average still is.
    */
   allowance(endpointId: EndpointId): number {
     const base = this.limitOf(endpointId) * 2;
     const avg = this.latency.get(endpointId);
-    return avg !== undefined && avg < FAST_ENDPOINT_MS ? Math.max(base, this.o.claimBatch) : base;
+    return avg !== undefined && avg < FAST_ENDPOINT_MS && !this.trouble.has(endpointId)
+      ? Math.max(base, this.o.claimBatch)
+      : base;
   }
 
-  /** Learns from one finished request: its duration feeds the average, its outcome the limit (AIMD). */
-  observe(endpointId: EndpointId, errorClass: ErrorClass | null, durationMs: number): void {
+  /** Whether the endpoint's last answer was a failure to answer or a slow one (see the header). */
+  troubled(endpointId: EndpointId): boolean {
+    return this.trouble.has(endpointId);
+  }
+
+  /**
+   * Learns from one finished request: its duration feeds the average, its outcome the limit (AIMD).
+   * `bodyCut`: the headers came but the body did not end in time (http.ts): slow, whatever it took.
+   */
+  observe(endpointId: EndpointId, errorClass: ErrorClass | null, durationMs: number, bodyCut = false): void {
     const prev = this.latency.get(endpointId);
-    // A timeout counts as at least slow, whatever the timeout was set to.
-    const took = errorClass === 'timeout' ? Math.max(durationMs, FAST_ENDPOINT_MS) : durationMs;
+    // A timeout or a cut body counts as at least slow, whatever the timeout or the body wait was set to.
+    const took = errorClass === 'timeout' || bodyCut ? Math.max(durationMs, FAST_ENDPOINT_MS) : durationMs;
     this.latency.set(endpointId, prev === undefined ? took : prev * 0.8 + took * 0.2);
     if (this.latency.size > MAX_TRACKED) this.latency.clear();
 
     const limit = this.limitOf(endpointId);
-    const failed = unreachable(errorClass);
-    const next =
-      failed || durationMs >= FAST_ENDPOINT_MS
-        ? Math.max(1, Math.floor(limit / 2))
-        : Math.min(this.o.maxPerEndpoint, limit + 1);
+    const slow = unreachable(errorClass) || bodyCut || durationMs >= FAST_ENDPOINT_MS;
+    const next = slow ? Math.max(1, Math.floor(limit / 2)) : Math.min(this.o.maxPerEndpoint, limit + 1);
     if (this.limits.size > MAX_TRACKED) this.limits.clear();
     this.limits.set(endpointId, next);
+    if (slow) {
+      if (this.trouble.size > MAX_TRACKED) this.trouble.clear();
+      this.trouble.add(endpointId);
+    } else this.trouble.delete(endpointId);
   }
 }

@@ -15,14 +15,16 @@ export interface HttpWorkerData {
   /** `DestinationPolicy.allowed`: the ranges opened on top of the refused ones. */
   allowNetworks: string[];
   userAgent: string;
+  /** `HttpClientOptions.bodyWaitMs`; http.ts's default when absent. */
+  bodyWaitMs?: number;
 }
 
 /** `id, url, headers, body, timeoutMs` per request. */
 export const REQUEST_FIELDS = 5;
 export type RequestFields = [number, string, Record<string, string>, string, number];
 
-/** `id, statusCode, responseBody, retryAfter, errorClass, errorMessage, durationMs` per result. */
-export const RESULT_FIELDS = 7;
+/** `id, statusCode, responseBody, retryAfter, errorClass, errorMessage, durationMs, bodyCut` per result. */
+export const RESULT_FIELDS = 8;
 export type ResultFields = [
   number,
   number | null,
@@ -31,6 +33,7 @@ export type ResultFields = [
   ErrorClass | null,
   string | null,
   number,
+  boolean,
 ];
 
 export type ToWorker =

@@ -42,6 +42,8 @@ export interface ThreadedHttpClientOptions {
   /** Sent to the worker as its allowed ranges; the worker enforces it before every connection. */
   destinations: DestinationPolicy;
   userAgent: string;
+  /** How long a body may take after its headers (http.ts `BODY_WAIT_MS` when absent). */
+  bodyWaitMs?: number;
   /** Told when the worker thread stops unexpectedly (the dispatcher logs it). */
   onWorkerError?(err: Error): void;
 }
@@ -80,6 +82,7 @@ export class ThreadedHttpClient implements HttpSender {
       connectionsPerOrigin: o.connectionsPerOrigin,
       allowNetworks: [...o.destinations.allowed],
       userAgent: o.userAgent,
+      ...(o.bodyWaitMs === undefined ? {} : { bodyWaitMs: o.bodyWaitMs }),
     };
   }
 
@@ -183,6 +186,7 @@ export class ThreadedHttpClient implements HttpSender {
         errorClass: results[i + 4] as ResultFields[4],
         errorMessage: results[i + 5] as ResultFields[5],
         durationMs: results[i + 6] as ResultFields[6],
+        bodyCut: results[i + 7] as ResultFields[7],
       });
     }
     if (t.inFlight.size === 0) t.worker.unref();
@@ -236,6 +240,7 @@ function internalFailure(message: string, durationMs: number): HttpResult {
     errorClass: 'unknown',
     errorMessage: message,
     durationMs,
+    bodyCut: false,
     internal: true,
   };
 }
@@ -276,5 +281,6 @@ export function createHttpSender(o: HttpSenderOptions): HttpSender {
     destinations: o.destinations,
     userAgent: o.userAgent,
     lookup: o.lookup,
+    bodyWaitMs: o.bodyWaitMs,
   });
 }

@@ -27,6 +27,7 @@ const client = new HttpClient({
   connectionsPerOrigin: data.connectionsPerOrigin,
   destinations: new DestinationPolicy(data.allowNetworks),
   userAgent: data.userAgent,
+  bodyWaitMs: data.bodyWaitMs,
 });
 
 const inFlight = new Set<Promise<void>>();
@@ -43,7 +44,7 @@ function flush(): void {
 
 /** Collects the answers of one event-loop turn into one message. */
 function answer(id: number, r: HttpResult): void {
-  results.push(id, r.statusCode, r.responseBody, r.retryAfter, r.errorClass, r.errorMessage, r.durationMs);
+  results.push(id, r.statusCode, r.responseBody, r.retryAfter, r.errorClass, r.errorMessage, r.durationMs, r.bodyCut);
   if (!flushQueued) {
     flushQueued = true;
     setImmediate(flush);
@@ -64,6 +65,7 @@ function send(id: number, url: string, headers: Record<string, string>, body: st
         errorClass,
         errorMessage: message,
         durationMs: 0,
+        bodyCut: false,
       });
     },
   );

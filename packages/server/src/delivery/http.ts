@@ -5,6 +5,14 @@
  * of reused connections rather than one per webhook. Redirects
  * are never followed. The response body is read up to 4 KiB for the attempt log; the rest of a small
  * body is drained so the connection can be reused, and a large one is dropped with its connection.
+ *
+ * The status line decides the attempt; the body is only the log's excerpt. So once the headers are in,
+ * the body gets `BODY_WAIT_MS` more (never past the attempt's deadline), then it is cut with its
+ * connection and the result says so (`bodyCut`). A receiver that answers 200 and then sends its body a
+ * byte a second has accepted the webhook (as svix records it: the status counts, a body that cannot be
+ * read is only noted); waiting for the rest would only hold a dispatcher slot and a connection for the
+ * whole deadline, which is how such endpoints took the healthy ones' slots (docs/performance.md, issue
+ * 11). The governor hears a cut body as a slow answer, so the endpoint's concurrency does not grow on it.
  */
 import { Agent, request } from 'undici';
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
@@ -13,6 +21,11 @@ import { DestinationError, type DestinationPolicy } from './destinations.js';
 
 export const RESPONSE_EXCERPT_BYTES = 4096;
 const DRAIN_LIMIT_BYTES = 64 * 1024;
+/**
+ * How long a response's body may take after its headers. A receiver's answer (an acknowledgement of a
+ * few bytes) follows its headers within one round trip; half a second covers a slow link.
+ */
+export const BODY_WAIT_MS = 500;
 
 export interface HttpResult {
   statusCode: number | null;
@@ -22,6 +35,11 @@ export interface HttpResult {
   errorClass: ErrorClass | null;
   errorMessage: string | null;
   durationMs: number;
+  /**
+   * The status and headers came in time but the body did not end within `BODY_WAIT_MS` of them (or by
+   * the deadline): it was cut, and `responseBody` holds what had arrived, if anything.
+   */
+  bodyCut: boolean;
   /**
    * The failure was payhook's, not the endpoint's (the HTTP worker thread stopped with the request in
    * flight, http-thread.ts): retried like any failure, but neither the governor nor the circuit
@@ -62,6 +80,8 @@ export interface HttpClientOptions {
   userAgent: string;
   /** Resolves host names; the system resolver by default (tests give their own, never real DNS). */
   lookup?: LookupAll;
+  /** How long a body may take after its headers; `BODY_WAIT_MS` by default (tests set their own). */
+  bodyWaitMs?: number;
 }
 
 /** The name given by undici's connector and the callback net/tls expect of a `lookup`. */
@@ -70,10 +90,12 @@ type LookupCallback = (err: Error | null, address: string | LookupAddress[], fam
 export class HttpClient implements HttpSender {
   private readonly agent: Agent;
   private readonly destinations: DestinationPolicy;
+  private readonly bodyWaitMs: number;
   readonly userAgent: string;
 
   constructor(options: HttpClientOptions) {
     this.destinations = options.destinations;
+    this.bodyWaitMs = options.bodyWaitMs ?? BODY_WAIT_MS;
     this.userAgent = options.userAgent;
     const policy = this.destinations;
     const resolve = options.lookup ?? systemLookup;
@@ -108,14 +130,16 @@ export class HttpClient implements HttpSender {
 
   /**
    * One POST with a total deadline of `timeoutMs`, connection, headers and body together: one timer per
-   * request, cleared at the end. (undici's own `bodyTimeout` is per chunk, so a receiver dripping a
-   * byte a second would keep an attempt open for as long as it liked, past the claim's lease.)
+   * request, cleared at the end, and brought forward to `bodyWaitMs` after the headers (see the file's
+   * header). (undici's own `bodyTimeout` is per chunk, so a receiver dripping a byte a second would keep
+   * an attempt open for as long as it liked, past the claim's lease.)
    */
   async post(url: string, headers: Record<string, string>, body: string, timeoutMs: number): Promise<HttpResult> {
     const started = performance.now();
-    const done = (r: Omit<HttpResult, 'durationMs'>): HttpResult => ({
+    const done = (r: Omit<HttpResult, 'durationMs' | 'bodyCut'>, bodyCut = false): HttpResult => ({
       ...r,
       durationMs: Math.round(performance.now() - started),
+      bodyCut,
     });
     let verdict: ReturnType<DestinationPolicy['checkUrl']>;
     try {
@@ -139,7 +163,10 @@ export class HttpClient implements HttpSender {
       });
     }
     const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(), timeoutMs);
+    let timer = setTimeout(() => deadline.abort(), timeoutMs);
+    /** The answer's status and headers, once they are in: from then on, the status decides. */
+    let head: { statusCode: number; retryAfter: string | undefined } | null = null;
+    const partial: Excerpt = { chunks: [], kept: 0 };
     try {
       const res = await request(url, {
         method: 'POST',
@@ -150,6 +177,13 @@ export class HttpClient implements HttpSender {
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
       });
+      const ra = res.headers['retry-after'];
+      head = { statusCode: res.statusCode, retryAfter: Array.isArray(ra) ? ra[0] : ra };
+      const left = timeoutMs - (performance.now() - started);
+      if (this.bodyWaitMs < left) {
+        clearTimeout(timer);
+        timer = setTimeout(() => deadline.abort(), this.bodyWaitMs);
+      }
       const length = Number(res.headers['content-length']);
       // Most receivers answer with a short body and a content-length: read it in one go (one promise)
       // instead of iterating the stream chunk by chunk.
@@ -158,21 +192,13 @@ export class HttpClient implements HttpSender {
         await res.body.dump();
         responseBody = null;
       } else if (length > 0 && length <= DRAIN_LIMIT_BYTES) responseBody = excerpt(await res.body.text());
-      else responseBody = await readExcerpt(res.body);
-      const ra = res.headers['retry-after'];
-      return done({
-        statusCode: res.statusCode,
-        responseBody,
-        retryAfter: Array.isArray(ra) ? ra[0] : ra,
-        errorClass:
-          res.statusCode >= 200 && res.statusCode < 300
-            ? null
-            : res.statusCode >= 300 && res.statusCode < 400
-              ? 'redirect'
-              : 'http_status',
-        errorMessage: res.statusCode >= 200 && res.statusCode < 300 ? null : `HTTP ${res.statusCode}`,
-      });
+      else responseBody = await readExcerpt(res.body, partial);
+      return done(answered(head.statusCode, head.retryAfter, responseBody));
     } catch (err) {
+      // The headers were in: the status stands, whatever became of the body (cut by the wait above or
+      // by the deadline, or closed by the receiver). The excerpt keeps what had arrived, if it was read
+      // chunk by chunk.
+      if (head) return done(answered(head.statusCode, head.retryAfter, joined(partial)), true);
       if (deadline.signal.aborted) {
         return done({
           statusCode: null,
@@ -199,29 +225,56 @@ export class HttpClient implements HttpSender {
   }
 }
 
+/** The result of an answer, by its status. */
+function answered(
+  statusCode: number,
+  retryAfter: string | undefined,
+  responseBody: string | null,
+): Omit<HttpResult, 'durationMs' | 'bodyCut'> {
+  const ok = statusCode >= 200 && statusCode < 300;
+  return {
+    statusCode,
+    responseBody,
+    retryAfter,
+    errorClass: ok ? null : statusCode >= 300 && statusCode < 400 ? 'redirect' : 'http_status',
+    errorMessage: ok ? null : `HTTP ${statusCode}`,
+  };
+}
+
+/** The first bytes of a body, kept as they arrive (so a body cut half-way still has its excerpt). */
+interface Excerpt {
+  chunks: Buffer[];
+  kept: number;
+}
+
+function joined(e: Excerpt): string | null {
+  return e.kept === 0 ? null : Buffer.concat(e.chunks).toString('utf8');
+}
+
 function excerpt(text: string): string | null {
   if (text.length === 0) return null;
   const buf = Buffer.from(text, 'utf8');
   return buf.length <= RESPONSE_EXCERPT_BYTES ? text : buf.subarray(0, RESPONSE_EXCERPT_BYTES).toString('utf8');
 }
 
-async function readExcerpt(body: AsyncIterable<Buffer> & { destroy(err?: Error): void }): Promise<string | null> {
-  const chunks: Buffer[] = [];
-  let kept = 0;
+async function readExcerpt(
+  body: AsyncIterable<Buffer> & { destroy(err?: Error): void },
+  into: Excerpt,
+): Promise<string | null> {
   let seen = 0;
   for await (const chunk of body) {
     seen += chunk.length;
-    if (kept < RESPONSE_EXCERPT_BYTES) {
-      const part = chunk.subarray(0, RESPONSE_EXCERPT_BYTES - kept);
-      chunks.push(part);
-      kept += part.length;
+    if (into.kept < RESPONSE_EXCERPT_BYTES) {
+      const part = chunk.subarray(0, RESPONSE_EXCERPT_BYTES - into.kept);
+      into.chunks.push(part);
+      into.kept += part.length;
     }
     if (seen > DRAIN_LIMIT_BYTES) {
       body.destroy();
       break;
     }
   }
-  return kept === 0 ? null : Buffer.concat(chunks).toString('utf8');
+  return joined(into);
 }
 
 /** Maps a network error to the attempt log's error class and a message without internals. */

@@ -1,6 +1,7 @@
 /**
  * A real HTTP receiver for tests: listens on a free port, records every request, and answers per path
- * as the test scripts it (fail N times then succeed, a fixed status, a redirect, hang until closed).
+ * as the test scripts it (fail N times then succeed, a fixed status, a redirect, hang until closed,
+ * answer 200 at once and then drip a body that never ends).
  */
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -16,7 +17,15 @@ export type Behaviour =
   | { kind: 'ok' }
   | { kind: 'status'; status: number; headers?: Record<string, string>; body?: string }
   | { kind: 'fail-then-ok'; failures: number; status?: number }
-  | { kind: 'hang' };
+  | { kind: 'hang' }
+  /** 200 and its headers at once, one body byte, then nothing more until the client lets go. */
+  | { kind: 'drip' };
+
+/** A request opened or its response closed, in the order the receiver saw them. */
+export interface OpenClose {
+  path: string;
+  open: boolean;
+}
 
 export class Receiver {
   readonly received: Received[] = [];
@@ -27,6 +36,8 @@ export class Receiver {
   private active = new Map<string, number>();
   /** Highest number of requests held open at once, per path. */
   readonly peakConcurrency = new Map<string, number>();
+  /** Every request's opening and its response's closing, in order (peaks across paths, what was open when). */
+  readonly openLog: OpenClose[] = [];
   private server!: Server;
   url = '';
 
@@ -53,10 +64,22 @@ export class Receiver {
     const n = (this.active.get(path) ?? 0) + 1;
     this.active.set(path, n);
     this.peakConcurrency.set(path, Math.max(this.peakConcurrency.get(path) ?? 0, n));
-    res.on('close', () => this.active.set(path, (this.active.get(path) ?? 1) - 1));
+    this.openLog.push({ path, open: true });
+    res.on('close', () => {
+      this.active.set(path, (this.active.get(path) ?? 1) - 1);
+      this.openLog.push({ path, open: false });
+    });
     const b = this.behaviours.get(path) ?? { kind: 'ok' };
     if (b.kind === 'hang') {
       this.hanging.add(res);
+      this.check();
+      return;
+    }
+    if (b.kind === 'drip') {
+      this.hanging.add(res);
+      res.on('close', () => this.hanging.delete(res));
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '3600' });
+      res.write('.');
       this.check();
       return;
     }
@@ -76,6 +99,13 @@ export class Receiver {
     }
     res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
     this.check();
+  }
+
+  /** Requests open now whose path starts with `prefix`. */
+  openNow(prefix: string): number {
+    let n = 0;
+    for (const [path, count] of this.active) if (path.startsWith(prefix)) n += count;
+    return n;
   }
 
   for(path: string): Received[] {

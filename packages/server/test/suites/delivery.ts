@@ -10,9 +10,14 @@ import { Webhook as SvixWebhook } from 'svix';
 import { verifySignature } from '@payhook/sdk';
 import type { EndpointId, EventId } from '../../src/ids.js';
 import { createEndpoint, getSecrets, rotateSecret } from '../../src/endpoints/service.js';
-import { eventually, Receiver } from '../helpers/receiver.js';
+import { eventually, Receiver, type OpenClose } from '../helpers/receiver.js';
 import { startEngine, type Engine } from '../helpers/engine.js';
 import type { Store } from '../../src/store/types.js';
+
+/** How many requests to the dripping endpoints (`/drips/…`) a stretch of the receiver's log opened. */
+function countDripOpens(log: readonly OpenClose[]): number {
+  return log.filter((e) => e.open && e.path.startsWith('/drips/')).length;
+}
 
 export function runDeliverySuite(
   newStore: () => Promise<Store | undefined>,
@@ -186,6 +191,28 @@ export function runDeliverySuite(
       assert.ok(log.every((a) => a.errorClass === 'timeout' && a.statusCode === null));
     });
 
+    test('a receiver that answers 200 and then drips its body has accepted: one attempt each, never more in flight', async () => {
+      // Its headers come at once, its body never ends: each attempt is cut by the body wait (500 ms),
+      // well before the deadline, so it looks quick by its duration. The governor must still count it
+      // slow, or the endpoint would be given a second request, then a third, to hold open.
+      rx.on('/drip', { kind: 'drip' });
+      const { endpoint: ep } = await endpoint('/drip', { event_types: ['drip.*'] });
+      const events = [];
+      for (let i = 0; i < 4; i++) events.push(await send('drip.event', { i }));
+      for (const ev of events) {
+        const d = await settled(ev.id, ep.id);
+        assert.equal(d.status, 'succeeded');
+        assert.equal(d.attempts, 1, 'a 2xx is not retried, however its body ends');
+        const log = await engine.store.listAttempts(engine.merchantId, d.id);
+        assert.equal(log.length, 1);
+        assert.equal(log[0].statusCode, 200);
+        assert.equal(log[0].errorClass, null);
+      }
+      assert.equal(rx.for('/drip').length, 4, 'no duplicate sent');
+      assert.equal(rx.peakConcurrency.get('/drip'), 1);
+      await rx.waitFor(() => rx.openNow('/drip') === 0, 10_000, 'every dripping response let go');
+    });
+
     test('a refused connection is classified', async () => {
       const { endpoint: ep } = await createEndpoint(engine.store, engine.merchantId, {
         url: 'http://127.0.0.1:1/refused',
@@ -294,6 +321,73 @@ export function runDeliverySuite(
       assert.ok(peak >= 1 && peak < 8, `a hanging endpoint held ${peak} requests at once`);
       assert.ok(stuck.endpoint.id && healthy.endpoint.id);
       await engine.store.updateEndpoint(engine.merchantId, stuck.endpoint.id, { disabled: true }, Date.now());
+    });
+
+    test('dripping endpoints hold at most their share of the slots, and a healthy one is served while they drip', async () => {
+      // Ten slots, a tenth of them for endpoints in trouble: one. The body wait is longer than the dripping endpoints' deadline (1 s), so each of
+      // their attempts holds its slot until the deadline cuts it (and it is a success: they said 200).
+      const own = await startEngine({ maxInFlight: 10, bodyWaitMs: 600_000 }, await newStore());
+      try {
+        const drips: EndpointId[] = [];
+        for (let i = 0; i < 4; i++) {
+          rx.on(`/drips/${i}`, { kind: 'drip' });
+          const { endpoint: ep } = await createEndpoint(own.store, own.merchantId, {
+            url: `${rx.url}/drips/${i}`,
+            event_types: ['drip.*'],
+            timeout_ms: 1000,
+          });
+          drips.push(ep.id);
+        }
+        await createEndpoint(own.store, own.merchantId, { url: `${rx.url}/beside-drips`, event_types: ['healthy.*'] });
+        const sendOwn = async (type: string, i: number) =>
+          (await own.ingestor.send({ merchantId: own.merchantId, type, data: { i } })).event;
+
+        // First, one delivery to each: answered 200, cut by the deadline, so each endpoint is in trouble.
+        const first = await sendOwn('drip.event', 0);
+        for (const id of drips) {
+          const d = await eventually(
+            async () => {
+              const page = await own.store.listDeliveries({
+                merchantId: own.merchantId,
+                eventId: first.id,
+                endpointId: id,
+                limit: 1,
+              });
+              return page.items[0]?.status === 'succeeded' ? page.items[0] : null;
+            },
+            20_000,
+            'the first dripping deliveries',
+          );
+          assert.equal(d.attempts, 1);
+        }
+
+        // Then three more each (12 attempts of a second each) and 20 for the healthy endpoint.
+        const from = rx.openLog.length;
+        for (let i = 1; i <= 3; i++) await sendOwn('drip.event', i);
+        for (let i = 0; i < 20; i++) await sendOwn('healthy.event', i);
+        await rx.waitFor(() => rx.for('/beside-drips').length === 20, 30_000, 'healthy deliveries beside drips');
+        const healthyDone = rx.openLog.length;
+        await rx.waitFor(() => countDripOpens(rx.openLog.slice(from)) === 12, 30_000, 'every dripping attempt');
+
+        // Never more than the one troubled slot held by the dripping endpoints.
+        let open = 0;
+        let peak = 0;
+        for (const [i, e] of rx.openLog.entries()) {
+          if (!e.path.startsWith('/drips/')) continue;
+          open += e.open ? 1 : -1;
+          if (i >= from) peak = Math.max(peak, open);
+        }
+        assert.ok(peak <= 1, `dripping endpoints held ${peak} of 10 slots at once`);
+        for (let i = 0; i < 4; i++) assert.equal(rx.peakConcurrency.get(`/drips/${i}`), 1);
+        // Every healthy delivery arrived while dripping attempts were still to come.
+        const dripsBeforeHealthyDone = countDripOpens(rx.openLog.slice(from, healthyDone));
+        assert.ok(
+          dripsBeforeHealthyDone < 12,
+          `the healthy endpoint waited for all ${dripsBeforeHealthyDone} dripping attempts`,
+        );
+      } finally {
+        await own.close();
+      }
     });
   });
 }

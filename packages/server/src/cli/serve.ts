@@ -75,18 +75,8 @@ export function registerServe(program: Command): void {
       const tracing = tracingRequested(env) ? {} : null;
       const app = await createPayhook(config, { modules, tracing }).catch(fail);
       await app.start().catch(fail);
-      const where = config.store.databaseUrl ? 'PostgreSQL' : config.store.dbPath;
-      if (app.url)
-        process.stdout.write(
-          `payhook ${app.version} listening on ${app.url} (role ${config.server.role}, store ${where})\nAPI reference: ${app.url}/docs\nDashboard: ${app.url}/dashboard\n`,
-        );
-      else process.stdout.write(`payhook ${app.version} dispatching (role ${config.server.role}, store ${where})\n`);
-      if (app.metricsUrl) process.stdout.write(`metrics on ${app.metricsUrl}/metrics\n`);
-      if (app.createdAdminKey) {
-        process.stdout.write(
-          `\nAdmin key (shown once; keep it safe, or set PAYHOOK_ADMIN_KEY):\n  ${app.createdAdminKey}\n\n`,
-        );
-      }
+      // The handlers go in before the banner: whoever waits for the banner may signal at once, and a
+      // SIGTERM that arrived before them would end the process without its graceful stop.
       let stopping = false;
       const shutdown = (signal: string) => {
         if (stopping) return;
@@ -102,6 +92,18 @@ export function registerServe(program: Command): void {
       };
       process.on('SIGTERM', () => shutdown('SIGTERM'));
       process.on('SIGINT', () => shutdown('SIGINT'));
+      const where = config.store.databaseUrl ? 'PostgreSQL' : config.store.dbPath;
+      if (app.url)
+        process.stdout.write(
+          `payhook ${app.version} listening on ${app.url} (role ${config.server.role}, store ${where})\nAPI reference: ${app.url}/docs\nDashboard: ${app.url}/dashboard\n`,
+        );
+      else process.stdout.write(`payhook ${app.version} dispatching (role ${config.server.role}, store ${where})\n`);
+      if (app.metricsUrl) process.stdout.write(`metrics on ${app.metricsUrl}/metrics\n`);
+      if (app.createdAdminKey) {
+        process.stdout.write(
+          `\nAdmin key (shown once; keep it safe, or set PAYHOOK_ADMIN_KEY):\n  ${app.createdAdminKey}\n\n`,
+        );
+      }
     });
 
   program

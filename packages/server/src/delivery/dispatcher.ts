@@ -46,7 +46,7 @@ import { deliveryLogger } from './log.js';
 import { OrderingSweep } from './ordering-sweep.js';
 import { ReplayWorker } from './replay-worker.js';
 import { EndpointQueues } from './queues.js';
-import { ResultWriter } from './result-writer.js';
+import { RESULT_BATCH, ResultWriter } from './result-writer.js';
 import type { RetryPolicy } from './retry.js';
 import { Signer } from './signer.js';
 
@@ -187,6 +187,7 @@ export class Dispatcher {
         }
         o.operational?.transitions(list);
       },
+      onWritten: () => this.loop.roomFreed(),
     });
     this.sweep = new OrderingSweep({ store: o.store, logger: o.logger });
     this.replays = new ReplayWorker({ store: o.store, logger: o.logger, owner: this.owner });
@@ -199,7 +200,9 @@ export class Dispatcher {
       pollIntervalMs: o.pollIntervalMs,
       claimBatch: o.claimBatch,
       maxClaimed: this.queues.maxClaimed,
-      claimed: () => this.queues.claimed,
+      // Results waiting beyond one batch count as claims still held: while writing them lags, the
+      // dispatcher claims no more (result-writer.ts), rather than sending on and piling them up.
+      claimed: () => this.queues.claimed + Math.max(0, this.results.buffered - RESULT_BATCH),
       saturated: () => this.queues.saturated(),
       rateBurst: o.rateBurst,
       onRateLimited: (count, totalWaitMs) => {

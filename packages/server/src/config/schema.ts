@@ -174,13 +174,13 @@ export const CONFIG_SCHEMA = {
     claimBatch: define.int('PAYHOOK_CLAIM_BATCH', 500, 1, 10_000, 'Deliveries claimed per query.'),
     // Named for what moves: the HTTP client. Claims, queues, rendering, signing and results stay on the
     // main thread (docs/architecture.md, "The HTTP worker thread"). It takes the main thread's CPU per
-    // delivery from ~285 to ~135 µs at about the same CPU for the whole process, but off by default:
-    // on a quiet 2-core machine it did not raise throughput, and on PostgreSQL a 100,000-event burst
-    // stalled with it on (docs/performance.md, 2026-12-05, "Verdict").
+    // delivery from ~285 to ~135 µs at about the same CPU for the whole process. Off by default until
+    // the whole suite and the full benchmark have run with it on (docs/performance.md, 2026-12-05,
+    // "Verdict": on SQLite it measured 1.09x BullMQ against 0.93x without).
     httpThread: define.boolean(
       'PAYHOOK_HTTP_THREAD',
       false,
-      "Send webhooks from a worker thread (undici's requests and responses off the thread that claims, commits and serves the API). Experimental: off by default until the PostgreSQL stall in docs/performance.md is understood.",
+      "Send webhooks from a worker thread (undici's requests and responses off the thread that claims, commits and serves the API). Experimental: off by default until it has run through the whole suite and the full benchmark (docs/performance.md).",
     ),
     secretOverlapMs: define.duration(
       'PAYHOOK_SECRET_OVERLAP',

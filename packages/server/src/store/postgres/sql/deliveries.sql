@@ -140,6 +140,14 @@ ORDER BY due_at, id;
 -- freshly planned statement probes only those instead of hashing every day's deliveries.
 -- Measured: 500 results take ~14 ms as this one statement, ~120 ms as 500 single-row statements in one
 -- transaction (local server, loaded 2-core VM).
+-- The pending check compares with a column of the input (`d.status = r.was`), not with the constant
+-- 'pending', on purpose: with the constant, the partial index deliveries_due (next_attempt_at, id) WHERE
+-- status = 'pending' matches the statement, and a plan made while the day's partition was still small
+-- (a prepared statement keeps its generic plan for the connection's life) reads that whole index for
+-- `id = ANY (…)`, id being its second column: 400 ms for 350 results at 50,000 pending, the write that
+-- capped PostgreSQL throughput at ~400 deliveries/s. Through a join column only the primary key can
+-- find the rows (docs/performance.md, "The result write read the whole due index").
+
 WITH input AS (
   SELECT * FROM unnest(@attempt_ids::text[], @delivery_ids::text[], @owners::text[], @attempt_nos::int[],
                        @started_ats::bigint[], @durations::int[], @status_codes::int[], @response_bodies::text[],
@@ -161,9 +169,9 @@ applied AS (
   UPDATE deliveries d
   SET status = r.status, attempts = d.attempts + 1, next_attempt_at = r.next_attempt_at, lease_owner = NULL,
       last_status_code = r.status_code, last_error = r.error_message, updated_at = @now
-  FROM (SELECT DISTINCT ON (i.delivery_id) i.* FROM input i JOIN logged l ON l.id = i.attempt_id
+  FROM (SELECT DISTINCT ON (i.delivery_id) i.*, 'pending'::text AS was FROM input i JOIN logged l ON l.id = i.attempt_id
         ORDER BY i.delivery_id, i.ord) AS r
-  WHERE d.id = r.delivery_id AND d.id = ANY (@delivery_ids::text[]) AND d.status = 'pending' AND d.lease_owner = r.owner
+  WHERE d.id = r.delivery_id AND d.id = ANY (@delivery_ids::text[]) AND d.status = r.was AND d.lease_owner = r.owner
   RETURNING d.id
 )
 SELECT (SELECT count(*)::int FROM logged) AS logged, (SELECT count(*)::int FROM applied) AS applied;
@@ -219,10 +227,14 @@ WHERE endpoint_id = @endpoint_id AND status = 'pending';
 
 -- name: claims_release
 -- @owner, @ids, @now (due again at once), @channel (NOTIFY, or NULL)
+-- The pending check goes through a join column, as in results_record and for the same reason: the rows
+-- are found by their primary key, never by a walk of the partial due index (OFFSET 0 keeps the planner
+-- from folding x.was back into the constant).
 WITH released AS (
-  UPDATE deliveries SET lease_owner = NULL, next_attempt_at = @now
-  WHERE id = ANY (@ids::text[]) AND status = 'pending' AND lease_owner = @owner
-  RETURNING id
+  UPDATE deliveries d SET lease_owner = NULL, next_attempt_at = @now
+  FROM (SELECT 'pending'::text AS was OFFSET 0) x
+  WHERE d.id = ANY (@ids::text[]) AND d.status = x.was AND d.lease_owner = @owner
+  RETURNING d.id
 )
 SELECT count(*)::int AS n,
        (SELECT count(*) FROM (SELECT pg_notify(@channel, '')

@@ -99,7 +99,13 @@ export class ThreadedHttpClient implements HttpSender {
   warm(): Promise<void> {
     if (this.state !== 'OPEN') return Promise.resolve();
     try {
-      return (this.current ?? this.start()).ready;
+      const t = this.current ?? this.start();
+      // Waited for, so it keeps the process alive until it answers (an idle worker is unref'd; a
+      // process whose only pending work is this wait would otherwise end with the promise unsettled).
+      t.worker.ref();
+      return t.ready.then(() => {
+        if (this.current === t && t.inFlight.size === 0) t.worker.unref();
+      });
     } catch (err) {
       this.o.onWorkerError?.(err as Error);
       return Promise.resolve();
@@ -209,6 +215,9 @@ export class ThreadedHttpClient implements HttpSender {
     t.ending = true;
     await new Promise<void>((resolve) => {
       t.closed = resolve;
+      // Referenced while its `closed` is awaited, as in warm(): an idle worker is unref'd, and a
+      // process with nothing else to do would end before the answer came (seen in a test's `after`).
+      t.worker.ref();
       t.worker.postMessage({ kind: 'close' } satisfies ToWorker);
     });
     this.current = null;

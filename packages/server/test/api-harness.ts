@@ -57,7 +57,7 @@ export class Harness {
     const backend: ConfigOverrides = schema
       ? { store: { databaseUrl: TEST_DATABASE_URL, masterKey: TEST_MASTER_KEY }, postgres: { schema } }
       : {};
-    // PAYHOOK_HTTP_THREAD is the one variable read: =true runs the API suites with the HTTP worker thread.
+    // PAYHOOK_HTTP_THREAD is the one variable read: =false runs the API suites with the client on the main thread.
     const config = loadConfig(
       { PAYHOOK_HTTP_THREAD: process.env.PAYHOOK_HTTP_THREAD },
       mergeOverrides(

@@ -49,8 +49,8 @@ export async function startEngine(overrides: Partial<DispatcherOptions> = {}, st
     destinations: new DestinationPolicy(LOOPBACK_NETWORKS),
     // The circuit breaker's default count, with cool-downs compressed as the retry schedule is.
     circuit: { failures: 5, cooldownMs: 50, cooldownMaxMs: 200, disableAfterMs: 5 * 86_400_000 },
-    // The setting's default (the in-process client); PAYHOOK_HTTP_THREAD=true runs the delivery suites
-    // with the worker thread.
+    // The setting's default (the worker thread); PAYHOOK_HTTP_THREAD=false runs the delivery suites with
+    // the client on the main thread.
     httpThread: loadConfig({ PAYHOOK_HTTP_THREAD: process.env.PAYHOOK_HTTP_THREAD }).delivery.httpThread,
     ...overrides,
   });

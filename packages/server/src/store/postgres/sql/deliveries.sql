@@ -127,6 +127,7 @@ SELECT * FROM (
 ORDER BY due_at, id;
 
 -- name: results_record
+-- plan: each call (statements.ts): its plan depends on the size today's partition has grown to
 -- Parallel arrays, one element an attempt: @attempt_ids, @delivery_ids, @owners, @attempt_nos,
 -- @started_ats, @durations, @status_codes, @response_bodies, @error_classes, @error_messages,
 -- @statuses (succeeded | pending | failed), @next_attempt_ats; @now.

@@ -62,6 +62,8 @@ export interface ClaimLoopOptions {
   onRateLimited?(count: number, totalWaitMs: number): void;
   /** Takes a claimed batch, leased until `leaseEnd`. */
   accept(batch: ClaimedDelivery[], leaseEnd: number): void;
+  /** Runs before each claim: puts off what the claim could not take anyway (deferral.ts). */
+  beforeClaim?(now: number): Promise<void>;
 }
 
 export class ClaimLoop {
@@ -151,6 +153,7 @@ export class ClaimLoop {
       const now = Date.now();
       const limit = Math.min(room, claimBatch);
       try {
+        await this.o.beforeClaim?.(now);
         batch = await store.claimDue({
           now,
           limit,

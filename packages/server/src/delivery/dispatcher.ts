@@ -38,6 +38,7 @@ import { eventTraceContext, formatTraceparent } from '../tracing/traceparent.js'
 import type { Tracing } from '../tracing/tracing.js';
 import { Attempts } from './attempt.js';
 import { ClaimLoop } from './claim-loop.js';
+import { TroubledDeferral } from './deferral.js';
 import { EndpointGovernor } from './governor.js';
 import type { DestinationPolicy } from './destinations.js';
 import type { HttpSender, LookupAll } from './http.js';
@@ -191,6 +192,13 @@ export class Dispatcher {
     });
     this.sweep = new OrderingSweep({ store: o.store, logger: o.logger });
     this.replays = new ReplayWorker({ store: o.store, logger: o.logger, owner: this.owner });
+    const deferral = new TroubledDeferral({
+      store: o.store,
+      logger: o.logger,
+      timeoutMs: o.timeoutMs,
+      saturated: () => this.queues.saturated(),
+      troubled: (endpointId) => governor.troubled(endpointId),
+    });
     this.loop = new ClaimLoop({
       store: o.store,
       logger: o.logger,
@@ -204,6 +212,7 @@ export class Dispatcher {
       // dispatcher claims no more (result-writer.ts), rather than sending on and piling them up.
       claimed: () => this.queues.claimed + Math.max(0, this.results.buffered - RESULT_BATCH),
       saturated: () => this.queues.saturated(),
+      beforeClaim: (now) => deferral.run(now),
       rateBurst: o.rateBurst,
       onRateLimited: (count, totalWaitMs) => {
         for (let i = 0; i < count; i++) controls.rateLimitedWait(totalWaitMs / count);

@@ -126,7 +126,11 @@ export function runObservabilitySuite(): void {
         6,
         'every local attempt took under 30 s',
       );
-      assert.equal(sampleOf(m, 'payhook_dispatcher_claimed_deliveries_total'), 6);
+      // At least the six attempts' claims: a claim that finds more of one endpoint's deliveries due than
+      // its allowance gives the excess back, and they are claimed (and counted) again, which depends on
+      // how many were due at once (a busy machine: 7).
+      const claimedTotal = sampleOf(m, 'payhook_dispatcher_claimed_deliveries_total');
+      assert.ok(claimedTotal >= 6 && claimedTotal <= 12, `claimed ${claimedTotal}`);
       assert.ok(sampleOf(m, 'payhook_dispatcher_claims_total') >= 1);
       assert.ok(sampleOf(m, 'payhook_dispatcher_result_batches_total') >= 1);
 

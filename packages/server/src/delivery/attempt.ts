@@ -30,10 +30,13 @@ import type { AttemptResult, ClaimedDelivery, ErrorClass } from '../store/types.
 import type { Metrics } from '../metrics.js';
 import { attemptTraceparent, eventTraceContext, formatTraceparent } from '../tracing/traceparent.js';
 import type { Span, Tracing } from '../tracing/tracing.js';
-import type { HttpResult, HttpSender } from './http.js';
+import type { HttpResult, HttpSender, SendTurn } from './http.js';
 import { deliveryLogger } from './log.js';
 import { decide, parseRetryAfter, policyOfMode, type Decision, type RetryPolicy } from './retry.js';
 import type { Signer } from './signer.js';
+
+/** `Attempts.run`'s answer when the request was never made (HttpResult.notSent). */
+export const NOT_SENT = Symbol('not sent');
 
 /** A claim made ready to send. */
 export interface PendingAttempt {
@@ -100,8 +103,12 @@ export class Attempts {
     this.testPolicy = policyOfMode(o.policy, false);
   }
 
-  /** Makes one attempt. `null` when the dispatcher aborted while it was in flight (see the header). */
-  async run(d: ClaimedDelivery): Promise<AttemptResult | null> {
+  /**
+   * Makes one attempt. `null` when the dispatcher aborted while it was in flight (see the header);
+   * `NOT_SENT` when the sender held it waiting and handed it back unopened (past `turn.startBy`, or its
+   * endpoint answered slowly meanwhile): its claim is given back; nothing happened, so nothing is recorded.
+   */
+  async run(d: ClaimedDelivery, turn?: SendTurn): Promise<AttemptResult | null | typeof NOT_SENT> {
     const startedAt = Date.now();
     const span =
       this.o.tracing?.start(
@@ -119,7 +126,12 @@ export class Attempts {
       return this.finish(span, d, this.unprepared(d, startedAt, err));
     }
     try {
-      const res = await this.o.http.post(d.url, pending.headers, pending.body, pending.timeoutMs);
+      const res = await this.o.http.post(d.url, pending.headers, pending.body, pending.timeoutMs, turn);
+      if (res.notSent && !this.aborted) {
+        span?.fail('not sent: handed back unopened; the claim is given back');
+        span?.end();
+        return NOT_SENT;
+      }
       return this.finish(span, d, this.aborted ? null : this.classify(pending, res));
     } catch (err) {
       span?.fail('the attempt failed unexpectedly');

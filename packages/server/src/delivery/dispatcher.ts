@@ -36,12 +36,12 @@ import type { CircuitPolicy, CircuitState, ClaimedDelivery, Store } from '../sto
 import type { Metrics } from '../metrics.js';
 import { eventTraceContext, formatTraceparent } from '../tracing/traceparent.js';
 import type { Tracing } from '../tracing/tracing.js';
-import { Attempts } from './attempt.js';
+import { Attempts, NOT_SENT } from './attempt.js';
 import { ClaimLoop } from './claim-loop.js';
 import { TroubledDeferral } from './deferral.js';
 import { EndpointGovernor } from './governor.js';
 import type { DestinationPolicy } from './destinations.js';
-import type { HttpSender, LookupAll } from './http.js';
+import type { HttpSender, LookupAll, SendTurn } from './http.js';
 import { createHttpSender } from './http-thread.js';
 import { deliveryLogger } from './log.js';
 import { OrderingSweep } from './ordering-sweep.js';
@@ -126,27 +126,6 @@ export class Dispatcher {
     const governor = new EndpointGovernor({ maxPerEndpoint: o.maxInFlightPerEndpoint, claimBatch: o.claimBatch });
     const controls = o.metrics.deliveryControls();
     controls.circuits(() => this.circuitCounts());
-    this.queues = new EndpointQueues({
-      maxInFlight: o.maxInFlight,
-      leaseMs: o.leaseMs,
-      timeoutMs: o.timeoutMs,
-      governor,
-      send: (d) => {
-        this.inFlightSends.set(d.id, this.send(d));
-      },
-      giveBack: (ids, why) => {
-        o.store
-          .releaseClaims(this.owner, ids)
-          .catch((err) =>
-            o.logger.warn(
-              { err },
-              why === 'excess'
-                ? 'releasing excess claims failed; their lease will expire'
-                : 'giving back claims failed; their lease will expire',
-            ),
-          );
-      },
-    });
     const http =
       o.http ??
       createHttpSender({
@@ -155,6 +134,7 @@ export class Dispatcher {
         // hold the connections a healthy path on the same host needs. Per-endpoint limits are enforced
         // by the endpoint queues; the pool only caps the total.
         connectionsPerOrigin: o.maxInFlight,
+        maxInFlight: o.maxInFlight,
         destinations: o.destinations,
         lookup: o.lookup,
         bodyWaitMs: o.bodyWaitMs,
@@ -162,6 +142,17 @@ export class Dispatcher {
         onWorkerError: (err) =>
           o.logger.error({ err }, 'the HTTP worker thread stopped; its requests in flight will be made again'),
       });
+    this.queues = new EndpointQueues({
+      maxInFlight: o.maxInFlight,
+      waitingRoom: http.waitingRoom ?? 0,
+      leaseMs: o.leaseMs,
+      timeoutMs: o.timeoutMs,
+      governor,
+      send: (d, turn) => {
+        this.inFlightSends.set(d.id, this.send(d, turn));
+      },
+      giveBack: (ids, why) => this.giveBack(ids, why),
+    });
     this.attempts = new Attempts({
       signer: this.signer,
       http,
@@ -225,7 +216,7 @@ export class Dispatcher {
     });
     o.metrics.gauge(
       'payhook_dispatcher_in_flight',
-      "Webhook requests this process's dispatcher has in flight.",
+      "Webhook requests this process's dispatcher has in flight (with those waiting in the HTTP thread for a free request).",
       () => this.queues.inFlight,
     );
     o.metrics.gauge(
@@ -289,11 +280,26 @@ export class Dispatcher {
     return counts;
   }
 
+  /** Gives claims back to the store: they become due again at once. */
+  private giveBack(ids: DeliveryId[], why: 'excess' | 'expiring'): void {
+    this.o.store
+      .releaseClaims(this.owner, ids)
+      .catch((err) =>
+        this.o.logger.warn(
+          { err },
+          why === 'excess'
+            ? 'releasing excess claims failed; their lease will expire'
+            : 'giving back claims failed; their lease will expire',
+        ),
+      );
+  }
+
   /** One attempt, from the queues' slot to the result writer; frees the slot when it ends. */
-  private async send(d: ClaimedDelivery): Promise<void> {
+  private async send(d: ClaimedDelivery, turn: SendTurn): Promise<void> {
     try {
-      const result = await this.attempts.run(d);
-      if (result) {
+      const result = await this.attempts.run(d, turn);
+      if (result === NOT_SENT) this.giveBack([d.id], 'expiring');
+      else if (result) {
         // An ordered delivery's result carries its key: recording it moves the key on (store ordering).
         this.results.add(d.orderingKey ? { ...result, orderingKey: d.orderingKey } : result);
         if (result.outcome === 'failed') this.o.operational?.exhausted(d, result);

@@ -50,6 +50,15 @@ function unreachable(errorClass: ErrorClass | null): boolean {
   );
 }
 
+/**
+ * Whether an answer makes its endpoint slow for the governor (halves its limit, puts it in trouble): no
+ * answer at all, a cut body, or a second or more. The HTTP worker uses the same rule for the requests it
+ * holds waiting (http-worker.ts).
+ */
+export function slowAnswer(errorClass: ErrorClass | null, durationMs: number, bodyCut: boolean): boolean {
+  return unreachable(errorClass) || bodyCut || durationMs >= FAST_ENDPOINT_MS;
+}
+
 export class EndpointGovernor {
   /** Exponentially weighted average request duration per endpoint, in ms. */
   private readonly latency = new Map<EndpointId, number>();
@@ -97,7 +106,7 @@ export class EndpointGovernor {
     if (this.latency.size > MAX_TRACKED) this.latency.clear();
 
     const limit = this.limitOf(endpointId);
-    const slow = unreachable(errorClass) || bodyCut || durationMs >= FAST_ENDPOINT_MS;
+    const slow = slowAnswer(errorClass, durationMs, bodyCut);
     const next = slow ? Math.max(1, Math.floor(limit / 2)) : Math.min(this.o.maxPerEndpoint, limit + 1);
     if (this.limits.size > MAX_TRACKED) this.limits.clear();
     this.limits.set(endpointId, next);

@@ -17,14 +17,23 @@ export interface HttpWorkerData {
   userAgent: string;
   /** `HttpClientOptions.bodyWaitMs`; http.ts's default when absent. */
   bodyWaitMs?: number;
+  /** The most requests the worker has open at once; what it is handed beyond that waits its turn. */
+  maxInFlight: number;
 }
 
-/** `id, url, headers, body, timeoutMs` per request. */
-export const REQUEST_FIELDS = 5;
-export type RequestFields = [number, string, Record<string, string>, string, number];
+/**
+ * `id, url, headers, body, timeoutMs, group, groupLimit, startBy` per request: `group` (the endpoint)
+ * has at most `groupLimit` requests open at once, and a request not started by `startBy` (epoch ms) is
+ * answered `notSent` (SendTurn in http.ts).
+ */
+export const REQUEST_FIELDS = 8;
+export type RequestFields = [number, string, Record<string, string>, string, number, string, number, number];
 
-/** `id, statusCode, responseBody, retryAfter, errorClass, errorMessage, durationMs, bodyCut` per result. */
-export const RESULT_FIELDS = 8;
+/**
+ * `id, statusCode, responseBody, retryAfter, errorClass, errorMessage, durationMs, bodyCut, notSent`
+ * per result.
+ */
+export const RESULT_FIELDS = 9;
 export type ResultFields = [
   number,
   number | null,
@@ -33,6 +42,7 @@ export type ResultFields = [
   ErrorClass | null,
   string | null,
   number,
+  boolean,
   boolean,
 ];
 

@@ -7,6 +7,13 @@
  *
  * Requests cross in batches: every `post` of one event-loop turn is sent in one message at the end of
  * the turn (`setImmediate`), and the worker answers in batches the same way (http-thread-protocol.ts).
+ *
+ * The worker opens at most `maxInFlight` requests and holds up to `waitingRoom` more, waiting, each
+ * with its endpoint's limit and a time it must start by (`SendTurn`): when a request ends, the worker
+ * opens the next one in the same turn. Without that room, a finished request's place stayed empty for
+ * two crossings and a turn of the dispatcher's thread (which may be inside a SQLite transaction), and
+ * throughput was bound by that turnaround, not by either thread's CPU (docs/performance.md, "The
+ * waiting room").
  * Rendering and signing stay on the dispatcher's thread: the signing keys are cached there, and HMAC
  * is ~2 % of the profile, not worth sending keys across.
  *
@@ -27,7 +34,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { DestinationPolicy } from './destinations.js';
-import { HttpClient, type HttpResult, type HttpSender, type LookupAll } from './http.js';
+import { HttpClient, type HttpResult, type HttpSender, type LookupAll, type SendTurn } from './http.js';
 import {
   type FromWorker,
   type HttpWorkerData,
@@ -39,6 +46,13 @@ import {
 
 export interface ThreadedHttpClientOptions {
   connectionsPerOrigin: number;
+  /** The most requests the worker opens at once (the dispatcher's `maxInFlight`); `connectionsPerOrigin` when absent. */
+  maxInFlight?: number;
+  /**
+   * How many requests beyond `maxInFlight` the worker takes and holds waiting (`HttpSender.waitingRoom`);
+   * half of `maxInFlight` when absent.
+   */
+  waitingRoom?: number;
   /** Sent to the worker as its allowed ranges; the worker enforces it before every connection. */
   destinations: DestinationPolicy;
   userAgent: string;
@@ -76,10 +90,14 @@ export class ThreadedHttpClient implements HttpSender {
   private queuedWaiting: Waiting[] = [];
   private flushQueued = false;
   private readonly data: HttpWorkerData;
+  readonly waitingRoom: number;
 
   constructor(private readonly o: ThreadedHttpClientOptions) {
+    const maxInFlight = o.maxInFlight ?? o.connectionsPerOrigin;
+    this.waitingRoom = o.waitingRoom ?? Math.ceil(maxInFlight / 2);
     this.data = {
       connectionsPerOrigin: o.connectionsPerOrigin,
+      maxInFlight,
       allowNetworks: [...o.destinations.allowed],
       userAgent: o.userAgent,
       ...(o.bodyWaitMs === undefined ? {} : { bodyWaitMs: o.bodyWaitMs }),
@@ -112,10 +130,25 @@ export class ThreadedHttpClient implements HttpSender {
     }
   }
 
-  post(url: string, headers: Record<string, string>, body: string, timeoutMs: number): Promise<HttpResult> {
+  post(
+    url: string,
+    headers: Record<string, string>,
+    body: string,
+    timeoutMs: number,
+    turn?: SendTurn,
+  ): Promise<HttpResult> {
     if (this.state !== 'OPEN') return Promise.resolve(internalFailure('the HTTP client is closed', 0));
     return new Promise((resolve) => {
-      this.queued.push(this.nextId++, url, headers, body, timeoutMs);
+      this.queued.push(
+        this.nextId++,
+        url,
+        headers,
+        body,
+        timeoutMs,
+        turn?.group ?? '',
+        turn?.groupLimit ?? Number.MAX_SAFE_INTEGER,
+        turn?.startBy ?? Number.MAX_SAFE_INTEGER,
+      );
       this.queuedWaiting.push({ resolve, startedAt: performance.now() });
       if (!this.flushQueued) {
         this.flushQueued = true;
@@ -193,6 +226,7 @@ export class ThreadedHttpClient implements HttpSender {
         errorMessage: results[i + 5] as ResultFields[5],
         durationMs: results[i + 6] as ResultFields[6],
         bodyCut: results[i + 7] as ResultFields[7],
+        ...((results[i + 8] as ResultFields[8]) ? { internal: true as const, notSent: true as const } : {}),
       });
     }
     if (t.inFlight.size === 0) t.worker.unref();

@@ -46,6 +46,23 @@ export interface HttpResult {
    * breaker counts it against the endpoint.
    */
   internal?: true;
+  /**
+   * The request was never made: it waited in the HTTP thread past its `startBy` (SendTurn), or another
+   * request to its endpoint answered slowly meanwhile (http-worker.ts). Nothing reached the endpoint;
+   * the claim is given back, no attempt is recorded.
+   */
+  notSent?: true;
+}
+
+/**
+ * Where a request stands in line, for a sender that holds requests waiting (`HttpSender.waitingRoom`):
+ * at most `groupLimit` requests of one `group` (the endpoint) open at once, and a request not started
+ * by `startBy` (epoch ms) is answered `notSent` instead (its claim's lease would be too short).
+ */
+export interface SendTurn {
+  group: string;
+  groupLimit: number;
+  startBy: number;
 }
 
 /**
@@ -53,7 +70,20 @@ export interface HttpResult {
  * (http-thread.ts), which runs one in a worker thread. `post` never rejects: every failure is a result.
  */
 export interface HttpSender {
-  post(url: string, headers: Record<string, string>, body: string, timeoutMs: number): Promise<HttpResult>;
+  post(
+    url: string,
+    headers: Record<string, string>,
+    body: string,
+    timeoutMs: number,
+    turn?: SendTurn,
+  ): Promise<HttpResult>;
+  /**
+   * How many requests beyond the dispatcher's `maxInFlight` the sender takes and holds waiting, opening
+   * them itself as its requests end (within each `SendTurn.groupLimit`): the threaded client's worker
+   * refills a finished request's place without a round trip to the dispatcher's thread. 0 (absent):
+   * every post is opened at once, so the dispatcher hands over no more than it may have open.
+   */
+  readonly waitingRoom?: number;
   /** Waits for the requests in flight, then closes every connection. */
   close(): Promise<void>;
   /** Drops every connection now; requests in flight end at once (as failures). */

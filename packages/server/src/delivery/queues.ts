@@ -16,10 +16,18 @@
  * goes round them, each going to the back of the line when its request ends. With more endpoints in
  * trouble than `maxInFlight`, their queued claims can still fill `maxClaimed`, as they filled every
  * slot before this share existed.
+ *
+ * The waiting room: a sender that holds requests waiting and opens them itself as others end (the
+ * threaded client, `HttpSender.waitingRoom`) is handed up to `maxInFlight + waitingRoom` requests, and
+ * a healthy endpoint up to twice its limit; each request carries its endpoint's limit and the time it
+ * must start by (`SendTurn`), so the sender never has more open than the limits here allow, and never
+ * starts one whose lease has run short. `inFlight` counts what was handed over: open or waiting there.
+ * Endpoints in trouble get no room beyond their limit: their requests would only wait.
  */
 import type { DeliveryId, EndpointId } from '../ids.js';
 import type { ClaimedDelivery } from '../store/types.js';
 import type { EndpointGovernor } from './governor.js';
+import type { SendTurn } from './http.js';
 
 /**
  * The share of the slots that endpoints in trouble may hold between them (see the header). A tenth: the
@@ -39,8 +47,10 @@ export interface QueuesOptions {
   /** The default per-attempt timeout (an endpoint may set its own). */
   timeoutMs: number;
   governor: EndpointGovernor;
+  /** Requests the sender takes beyond `maxInFlight` and holds waiting (`HttpSender.waitingRoom`); 0 when absent. */
+  waitingRoom?: number;
   /** Starts one attempt; must call `finished(endpointId)` when it ends. */
-  send(delivery: ClaimedDelivery): void;
+  send(delivery: ClaimedDelivery, turn: SendTurn): void;
   /** Gives claims back to the store (they become due again at once). */
   giveBack(deliveryIds: DeliveryId[], why: 'excess' | 'expiring'): void;
 }
@@ -62,16 +72,21 @@ export class EndpointQueues {
   readonly maxTroubled: number;
   /** Claims held here: queued plus in flight. */
   claimed = 0;
-  /** Requests in flight. */
+  /** Requests handed to the sender: open, or waiting in its room (see the header). */
   inFlight = 0;
+  /** The most requests handed over at once: `maxInFlight` plus the sender's waiting room. */
+  private readonly maxHanded: number;
+  private readonly waitingRoom: number;
 
   constructor(private readonly o: QueuesOptions) {
     this.maxTroubled = Math.max(1, Math.floor(o.maxInFlight * TROUBLED_SHARE));
+    this.waitingRoom = Math.max(0, o.waitingRoom ?? 0);
+    this.maxHanded = o.maxInFlight + this.waitingRoom;
   }
 
   /** The most claims this dispatcher holds at once: enough to keep every slot busy while the next claim runs. */
   get maxClaimed(): number {
-    return this.o.maxInFlight * 2;
+    return this.maxHanded * 2;
   }
 
   /** Endpoints at their allowance: the next claim leaves them out. */
@@ -121,7 +136,7 @@ export class EndpointQueues {
       this.queues.delete(endpointId);
       this.queues.set(endpointId, q);
     } else this.pump(endpointId);
-    if (this.inFlight < this.o.maxInFlight && this.queues.size > 0) this.pumpAll();
+    if (this.inFlight < this.maxHanded && this.queues.size > 0) this.pumpAll();
   }
 
   /** Empties every queue (shutdown) and returns the ids of the claims that were waiting. */
@@ -134,7 +149,7 @@ export class EndpointQueues {
 
   private pumpAll(): void {
     for (const ep of this.queues.keys()) {
-      if (this.inFlight >= this.o.maxInFlight) return;
+      if (this.inFlight >= this.maxHanded) return;
       this.pump(ep);
     }
   }
@@ -146,7 +161,8 @@ export class EndpointQueues {
     const expiring: DeliveryId[] = [];
     const limit = this.o.governor.limitOf(endpointId);
     const troubled = this.o.governor.troubled(endpointId);
-    while (q.length > 0 && active < limit && this.inFlight < this.o.maxInFlight) {
+    const handLimit = troubled || this.waitingRoom === 0 ? limit : limit * 2;
+    while (q.length > 0 && active < handLimit && this.inFlight < this.maxHanded) {
       if (troubled && this.troubledInFlight >= this.maxTroubled) break;
       const { delivery: d, leaseEnd } = q.shift()!;
       // A claim that waited so long that its lease could end mid-request is given back rather than
@@ -164,7 +180,8 @@ export class EndpointQueues {
         this.troubledInFlight++;
         this.troubledByEndpoint.set(endpointId, (this.troubledByEndpoint.get(endpointId) ?? 0) + 1);
       }
-      this.o.send(d);
+      // The sender may hold it waiting: it must start while the check above would still pass.
+      this.o.send(d, { group: endpointId, groupLimit: limit, startBy: leaseEnd - timeout - margin });
     }
     this.inFlightByEndpoint.set(endpointId, active);
     if (q.length === 0) this.queues.delete(endpointId);

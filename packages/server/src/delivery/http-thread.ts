@@ -50,7 +50,9 @@ export interface ThreadedHttpClientOptions {
   maxInFlight?: number;
   /**
    * How many requests beyond `maxInFlight` the worker takes and holds waiting (`HttpSender.waitingRoom`);
-   * half of `maxInFlight` when absent.
+   * `maxInFlight` when absent: about as many requests are on their way between the threads at any time
+   * (handed over, or answered and not yet seen by the dispatcher), and half that left endpoints beside
+   * hanging ones short of requests (docs/performance.md, "The waiting room").
    */
   waitingRoom?: number;
   /** Sent to the worker as its allowed ranges; the worker enforces it before every connection. */
@@ -94,7 +96,7 @@ export class ThreadedHttpClient implements HttpSender {
 
   constructor(private readonly o: ThreadedHttpClientOptions) {
     const maxInFlight = o.maxInFlight ?? o.connectionsPerOrigin;
-    this.waitingRoom = o.waitingRoom ?? Math.ceil(maxInFlight / 2);
+    this.waitingRoom = o.waitingRoom ?? maxInFlight;
     this.data = {
       connectionsPerOrigin: o.connectionsPerOrigin,
       maxInFlight,

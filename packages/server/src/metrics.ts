@@ -72,6 +72,7 @@ export class Metrics {
   private readonly durations: Histogram;
   private readonly claims: Counter;
   private readonly claimedDeliveries: Counter;
+  private readonly claimedAtAppendDeliveries: Counter;
   private readonly resultBatches: Counter;
   private readonly prunedRows: Counter<'table' | 'how'>;
   private controls: DeliveryControlsMetrics | null = null;
@@ -97,6 +98,10 @@ export class Metrics {
     );
     this.claims = this.counter('payhook_dispatcher_claims_total', 'Claims that returned due deliveries.');
     this.claimedDeliveries = this.counter('payhook_dispatcher_claimed_deliveries_total', 'Deliveries claimed.');
+    this.claimedAtAppendDeliveries = this.counter(
+      'payhook_dispatcher_claimed_at_append_total',
+      'Deliveries claimed in the transaction that created them, by an idle dispatcher beside the API (SQLite); also counted in payhook_dispatcher_claimed_deliveries_total.',
+    );
     this.resultBatches = this.counter(
       'payhook_dispatcher_result_batches_total',
       'Transactions that recorded attempt results (one per event-loop turn with results).',
@@ -122,6 +127,12 @@ export class Metrics {
   attempt(outcome: AttemptOutcome, errorClass: ErrorClass | null, durationMs: number | null): void {
     this.attempts.inc({ outcome, error_class: errorClass ?? 'none' });
     if (durationMs !== null) this.durations.observe(durationMs / 1000);
+  }
+
+  /** Deliveries claimed as their events were appended (Dispatcher.directClaim): a claim of its own kind. */
+  claimedAtAppend(deliveries: number): void {
+    this.claimed(deliveries);
+    this.claimedAtAppendDeliveries.inc(deliveries);
   }
 
   claimed(deliveries: number): void {

@@ -32,7 +32,7 @@ import { CONFIG_SCHEMA } from '../config/schema.js';
 import { FormatRegistry } from '../events/formats.js';
 import type { OperationalEvents } from '../endpoints/operational.js';
 import type { DeliveryId, EndpointId } from '../ids.js';
-import type { CircuitPolicy, CircuitState, ClaimedDelivery, Store } from '../store/types.js';
+import type { CircuitPolicy, CircuitState, ClaimedDelivery, DirectClaim, Store } from '../store/types.js';
 import type { Metrics } from '../metrics.js';
 import { eventTraceContext, formatTraceparent } from '../tracing/traceparent.js';
 import type { Tracing } from '../tracing/tracing.js';
@@ -111,6 +111,7 @@ export class Dispatcher {
   readonly replays: ReplayWorker;
   /** Circuit states as this dispatcher last saw them, by endpoint (the gauge's source). */
   private readonly circuits = new Map<EndpointId, CircuitState>();
+  private readonly governor: EndpointGovernor;
 
   constructor(options: DispatcherOptions) {
     this.o = options;
@@ -124,6 +125,7 @@ export class Dispatcher {
       offReplay();
     };
     const governor = new EndpointGovernor({ maxPerEndpoint: o.maxInFlightPerEndpoint, claimBatch: o.claimBatch });
+    this.governor = governor;
     const controls = o.metrics.deliveryControls();
     controls.circuits(() => this.circuitCounts());
     const http =
@@ -199,20 +201,14 @@ export class Dispatcher {
       pollIntervalMs: o.pollIntervalMs,
       claimBatch: o.claimBatch,
       maxClaimed: this.queues.maxClaimed,
-      // Results waiting beyond one batch count as claims still held: while writing them lags, the
-      // dispatcher claims no more (result-writer.ts), rather than sending on and piling them up.
-      claimed: () => this.queues.claimed + Math.max(0, this.results.buffered - RESULT_BATCH),
+      claimed: () => this.claimedNow(),
       saturated: () => this.queues.saturated(),
       beforeClaim: (now) => deferral.run(now),
       rateBurst: o.rateBurst,
       onRateLimited: (count, totalWaitMs) => {
         for (let i = 0; i < count; i++) controls.rateLimitedWait(totalWaitMs / count);
       },
-      accept: (batch, leaseEnd) => {
-        if (o.tracing) this.traceClaim(o.tracing, batch, leaseEnd - o.leaseMs);
-        this.noteCircuits(batch);
-        this.queues.accept(batch, leaseEnd);
-      },
+      accept: (batch, leaseEnd) => this.take(batch, leaseEnd),
     });
     o.metrics.gauge(
       'payhook_dispatcher_in_flight',
@@ -239,6 +235,53 @@ export class Dispatcher {
   /** New work may be due (new events, a manual retry, a release): wake the claim loop. */
   kick(): void {
     this.loop.kick();
+  }
+
+  /**
+   * An offer to take the deliveries of events being appended, claimed in the transaction that creates
+   * them (Store.appendEvents' `DirectClaim`; SQLite takes it, PostgreSQL does not): no claim transaction
+   * and no wake-up between the commit and the send. Made only while the claim loop sleeps, that is when
+   * nothing else was due at its last look: then new events pass no older work (a backlog or retries
+   * are claimed in order, as ever), and the loop would otherwise wake just to claim these. Room and each
+   * endpoint's allowance are counted as a claim counts them; an endpoint in trouble is left to the loop.
+   */
+  directClaim(): DirectClaim | null {
+    if (this.loop.mode !== 'SLEEPING') return null;
+    let room = this.queues.maxClaimed - this.claimedNow();
+    if (room <= 0) return null;
+    const taken = new Map<EndpointId, number>();
+    return {
+      owner: this.owner,
+      leaseMs: this.o.leaseMs,
+      take: (id) => {
+        const endpointId = id as EndpointId;
+        const n = (taken.get(endpointId) ?? 0) + 1;
+        if (room <= 0 || n > this.queues.room(endpointId) || this.governor.troubled(endpointId)) return false;
+        taken.set(endpointId, n);
+        room--;
+        return true;
+      },
+      accept: (batch, leaseEnd) => {
+        this.o.metrics.claimedAtAppend(batch.length);
+        this.take(batch, leaseEnd);
+      },
+    };
+  }
+
+  /**
+   * Claims this dispatcher holds. Results waiting beyond one batch count as claims still held: while
+   * writing them lags, the dispatcher claims no more (result-writer.ts), rather than sending on and
+   * piling them up.
+   */
+  private claimedNow(): number {
+    return this.queues.claimed + Math.max(0, this.results.buffered - RESULT_BATCH);
+  }
+
+  /** Takes a claimed batch (from the claim loop or a direct claim) to the endpoint queues. */
+  private take(batch: ClaimedDelivery[], leaseEnd: number): void {
+    if (this.o.tracing) this.traceClaim(this.o.tracing, batch, leaseEnd - this.o.leaseMs);
+    this.noteCircuits(batch);
+    this.queues.accept(batch, leaseEnd);
   }
 
   /** One `payhook.claim` span per claimed delivery, in its event's trace: the claim's own time. */

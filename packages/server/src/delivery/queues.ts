@@ -89,6 +89,11 @@ export class EndpointQueues {
     return this.maxHanded * 2;
   }
 
+  /** Claims an endpoint may still be given before it reaches its allowance. */
+  room(endpointId: EndpointId): number {
+    return this.o.governor.allowance(endpointId) - (this.claimedByEndpoint.get(endpointId) ?? 0);
+  }
+
   /** Endpoints at their allowance: the next claim leaves them out. */
   saturated(): EndpointId[] {
     const out: EndpointId[] = [];

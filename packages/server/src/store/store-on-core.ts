@@ -14,6 +14,7 @@ import type { DeliveryId, EventId, MerchantId, ReplayId, ResendId } from '../ids
 import type { ModuleMigrations, ModuleStatements, ModuleStore } from './module-port.js';
 import type {
   AppendedEvent,
+  DirectClaim,
   ApiKeyRecord,
   Attempt,
   AttemptResult,
@@ -166,8 +167,8 @@ export abstract class StoreOnCore<C> implements Store {
   }
 
   // events
-  appendEvents(events: NewEvent[]): Promise<AppendedEvent[]> {
-    return this.operations.appendEvents(this.core, events);
+  appendEvents(events: NewEvent[], claim?: DirectClaim): Promise<AppendedEvent[]> {
+    return this.operations.appendEvents(this.core, events, claim);
   }
   getEvent(merchantId: string, id: string): Promise<EventRecord | null> {
     return this.operations.getEvent(this.core, merchantId, id);

@@ -57,10 +57,11 @@ export async function startEngine(overrides: Partial<DispatcherOptions> = {}, st
   dispatcher.start();
   // As app.start() does: ready to send (the HTTP worker loaded) before the test sends anything.
   await dispatcher.ready;
-  return {
+  const ingestor = new EventIngestor(s, metrics);
+  const engine: Engine = {
     store: s,
     metrics,
-    ingestor: new EventIngestor(s, metrics),
+    ingestor,
     dispatcher,
     bus,
     merchantId: merchant.id,
@@ -72,4 +73,7 @@ export async function startEngine(overrides: Partial<DispatcherOptions> = {}, st
       rmSync(dir, { recursive: true, force: true });
     },
   };
+  // As app.ts wires them: new deliveries offered to the idle dispatcher (the one in place now).
+  ingestor.claims = () => engine.dispatcher.directClaim();
+  return engine;
 }

@@ -101,6 +101,12 @@ export class Receiver {
     this.check();
   }
 
+  /** Cuts every request held by `hang` now: the sender sees the connection reset. */
+  cutHanging(): void {
+    for (const res of this.hanging) res.destroy();
+    this.hanging.clear();
+  }
+
   /** Requests open now whose path starts with `prefix`. */
   openNow(prefix: string): number {
     let n = 0;

@@ -66,7 +66,7 @@ export function runStoreContract(options: ContractOptions): void {
     eventCases(testCase);
     resendCases(testCase);
     dashboardSessionCases(testCase);
-    claimCases(testCase);
+    claimCases(testCase, options);
     resultCases(testCase);
     orderingCases(testCase);
     controlCases(testCase);

@@ -25,6 +25,7 @@ runStoreContract({
       get: (target, key) => (key === 'close' ? async () => {} : Reflect.get(target, key, target)),
     });
   },
+  claimsAtAppend: false,
   secrets: {
     raw: async (store) => {
       const { schema } = store as PostgresStore;

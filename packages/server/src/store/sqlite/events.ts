@@ -1,8 +1,9 @@
 /** Events on SQLite: the outbox write (events with their deliveries, fanned out here), reads (pruning: retention.ts). */
-import { newId } from '../../ids.js';
+import { newId, type DeliveryId, type EndpointId } from '../../ids.js';
 import { decodeCursor, ID_MAX, ID_MIN, toPage } from '../cursor.js';
+import { toClaimedDeliveries, type ClaimRow } from '../claimed.js';
 import { matcherFor, operationalMatch } from '../fanout.js';
-import type { AppendedEvent, EventFilter, EventRecord, NewEvent, Page } from '../types.js';
+import type { AppendedEvent, DirectClaim, EventFilter, EventRecord, NewEvent, Page } from '../types.js';
 import type { SqliteCore } from './core.js';
 import { toEvent, type EventRow } from './rows.js';
 
@@ -11,11 +12,38 @@ interface FanoutEndpoint {
   event_types: string | null;
   ordered: number;
   disabled: number;
+  // What a delivery claimed as it is created needs (claim_select's columns).
+  url: string;
+  headers: string;
+  format: string;
+  api_version: string;
+  payload_style: string;
+  timeout_ms: number | null;
+  retry_schedule: string | null;
+  rate_limit: number | null;
+  circuit_state: string;
+  circuit_failures: number;
 }
 
-export async function appendEvents(c: SqliteCore, events: NewEvent[]): Promise<AppendedEvent[]> {
-  const out = c.transaction(() => appendEventsInTransaction(c, events));
-  if (out.some((a) => a.deliveries > 0)) c.notifyDue();
+/** A DirectClaim in one transaction: when its lease ends, and the rows of what it took. */
+interface Claiming {
+  claim: DirectClaim;
+  until: number;
+  rows: ClaimRow[];
+}
+
+export async function appendEvents(c: SqliteCore, events: NewEvent[], claim?: DirectClaim): Promise<AppendedEvent[]> {
+  const claiming: Claiming | null = claim ? { claim, until: 0, rows: [] } : null;
+  const out = c.transaction(() => {
+    if (claiming) claiming.until = Date.now() + claiming.claim.leaseMs;
+    return appendEventsInTransaction(c, events, claiming);
+  });
+  // Wake the claim loop only for what was left to it: a claim that finds nothing is a transaction too.
+  const created = out.reduce((n, a) => n + a.deliveries, 0);
+  if (claiming && claiming.rows.length > 0) {
+    claiming.claim.accept(toClaimedDeliveries(claiming.rows, c.box), claiming.until);
+  }
+  if (created > (claiming?.rows.length ?? 0)) c.notifyDue();
   return out;
 }
 
@@ -24,7 +52,11 @@ export async function appendEvents(c: SqliteCore, events: NewEvent[]): Promise<A
  * a module's `withOutbox`, so a state change and its events commit together or not at all. The caller
  * calls `c.notifyDue()` after the commit.
  */
-export function appendEventsInTransaction(c: SqliteCore, events: NewEvent[]): AppendedEvent[] {
+export function appendEventsInTransaction(
+  c: SqliteCore,
+  events: NewEvent[],
+  claiming: Claiming | null = null,
+): AppendedEvent[] {
   const out: AppendedEvent[] = [];
   const endpointsByMerchant = new Map<string, FanoutEndpoint[]>();
   for (const e of events) {
@@ -61,21 +93,57 @@ export function appendEventsInTransaction(c: SqliteCore, events: NewEvent[]): Ap
       const parked =
         key !== null &&
         c.stmt('ordering_blocked').get({ endpoint_id: ep.id, ordering_key: key, event_id: e.id }) !== undefined;
+      const id = newId('del', e.createdAt);
+      // Claimed as it is created: only where claim_select would take it with no control to apply
+      // (circuit closed and clean, no rate limit, no ordering key), and only as far as the dispatcher has room.
+      const claimed =
+        claiming !== null &&
+        !ep.disabled &&
+        key === null &&
+        ep.rate_limit === null &&
+        ep.circuit_state === 'closed' &&
+        Number(ep.circuit_failures) === 0 &&
+        claiming.claim.take(ep.id);
       c.stmt('delivery_insert').run({
-        id: newId('del', e.createdAt),
+        id,
         event_id: e.id,
         endpoint_id: ep.id,
         merchant_id: e.merchantId,
         event_type: e.type,
         now: e.createdAt,
-        due: ep.disabled || parked ? null : e.createdAt,
+        due: claimed ? claiming.until : ep.disabled || parked ? null : e.createdAt,
         ordering_key: key,
+        lease_owner: claimed ? claiming.claim.owner : null,
       });
+      if (claimed) claiming.rows.push(claimRow(id, e, ep));
       n++;
     }
     out.push({ event: { ...e, orderingKey: e.orderingKey ?? null }, created: true, deliveries: n });
   }
   return out;
+}
+
+function claimRow(id: DeliveryId, e: NewEvent, ep: FanoutEndpoint): ClaimRow {
+  return {
+    id,
+    event_id: e.id,
+    event_type: e.type,
+    attempts: 0,
+    endpoint_id: ep.id as EndpointId,
+    merchant_id: e.merchantId,
+    body: e.body,
+    event_created_at: e.createdAt,
+    url: ep.url,
+    headers: ep.headers,
+    format: ep.format,
+    api_version: ep.api_version,
+    payload_style: ep.payload_style,
+    timeout_ms: ep.timeout_ms,
+    traceparent: e.traceparent ?? null,
+    ordering_key: null,
+    retry_schedule: ep.retry_schedule,
+    circuit_dirty: 0,
+  };
 }
 
 export async function getEvent(c: SqliteCore, merchantId: string, id: string): Promise<EventRecord | null> {

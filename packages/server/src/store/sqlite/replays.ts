@@ -95,6 +95,7 @@ export async function runReplayBatch(
         now,
         due: now,
         ordering_key: ep.ordered ? e.ordering_key : null,
+        lease_owner: null,
       });
       requeued++;
     }

@@ -13,6 +13,7 @@ let n = 0;
 runStoreContract({
   name: 'sqlite',
   newStore: async () => new SqliteStore({ path: join(dir, `store-${n++}.db`) }),
+  claimsAtAppend: true,
   secrets: {
     raw: async (store) => {
       const { db } = store as SqliteStore;

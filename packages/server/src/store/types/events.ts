@@ -1,4 +1,5 @@
 /** The Store's events: appended with their deliveries in one transaction (the outbox write). */
+import type { ClaimedDelivery } from './deliveries.js';
 import type { EventId, MerchantId } from '../../ids.js';
 import type { ListOptions, Page } from './common.js';
 
@@ -43,6 +44,25 @@ export interface AppendedEvent {
   deliveries: number;
 }
 
+/**
+ * A dispatcher of this process offering to take the deliveries of the events being appended, claimed in
+ * the transaction that creates them: no claim transaction of their own, and no wake-up in between.
+ * SQLite only (one process owns the file, its dispatcher beside the ingestor); PostgreSQL, where many
+ * dispatchers share the work through leases, ignores it and its deliveries are claimed as ever.
+ */
+export interface DirectClaim {
+  /** The lease's owner, as in `ClaimOptions.owner`. */
+  owner: string;
+  leaseMs: number;
+  /**
+   * Asked once for each new due delivery that could go at once (its endpoint enabled, closed circuit, no
+   * rate limit, not held by an ordering key): true claims it. Keeps its own count: the dispatcher's room.
+   */
+  take(endpointId: string): boolean;
+  /** After the commit, with the deliveries claimed (never called with none). */
+  accept(batch: ClaimedDelivery[], leaseEnd: number): void;
+}
+
 export interface EventFilter extends ListOptions {
   merchantId: MerchantId;
   types?: string[];
@@ -58,8 +78,9 @@ export interface EventStore {
    * merchant whose filter matches, due at `createdAt` (one of a disabled endpoint waits for it to be
    * enabled; operational events go only to endpoints naming them, fanout.ts). An event whose `idempotencyKey` was seen before
    * for its merchant is not stored again: the earlier event is returned with `created: false`.
+   * With `claim`, deliveries it takes are stored already claimed and handed to it after the commit.
    */
-  appendEvents(events: NewEvent[]): Promise<AppendedEvent[]>;
+  appendEvents(events: NewEvent[], claim?: DirectClaim): Promise<AppendedEvent[]>;
   getEvent(merchantId: MerchantId, id: EventId): Promise<EventRecord | null>;
   listEvents(filter: EventFilter): Promise<Page<EventRecord>>;
 }

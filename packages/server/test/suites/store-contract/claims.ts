@@ -1,10 +1,92 @@
 /** Contract cases: claiming due deliveries (order, limit, leases, exclusions) and concurrent claimers. */
 import assert from 'node:assert/strict';
 import type { EndpointId, EventId } from '../../../src/ids.js';
-import type { Case } from './fixtures.js';
-import { claimAll, newEndpoint, newEvent, newMerchant, resultFor } from './fixtures.js';
+import type { ClaimedDelivery, DirectClaim } from '../../../src/store/types.js';
+import type { Case, ContractOptions } from './fixtures.js';
+import { claimAll, newEndpoint, newEvent, newMerchant, resultFor, sorted as sortedIds } from './fixtures.js';
 
-export function claimCases(test: Case): void {
+export function claimCases(test: Case, options: Pick<ContractOptions, 'claimsAtAppend'>): void {
+  test('appendEvents with a DirectClaim: what it takes is leased to it; the rest is left to claimDue', async (store) => {
+    const a = await newMerchant(store);
+    const t0 = Date.now();
+    const plain = await newEndpoint(store, a, {
+      url: 'https://r.test/plain',
+      headers: { 'x-a': '1' },
+      timeoutMs: 3000,
+    });
+    const refused = await newEndpoint(store, a, { url: 'https://r.test/refused' });
+    const limited = await newEndpoint(store, a, { url: 'https://r.test/limited', rateLimit: 5 });
+    const ordered = await newEndpoint(store, a, { url: 'https://r.test/ordered', ordered: true });
+    const paused = await newEndpoint(store, a, { url: 'https://r.test/paused', disabled: true });
+    const asked: string[] = [];
+    const accepted: { batch: ClaimedDelivery[]; leaseEnd: number }[] = [];
+    const claim: DirectClaim = {
+      owner: 'direct',
+      leaseMs: 60_000,
+      take: (endpointId) => {
+        asked.push(endpointId);
+        return endpointId !== refused.id;
+      },
+      accept: (batch, leaseEnd) => accepted.push({ batch, leaseEnd }),
+    };
+    const keyed = { ...newEvent(a, 'order.success', t0, null, { i: 1 }), orderingKey: 'ord_1' };
+    const [appended] = await store.appendEvents([keyed], claim);
+    assert.equal(appended.deliveries, 5);
+    const rest = await claimAll(store, t0 + 1, 'loop');
+    if (!options.claimsAtAppend) {
+      assert.deepEqual(asked, [], 'a backend without direct claims never asks');
+      assert.deepEqual(accepted, []);
+      assert.deepEqual(
+        sortedIds(rest.map((d) => d.endpointId)),
+        sortedIds([plain.id, refused.id, limited.id, ordered.id]),
+      );
+      return;
+    }
+    // Only endpoints with nothing to apply are offered: not the rate-limited, the ordered (keyed) or the disabled one.
+    assert.deepEqual(sortedIds(asked), sortedIds([plain.id, refused.id]));
+    assert.equal(accepted.length, 1, 'accepted once, after the commit');
+    const [{ batch, leaseEnd }] = accepted;
+    assert.equal(batch.length, 1);
+    const d = batch[0];
+    assert.ok(leaseEnd >= t0 + 60_000 && leaseEnd <= Date.now() + 60_000);
+    assert.equal(d.endpointId, plain.id);
+    assert.equal(d.eventId, keyed.id);
+    assert.equal(d.body, keyed.body);
+    assert.equal(d.url, 'https://r.test/plain');
+    assert.deepEqual(d.headers, { 'x-a': '1' });
+    assert.equal(d.timeoutMs, 3000);
+    assert.equal(d.attempts, 0);
+    assert.equal(d.orderingKey, null, 'an unordered endpoint sends without the key');
+    assert.equal(d.circuitDirty, false);
+    // Leased: no other claimer gets it, and it shows no next attempt time, as a claimed one does.
+    assert.deepEqual(sortedIds(rest.map((x) => x.endpointId)), sortedIds([refused.id, limited.id, ordered.id]));
+    assert.equal((await store.getDelivery(a, d.id))?.nextAttemptAt, null);
+    // Its owner's result applies.
+    await store.recordResults([resultFor(d, 'direct', 'succeeded')]);
+    assert.equal((await store.getDelivery(a, d.id))?.status, 'succeeded');
+    assert.ok(paused, 'the disabled endpoint was never offered');
+  });
+
+  test('appendEvents with a DirectClaim: a delivery it took is due again when its lease ends', async (store) => {
+    const a = await newMerchant(store);
+    const t0 = Date.now();
+    await newEndpoint(store, a);
+    const accepted: ClaimedDelivery[] = [];
+    await store.appendEvents([newEvent(a, 'order.success', t0)], {
+      owner: 'gone',
+      leaseMs: 1000,
+      take: () => true,
+      accept: (batch) => accepted.push(...batch),
+    });
+    const due = await store.nextDueAt();
+    assert.ok(due !== null);
+    const [again] = await claimAll(store, due + 1000, 'next');
+    assert.ok(again, 'claimable by anyone once the lease (if any) has ended');
+    assert.equal(again.attempts, 0);
+    if (options.claimsAtAppend) assert.equal(again.id, accepted[0]?.id);
+    else assert.deepEqual(accepted, []);
+  });
+
   test('claimDue: only due deliveries, oldest first, up to the limit, with everything a send needs', async (store) => {
     const a = await newMerchant(store);
     const t0 = Date.now();

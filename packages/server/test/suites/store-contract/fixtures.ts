@@ -25,6 +25,11 @@ export interface ContractOptions {
   skip?: Record<string, string>;
   /** Raw access to the stored secrets, for the secrets-at-rest cases. */
   secrets: SecretsAccess;
+  /**
+   * Whether `appendEvents` takes a `DirectClaim` (SQLite: one process owns the file); a backend that
+   * does not leaves every new delivery to `claimDue`.
+   */
+  claimsAtAppend: boolean;
 }
 
 /** Declares one test, honouring `skip`; `fn` gets a fresh, migrated store that is closed afterwards. */

@@ -1,10 +1,12 @@
 -- name: delivery_insert
 -- @id, @event_id, @endpoint_id, @merchant_id, @event_type, @now (created), @due (first due; NULL: parked
 -- behind an earlier delivery of its ordering key, or waiting for its disabled endpoint), @ordering_key (NULL
--- unless the endpoint is ordered)
+-- unless the endpoint is ordered), @lease_owner (NULL; a dispatcher claiming it as it is created: then @due
+-- is the lease's end, as claim_mark sets it)
 INSERT INTO deliveries (id, event_id, endpoint_id, merchant_id, event_type, status, attempts, next_attempt_at,
-                        created_at, updated_at, ordering_key)
-VALUES (@id, @event_id, @endpoint_id, @merchant_id, @event_type, 'pending', 0, @due, @now, @now, @ordering_key);
+                        created_at, updated_at, ordering_key, lease_owner)
+VALUES (@id, @event_id, @endpoint_id, @merchant_id, @event_type, 'pending', 0, @due, @now, @now, @ordering_key,
+        @lease_owner);
 
 -- name: claim_select
 -- @now, @limit, @exclude (JSON array of endpoint ids this dispatcher has no room for), @burst (the rate's

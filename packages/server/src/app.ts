@@ -152,8 +152,6 @@ export async function createPayhook(config: Config, options: CreateOptions = {})
             disableAfterMs: config.delivery.disableAfterMs,
           },
         });
-  // New deliveries go straight to an idle dispatcher beside the API (Dispatcher.directClaim; SQLite).
-  if (dispatcher) ingestor.claims = () => dispatcher.directClaim();
   const ctx: AppContext = {
     config,
     store,

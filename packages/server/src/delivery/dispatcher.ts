@@ -112,6 +112,8 @@ export class Dispatcher {
   /** Circuit states as this dispatcher last saw them, by endpoint (the gauge's source). */
   private readonly circuits = new Map<EndpointId, CircuitState>();
   private readonly governor: EndpointGovernor;
+  /** Withdraws the offer for new deliveries (`start` makes it). */
+  private offOffer: () => void = () => {};
 
   constructor(options: DispatcherOptions) {
     this.o = options;
@@ -227,6 +229,7 @@ export class Dispatcher {
 
   start(): void {
     this.ready = this.attempts.warm();
+    this.offOffer = this.o.store.offerNewDeliveries(() => this.directClaim());
     this.loop.start();
     this.sweep.start();
     this.replays.start();
@@ -239,8 +242,8 @@ export class Dispatcher {
 
   /**
    * An offer to take the deliveries of events being appended, claimed in the transaction that creates
-   * them (Store.appendEvents' `DirectClaim`; SQLite takes it, PostgreSQL does not): no claim transaction
-   * and no wake-up between the commit and the send. Made only while the claim loop sleeps, that is when
+   * them (`DirectClaim`, registered by `start` with `Store.offerNewDeliveries`; SQLite asks, PostgreSQL
+   * does not): no claim transaction and no wake-up between the commit and the send. Made only while the claim loop sleeps, that is when
    * nothing else was due at its last look: then new events pass no older work (a backlog or retries
    * are claimed in order, as ever), and the loop would otherwise wake just to claim these. Room and each
    * endpoint's allowance are counted as a claim counts them; an endpoint in trouble is left to the loop.
@@ -367,6 +370,7 @@ export class Dispatcher {
    */
   async stop(deadlineMs: number): Promise<void> {
     this.unsubscribe();
+    this.offOffer();
     await this.loop.stop();
     await Promise.all([this.sweep.stop(), this.replays.stop()]);
     const queued = this.queues.drain();

@@ -3,15 +3,12 @@
  * with its deliveries. Concurrent calls are grouped: every event that arrives in the same event-loop
  * turn is written in one transaction (group commit), so under load the cost of a commit is shared by
  * many requests, while a lone request still commits at once (at the end of its own turn).
- *
- * With a dispatcher in this process, each group also offers it the new deliveries (`claims`, see
- * `Dispatcher.directClaim`): on SQLite an idle dispatcher takes them in the same transaction.
  */
 import { isLiveScope } from '../modes.js';
 import { PayhookError } from '../errors.js';
 import { newId, type MerchantId } from '../ids.js';
 import type { Metrics } from '../metrics.js';
-import type { AppendedEvent, DirectClaim, NewEvent, Store } from '../store/types.js';
+import type { AppendedEvent, NewEvent, Store } from '../store/types.js';
 import { buildEnvelope } from '../store/envelope.js';
 import { isValidEventType } from './filter.js';
 
@@ -87,9 +84,6 @@ export class EventIngestor {
   private queue: Waiting[] = [];
   private scheduled = false;
 
-  /** The dispatcher of this process's offer for each group, when it runs here (app.ts). */
-  claims: (() => DirectClaim | null) | null = null;
-
   constructor(
     private readonly store: Store,
     private readonly metrics: Metrics,
@@ -126,25 +120,20 @@ export class EventIngestor {
     const group = this.queue;
     this.queue = [];
     if (group.length === 0) return;
-    this.store
-      .appendEvents(
-        group.map((w) => w.event),
-        this.claims?.() ?? undefined,
-      )
-      .then(
-        (results) => {
-          for (const [i, r] of results.entries()) group[i].resolve(r);
-        },
-        async () => {
-          // One bad event must not fail its neighbours: write each alone to find which one it was.
-          for (const w of group) {
-            try {
-              w.resolve((await this.store.appendEvents([w.event], this.claims?.() ?? undefined))[0]);
-            } catch (err) {
-              w.reject(err);
-            }
+    this.store.appendEvents(group.map((w) => w.event)).then(
+      (results) => {
+        for (const [i, r] of results.entries()) group[i].resolve(r);
+      },
+      async () => {
+        // One bad event must not fail its neighbours: write each alone to find which one it was.
+        for (const w of group) {
+          try {
+            w.resolve((await this.store.appendEvents([w.event]))[0]);
+          } catch (err) {
+            w.reject(err);
           }
-        },
-      );
+        }
+      },
+    );
   }
 }

@@ -56,7 +56,10 @@ import type {
 } from './types.js';
 
 /** The Store methods a backend implements as functions of its core. */
-type OperationName = Exclude<keyof Store, 'dialect' | 'migrate' | 'close' | 'moduleStore' | 'onDue'>;
+type OperationName = Exclude<
+  keyof Store,
+  'dialect' | 'migrate' | 'close' | 'moduleStore' | 'onDue' | 'offerNewDeliveries'
+>;
 
 /** A backend's implementation of each operation: the method's arguments, after the core. */
 export type Operations<C> = {
@@ -73,6 +76,7 @@ export abstract class StoreOnCore<C> implements Store {
   abstract migrate(modules?: readonly ModuleMigrations[]): Promise<void>;
   abstract close(): Promise<void>;
   abstract onDue(listener: () => void): () => void;
+  abstract offerNewDeliveries(offer: () => DirectClaim | null): () => void;
   abstract moduleStore(statements: ModuleStatements): ModuleStore;
 
   // dashboard sessions
@@ -167,8 +171,8 @@ export abstract class StoreOnCore<C> implements Store {
   }
 
   // events
-  appendEvents(events: NewEvent[], claim?: DirectClaim): Promise<AppendedEvent[]> {
-    return this.operations.appendEvents(this.core, events, claim);
+  appendEvents(events: NewEvent[]): Promise<AppendedEvent[]> {
+    return this.operations.appendEvents(this.core, events);
   }
   getEvent(merchantId: string, id: string): Promise<EventRecord | null> {
     return this.operations.getEvent(this.core, merchantId, id);

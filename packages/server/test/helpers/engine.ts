@@ -57,11 +57,10 @@ export async function startEngine(overrides: Partial<DispatcherOptions> = {}, st
   dispatcher.start();
   // As app.start() does: ready to send (the HTTP worker loaded) before the test sends anything.
   await dispatcher.ready;
-  const ingestor = new EventIngestor(s, metrics);
-  const engine: Engine = {
+  return {
     store: s,
     metrics,
-    ingestor,
+    ingestor: new EventIngestor(s, metrics),
     dispatcher,
     bus,
     merchantId: merchant.id,
@@ -73,7 +72,4 @@ export async function startEngine(overrides: Partial<DispatcherOptions> = {}, st
       rmSync(dir, { recursive: true, force: true });
     },
   };
-  // As app.ts wires them: new deliveries offered to the idle dispatcher (the one in place now).
-  ingestor.claims = () => engine.dispatcher.directClaim();
-  return engine;
 }

@@ -70,7 +70,7 @@ export function runStoreContract(options: ContractOptions): void {
     resultCases(testCase);
     orderingCases(testCase);
     controlCases(testCase);
-    moduleCases(testCase);
+    moduleCases(testCase, options);
     erasureCases(testCase);
     secretCases(testCase, options.secrets);
 

@@ -6,10 +6,6 @@ import type { Row, Tx } from './db.js';
 import { appendEventsIn } from './outbox.js';
 import { toEvent, type EventRow } from './rows.js';
 
-/**
- * No `DirectClaim` here (Store.appendEvents): on PostgreSQL many dispatchers share the work through the
- * claim's leases and its `SKIP LOCKED` fairness, so a new delivery is claimed like any other.
- */
 export async function appendEvents(c: PostgresCore, events: NewEvent[]): Promise<AppendedEvent[]> {
   if (events.length === 0) return [];
   const channel = c.wakeups.channelForTransaction();

@@ -30,6 +30,7 @@ import {
   type PostgresModuleStore,
 } from '../module-port.js';
 import { StoreOnCore, type Operations } from '../store-on-core.js';
+import type { DirectClaim } from '../types.js';
 import * as apiKeys from './api-keys.js';
 import { PostgresCore, STATEMENTS } from './core.js';
 import { Db, stderrReporter } from './db.js';
@@ -171,6 +172,14 @@ export class PostgresStore extends StoreOnCore<PostgresCore> {
 
   onDue(listener: () => void): () => void {
     return this.wakeups.subscribe(listener);
+  }
+
+  /**
+   * Never asks: many dispatchers share the work through the claim's leases and `SKIP LOCKED`, so a new
+   * delivery is claimed like any other (Store.offerNewDeliveries).
+   */
+  offerNewDeliveries(_offer: () => DirectClaim | null): () => void {
+    return () => {};
   }
 
   moduleStore(statements: ModuleStatements): PostgresModuleStore {

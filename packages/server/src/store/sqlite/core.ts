@@ -6,6 +6,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { SecretBox } from '../../secrets/box.js';
+import type { DirectClaim } from '../types.js';
 import { loadSqlFiles } from '../sql-files.js';
 
 export const SQL = loadSqlFiles(new URL('./sql/', import.meta.url));
@@ -40,6 +41,9 @@ export class SqliteCore {
   transaction<T>(fn: () => T): T {
     return this.db.transaction(fn).immediate();
   }
+
+  /** This process's dispatcher's offer for new deliveries (Store.offerNewDeliveries), if one registered. */
+  claimOffer: (() => DirectClaim | null) | null = null;
 
   onDue(listener: () => void): () => void {
     this.dueListeners.add(listener);

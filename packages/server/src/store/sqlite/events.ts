@@ -25,38 +25,59 @@ interface FanoutEndpoint {
   circuit_failures: number;
 }
 
-/** A DirectClaim in one transaction: when its lease ends, and the rows of what it took. */
-interface Claiming {
-  claim: DirectClaim;
-  until: number;
-  rows: ClaimRow[];
+/**
+ * One write transaction's appends (`appendEvents`, a module's `withOutbox`): the dispatcher's offer,
+ * asked for once, what it took, and how many new deliveries were left to the claim loop.
+ */
+export class Appending {
+  private claim: DirectClaim | null | undefined;
+  private until = 0;
+  private readonly rows: ClaimRow[] = [];
+  /** New deliveries not claimed here, due or parked. */
+  left = 0;
+
+  constructor(private readonly c: SqliteCore) {}
+
+  /** Whether the dispatcher takes this delivery now; asks for its offer the first time. */
+  take(endpointId: string): DirectClaim | null {
+    if (this.claim === undefined) {
+      this.claim = this.c.claimOffer?.() ?? null;
+      if (this.claim) this.until = Date.now() + this.claim.leaseMs;
+    }
+    return this.claim?.take(endpointId) ? this.claim : null;
+  }
+
+  get leaseEnd(): number {
+    return this.until;
+  }
+
+  took(row: ClaimRow): void {
+    this.rows.push(row);
+  }
+
+  /**
+   * After the commit: hands the claimed deliveries over, and wakes the claim loop only for what was
+   * left to it (a claim that finds nothing is a transaction too).
+   */
+  committed(): void {
+    if (this.claim && this.rows.length > 0) this.claim.accept(toClaimedDeliveries(this.rows, this.c.box), this.until);
+    if (this.left > 0) this.c.notifyDue();
+  }
 }
 
-export async function appendEvents(c: SqliteCore, events: NewEvent[], claim?: DirectClaim): Promise<AppendedEvent[]> {
-  const claiming: Claiming | null = claim ? { claim, until: 0, rows: [] } : null;
-  const out = c.transaction(() => {
-    if (claiming) claiming.until = Date.now() + claiming.claim.leaseMs;
-    return appendEventsInTransaction(c, events, claiming);
-  });
-  // Wake the claim loop only for what was left to it: a claim that finds nothing is a transaction too.
-  const created = out.reduce((n, a) => n + a.deliveries, 0);
-  if (claiming && claiming.rows.length > 0) {
-    claiming.claim.accept(toClaimedDeliveries(claiming.rows, c.box), claiming.until);
-  }
-  if (created > (claiming?.rows.length ?? 0)) c.notifyDue();
+export async function appendEvents(c: SqliteCore, events: NewEvent[]): Promise<AppendedEvent[]> {
+  const appending = new Appending(c);
+  const out = c.transaction(() => appendEventsInTransaction(c, events, appending));
+  appending.committed();
   return out;
 }
 
 /**
  * The outbox write: events and their deliveries. Must run inside `c.transaction()`: `appendEvents`, and
  * a module's `withOutbox`, so a state change and its events commit together or not at all. The caller
- * calls `c.notifyDue()` after the commit.
+ * calls `appending.committed()` after the commit.
  */
-export function appendEventsInTransaction(
-  c: SqliteCore,
-  events: NewEvent[],
-  claiming: Claiming | null = null,
-): AppendedEvent[] {
+export function appendEventsInTransaction(c: SqliteCore, events: NewEvent[], appending: Appending): AppendedEvent[] {
   const out: AppendedEvent[] = [];
   const endpointsByMerchant = new Map<string, FanoutEndpoint[]>();
   for (const e of events) {
@@ -96,14 +117,14 @@ export function appendEventsInTransaction(
       const id = newId('del', e.createdAt);
       // Claimed as it is created: only where claim_select would take it with no control to apply
       // (circuit closed and clean, no rate limit, no ordering key), and only as far as the dispatcher has room.
-      const claimed =
-        claiming !== null &&
+      const claim =
         !ep.disabled &&
         key === null &&
         ep.rate_limit === null &&
         ep.circuit_state === 'closed' &&
-        Number(ep.circuit_failures) === 0 &&
-        claiming.claim.take(ep.id);
+        Number(ep.circuit_failures) === 0
+          ? appending.take(ep.id)
+          : null;
       c.stmt('delivery_insert').run({
         id,
         event_id: e.id,
@@ -111,11 +132,12 @@ export function appendEventsInTransaction(
         merchant_id: e.merchantId,
         event_type: e.type,
         now: e.createdAt,
-        due: claimed ? claiming.until : ep.disabled || parked ? null : e.createdAt,
+        due: claim ? appending.leaseEnd : ep.disabled || parked ? null : e.createdAt,
         ordering_key: key,
-        lease_owner: claimed ? claiming.claim.owner : null,
+        lease_owner: claim?.owner ?? null,
       });
-      if (claimed) claiming.rows.push(claimRow(id, e, ep));
+      if (claim) appending.took(claimRow(id, e, ep));
+      else appending.left++;
       n++;
     }
     out.push({ event: { ...e, orderingKey: e.orderingKey ?? null }, created: true, deliveries: n });

@@ -8,7 +8,7 @@ import {
   type SqliteOutboxTx,
 } from '../module-port.js';
 import { SQL, type SqliteCore } from './core.js';
-import { appendEventsInTransaction } from './events.js';
+import { Appending, appendEventsInTransaction } from './events.js';
 
 export function moduleStore(c: SqliteCore, statements: ModuleStatements): SqliteModuleStore {
   const own = addStatements(c.moduleSql, SQL, statements.sqlite);
@@ -29,22 +29,18 @@ export function moduleStore(c: SqliteCore, statements: ModuleStatements): Sqlite
     withOutbox: <T>(fn: (tx: SqliteOutboxTx) => T): T => {
       // Synchronous from BEGIN to COMMIT (store/module-port.ts says why); better-sqlite3 itself refuses a
       // body that returns a promise, before committing anything.
-      let due = false;
+      let appending = new Appending(c);
       const tx: SqliteOutboxTx = {
         all,
         get,
         run,
-        appendEvents: (events) => {
-          const out = appendEventsInTransaction(c, events);
-          due ||= out.some((a) => a.deliveries > 0);
-          return out;
-        },
+        appendEvents: (events) => appendEventsInTransaction(c, events, appending),
       };
       const result = c.transaction(() => {
-        due = false;
+        appending = new Appending(c);
         return fn(tx);
       });
-      if (due) c.notifyDue();
+      appending.committed();
       return result;
     },
   };

@@ -27,6 +27,7 @@ import {
 } from '../module-port.js';
 import { loadMigrations } from '../sql-files.js';
 import { StoreOnCore, type Operations } from '../store-on-core.js';
+import type { DirectClaim } from '../types.js';
 import * as apiKeys from './api-keys.js';
 import { SqliteCore } from './core.js';
 import * as dashboardSessions from './dashboard-sessions.js';
@@ -111,6 +112,13 @@ export class SqliteStore extends StoreOnCore<SqliteCore> {
 
   onDue(listener: () => void): () => void {
     return this.core.onDue(listener);
+  }
+
+  offerNewDeliveries(offer: () => DirectClaim | null): () => void {
+    this.core.claimOffer = offer;
+    return () => {
+      if (this.core.claimOffer === offer) this.core.claimOffer = null;
+    };
   }
 
   moduleStore(statements: ModuleStatements): SqliteModuleStore {

@@ -2,6 +2,7 @@
 import type { AttemptId, DeliveryId, EndpointId, EventId, MerchantId } from '../../ids.js';
 import type { PayloadStyle } from '../../events/thin.js';
 import type { ListOptions, Page, PayloadFormat } from './common.js';
+import type { DirectClaim } from './events.js';
 
 export type DeliveryStatus = 'pending' | 'succeeded' | 'failed' | 'cancelled';
 /** What an attempt made of its delivery. */
@@ -248,4 +249,11 @@ export interface DeliveryStore {
    * Dispatchers use it to start at once instead of waiting for their next poll.
    */
   onDue(listener: () => void): () => void;
+
+  /**
+   * Registers this process's dispatcher to be offered, in each transaction that appends events, the
+   * new deliveries (see `DirectClaim`; `offer` returns null when it takes none now). Returns the
+   * unregister function. One at a time: a second registration replaces the first. PostgreSQL never asks.
+   */
+  offerNewDeliveries(offer: () => DirectClaim | null): () => void;
 }

@@ -46,9 +46,10 @@ export interface AppendedEvent {
 
 /**
  * A dispatcher of this process offering to take the deliveries of the events being appended, claimed in
- * the transaction that creates them: no claim transaction of their own, and no wake-up in between.
- * SQLite only (one process owns the file, its dispatcher beside the ingestor); PostgreSQL, where many
- * dispatchers share the work through leases, ignores it and its deliveries are claimed as ever.
+ * the transaction that creates them (`appendEvents`, a module's `withOutbox`): no claim transaction of
+ * their own, and no wake-up in between. Asked for once per transaction (`offerNewDeliveries`). SQLite
+ * only (one process owns the file, its dispatcher beside the API); PostgreSQL, where many dispatchers
+ * share the work through leases, never asks, and its deliveries are claimed as ever.
  */
 export interface DirectClaim {
   /** The lease's owner, as in `ClaimOptions.owner`. */
@@ -78,9 +79,9 @@ export interface EventStore {
    * merchant whose filter matches, due at `createdAt` (one of a disabled endpoint waits for it to be
    * enabled; operational events go only to endpoints naming them, fanout.ts). An event whose `idempotencyKey` was seen before
    * for its merchant is not stored again: the earlier event is returned with `created: false`.
-   * With `claim`, deliveries it takes are stored already claimed and handed to it after the commit.
+   * Deliveries a registered claimer takes (`offerNewDeliveries`) are stored claimed and handed to it.
    */
-  appendEvents(events: NewEvent[], claim?: DirectClaim): Promise<AppendedEvent[]>;
+  appendEvents(events: NewEvent[]): Promise<AppendedEvent[]>;
   getEvent(merchantId: MerchantId, id: EventId): Promise<EventRecord | null>;
   listEvents(filter: EventFilter): Promise<Page<EventRecord>>;
 }

@@ -6,7 +6,7 @@ import type { Case, ContractOptions } from './fixtures.js';
 import { claimAll, newEndpoint, newEvent, newMerchant, resultFor, sorted as sortedIds } from './fixtures.js';
 
 export function claimCases(test: Case, options: Pick<ContractOptions, 'claimsAtAppend'>): void {
-  test('appendEvents with a DirectClaim: what it takes is leased to it; the rest is left to claimDue', async (store) => {
+  test('offerNewDeliveries: what the offer takes is leased to it; the rest is left to claimDue', async (store) => {
     const a = await newMerchant(store);
     const t0 = Date.now();
     const plain = await newEndpoint(store, a, {
@@ -29,10 +29,24 @@ export function claimCases(test: Case, options: Pick<ContractOptions, 'claimsAtA
       },
       accept: (batch, leaseEnd) => accepted.push({ batch, leaseEnd }),
     };
+    let offers = 0;
+    const withdraw = store.offerNewDeliveries(() => {
+      offers++;
+      return claim;
+    });
     const keyed = { ...newEvent(a, 'order.success', t0, null, { i: 1 }), orderingKey: 'ord_1' };
-    const [appended] = await store.appendEvents([keyed], claim);
+    const [appended] = await store.appendEvents([keyed]);
     assert.equal(appended.deliveries, 5);
-    const rest = await claimAll(store, t0 + 1, 'loop');
+    withdraw();
+    const later = newEvent(a, 'order.success', t0 + 1);
+    await store.appendEvents([later]);
+    assert.equal(offers, options.claimsAtAppend ? 1 : 0, 'asked once per transaction, and not once withdrawn');
+    const all = await claimAll(store, t0 + 1, 'loop');
+    assert.ok(
+      all.some((x) => x.eventId === later.id && x.endpointId === plain.id),
+      'once withdrawn, new deliveries are left to claimDue',
+    );
+    const rest = all.filter((x) => x.eventId === keyed.id);
     if (!options.claimsAtAppend) {
       assert.deepEqual(asked, [], 'a backend without direct claims never asks');
       assert.deepEqual(accepted, []);
@@ -67,17 +81,19 @@ export function claimCases(test: Case, options: Pick<ContractOptions, 'claimsAtA
     assert.ok(paused, 'the disabled endpoint was never offered');
   });
 
-  test('appendEvents with a DirectClaim: a delivery it took is due again when its lease ends', async (store) => {
+  test('offerNewDeliveries: a delivery the offer took is due again when its lease ends', async (store) => {
     const a = await newMerchant(store);
     const t0 = Date.now();
     await newEndpoint(store, a);
     const accepted: ClaimedDelivery[] = [];
-    await store.appendEvents([newEvent(a, 'order.success', t0)], {
+    const withdraw = store.offerNewDeliveries(() => ({
       owner: 'gone',
       leaseMs: 1000,
       take: () => true,
       accept: (batch) => accepted.push(...batch),
-    });
+    }));
+    await store.appendEvents([newEvent(a, 'order.success', t0)]);
+    withdraw();
     const due = await store.nextDueAt();
     assert.ok(due !== null);
     const [again] = await claimAll(store, due + 1000, 'next');

@@ -6,9 +6,15 @@
  */
 import assert from 'node:assert/strict';
 import { newId } from '../../../src/ids.js';
-import type { ModuleMigrations, ModuleStatements, ModuleStore, Store } from '../../../src/store/types.js';
-import type { Case } from './fixtures.js';
-import { newEndpoint, newEvent, newMerchant, nextDue, sorted } from './fixtures.js';
+import type {
+  ClaimedDelivery,
+  ModuleMigrations,
+  ModuleStatements,
+  ModuleStore,
+  Store,
+} from '../../../src/store/types.js';
+import type { Case, ContractOptions } from './fixtures.js';
+import { claimAll, newEndpoint, newEvent, newMerchant, nextDue, sorted } from './fixtures.js';
 
 const WIDGETS: ModuleMigrations = {
   sqlite: [
@@ -63,7 +69,69 @@ async function insertWidget(db: ModuleStore, id: string, merchantId: string): Pr
   else await db.all('widget_insert', { id, merchant_id: merchantId, n: 0 }, { idempotent: false });
 }
 
-export function moduleCases(test: Case): void {
+export function moduleCases(test: Case, options: Pick<ContractOptions, 'claimsAtAppend'>): void {
+  test('module port: withOutbox offers its new deliveries as appendEvents does, and hands over only what committed', async (store) => {
+    const db = await widgets(store);
+    const a = await newMerchant(store);
+    const ep = await newEndpoint(store, a);
+    const accepted: ClaimedDelivery[] = [];
+    let offers = 0;
+    const withdraw = store.offerNewDeliveries(() => {
+      offers++;
+      return { owner: 'direct', leaseMs: 60_000, take: () => true, accept: (batch) => accepted.push(...batch) };
+    });
+    const t0 = Date.now();
+    const paid = newEvent(a, 'order.success', t0);
+    const lost = newEvent(a, 'order.cancel', t0 + 1);
+    if (db.dialect === 'sqlite') {
+      db.withOutbox((tx) => {
+        tx.run('widget_insert', { id: 'w-paid', merchant_id: a, n: 1 });
+        return tx.appendEvents([paid]);
+      });
+      assert.throws(() =>
+        db.withOutbox((tx) => {
+          tx.appendEvents([lost]);
+          throw new Error('the state change failed');
+        }),
+      );
+    } else {
+      await db.withOutbox(
+        async (tx) => {
+          await tx.all('widget_insert', { id: 'w-paid', merchant_id: a, n: 1 });
+          return tx.appendEvents([paid]);
+        },
+        { idempotent: false },
+      );
+      await assert.rejects(
+        db.withOutbox(
+          async (tx) => {
+            await tx.appendEvents([lost]);
+            throw new Error('the state change failed');
+          },
+          { idempotent: false },
+        ),
+      );
+    }
+    withdraw();
+    const claimed = await claimAll(store, t0 + 2, 'loop');
+    assert.equal(await store.getEvent(a, lost.id), null, 'the rolled-back event is gone');
+    if (options.claimsAtAppend) {
+      assert.deepEqual(
+        accepted.map((d) => [d.eventId, d.endpointId]),
+        [[paid.id, ep.id]],
+        'the committed delivery was handed over, the rolled-back one never',
+      );
+      assert.deepEqual(claimed, [], 'and it is leased: no claim finds it');
+      assert.equal(offers, 2, 'asked once per transaction');
+    } else {
+      assert.deepEqual(accepted, []);
+      assert.deepEqual(
+        claimed.map((d) => d.eventId),
+        [paid.id],
+      );
+    }
+  });
+
   test("module port: migrations run once, in version order after the core's, recorded by version and name", async (store) => {
     const db = await widgets(store);
     await store.migrate([WIDGETS]);

@@ -7,18 +7,14 @@ import type { AppendedEvent, DirectClaim, EventFilter, EventRecord, NewEvent, Pa
 import type { SqliteCore } from './core.js';
 import { toEvent, type EventRow } from './rows.js';
 
-interface FanoutEndpoint {
+/** What a delivery claimed as it is created needs of its endpoint: claim_select's columns. */
+type SendColumns = Pick<ClaimRow, 'url' | 'headers' | 'format' | 'api_version' | 'payload_style' | 'timeout_ms'>;
+
+interface FanoutEndpoint extends SendColumns {
   id: string;
   event_types: string | null;
   ordered: number;
   disabled: number;
-  // What a delivery claimed as it is created needs (claim_select's columns).
-  url: string;
-  headers: string;
-  format: string;
-  api_version: string;
-  payload_style: string;
-  timeout_ms: number | null;
   retry_schedule: string | null;
   rate_limit: number | null;
   circuit_state: string;

@@ -224,6 +224,9 @@ test('two stores on one schema claiming at once take disjoint sets that cover ev
     for (let i = 0; i < 5; i++)
       await a.appendEvents(Array.from({ length: 30 }, (_, k) => newEvent(m, 'order.success', t0 + i * 30 + k)));
     const now = t0 + 10_000;
+    // Both pools connected before either claims: otherwise `a` (connected by the migration) can drain
+    // everything while `b` is still opening its first connection.
+    await Promise.all([a, b].flatMap((s) => Array.from({ length: 4 }, () => s.nextDueAt())));
     const drain = async (store: typeof a, owner: string) => {
       const got: string[] = [];
       const workers = Array.from({ length: 4 }, async (_, w) => {

@@ -2,7 +2,6 @@
 import type { AttemptId, DeliveryId, EndpointId, EventId, MerchantId } from '../../ids.js';
 import type { PayloadStyle } from '../../events/thin.js';
 import type { ListOptions, Page, PayloadFormat } from './common.js';
-import type { DirectClaim } from './events.js';
 
 export type DeliveryStatus = 'pending' | 'succeeded' | 'failed' | 'cancelled';
 /** What an attempt made of its delivery. */
@@ -88,6 +87,26 @@ export interface ClaimedDelivery {
    * endpoints report only failures, which keeps the result path of healthy endpoints one statement.
    */
   circuitDirty: boolean;
+}
+
+/**
+ * A dispatcher of this process offering to take the deliveries of the events being appended, claimed in
+ * the transaction that creates them (`appendEvents`, a module's `withOutbox`): no claim transaction of
+ * their own, and no wake-up in between. Asked for once per transaction (`offerNewDeliveries`). SQLite
+ * only (one process owns the file, its dispatcher beside the API); PostgreSQL, where many dispatchers
+ * share the work through leases, never asks, and its deliveries are claimed as ever.
+ */
+export interface DirectClaim {
+  /** The lease's owner, as in `ClaimOptions.owner`. */
+  owner: string;
+  leaseMs: number;
+  /**
+   * Asked once for each new due delivery that could go at once (its endpoint enabled, closed circuit, no
+   * rate limit, not held by an ordering key): true claims it. Keeps its own count: the dispatcher's room.
+   */
+  take(endpointId: string): boolean;
+  /** After the commit, with the deliveries claimed (never called with none). */
+  accept(batch: ClaimedDelivery[], leaseEnd: number): void;
 }
 
 export interface ClaimOptions {

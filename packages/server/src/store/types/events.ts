@@ -1,5 +1,4 @@
 /** The Store's events: appended with their deliveries in one transaction (the outbox write). */
-import type { ClaimedDelivery } from './deliveries.js';
 import type { EventId, MerchantId } from '../../ids.js';
 import type { ListOptions, Page } from './common.js';
 
@@ -42,26 +41,6 @@ export interface AppendedEvent {
   created: boolean;
   /** Deliveries created for it (0 when no endpoint matched, or when not `created`). */
   deliveries: number;
-}
-
-/**
- * A dispatcher of this process offering to take the deliveries of the events being appended, claimed in
- * the transaction that creates them (`appendEvents`, a module's `withOutbox`): no claim transaction of
- * their own, and no wake-up in between. Asked for once per transaction (`offerNewDeliveries`). SQLite
- * only (one process owns the file, its dispatcher beside the API); PostgreSQL, where many dispatchers
- * share the work through leases, never asks, and its deliveries are claimed as ever.
- */
-export interface DirectClaim {
-  /** The lease's owner, as in `ClaimOptions.owner`. */
-  owner: string;
-  leaseMs: number;
-  /**
-   * Asked once for each new due delivery that could go at once (its endpoint enabled, closed circuit, no
-   * rate limit, not held by an ordering key): true claims it. Keeps its own count: the dispatcher's room.
-   */
-  take(endpointId: string): boolean;
-  /** After the commit, with the deliveries claimed (never called with none). */
-  accept(batch: ClaimedDelivery[], leaseEnd: number): void;
 }
 
 export interface EventFilter extends ListOptions {

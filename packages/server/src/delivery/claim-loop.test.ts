@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import type { MerchantId } from '../ids.js';
+import type { EndpointId, MerchantId } from '../ids.js';
 import { Metrics } from '../metrics.js';
 import { newEndpoint, newEvent, newMerchant } from '../../test/suites/store-contract/fixtures.js';
 import { SqliteStore } from '../store/sqlite/store.js';
@@ -35,9 +35,14 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function startLoop(held: { claimed: number }, maxClaimed = 100) {
+function startLoop(
+  held: { claimed: number },
+  maxClaimed = 100,
+  saturated: () => EndpointId[] = () => [],
+  onAccept?: (l: ClaimLoop) => void,
+) {
   const batches: number[] = [];
-  const l = new ClaimLoop({
+  const l: ClaimLoop = new ClaimLoop({
     store,
     logger: pino({ level: 'silent' }),
     metrics: new Metrics(),
@@ -47,10 +52,11 @@ function startLoop(held: { claimed: number }, maxClaimed = 100) {
     claimBatch: 2,
     maxClaimed,
     claimed: () => held.claimed,
-    saturated: () => [],
+    saturated,
     accept: (batch) => {
       batches.push(batch.length);
       held.claimed += batch.length;
+      onAccept?.(l);
     },
   });
   loop = l;
@@ -123,4 +129,67 @@ test('a failing claim BACKS OFF; stop() from any wait ends in STOPPED and later 
   l.roomFreed();
   assert.equal(l.mode, 'STOPPED');
   assert.deepEqual(batches, []);
+});
+
+test('caught up (offers of new deliveries allowed) while SLEEPING and right after a short claim that left no endpoint out; not after a full batch, a saturated endpoint left out, or a kick', async () => {
+  // `accept` runs right after the claim, before the loop's next turn: what it sees is what an append
+  // running in that turn would be told (Dispatcher.directClaim).
+  const seen: Array<[number, boolean]> = [];
+  const held = { claimed: 0 };
+  const { loop: l } = startLoop(
+    held,
+    100,
+    () => [],
+    (it) => seen.push([held.claimed, it.caughtUp]),
+  );
+  assert.equal(l.caughtUp, false, 'not before it has looked');
+  await reach(l, 'SLEEPING');
+  assert.equal(l.caughtUp, true);
+  await appendEvents(3);
+  await reach(l, 'SLEEPING');
+  assert.deepEqual(
+    seen,
+    [
+      [2, false],
+      [3, true],
+    ],
+    'a full batch may have left work behind; the short one took the rest',
+  );
+
+  seen.length = 0;
+  await appendEvents(1);
+  await reach(l, 'SLEEPING');
+  assert.deepEqual(seen, [[4, true]]);
+});
+
+test('not caught up after a claim that left saturated endpoints out, nor after a kick during the claim', async () => {
+  const held = { claimed: 0 };
+  const seen: boolean[] = [];
+  const other = 'ep_saturated' as EndpointId;
+  const { loop: l } = startLoop(
+    held,
+    100,
+    () => [other],
+    (it) => seen.push(it.caughtUp),
+  );
+  await reach(l, 'SLEEPING');
+  await appendEvents(1);
+  await reach(l, 'SLEEPING');
+  assert.deepEqual(seen, [false], 'work of the endpoint left out may be due: new events must not pass it');
+
+  await loop?.stop();
+  const kicked: boolean[] = [];
+  const { loop: k } = startLoop(
+    held,
+    100,
+    () => [],
+    (it) => {
+      it.kick(); // new work committed while the batch is handed over
+      kicked.push(it.caughtUp);
+    },
+  );
+  await reach(k, 'SLEEPING');
+  await appendEvents(1);
+  await reach(k, 'SLEEPING');
+  assert.deepEqual(kicked.slice(0, 1), [false]);
 });

@@ -29,6 +29,14 @@
  * event accepted between a claim and the next wait waited a whole poll interval. Going to sleep after a
  * short batch (rather than claiming again to see an empty result) saves an empty claim transaction per
  * event at a steady trickle of events; a kick still wakes the loop at once.
+ *
+ * `caughtUp` says that nothing claimable was left due at the loop's last look: it is SLEEPING, or it is
+ * between a short claim that left no endpoint out (none saturated) and its next claim, with no kick
+ * since. Only then may the store hand new deliveries to the dispatcher as they are appended
+ * (`Dispatcher.directClaim`): they pass no older work. Counting the moments after a short claim, and
+ * not only the sleep, matters under a steady stream of requests: the loop's turn between claims
+ * (`yieldToIo`) is when the requests' appends run, and an append the loop could not take was one more
+ * claim transaction of a few deliveries each (the ingest profile, docs/performance.md).
  */
 import { setImmediate as yieldToIo } from 'node:timers/promises';
 import type { Logger } from 'pino';
@@ -70,6 +78,8 @@ export class ClaimLoop {
   private current: ClaimLoopMode = 'IDLE';
   /** A kick arrived while CLAIMING: the claim may not have seen that work (see the header). */
   private kicked = false;
+  /** The last claim was short and left no endpoint out, and no kick came since (see `caughtUp`). */
+  private clear = false;
   /** Ends the current wait early. */
   private wakeUp: (() => void) | null = null;
   private loop: Promise<void> | null = null;
@@ -81,6 +91,11 @@ export class ClaimLoop {
     return this.current;
   }
 
+  /** Nothing claimable was left due at the last look, and nothing new is known to be due since. */
+  get caughtUp(): boolean {
+    return this.current === 'SLEEPING' || (this.current === 'CLAIMING' && this.clear);
+  }
+
   start(): void {
     if (this.current !== 'IDLE') return;
     this.current = 'CLAIMING';
@@ -90,6 +105,7 @@ export class ClaimLoop {
 
   /** New work may be due: a waiting loop claims at once; a claiming one claims again after this claim. */
   kick(): void {
+    this.clear = false;
     if (this.current === 'CLAIMING' || this.current === 'IDLE') this.kicked = true;
     else this.wake();
   }
@@ -118,6 +134,7 @@ export class ClaimLoop {
 
   /** Waits in `mode` for `ms` or a wake-up, then returns to CLAIMING (unless stopped meanwhile). */
   private wait(mode: WaitingMode, ms: number): Promise<void> {
+    this.clear = false; // SLEEPING is caught up by its mode; after any wait the loop looks again
     if (this.current === 'STOPPED') return Promise.resolve();
     if (this.kicked) {
       this.kicked = false;
@@ -142,6 +159,7 @@ export class ClaimLoop {
     const { store, leaseMs, pollIntervalMs, claimBatch, maxClaimed } = this.o;
     let backoff = FIRST_BACKOFF_MS;
     while (this.current !== 'STOPPED') {
+      this.clear = false;
       const room = maxClaimed - this.o.claimed();
       // Wait for a useful amount of room rather than claiming in dribs: each claim is a transaction.
       if (room < Math.min(32, maxClaimed / 4)) {
@@ -152,14 +170,16 @@ export class ClaimLoop {
       let batch: ClaimedDelivery[];
       const now = Date.now();
       const limit = Math.min(room, claimBatch);
+      let excluded: EndpointId[] = [];
       try {
         await this.o.beforeClaim?.(now);
+        excluded = this.o.saturated();
         batch = await store.claimDue({
           now,
           limit,
           leaseMs,
           owner: this.o.owner,
-          excludeEndpoints: this.o.saturated(),
+          excludeEndpoints: excluded,
           rateBurst: this.o.rateBurst,
           onRateLimited: this.o.onRateLimited,
         });
@@ -170,6 +190,7 @@ export class ClaimLoop {
         backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
         continue;
       }
+      this.clear = batch.length < limit && excluded.length === 0 && !this.kicked;
       if (batch.length > 0) {
         this.o.metrics.claimed(batch.length);
         this.o.accept(batch, now + leaseMs);

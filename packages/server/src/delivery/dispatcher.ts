@@ -244,13 +244,13 @@ export class Dispatcher {
    * An offer to take the deliveries of events being appended, claimed in the transaction that creates
    * them (`DirectClaim`, registered by `start` with `Store.offerNewDeliveries`; SQLite asks, PostgreSQL
    * does not): no claim transaction and no wake-up between the commit and the send. Made only while
-   * the claim loop sleeps, that is when nothing else was due at its last look: then new events pass no
-   * older work (a backlog or retries are claimed in order, as ever), and the loop would otherwise wake
-   * just to claim these. Room and each endpoint's allowance are counted as a claim counts them; an
+   * the claim loop is caught up (it sleeps, or its last claim was short and left no endpoint out):
+   * nothing else was due at its last look, so new events pass no older work (a backlog or retries are
+   * claimed in order, as ever), and the loop would otherwise claim again just to take these. Room and each endpoint's allowance are counted as a claim counts them; an
    * endpoint in trouble is left to the loop.
    */
   directClaim(): DirectClaim | null {
-    if (this.loop.mode !== 'SLEEPING') return null;
+    if (!this.loop.caughtUp) return null;
     let room = this.queues.maxClaimed - this.claimedNow();
     if (room <= 0) return null;
     const taken = new Map<EndpointId, number>();

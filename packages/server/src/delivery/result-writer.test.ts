@@ -1,6 +1,7 @@
 /**
  * The result writer against a real SQLite store: a backlog of results (the store slow while sends went
- * on) is written RESULT_BATCH at a time, oldest first, and every result is recorded.
+ * on) is written RESULT_BATCH at a time, oldest first, and every result is recorded; results of separate
+ * turns share a transaction within the window, and one with an ordering key is written at its turn's end.
  */
 import { afterEach, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -92,4 +93,54 @@ test('a backlog of results is written a batch at a time, oldest first, none lost
   );
   assert.equal(written, batches.length, 'the dispatcher hears of every batch written');
   assert.equal((await store.countDeliveries()).succeeded, results.length);
+});
+
+/** Counts the store's result transactions; the window is long, so no timer decides what a test sees. */
+function countingWriter(windowMs = 60_000) {
+  const calls: number[] = [];
+  const record = store.recordResults.bind(store);
+  store.recordResults = async (batch, policy) => {
+    calls.push(batch.length);
+    return record(batch, policy);
+  };
+  const writer = new ResultWriter({ store, logger: pino({ level: 'silent' }), metrics: new Metrics(), windowMs });
+  return { writer, calls };
+}
+
+const turns = async (n: number) => {
+  for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
+};
+
+test('results that arrive in separate turns within the window share one transaction', async () => {
+  const results = await claimedResults(3);
+  const { writer, calls } = countingWriter();
+  for (const r of results) {
+    writer.add(r);
+    await turns(3);
+  }
+  assert.deepEqual(calls, [], 'nothing written before the window ends');
+  assert.equal(writer.buffered, 3);
+  await writer.flush(); // what the window's end (or the dispatcher's stop) does
+  assert.deepEqual(calls, [3]);
+  assert.equal((await store.countDeliveries()).succeeded, 3);
+});
+
+test("a result with an ordering key is written at its turn's end, with whatever waits in the window", async () => {
+  const [first, ordered] = await claimedResults(2);
+  const { writer, calls } = countingWriter();
+  writer.add(first!);
+  await turns(3);
+  writer.add({ ...ordered!, orderingKey: 'order-1' });
+  await turns(3);
+  assert.deepEqual(calls, [2], 'the next delivery of its key waits for this write: it does not wait for the window');
+  assert.equal(writer.buffered, 0);
+});
+
+test('the window ends by itself', async () => {
+  const results = await claimedResults(2);
+  const { writer, calls } = countingWriter(1);
+  writer.add(results[0]!);
+  writer.add(results[1]!);
+  for (let i = 0; i < 10_000 && calls.length === 0; i++) await new Promise((r) => setTimeout(r, 1));
+  assert.deepEqual(calls, [2]);
 });

@@ -1,12 +1,20 @@
 /**
- * Writes attempt results in batches: every result that arrives in one event-loop turn shares one
- * `Store.recordResults` transaction, and no transaction takes more than RESULT_BATCH results: a
+ * Writes attempt results in batches: every result that arrives within RESULT_WINDOW_MS of the first one
+ * waiting shares one `Store.recordResults` transaction, and no transaction takes more than RESULT_BATCH
+ * results: a
  * backlog of results (a slow write while sends went on) is written as several statements in a row,
  * oldest first. Measured on PostgreSQL, recording n results in one statement grows faster than n
  * (2,000: ~70 ms, 4,000: ~240 ms, and a batch of tens of thousands ran for minutes), so an unbounded
  * batch fed on itself: each slow write let a larger batch pile up behind it (docs/performance.md,
  * "The results backlog"). The dispatcher also counts the results waiting beyond one batch as claims
  * held, so it claims no more while they pile up (dispatcher.ts).
+ *
+ * Why a window and not one event-loop turn: at a steady 2,000 deliveries a second the answers come one
+ * a turn, so a turn's batch was one result, and its transaction's BEGIN and COMMIT (the WAL writes of
+ * every page it touched) cost more than its rows: 9 % of the SQLite host's main thread in the latency
+ * profile (docs/performance.md, "Results in a window"). Nothing waits for a result to be written but
+ * the attempt log and the next delivery of the same ordering key, and a result with an ordering key is
+ * written at the end of its turn, as before, so ordered deliveries do not slow by the window.
  *
  * On a database error the batch stays buffered and is tried again after RETRY_MS. Nothing here needs
  * to survive a crash: a result not yet written means its delivery's lease ends and the attempt is made
@@ -17,12 +25,15 @@ import type { Metrics } from '../metrics.js';
 import type { AttemptResult, CircuitPolicy, EndpointTransition, Store } from '../store/types.js';
 
 export const RESULT_BATCH = 512;
+/** How long the first result waiting may wait for others to share its transaction. */
+export const RESULT_WINDOW_MS = 5;
 const RETRY_MS = 500;
 
 export class ResultWriter {
   private results: AttemptResult[] = [];
-  /** A flush is queued for the end of this event-loop turn. */
-  private scheduled = false;
+  /** A flush is queued: at the end of the window, or of this event-loop turn. */
+  private scheduled: 'window' | 'turn' | null = null;
+  private windowTimer: NodeJS.Timeout | null = null;
   /** The writing in progress, if any: one at a time, so results are written in order. */
   private draining: Promise<void> | null = null;
   /** Results in the statement being written. */
@@ -39,6 +50,8 @@ export class ResultWriter {
       onTransitions?(transitions: EndpointTransition[]): void;
       /** A batch was written (or failed): the buffer shrank, so a dispatcher waiting for room may claim. */
       onWritten?(): void;
+      /** RESULT_WINDOW_MS unless set (tests). */
+      windowMs?: number;
     },
   ) {}
 
@@ -49,18 +62,22 @@ export class ResultWriter {
 
   add(result: AttemptResult): void {
     this.results.push(result);
-    this.schedule();
+    this.schedule(result.orderingKey ? 'turn' : 'window');
   }
 
-  private schedule(): void {
+  private schedule(when: 'window' | 'turn'): void {
     if (this.results.length >= RESULT_BATCH) void this.flush();
-    if (this.scheduled) return;
-    this.scheduled = true;
-    // One flush per event-loop turn: every response that arrived in this turn shares a transaction.
-    setImmediate(() => {
-      this.scheduled = false;
+    if (this.scheduled === 'turn' || this.scheduled === when) return;
+    if (this.windowTimer) clearTimeout(this.windowTimer);
+    this.windowTimer = null;
+    this.scheduled = when;
+    const go = () => {
+      this.scheduled = null;
+      this.windowTimer = null;
       void this.flush();
-    });
+    };
+    if (when === 'turn') setImmediate(go);
+    else this.windowTimer = setTimeout(go, this.o.windowMs ?? RESULT_WINDOW_MS);
   }
 
   /**
@@ -87,7 +104,7 @@ export class ResultWriter {
       } catch (err) {
         this.o.logger.error({ err, count: batch.length }, 'recording attempt results failed; will retry');
         this.results = batch.concat(this.results);
-        setTimeout(() => this.schedule(), RETRY_MS).unref();
+        setTimeout(() => this.schedule('turn'), RETRY_MS).unref();
         failed = true;
       } finally {
         this.writingCount = 0;

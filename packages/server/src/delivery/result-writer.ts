@@ -1,9 +1,8 @@
 /**
  * Writes attempt results in batches: every result that arrives within RESULT_WINDOW_MS of the first one
  * waiting shares one `Store.recordResults` transaction, and no transaction takes more than RESULT_BATCH
- * results: a
- * backlog of results (a slow write while sends went on) is written as several statements in a row,
- * oldest first. Measured on PostgreSQL, recording n results in one statement grows faster than n
+ * results: a backlog of results (a slow write while sends went on) is written as several statements in
+ * a row, oldest first. Measured on PostgreSQL, recording n results in one statement grows faster than n
  * (2,000: ~70 ms, 4,000: ~240 ms, and a batch of tens of thousands ran for minutes), so an unbounded
  * batch fed on itself: each slow write let a larger batch pile up behind it (docs/performance.md,
  * "The results backlog"). The dispatcher also counts the results waiting beyond one batch as claims
@@ -12,7 +11,7 @@
  * Why a window and not one event-loop turn: at a steady 2,000 deliveries a second the answers come one
  * a turn, so a turn's batch was one result, and its transaction's BEGIN and COMMIT (the WAL writes of
  * every page it touched) cost more than its rows: 9 % of the SQLite host's main thread in the latency
- * profile (docs/performance.md, "Results in a window"). Nothing waits for a result to be written but
+ * profile (docs/performance.md, "Caught up, and results in a window"). Nothing waits for a result to be written but
  * the attempt log and the next delivery of the same ordering key, and a result with an ordering key is
  * written at the end of its turn, as before, so ordered deliveries do not slow by the window.
  *

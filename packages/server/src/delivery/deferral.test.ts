@@ -1,6 +1,6 @@
 /**
- * Putting off an endpoint in trouble, against a real SQLite store: the unclaimed due deliveries of a
- * saturated endpoint in trouble leave the claim's range until one timeout from now, in their order,
+ * Pacing an endpoint in trouble, against a real SQLite store: the unclaimed due deliveries of a
+ * saturated endpoint in trouble leave the claim's range and come due again at its pace, in their order,
  * none lost; claimed ones, and other endpoints', are untouched; and it is done once per timeout.
  */
 import { afterEach, beforeEach, test } from 'node:test';
@@ -12,10 +12,11 @@ import pino from 'pino';
 import type { EndpointId, MerchantId } from '../ids.js';
 import { newEndpoint, newEvent, newMerchant } from '../../test/suites/store-contract/fixtures.js';
 import { SqliteStore } from '../store/sqlite/store.js';
-import type { Store } from '../store/types.js';
+import type { DeferralPace, Store } from '../store/types.js';
 import { TroubledDeferral } from './deferral.js';
 
 const TIMEOUT_MS = 5_000;
+const HORIZON_MS = 3_000;
 let dir: string;
 let store: SqliteStore;
 let merchantId: MerchantId;
@@ -41,7 +42,7 @@ async function pending(): Promise<{ id: string; endpointId: string; nextAttemptA
     .sort((a, b) => (a.id < b.id ? -1 : 1));
 }
 
-test("a saturated endpoint in trouble has its unclaimed due deliveries put off by one timeout, once per timeout; others' stay due", async () => {
+test("a saturated endpoint in trouble has its unclaimed due deliveries paced, its limit a step, once per timeout; others' stay due", async () => {
   const stuck = (await newEndpoint(store, merchantId, { eventTypes: ['order.*'] })).id as EndpointId;
   const healthy = (await newEndpoint(store, merchantId, { eventTypes: ['transaction.*'] })).id as EndpointId;
   const t0 = Date.now() - 1_000;
@@ -54,23 +55,32 @@ test("a saturated endpoint in trouble has its unclaimed due deliveries put off b
   assert.equal(inFlight.endpointId, stuck);
 
   let troubled = true;
-  const runs: number[] = [];
+  const runs: DeferralPace[] = [];
   const deferral = new TroubledDeferral({
     // The real store's deferEndpoint, counted: the deferral calls nothing else.
     store: {
-      deferEndpoint: (ep: EndpointId, until: number) => {
-        runs.push(until);
-        return store.deferEndpoint(ep, until);
+      deferEndpoint: (ep: EndpointId, pace: DeferralPace) => {
+        runs.push(pace);
+        return store.deferEndpoint(ep, pace);
       },
     } as unknown as Store,
     logger: pino({ level: 'silent' }),
     timeoutMs: TIMEOUT_MS,
+    horizonMs: HORIZON_MS,
     saturated: () => [stuck, healthy],
     troubled: (ep) => troubled && ep === stuck,
+    // Two requests at a time, answering in 1.5 s on average.
+    limitOf: () => 2,
+    averageMs: () => 1_500,
   });
   const now = Date.now();
   const before = await pending();
   await deferral.run(now);
+  assert.deepEqual(
+    runs,
+    [{ now, stepMs: 1_500, perStep: 2, steps: 2 }],
+    'steps of its average, up to the horizon (3 s)',
+  );
 
   const after = await pending();
   assert.deepEqual(
@@ -78,10 +88,16 @@ test("a saturated endpoint in trouble has its unclaimed due deliveries put off b
     before.map((d) => d.id),
     'none lost, none finished',
   );
+  // In their order: two after one step, the other three at the horizon.
+  const paced = after.filter((d) => d.endpointId === stuck && d.id !== inFlight.id);
+  assert.deepEqual(
+    paced.map((d) => d.nextAttemptAt),
+    [now + 1_500, now + 1_500, now + 3_000, now + 3_000, now + 3_000],
+  );
   for (const d of after) {
     if (d.id === inFlight.id) assert.equal(d.nextAttemptAt, before.find((b) => b.id === d.id)?.nextAttemptAt);
-    else if (d.endpointId === stuck) assert.equal(d.nextAttemptAt, now + TIMEOUT_MS, `${d.id} put off`);
-    else assert.ok((d.nextAttemptAt ?? Infinity) <= now, `${d.id} of the healthy endpoint still due`);
+    else if (d.endpointId !== stuck)
+      assert.ok((d.nextAttemptAt ?? Infinity) <= now, `${d.id} of the healthy endpoint still due`);
   }
   // A claim now takes only the healthy endpoint's deliveries.
   const claimed = await store.claimDue({ now, limit: 100, leaseMs: 60_000, owner: 'test' });
@@ -92,14 +108,47 @@ test("a saturated endpoint in trouble has its unclaimed due deliveries put off b
   assert.equal(runs.length, 1);
   await deferral.run(now + TIMEOUT_MS);
   assert.equal(runs.length, 2);
-  // Out of trouble: not put off.
+  // Out of trouble: not paced.
   troubled = false;
   await deferral.run(now + 3 * TIMEOUT_MS);
   assert.equal(runs.length, 2);
-  // Due at their new time, the stuck endpoint's deliveries are claimed again, oldest first.
-  const later = await store.claimDue({ now: now + 2 * TIMEOUT_MS, limit: 100, leaseMs: 60_000, owner: 'test' });
+  // The second run paced them again from its own time (they were due by then); at their new times they
+  // are claimed again, oldest first.
+  const again = now + TIMEOUT_MS;
+  const ids = (claims: { id: string }[]) => claims.map((d) => d.id).sort();
+  const step = await store.claimDue({ now: again + 1_500, limit: 100, leaseMs: 60_000, owner: 'test' });
+  assert.deepEqual(ids(step), ids(paced.slice(0, 2)));
+  const rest = await store.claimDue({ now: again + HORIZON_MS, limit: 100, leaseMs: 60_000, owner: 'test' });
+  assert.deepEqual(ids(rest), ids(paced.slice(2)));
+});
+
+test('the step is never longer than the timeout nor shorter than 100 ms, and an endpoint never heard from steps by the timeout', async () => {
+  const ep = (await newEndpoint(store, merchantId, { eventTypes: ['order.*'] })).id as EndpointId;
+  const runs: DeferralPace[] = [];
+  let average: number | undefined;
+  const deferral = () =>
+    new TroubledDeferral({
+      store: { deferEndpoint: async (_: EndpointId, pace: DeferralPace) => runs.push(pace) && 0 } as unknown as Store,
+      logger: pino({ level: 'silent' }),
+      timeoutMs: TIMEOUT_MS,
+      horizonMs: 30_000,
+      saturated: () => [ep],
+      troubled: () => true,
+      limitOf: () => 1,
+      averageMs: () => average,
+    });
+  average = 60_000;
+  await deferral().run(1);
+  average = 3;
+  await deferral().run(1);
+  average = undefined;
+  await deferral().run(1);
   assert.deepEqual(
-    later.map((d) => d.id),
-    after.filter((d) => d.endpointId === stuck && d.id !== inFlight.id).map((d) => d.id),
+    runs.map((r) => [r.stepMs, r.steps]),
+    [
+      [TIMEOUT_MS, 6],
+      [100, 300],
+      [TIMEOUT_MS, 6],
+    ],
   );
 });

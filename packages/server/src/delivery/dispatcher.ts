@@ -29,6 +29,7 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { ProcessBus } from '../bus.js';
 import { CONFIG_SCHEMA } from '../config/schema.js';
+import { DEFAULT_CIRCUIT_POLICY } from '../store/circuit.js';
 import { FormatRegistry } from '../events/formats.js';
 import type { OperationalEvents } from '../endpoints/operational.js';
 import type { DeliveryId, EndpointId } from '../ids.js';
@@ -191,8 +192,11 @@ export class Dispatcher {
       store: o.store,
       logger: o.logger,
       timeoutMs: o.timeoutMs,
+      horizonMs: (o.circuit ?? DEFAULT_CIRCUIT_POLICY).cooldownMs,
       saturated: () => this.queues.saturated(),
       troubled: (endpointId) => governor.troubled(endpointId),
+      limitOf: (endpointId) => governor.limitOf(endpointId),
+      averageMs: (endpointId) => governor.averageMs(endpointId),
     });
     this.loop = new ClaimLoop({
       store: o.store,

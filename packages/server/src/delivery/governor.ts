@@ -89,6 +89,11 @@ export class EndpointGovernor {
       : base;
   }
 
+  /** The endpoint's average request duration in ms (a timeout or a cut body counts as at least slow), if it has answered. */
+  averageMs(endpointId: EndpointId): number | undefined {
+    return this.latency.get(endpointId);
+  }
+
   /** Whether the endpoint's last answer was a failure to answer or a slow one (see the header). */
   troubled(endpointId: EndpointId): boolean {
     return this.trouble.has(endpointId);

@@ -14,6 +14,7 @@ import type { DeliveryId, EventId, MerchantId, ReplayId, ResendId } from '../ids
 import type { ModuleMigrations, ModuleStatements, ModuleStore } from './module-port.js';
 import type {
   AppendedEvent,
+  DeferralPace,
   DirectClaim,
   ApiKeyRecord,
   Attempt,
@@ -234,8 +235,8 @@ export abstract class StoreOnCore<C> implements Store {
   releaseClaims(owner: string, ids: readonly string[]): Promise<void> {
     return this.operations.releaseClaims(this.core, owner, ids);
   }
-  deferEndpoint(endpointId: string, until: number): Promise<number> {
-    return this.operations.deferEndpoint(this.core, endpointId, until);
+  deferEndpoint(endpointId: string, pace: DeferralPace): Promise<number> {
+    return this.operations.deferEndpoint(this.core, endpointId, pace);
   }
   nextDueAt(): Promise<number | null> {
     return this.operations.nextDueAt(this.core);

@@ -12,6 +12,7 @@ import type {
   CircuitPolicy,
   ClaimedDelivery,
   ClaimOptions,
+  DeferralPace,
   Delivery,
   DeliveryCounts,
   DeliveryFilter,
@@ -138,10 +139,10 @@ export async function releaseClaims(c: PostgresCore, owner: string, ids: readonl
   if (row.n > 0) c.wakeups.madeDue(row.notified > 0);
 }
 
-export async function deferEndpoint(c: PostgresCore, endpointId: string, until: number): Promise<number> {
+export async function deferEndpoint(c: PostgresCore, endpointId: string, pace: DeferralPace): Promise<number> {
   const [row] = await c.db.run<{ n: number }>(
     'endpoint_defer',
-    { endpoint_id: endpointId, until },
+    { endpoint_id: endpointId, now: pace.now, step_ms: pace.stepMs, per_step: pace.perStep, steps: pace.steps },
     { idempotent: true },
   );
   return row.n;

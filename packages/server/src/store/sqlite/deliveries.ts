@@ -9,6 +9,7 @@ import type {
   CircuitState,
   ClaimedDelivery,
   ClaimOptions,
+  DeferralPace,
   Delivery,
   DeliveryCounts,
   DeliveryFilter,
@@ -144,7 +145,7 @@ export async function recordResults(
       if (!raw) continue;
       const step = stepCircuit({ ...raw, disabled: Boolean(raw.disabled) }, reports, policy, now);
       c.stmt('endpoint_circuit_set').run(step.row);
-      if (step.hold) c.stmt('endpoint_defer').run({ endpoint_id: endpointId, until: step.row.circuit_next_probe_at });
+      if (step.hold) c.stmt('endpoint_hold').run({ endpoint_id: endpointId, until: step.row.circuit_next_probe_at });
       if (step.release && c.stmt('deliveries_release_for_endpoint').run({ endpoint_id: endpointId, now }).changes > 0)
         due = true;
       if (step.disable) {
@@ -170,8 +171,11 @@ export async function releaseClaims(c: SqliteCore, owner: string, ids: readonly 
   c.notifyDue();
 }
 
-export async function deferEndpoint(c: SqliteCore, endpointId: string, until: number): Promise<number> {
-  return c.stmt('endpoint_defer').run({ endpoint_id: endpointId, until }).changes;
+export async function deferEndpoint(c: SqliteCore, endpointId: string, pace: DeferralPace): Promise<number> {
+  return c
+    .stmt('endpoint_defer')
+    .run({ endpoint_id: endpointId, now: pace.now, step_ms: pace.stepMs, per_step: pace.perStep, steps: pace.steps })
+    .changes;
 }
 
 export async function nextDueAt(c: SqliteCore): Promise<number | null> {

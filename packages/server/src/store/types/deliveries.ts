@@ -130,6 +130,18 @@ export interface ClaimOptions {
 }
 
 /** The circuit breaker's settings (docs/delivery.md#circuit-breaker). */
+/**
+ * How `Store.deferEndpoint` spreads an endpoint's due deliveries over time: the first `perStep` of them
+ * (oldest due first) become due at `now + stepMs`, the next `perStep` at `now + 2 × stepMs`, and so on
+ * up to `now + steps × stepMs`, where all the rest wait.
+ */
+export interface DeferralPace {
+  now: number;
+  stepMs: number;
+  perStep: number;
+  steps: number;
+}
+
 export interface CircuitPolicy {
   /** Consecutive failures that open the circuit. */
   failures: number;
@@ -222,12 +234,12 @@ export interface DeliveryStore {
   /** Gives claims back (shutdown): they become due again at once. */
   releaseClaims(owner: string, deliveryIds: readonly DeliveryId[]): Promise<void>;
   /**
-   * Holds back an endpoint that is failing: its pending deliveries that are due before `until` and not
-   * claimed become due at `until`. Not an attempt; nothing is lost or reordered within the endpoint.
-   * Returns how many moved. What the circuit breaker does when it opens (store/circuit.ts, inside
-   * `recordResults`), offered alone for tools and tests; the dispatcher no longer calls it.
+   * Paces an endpoint in trouble (delivery/deferral.ts): its pending deliveries due at or before
+   * `pace.now` and not claimed become due again in their order, `perStep` at a time (see
+   * `DeferralPace`). Deliveries not yet due, claimed ones and other endpoints' are untouched. Not an
+   * attempt; nothing is lost or reordered within the endpoint. Returns how many moved.
    */
-  deferEndpoint(endpointId: EndpointId, until: number): Promise<number>;
+  deferEndpoint(endpointId: EndpointId, pace: DeferralPace): Promise<number>;
   /** The earliest `nextAttemptAt` of a pending delivery, or null: how long a dispatcher may sleep. */
   nextDueAt(): Promise<number | null>;
   getDelivery(merchantId: MerchantId, id: DeliveryId): Promise<Delivery | null>;

@@ -251,34 +251,47 @@ export function claimCases(test: Case, options: Pick<ContractOptions, 'claimsAtA
     assert.equal(again[0].attempts, 0, 'a release is not an attempt');
   });
 
-  test('deferEndpoint: that endpoint\u2019s unclaimed due deliveries wait; claimed ones and other endpoints are untouched', async (store) => {
+  test('deferEndpoint: that endpoint\u2019s unclaimed due deliveries are paced in their order; claimed, not yet due and other endpoints\u2019 ones are untouched', async (store) => {
     const a = await newMerchant(store);
     const t0 = Date.now();
     const dead = await newEndpoint(store, a, { eventTypes: ['dead.*'] });
     const live = await newEndpoint(store, a, { eventTypes: ['live.*'] });
-    await store.appendEvents([
-      newEvent(a, 'dead.x', t0),
-      newEvent(a, 'dead.x', t0 + 1),
-      newEvent(a, 'dead.x', t0 + 2),
-      newEvent(a, 'live.x', t0 + 3),
-    ]);
+    const deadEvents = Array.from({ length: 6 }, (_, i) => newEvent(a, 'dead.x', t0 + i));
+    const notYetDue = newEvent(a, 'dead.x', t0 + 100_000);
+    await store.appendEvents([...deadEvents, notYetDue, newEvent(a, 'live.x', t0 + 6)]);
     const [inFlight] = await store.claimDue({ now: t0 + 10, limit: 1, leaseMs: 600_000, owner: 'w' });
-    assert.equal(inFlight.endpointId, dead.id);
-    const until = t0 + 60_000;
-    assert.equal(await store.deferEndpoint(dead.id, until), 2);
-    const now = await store.claimDue({ now: t0 + 10, limit: 10, leaseMs: 600_000, owner: 'x' });
+    assert.equal(inFlight.eventId, deadEvents[0].id);
+
+    // Five due and unclaimed: two at now + 1 s, then the other three at the horizon (two steps).
+    const now = t0 + 10;
+    assert.equal(await store.deferEndpoint(dead.id, { now, stepMs: 1000, perStep: 2, steps: 2 }), 5);
+    assert.equal(await store.deferEndpoint(dead.id, { now, stepMs: 1000, perStep: 2, steps: 2 }), 0, 'none due now');
+    const events = (claims: ClaimedDelivery[]) => claims.map((c) => c.eventId).sort();
+    const atNow = await store.claimDue({ now, limit: 10, leaseMs: 600_000, owner: 'x' });
     assert.deepEqual(
-      now.map((c) => c.endpointId),
+      atNow.map((c) => c.endpointId),
       [live.id],
       'only the other endpoint is due now',
     );
-    const later = await store.claimDue({ now: until, limit: 10, leaseMs: 1000, owner: 'y' });
-    assert.equal(later.length, 2, 'the deferred ones are due at until');
-    assert.ok(
-      later.every((c) => c.endpointId === dead.id && c.attempts === 0),
-      'a deferral is not an attempt',
+    const step1 = await store.claimDue({ now: now + 999, limit: 10, leaseMs: 600_000, owner: 'y' });
+    assert.deepEqual(step1, [], 'nothing before the first step');
+    const first = await store.claimDue({ now: now + 1000, limit: 10, leaseMs: 600_000, owner: 'y' });
+    assert.deepEqual(events(first), [deadEvents[1].id, deadEvents[2].id].sort(), 'the oldest two first');
+    const rest = await store.claimDue({ now: now + 2000, limit: 10, leaseMs: 600_000, owner: 'y' });
+    assert.deepEqual(
+      events(rest),
+      deadEvents
+        .slice(3)
+        .map((e) => e.id)
+        .sort(),
+      'the rest at the horizon',
     );
-    assert.equal(await store.deferEndpoint(dead.id, until - 1), 0, 'never brought forward');
+    assert.ok(
+      [...first, ...rest].every((c) => c.attempts === 0),
+      'pacing is not an attempt',
+    );
+    const late = await store.claimDue({ now: t0 + 100_000, limit: 10, leaseMs: 600_000, owner: 'z' });
+    assert.deepEqual(events(late), [notYetDue.id], 'one not yet due keeps its own time');
   });
 
   test('nextDueAt: the earliest due time of a pending delivery, or null', async (store) => {

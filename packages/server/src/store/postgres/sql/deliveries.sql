@@ -243,14 +243,23 @@ SELECT count(*)::int AS n,
 FROM released;
 
 -- name: endpoint_defer
--- @endpoint_id, @until: the endpoint's unclaimed due deliveries wait until @until (see Store.deferEndpoint).
+-- @endpoint_id, @now, @step_ms, @per_step, @steps: paces the endpoint's unclaimed deliveries due by @now
+-- (Store.deferEndpoint): the k-th of them in due order (from 0) becomes due at
+-- @now + @step_ms * least(@steps, 1 + k / @per_step), an integer division.
 -- Rows another claimer holds locked are skipped, not waited for: they are being claimed, so not waiting.
-WITH moved AS (
-  UPDATE deliveries SET next_attempt_at = @until
-  WHERE id IN (
-    SELECT id FROM deliveries
-    WHERE endpoint_id = @endpoint_id AND status = 'pending' AND lease_owner IS NULL AND next_attempt_at < @until
-    FOR UPDATE SKIP LOCKED)
+WITH locked AS (
+  SELECT id, next_attempt_at FROM deliveries
+  WHERE endpoint_id = @endpoint_id AND status = 'pending' AND lease_owner IS NULL AND next_attempt_at <= @now
+  FOR UPDATE SKIP LOCKED
+),
+paced AS (
+  SELECT id, row_number() OVER (ORDER BY next_attempt_at, id) - 1 AS k FROM locked
+),
+moved AS (
+  UPDATE deliveries d
+  SET next_attempt_at = @now::bigint + @step_ms::bigint * least(@steps::bigint, 1 + p.k / @per_step::bigint)
+  FROM paced p
+  WHERE d.id = p.id
   RETURNING 1
 )
 SELECT count(*)::int AS n FROM moved;

@@ -90,10 +90,25 @@ WHERE endpoint_id = @endpoint_id AND status = 'pending';
 UPDATE deliveries SET lease_owner = NULL, next_attempt_at = @now
 WHERE id IN (SELECT value FROM json_each(@ids)) AND status = 'pending' AND lease_owner = @owner;
 
--- name: endpoint_defer
--- @endpoint_id, @until: the endpoint's unclaimed due deliveries wait until @until (see Store.deferEndpoint)
+-- name: endpoint_hold
+-- @endpoint_id, @until: an endpoint whose circuit opened; its unclaimed deliveries due before @until wait
+-- until then (its probe)
 UPDATE deliveries SET next_attempt_at = @until
 WHERE endpoint_id = @endpoint_id AND status = 'pending' AND lease_owner IS NULL AND next_attempt_at < @until;
+
+-- name: endpoint_defer
+-- @endpoint_id, @now, @step_ms, @per_step, @steps: paces the endpoint's unclaimed deliveries due by @now
+-- (Store.deferEndpoint): the k-th of them in due order (from 0) becomes due at
+-- @now + @step_ms * min(@steps, 1 + k / @per_step). The parameters arrive as SQLite REALs (JavaScript
+-- numbers), hence the casts: the division must be an integer one.
+UPDATE deliveries
+SET next_attempt_at = CAST(@now AS INTEGER) + CAST(@step_ms AS INTEGER)
+                      * min(CAST(@steps AS INTEGER), 1 + paced.k / CAST(@per_step AS INTEGER))
+FROM (SELECT id, row_number() OVER (ORDER BY next_attempt_at, id) - 1 AS k
+      FROM deliveries
+      WHERE endpoint_id = @endpoint_id AND status = 'pending' AND lease_owner IS NULL
+        AND next_attempt_at <= @now) AS paced
+WHERE deliveries.id = paced.id;
 
 -- name: next_due
 -- (no parameters)

@@ -18,6 +18,8 @@ import { ClaimLoop, type ClaimLoopMode } from './claim-loop.js';
 let dir: string;
 let store: SqliteStore;
 let merchantId: MerchantId;
+/** The merchant's endpoint made before each test (every event type). */
+let firstEndpoint: EndpointId;
 let loop: ClaimLoop | null = null;
 
 beforeEach(async () => {
@@ -25,7 +27,7 @@ beforeEach(async () => {
   store = new SqliteStore({ path: join(dir, 'payhook.db') });
   await store.migrate();
   merchantId = await newMerchant(store);
-  await newEndpoint(store, merchantId);
+  firstEndpoint = (await newEndpoint(store, merchantId)).id as EndpointId;
 });
 
 afterEach(async () => {
@@ -114,6 +116,63 @@ test('without room it WAITS_FOR_ROOM and claims nothing; a finished send wakes i
   l.roomFreed();
   await reach(l, 'SLEEPING');
   assert.deepEqual(batches, [2, 1]);
+});
+
+test('after a claim that took nothing because the endpoints with due work were saturated, a kick does not claim again; a finished send does', async () => {
+  const endpoint = firstEndpoint;
+  await appendEvents(3);
+  let claims = 0;
+  const counting = {
+    claimDue: (o: Parameters<SqliteStore['claimDue']>[0]) => {
+      claims++;
+      return store.claimDue(o);
+    },
+    nextDueAt: () => store.nextDueAt(),
+    onDue: (listener: () => void) => store.onDue(listener),
+  } as unknown as SqliteStore;
+  let saturated: EndpointId[] = [endpoint];
+  const batches: number[] = [];
+  const l = new ClaimLoop({
+    store: counting,
+    logger: pino({ level: 'silent' }),
+    metrics: new Metrics(),
+    owner: 'fruitless',
+    leaseMs: 60_000,
+    pollIntervalMs: 60_000,
+    claimBatch: 10,
+    maxClaimed: 100,
+    claimed: () => 0,
+    saturated: () => saturated,
+    accept: (batch) => batches.push(batch.length),
+  });
+  loop = l;
+  l.start();
+  await reach(l, 'WAITING_FOR_ROOM');
+  assert.equal(claims, 1);
+  assert.deepEqual(batches, []);
+
+  // New events (a real kick from the store) and a kick by hand: the endpoint is still saturated.
+  await appendEvents(2);
+  l.kick();
+  for (let i = 0; i < 100; i++) await new Promise((r) => setImmediate(r));
+  assert.equal(l.mode, 'WAITING_FOR_ROOM');
+  assert.equal(claims, 1, 'no claim while every endpoint with due work is left out');
+
+  // A send ends: the endpoint has room; the claim takes everything, the kicked work included.
+  saturated = [];
+  l.roomFreed();
+  await reach(l, 'SLEEPING');
+  assert.deepEqual(batches, [5]);
+});
+
+test('after a fruitless claim with nothing left due, a kick still claims at once', async () => {
+  const { loop: l, batches } = startLoop({ claimed: 0 }, 100, () => [firstEndpoint]);
+  await reach(l, 'SLEEPING');
+  // A second endpoint, not saturated, and an event for both: the new one's delivery is claimed at once.
+  await newEndpoint(store, merchantId);
+  await store.appendEvents([newEvent(merchantId, 'refund.success', Date.now() - 1)]);
+  await reach(l, 'WAITING_FOR_ROOM');
+  assert.deepEqual(batches, [1], "the saturated endpoint's delivery waits for room");
 });
 
 test('a failing claim BACKS OFF; stop() from any wait ends in STOPPED and later kicks do nothing', async () => {

@@ -20,13 +20,20 @@
  *                     endpoints hold                                             WAITING_FOR_ROOM
  *   CLAIMING          a short batch, nothing else due now                        SLEEPING
  *   SLEEPING          kick, timer                                                CLAIMING
- *   WAITING_FOR_ROOM  a send finished, kick, timer                               CLAIMING
+ *   WAITING_FOR_ROOM  a send finished, kick (not after a fruitless claim), timer   CLAIMING
  *   BACKING_OFF       kick, timer                                                CLAIMING
  *   any               stop()                                                     STOPPED
  *
  * A kick is "new work may be due" (new events, a manual retry, a release: `Store.onDue`). One that
  * arrives while CLAIMING is remembered, so the loop claims again instead of waiting: without that, an
- * event accepted between a claim and the next wait waited a whole poll interval. Going to sleep after a
+ * event accepted between a claim and the next wait waited a whole poll interval. Except after a
+ * *fruitless* claim, one that took nothing while it left saturated endpoints out and work is due: all
+ * of that work is theirs, and the next claim would read the whole due backlog past the same endpoints
+ * to find nothing again (at the start of a bulk import every appended batch kicked such a claim, 4–20 ms
+ * each, a hundred of them before the first delivery: docs/performance.md, "Claims that found nothing").
+ * Then the loop waits for a send to end (an endpoint with room again) or the timer, and a kick is only
+ * remembered: new work for an endpoint that is not saturated waits for the first send to end, at most
+ * the poll interval. Going to sleep after a
  * short batch (rather than claiming again to see an empty result) saves an empty claim transaction per
  * event at a steady trickle of events; a kick still wakes the loop at once.
  *
@@ -80,6 +87,8 @@ export class ClaimLoop {
   private kicked = false;
   /** The last claim was short and left no endpoint out, and no kick came since (see `caughtUp`). */
   private clear = false;
+  /** The last claim took nothing while it left saturated endpoints out (see the header). */
+  private fruitless = false;
   /** Ends the current wait early. */
   private wakeUp: (() => void) | null = null;
   private loop: Promise<void> | null = null;
@@ -107,6 +116,7 @@ export class ClaimLoop {
   kick(): void {
     this.clear = false;
     if (this.current === 'CLAIMING' || this.current === 'IDLE') this.kicked = true;
+    else if (this.current === 'WAITING_FOR_ROOM' && this.fruitless) this.kicked = true;
     else this.wake();
   }
 
@@ -136,7 +146,7 @@ export class ClaimLoop {
   private wait(mode: WaitingMode, ms: number): Promise<void> {
     this.clear = false; // SLEEPING is caught up by its mode; after any wait the loop looks again
     if (this.current === 'STOPPED') return Promise.resolve();
-    if (this.kicked) {
+    if (this.kicked && !(mode === 'WAITING_FOR_ROOM' && this.fruitless)) {
       this.kicked = false;
       return Promise.resolve();
     }
@@ -191,6 +201,7 @@ export class ClaimLoop {
         continue;
       }
       this.clear = batch.length < limit && excluded.length === 0 && !this.kicked;
+      this.fruitless = batch.length === 0 && excluded.length > 0;
       if (batch.length > 0) {
         this.o.metrics.claimed(batch.length);
         this.o.accept(batch, now + leaseMs);
@@ -200,7 +211,7 @@ export class ClaimLoop {
       // Work committed during the claim (a kick) is claimed at once: asking when work is next due
       // first would put one more round trip between its commit and its claim (PostgreSQL trace,
       // docs/performance.md).
-      if (this.kicked) continue;
+      if (this.kicked && !this.fruitless) continue;
       let next: number | null = null;
       try {
         next = await store.nextDueAt();
@@ -209,6 +220,7 @@ export class ClaimLoop {
       }
       // Due work that was not claimed belongs to saturated endpoints: a finished send wakes the loop.
       const dueNow = next !== null && next <= now;
+      if (!dueNow) this.fruitless = false; // nothing due: a kick is new work, claimed at once
       const ms = next === null || dueNow ? pollIntervalMs : Math.min(next - now, pollIntervalMs);
       await this.wait(dueNow ? 'WAITING_FOR_ROOM' : 'SLEEPING', Math.max(ms, 1));
     }

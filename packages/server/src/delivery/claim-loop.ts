@@ -33,9 +33,9 @@
  * each, a hundred of them before the first delivery: docs/performance.md, "Claims that found nothing").
  * Then the loop waits for a send to end (an endpoint with room again) or the timer, and a kick is only
  * remembered: new work for an endpoint that is not saturated waits for the first send to end, at most
- * the poll interval. Going to sleep after a
- * short batch (rather than claiming again to see an empty result) saves an empty claim transaction per
- * event at a steady trickle of events; a kick still wakes the loop at once.
+ * the poll interval. Going to sleep after a short batch (rather than claiming again to see an empty
+ * result) saves an empty claim transaction per event at a steady trickle of events; a kick still wakes
+ * the loop at once.
  *
  * `caughtUp` says that nothing claimable was left due at the loop's last look: it is SLEEPING, or it is
  * between a short claim that left no endpoint out (none saturated) and its next claim, with no kick

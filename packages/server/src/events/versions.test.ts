@@ -6,8 +6,12 @@ import {
   amountsAsObjects,
   LATEST_API_VERSION,
   OLDEST_API_VERSION,
+  API_VERSION_NAMES,
+  type Envelope,
+  renderDataOnly,
   renderDataVersion,
   renderVersion,
+  upgradeEnvelope,
 } from './versions.js';
 
 const T = Date.UTC(2026, 11, 5, 9, 30);
@@ -54,6 +58,89 @@ describe('event versions', () => {
       'text',
     ])
       assert.deepEqual(amountsAsObjects(data), data);
+  });
+
+  test('rendering parses only data, and gives the bytes the whole envelope parsed and serialised gives', () => {
+    // A small seeded generator: amounts that follow the convention and ones that nearly do, nesting,
+    // escapes, non-ASCII text; envelopes with and without livemode, and heads the short path must leave.
+    let seed = 7;
+    const rnd = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const pick = <T>(xs: readonly T[]): T => xs[rnd(xs.length)];
+    const texts = ['AED', 'aed', '100.50', '1.5', 'x"y', 'back\\slash', 'é ✓ 🎉', '\u2028', 'line\nbreak', ''];
+    const value = (depth: number): unknown => {
+      switch (rnd(depth > 1 ? 5 : 7)) {
+        case 0:
+          return rnd(100_000) - 50;
+        case 1:
+          return pick(texts);
+        case 2:
+          return pick([true, false, null, 1.25, -0, 2 ** 60]);
+        case 3:
+          return pick(['100.50', '0.01', '12']);
+        case 4:
+          return rnd(1000);
+        case 5:
+          return Array.from({ length: rnd(3) }, () => value(depth + 1));
+        default:
+          return data(depth + 1);
+      }
+    };
+    const data = (depth: number): Record<string, unknown> => {
+      const d: Record<string, unknown> = {};
+      for (let i = rnd(8); i > 0; i--)
+        d[pick(['amount', 'fee', 'amount_refunded', 'note', 'x', '1', 'currency'])] = value(depth);
+      if (rnd(2)) d[`${pick(['amount', 'fee', 'note', ''])}_decimal`] = value(depth);
+      if (rnd(3)) d.currency = pick(['AED', 'USD', 'usd', 5]);
+      return d;
+    };
+    for (let i = 0; i < 2_000; i++) {
+      const d = JSON.stringify(data(0));
+      const bodies = [
+        buildEnvelope(`evt_${i}`, 'order.success', T + i, d, rnd(2) === 1),
+        `{"id":"evt_${i}","type":"order.success","timestamp":"2026-11-27T00:00:00.000Z","data":${d}}`,
+        `{"id":"evt_\\u0031","type":"a","timestamp":"t","livemode":false,"data":${d}}`,
+        `{"id":"evt_${i}","type":"a","timestamp":"t","extra":1,"data":${d}}`,
+      ];
+      for (const body of bodies)
+        for (const v of API_VERSION_NAMES.slice(1)) {
+          const whole = JSON.stringify(upgradeEnvelope(JSON.parse(body) as Envelope, v));
+          assert.equal(renderVersion(body, v), whole, body);
+          // payhook's own envelopes take the short path; the two with other heads do not.
+          assert.equal(renderDataOnly(body, v), body === bodies[2] || body === bodies[3] ? null : whole);
+        }
+    }
+  });
+
+  test('amountsAsObjects follows its rule as written', () => {
+    // The rule of versions.ts in its plainest form; the shipped one is written for speed.
+    const rule = (x: unknown): unknown => {
+      if (x === null || typeof x !== 'object' || Array.isArray(x)) return x;
+      const d = x as Record<string, unknown>;
+      if (typeof d.currency !== 'string' || !/^[A-Z]{3}$/.test(d.currency)) return x;
+      const money = Object.keys(d).filter((k) => {
+        const dec = d[`${k}_decimal`];
+        return Number.isSafeInteger(d[k]) && typeof dec === 'string' && /^-?[0-9]+(\.[0-9]+)?$/.test(dec);
+      });
+      if (money.length === 0) return x;
+      return Object.fromEntries(
+        Object.entries(d)
+          .filter(([k]) => !(k.endsWith('_decimal') && money.includes(k.slice(0, -8))))
+          .map(([k, v]) => [k, money.includes(k) ? { value: d[`${k}_decimal`], minor: v, currency: d.currency } : v]),
+      );
+    };
+    const cases: unknown[] = [
+      { amount: 1, amount_decimal: '0.01', currency: 'USD', fee: 2, fee_decimal: '0.02', note: 'n' },
+      { _decimal: '1.00', '': 100, currency: 'AED' },
+      { amount_decimal: '1.00', amount: 100, currency: 'AED', amount_decimal_decimal: '1.00' },
+      { amount: 2 ** 53, amount_decimal: '1.00', currency: 'AED' },
+      { amount: 1, amount_decimal: '1.', currency: 'AED' },
+      { amount: 1, amount_decimal: '-0.01', currency: 'EUR', '2': 3 },
+      { fee_decimal: '0.50', currency: 'AED' },
+    ];
+    for (const c of cases) assert.deepEqual(amountsAsObjects(c), rule(c), JSON.stringify(c));
   });
 
   test('reads render data alone the same way; an unknown version is refused', () => {

@@ -30,43 +30,102 @@ export interface ClaimRow {
   circuit_dirty: number | boolean;
 }
 
+/** An endpoint's columns in a claim, as a claim query returns them. */
+export type EndpointColumns = Pick<
+  ClaimRow,
+  'url' | 'headers' | 'format' | 'api_version' | 'payload_style' | 'timeout_ms' | 'retry_schedule'
+>;
+
+/** The endpoint's part of a claimed delivery, made once a claim and shared by its deliveries. */
+export type ClaimEndpoint = Pick<
+  ClaimedDelivery,
+  'url' | 'headers' | 'format' | 'apiVersion' | 'payloadStyle' | 'timeoutMs' | 'retrySchedule'
+>;
+
+/** An endpoint's columns opened: its sealed headers, its retry schedule parsed. */
+export function claimEndpoint(r: EndpointColumns, box: SecretBox): ClaimEndpoint {
+  return {
+    url: r.url,
+    headers: box.openHeaders(r.headers),
+    format: r.format as PayloadFormat,
+    apiVersion: r.api_version,
+    payloadStyle: r.payload_style as PayloadStyle,
+    timeoutMs: r.timeout_ms === null ? null : Number(r.timeout_ms),
+    retrySchedule:
+      r.retry_schedule === null
+        ? null
+        : typeof r.retry_schedule === 'string'
+          ? (JSON.parse(r.retry_schedule) as number[])
+          : r.retry_schedule.map(Number),
+  };
+}
+
+/**
+ * One claimed delivery from its own columns and its endpoint's part. Positional, for the SQLite claim,
+ * which reads its rows as arrays (sqlite/deliveries.ts says why).
+ */
+export function claimedDelivery(
+  ep: ClaimEndpoint,
+  id: DeliveryId,
+  eventId: EventId,
+  eventType: string,
+  eventCreatedAt: number,
+  body: string,
+  attempts: number,
+  endpointId: EndpointId,
+  merchantId: MerchantId,
+  traceparent: string | null,
+  orderingKey: string | null,
+  circuitDirty: boolean,
+): ClaimedDelivery {
+  return {
+    id,
+    eventId,
+    eventType,
+    eventCreatedAt,
+    // Only formats other than `standard` render from the data; the standard body is sent as stored.
+    // and thin events read the object's id from it; a snapshot in `standard` is rendered from the body.
+    data: ep.format === 'standard' && ep.payloadStyle !== 'thin' ? '' : dataOfEnvelope(body),
+    body,
+    attempts,
+    endpointId,
+    merchantId,
+    url: ep.url,
+    headers: ep.headers,
+    format: ep.format,
+    apiVersion: ep.apiVersion,
+    payloadStyle: ep.payloadStyle,
+    timeoutMs: ep.timeoutMs,
+    traceparent,
+    orderingKey,
+    retrySchedule: ep.retrySchedule,
+    circuitDirty,
+  };
+}
+
 export function toClaimedDeliveries(rows: readonly ClaimRow[], box: SecretBox): ClaimedDelivery[] {
-  // Endpoints repeat across a batch: open each distinct (sealed) headers text once.
-  const headerCache = new Map<string, Record<string, string>>();
+  // Endpoints repeat across a batch, with the same columns (one statement): open each once.
+  const endpoints = new Map<string, ClaimEndpoint>();
   return rows.map((r) => {
-    let headers = headerCache.get(r.headers);
-    if (!headers) {
-      headers = box.openHeaders(r.headers);
-      headerCache.set(r.headers, headers);
+    let ep = endpoints.get(r.endpoint_id);
+    if (!ep) {
+      ep = claimEndpoint(r, box);
+      endpoints.set(r.endpoint_id, ep);
     }
-    return {
-      id: r.id,
-      eventId: r.event_id,
-      eventType: r.event_type,
-      eventCreatedAt: Number(r.event_created_at),
-      // Only formats other than `standard` render from the data; the standard body is sent as stored.
-      // and thin events read the object's id from it; a snapshot in `standard` is rendered from the body.
-      data: r.format === 'standard' && r.payload_style !== 'thin' ? '' : dataOfEnvelope(r.body),
-      body: r.body,
-      attempts: Number(r.attempts),
-      endpointId: r.endpoint_id,
-      merchantId: r.merchant_id,
-      url: r.url,
-      headers,
-      format: r.format as PayloadFormat,
-      apiVersion: r.api_version,
-      payloadStyle: r.payload_style as PayloadStyle,
-      timeoutMs: r.timeout_ms === null ? null : Number(r.timeout_ms),
-      traceparent: r.traceparent,
-      orderingKey: r.ordering_key ?? null,
-      retrySchedule:
-        r.retry_schedule === null
-          ? null
-          : typeof r.retry_schedule === 'string'
-            ? (JSON.parse(r.retry_schedule) as number[])
-            : r.retry_schedule.map(Number),
-      circuitDirty: Boolean(r.circuit_dirty),
-    };
+    return claimedDelivery(
+      ep,
+      r.id,
+      r.event_id,
+      r.event_type,
+      Number(r.event_created_at),
+      r.body,
+      Number(r.attempts),
+      r.endpoint_id,
+      r.merchant_id,
+      r.traceparent,
+      r.ordering_key ?? null,
+      Boolean(r.circuit_dirty),
+    );
   });
 }
 

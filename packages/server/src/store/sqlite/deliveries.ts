@@ -1,6 +1,6 @@
 /** Deliveries on SQLite: claims, attempt results, manual retries and recovery, reads and counts. */
 import { circuitReports, DEFAULT_CIRCUIT_POLICY, stepCircuit, type CircuitRow } from '../circuit.js';
-import { rateTolerance, toClaimedDeliveries, type ClaimRow } from '../claimed.js';
+import { claimedDelivery, claimEndpoint, rateTolerance, type ClaimEndpoint, type EndpointColumns } from '../claimed.js';
 import { decodeCursor, ID_MAX, toPage } from '../cursor.js';
 import type {
   Attempt,
@@ -17,47 +17,76 @@ import type {
   Page,
   QueueStats,
 } from '../types.js';
-import { idFloor } from '../../ids.js';
+import { idFloor, type DeliveryId, type EndpointId, type EventId, type MerchantId } from '../../ids.js';
 import type { SqliteCore } from './core.js';
 import { settleOrderedResults } from './ordering.js';
 import { toAttempt, toDelivery, type AttemptRow, type DeliveryRow } from './rows.js';
 
-/** A claimed row with the endpoint's control columns (claim_select). */
-type ControlledRow = ClaimRow & { rate_limit: number | null; rate_tat: number; circuit_state: CircuitState };
+/**
+ * A row of claim_select, read as an array: better-sqlite3 makes a row object property by property, which
+ * measured ~6 µs of the ~20 µs a claimed row cost, and the endpoint's columns, the same on each of its
+ * rows, are read once a claim (claim_endpoints). docs/performance.md, "The SQLite claim's rows".
+ */
+type ClaimTuple = [
+  id: DeliveryId,
+  eventId: EventId,
+  eventType: string,
+  attempts: number,
+  endpointId: EndpointId,
+  merchantId: MerchantId,
+  orderingKey: string | null,
+  body: string,
+  eventCreatedAt: number,
+  traceparent: string | null,
+  rateLimit: number | null,
+  rateTat: number,
+  circuitState: CircuitState,
+  circuitDirty: number,
+];
+const ID = 0;
+const ENDPOINT = 4;
+const RATE_LIMIT = 10;
+const RATE_TAT = 11;
+const CIRCUIT = 12;
+const DIRTY = 13;
 
 export async function claimDue(c: SqliteCore, o: ClaimOptions): Promise<ClaimedDelivery[]> {
   const burst = rateTolerance(o.rateBurst);
   let rateHeld = 0;
   let rateWait = 0;
   const out = c.transaction(() => {
-    const rows = c.stmt('claim_select').all({
-      now: o.now,
-      limit: o.limit,
-      exclude: JSON.stringify(o.excludeEndpoints ?? []),
-      burst,
-    }) as ControlledRow[];
+    const rows = c
+      .stmt('claim_select')
+      .raw(true)
+      .all({
+        now: o.now,
+        limit: o.limit,
+        exclude: JSON.stringify(o.excludeEndpoints ?? []),
+        burst,
+      }) as ClaimTuple[];
     if (rows.length === 0) return [];
     const until = o.now + o.leaseMs;
     // Endpoints with a control on: their rate slots and probe are taken here, in claim order (the
     // same arithmetic as PostgreSQL's claim statement; one process owns a SQLite file).
     const controls = new Map<string, { tat: number; state: CircuitState; probe: number | null; held: number }>();
-    const granted: ControlledRow[] = [];
+    const granted: ClaimTuple[] = [];
     for (const r of rows) {
-      if (r.rate_limit === null && r.circuit_state === 'closed') {
+      const rateLimit = r[RATE_LIMIT];
+      if (rateLimit === null && r[CIRCUIT] === 'closed') {
         granted.push(r);
         continue;
       }
-      let ctl = controls.get(r.endpoint_id);
+      let ctl = controls.get(r[ENDPOINT]);
       if (!ctl) {
-        ctl = { tat: Math.max(Number(r.rate_tat), o.now), state: r.circuit_state, probe: null, held: 0 };
-        controls.set(r.endpoint_id, ctl);
+        ctl = { tat: Math.max(Number(r[RATE_TAT]), o.now), state: r[CIRCUIT], probe: null, held: 0 };
+        controls.set(r[ENDPOINT], ctl);
       }
-      const interval = r.rate_limit === null ? 0 : 1000 / r.rate_limit;
+      const interval = rateLimit === null ? 0 : 1000 / rateLimit;
       const circuitOk = ctl.state === 'closed' || ctl.probe === null;
-      const rateOk = r.rate_limit === null || ctl.tat - o.now <= burst * interval;
+      const rateOk = rateLimit === null || ctl.tat - o.now <= burst * interval;
       if (circuitOk && rateOk) {
         if (ctl.state !== 'closed') ctl.probe = until;
-        if (r.rate_limit !== null) ctl.tat = Math.ceil(ctl.tat + interval);
+        if (rateLimit !== null) ctl.tat = Math.ceil(ctl.tat + interval);
         granted.push(r);
         continue;
       }
@@ -68,20 +97,41 @@ export async function claimDue(c: SqliteCore, o: ClaimOptions): Promise<ClaimedD
       ctl.held++;
       rateHeld++;
       rateWait += at - o.now;
-      c.stmt('delivery_hold').run({ id: r.id, until: at });
+      c.stmt('delivery_hold').run({ id: r[ID], until: at });
     }
     for (const [id, ctl] of controls) {
-      const first = rows.find((r) => r.endpoint_id === id)!;
+      const first = rows.find((r) => r[ENDPOINT] === id)!;
       c.stmt('endpoint_claim_controls').run({
         id,
-        rate_tat: first.rate_limit === null ? Number(first.rate_tat) : ctl.tat,
+        rate_tat: first[RATE_LIMIT] === null ? Number(first[RATE_TAT]) : ctl.tat,
         circuit_state: ctl.probe !== null ? 'half_open' : ctl.state,
         circuit_next_probe_at: ctl.probe,
       });
     }
     if (granted.length === 0) return [];
-    c.stmt('claim_mark').run({ ids: JSON.stringify(granted.map((r) => r.id)), owner: o.owner, until });
-    return toClaimedDeliveries(granted, c.box);
+    c.stmt('claim_mark').run({ ids: JSON.stringify(granted.map((r) => r[ID])), owner: o.owner, until });
+    const ids = JSON.stringify([...new Set(granted.map((r) => r[ENDPOINT]))]);
+    const endpoints = new Map<string, ClaimEndpoint>();
+    for (const e of c.stmt('claim_endpoints').all({ ids }) as (EndpointColumns & { id: string })[])
+      endpoints.set(e.id, claimEndpoint(e, c.box));
+    // Every endpoint is there: the claim read it in this transaction.
+    return granted.map((r) => {
+      const [id, eventId, eventType, attempts, endpointId, merchantId, orderingKey, body, createdAt, traceparent] = r;
+      return claimedDelivery(
+        endpoints.get(endpointId)!,
+        id,
+        eventId,
+        eventType,
+        Number(createdAt),
+        body,
+        Number(attempts),
+        endpointId,
+        merchantId,
+        traceparent,
+        orderingKey,
+        Boolean(r[DIRTY]),
+      );
+    });
   });
   if (rateHeld > 0) o.onRateLimited?.(rateHeld, rateWait);
   return out;

@@ -155,6 +155,43 @@ export function claimCases(test: Case, options: Pick<ContractOptions, 'claimsAtA
     );
   });
 
+  test("claimDue: a claim across endpoints gives each delivery its own endpoint's settings", async (store) => {
+    const a = await newMerchant(store);
+    const t0 = Date.now();
+    const one = await newEndpoint(store, a, {
+      url: 'https://r.test/one',
+      headers: { 'x-n': '1' },
+      retrySchedule: [1000, 60_000],
+    });
+    const two = await newEndpoint(store, a, {
+      url: 'https://r.test/two',
+      headers: { 'x-n': '2' },
+      apiVersion: '2026-11-27',
+      timeoutMs: 2500,
+    });
+    const events = [newEvent(a, 'order.success', t0), newEvent(a, 'order.success', t0 + 1)];
+    await store.appendEvents(events);
+    const claimed = await store.claimDue({ now: t0 + 100, limit: 10, leaseMs: 1000, owner: 'w' });
+    const seen = claimed.map((c) => [
+      c.eventId,
+      c.endpointId === one.id ? 'one' : c.endpointId === two.id ? 'two' : '?',
+      c.url,
+      c.headers['x-n'],
+      c.apiVersion,
+      c.timeoutMs,
+      c.retrySchedule,
+      c.circuitDirty,
+    ]);
+    const expect = (e: number, which: 'one' | 'two') =>
+      which === 'one'
+        ? [events[e].id, 'one', 'https://r.test/one', '1', one.apiVersion, null, [1000, 60_000], false]
+        : [events[e].id, 'two', 'https://r.test/two', '2', '2026-11-27', 2500, null, false];
+    assert.deepEqual(
+      [...seen].sort((x, y) => `${x[0]}${x[1]}`.localeCompare(`${y[0]}${y[1]}`)),
+      [expect(0, 'one'), expect(0, 'two'), expect(1, 'one'), expect(1, 'two')],
+    );
+  });
+
   test('claimDue: a claim is held until its lease ends, then any owner may take it', async (store) => {
     const a = await newMerchant(store);
     const t0 = Date.now();

@@ -11,13 +11,14 @@ VALUES (@id, @event_id, @endpoint_id, @merchant_id, @event_type, 'pending', 0, @
 -- name: claim_select
 -- @now, @limit, @exclude (JSON array of endpoint ids this dispatcher has no room for), @burst (the rate's
 -- tolerance in slots: PAYHOOK_RATE_LIMIT_BURST less one, store/claimed.ts)
--- Reads the due index in order; the joins fetch everything a send needs so a dispatcher makes no
--- other query per delivery. Endpoints whose circuit is open (probe not yet due) or whose rate has no
--- slot left are skipped; the rate and circuit columns let deliveries.ts take slots and probes.
+-- Reads the due index in order; the joins fetch what a send needs of the delivery and its event, and
+-- the endpoint's controls. Endpoints whose circuit is open (probe not yet due) or whose rate has no
+-- slot left are skipped; the rate and circuit columns let deliveries.ts take slots and probes. The
+-- endpoint's other columns are read once a claim (claim_endpoints), not once a row, and the rows are
+-- read as arrays in this column order (deliveries.ts, ClaimTuple).
 SELECT d.id, d.event_id, d.event_type, d.attempts, d.endpoint_id, d.merchant_id, d.ordering_key,
-       e.body, e.created_at AS event_created_at, e.traceparent,
-       p.url, p.headers, p.format, p.api_version, p.payload_style, p.timeout_ms, p.retry_schedule, p.rate_limit,
-       p.rate_tat, p.circuit_state, (p.circuit_state <> 'closed' OR p.circuit_failures > 0) AS circuit_dirty
+       e.body, e.created_at AS event_created_at, e.traceparent, p.rate_limit, p.rate_tat, p.circuit_state,
+       (p.circuit_state <> 'closed' OR p.circuit_failures > 0) AS circuit_dirty
 FROM deliveries d
 JOIN events e ON e.id = d.event_id
 JOIN endpoints p ON p.id = d.endpoint_id
@@ -33,6 +34,11 @@ WHERE d.status = 'pending' AND d.next_attempt_at <= @now
           AND (x.status = 'pending' OR x.held = 1)))
 ORDER BY d.next_attempt_at
 LIMIT @limit;
+
+-- name: claim_endpoints
+-- @ids (JSON array): the endpoints of a claim, the columns a send needs
+SELECT id, url, headers, format, api_version, payload_style, timeout_ms, retry_schedule
+FROM endpoints WHERE id IN (SELECT value FROM json_each(@ids));
 
 -- name: claim_mark
 -- @ids (JSON array), @owner, @until: the lease

@@ -35,6 +35,33 @@ async function call(base: string, key: string, method: string, path: string, bod
   return JSON.parse(text);
 }
 
+/**
+ * Runs a wait; if it fails, the error says what each process printed (warnings and errors: a lost
+ * LISTEN, a failing claim) and where each delivery stands, so a failure on a CI machine explains itself.
+ */
+async function explained<T>(wait: Promise<T>, base: string, key: string, procs: Record<string, Running>): Promise<T> {
+  try {
+    return await wait;
+  } catch (err) {
+    let deliveries = '';
+    try {
+      const page = await call(base, key, 'GET', '/v1/deliveries?limit=100');
+      deliveries = page.data
+        .map(
+          (d: Record<string, unknown>) =>
+            `${d.id} ${d.event_id} ${d.status} attempts=${d.attempt_count} next=${d.next_attempt_at} last=${d.last_status_code ?? d.last_error}`,
+        )
+        .join('\n');
+    } catch (e) {
+      deliveries = `(could not list deliveries: ${(e as Error).message})`;
+    }
+    const printed = Object.entries(procs)
+      .map(([name, p]) => `--- ${name} printed:\n${p.output()}`)
+      .join('\n');
+    throw new Error(`${(err as Error).message}\n--- deliveries:\n${deliveries}\n${printed}`);
+  }
+}
+
 test('an API process and a dispatcher process on one PostgreSQL: every event delivered, signed, woken by NOTIFY, payments included', {
   timeout: 90_000,
 }, async () => {
@@ -66,10 +93,16 @@ test('an API process and a dispatcher process on one PostgreSQL: every event del
     ids.push(e.id);
   }
   await call(base, merchant.api_key, 'POST', '/v1/events', { type: 'refund.done', data: {} });
-  await rx.waitFor(
-    () => ids.every((id) => rx.for('/serve').some((r) => r.headers['webhook-id'] === id)),
-    20_000,
-    'every event at the receiver',
+  const procs = { api, dispatcher };
+  await explained(
+    rx.waitFor(
+      () => ids.every((id) => rx.for('/serve').some((r) => r.headers['webhook-id'] === id)),
+      20_000,
+      'every event at the receiver',
+    ),
+    base,
+    merchant.api_key,
+    procs,
   );
   assert.equal(rx.for('/serve').length, 20, 'the filtered-out event was not sent');
 
@@ -107,9 +140,19 @@ test('an API process and a dispatcher process on one PostgreSQL: every event del
     card: { number: '4111111111111111', expiry: '12/30', cvc: '123' },
   });
   assert.equal(paid.outcome, 'success');
-  await rx.waitFor(() => rx.for('/serve-pay').length === 1, 20_000, 'transaction.success at the receiver');
+  await explained(
+    rx.waitFor(() => rx.for('/serve-pay').length === 1, 20_000, 'transaction.success at the receiver'),
+    base,
+    merchant.api_key,
+    procs,
+  );
   assert.equal(JSON.parse(rx.for('/serve-pay')[0].body).type, 'transaction.success');
-  await rx.waitFor(() => rx.for('/serve').length === 21, 20_000, 'order.success at the order.*, shop.* endpoint');
+  await explained(
+    rx.waitFor(() => rx.for('/serve').length === 21, 20_000, 'order.success at the order.*, shop.* endpoint'),
+    base,
+    merchant.api_key,
+    procs,
+  );
 
   api.child.kill('SIGTERM');
   dispatcher.child.kill('SIGTERM');

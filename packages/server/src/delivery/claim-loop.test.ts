@@ -165,6 +165,56 @@ test('after a claim that took nothing because the endpoints with due work were s
   assert.deepEqual(batches, [5]);
 });
 
+for (const during of ['claimDue', 'nextDueAt'] as const) {
+  test(`a send that ends during ${during}, after the claim left its endpoint out, wakes the loop: it claims again instead of waiting for the poll`, async () => {
+    const endpoint = firstEndpoint;
+    await appendEvents(3);
+    let saturated: EndpointId[] = [endpoint];
+    let claims = 0;
+    let l!: ClaimLoop;
+    // The send in flight for the saturated endpoint ends while the loop is still CLAIMING: between the
+    // claim's look at the saturated endpoints and the wait that follows a fruitless claim.
+    const sendEnds = () => {
+      if (saturated.length === 0) return;
+      saturated = [];
+      l.roomFreed();
+    };
+    const racing = {
+      claimDue: async (o: Parameters<SqliteStore['claimDue']>[0]) => {
+        claims++;
+        const batch = await store.claimDue(o);
+        if (during === 'claimDue') sendEnds();
+        return batch;
+      },
+      nextDueAt: async () => {
+        const next = await store.nextDueAt();
+        if (during === 'nextDueAt') sendEnds();
+        return next;
+      },
+      onDue: (listener: () => void) => store.onDue(listener),
+    } as unknown as SqliteStore;
+    const batches: number[] = [];
+    l = new ClaimLoop({
+      store: racing,
+      logger: pino({ level: 'silent' }),
+      metrics: new Metrics(),
+      owner: 'race',
+      leaseMs: 60_000,
+      pollIntervalMs: 60_000,
+      claimBatch: 10,
+      maxClaimed: 100,
+      claimed: () => 0,
+      saturated: () => saturated,
+      accept: (batch) => batches.push(batch.length),
+    });
+    loop = l;
+    l.start();
+    await reach(l, 'SLEEPING');
+    assert.equal(claims, 2, 'the fruitless claim, then one more once the endpoint had room');
+    assert.deepEqual(batches, [3]);
+  });
+}
+
 test('after a fruitless claim with nothing left due, a kick still claims at once', async () => {
   const { loop: l, batches } = startLoop({ claimed: 0 }, 100, () => [firstEndpoint]);
   await reach(l, 'SLEEPING');

@@ -18,6 +18,7 @@
  *                     (at once: no `nextDueAt` in between)
  *   CLAIMING          a short batch, due work left that only saturated
  *                     endpoints hold                                             WAITING_FOR_ROOM
+ *                     (CLAIMING at once if a send ended since the claim began)
  *   CLAIMING          a short batch, nothing else due now                        SLEEPING
  *   SLEEPING          kick, timer                                                CLAIMING
  *   WAITING_FOR_ROOM  a send finished, kick (not after a fruitless claim), timer   CLAIMING
@@ -33,9 +34,13 @@
  * each, a hundred of them before the first delivery: docs/performance.md, "Claims that found nothing").
  * Then the loop waits for a send to end (an endpoint with room again) or the timer, and a kick is only
  * remembered: new work for an endpoint that is not saturated waits for the first send to end, at most
- * the poll interval. Going to sleep after a short batch (rather than claiming again to see an empty
- * result) saves an empty claim transaction per event at a steady trickle of events; a kick still wakes
- * the loop at once.
+ * the poll interval. A send that ends while the loop is still CLAIMING (after the claim looked at the
+ * saturated endpoints, during the claim or the `nextDueAt` after it) is remembered too, and the wait
+ * for room is skipped: without that, its endpoint's due work waited a whole poll interval with nothing
+ * left in flight to wake the loop (seen as a two-process PostgreSQL test that stalled after its
+ * first deliveries: an endpoint starts at one request in flight, so it is saturated at every send).
+ * Going to sleep after a short batch (rather than claiming again to see an empty result) saves an empty
+ * claim transaction per event at a steady trickle of events; a kick still wakes the loop at once.
  *
  * `caughtUp` says that nothing claimable was left due at the loop's last look: it is SLEEPING, or it is
  * between a short claim that left no endpoint out (none saturated) and its next claim, with no kick
@@ -89,6 +94,12 @@ export class ClaimLoop {
   private clear = false;
   /** The last claim took nothing while it left saturated endpoints out (see the header). */
   private fruitless = false;
+  /**
+   * A send ended since this claim looked at the saturated endpoints: one it left out may have room
+   * now. Its `roomFreed` came while CLAIMING, when there was no wait to end, so the wait for room that
+   * follows must not start (see the header).
+   */
+  private freed = false;
   /** Ends the current wait early. */
   private wakeUp: (() => void) | null = null;
   private loop: Promise<void> | null = null;
@@ -120,9 +131,10 @@ export class ClaimLoop {
     else this.wake();
   }
 
-  /** A send finished: wakes the loop only if it waits for room. */
+  /** A send finished: wakes the loop if it waits for room; a claiming loop remembers it. */
   roomFreed(): void {
     if (this.current === 'WAITING_FOR_ROOM') this.wake();
+    else if (this.current === 'CLAIMING') this.freed = true;
   }
 
   /** Stops claiming; resolves once a claim in progress has handed its batch over. */
@@ -150,6 +162,10 @@ export class ClaimLoop {
       this.kicked = false;
       return Promise.resolve();
     }
+    if (mode === 'WAITING_FOR_ROOM' && this.freed) {
+      this.freed = false;
+      return Promise.resolve();
+    }
     this.current = mode;
     return new Promise((resolve) => {
       const done = () => {
@@ -170,6 +186,7 @@ export class ClaimLoop {
     let backoff = FIRST_BACKOFF_MS;
     while (this.current !== 'STOPPED') {
       this.clear = false;
+      this.freed = false; // the room below is counted now: only a send that ends after this counts
       const room = maxClaimed - this.o.claimed();
       // Wait for a useful amount of room rather than claiming in dribs: each claim is a transaction.
       if (room < Math.min(32, maxClaimed / 4)) {
@@ -183,6 +200,7 @@ export class ClaimLoop {
       let excluded: EndpointId[] = [];
       try {
         await this.o.beforeClaim?.(now);
+        this.freed = false; // the endpoints left out are decided now: only a send that ends after this counts
         excluded = this.o.saturated();
         batch = await store.claimDue({
           now,

@@ -10,6 +10,25 @@ test('the default policy refuses every non-public IP-literal URL form and passes
   assert.deepEqual(wrong, []);
 });
 
+test('verdicts are kept per URL: asked again, in any order and past the bound of what is kept, each URL gets its own verdict', () => {
+  const policy = new DestinationPolicy(['127.0.0.0/8']);
+  const fresh = (url: string) => new DestinationPolicy(['127.0.0.0/8']).checkUrl(url);
+  const urls = URL_CASES.map(([url]) => url);
+  for (let round = 0; round < 3; round++) {
+    const order = round === 1 ? [...urls].reverse() : urls;
+    for (const url of order) assert.deepEqual(policy.checkUrl(url), fresh(url), `${url}, round ${round}`);
+  }
+  // More URLs than are kept: the verdicts stay right after the cache starts again.
+  for (let i = 0; i < 10_050; i++) {
+    const url = i % 2 ? `http://127.0.0.1:${1000 + (i % 60_000)}/p${i}` : `http://10.0.${i % 250}.1/p${i}`;
+    assert.equal(policy.checkUrl(url).allowed, i % 2 === 1, url);
+  }
+  for (const url of urls) assert.deepEqual(policy.checkUrl(url), fresh(url), url);
+  // A URL that cannot be parsed is refused every time, never kept as a verdict.
+  assert.throws(() => policy.checkUrl('not a url'));
+  assert.throws(() => policy.checkUrl('not a url'));
+});
+
 test('a refusal names the range and why', () => {
   const verdict = new DestinationPolicy().checkUrl('http://[::ffff:a9fe:a9fe]/');
   assert.equal(verdict.allowed, false);

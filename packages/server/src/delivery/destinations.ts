@@ -123,11 +123,20 @@ function expandIPv6(v6: string): number[] | null {
   return groups.length === 8 && groups.every((g) => g >= 0 && g <= 0xffff) ? groups : null;
 }
 
+/** URLs whose verdict `checkUrl` keeps; past this many it starts again (a bound on memory). */
+const MAX_CACHED_URLS = 10_000;
+
 export class DestinationPolicy {
   private readonly refused: Subnet[];
   private readonly refusedList = new BlockList();
   private readonly allowedList = new BlockList();
   readonly allowed: readonly string[];
+  /**
+   * `checkUrl`'s verdicts by URL. The policy never changes after construction, so a URL's verdict
+   * never does: the dispatcher checks every attempt's URL, and an endpoint's URL is the same on each
+   * of them (parsing it and asking the block lists cost a few µs an attempt).
+   */
+  private readonly urlVerdicts = new Map<string, DestinationVerdict>();
 
   /** `allow`: CIDR ranges (or single addresses) opened on top of the refused ranges. */
   constructor(allow: readonly string[] = []) {
@@ -159,9 +168,13 @@ export class DestinationPolicy {
    * here and is checked on every connection, after DNS. Expects a URL that `new URL` accepts.
    */
   checkUrl(url: string): DestinationVerdict {
-    const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
-    if (isIP(host) === 0) return { allowed: true };
-    return this.check(host);
+    const known = this.urlVerdicts.get(url);
+    if (known) return known;
+    const host = new URL(url).hostname.replace(/^\[|\]$/g, ''); // throws on a URL it cannot parse: not kept
+    const verdict: DestinationVerdict = isIP(host) === 0 ? { allowed: true } : this.check(host);
+    if (this.urlVerdicts.size >= MAX_CACHED_URLS) this.urlVerdicts.clear();
+    this.urlVerdicts.set(url, verdict);
+    return verdict;
   }
 
   private inSubnet(ip: string, family: 'ipv4' | 'ipv6', subnet: Subnet): boolean {

@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { checkpoint } from './postgres.js';
 import { ChildRpc } from './rpc.js';
 import type { LoadedSystem } from './systems.js';
 import { makeRunId, makeSecret } from './workload.js';
@@ -70,6 +71,9 @@ export async function withSession<T>(
     drips: spec.drips?.[index] ?? false,
   }));
   const tmpDir = mkdtempSync(join(tmpdir(), `payhook-bench-${runId}-`));
+  // Every run, whatever its system, starts with PostgreSQL checkpointed (lib/postgres.ts, `checkpoint`):
+  // the same clean start for each, and no flush of an earlier run's writes inside this one.
+  await checkpoint(settings.postgresUrl);
   const host = await (spare ?? startHost());
   spare = null;
   try {

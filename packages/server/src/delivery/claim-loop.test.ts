@@ -66,6 +66,29 @@ function startLoop(
   return { loop: l, batches };
 }
 
+/**
+ * A started loop over `on` (the store, or a wrapper of it that counts or races its calls), with room
+ * for everything and batches of 10; each claimed batch's size goes to `batches`.
+ */
+function startLoopOn(on: SqliteStore, saturated: () => EndpointId[], batches: number[]): ClaimLoop {
+  const l = new ClaimLoop({
+    store: on,
+    logger: pino({ level: 'silent' }),
+    metrics: new Metrics(),
+    owner: 'loop-test',
+    leaseMs: 60_000,
+    pollIntervalMs: 60_000,
+    claimBatch: 10,
+    maxClaimed: 100,
+    claimed: () => 0,
+    saturated,
+    accept: (batch) => batches.push(batch.length),
+  });
+  loop = l;
+  l.start();
+  return l;
+}
+
 /** Lets the loop run until it reaches `mode` (no timing: it gives up after many event-loop turns). */
 async function reach(l: ClaimLoop, mode: ClaimLoopMode): Promise<void> {
   for (let i = 0; i < 10_000 && l.mode !== mode; i++) await new Promise((r) => setImmediate(r));
@@ -132,21 +155,7 @@ test('after a claim that took nothing because the endpoints with due work were s
   } as unknown as SqliteStore;
   let saturated: EndpointId[] = [endpoint];
   const batches: number[] = [];
-  const l = new ClaimLoop({
-    store: counting,
-    logger: pino({ level: 'silent' }),
-    metrics: new Metrics(),
-    owner: 'fruitless',
-    leaseMs: 60_000,
-    pollIntervalMs: 60_000,
-    claimBatch: 10,
-    maxClaimed: 100,
-    claimed: () => 0,
-    saturated: () => saturated,
-    accept: (batch) => batches.push(batch.length),
-  });
-  loop = l;
-  l.start();
+  const l = startLoopOn(counting, () => saturated, batches);
   await reach(l, 'WAITING_FOR_ROOM');
   assert.equal(claims, 1);
   assert.deepEqual(batches, []);
@@ -194,21 +203,7 @@ for (const during of ['claimDue', 'nextDueAt'] as const) {
       onDue: (listener: () => void) => store.onDue(listener),
     } as unknown as SqliteStore;
     const batches: number[] = [];
-    l = new ClaimLoop({
-      store: racing,
-      logger: pino({ level: 'silent' }),
-      metrics: new Metrics(),
-      owner: 'race',
-      leaseMs: 60_000,
-      pollIntervalMs: 60_000,
-      claimBatch: 10,
-      maxClaimed: 100,
-      claimed: () => 0,
-      saturated: () => saturated,
-      accept: (batch) => batches.push(batch.length),
-    });
-    loop = l;
-    l.start();
+    l = startLoopOn(racing, () => saturated, batches);
     await reach(l, 'SLEEPING');
     assert.equal(claims, 2, 'the fruitless claim, then one more once the endpoint had room');
     assert.deepEqual(batches, [3]);

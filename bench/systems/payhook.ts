@@ -164,8 +164,12 @@ async function createInstance(options: SystemOptions, dialect: 'sqlite' | 'postg
   const scaleOut = dialect === 'postgres' && (options.dispatchers ?? 0) > 0;
   // The bench receivers listen on loopback, which payhook refuses by default.
   const config = loadConfig(
-    // PAYHOOK_HTTP_THREAD passes through, so A/B runs of the HTTP worker thread need no code change.
-    { PAYHOOK_HTTP_THREAD: process.env.PAYHOOK_HTTP_THREAD },
+    // PAYHOOK_HTTP_THREAD and PAYHOOK_SQLITE_CHECKPOINT_THREAD pass through, so A/B runs of either
+    // thread need no code change.
+    {
+      PAYHOOK_HTTP_THREAD: process.env.PAYHOOK_HTTP_THREAD,
+      PAYHOOK_SQLITE_CHECKPOINT_THREAD: process.env.PAYHOOK_SQLITE_CHECKPOINT_THREAD,
+    },
     {
       // scale-out: this process accepts; the dispatchers are processes of their own.
       server: {

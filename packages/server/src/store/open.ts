@@ -34,5 +34,10 @@ export async function openStore(config: StoreConfig, logger?: Logger): Promise<S
         : undefined,
     });
   }
-  return new SqliteStore({ path: s.dbPath, synchronous: s.sqliteSynchronous, keyring });
+  return new SqliteStore({
+    path: s.dbPath,
+    synchronous: s.sqliteSynchronous,
+    checkpointThread: s.sqliteCheckpointThread,
+    keyring,
+  });
 }

@@ -29,6 +29,7 @@ import { loadMigrations } from '../sql-files.js';
 import { StoreOnCore, type Operations } from '../store-on-core.js';
 import type { DirectClaim } from '../types.js';
 import * as apiKeys from './api-keys.js';
+import { BACKSTOP_PAGES, WalCheckpointer } from './checkpointer.js';
 import { SqliteCore } from './core.js';
 import * as dashboardSessions from './dashboard-sessions.js';
 import * as deliveries from './deliveries.js';
@@ -68,6 +69,12 @@ export interface SqliteStoreOptions {
   /** `:memory:` works for throwaway use; payhook itself always uses a file. */
   path: string;
   synchronous?: 'NORMAL' | 'FULL';
+  /**
+   * Checkpoint the WAL from a worker thread (checkpointer.ts) instead of inside the main thread's
+   * commits. Off unless asked: `openStore` asks for it as `PAYHOOK_SQLITE_CHECKPOINT_THREAD` says (on by
+   * default); a store opened for a one-off job (a key rotation, a test) has no need of a thread.
+   */
+  checkpointThread?: boolean;
   /** Seals signing secrets and header values; default: the key file beside the database (secrets/master-key.ts). */
   keyring?: Keyring;
 }
@@ -78,6 +85,8 @@ export class SqliteStore extends StoreOnCore<SqliteCore> {
   readonly db: Database.Database;
   protected readonly core: SqliteCore;
   protected readonly operations = OPERATIONS;
+  /** The WAL's checkpointer thread, when `checkpointThread` asked for one. */
+  readonly checkpointer: WalCheckpointer | null = null;
 
   constructor(options: SqliteStoreOptions) {
     super();
@@ -93,6 +102,11 @@ export class SqliteStore extends StoreOnCore<SqliteCore> {
     // during a backlog drain. 64 MiB drained 2,000,000 queued at the same rate (7,165 against 7,158/s)
     // with a peak RSS of 308 against 297 MB (docs/performance.md, "Tried and kept: a 32 MiB SQLite page cache").
     this.db.pragma('cache_size = -32768');
+    if (options.checkpointThread && options.path !== ':memory:') {
+      // The thread checkpoints; this connection's automatic checkpoint becomes a backstop.
+      this.db.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`);
+      this.checkpointer = new WalCheckpointer({ path: options.path, synchronous: options.synchronous ?? 'NORMAL' });
+    }
     this.core = new SqliteCore(this.db, box);
   }
 
@@ -107,6 +121,8 @@ export class SqliteStore extends StoreOnCore<SqliteCore> {
   }
 
   async close(): Promise<void> {
+    // The thread's connection closes first, so this one, the last, checkpoints and removes the WAL.
+    await this.checkpointer?.close();
     if (this.db.open) this.db.close();
   }
 

@@ -82,8 +82,7 @@ export class WalCheckpointer {
   private readonly worker: Worker;
   private exited: Promise<void>;
   private passListener: ((pass: CheckpointPass) => void) | null = null;
-  /** Passes reported so far, and the last error (a message), for tests and `store.ts`'s close. */
-  passes = 0;
+  /** The worker's last error (a message); null while it checkpoints as it should. */
   lastError: string | null = null;
 
   constructor(options: CheckpointerOptions) {
@@ -108,7 +107,6 @@ export class WalCheckpointer {
         this.lastError = m.error;
         return;
       }
-      this.passes++;
       this.passListener?.(m);
     });
   }

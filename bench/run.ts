@@ -12,6 +12,7 @@ import { computeRatios, describeMachine, writeReport } from './lib/report.js';
 import { ChildRpc } from './lib/rpc.js';
 import { makeSettings } from './lib/settings.js';
 import { loadSystems, type LoadedSystem } from './lib/systems.js';
+import { ensureBuild } from './lib/payhook-code.js';
 import { stopSpareHost } from './lib/session.js';
 import { withClient } from './lib/postgres.js';
 import type { ScenarioName } from './systems/types.js';
@@ -28,6 +29,7 @@ const USAGE = `usage: npm run bench [-- options]
   --events <n>          override the event count of throughput, isolation and backlog
   --rate <n>            override the offered rate of latency and payment (events or payments per second)
   --no-write            print the figures, do not write bench/results
+  --from-source         run payhook's TypeScript sources through tsx instead of its build
   --help`;
 
 const startedAt = Date.now();
@@ -72,6 +74,7 @@ async function main(): Promise<void> {
       events: { type: 'string' },
       rate: { type: 'string' },
       'no-write': { type: 'boolean', default: false },
+      'from-source': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -86,6 +89,10 @@ async function main(): Promise<void> {
     events: values.events ? Number(values.events) : undefined,
     rate: values.rate ? Number(values.rate) : undefined,
   });
+  // payhook runs from its build unless asked otherwise (lib/payhook-code.ts); the hosts forked below
+  // inherit the choice with the environment.
+  process.env.BENCH_PAYHOOK_CODE = values['from-source'] ? 'src' : 'dist';
+  if (!values['from-source']) ensureBuild(log);
   const wanted = values.systems?.split(',');
   const all = await loadSystems(log);
   for (const id of wanted ?? [])
@@ -95,7 +102,7 @@ async function main(): Promise<void> {
   const machine = describeMachine();
   Object.assign(machine, await serverVersions(settings));
   log(
-    `payhook bench: ${machine.cores} cores (${machine.cpuModel}), Node ${machine.node}, load ${machine.loadAverageBefore.join(' ')}${settings.quick ? ', quick' : ''}`,
+    `payhook bench: ${machine.cores} cores (${machine.cpuModel}), Node ${machine.node}, load ${machine.loadAverageBefore.join(' ')}, payhook from its ${machine.payhookCode === 'dist' ? 'build' : 'sources'}${settings.quick ? ', quick' : ''}`,
   );
 
   process.env.BENCH_SAMPLE_EVERY = String(settings.sampleEvery);

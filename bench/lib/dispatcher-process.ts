@@ -4,11 +4,9 @@
  * (lib/trace.ts) so the claims it made, the empty ones and their durations show how the dispatchers
  * contended for work. Driven by the payhook bench system (systems/payhook.ts) over IPC.
  */
-import { createPayhook, type Payhook } from '../../packages/server/src/app.js';
-import { loadConfig } from '../../packages/server/src/config.js';
-import { Keyring } from '../../packages/server/src/secrets/keyring.js';
-import { PostgresStore } from '../../packages/server/src/store/postgres/store.js';
+import type { Payhook } from '../../packages/server/src/app.js';
 import type { ClaimStats } from '../systems/types.js';
+import { payhookModule } from './payhook-code.js';
 import { serveRpc } from './rpc.js';
 import { StoreTrace } from './trace.js';
 
@@ -23,6 +21,13 @@ export interface DispatcherArgs {
   retryDelayMs: number;
   maxInFlight: number;
 }
+
+const [{ createPayhook }, { loadConfig }, { Keyring }, { PostgresStore }] = await Promise.all([
+  payhookModule('app'),
+  payhookModule('config'),
+  payhookModule('secrets/keyring'),
+  payhookModule('store/postgres/store'),
+]);
 
 let app: Payhook | null = null;
 let trace: StoreTrace | null = null;

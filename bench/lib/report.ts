@@ -7,6 +7,7 @@ import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:f
 import os from 'node:os';
 import type { Settings } from './settings.js';
 import type { BenchSystem, ScenarioName } from '../systems/types.js';
+import { payhookCode, type PayhookCode } from './payhook-code.js';
 
 export interface Column {
   key: string;
@@ -56,6 +57,8 @@ export interface Machine {
   redis: string | null;
   postgres: string | null;
   commit: string | null;
+  /** Whether payhook ran from its build or its sources (lib/payhook-code.ts). */
+  payhookCode: PayhookCode;
   /**
    * Cost of one write(2) to /dev/null, ns. Virtual machines differ most in syscall cost, and every
    * delivery makes several (socket writes and reads at both ends): it explains much of the difference
@@ -96,6 +99,7 @@ export function describeMachine(): Machine {
     redis: null,
     postgres: null,
     commit,
+    payhookCode: payhookCode(),
     syscallNs: syscallCost(),
   };
 }
@@ -204,7 +208,9 @@ export function renderMarkdown(r: ReportInput): string {
     `- Node ${machine.node}, ${machine.os}; one write(2) to /dev/null takes ${machine.syscallNs} ns (bare metal: a few hundred)`,
   );
   lines.push(`- Redis ${machine.redis ?? 'not reached'}, PostgreSQL ${machine.postgres ?? 'not reached'}`);
-  lines.push(`- payhook commit ${machine.commit ?? 'unknown'}`);
+  lines.push(
+    `- payhook commit ${machine.commit ?? 'unknown'}, run from ${machine.payhookCode === 'dist' ? 'its build (packages/server/dist)' : 'its TypeScript sources through tsx (--from-source)'}`,
+  );
   lines.push('', '## Settings', '', '```json', JSON.stringify(settings, null, 2), '```', '');
   return lines.join('\n');
 }

@@ -3,6 +3,7 @@
  * their own processes, and the orchestrator drives them with `call(command, args)`.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { childExecArgv } from './payhook-code.js';
 
 interface Request {
   rpc: number;
@@ -15,9 +16,6 @@ interface Response {
   result?: unknown;
   error?: string;
 }
-
-/** Node flags every bench process runs with: TypeScript through tsx, workspace packages from source. */
-export const CHILD_EXEC_ARGV = ['--conditions=development', '--import', 'tsx'];
 
 export class ChildRpc {
   private next = 1;
@@ -51,7 +49,7 @@ export class ChildRpc {
         ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
         : [];
     const child = fork(entry, [], {
-      execArgv: [...CHILD_EXEC_ARGV, ...profile],
+      execArgv: [...childExecArgv(), ...profile],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       serialization: 'advanced',
     });

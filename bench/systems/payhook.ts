@@ -15,18 +15,16 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { Pool } from 'undici';
-import { createPayhook, type Payhook } from '../../packages/server/src/app.js';
-import { loadConfig } from '../../packages/server/src/config.js';
+import type { Payhook } from '../../packages/server/src/app.js';
 import type { MerchantId } from '../../packages/server/src/ids.js';
 import type { Store } from '../../packages/server/src/store/types.js';
-import { Keyring } from '../../packages/server/src/secrets/keyring.js';
 import { dropSchema, dropStaleSchemas, postgresUnavailable, DEFAULT_POSTGRES_URL } from '../lib/postgres.js';
 import { StoreTrace } from '../lib/trace.js';
 import { ChildRpc } from '../lib/rpc.js';
 import { now } from '../lib/clock.js';
 import type { DispatcherArgs } from '../lib/dispatcher-process.js';
-import { defaultModules } from '../../packages/server/src/default-modules.js';
 import { packageVersion } from '../lib/versions.js';
+import { payhookModule } from '../lib/payhook-code.js';
 import type {
   BenchEvent,
   BenchSystem,
@@ -37,6 +35,12 @@ import type {
   SystemOptions,
 } from './types.js';
 
+const [{ createPayhook }, { loadConfig }, { Keyring }, { defaultModules }] = await Promise.all([
+  payhookModule('app'),
+  payhookModule('config'),
+  payhookModule('secrets/keyring'),
+  payhookModule('default-modules'),
+]);
 const VERSION = packageVersion('payhook');
 /** `BENCH_TRACE=<dir>`: follow every delivery through the store calls (lib/trace.ts); the first 3 s are warm-up. */
 const TRACE_DIR = process.env.BENCH_TRACE || null;
@@ -193,7 +197,7 @@ async function createInstance(options: SystemOptions, dialect: 'sqlite' | 'postg
   let trace: StoreTrace | null = null;
   let spawnDispatchers: ((count: number) => Promise<ChildRpc[]>) | null = null;
   if (dialect === 'postgres') {
-    const { PostgresStore } = await import('../../packages/server/src/store/postgres/store.js');
+    const { PostgresStore } = await payhookModule('store/postgres/store');
     await dropStaleSchemas(options.postgresUrl, 'bench_ph_');
     const schema = `bench_ph_${options.runId}`;
     // A throwaway master key: the bench's schema is dropped after the run.
@@ -224,7 +228,7 @@ async function createInstance(options: SystemOptions, dialect: 'sqlite' | 'postg
           }),
         );
   } else if (TRACE_DIR) {
-    const { SqliteStore } = await import('../../packages/server/src/store/sqlite/store.js');
+    const { SqliteStore } = await payhookModule('store/sqlite/store');
     store = new SqliteStore({ path: config.store.dbPath, keyring: new Keyring(randomBytes(32)) });
     trace = new StoreTrace(`payhook-${dialect}`);
   }
@@ -267,7 +271,7 @@ export const systems: BenchSystem[] = [
     notes: 'as payhook-sqlite, on the local PostgreSQL in a schema of its own per run',
     unavailable: async () => {
       try {
-        await import('../../packages/server/src/store/postgres/store.js');
+        await payhookModule('store/postgres/store');
       } catch (error) {
         return `payhook's PostgreSQL store does not load (${(error as Error).message.split('\n')[0]})`;
       }

@@ -65,10 +65,23 @@ export class Receiver {
     this.active.set(path, n);
     this.peakConcurrency.set(path, Math.max(this.peakConcurrency.get(path) ?? 0, n));
     this.openLog.push({ path, open: true });
-    res.on('close', () => {
+    // Closed when the response closes, or as soon as the sender's end of the connection is read (its
+    // EOF or reset), whichever comes first: Node emits the response's 'close' only in a later phase of
+    // the event loop, after requests read in the same turn (one on a new connection the sender opened
+    // after closing this one would otherwise count as open beside it).
+    let closed = false;
+    const socket = res.socket;
+    const close = () => {
+      if (closed) return;
+      closed = true;
+      socket?.off('end', close);
+      socket?.off('error', close);
       this.active.set(path, (this.active.get(path) ?? 1) - 1);
       this.openLog.push({ path, open: false });
-    });
+    };
+    res.on('close', close);
+    socket?.once('end', close);
+    socket?.once('error', close);
     const b = this.behaviours.get(path) ?? { kind: 'ok' };
     if (b.kind === 'hang') {
       this.hanging.add(res);

@@ -244,7 +244,17 @@ function answered(
 
 /** A result with its duration, from `started` (performance.now()). */
 function finished(started: number, r: Omit<HttpResult, 'durationMs' | 'bodyCut'>, bodyCut = false): HttpResult {
-  return { ...r, durationMs: Math.round(performance.now() - started), bodyCut };
+  // Every field named, in one order, rather than `{ ...r }`: the callers build `r` in several shapes,
+  // and copying those by spread was ~5 % of the HTTP thread's own time in a throughput profile.
+  return {
+    statusCode: r.statusCode,
+    responseBody: r.responseBody,
+    retryAfter: r.retryAfter,
+    errorClass: r.errorClass,
+    errorMessage: r.errorMessage,
+    durationMs: Math.round(performance.now() - started),
+    bodyCut,
+  };
 }
 
 /** The header value of `retry-after` among undici's raw headers (name, value, name, value, …). */

@@ -235,7 +235,7 @@ test('a failing claim BACKS OFF; stop() from any wait ends in STOPPED and later 
   assert.deepEqual(batches, []);
 });
 
-test('caught up (offers of new deliveries allowed) while SLEEPING and right after a short claim that left no endpoint out; not after a full batch, a saturated endpoint left out, or a kick', async () => {
+test('caught up (offers of new deliveries allowed) while SLEEPING and right after a short claim that left no endpoint out; not after a full batch or a saturated endpoint left out', async () => {
   // `accept` runs right after the claim, before the loop's next turn: what it sees is what an append
   // running in that turn would be told (Dispatcher.directClaim).
   const seen: Array<[number, boolean]> = [];
@@ -266,7 +266,7 @@ test('caught up (offers of new deliveries allowed) while SLEEPING and right afte
   assert.deepEqual(seen, [[4, true]]);
 });
 
-test('not caught up after a claim that left saturated endpoints out, nor after a kick during the claim', async () => {
+test('not caught up after a claim that left saturated endpoints out; still caught up after a kick during a short claim', async () => {
   const held = { claimed: 0 };
   const seen: boolean[] = [];
   const other = 'ep_saturated' as EndpointId;
@@ -281,6 +281,8 @@ test('not caught up after a claim that left saturated endpoints out, nor after a
   await reach(l, 'SLEEPING');
   assert.deepEqual(seen, [false], 'work of the endpoint left out may be due: new events must not pass it');
 
+  // A kick is work appended since the look and not handed over: the claim that follows takes it, so
+  // new deliveries may still be offered meanwhile (PostgreSQL: appends commit during every claim).
   await loop?.stop();
   const kicked: boolean[] = [];
   const { loop: k } = startLoop(
@@ -295,5 +297,5 @@ test('not caught up after a claim that left saturated endpoints out, nor after a
   await reach(k, 'SLEEPING');
   await appendEvents(1);
   await reach(k, 'SLEEPING');
-  assert.deepEqual(kicked.slice(0, 1), [false]);
+  assert.deepEqual(kicked.slice(0, 1), [true]);
 });

@@ -42,13 +42,18 @@
  * Going to sleep after a short batch (rather than claiming again to see an empty result) saves an empty
  * claim transaction per event at a steady trickle of events; a kick still wakes the loop at once.
  *
- * `caughtUp` says that nothing claimable was left due at the loop's last look: it is SLEEPING, or it is
- * between a short claim that left no endpoint out (none saturated) and its next claim, with no kick
- * since. Only then may the store hand new deliveries to the dispatcher as they are appended
- * (`Dispatcher.directClaim`): they pass no older work. Counting the moments after a short claim, and
- * not only the sleep, matters under a steady stream of requests: the loop's turn between claims
- * (`yieldToIo`) is when the requests' appends run, and an append the loop could not take was one more
- * claim transaction of a few deliveries each (the ingest profile, docs/performance.md).
+ * `caughtUp` says that nothing claimable was left due at the loop's last look: it is SLEEPING, or its
+ * last claim was short and left no endpoint out (none saturated), through the next claim too. Only then
+ * may the store hand new deliveries to the dispatcher as they are appended (`Dispatcher.directClaim`):
+ * they pass no backlog, only what was appended since that look and not handed over (a kick), which the
+ * claim running or the next one takes, a claim's round trip later. Counting the moments after a short
+ * claim, and not only the sleep, matters under a steady stream of requests: the loop's turn between
+ * claims (`yieldToIo`) is when the requests' appends run, and an append the loop could not take was one
+ * more claim transaction of a few deliveries each (the ingest profile, docs/performance.md). Counting
+ * the claims that follow a kick matters where a claim is a round trip (PostgreSQL): appends commit
+ * while it runs, and when a kick ended caught-up, every append left its deliveries to the loop and
+ * kicked it again, so the loop never caught up at a steady 1,000 events/s and nearly every delivery
+ * paid a claim ("PostgreSQL claims at append", docs/performance.md).
  */
 import { setImmediate as yieldToIo } from 'node:timers/promises';
 import type { Logger } from 'pino';
@@ -90,7 +95,7 @@ export class ClaimLoop {
   private current: ClaimLoopMode = 'IDLE';
   /** A kick arrived while CLAIMING: the claim may not have seen that work (see the header). */
   private kicked = false;
-  /** The last claim was short and left no endpoint out, and no kick came since (see `caughtUp`). */
+  /** The last claim was short and left no endpoint out, and the loop has not waited since but to sleep (`caughtUp`). */
   private clear = false;
   /** The last claim took nothing while it left saturated endpoints out (see the header). */
   private fruitless = false;
@@ -125,7 +130,6 @@ export class ClaimLoop {
 
   /** New work may be due: a waiting loop claims at once; a claiming one claims again after this claim. */
   kick(): void {
-    this.clear = false;
     if (this.current === 'CLAIMING' || this.current === 'IDLE') this.kicked = true;
     else if (this.current === 'WAITING_FOR_ROOM' && this.fruitless) this.kicked = true;
     else this.wake();
@@ -156,7 +160,8 @@ export class ClaimLoop {
 
   /** Waits in `mode` for `ms` or a wake-up, then returns to CLAIMING (unless stopped meanwhile). */
   private wait(mode: WaitingMode, ms: number): Promise<void> {
-    this.clear = false; // SLEEPING is caught up by its mode; after any wait the loop looks again
+    // A sleep follows a look that found nothing due; after any other wait the loop looks again first.
+    if (mode !== 'SLEEPING') this.clear = false;
     if (this.current === 'STOPPED') return Promise.resolve();
     if (this.kicked && !(mode === 'WAITING_FOR_ROOM' && this.fruitless)) {
       this.kicked = false;
@@ -185,7 +190,6 @@ export class ClaimLoop {
     const { store, leaseMs, pollIntervalMs, claimBatch, maxClaimed } = this.o;
     let backoff = FIRST_BACKOFF_MS;
     while (this.current !== 'STOPPED') {
-      this.clear = false;
       this.freed = false; // the room below is counted now: only a send that ends after this counts
       const room = maxClaimed - this.o.claimed();
       // Wait for a useful amount of room rather than claiming in dribs: each claim is a transaction.
@@ -218,7 +222,7 @@ export class ClaimLoop {
         backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
         continue;
       }
-      this.clear = batch.length < limit && excluded.length === 0 && !this.kicked;
+      this.clear = batch.length < limit && excluded.length === 0;
       this.fruitless = batch.length === 0 && excluded.length > 0;
       if (batch.length > 0) {
         this.o.metrics.claimed(batch.length);

@@ -246,8 +246,9 @@ export class Dispatcher {
 
   /**
    * An offer to take the deliveries of events being appended, claimed in the transaction that creates
-   * them (`DirectClaim`, registered by `start` with `Store.offerNewDeliveries`; SQLite asks, PostgreSQL
-   * does not): no claim transaction and no wake-up between the commit and the send. Made only while
+   * them (`DirectClaim`, registered by `start` with `Store.offerNewDeliveries`; SQLite asks `take` per
+   * delivery, PostgreSQL the `budget` of its one append statement): no claim transaction and no wake-up
+   * between the commit and the send. Made only while
    * the claim loop is caught up (it sleeps, or its last claim was short and left no endpoint out):
    * nothing else was due at its last look, so new events pass no older work (a backlog or retries are
    * claimed in order, as ever), and the loop would otherwise claim again just to take these. Room and each endpoint's allowance are counted as a claim counts them; an
@@ -272,6 +273,14 @@ export class Dispatcher {
       accept: (batch, leaseEnd) => {
         this.o.metrics.claimedAtAppend(batch.length);
         this.take(batch, leaseEnd);
+      },
+      budget: () => {
+        // Each endpoint this dispatcher holds claims for gets its own room, one in trouble none (as `take`
+        // would say); any other the allowance of an endpoint not heard from.
+        const endpointRooms = new Map<EndpointId, number>();
+        for (const ep of this.queues.heldEndpoints()) endpointRooms.set(ep, Math.max(0, this.queues.room(ep)));
+        for (const ep of this.governor.troubledEndpoints()) endpointRooms.set(ep, 0);
+        return { room, endpointRooms, otherRoom: this.governor.newAllowance() };
       },
     };
   }

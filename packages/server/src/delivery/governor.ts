@@ -99,6 +99,16 @@ export class EndpointGovernor {
     return this.trouble.has(endpointId);
   }
 
+  /** The endpoints in trouble now (`troubled`). */
+  troubledEndpoints(): IterableIterator<EndpointId> {
+    return this.trouble.values();
+  }
+
+  /** The allowance of an endpoint this process has not heard from yet. */
+  newAllowance(): number {
+    return Math.min(INITIAL_ENDPOINT_LIMIT, this.o.maxPerEndpoint) * 2;
+  }
+
   /**
    * Learns from one finished request: its duration feeds the average, its outcome the limit (AIMD).
    * `bodyCut`: the headers came but the body did not end in time (http.ts): slow, whatever it took.

@@ -94,6 +94,11 @@ export class EndpointQueues {
     return this.o.governor.allowance(endpointId) - (this.claimedByEndpoint.get(endpointId) ?? 0);
   }
 
+  /** Endpoints this dispatcher holds claims for. */
+  heldEndpoints(): IterableIterator<EndpointId> {
+    return this.claimedByEndpoint.keys();
+  }
+
   /** Endpoints at their allowance: the next claim leaves them out. */
   saturated(): EndpointId[] {
     const out: EndpointId[] = [];

@@ -5,6 +5,7 @@
  * (settings.ts, merchants.ts, … deliveries.ts) as functions of this core; store.ts builds it.
  */
 import type { SecretBox } from '../../secrets/box.js';
+import type { DirectClaim } from '../types.js';
 import { lockKey, type Db } from './db.js';
 import { loadStatements, type Statement } from './statements.js';
 import type { Wakeups } from './wakeups.js';
@@ -24,6 +25,9 @@ export class PostgresCore {
     readonly box: SecretBox,
     readonly wakeups: Wakeups,
   ) {}
+
+  /** This process's dispatcher's offer for new deliveries (Store.offerNewDeliveries), if one registered. */
+  claimOffer: (() => DirectClaim | null) | null = null;
 
   /** The advisory lock that orders appends (shared) against endpoint disabling (exclusive), per merchant. */
   endpointLock(merchantId: string): number {

@@ -3,7 +3,8 @@ import { decodeCursor, ID_MAX, ID_MIN, toPage } from '../cursor.js';
 import type { AppendedEvent, EventFilter, EventRecord, NewEvent, Page } from '../types.js';
 import type { PostgresCore } from './core.js';
 import type { Row, Tx } from './db.js';
-import { appendEventsIn } from './outbox.js';
+import { toClaimedDeliveries } from '../claimed.js';
+import { appendEventsIn, appendOffer } from './outbox.js';
 import { toEvent, type EventRow } from './rows.js';
 
 export async function appendEvents(c: PostgresCore, events: NewEvent[]): Promise<AppendedEvent[]> {
@@ -16,8 +17,14 @@ export async function appendEvents(c: PostgresCore, events: NewEvent[]): Promise
     run: <R extends Row>(name: string, args: Record<string, unknown> = {}) =>
       c.db.run<R>(name, args, { idempotent: true }),
   };
-  const { out, notified } = await appendEventsIn(autocommit, events, channel, locks);
-  if (out.some((a) => a.deliveries > 0)) c.wakeups.madeDue(notified);
+  // The dispatcher's offer (Store.offerNewDeliveries, migration 0016). A reply lost after the commit
+  // leaves what it claimed leased to this dispatcher, unknown to it: due again for any dispatcher when
+  // the lease ends, as after a dispatcher's crash.
+  const claim = c.claimOffer?.() ?? null;
+  const offer = claim ? appendOffer(claim) : null;
+  const { out, notified, left, claimed } = await appendEventsIn(autocommit, events, channel, locks, offer);
+  if (claim && offer && claimed.length > 0) claim.accept(toClaimedDeliveries(claimed, c.box), offer.until);
+  if (left) c.wakeups.madeDue(notified);
   return out;
 }
 

@@ -10,7 +10,9 @@ import {
 } from '../module-port.js';
 import { STATEMENTS, type PostgresCore } from './core.js';
 import { LOCK_SPACE, lockKey } from './db.js';
-import { appendEventsIn } from './outbox.js';
+import { toClaimedDeliveries, type ClaimRow } from '../claimed.js';
+import type { DirectClaim } from '../types.js';
+import { appendEventsIn, appendOffer, type AppendOffer } from './outbox.js';
 import { compile } from './statements.js';
 
 export function moduleStore(c: PostgresCore, statements: ModuleStatements): PostgresModuleStore {
@@ -27,10 +29,19 @@ export function moduleStore(c: PostgresCore, statements: ModuleStatements): Post
       const channel = c.wakeups.channelForTransaction();
       let due = false;
       let notified = false;
+      // What the dispatcher's offer (asked at the transaction's first append) took: handed over only
+      // once the transaction has committed, so a rolled-back try hands over nothing.
+      const taken: { claim: DirectClaim | null; offer: AppendOffer | null; rows: ClaimRow[] } = {
+        claim: null,
+        offer: null,
+        rows: [],
+      };
       const result = await c.db.transaction((tx) => {
-        // A try that rolled back (and is run again) made nothing due and sent no NOTIFY.
+        // A try that rolled back (and is run again) made nothing due, sent no NOTIFY and claimed nothing.
         due = false;
         notified = false;
+        taken.rows = [];
+        let asked = false;
         return fn({
           all: <R>(name: string, params: Params = {}) => {
             checkOwn(own, name);
@@ -43,13 +54,25 @@ export function moduleStore(c: PostgresCore, statements: ModuleStatements): Post
             if (events.length === 0) return [];
             // Under the merchants' shared endpoint locks, like any append: the append takes them (outbox.ts).
             const keys = [...new Set(events.map((e) => c.endpointLock(e.merchantId)))];
-            const appended = await appendEventsIn(tx, events, channel, keys);
-            due ||= appended.out.some((a) => a.deliveries > 0);
+            // One offer per try, at its first append (as on SQLite); a later append of the same
+            // transaction leaves its deliveries to the claim.
+            let offered: AppendOffer | null = null;
+            if (!asked) {
+              asked = true;
+              taken.claim = c.claimOffer?.() ?? null;
+              offered = taken.claim ? appendOffer(taken.claim) : null;
+              taken.offer = offered;
+            }
+            const appended = await appendEventsIn(tx, events, channel, keys, offered);
+            due ||= appended.left;
             notified ||= appended.notified;
+            taken.rows.push(...appended.claimed);
             return appended.out;
           },
         });
       }, options);
+      const { claim, offer, rows } = taken;
+      if (claim && offer && rows.length > 0) claim.accept(toClaimedDeliveries(rows, c.box), offer.until);
       if (due) c.wakeups.madeDue(notified);
       return result;
     },

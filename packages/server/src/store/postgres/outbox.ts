@@ -8,7 +8,8 @@
  * committed before it), the payment store inside its transaction with a state change.
  */
 import { idFloor, isId } from '../../ids.js';
-import type { AppendedEvent, NewEvent } from '../types.js';
+import type { ClaimRow, EndpointColumns } from '../claimed.js';
+import type { AppendedEvent, ClaimBudget, DirectClaim, NewEvent } from '../types.js';
 import { LOCK_SPACE, type Tx } from './db.js';
 import { toEvent, type EventRow } from './rows.js';
 
@@ -21,13 +22,48 @@ function deliveryPrefix(e: NewEvent): string {
   return isId('evt', e.id) ? `del_${e.id.slice(4, 14)}` : idFloor('del', e.createdAt).slice(0, 14);
 }
 
+/** A dispatcher's offer to take new deliveries in the append (migration 0016): the lease and the room. */
+export interface AppendOffer {
+  owner: string;
+  /** The lease end. */
+  until: number;
+  budget: ClaimBudget;
+}
+
+/** The offer to pass to the append: the dispatcher's budget and a lease from now; null without room. */
+export function appendOffer(claim: DirectClaim): AppendOffer | null {
+  const budget = claim.budget();
+  return budget.room > 0 ? { owner: claim.owner, until: Date.now() + claim.leaseMs, budget } : null;
+}
+
+/** A delivery the append claimed for the offer: its id and its endpoint's columns (migration 0016). */
+type ClaimedJson = Pick<ClaimRow, 'id' | 'endpoint_id'> & EndpointColumns;
+
+export interface Appended {
+  out: AppendedEvent[];
+  /** Whether the append sent NOTIFY. */
+  notified: boolean;
+  /** Whether some new delivery was left to the claim (due or parked): the claim loop must look. */
+  left: boolean;
+  /** The deliveries claimed for the offer, as the claim statement returns them. */
+  claimed: ClaimRow[];
+}
+
 export async function appendEventsIn(
   tx: Tx,
   events: NewEvent[],
   channel: string | null,
   lockKeys: number[],
-): Promise<{ out: AppendedEvent[]; notified: boolean }> {
-  const rows = await tx.run<{ ord: number; created: boolean; deliveries: number; notified: number }>('events_append', {
+  offer: AppendOffer | null = null,
+): Promise<Appended> {
+  const rooms = offer ? [...offer.budget.endpointRooms] : [];
+  const rows = await tx.run<{
+    ord: number;
+    created: boolean;
+    deliveries: number;
+    notified: number;
+    claimed: ClaimedJson[] | null;
+  }>('events_append', {
     lock_space: LOCK_SPACE,
     lock_keys: lockKeys,
     ids: events.map((e) => e.id),
@@ -41,7 +77,43 @@ export async function appendEventsIn(
     ordering_keys: events.map((e) => e.orderingKey ?? null),
     about_endpoints: events.map((e) => e.aboutEndpointId ?? null),
     channel,
+    offer_owner: offer?.owner ?? null,
+    offer_until: offer?.until ?? null,
+    offer_room: offer?.budget.room ?? null,
+    offer_endpoints: rooms.map(([id]) => id),
+    offer_endpoint_rooms: rooms.map(([, room]) => room),
+    offer_other_room: offer?.budget.otherRoom ?? null,
   });
+  const claimed: ClaimRow[] = [];
+  let left = false;
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i];
+    const taken = r.claimed ?? [];
+    if (r.deliveries > taken.length) left = true;
+    const e = events[i];
+    for (const d of taken) {
+      claimed.push({
+        id: d.id,
+        event_id: e.id,
+        event_type: e.type,
+        attempts: 0,
+        endpoint_id: d.endpoint_id,
+        merchant_id: e.merchantId,
+        body: e.body,
+        event_created_at: e.createdAt,
+        url: d.url,
+        headers: d.headers,
+        format: d.format,
+        api_version: d.api_version,
+        payload_style: d.payload_style,
+        timeout_ms: d.timeout_ms,
+        traceparent: e.traceparent ?? null,
+        ordering_key: null,
+        retry_schedule: d.retry_schedule,
+        circuit_dirty: false,
+      });
+    }
+  }
   const out: (AppendedEvent | null)[] = rows.map((r, i) =>
     r.created
       ? { event: { ...events[i], orderingKey: events[i].orderingKey ?? null }, created: true, deliveries: r.deliveries }
@@ -82,5 +154,5 @@ export async function appendEventsIn(
   }
   const missing = out.indexOf(null);
   if (missing >= 0) throw new Error(`event ${events[missing].id} was neither stored nor found by its idempotency key`);
-  return { out: out as AppendedEvent[], notified: rows.some((r) => r.notified > 0) };
+  return { out: out as AppendedEvent[], notified: rows.some((r) => r.notified > 0), left, claimed };
 }

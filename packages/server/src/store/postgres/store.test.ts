@@ -25,7 +25,7 @@ runStoreContract({
       get: (target, key) => (key === 'close' ? async () => {} : Reflect.get(target, key, target)),
     });
   },
-  claimsAtAppend: false,
+  claimsAtAppend: true,
   secrets: {
     raw: async (store) => {
       const { schema } = store as PostgresStore;

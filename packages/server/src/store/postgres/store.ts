@@ -175,11 +175,14 @@ export class PostgresStore extends StoreOnCore<PostgresCore> {
   }
 
   /**
-   * Never asks: many dispatchers share the work through the claim's leases and `SKIP LOCKED`, so a new
-   * delivery is claimed like any other (Store.offerNewDeliveries).
+   * Asked for its budget by `appendEvents` and by a module's `withOutbox` at its first append (outbox.ts,
+   * migration 0016). Many dispatchers still share the rest through the claim's leases and `SKIP LOCKED`.
    */
-  offerNewDeliveries(_offer: () => DirectClaim | null): () => void {
-    return () => {};
+  offerNewDeliveries(offer: () => DirectClaim | null): () => void {
+    this.core.claimOffer = offer;
+    return () => {
+      if (this.core.claimOffer === offer) this.core.claimOffer = null;
+    };
   }
 
   moduleStore(statements: ModuleStatements): PostgresModuleStore {

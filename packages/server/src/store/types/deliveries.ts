@@ -93,8 +93,9 @@ export interface ClaimedDelivery {
  * A dispatcher of this process offering to take the deliveries of the events being appended, claimed in
  * the transaction that creates them (`appendEvents`, a module's `withOutbox`): no claim transaction of
  * their own, and no wake-up in between. Asked for once per transaction (`offerNewDeliveries`). SQLite
- * only (one process owns the file, its dispatcher beside the API); PostgreSQL, where many dispatchers
- * share the work through leases, never asks, and its deliveries are claimed as ever.
+ * asks `take` for each new delivery as it fans out; PostgreSQL, which fans out in one statement, asks
+ * for the `budget` first and passes it to that statement (the transaction's first append). Where many
+ * dispatchers share the work, only the appending process's own takes any: the rest is claimed as ever.
  */
 export interface DirectClaim {
   /** The lease's owner, as in `ClaimOptions.owner`. */
@@ -107,6 +108,22 @@ export interface DirectClaim {
   take(endpointId: string): boolean;
   /** After the commit, with the deliveries claimed (never called with none). */
   accept(batch: ClaimedDelivery[], leaseEnd: number): void;
+  /**
+   * The room to offer at once, for a store that decides in one statement instead of asking `take`. Not
+   * held while the statement runs: appends running at once are each offered the whole room, and what
+   * together they take beyond an endpoint's allowance the dispatcher gives back (`accept`), as it does
+   * a claim's excess. Holding it made every append but the first of those in flight refuse.
+   */
+  budget(): ClaimBudget;
+}
+
+/** `DirectClaim.budget`: how many new deliveries the dispatcher takes, in all and per endpoint. */
+export interface ClaimBudget {
+  room: number;
+  /** Endpoints with a room of their own (those it holds claims for, those in trouble: 0). */
+  endpointRooms: ReadonlyMap<EndpointId, number>;
+  /** The room of an endpoint not in `endpointRooms`. */
+  otherRoom: number;
 }
 
 export interface ClaimOptions {

@@ -1,9 +1,9 @@
 /** Contract cases: claiming due deliveries (order, limit, leases, exclusions) and concurrent claimers. */
 import assert from 'node:assert/strict';
 import type { EndpointId, EventId } from '../../../src/ids.js';
-import type { ClaimedDelivery, DirectClaim } from '../../../src/store/types.js';
+import type { ClaimedDelivery } from '../../../src/store/types.js';
 import type { Case, ContractOptions } from './fixtures.js';
-import { claimAll, newEndpoint, newEvent, newMerchant, resultFor, sorted as sortedIds } from './fixtures.js';
+import { claimAll, newEndpoint, newEvent, newMerchant, resultFor, sorted as sortedIds, testOffer } from './fixtures.js';
 
 export function claimCases(test: Case, options: Pick<ContractOptions, 'claimsAtAppend'>): void {
   test('offerNewDeliveries: what the offer takes is leased to it; the rest is left to claimDue', async (store) => {
@@ -18,17 +18,8 @@ export function claimCases(test: Case, options: Pick<ContractOptions, 'claimsAtA
     const limited = await newEndpoint(store, a, { url: 'https://r.test/limited', rateLimit: 5 });
     const ordered = await newEndpoint(store, a, { url: 'https://r.test/ordered', ordered: true });
     const paused = await newEndpoint(store, a, { url: 'https://r.test/paused', disabled: true });
-    const asked: string[] = [];
-    const accepted: { batch: ClaimedDelivery[]; leaseEnd: number }[] = [];
-    const claim: DirectClaim = {
-      owner: 'direct',
-      leaseMs: 60_000,
-      take: (endpointId) => {
-        asked.push(endpointId);
-        return endpointId !== refused.id;
-      },
-      accept: (batch, leaseEnd) => accepted.push({ batch, leaseEnd }),
-    };
+    // The refused endpoint has no room: one in trouble, or at its allowance.
+    const claim = testOffer('direct', 60_000, { rooms: { [refused.id]: 0 } });
     let offers = 0;
     const withdraw = store.offerNewDeliveries(() => {
       offers++;
@@ -47,8 +38,10 @@ export function claimCases(test: Case, options: Pick<ContractOptions, 'claimsAtA
       'once withdrawn, new deliveries are left to claimDue',
     );
     const rest = all.filter((x) => x.eventId === keyed.id);
+    const { asked, accepted } = claim;
     if (!options.claimsAtAppend) {
       assert.deepEqual(asked, [], 'a backend without direct claims never asks');
+      assert.equal(claim.budgets, 0);
       assert.deepEqual(accepted, []);
       assert.deepEqual(
         sortedIds(rest.map((d) => d.endpointId)),
@@ -56,8 +49,10 @@ export function claimCases(test: Case, options: Pick<ContractOptions, 'claimsAtA
       );
       return;
     }
-    // Only endpoints with nothing to apply are offered: not the rate-limited, the ordered (keyed) or the disabled one.
-    assert.deepEqual(sortedIds(asked), sortedIds([plain.id, refused.id]));
+    // Only endpoints with nothing to apply are offered: not the rate-limited, the ordered (keyed) or the
+    // disabled one. A backend asks `take` for each, or for the budget once.
+    if (claim.budgets === 0) assert.deepEqual(sortedIds(asked), sortedIds([plain.id, refused.id]));
+    else assert.deepEqual([asked, claim.budgets], [[], 1], 'one budget');
     assert.equal(accepted.length, 1, 'accepted once, after the commit');
     const [{ batch, leaseEnd }] = accepted;
     assert.equal(batch.length, 1);
@@ -85,13 +80,8 @@ export function claimCases(test: Case, options: Pick<ContractOptions, 'claimsAtA
     const a = await newMerchant(store);
     const t0 = Date.now();
     await newEndpoint(store, a);
-    const accepted: ClaimedDelivery[] = [];
-    const withdraw = store.offerNewDeliveries(() => ({
-      owner: 'gone',
-      leaseMs: 1000,
-      take: () => true,
-      accept: (batch) => accepted.push(...batch),
-    }));
+    const offer = testOffer('gone', 1000);
+    const withdraw = store.offerNewDeliveries(() => offer);
     await store.appendEvents([newEvent(a, 'order.success', t0)]);
     withdraw();
     const due = await store.nextDueAt();
@@ -99,8 +89,59 @@ export function claimCases(test: Case, options: Pick<ContractOptions, 'claimsAtA
     const [again] = await claimAll(store, due + 1000, 'next');
     assert.ok(again, 'claimable by anyone once the lease (if any) has ended');
     assert.equal(again.attempts, 0);
-    if (options.claimsAtAppend) assert.equal(again.id, accepted[0]?.id);
-    else assert.deepEqual(accepted, []);
+    if (options.claimsAtAppend) assert.equal(again.id, offer.accepted[0]?.batch[0]?.id);
+    else assert.deepEqual(offer.accepted, []);
+  });
+
+  test("offerNewDeliveries: the offer's room, in all and per endpoint, takes events in order", async (store) => {
+    const a = await newMerchant(store);
+    const t0 = Date.now();
+    const one = await newEndpoint(store, a, { url: 'https://r.test/one' });
+    const none = await newEndpoint(store, a, { url: 'https://r.test/none' });
+    const other = await newEndpoint(store, a, { url: 'https://r.test/other' });
+    const offer = testOffer('direct', 60_000, { room: 4, rooms: { [one.id]: 1, [none.id]: 0 }, otherRoom: 2 });
+    let withdraw = store.offerNewDeliveries(() => offer);
+    const events = [0, 1, 2].map((i) => newEvent(a, 'order.success', t0 + i, null, { i }));
+    const appended = await store.appendEvents(events);
+    withdraw();
+    assert.deepEqual(
+      appended.map((x) => x.deliveries),
+      [3, 3, 3],
+    );
+    const taken = offer.accepted.flatMap((x) => x.batch).map((d) => `${d.eventId} ${d.endpointId}`);
+    const rest = (await claimAll(store, t0 + 10, 'loop')).map((d) => `${d.eventId} ${d.endpointId}`);
+    if (!options.claimsAtAppend) {
+      assert.deepEqual(taken, []);
+      assert.equal(rest.length, 9);
+      return;
+    }
+    // `one` has room for one, `none` for none, `other` the other room (2): three of the four in all.
+    const expected = [`${events[0].id} ${one.id}`, `${events[0].id} ${other.id}`, `${events[1].id} ${other.id}`];
+    assert.deepEqual(sortedIds(taken), sortedIds(expected));
+    assert.equal(offer.accepted.length, 1, 'handed over once');
+    assert.deepEqual(
+      sortedIds(rest),
+      sortedIds(
+        events.flatMap((e) => [one, none, other].map((p) => `${e.id} ${p.id}`)).filter((x) => !expected.includes(x)),
+      ),
+    );
+
+    // The room in all: two events for one slot, the first in input order.
+    const b = await newMerchant(store);
+    await newEndpoint(store, b);
+    const single = testOffer('direct', 60_000, { room: 1 });
+    withdraw = store.offerNewDeliveries(() => single);
+    const pair = [newEvent(b, 'order.success', t0 + 20), newEvent(b, 'order.success', t0 + 21)];
+    await store.appendEvents(pair);
+    withdraw();
+    assert.deepEqual(
+      single.accepted.flatMap((x) => x.batch).map((d) => d.eventId),
+      [pair[0].id],
+    );
+    assert.deepEqual(
+      (await claimAll(store, t0 + 30, 'loop')).map((d) => d.eventId),
+      [pair[1].id],
+    );
   });
 
   test('claimDue: only due deliveries, oldest first, up to the limit, with everything a send needs', async (store) => {

@@ -5,11 +5,12 @@
 import { randomBytes } from 'node:crypto';
 import type { TestContext } from 'node:test';
 import { buildEnvelope } from '../../../src/store/envelope.js';
-import { newId, type MerchantId } from '../../../src/ids.js';
+import { newId, type EndpointId, type MerchantId } from '../../../src/ids.js';
 import type { SecretsAccess } from './secrets.js';
 import type {
   AttemptResult,
   ClaimedDelivery,
+  DirectClaim,
   Endpoint,
   NewEndpoint,
   NewEvent,
@@ -26,8 +27,8 @@ export interface ContractOptions {
   /** Raw access to the stored secrets, for the secrets-at-rest cases. */
   secrets: SecretsAccess;
   /**
-   * Whether `appendEvents` takes a `DirectClaim` (SQLite: one process owns the file); a backend that
-   * does not leaves every new delivery to `claimDue`.
+   * Whether `appendEvents` takes a `DirectClaim`; a backend that does not leaves every new delivery to
+   * `claimDue`.
    */
   claimsAtAppend: boolean;
 }
@@ -157,3 +158,50 @@ export function nextDue(store: Store, ms = 5_000): { fired: Promise<void>; stop:
 }
 
 export const sorted = (ids: Iterable<string>): string[] => [...ids].sort();
+
+export interface TestOffer extends DirectClaim {
+  /** Endpoints `take` was asked about, in order. */
+  asked: string[];
+  accepted: { batch: ClaimedDelivery[]; leaseEnd: number }[];
+  budgets: number;
+}
+
+/**
+ * A `DirectClaim` with `room` in all, `rooms` for named endpoints and `otherRoom` for the rest, that
+ * answers alike whether a backend asks `take` for each delivery (SQLite) or for the `budget` at once
+ * (PostgreSQL): what a dispatcher's offer promises either way.
+ */
+export function testOffer(
+  owner: string,
+  leaseMs: number,
+  o: { room?: number; rooms?: Record<string, number>; otherRoom?: number } = {},
+): TestOffer {
+  const room = o.room ?? 1000;
+  const rooms = new Map(Object.entries(o.rooms ?? {}) as [EndpointId, number][]);
+  const otherRoom = o.otherRoom ?? 1000;
+  const taken = new Map<string, number>();
+  let total = 0;
+  const offer: TestOffer = {
+    owner,
+    leaseMs,
+    asked: [],
+    accepted: [],
+    budgets: 0,
+    take: (endpointId) => {
+      offer.asked.push(endpointId);
+      const n = (taken.get(endpointId) ?? 0) + 1;
+      if (total >= room || n > (rooms.get(endpointId as EndpointId) ?? otherRoom)) return false;
+      taken.set(endpointId, n);
+      total++;
+      return true;
+    },
+    accept: (batch, leaseEnd) => {
+      offer.accepted.push({ batch, leaseEnd });
+    },
+    budget: () => {
+      offer.budgets++;
+      return { room, endpointRooms: rooms, otherRoom };
+    },
+  };
+  return offer;
+}

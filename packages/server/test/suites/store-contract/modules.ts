@@ -6,15 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { newId } from '../../../src/ids.js';
-import type {
-  ClaimedDelivery,
-  ModuleMigrations,
-  ModuleStatements,
-  ModuleStore,
-  Store,
-} from '../../../src/store/types.js';
+import type { ModuleMigrations, ModuleStatements, ModuleStore, Store } from '../../../src/store/types.js';
 import type { Case, ContractOptions } from './fixtures.js';
-import { claimAll, newEndpoint, newEvent, newMerchant, nextDue, sorted } from './fixtures.js';
+import { claimAll, newEndpoint, newEvent, newMerchant, nextDue, sorted, testOffer } from './fixtures.js';
 
 const WIDGETS: ModuleMigrations = {
   sqlite: [
@@ -74,11 +68,11 @@ export function moduleCases(test: Case, options: Pick<ContractOptions, 'claimsAt
     const db = await widgets(store);
     const a = await newMerchant(store);
     const ep = await newEndpoint(store, a);
-    const accepted: ClaimedDelivery[] = [];
     let offers = 0;
+    const offer = testOffer('direct', 60_000);
     const withdraw = store.offerNewDeliveries(() => {
       offers++;
-      return { owner: 'direct', leaseMs: 60_000, take: () => true, accept: (batch) => accepted.push(...batch) };
+      return offer;
     });
     const t0 = Date.now();
     const paid = newEvent(a, 'order.success', t0);
@@ -115,6 +109,7 @@ export function moduleCases(test: Case, options: Pick<ContractOptions, 'claimsAt
     withdraw();
     const claimed = await claimAll(store, t0 + 2, 'loop');
     assert.equal(await store.getEvent(a, lost.id), null, 'the rolled-back event is gone');
+    const accepted = offer.accepted.flatMap((x) => x.batch);
     if (options.claimsAtAppend) {
       assert.deepEqual(
         accepted.map((d) => [d.eventId, d.endpointId]),

@@ -6,17 +6,25 @@
 -- none), @about_endpoints (the endpoint an operational event is about, NULL elements for every other
 -- event: store/fanout.ts's rule); @channel: NOTIFY channel, or NULL to leave the wake-up to the caller.
 --
--- The whole outbox write, locks included, in one call: the function of migration 0014 takes the locks,
+-- The whole outbox write, locks included, in one call: the function of migration 0014 (its text now
+-- migration 0016's) takes the locks,
 -- then writes the events and their deliveries in a statement of its own (the header of
 -- migrations/0014_append_function.sql says why it must be a second statement, and holds the SQL). In
 -- autocommit this is the whole append, one round trip; in a caller's transaction it runs inside it.
 --
+-- The dispatcher's offer (Store.offerNewDeliveries), or NULLs for none: @offer_owner, @offer_until (the
+-- lease end), @offer_room, @offer_endpoints and @offer_endpoint_rooms (parallel arrays: endpoints with a
+-- room of their own), @offer_other_room (any other endpoint's); migration 0016 says what it claims.
+--
 -- Returns one row an input event, in input order: ord, created (whether it was inserted), deliveries
--- (how many), notified (whether the NOTIFY was sent).
+-- (how many), notified (whether the NOTIFY was sent: only when some were left to the claim), claimed
+-- (JSON, NULL for none: the deliveries claimed for the offer, with their endpoints' columns).
 SELECT * FROM append_events(@lock_space::int, @lock_keys::int[], @ids::text[], @merchant_ids::text[],
                             @types::text[], @bodies::text[], @idempotency_keys::text[], @created_ats::bigint[],
                             @traceparents::text[], @delivery_prefixes::text[], @ordering_keys::text[],
-                            @about_endpoints::text[], @channel::text);
+                            @about_endpoints::text[], @channel::text, @offer_owner::text, @offer_until::bigint,
+                            @offer_room::int, @offer_endpoints::text[], @offer_endpoint_rooms::int[],
+                            @offer_other_room::int);
 
 -- name: events_resolve
 -- @ids, @merchant_ids, @idempotency_keys (parallel arrays): the stored event for each input that

@@ -248,11 +248,11 @@ export class Dispatcher {
    * An offer to take the deliveries of events being appended, claimed in the transaction that creates
    * them (`DirectClaim`, registered by `start` with `Store.offerNewDeliveries`; SQLite asks `take` per
    * delivery, PostgreSQL the `budget` of its one append statement): no claim transaction and no wake-up
-   * between the commit and the send. Made only while
-   * the claim loop is caught up (it sleeps, or its last claim was short and left no endpoint out):
-   * nothing else was due at its last look, so new events pass no older work (a backlog or retries are
-   * claimed in order, as ever), and the loop would otherwise claim again just to take these. Room and each endpoint's allowance are counted as a claim counts them; an
-   * endpoint in trouble is left to the loop.
+   * between the commit and the send. Made only while the claim loop is caught up (it sleeps, or its
+   * last claim was short and left no endpoint out): nothing else was due at its last look, so new events
+   * pass no older work (a backlog or retries are claimed in order, as ever), and the loop would
+   * otherwise claim again just to take these. Room and each endpoint's allowance are counted as a claim
+   * counts them; an endpoint in trouble is left to the loop.
    */
   directClaim(): DirectClaim | null {
     if (!this.loop.caughtUp) return null;

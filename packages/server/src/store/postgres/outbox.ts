@@ -1,7 +1,8 @@
 /**
  * The outbox write on PostgreSQL: the merchants' shared endpoint locks (see store.ts), then events and
- * their deliveries, in one call (sql/events.sql `events_append`, the function of migration 0014); then,
- * for events that were not inserted, which stored event stands for them (one more statement, only then).
+ * their deliveries, in one call (sql/events.sql `events_append`, the function of migration 0014, now
+ * 0016's), with the deliveries it claimed for the dispatcher's offer, if one was made; then, for events
+ * that were not inserted, which stored event stands for them (one more statement, only then).
  *
  * `PostgresStore.appendEvents` runs it in autocommit (`Db.run` as the `Tx`: the append is one round
  * trip and one transaction of its own; the lookup, when needed, another, which only reads events
@@ -43,7 +44,10 @@ export interface Appended {
   out: AppendedEvent[];
   /** Whether the append sent NOTIFY. */
   notified: boolean;
-  /** Whether some new delivery was left to the claim (due or parked): the claim loop must look. */
+  /**
+   * Whether some new delivery was left to the claim (due or parked), or may have been (an event stored
+   * by a try whose reply was lost): the claim loop must look.
+   */
   left: boolean;
   /** The deliveries claimed for the offer, as the claim statement returns them. */
   claimed: ClaimRow[];
@@ -143,6 +147,8 @@ export async function appendEventsIn(
     for (const r of found) {
       const i = unresolved[r.ord - 1];
       // The same id: this very event, stored by an earlier try whose COMMIT reply was lost.
+      // Its deliveries may be due, and whether an offer took them is not known: let the claim loop look.
+      if (r.same_id && r.delivery_count > 0) left = true;
       out[i] = r.same_id
         ? {
             event: { ...events[i], orderingKey: events[i].orderingKey ?? null },

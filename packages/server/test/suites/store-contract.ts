@@ -21,6 +21,7 @@ import { eventTypeCases } from './store-contract/event-types.js';
 import { keyCases } from './store-contract/keys.js';
 import type { Case, ContractOptions } from './store-contract/fixtures.js';
 import { moduleCases } from './store-contract/modules.js';
+import { offerCases } from './store-contract/offers.js';
 import { orderingCases } from './store-contract/ordering.js';
 import { resendCases } from './store-contract/resends.js';
 import { resultCases } from './store-contract/results.js';
@@ -66,7 +67,8 @@ export function runStoreContract(options: ContractOptions): void {
     eventCases(testCase);
     resendCases(testCase);
     dashboardSessionCases(testCase);
-    claimCases(testCase, options);
+    offerCases(testCase, options);
+    claimCases(testCase);
     resultCases(testCase);
     orderingCases(testCase);
     controlCases(testCase);

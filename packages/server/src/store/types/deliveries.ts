@@ -301,7 +301,8 @@ export interface DeliveryStore {
   /**
    * Registers this process's dispatcher to be offered, in each transaction that appends events, the
    * new deliveries (see `DirectClaim`; `offer` returns null when it takes none now). Returns the
-   * unregister function. One at a time: a second registration replaces the first. PostgreSQL never asks.
+   * unregister function. One at a time: a second registration replaces the first. Both backends ask:
+   * SQLite `take` per delivery, PostgreSQL the `budget` for its one append statement.
    */
   offerNewDeliveries(offer: () => DirectClaim | null): () => void;
 }

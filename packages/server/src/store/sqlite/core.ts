@@ -1,6 +1,6 @@
 /**
  * What every SQLite Store operation works through: the open database, its prepared statements, write
- * transactions, the box that seals secrets, and this process's due listeners. The operations themselves
+ * transactions, the box that seals secrets, this process's due listeners and its endpoint moves. The operations themselves
  * live in one module a domain (settings.ts, merchants.ts, … deliveries.ts) as functions of this core;
  * store.ts opens the database and hands each Store method to its function.
  */
@@ -8,6 +8,7 @@ import type Database from 'better-sqlite3';
 import type { SecretBox } from '../../secrets/box.js';
 import type { DirectClaim } from '../types.js';
 import { loadSqlFiles } from '../sql-files.js';
+import { EndpointMoves } from './endpoint-moves.js';
 
 export const SQL = loadSqlFiles(new URL('./sql/', import.meta.url));
 
@@ -18,6 +19,8 @@ export class SqliteCore {
   /** Statements of modules (`moduleStore`), beside the core's `SQL`. */
   readonly moduleSql = new Map<string, string>();
   private readonly dueListeners = new Set<() => void>();
+  /** Moves of an endpoint's waiting deliveries, in bounded steps (endpoint-moves.ts). */
+  readonly moves = new EndpointMoves(this);
 
   constructor(
     readonly db: Database.Database,

@@ -175,7 +175,7 @@ export async function recordResults(
           | undefined;
         if (row && !row.disabled) {
           c.stmt('endpoint_disable').run({ id: row.id, reason: 'gone', now });
-          c.stmt('deliveries_park_for_endpoint').run({ endpoint_id: row.id });
+          c.moves.start(row.id, { kind: 'park' });
           transitions.push({
             kind: 'disabled',
             endpointId: row.id,
@@ -195,12 +195,12 @@ export async function recordResults(
       if (!raw) continue;
       const step = stepCircuit({ ...raw, disabled: Boolean(raw.disabled) }, reports, policy, now);
       c.stmt('endpoint_circuit_set').run(step.row);
-      if (step.hold) c.stmt('endpoint_hold').run({ endpoint_id: endpointId, until: step.row.circuit_next_probe_at });
-      if (step.release && c.stmt('deliveries_release_for_endpoint').run({ endpoint_id: endpointId, now }).changes > 0)
-        due = true;
+      if (step.hold && step.row.circuit_next_probe_at !== null)
+        c.moves.start(endpointId, { kind: 'hold', until: step.row.circuit_next_probe_at });
+      if (step.release && c.moves.start(endpointId, { kind: 'release', now }) > 0) due = true;
       if (step.disable) {
         c.stmt('endpoint_disable').run({ id: endpointId, reason: 'failing', now });
-        c.stmt('deliveries_park_for_endpoint').run({ endpoint_id: endpointId });
+        c.moves.start(endpointId, { kind: 'park' });
       }
       transitions.push(...step.transitions);
     }
@@ -222,10 +222,8 @@ export async function releaseClaims(c: SqliteCore, owner: string, ids: readonly 
 }
 
 export async function deferEndpoint(c: SqliteCore, endpointId: string, pace: DeferralPace): Promise<number> {
-  return c
-    .stmt('endpoint_defer')
-    .run({ endpoint_id: endpointId, now: pace.now, step_ms: pace.stepMs, per_step: pace.perStep, steps: pace.steps })
-    .changes;
+  // A move in steps (endpoint-moves.ts): the count is its first step's; a larger backlog keeps moving after.
+  return c.transaction(() => c.moves.start(endpointId, { kind: 'pace', ...pace }));
 }
 
 export async function nextDueAt(c: SqliteCore): Promise<number | null> {

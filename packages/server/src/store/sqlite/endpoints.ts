@@ -110,9 +110,9 @@ export async function updateEndpoint(
       if (patch.ordered !== undefined) next.ordered = patch.ordered ? 1 : 0;
       if (patch.orderingOnFailure !== undefined) next.ordering_on_failure = patch.orderingOnFailure;
     }
-    if (patch.disabled === true && !row.disabled) c.stmt('deliveries_park_for_endpoint').run({ endpoint_id: id });
+    if (patch.disabled === true && !row.disabled) c.moves.start(id, { kind: 'park' });
     const enabled = patch.disabled === false && row.disabled;
-    if (enabled) c.stmt('deliveries_unpark_for_endpoint').run({ endpoint_id: id, now });
+    if (enabled) c.moves.start(id, { kind: 'unpark', now });
     return { endpoint: toEndpoint(next, c.box), enabled };
   });
   if (out?.enabled) c.notifyDue();
@@ -122,7 +122,10 @@ export async function updateEndpoint(
 export async function deleteEndpoint(c: SqliteCore, merchantId: string, id: string, now: number): Promise<boolean> {
   return c.transaction(() => {
     const changed = c.stmt('endpoint_delete').run({ merchant_id: merchantId, id, now }).changes > 0;
-    if (changed) c.stmt('deliveries_cancel_for_endpoint').run({ endpoint_id: id, now });
+    if (changed) {
+      c.moves.forget(id);
+      c.stmt('deliveries_cancel_for_endpoint').run({ endpoint_id: id, now });
+    }
     return changed;
   });
 }

@@ -31,6 +31,7 @@ import type { DirectClaim } from '../types.js';
 import * as apiKeys from './api-keys.js';
 import { BACKSTOP_PAGES, WalCheckpointer } from './checkpointer.js';
 import { SqliteCore } from './core.js';
+import type { EndpointMoves } from './endpoint-moves.js';
 import * as dashboardSessions from './dashboard-sessions.js';
 import * as deliveries from './deliveries.js';
 import * as endpoints from './endpoints.js';
@@ -110,6 +111,11 @@ export class SqliteStore extends StoreOnCore<SqliteCore> {
     this.core = new SqliteCore(this.db, box);
   }
 
+  /** Moves of endpoints' waiting deliveries, some perhaps still in steps (endpoint-moves.ts). */
+  get moves(): EndpointMoves {
+    return this.core.moves;
+  }
+
   async migrate(modules: readonly ModuleMigrations[] = []): Promise<void> {
     migrate(
       this.core,
@@ -121,6 +127,7 @@ export class SqliteStore extends StoreOnCore<SqliteCore> {
   }
 
   async close(): Promise<void> {
+    this.core.moves.close();
     // The thread's connection closes first, so this one, the last, checkpoints and removes the WAL.
     await this.checkpointer?.close();
     if (this.db.open) this.db.close();

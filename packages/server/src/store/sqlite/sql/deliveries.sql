@@ -70,21 +70,65 @@ SELECT endpoint_id FROM deliveries WHERE id = @id;
 -- @id, @until: a claimable delivery its endpoint's rate limit holds back to its slot; not an attempt
 UPDATE deliveries SET next_attempt_at = @until WHERE id = @id;
 
--- name: deliveries_park_for_endpoint
--- @endpoint_id: the endpoint was disabled; its waiting deliveries wait for it (NULL: outside the due range)
+-- The moves of one endpoint's waiting deliveries (endpoint-moves.ts): each moves at most @limit rows, the
+-- endpoint's unclaimed pending deliveries with ids after @after in id order (deliveries_by_endpoint), and
+-- returns their ids, so a move of a large backlog goes in bounded steps, each continuing where the last
+-- stopped. A moved row no longer matches its move's condition.
+
+-- name: endpoint_move_park
+-- @endpoint_id, @after, @limit: the endpoint was disabled; its waiting deliveries wait for it (NULL:
+-- outside the due range)
 UPDATE deliveries SET next_attempt_at = NULL
-WHERE endpoint_id = @endpoint_id AND status = 'pending' AND lease_owner IS NULL;
+WHERE id IN (SELECT id FROM deliveries
+             WHERE endpoint_id = @endpoint_id AND id > @after AND status = 'pending' AND lease_owner IS NULL
+               AND next_attempt_at IS NOT NULL
+             ORDER BY id LIMIT @limit)
+RETURNING id;
 
--- name: deliveries_unpark_for_endpoint
--- @endpoint_id, @now: the endpoint was enabled; what waited for it is due now
+-- name: endpoint_move_unpark
+-- @endpoint_id, @after, @limit, @now: the endpoint was enabled; what waited for it is due now
 UPDATE deliveries SET next_attempt_at = @now
-WHERE endpoint_id = @endpoint_id AND status = 'pending' AND lease_owner IS NULL
-  AND (next_attempt_at IS NULL OR next_attempt_at > @now);
+WHERE id IN (SELECT id FROM deliveries
+             WHERE endpoint_id = @endpoint_id AND id > @after AND status = 'pending' AND lease_owner IS NULL
+               AND (next_attempt_at IS NULL OR next_attempt_at > @now)
+             ORDER BY id LIMIT @limit)
+RETURNING id;
 
--- name: deliveries_release_for_endpoint
--- @endpoint_id, @now: the endpoint's circuit closed; what it held back is due now
+-- name: endpoint_move_release
+-- @endpoint_id, @after, @limit, @now: the endpoint's circuit closed; what it held back is due now
 UPDATE deliveries SET next_attempt_at = @now
-WHERE endpoint_id = @endpoint_id AND status = 'pending' AND lease_owner IS NULL AND next_attempt_at > @now;
+WHERE id IN (SELECT id FROM deliveries
+             WHERE endpoint_id = @endpoint_id AND id > @after AND status = 'pending' AND lease_owner IS NULL
+               AND next_attempt_at > @now
+             ORDER BY id LIMIT @limit)
+RETURNING id;
+
+-- name: endpoint_move_hold
+-- @endpoint_id, @after, @limit, @until: an endpoint whose circuit opened; its unclaimed deliveries due
+-- before @until wait until then (its probe)
+UPDATE deliveries SET next_attempt_at = @until
+WHERE id IN (SELECT id FROM deliveries
+             WHERE endpoint_id = @endpoint_id AND id > @after AND status = 'pending' AND lease_owner IS NULL
+               AND next_attempt_at < @until
+             ORDER BY id LIMIT @limit)
+RETURNING id;
+
+-- name: endpoint_move_pace
+-- @endpoint_id, @after, @limit, @now, @step_ms, @per_step, @steps, @offset: paces the endpoint's unclaimed
+-- deliveries due by @now (Store.deferEndpoint), oldest first: the k-th of the whole move (from 0; this
+-- step's rows are k = @offset, @offset + 1, …) becomes due at @now + @step_ms * min(@steps, 1 + k / @per_step).
+-- The parameters arrive as SQLite REALs (JavaScript numbers), hence the casts: the division must be an
+-- integer one.
+UPDATE deliveries
+SET next_attempt_at = CAST(@now AS INTEGER) + CAST(@step_ms AS INTEGER)
+                      * min(CAST(@steps AS INTEGER), 1 + (CAST(@offset AS INTEGER) + paced.k) / CAST(@per_step AS INTEGER))
+FROM (SELECT id, row_number() OVER (ORDER BY id) - 1 AS k
+      FROM (SELECT id FROM deliveries
+            WHERE endpoint_id = @endpoint_id AND id > @after AND status = 'pending' AND lease_owner IS NULL
+              AND next_attempt_at <= @now
+            ORDER BY id LIMIT @limit)) AS paced
+WHERE deliveries.id = paced.id
+RETURNING deliveries.id AS id;
 
 -- name: deliveries_cancel_for_endpoint
 -- @endpoint_id, @now: the merchant disabled or deleted the endpoint
@@ -95,26 +139,6 @@ WHERE endpoint_id = @endpoint_id AND status = 'pending';
 -- @owner, @ids (JSON array), @now: due again at once
 UPDATE deliveries SET lease_owner = NULL, next_attempt_at = @now
 WHERE id IN (SELECT value FROM json_each(@ids)) AND status = 'pending' AND lease_owner = @owner;
-
--- name: endpoint_hold
--- @endpoint_id, @until: an endpoint whose circuit opened; its unclaimed deliveries due before @until wait
--- until then (its probe)
-UPDATE deliveries SET next_attempt_at = @until
-WHERE endpoint_id = @endpoint_id AND status = 'pending' AND lease_owner IS NULL AND next_attempt_at < @until;
-
--- name: endpoint_defer
--- @endpoint_id, @now, @step_ms, @per_step, @steps: paces the endpoint's unclaimed deliveries due by @now
--- (Store.deferEndpoint): the k-th of them in due order (from 0) becomes due at
--- @now + @step_ms * min(@steps, 1 + k / @per_step). The parameters arrive as SQLite REALs (JavaScript
--- numbers), hence the casts: the division must be an integer one.
-UPDATE deliveries
-SET next_attempt_at = CAST(@now AS INTEGER) + CAST(@step_ms AS INTEGER)
-                      * min(CAST(@steps AS INTEGER), 1 + paced.k / CAST(@per_step AS INTEGER))
-FROM (SELECT id, row_number() OVER (ORDER BY next_attempt_at, id) - 1 AS k
-      FROM deliveries
-      WHERE endpoint_id = @endpoint_id AND status = 'pending' AND lease_owner IS NULL
-        AND next_attempt_at <= @now) AS paced
-WHERE deliveries.id = paced.id;
 
 -- name: next_due
 -- (no parameters)

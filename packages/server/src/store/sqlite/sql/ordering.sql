@@ -8,7 +8,7 @@
 -- that could not go anyway. When a keyed delivery finishes (succeeded, failed, skipped), the next one
 -- of its key is made due (ordering_promote). ordering_unpark is the safety net for a promotion that
 -- could not see a delivery being appended at that moment (possible on PostgreSQL only). None of these
--- makes due a delivery of a disabled endpoint: those wait for it (deliveries_unpark_for_endpoint).
+-- makes due a delivery of a disabled endpoint: those wait for it (endpoint_move_unpark).
 
 -- name: ordering_blocked
 -- @endpoint_id, @ordering_key, @event_id: is there a delivery of this key, earlier in event order,

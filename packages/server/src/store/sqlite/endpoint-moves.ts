@@ -1,0 +1,135 @@
+/**
+ * The moves of one endpoint's waiting deliveries on SQLite, in bounded steps: a circuit's hold (due at its
+ * probe) and release (due now), a disabled endpoint's park and an enabled one's unpark, and a pace
+ * (Store.deferEndpoint). Each is one UPDATE of every unclaimed pending delivery of the endpoint, so its
+ * cost is the endpoint's backlog: ~5 µs a row when the endpoint's rows lie together, ~30 µs when they lie
+ * among everyone's (docs/performance.md, "An endpoint's backlog moved in steps"). On SQLite a statement
+ * holds the process's only thread, so one merchant's endpoint going down with 200,000 deliveries waiting
+ * held every API request and every other merchant's delivery for a second or more, once for the pace and
+ * again for the hold.
+ *
+ * So a move runs its first step (at most `MOVE_STEP` rows) in the caller's transaction, atomic with the
+ * state change that asked for it, as before: a backlog of that size moves at once, and a test sees it
+ * moved on return. The rest follows in steps of the same size, each its own transaction a turn of the
+ * event loop after the last (`setImmediate`), walking the endpoint's rows in id order from where the last
+ * step stopped (sql/deliveries.sql, `endpoint_move_*`).
+ *
+ * Why steps are safe: a move only keeps rows out of the claim's way, it never decides whether they go.
+ * The claim checks the endpoint itself (disabled, circuit open, probe not yet due) on every row, so a row
+ * a move has not reached yet is skipped all the same, only read past. A crash part-way leaves rows
+ * unmoved, which the claim keeps skipping; the next move of that endpoint covers them (a hold is asked
+ * for again on every failed probe, an unpark covers every parked or waiting row), and a release that did
+ * not finish leaves rows at their own retry time, no later than they were scheduled before the circuit
+ * opened. Only one move of an endpoint runs at a time: a new one (or the endpoint's deletion) supersedes
+ * what is left of the last, whose work the new one's condition covers or undoes (a release after a hold
+ * makes due what the hold moved).
+ *
+ * PostgreSQL keeps one statement per move (postgres/deliveries.ts): it runs in the server, not on the
+ * process's thread, so it does not stop the API while it runs.
+ */
+import type { SqliteCore } from './core.js';
+
+/** Rows one step moves: a few milliseconds of the thread even where every row is a page of its own. */
+export const MOVE_STEP = 1000;
+
+/** The least id: every real id is greater (prefixed ids, ids.ts). */
+const FIRST = '';
+
+export type EndpointMove =
+  | { kind: 'hold'; until: number }
+  | { kind: 'release'; now: number }
+  | { kind: 'park' }
+  | { kind: 'unpark'; now: number }
+  | { kind: 'pace'; now: number; stepMs: number; perStep: number; steps: number };
+
+interface Running {
+  endpointId: string;
+  move: EndpointMove;
+  after: string;
+  /** Rows moved so far (the pace's k of the next step's first row). */
+  moved: number;
+}
+
+export class EndpointMoves {
+  /** The move of each endpoint that has steps left. */
+  private readonly running = new Map<string, Running>();
+  private closed = false;
+  /** The last step after a first that failed (its move stops; its rows stay where they are, see above). */
+  lastError: unknown = null;
+
+  constructor(
+    private readonly c: SqliteCore,
+    readonly stepRows = MOVE_STEP,
+  ) {}
+
+  /**
+   * Runs the move's first step; call it inside the transaction that changed the endpoint's state. The
+   * rest, if any, follows after this turn of the event loop. Returns the rows the first step moved.
+   */
+  start(endpointId: string, move: EndpointMove): number {
+    this.running.delete(endpointId);
+    const run: Running = { endpointId, move, after: FIRST, moved: 0 };
+    const n = this.step(run);
+    if (n === this.stepRows && !this.closed) {
+      this.running.set(endpointId, run);
+      setImmediate(() => this.continue(run));
+    }
+    return n;
+  }
+
+  /** Drops what is left of the endpoint's move (it was deleted: its deliveries are cancelled). */
+  forget(endpointId: string): void {
+    this.running.delete(endpointId);
+  }
+
+  /** Whether any move has steps left (tests wait on it). */
+  get busy(): boolean {
+    return this.running.size > 0;
+  }
+
+  /** Stops every move's remaining steps (the store is closing). */
+  close(): void {
+    this.closed = true;
+    this.running.clear();
+  }
+
+  private continue(run: Running): void {
+    if (this.closed || this.running.get(run.endpointId) !== run) return;
+    let n: number;
+    try {
+      n = this.c.transaction(() => this.step(run));
+    } catch (err) {
+      this.running.delete(run.endpointId);
+      if (this.c.db.open) this.lastError = err;
+      return;
+    }
+    if (run.move.kind === 'release' || run.move.kind === 'unpark') this.c.notifyDue();
+    if (n === this.stepRows) setImmediate(() => this.continue(run));
+    else this.running.delete(run.endpointId);
+  }
+
+  /** Moves the next `stepRows` rows of the endpoint, after the last one moved. */
+  private step(run: Running): number {
+    const m = run.move;
+    const base = { endpoint_id: run.endpointId, after: run.after, limit: this.stepRows };
+    const rows = (
+      m.kind === 'pace'
+        ? this.c.stmt('endpoint_move_pace').all({
+            ...base,
+            now: m.now,
+            step_ms: m.stepMs,
+            per_step: m.perStep,
+            steps: m.steps,
+            offset: run.moved,
+          })
+        : m.kind === 'hold'
+          ? this.c.stmt('endpoint_move_hold').all({ ...base, until: m.until })
+          : m.kind === 'park'
+            ? this.c.stmt('endpoint_move_park').all(base)
+            : this.c.stmt(`endpoint_move_${m.kind}`).all({ ...base, now: m.now })
+    ) as { id: string }[];
+    for (const { id } of rows) if (id > run.after) run.after = id;
+    run.moved += rows.length;
+    return rows.length;
+  }
+}

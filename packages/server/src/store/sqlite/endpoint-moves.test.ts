@@ -120,6 +120,19 @@ describe('endpoint moves in steps (SQLite)', () => {
     await s.store.close();
   });
 
+  it('a hold whose endpoint is no longer in that state takes no further step', async () => {
+    const s = await setup();
+    const probe = await openCircuit(s);
+    // As if the transaction that opened the circuit had rolled back after the first step.
+    s.store.db
+      .prepare(`UPDATE endpoints SET circuit_state = 'closed', circuit_next_probe_at = NULL WHERE id = ?`)
+      .run(s.down.id);
+    await settled(s.store);
+    assert.equal(dueTimes(s.store, s.down.id).get(probe), MOVE_STEP, 'only the first step held');
+    assert.equal(s.store.moves.lastError, null);
+    await s.store.close();
+  });
+
   it('a pace over several steps counts on from step to step', async () => {
     const s = await setup();
     const now = Date.now();

@@ -22,7 +22,8 @@
  * not finish leaves rows at their own retry time, no later than they were scheduled before the circuit
  * opened. Only one move of an endpoint runs at a time: a new one (or the endpoint's deletion) supersedes
  * what is left of the last, whose work the new one's condition covers or undoes (a release after a hold
- * makes due what the hold moved).
+ * makes due what the hold moved); and each later step first checks that the endpoint is still in the
+ * state the move was asked for (`stillAsked`).
  *
  * PostgreSQL keeps one statement per move (postgres/deliveries.ts): it runs in the server, not on the
  * process's thread, so it does not stop the API while it runs.
@@ -97,7 +98,7 @@ export class EndpointMoves {
     if (this.closed || this.running.get(run.endpointId) !== run) return;
     let n: number;
     try {
-      n = this.c.transaction(() => this.step(run));
+      n = this.c.transaction(() => (this.stillAsked(run) ? this.step(run) : 0));
     } catch (err) {
       this.running.delete(run.endpointId);
       if (this.c.db.open) this.lastError = err;
@@ -106,6 +107,31 @@ export class EndpointMoves {
     if (run.move.kind === 'release' || run.move.kind === 'unpark') this.c.notifyDue();
     if (n === this.stepRows) setImmediate(() => this.continue(run));
     else this.running.delete(run.endpointId);
+  }
+
+  /**
+   * Whether the endpoint is still in the state its move was asked for. The first step ran in the
+   * transaction that changed the state; should that transaction have rolled back, or the state have
+   * changed since without a move of its own, the rest is not wanted (a hold continued past a closed
+   * circuit would keep deliveries waiting until a probe that is no longer planned).
+   */
+  private stillAsked(run: Running): boolean {
+    const m = run.move;
+    if (m.kind === 'pace') return true; // a pace only spreads out what is due; it is never wrong to finish
+    const row = this.c.stmt('endpoint_circuit_get').get({ id: run.endpointId }) as
+      | { disabled: number; circuit_state: string; circuit_next_probe_at: number | null }
+      | undefined;
+    if (!row) return false;
+    switch (m.kind) {
+      case 'hold':
+        return row.circuit_state !== 'closed' && row.circuit_next_probe_at === m.until;
+      case 'release':
+        return row.circuit_state === 'closed';
+      case 'park':
+        return row.disabled === 1;
+      case 'unpark':
+        return row.disabled === 0;
+    }
   }
 
   /** Moves the next `stepRows` rows of the endpoint, after the last one moved. */

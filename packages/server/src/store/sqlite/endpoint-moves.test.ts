@@ -120,6 +120,22 @@ describe('endpoint moves in steps (SQLite)', () => {
     await s.store.close();
   });
 
+  it('a pace while a hold is in steps, and a hold while a park is, leave the first move to finish', async () => {
+    const s = await setup();
+    const probe = await openCircuit(s);
+    const now = Date.now();
+    assert.equal(await s.store.deferEndpoint(s.down.id, { now, stepMs: 100, perStep: 1, steps: 3 }), 0);
+    await settled(s.store);
+    assert.deepEqual([...dueTimes(s.store, s.down.id)], [[probe, BACKLOG]], 'all held to the probe, none paced');
+
+    await s.store.updateEndpoint(s.merchant, s.down.id, { disabled: true }, now);
+    // As when a 410 disables the endpoint and the same results open its circuit: the hold must not stop the park.
+    s.store.db.transaction(() => s.store.moves.start(s.down.id, { kind: 'hold', until: now + 60_000 })).immediate();
+    await settled(s.store);
+    assert.deepEqual([...dueTimes(s.store, s.down.id)], [[null, BACKLOG]], 'all parked');
+    await s.store.close();
+  });
+
   it('a hold whose endpoint is no longer in that state takes no further step', async () => {
     const s = await setup();
     const probe = await openCircuit(s);

@@ -21,7 +21,7 @@
  * for again on every failed probe, an unpark covers every parked or waiting row), and a release that did
  * not finish leaves rows at their own retry time, no later than they were scheduled before the circuit
  * opened. Only one move of an endpoint runs at a time: a new one (or the endpoint's deletion) supersedes
- * what is left of the last, whose work the new one's condition covers or undoes (a release after a hold
+ * what is left of the last (but a pace never does, nor does anything but an unpark while a park runs), whose work the new one's condition covers or undoes (a release after a hold
  * makes due what the hold moved); and each later step first checks that the endpoint is still in the
  * state the move was asked for (`stillAsked`).
  *
@@ -68,6 +68,12 @@ export class EndpointMoves {
    * rest, if any, follows after this turn of the event loop. Returns the rows the first step moved.
    */
   start(endpointId: string, move: EndpointMove): number {
+    const current = this.running.get(endpointId)?.move.kind;
+    // A pace only spreads out what is due: any other move of the endpoint in steps already takes its rows
+    // out of the claim's way. And while a park is in steps the endpoint is disabled: every row is going
+    // out of the due range, which covers what a hold, release or pace would do (until an unpark).
+    if (current && (move.kind === 'pace' || (current === 'park' && move.kind !== 'unpark' && move.kind !== 'park')))
+      return 0;
     this.running.delete(endpointId);
     const run: Running = { endpointId, move, after: FIRST, moved: 0 };
     const n = this.step(run);

@@ -11,58 +11,20 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { newId, type MerchantId } from '../../packages/server/src/ids.js';
-import { buildEnvelope } from '../../packages/server/src/store/envelope.js';
 import type { EndpointMove } from '../../packages/server/src/store/sqlite/endpoint-moves.js';
 import { SQL } from '../../packages/server/src/store/sqlite/core.js';
 import { SqliteStore } from '../../packages/server/src/store/sqlite/store.js';
-import type { NewEvent } from '../../packages/server/src/store/types.js';
+import { newEndpoint, newEvent, newMerchant } from '../../packages/server/test/suites/store-contract/fixtures.js';
 
 const PENDING = Number(process.env.N ?? 200_000);
 const dir = mkdtempSync(join(tmpdir(), 'payhook-moves-'));
 const store = new SqliteStore({ path: join(dir, 'moves.db'), checkpointThread: true });
 await store.migrate();
-const merchantId = newId('mer') as MerchantId;
-await store.createMerchant(
-  { id: merchantId, name: 'bench', createdAt: Date.now() },
-  { id: newId('key'), hash: newId('key'), prefix: 'sk' },
-);
-const endpoints: string[] = [];
-for (let i = 0; i < 2; i++) {
-  const ep = await store.createEndpoint({
-    id: newId('ep'),
-    merchantId,
-    url: 'https://r.test/',
-    description: '',
-    eventTypes: null,
-    disabled: false,
-    headers: {},
-    format: 'standard',
-    timeoutMs: null,
-    secret: 'whsec_x',
-    now: Date.now(),
-  });
-  endpoints.push(ep.id);
-}
+const merchantId = await newMerchant(store);
+const endpoints = [(await newEndpoint(store, merchantId)).id, (await newEndpoint(store, merchantId)).id];
 const t0 = Date.now() - 600_000;
-for (let b = 0; b < PENDING / 1000; b++) {
-  const events: NewEvent[] = [];
-  for (let i = 0; i < 1000; i++) {
-    const id = newId('evt', t0 + b);
-    const body = buildEnvelope(id, 'order.success', t0 + b, '{}', false);
-    events.push({
-      id,
-      merchantId,
-      type: 'order.success',
-      data: '{}',
-      body,
-      idempotencyKey: null,
-      createdAt: t0 + b,
-      orderingKey: null,
-    });
-  }
-  await store.appendEvents(events);
-}
+for (let b = 0; b < PENDING / 1000; b++)
+  await store.appendEvents(Array.from({ length: 1000 }, () => newEvent(merchantId, 'order.success', t0 + b)));
 const [down] = endpoints;
 const allDue = store.db.prepare(`UPDATE deliveries SET next_attempt_at = ${t0} WHERE endpoint_id = ?`);
 
@@ -87,6 +49,15 @@ for (const [name, move, params] of moves) {
       store.db.prepare('UPDATE deliveries SET next_attempt_at = NULL WHERE endpoint_id = ?').run(down);
     if (name === 'release')
       store.db.prepare(`UPDATE deliveries SET next_attempt_at = ${now + 60_000} WHERE endpoint_id = ?`).run(down);
+    // The endpoint in the state each move is asked for (a step after the first checks it).
+    store.db
+      .prepare('UPDATE endpoints SET disabled = ?, circuit_state = ?, circuit_next_probe_at = ? WHERE id = ?')
+      .run(
+        name === 'park' ? 1 : 0,
+        name === 'hold' ? 'open' : 'closed',
+        name === 'hold' ? (params.until as number) : null,
+        down,
+      );
     await tick();
     // The longest gap between two turns of a 1 ms timer: how long the thread was held at once.
     let last = performance.now();
@@ -98,21 +69,33 @@ for (const [name, move, params] of moves) {
     }, 1);
     await new Promise((resolve) => setTimeout(resolve, 5));
     const start = performance.now();
-    let rows: number;
+    let rows = 0;
     if (how === 'one statement') {
       const stmt = store.db.prepare(SQL[`endpoint_move_${name}`]);
       rows = (stmt.all({ endpoint_id: down, after: '', limit: -1, ...params }) as unknown[]).length;
     } else {
-      const counted = store.db.prepare(
-        'SELECT count(*) AS n FROM deliveries WHERE endpoint_id = ? AND next_attempt_at IS ?',
-      );
       store.db.transaction(() => store.moves.start(down, move)).immediate();
       while (store.moves.busy) await tick();
-      rows = name === 'park' ? (counted.get(down, null) as { n: number }).n : PENDING;
     }
     const ms = performance.now() - start;
     await new Promise((resolve) => setTimeout(resolve, 5));
     clearInterval(ticker);
+    if (how === 'in steps') {
+      // Rows where the move puts them (the pace: anywhere after its now).
+      const where =
+        name === 'pace'
+          ? `> ${now}`
+          : name === 'hold'
+            ? `= ${now + 60_000}`
+            : name === 'park'
+              ? 'IS NULL'
+              : `= ${now - 1}`;
+      rows = (
+        store.db
+          .prepare(`SELECT count(*) AS n FROM deliveries WHERE endpoint_id = ? AND next_attempt_at ${where}`)
+          .get(down) as { n: number }
+      ).n;
+    }
     console.log(
       `${name.padEnd(8)} ${how.padEnd(14)} ${String(rows).padStart(7)} rows  ${ms.toFixed(0).padStart(6)} ms in all, the thread held at most ${held.toFixed(1)} ms at once`,
     );

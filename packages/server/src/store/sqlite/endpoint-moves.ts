@@ -28,7 +28,17 @@
  * PostgreSQL keeps one statement per move (postgres/deliveries.ts): it runs in the server, not on the
  * process's thread, so it does not stop the API while it runs.
  */
-import type { SqliteCore } from './core.js';
+
+/**
+ * What the moves need of the store's core (core.ts, which holds the moves: an interface here rather than
+ * an import of the core, so the two modules do not import each other).
+ */
+export interface MovesCore {
+  readonly db: { readonly open: boolean };
+  stmt(name: string): { all(params: object): unknown[]; get(params: object): unknown };
+  transaction<T>(fn: () => T): T;
+  notifyDue(): void;
+}
 
 /** Rows one step moves: a few milliseconds of the thread even where every row is a page of its own. */
 export const MOVE_STEP = 1000;
@@ -59,7 +69,7 @@ export class EndpointMoves {
   lastError: unknown = null;
 
   constructor(
-    private readonly c: SqliteCore,
+    private readonly c: MovesCore,
     readonly stepRows = MOVE_STEP,
   ) {}
 

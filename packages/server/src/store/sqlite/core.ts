@@ -1,8 +1,8 @@
 /**
  * What every SQLite Store operation works through: the open database, its prepared statements, write
- * transactions, the box that seals secrets, this process's due listeners and its endpoint moves. The operations themselves
- * live in one module a domain (settings.ts, merchants.ts, … deliveries.ts) as functions of this core;
- * store.ts opens the database and hands each Store method to its function.
+ * transactions, the box that seals secrets, this process's due listeners and its endpoint moves. The
+ * operations themselves live in one module a domain (settings.ts, merchants.ts, … deliveries.ts) as
+ * functions of this core; store.ts opens the database and hands each Store method to its function.
  */
 import type Database from 'better-sqlite3';
 import type { SecretBox } from '../../secrets/box.js';

@@ -21,9 +21,10 @@
  * for again on every failed probe, an unpark covers every parked or waiting row), and a release that did
  * not finish leaves rows at their own retry time, no later than they were scheduled before the circuit
  * opened. Only one move of an endpoint runs at a time: a new one (or the endpoint's deletion) supersedes
- * what is left of the last (but a pace never does, nor does anything but an unpark while a park runs), whose work the new one's condition covers or undoes (a release after a hold
- * makes due what the hold moved); and each later step first checks that the endpoint is still in the
- * state the move was asked for (`stillAsked`).
+ * what is left of the last, whose work the new one's condition covers or undoes (a release after a hold
+ * makes due what the hold moved), except that a pace never supersedes and only an unpark supersedes a
+ * park; and each later step first checks that the endpoint is still in the state the move was asked for
+ * (`stillAsked`).
  *
  * PostgreSQL keeps one statement per move (postgres/deliveries.ts): it runs in the server, not on the
  * process's thread, so it does not stop the API while it runs.

@@ -15,6 +15,7 @@ import type { ModuleMigrations, ModuleStatements, ModuleStore } from './module-p
 import type {
   AppendedEvent,
   DeferralPace,
+  DeferralRelease,
   DirectClaim,
   ApiKeyRecord,
   Attempt,
@@ -237,6 +238,9 @@ export abstract class StoreOnCore<C> implements Store {
   }
   deferEndpoint(endpointId: string, pace: DeferralPace): Promise<number> {
     return this.operations.deferEndpoint(this.core, endpointId, pace);
+  }
+  undeferEndpoint(endpointId: string, release: DeferralRelease): Promise<number> {
+    return this.operations.undeferEndpoint(this.core, endpointId, release);
   }
   nextDueAt(): Promise<number | null> {
     return this.operations.nextDueAt(this.core);

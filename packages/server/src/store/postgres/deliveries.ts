@@ -13,6 +13,7 @@ import type {
   ClaimedDelivery,
   ClaimOptions,
   DeferralPace,
+  DeferralRelease,
   Delivery,
   DeliveryCounts,
   DeliveryFilter,
@@ -145,6 +146,16 @@ export async function deferEndpoint(c: PostgresCore, endpointId: string, pace: D
     { endpoint_id: endpointId, now: pace.now, step_ms: pace.stepMs, per_step: pace.perStep, steps: pace.steps },
     { idempotent: true },
   );
+  return row.n;
+}
+
+export async function undeferEndpoint(c: PostgresCore, endpointId: string, release: DeferralRelease): Promise<number> {
+  const [row] = await c.db.run<{ n: number; notified: number }>(
+    'endpoint_undefer',
+    { endpoint_id: endpointId, now: release.now, until: release.until, channel: c.wakeups.channelForTransaction() },
+    { idempotent: true },
+  );
+  if (row.n > 0) c.wakeups.madeDue(row.notified > 0);
   return row.n;
 }
 

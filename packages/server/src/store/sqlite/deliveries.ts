@@ -10,6 +10,7 @@ import type {
   ClaimedDelivery,
   ClaimOptions,
   DeferralPace,
+  DeferralRelease,
   Delivery,
   DeliveryCounts,
   DeliveryFilter,
@@ -224,6 +225,17 @@ export async function releaseClaims(c: SqliteCore, owner: string, ids: readonly 
 export async function deferEndpoint(c: SqliteCore, endpointId: string, pace: DeferralPace): Promise<number> {
   // A move in steps (endpoint-moves.ts): the count is its first step's; a larger backlog keeps moving after.
   return c.transaction(() => c.moves.start(endpointId, { kind: 'pace', ...pace }));
+}
+
+export async function undeferEndpoint(c: SqliteCore, endpointId: string, release: DeferralRelease): Promise<number> {
+  // A move in steps, as the pace was; none while the endpoint's own state keeps its deliveries waiting.
+  const n = c.transaction(() => {
+    const row = c.stmt('endpoint_circuit_get').get({ id: endpointId }) as SqliteCircuitRow | undefined;
+    if (!row || row.disabled || row.circuit_state !== 'closed') return 0;
+    return c.moves.start(endpointId, { kind: 'unpace', ...release });
+  });
+  if (n > 0) c.notifyDue();
+  return n;
 }
 
 export async function nextDueAt(c: SqliteCore): Promise<number | null> {

@@ -174,6 +174,42 @@ describe('endpoint moves in steps (SQLite)', () => {
     await s.store.close();
   });
 
+  it('an unpace in steps makes all that was paced due, cutting the pace short; it never cuts a release short', async () => {
+    const s = await setup();
+    const now = Date.now();
+    const pace = { now, stepMs: 1_000, perStep: 1, steps: 30 };
+    assert.equal(await s.store.deferEndpoint(s.down.id, pace), MOVE_STEP);
+    // Recovered while the pace is still in steps: the unpace takes over, and ends with all due at once.
+    const later = now + 5;
+    assert.equal(await s.store.undeferEndpoint(s.down.id, { now: later, until: now + 30_000 }), MOVE_STEP);
+    await settled(s.store);
+    const times = dueTimes(s.store, s.down.id);
+    assert.equal(times.get(later), MOVE_STEP, 'what the pace had moved is due now');
+    assert.equal([...times.keys()].filter((at) => at === null || at > later).length, 0, 'and the pace moved no more');
+    assert.equal(
+      [...times.values()].reduce((x, y) => x + y, 0),
+      BACKLOG,
+    );
+
+    // A circuit closed by a probe releases everything held; an unpace asked for meanwhile (which would
+    // move only up to its `until`) must not stop that release.
+    const probe = await openCircuit(s);
+    await settled(s.store);
+    const [c] = await s.store.claimDue({ now: probe, limit: 1, leaseMs: 60_000, owner: 'w' });
+    const closedAt = Date.now();
+    const [t] = await s.store.recordResults(
+      [resultFor(c, 'w', 'succeeded', { endpointId: s.down.id, circuit: 'success' })],
+      policy,
+    );
+    assert.equal(t.kind, 'circuit_closed');
+    assert.ok(s.store.moves.busy, 'the release in steps');
+    assert.equal(await s.store.undeferEndpoint(s.down.id, { now: closedAt, until: closedAt + 1 }), 0);
+    await settled(s.store);
+    const after = dueTimes(s.store, s.down.id);
+    assert.equal([...after.keys()].filter((at) => at === null || at > closedAt + 1_000).length, 0, 'nothing left held');
+    await s.store.close();
+  });
+
   it('closing the store stops the steps without an error', async () => {
     const s = await setup();
     await openCircuit(s);

@@ -1,7 +1,7 @@
 /**
  * The moves of one endpoint's waiting deliveries on SQLite, in bounded steps: a circuit's hold (due at its
  * probe) and release (due now), a disabled endpoint's park and an enabled one's unpark, and a pace
- * (Store.deferEndpoint). Each is one UPDATE of every unclaimed pending delivery of the endpoint, so its
+ * (Store.deferEndpoint) and its undoing once the endpoint recovered (an unpace, Store.undeferEndpoint). Each is one UPDATE of every unclaimed pending delivery of the endpoint, so its
  * cost is the endpoint's backlog: ~5 µs a row when the endpoint's rows lie together, ~30 µs when they lie
  * among everyone's (docs/performance.md, "An endpoint's backlog moved in steps"). On SQLite a statement
  * holds the process's only thread, so one merchant's endpoint going down with 200,000 deliveries waiting
@@ -22,8 +22,9 @@
  * not finish leaves rows at their own retry time, no later than they were scheduled before the circuit
  * opened. Only one move of an endpoint runs at a time: a new one (or the endpoint's deletion) supersedes
  * what is left of the last, whose work the new one's condition covers or undoes (a release after a hold
- * makes due what the hold moved), except that a pace never supersedes and only an unpark supersedes a
- * park; and each later step first checks that the endpoint is still in the state the move was asked for
+ * makes due what the hold moved), except that a pace never supersedes, an unpace supersedes only a pace
+ * (a release or an unpark already makes due all it would), and only an unpark supersedes a park; and
+ * each later step first checks that the endpoint is still in the state the move was asked for
  * (`stillAsked`).
  *
  * PostgreSQL keeps one statement per move (postgres/deliveries.ts): it runs in the server, not on the
@@ -52,7 +53,8 @@ export type EndpointMove =
   | { kind: 'release'; now: number }
   | { kind: 'park' }
   | { kind: 'unpark'; now: number }
-  | { kind: 'pace'; now: number; stepMs: number; perStep: number; steps: number };
+  | { kind: 'pace'; now: number; stepMs: number; perStep: number; steps: number }
+  | { kind: 'unpace'; now: number; until: number };
 
 interface Running {
   endpointId: string;
@@ -83,7 +85,12 @@ export class EndpointMoves {
     // A pace only spreads out what is due: any other move of the endpoint in steps already takes its rows
     // out of the claim's way. And while a park is in steps the endpoint is disabled: every row is going
     // out of the due range, which covers what a hold, release or pace would do (until an unpark).
-    if (current && (move.kind === 'pace' || (current === 'park' && move.kind !== 'unpark' && move.kind !== 'park')))
+    if (
+      current &&
+      (move.kind === 'pace' ||
+        (move.kind === 'unpace' && current !== 'pace') ||
+        (current === 'park' && move.kind !== 'unpark' && move.kind !== 'park'))
+    )
       return 0;
     this.running.delete(endpointId);
     const run: Running = { endpointId, move, after: FIRST, moved: 0 };
@@ -121,7 +128,7 @@ export class EndpointMoves {
       if (this.c.db.open) this.lastError = err;
       return;
     }
-    if (run.move.kind === 'release' || run.move.kind === 'unpark') this.c.notifyDue();
+    if (run.move.kind === 'release' || run.move.kind === 'unpark' || run.move.kind === 'unpace') this.c.notifyDue();
     if (n === this.stepRows) setImmediate(() => this.continue(run));
     else this.running.delete(run.endpointId);
   }
@@ -144,6 +151,8 @@ export class EndpointMoves {
         return row.circuit_state !== 'closed' && row.circuit_next_probe_at === m.until;
       case 'release':
         return row.circuit_state === 'closed';
+      case 'unpace':
+        return row.circuit_state === 'closed' && row.disabled === 0;
       case 'park':
         return row.disabled === 1;
       case 'unpark':
@@ -169,7 +178,9 @@ export class EndpointMoves {
           ? this.c.stmt('endpoint_move_hold').all({ ...base, until: m.until })
           : m.kind === 'park'
             ? this.c.stmt('endpoint_move_park').all(base)
-            : this.c.stmt(`endpoint_move_${m.kind}`).all({ ...base, now: m.now })
+            : m.kind === 'unpace'
+              ? this.c.stmt('endpoint_move_unpace').all({ ...base, now: m.now, until: m.until })
+              : this.c.stmt(`endpoint_move_${m.kind}`).all({ ...base, now: m.now })
     ) as { id: string }[];
     for (const { id } of rows) if (id > run.after) run.after = id;
     run.moved += rows.length;

@@ -159,6 +159,15 @@ export interface DeferralPace {
   steps: number;
 }
 
+/**
+ * What `Store.undeferEndpoint` makes due again: the endpoint's waiting deliveries due after `now` and at
+ * or before `until` (the last step of the paces that moved them) become due at `now`.
+ */
+export interface DeferralRelease {
+  now: number;
+  until: number;
+}
+
 export interface CircuitPolicy {
   /** Consecutive failures that open the circuit. */
   failures: number;
@@ -257,6 +266,15 @@ export interface DeliveryStore {
    * attempt; nothing is lost or reordered within the endpoint. Returns how many moved.
    */
   deferEndpoint(endpointId: EndpointId, pace: DeferralPace): Promise<number>;
+  /**
+   * Undoes the paces of an endpoint that recovered (delivery/deferral.ts): its pending deliveries not
+   * claimed and due after `release.now`, at or before `release.until`, become due at `release.now`.
+   * Nothing moves while the endpoint is disabled or its circuit is not closed (their own moves keep its
+   * deliveries then), nor deliveries due later than `until` (a retry's own time) or waiting with no due
+   * time (parked, or behind an ordering key). Not an attempt; returns how many moved (on SQLite, a
+   * large backlog's first step: the rest follow, as a pace's do).
+   */
+  undeferEndpoint(endpointId: EndpointId, release: DeferralRelease): Promise<number>;
   /** The earliest `nextAttemptAt` of a pending delivery, or null: how long a dispatcher may sleep. */
   nextDueAt(): Promise<number | null>;
   getDelivery(merchantId: MerchantId, id: DeliveryId): Promise<Delivery | null>;

@@ -234,6 +234,55 @@ export function claimCases(test: Case): void {
     assert.deepEqual(events(late), [notYetDue.id], 'one not yet due keeps its own time');
   });
 
+  test('undeferEndpoint: what the paces put off is due now, up to their last step; a later retry, one not yet due and other endpoints\u2019 keep their times', async (store) => {
+    const a = await newMerchant(store);
+    const t0 = Date.now();
+    const back = await newEndpoint(store, a, { eventTypes: ['back.*'] });
+    const other = await newEndpoint(store, a, { eventTypes: ['other.*'] });
+    const backEvents = Array.from({ length: 5 }, (_, i) => newEvent(a, 'back.x', t0 + i));
+    const notYetDue = newEvent(a, 'back.x', t0 + 100_000);
+    const otherEvents = [newEvent(a, 'other.x', t0 + 5), newEvent(a, 'other.x', t0 + 6)];
+    await store.appendEvents([...backEvents, notYetDue, ...otherEvents]);
+    const now = t0 + 10;
+    // The oldest is tried and fails: its retry is due in a minute, past the pace's last step.
+    const [tried] = await store.claimDue({ now, limit: 1, leaseMs: 600_000, owner: 'w' });
+    assert.equal(tried.eventId, backEvents[0].id);
+    await store.recordResults([resultFor(tried, 'w', 'retry', { startedAt: now, nextAttemptAt: now + 60_000 })]);
+    // The other four paced to now + 1 s and now + 2 s (the last step); the other endpoint's two as well.
+    const pace = { now, stepMs: 1000, perStep: 2, steps: 2 };
+    assert.equal(await store.deferEndpoint(back.id, pace), 4);
+    assert.equal(await store.deferEndpoint(other.id, pace), 2);
+
+    const later = now + 5;
+    assert.equal(await store.undeferEndpoint(back.id, { now: later, until: now + 2000 }), 4);
+    assert.equal(await store.undeferEndpoint(back.id, { now: later, until: now + 2000 }), 0, 'nothing left to move');
+    const due = await store.claimDue({ now: later, limit: 10, leaseMs: 600_000, owner: 'x' });
+    assert.deepEqual(
+      due.map((c) => c.eventId).sort(),
+      backEvents
+        .slice(1)
+        .map((e) => e.id)
+        .sort(),
+      'the four paced, due now; not the other endpoint\u2019s',
+    );
+    assert.ok(
+      due.every((c) => c.attempts === 0),
+      'not an attempt',
+    );
+    const times = new Map(
+      (await store.listDeliveries({ merchantId: a, limit: 20 })).items.map((d) => [d.eventId, d.nextAttemptAt]),
+    );
+    assert.equal(times.get(backEvents[0].id), now + 60_000, 'the retry keeps its own time');
+    assert.equal(times.get(notYetDue.id), t0 + 100_000, 'one not yet due keeps its time');
+    assert.deepEqual(
+      otherEvents.map((e) => times.get(e.id)),
+      [now + 1000, now + 1000],
+      'the other endpoint stays paced',
+    );
+    // Past the last step: only up to `until` moves (the retry a minute out stays).
+    assert.equal(await store.undeferEndpoint(back.id, { now: later, until: now + 59_999 }), 0);
+  });
+
   test('nextDueAt: the earliest due time of a pending delivery, or null', async (store) => {
     assert.equal(await store.nextDueAt(), null);
     const a = await newMerchant(store);

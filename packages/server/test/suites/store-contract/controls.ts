@@ -101,6 +101,38 @@ export function controlCases(test: Case): void {
     assert.ok(rest.every((d) => !d.circuitDirty));
   });
 
+  test('undeferEndpoint: nothing moves while the endpoint\u2019s circuit is open, nor what its disabling parked', async (store) => {
+    const a = await newMerchant(store);
+    const ep = await newEndpoint(store, a);
+    const t0 = Date.now() - 10;
+    await store.appendEvents(Array.from({ length: 4 }, (_, i) => newEvent(a, 'x.y', t0 + i)));
+    for (let i = 0; i < policy.failures; i++) {
+      const [c] = await store.claimDue({ now: Date.now(), limit: 1, leaseMs: 60_000, owner: 'w' });
+      await store.recordResults(
+        [resultFor(c, 'w', 'retry', { nextAttemptAt: Date.now(), endpointId: ep.id, circuit: 'failure' })],
+        policy,
+      );
+    }
+    const probeAt = (await store.getEndpoint(a, ep.id))!.circuit.nextProbeAt!;
+    const waiting = async () =>
+      (await store.listDeliveries({ merchantId: a, endpointId: ep.id, limit: 10 })).items.map((d) => d.nextAttemptAt);
+    const held = await waiting();
+    assert.ok(
+      held.every((at) => at !== null && at >= probeAt),
+      'held to the probe',
+    );
+    const now = Date.now();
+    const until = probeAt + 60_000;
+    assert.equal(await store.undeferEndpoint(ep.id, { now, until }), 0, 'open: the hold stands');
+    assert.deepEqual(await waiting(), held);
+    await store.updateEndpoint(a, ep.id, { disabled: true }, now);
+    assert.equal(await store.undeferEndpoint(ep.id, { now, until }), 0, 'disabled');
+    assert.ok(
+      (await waiting()).every((at) => at === null),
+      'parked deliveries stay parked',
+    );
+  });
+
   test('recordResults: failing with no success for disableAfterMs disables the endpoint; its deliveries wait', async (store) => {
     const a = await newMerchant(store);
     const ep = await newEndpoint(store, a);

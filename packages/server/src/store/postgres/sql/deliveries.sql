@@ -264,6 +264,31 @@ moved AS (
 )
 SELECT count(*)::int AS n FROM moved;
 
+-- name: endpoint_undefer
+-- @endpoint_id, @now, @until, @channel (NOTIFY, or NULL): the endpoint recovered from the trouble it was
+-- paced for (Store.undeferEndpoint): its unclaimed deliveries due after @now and by @until are due now,
+-- while it is enabled and its circuit closed. The endpoint's row is read FOR SHARE, so a circuit opening
+-- in a result's transaction (which holds it FOR UPDATE) comes wholly before or after this move. Rows
+-- another claimer holds locked are skipped: they are being claimed.
+WITH taking AS (
+  SELECT 1 FROM endpoints
+  WHERE id = @endpoint_id AND NOT disabled AND circuit_state = 'closed'
+  FOR SHARE
+),
+moved AS (
+  UPDATE deliveries SET next_attempt_at = @now::bigint
+  WHERE id IN (SELECT id FROM deliveries
+               WHERE endpoint_id = @endpoint_id AND status = 'pending' AND lease_owner IS NULL
+                 AND next_attempt_at > @now::bigint AND next_attempt_at <= @until::bigint
+                 AND EXISTS (SELECT 1 FROM taking)
+               FOR UPDATE SKIP LOCKED)
+  RETURNING id
+)
+SELECT count(*)::int AS n,
+       (SELECT count(*) FROM (SELECT pg_notify(@channel, '')
+                              WHERE @channel::text IS NOT NULL AND EXISTS (SELECT 1 FROM moved)) AS woken) AS notified
+FROM moved;
+
 -- name: notify_due
 -- @channel: a wake-up sent on its own, after the commits it stands for (see NotifyCoalescer)
 SELECT pg_notify(@channel, '');

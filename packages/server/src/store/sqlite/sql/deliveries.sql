@@ -103,6 +103,16 @@ WHERE id IN (SELECT id FROM deliveries
              ORDER BY id LIMIT @limit)
 RETURNING id;
 
+-- name: endpoint_move_unpace
+-- @endpoint_id, @after, @limit, @now, @until: the endpoint recovered from the trouble it was paced for
+-- (Store.undeferEndpoint); what waits for it until @until at the latest is due now
+UPDATE deliveries SET next_attempt_at = @now
+WHERE id IN (SELECT id FROM deliveries
+             WHERE endpoint_id = @endpoint_id AND id > @after AND status = 'pending' AND lease_owner IS NULL
+               AND next_attempt_at > @now AND next_attempt_at <= @until
+             ORDER BY id LIMIT @limit)
+RETURNING id;
+
 -- name: endpoint_move_hold
 -- @endpoint_id, @after, @limit, @until: an endpoint whose circuit opened; its unclaimed deliveries due
 -- before @until wait until then (its probe)

@@ -1,7 +1,8 @@
 /**
  * Pacing an endpoint in trouble, against a real SQLite store: the unclaimed due deliveries of a
  * saturated endpoint in trouble leave the claim's range and come due again at its pace, in their order,
- * none lost; claimed ones, and other endpoints', are untouched; and it is done once per timeout.
+ * none lost; claimed ones, and other endpoints', are untouched; and it is done once per timeout. Once
+ * the endpoint has recovered, what was paced is due at once, at most once per horizon.
  */
 import { afterEach, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -72,6 +73,7 @@ test("a saturated endpoint in trouble has its unclaimed due deliveries paced, it
     // Two requests at a time, answering in 1.5 s on average.
     limitOf: () => 2,
     averageMs: () => 1_500,
+    recovered: () => false,
   });
   const now = Date.now();
   const before = await pending();
@@ -136,6 +138,7 @@ test('the step is never longer than the timeout nor shorter than 100 ms, and an 
       troubled: () => true,
       limitOf: () => 1,
       averageMs: () => average,
+      recovered: () => false,
     });
   average = 60_000;
   await deferral().run(1);
@@ -150,5 +153,71 @@ test('the step is never longer than the timeout nor shorter than 100 ms, and an 
       [100, 300],
       [TIMEOUT_MS, 6],
     ],
+  );
+});
+
+test('an endpoint that recovers has what was paced made due at once; one that flaps, at most once per horizon', async () => {
+  const back = (await newEndpoint(store, merchantId, { eventTypes: ['order.*'] })).id as EndpointId;
+  const t0 = Date.now() - 1_000;
+  await store.appendEvents(Array.from({ length: 6 }, (_, i) => newEvent(merchantId, 'order.success', t0 + i)));
+  const [inFlight] = await store.claimDue({ now: t0 + 1, limit: 1, leaseMs: 60_000, owner: 'test' });
+  const waiting = async () => (await pending()).filter((d) => d.id !== inFlight.id).map((d) => d.nextAttemptAt);
+  let troubled = true;
+  let recovered = false;
+  const releases: { ep: EndpointId; now: number; until: number }[] = [];
+  // A timeout shorter than the horizon, so the endpoint can be paced again within one.
+  const deferral = new TroubledDeferral({
+    // The real store, its releases counted.
+    store: {
+      deferEndpoint: (ep: EndpointId, pace: DeferralPace) => store.deferEndpoint(ep, pace),
+      undeferEndpoint: (ep: EndpointId, r: { now: number; until: number }) => {
+        releases.push({ ep, ...r });
+        return store.undeferEndpoint(ep, r);
+      },
+    } as unknown as Store,
+    logger: pino({ level: 'silent' }),
+    timeoutMs: 1_000,
+    horizonMs: 3_000,
+    saturated: () => [back],
+    troubled: () => troubled,
+    limitOf: () => 1,
+    averageMs: () => 1_000,
+    recovered: () => recovered,
+  });
+  const now = Date.now();
+  await deferral.run(now);
+  assert.deepEqual(
+    await waiting(),
+    [now + 1_000, now + 2_000, now + 3_000, now + 3_000, now + 3_000],
+    'paced: one a second, the rest at the horizon',
+  );
+  // Out of trouble but not recovered yet (fewer quick answers in a row than it takes): still paced.
+  troubled = false;
+  await deferral.run(now + 10);
+  assert.deepEqual(releases, []);
+  // Recovered: all that was paced is due now, in one release up to the pace's last step.
+  recovered = true;
+  await deferral.run(now + 20);
+  assert.deepEqual(releases, [{ ep: back, now: now + 20, until: now + 3_000 }]);
+  assert.deepEqual(await waiting(), Array(5).fill(now + 20), 'all five due now');
+  await deferral.run(now + 30);
+  assert.equal(releases.length, 1, 'released once');
+
+  // It flaps: in trouble again a timeout later, paced again, and recovered again soon after.
+  troubled = true;
+  recovered = false;
+  await deferral.run(now + 1_000);
+  assert.deepEqual(await waiting(), [now + 2_000, now + 3_000, now + 4_000, now + 4_000, now + 4_000], 'paced again');
+  troubled = false;
+  recovered = true;
+  await deferral.run(now + 1_100);
+  await deferral.run(now + 3_019);
+  assert.equal(releases.length, 1, 'within a horizon of the last release: left at its pace');
+  await deferral.run(now + 3_020);
+  assert.deepEqual(releases[1], { ep: back, now: now + 3_020, until: now + 4_000 }, 'a horizon on: released');
+  assert.deepEqual(
+    await waiting(),
+    [now + 2_000, now + 3_000, now + 3_020, now + 3_020, now + 3_020],
+    'those already due by then keep their times; the rest are due now',
   );
 });

@@ -20,8 +20,18 @@
  * (docs/performance.md, "Putting off an endpoint at its pace"). Paced, a row moves about once an
  * episode, and only rows due at the run are touched. Nothing is lost or reordered within the endpoint:
  * the rows stay pending and keep their order; a delivery already claimed is not touched. An endpoint
- * that answers again is no longer in trouble and is not paced again; what was paced comes due within
- * the horizon, no later than an open circuit's first probe.
+ * that answers again is no longer in trouble and is not paced again.
+ *
+ * What was paced is made due again as soon as the endpoint has recovered (the governor's `recovered`:
+ * `RECOVERED_AFTER` quick answers in a row), not left at its pace: the pace is the trouble's (one
+ * request a step of its slow average, the rest at the horizon), and an endpoint that was only away for a
+ * moment (a restart that refused one connection) would otherwise take 30 s to get its backlog
+ * (docs/performance.md, "What was paced is due when the endpoint is back"). `Store.undeferEndpoint`
+ * moves the endpoint's waiting deliveries due between now and the pace's last step to now, and only
+ * while its circuit is closed and it is enabled. Each release moves the rows a second time, so an
+ * endpoint that flaps (quick answers in a row, then trouble again) is released at most once per
+ * horizon: its rows move at most three times a horizon (pace, release, pace), against once without the
+ * release.
  */
 import type { Logger } from 'pino';
 import type { EndpointId } from '../ids.js';
@@ -45,17 +55,40 @@ export interface DeferralOptions {
   limitOf(endpointId: EndpointId): number;
   /** The endpoint's average request duration in ms, if known (EndpointGovernor.averageMs). */
   averageMs(endpointId: EndpointId): number | undefined;
+  /** Whether the endpoint has answered quickly enough times in a row since its trouble (EndpointGovernor.recovered). */
+  recovered(endpointId: EndpointId): boolean;
 }
 
 export class TroubledDeferral {
   /** Until when each endpoint is not paced again. */
   private readonly until = new Map<EndpointId, number>();
+  /** The endpoints paced here, each with the due time of its last paced step (while that is ahead). */
+  private readonly paced = new Map<EndpointId, number>();
+  /** When each endpoint's paced deliveries were last made due again (within the last horizon). */
+  private readonly released = new Map<EndpointId, number>();
 
   constructor(private readonly o: DeferralOptions) {}
 
-  /** Paces what is due for saturated endpoints in trouble; never throws (a failure only costs the scan). */
+  /**
+   * Makes what was paced due again for the endpoints that recovered, then paces what is due for
+   * saturated endpoints in trouble; never throws (a failure only costs the scan).
+   */
   async run(now: number): Promise<void> {
     for (const [ep, until] of this.until) if (until <= now) this.until.delete(ep);
+    for (const [ep, at] of this.released) if (at + this.o.horizonMs <= now) this.released.delete(ep);
+    for (const [ep, last] of this.paced) {
+      if (last <= now) this.paced.delete(ep);
+      else if (this.o.recovered(ep) && !this.released.has(ep)) {
+        this.paced.delete(ep);
+        this.released.set(ep, now);
+        try {
+          const moved = await this.o.store.undeferEndpoint(ep, { now, until: last });
+          if (moved > 0) this.o.logger.debug({ endpointId: ep, moved }, 'endpoint recovered: paced deliveries due');
+        } catch (err) {
+          this.o.logger.warn({ err, endpointId: ep }, 'making the paced deliveries of a recovered endpoint due failed');
+        }
+      }
+    }
     for (const ep of this.o.saturated()) {
       if (this.until.has(ep) || !this.o.troubled(ep)) continue;
       this.until.set(ep, now + this.o.timeoutMs);
@@ -70,8 +103,11 @@ export class TroubledDeferral {
       };
       try {
         const moved = await this.o.store.deferEndpoint(ep, pace);
-        if (moved > 0)
+        if (moved > 0) {
+          const last = now + stepMs * pace.steps;
+          if (last > (this.paced.get(ep) ?? 0)) this.paced.set(ep, last);
           this.o.logger.debug({ endpointId: ep, moved, ...pace }, 'endpoint in trouble: due deliveries paced');
+        }
       } catch (err) {
         this.o.logger.warn({ err, endpointId: ep }, 'pacing an endpoint in trouble failed');
       }

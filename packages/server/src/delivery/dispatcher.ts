@@ -197,6 +197,7 @@ export class Dispatcher {
       troubled: (endpointId) => governor.troubled(endpointId),
       limitOf: (endpointId) => governor.limitOf(endpointId),
       averageMs: (endpointId) => governor.averageMs(endpointId),
+      recovered: (endpointId) => governor.recovered(endpointId),
     });
     this.loop = new ClaimLoop({
       store: o.store,

@@ -95,3 +95,28 @@ test('an endpoint is in trouble after a timeout or a failed connection, not afte
   g.observe(ep, 'refused', 1);
   assert.equal(g.troubled(ep), true);
 });
+
+test('an endpoint is recovered after three quick answers in a row since its trouble; a slow one starts the count again', () => {
+  const { g } = governor();
+  const ep = newId('ep');
+  g.observe(ep, null, 10);
+  assert.equal(g.recovered(ep), false, 'never in trouble: nothing to recover from');
+  g.observe(ep, 'refused', 1);
+  const seen: boolean[] = [];
+  for (const [cls, ms] of [
+    [null, 10],
+    [null, 10],
+    ['timeout', 2000],
+    [null, 10],
+    [null, 10],
+    [null, 10],
+    [null, 1500],
+  ] as const) {
+    g.observe(ep, cls, ms);
+    seen.push(g.recovered(ep));
+  }
+  assert.deepEqual(seen, [false, false, false, false, false, true, false]);
+  // A 5xx is an answer, quick: it counts.
+  for (let i = 0; i < 3; i++) g.observe(ep, 'http_status', 10);
+  assert.equal(g.recovered(ep), true);
+});

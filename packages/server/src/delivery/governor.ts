@@ -12,6 +12,8 @@
  * An endpoint whose last answer halved its limit is *in trouble* (`troubled`) until it answers quickly
  * again; the queues let such endpoints hold at most a tenth of the dispatcher's slots between them
  * (queues.ts), so a crowd of hanging or dripping endpoints, each at one request, cannot take them all.
+ * One that was in trouble and has since answered quickly `RECOVERED_AFTER` times in a row is
+ * *recovered* (`recovered`): the deferral makes the deliveries it paced for it due again (deferral.ts).
  * An endpoint that keeps failing is not held back here: the circuit breaker does that in the store,
  * shared by every dispatcher (store/circuit.ts: after PAYHOOK_CIRCUIT_FAILURES failures in a row its
  * waiting deliveries move to the next probe, so its backlog does not sit at the head of the due queue).
@@ -31,6 +33,11 @@ const INITIAL_ENDPOINT_LIMIT = 1;
 const FAST_ENDPOINT_MS = 1000;
 /** Per-endpoint maps are cleared past this size: a bound on memory, at the cost of relearning. */
 const MAX_TRACKED = 100_000;
+/**
+ * Quick answers in a row after which an endpoint counts as recovered (`recovered`): one quick answer
+ * between two failures is an endpoint that flaps, not one that is back.
+ */
+export const RECOVERED_AFTER = 3;
 
 export interface GovernorOptions {
   /** The ceiling of every endpoint's adaptive limit. */
@@ -66,6 +73,8 @@ export class EndpointGovernor {
   private readonly limits = new Map<EndpointId, number>();
   /** Endpoints whose last answer was a failure to answer or a slow one (see the header). */
   private readonly trouble = new Set<EndpointId>();
+  /** Quick answers in a row since the endpoint's last slow one, for the endpoints that had one. */
+  private readonly streaks = new Map<EndpointId, number>();
 
   constructor(private readonly o: GovernorOptions) {}
 
@@ -99,6 +108,15 @@ export class EndpointGovernor {
     return this.trouble.has(endpointId);
   }
 
+  /**
+   * Whether an endpoint that was in trouble has answered quickly `RECOVERED_AFTER` times in a row since
+   * (the deferral then makes what it paced due again: deferral.ts). False for an endpoint never in
+   * trouble here, and from its next slow answer on.
+   */
+  recovered(endpointId: EndpointId): boolean {
+    return (this.streaks.get(endpointId) ?? 0) >= RECOVERED_AFTER;
+  }
+
   /** The endpoints in trouble now (`troubled`). */
   troubledEndpoints(): IterableIterator<EndpointId> {
     return this.trouble.values();
@@ -128,6 +146,12 @@ export class EndpointGovernor {
     if (slow) {
       if (this.trouble.size > MAX_TRACKED) this.trouble.clear();
       this.trouble.add(endpointId);
-    } else this.trouble.delete(endpointId);
+      if (this.streaks.size > MAX_TRACKED) this.streaks.clear();
+      this.streaks.set(endpointId, 0);
+    } else {
+      this.trouble.delete(endpointId);
+      const streak = this.streaks.get(endpointId);
+      if (streak !== undefined) this.streaks.set(endpointId, streak + 1);
+    }
   }
 }

@@ -389,5 +389,55 @@ export function runDeliverySuite(
         await own.close();
       }
     });
+
+    test('an endpoint paced in trouble gets its backlog as soon as it answers again, not at the pace', async () => {
+      // The circuit's cool-down is the pace's horizon: ten minutes here, so a backlog left at its pace
+      // (one a step of the endpoint's short average, the rest at the horizon) would not arrive in this test.
+      const own = await startEngine(
+        { circuit: { failures: 5, cooldownMs: 600_000, cooldownMaxMs: 600_000, disableAfterMs: 86_400_000 } },
+        await newStore(),
+      );
+      try {
+        rx.on('/back', { kind: 'hang' });
+        const { endpoint: ep } = await createEndpoint(own.store, own.merchantId, {
+          url: `${rx.url}/back`,
+          event_types: ['back.*'],
+        });
+        const total = 300;
+        for (let i = 0; i < total; i += 100)
+          await Promise.all(
+            Array.from({ length: 100 }, (_, j) =>
+              own.ingestor.send({ merchantId: own.merchantId, type: 'back.event', data: { i: i + j } }),
+            ),
+          );
+        // Away for a moment: its first request is cut (a reset connection), and it is paced while the
+        // next one hangs.
+        await rx.waitFor(() => rx.openNow('/back') === 1, 10_000, 'the first request');
+        rx.cutHanging();
+        await eventually(
+          async () => {
+            const page = await own.store.listDeliveries({ merchantId: own.merchantId, endpointId: ep.id, limit: 500 });
+            const later = Date.now() + 5_000;
+            return page.items.filter((d) => d.status === 'pending' && (d.nextAttemptAt ?? 0) > later).length > 100;
+          },
+          10_000,
+          'the backlog paced',
+        );
+        // Back: the request hanging now is cut too, and every one after it is answered at once.
+        rx.on('/back', { kind: 'ok' });
+        rx.cutHanging();
+        await eventually(
+          async () => {
+            const page = await own.store.listDeliveries({ merchantId: own.merchantId, endpointId: ep.id, limit: 500 });
+            return page.items.every((d) => d.status === 'succeeded');
+          },
+          15_000,
+          'the whole backlog delivered',
+        );
+        assert.equal(new Set(rx.for('/back').map((r) => JSON.parse(r.body).data.i)).size, total);
+      } finally {
+        await own.close();
+      }
+    });
   });
 }

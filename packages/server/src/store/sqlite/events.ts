@@ -19,6 +19,7 @@ interface FanoutEndpoint extends SendColumns {
   rate_limit: number | null;
   circuit_state: string;
   circuit_failures: number;
+  circuit_next_probe_at: number | null;
 }
 
 /**
@@ -121,6 +122,17 @@ export function appendEventsInTransaction(c: SqliteCore, events: NewEvent[], app
         Number(ep.circuit_failures) === 0
           ? appending.take(ep.id)
           : null;
+      // While the endpoint's circuit is open (or its probe out), a new delivery waits for the probe, as the
+      // circuit's hold moved those already waiting: due now, it would lie at the head of the due index for
+      // every claim to read past until the probe (a backlog appended during an outage: docs/performance.md,
+      // "An open circuit's new deliveries wait for its probe"). A closing circuit's release makes it due.
+      const held =
+        !claim &&
+        !ep.disabled &&
+        !parked &&
+        ep.circuit_state !== 'closed' &&
+        ep.circuit_next_probe_at !== null &&
+        ep.circuit_next_probe_at > e.createdAt;
       c.stmt('delivery_insert').run({
         id,
         event_id: e.id,
@@ -128,12 +140,12 @@ export function appendEventsInTransaction(c: SqliteCore, events: NewEvent[], app
         merchant_id: e.merchantId,
         event_type: e.type,
         now: e.createdAt,
-        due: claim ? appending.leaseEnd : ep.disabled || parked ? null : e.createdAt,
+        due: claim ? appending.leaseEnd : ep.disabled || parked ? null : held ? ep.circuit_next_probe_at : e.createdAt,
         ordering_key: key,
         lease_owner: claim?.owner ?? null,
       });
       if (claim) appending.took(claimRow(id, e, ep));
-      else appending.left++;
+      else if (!held) appending.left++; // a held one is not due: no claim to wake for it
       n++;
     }
     out.push({ event: { ...e, orderingKey: e.orderingKey ?? null }, created: true, deliveries: n });

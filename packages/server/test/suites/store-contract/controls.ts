@@ -101,6 +101,42 @@ export function controlCases(test: Case): void {
     assert.ok(rest.every((d) => !d.circuitDirty));
   });
 
+  test('appendEvents: while the circuit is open its new deliveries wait for the probe; its close makes them due', async (store) => {
+    const a = await newMerchant(store);
+    const ep = await newEndpoint(store, a);
+    const t0 = Date.now() - 10;
+    await store.appendEvents(Array.from({ length: policy.failures }, (_, i) => newEvent(a, 'x.y', t0 + i)));
+    for (let i = 0; i < policy.failures; i++) {
+      const [c] = await store.claimDue({ now: Date.now(), limit: 1, leaseMs: 60_000, owner: 'w' });
+      await store.recordResults(
+        [resultFor(c, 'w', 'retry', { nextAttemptAt: Date.now(), endpointId: ep.id, circuit: 'failure' })],
+        policy,
+      );
+    }
+    const probeAt = (await store.getEndpoint(a, ep.id))!.circuit.nextProbeAt!;
+    const during = Array.from({ length: 3 }, (_, i) => newEvent(a, 'x.y', Date.now() + i));
+    await store.appendEvents(during);
+    const times = new Map(
+      (await store.listDeliveries({ merchantId: a, endpointId: ep.id, limit: 10 })).items.map((d) => [
+        d.eventId,
+        d.nextAttemptAt,
+      ]),
+    );
+    assert.deepEqual(
+      during.map((e) => times.get(e.id)),
+      [probeAt, probeAt, probeAt],
+      'at the probe, as the hold put those already waiting',
+    );
+    const probe = await store.claimDue({ now: probeAt, limit: 10, leaseMs: 60_000, owner: 'w' });
+    assert.equal(probe.length, 1, 'one probe');
+    await store.recordResults(
+      [resultFor(probe[0], 'w', 'succeeded', { endpointId: ep.id, circuit: 'success' })],
+      policy,
+    );
+    const due = await store.claimDue({ now: Date.now() + 1, limit: 10, leaseMs: 60_000, owner: 'w' });
+    assert.equal(due.length, policy.failures + during.length - 1, 'all the rest due once it closed');
+  });
+
   test('undeferEndpoint: nothing moves while the endpoint\u2019s circuit is open, nor what its disabling parked', async (store) => {
     const a = await newMerchant(store);
     const ep = await newEndpoint(store, a);

@@ -36,12 +36,13 @@ WHERE id = @id AND merchant_id = @merchant_id AND deleted_at IS NULL;
 UPDATE endpoints SET disabled = 1, disabled_reason = @reason, updated_at = @now WHERE id = @id AND disabled = 0;
 
 -- name: endpoints_for_fanout
--- @merchant_id: the endpoints a new event of this merchant goes to; a disabled one's deliveries wait.
+-- @merchant_id: the endpoints a new event of this merchant goes to; a disabled one's deliveries wait, and
+-- an open circuit's wait for its probe (circuit_next_probe_at).
 -- The columns after `ordered` are what a delivery claimed as it is created needs (Store.appendEvents'
 -- DirectClaim): the same as claim_select's.
 SELECT id, event_types, disabled, ordered,
        url, headers, format, api_version, payload_style, timeout_ms, retry_schedule, rate_limit, circuit_state,
-       circuit_failures
+       circuit_failures, circuit_next_probe_at
 FROM endpoints WHERE merchant_id = @merchant_id AND deleted_at IS NULL;
 
 -- name: endpoint_circuit_get

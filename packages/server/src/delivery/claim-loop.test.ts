@@ -210,6 +210,39 @@ for (const during of ['claimDue', 'nextDueAt'] as const) {
   });
 }
 
+test('due work the store holds back with no endpoint saturated (an open circuit): it SLEEPS; a finished send does not claim again, a kick does', async () => {
+  await appendEvents(3);
+  // The circuit opened after these were appended and its hold has not reached them yet (a hold in steps).
+  store.db
+    .prepare(`UPDATE endpoints SET circuit_state = 'open', circuit_next_probe_at = ? WHERE id = ?`)
+    .run(Date.now() + 3_600_000, firstEndpoint);
+  let claims = 0;
+  const counting = {
+    claimDue: (o: Parameters<SqliteStore['claimDue']>[0]) => {
+      claims++;
+      return store.claimDue(o);
+    },
+    nextDueAt: () => store.nextDueAt(),
+    onDue: (listener: () => void) => store.onDue(listener),
+  } as unknown as SqliteStore;
+  const batches: number[] = [];
+  const l = startLoopOn(counting, () => [], batches);
+  await reach(l, 'SLEEPING');
+  assert.equal(claims, 1);
+  assert.ok(((await store.nextDueAt()) ?? Infinity) <= Date.now(), 'work is due, and not claimable');
+  for (let i = 0; i < 3; i++) l.roomFreed();
+  for (let i = 0; i < 100; i++) await new Promise((r) => setImmediate(r));
+  assert.equal(claims, 1, 'sends that end free nothing that work needs: no claim reads past it again');
+  // The circuit closes (its store wakes the claimers): claimed at once.
+  store.db
+    .prepare(`UPDATE endpoints SET circuit_state = 'closed', circuit_next_probe_at = NULL WHERE id = ?`)
+    .run(firstEndpoint);
+  l.kick();
+  await reach(l, 'SLEEPING');
+  assert.equal(claims, 2);
+  assert.deepEqual(batches, [3]);
+});
+
 test('after a fruitless claim with nothing left due, a kick still claims at once', async () => {
   const { loop: l, batches } = startLoop({ claimed: 0 }, 100, () => [firstEndpoint]);
   await reach(l, 'SLEEPING');

@@ -16,10 +16,11 @@
  *   CLAIMING          the claim failed                                           BACKING_OFF
  *   CLAIMING          a full batch (more may be due), or a kick during the claim CLAIMING
  *                     (at once: no `nextDueAt` in between)
- *   CLAIMING          a short batch, due work left that only saturated
- *                     endpoints hold                                             WAITING_FOR_ROOM
+ *   CLAIMING          a short batch, due work left and saturated endpoints
+ *                     (left out of the claim, or filled by it)                   WAITING_FOR_ROOM
  *                     (CLAIMING at once if a send ended since the claim began)
- *   CLAIMING          a short batch, nothing else due now                        SLEEPING
+ *   CLAIMING          a short batch, nothing else due now, or due work left
+ *                     that no endpoint's room holds back                         SLEEPING
  *   SLEEPING          kick, timer                                                CLAIMING
  *   WAITING_FOR_ROOM  a send finished, kick (not after a fruitless claim), timer   CLAIMING
  *   BACKING_OFF       kick, timer                                                CLAIMING
@@ -40,7 +41,14 @@
  * left in flight to wake the loop (seen as a two-process PostgreSQL test that stalled after its
  * first deliveries: an endpoint starts at one request in flight, so it is saturated at every send).
  * Going to sleep after a short batch (rather than claiming again to see an empty result) saves an empty
- * claim transaction per event at a steady trickle of events; a kick still wakes the loop at once.
+ * claim transaction per event at a steady trickle of events; a kick still wakes the loop at once. It also
+ * sleeps, and does not wait for room, when work is due that the claim passed by although no endpoint was
+ * saturated: the store's controls hold it (an open circuit whose backlog is still being held in steps, a
+ * probe out), and a send's end frees nothing it needs. Waiting for room there made every send that ended
+ * start a claim that read past the whole held backlog to find nothing (20 ms each for 100,000 rows, back
+ * to back as the sends ended: docs/performance.md, "An open circuit's new deliveries wait for its
+ * probe"); what makes such work claimable kicks the loop (a circuit that closes notifies, as does a
+ * release, an unpark or an ordered key that moves on).
  *
  * `caughtUp` says that nothing claimable was left due at the loop's last look: it is SLEEPING, or its
  * last claim was short and left no endpoint out (none saturated), through the next claim too. Only then
@@ -240,11 +248,16 @@ export class ClaimLoop {
       } catch {
         /* poll below */
       }
-      // Due work that was not claimed belongs to saturated endpoints: a finished send wakes the loop.
+      // Due work that was not claimed belongs to saturated endpoints, if any (those this claim left out, or
+      // those it filled): a finished send wakes the loop. With none, the store's own controls hold it (an
+      // open circuit whose hold is still in steps, a probe out), which no send's end changes: the loop
+      // sleeps until a kick (a circuit that closes, new events) or the poll, rather than reading past
+      // that work again at every send that ends (see the header).
       const dueNow = next !== null && next <= now;
       if (!dueNow) this.fruitless = false; // nothing due: a kick is new work, claimed at once
+      const forRoom = dueNow && (excluded.length > 0 || this.o.saturated().length > 0);
       const ms = next === null || dueNow ? pollIntervalMs : Math.min(next - now, pollIntervalMs);
-      await this.wait(dueNow ? 'WAITING_FOR_ROOM' : 'SLEEPING', Math.max(ms, 1));
+      await this.wait(forRoom ? 'WAITING_FOR_ROOM' : 'SLEEPING', Math.max(ms, 1));
     }
   }
 }

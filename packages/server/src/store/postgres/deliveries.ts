@@ -110,7 +110,8 @@ export async function recordResults(
           disables: steps.map((x) => x.disable),
           now: args.now,
         });
-        released = (moved?.released ?? 0) > 0;
+        // A closed circuit makes its endpoint's due deliveries claimable, moved or not: a wake-up either way.
+        released = (moved?.released ?? 0) > 0 || steps.some((x) => x.release);
         for (const x of steps) out.push(...x.transitions);
       }
       return out;

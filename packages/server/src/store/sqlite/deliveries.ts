@@ -198,7 +198,11 @@ export async function recordResults(
       c.stmt('endpoint_circuit_set').run(step.row);
       if (step.hold && step.row.circuit_next_probe_at !== null)
         c.moves.start(endpointId, { kind: 'hold', until: step.row.circuit_next_probe_at });
-      if (step.release && c.moves.start(endpointId, { kind: 'release', now }) > 0) due = true;
+      // A closed circuit makes its endpoint's due deliveries claimable, moved or not: a wake-up either way.
+      if (step.release) {
+        c.moves.start(endpointId, { kind: 'release', now });
+        due = true;
+      }
       if (step.disable) {
         c.stmt('endpoint_disable').run({ id: endpointId, reason: 'failing', now });
         c.moves.start(endpointId, { kind: 'park' });

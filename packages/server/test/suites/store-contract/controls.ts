@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import type { Case } from './fixtures.js';
-import { newEndpoint, newEvent, newMerchant, resultFor } from './fixtures.js';
+import { newEndpoint, newEvent, newMerchant, nextDue, resultFor } from './fixtures.js';
 
 const policy = { failures: 2, cooldownMs: 1000, cooldownMaxMs: 4000, disableAfterMs: 86_400_000 };
 
@@ -166,6 +166,39 @@ export function controlCases(test: Case): void {
     assert.ok(
       (await waiting()).every((at) => at === null),
       'parked deliveries stay parked',
+    );
+  });
+
+  test('recordResults: a circuit that closes wakes the claimers, even with nothing of its endpoint to move', async (store) => {
+    const a = await newMerchant(store);
+    const ep = await newEndpoint(store, a);
+    const quick = { ...policy, cooldownMs: 1, cooldownMaxMs: 1 };
+    const t0 = Date.now() - 10;
+    await store.appendEvents(Array.from({ length: quick.failures + 1 }, (_, i) => newEvent(a, 'x.y', t0 + i)));
+    for (let i = 0; i < quick.failures; i++) {
+      const [c] = await store.claimDue({ now: Date.now(), limit: 1, leaseMs: 60_000, owner: 'w' });
+      await store.recordResults(
+        [resultFor(c, 'w', 'retry', { nextAttemptAt: Date.now(), endpointId: ep.id, circuit: 'failure' })],
+        quick,
+      );
+    }
+    // Held to a probe a millisecond out, then past it: everything of the endpoint is due, so when the
+    // probe succeeds its close moves nothing. It must still wake the claimers: that due work is claimable
+    // now, and a claimer that found it held back sleeps until woken.
+    const probeAt = (await store.getEndpoint(a, ep.id))!.circuit.nextProbeAt!;
+    while (Date.now() <= probeAt) await new Promise((r) => setImmediate(r));
+    const probes = await store.claimDue({ now: Date.now(), limit: 10, leaseMs: 60_000, owner: 'w' });
+    assert.equal(probes.length, 1, 'the probe alone');
+    const woken = nextDue(store);
+    const [t] = await store.recordResults(
+      [resultFor(probes[0], 'w', 'succeeded', { endpointId: ep.id, circuit: 'success' })],
+      quick,
+    );
+    assert.equal(t.kind, 'circuit_closed');
+    await woken.fired;
+    assert.equal(
+      (await store.claimDue({ now: Date.now(), limit: 10, leaseMs: 60_000, owner: 'w' })).length,
+      quick.failures,
     );
   });
 

@@ -1,9 +1,10 @@
 /**
  * The moves of one endpoint's waiting deliveries on SQLite, in bounded steps: a circuit's hold (due at its
- * probe) and release (due now), a disabled endpoint's park and an enabled one's unpark, and a pace
- * (Store.deferEndpoint) and its undoing once the endpoint recovered (an unpace, Store.undeferEndpoint). Each is one UPDATE of every unclaimed pending delivery of the endpoint, so its
- * cost is the endpoint's backlog: ~5 µs a row when the endpoint's rows lie together, ~30 µs when they lie
- * among everyone's (docs/performance.md, "An endpoint's backlog moved in steps"). On SQLite a statement
+ * probe) and release (due now), a disabled endpoint's park and an enabled one's unpark, a pace
+ * (Store.deferEndpoint) and its undoing once the endpoint recovered (an unpace, Store.undeferEndpoint).
+ * Each is one UPDATE of every unclaimed pending delivery of the endpoint, so its cost is the endpoint's
+ * backlog: ~5 µs a row when the endpoint's rows lie together, ~30 µs when they lie among everyone's
+ * (docs/performance.md, "An endpoint's backlog moved in steps"). On SQLite a statement
  * holds the process's only thread, so one merchant's endpoint going down with 200,000 deliveries waiting
  * held every API request and every other merchant's delivery for a second or more, once for the pace and
  * again for the hold.
@@ -83,8 +84,10 @@ export class EndpointMoves {
   start(endpointId: string, move: EndpointMove): number {
     const current = this.running.get(endpointId)?.move.kind;
     // A pace only spreads out what is due: any other move of the endpoint in steps already takes its rows
-    // out of the claim's way. And while a park is in steps the endpoint is disabled: every row is going
-    // out of the due range, which covers what a hold, release or pace would do (until an unpark).
+    // out of the claim's way. An unpace only undoes a pace: a release or unpark in steps makes due all it
+    // would, and a hold or park means the endpoint is not taking deliveries. And while a park is in steps
+    // the endpoint is disabled: every row is going out of the due range, which covers what a hold,
+    // release or pace would do (until an unpark).
     if (
       current &&
       (move.kind === 'pace' ||

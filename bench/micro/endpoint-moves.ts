@@ -1,7 +1,8 @@
 /**
  * What moving one endpoint's waiting deliveries costs SQLite's thread (docs/performance.md, "An
  * endpoint's backlog moved in steps"): `N` (default 200,000) deliveries waiting for one endpoint, their
- * rows among another endpoint's, moved by each move of endpoint-moves.ts, once as one statement (the
+ * rows among another endpoint's, moved by each move of endpoint-moves.ts (the last, a deleted endpoint's
+ * cancel), once as one statement (the
  * same SQL with no limit, as before the steps) and once in steps. For each: the rows, the time in all,
  * and the longest the thread was held at once (the largest gap between
  * turns of a 1 ms timer: what an API request arriving meanwhile waits). Each move starts from the whole backlog due.
@@ -26,7 +27,9 @@ const t0 = Date.now() - 600_000;
 for (let b = 0; b < PENDING / 1000; b++)
   await store.appendEvents(Array.from({ length: 1000 }, () => newEvent(merchantId, 'order.success', t0 + b)));
 const [down] = endpoints;
-const allDue = store.db.prepare(`UPDATE deliveries SET next_attempt_at = ${t0} WHERE endpoint_id = ?`);
+const allDue = store.db.prepare(
+  `UPDATE deliveries SET status = 'pending', next_attempt_at = ${t0}, updated_at = ${t0} WHERE endpoint_id = ?`,
+);
 
 const now = Date.now();
 const moves: Array<[string, EndpointMove, Record<string, number>]> = [
@@ -39,6 +42,8 @@ const moves: Array<[string, EndpointMove, Record<string, number>]> = [
   ['park', { kind: 'park' }, {}],
   ['unpark', { kind: 'unpark', now: now - 1 }, { now: now - 1 }],
   ['release', { kind: 'release', now: now - 1 }, { now: now - 1 }],
+  // Last: the deleted endpoint's rows end cancelled (each variant starts from them pending again).
+  ['cancel', { kind: 'cancel', now }, { now }],
 ];
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 console.log(`${PENDING} deliveries waiting for one endpoint`);
@@ -51,11 +56,14 @@ for (const [name, move, params] of moves) {
       store.db.prepare(`UPDATE deliveries SET next_attempt_at = ${now + 60_000} WHERE endpoint_id = ?`).run(down);
     // The endpoint in the state each move is asked for (a step after the first checks it).
     store.db
-      .prepare('UPDATE endpoints SET disabled = ?, circuit_state = ?, circuit_next_probe_at = ? WHERE id = ?')
+      .prepare(
+        'UPDATE endpoints SET disabled = ?, circuit_state = ?, circuit_next_probe_at = ?, deleted_at = ? WHERE id = ?',
+      )
       .run(
         name === 'park' ? 1 : 0,
         name === 'hold' ? 'open' : 'closed',
         name === 'hold' ? (params.until as number) : null,
+        name === 'cancel' ? now : null,
         down,
       );
     await tick();
@@ -83,17 +91,19 @@ for (const [name, move, params] of moves) {
     if (how === 'in steps') {
       // Rows where the move puts them (the pace: anywhere after its now).
       const where =
-        name === 'pace'
-          ? `> ${now}`
-          : name === 'hold'
-            ? `= ${now + 60_000}`
-            : name === 'park'
-              ? 'IS NULL'
-              : `= ${now - 1}`;
+        name === 'cancel'
+          ? `status = 'cancelled'`
+          : name === 'pace'
+            ? `next_attempt_at > ${now}`
+            : name === 'hold'
+              ? `next_attempt_at = ${now + 60_000}`
+              : name === 'park'
+                ? 'next_attempt_at IS NULL'
+                : `next_attempt_at = ${now - 1}`;
       rows = (
-        store.db
-          .prepare(`SELECT count(*) AS n FROM deliveries WHERE endpoint_id = ? AND next_attempt_at ${where}`)
-          .get(down) as { n: number }
+        store.db.prepare(`SELECT count(*) AS n FROM deliveries WHERE endpoint_id = ? AND ${where}`).get(down) as {
+          n: number;
+        }
       ).n;
     }
     console.log(

@@ -210,6 +210,57 @@ describe('endpoint moves in steps (SQLite)', () => {
     await s.store.close();
   });
 
+  it('a deleted endpoint has its backlog cancelled a step a turn; the claim never takes it; nothing supersedes the cancel', async () => {
+    const s = await setup();
+    const pendingOf = () =>
+      (
+        s.store.db
+          .prepare(`SELECT count(*) AS n FROM deliveries WHERE endpoint_id = ? AND status = 'pending'`)
+          .get(s.down.id) as { n: number }
+      ).n;
+    assert.equal(await s.store.deleteEndpoint(s.merchant, s.down.id, Date.now()), true);
+    assert.equal(pendingOf(), BACKLOG - MOVE_STEP, 'the first step, in the deletion’s transaction');
+    const claimed = await s.store.claimDue({ now: Date.now(), limit: 50, leaseMs: 60_000, owner: 'w' });
+    assert.deepEqual(
+      [...new Set(claimed.map((c) => c.endpointId))],
+      [s.other.id],
+      'rows not cancelled yet are not claimed: the endpoint is deleted',
+    );
+    // A result still in flight might open the deleted endpoint's circuit: its hold must not stop the cancel.
+    s.store.db
+      .transaction(() => s.store.moves.start(s.down.id, { kind: 'hold', until: Date.now() + 60_000 }))
+      .immediate();
+    await settled(s.store);
+    assert.equal(pendingOf(), 0, 'every one cancelled');
+    await s.store.close();
+  });
+
+  it('a cancel that a crash cut short is finished when the store next starts', async () => {
+    const s = await setup();
+    const path = s.store.db.name;
+    await s.store.deleteEndpoint(s.merchant, s.down.id, Date.now());
+    await s.store.close(); // the steps stop, as at a crash after the deletion's commit
+    const again = new SqliteStore({ path });
+    try {
+      const pending = () =>
+        (
+          again.db
+            .prepare(`SELECT count(*) AS n FROM deliveries WHERE endpoint_id = ? AND status = 'pending'`)
+            .get(s.down.id) as { n: number }
+        ).n;
+      assert.equal(pending(), BACKLOG - MOVE_STEP, 'left pending by the crash');
+      await again.migrate();
+      await settled(again);
+      assert.equal(pending(), 0, 'cancelled at the next start');
+      const other = again.db
+        .prepare(`SELECT count(*) AS n FROM deliveries WHERE endpoint_id = ? AND status = 'pending'`)
+        .get(s.other.id) as { n: number };
+      assert.equal(other.n, 10, 'another endpoint’s untouched');
+    } finally {
+      await again.close();
+    }
+  });
+
   it('closing the store stops the steps without an error', async () => {
     const s = await setup();
     await openCircuit(s);

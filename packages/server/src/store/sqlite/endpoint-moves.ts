@@ -1,32 +1,34 @@
 /**
  * The moves of one endpoint's waiting deliveries on SQLite, in bounded steps: a circuit's hold (due at its
  * probe) and release (due now), a disabled endpoint's park and an enabled one's unpark, a pace
- * (Store.deferEndpoint) and its undoing once the endpoint recovered (an unpace, Store.undeferEndpoint).
- * Each is one UPDATE of every unclaimed pending delivery of the endpoint, so its cost is the endpoint's
- * backlog: ~5 µs a row when the endpoint's rows lie together, ~30 µs when they lie among everyone's
- * (docs/performance.md, "An endpoint's backlog moved in steps"). On SQLite a statement
- * holds the process's only thread, so one merchant's endpoint going down with 200,000 deliveries waiting
- * held every API request and every other merchant's delivery for a second or more, once for the pace and
- * again for the hold.
+ * (Store.deferEndpoint) and its undoing once the endpoint recovered (an unpace, Store.undeferEndpoint), and a
+ * deleted endpoint's cancel. Each is one UPDATE of every unclaimed pending delivery of the endpoint (a
+ * cancel's claimed ones too), so its cost is the endpoint's backlog: ~5 µs a row when the endpoint's rows lie
+ * together, ~30 µs when they lie among everyone's (docs/performance.md, "An endpoint's backlog moved in
+ * steps"). On SQLite a statement holds the process's only thread, so one merchant's endpoint going down with
+ * 200,000 deliveries waiting held every API request and every other merchant's delivery for a second or more,
+ * once for the pace and again for the hold.
  *
- * So a move runs its first step (at most `MOVE_STEP` rows) in the caller's transaction, atomic with the
- * state change that asked for it, as before: a backlog of that size moves at once, and a test sees it
- * moved on return. The rest follows in steps of the same size, each its own transaction a turn of the
- * event loop after the last (`setImmediate`), walking the endpoint's rows in id order from where the last
- * step stopped (sql/deliveries.sql, `endpoint_move_*`).
+ * So a move runs its first step (at most `MOVE_STEP` rows) in the caller's transaction, atomic with the state
+ * change that asked for it, as before: a backlog of that size moves at once, and a test sees it moved on
+ * return. The rest follows in steps of the same size, each its own transaction a turn of the event loop after
+ * the last (`setImmediate`), walking the endpoint's rows in id order from where the last step stopped
+ * (sql/deliveries.sql, `endpoint_move_*`).
  *
- * Why steps are safe: a move only keeps rows out of the claim's way, it never decides whether they go.
- * The claim checks the endpoint itself (disabled, circuit open, probe not yet due) on every row, so a row
- * a move has not reached yet is skipped all the same, only read past. A crash part-way leaves rows
- * unmoved, which the claim keeps skipping; the next move of that endpoint covers them (a hold is asked
- * for again on every failed probe, an unpark covers every parked or waiting row), and a release that did
- * not finish leaves rows at their own retry time, no later than they were scheduled before the circuit
- * opened. Only one move of an endpoint runs at a time: a new one (or the endpoint's deletion) supersedes
- * what is left of the last, whose work the new one's condition covers or undoes (a release after a hold
- * makes due what the hold moved), except that a pace never supersedes, an unpace supersedes only a pace
- * (a release or an unpark already makes due all it would), and only an unpark supersedes a park; and
- * each later step first checks that the endpoint is still in the state the move was asked for
- * (`stillAsked`).
+ * Why steps are safe: a move only keeps rows out of the claim's way, it never decides whether they go. The
+ * claim checks the endpoint itself (disabled, circuit open, probe not yet due) on every row, so a row a move
+ * has not reached yet is skipped all the same, only read past. A crash part-way leaves rows unmoved, which
+ * the claim keeps skipping; the next move of that endpoint covers them (a hold is asked for again on every
+ * failed probe, an unpark covers every parked or waiting row), and a release that did not finish leaves rows
+ * at their own retry time, no later than they were scheduled before the circuit opened. A cancel a crash cut
+ * short leaves pending deliveries of a deleted endpoint, which the claim skips (it checks the endpoint is not
+ * deleted) and the store's next start cancels (`resume`, from `SqliteStore.migrate`). Only one move of an
+ * endpoint runs at a time: a new one supersedes what is left of the last, whose work the new one's condition
+ * covers or undoes (a release after a hold makes due what the hold moved), except that a pace never
+ * supersedes, an unpace supersedes only a pace (a release or an unpark already makes due all it would), only
+ * an unpark supersedes a park, and nothing supersedes a cancel (the endpoint is gone; a result still in
+ * flight may open its circuit); and each later step first checks that the endpoint is still in the state the
+ * move was asked for (`stillAsked`).
  *
  * PostgreSQL keeps one statement per move (postgres/deliveries.ts): it runs in the server, not on the
  * process's thread, so it does not stop the API while it runs.
@@ -55,7 +57,8 @@ export type EndpointMove =
   | { kind: 'park' }
   | { kind: 'unpark'; now: number }
   | { kind: 'pace'; now: number; stepMs: number; perStep: number; steps: number }
-  | { kind: 'unpace'; now: number; until: number };
+  | { kind: 'unpace'; now: number; until: number }
+  | { kind: 'cancel'; now: number };
 
 interface Running {
   endpointId: string;
@@ -90,7 +93,8 @@ export class EndpointMoves {
     // release or pace would do (until an unpark).
     if (
       current &&
-      (move.kind === 'pace' ||
+      (current === 'cancel' ||
+        move.kind === 'pace' ||
         (move.kind === 'unpace' && current !== 'pace') ||
         (current === 'park' && move.kind !== 'unpark' && move.kind !== 'park'))
     )
@@ -105,9 +109,13 @@ export class EndpointMoves {
     return n;
   }
 
-  /** Drops what is left of the endpoint's move (it was deleted: its deliveries are cancelled). */
-  forget(endpointId: string): void {
-    this.running.delete(endpointId);
+  /**
+   * Cancels what a crash left pending of deleted endpoints (their cancels cut short), each a move in
+   * steps of its own. Called once the schema is current (`SqliteStore.migrate`).
+   */
+  resume(now: number): void {
+    const ids = this.c.stmt('endpoints_deleted_pending').all({}) as { id: string }[];
+    for (const { id } of ids) this.c.transaction(() => this.start(id, { kind: 'cancel', now }));
   }
 
   /** Whether any move has steps left (tests wait on it). */
@@ -145,6 +153,12 @@ export class EndpointMoves {
   private stillAsked(run: Running): boolean {
     const m = run.move;
     if (m.kind === 'pace') return true; // a pace only spreads out what is due; it is never wrong to finish
+    if (m.kind === 'cancel') {
+      const deleted = this.c.stmt('endpoint_deleted_at').get({ id: run.endpointId }) as
+        | { deleted_at: number | null }
+        | undefined;
+      return deleted?.deleted_at != null;
+    }
     const row = this.c.stmt('endpoint_circuit_get').get({ id: run.endpointId }) as
       | { disabled: number; circuit_state: string; circuit_next_probe_at: number | null }
       | undefined;
@@ -181,9 +195,11 @@ export class EndpointMoves {
           ? this.c.stmt('endpoint_move_hold').all({ ...base, until: m.until })
           : m.kind === 'park'
             ? this.c.stmt('endpoint_move_park').all(base)
-            : m.kind === 'unpace'
-              ? this.c.stmt('endpoint_move_unpace').all({ ...base, now: m.now, until: m.until })
-              : this.c.stmt(`endpoint_move_${m.kind}`).all({ ...base, now: m.now })
+            : m.kind === 'cancel'
+              ? this.c.stmt('endpoint_move_cancel').all({ ...base, now: m.now })
+              : m.kind === 'unpace'
+                ? this.c.stmt('endpoint_move_unpace').all({ ...base, now: m.now, until: m.until })
+                : this.c.stmt(`endpoint_move_${m.kind}`).all({ ...base, now: m.now })
     ) as { id: string }[];
     for (const { id } of rows) if (id > run.after) run.after = id;
     run.moved += rows.length;

@@ -122,10 +122,8 @@ export async function updateEndpoint(
 export async function deleteEndpoint(c: SqliteCore, merchantId: string, id: string, now: number): Promise<boolean> {
   return c.transaction(() => {
     const changed = c.stmt('endpoint_delete').run({ merchant_id: merchantId, id, now }).changes > 0;
-    if (changed) {
-      c.moves.forget(id);
-      c.stmt('deliveries_cancel_for_endpoint').run({ endpoint_id: id, now });
-    }
+    // Its pending deliveries are cancelled in steps (endpoint-moves.ts), the first in this transaction.
+    if (changed) c.moves.start(id, { kind: 'cancel', now });
     return changed;
   });
 }

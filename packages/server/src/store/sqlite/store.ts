@@ -124,6 +124,8 @@ export class SqliteStore extends StoreOnCore<SqliteCore> {
         modules.map((m) => m.sqlite),
       ),
     );
+    // What a crash cut short: the cancel of a deleted endpoint's deliveries (endpoint-moves.ts).
+    this.core.moves.resume(Date.now());
   }
 
   async close(): Promise<void> {

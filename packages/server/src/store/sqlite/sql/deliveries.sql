@@ -140,10 +140,20 @@ FROM (SELECT id, row_number() OVER (ORDER BY id) - 1 AS k
 WHERE deliveries.id = paced.id
 RETURNING deliveries.id AS id;
 
--- name: deliveries_cancel_for_endpoint
--- @endpoint_id, @now: the merchant disabled or deleted the endpoint
+-- name: endpoint_move_cancel
+-- @endpoint_id, @after, @limit, @now: the endpoint was deleted; its pending deliveries are cancelled,
+-- claimed ones too (a result that comes back finds its claim gone, as for a deletion in one statement)
 UPDATE deliveries SET status = 'cancelled', next_attempt_at = NULL, lease_owner = NULL, updated_at = @now
-WHERE endpoint_id = @endpoint_id AND status = 'pending';
+WHERE id IN (SELECT id FROM deliveries
+             WHERE endpoint_id = @endpoint_id AND id > @after AND status = 'pending'
+             ORDER BY id LIMIT @limit)
+RETURNING id;
+
+-- name: endpoints_deleted_pending
+-- (no parameters): deleted endpoints that still have pending deliveries (a cancel a crash cut short)
+SELECT id FROM endpoints p
+WHERE p.deleted_at IS NOT NULL
+  AND EXISTS (SELECT 1 FROM deliveries d WHERE d.endpoint_id = p.id AND d.status = 'pending');
 
 -- name: claims_release
 -- @owner, @ids (JSON array), @now: due again at once

@@ -45,6 +45,10 @@ SELECT id, event_types, disabled, ordered,
        circuit_failures, circuit_next_probe_at
 FROM endpoints WHERE merchant_id = @merchant_id AND deleted_at IS NULL;
 
+-- name: endpoint_deleted_at
+-- @id: when the endpoint was deleted (NULL: it was not)
+SELECT deleted_at FROM endpoints WHERE id = @id;
+
 -- name: endpoint_circuit_get
 -- @id: the circuit breaker's columns (store/circuit.ts)
 SELECT id, merchant_id, disabled, circuit_state, circuit_failures, circuit_opens, circuit_next_probe_at, failing_since

@@ -89,6 +89,20 @@ function startLoopOn(on: SqliteStore, saturated: () => EndpointId[], batches: nu
   return l;
 }
 
+/** The store, its claims counted (`claims.n`): the loop's other calls go straight through. */
+function countingClaims(): { counting: SqliteStore; claims: { n: number } } {
+  const claims = { n: 0 };
+  const counting = {
+    claimDue: (o: Parameters<SqliteStore['claimDue']>[0]) => {
+      claims.n++;
+      return store.claimDue(o);
+    },
+    nextDueAt: () => store.nextDueAt(),
+    onDue: (listener: () => void) => store.onDue(listener),
+  } as unknown as SqliteStore;
+  return { counting, claims };
+}
+
 /** Lets the loop run until it reaches `mode` (no timing: it gives up after many event-loop turns). */
 async function reach(l: ClaimLoop, mode: ClaimLoopMode): Promise<void> {
   for (let i = 0; i < 10_000 && l.mode !== mode; i++) await new Promise((r) => setImmediate(r));
@@ -144,20 +158,12 @@ test('without room it WAITS_FOR_ROOM and claims nothing; a finished send wakes i
 test('after a claim that took nothing because the endpoints with due work were saturated, a kick does not claim again; a finished send does', async () => {
   const endpoint = firstEndpoint;
   await appendEvents(3);
-  let claims = 0;
-  const counting = {
-    claimDue: (o: Parameters<SqliteStore['claimDue']>[0]) => {
-      claims++;
-      return store.claimDue(o);
-    },
-    nextDueAt: () => store.nextDueAt(),
-    onDue: (listener: () => void) => store.onDue(listener),
-  } as unknown as SqliteStore;
+  const { counting, claims } = countingClaims();
   let saturated: EndpointId[] = [endpoint];
   const batches: number[] = [];
   const l = startLoopOn(counting, () => saturated, batches);
   await reach(l, 'WAITING_FOR_ROOM');
-  assert.equal(claims, 1);
+  assert.equal(claims.n, 1);
   assert.deepEqual(batches, []);
 
   // New events (a real kick from the store) and a kick by hand: the endpoint is still saturated.
@@ -165,7 +171,7 @@ test('after a claim that took nothing because the endpoints with due work were s
   l.kick();
   for (let i = 0; i < 100; i++) await new Promise((r) => setImmediate(r));
   assert.equal(l.mode, 'WAITING_FOR_ROOM');
-  assert.equal(claims, 1, 'no claim while every endpoint with due work is left out');
+  assert.equal(claims.n, 1, 'no claim while every endpoint with due work is left out');
 
   // A send ends: the endpoint has room; the claim takes everything, the kicked work included.
   saturated = [];
@@ -216,30 +222,22 @@ test('due work the store holds back with no endpoint saturated (an open circuit)
   store.db
     .prepare(`UPDATE endpoints SET circuit_state = 'open', circuit_next_probe_at = ? WHERE id = ?`)
     .run(Date.now() + 3_600_000, firstEndpoint);
-  let claims = 0;
-  const counting = {
-    claimDue: (o: Parameters<SqliteStore['claimDue']>[0]) => {
-      claims++;
-      return store.claimDue(o);
-    },
-    nextDueAt: () => store.nextDueAt(),
-    onDue: (listener: () => void) => store.onDue(listener),
-  } as unknown as SqliteStore;
+  const { counting, claims } = countingClaims();
   const batches: number[] = [];
   const l = startLoopOn(counting, () => [], batches);
   await reach(l, 'SLEEPING');
-  assert.equal(claims, 1);
+  assert.equal(claims.n, 1);
   assert.ok(((await store.nextDueAt()) ?? Infinity) <= Date.now(), 'work is due, and not claimable');
   for (let i = 0; i < 3; i++) l.roomFreed();
   for (let i = 0; i < 100; i++) await new Promise((r) => setImmediate(r));
-  assert.equal(claims, 1, 'sends that end free nothing that work needs: no claim reads past it again');
+  assert.equal(claims.n, 1, 'sends that end free nothing that work needs: no claim reads past it again');
   // The circuit closes (its store wakes the claimers): claimed at once.
   store.db
     .prepare(`UPDATE endpoints SET circuit_state = 'closed', circuit_next_probe_at = NULL WHERE id = ?`)
     .run(firstEndpoint);
   l.kick();
   await reach(l, 'SLEEPING');
-  assert.equal(claims, 2);
+  assert.equal(claims.n, 2);
   assert.deepEqual(batches, [3]);
 });
 

@@ -3,10 +3,24 @@
  * limit's slots, the circuit breaker's open, probe and close), the same on both backends.
  */
 import assert from 'node:assert/strict';
+import type { EndpointId } from '../../../src/ids.js';
+import type { CircuitPolicy, Store } from '../../../src/store/types.js';
 import type { Case } from './fixtures.js';
 import { newEndpoint, newEvent, newMerchant, nextDue, resultFor } from './fixtures.js';
 
 const policy = { failures: 2, cooldownMs: 1000, cooldownMaxMs: 4000, disableAfterMs: 86_400_000 };
+
+/** Claims and fails the endpoint's oldest due deliveries, one at a time, until its circuit opens. */
+async function failUntilOpen(store: Store, endpointId: EndpointId, p: CircuitPolicy): Promise<void> {
+  for (let i = 0; i < p.failures; i++) {
+    const [c] = await store.claimDue({ now: Date.now(), limit: 1, leaseMs: 60_000, owner: 'w' });
+    assert.equal(c.endpointId, endpointId);
+    await store.recordResults(
+      [resultFor(c, 'w', 'retry', { nextAttemptAt: Date.now(), endpointId, circuit: 'failure' })],
+      p,
+    );
+  }
+}
 
 export function controlCases(test: Case): void {
   test('claimDue: a rate limit grants its slots and burst; the rest wait at their slot, attempts unchanged', async (store) => {
@@ -106,13 +120,7 @@ export function controlCases(test: Case): void {
     const ep = await newEndpoint(store, a);
     const t0 = Date.now() - 10;
     await store.appendEvents(Array.from({ length: policy.failures }, (_, i) => newEvent(a, 'x.y', t0 + i)));
-    for (let i = 0; i < policy.failures; i++) {
-      const [c] = await store.claimDue({ now: Date.now(), limit: 1, leaseMs: 60_000, owner: 'w' });
-      await store.recordResults(
-        [resultFor(c, 'w', 'retry', { nextAttemptAt: Date.now(), endpointId: ep.id, circuit: 'failure' })],
-        policy,
-      );
-    }
+    await failUntilOpen(store, ep.id, policy);
     const probeAt = (await store.getEndpoint(a, ep.id))!.circuit.nextProbeAt!;
     const during = Array.from({ length: 3 }, (_, i) => newEvent(a, 'x.y', Date.now() + i));
     await store.appendEvents(during);
@@ -142,13 +150,7 @@ export function controlCases(test: Case): void {
     const ep = await newEndpoint(store, a);
     const t0 = Date.now() - 10;
     await store.appendEvents(Array.from({ length: 4 }, (_, i) => newEvent(a, 'x.y', t0 + i)));
-    for (let i = 0; i < policy.failures; i++) {
-      const [c] = await store.claimDue({ now: Date.now(), limit: 1, leaseMs: 60_000, owner: 'w' });
-      await store.recordResults(
-        [resultFor(c, 'w', 'retry', { nextAttemptAt: Date.now(), endpointId: ep.id, circuit: 'failure' })],
-        policy,
-      );
-    }
+    await failUntilOpen(store, ep.id, policy);
     const probeAt = (await store.getEndpoint(a, ep.id))!.circuit.nextProbeAt!;
     const waiting = async () =>
       (await store.listDeliveries({ merchantId: a, endpointId: ep.id, limit: 10 })).items.map((d) => d.nextAttemptAt);
@@ -175,13 +177,7 @@ export function controlCases(test: Case): void {
     const quick = { ...policy, cooldownMs: 1, cooldownMaxMs: 1 };
     const t0 = Date.now() - 10;
     await store.appendEvents(Array.from({ length: quick.failures + 1 }, (_, i) => newEvent(a, 'x.y', t0 + i)));
-    for (let i = 0; i < quick.failures; i++) {
-      const [c] = await store.claimDue({ now: Date.now(), limit: 1, leaseMs: 60_000, owner: 'w' });
-      await store.recordResults(
-        [resultFor(c, 'w', 'retry', { nextAttemptAt: Date.now(), endpointId: ep.id, circuit: 'failure' })],
-        quick,
-      );
-    }
+    await failUntilOpen(store, ep.id, quick);
     // Held to a probe a millisecond out, then past it: everything of the endpoint is due, so when the
     // probe succeeds its close moves nothing. It must still wake the claimers: that due work is claimable
     // now, and a claimer that found it held back sleeps until woken.

@@ -92,8 +92,16 @@ export function webhookHeaders(
   };
 }
 
+/** Endpoints tracked in `Attempts.failedHere` past this size are forgotten: a bound on memory. */
+const MAX_FAILED_HERE = 100_000;
+
 export class Attempts {
   private aborted = false;
+  /**
+   * Endpoints whose last report to the circuit breaker from this process was a failure. A success of
+   * theirs is reported too, though its claim saw the circuit clean (see `classify`).
+   */
+  private readonly failedHere = new Set<EndpointId>();
 
   private readonly livePolicy: RetryPolicy;
   private readonly testPolicy: RetryPolicy;
@@ -199,15 +207,24 @@ export class Attempts {
     const gone = decision.outcome !== 'succeeded' && decision.disableEndpoint === true;
     // The circuit breaker hears every failure, and a success only when it has something to undo
     // (ClaimedDelivery.circuitDirty): a healthy endpoint's results stay one statement. A refused
-    // destination is payhook's policy, not the endpoint failing.
+    // destination is payhook's policy, not the endpoint failing. A success also has something to undo
+    // when this process reported a failure of the endpoint after the claim looked: requests claimed
+    // together fail and then answer (a receiver back after a restart), and its failures alone, counted,
+    // would open the circuit on an endpoint that answers, its backlog waiting a cool-down for the probe
+    // (docs/performance.md, "The backlog scenario's slow drains, traced").
     const circuit =
       decision.outcome === 'succeeded'
-        ? d.circuitDirty
+        ? d.circuitDirty || this.failedHere.has(d.endpointId)
           ? 'success'
           : undefined
         : gone || res.errorClass === 'blocked' || res.internal
           ? undefined
           : 'failure';
+    if (circuit === 'success') this.failedHere.delete(d.endpointId);
+    else if (circuit === 'failure') {
+      if (this.failedHere.size >= MAX_FAILED_HERE) this.failedHere.clear();
+      this.failedHere.add(d.endpointId);
+    }
     return {
       attemptId: newId('att', p.startedAt),
       deliveryId: d.id,

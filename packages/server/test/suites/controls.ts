@@ -138,6 +138,29 @@ export function runControlsSuite(o: ControlsSuiteOptions): void {
   });
 
   describe('circuit breaker, disabling and operational webhooks', () => {
+    test('a success right after a failure of requests claimed together is counted: no failure is left on an endpoint that answers', async () => {
+      // The first request fails, the second is answered; the failed one retries only in an hour.
+      rx.on('/back', { kind: 'fail-then-ok', failures: 1, status: 503 });
+      const { endpoint: ep } = await endpoint('/back', { event_types: ['back.*'], retry_schedule: ['1h'] });
+      // Accepted together, so both are claimed as they are appended, while the circuit is clean: the
+      // success's claim says nothing to undo, yet the failure before it left a count.
+      await Promise.all(
+        [0, 1].map((i) => engine.ingestor.send({ merchantId: engine.merchantId, type: 'back.event', data: { i } })),
+      );
+      const settled = await eventually(async () => {
+        const ds = await deliveries(ep.id);
+        return ds.length === 2 && ds.every((d) => d.attempts === 1) ? ds : null;
+      });
+      assert.deepEqual(settled.map((d) => d.status).sort(), ['pending', 'succeeded']);
+      const circuit = (await engine.store.getEndpoint(engine.merchantId, ep.id))!.circuit;
+      assert.deepEqual(
+        circuit,
+        { state: 'closed', failingSince: null, nextProbeAt: null },
+        'the success undid the failure',
+      );
+      await engine.store.deleteEndpoint(engine.merchantId, ep.id, Date.now());
+    });
+
     test('failures open the circuit; a probe after the cool-down closes it; subscribers and the operator hear both', async () => {
       const watcher = await endpoint('/ops', { event_types: ['endpoint.*', 'delivery.exhausted'] });
       // Five failures (PAYHOOK_CIRCUIT_FAILURES' default) 1 s apart by the endpoint's own schedule.

@@ -22,6 +22,12 @@
  * the rows stay pending and keep their order; a delivery already claimed is not touched. An endpoint
  * that answers again is no longer in trouble and is not paced again.
  *
+ * A pace that leaves deliveries at its horizon also sets the endpoint's `paced_until` there (the store
+ * does, in `deferEndpoint`), and deliveries appended for it meanwhile are inserted due at the horizon,
+ * behind the backlog the endpoint cannot take sooner, rather than due at once for every claim to read
+ * past until its next pace, a timeout later (docs/performance.md, "New deliveries of a paced endpoint
+ * wait at its horizon"). `undeferEndpoint` clears it.
+ *
  * What was paced is made due again as soon as the endpoint has recovered (the governor's `recovered`:
  * `RECOVERED_AFTER` quick answers in a row), not left at its pace: the pace is the trouble's (one
  * request a step of its slow average, the rest at the horizon), and an endpoint that was only away for a

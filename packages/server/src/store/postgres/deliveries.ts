@@ -142,15 +142,24 @@ export async function releaseClaims(c: PostgresCore, owner: string, ids: readonl
 }
 
 export async function deferEndpoint(c: PostgresCore, endpointId: string, pace: DeferralPace): Promise<number> {
-  const [row] = await c.db.run<{ n: number }>(
+  const [row] = await c.db.run<{ n: number; horizon: boolean }>(
     'endpoint_defer',
     { endpoint_id: endpointId, now: pace.now, step_ms: pace.stepMs, per_step: pace.perStep, steps: pace.steps },
     { idempotent: true },
   );
+  // Rows left at the horizon: the endpoint's new deliveries wait there too (migration 0018).
+  if (row.horizon)
+    await c.db.run(
+      'endpoint_paced_until_set',
+      { id: endpointId, until: pace.now + pace.stepMs * pace.steps },
+      { idempotent: true },
+    );
   return row.n;
 }
 
 export async function undeferEndpoint(c: PostgresCore, endpointId: string, release: DeferralRelease): Promise<number> {
+  // New deliveries are due at once again whatever the move finds (a closed circuit's, an enabled endpoint's).
+  await c.db.run('endpoint_paced_until_clear', { id: endpointId }, { idempotent: true });
   const [row] = await c.db.run<{ n: number; notified: number }>(
     'endpoint_undefer',
     { endpoint_id: endpointId, now: release.now, until: release.until, channel: c.wakeups.channelForTransaction() },

@@ -200,6 +200,8 @@ export async function recordResults(
         c.moves.start(endpointId, { kind: 'hold', until: step.row.circuit_next_probe_at });
       // A closed circuit makes its endpoint's due deliveries claimable, moved or not: a wake-up either way.
       if (step.release) {
+        // The release makes due what a pace put off too; new deliveries no longer wait at its horizon.
+        c.stmt('endpoint_paced_until_clear').run({ id: endpointId });
         c.moves.start(endpointId, { kind: 'release', now });
         due = true;
       }
@@ -233,7 +235,9 @@ export async function deferEndpoint(c: SqliteCore, endpointId: string, pace: Def
 
 export async function undeferEndpoint(c: SqliteCore, endpointId: string, release: DeferralRelease): Promise<number> {
   // A move in steps, as the pace was; none while the endpoint's own state keeps its deliveries waiting.
+  // New deliveries are due at once again in any case (a closed circuit's or an enabled endpoint's).
   const n = c.transaction(() => {
+    c.stmt('endpoint_paced_until_clear').run({ id: endpointId });
     const row = c.stmt('endpoint_circuit_get').get({ id: endpointId }) as SqliteCircuitRow | undefined;
     if (!row || row.disabled || row.circuit_state !== 'closed') return 0;
     return c.moves.start(endpointId, { kind: 'unpace', ...release });

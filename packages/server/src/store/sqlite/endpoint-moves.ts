@@ -40,7 +40,7 @@
  */
 export interface MovesCore {
   readonly db: { readonly open: boolean };
-  stmt(name: string): { all(params: object): unknown[]; get(params: object): unknown };
+  stmt(name: string): { all(params: object): unknown[]; get(params: object): unknown; run(params: object): unknown };
   transaction<T>(fn: () => T): T;
   notifyDue(): void;
 }
@@ -66,6 +66,8 @@ interface Running {
   after: string;
   /** Rows moved so far (the pace's k of the next step's first row). */
   moved: number;
+  /** A pace: whether it has put rows at its horizon (and the endpoint's `paced_until` there). */
+  horizon?: boolean;
 }
 
 export class EndpointMoves {
@@ -203,6 +205,12 @@ export class EndpointMoves {
     ) as { id: string }[];
     for (const { id } of rows) if (id > run.after) run.after = id;
     run.moved += rows.length;
+    // Rows past the pace's steps wait at its horizon: so do the endpoint's new deliveries from now on
+    // (events.ts), rather than lying due for every claim to read past until the next pace.
+    if (m.kind === 'pace' && run.moved > m.perStep * m.steps && !run.horizon) {
+      run.horizon = true;
+      this.c.stmt('endpoint_paced_until_set').run({ id: run.endpointId, until: m.now + m.stepMs * m.steps });
+    }
     return rows.length;
   }
 }

@@ -20,6 +20,7 @@ interface FanoutEndpoint extends SendColumns {
   circuit_state: string;
   circuit_failures: number;
   circuit_next_probe_at: number | null;
+  paced_until: number | null;
 }
 
 /**
@@ -112,27 +113,28 @@ export function appendEventsInTransaction(c: SqliteCore, events: NewEvent[], app
         key !== null &&
         c.stmt('ordering_blocked').get({ endpoint_id: ep.id, ordering_key: key, event_id: e.id }) !== undefined;
       const id = newId('del', e.createdAt);
+      // While the endpoint's circuit is open (or its probe out), a new delivery waits for the probe, as the
+      // circuit's hold moved those already waiting: due now, it would lie at the head of the due index for
+      // every claim to read past until the probe (a backlog appended during an outage: docs/performance.md,
+      // "An open circuit's new deliveries wait for its probe"). A closing circuit's release makes it due.
+      // Likewise behind a pace's horizon (`paced_until`, set when a pace left deliveries there): the
+      // endpoint cannot take it sooner than the backlog before it, and its recovery makes it due.
+      const probe = ep.circuit_state !== 'closed' && ep.circuit_next_probe_at !== null ? ep.circuit_next_probe_at : 0;
+      const waitUntil = Math.max(probe, ep.paced_until ?? 0);
+      const waits = !ep.disabled && !parked && waitUntil > e.createdAt;
       // Claimed as it is created: only where claim_select would take it with no control to apply
-      // (circuit closed and clean, no rate limit, no ordering key), and only as far as the dispatcher has room.
+      // (circuit closed and clean, no rate limit, no ordering key, no pace to wait behind), and only as far
+      // as the dispatcher has room.
       const claim =
         !ep.disabled &&
         key === null &&
         ep.rate_limit === null &&
         ep.circuit_state === 'closed' &&
-        Number(ep.circuit_failures) === 0
+        Number(ep.circuit_failures) === 0 &&
+        !waits
           ? appending.take(ep.id)
           : null;
-      // While the endpoint's circuit is open (or its probe out), a new delivery waits for the probe, as the
-      // circuit's hold moved those already waiting: due now, it would lie at the head of the due index for
-      // every claim to read past until the probe (a backlog appended during an outage: docs/performance.md,
-      // "An open circuit's new deliveries wait for its probe"). A closing circuit's release makes it due.
-      const held =
-        !claim &&
-        !ep.disabled &&
-        !parked &&
-        ep.circuit_state !== 'closed' &&
-        ep.circuit_next_probe_at !== null &&
-        ep.circuit_next_probe_at > e.createdAt;
+      const held = !claim && waits;
       c.stmt('delivery_insert').run({
         id,
         event_id: e.id,
@@ -140,7 +142,7 @@ export function appendEventsInTransaction(c: SqliteCore, events: NewEvent[], app
         merchant_id: e.merchantId,
         event_type: e.type,
         now: e.createdAt,
-        due: claim ? appending.leaseEnd : ep.disabled || parked ? null : held ? ep.circuit_next_probe_at : e.createdAt,
+        due: claim ? appending.leaseEnd : ep.disabled || parked ? null : held ? waitUntil : e.createdAt,
         ordering_key: key,
         lease_owner: claim?.owner ?? null,
       });

@@ -283,6 +283,43 @@ export function claimCases(test: Case): void {
     assert.equal(await store.undeferEndpoint(back.id, { now: later, until: now + 59_999 }), 0);
   });
 
+  test('appendEvents: behind a pace that left deliveries at its horizon, new ones wait there too, until undeferEndpoint; a pace within its steps leaves them due', async (store) => {
+    const a = await newMerchant(store);
+    const t0 = Date.now();
+    const slow = await newEndpoint(store, a, { eventTypes: ['slow.*'] });
+    const fits = await newEndpoint(store, a, { eventTypes: ['fits.*'] });
+    await store.appendEvents([
+      ...Array.from({ length: 5 }, (_, i) => newEvent(a, 'slow.x', t0 + i)),
+      newEvent(a, 'fits.x', t0 + 5),
+      newEvent(a, 'fits.x', t0 + 6),
+    ]);
+    // Two steps of two: `slow` has one of its five left at the horizon, `fits` has both within the steps.
+    const now = t0 + 10;
+    const pace = { now, stepMs: 1000, perStep: 2, steps: 2 };
+    assert.equal(await store.deferEndpoint(slow.id, pace), 5);
+    assert.equal(await store.deferEndpoint(fits.id, pace), 2);
+
+    const behind = newEvent(a, 'slow.x', now + 1);
+    const fresh = newEvent(a, 'fits.x', now + 1);
+    await store.appendEvents([behind, fresh]);
+    const timeOf = async (eventId: EventId) =>
+      (await store.listDeliveries({ merchantId: a, limit: 50 })).items.find((d) => d.eventId === eventId)
+        ?.nextAttemptAt;
+    assert.equal(await timeOf(behind.id), now + 2000, 'after the backlog, at the horizon');
+    assert.equal(await timeOf(fresh.id), now + 1, 'nothing at the horizon: due at once');
+    assert.deepEqual(
+      (await store.claimDue({ now: now + 1, limit: 10, leaseMs: 600_000, owner: 'w' })).map((c) => c.eventId),
+      [fresh.id],
+      'the paced endpoint\u2019s new delivery is not claimable before its horizon',
+    );
+
+    // Recovered: what waited is due, and what comes next is due at once again.
+    assert.equal(await store.undeferEndpoint(slow.id, { now: now + 5, until: now + 2000 }), 6);
+    const after = newEvent(a, 'slow.x', now + 6);
+    await store.appendEvents([after]);
+    assert.equal(await timeOf(after.id), now + 6);
+  });
+
   test('nextDueAt: the earliest due time of a pending delivery, or null', async (store) => {
     assert.equal(await store.nextDueAt(), null);
     const a = await newMerchant(store);

@@ -145,6 +145,43 @@ export function controlCases(test: Case): void {
     assert.equal(due.length, policy.failures + during.length - 1, 'all the rest due once it closed');
   });
 
+  test('appendEvents: a new delivery waits for the later of a pace\u2019s horizon and the probe; a circuit that closes ends both waits', async (store) => {
+    const a = await newMerchant(store);
+    const ep = await newEndpoint(store, a);
+    const t0 = Date.now() - 10;
+    await store.appendEvents(Array.from({ length: policy.failures }, (_, i) => newEvent(a, 'x.y', t0 + i)));
+    // Paced one a minute, a step of one: all of them at the horizon, which the endpoint's new ones share.
+    const horizon = t0 + 5 + 60_000;
+    assert.equal(
+      await store.deferEndpoint(ep.id, { now: t0 + 5, stepMs: 60_000, perStep: 1, steps: 1 }),
+      policy.failures,
+    );
+    for (let i = 0; i < policy.failures; i++) {
+      const [c] = await store.claimDue({ now: horizon, limit: 1, leaseMs: 60_000, owner: 'w' });
+      await store.recordResults(
+        [resultFor(c, 'w', 'retry', { nextAttemptAt: Date.now(), endpointId: ep.id, circuit: 'failure' })],
+        policy,
+      );
+    }
+    const probeAt = (await store.getEndpoint(a, ep.id))!.circuit.nextProbeAt!;
+    assert.ok(probeAt < horizon);
+    const during = newEvent(a, 'x.y', Date.now());
+    await store.appendEvents([during]);
+    const timeOf = async (eventId: string) =>
+      (await store.listDeliveries({ merchantId: a, endpointId: ep.id, limit: 20 })).items.find(
+        (d) => d.eventId === eventId,
+      )?.nextAttemptAt;
+    assert.equal(await timeOf(during.id), horizon, 'the pace\u2019s horizon, later than the probe');
+
+    const [probe] = await store.claimDue({ now: probeAt, limit: 1, leaseMs: 60_000, owner: 'w' });
+    await store.recordResults([resultFor(probe, 'w', 'succeeded', { endpointId: ep.id, circuit: 'success' })], policy);
+    const after = newEvent(a, 'x.y', Date.now());
+    await store.appendEvents([after]);
+    assert.equal(await timeOf(after.id), after.createdAt, 'due at once: the close ended the pace\u2019s wait');
+    const due = await store.claimDue({ now: Date.now() + 1, limit: 10, leaseMs: 60_000, owner: 'w' });
+    assert.equal(due.length, policy.failures - 1 + 2, 'the rest, the one that waited and the new one');
+  });
+
   test('undeferEndpoint: nothing moves while the endpoint\u2019s circuit is open, nor what its disabling parked', async (store) => {
     const a = await newMerchant(store);
     const ep = await newEndpoint(store, a);

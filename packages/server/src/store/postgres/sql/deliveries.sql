@@ -247,6 +247,9 @@ FROM released;
 -- (Store.deferEndpoint): the k-th of them in due order (from 0) becomes due at
 -- @now + @step_ms * least(@steps, 1 + k / @per_step), an integer division.
 -- Rows another claimer holds locked are skipped, not waited for: they are being claimed, so not waiting.
+-- `horizon`: whether rows were left at the horizon (k past the steps); deliveries.ts then sets the
+-- endpoint's `paced_until` there in a statement of its own (endpoint_paced_until_set: taking the endpoint's
+-- row here, after these deliveries', could deadlock with a result that holds the row and waits for them).
 WITH locked AS (
   SELECT id, next_attempt_at FROM deliveries
   WHERE endpoint_id = @endpoint_id AND status = 'pending' AND lease_owner IS NULL AND next_attempt_at <= @now
@@ -262,14 +265,17 @@ moved AS (
   WHERE d.id = p.id
   RETURNING 1
 )
-SELECT count(*)::int AS n FROM moved;
+SELECT count(*)::int AS n,
+       EXISTS (SELECT 1 FROM paced WHERE k >= @per_step::bigint * @steps::bigint) AS horizon
+FROM moved;
 
 -- name: endpoint_undefer
 -- @endpoint_id, @now, @until, @channel (NOTIFY, or NULL): the endpoint recovered from the trouble it was
 -- paced for (Store.undeferEndpoint): its unclaimed deliveries due after @now and by @until are due now,
 -- while it is enabled and its circuit closed. The endpoint's row is read FOR SHARE, so a circuit opening
 -- in a result's transaction (which holds it FOR UPDATE) comes wholly before or after this move. Rows
--- another claimer holds locked are skipped: they are being claimed.
+-- another claimer holds locked are skipped: they are being claimed. (deliveries.ts clears the endpoint's
+-- `paced_until` first: endpoint_paced_until_clear.)
 WITH taking AS (
   SELECT 1 FROM endpoints
   WHERE id = @endpoint_id AND NOT disabled AND circuit_state = 'closed'

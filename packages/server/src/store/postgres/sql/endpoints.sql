@@ -104,6 +104,8 @@ circuits AS (
   UPDATE endpoints p
   SET circuit_state = i.state, circuit_failures = i.failures, circuit_opens = i.opens,
       circuit_next_probe_at = i.next_probe_at, failing_since = i.failing_since,
+      -- A release makes due what a pace put off too; new deliveries no longer wait at its horizon (0018).
+      paced_until = CASE WHEN i.release THEN NULL ELSE p.paced_until END,
       disabled = p.disabled OR i.disable,
       disabled_reason = CASE WHEN i.disable AND NOT p.disabled THEN 'failing' ELSE p.disabled_reason END,
       updated_at = CASE WHEN i.disable AND NOT p.disabled THEN @now ELSE p.updated_at END
@@ -122,3 +124,12 @@ moved AS (
   RETURNING d.next_attempt_at
 )
 SELECT count(*) FILTER (WHERE next_attempt_at = @now)::int AS released FROM moved;
+
+-- name: endpoint_paced_until_set
+-- @id, @until: a pace left deliveries at its horizon @until (endpoint_defer); the endpoint's new deliveries
+-- are appended there too (migration 0018)
+UPDATE endpoints SET paced_until = greatest(paced_until, @until::bigint) WHERE id = @id;
+
+-- name: endpoint_paced_until_clear
+-- @id: the endpoint recovered (Store.undeferEndpoint); its new deliveries are due at once again
+UPDATE endpoints SET paced_until = NULL WHERE id = @id AND paced_until IS NOT NULL;

@@ -36,14 +36,22 @@ WHERE id = @id AND merchant_id = @merchant_id AND deleted_at IS NULL;
 UPDATE endpoints SET disabled = 1, disabled_reason = @reason, updated_at = @now WHERE id = @id AND disabled = 0;
 
 -- name: endpoints_for_fanout
--- @merchant_id: the endpoints a new event of this merchant goes to; a disabled one's deliveries wait, and
--- an open circuit's wait for its probe (circuit_next_probe_at).
+-- @merchant_id: the endpoints a new event of this merchant goes to; a disabled one's deliveries wait, an
+-- open circuit's wait for its probe (circuit_next_probe_at), a paced one's for its horizon (paced_until).
 -- The columns after `ordered` are what a delivery claimed as it is created needs (Store.appendEvents'
 -- DirectClaim): the same as claim_select's.
 SELECT id, event_types, disabled, ordered,
        url, headers, format, api_version, payload_style, timeout_ms, retry_schedule, rate_limit, circuit_state,
-       circuit_failures, circuit_next_probe_at
+       circuit_failures, circuit_next_probe_at, paced_until
 FROM endpoints WHERE merchant_id = @merchant_id AND deleted_at IS NULL;
+
+-- name: endpoint_paced_until_set
+-- @id, @until: a pace left deliveries at its horizon @until (endpoint-moves.ts); new ones wait there too
+UPDATE endpoints SET paced_until = max(coalesce(paced_until, 0), CAST(@until AS INTEGER)) WHERE id = @id;
+
+-- name: endpoint_paced_until_clear
+-- @id: the endpoint recovered (Store.undeferEndpoint); its new deliveries are due at once again
+UPDATE endpoints SET paced_until = NULL WHERE id = @id AND paced_until IS NOT NULL;
 
 -- name: endpoint_deleted_at
 -- @id: when the endpoint was deleted (NULL: it was not)

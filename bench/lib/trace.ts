@@ -63,6 +63,8 @@ export class StoreTrace {
   private readonly sampler: NodeJS.Timeout;
   private poolSamples: number[] = [];
   private claimedTotal = 0;
+  /** Every claim in order: when it was called, how long it took (ms), rows taken, endpoints left out. */
+  private readonly claimLog: Array<[number, number, number, number]> = [];
 
   constructor(
     private readonly system: string,
@@ -125,6 +127,8 @@ export class StoreTrace {
       }
     } else if (method === 'claimDue') {
       this.claimedTotal += (result as unknown[]).length;
+      const left = (args[0] as { excludeEndpoints?: unknown[] }).excludeEndpoints?.length ?? 0;
+      this.claimLog.push([started, ended - started, (result as unknown[]).length, left]);
       for (const d of result as Array<{ id: string; eventId: string }>) {
         const j = this.journeys.get(d.eventId);
         if (!j || j.claimed !== undefined) continue;
@@ -191,6 +195,11 @@ export class StoreTrace {
     const first = Math.min(...[...this.journeys.values()].map((j) => j.t0));
     const summary = this.summary(first + skipMs);
     writeFileSync(join(dir, `trace-${this.system}-${runId}.json`), `${JSON.stringify(summary, null, 2)}\n`);
+    // The claims one by one, for a timeline (gaps where the loop claimed nothing, slow claims).
+    writeFileSync(
+      join(dir, `claims-${this.system}-${runId}.json`),
+      `${JSON.stringify({ columns: ['startedMs', 'durationMs', 'rows', 'endpointsLeftOut'], claims: this.claimLog })}\n`,
+    );
     const f = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : '–');
     const lines = [`trace ${this.system}: ${summary.events} deliveries followed`];
     for (const [stage, s] of Object.entries(summary.stages))

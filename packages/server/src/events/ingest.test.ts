@@ -1,6 +1,7 @@
 /**
  * The ingestor's group commit, against a real SQLite store: the events sent in one turn are written in
- * one transaction, at most `MAX_GROUP` (1,000) at a time.
+ * one transaction, at most `MAX_GROUP` (1,000) at a time, and a caller filling group after group lets
+ * the rest of the process run between groups.
  */
 import { afterEach, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -53,4 +54,23 @@ test('the events of one turn are written together, at most 1,000 a transaction, 
   // A lone event is written at the end of its own turn.
   await send(-1);
   assert.deepEqual(appends, [1_000, 1_000, 500, 1]);
+});
+
+test('a caller sending full group after full group lets the event loop turn between groups', async () => {
+  // Scheduled before the import: it runs at the event loop's next turn. Without a turn between
+  // groups, SQLite's synchronous appends and the promise callbacks would run all three groups first.
+  let turns = 0;
+  const tick = () => {
+    turns++;
+    if (turns < 10) setImmediate(tick);
+  };
+  setImmediate(tick);
+  const seen: number[] = [];
+  for (let g = 0; g < 3; g++) {
+    await Promise.all(Array.from({ length: 1_000 }, (_, i) => send(g * 1_000 + i)));
+    seen.push(turns);
+  }
+  assert.deepEqual(appends, [1_000, 1_000, 1_000]);
+  assert.ok(seen[0] >= 1, `the event loop turned ${seen[0]} times during the first group`);
+  assert.ok(seen[1] > seen[0] && seen[2] > seen[1], `turns seen after each group: ${seen.join(', ')}`);
 });

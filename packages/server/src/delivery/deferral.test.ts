@@ -156,6 +156,36 @@ test('the step is never longer than the timeout nor shorter than 100 ms, and an 
   );
 });
 
+test('a run paces until its budget is spent and leaves the other endpoints in trouble to the next runs, each once', async () => {
+  const eps = ['ep_a', 'ep_b', 'ep_c'] as EndpointId[];
+  const paced: EndpointId[][] = [];
+  let clock = 0;
+  const deferral = new TroubledDeferral({
+    // Each pace takes 15 ms of the clock: the budget (20 ms) is spent after the second.
+    store: {
+      deferEndpoint: async (ep: EndpointId) => {
+        clock += 15;
+        paced[paced.length - 1].push(ep);
+        return 1;
+      },
+    } as unknown as Store,
+    logger: pino({ level: 'silent' }),
+    timeoutMs: TIMEOUT_MS,
+    horizonMs: HORIZON_MS,
+    saturated: () => eps,
+    troubled: () => true,
+    limitOf: () => 1,
+    averageMs: () => undefined,
+    recovered: () => false,
+    clock: () => clock,
+  });
+  for (let run = 0; run < 3; run++) {
+    paced.push([]);
+    await deferral.run(1_000 + run);
+  }
+  assert.deepEqual(paced, [['ep_a', 'ep_b'], ['ep_c'], []]);
+});
+
 test('an endpoint that recovers has what was paced made due at once; one that flaps, at most once per horizon', async () => {
   const back = (await newEndpoint(store, merchantId, { eventTypes: ['order.*'] })).id as EndpointId;
   const t0 = Date.now() - 1_000;

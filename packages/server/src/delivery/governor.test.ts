@@ -120,3 +120,14 @@ test('an endpoint is recovered after three quick answers in a row since its trou
   for (let i = 0; i < 3; i++) g.observe(ep, 'http_status', 10);
   assert.equal(g.recovered(ep), true);
 });
+
+test('the endpoints heard from last: the 64 that answered most recently, the latest last', () => {
+  const { g } = governor();
+  const eps = Array.from({ length: 100 }, () => newId('ep'));
+  for (const ep of eps) g.observe(ep, null, 10);
+  // The first one answers again: it is the latest now, and the oldest of the rest went.
+  g.observe(eps[0], null, 10);
+  const recent = [...g.recentEndpoints()];
+  assert.equal(recent.length, 64);
+  assert.deepEqual(recent, [...eps.slice(37), eps[0]]);
+});

@@ -38,6 +38,12 @@ const MAX_TRACKED = 100_000;
  * between two failures is an endpoint that flaps, not one that is back.
  */
 export const RECOVERED_AFTER = 3;
+/**
+ * How many of the endpoints that answered last `recentEndpoints` names. A store that offers new
+ * deliveries in one statement (PostgreSQL's append) is told each of their rooms; any other endpoint is
+ * offered the allowance of one not heard from (`newAllowance`).
+ */
+const RECENT = 64;
 
 export interface GovernorOptions {
   /** The ceiling of every endpoint's adaptive limit. */
@@ -75,6 +81,8 @@ export class EndpointGovernor {
   private readonly trouble = new Set<EndpointId>();
   /** Quick answers in a row since the endpoint's last slow one, for the endpoints that had one. */
   private readonly streaks = new Map<EndpointId, number>();
+  /** The endpoints that answered last, oldest first, at most `RECENT` (see `recentEndpoints`). */
+  private readonly recent = new Set<EndpointId>();
 
   constructor(private readonly o: GovernorOptions) {}
 
@@ -122,6 +130,14 @@ export class EndpointGovernor {
     return this.trouble.values();
   }
 
+  /**
+   * The endpoints that answered last (at most 64), whose allowance is known here: an endpoint idle
+   * between two events holds no claims, and without its own room an offer would give it `newAllowance`.
+   */
+  recentEndpoints(): IterableIterator<EndpointId> {
+    return this.recent.values();
+  }
+
   /** The allowance of an endpoint this process has not heard from yet. */
   newAllowance(): number {
     return Math.min(INITIAL_ENDPOINT_LIMIT, this.o.maxPerEndpoint) * 2;
@@ -138,6 +154,9 @@ export class EndpointGovernor {
     this.latency.set(endpointId, prev === undefined ? took : prev * 0.8 + took * 0.2);
     if (this.latency.size > MAX_TRACKED) this.latency.clear();
 
+    this.recent.delete(endpointId);
+    this.recent.add(endpointId);
+    if (this.recent.size > RECENT) this.recent.delete(this.recent.values().next().value as EndpointId);
     const limit = this.limitOf(endpointId);
     const slow = slowAnswer(errorClass, durationMs, bodyCut);
     const next = slow ? Math.max(1, Math.floor(limit / 2)) : Math.min(this.o.maxPerEndpoint, limit + 1);

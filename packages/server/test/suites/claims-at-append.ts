@@ -77,6 +77,33 @@ export function runClaimsAtAppendSuite(
     await engine.store.deleteEndpoint(engine.merchantId, endpoint.id, Date.now());
   });
 
+  test("an endpoint heard from but holding nothing is offered its own allowance, not a new endpoint's", async () => {
+    const { endpoint } = await createEndpoint(engine.store, engine.merchantId, { url: `${rx.url}/known` });
+    const known = () => rx.received.filter((r) => r.path === '/known').length;
+    await idle();
+    await send(400);
+    await rx.waitFor(() => known() === 1, 5_000, 'the first webhook');
+    // Its answer came quickly: the endpoint may hold a claim batch now, and it holds nothing.
+    await eventually(
+      async () => sampleOf(parsePrometheus(await engine.metrics.render()), 'payhook_dispatcher_claimed') === 0,
+      5_000,
+      'the dispatcher to hold no claims',
+    );
+    await idle();
+    const budget = engine.dispatcher.directClaim()?.budget();
+    assert.ok(budget);
+    const own = budget.endpointRooms.get(endpoint.id as EndpointId) ?? budget.otherRoom;
+    assert.ok(own > budget.otherRoom, `its room (${own}) is more than a new endpoint's (${budget.otherRoom})`);
+    // Five events in one append (one event-loop turn): all five go in the append's own transaction.
+    const before = await counters();
+    await Promise.all(Array.from({ length: 5 }, (_, i) => send(401 + i)));
+    await rx.waitFor(() => known() === 6, 5_000, 'five more webhooks');
+    const after = await counters();
+    assert.equal(after.atAppend - before.atAppend, 5, 'all five were claimed as they were appended');
+    assert.equal(after.claimed - before.claimed, 5, 'and none by a claim of the loop');
+    await engine.store.deleteEndpoint(engine.merchantId, endpoint.id, Date.now());
+  });
+
   test('a busy dispatcher makes no offer: new events wait behind the work already due', async () => {
     rx.on('/busy', { kind: 'hang' });
     const { endpoint } = await createEndpoint(engine.store, engine.merchantId, { url: `${rx.url}/busy` });

@@ -120,7 +120,7 @@ export interface DirectClaim {
 /** `DirectClaim.budget`: how many new deliveries the dispatcher takes, in all and per endpoint. */
 export interface ClaimBudget {
   room: number;
-  /** Endpoints with a room of their own (those it holds claims for, those in trouble: 0). */
+  /** Endpoints with a room of their own (those it holds claims for or heard from last, those in trouble: 0). */
   endpointRooms: ReadonlyMap<EndpointId, number>;
   /** The room of an endpoint not in `endpointRooms`. */
   otherRoom: number;

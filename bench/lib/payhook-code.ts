@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import type * as AppModule from '../../packages/server/src/app.js';
 import type * as ConfigModule from '../../packages/server/src/config.js';
 import type * as DefaultModulesModule from '../../packages/server/src/default-modules.js';
+import type * as HeapModule from '../../packages/server/src/heap.js';
 import type * as KeyringModule from '../../packages/server/src/secrets/keyring.js';
 import type * as PostgresStoreModule from '../../packages/server/src/store/postgres/store.js';
 import type * as SqliteStoreModule from '../../packages/server/src/store/sqlite/store.js';
@@ -44,6 +45,7 @@ interface Modules {
   app: typeof AppModule;
   config: typeof ConfigModule;
   'default-modules': typeof DefaultModulesModule;
+  heap: typeof HeapModule;
   'secrets/keyring': typeof KeyringModule;
   'store/postgres/store': typeof PostgresStoreModule;
   'store/sqlite/store': typeof SqliteStoreModule;

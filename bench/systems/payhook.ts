@@ -35,11 +35,12 @@ import type {
   SystemOptions,
 } from './types.js';
 
-const [{ createPayhook }, { loadConfig }, { Keyring }, { defaultModules }] = await Promise.all([
+const [{ createPayhook }, { loadConfig }, { Keyring }, { defaultModules }, { limitHeapGrowth }] = await Promise.all([
   payhookModule('app'),
   payhookModule('config'),
   payhookModule('secrets/keyring'),
   payhookModule('default-modules'),
+  payhookModule('heap'),
 ]);
 const VERSION = packageVersion('payhook');
 /** `BENCH_TRACE=<dir>`: follow every delivery through the store calls (lib/trace.ts); the first 3 s are warm-up. */
@@ -168,11 +169,12 @@ async function createInstance(options: SystemOptions, dialect: 'sqlite' | 'postg
   const scaleOut = dialect === 'postgres' && (options.dispatchers ?? 0) > 0;
   // The bench receivers listen on loopback, which payhook refuses by default.
   const config = loadConfig(
-    // PAYHOOK_HTTP_THREAD and PAYHOOK_SQLITE_CHECKPOINT_THREAD pass through, so A/B runs of either
-    // thread need no code change.
+    // PAYHOOK_HTTP_THREAD, PAYHOOK_SQLITE_CHECKPOINT_THREAD and PAYHOOK_HEAP_GROWTH pass through, so A/B
+    // runs of either thread or of the heaps' growth need no code change.
     {
       PAYHOOK_HTTP_THREAD: process.env.PAYHOOK_HTTP_THREAD,
       PAYHOOK_SQLITE_CHECKPOINT_THREAD: process.env.PAYHOOK_SQLITE_CHECKPOINT_THREAD,
+      PAYHOOK_HEAP_GROWTH: process.env.PAYHOOK_HEAP_GROWTH,
     },
     {
       // scale-out: this process accepts; the dispatchers are processes of their own.
@@ -244,6 +246,8 @@ async function createInstance(options: SystemOptions, dialect: 'sqlite' | 'postg
   // The payment scenario needs the payment module, as `payhook serve` runs it; the others run the core
   // alone, as before, so their figures stay comparable with earlier results.
   const modules = options.scenario === 'payment' ? defaultModules({}) : [];
+  // As `payhook serve` does at start (cli/serve.ts): the host is this system's process alone.
+  limitHeapGrowth(config.server.heapGrowthPercent);
   const app = await createPayhook(config, { store, modules });
   const instance = new PayhookInstance(app, adminKey, cleanup, spawnDispatchers, options.dispatchers ?? 0);
   await instance.init(options);

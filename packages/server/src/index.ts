@@ -17,6 +17,8 @@ export { createPayhook, type CreateOptions, type Payhook } from './app.js';
 export { defaultModules, type DefaultModuleOptions } from './default-modules.js';
 export type { PayhookModule } from './modules.js';
 export { ConfigError, loadConfig, type Config, type Role } from './config.js';
+// What `payhook serve` does with PAYHOOK_HEAP_GROWTH; a process that embeds payhook decides for itself.
+export { limitHeapGrowth } from './heap.js';
 export { createMerchant } from './merchants/service.js';
 // OpenTelemetry traces: `createPayhook(config, { tracing: tracingRequested(process.env) ? {} : null })`.
 export { tracingRequested, type TracingOptions } from './tracing/tracing.js';

@@ -61,10 +61,13 @@ export function registerServe(program: Command): void {
       } catch (err) {
         fail(err);
       }
-      const [{ createPayhook }, { defaultModules }] = await Promise.all([
+      const [{ createPayhook }, { defaultModules }, { limitHeapGrowth }] = await Promise.all([
         import('../app.js'),
         import('../default-modules.js'),
+        import('../heap.js'),
       ]);
+      // This process is payhook's own: its heaps grow by the setting, not V8's rule (heap.ts).
+      limitHeapGrowth(config.server.heapGrowthPercent);
       let modules: ReturnType<typeof defaultModules>;
       try {
         modules = defaultModules(env);

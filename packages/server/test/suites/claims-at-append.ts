@@ -46,6 +46,15 @@ export function runClaimsAtAppendSuite(
     await eventually(() => engine.dispatcher.directClaim() !== null, 5_000, 'the claim loop to sleep');
   }
 
+  /** Waits until the dispatcher holds no claims (in flight or queued), as its gauge says. */
+  async function noClaimsHeld(ms: number) {
+    await eventually(
+      async () => sampleOf(parsePrometheus(await engine.metrics.render()), 'payhook_dispatcher_claimed') === 0,
+      ms,
+      'the dispatcher to hold no claims',
+    );
+  }
+
   test('an idle dispatcher claims new deliveries in the append: each sent once, no claim of their own', async () => {
     const { endpoint } = await createEndpoint(engine.store, engine.merchantId, { url: `${rx.url}/idle` });
     const before = await counters();
@@ -84,11 +93,7 @@ export function runClaimsAtAppendSuite(
     await send(400);
     await rx.waitFor(() => known() === 1, 5_000, 'the first webhook');
     // Its answer came quickly: the endpoint may hold a claim batch now, and it holds nothing.
-    await eventually(
-      async () => sampleOf(parsePrometheus(await engine.metrics.render()), 'payhook_dispatcher_claimed') === 0,
-      5_000,
-      'the dispatcher to hold no claims',
-    );
+    await noClaimsHeld(5_000);
     await idle();
     const budget = engine.dispatcher.directClaim()?.budget();
     assert.ok(budget);
@@ -149,11 +154,7 @@ export function runClaimsAtAppendSuite(
     rx.on('/held', { kind: 'hang' });
     const { endpoint } = await createEndpoint(engine.store, engine.merchantId, { url: `${rx.url}/held` });
     // Nothing held from the tests before (a cut request's retry, a cancelled delivery's claim).
-    await eventually(
-      async () => sampleOf(parsePrometheus(await engine.metrics.render()), 'payhook_dispatcher_claimed') === 0,
-      10_000,
-      'the dispatcher to hold no claims',
-    );
+    await noClaimsHeld(10_000);
     await idle();
     const idleBudget = engine.dispatcher.directClaim()?.budget();
     assert.ok(idleBudget && idleBudget.room > 0, 'an idle dispatcher offers room');

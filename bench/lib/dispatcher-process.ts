@@ -22,11 +22,12 @@ export interface DispatcherArgs {
   maxInFlight: number;
 }
 
-const [{ createPayhook }, { loadConfig }, { Keyring }, { PostgresStore }] = await Promise.all([
+const [{ createPayhook }, { loadConfig }, { Keyring }, { PostgresStore }, { limitHeapGrowth }] = await Promise.all([
   payhookModule('app'),
   payhookModule('config'),
   payhookModule('secrets/keyring'),
   payhookModule('store/postgres/store'),
+  payhookModule('heap'),
 ]);
 
 let app: Payhook | null = null;
@@ -41,8 +42,13 @@ serveRpc({
     });
     trace = new StoreTrace('payhook-postgres-dispatcher', store.db.pool);
     const config = loadConfig(
-      // PAYHOOK_HTTP_THREAD passes through, so A/B runs of the HTTP worker thread need no code change.
-      { PAYHOOK_HTTP_THREAD: process.env.PAYHOOK_HTTP_THREAD },
+      // PAYHOOK_HTTP_THREAD, PAYHOOK_HEAP_GROWTH and PAYHOOK_CLAIM_BATCH pass through, so A/B runs of
+      // them need no code change.
+      {
+        PAYHOOK_HTTP_THREAD: process.env.PAYHOOK_HTTP_THREAD,
+        PAYHOOK_HEAP_GROWTH: process.env.PAYHOOK_HEAP_GROWTH,
+        PAYHOOK_CLAIM_BATCH: process.env.PAYHOOK_CLAIM_BATCH,
+      },
       {
         server: { adminKey: a.adminKey, logLevel: 'silent', role: 'dispatcher' },
         store: { databaseUrl: null },
@@ -54,6 +60,7 @@ serveRpc({
         },
       },
     );
+    limitHeapGrowth(config.server.heapGrowthPercent); // as `payhook serve` does, whatever the role
     app = await createPayhook(config, { store: trace.wrap(store) });
     await app.start();
     return null;

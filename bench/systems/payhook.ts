@@ -169,12 +169,14 @@ async function createInstance(options: SystemOptions, dialect: 'sqlite' | 'postg
   const scaleOut = dialect === 'postgres' && (options.dispatchers ?? 0) > 0;
   // The bench receivers listen on loopback, which payhook refuses by default.
   const config = loadConfig(
-    // PAYHOOK_HTTP_THREAD, PAYHOOK_SQLITE_CHECKPOINT_THREAD and PAYHOOK_HEAP_GROWTH pass through, so A/B
-    // runs of either thread or of the heaps' growth need no code change.
+    // PAYHOOK_HTTP_THREAD, PAYHOOK_SQLITE_CHECKPOINT_THREAD, PAYHOOK_HEAP_GROWTH and PAYHOOK_CLAIM_BATCH
+    // pass through, so A/B runs of either thread, of the heaps' growth or of the claim's size need no
+    // code change.
     {
       PAYHOOK_HTTP_THREAD: process.env.PAYHOOK_HTTP_THREAD,
       PAYHOOK_SQLITE_CHECKPOINT_THREAD: process.env.PAYHOOK_SQLITE_CHECKPOINT_THREAD,
       PAYHOOK_HEAP_GROWTH: process.env.PAYHOOK_HEAP_GROWTH,
+      PAYHOOK_CLAIM_BATCH: process.env.PAYHOOK_CLAIM_BATCH,
     },
     {
       // scale-out: this process accepts; the dispatchers are processes of their own.

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { MerchantId } from '../../ids.js';
 import { newEndpoint, newEvent, newMerchant, resultFor } from '../../../test/suites/store-contract/fixtures.js';
 import type { Endpoint } from '../types.js';
-import { MOVE_STEP } from './endpoint-moves.js';
+import { MIN_STEP_ROWS, MOVE_STEP, STEP_BUDGET_MS } from './endpoint-moves.js';
 import { SqliteStore } from './store.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'payhook-moves-'));
@@ -31,9 +31,22 @@ interface Setup {
   t0: number;
 }
 
-/** A store with BACKLOG due deliveries for `down` (event types `down.*`) and 10 for `other`. */
+/**
+ * Makes every step of the store's moves take `ms` by their clock (each step reads it before and after), so
+ * the sizes of the steps after the first do not depend on this machine's speed.
+ */
+function stepsTake(store: SqliteStore, ms: number): void {
+  let t = 0;
+  store.moves.clock = () => (t += ms);
+}
+
+/**
+ * A store with BACKLOG due deliveries for `down` (event types `down.*`) and 10 for `other`; each step of
+ * its moves takes its budget, so every step moves MOVE_STEP rows.
+ */
 async function setup(): Promise<Setup> {
   const store = new SqliteStore({ path: join(dir, `m${n++}.db`) });
+  stepsTake(store, STEP_BUDGET_MS);
   await store.migrate();
   const merchant = await newMerchant(store);
   const down = await newEndpoint(store, merchant, { eventTypes: ['down.*'] });
@@ -96,6 +109,30 @@ describe('endpoint moves in steps (SQLite)', () => {
       [[probe, BACKLOG]],
       'every waiting delivery at the probe, the failed one (due again before it) too',
     );
+    await s.store.close();
+  });
+
+  it('a step that takes longer than its budget makes the next ones smaller, down to a floor; quick steps grow back', async () => {
+    const s = await setup();
+    const held = async () => {
+      await turn();
+      return dueTimes(s.store, s.down.id).get(probe) ?? 0;
+    };
+    stepsTake(s.store, 5 * STEP_BUDGET_MS); // every step takes five times its budget
+    const probe = await openCircuit(s);
+    assert.equal(
+      dueTimes(s.store, s.down.id).get(probe),
+      MOVE_STEP,
+      'the first step is whole: it is in the transaction',
+    );
+    assert.equal(await held(), MOVE_STEP + MOVE_STEP / 5, 'the next one a fifth of it');
+    assert.equal(await held(), MOVE_STEP + MOVE_STEP / 5 + MIN_STEP_ROWS, 'then no fewer than the floor');
+    assert.equal(await held(), MOVE_STEP + MOVE_STEP / 5 + 2 * MIN_STEP_ROWS);
+    stepsTake(s.store, STEP_BUDGET_MS / 20); // quick again: the next step would fit 20 × its rows
+    assert.equal(await held(), MOVE_STEP + MOVE_STEP / 5 + 3 * MIN_STEP_ROWS, 'the step sized before');
+    assert.equal(await held(), 2 * MOVE_STEP + MOVE_STEP / 5 + 3 * MIN_STEP_ROWS, 'then at most MOVE_STEP');
+    await settled(s.store);
+    assert.deepEqual([...dueTimes(s.store, s.down.id)], [[probe, BACKLOG]], 'and the move ends with all of them held');
     await s.store.close();
   });
 

@@ -11,9 +11,13 @@
  *
  * So a move runs its first step (at most `MOVE_STEP` rows) in the caller's transaction, atomic with the state
  * change that asked for it, as before: a backlog of that size moves at once, and a test sees it moved on
- * return. The rest follows in steps of the same size, each its own transaction a turn of the event loop after
- * the last (`setImmediate`), walking the endpoint's rows in id order from where the last step stopped
- * (sql/deliveries.sql, `endpoint_move_*`).
+ * return. The rest follows in steps, each its own transaction a turn of the event loop after the last
+ * (`setImmediate`), walking the endpoint's rows in id order from where the last step stopped
+ * (sql/deliveries.sql, `endpoint_move_*`). Each later step is sized from the last one's rate to take about
+ * `STEP_BUDGET_MS` (between `MIN_STEP_ROWS` and `MOVE_STEP` rows). A thousand rows take ~2.5 ms where they
+ * lie together (one endpoint's backlog) but ~25 ms, up to 50, where they lie among other endpoints'
+ * (the isolation benchmark's paces), and an API request or an answer from the HTTP thread that arrives
+ * meanwhile waits for the step (docs/performance.md, "An endpoint's moves in time-bounded steps").
  *
  * Why steps are safe: a move only keeps rows out of the claim's way, it never decides whether they go. The
  * claim checks the endpoint itself (disabled, circuit open, probe not yet due) on every row, so a row a move
@@ -45,8 +49,12 @@ export interface MovesCore {
   notifyDue(): void;
 }
 
-/** Rows one step moves: a few milliseconds of the thread even where every row is a page of its own. */
+/** Rows the first step moves (in the caller's transaction), and the most a later one does. */
 export const MOVE_STEP = 1000;
+/** The time a later step aims to take: the event loop's other work waits no longer for one. */
+export const STEP_BUDGET_MS = 4;
+/** The fewest rows a later step moves, however slow the last one was, so that a move ends. */
+export const MIN_STEP_ROWS = 100;
 
 /** The least id: every real id is greater (prefixed ids, ids.ts). */
 const FIRST = '';
@@ -66,6 +74,8 @@ interface Running {
   after: string;
   /** Rows moved so far (the pace's k of the next step's first row). */
   moved: number;
+  /** Rows the next step moves at most: sized from the last step's rate (`resize`). */
+  limit: number;
   /** A pace: whether it has put rows at its horizon (and the endpoint's `paced_until` there). */
   horizon?: boolean;
 }
@@ -76,6 +86,8 @@ export class EndpointMoves {
   private closed = false;
   /** The last step after a first that failed (its move stops; its rows stay where they are, see above). */
   lastError: unknown = null;
+  /** Milliseconds of a monotonic clock, for the steps' sizes; `performance.now` unless a test sets it. */
+  clock: () => number = () => performance.now();
 
   constructor(
     private readonly c: MovesCore,
@@ -102,9 +114,11 @@ export class EndpointMoves {
     )
       return 0;
     this.running.delete(endpointId);
-    const run: Running = { endpointId, move, after: FIRST, moved: 0 };
+    const run: Running = { endpointId, move, after: FIRST, moved: 0, limit: this.stepRows };
+    const began = this.clock();
     const n = this.step(run);
-    if (n === this.stepRows && !this.closed) {
+    if (n === run.limit && !this.closed) {
+      this.resize(run, n, this.clock() - began);
       this.running.set(endpointId, run);
       setImmediate(() => this.continue(run));
     }
@@ -133,6 +147,8 @@ export class EndpointMoves {
 
   private continue(run: Running): void {
     if (this.closed || this.running.get(run.endpointId) !== run) return;
+    const limit = run.limit;
+    const began = this.clock();
     let n: number;
     try {
       n = this.c.transaction(() => (this.stillAsked(run) ? this.step(run) : 0));
@@ -142,8 +158,20 @@ export class EndpointMoves {
       return;
     }
     if (run.move.kind === 'release' || run.move.kind === 'unpark' || run.move.kind === 'unpace') this.c.notifyDue();
-    if (n === this.stepRows) setImmediate(() => this.continue(run));
-    else this.running.delete(run.endpointId);
+    if (n === limit) {
+      this.resize(run, n, this.clock() - began); // the commit counts: it is the thread's time too
+      setImmediate(() => this.continue(run));
+    } else this.running.delete(run.endpointId);
+  }
+
+  /**
+   * Sizes the next step to take about `STEP_BUDGET_MS` at the rate of the last one (`rows` in `ms`):
+   * the rate changes with where the endpoint's rows lie and what else the machine runs, so each step
+   * measures it again.
+   */
+  private resize(run: Running, rows: number, ms: number): void {
+    const fit = ms > 0 ? Math.floor((rows * STEP_BUDGET_MS) / ms) : this.stepRows;
+    run.limit = Math.max(Math.min(MIN_STEP_ROWS, this.stepRows), Math.min(this.stepRows, fit));
   }
 
   /**
@@ -179,10 +207,10 @@ export class EndpointMoves {
     }
   }
 
-  /** Moves the next `stepRows` rows of the endpoint, after the last one moved. */
+  /** Moves the next `run.limit` rows of the endpoint, after the last one moved. */
   private step(run: Running): number {
     const m = run.move;
-    const base = { endpoint_id: run.endpointId, after: run.after, limit: this.stepRows };
+    const base = { endpoint_id: run.endpointId, after: run.after, limit: run.limit };
     const rows = (
       m.kind === 'pace'
         ? this.c.stmt('endpoint_move_pace').all({

@@ -4,6 +4,7 @@
  * same in both dialects and callers pass objects, not positional lists; here each becomes `$n` once,
  * at load time. Comments are dropped first so a parameter named in a header does not count.
  */
+import { arrayLiteral } from './arrays.js';
 import { loadSqlFiles } from '../sql-files.js';
 
 export interface Statement {
@@ -51,11 +52,16 @@ export function loadStatements(dir: URL): Map<string, Statement> {
   return out;
 }
 
-/** The positional values of `s` from `args`; a missing one is a bug in the caller, not a NULL. */
+/**
+ * The positional values of `s` from `args`; a missing one is a bug in the caller, not a NULL. An array
+ * goes as its array literal where `arrayLiteral` can write it (arrays.ts), else as the array for
+ * node-postgres to convert.
+ */
 export function valuesFor(s: Statement, args: Record<string, unknown>): unknown[] {
   return s.params.map((p) => {
     if (!(p in args)) throw new Error(`SQL statement ${s.name} needs @${p}`);
     const v = args[p];
-    return v === undefined ? null : v;
+    if (v === undefined) return null;
+    return Array.isArray(v) ? (arrayLiteral(v) ?? v) : v;
   });
 }

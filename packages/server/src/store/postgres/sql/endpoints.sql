@@ -95,6 +95,12 @@ FROM endpoints WHERE id = ANY (@ids::text[]) ORDER BY id FOR UPDATE;
 -- endpoint's waiting deliveries to its next probe), @releases (make them due now), @disables
 -- (disable it, `failing`, and let its deliveries wait), @now. Waiting deliveries another claimer holds
 -- locked are skipped (they are being claimed).
+-- `moved` locks the rows to move in a sub-select of its own, joined to `input` inside it, so it runs once.
+-- It named them as `d.id IN (SELECT … WHERE w.endpoint_id = i.id … FOR UPDATE SKIP LOCKED)` before, which
+-- refers to `input` from within: PostgreSQL then ran that sub-select again for every row of the
+-- endpoint, a time that grows with the square of its backlog (an endpoint with 72,146 waiting: over a
+-- minute, holding the endpoint's row and the results' transaction, against 3.4 s now: docs/performance.md,
+-- "A circuit's moves on PostgreSQL, once per statement").
 WITH input AS (
   SELECT * FROM unnest(@ids::text[], @states::text[], @failures::int[], @opens::int[], @next_probe_ats::bigint[],
                        @failing_sinces::bigint[], @holds::bool[], @releases::bool[], @disables::bool[])
@@ -113,14 +119,14 @@ circuits AS (
 ),
 moved AS (
   UPDATE deliveries d
-  SET next_attempt_at = CASE WHEN i.disable THEN NULL WHEN i.hold THEN i.next_probe_at ELSE @now END
-  FROM input i
-  WHERE d.id IN (SELECT w.id FROM deliveries w
-                 WHERE w.endpoint_id = i.id AND w.status = 'pending' AND w.lease_owner IS NULL
-                   AND (i.disable OR (i.hold AND w.next_attempt_at < i.next_probe_at)
-                        OR (i.release AND w.next_attempt_at > @now))
-                 FOR UPDATE SKIP LOCKED)
-    AND d.endpoint_id = i.id AND (i.hold OR i.release OR i.disable)
+  SET next_attempt_at = CASE WHEN w.disable THEN NULL WHEN w.hold THEN w.next_probe_at ELSE @now END
+  FROM (SELECT x.id, i.disable, i.hold, i.next_probe_at
+        FROM input i JOIN deliveries x ON x.endpoint_id = i.id
+        WHERE (i.hold OR i.release OR i.disable) AND x.status = 'pending' AND x.lease_owner IS NULL
+          AND (i.disable OR (i.hold AND x.next_attempt_at < i.next_probe_at)
+               OR (i.release AND x.next_attempt_at > @now))
+        FOR UPDATE OF x SKIP LOCKED) w
+  WHERE d.id = w.id
   RETURNING d.next_attempt_at
 )
 SELECT count(*) FILTER (WHERE next_attempt_at = @now)::int AS released FROM moved;

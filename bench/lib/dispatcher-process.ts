@@ -76,6 +76,8 @@ serveRpc({
   },
 });
 
+// The host is gone: stop, within a few seconds at most (host.ts, `leave`).
 process.on('disconnect', () => {
+  setTimeout(() => process.exit(1), 5_000).unref();
   void Promise.resolve(app?.stop()).finally(() => process.exit(1));
 });

@@ -233,8 +233,12 @@ serveRpc({
   },
 });
 
-// The orchestrator is gone (Ctrl-C, crash): clean up what the system created, then leave.
+// The orchestrator is gone (Ctrl-C, crash): clean up what the system created, then leave. The clean-up
+// gets a few seconds, no more: a close that waits for work in progress (a 100,000-event import) kept
+// orphaned hosts running for minutes, their appends and claims loading the machine under the next run.
+const LEAVE_WITHIN_MS = 5_000;
 const leave = () => {
+  setTimeout(() => process.exit(1), LEAVE_WITHIN_MS).unref();
   void Promise.resolve()
     .then(() => instance?.close())
     .catch((error) =>

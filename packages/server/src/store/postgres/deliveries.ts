@@ -170,14 +170,14 @@ export async function undeferEndpoint(c: PostgresCore, endpointId: string, relea
 }
 
 export async function nextDueAt(c: PostgresCore): Promise<number | null> {
-  const [row] = await c.db.run<{ at: number | null }>('next_due', {}, { idempotent: true });
+  const [row] = await c.db.run<{ at: number | null }>('next_due', { now: Date.now() }, { idempotent: true });
   return row.at;
 }
 
 export async function queueStats(c: PostgresCore): Promise<QueueStats> {
   const [row] = await c.db.run<{ pending: number; oldest_due_at: number | null }>(
     'queue_stats',
-    {},
+    { now: Date.now() },
     { idempotent: true },
   );
   return { pending: row.pending, oldestDueAt: row.oldest_due_at };

@@ -66,6 +66,8 @@ export interface DeliveryRow {
   attempts: number;
   next_attempt_at: number | null;
   lease_owner: string | null;
+  /** The lease end while leased (migration 0019); next_attempt_at then stays the time it became due. */
+  lease_until: number | null;
   last_status_code: number | null;
   last_error: string | null;
   ordering_key: string | null;
@@ -139,7 +141,7 @@ export const toDelivery = (r: DeliveryRow): Delivery => ({
   eventType: r.event_type,
   status: r.status,
   attempts: r.attempts,
-  // A leased delivery's next_attempt_at is its lease end, an internal detail: show it as in flight (null).
+  // A leased delivery is in flight: no next attempt to show (null) until its result or its lease's end.
   nextAttemptAt: r.status === 'pending' && r.lease_owner === null ? r.next_attempt_at : null,
   lastStatusCode: r.last_status_code,
   lastError: r.last_error,

@@ -242,7 +242,7 @@ export interface QueueStats {
   pending: number;
   /**
    * The earliest time a pending delivery of an enabled endpoint is due (its `next_attempt_at`; a claimed
-   * one's is its lease end), or null when there is none. `now` minus this, when positive, is how long
+   * one is not waiting before its lease ends), or null when there is none. `now` minus this, when positive, is how long
    * the delivery that has waited longest for a dispatcher has been waiting.
    */
   oldestDueAt: number | null;

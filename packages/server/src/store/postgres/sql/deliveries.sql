@@ -45,6 +45,8 @@ WITH due AS MATERIALIZED (
   FROM deliveries d
   WHERE (SELECT set_config('synchronous_commit', 'off', true)) = 'off'
     AND d.status = 'pending' AND d.next_attempt_at <= @now
+    -- Not leased, or its lease ended (migration 0019: a lease is lease_owner with lease_until).
+    AND (d.lease_owner IS NULL OR coalesce(d.lease_until, 0) <= @now)
     AND (SELECT NOT p.disabled AND p.deleted_at IS NULL
                 AND (p.circuit_state = 'closed' OR p.circuit_next_probe_at <= @now)
                 AND (p.rate_limit IS NULL OR p.rate_tat - @now <= @burst::int * 1000.0 / p.rate_limit)
@@ -100,7 +102,7 @@ held AS (
   RETURNING d.next_attempt_at - @now AS wait
 ),
 claimed AS (
-  UPDATE deliveries d SET lease_owner = @owner, next_attempt_at = @until
+  UPDATE deliveries d SET lease_owner = @owner, lease_until = @until
   WHERE d.id = ANY (ARRAY(SELECT id FROM due))
     AND d.id BETWEEN (SELECT min(id) FROM due) AND (SELECT max(id) FROM due)
     AND NOT EXISTS (SELECT 1 FROM ranked r WHERE r.id = d.id AND r.rk > r.granted)
@@ -169,7 +171,7 @@ logged AS (
 applied AS (
   UPDATE deliveries d
   SET status = r.status, attempts = d.attempts + 1, next_attempt_at = r.next_attempt_at, lease_owner = NULL,
-      last_status_code = r.status_code, last_error = r.error_message, updated_at = @now
+      lease_until = NULL, last_status_code = r.status_code, last_error = r.error_message, updated_at = @now
   FROM (SELECT DISTINCT ON (i.delivery_id) i.*, 'pending'::text AS was FROM input i JOIN logged l ON l.id = i.attempt_id
         ORDER BY i.delivery_id, i.ord) AS r
   WHERE d.id = r.delivery_id AND d.id = ANY (@delivery_ids::text[]) AND d.status = r.was AND d.lease_owner = r.owner
@@ -223,16 +225,20 @@ FROM unparked;
 
 -- name: deliveries_cancel_for_endpoint
 -- @endpoint_id, @now: the merchant disabled or deleted the endpoint
-UPDATE deliveries SET status = 'cancelled', next_attempt_at = NULL, lease_owner = NULL, updated_at = @now
+UPDATE deliveries SET status = 'cancelled', next_attempt_at = NULL, lease_owner = NULL, lease_until = NULL,
+    updated_at = @now
 WHERE endpoint_id = @endpoint_id AND status = 'pending';
 
 -- name: claims_release
 -- @owner, @ids, @now (due again at once), @channel (NOTIFY, or NULL)
+-- A leased row's next_attempt_at is the time it became due (migration 0019), so it is due again as it was,
+-- first in line, and the release leaves every indexed column as it was (a HOT update, as the claim).
+-- `least` covers a row leased before 0019, whose next_attempt_at was its lease end.
 -- The pending check goes through a join column, as in results_record and for the same reason: the rows
 -- are found by their primary key, never by a walk of the partial due index (OFFSET 0 keeps the planner
 -- from folding x.was back into the constant).
 WITH released AS (
-  UPDATE deliveries d SET lease_owner = NULL, next_attempt_at = @now
+  UPDATE deliveries d SET lease_owner = NULL, lease_until = NULL, next_attempt_at = least(d.next_attempt_at, @now)
   FROM (SELECT 'pending'::text AS was OFFSET 0) x
   WHERE d.id = ANY (@ids::text[]) AND d.status = x.was AND d.lease_owner = @owner
   RETURNING d.id
@@ -300,17 +306,28 @@ FROM moved;
 SELECT pg_notify(@channel, '');
 
 -- name: next_due
--- (no parameters)
-SELECT min(next_attempt_at) AS at FROM deliveries WHERE status = 'pending';
+-- @now: the earlier of the first unleased delivery's due time (`a`, walking deliveries_due in order past
+-- the leased rows at its head) and the earliest lease end, when that first one is not due yet (a lease
+-- that ends makes its delivery due again). The lease ends are read only then (a sub-select in the CASE
+-- runs when reached), and only among rows due no later than `a`: every row before `a` in the index is a
+-- leased one, so it reads what is in flight, never a backlog. A leased row due after `a` needs no look:
+-- its lease began after it was due, later than `a`, so its lease end is later still.
+SELECT CASE WHEN a.at <= @now THEN a.at
+            ELSE least(a.at, (SELECT min(l.lease_until) FROM deliveries l
+                              WHERE l.status = 'pending' AND l.next_attempt_at <= coalesce(a.at, 9223372036854775807)
+                                AND l.lease_owner IS NOT NULL AND l.lease_until > @now))
+       END AS at
+FROM (SELECT min(next_attempt_at) AS at FROM deliveries
+      WHERE status = 'pending' AND (lease_owner IS NULL OR coalesce(lease_until, 0) <= @now)) a;
 
 -- name: queue_stats
--- (no parameters): for GET /metrics. The count reads only the partial index deliveries_due; the oldest
+-- @now: for GET /metrics. The count reads only the partial index deliveries_due; the oldest
 -- due time walks it in order and stops at the first delivery of an enabled endpoint (the endpoint check
 -- a scalar subquery, as in `claim`, so the plan cannot start from the endpoints). Measured at 1,000,000
 -- pending deliveries in docs/performance.md.
 SELECT (SELECT count(*)::bigint FROM deliveries WHERE status = 'pending') AS pending,
        (SELECT d.next_attempt_at FROM deliveries d
-        WHERE d.status = 'pending'
+        WHERE d.status = 'pending' AND (d.lease_owner IS NULL OR coalesce(d.lease_until, 0) <= @now)
           AND (SELECT NOT p.disabled AND p.deleted_at IS NULL FROM endpoints p WHERE p.id = d.endpoint_id)
         ORDER BY d.next_attempt_at, d.id LIMIT 1) AS oldest_due_at;
 

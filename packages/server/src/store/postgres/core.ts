@@ -26,6 +26,18 @@ export class PostgresCore {
     readonly wakeups: Wakeups,
   ) {}
 
+  /** The claim's floor as last read, for the day `atMost` was computed on (deliveries.ts, claimFloor). */
+  claimFloor: { value: string; atMost: string; at: number } | null = null;
+
+  /**
+   * After this process made pending a delivery that may be older than the claim's floor (a retry, a
+   * resend, a replay, an event appended with an old id): its next claim asks for the floor again rather
+   * than wait out the floor's second. Other processes' claims see it within that second.
+   */
+  forgetClaimFloor(below?: string): void {
+    if (below === undefined || (this.claimFloor && below < this.claimFloor.value)) this.claimFloor = null;
+  }
+
   /** This process's dispatcher's offer for new deliveries (Store.offerNewDeliveries), if one registered. */
   claimOffer: (() => DirectClaim | null) | null = null;
 

@@ -23,9 +23,30 @@ import type {
 } from '../types.js';
 import type { PostgresCore } from './core.js';
 import { settledOrdered, settleOrdered } from './ordering.js';
+import { DAY_MS, dayStart } from './retention.js';
 import { toAttempt, toDelivery, type AttemptRow, type DeliveryRow } from './rows.js';
 
+/** How long a claim floor is used before the database is asked again (migration 0020). */
+const FLOOR_TTL_MS = 1_000;
+
+/**
+ * The first delivery id of the oldest day the claim must read: the oldest day partition that holds a
+ * pending or held delivery, and never later than yesterday (a margin for clocks that disagree). Asked of
+ * the database at most once a second and on a new day; a delivery made pending again in an older day
+ * is claimed at most that second later.
+ */
+async function claimFloor(c: PostgresCore, now: number): Promise<string> {
+  const atMost = idFloor('del', dayStart(now - DAY_MS));
+  const cached = c.claimFloor;
+  const t = Date.now();
+  if (cached && cached.atMost === atMost && t - cached.at < FLOOR_TTL_MS) return cached.value;
+  const [row] = await c.db.run<{ floor: string }>('claim_floor', { at_most: atMost }, { idempotent: true });
+  c.claimFloor = { value: row.floor, atMost, at: t };
+  return row.floor;
+}
+
 export async function claimDue(c: PostgresCore, o: ClaimOptions): Promise<ClaimedDelivery[]> {
+  const floor = await claimFloor(c, o.now);
   // Retried after a lost reply too: rows that claim took stay leased to this owner until the lease
   // ends, then go out as usual; nothing is lost, at worst a delivery waits one lease.
   const rows = await c.db.run<ClaimRow & { rate_held: number; rate_wait: number }>(
@@ -37,6 +58,9 @@ export async function claimDue(c: PostgresCore, o: ClaimOptions): Promise<Claime
       until: o.now + o.leaseMs,
       exclude: o.excludeEndpoints ?? [],
       burst: rateTolerance(o.rateBurst),
+      // Only the days that may hold pending deliveries are read (sql/deliveries.sql, claim).
+      floor,
+      event_floor: `evt_${floor.slice(4)}`,
     },
     { idempotent: true },
   );
@@ -231,7 +255,10 @@ export async function retryDelivery(
     { idempotent: true },
   );
   if (!row) return null;
-  if (row.status === 'pending' && row.lease_owner === null) c.wakeups.madeDue(row.notified > 0);
+  if (row.status === 'pending' && row.lease_owner === null) {
+    c.forgetClaimFloor(row.id);
+    c.wakeups.madeDue(row.notified > 0);
+  }
   return toDelivery(row);
 }
 
@@ -253,7 +280,10 @@ export async function recoverEndpoint(
     },
     { idempotent: true },
   );
-  if (row.n > 0) c.wakeups.madeDue(row.notified > 0);
+  if (row.n > 0) {
+    c.forgetClaimFloor();
+    c.wakeups.madeDue(row.notified > 0);
+  }
   return row.n;
 }
 

@@ -4,7 +4,7 @@ import type { AppendedEvent, EventFilter, EventRecord, NewEvent, Page } from '..
 import type { PostgresCore } from './core.js';
 import type { Row, Tx } from './db.js';
 import { toClaimedDeliveries } from '../claimed.js';
-import { appendEventsIn, appendOffer } from './outbox.js';
+import { appendEventsIn, appendOffer, deliveryPrefix } from './outbox.js';
 import { toEvent, type EventRow } from './rows.js';
 
 export async function appendEvents(c: PostgresCore, events: NewEvent[]): Promise<AppendedEvent[]> {
@@ -24,6 +24,8 @@ export async function appendEvents(c: PostgresCore, events: NewEvent[]): Promise
   const offer = claim ? appendOffer(claim) : null;
   const { out, notified, left, claimed } = await appendEventsIn(autocommit, events, channel, locks, offer);
   if (claim && offer && claimed.length > 0) claim.accept(toClaimedDeliveries(claimed, c.box), offer.until);
+  // An event with an old id (an import) puts its deliveries in its own day.
+  for (const e of events) c.forgetClaimFloor(deliveryPrefix(e));
   if (left) c.wakeups.madeDue(notified);
   return out;
 }

@@ -9,7 +9,8 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { MerchantId } from '../../ids.js';
+import { idFloor, type MerchantId } from '../../ids.js';
+import { DAY_MS, dayStart } from './retention.js';
 import { valuesFor } from './statements.js';
 import type { PostgresStore } from './store.js';
 import { newEndpoint, newEvent, newMerchant, resultFor } from '../../../test/suites/store-contract/fixtures.js';
@@ -52,6 +53,8 @@ test('a claim writes its lease as HOT updates: no new entry in any index of deli
         until: now + 30_000,
         exclude: [],
         burst: 0,
+        floor: '',
+        event_floor: '',
       };
       const { rows } = await client.query(s.text, valuesFor(s, args));
       if (rows.length === 0) break;
@@ -141,6 +144,97 @@ test('a delivery leased before 0019 (its lease end in next_attempt_at) stays hel
     assert.equal(await own.nextDueAt(), now + 5_000);
     const [taken] = await own.claimDue({ now: now + 5_000, limit: 10, leaseMs: 30_000, owner: 'new' });
     assert.ok(taken, 'due once its lease has ended');
+  } finally {
+    await own.close();
+  }
+});
+
+const DAY = 86_400_000;
+
+/** The partitions of deliveries and events an EXPLAIN of the claim names, planned with `args`. */
+async function plannedPartitions(s: PostgresStore, args: Record<string, unknown>): Promise<string[]> {
+  const st = s.db.statement('claim');
+  const client = await s.db.pool.connect();
+  try {
+    await client.query('BEGIN');
+    const { rows } = await client.query(`EXPLAIN (FORMAT JSON) ${st.text}`, valuesFor(st, args));
+    await client.query('ROLLBACK');
+    const names = new Set<string>();
+    const walk = (node: unknown) => {
+      if (Array.isArray(node)) node.forEach(walk);
+      else if (node && typeof node === 'object')
+        for (const [k, v] of Object.entries(node)) {
+          if (k === 'Relation Name' && typeof v === 'string' && /^(deliveries|events)_/.test(v)) names.add(v);
+          else walk(v);
+        }
+    };
+    walk(rows[0]['QUERY PLAN']);
+    return [...names].sort();
+  } finally {
+    client.release();
+  }
+}
+
+test('the claim reads the days from the oldest that holds a pending or held delivery, and no others', async () => {
+  const own = schemas.store({ poolSize: 2 });
+  try {
+    await own.migrate();
+    const now = Date.now();
+    // A month of days kept, a week made ahead, as a store in production has them.
+    await own.preparePartitions(now - 30 * DAY, now + 7 * DAY);
+    const m = await newMerchant(own);
+    await newEndpoint(own, m);
+    const floorOf = async () =>
+      (await own.db.pool.query<{ floor: string }>('SELECT claim_floor($1) AS floor', [idFloor('del', now - 2 * DAY)]))
+        .rows[0].floor;
+
+    assert.equal(await floorOf(), idFloor('del', now - 2 * DAY), 'nothing older pending: the floor given');
+    const args = (floor: string) => ({
+      now,
+      limit: 100,
+      owner: 'o',
+      until: now + 30_000,
+      exclude: [],
+      burst: 0,
+      floor,
+      event_floor: `evt_${floor.slice(4)}`,
+    });
+    const floorDay = new Date(dayStart(now - 2 * DAY)).toISOString().slice(0, 10).replaceAll('-', '');
+    const planned = await plannedPartitions(own, args(await floorOf()));
+    const days = [...new Set(planned.map((n) => n.replace(/^(deliveries|events)_p?/, '')))];
+    assert.deepEqual(
+      days.filter((d) => d !== 'default' && d < floorDay),
+      [],
+      'no day before the floor is read',
+    );
+    assert.ok(days.includes(floorDay) && days.includes('default'), days.join(', '));
+    const all = await plannedPartitions(own, args(''));
+    assert.ok(all.length > planned.length + 50, 'without the floor, every day kept is read');
+
+    // A delivery of an event ten days old, still pending: its day is read again.
+    const old = newEvent(m, 'order.success', now - 10 * DAY);
+    await own.appendEvents([old]);
+    const oldDay = dayStart(now - 10 * DAY);
+    assert.equal(await floorOf(), idFloor('del', oldDay).slice(0, 14), 'the first id of its day partition');
+    const [c] = await own.claimDue({ now, limit: 10, leaseMs: 30_000, owner: 'o' });
+    assert.equal(c?.eventId, old.id, 'the store asks for the floor before its first claim');
+    // Failed and held by its ordering key (ordering_on_failure hold): still read.
+    await own.recordResults([resultFor(c, 'o', 'failed')]);
+    await own.db.pool.query("UPDATE deliveries SET held = true, ordering_key = 'k' WHERE id = $1", [c.id]);
+    assert.equal(await floorOf(), idFloor('del', oldDay).slice(0, 14), 'a held delivery keeps its day read');
+    await own.db.pool.query('UPDATE deliveries SET held = false WHERE id = $1', [c.id]);
+    assert.equal(await floorOf(), idFloor('del', now - 2 * DAY), 'finished: its day is no longer read');
+
+    // Made pending again (a manual retry) once the store's floor is recent again: claimed all the same.
+    await new Promise((r) => setTimeout(r, 1_100));
+    assert.deepEqual(await own.claimDue({ now: Date.now(), limit: 10, leaseMs: 30_000, owner: 'o' }), []);
+    await own.retryDelivery(m, c.id, now);
+    let again: string | undefined;
+    for (let i = 0; i < 50 && !again; i++) {
+      again = (await own.claimDue({ now: Date.now(), limit: 10, leaseMs: 30_000, owner: 'o' }))[0]?.id;
+      if (!again) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(again, c.id);
   } finally {
     await own.close();
   }

@@ -19,7 +19,7 @@ import { toEvent, type EventRow } from './rows.js';
  * as its event (migration 0007), so a day's partitions are dropped with whole events. The event's
  * created_at when its id carries no time (never for ids payhook makes).
  */
-function deliveryPrefix(e: NewEvent): string {
+export function deliveryPrefix(e: NewEvent): string {
   return isId('evt', e.id) ? `del_${e.id.slice(4, 14)}` : idFloor('del', e.createdAt).slice(0, 14);
 }
 

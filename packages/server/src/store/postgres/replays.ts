@@ -92,6 +92,7 @@ export async function runReplayBatch(
           now,
         });
         requeued = applied.n;
+        if (requeued > 0) c.forgetClaimFloor();
         if (requeued > 0 && channel) await tx.run('notify_due', { channel });
       }
       return { row: await progress({ events: rows, limit, requeued }), requeued };

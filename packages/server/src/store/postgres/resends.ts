@@ -23,7 +23,10 @@ export async function resendEvent(
     { idempotent: true },
   );
   if (row.found === 0) return null;
-  if (row.deliveries > 0) c.wakeups.madeDue(row.notified > 0);
+  if (row.deliveries > 0) {
+    c.forgetClaimFloor();
+    c.wakeups.madeDue(row.notified > 0);
+  }
   return { deliveries: row.deliveries };
 }
 

@@ -9,7 +9,7 @@ import { idFloor } from '../../ids.js';
 import type { PartitionDrop, PruneCounts } from '../types.js';
 import type { PostgresCore } from './core.js';
 
-const DAY_MS = 86_400_000;
+export const DAY_MS = 86_400_000;
 
 /** The start of the UTC day holding `ms`. */
 export function dayStart(ms: number): number {

@@ -1,6 +1,8 @@
 -- name: claim
 -- @now, @limit, @owner, @until (the lease end), @exclude (endpoint ids this dispatcher has no room for),
--- @burst (the rate's tolerance in slots: PAYHOOK_RATE_LIMIT_BURST less one, store/claimed.ts)
+-- @burst (the rate's tolerance in slots: PAYHOOK_RATE_LIMIT_BURST less one, store/claimed.ts),
+-- @floor, @event_floor (the first delivery and event ids of the oldest day that may hold a pending
+-- delivery: claim_floor, migration 0020)
 --
 -- One statement. `due` locks the oldest due deliveries of enabled endpoints that no other claimer has
 -- locked (SKIP LOCKED: concurrent claimers take disjoint sets and never wait on each other; a row a
@@ -40,11 +42,21 @@
 -- (20-25 ms), and the BETWEEN of the smallest and largest id lets it skip, at run time, the partitions
 -- none of them falls in (most days: due deliveries are recent), 8-12 ms. Measured in
 -- docs/performance.md.
+--
+-- Each reference to deliveries and events is also bounded below by the first id of the oldest day that
+-- holds a pending delivery (@floor, @event_floor: the store's floor of at most a second ago, migration
+-- 0020), so the days before it are left out: of the plan when PostgreSQL plans the claim for its
+-- parameters, at the plan's start when it keeps a plan for every call. Each day a claim reads costs it:
+-- with the month of days PAYHOOK_RETENTION_DAYS keeps, a claim took four to six times as long
+-- (docs/performance.md, "The claim's days"). The ordering check (`x`) is bounded the same way: the floor
+-- counts held deliveries too. Bounded below only, never as a range: with no statistics yet (a new
+-- day's partition) PostgreSQL takes a range of ids for a few rows, and then sorts every due delivery
+-- instead of walking the due index (measured there).
 WITH due AS MATERIALIZED (
   SELECT d.id, d.next_attempt_at, d.endpoint_id
   FROM deliveries d
   WHERE (SELECT set_config('synchronous_commit', 'off', true)) = 'off'
-    AND d.status = 'pending' AND d.next_attempt_at <= @now
+    AND d.status = 'pending' AND d.next_attempt_at <= @now AND d.id >= @floor
     -- Not leased, or its lease ended (migration 0019: a lease is lease_owner with lease_until).
     AND (d.lease_owner IS NULL OR coalesce(d.lease_until, 0) <= @now)
     AND (SELECT NOT p.disabled AND p.deleted_at IS NULL
@@ -58,7 +70,7 @@ WITH due AS MATERIALIZED (
     AND (d.ordering_key IS NULL OR NOT EXISTS (
           SELECT 1 FROM deliveries x
           WHERE x.endpoint_id = d.endpoint_id AND x.ordering_key = d.ordering_key AND x.event_id < d.event_id
-            AND (x.status = 'pending' OR x.held)))
+            AND (x.status = 'pending' OR x.held) AND x.id >= @floor))
   ORDER BY d.next_attempt_at, d.id
   LIMIT @limit
   FOR UPDATE OF d SKIP LOCKED
@@ -98,13 +110,14 @@ held AS (
   UPDATE deliveries d
   SET next_attempt_at = greatest(@now + 1, ceil(r.tat0 + (r.rk - 1 - @burst::int) * 1000.0 / r.rate_limit)::bigint)
   FROM ranked r
-  WHERE d.id = r.id AND r.rk > r.granted AND r.circuit_state = 'closed' AND r.rate_limit IS NOT NULL
+  WHERE d.id = r.id AND d.id >= @floor AND r.rk > r.granted AND r.circuit_state = 'closed' AND r.rate_limit IS NOT NULL
   RETURNING d.next_attempt_at - @now AS wait
 ),
 claimed AS (
   UPDATE deliveries d SET lease_owner = @owner, lease_until = @until
   WHERE d.id = ANY (ARRAY(SELECT id FROM due))
     AND d.id BETWEEN (SELECT min(id) FROM due) AND (SELECT max(id) FROM due)
+    AND d.id >= @floor
     AND NOT EXISTS (SELECT 1 FROM ranked r WHERE r.id = d.id AND r.rk > r.granted)
   RETURNING d.id, d.event_id, d.event_type, d.attempts, d.endpoint_id, d.merchant_id, d.ordering_key
 )
@@ -119,6 +132,7 @@ SELECT * FROM (
   JOIN due ON due.id = c.id
   JOIN events e ON e.id = c.event_id AND e.id = ANY (ARRAY(SELECT event_id FROM claimed))
                   AND e.id BETWEEN (SELECT min(event_id) FROM claimed) AND (SELECT max(event_id) FROM claimed)
+                  AND e.id >= @event_floor
   JOIN endpoints p ON p.id = c.endpoint_id
   UNION ALL
   -- One row more, with no delivery, when the rate held some back: how many, how long in all (metrics).
@@ -127,6 +141,10 @@ SELECT * FROM (
   FROM (SELECT count(*)::int AS n, coalesce(sum(wait), 0)::bigint AS w FROM held) h WHERE n > 0
 ) rows
 ORDER BY due_at, id;
+
+-- name: claim_floor
+-- @at_most: the first delivery id of the oldest day a claim must read (migration 0020)
+SELECT claim_floor(@at_most) AS floor;
 
 -- name: results_record
 -- plan: each call (statements.ts): its plan depends on the size today's partition has grown to

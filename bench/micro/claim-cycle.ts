@@ -4,9 +4,10 @@
  * 200 are in flight (as the throughput scenario's dispatcher holds them), each claim followed, once more
  * than 200 are held, by the results of the oldest 70 (succeeded). Timed on the dispatcher's side, round
  * trips included; then PostgreSQL's own count of the deliveries' row versions written as HOT updates.
- * Three rounds, each on a fresh schema.
+ * Three rounds, each on a fresh schema. With a number of days (30: PAYHOOK_RETENTION_DAYS' default), the
+ * day partitions of that many days before today are made first, as a store in production has them.
  *
- *   node --conditions=development --import tsx bench/micro/claim-cycle.ts
+ *   node --conditions=development --import tsx bench/micro/claim-cycle.ts [days kept]
  */
 import pg from 'pg';
 import { newId, type MerchantId } from '../../packages/server/src/ids.js';
@@ -21,6 +22,7 @@ const ENDPOINTS = 10;
 const CLAIM = 70;
 const IN_FLIGHT = 200;
 const OWNER = 'bench-dispatcher-7d9f8b6c5d-x2k4q:123456:0a1b2c3d';
+const DAYS_KEPT = Number(process.argv[2] ?? 0);
 
 async function fill(store: PostgresStore): Promise<void> {
   const merchantId: MerchantId = newId('mer');
@@ -73,6 +75,7 @@ async function round(url: string, keyring: Keyring): Promise<Record<string, stri
   await admin.connect();
   try {
     await store.migrate();
+    if (DAYS_KEPT > 0) await store.preparePartitions(Date.now() - DAYS_KEPT * 86_400_000, Date.now());
     await fill(store);
     await admin.query(`ANALYZE "${schema}".deliveries`);
     const before = await versions(admin, schema);

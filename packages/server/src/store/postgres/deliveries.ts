@@ -60,7 +60,6 @@ export async function claimDue(c: PostgresCore, o: ClaimOptions): Promise<Claime
       burst: rateTolerance(o.rateBurst),
       // Only the days that may hold pending deliveries are read (sql/deliveries.sql, claim).
       floor,
-      event_floor: `evt_${floor.slice(4)}`,
     },
     { idempotent: true },
   );

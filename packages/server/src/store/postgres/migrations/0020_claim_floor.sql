@@ -1,10 +1,11 @@
 -- 0020_claim_floor: the oldest day a claim must look at. A claim is planned at each call, and planned for
--- every day partition of deliveries and events it might read: about 0.27 ms of planning and more of
--- execution a partition, so with a month of days kept (PAYHOOK_RETENTION_DAYS, 30) a claim of 70
--- deliveries took 12-25 ms instead of 3-4 (docs/performance.md, "The claim's plan"). Pending deliveries
--- are nearly all recent; the claim now reads only the days from the oldest one that holds a pending
+-- every day partition of deliveries it might read: about 0.27 ms of planning and more of execution a
+-- partition, so with a month of days kept (PAYHOOK_RETENTION_DAYS, 30) a claim of 70 deliveries took
+-- 13-17 ms instead of 5-6 (docs/performance.md, "The claim's days"). Pending deliveries are nearly all
+-- recent; the claim now reads only the days of deliveries from the oldest one that holds a pending
 -- delivery (or a held one, which keeps later deliveries of its ordering key waiting: sql/ordering.sql),
--- and PostgreSQL leaves the older days out of the plan. The store asks this function for that day at
+-- and PostgreSQL leaves the older days out of the plan. (Not of events: a replay's new delivery has
+-- today's id whatever its event's age.) The store asks this function for that day at
 -- most once a second (store/postgres/deliveries.ts), so a delivery made pending again in an older day
 -- (a manual retry, a resend, a replay) is claimed within a second.
 --

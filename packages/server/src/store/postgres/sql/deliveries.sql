@@ -1,8 +1,8 @@
 -- name: claim
 -- @now, @limit, @owner, @until (the lease end), @exclude (endpoint ids this dispatcher has no room for),
 -- @burst (the rate's tolerance in slots: PAYHOOK_RATE_LIMIT_BURST less one, store/claimed.ts),
--- @floor, @event_floor (the first delivery and event ids of the oldest day that may hold a pending
--- delivery: claim_floor, migration 0020)
+-- @floor (the first delivery id of the oldest day that may hold a pending delivery: claim_floor,
+-- migration 0020)
 --
 -- One statement. `due` locks the oldest due deliveries of enabled endpoints that no other claimer has
 -- locked (SKIP LOCKED: concurrent claimers take disjoint sets and never wait on each other; a row a
@@ -43,15 +43,15 @@
 -- none of them falls in (most days: due deliveries are recent), 8-12 ms. Measured in
 -- docs/performance.md.
 --
--- Each reference to deliveries and events is also bounded below by the first id of the oldest day that
--- holds a pending delivery (@floor, @event_floor: the store's floor of at most a second ago, migration
--- 0020), so the days before it are left out: of the plan when PostgreSQL plans the claim for its
--- parameters, at the plan's start when it keeps a plan for every call. Each day a claim reads costs it:
--- with the month of days PAYHOOK_RETENTION_DAYS keeps, a claim took four to six times as long
--- (docs/performance.md, "The claim's days"). The ordering check (`x`) is bounded the same way: the floor
--- counts held deliveries too. Bounded below only, never as a range: with no statistics yet (a new
--- day's partition) PostgreSQL takes a range of ids for a few rows, and then sorts every due delivery
--- instead of walking the due index (measured there).
+-- Each reference to deliveries is also bounded below by the first id of the oldest day that holds a
+-- pending delivery (@floor: the store's floor of at most a second ago, migration 0020), so the days
+-- before it are left out: of the plan when PostgreSQL plans the claim for its parameters, at the plan's
+-- start when it keeps a plan for every call. Each day a claim reads costs it: with the month of days
+-- PAYHOOK_RETENTION_DAYS keeps, a claim took three times as long (docs/performance.md, "The claim's
+-- days"). The ordering check (`x`) is bounded the same way: the floor counts held deliveries too. Events
+-- are not: a replay's new delivery (today's id) goes out for an event of any age. Bounded below only,
+-- never as a range: with no statistics yet (a new day's partition) PostgreSQL takes a range of ids for a
+-- few rows, and then sorts every due delivery instead of walking the due index (measured there).
 WITH due AS MATERIALIZED (
   SELECT d.id, d.next_attempt_at, d.endpoint_id
   FROM deliveries d
@@ -132,7 +132,6 @@ SELECT * FROM (
   JOIN due ON due.id = c.id
   JOIN events e ON e.id = c.event_id AND e.id = ANY (ARRAY(SELECT event_id FROM claimed))
                   AND e.id BETWEEN (SELECT min(event_id) FROM claimed) AND (SELECT max(event_id) FROM claimed)
-                  AND e.id >= @event_floor
   JOIN endpoints p ON p.id = c.endpoint_id
   UNION ALL
   -- One row more, with no delivery, when the rate held some back: how many, how long in all (metrics).

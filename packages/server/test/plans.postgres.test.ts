@@ -3,14 +3,18 @@
  * its generic plan for its connection's life, and the plan is made when a day's partition is still
  * small: in that state the result write once found its rows through the partial due index (id is its
  * second column), which read the whole index on every write later and capped throughput near 400
- * deliveries/s (docs/performance.md, "PostgreSQL throughput restored"). These tests put a fresh
- * schema in that state, ask for the generic plan, and check that only the primary key finds the rows.
+ * deliveries/s (docs/performance.md, "PostgreSQL throughput restored"); the claim found its rows and
+ * their events through the merchants' indexes (docs/performance.md, "One plan for the claim"). These
+ * tests put a fresh schema in that state, ask for the generic plan, and check that only the primary
+ * key finds the rows.
  */
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import pg from 'pg';
+import { GENERIC_PLAN } from '../src/store/postgres/db.js';
+import { CORE_MIGRATIONS, migrate } from '../src/store/postgres/migrate.js';
 import { loadStatements } from '../src/store/postgres/statements.js';
-import { TEST_DATABASE_URL, TestSchemas } from './helpers/test-db.js';
+import { admin, TEST_DATABASE_URL, TestSchemas } from './helpers/test-db.js';
 import { newEndpoint, newEvent, newMerchant } from './suites/store-contract/fixtures.js';
 
 const schemas = new TestSchemas();
@@ -34,8 +38,38 @@ function indexesOf(plan: unknown): string[] {
   return out;
 }
 
-/** The generic plan of statement `name`, prepared as db.ts prepares it, on a schema of a few rows. */
-async function genericPlan(schema: string, name: string, args: Record<string, string>): Promise<unknown> {
+/** Each scan of a table in a plan: its kind, its table and the index it takes, if any. */
+function scansOf(plan: unknown): { node: string; table: string; index: string | null }[] {
+  const out: { node: string; table: string; index: string | null }[] = [];
+  const walk = (node: unknown) => {
+    if (Array.isArray(node)) node.forEach(walk);
+    else if (node && typeof node === 'object') {
+      const n = node as Record<string, unknown>;
+      if (typeof n['Relation Name'] === 'string' && String(n['Node Type']).endsWith('Scan'))
+        out.push({
+          node: String(n['Node Type']),
+          table: n['Relation Name'],
+          index: typeof n['Index Name'] === 'string' ? n['Index Name'] : null,
+        });
+      Object.values(n).forEach(walk);
+    }
+  };
+  walk(plan);
+  return out;
+}
+
+/**
+ * The generic plan of statement `name`, prepared as db.ts prepares it. `settings`: the session's own, as
+ * db.ts sets them for the statement (GENERIC_PLAN); without them a sequential scan is ruled out here
+ * so that the question is only which index the plan takes (on a schema of a few rows, any sequential
+ * scan would win).
+ */
+async function genericPlan(
+  schema: string,
+  name: string,
+  args: Record<string, string>,
+  settings = ['plan_cache_mode = force_generic_plan', 'enable_seqscan = off'],
+): Promise<unknown> {
   const statement = STATEMENTS.get(name);
   assert.ok(statement, name);
   const values = statement.params.map((p) => {
@@ -46,10 +80,7 @@ async function genericPlan(schema: string, name: string, args: Record<string, st
   await client.connect();
   try {
     await client.query(`SET search_path TO "${schema}"`);
-    await client.query('SET plan_cache_mode = force_generic_plan');
-    // A few rows read faster sequentially than through any index; at the sizes that matter no scan
-    // of a whole partition is chosen, so the question is only which index the plan takes.
-    await client.query('SET enable_seqscan = off');
+    for (const setting of settings) await client.query(`SET ${setting}`);
     await client.query(`PREPARE s AS ${statement.text}`);
     const { rows } = await client.query(`EXPLAIN (FORMAT JSON) EXECUTE s(${values.join(', ')})`);
     return rows[0]['QUERY PLAN'];
@@ -99,6 +130,107 @@ describe('PostgreSQL plans', () => {
           `${name} must not walk the due index`,
         );
       }
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('the claim, planned once for a new store before its first event, walks the due index and finds rows and events by primary key', async () => {
+    const store = schemas.store();
+    try {
+      await store.migrate();
+      const plan = await genericPlan(
+        store.schema,
+        'claim',
+        {
+          now: String(Date.now()),
+          limit: '70',
+          owner: "'w1'",
+          until: String(Date.now() + 30_000),
+          exclude: "'{}'",
+          burst: '0',
+          floor: "'del_0'",
+        },
+        GENERIC_PLAN,
+      );
+      const scans = scansOf(plan).filter((x) => /^(deliveries|events)_/.test(x.table));
+      assert.ok(scans.length > 0);
+      assert.deepEqual(
+        scans.filter((x) => x.index === null || /merchant/.test(x.index)),
+        [],
+        'no sequential scan and no merchant index: on a full day each would read the whole partition',
+      );
+      for (const table of ['deliveries', 'events'])
+        assert.ok(
+          scans.some((x) => x.table.startsWith(`${table}_`) && x.index?.endsWith('_pkey')),
+          `${table} found by primary key`,
+        );
+      assert.ok(
+        scans.some((x) => x.index?.includes('next_attempt_at')),
+        'the due index walked',
+      );
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('the claim keeps one generic plan, and leaves its settings to no other statement', async () => {
+    const store = schemas.store({ poolSize: 1 });
+    try {
+      await store.migrate();
+      const m = await newMerchant(store);
+      await newEndpoint(store, m);
+      const now = Date.now();
+      await store.appendEvents(Array.from({ length: 8 }, (_, i) => newEvent(m, 'order.success', now + i)));
+      let claimed = 0;
+      for (let i = 0; i < 8; i++)
+        claimed += (await store.claimDue({ owner: 'w1', now: now + 100, limit: 1, leaseMs: 30_000 })).length;
+      assert.equal(claimed, 8);
+      // One connection: the claims' and this query's.
+      const { rows } = await store.db.pool.query<{ generic_plans: string; custom_plans: string }>(
+        "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE name = 'claim'",
+      );
+      assert.equal(rows.length, 1);
+      assert.deepEqual([Number(rows[0].generic_plans), Number(rows[0].custom_plans)], [8, 0]);
+      const settings = await store.db.pool.query<{ mode: string; seqscan: string }>(
+        "SELECT current_setting('plan_cache_mode') AS mode, current_setting('enable_seqscan') AS seqscan",
+      );
+      assert.deepEqual(settings.rows[0], { mode: 'auto', seqscan: 'on' });
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('an upgrade leaves the empty days an earlier payhook analysed unanalysed, and keeps the days with rows', async () => {
+    const store = schemas.store();
+    try {
+      // The store as payhook left it before 0021, with its empty days analysed (as 0007 did them).
+      await migrate(
+        store.db.pool,
+        store.schema,
+        CORE_MIGRATIONS.filter((x) => x.version < 21),
+      );
+      const m = await newMerchant(store);
+      await newEndpoint(store, m);
+      await store.appendEvents([newEvent(m, 'order.success', Date.now())]);
+      const s = `"${store.schema}"`;
+      await admin(`ANALYZE ${s}.events, ${s}.deliveries`);
+      const analysed = async () =>
+        admin<{ relname: string; reltuples: number }>(
+          `SELECT c.relname, c.reltuples FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+           WHERE n.nspname = $1 AND c.relkind = 'r' AND c.relname ~ '^(deliveries|events)_' ORDER BY 1`,
+          [store.schema],
+        );
+      const before = await analysed();
+      assert.ok(before.every((r) => r.reltuples >= 0));
+      await store.migrate();
+      const after = new Map((await analysed()).map((r) => [r.relname, r.reltuples]));
+      for (const r of before) assert.equal(after.get(r.relname), r.reltuples > 0 ? r.reltuples : -1, r.relname);
+      assert.equal(before.filter((r) => r.reltuples > 0).length, 2, 'the day with the event and its delivery');
+      const rows = await admin<{ n: number }>(
+        `SELECT (SELECT count(*) FROM ${s}.events)::int + (SELECT count(*) FROM ${s}.deliveries)::int AS n`,
+      );
+      assert.equal(rows[0].n, 2);
     } finally {
       await store.close();
     }

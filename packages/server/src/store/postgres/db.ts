@@ -12,6 +12,9 @@
  *   have committed (the connection failed before the statement or COMMIT was sent, or the server rolled
  *   back a deadlock victim); after that only for operations that are idempotent by design (reads,
  *   claims, attempt results keyed by attempt id, appends keyed by event id).
+ *
+ * A statement marked `-- plan: generic` (the claim) runs in a transaction of its own whose planner
+ * settings (GENERIC_PLAN below) keep one generic plan for it on each connection.
  */
 import pg from 'pg';
 import { isConnectionError } from '../faults.js';
@@ -52,6 +55,23 @@ function isStalePlan(err: unknown): boolean {
 
 const RETRY_DELAYS_MS = [25, 150, 600, 1500];
 
+/**
+ * The planner settings of a `-- plan: generic` statement (statements.ts), for its transaction only (SET
+ * LOCAL: nothing is left on the connection, so they never reach another statement, nor another client
+ * of a transaction pooler's server connection). Once its tables have statistics PostgreSQL plans the
+ * claim at every call, and planning it took longer than running it (2-3 ms of a claim of 70:
+ * docs/performance.md, "One plan for the claim"); one generic plan a connection does the same walk of the
+ * same indexes. A kept plan is made from the tables as they are then, an empty day among them:
+ * sequential scans are ruled out of it (a scan of an empty partition costs nothing, of a full one every
+ * claim), and migration 0021 keeps empty days unanalysed, so that their primary key is the index the
+ * plan takes. PostgreSQL makes the plan again when a table it reads is analysed, and a connection lasts
+ * at most POOL_CONNECTION_S, so a plan made on a state the tables have left lives no longer than that
+ * even where autovacuum is off.
+ */
+export const GENERIC_PLAN = ['plan_cache_mode = force_generic_plan', 'enable_seqscan = off'];
+const GENERIC_BEGIN = `BEGIN; ${GENERIC_PLAN.map((x) => `SET LOCAL ${x}`).join('; ')}`;
+const POOL_CONNECTION_S = 300;
+
 // int8 (count(*) and bigint ms) as numbers: every value payhook stores is far below 2^53. Set on this
 // pool's clients only, so other users of `pg` in the process keep the driver's default.
 const types = {
@@ -75,6 +95,7 @@ export class Db {
       max: options.poolSize,
       connectionTimeoutMillis: options.connectionTimeoutMs,
       idleTimeoutMillis: 30_000,
+      maxLifetimeSeconds: POOL_CONNECTION_S,
       keepAlive: true,
       application_name: options.applicationName,
       types,
@@ -103,6 +124,19 @@ export class Db {
 
   /** One statement in its own implicit transaction. */
   run<R extends Row = Row>(name: string, args: Record<string, unknown>, options: RunOptions): Promise<R[]> {
+    if (this.statement(name).planGeneric && this.o.preparedStatements)
+      return this.withClient(async (client, mark) => {
+        await client.query(GENERIC_BEGIN);
+        try {
+          const rows = await this.exec<R>(client, name, args);
+          mark();
+          await client.query('COMMIT');
+          return rows;
+        } catch (err) {
+          if (!isConnectionError(err)) await client.query('ROLLBACK').catch(() => {});
+          throw err;
+        }
+      }, options);
     return this.withClient((client, mark) => {
       mark();
       return this.exec<R>(client, name, args);

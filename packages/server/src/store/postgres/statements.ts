@@ -22,9 +22,17 @@ export interface Statement {
    * partition").
    */
   planEachCall: boolean;
+  /**
+   * Run on the connections that keep one generic plan for it (db.ts): its header says `-- plan:
+   * generic`. For a statement PostgreSQL would otherwise plan at every call once the tables have
+   * statistics, and whose every plan is the same walk of the same indexes: planning it cost more than
+   * running it (the claim: docs/performance.md, "One plan for the claim").
+   */
+  planGeneric: boolean;
 }
 
 const PLAN_EACH_CALL = /^--\s*plan:\s*each call\b/m;
+const PLAN_GENERIC = /^--\s*plan:\s*generic\b/m;
 
 const PARAM = /@([a-z_][a-z0-9_]*)/g;
 
@@ -43,7 +51,10 @@ export function compile(name: string, sql: string): Statement {
     }
     return `$${i + 1}`;
   });
-  return { name, text, params, planEachCall: PLAN_EACH_CALL.test(sql) };
+  const planEachCall = PLAN_EACH_CALL.test(sql);
+  const planGeneric = PLAN_GENERIC.test(sql);
+  if (planEachCall && planGeneric) throw new Error(`SQL statement ${name} asks for two ways of planning`);
+  return { name, text, params, planEachCall, planGeneric };
 }
 
 export function loadStatements(dir: URL): Map<string, Statement> {

@@ -186,7 +186,17 @@ BEGIN
   END LOOP;
 END
 $$;
-ANALYZE events, deliveries, attempts, event_idempotency;
+-- Statistics for the rows just moved, when there are any. Empty tables (a new store) are left never
+-- analysed: an empty table analysed is planned as holding no row, and a plan a connection keeps from that
+-- state chose indexes no better than any other for it (0021_unanalyzed_days says which, and mends the
+-- stores that ran this before).
+DO $$
+BEGIN
+  IF EXISTS (SELECT 1 FROM events) OR EXISTS (SELECT 1 FROM deliveries) THEN
+    ANALYZE events, deliveries, attempts, event_idempotency;
+  END IF;
+END
+$$;
 
 -- An erasure of a customer's personal data: who asked, what kind of subject, a hash of the subject
 -- (never the subject itself) and what was redacted.

@@ -122,21 +122,13 @@ export class Db {
     return client.query(config).then((r) => r.rows as R[]);
   }
 
-  /** One statement in its own implicit transaction. */
+  /** One statement in its own implicit transaction (a `-- plan: generic` one: in its own explicit one). */
   run<R extends Row = Row>(name: string, args: Record<string, unknown>, options: RunOptions): Promise<R[]> {
     if (this.statement(name).planGeneric && this.o.preparedStatements)
-      return this.withClient(async (client, mark) => {
-        await client.query(GENERIC_BEGIN);
-        try {
-          const rows = await this.exec<R>(client, name, args);
-          mark();
-          await client.query('COMMIT');
-          return rows;
-        } catch (err) {
-          if (!isConnectionError(err)) await client.query('ROLLBACK').catch(() => {});
-          throw err;
-        }
-      }, options);
+      return this.withClient(
+        (client, mark) => inTransaction(client, GENERIC_BEGIN, () => this.exec<R>(client, name, args), mark),
+        options,
+      );
     return this.withClient((client, mark) => {
       mark();
       return this.exec<R>(client, name, args);
@@ -151,18 +143,16 @@ export class Db {
     fn: (tx: Tx) => Promise<T>,
     options: RunOptions & { lock?: { shared?: number[]; exclusive?: number[] } },
   ): Promise<T> {
-    return this.withClient(async (client, markCommitting) => {
-      await client.query(`BEGIN; ${lockSql(options.lock)}`);
-      try {
-        const result = await fn({ run: (name, args = {}) => this.exec(client, name, args) });
-        markCommitting();
-        await client.query('COMMIT');
-        return result;
-      } catch (err) {
-        if (!isConnectionError(err)) await client.query('ROLLBACK').catch(() => {});
-        throw err;
-      }
-    }, options);
+    return this.withClient(
+      (client, mark) =>
+        inTransaction(
+          client,
+          `BEGIN; ${lockSql(options.lock)}`,
+          () => fn({ run: (name, args = {}) => this.exec(client, name, args) }),
+          mark,
+        ),
+      options,
+    );
   }
 
   /**
@@ -214,6 +204,25 @@ export class Db {
     if (this.closed) return;
     this.closed = true;
     await this.pool.end();
+  }
+}
+
+/** `body` between `begin` (which opens the transaction) and COMMIT; `mark` just before the COMMIT is sent. */
+async function inTransaction<T>(
+  client: pg.PoolClient,
+  begin: string,
+  body: () => Promise<T>,
+  mark: () => void,
+): Promise<T> {
+  await client.query(begin);
+  try {
+    const result = await body();
+    mark();
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    if (!isConnectionError(err)) await client.query('ROLLBACK').catch(() => {});
+    throw err;
   }
 }
 

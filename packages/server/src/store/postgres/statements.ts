@@ -23,8 +23,8 @@ export interface Statement {
    */
   planEachCall: boolean;
   /**
-   * Run on the connections that keep one generic plan for it (db.ts): its header says `-- plan:
-   * generic`. For a statement PostgreSQL would otherwise plan at every call once the tables have
+   * Run in a transaction of its own whose planner settings keep one generic plan for it on each
+   * connection (db.ts): its header says `-- plan: generic`. For a statement PostgreSQL would otherwise plan at every call once the tables have
    * statistics, and whose every plan is the same walk of the same indexes: planning it cost more than
    * running it (the claim: docs/performance.md, "One plan for the claim").
    */

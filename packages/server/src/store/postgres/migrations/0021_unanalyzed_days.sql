@@ -9,8 +9,9 @@
 -- instead of 35-56: docs/performance.md, "One plan for the claim"). A partition never analysed is
 -- planned as ten pages of rows until it has its own, and its primary key is the only sensible index.
 -- TRUNCATE of an empty table marks it never analysed (reltuples -1); autovacuum analyses each day once it
--- holds rows, as before. Each partition is locked before it is found empty, in the partitions' order, so
--- nothing written meanwhile is lost.
+-- holds rows, as before. Only partitions analysed as empty (reltuples 0) are looked at, so a day with rows
+-- is not locked; each is locked before it is found empty, in the partitions' order, so nothing written
+-- meanwhile is lost.
 DO $$
 DECLARE
   part record;
@@ -19,7 +20,7 @@ BEGIN
   FOR part IN
     SELECT c.relname
     FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-    WHERE i.inhparent IN ('deliveries'::regclass, 'events'::regclass) AND c.reltuples >= 0
+    WHERE i.inhparent IN ('deliveries'::regclass, 'events'::regclass) AND c.reltuples = 0
     ORDER BY c.relname
   LOOP
     EXECUTE format('LOCK TABLE %I IN ACCESS EXCLUSIVE MODE', part.relname);

@@ -1,5 +1,5 @@
 -- name: claim
--- plan: generic (statements.ts, db.ts): one plan a session, not one a call
+-- plan: generic (statements.ts, db.ts): one plan a connection, not one a call
 -- @now, @limit, @owner, @until (the lease end), @exclude (endpoint ids this dispatcher has no room for),
 -- @burst (the rate's tolerance in slots: PAYHOOK_RATE_LIMIT_BURST less one, store/claimed.ts),
 -- @floor (the first delivery id of the oldest day that may hold a pending delivery: claim_floor,

@@ -11,9 +11,9 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import pg from 'pg';
-import { GENERIC_PLAN } from '../src/store/postgres/db.js';
 import { CORE_MIGRATIONS, migrate } from '../src/store/postgres/migrate.js';
-import { loadStatements } from '../src/store/postgres/statements.js';
+import { loadStatements, valuesFor } from '../src/store/postgres/statements.js';
+import { type NestedPlan, scansOf, withNestedPlans } from './helpers/nested-plans.js';
 import { admin, TEST_DATABASE_URL, TestSchemas } from './helpers/test-db.js';
 import { newEndpoint, newEvent, newMerchant } from './suites/store-contract/fixtures.js';
 
@@ -38,38 +38,12 @@ function indexesOf(plan: unknown): string[] {
   return out;
 }
 
-/** Each scan of a table in a plan: its kind, its table and the index it takes, if any. */
-function scansOf(plan: unknown): { node: string; table: string; index: string | null }[] {
-  const out: { node: string; table: string; index: string | null }[] = [];
-  const walk = (node: unknown) => {
-    if (Array.isArray(node)) node.forEach(walk);
-    else if (node && typeof node === 'object') {
-      const n = node as Record<string, unknown>;
-      if (typeof n['Relation Name'] === 'string' && String(n['Node Type']).endsWith('Scan'))
-        out.push({
-          node: String(n['Node Type']),
-          table: n['Relation Name'],
-          index: typeof n['Index Name'] === 'string' ? n['Index Name'] : null,
-        });
-      Object.values(n).forEach(walk);
-    }
-  };
-  walk(plan);
-  return out;
-}
-
 /**
- * The generic plan of statement `name`, prepared as db.ts prepares it. `settings`: the session's own, as
- * db.ts sets them for the statement (GENERIC_PLAN); without them a sequential scan is ruled out here
- * so that the question is only which index the plan takes (on a schema of a few rows, any sequential
- * scan would win).
+ * The generic plan of statement `name`, prepared as db.ts prepares it. A sequential scan is ruled out
+ * here so that the question is only which index the plan takes (on a schema of a few rows, any
+ * sequential scan would win).
  */
-async function genericPlan(
-  schema: string,
-  name: string,
-  args: Record<string, string>,
-  settings = ['plan_cache_mode = force_generic_plan', 'enable_seqscan = off'],
-): Promise<unknown> {
+async function genericPlan(schema: string, name: string, args: Record<string, string>): Promise<unknown> {
   const statement = STATEMENTS.get(name);
   assert.ok(statement, name);
   const values = statement.params.map((p) => {
@@ -80,13 +54,49 @@ async function genericPlan(
   await client.connect();
   try {
     await client.query(`SET search_path TO "${schema}"`);
-    for (const setting of settings) await client.query(`SET ${setting}`);
+    for (const setting of ['plan_cache_mode = force_generic_plan', 'enable_seqscan = off'])
+      await client.query(`SET ${setting}`);
     await client.query(`PREPARE s AS ${statement.text}`);
     const { rows } = await client.query(`EXPLAIN (FORMAT JSON) EXECUTE s(${values.join(', ')})`);
     return rows[0]['QUERY PLAN'];
   } finally {
     await client.end();
   }
+}
+
+/**
+ * The claim as the store runs it (the `claim` statement, prepared), `times` times on one connection, with
+ * the plans PostgreSQL ran inside claim_deliveries (migration 0022), and the connection's planner
+ * settings after.
+ */
+async function claimPlans(
+  schema: string,
+  times: number,
+  args: { now: number; limit: number },
+): Promise<{ plans: NestedPlan[]; claimed: number; after: Record<string, string> }> {
+  const statement = STATEMENTS.get('claim');
+  assert.ok(statement);
+  const named: Record<string, unknown> = {
+    now: args.now,
+    limit: args.limit,
+    owner: 'w1',
+    until: args.now + 30_000,
+    exclude: [],
+    burst: 0,
+    floor: 'del_0',
+  };
+  const { result, plans } = await withNestedPlans(schema, /WITH due AS MATERIALIZED/, async (client) => {
+    let claimed = 0;
+    for (let i = 0; i < times; i++) {
+      const r = await client.query({ name: 'claim', text: statement.text, values: valuesFor(statement, named) });
+      claimed += r.rows.filter((x) => x.id !== null).length;
+    }
+    const { rows } = await client.query(
+      "SELECT current_setting('plan_cache_mode') AS plan_cache_mode, current_setting('enable_seqscan') AS enable_seqscan",
+    );
+    return { claimed, after: rows[0] };
+  });
+  return { plans, ...result };
 }
 
 describe('PostgreSQL plans', () => {
@@ -139,21 +149,13 @@ describe('PostgreSQL plans', () => {
     const store = schemas.store();
     try {
       await store.migrate();
-      const plan = await genericPlan(
-        store.schema,
-        'claim',
-        {
-          now: String(Date.now()),
-          limit: '70',
-          owner: "'w1'",
-          until: String(Date.now() + 30_000),
-          exclude: "'{}'",
-          burst: '0',
-          floor: "'del_0'",
-        },
-        GENERIC_PLAN,
-      );
-      const scans = scansOf(plan).filter((x) => /^(deliveries|events)_/.test(x.table));
+      const now = Date.now();
+      const { plans } = await claimPlans(store.schema, 1, { now, limit: 70 });
+      assert.equal(plans.length, 1);
+      // Generic: the plan names the function's parameters ($1 is a_now), not this call's values.
+      assert.match(plans[0].text, /\$1\b/);
+      assert.doesNotMatch(plans[0].text, new RegExp(String(now)));
+      const scans = scansOf(plans[0].plan).filter((x) => /^(deliveries|events)_/.test(x.table));
       assert.ok(scans.length > 0);
       assert.deepEqual(
         scans.filter((x) => x.index === null || /merchant/.test(x.index)),
@@ -174,28 +176,21 @@ describe('PostgreSQL plans', () => {
     }
   });
 
-  test('the claim keeps one generic plan, and leaves its settings to no other statement', async () => {
-    const store = schemas.store({ poolSize: 1 });
+  test('the claim keeps one generic plan on a connection, and leaves its settings to no other statement', async () => {
+    const store = schemas.store();
     try {
       await store.migrate();
       const m = await newMerchant(store);
       await newEndpoint(store, m);
       const now = Date.now();
       await store.appendEvents(Array.from({ length: 8 }, (_, i) => newEvent(m, 'order.success', now + i)));
-      let claimed = 0;
-      for (let i = 0; i < 8; i++)
-        claimed += (await store.claimDue({ owner: 'w1', now: now + 100, limit: 1, leaseMs: 30_000 })).length;
+      await admin(`ANALYZE "${store.schema}".deliveries, "${store.schema}".events`);
+      const { plans, claimed, after } = await claimPlans(store.schema, 8, { now: now + 100, limit: 1 });
       assert.equal(claimed, 8);
-      // One connection: the claims' and this query's.
-      const { rows } = await store.db.pool.query<{ generic_plans: string; custom_plans: string }>(
-        "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE name = 'claim'",
-      );
-      assert.equal(rows.length, 1);
-      assert.deepEqual([Number(rows[0].generic_plans), Number(rows[0].custom_plans)], [8, 0]);
-      const settings = await store.db.pool.query<{ mode: string; seqscan: string }>(
-        "SELECT current_setting('plan_cache_mode') AS mode, current_setting('enable_seqscan') AS seqscan",
-      );
-      assert.deepEqual(settings.rows[0], { mode: 'auto', seqscan: 'on' });
+      assert.equal(plans.length, 8);
+      // With statistics PostgreSQL would plan each call for its values (plan_cache_mode auto).
+      for (const p of plans) assert.doesNotMatch(p.text, new RegExp(String(now + 100)));
+      assert.deepEqual(after, { plan_cache_mode: 'auto', enable_seqscan: 'on' });
     } finally {
       await store.close();
     }

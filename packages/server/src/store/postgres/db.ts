@@ -12,9 +12,6 @@
  *   have committed (the connection failed before the statement or COMMIT was sent, or the server rolled
  *   back a deadlock victim); after that only for operations that are idempotent by design (reads,
  *   claims, attempt results keyed by attempt id, appends keyed by event id).
- *
- * A statement marked `-- plan: generic` (the claim) runs in a transaction of its own whose planner
- * settings (GENERIC_PLAN below) keep one generic plan for it on each connection.
  */
 import pg from 'pg';
 import { isConnectionError } from '../faults.js';
@@ -56,20 +53,11 @@ function isStalePlan(err: unknown): boolean {
 const RETRY_DELAYS_MS = [25, 150, 600, 1500];
 
 /**
- * The planner settings of a `-- plan: generic` statement (statements.ts), for its transaction only (SET
- * LOCAL: nothing is left on the connection, so they never reach another statement, nor another client
- * of a transaction pooler's server connection). Once its tables have statistics PostgreSQL plans the
- * claim at every call, and planning it took longer than running it (2-3 ms of a claim of 70:
- * docs/performance.md, "One plan for the claim"); one generic plan a connection does the same walk of the
- * same indexes. A kept plan is made from the tables as they are then, an empty day among them:
- * sequential scans are ruled out of it (a scan of an empty partition costs nothing, of a full one every
- * claim), and migration 0021 keeps empty days unanalysed, so that their primary key is the index the
- * plan takes. PostgreSQL makes the plan again when a table it reads is analysed, and a connection lasts
- * at most POOL_CONNECTION_S, so a plan made on a state the tables have left lives no longer than that
- * even where autovacuum is off.
+ * A pooled connection's longest life. PostgreSQL keeps a plan for a prepared statement, and PL/pgSQL for
+ * each query of a function (the claim's: migration 0022), for the connection's life; it makes it again
+ * when a table the plan reads is analysed. Where autovacuum is off nothing analyses them, and a plan made
+ * on a state the tables have left (an empty day that has filled) would live as long as its connection.
  */
-export const GENERIC_PLAN = ['plan_cache_mode = force_generic_plan', 'enable_seqscan = off'];
-const GENERIC_BEGIN = `BEGIN; ${GENERIC_PLAN.map((x) => `SET LOCAL ${x}`).join('; ')}`;
 const POOL_CONNECTION_S = 300;
 
 // int8 (count(*) and bigint ms) as numbers: every value payhook stores is far below 2^53. Set on this
@@ -122,13 +110,8 @@ export class Db {
     return client.query(config).then((r) => r.rows as R[]);
   }
 
-  /** One statement in its own implicit transaction (a `-- plan: generic` one: in its own explicit one). */
+  /** One statement in its own implicit transaction. */
   run<R extends Row = Row>(name: string, args: Record<string, unknown>, options: RunOptions): Promise<R[]> {
-    if (this.statement(name).planGeneric && this.o.preparedStatements)
-      return this.withClient(
-        (client, mark) => inTransaction(client, GENERIC_BEGIN, () => this.exec<R>(client, name, args), mark),
-        options,
-      );
     return this.withClient((client, mark) => {
       mark();
       return this.exec<R>(client, name, args);

@@ -14,6 +14,7 @@ import { dayStart } from './retention.js';
 import { valuesFor } from './statements.js';
 import type { PostgresStore } from './store.js';
 import { newEndpoint, newEvent, newMerchant, resultFor } from '../../../test/suites/store-contract/fixtures.js';
+import { scansOf, withNestedPlans } from '../../../test/helpers/nested-plans.js';
 import { TestSchemas } from '../../../test/helpers/test-db.js';
 
 const EVENTS = 600;
@@ -150,28 +151,17 @@ test('a delivery leased before 0019 (its lease end in next_attempt_at) stays hel
 
 const DAY = 86_400_000;
 
-/** The partitions of deliveries an EXPLAIN of the claim names, planned with `args`. */
+/** The day partitions of deliveries the claim's plan reads, once PostgreSQL has pruned it for `args`. */
 async function plannedPartitions(s: PostgresStore, args: Record<string, unknown>): Promise<string[]> {
   const st = s.db.statement('claim');
-  const client = await s.db.pool.connect();
-  try {
+  const { plans } = await withNestedPlans(s.schema, /WITH due AS MATERIALIZED/, async (client) => {
     await client.query('BEGIN');
-    const { rows } = await client.query(`EXPLAIN (FORMAT JSON) ${st.text}`, valuesFor(st, args));
+    await client.query(st.text, valuesFor(st, args));
     await client.query('ROLLBACK');
-    const names = new Set<string>();
-    const walk = (node: unknown) => {
-      if (Array.isArray(node)) node.forEach(walk);
-      else if (node && typeof node === 'object')
-        for (const [k, v] of Object.entries(node)) {
-          if (k === 'Relation Name' && typeof v === 'string' && /^deliveries_/.test(v)) names.add(v);
-          else walk(v);
-        }
-    };
-    walk(rows[0]['QUERY PLAN']);
-    return [...names].sort();
-  } finally {
-    client.release();
-  }
+  });
+  assert.equal(plans.length, 1);
+  // Scans only: an UPDATE of a partitioned table names every partition as a target, pruned or not.
+  return [...new Set(scansOf(plans[0].plan).map((x) => x.table))].filter((n) => /^deliveries_/.test(n)).sort();
 }
 
 test('the claim reads the days from the oldest that holds a pending or held delivery, and no others', async () => {

@@ -22,17 +22,9 @@ export interface Statement {
    * partition").
    */
   planEachCall: boolean;
-  /**
-   * Run in a transaction of its own whose planner settings keep one generic plan for it on each
-   * connection (db.ts): its header says `-- plan: generic`. For a statement PostgreSQL would otherwise plan at every call once the tables have
-   * statistics, and whose every plan is the same walk of the same indexes: planning it cost more than
-   * running it (the claim: docs/performance.md, "One plan for the claim").
-   */
-  planGeneric: boolean;
 }
 
 const PLAN_EACH_CALL = /^--\s*plan:\s*each call\b/m;
-const PLAN_GENERIC = /^--\s*plan:\s*generic\b/m;
 
 const PARAM = /@([a-z_][a-z0-9_]*)/g;
 
@@ -52,9 +44,7 @@ export function compile(name: string, sql: string): Statement {
     return `$${i + 1}`;
   });
   const planEachCall = PLAN_EACH_CALL.test(sql);
-  const planGeneric = PLAN_GENERIC.test(sql);
-  if (planEachCall && planGeneric) throw new Error(`SQL statement ${name} asks for two ways of planning`);
-  return { name, text, params, planEachCall, planGeneric };
+  return { name, text, params, planEachCall };
 }
 
 export function loadStatements(dir: URL): Map<string, Statement> {

@@ -26,8 +26,9 @@ export async function withNestedPlans<T>(
   const plans: NestedPlan[] = [];
   client.on('notice', (n) => {
     const text = n.message ?? '';
+    // auto_explain's notices only ("duration: … ms  plan:" and the JSON); any other is not a plan.
     const at = text.indexOf('{');
-    if (at < 0) return;
+    if (!text.startsWith('duration:') || at < 0) return;
     const logged = JSON.parse(text.slice(at)) as { 'Query Text': string; Plan: unknown };
     if (query.test(logged['Query Text'])) plans.push({ text, plan: logged.Plan });
   });

@@ -4,8 +4,10 @@
  *
  * The store is wrapped in a proxy that times every asynchronous call, and follows each event through
  * the calls it passes: its accept time (`bench_t0` in the data), `appendEvents` (called, committed),
- * the `claimDue` that took its delivery (called, returned), and the `recordResults` that wrote its
- * outcome (called: the attempt has ended). Beside it: the event loop's delay, and for PostgreSQL the
+ * the `claimDue` that took its delivery (called, returned) or the append that claimed it for the
+ * dispatcher's offer (`offerNewDeliveries`: claim called and claimed when the offer is handed its
+ * deliveries, after the commit), and the `recordResults` that wrote its outcome (called: the attempt
+ * has ended). Beside it: the event loop's delay, and for PostgreSQL the
  * pool's waiting clients, sampled every 10 ms. On close it writes `<dir>/trace-<system>-<run>.json`
  * and prints a summary to stderr. Only the bench uses it; it costs a few map operations per call.
  */
@@ -26,12 +28,16 @@ interface Journey {
   committed?: number;
   claimCalled?: number;
   claimed?: number;
+  /** Claimed by its own append, for the dispatcher's offer, rather than by a `claimDue`. */
+  atAppend?: boolean;
   resultCalled?: number;
 }
 
 export interface TraceSummary {
   system: string;
   events: number;
+  /** Of `events`, those their own append claimed (the dispatcher's offer). */
+  claimedAtAppend: number;
   /** Per store method: calls, calls that returned nothing, and the duration percentiles (ms). */
   calls: Record<string, { n: number; empty: number; p50: number; p99: number; totalMs: number }>;
   /** Per stage, percentiles over the traced deliveries (ms). */
@@ -83,6 +89,8 @@ export class StoreTrace {
       get: (target, key, receiver) => {
         const value = Reflect.get(target, key, receiver);
         if (typeof value !== 'function' || typeof key !== 'string') return value;
+        if (key === 'offerNewDeliveries')
+          return (offer: () => object | null) => (value as (o: unknown) => unknown).call(target, this.offer(offer));
         return (...args: unknown[]) => {
           const started = now();
           const out = (value as (...a: unknown[]) => unknown).apply(target, args);
@@ -95,6 +103,36 @@ export class StoreTrace {
         };
       },
     });
+  }
+
+  /**
+   * The dispatcher's offer, with each DirectClaim's `accept` (called after the append's commit with
+   * the deliveries it claimed) following those deliveries as claimed at that moment.
+   */
+  private offer(offer: () => object | null): () => object | null {
+    return () => {
+      const claim = offer();
+      if (!claim) return claim;
+      return new Proxy(claim, {
+        get: (target, key) => {
+          const value = Reflect.get(target, key, target);
+          if (key !== 'accept' || typeof value !== 'function') return value;
+          return (batch: Array<{ id: string; eventId: string }>, ...rest: unknown[]) => {
+            const at = now();
+            for (const d of batch) {
+              const j = this.journeys.get(d.eventId);
+              if (!j || j.claimed !== undefined) continue;
+              j.committed ??= at;
+              j.claimCalled = at;
+              j.claimed = at;
+              j.atAppend = true;
+              this.byDelivery.set(d.id, j);
+            }
+            return (value as (...a: unknown[]) => unknown).call(target, batch, ...rest);
+          };
+        },
+      });
+    };
   }
 
   private before(method: string, args: unknown[], at: number): void {
@@ -123,7 +161,8 @@ export class StoreTrace {
     if (method === 'appendEvents') {
       for (const e of args[0] as Array<{ id: string }>) {
         const j = this.journeys.get(e.id);
-        if (j) j.committed = ended;
+        // Its offer's `accept`, after the commit, may have set it already.
+        if (j) j.committed ??= ended;
       }
     } else if (method === 'claimDue') {
       this.claimedTotal += (result as unknown[]).length;
@@ -176,6 +215,7 @@ export class StoreTrace {
     return {
       system: this.system,
       events: done.length,
+      claimedAtAppend: done.filter((j) => j.atAppend).length,
       calls,
       stages,
       eventLoopDelayMs: {
@@ -201,7 +241,9 @@ export class StoreTrace {
       `${JSON.stringify({ columns: ['startedMs', 'durationMs', 'rows', 'endpointsLeftOut'], claims: this.claimLog })}\n`,
     );
     const f = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : '–');
-    const lines = [`trace ${this.system}: ${summary.events} deliveries followed`];
+    const lines = [
+      `trace ${this.system}: ${summary.events} deliveries followed, ${summary.claimedAtAppend} of them claimed by their append`,
+    ];
     for (const [stage, s] of Object.entries(summary.stages))
       lines.push(`  ${stage.padEnd(46)} p50 ${f(s.p50)}  p90 ${f(s.p90)}  p99 ${f(s.p99)} ms`);
     for (const [name, c] of Object.entries(summary.calls))

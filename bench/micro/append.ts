@@ -2,7 +2,10 @@
  * What one append costs on PostgreSQL (docs/performance.md, "The append in one round trip"): the round
  * trips it sends (queries on the pool's connections, counted in the client) and its time from call to
  * committed, for single events one after another and for batches (the group commit's shape), on a
- * merchant with two endpoints. Run it from two checkouts alternately to compare them.
+ * merchant with two endpoints, and the server's own time an append (the append function's total time in
+ * `pg_stat_user_functions`, with `track_functions = pl` on the store's connections: what PostgreSQL spent,
+ * without the round trip, the client or the commit's flush). Run it from two checkouts alternately to
+ * compare them.
  *
  *   node --conditions=development --import tsx bench/micro/append.ts [--appends 500] [--batch 50]
  */
@@ -21,7 +24,8 @@ const arg = (name: string, fallback: number) => {
 };
 const appends = arg('--appends', 500);
 const batch = arg('--batch', 50);
-const url = process.env.PAYHOOK_BENCH_DATABASE_URL ?? DEFAULT_POSTGRES_URL;
+const base = process.env.PAYHOOK_BENCH_DATABASE_URL ?? DEFAULT_POSTGRES_URL;
+const url = `${base}${base.includes('?') ? '&' : '?'}options=${encodeURIComponent('-c track_functions=pl')}`;
 
 function event(merchantId: MerchantId, key: string | null): NewEvent {
   const at = Date.now();
@@ -37,6 +41,21 @@ function event(merchantId: MerchantId, key: string | null): NewEvent {
     createdAt: at,
     orderingKey: null,
   };
+}
+
+/**
+ * The append function's calls and total time (ms) in the schema so far. A backend reports its function
+ * statistics when idle, at most once a second: wait that long after the last call before reading.
+ */
+async function serverTime(store: PostgresStore, schema: string): Promise<{ calls: number; ms: number }> {
+  await new Promise((r) => setTimeout(r, 1_500));
+  await store.db.pool.query('SELECT 1');
+  await new Promise((r) => setTimeout(r, 1_500));
+  const { rows } = await store.db.pool.query<{ calls: string; total_time: number }>(
+    "SELECT calls, total_time FROM pg_stat_user_functions WHERE schemaname = $1 AND funcname = 'append_events'",
+    [schema],
+  );
+  return { calls: Number(rows[0]?.calls ?? 0), ms: rows[0]?.total_time ?? 0 };
 }
 
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.ceil((p / 100) * xs.length) - 1];
@@ -81,6 +100,8 @@ async function main(): Promise<void> {
         secret: `whsec_${randomBytes(32).toString('base64')}`,
         now: at,
       });
+    await store.appendEvents([event(merchantId, null)]);
+    await serverTime(store, schema); // the function's statistics exist from here on
     for (const [label, size, keyed] of [
       ['single, no key', 1, false],
       ['single, idempotency key', 1, true],
@@ -88,6 +109,7 @@ async function main(): Promise<void> {
     ] as const) {
       const runs = size === 1 ? appends : Math.max(10, Math.floor(appends / 10));
       for (let i = 0; i < 20; i++) await store.appendEvents([event(merchantId, null)]); // warm plans and pool
+      const server0 = await serverTime(store, schema);
       const times: number[] = [];
       const q0 = queries;
       const n0 = trailing;
@@ -101,10 +123,13 @@ async function main(): Promise<void> {
         times.push(performance.now() - t0);
       }
       const cpu = process.cpuUsage(cpu0);
+      const server1 = await serverTime(store, schema);
+      const serverUs = ((server1.ms - server0.ms) * 1000) / Math.max(1, server1.calls - server0.calls);
       process.stdout.write(
         `${label}: ${runs} appends, ${((queries - q0) / runs).toFixed(2)} round trips each (and ${trailing - n0} trailing NOTIFYs), ` +
           `p50 ${pct(times, 50).toFixed(2)} ms, p90 ${pct(times, 90).toFixed(2)} ms, p99 ${pct(times, 99).toFixed(2)} ms, ` +
-          `client CPU ${((cpu.user + cpu.system) / runs).toFixed(0)} µs an append\n`,
+          `client CPU ${((cpu.user + cpu.system) / runs).toFixed(0)} µs an append, ` +
+          `server ${serverUs.toFixed(0)} µs an append (${server1.calls - server0.calls} calls)\n`,
       );
     }
     // A replayed key: the stored event is looked up (one more statement, only then).

@@ -4,7 +4,8 @@
  * A type is dotted words of `[a-zA-Z0-9_]` (`order.success`). An endpoint filter is a list of exact types
  * and `prefix.*` wildcards (`transaction.*` matches `transaction.success` and `transaction.card.x`, not
  * `transaction` itself); no filter means every type. Which endpoints an event goes to, by these rules,
- * is the store's job (store/fanout.ts; on PostgreSQL, `event_type_matches` in SQL).
+ * is the store's job (store/fanout.ts; on PostgreSQL, in SQL: the append's own test, migration 0023, and
+ * `event_type_matches` for listings and replays).
  */
 
 export const EVENT_TYPE_RE = /^[a-zA-Z0-9_]+(\.[a-zA-Z0-9_]+)*$/;

@@ -1,8 +1,9 @@
 /**
  * Fan-out: which endpoints an event goes to, by their filters (the syntax is events/filter.ts's: exact
  * types and `prefix.*` wildcards; `*` or no filter means every type). The SQLite store matches here, in
- * the append's transaction; PostgreSQL does the same in SQL (`event_type_matches`, migration 0001), and
- * the Store contract holds both to one behaviour.
+ * the append's transaction; PostgreSQL does the same in SQL (the append function's test, written out in
+ * migration 0023; `event_type_matches`, migration 0001, for listings and replays), and the Store contract
+ * holds both to one behaviour.
  */
 
 export type Matcher = (type: string) => boolean;

@@ -27,6 +27,8 @@ export function eventCases(test: Case): void {
     const prefix = await newEndpoint(store, a, { eventTypes: ['transaction.*'] });
     const star = await newEndpoint(store, a, { eventTypes: ['*'] });
     const none = await newEndpoint(store, a, { eventTypes: ['order.cancel', 'refund.*'] });
+    // A wildcard that matches only as the filter's later element, after one that does not.
+    const deep = await newEndpoint(store, a, { eventTypes: ['refund.*', 'transaction.card.*'] });
     await newEndpoint(store, b, { eventTypes: null });
     const events = [
       newEvent(a, 'order.success', t0),
@@ -46,13 +48,13 @@ export function eventCases(test: Case): void {
     );
     assert.deepEqual(
       out.map((r) => r.deliveries),
-      [3, 3, 3, 2, 2],
+      [3, 3, 4, 2, 2],
     );
     const endpointsOf = async (eventId: EventId) =>
       sorted((await store.listDeliveries({ merchantId: a, eventId, limit: 50 })).items.map((d) => d.endpointId));
     assert.deepEqual(await endpointsOf(events[0].id), sorted([all.id, exact.id, star.id]));
     assert.deepEqual(await endpointsOf(events[1].id), sorted([all.id, prefix.id, star.id]));
-    assert.deepEqual(await endpointsOf(events[2].id), sorted([all.id, prefix.id, star.id]));
+    assert.deepEqual(await endpointsOf(events[2].id), sorted([all.id, prefix.id, star.id, deep.id]));
     assert.deepEqual(
       await endpointsOf(events[3].id),
       sorted([all.id, star.id]),

@@ -119,20 +119,31 @@ export class StoreTrace {
           if (key !== 'accept' || typeof value !== 'function') return value;
           return (batch: Array<{ id: string; eventId: string }>, ...rest: unknown[]) => {
             const at = now();
-            for (const d of batch) {
-              const j = this.journeys.get(d.eventId);
-              if (!j || j.claimed !== undefined) continue;
-              j.committed ??= at;
-              j.claimCalled = at;
-              j.claimed = at;
-              j.atAppend = true;
-              this.byDelivery.set(d.id, j);
-            }
+            this.follow(batch, at, at, true);
             return (value as (...a: unknown[]) => unknown).call(target, batch, ...rest);
           };
         },
       });
     };
+  }
+
+  /** Deliveries claimed (by a `claimDue`, or by their append: `atAppend`), each on its event's journey. */
+  private follow(
+    deliveries: Array<{ id: string; eventId: string }>,
+    called: number,
+    claimed: number,
+    atAppend: boolean,
+  ): void {
+    for (const d of deliveries) {
+      const j = this.journeys.get(d.eventId);
+      if (!j || j.claimed !== undefined) continue;
+      // Handed over by its append's offer after the commit, before appendEvents returns.
+      if (atAppend) j.committed ??= claimed;
+      j.claimCalled = called;
+      j.claimed = claimed;
+      j.atAppend = atAppend;
+      this.byDelivery.set(d.id, j);
+    }
   }
 
   private before(method: string, args: unknown[], at: number): void {
@@ -168,13 +179,7 @@ export class StoreTrace {
       this.claimedTotal += (result as unknown[]).length;
       const left = (args[0] as { excludeEndpoints?: unknown[] }).excludeEndpoints?.length ?? 0;
       this.claimLog.push([started, ended - started, (result as unknown[]).length, left]);
-      for (const d of result as Array<{ id: string; eventId: string }>) {
-        const j = this.journeys.get(d.eventId);
-        if (!j || j.claimed !== undefined) continue;
-        j.claimCalled = started;
-        j.claimed = ended;
-        this.byDelivery.set(d.id, j);
-      }
+      this.follow(result as Array<{ id: string; eventId: string }>, started, ended, false);
     }
   }
 

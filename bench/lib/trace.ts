@@ -93,9 +93,11 @@ export class StoreTrace {
           return (offer: () => object | null) => (value as (o: unknown) => unknown).call(target, this.offer(offer));
         return (...args: unknown[]) => {
           const started = now();
+          // Before the call: on SQLite an append runs its transaction, and hands the offer what it
+          // claimed, synchronously inside the call, before its promise is returned.
+          this.before(key, args, started);
           const out = (value as (...a: unknown[]) => unknown).apply(target, args);
           if (!(out instanceof Promise)) return out;
-          this.before(key, args, started);
           return out.then((result) => {
             this.after(key, args, result, started, now());
             return result;

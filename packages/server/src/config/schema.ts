@@ -289,7 +289,8 @@ export const CONFIG_SCHEMA = {
       100_000,
       'Live (not deleted) endpoints one merchant may have.',
     ),
-    // Generous: payhook's own ingest benchmark sends ~6,000 events a second through one key.
+    // Generous: 10,000 events a second through one key is about one process's whole
+    // ingest on 2 cores (the ingest benchmark, which sends through one key, lifts it: bench/systems/payhook.ts).
     eventRatePerKey: define.int(
       'PAYHOOK_EVENT_RATE_PER_KEY',
       10_000,

@@ -155,6 +155,37 @@ test('without room it WAITS_FOR_ROOM and claims nothing; a finished send wakes i
   assert.deepEqual(batches, [2, 1]);
 });
 
+test('it claims once there is room for a full batch or half the claim slots, not for a few', async () => {
+  await appendEvents(12);
+  const held = { claimed: 5 };
+  const batches: number[] = [];
+  // 8 claim slots, batches of 10: it waits for 4 free slots (half of them); 3 are not enough.
+  const l: ClaimLoop = new ClaimLoop({
+    store,
+    logger: pino({ level: 'silent' }),
+    metrics: new Metrics(),
+    owner: 'room-test',
+    leaseMs: 60_000,
+    pollIntervalMs: 60_000,
+    claimBatch: 10,
+    maxClaimed: 8,
+    claimed: () => held.claimed,
+    saturated: () => [],
+    accept: (batch) => {
+      batches.push(batch.length);
+      held.claimed += batch.length;
+    },
+  });
+  loop = l;
+  l.start();
+  await reach(l, 'WAITING_FOR_ROOM');
+  assert.deepEqual(batches, [], '3 free slots of 8: no claim');
+  held.claimed = 4;
+  l.roomFreed();
+  await reach(l, 'WAITING_FOR_ROOM');
+  assert.deepEqual(batches, [4], 'half the slots free: one claim fills them');
+});
+
 test('after a claim that took nothing because the endpoints with due work were saturated, a kick does not claim again; a finished send does', async () => {
   const endpoint = firstEndpoint;
   await appendEvents(3);

@@ -15,7 +15,7 @@ import { CORE_MIGRATIONS, migrate } from '../src/store/postgres/migrate.js';
 import { loadStatements, valuesFor } from '../src/store/postgres/statements.js';
 import { type NestedPlan, scansOf, withNestedPlans } from './helpers/nested-plans.js';
 import { admin, TEST_DATABASE_URL, TestSchemas } from './helpers/test-db.js';
-import { newEndpoint, newEvent, newMerchant } from './suites/store-contract/fixtures.js';
+import { newEndpoint, newEvent, newMerchant, resultFor } from './suites/store-contract/fixtures.js';
 
 const schemas = new TestSchemas();
 after(() => schemas.dropAll());
@@ -120,7 +120,7 @@ async function claimPlans(
 }
 
 describe('PostgreSQL plans', () => {
-  test('the result write and the claim release find deliveries by primary key, not through the due index', async () => {
+  test('the claim release finds deliveries by primary key, not through the due index', async () => {
     const store = schemas.store();
     try {
       await store.migrate();
@@ -129,36 +129,83 @@ describe('PostgreSQL plans', () => {
       const now = Date.now();
       await store.appendEvents(Array.from({ length: 20 }, (_, i) => newEvent(m, 'order.success', now + i)));
       await store.claimDue({ owner: 'w1', now: now + 100, limit: 5, leaseMs: 30_000 });
-
       // Literals of no type: each takes the type the statement gives its parameter. A generic plan does
       // not depend on the values.
-      const empty = "'{}'";
-      const arrays = ['attempt_ids', 'delivery_ids', 'owners', 'attempt_nos', 'started_ats', 'durations'];
-      arrays.push('status_codes', 'response_bodies', 'error_classes', 'error_messages', 'statuses', 'next_attempt_ats');
-      const results = await genericPlan(store.schema, 'results_record', {
-        ...Object.fromEntries(arrays.map((a) => [a, empty])),
-        now: String(now),
-      });
-      const release = await genericPlan(store.schema, 'claims_release', {
+      const plan = await genericPlan(store.schema, 'claims_release', {
         owner: "'w1'",
-        ids: empty,
+        ids: "'{}'",
         now: String(now),
         channel: 'NULL',
       });
-      for (const [name, plan] of [
-        ['results_record', results],
-        ['claims_release', release],
-      ] as const) {
-        const used = indexesOf(plan);
+      const used = indexesOf(plan);
+      assert.ok(
+        used.some((i) => i.endsWith('_pkey')),
+        `claims_release uses a primary key: ${used.join(', ')}`,
+      );
+      assert.deepEqual(
+        used.filter((i) => i.includes('next_attempt_at')),
+        [],
+        'claims_release must not walk the due index',
+      );
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('the result write keeps one generic plan that finds its deliveries by primary key, in the days its ids span, by hash join', async () => {
+    const store = schemas.store();
+    try {
+      // Planned before the day has rows (a new store), as a connection's first result write may be.
+      await store.migrate();
+      const m = await newMerchant(store);
+      await newEndpoint(store, m);
+      const now = Date.now();
+      await store.appendEvents(Array.from({ length: 20 }, (_, i) => newEvent(m, 'order.success', now + i)));
+      const statement = STATEMENTS.get('results_record');
+      assert.ok(statement);
+      const { result, plans } = await withNestedPlans(store.schema, /WITH input AS/, async (client) => {
+        let applied = 0;
+        for (let round = 0; round < 3; round++) {
+          const claimed = await store.claimDue({ owner: 'w1', now: now + 100, limit: 5, leaseMs: 30_000 });
+          const rs = claimed.map((d) => resultFor(d, 'w1', 'succeeded'));
+          const args = {
+            attempt_ids: rs.map((r) => r.attemptId),
+            delivery_ids: rs.map((r) => r.deliveryId),
+            owners: rs.map((r) => r.owner),
+            attempt_nos: rs.map((r) => r.attemptNo),
+            started_ats: rs.map((r) => r.startedAt),
+            durations: rs.map((r) => r.durationMs),
+            status_codes: rs.map((r) => r.statusCode),
+            response_bodies: rs.map((r) => r.responseBody),
+            error_classes: rs.map((r) => r.errorClass),
+            error_messages: rs.map((r) => r.errorMessage),
+            statuses: rs.map(() => 'succeeded'),
+            next_attempt_ats: rs.map(() => null),
+            now,
+          };
+          const r = await client.query({
+            name: 'results_record',
+            text: statement.text,
+            values: valuesFor(statement, args),
+          });
+          applied += r.rows[0].applied;
+        }
+        return applied;
+      });
+      assert.equal(result, 15);
+      assert.equal(plans.length, 3);
+      for (const p of plans) {
+        // Generic: the plan names the ids as a parameter, not this call's values.
+        assert.doesNotMatch(JSON.stringify(p.plan), /del_[0-9A-Z]{20,}/, 'no delivery id in the plan');
+        const scans = scansOf(p.plan).filter((x) => /^deliveries_/.test(x.table));
+        // Both the log's and the update's reads of deliveries, each pruned to the day the ids are in.
+        assert.equal(scans.length, 2, JSON.stringify(scans));
+        const indexes = indexesOf(p.plan);
         assert.ok(
-          used.some((i) => i.endsWith('_pkey')),
-          `${name} uses a primary key: ${used.join(', ')}`,
+          indexes.length >= 2 && indexes.every((i) => /^deliveries_.*_pkey$/.test(i)),
+          `by primary key: ${indexes}`,
         );
-        assert.deepEqual(
-          used.filter((i) => i.includes('next_attempt_at')),
-          [],
-          `${name} must not walk the due index`,
-        );
+        assert.doesNotMatch(JSON.stringify(p.plan), /Nested Loop/, 'no loop probing the partitions once a row');
       }
     } finally {
       await store.close();

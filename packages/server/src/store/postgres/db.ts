@@ -106,7 +106,7 @@ export class Db {
   private exec<R extends Row>(client: pg.PoolClient, name: string, args: Record<string, unknown>): Promise<R[]> {
     const s = this.statement(name);
     const config: pg.QueryConfig = { text: s.text, values: valuesFor(s, args) };
-    if (this.o.preparedStatements && !s.planEachCall) config.name = s.name;
+    if (this.o.preparedStatements) config.name = s.name;
     return client.query(config).then((r) => r.rows as R[]);
   }
 

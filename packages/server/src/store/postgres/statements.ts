@@ -13,18 +13,7 @@ export interface Statement {
   text: string;
   /** Parameter names in `$1…$n` order. */
   params: string[];
-  /**
-   * Planned at each call, never prepared under a name: its header says `-- plan: each call`. A named
-   * statement keeps one generic plan for its connection's life, made from the tables as they were
-   * then; a statement whose best plan depends on how large today's partition has grown since (a
-   * sequential scan of a partition that was empty at the first call, an index at 60,000 rows) must
-   * be planned with its parameters every time (db.ts; docs/performance.md, "Plans made on an empty
-   * partition").
-   */
-  planEachCall: boolean;
 }
-
-const PLAN_EACH_CALL = /^--\s*plan:\s*each call\b/m;
 
 const PARAM = /@([a-z_][a-z0-9_]*)/g;
 
@@ -43,8 +32,7 @@ export function compile(name: string, sql: string): Statement {
     }
     return `$${i + 1}`;
   });
-  const planEachCall = PLAN_EACH_CALL.test(sql);
-  return { name, text, params, planEachCall };
+  return { name, text, params };
 }
 
 export function loadStatements(dir: URL): Map<string, Statement> {

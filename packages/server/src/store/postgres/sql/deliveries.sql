@@ -15,55 +15,30 @@ SELECT * FROM claim_deliveries(@now, @limit, @owner, @until, @exclude, @burst, @
 SELECT claim_floor(@at_most) AS floor;
 
 -- name: results_record
--- plan: each call (statements.ts): its plan depends on the size today's partition has grown to
 -- Parallel arrays, one element an attempt: @attempt_ids, @delivery_ids, @owners, @attempt_nos,
 -- @started_ats, @durations, @status_codes, @response_bodies, @error_classes, @error_messages,
 -- @statuses (succeeded | pending | failed), @next_attempt_ats; @now.
 --
--- One INSERT logs every attempt and one UPDATE applies every outcome. An outcome applies only while
--- its owner still holds the claim: a result that arrives after its lease was taken over is logged but
--- does not overwrite the newer owner's state. An attempt id seen before is neither logged nor applied
--- again, so replaying a batch whose COMMIT was lost changes nothing. Should one delivery appear twice,
--- its first result applies (the second finds the claim released), as in SQLite.
--- `d.id = ANY (@delivery_ids)` beside each join names the deliveries' partitions (migration 0007), so a
--- freshly planned statement probes only those instead of hashing every day's deliveries.
+-- The write is a function (migration 0025, where its query is): one generic plan a connection, kept by
+-- PL/pgSQL, instead of a plan made at every call. One INSERT logs every attempt and one UPDATE applies
+-- every outcome. An outcome applies only while its owner still holds the claim: a result that arrives
+-- after its lease was taken over is logged but does not overwrite the newer owner's state. An attempt id
+-- seen before is neither logged nor applied again, so replaying a batch whose COMMIT was lost changes
+-- nothing. Should one delivery appear twice, its first result applies (the second finds the claim
+-- released), as in SQLite.
 -- Measured: 500 results take ~14 ms as this one statement, ~120 ms as 500 single-row statements in one
 -- transaction (local server, loaded 2-core VM).
 -- The pending check compares with a column of the input (`d.status = r.was`), not with the constant
 -- 'pending', on purpose: with the constant, the partial index deliveries_due (next_attempt_at, id) WHERE
 -- status = 'pending' matches the statement, and a plan made while the day's partition was still small
--- (a prepared statement keeps its generic plan for the connection's life) reads that whole index for
--- `id = ANY (…)`, id being its second column: 400 ms for 350 results at 50,000 pending, the write that
--- capped PostgreSQL throughput at ~400 deliveries/s. Through a join column only the primary key can
--- find the rows (docs/performance.md, "The result write read the whole due index").
-
-WITH input AS (
-  SELECT * FROM unnest(@attempt_ids::text[], @delivery_ids::text[], @owners::text[], @attempt_nos::int[],
-                       @started_ats::bigint[], @durations::int[], @status_codes::int[], @response_bodies::text[],
-                       @error_classes::text[], @error_messages::text[], @statuses::text[], @next_attempt_ats::bigint[])
-         WITH ORDINALITY AS t (attempt_id, delivery_id, owner, attempt_no, started_at, duration_ms, status_code,
-                               response_body, error_class, error_message, status, next_attempt_at, ord)
-),
-logged AS (
-  INSERT INTO attempts (id, delivery_id, merchant_id, attempt_no, started_at, duration_ms, status_code, response_body,
-                        error_class, error_message, next_retry_at)
-  SELECT i.attempt_id, i.delivery_id, d.merchant_id, i.attempt_no, i.started_at, i.duration_ms, i.status_code,
-         i.response_body, i.error_class, i.error_message, CASE WHEN i.status = 'pending' THEN i.next_attempt_at END
-  FROM input i JOIN deliveries d ON d.id = i.delivery_id AND d.id = ANY (@delivery_ids::text[])
-  ORDER BY i.ord
-  ON CONFLICT (delivery_id, id) DO NOTHING
-  RETURNING id
-),
-applied AS (
-  UPDATE deliveries d
-  SET status = r.status, attempts = d.attempts + 1, next_attempt_at = r.next_attempt_at, lease_owner = NULL,
-      lease_until = NULL, last_status_code = r.status_code, last_error = r.error_message, updated_at = @now
-  FROM (SELECT DISTINCT ON (i.delivery_id) i.*, 'pending'::text AS was FROM input i JOIN logged l ON l.id = i.attempt_id
-        ORDER BY i.delivery_id, i.ord) AS r
-  WHERE d.id = r.delivery_id AND d.id = ANY (@delivery_ids::text[]) AND d.status = r.was AND d.lease_owner = r.owner
-  RETURNING d.id
-)
-SELECT (SELECT count(*)::int FROM logged) AS logged, (SELECT count(*)::int FROM applied) AS applied;
+-- (a kept generic plan lasts for the connection's life) reads that whole index for `id = ANY (…)`, id
+-- being its second column: 400 ms for 350 results at 50,000 pending, the write that capped PostgreSQL
+-- throughput at ~400 deliveries/s. Through a join column only the primary key can find the rows
+-- (docs/performance.md, "The result write read the whole due index").
+SELECT * FROM record_results(@attempt_ids::text[], @delivery_ids::text[], @owners::text[], @attempt_nos::int[],
+                             @started_ats::bigint[], @durations::int[], @status_codes::int[], @response_bodies::text[],
+                             @error_classes::text[], @error_messages::text[], @statuses::text[],
+                             @next_attempt_ats::bigint[], @now::bigint);
 
 -- name: merchants_of_deliveries
 -- @ids

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { verifySignature } from '@payhook/sdk';
 import { DestinationPolicy } from '../src/delivery/destinations.js';
 import { HttpClient, type HttpResult, type HttpSender } from '../src/delivery/http.js';
-import { createHttpSender, ThreadedHttpClient } from '../src/delivery/http-thread.js';
+import { ANSWER_CHUNK, createHttpSender, inChunks, ThreadedHttpClient } from '../src/delivery/http-thread.js';
 import { createEndpoint } from '../src/endpoints/service.js';
 import { startEngine } from './helpers/engine.js';
 import { held, loopback, Target } from './helpers/http-targets.js';
@@ -229,6 +229,25 @@ describe('the threaded HTTP client', () => {
     assert.ok(senders[2] instanceof HttpClient);
     await Promise.all(senders.map((s) => s.close()));
   });
+});
+
+test('a batch of answers is taken ANSWER_CHUNK at a time, a turn of the event loop between chunks', async () => {
+  // Each answer ends its attempt on the dispatcher's thread; a whole burst in one task held the API's
+  // requests behind it (http-thread.ts, ANSWER_CHUNK).
+  const count = 5 * ANSWER_CHUNK + 3;
+  const taken: Array<[number, number]> = [];
+  inChunks(count, ANSWER_CHUNK, (first, end) => taken.push([first, end]));
+  assert.deepEqual(taken, [[0, ANSWER_CHUNK]], 'one chunk in the turn of the batch');
+  let turns = 0;
+  while (taken.length < 6) {
+    await new Promise<void>((r) => setImmediate(r));
+    turns++;
+    assert.ok(taken.length <= turns + 1, `at most one more chunk a turn (${taken.length} after ${turns})`);
+  }
+  assert.deepEqual(
+    taken,
+    [0, 1, 2, 3, 4, 5].map((k) => [k * ANSWER_CHUNK, Math.min(count, (k + 1) * ANSWER_CHUNK)]),
+  );
 });
 
 describe('the dispatcher on the threaded client', () => {

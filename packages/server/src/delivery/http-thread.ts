@@ -7,6 +7,9 @@
  *
  * Requests cross in batches: every `post` of one event-loop turn is sent in one message at the end of
  * the turn (`setImmediate`), and the worker answers in batches the same way (http-thread-protocol.ts).
+ * A batch of answers is taken ANSWER_CHUNK at a time, the rest a turn later: each answer runs its
+ * attempt's end on this thread (classify, the result, the next send's rendering and signing), and a
+ * burst of them in one task held the API's requests behind it (see ANSWER_CHUNK).
  *
  * The worker opens at most `maxInFlight` requests and holds up to `waitingRoom` more, waiting, each
  * with its endpoint's limit and a time it must start by (`SendTurn`): when a request ends, the worker
@@ -43,6 +46,27 @@ import {
   type ResultFields,
   type ToWorker,
 } from './http-thread-protocol.js';
+
+/**
+ * Answers taken in one turn of the event loop; the rest of a batch follows with `setImmediate`, so the
+ * API's requests (read in the loop's poll phase) get a turn between chunks. In the backlog benchmark's
+ * drain (100,000 deliveries, SQLite) the worker's answers came in bursts whose attempts' ends ran up to
+ * 13 ms in one task, and a single accept waited behind several: accept p99 during the drain 25.8–33.9 ms
+ * taking whole batches, 17.7–29.3 ms taking 16 at a time (six alternated pairs), the drain's rate and
+ * the throughput within their spread
+ * (docs/performance.md, "Answers taken in chunks").
+ */
+export const ANSWER_CHUNK = 16;
+
+/**
+ * Calls `take(first, end)` for items `[0, count)` at most `chunk` at a time: the first chunk now, each
+ * next one a turn of the event loop later (`setImmediate`).
+ */
+export function inChunks(count: number, chunk: number, take: (first: number, end: number) => void, first = 0): void {
+  const end = Math.min(count, first + chunk);
+  if (end < count) setImmediate(() => inChunks(count, chunk, take, end));
+  take(first, end);
+}
 
 export interface ThreadedHttpClientOptions {
   connectionsPerOrigin: number;
@@ -215,7 +239,12 @@ export class ThreadedHttpClient implements HttpSender {
   }
 
   private answer(t: Thread, results: unknown[]): void {
-    for (let i = 0; i < results.length; i += RESULT_FIELDS) {
+    // A request failed meanwhile (the worker died: `fail`) has left `inFlight`, and its answer is skipped.
+    inChunks(results.length / RESULT_FIELDS, ANSWER_CHUNK, (first, end) => this.take(t, results, first, end));
+  }
+
+  private take(t: Thread, results: unknown[], first: number, end: number): void {
+    for (let i = first * RESULT_FIELDS; i < end * RESULT_FIELDS; i += RESULT_FIELDS) {
       const id = results[i] as ResultFields[0];
       const waiting = t.inFlight.get(id);
       if (!waiting) continue;

@@ -14,6 +14,7 @@ import pg from 'pg';
 import { CORE_MIGRATIONS, migrate } from '../src/store/postgres/migrate.js';
 import { loadStatements, valuesFor } from '../src/store/postgres/statements.js';
 import { type NestedPlan, scansOf, withNestedPlans } from './helpers/nested-plans.js';
+import type { PostgresStore } from '../src/store/postgres/store.js';
 import { admin, TEST_DATABASE_URL, TestSchemas } from './helpers/test-db.js';
 import { newEndpoint, newEvent, newMerchant, resultFor } from './suites/store-contract/fixtures.js';
 
@@ -119,15 +120,27 @@ async function claimPlans(
   return { plans, ...result };
 }
 
+/**
+ * A new store (migrated, one merchant with one endpoint) holding `events` events created from `now` on,
+ * for `fn`; closed after.
+ */
+async function withEvents(events: number, fn: (store: PostgresStore, now: number) => Promise<void>): Promise<void> {
+  const store = schemas.store();
+  try {
+    await store.migrate();
+    const m = await newMerchant(store);
+    await newEndpoint(store, m);
+    const now = Date.now();
+    await store.appendEvents(Array.from({ length: events }, (_, i) => newEvent(m, 'order.success', now + i)));
+    await fn(store, now);
+  } finally {
+    await store.close();
+  }
+}
+
 describe('PostgreSQL plans', () => {
   test('the claim release finds deliveries by primary key, not through the due index', async () => {
-    const store = schemas.store();
-    try {
-      await store.migrate();
-      const m = await newMerchant(store);
-      await newEndpoint(store, m);
-      const now = Date.now();
-      await store.appendEvents(Array.from({ length: 20 }, (_, i) => newEvent(m, 'order.success', now + i)));
+    await withEvents(20, async (store, now) => {
       await store.claimDue({ owner: 'w1', now: now + 100, limit: 5, leaseMs: 30_000 });
       // Literals of no type: each takes the type the statement gives its parameter. A generic plan does
       // not depend on the values.
@@ -147,20 +160,12 @@ describe('PostgreSQL plans', () => {
         [],
         'claims_release must not walk the due index',
       );
-    } finally {
-      await store.close();
-    }
+    });
   });
 
   test('the result write keeps one generic plan that finds its deliveries by primary key, in the days its ids span, by hash join', async () => {
-    const store = schemas.store();
-    try {
-      // Planned before the day has rows (a new store), as a connection's first result write may be.
-      await store.migrate();
-      const m = await newMerchant(store);
-      await newEndpoint(store, m);
-      const now = Date.now();
-      await store.appendEvents(Array.from({ length: 20 }, (_, i) => newEvent(m, 'order.success', now + i)));
+    // Planned before the day has rows (a new store), as a connection's first result write may be.
+    await withEvents(20, async (store, now) => {
       const statement = STATEMENTS.get('results_record');
       assert.ok(statement);
       const { result, plans } = await withNestedPlans(store.schema, /WITH input AS/, async (client) => {
@@ -207,9 +212,7 @@ describe('PostgreSQL plans', () => {
         );
         assert.doesNotMatch(JSON.stringify(p.plan), /Nested Loop/, 'no loop probing the partitions once a row');
       }
-    } finally {
-      await store.close();
-    }
+    });
   });
 
   test('the claim, planned once for a new store before its first event, walks the due index and finds rows and events by primary key, the events in one scan', async () => {
@@ -255,13 +258,7 @@ describe('PostgreSQL plans', () => {
   });
 
   test('the claim keeps one generic plan on a connection, and leaves its settings to no other statement', async () => {
-    const store = schemas.store();
-    try {
-      await store.migrate();
-      const m = await newMerchant(store);
-      await newEndpoint(store, m);
-      const now = Date.now();
-      await store.appendEvents(Array.from({ length: 8 }, (_, i) => newEvent(m, 'order.success', now + i)));
+    await withEvents(8, async (store, now) => {
       await admin(`ANALYZE "${store.schema}".deliveries, "${store.schema}".events`);
       const { plans, claimed, after } = await claimPlans(store.schema, 8, { now: now + 100, limit: 1 });
       assert.equal(claimed, 8);
@@ -269,9 +266,7 @@ describe('PostgreSQL plans', () => {
       // With statistics PostgreSQL would plan each call for its values (plan_cache_mode auto).
       for (const p of plans) assert.doesNotMatch(p.text, new RegExp(String(now + 100)));
       assert.deepEqual(after, { plan_cache_mode: 'auto', enable_seqscan: 'on' });
-    } finally {
-      await store.close();
-    }
+    });
   });
 
   test('an upgrade leaves the empty days an earlier payhook analysed unanalysed, and keeps the days with rows', async () => {

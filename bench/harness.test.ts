@@ -118,7 +118,7 @@ function describeScenarios(): void {
   const tiny: Settings = {
     ...makeSettings(true, {}),
     isolation: { events: 200, endpoints: 6, hanging: 1, dripping: 1, timeoutMs: 1000 }, // payhook's shortest timeout
-    backlog: { events: 300, reference: 100, endpoints: 1, ingestRate: 20, idleMs: 300 },
+    backlog: { events: 300, reference: 100, endpoints: 1, ingestRate: 20, idleMs: 300, warmupMs: 100 },
     payment: { workers: 2, saturateMs: 500, rate: 20, durationMs: 1000, warmupMs: 200 },
     scaleOut: { dispatchers: [1, 2], events: 200, endpoints: 2 },
   };

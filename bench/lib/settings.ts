@@ -15,8 +15,10 @@ export interface Settings {
   throughput: { events: number; endpointCounts: number[]; chunk: number };
   latency: { rate: number; durationMs: number; warmupMs: number };
   isolation: { events: number; endpoints: number; hanging: number; dripping: number; timeoutMs: number };
-  /** `events`: the large backlog; `reference`: the size its drain rate is compared with. */
-  /** `warmupMs`: accepts at `ingestRate` before the idle ones, left out of the idle p99. */
+  /**
+   * `events`: the large backlog; `reference`: the size its drain rate is compared with; `warmupMs`: accepts
+   * at `ingestRate` before the idle ones, left out of the idle p99.
+   */
   backlog: {
     events: number;
     reference: number;
